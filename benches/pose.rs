@@ -1,0 +1,59 @@
+//! Per-image latency of the pose stage, split into pre-processing (crop and resize into the
+//! model input), inference, and post-processing (back to frame pixels), for both models, on a
+//! 1080x1920 sample photo.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use fast_image_resize::Resizer;
+use gonio::pose::{pose_in_frame, ModelKind, PoseEstimator, Runtime, SquareCrop};
+use image::RgbImage;
+use std::hint::black_box;
+
+fn pose_stage(c: &mut Criterion) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets/sample/pose2sim-frame060.jpg");
+    let frame = match gonio::capture::load_image(&path) {
+        Ok(frame) => frame.image,
+        Err(e) => panic!("bench input: {e}"),
+    };
+    let runtime = match Runtime::load() {
+        Ok(runtime) => runtime,
+        Err(e) => panic!("{e}"),
+    };
+    for kind in ModelKind::ALL {
+        // One inference thread: the figure a 2-core machine can sustain while decoding in parallel.
+        let mut estimator = match PoseEstimator::new(runtime, kind, 1) {
+            Ok(estimator) => estimator,
+            Err(e) => panic!("{e}"),
+        };
+        let n = kind.input_size();
+        let crop = SquareCrop::letterbox(frame.width(), frame.height(), n);
+        let mut resizer = Resizer::new();
+        let mut input = RgbImage::new(n, n);
+        let mut group = c.benchmark_group(format!("pose/{kind}"));
+        group.bench_function("preprocess", |b| {
+            b.iter(|| crop.render(black_box(&frame), &mut resizer, &mut input))
+        });
+        crop.render(&frame, &mut resizer, &mut input);
+        group.bench_function("inference", |b| {
+            b.iter(|| estimator.infer(black_box(&input)))
+        });
+        let keypoints = match estimator.infer(&input) {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        };
+        group.bench_function("postprocess", |b| {
+            b.iter(|| pose_in_frame(black_box(&crop), black_box(&keypoints)))
+        });
+        group.bench_function("estimate_two_pass", |b| {
+            b.iter(|| estimator.estimate(black_box(&frame)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = pose_stage
+}
+criterion_main!(benches);

@@ -1,0 +1,154 @@
+//! Still images from files and folders.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use image::{ImageError, ImageReader, Limits};
+
+use super::{CaptureError, Frame};
+
+/// File extensions (lower case) taken as images when a folder is given.
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"];
+
+/// Largest accepted image side, in pixels; bounds the memory a hostile file can claim.
+const MAX_SIDE_PX: u32 = 16_384;
+
+/// Reads an image file into an RGB frame with timestamp 0.
+///
+/// The format is sniffed from the content, not the extension.
+pub fn load_image(path: &Path) -> Result<Frame, CaptureError> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_to_end(&mut bytes))
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => CaptureError::NotFound {
+                path: path.to_path_buf(),
+            },
+            _ => CaptureError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+    let reader = ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|source| CaptureError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    match reader.format() {
+        None => {
+            return Err(CaptureError::NotAnImage {
+                path: path.to_path_buf(),
+            })
+        }
+        // The JPEG decoder fills a truncated scan with grey instead of failing.
+        Some(image::ImageFormat::Jpeg) if !has_jpeg_end_marker(&bytes) => {
+            return Err(CaptureError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "file ends early (no JPEG end-of-image marker)".to_string(),
+            })
+        }
+        Some(_) => {}
+    }
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| decode_error(path, e))?;
+    if width == 0 || height == 0 {
+        return Err(CaptureError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if width > MAX_SIDE_PX || height > MAX_SIDE_PX {
+        return Err(CaptureError::TooLarge {
+            path: path.to_path_buf(),
+            width,
+            height,
+        });
+    }
+    let mut reader = ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|source| CaptureError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE_PX);
+    limits.max_image_height = Some(MAX_SIDE_PX);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| decode_error(path, e))?;
+    Ok(Frame {
+        image: image.into_rgb8(),
+        timestamp_s: 0.0,
+    })
+}
+
+/// Whether a JPEG stream has its end-of-image marker (FF D9) after the start of its first scan
+/// (FF DA). Inside scan data every FF byte is escaped, so the marker cannot occur by chance there.
+fn has_jpeg_end_marker(bytes: &[u8]) -> bool {
+    let Some(scan_start) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
+        return false;
+    };
+    bytes[scan_start..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+fn decode_error(path: &Path, error: ImageError) -> CaptureError {
+    match error {
+        ImageError::Unsupported(_) => CaptureError::NotAnImage {
+            path: path.to_path_buf(),
+        },
+        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            CaptureError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "file ends early".to_string(),
+            }
+        }
+        other => CaptureError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Expands the given paths: a folder becomes its image files (by extension, sorted by name, not
+/// recursive); a file is kept as given, whatever its extension, so that a wrong file gets a clear
+/// error later instead of being skipped silently.
+///
+/// Returns one entry per input: the files, or the error for a folder that cannot be listed or
+/// holds no image.
+pub fn collect_image_paths(inputs: &[PathBuf]) -> Vec<Result<PathBuf, CaptureError>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            out.push(Ok(input.clone()));
+            continue;
+        }
+        match list_images(input) {
+            Ok(files) if files.is_empty() => out.push(Err(CaptureError::EmptyFolder {
+                path: input.clone(),
+                extensions: IMAGE_EXTENSIONS.join(", "),
+            })),
+            Ok(files) => out.extend(files.into_iter().map(Ok)),
+            Err(source) => out.push(Err(CaptureError::Read {
+                path: input.clone(),
+                source,
+            })),
+        }
+    }
+    out
+}
+
+fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let is_image = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        if is_image && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}

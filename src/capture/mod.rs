@@ -1,0 +1,60 @@
+//! Where frames come from: image files now; cameras and videos feed the same [`Frame`] type.
+
+mod images;
+
+pub use images::{collect_image_paths, load_image, IMAGE_EXTENSIONS};
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+
+/// One RGB frame and when it was taken.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The pixels, RGB, 8 bits per channel.
+    pub image: RgbImage,
+    /// Seconds from the start of the source (camera clock or video timestamp); 0 for a still image.
+    pub timestamp_s: f64,
+}
+
+/// Why a frame could not be read. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("{path}: file not found")]
+    NotFound { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not an image (unrecognised or unsupported format)")]
+    NotAnImage { path: PathBuf },
+    #[error("{path}: corrupt or truncated image: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: image is empty (0 pixels wide or high)")]
+    Empty { path: PathBuf },
+    #[error("{path}: image is too large ({width}x{height} pixels)")]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    #[error("{path}: no images found in this folder (looked for {extensions})")]
+    EmptyFolder { path: PathBuf, extensions: String },
+}
+
+impl CaptureError {
+    /// The file or folder the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            CaptureError::NotFound { path }
+            | CaptureError::Read { path, .. }
+            | CaptureError::NotAnImage { path }
+            | CaptureError::Corrupt { path, .. }
+            | CaptureError::Empty { path }
+            | CaptureError::TooLarge { path, .. }
+            | CaptureError::EmptyFolder { path, .. } => path,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Accuracy of the pose stage against annotated photos (COCO keypoint format).
+//!
+//! The protocol is the standard top-down one: each annotated person is cropped from its
+//! ground-truth box, the model runs on the crop, and its keypoints are compared with the
+//! annotation. Users run this on their own annotated frames to validate gonio for their setting.
+
+mod coco;
+mod metrics;
+
+pub use coco::{CocoDataset, CocoImage, CocoPerson};
+pub use metrics::{ErrorStats, EvalReport, PersonResult, PCK_THRESHOLD};
+
+use std::path::{Path, PathBuf};
+
+use crate::capture::{load_image, CaptureError};
+use crate::pose::{PoseError, PoseEstimator};
+
+/// Why an evaluation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{path}: cannot read annotations: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a COCO keypoints file: {detail}")]
+    Format { path: PathBuf, detail: String },
+    #[error("{path}: no annotated person with keypoints")]
+    NoPeople { path: PathBuf },
+    #[error(transparent)]
+    Pose(#[from] PoseError),
+}
+
+/// A photo that could not be evaluated; the evaluation goes on without it.
+#[derive(Debug)]
+pub struct SkippedImage {
+    pub file_name: String,
+    pub error: CaptureError,
+}
+
+/// Runs `estimator` on every annotated person of `dataset`, reading photos from `images_dir`.
+/// `on_person` is called after each person (for progress display).
+pub fn evaluate(
+    estimator: &mut PoseEstimator,
+    dataset: &CocoDataset,
+    images_dir: &Path,
+    mut on_person: impl FnMut(),
+) -> Result<(EvalReport, Vec<SkippedImage>), EvalError> {
+    let mut people = Vec::new();
+    let mut skipped = Vec::new();
+    for image in &dataset.images {
+        let annotated: Vec<&CocoPerson> = dataset.people_in(image.id).collect();
+        if annotated.is_empty() {
+            continue;
+        }
+        let frame = match load_image(&images_dir.join(&image.file_name)) {
+            Ok(frame) => frame,
+            Err(error) => {
+                skipped.push(SkippedImage {
+                    file_name: image.file_name.clone(),
+                    error,
+                });
+                annotated.iter().for_each(|_| on_person());
+                continue;
+            }
+        };
+        for person in annotated {
+            let [left, top, width, height] = person.bbox;
+            let predicted = estimator.estimate_in_box(&frame.image, left, top, width, height)?;
+            people.push(PersonResult::new(&image.file_name, person, &predicted));
+            on_person();
+        }
+    }
+    Ok((EvalReport::from_people(people), skipped))
+}

@@ -1,0 +1,217 @@
+//! Pose estimation: from a frame to 17 COCO keypoints in the frame's own pixel coordinates.
+//!
+//! Coordinate spaces, kept apart by name:
+//! - *frame*: pixels of the original image, x right, y down, origin at the top-left corner;
+//! - *input*: pixels of the model's square input (192 or 256 wide), see [`SquareCrop`].
+//!
+//! Everything this module returns is in frame space.
+
+mod crop;
+mod model;
+mod movenet;
+mod runtime;
+
+pub use crop::SquareCrop;
+pub use model::{ModelId, ModelKind};
+pub use movenet::{pose_in_frame, PoseEstimator, BOX_CROP_SCALE};
+pub use runtime::Runtime;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// The 17 COCO body parts, in the order models emit them (odd = left, even = right from 1 on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyPart {
+    Nose = 0,
+    LeftEye,
+    RightEye,
+    LeftEar,
+    RightEar,
+    LeftShoulder,
+    RightShoulder,
+    LeftElbow,
+    RightElbow,
+    LeftWrist,
+    RightWrist,
+    LeftHip,
+    RightHip,
+    LeftKnee,
+    RightKnee,
+    LeftAnkle,
+    RightAnkle,
+}
+
+/// Number of keypoints in a [`Pose`].
+pub const KEYPOINT_COUNT: usize = 17;
+
+/// COCO keypoint names in model order, as used in JSON and CSV output.
+pub const KEYPOINT_NAMES: [&str; KEYPOINT_COUNT] = [
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+];
+
+/// The bones drawn between keypoints (pairs of [`BodyPart`] indices).
+pub const SKELETON: [(BodyPart, BodyPart); 16] = {
+    use BodyPart::*;
+    [
+        (Nose, LeftEye),
+        (Nose, RightEye),
+        (LeftEye, LeftEar),
+        (RightEye, RightEar),
+        (LeftShoulder, RightShoulder),
+        (LeftShoulder, LeftElbow),
+        (LeftElbow, LeftWrist),
+        (RightShoulder, RightElbow),
+        (RightElbow, RightWrist),
+        (LeftShoulder, LeftHip),
+        (RightShoulder, RightHip),
+        (LeftHip, RightHip),
+        (LeftHip, LeftKnee),
+        (LeftKnee, LeftAnkle),
+        (RightHip, RightKnee),
+        (RightKnee, RightAnkle),
+    ]
+};
+
+impl BodyPart {
+    /// All parts in model order.
+    pub const ALL: [BodyPart; KEYPOINT_COUNT] = {
+        use BodyPart::*;
+        [
+            Nose,
+            LeftEye,
+            RightEye,
+            LeftEar,
+            RightEar,
+            LeftShoulder,
+            RightShoulder,
+            LeftElbow,
+            RightElbow,
+            LeftWrist,
+            RightWrist,
+            LeftHip,
+            RightHip,
+            LeftKnee,
+            RightKnee,
+            LeftAnkle,
+            RightAnkle,
+        ]
+    };
+
+    /// Index into [`Pose::keypoints`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// COCO name, for example `left_knee`.
+    pub const fn name(self) -> &'static str {
+        KEYPOINT_NAMES[self as usize]
+    }
+
+    /// Whether the part is on the body's left side (the nose is on neither).
+    pub const fn is_left(self) -> bool {
+        let i = self as usize;
+        i > 0 && i % 2 == 1
+    }
+
+    /// Whether the part is on the body's right side.
+    pub const fn is_right(self) -> bool {
+        let i = self as usize;
+        i > 0 && i.is_multiple_of(2)
+    }
+}
+
+/// One keypoint in frame space.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Keypoint {
+    /// Pixels from the frame's left edge.
+    pub x: f32,
+    /// Pixels from the frame's top edge (y grows downwards).
+    pub y: f32,
+    /// The model's confidence that the point is where it says, 0 to 1.
+    pub confidence: f32,
+}
+
+/// One person's keypoints in frame space, in [`BodyPart`] order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pose {
+    pub keypoints: [Keypoint; KEYPOINT_COUNT],
+    /// Mean keypoint confidence, 0 to 1.
+    pub score: f32,
+}
+
+impl Pose {
+    /// Builds a pose and sets its score to the mean keypoint confidence.
+    pub fn from_keypoints(keypoints: [Keypoint; KEYPOINT_COUNT]) -> Self {
+        let score = keypoints.iter().map(|k| k.confidence).sum::<f32>() / KEYPOINT_COUNT as f32;
+        Pose { keypoints, score }
+    }
+
+    /// The keypoint of one body part.
+    pub fn get(&self, part: BodyPart) -> Keypoint {
+        self.keypoints[part.index()]
+    }
+
+    /// Number of keypoints whose confidence reaches `min_confidence`.
+    pub fn confident_count(&self, min_confidence: f32) -> usize {
+        self.keypoints
+            .iter()
+            .filter(|k| k.confidence >= min_confidence)
+            .count()
+    }
+
+    /// Whether the model found a person at all: at least [`PERSON_MIN_KEYPOINTS`] keypoints at or
+    /// above [`PERSON_MIN_CONFIDENCE`].
+    pub fn has_person(&self) -> bool {
+        self.confident_count(PERSON_MIN_CONFIDENCE) >= PERSON_MIN_KEYPOINTS
+    }
+}
+
+/// Keypoint confidence from which a point counts towards [`Pose::has_person`].
+pub const PERSON_MIN_CONFIDENCE: f32 = 0.3;
+/// How many confident keypoints make a person (see [`Pose::has_person`]).
+pub const PERSON_MIN_KEYPOINTS: usize = 5;
+
+/// Why pose estimation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PoseError {
+    #[error(
+        "ONNX Runtime library not found (looked in: {searched}). Rebuild with `python3 -m pip` \
+         available so that the build can fetch it, or set ORT_DYLIB_PATH to libonnxruntime {version}"
+    )]
+    RuntimeNotFound {
+        searched: String,
+        version: &'static str,
+    },
+    #[error("cannot load ONNX Runtime: {0} (set ORT_DYLIB_PATH to libonnxruntime {1})")]
+    RuntimeLoad(String, &'static str),
+    #[error(
+        "{path}: model file not found (set GONIO_MODEL_DIR to the folder holding the .onnx files)"
+    )]
+    ModelNotFound { path: PathBuf },
+    #[error("{path}: cannot load model: {message}")]
+    ModelLoad { path: PathBuf, message: String },
+    #[error("inference failed: {0}")]
+    Inference(String),
+    #[error("model output has an unexpected shape {shape:?} (expected {expected})")]
+    UnexpectedOutput {
+        shape: Vec<i64>,
+        expected: &'static str,
+    },
+}

@@ -1,0 +1,105 @@
+//! Which pose model, where its file is, and how it is identified in every result.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The pose models gonio ships in `models/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ModelKind {
+    /// MoveNet SinglePose Thunder: 256-px input, the more accurate (default).
+    #[default]
+    Thunder,
+    /// MoveNet SinglePose Lightning: 192-px input, about 3x faster.
+    Lightning,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 2] = [ModelKind::Thunder, ModelKind::Lightning];
+
+    /// Short name used on the command line and in model ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Thunder => "thunder",
+            ModelKind::Lightning => "lightning",
+        }
+    }
+
+    /// File name inside the model folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ModelKind::Thunder => "movenet_singlepose_thunder.onnx",
+            ModelKind::Lightning => "movenet_singlepose_lightning.onnx",
+        }
+    }
+
+    /// Side of the square model input, pixels.
+    pub fn input_size(self) -> u32 {
+        match self {
+            ModelKind::Thunder => 256,
+            ModelKind::Lightning => 192,
+        }
+    }
+
+    /// The model's path in `model_dir`.
+    pub fn path_in(self, model_dir: &Path) -> PathBuf {
+        model_dir.join(self.file_name())
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown model `{s}` (expected thunder or lightning)"))
+    }
+}
+
+/// The folder holding the model files: `GONIO_MODEL_DIR` when set, else the `models/` folder of
+/// the source tree gonio was built from.
+pub fn default_model_dir() -> PathBuf {
+    match std::env::var_os("GONIO_MODEL_DIR").filter(|p| !p.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+    }
+}
+
+/// Identifies the exact model file behind a result: its name and the sha256 of its bytes, so
+/// that results stay interpretable after a model changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ModelId {
+    /// For example `movenet-thunder`.
+    pub name: String,
+    /// Lower-case hex sha256 of the ONNX file.
+    pub sha256: String,
+}
+
+impl ModelId {
+    /// Hashes the model bytes.
+    pub fn of_bytes(kind: ModelKind, bytes: &[u8]) -> Self {
+        let digest = Sha256::digest(bytes);
+        let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+        ModelId {
+            name: format!("movenet-{}", kind.name()),
+            sha256,
+        }
+    }
+}
+
+impl fmt::Display for ModelId {
+    /// `name@sha256:<hex>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@sha256:{}", self.name, self.sha256)
+    }
+}

@@ -1,0 +1,293 @@
+//! MoveNet SinglePose: pre-processing into the model's square input, inference, and
+//! post-processing back to frame pixels.
+
+use std::path::Path;
+
+use fast_image_resize::Resizer;
+use image::RgbImage;
+use ort::session::{builder::GraphOptimizationLevel, Session};
+use ort::value::TensorRef;
+
+use super::{
+    model::default_model_dir, BodyPart, Keypoint, ModelId, ModelKind, Pose, PoseError, Runtime,
+    SquareCrop, KEYPOINT_COUNT,
+};
+
+/// Scale of the square crop around a ground-truth or detected box (top-down protocol).
+pub const BOX_CROP_SCALE: f32 = 1.25;
+/// Keypoint confidence used to place the refinement crop.
+const CROP_MIN_CONFIDENCE: f32 = 0.2;
+
+/// Runs one MoveNet model. Holds its buffers so that a frame costs no allocation beyond the
+/// runtime's own.
+pub struct PoseEstimator {
+    session: Session,
+    kind: ModelKind,
+    id: ModelId,
+    resizer: Resizer,
+    /// Scratch buffers, reused from frame to frame.
+    input_image: RgbImage,
+    input_values: Vec<i32>,
+}
+
+impl PoseEstimator {
+    /// Loads `kind` from the default model folder (see [`PoseEstimator::from_dir`]).
+    pub fn new(runtime: &Runtime, kind: ModelKind, threads: usize) -> Result<Self, PoseError> {
+        Self::from_dir(runtime, &default_model_dir(), kind, threads)
+    }
+
+    /// Loads `kind` from `model_dir`, running inference on `threads` threads (0 = runtime's
+    /// choice).
+    pub fn from_dir(
+        runtime: &Runtime,
+        model_dir: &Path,
+        kind: ModelKind,
+        threads: usize,
+    ) -> Result<Self, PoseError> {
+        let path = kind.path_in(model_dir);
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => PoseError::ModelNotFound { path: path.clone() },
+            _ => PoseError::ModelLoad {
+                path: path.clone(),
+                message: e.to_string(),
+            },
+        })?;
+        let id = ModelId::of_bytes(kind, &bytes);
+        let session =
+            build_session(runtime, &bytes, threads).map_err(|e| PoseError::ModelLoad {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        let n = kind.input_size();
+        Ok(PoseEstimator {
+            session,
+            kind,
+            id,
+            resizer: Resizer::new(),
+            input_image: RgbImage::new(n, n),
+            input_values: vec![0; (n * n * 3) as usize],
+        })
+    }
+
+    /// The model's name and hash, to store with every result.
+    pub fn model_id(&self) -> &ModelId {
+        &self.id
+    }
+
+    /// Which model this is.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// The pose of the most prominent person in a whole frame.
+    ///
+    /// Two passes: the letterboxed frame first, then a square crop around what that found, so
+    /// that a small person fills the model's input.
+    pub fn estimate(&mut self, frame: &RgbImage) -> Result<Pose, PoseError> {
+        let n = self.kind.input_size();
+        let whole = SquareCrop::letterbox(frame.width(), frame.height(), n);
+        let mut first = self.estimate_in_crop(frame, whole)?;
+        if !first.has_person() {
+            // A person small in a wide frame can vanish in the letterbox: look again in square
+            // windows as high as the frame's shorter side, half overlapping.
+            for window in sliding_windows(frame.width(), frame.height(), n) {
+                let pose = self.estimate_in_crop(frame, window)?;
+                if pose.has_person() && pose.score > first.score {
+                    first = pose;
+                }
+            }
+        }
+        let Some(crop) = refinement_crop(&first, whole) else {
+            return Ok(first);
+        };
+        let second = self.estimate_in_crop(frame, crop)?;
+        Ok(if second.score >= first.score {
+            second
+        } else {
+            first
+        })
+    }
+
+    /// The pose of the person in a box of the frame (pixels), cropped square with
+    /// [`BOX_CROP_SCALE`] margin: the top-down protocol used with detections or ground truth.
+    pub fn estimate_in_box(
+        &mut self,
+        frame: &RgbImage,
+        left: f32,
+        top: f32,
+        width: f32,
+        height: f32,
+    ) -> Result<Pose, PoseError> {
+        let crop = SquareCrop::around_box(
+            left,
+            top,
+            width,
+            height,
+            BOX_CROP_SCALE,
+            self.kind.input_size(),
+        );
+        self.estimate_in_crop(frame, crop)
+    }
+
+    /// Runs the model on one square crop of the frame; keypoints come back in frame pixels.
+    pub fn estimate_in_crop(
+        &mut self,
+        frame: &RgbImage,
+        crop: SquareCrop,
+    ) -> Result<Pose, PoseError> {
+        let crop = SquareCrop {
+            input_size: self.kind.input_size(),
+            ..crop
+        };
+        let mut input = std::mem::take(&mut self.input_image);
+        crop.render(frame, &mut self.resizer, &mut input);
+        let keypoints_in_input = self.infer(&input);
+        self.input_image = input;
+        Ok(pose_in_frame(&crop, &keypoints_in_input?))
+    }
+
+    /// Runs the model on an image already at input size (see [`SquareCrop::render`]); keypoints
+    /// come back in input pixels.
+    pub fn infer(&mut self, input: &RgbImage) -> Result<[Keypoint; KEYPOINT_COUNT], PoseError> {
+        let n = self.kind.input_size() as usize;
+        if input.width() as usize != n || input.height() as usize != n {
+            return Err(PoseError::Inference(format!(
+                "input is {}x{} pixels, the model takes {n}x{n}",
+                input.width(),
+                input.height()
+            )));
+        }
+        for (dst, &src) in self.input_values.iter_mut().zip(input.as_raw()) {
+            *dst = i32::from(src);
+        }
+        let tensor = TensorRef::from_array_view(([1usize, n, n, 3], self.input_values.as_slice()))
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![tensor])
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        let (shape, values) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        if values.len() != KEYPOINT_COUNT * 3 {
+            return Err(PoseError::UnexpectedOutput {
+                shape: shape.to_vec(),
+                expected: "[1, 1, 17, 3]",
+            });
+        }
+        let mut keypoints_in_input = [Keypoint::default(); KEYPOINT_COUNT];
+        for (k, yxs) in keypoints_in_input.iter_mut().zip(values.chunks_exact(3)) {
+            // MoveNet emits (y, x, score) with y and x in 0..1 of the input.
+            *k = Keypoint {
+                x: yxs[1] * n as f32,
+                y: yxs[0] * n as f32,
+                confidence: yxs[2],
+            };
+        }
+        Ok(keypoints_in_input)
+    }
+}
+
+/// Maps keypoints from the crop's input pixels back to frame pixels.
+pub fn pose_in_frame(crop: &SquareCrop, keypoints_in_input: &[Keypoint; KEYPOINT_COUNT]) -> Pose {
+    Pose::from_keypoints(keypoints_in_input.map(|k| {
+        let (x, y) = crop.frame_from_input(k.x, k.y);
+        Keypoint {
+            x,
+            y,
+            confidence: k.confidence,
+        }
+    }))
+}
+
+fn build_session(runtime: &Runtime, model: &[u8], threads: usize) -> ort::Result<Session> {
+    let mut builder = Session::builder(&runtime.environment)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)?
+        .with_inter_threads(1)?;
+    if threads > 0 {
+        builder = builder.with_intra_threads(threads)?;
+    }
+    builder.commit_from_memory(model)
+}
+
+/// Square windows of the frame's shorter side, stepping half a side along the longer one (the
+/// last one flush with the far edge). Empty for a square frame, which the letterbox covers.
+fn sliding_windows(width: u32, height: u32, input_size: u32) -> Vec<SquareCrop> {
+    let (short, long) = (width.min(height) as f32, width.max(height) as f32);
+    if long - short < 1.0 {
+        return Vec::new();
+    }
+    let steps = ((long - short) / (short / 2.0)).ceil() as usize;
+    (0..=steps)
+        .map(|i| {
+            let offset = (i as f32 * short / 2.0).min(long - short);
+            let (left, top) = if width >= height {
+                (offset, 0.0)
+            } else {
+                (0.0, offset)
+            };
+            SquareCrop {
+                left_in_frame: left,
+                top_in_frame: top,
+                side_in_frame: short,
+                input_size,
+            }
+        })
+        .collect()
+}
+
+/// Where to look again after a first pass on the whole frame: a square around the confident
+/// keypoints, centred on the hips, with room for the limbs (the crop rule of the MoveNet
+/// reference implementation). None when the first pass found no person.
+fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
+    if !pose.has_person() {
+        return None;
+    }
+    let confident = |p: BodyPart| {
+        let k = pose.get(p);
+        (k.confidence >= CROP_MIN_CONFIDENCE).then_some(k)
+    };
+    let (lh, rh) = (confident(BodyPart::LeftHip), confident(BodyPart::RightHip));
+    let (cx, cy) = match (lh, rh) {
+        (Some(l), Some(r)) => ((l.x + r.x) / 2.0, (l.y + r.y) / 2.0),
+        _ => {
+            // No hips: centre on the confident keypoints' box.
+            let points: Vec<_> = pose
+                .keypoints
+                .iter()
+                .filter(|k| k.confidence >= CROP_MIN_CONFIDENCE)
+                .collect();
+            let (min_x, max_x) = points
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.x), b.max(k.x)));
+            let (min_y, max_y) = points
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.y), b.max(k.y)));
+            ((min_x + max_x) / 2.0, (min_y + max_y) / 2.0)
+        }
+    };
+    let torso = [
+        BodyPart::LeftShoulder,
+        BodyPart::RightShoulder,
+        BodyPart::LeftHip,
+        BodyPart::RightHip,
+    ];
+    let mut torso_range: f32 = 0.0;
+    let mut body_range: f32 = 0.0;
+    for part in BodyPart::ALL {
+        if let Some(k) = confident(part) {
+            let d = (k.x - cx).abs().max((k.y - cy).abs());
+            body_range = body_range.max(d);
+            if torso.contains(&part) {
+                torso_range = torso_range.max(d);
+            }
+        }
+    }
+    let half_side = (torso_range * 1.9).max(body_range * 1.2);
+    if half_side <= 0.0 {
+        return None;
+    }
+    // Never larger than the whole-frame square: beyond that only padding is added.
+    let side = (2.0 * half_side).min(whole.side_in_frame);
+    Some(SquareCrop::centred(cx, cy, side, whole.input_size))
+}

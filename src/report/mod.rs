@@ -1,0 +1,4 @@
+//! What people and programs see: overlays drawn on frames, tables, JSON.
+
+pub mod json;
+pub mod overlay;

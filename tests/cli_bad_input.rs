@@ -1,0 +1,247 @@
+//! Every bad input gets a clear message naming the file, the other inputs are still processed,
+//! and the exit status says whether everything succeeded. Nothing panics.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+
+/// Exit status of a Rust panic; no input may produce it.
+const PANIC_STATUS: i32 = 101;
+
+fn json_entries(output: &std::process::Output) -> Vec<serde_json::Value> {
+    serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is a JSON array ({e}): {}", stdout(output)))
+}
+
+#[test]
+fn mixed_list_reports_each_bad_file_and_processes_the_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jpg");
+    let not_image = dir.path().join("notes.jpg");
+    std::fs::write(&not_image, "this is text, not a picture\n").unwrap();
+    let truncated = dir.path().join("truncated.jpg");
+    let good = sample("pose2sim-frame060.jpg");
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let truncated_png = dir.path().join("truncated.png");
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 64, image::Rgb([10, 200, 30]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    std::fs::write(&truncated_png, &png[..png.len() / 2]).unwrap();
+
+    let output = gonio(&[
+        "pose",
+        "--model",
+        "lightning",
+        "--json",
+        path_str(&missing),
+        path_str(&not_image),
+        path_str(&truncated),
+        path_str(&truncated_png),
+        path_str(&good),
+    ]);
+    let err = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "partial failure exits 1; stderr: {err}"
+    );
+    assert!(
+        err.contains(&format!("{}: file not found", missing.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{}: not an image", not_image.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: corrupt or truncated image",
+            truncated.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: corrupt or truncated image",
+            truncated_png.display()
+        )),
+        "{err}"
+    );
+
+    let entries = json_entries(&output);
+    assert_eq!(entries.len(), 5, "one entry per input");
+    for entry in &entries[..4] {
+        assert!(entry["people"].as_array().unwrap().is_empty());
+        assert!(entry["error"].is_string());
+    }
+    let last = &entries[4];
+    assert_eq!(last["image"], path_str(&good));
+    assert_eq!(
+        last["people"].as_array().unwrap().len(),
+        1,
+        "the good image is still processed"
+    );
+}
+
+#[test]
+fn image_without_a_person_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = dir.path().join("wall.png");
+    image::RgbImage::from_pixel(400, 300, image::Rgb([128, 128, 128]))
+        .save(&blank)
+        .unwrap();
+    let output = gonio(&["pose", "--model", "lightning", "--json", path_str(&blank)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("{}: no person found", blank.display())),
+        "{}",
+        stderr(&output)
+    );
+    let entries = json_entries(&output);
+    assert!(entries[0]["people"].as_array().unwrap().is_empty());
+    assert_eq!(
+        (entries[0]["width"].as_u64(), entries[0]["height"].as_u64()),
+        (Some(400), Some(300))
+    );
+}
+
+#[test]
+fn empty_folder_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("readme.txt"), "no images here").unwrap();
+    let output = gonio(&["pose", "--model", "lightning", path_str(dir.path())]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!(
+            "{}: no images found in this folder",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn random_bytes_are_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut paths = Vec::new();
+    // Random bytes, and random bytes behind real magic numbers so that decoders get past sniffing.
+    let prefixes: [&[u8]; 5] = [
+        b"",
+        b"\xFF\xD8\xFF\xE0",
+        b"\x89PNG\r\n\x1a\n",
+        b"RIFF\x10\x00\x00\x00WEBPVP8 ",
+        b"BM",
+    ];
+    for (i, prefix) in prefixes.iter().enumerate() {
+        let path = dir.path().join(format!("random{i}.jpg"));
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(prefix).unwrap();
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        file.write_all(&noise).unwrap();
+        paths.push(path);
+    }
+    let mut args = vec!["pose", "--model", "lightning"];
+    args.extend(paths.iter().map(|p| path_str(p)));
+    let output = gonio(&args);
+    assert_ne!(
+        output.status.code(),
+        Some(PANIC_STATUS),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    for path in &paths {
+        assert!(
+            err.contains(&path.display().to_string()),
+            "{} not named in: {err}",
+            path.display()
+        );
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn missing_runtime_is_a_clear_error() {
+    let output = gonio_with_env(
+        &["pose", path_str(&sample("pose2sim-frame060.jpg"))],
+        &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot load ONNX Runtime") && err.contains("/nonexistent/libonnxruntime.so"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn wrong_runtime_file_is_a_clear_error() {
+    let not_a_library = sample("pose2sim-frame060.jpg");
+    let output = gonio_with_env(
+        &["pose", path_str(&not_a_library)],
+        &[("ORT_DYLIB_PATH", path_str(&not_a_library))],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("cannot load ONNX Runtime"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn missing_model_folder_is_a_clear_error() {
+    let output = gonio_with_env(
+        &["pose", path_str(&sample("pose2sim-frame060.jpg"))],
+        &[("GONIO_MODEL_DIR", "/nonexistent-models")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output)
+        .contains("/nonexistent-models/movenet_singlepose_thunder.onnx: model file not found"));
+}
+
+#[test]
+fn unknown_model_is_a_usage_error() {
+    let output = gonio(&["pose", "--model", "huge", "x.jpg"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown model `huge`"));
+}
+
+#[test]
+fn eval_reports_bad_annotation_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ann.json");
+    std::fs::write(&bad, "{\"images\": 3}").unwrap();
+    let output = gonio(&[
+        "eval",
+        "--annotations",
+        path_str(&bad),
+        "--images",
+        path_str(dir.path()),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&format!("{}: not a COCO keypoints file", bad.display())));
+
+    let missing = dir.path().join("none.json");
+    let output = gonio(&[
+        "eval",
+        "--annotations",
+        path_str(&missing),
+        "--images",
+        path_str(dir.path()),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&format!("{}: cannot read annotations", missing.display())));
+}
