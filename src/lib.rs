@@ -13,6 +13,7 @@ pub mod angles;
 pub mod capture;
 pub mod eval;
 pub mod pose;
+pub mod protocols;
 pub mod report;
 
 pub use capture::{CaptureError, Frame};

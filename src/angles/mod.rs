@@ -1,5 +1,12 @@
-//! Joint angles from keypoints.
+//! Joint angles from keypoints, per frame and over time.
 //!
-//! Angles are degrees. Image coordinates are frame pixels with y growing downwards.
+//! Angles are degrees; positions are frame pixels (y down); times are seconds. The conventions
+//! of each angle are in [`joints`].
 
+pub mod filter;
 pub mod geometry;
+pub mod joints;
+pub mod series;
+
+pub use joints::{joint_angles, Angle, JointAngles, LegAngles, Side, DEFAULT_MIN_CONFIDENCE};
+pub use series::{AngleSeries, Channel, SeriesOptions, Smoothing, CHANNEL_COUNT};

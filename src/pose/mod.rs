@@ -7,6 +7,7 @@
 //! Everything this module returns is in frame space.
 
 mod crop;
+pub mod csv;
 mod model;
 mod movenet;
 mod runtime;

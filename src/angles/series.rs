@@ -1,0 +1,393 @@
+//! From a series of poses to a clean series of every angle: left/right swap correction,
+//! anterior-side vote, per-frame angles, outlier rejection, gap filling and smoothing.
+//!
+//! Everything works from timestamps (seconds), not frame counts: frame rates vary and frames
+//! drop.
+
+use super::filter::{butterworth_zero_phase, fill_gaps, reject_outliers, OneEuroFilter};
+use super::geometry::{midpoint, norm_sq, sub, Point};
+use super::joints::{joint_angles, Angle, JointAngles, Side, DEFAULT_MIN_CONFIDENCE};
+use crate::pose::{BodyPart, Pose};
+
+/// One angle tracked over time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    KneeFlexion(Side),
+    HipFlexion(Side),
+    ThighToHorizontal(Side),
+    LegToHorizontal(Side),
+    TrunkToVertical,
+}
+
+/// Number of channels in an [`AngleSeries`].
+pub const CHANNEL_COUNT: usize = 9;
+
+impl Channel {
+    pub const ALL: [Channel; CHANNEL_COUNT] = [
+        Channel::KneeFlexion(Side::Left),
+        Channel::KneeFlexion(Side::Right),
+        Channel::HipFlexion(Side::Left),
+        Channel::HipFlexion(Side::Right),
+        Channel::ThighToHorizontal(Side::Left),
+        Channel::ThighToHorizontal(Side::Right),
+        Channel::LegToHorizontal(Side::Left),
+        Channel::LegToHorizontal(Side::Right),
+        Channel::TrunkToVertical,
+    ];
+
+    fn index(self) -> usize {
+        let side = |s: Side| match s {
+            Side::Left => 0,
+            Side::Right => 1,
+        };
+        match self {
+            Channel::KneeFlexion(s) => side(s),
+            Channel::HipFlexion(s) => 2 + side(s),
+            Channel::ThighToHorizontal(s) => 4 + side(s),
+            Channel::LegToHorizontal(s) => 6 + side(s),
+            Channel::TrunkToVertical => 8,
+        }
+    }
+
+    /// Column name, for example `left_knee_flexion_deg`.
+    pub fn column_name(self) -> &'static str {
+        match self {
+            Channel::KneeFlexion(Side::Left) => "left_knee_flexion_deg",
+            Channel::KneeFlexion(Side::Right) => "right_knee_flexion_deg",
+            Channel::HipFlexion(Side::Left) => "left_hip_flexion_deg",
+            Channel::HipFlexion(Side::Right) => "right_hip_flexion_deg",
+            Channel::ThighToHorizontal(Side::Left) => "left_thigh_to_horizontal_deg",
+            Channel::ThighToHorizontal(Side::Right) => "right_thigh_to_horizontal_deg",
+            Channel::LegToHorizontal(Side::Left) => "left_leg_to_horizontal_deg",
+            Channel::LegToHorizontal(Side::Right) => "right_leg_to_horizontal_deg",
+            Channel::TrunkToVertical => "trunk_to_vertical_deg",
+        }
+    }
+
+    fn of(self, angles: &JointAngles) -> Option<Angle> {
+        match self {
+            Channel::KneeFlexion(s) => angles.leg(s).knee_flexion,
+            Channel::HipFlexion(s) => angles.leg(s).hip_flexion,
+            Channel::ThighToHorizontal(s) => angles.leg(s).thigh_to_horizontal,
+            Channel::LegToHorizontal(s) => angles.leg(s).leg_to_horizontal,
+            Channel::TrunkToVertical => angles.trunk_to_vertical,
+        }
+    }
+}
+
+/// How a series is smoothed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Smoothing {
+    None,
+    /// Zero-phase Butterworth low-pass (recorded series): no lag, uses the future.
+    Butterworth {
+        cutoff_hz: f64,
+    },
+    /// One Euro filter (live): causal, little lag when moving, steady when held.
+    OneEuro {
+        min_cutoff_hz: f64,
+        beta: f64,
+    },
+}
+
+/// Settings of [`AngleSeries::from_poses`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesOptions {
+    /// Keypoints under this confidence (0..1) are not used.
+    pub min_confidence: f32,
+    /// Gaps up to this long (seconds) are filled by interpolation.
+    pub max_gap_s: f64,
+    /// A sample further than this (degrees) from its neighbours' median is an outlier.
+    pub outlier_deg: f32,
+    pub smoothing: Smoothing,
+}
+
+impl Default for SeriesOptions {
+    fn default() -> Self {
+        SeriesOptions {
+            min_confidence: DEFAULT_MIN_CONFIDENCE,
+            max_gap_s: 0.3,
+            outlier_deg: 15.0,
+            smoothing: Smoothing::Butterworth { cutoff_hz: 2.5 },
+        }
+    }
+}
+
+/// Every angle over time, cleaned. Missing samples are `NaN`.
+#[derive(Debug, Clone, Default)]
+pub struct AngleSeries {
+    /// Seconds from the start of the source, one per frame.
+    pub time_s: Vec<f64>,
+    channels: [Vec<f32>; CHANNEL_COUNT],
+    /// Frames whose left and right legs or arms were exchanged to restore continuity.
+    pub swaps_corrected: usize,
+    /// Frames whose face pointed against the majority (their anterior side was taken from the
+    /// majority).
+    pub facing_disagreements: usize,
+    /// Median over frames of the left-right shoulder and hip spacing divided by trunk length:
+    /// near 0 in a true side view, near 0.8 facing the camera.
+    pub lateral_spread: Option<f32>,
+}
+
+impl AngleSeries {
+    /// The samples of one channel, degrees, `NaN` where missing.
+    pub fn channel(&self, channel: Channel) -> &[f32] {
+        &self.channels[channel.index()]
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.time_s.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.time_s.is_empty()
+    }
+
+    /// Runs the whole series pipeline on `poses` (one per timestamp in `time_s`, seconds,
+    /// increasing). The poses are corrected in place (left/right swaps).
+    pub fn from_poses(time_s: &[f64], poses: &mut [Pose], options: &SeriesOptions) -> AngleSeries {
+        let n = time_s.len().min(poses.len());
+        let (time_s, poses) = (&time_s[..n], &mut poses[..n]);
+        let swaps_corrected = correct_swaps(poses, options.min_confidence);
+
+        let mut frames: Vec<JointAngles> = poses
+            .iter()
+            .map(|p| joint_angles(p, None, options.min_confidence))
+            .collect();
+        let votes: f32 = frames.iter().filter_map(|a| a.anterior_sign).sum();
+        let majority = if votes != 0.0 {
+            Some(votes.signum())
+        } else {
+            None
+        };
+        let mut facing_disagreements = 0;
+        if let Some(sign) = majority {
+            for (angles, pose) in frames.iter_mut().zip(poses.iter()) {
+                if angles.anterior_sign != Some(sign) {
+                    facing_disagreements += usize::from(angles.anterior_sign.is_some());
+                    *angles = joint_angles(pose, Some(sign), options.min_confidence);
+                }
+            }
+        }
+
+        let mut channels: [Vec<f32>; CHANNEL_COUNT] = Default::default();
+        for channel in Channel::ALL {
+            channels[channel.index()] = frames
+                .iter()
+                .map(|a| channel.of(a).map_or(f32::NAN, |angle| angle.deg))
+                .collect();
+        }
+        let mut series = AngleSeries {
+            time_s: time_s.to_vec(),
+            channels,
+            swaps_corrected,
+            facing_disagreements,
+            lateral_spread: lateral_spread(poses, options.min_confidence),
+        };
+        series.clean(options);
+        series
+    }
+
+    /// Outlier rejection, gap filling and smoothing of every channel, in place.
+    fn clean(&mut self, options: &SeriesOptions) {
+        let mut scratch = Vec::new();
+        let sample_rate = sample_rate_hz(&self.time_s);
+        for values in self.channels.iter_mut() {
+            reject_outliers(values, options.outlier_deg, &mut scratch);
+            fill_gaps(&self.time_s, values, options.max_gap_s);
+            match options.smoothing {
+                Smoothing::None => {}
+                Smoothing::Butterworth { cutoff_hz } => match sample_rate {
+                    Some(SampleRate::Even(rate)) => {
+                        butterworth_zero_phase(values, rate, cutoff_hz, &mut scratch)
+                    }
+                    Some(SampleRate::Uneven(rate)) => {
+                        smooth_uneven(&self.time_s, values, rate, cutoff_hz, &mut scratch)
+                    }
+                    None => {}
+                },
+                Smoothing::OneEuro {
+                    min_cutoff_hz,
+                    beta,
+                } => {
+                    let mut filter = OneEuroFilter::new(min_cutoff_hz, beta);
+                    for (v, &t) in values.iter_mut().zip(&self.time_s) {
+                        if !v.is_nan() {
+                            *v = filter.filter(t, *v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum SampleRate {
+    Even(f64),
+    Uneven(f64),
+}
+
+/// The median frame rate, and whether frames are evenly spaced (every interval within 10 % of
+/// the median).
+fn sample_rate_hz(time_s: &[f64]) -> Option<SampleRate> {
+    if time_s.len() < 3 {
+        return None;
+    }
+    let mut intervals: Vec<f64> = time_s.windows(2).map(|w| w[1] - w[0]).collect();
+    intervals.sort_by(f64::total_cmp);
+    let median = intervals[intervals.len() / 2];
+    if median.is_nan() || median <= 0.0 {
+        return None;
+    }
+    let even = intervals.first().is_some_and(|&lo| lo >= 0.9 * median)
+        && intervals.last().is_some_and(|&hi| hi <= 1.1 * median);
+    Some(if even {
+        SampleRate::Even(1.0 / median)
+    } else {
+        SampleRate::Uneven(1.0 / median)
+    })
+}
+
+/// Butterworth smoothing of an unevenly sampled series: resample onto an even grid at the median
+/// rate, filter there, and read the result back at the original timestamps.
+fn smooth_uneven(
+    time_s: &[f64],
+    values: &mut [f32],
+    rate_hz: f64,
+    cutoff_hz: f64,
+    scratch: &mut Vec<f32>,
+) {
+    let (Some(&t0), Some(&t1)) = (time_s.first(), time_s.last()) else {
+        return;
+    };
+    let step = 1.0 / rate_hz;
+    let count = ((t1 - t0) / step).floor() as usize + 1;
+    let mut grid = Vec::with_capacity(count);
+    let mut j = 0;
+    for k in 0..count {
+        let t = t0 + k as f64 * step;
+        while j + 1 < time_s.len() && time_s[j + 1] <= t {
+            j += 1;
+        }
+        let v = if j + 1 < time_s.len() {
+            let (a, b) = (values[j], values[j + 1]);
+            let w = ((t - time_s[j]) / (time_s[j + 1] - time_s[j])) as f32;
+            a + (b - a) * w // NaN when either side is missing, which keeps gaps as gaps
+        } else {
+            values[j]
+        };
+        grid.push(v);
+    }
+    butterworth_zero_phase(&mut grid, rate_hz, cutoff_hz, scratch);
+    for (v, &t) in values.iter_mut().zip(time_s) {
+        if v.is_nan() {
+            continue;
+        }
+        let pos = (t - t0) / step;
+        let k = (pos.floor() as usize).min(grid.len() - 1);
+        let k1 = (k + 1).min(grid.len() - 1);
+        let w = (pos - k as f64) as f32;
+        let smoothed = grid[k] + (grid[k1] - grid[k]) * w;
+        if smoothed.is_finite() {
+            *v = smoothed;
+        }
+    }
+}
+
+/// The left/right pairs whose labels a model may exchange, in two groups that are corrected
+/// separately.
+const SWAP_GROUPS: [[(BodyPart, BodyPart); 3]; 2] = {
+    use BodyPart::*;
+    [
+        [
+            (LeftHip, RightHip),
+            (LeftKnee, RightKnee),
+            (LeftAnkle, RightAnkle),
+        ],
+        [
+            (LeftShoulder, RightShoulder),
+            (LeftElbow, RightElbow),
+            (LeftWrist, RightWrist),
+        ],
+    ]
+};
+
+/// Restores left/right continuity: a frame whose legs (or arms) sit much closer to the other
+/// side's previous positions than to their own is taken as swapped by the model. If most frames
+/// would be swapped, the first frames were the swapped ones, and the decision is reversed.
+/// Returns the number of frames changed.
+pub fn correct_swaps(poses: &mut [Pose], min_confidence: f32) -> usize {
+    let mut changed = vec![false; poses.len()];
+    for group in SWAP_GROUPS {
+        let mut swapped = vec![false; poses.len()];
+        // Last reliable position of each pair member, in corrected labels.
+        let mut last: [[Option<Point>; 2]; 3] = [[None; 2]; 3];
+        for (i, pose) in poses.iter().enumerate() {
+            let current = group.map(|(l, r)| {
+                let get = |part: BodyPart| {
+                    let k = pose.get(part);
+                    (k.confidence >= min_confidence).then_some((k.x, k.y))
+                };
+                [get(l), get(r)]
+            });
+            let (mut keep, mut swap, mut compared) = (0.0f32, 0.0f32, 0);
+            for (cur, prev) in current.iter().zip(&last) {
+                if let ([Some(cl), Some(cr)], [Some(pl), Some(pr)]) = (cur, prev) {
+                    keep += distance(*cl, *pl) + distance(*cr, *pr);
+                    swap += distance(*cl, *pr) + distance(*cr, *pl);
+                    compared += 1;
+                }
+            }
+            // Clear evidence only: when the limbs cross, both costs are alike and labels stay.
+            swapped[i] = compared > 0 && swap < 0.5 * keep;
+            for (slot, cur) in last.iter_mut().zip(current) {
+                let [l, r] = if swapped[i] { [cur[1], cur[0]] } else { cur };
+                slot[0] = l.or(slot[0]);
+                slot[1] = r.or(slot[1]);
+            }
+        }
+        let swapped_count = swapped.iter().filter(|&&s| s).count();
+        let invert = 2 * swapped_count > poses.len();
+        for (i, pose) in poses.iter_mut().enumerate() {
+            if swapped[i] != invert {
+                for (l, r) in group {
+                    pose.keypoints.swap(l.index(), r.index());
+                }
+                changed[i] = true;
+            }
+        }
+    }
+    changed.iter().filter(|&&c| c).count()
+}
+
+fn distance(a: Point, b: Point) -> f32 {
+    norm_sq(sub(a, b)).sqrt()
+}
+
+/// Median over frames of (shoulder spacing + hip spacing) / 2 / trunk length.
+fn lateral_spread(poses: &[Pose], min_confidence: f32) -> Option<f32> {
+    use BodyPart::*;
+    let mut ratios: Vec<f32> = poses
+        .iter()
+        .filter_map(|pose| {
+            let get = |part: BodyPart| {
+                let k = pose.get(part);
+                (k.confidence >= min_confidence).then_some((k.x, k.y))
+            };
+            let (ls, rs, lh, rh) = (
+                get(LeftShoulder)?,
+                get(RightShoulder)?,
+                get(LeftHip)?,
+                get(RightHip)?,
+            );
+            let trunk = distance(midpoint(ls, rs), midpoint(lh, rh));
+            (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
+        })
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f32::total_cmp);
+    Some(ratios[ratios.len() / 2])
+}

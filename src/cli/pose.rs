@@ -1,0 +1,186 @@
+//! `gonio pose`: keypoints of the person in each image.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use comfy_table::{Cell, CellAlignment};
+
+use gonio::capture::{collect_image_paths, load_image};
+use gonio::pose::{PoseEstimator, PERSON_MIN_CONFIDENCE};
+use gonio::report::json::{ImagePosesJson, PersonJson};
+use gonio::report::overlay::draw_pose;
+
+use super::{
+    load_estimator, new_table, progress_bar, save_png_atomically, ModelArgs, EXIT_PARTIAL,
+};
+
+#[derive(Args)]
+pub struct PoseArgs {
+    /// Image files or folders of images (jpg, png, webp, bmp, tiff)
+    #[arg(required = true, value_name = "IMAGE")]
+    images: Vec<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print one JSON array with an entry per image instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Write each image with the skeleton drawn as DIR/<name>.png
+    #[arg(long, value_name = "DIR")]
+    overlay: Option<PathBuf>,
+}
+
+pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
+    let mut estimator = load_estimator(&args.model)?;
+    let model_id = estimator.model_id().to_string();
+    if let Some(dir) = &args.overlay {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create overlay folder", dir.display()))?;
+    }
+    let inputs = collect_image_paths(&args.images);
+    let bar = progress_bar(inputs.len(), "pose");
+    let mut records = Vec::with_capacity(inputs.len());
+    let mut failures = 0usize;
+    for input in inputs {
+        let record = match input {
+            Ok(path) => pose_one(&mut estimator, &path, &model_id, args.overlay.as_deref()),
+            Err(error) => Err((error.path().to_path_buf(), error.to_string())),
+        };
+        match record {
+            Ok((record, _)) if record.people.is_empty() => {
+                bar.suspend(|| eprintln!("gonio: {}: no person found", record.image));
+                failures += 1;
+                records.push(record);
+            }
+            Ok((record, _)) => records.push(record),
+            Err((path, message)) => {
+                bar.suspend(|| eprintln!("gonio: {message}"));
+                failures += 1;
+                records.push(ImagePosesJson {
+                    image: path.display().to_string(),
+                    width: 0,
+                    height: 0,
+                    model: model_id.clone(),
+                    people: Vec::new(),
+                    error: Some(message),
+                });
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &records)?;
+        writeln!(out)?;
+    } else {
+        print_pose_table(&mut out, &records, &model_id, args.overlay.as_deref())?;
+    }
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+/// Runs the model on one image and writes its overlay. Errors carry the path and a message
+/// that names it.
+fn pose_one(
+    estimator: &mut PoseEstimator,
+    path: &Path,
+    model_id: &str,
+    overlay_dir: Option<&Path>,
+) -> Result<(ImagePosesJson, Option<PathBuf>), (PathBuf, String)> {
+    let fail = |message: String| (path.to_path_buf(), message);
+    let frame = load_image(path).map_err(|e| fail(e.to_string()))?;
+    let pose = estimator
+        .estimate(&frame.image)
+        .map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    let people = if pose.has_person() {
+        vec![PersonJson::from(&pose)]
+    } else {
+        Vec::new()
+    };
+    let mut overlay_path = None;
+    if let Some(dir) = overlay_dir {
+        let mut canvas = frame.image.clone();
+        if pose.has_person() {
+            draw_pose(&mut canvas, &pose);
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "image".into());
+        let target = dir.join(format!("{stem}.png"));
+        save_png_atomically(&canvas, &target)
+            .map_err(|e| fail(format!("{}: cannot write overlay: {e}", target.display())))?;
+        overlay_path = Some(target);
+    }
+    Ok((
+        ImagePosesJson {
+            image: path.display().to_string(),
+            width: frame.image.width(),
+            height: frame.image.height(),
+            model: model_id.to_string(),
+            people,
+            error: None,
+        },
+        overlay_path,
+    ))
+}
+
+fn print_pose_table(
+    out: &mut impl Write,
+    records: &[ImagePosesJson],
+    model_id: &str,
+    overlay_dir: Option<&Path>,
+) -> io::Result<()> {
+    let mut table = new_table();
+    table.set_header([
+        "image",
+        "size (px)",
+        "person",
+        "score",
+        "confident keypoints",
+    ]);
+    for record in records {
+        let (person, score, confident) = match (record.people.first(), &record.error) {
+            (_, Some(_)) => ("error".to_string(), String::new(), String::new()),
+            (None, None) => ("none found".to_string(), String::new(), String::new()),
+            (Some(p), None) => {
+                let confident = p
+                    .keypoints
+                    .iter()
+                    .filter(|k| k.confidence >= PERSON_MIN_CONFIDENCE)
+                    .count();
+                (
+                    "yes".to_string(),
+                    format!("{:.2}", p.score),
+                    format!("{confident}/17"),
+                )
+            }
+        };
+        let size = if record.width > 0 {
+            format!("{}x{}", record.width, record.height)
+        } else {
+            String::new()
+        };
+        table.add_row(vec![
+            Cell::new(&record.image),
+            Cell::new(size),
+            Cell::new(person),
+            Cell::new(score).set_alignment(CellAlignment::Right),
+            Cell::new(confident).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    writeln!(out, "model: {model_id}")?;
+    writeln!(out, "keypoints confident at >= {PERSON_MIN_CONFIDENCE}; --json prints every keypoint in frame pixels")?;
+    if let Some(dir) = overlay_dir {
+        writeln!(out, "overlays: {}", dir.display())?;
+    }
+    Ok(())
+}

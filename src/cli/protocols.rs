@@ -1,0 +1,82 @@
+//! `gonio protocols`: what each protocol measures and how to set it up.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use gonio::protocols::{Criterion, LegAngle, Subject, Test, ALL};
+
+#[derive(Args)]
+pub struct ProtocolsArgs {
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+fn describe(test: Test) -> String {
+    match test {
+        Test::AtMost(v) => format!("at most {v} deg"),
+        Test::AtLeast(v) => format!("at least {v} deg"),
+        Test::Within(lo, hi) => format!("between {lo} and {hi} deg"),
+        Test::AbsAtMost(v) => format!("within ±{v} deg"),
+    }
+}
+
+fn angle_name(angle: LegAngle) -> &'static str {
+    match angle {
+        LegAngle::KneeFlexion => "knee flexion",
+        LegAngle::HipFlexion => "hip flexion",
+        LegAngle::ThighToHorizontal => "thigh to horizontal",
+        LegAngle::LegToHorizontal => "leg to horizontal",
+    }
+}
+
+/// "knee flexion of the measured leg at most 20 deg".
+fn requirement(criterion: &Criterion) -> String {
+    let subject = match criterion.subject {
+        Subject::SameLeg(angle) => format!("{} of the measured leg", angle_name(angle)),
+        Subject::OtherLeg(angle) => format!("{} of the other leg", angle_name(angle)),
+        Subject::Trunk => "trunk lean from vertical".to_string(),
+    };
+    format!("{subject} {}", describe(criterion.test))
+}
+
+pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    if args.json {
+        let list: Vec<_> = ALL
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id,
+                    "title": p.title,
+                    "instructions": p.instructions,
+                    "measures": p.measures.iter().map(|m| serde_json::json!({"name": m.name, "description": m.description})).collect::<Vec<_>>(),
+                    "valid_frames": p.criteria.iter().map(requirement).collect::<Vec<_>>(),
+                    "norm": p.norm,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in ALL {
+        writeln!(out, "{}  {}", p.id, p.title)?;
+        writeln!(out, "  how:      {}", p.instructions)?;
+        for m in p.measures {
+            writeln!(out, "  measures: {} ({})", m.name, m.description)?;
+        }
+        for c in p.criteria {
+            writeln!(out, "  counts:   frames with {}", requirement(c))?;
+        }
+        writeln!(out, "  typical:  {}", p.norm)?;
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "Use: gonio analyze <keypoints.csv> --protocol <id> [--side auto|left|right|both]"
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

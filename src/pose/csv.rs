@@ -1,0 +1,249 @@
+//! The per-frame keypoint CSV: gonio's interchange format for pose series.
+//!
+//! Header: `time_s` then `<name>_x,<name>_y,<name>_conf` for the 17 COCO keypoints in COCO order
+//! (see [`KEYPOINT_NAMES`]); more columns may follow and are ignored on reading. Positions in
+//! frame pixels, confidence 0..1, time in seconds. An empty cell is a missing value: a keypoint
+//! without position counts as not found (confidence 0); one with a position but no confidence
+//! (keypoints from another tool) counts as certain (confidence 1).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{Keypoint, Pose, KEYPOINT_COUNT, KEYPOINT_NAMES};
+
+/// A pose per frame with its timestamp.
+#[derive(Debug, Clone, Default)]
+pub struct PoseTrack {
+    /// Seconds from the start of the source, increasing.
+    pub time_s: Vec<f64>,
+    pub poses: Vec<Pose>,
+}
+
+/// Why a keypoint CSV could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PoseCsvError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a gonio keypoint CSV: {detail}")]
+    Header { path: PathBuf, detail: String },
+    #[error("{path}, line {line}: {detail}")]
+    Row {
+        path: PathBuf,
+        line: u64,
+        detail: String,
+    },
+    #[error("{path}: no frames")]
+    Empty { path: PathBuf },
+}
+
+/// The CSV header: `time_s` and three columns per keypoint.
+pub fn header() -> Vec<String> {
+    let mut columns = vec!["time_s".to_string()];
+    for name in KEYPOINT_NAMES {
+        columns.extend([
+            format!("{name}_x"),
+            format!("{name}_y"),
+            format!("{name}_conf"),
+        ]);
+    }
+    columns
+}
+
+/// Reads a keypoint CSV.
+pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
+    let file = std::fs::File::open(path).map_err(|source| PoseCsvError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let bad_header = |detail: String| PoseCsvError::Header {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let found = reader
+        .headers()
+        .map_err(|e| bad_header(e.to_string()))?
+        .clone();
+    // Columns by name, so that column order beyond the required ones does not matter.
+    let column = |name: &str| {
+        found
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad_header(format!("no `{name}` column")))
+    };
+    let time_column = column("time_s")?;
+    let mut keypoint_columns = [[0usize; 3]; KEYPOINT_COUNT];
+    for (columns, name) in keypoint_columns.iter_mut().zip(KEYPOINT_NAMES) {
+        *columns = [
+            column(&format!("{name}_x"))?,
+            column(&format!("{name}_y"))?,
+            column(&format!("{name}_conf"))?,
+        ];
+    }
+
+    let mut track = PoseTrack::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| PoseCsvError::Row {
+                path: path.to_path_buf(),
+                line: e.position().map_or(line, |p| p.line()),
+                detail: e.to_string(),
+            })?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let row_error = |detail: String| PoseCsvError::Row {
+            path: path.to_path_buf(),
+            line,
+            detail,
+        };
+        let number = |index: usize| -> Result<Option<f64>, PoseCsvError> {
+            let cell = record.get(index).unwrap_or("");
+            if cell.is_empty() {
+                return Ok(None);
+            }
+            match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(Some(v)),
+                _ => Err(row_error(format!(
+                    "`{}` is not a number (column {})",
+                    cell, &found[index]
+                ))),
+            }
+        };
+        let time = number(time_column)?.ok_or_else(|| row_error("time_s is empty".to_string()))?;
+        if let Some(&previous) = track.time_s.last() {
+            if time <= previous {
+                return Err(row_error(format!(
+                    "time_s {time} does not increase (previous {previous})"
+                )));
+            }
+        }
+        let mut keypoints = [Keypoint::default(); KEYPOINT_COUNT];
+        for (k, [cx, cy, cc]) in keypoints.iter_mut().zip(keypoint_columns) {
+            if let (Some(x), Some(y)) = (number(cx)?, number(cy)?) {
+                let confidence = number(cc)?.unwrap_or(1.0);
+                if !(0.0..=1.0).contains(&confidence) {
+                    return Err(row_error(format!(
+                        "confidence {confidence} outside 0..1 (column {})",
+                        &found[cc]
+                    )));
+                }
+                *k = Keypoint {
+                    x: x as f32,
+                    y: y as f32,
+                    confidence: confidence as f32,
+                };
+            }
+        }
+        track.time_s.push(time);
+        track.poses.push(Pose::from_keypoints(keypoints));
+    }
+    if track.poses.is_empty() {
+        return Err(PoseCsvError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(track)
+}
+
+/// Writes one frame's cells (time and keypoints) to a CSV writer; keypoints with confidence 0
+/// are written as empty cells.
+pub fn write_row<W: Write>(
+    writer: &mut csv::Writer<W>,
+    time_s: f64,
+    pose: &Pose,
+    extra: &[String],
+) -> csv::Result<()> {
+    let mut row = Vec::with_capacity(1 + 3 * KEYPOINT_COUNT + extra.len());
+    row.push(format!("{time_s:.6}"));
+    for k in &pose.keypoints {
+        if k.confidence > 0.0 {
+            row.extend([
+                format!("{:.2}", k.x),
+                format!("{:.2}", k.y),
+                format!("{:.4}", k.confidence),
+            ]);
+        } else {
+            row.extend([String::new(), String::new(), String::new()]);
+        }
+    }
+    row.extend(extra.iter().cloned());
+    writer.write_record(&row)
+}
+
+/// Writes a whole track as a keypoint CSV.
+pub fn write_keypoints_csv<W: Write>(out: W, track: &PoseTrack) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(header())?;
+    for (&t, pose) in track.time_s.iter().zip(&track.poses) {
+        write_row(&mut writer, t, pose, &[])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_positions_and_missing_points() {
+        let mut keypoints = [Keypoint {
+            x: 10.5,
+            y: 20.25,
+            confidence: 0.9,
+        }; KEYPOINT_COUNT];
+        keypoints[3] = Keypoint::default();
+        let track = PoseTrack {
+            time_s: vec![0.0, 0.033],
+            poses: vec![Pose::from_keypoints(keypoints); 2],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.csv");
+        write_keypoints_csv(std::fs::File::create(&path).unwrap(), &track).unwrap();
+        let back = read_keypoints_csv(&path).unwrap();
+        assert_eq!(back.time_s, track.time_s);
+        assert_eq!(back.poses[1].keypoints[0], keypoints[0]);
+        assert_eq!(back.poses[1].keypoints[3].confidence, 0.0);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, "time_s,nose_x\n0,1\n").unwrap();
+        let e = read_keypoints_csv(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("bad.csv") && e.contains("no `nose_y` column"),
+            "{e}"
+        );
+
+        let mut text = header().join(",");
+        text.push('\n');
+        text.push_str(&format!("0.0{}\n", ",".repeat(51)));
+        text.push_str(&format!("abc{}\n", ",".repeat(51)));
+        std::fs::write(&path, &text).unwrap();
+        let e = read_keypoints_csv(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("line 3") && e.contains("`abc` is not a number"),
+            "{e}"
+        );
+
+        std::fs::write(&path, format!("{}\n", header().join(","))).unwrap();
+        assert!(read_keypoints_csv(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("no frames"));
+    }
+}

@@ -1,0 +1,27 @@
+//! Active knee extension: the knee's remaining flexion with the hip held at 90 degrees.
+
+use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "ake",
+    title: "Active knee extension",
+    instructions:
+        "Lie on your back, hold one thigh vertical (hip at 90 deg) with both hands, then \
+                   straighten that knee as far as you can and hold. Camera level, side-on to the \
+                   tested leg, whole body in view.",
+    measures: &[Measure {
+        name: "knee_extension_deficit",
+        angle: LegAngle::KneeFlexion,
+        negate: false,
+        best: Best::Lowest,
+        description: "knee flexion remaining at the best held extension (0 = straight)",
+    }],
+    criteria: &[Criterion {
+        subject: Subject::SameLeg(LegAngle::HipFlexion),
+        test: Test::Within(80.0, 100.0),
+        failure: "hip not held at 90 ± 10 deg",
+        unknown: "hip angle unknown",
+    }],
+    side_rule: SideRule::MostMovement,
+    norm: "deficit under about 20 deg; men 17.8 ± 9.1, women 13.4 ± 6 (Balkan Med J 2018)",
+};

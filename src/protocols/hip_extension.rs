@@ -1,0 +1,26 @@
+//! Kneeling hip-flexor stretch or lunge: hip extension of the back leg.
+
+use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "hip-extension",
+    title: "Hip extension in the kneeling hip-flexor stretch (or lunge)",
+    instructions: "Half-kneel with the back knee on the floor and the front foot flat, then push the \
+                   hips forward (a partner may push them) and hold, keeping the trunk upright. Camera \
+                   at hip height, side-on to the body, whole body in view.",
+    measures: &[Measure {
+        name: "hip_extension",
+        angle: LegAngle::HipFlexion,
+        negate: true,
+        best: Best::Highest,
+        description: "back leg's hip extension: trunk line against thigh, positive behind the trunk",
+    }],
+    criteria: &[Criterion {
+        subject: Subject::Trunk,
+        test: Test::AbsAtMost(15.0),
+        failure: "trunk leaned over 15 deg from vertical: compensation",
+        unknown: "trunk lean unknown",
+    }],
+    side_rule: SideRule::HigherMedian,
+    norm: "10-20 deg hip extension (Norkin and White; AAOS reports 20)",
+};

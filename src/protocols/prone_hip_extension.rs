@@ -1,0 +1,26 @@
+//! Prone hip extension: the straight leg lifted from lying face down.
+
+use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "prone-hip-extension",
+    title: "Prone hip extension",
+    instructions:
+        "Lie face down, legs straight. Lift one leg from the hip with the knee straight and \
+                   hold. Camera at table height, side-on, whole body in view.",
+    measures: &[Measure {
+        name: "hip_extension",
+        angle: LegAngle::HipFlexion,
+        negate: true,
+        best: Best::Highest,
+        description: "lifted leg's hip extension: trunk line against thigh",
+    }],
+    criteria: &[Criterion {
+        subject: Subject::SameLeg(LegAngle::KneeFlexion),
+        test: Test::AtMost(20.0),
+        failure: "knee bent over 20 deg",
+        unknown: "knee angle unknown",
+    }],
+    side_rule: SideRule::MostMovement,
+    norm: "10-20 deg hip extension (Norkin and White)",
+};

@@ -1,0 +1,44 @@
+//! Straight-leg raise (passive or active): the raised leg against the trunk line and the
+//! horizontal.
+
+use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "slr",
+    title: "Straight-leg raise (passive or active)",
+    instructions: "Lie on your back, legs straight. Raise one leg with the knee straight (or have it \
+                   raised) as far as it goes and hold; the other thigh stays on the table. Camera \
+                   level, at table height, side-on, whole body in view.",
+    measures: &[
+        Measure {
+            name: "hip_flexion",
+            angle: LegAngle::HipFlexion,
+            negate: false,
+            best: Best::Highest,
+            description: "raised leg's hip flexion against the trunk line",
+        },
+        Measure {
+            name: "leg_to_horizontal",
+            angle: LegAngle::LegToHorizontal,
+            negate: false,
+            best: Best::Highest,
+            description: "raised leg against the horizontal (the table), as clinicians read it",
+        },
+    ],
+    criteria: &[
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::KneeFlexion),
+            test: Test::AtMost(20.0),
+            failure: "raised knee bent over 20 deg",
+            unknown: "raised knee angle unknown",
+        },
+        Criterion {
+            subject: Subject::OtherLeg(LegAngle::ThighToHorizontal),
+            test: Test::AtMost(15.0),
+            failure: "resting thigh lifted over 15 deg from the table",
+            unknown: "resting thigh unknown",
+        },
+    ],
+    side_rule: SideRule::MostMovement,
+    norm: "about 70-90 deg; under 70 often called tight hamstrings (MDD 6-7 deg, J Sport Rehabil 2015)",
+};

@@ -1,0 +1,35 @@
+//! Modified Thomas test: the hanging leg's thigh against the horizontal, and its knee.
+
+use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "thomas",
+    title: "Modified Thomas test",
+    instructions: "Lie on your back at the edge of a table, hug one knee to the chest and let the \
+                   other leg hang over the edge, relaxed. Camera level, at table height, side-on to \
+                   the hanging leg.",
+    measures: &[
+        Measure {
+            name: "thigh_to_horizontal",
+            angle: LegAngle::ThighToHorizontal,
+            negate: false,
+            best: Best::Highest,
+            description: "hanging thigh against the horizontal; above horizontal (positive) = short one-joint hip flexors",
+        },
+        Measure {
+            name: "knee_flexion",
+            angle: LegAngle::KneeFlexion,
+            negate: false,
+            best: Best::Highest,
+            description: "hanging knee's flexion; under about 67 deg suggests short rectus femoris",
+        },
+    ],
+    criteria: &[Criterion {
+        subject: Subject::OtherLeg(LegAngle::HipFlexion),
+        test: Test::AtLeast(90.0),
+        failure: "other hip flexed under 90 deg (knee not held to the chest)",
+        unknown: "other hip unknown",
+    }],
+    side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),
+    norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",
+};

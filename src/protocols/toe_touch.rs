@@ -1,0 +1,26 @@
+//! Toe touch: standing or seated forward fold with straight knees.
+
+use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "toe-touch",
+    title: "Toe touch (standing or seated forward fold)",
+    instructions:
+        "Stand (or sit with legs out) with the knees straight and fold forward from the hips \
+                   as far as you can, then hold. Camera at hip height, side-on, whole body in view.",
+    measures: &[Measure {
+        name: "hip_flexion",
+        angle: LegAngle::HipFlexion,
+        negate: false,
+        best: Best::Highest,
+        description: "hip flexion: trunk line against thigh",
+    }],
+    criteria: &[Criterion {
+        subject: Subject::SameLeg(LegAngle::KneeFlexion),
+        test: Test::AtMost(20.0),
+        failure: "knee bent over 20 deg",
+        unknown: "knee angle unknown",
+    }],
+    side_rule: SideRule::MostReliable,
+    norm: "no published norm for this camera measure: compare with your own earlier sessions",
+};

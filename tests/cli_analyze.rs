@@ -1,0 +1,171 @@
+//! `gonio analyze` and `gonio protocols` from the command line.
+
+mod common;
+mod synthetic;
+
+use common::*;
+use gonio::angles::Side;
+use gonio::pose::csv::{write_keypoints_csv, PoseTrack};
+use synthetic::*;
+
+/// A straight-leg raise of the left leg to 72 degrees, with pose-model noise, as a keypoint CSV.
+fn slr_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut rng = XorShift::new(21);
+    let time_s = timestamps(30.0, 10.0, true, &mut rng);
+    let curve = stretch_curve(0.0, 72.0);
+    let mut poses: Vec<_> = time_s
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            body.leg_mut(Side::Left).hip_flexion = curve(t);
+            render(&Placement::new(Posture::Supine, false), &body)
+        })
+        .collect();
+    corrupt(
+        &mut poses,
+        &Noise {
+            sigma_px: 2.0,
+            dropout: 0.1,
+            swaps: 0.05,
+        },
+        &mut rng,
+    );
+    let path = dir.join("slr.csv");
+    write_keypoints_csv(
+        std::fs::File::create(&path).unwrap(),
+        &PoseTrack { time_s, poses },
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn analyze_prints_one_result_per_side_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = slr_csv(dir.path());
+    let output = gonio(&["analyze", path_str(&csv), "--protocol", "slr", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        2,
+        "hip_flexion and leg_to_horizontal of the raised leg"
+    );
+    let main = &results[0];
+    assert_eq!(main["protocol"], "slr");
+    assert_eq!(main["side"], "left");
+    assert_eq!(main["source"], path_str(&csv));
+    let value = main["value_deg"].as_f64().unwrap();
+    assert!((value - 72.0).abs() < 2.0, "{value}");
+    for key in [
+        "peak_deg",
+        "hold_s",
+        "valid_frames",
+        "total_frames",
+        "quality",
+        "warnings",
+    ] {
+        assert!(!main[key].is_null(), "{key} missing in {main}");
+    }
+
+    let both = gonio(&[
+        "analyze",
+        path_str(&csv),
+        "--protocol",
+        "slr",
+        "--side",
+        "both",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&both.stdout).unwrap();
+    assert_eq!(json["results"].as_array().unwrap().len(), 4);
+
+    let table = gonio(&["analyze", path_str(&csv), "--protocol", "slr"]);
+    let text = stdout(&table);
+    assert!(
+        text.contains("hip_flexion") && text.contains("left") && text.contains("result (deg)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn analyze_goes_on_past_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = slr_csv(dir.path());
+    let missing = dir.path().join("missing.csv");
+    let garbage = dir.path().join("garbage.csv");
+    std::fs::write(&garbage, "not,a,keypoint,file\n1,2,3,4\n").unwrap();
+    let output = gonio(&[
+        "analyze",
+        path_str(&missing),
+        path_str(&garbage),
+        path_str(&good),
+        "--protocol",
+        "slr",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!("{}: cannot read", missing.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: not a gonio keypoint CSV: no `time_s` column",
+            garbage.display()
+        )),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        json["results"].as_array().unwrap().len(),
+        2,
+        "the good file is measured"
+    );
+}
+
+#[test]
+fn unknown_protocol_lists_the_known_ones() {
+    let output = gonio(&["analyze", "x.csv", "--protocol", "splits"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("unknown protocol `splits`")
+            && err.contains("hip-extension")
+            && err.contains("toe-touch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn protocols_are_listed_with_instructions() {
+    let output = gonio(&["protocols", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = list.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "hip-extension",
+            "prone-hip-extension",
+            "thomas",
+            "slr",
+            "ake",
+            "toe-touch"
+        ]
+    );
+    for p in &list {
+        assert!(
+            p["instructions"].as_str().unwrap().contains("Camera"),
+            "{p}"
+        );
+    }
+    let text = stdout(&gonio(&["protocols"]));
+    assert!(
+        text.contains("knee flexion of the measured leg at most 20 deg"),
+        "{text}"
+    );
+}
