@@ -1,8 +1,10 @@
 //! Where frames come from: image files now; cameras and videos feed the same [`Frame`] type.
 
 mod images;
+pub mod video;
 
 pub use images::{collect_image_paths, load_image, IMAGE_EXTENSIONS};
+pub use video::{VideoError, VideoFrames, VideoInfo, VIDEO_EXTENSIONS};
 
 use std::path::{Path, PathBuf};
 

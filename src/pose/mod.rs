@@ -11,11 +11,13 @@ pub mod csv;
 mod model;
 mod movenet;
 mod runtime;
+mod track;
 
 pub use crop::SquareCrop;
 pub use model::{ModelId, ModelKind};
 pub use movenet::{pose_in_frame, PoseEstimator, BOX_CROP_SCALE};
 pub use runtime::Runtime;
+pub use track::SubjectTracker;
 
 use std::path::PathBuf;
 

@@ -239,7 +239,7 @@ fn sliding_windows(width: u32, height: u32, input_size: u32) -> Vec<SquareCrop> 
 /// Where to look again after a first pass on the whole frame: a square around the confident
 /// keypoints, centred on the hips, with room for the limbs (the crop rule of the MoveNet
 /// reference implementation). None when the first pass found no person.
-fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
+pub(crate) fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
     if !pose.has_person() {
         return None;
     }

@@ -43,7 +43,8 @@ pub enum LegAngle {
 }
 
 impl LegAngle {
-    fn channel(self, side: Side) -> Channel {
+    /// The series channel of this angle on `side`.
+    pub fn channel(self, side: Side) -> Channel {
         match self {
             LegAngle::KneeFlexion => Channel::KneeFlexion(side),
             LegAngle::HipFlexion => Channel::HipFlexion(side),
@@ -187,6 +188,8 @@ pub struct Measurement {
     pub value_deg: Option<f32>,
     /// The extreme reached in any valid frame, degrees.
     pub peak_deg: Option<f32>,
+    /// The frame of that peak.
+    pub peak_frame: Option<usize>,
     /// How long the result was held within the band, seconds.
     pub hold_s: f64,
     /// When that hold started and ended, seconds from the start of the source.
@@ -207,6 +210,13 @@ pub struct Measurement {
 
 /// Lateral spread (see [`AngleSeries::lateral_spread`]) above which the view counts as oblique.
 pub const OBLIQUE_SPREAD: f32 = 0.35;
+
+impl Protocol {
+    /// The measure called `name`.
+    pub fn measure_named(&self, name: &str) -> Option<&'static Measure> {
+        self.measures.iter().find(|m| m.name == name)
+    }
+}
 
 /// Measures `series` by `protocol`: one [`Measurement`] per side and measure.
 pub fn measure(
@@ -232,6 +242,11 @@ pub fn measure(
         }
     }
     out
+}
+
+/// Per frame: whether it counts for `protocol` on `side` (every criterion passes).
+pub fn valid_frames(protocol: &Protocol, series: &AngleSeries, side: Side) -> Vec<bool> {
+    valid_mask(protocol, series, side).frame_ok
 }
 
 /// Per frame: whether every criterion passes. Also the per-criterion failure and unknown counts.
@@ -342,10 +357,10 @@ fn measure_one(
     let valid_frames = values.iter().filter(|v| !v.is_nan()).count();
     let peak = values
         .iter()
-        .copied()
-        .filter(|v| !v.is_nan())
-        .max_by(f32::total_cmp)
-        .map(|v| v * flip);
+        .enumerate()
+        .filter(|(_, v)| !v.is_nan())
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, v)| (i, v * flip));
     let hold = sustained_maximum(&series.time_s, &values, criteria);
 
     let mut warnings = Vec::new();
@@ -449,7 +464,8 @@ fn measure_one(
         measure: measure.name.to_string(),
         side,
         value_deg: hold.map(|h| h.level_deg * flip),
-        peak_deg: peak,
+        peak_deg: peak.map(|p| p.1),
+        peak_frame: peak.map(|p| p.0),
         hold_s: hold.map_or(0.0, |h| h.duration_s),
         hold_start_s: hold.map(|h| h.start_s),
         hold_end_s: hold.map(|h| h.end_s),

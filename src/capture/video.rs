@@ -1,0 +1,488 @@
+//! Video files decoded by the `ffmpeg` command-line tool: frames piped as raw RGB, each with its
+//! presentation timestamp, phone rotation metadata honoured.
+//!
+//! Why the CLI and not bindings: it decodes every codec phones produce (H.264, HEVC, VP9, AV1)
+//! with no build-time dependency, and decodes in its own process, which overlaps with inference
+//! for free. Measured here: about 200 frames/s for 1080p H.264.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::mpsc;
+
+use image::RgbImage;
+use serde::Deserialize;
+
+use super::Frame;
+
+/// Video file extensions (lower case) taken as videos when a folder is given.
+pub const VIDEO_EXTENSIONS: &[&str] = &["mp4", "mov", "m4v", "mkv", "avi", "webm"];
+
+/// Why a video could not be read. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum VideoError {
+    #[error(
+        "ffmpeg not found: install it to read videos (Debian/Ubuntu: `apt-get install ffmpeg`, \
+         macOS: `brew install ffmpeg`), or set GONIO_FFMPEG to its path"
+    )]
+    FfmpegMissing,
+    #[error("{path}: file not found")]
+    NotFound { path: PathBuf },
+    #[error("{path}: not a readable video: {detail}")]
+    NotAVideo { path: PathBuf, detail: String },
+    #[error("{path}: video codec `{codec}` cannot be decoded by this ffmpeg")]
+    UnsupportedCodec { path: PathBuf, codec: String },
+    #[error("{path}: decoding failed: {detail}")]
+    Decode { path: PathBuf, detail: String },
+}
+
+/// What ffprobe says about a video's first video stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoInfo {
+    /// Frame size after rotation, pixels.
+    pub width: u32,
+    pub height: u32,
+    pub codec: String,
+    /// Average frame rate, frames per second (0 when unknown).
+    pub fps: f64,
+    /// Duration, seconds (0 when unknown).
+    pub duration_s: f64,
+    /// Frame count from the container, when it states one.
+    pub frame_count: Option<u64>,
+    /// Rotation the player applies, degrees (phones record portrait this way).
+    pub rotation_deg: i32,
+}
+
+fn ffmpeg_program(name: &str) -> PathBuf {
+    let var = if name == "ffprobe" {
+        "GONIO_FFPROBE"
+    } else {
+        "GONIO_FFMPEG"
+    };
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+fn spawn_error(error: std::io::Error) -> VideoError {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        VideoError::FfmpegMissing
+    } else {
+        VideoError::Decode {
+            path: PathBuf::new(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    streams: Vec<ProbeStream>,
+    format: Option<ProbeFormat>,
+}
+
+#[derive(Deserialize)]
+struct ProbeStream {
+    codec_name: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    avg_frame_rate: Option<String>,
+    nb_frames: Option<String>,
+    duration: Option<String>,
+    #[serde(default)]
+    side_data_list: Vec<serde_json::Value>,
+    #[serde(default)]
+    tags: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ProbeFormat {
+    duration: Option<String>,
+}
+
+fn ratio(text: &str) -> f64 {
+    match text.split_once('/') {
+        Some((n, d)) => match (n.parse::<f64>(), d.parse::<f64>()) {
+            (Ok(n), Ok(d)) if d != 0.0 => n / d,
+            _ => 0.0,
+        },
+        None => text.parse().unwrap_or(0.0),
+    }
+}
+
+/// Reads a video's stream information with ffprobe.
+pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
+    if !path.is_file() {
+        return Err(VideoError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let output = Command::new(ffmpeg_program("ffprobe"))
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_streams",
+            "-show_format",
+            "-select_streams",
+            "v:0",
+        ])
+        .arg(path)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(spawn_error)?;
+    let not_a_video = |detail: String| VideoError::NotAVideo {
+        path: path.to_path_buf(),
+        detail,
+    };
+    if !output.status.success() {
+        let message = String::from_utf8_lossy(&output.stderr);
+        return Err(not_a_video(last_line(&message, path)));
+    }
+    let probe: Probe =
+        serde_json::from_slice(&output.stdout).map_err(|e| not_a_video(e.to_string()))?;
+    let stream = probe
+        .streams
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_a_video("no video stream".to_string()))?;
+    let (Some(width), Some(height)) = (stream.width, stream.height) else {
+        return Err(not_a_video("video stream has no frame size".to_string()));
+    };
+    let rotation = stream
+        .side_data_list
+        .iter()
+        .find_map(|d| d.get("rotation").and_then(|r| r.as_f64()))
+        .or_else(|| {
+            stream
+                .tags
+                .get("rotate")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.parse().ok())
+        })
+        .unwrap_or(0.0)
+        .round() as i32;
+    let quarter_turns = rotation.rem_euclid(360) / 90;
+    let (width, height) = if quarter_turns % 2 == 1 {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    let duration_s = stream
+        .duration
+        .as_deref()
+        .or(probe.format.as_ref().and_then(|f| f.duration.as_deref()))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0);
+    Ok(VideoInfo {
+        width,
+        height,
+        codec: stream.codec_name.unwrap_or_else(|| "unknown".to_string()),
+        fps: stream.avg_frame_rate.as_deref().map_or(0.0, ratio),
+        duration_s,
+        frame_count: stream.nb_frames.and_then(|n| n.parse().ok()),
+        rotation_deg: rotation,
+    })
+}
+
+/// The last meaningful line of ffmpeg's error output, without the file name it repeats.
+fn last_line(stderr: &str, path: &Path) -> String {
+    let shown = path.display().to_string();
+    stderr
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .map(|l| l.replace(&format!("{shown}: "), ""))
+        .unwrap_or_else(|| "ffmpeg gave no reason".to_string())
+}
+
+/// Frames of one video, decoded by an ffmpeg child process. Iterating yields frames in order
+/// with their timestamps (seconds, from the stream's presentation timestamps, starting at 0);
+/// at most one frame is held in memory at a time.
+pub struct VideoFrames {
+    path: PathBuf,
+    info: VideoInfo,
+    child: Child,
+    stdout: std::process::ChildStdout,
+    timestamps: mpsc::Receiver<f64>,
+    stderr_tail: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    index: u64,
+    first_pts: Option<f64>,
+    finished: bool,
+    /// Decoding from the first frame (not after a seek), so the length can be checked.
+    from_start: bool,
+    /// Timestamp of the last frame handed over, seconds.
+    last_timestamp_s: Option<f64>,
+    /// Longest expected spacing of frames handed over, seconds (1/max_fps when thinned).
+    frame_step_s: f64,
+}
+
+impl VideoFrames {
+    /// Starts decoding `path` from the beginning. Timestamps count from the first frame.
+    pub fn open(path: &Path) -> Result<VideoFrames, VideoError> {
+        Self::open_from(path, 0.0, None, None)
+    }
+
+    /// Like [`VideoFrames::open`], but hands over at most `max_fps` frames per second: frames
+    /// closer than 1/`max_fps` to the last one handed over are skipped inside ffmpeg (decoded,
+    /// never converted or piped), and the frames kept keep their own timestamps.
+    pub fn open_at_most(path: &Path, max_fps: f64) -> Result<VideoFrames, VideoError> {
+        Self::open_from(path, 0.0, None, Some(max_fps))
+    }
+
+    /// Starts decoding near `start_s` seconds (stream time); timestamps count from `origin_pts`
+    /// (the first frame's stream time from [`VideoFrames::origin_pts`] of an earlier decode), or
+    /// from this decode's first frame when None.
+    fn open_from(
+        path: &Path,
+        start_s: f64,
+        origin_pts: Option<f64>,
+        max_fps: Option<f64>,
+    ) -> Result<VideoFrames, VideoError> {
+        let info = probe(path)?;
+        // Thin out only when the source is clearly faster than asked.
+        let filter = match max_fps.filter(|&f| f > 0.0 && (info.fps == 0.0 || info.fps > 1.05 * f))
+        {
+            // 2 % slack so that jittery timestamps at exactly the target rate are all kept.
+            Some(f) => format!(
+                "select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{:.6})',showinfo",
+                0.98 / f
+            ),
+            None => "showinfo".to_string(),
+        };
+        let mut command = Command::new(ffmpeg_program("ffmpeg"));
+        command.args(["-hide_banner", "-nostdin", "-loglevel", "info"]);
+        if start_s > 0.0 {
+            command.args(["-ss", &format!("{start_s:.6}")]);
+        }
+        // Keep stream timestamps when seeking, so that frames can be matched by time.
+        command.arg("-copyts");
+        command
+            .arg("-i")
+            .arg(path)
+            .args([
+                "-map",
+                "0:v:0",
+                "-an",
+                "-sn",
+                "-vf",
+                &filter,
+                "-fps_mode",
+                "passthrough",
+            ])
+            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(spawn_error)?;
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            let _ = child.kill();
+            return Err(VideoError::Decode {
+                path: path.to_path_buf(),
+                detail: "no pipes to ffmpeg".to_string(),
+            });
+        };
+        let (sender, timestamps) = mpsc::channel();
+        let stderr_tail = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        spawn_stderr_reader(stderr, sender, stderr_tail.clone());
+        Ok(VideoFrames {
+            path: path.to_path_buf(),
+            info,
+            child,
+            stdout,
+            timestamps,
+            stderr_tail,
+            index: 0,
+            first_pts: origin_pts,
+            finished: false,
+            from_start: start_s <= 0.0,
+            last_timestamp_s: None,
+            frame_step_s: max_fps.filter(|&f| f > 0.0).map_or(0.0, |f| 1.0 / f),
+        })
+    }
+
+    pub fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    /// Stream time of the first frame, seconds (known once a frame was read).
+    pub fn origin_pts(&self) -> Option<f64> {
+        self.first_pts
+    }
+
+    /// ffmpeg's last error lines, for messages.
+    fn error_detail(&self) -> String {
+        let tail = self
+            .stderr_tail
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default();
+        let shown = self.path.display().to_string();
+        tail.iter()
+            .rev()
+            .find(|l| !l.is_empty())
+            .map(|l| l.replace(&format!("{shown}: "), ""))
+            .unwrap_or_else(|| "ffmpeg stopped without saying why".to_string())
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, VideoError> {
+        let (w, h) = (self.info.width as usize, self.info.height as usize);
+        let mut buffer = vec![0u8; w * h * 3];
+        let mut filled = 0;
+        while filled < buffer.len() {
+            match self.stdout.read(&mut buffer[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(VideoError::Decode {
+                        path: self.path.clone(),
+                        detail: e.to_string(),
+                    })
+                }
+            }
+        }
+        if filled < buffer.len() {
+            // End of stream: ffmpeg's exit status tells a clean end from a failure.
+            let status = self.child.wait().map_err(|e| VideoError::Decode {
+                path: self.path.clone(),
+                detail: e.to_string(),
+            })?;
+            if !status.success() || (filled > 0 && filled < buffer.len()) {
+                return Err(self.decode_failure());
+            }
+            // ffmpeg ends cleanly on a file cut short: the last frame's time tells.
+            let duration = self.info.duration_s;
+            let last = self.last_timestamp_s.unwrap_or(0.0);
+            if self.from_start
+                && duration > 0.0
+                && last < duration - 0.1_f64.max(3.0 / self.info.fps.max(1.0)) - self.frame_step_s
+            {
+                return Err(VideoError::Decode {
+                    path: self.path.clone(),
+                    detail: format!("stopped at {last:.2} s of {duration:.2} s: the file is truncated or corrupt"),
+                });
+            }
+            return Ok(None);
+        }
+        let fallback = if self.info.fps > 0.0 {
+            self.index as f64 / self.info.fps
+        } else {
+            self.index as f64
+        };
+        let pts = self.timestamps.recv().unwrap_or(fallback);
+        let first = *self.first_pts.get_or_insert(pts);
+        self.index += 1;
+        let image =
+            RgbImage::from_raw(w as u32, h as u32, buffer).ok_or_else(|| VideoError::Decode {
+                path: self.path.clone(),
+                detail: "frame size mismatch".to_string(),
+            })?;
+        self.last_timestamp_s = Some(pts - first);
+        Ok(Some(Frame {
+            image,
+            timestamp_s: pts - first,
+        }))
+    }
+
+    fn decode_failure(&self) -> VideoError {
+        let detail = self.error_detail();
+        if detail.contains("Decoder (codec") && detail.contains("not found")
+            || detail.contains("Unsupported codec")
+        {
+            VideoError::UnsupportedCodec {
+                path: self.path.clone(),
+                codec: self.info.codec.clone(),
+            }
+        } else {
+            VideoError::Decode {
+                path: self.path.clone(),
+                detail,
+            }
+        }
+    }
+}
+
+impl Iterator for VideoFrames {
+    type Item = Result<Frame, VideoError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let next = self.next_frame();
+        if !matches!(next, Ok(Some(_))) {
+            self.finished = true;
+        }
+        next.transpose()
+    }
+}
+
+impl Drop for VideoFrames {
+    fn drop(&mut self) {
+        // Stop a decoder that is still running (the caller stopped early), and reap it.
+        if !self.finished {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads ffmpeg's stderr: `showinfo` lines give each frame's `pts_time`; the rest is kept (last
+/// lines only) for error messages.
+fn spawn_stderr_reader(
+    stderr: ChildStderr,
+    timestamps: mpsc::Sender<f64>,
+    tail: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("Parsed_showinfo") {
+                if let Some(pts) = line
+                    .split("pts_time:")
+                    .nth(1)
+                    .and_then(|r| r.split_whitespace().next())
+                    .and_then(|v| v.parse::<f64>().ok())
+                {
+                    let _ = timestamps.send(pts);
+                }
+                continue;
+            }
+            if let Ok(mut tail) = tail.lock() {
+                tail.push(line);
+                if tail.len() > 20 {
+                    tail.remove(0);
+                }
+            }
+        }
+    });
+}
+
+/// Reads the frame whose timestamp is nearest `timestamp_s` (seconds from the first frame, as
+/// [`VideoFrames`] gave it; `origin_pts` from [`VideoFrames::origin_pts`]), seeking instead of
+/// decoding the whole video again.
+pub fn frame_at(path: &Path, timestamp_s: f64, origin_pts: f64) -> Result<Frame, VideoError> {
+    let start = (origin_pts + timestamp_s - 0.1).max(0.0);
+    let frames = VideoFrames::open_from(path, start, Some(origin_pts), None)?;
+    let mut best: Option<Frame> = None;
+    for frame in frames {
+        let frame = frame?;
+        let is_better = best.as_ref().is_none_or(|b| {
+            (frame.timestamp_s - timestamp_s).abs() < (b.timestamp_s - timestamp_s).abs()
+        });
+        let past = frame.timestamp_s > timestamp_s + 0.1;
+        if is_better {
+            best = Some(frame);
+        }
+        if past {
+            break;
+        }
+    }
+    best.ok_or_else(|| VideoError::Decode {
+        path: path.to_path_buf(),
+        detail: format!("no frame near {timestamp_s:.3} s"),
+    })
+}

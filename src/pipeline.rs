@@ -1,0 +1,333 @@
+//! The stages wired together for recorded media: frames are decoded on their own thread and
+//! handed over through a bounded channel, so that decoding overlaps inference and memory stays
+//! bounded however long the video; the subject is tracked frame to frame.
+//!
+//! This is the only module that knows every stage; each stage still knows only the one before.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use crate::capture::{
+    collect_image_paths, load_image, CaptureError, Frame, VideoError, VideoFrames,
+    IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
+};
+use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
+use crate::pose::{Keypoint, Pose, PoseError, PoseEstimator, SubjectTracker, KEYPOINT_COUNT};
+
+/// Frames decoded ahead of inference; bounds memory to a few frames.
+const FRAMES_IN_FLIGHT: usize = 4;
+
+/// One input to analyse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A video file (anything ffmpeg decodes).
+    Video(PathBuf),
+    /// A folder of frames in name order, taken `fps` frames per second.
+    Frames {
+        dir: PathBuf,
+        files: Vec<PathBuf>,
+        fps: f64,
+    },
+    /// One still image.
+    Image(PathBuf),
+    /// A keypoint CSV (pose already estimated).
+    Keypoints(PathBuf),
+}
+
+impl Source {
+    /// The path the user gave.
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::Video(p) | Source::Image(p) | Source::Keypoints(p) => p,
+            Source::Frames { dir, .. } => dir,
+        }
+    }
+
+    /// Whether this input needs the pose model.
+    pub fn needs_model(&self) -> bool {
+        !matches!(self, Source::Keypoints(_))
+    }
+}
+
+/// Why an input could not be analysed. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Video(#[from] VideoError),
+    #[error(transparent)]
+    Keypoints(#[from] PoseCsvError),
+    #[error("{path}: {source}")]
+    Pose {
+        path: PathBuf,
+        #[source]
+        source: PoseError,
+    },
+    #[error("{path}: no frames")]
+    NoFrames { path: PathBuf },
+    #[error("{path}: no person found in any frame")]
+    NoPerson { path: PathBuf },
+    #[error("{path}: a folder of frames needs --fps (frames per second)")]
+    FramesNeedFps { path: PathBuf },
+    #[error("{path}: not a video, image, keypoint CSV or folder of them")]
+    Unsupported { path: PathBuf },
+    #[error("{path}: cannot read folder: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn extension_of(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Turns command-line inputs into sources: a folder holding videos gives one source per video; a
+/// folder holding images is one sequence of frames (needs `fps`); files go by extension. Each
+/// input that cannot be used gives an error and the others go on.
+pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Vec<Result<Source, PipelineError>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let entries = match std::fs::read_dir(input) {
+                Ok(entries) => entries,
+                Err(source) => {
+                    out.push(Err(PipelineError::Folder {
+                        path: input.clone(),
+                        source,
+                    }));
+                    continue;
+                }
+            };
+            let mut videos: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && VIDEO_EXTENSIONS.contains(&extension_of(p).as_str()))
+                .collect();
+            videos.sort();
+            if !videos.is_empty() {
+                out.extend(videos.into_iter().map(|v| Ok(Source::Video(v))));
+                continue;
+            }
+            let files: Result<Vec<PathBuf>, CaptureError> =
+                collect_image_paths(std::slice::from_ref(input))
+                    .into_iter()
+                    .collect();
+            out.push(match (files, fps) {
+                (Err(e), _) => Err(e.into()),
+                (Ok(_), None) => Err(PipelineError::FramesNeedFps {
+                    path: input.clone(),
+                }),
+                (Ok(files), Some(fps)) => Ok(Source::Frames {
+                    dir: input.clone(),
+                    files,
+                    fps,
+                }),
+            });
+            continue;
+        }
+        let ext = extension_of(input);
+        out.push(if ext == "csv" {
+            Ok(Source::Keypoints(input.clone()))
+        } else if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+            Ok(Source::Image(input.clone()))
+        } else if VIDEO_EXTENSIONS.contains(&ext.as_str()) || ext.is_empty() || !input.exists() {
+            // Unknown or missing: let the decoder say what is wrong with it.
+            Ok(Source::Video(input.clone()))
+        } else {
+            Err(PipelineError::Unsupported {
+                path: input.clone(),
+            })
+        });
+    }
+    out
+}
+
+/// Where the time went, seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Timings {
+    /// Decoding (and reading frames from the decoder), on the decode thread.
+    pub decode_s: f64,
+    /// Pose estimation, crop to keypoints, on the inference thread.
+    pub inference_s: f64,
+    /// Time the inference thread waited for decoded frames.
+    pub wait_s: f64,
+    /// From start to the last pose.
+    pub wall_s: f64,
+}
+
+/// The subject's pose in every frame of a source.
+#[derive(Debug, Clone, Default)]
+pub struct Tracked {
+    /// Poses and timestamps; frames without a person have all confidences 0.
+    pub track: PoseTrack,
+    /// Frame size, pixels (0 for keypoint CSVs).
+    pub width: u32,
+    pub height: u32,
+    /// Stream time of the first frame, for seeking back to a frame of a video.
+    pub origin_pts: Option<f64>,
+    /// Frames where a person was found.
+    pub frames_with_person: usize,
+    pub timings: Timings,
+}
+
+type FrameStream = Box<dyn Iterator<Item = Result<Frame, PipelineError>> + Send>;
+
+fn frame_stream(
+    source: &Source,
+    max_fps: Option<f64>,
+) -> Result<(FrameStream, Option<std::sync::mpsc::Receiver<f64>>), PipelineError> {
+    Ok(match source {
+        Source::Video(path) => {
+            let frames = match max_fps {
+                Some(fps) => VideoFrames::open_at_most(path, fps)?,
+                None => VideoFrames::open(path)?,
+            };
+            // The origin is known once the first frame is read, on the decode thread.
+            let (origin_sender, origin) = mpsc::channel();
+            let mut sent = false;
+            let mut frames = frames;
+            let stream = std::iter::from_fn(move || {
+                let next = frames.next()?;
+                if !sent {
+                    if let Some(pts) = frames.origin_pts() {
+                        let _ = origin_sender.send(pts);
+                        sent = true;
+                    }
+                }
+                Some(next.map_err(PipelineError::from))
+            });
+            (Box::new(stream), Some(origin))
+        }
+        Source::Frames { files, fps, .. } => {
+            let (files, fps) = (files.clone(), *fps);
+            let stream = files.into_iter().enumerate().map(move |(i, file)| {
+                load_image(&file)
+                    .map(|f| Frame {
+                        image: f.image,
+                        timestamp_s: i as f64 / fps,
+                    })
+                    .map_err(PipelineError::from)
+            });
+            (Box::new(stream), None)
+        }
+        Source::Image(path) => {
+            let path = path.clone();
+            (
+                Box::new(std::iter::once_with(move || {
+                    load_image(&path).map_err(PipelineError::from)
+                })),
+                None,
+            )
+        }
+        Source::Keypoints(path) => return Err(PipelineError::Unsupported { path: path.clone() }),
+    })
+}
+
+/// Estimates the subject's pose in every frame of `source`. Decoding runs on its own thread,
+/// at most [`FRAMES_IN_FLIGHT`] frames ahead. `on_frame` is called after each frame with the
+/// number done. Videos faster than `max_fps` are thinned to it (see
+/// [`VideoFrames::open_at_most`]). A keypoint CSV is read as it is.
+pub fn track_source(
+    source: &Source,
+    estimator: Option<&mut PoseEstimator>,
+    max_fps: Option<f64>,
+    mut on_frame: impl FnMut(usize),
+) -> Result<Tracked, PipelineError> {
+    let path = source.path().to_path_buf();
+    if let Source::Keypoints(csv) = source {
+        let track = read_keypoints_csv(csv)?;
+        let frames_with_person = track.poses.iter().filter(|p| p.has_person()).count();
+        on_frame(track.poses.len());
+        return Ok(Tracked {
+            track,
+            frames_with_person,
+            ..Tracked::default()
+        });
+    }
+    let Some(estimator) = estimator else {
+        return Err(PipelineError::Unsupported { path });
+    };
+    let started = Instant::now();
+    let (stream, origin) = frame_stream(source, max_fps)?;
+    let (sender, receiver) = mpsc::sync_channel::<Result<Frame, PipelineError>>(FRAMES_IN_FLIGHT);
+    let decoder = std::thread::spawn(move || {
+        let mut decode_s = 0.0;
+        let mut stream = stream;
+        loop {
+            let t = Instant::now();
+            let Some(next) = stream.next() else { break };
+            decode_s += t.elapsed().as_secs_f64();
+            let failed = next.is_err();
+            // The receiver hung up (it failed): stop decoding.
+            if sender.send(next).is_err() || failed {
+                break;
+            }
+        }
+        decode_s
+    });
+
+    let mut tracker = SubjectTracker::new();
+    let mut tracked = Tracked::default();
+    let mut wait_s = 0.0;
+    let mut inference_s = 0.0;
+    let result = (|| -> Result<(), PipelineError> {
+        loop {
+            let t = Instant::now();
+            let Ok(frame) = receiver.recv() else { break };
+            wait_s += t.elapsed().as_secs_f64();
+            let frame = frame?;
+            if tracked.track.poses.is_empty() {
+                (tracked.width, tracked.height) = (frame.image.width(), frame.image.height());
+            }
+            let t = Instant::now();
+            let pose =
+                tracker
+                    .next(estimator, &frame.image)
+                    .map_err(|source| PipelineError::Pose {
+                        path: path.clone(),
+                        source,
+                    })?;
+            inference_s += t.elapsed().as_secs_f64();
+            let pose = if pose.has_person() {
+                tracked.frames_with_person += 1;
+                pose
+            } else {
+                Pose::from_keypoints([Keypoint::default(); KEYPOINT_COUNT])
+            };
+            // Timestamps must increase for the series filters; a repeated one (broken muxers)
+            // is nudged just past its predecessor.
+            let time_s = match tracked.track.time_s.last() {
+                Some(&last) if frame.timestamp_s <= last => last + 1e-4,
+                _ => frame.timestamp_s,
+            };
+            tracked.track.time_s.push(time_s);
+            tracked.track.poses.push(pose);
+            on_frame(tracked.track.poses.len());
+        }
+        Ok(())
+    })();
+    drop(receiver);
+    let decode_s = decoder.join().unwrap_or(0.0);
+    result?;
+    tracked.origin_pts = origin.and_then(|o| o.try_recv().ok());
+    tracked.timings = Timings {
+        decode_s,
+        inference_s,
+        wait_s,
+        wall_s: started.elapsed().as_secs_f64(),
+    };
+    if tracked.track.poses.is_empty() {
+        return Err(PipelineError::NoFrames { path });
+    }
+    if tracked.frames_with_person == 0 {
+        return Err(PipelineError::NoPerson { path });
+    }
+    Ok(tracked)
+}

@@ -1,0 +1,188 @@
+//! The evidence picture: the frame a result was read from, with the skeleton, the measured angle
+//! drawn as an arc at its joint with its value, and a caption.
+
+use ab_glyph::{FontRef, PxScale};
+use image::{Rgb, RgbImage};
+use imageproc::drawing::{draw_filled_rect_mut, draw_text_mut, text_size};
+use imageproc::rect::Rect;
+
+use super::overlay::{draw_pose, draw_thick_line, stroke_px};
+use super::FONT_TTF;
+use crate::angles::geometry::{midpoint, Point};
+use crate::angles::{Side, DEFAULT_MIN_CONFIDENCE};
+use crate::pose::{BodyPart, Pose};
+use crate::protocols::LegAngle;
+
+const ARC_COLOUR: Rgb<u8> = Rgb([255, 230, 0]);
+const REFERENCE_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
+const LABEL_BACKGROUND: Rgb<u8> = Rgb([20, 20, 20]);
+
+/// The joint and the two rays between which an angle is measured, in frame pixels: (vertex,
+/// reference direction, moving direction). None when the keypoints are not reliable.
+pub fn angle_rays(pose: &Pose, side: Side, angle: LegAngle) -> Option<(Point, Point, Point)> {
+    let get = |part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= DEFAULT_MIN_CONFIDENCE).then_some((k.x, k.y))
+    };
+    let (shoulder, hip, knee, ankle) = match side {
+        Side::Left => (
+            BodyPart::LeftShoulder,
+            BodyPart::LeftHip,
+            BodyPart::LeftKnee,
+            BodyPart::LeftAnkle,
+        ),
+        Side::Right => (
+            BodyPart::RightShoulder,
+            BodyPart::RightHip,
+            BodyPart::RightKnee,
+            BodyPart::RightAnkle,
+        ),
+    };
+    let toward = |from: Point, to: Point| (to.0 - from.0, to.1 - from.1);
+    let h = get(hip)?;
+    match angle {
+        LegAngle::HipFlexion => {
+            let k = get(knee)?;
+            // The trunk line as the kernel takes it: both sides when reliable, else this side.
+            let both = (
+                get(BodyPart::LeftShoulder),
+                get(BodyPart::RightShoulder),
+                get(BodyPart::LeftHip),
+                get(BodyPart::RightHip),
+            );
+            let trunk_down = match both {
+                (Some(ls), Some(rs), Some(lh), Some(rh)) => {
+                    toward(midpoint(ls, rs), midpoint(lh, rh))
+                }
+                _ => toward(get(shoulder)?, h),
+            };
+            Some((h, trunk_down, toward(h, k)))
+        }
+        LegAngle::KneeFlexion => {
+            let (k, a) = (get(knee)?, get(ankle)?);
+            Some((k, toward(h, k), toward(k, a)))
+        }
+        LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal => {
+            let end = if angle == LegAngle::ThighToHorizontal {
+                get(knee)?
+            } else {
+                get(ankle)?
+            };
+            let segment = toward(h, end);
+            Some((h, (segment.0.signum(), 0.0), segment))
+        }
+    }
+}
+
+/// Draws the evidence on `frame`: skeleton, the angle's reference ray and arc at the joint, its
+/// value, and `caption` lines in a band at the top.
+pub fn draw_evidence(
+    frame: &mut RgbImage,
+    pose: &Pose,
+    side: Side,
+    angle: LegAngle,
+    value_text: &str,
+    caption: &[String],
+) {
+    draw_pose(frame, pose);
+    let stroke = stroke_px(frame);
+    let font = FontRef::try_from_slice(FONT_TTF).ok();
+    if let Some((vertex, reference, moving)) = angle_rays(pose, side, angle) {
+        let length = moving.0.hypot(moving.1).max(1.0);
+        let unit = |v: Point| {
+            let n = v.0.hypot(v.1).max(1e-6);
+            (v.0 / n, v.1 / n)
+        };
+        let (r, m) = (unit(reference), unit(moving));
+        // The reference ray, as long as the moving segment.
+        let end = (vertex.0 + r.0 * length, vertex.1 + r.1 * length);
+        draw_thick_line(frame, vertex, end, (stroke / 2).max(1), REFERENCE_COLOUR, 0);
+        // The arc between the rays, the short way round.
+        let radius = 0.35 * length;
+        let start = r.1.atan2(r.0);
+        let mut sweep = m.1.atan2(m.0) - start;
+        if sweep > std::f32::consts::PI {
+            sweep -= std::f32::consts::TAU;
+        } else if sweep < -std::f32::consts::PI {
+            sweep += std::f32::consts::TAU;
+        }
+        let steps = 48;
+        let point = |t: f32| {
+            let a = start + sweep * t;
+            (vertex.0 + radius * a.cos(), vertex.1 + radius * a.sin())
+        };
+        for i in 0..steps {
+            draw_thick_line(
+                frame,
+                point(i as f32 / steps as f32),
+                point((i + 1) as f32 / steps as f32),
+                stroke,
+                ARC_COLOUR,
+                0,
+            );
+        }
+        if let Some(font) = &font {
+            // The value just outside the middle of the arc.
+            let mid = start + sweep / 2.0;
+            let at = (
+                vertex.0 + 1.5 * radius * mid.cos(),
+                vertex.1 + 1.5 * radius * mid.sin(),
+            );
+            let scale = PxScale::from((frame.height().min(frame.width()) as f32 / 18.0).max(16.0));
+            draw_label(frame, font, scale, at, value_text, ARC_COLOUR);
+        }
+    }
+    if let Some(font) = &font {
+        let scale = PxScale::from((frame.width() as f32 / 40.0).clamp(14.0, 40.0));
+        let line_height = (scale.y * 1.25) as u32;
+        let band = line_height * caption.len() as u32 + line_height / 2;
+        draw_filled_rect_mut(
+            frame,
+            Rect::at(0, 0).of_size(frame.width(), band.min(frame.height()).max(1)),
+            LABEL_BACKGROUND,
+        );
+        for (i, line) in caption.iter().enumerate() {
+            draw_text_mut(
+                frame,
+                Rgb([255, 255, 255]),
+                (line_height / 4) as i32,
+                (line_height / 4 + i as u32 * line_height) as i32,
+                scale,
+                font,
+                line,
+            );
+        }
+    }
+}
+
+/// Text centred on `at` over a dark box, kept inside the frame.
+fn draw_label(
+    frame: &mut RgbImage,
+    font: &FontRef,
+    scale: PxScale,
+    at: Point,
+    text: &str,
+    colour: Rgb<u8>,
+) {
+    let (w, h) = text_size(scale, font, text);
+    let pad = (h / 4).max(2);
+    let (bw, bh) = (w + 2 * pad, h + 2 * pad);
+    let max_x = frame.width().saturating_sub(bw) as f32;
+    let max_y = frame.height().saturating_sub(bh) as f32;
+    let x = (at.0 - bw as f32 / 2.0).clamp(0.0, max_x) as i32;
+    let y = (at.1 - bh as f32 / 2.0).clamp(0.0, max_y) as i32;
+    draw_filled_rect_mut(
+        frame,
+        Rect::at(x, y).of_size(bw.max(1), bh.max(1)),
+        LABEL_BACKGROUND,
+    );
+    draw_text_mut(
+        frame,
+        colour,
+        x + pad as i32,
+        y + pad as i32,
+        scale,
+        font,
+        text,
+    );
+}

@@ -1,0 +1,366 @@
+//! Recorded videos end to end, and every kind of bad video input.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn ffmpeg(args: &[&str]) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .status()
+        .expect("ffmpeg runs (installed by .ci/run)");
+    assert!(status.success(), "ffmpeg {args:?}");
+}
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(output), stderr(output)))
+}
+
+#[test]
+fn sample_video_writes_every_output() {
+    let out = tempfile::tempdir().unwrap();
+    let video = sample("pose2sim-cam01.mp4");
+    let output = gonio(&[
+        "analyze",
+        path_str(&video),
+        "--protocol",
+        "hip-extension",
+        "--model",
+        "lightning",
+        "--out",
+        path_str(out.path()),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json = json_of(&output);
+    let file = &json["files"][0];
+    // 100 frames at 60 frames/s, analysed at the default 30 frames/s.
+    assert_eq!(file["frames"], 50);
+    assert!(file["frames_with_person"].as_u64().unwrap() >= 48);
+    let result = &json["results"][0];
+    assert_eq!(result["protocol"], "hip-extension");
+    assert!(result["model"]
+        .as_str()
+        .unwrap()
+        .starts_with("movenet-lightning@sha256:"));
+    let side = result["side"].as_str().unwrap();
+
+    let csv = std::fs::read_to_string(out.path().join("pose2sim-cam01.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("time_s,nose_x,nose_y,nose_conf")
+            && header.ends_with("trunk_to_vertical_deg"),
+        "{header}"
+    );
+    assert_eq!(lines.count(), 50);
+    // The per-frame CSV is itself a valid input, and gives the same result.
+    let again = gonio(&[
+        "analyze",
+        path_str(&out.path().join("pose2sim-cam01.csv")),
+        "--protocol",
+        "hip-extension",
+        "--json",
+    ]);
+    let again = json_of(&again);
+    let (a, b) = (
+        again["results"][0]["peak_deg"].as_f64().unwrap(),
+        result["peak_deg"].as_f64().unwrap(),
+    );
+    assert!(
+        (a - b).abs() < 0.05,
+        "{a} vs {b}: the CSV keeps positions to 0.01 px"
+    );
+
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("pose2sim-cam01.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["results"][0]["peak_deg"], result["peak_deg"]);
+    for picture in [
+        format!("pose2sim-cam01.{side}.evidence.png"),
+        format!("pose2sim-cam01.{side}.plot.png"),
+    ] {
+        let image =
+            image::open(out.path().join(&picture)).unwrap_or_else(|e| panic!("{picture}: {e}"));
+        assert!(image.width() >= 600, "{picture}");
+    }
+    let evidence = image::open(
+        out.path()
+            .join(format!("pose2sim-cam01.{side}.evidence.png")),
+    )
+    .unwrap();
+    assert_eq!(
+        (evidence.width(), evidence.height()),
+        (1080, 1920),
+        "the evidence is the full frame"
+    );
+    assert!(std::fs::read_dir(out.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".partial")));
+}
+
+#[test]
+fn bad_videos_are_reported_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = sample("pose2sim-cam01.mp4");
+    // Cut short, with the index at the front (frames go missing) and at the back (unreadable).
+    let faststart = d.join("faststart.mp4");
+    ffmpeg(&[
+        "-i",
+        path_str(&good),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        path_str(&faststart),
+    ]);
+    let bytes = std::fs::read(&faststart).unwrap();
+    let cut = d.join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let original = std::fs::read(&good).unwrap();
+    let cut_index = d.join("cut-index.mp4");
+    std::fs::write(&cut_index, &original[..original.len() / 2]).unwrap();
+    let text = d.join("notes.mp4");
+    std::fs::write(&text, "not a video").unwrap();
+    let nobody = d.join("grey-wall.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x240:d=1:r=10",
+        "-c:v",
+        "mpeg4",
+        path_str(&nobody),
+    ]);
+    let audio = d.join("audio-only.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=d=1",
+        "-c:a",
+        "aac",
+        path_str(&audio),
+    ]);
+    let missing = d.join("missing.mp4");
+
+    let inputs = [&cut, &cut_index, &text, &nobody, &audio, &missing, &good];
+    let mut args = vec![
+        "analyze",
+        "--protocol",
+        "slr",
+        "--model",
+        "lightning",
+        "--json",
+        "--out",
+        path_str(d),
+    ];
+    args.extend(inputs.iter().map(|p| path_str(p)));
+    let output = gonio(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    let expect = |path: &Path, message: &str| {
+        assert!(
+            err.contains(&format!("{}: {message}", path.display())),
+            "{message} for {}: {err}",
+            path.display()
+        );
+    };
+    expect(&cut, "decoding failed: stopped at 0.");
+    expect(&cut_index, "not a readable video");
+    expect(&text, "not a readable video");
+    expect(&nobody, "no person found in any frame");
+    expect(&audio, "not a readable video: no video stream");
+    expect(&missing, "file not found");
+    assert!(!err.contains("panicked"), "{err}");
+    let json = json_of(&output);
+    assert_eq!(json["errors"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        json["files"].as_array().unwrap().len(),
+        1,
+        "the good video is still analysed"
+    );
+    // Nothing is written for the failed inputs, and nothing is left half-written.
+    for stem in [
+        "cut",
+        "cut-index",
+        "notes",
+        "grey-wall",
+        "audio-only",
+        "missing",
+    ] {
+        assert!(!d.join(format!("{stem}.json")).exists(), "{stem}.json");
+    }
+    assert!(d.join("pose2sim-cam01.json").exists());
+}
+
+#[test]
+fn missing_ffmpeg_says_how_to_install_it() {
+    let output = gonio_with_env(
+        &[
+            "analyze",
+            path_str(&sample("pose2sim-cam01.mp4")),
+            "--protocol",
+            "slr",
+            "--model",
+            "lightning",
+        ],
+        &[
+            ("GONIO_FFMPEG", "/nonexistent/ffmpeg"),
+            ("GONIO_FFPROBE", "/nonexistent/ffprobe"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("ffmpeg not found: install it"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn folders_of_frames_need_a_frame_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.jpg", "b.jpg"] {
+        std::fs::copy(sample("pose2sim-frame060.jpg"), dir.path().join(name)).unwrap();
+    }
+    let output = gonio(&[
+        "analyze",
+        path_str(dir.path()),
+        "--protocol",
+        "toe-touch",
+        "--model",
+        "lightning",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("a folder of frames needs --fps"),
+        "{}",
+        stderr(&output)
+    );
+    let output = gonio(&[
+        "analyze",
+        path_str(dir.path()),
+        "--protocol",
+        "toe-touch",
+        "--model",
+        "lightning",
+        "--fps",
+        "30",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json_of(&output)["files"][0]["frames"], 2);
+}
+
+/// Peak resident memory of a child process, kilobytes, sampled from /proc while it runs.
+fn peak_memory_kb(args: &[&str]) -> u64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_path = PathBuf::from(format!("/proc/{}/status", child.id()));
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            return peak;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_long_video_does_not_grow_memory() {
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("SKIPPED a_long_video_does_not_grow_memory: no /proc");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("long.mp4");
+    // The sample looped 12 times: 1200 frames of 1080x1920 (7.5 GB if held decoded).
+    ffmpeg(&[
+        "-stream_loop",
+        "11",
+        "-i",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "-c",
+        "copy",
+        path_str(&long),
+    ]);
+    let short = peak_memory_kb(&[
+        "analyze",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "--protocol",
+        "slr",
+        "--model",
+        "lightning",
+    ]);
+    let long_peak = peak_memory_kb(&[
+        "analyze",
+        path_str(&long),
+        "--protocol",
+        "slr",
+        "--model",
+        "lightning",
+    ]);
+    eprintln!("peak memory: 100 frames {short} kB, 1200 frames {long_peak} kB");
+    assert!(short > 0 && long_peak > 0);
+    assert!(
+        long_peak < short + 64 * 1024,
+        "memory grew from {short} kB to {long_peak} kB"
+    );
+}
+
+#[test]
+fn development_videos_run_as_one_batch() {
+    let Some(dev) = dev_data("development_videos_run_as_one_batch") else {
+        return;
+    };
+    let videos = dev.join("videos");
+    let out = tempfile::tempdir().unwrap();
+    let output = gonio(&[
+        "analyze",
+        path_str(&videos.join("pose2sim-single")),
+        path_str(&videos.join("pose2sim-multi")),
+        path_str(&videos.join("sports2d")),
+        "--protocol",
+        "hip-extension",
+        "--model",
+        "lightning",
+        "--jobs",
+        "2",
+        "--out",
+        path_str(out.path()),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json = json_of(&output);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 9, "4 + 4 + 1 videos");
+    // The VP9 videos decode too.
+    assert!(files.iter().any(
+        |f| f["source"].as_str().unwrap().ends_with("sports2d/demo.mp4") && f["frames"] == 230
+    ));
+    // Same stems in two folders get distinct outputs.
+    assert!(out.path().join("cam01.json").exists() && out.path().join("cam01-2.json").exists());
+}
