@@ -8,6 +8,7 @@ use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
 use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalReport};
+use gonio::pose::QuarterTurns;
 
 use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
 
@@ -24,6 +25,17 @@ pub struct EvalArgs {
     /// Print the figures as JSON (with per-person detail) instead of tables
     #[arg(long)]
     json: bool,
+    /// Turn every photo (and its annotations) clockwise by this many degrees first: rotated
+    /// photos stand in for bodies lying down
+    #[arg(long, default_value_t = 0, value_parser = parse_rotation, value_name = "DEGREES")]
+    rotate: u32,
+}
+
+fn parse_rotation(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(d @ (0 | 90 | 180 | 270)) => Ok(d),
+        _ => Err(format!("`{s}` is not 0, 90, 180 or 270")),
+    }
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
@@ -33,7 +45,13 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let mut estimator = load_estimator(&args.model)?;
     let bar = progress_bar(dataset.people_count(), "eval");
-    let (report, skipped) = evaluate(&mut estimator, &dataset, &args.images, || bar.inc(1))?;
+    let (report, skipped) = evaluate(
+        &mut estimator,
+        &dataset,
+        &args.images,
+        QuarterTurns::new((args.rotate / 90) as u8),
+        || bar.inc(1),
+    )?;
     bar.finish_and_clear();
     for s in &skipped {
         eprintln!("gonio: skipped {}: {}", s.file_name, s.error);
@@ -44,6 +62,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         let json = serde_json::json!({
             "annotations": args.annotations.display().to_string(),
             "model": model_id,
+            "rotate_deg": args.rotate,
             "skipped_images": skipped.iter().map(|s| s.error.to_string()).collect::<Vec<_>>(),
             "report": report,
         });
@@ -51,6 +70,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else {
         print_eval_tables(&mut out, &report, &model_id)?;
+        if args.rotate != 0 {
+            writeln!(out, "photos turned {} degrees clockwise", args.rotate)?;
+        }
     }
     Ok(if skipped.is_empty() {
         ExitCode::SUCCESS

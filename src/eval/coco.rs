@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::EvalError;
-use crate::pose::KEYPOINT_COUNT;
+use crate::pose::{QuarterTurns, KEYPOINT_COUNT};
 
 /// The parts of a COCO keypoints file that evaluation needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +39,31 @@ impl CocoPerson {
     pub fn labelled(&self, i: usize) -> Option<(f32, f32)> {
         let v = *self.keypoints.get(3 * i + 2)?;
         (v > 0.0).then(|| (self.keypoints[3 * i], self.keypoints[3 * i + 1]))
+    }
+
+    /// The annotation of the same person in the photo turned clockwise by `turns` (the photo
+    /// being `width` x `height` pixels before turning).
+    pub fn rotated(&self, turns: QuarterTurns, width: f32, height: f32) -> CocoPerson {
+        let turn = |x: f32, y: f32| match turns.get() {
+            1 => (height - 1.0 - y, x),
+            2 => (width - 1.0 - x, height - 1.0 - y),
+            3 => (y, width - 1.0 - x),
+            _ => (x, y),
+        };
+        let mut keypoints = self.keypoints.clone();
+        for k in keypoints.chunks_exact_mut(3) {
+            if k[2] > 0.0 {
+                (k[0], k[1]) = turn(k[0], k[1]);
+            }
+        }
+        let [x, y, w, h] = self.bbox;
+        let (ax, ay) = turn(x, y);
+        let (bx, by) = turn(x + w, y + h);
+        CocoPerson {
+            keypoints,
+            bbox: [ax.min(bx), ay.min(by), (ax - bx).abs(), (ay - by).abs()],
+            ..self.clone()
+        }
     }
 
     fn labelled_count(&self) -> usize {

@@ -13,7 +13,7 @@ pub use metrics::{ErrorStats, EvalReport, PersonResult, PCK_THRESHOLD};
 use std::path::{Path, PathBuf};
 
 use crate::capture::{load_image, CaptureError};
-use crate::pose::{PoseError, PoseEstimator};
+use crate::pose::{PoseError, PoseEstimator, QuarterTurns};
 
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -39,12 +39,14 @@ pub struct SkippedImage {
     pub error: CaptureError,
 }
 
-/// Runs `estimator` on every annotated person of `dataset`, reading photos from `images_dir`.
-/// `on_person` is called after each person (for progress display).
+/// Runs `estimator` on every annotated person of `dataset`, reading photos from `images_dir`
+/// and turning each photo and its annotations clockwise by `rotation` first (rotated photos
+/// stand in for bodies lying down). `on_person` is called after each person (for progress).
 pub fn evaluate(
     estimator: &mut PoseEstimator,
     dataset: &CocoDataset,
     images_dir: &Path,
+    rotation: QuarterTurns,
     mut on_person: impl FnMut(),
 ) -> Result<(EvalReport, Vec<SkippedImage>), EvalError> {
     let mut people = Vec::new();
@@ -65,9 +67,12 @@ pub fn evaluate(
                 continue;
             }
         };
+        let (width, height) = (frame.image.width() as f32, frame.image.height() as f32);
+        let photo = rotation.apply(&frame.image);
         for person in annotated {
+            let person = &person.rotated(rotation, width, height);
             let [left, top, width, height] = person.bbox;
-            let predicted = estimator.estimate_in_box(&frame.image, left, top, width, height)?;
+            let predicted = estimator.estimate_in_box(&photo, left, top, width, height)?;
             people.push(PersonResult::new(&image.file_name, person, &predicted));
             on_person();
         }

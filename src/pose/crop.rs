@@ -137,6 +137,65 @@ impl SquareCrop {
     }
 }
 
+/// Clockwise quarter turns (0 to 3) applied to a crop before the model sees it, so that a body
+/// lying down stands upright in the model input. Maps between *crop* space (the unrotated
+/// `input_size` square of [`SquareCrop`]) and *model input* space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct QuarterTurns(u8);
+
+impl QuarterTurns {
+    pub const NONE: QuarterTurns = QuarterTurns(0);
+
+    /// `turns` clockwise quarter turns (taken modulo 4).
+    pub fn new(turns: u8) -> Self {
+        QuarterTurns(turns % 4)
+    }
+
+    /// Number of clockwise quarter turns, 0 to 3.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// The rotation, clockwise degrees.
+    pub fn degrees(self) -> u32 {
+        90 * self.0 as u32
+    }
+
+    /// Maps a point from crop pixels to model-input pixels (squares of side `n`).
+    pub fn input_from_crop(self, x: f32, y: f32, n: u32) -> (f32, f32) {
+        let last = n as f32 - 1.0;
+        match self.0 {
+            1 => (last - y, x),
+            2 => (last - x, last - y),
+            3 => (y, last - x),
+            _ => (x, y),
+        }
+    }
+
+    /// Maps a point from model-input pixels back to crop pixels.
+    pub fn crop_from_input(self, x: f32, y: f32, n: u32) -> (f32, f32) {
+        QuarterTurns((4 - self.0) % 4).input_from_crop(x, y, n)
+    }
+
+    /// Rotates a rendered crop into the model input.
+    pub fn apply(self, crop: &RgbImage) -> RgbImage {
+        match self.0 {
+            1 => image::imageops::rotate90(crop),
+            2 => image::imageops::rotate180(crop),
+            3 => image::imageops::rotate270(crop),
+            _ => crop.clone(),
+        }
+    }
+
+    /// The turns that stand a body upright, given its head-ward direction in frame pixels
+    /// (x right, y down): the quarter turn nearest to bringing that direction to "up".
+    pub fn to_stand_up(headward_x: f32, headward_y: f32) -> QuarterTurns {
+        // Angle of the direction clockwise from up, in quarter turns, rounded.
+        let quarters = (headward_x.atan2(-headward_y) / std::f32::consts::FRAC_PI_2).round() as i32;
+        QuarterTurns(((4 - quarters.rem_euclid(4)) % 4) as u8)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +218,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn quarter_turns_round_trip_and_match_image_rotation() {
+        let mut crop = RgbImage::new(8, 8);
+        crop.put_pixel(1, 2, image::Rgb([255, 0, 0]));
+        for turns in 0..4 {
+            let t = QuarterTurns::new(turns);
+            let (x, y) = t.input_from_crop(1.0, 2.0, 8);
+            assert_eq!(
+                t.apply(&crop).get_pixel(x as u32, y as u32)[0],
+                255,
+                "{turns} turns"
+            );
+            assert_eq!(t.crop_from_input(x, y, 8), (1.0, 2.0));
+        }
+        // A body whose head points right (lying, head to the right) needs 3 clockwise turns.
+        assert_eq!(QuarterTurns::to_stand_up(1.0, 0.0), QuarterTurns::new(3));
+        assert_eq!(QuarterTurns::to_stand_up(-1.0, 0.1), QuarterTurns::new(1));
+        assert_eq!(QuarterTurns::to_stand_up(0.2, 1.0), QuarterTurns::new(2));
+        assert_eq!(QuarterTurns::to_stand_up(0.3, -1.0), QuarterTurns::NONE);
     }
 
     #[test]

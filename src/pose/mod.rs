@@ -13,9 +13,9 @@ mod movenet;
 mod runtime;
 mod track;
 
-pub use crop::SquareCrop;
+pub use crop::{QuarterTurns, SquareCrop};
 pub use model::{ModelId, ModelKind};
-pub use movenet::{pose_in_frame, PoseEstimator, BOX_CROP_SCALE};
+pub use movenet::{pose_in_frame, turns_to_stand_up, PoseEstimator, BOX_CROP_SCALE};
 pub use runtime::Runtime;
 pub use track::SubjectTracker;
 

@@ -9,12 +9,14 @@ use ort::session::{builder::GraphOptimizationLevel, Session};
 use ort::value::TensorRef;
 
 use super::{
-    model::default_model_dir, BodyPart, Keypoint, ModelId, ModelKind, Pose, PoseError, Runtime,
-    SquareCrop, KEYPOINT_COUNT,
+    model::default_model_dir, BodyPart, Keypoint, ModelId, ModelKind, Pose, PoseError,
+    QuarterTurns, Runtime, SquareCrop, KEYPOINT_COUNT,
 };
 
 /// Scale of the square crop around a ground-truth or detected box (top-down protocol).
 pub const BOX_CROP_SCALE: f32 = 1.25;
+/// Mean keypoint confidence from which a view is trusted without trying the other quarter turns.
+const CONFIDENT_SCORE: f32 = 0.4;
 /// Keypoint confidence used to place the refinement crop.
 const CROP_MIN_CONFIDENCE: f32 = 0.2;
 
@@ -97,15 +99,51 @@ impl PoseEstimator {
                 }
             }
         }
+        let (first, turns) = self.upright_view(frame, whole, first)?;
         let Some(crop) = refinement_crop(&first, whole) else {
             return Ok(first);
         };
-        let second = self.estimate_in_crop(frame, crop)?;
+        let second = self.estimate_in_view(frame, crop, turns)?;
         Ok(if second.score >= first.score {
             second
         } else {
             first
         })
+    }
+
+    /// Given a pose found without rotation, looks again with the crop turned so that the body
+    /// stands upright when it seems to lie (upright-trained models fail on many lying bodies),
+    /// and keeps the more confident of the two.
+    fn upright_view(
+        &mut self,
+        frame: &RgbImage,
+        crop: SquareCrop,
+        first: Pose,
+    ) -> Result<(Pose, QuarterTurns), PoseError> {
+        let mut best = (first, QuarterTurns::NONE);
+        let mut tried = [true, false, false, false];
+        let suggested = turns_to_stand_up(&first);
+        if suggested != QuarterTurns::NONE {
+            let pose = self.estimate_in_view(frame, crop, suggested)?;
+            tried[suggested.get() as usize] = true;
+            if pose.score > best.0.score {
+                best = (pose, suggested);
+            }
+        }
+        // Still unsure: the first pass may have misread a lying body's direction; try the rest.
+        if best.0.score < CONFIDENT_SCORE {
+            for k in 1..4u8 {
+                if tried[k as usize] {
+                    continue;
+                }
+                let turns = QuarterTurns::new(k);
+                let pose = self.estimate_in_view(frame, crop, turns)?;
+                if pose.score > best.0.score {
+                    best = (pose, turns);
+                }
+            }
+        }
+        Ok(best)
     }
 
     /// The pose of the person in a box of the frame (pixels), cropped square with
@@ -126,7 +164,8 @@ impl PoseEstimator {
             BOX_CROP_SCALE,
             self.kind.input_size(),
         );
-        self.estimate_in_crop(frame, crop)
+        let first = self.estimate_in_crop(frame, crop)?;
+        Ok(self.upright_view(frame, crop, first)?.0)
     }
 
     /// Runs the model on one square crop of the frame; keypoints come back in frame pixels.
@@ -135,15 +174,35 @@ impl PoseEstimator {
         frame: &RgbImage,
         crop: SquareCrop,
     ) -> Result<Pose, PoseError> {
+        self.estimate_in_view(frame, crop, QuarterTurns::NONE)
+    }
+
+    /// Runs the model on one square crop of the frame turned by `turns` (see [`QuarterTurns`]);
+    /// keypoints come back in frame pixels.
+    pub fn estimate_in_view(
+        &mut self,
+        frame: &RgbImage,
+        crop: SquareCrop,
+        turns: QuarterTurns,
+    ) -> Result<Pose, PoseError> {
+        let n = self.kind.input_size();
         let crop = SquareCrop {
-            input_size: self.kind.input_size(),
+            input_size: n,
             ..crop
         };
-        let mut input = std::mem::take(&mut self.input_image);
-        crop.render(frame, &mut self.resizer, &mut input);
-        let keypoints_in_input = self.infer(&input);
-        self.input_image = input;
-        Ok(pose_in_frame(&crop, &keypoints_in_input?))
+        let mut rendered = std::mem::take(&mut self.input_image);
+        crop.render(frame, &mut self.resizer, &mut rendered);
+        let keypoints_in_input = if turns == QuarterTurns::NONE {
+            self.infer(&rendered)
+        } else {
+            self.infer(&turns.apply(&rendered))
+        };
+        self.input_image = rendered;
+        let keypoints_in_crop = keypoints_in_input?.map(|k| {
+            let (x, y) = turns.crop_from_input(k.x, k.y, n);
+            Keypoint { x, y, ..k }
+        });
+        Ok(pose_in_frame(&crop, &keypoints_in_crop))
     }
 
     /// Runs the model on an image already at input size (see [`SquareCrop::render`]); keypoints
@@ -188,9 +247,38 @@ impl PoseEstimator {
     }
 }
 
-/// Maps keypoints from the crop's input pixels back to frame pixels.
-pub fn pose_in_frame(crop: &SquareCrop, keypoints_in_input: &[Keypoint; KEYPOINT_COUNT]) -> Pose {
-    Pose::from_keypoints(keypoints_in_input.map(|k| {
+/// The quarter turns that would stand this pose's body upright: from its hips towards its
+/// shoulders (else its nose), using keypoints with confidence 0.2 or more. None turns when the
+/// pose gives no direction.
+pub fn turns_to_stand_up(pose: &Pose) -> QuarterTurns {
+    let mean = |parts: &[BodyPart]| {
+        let found: Vec<Keypoint> = parts
+            .iter()
+            .map(|&p| pose.get(p))
+            .filter(|k| k.confidence >= CROP_MIN_CONFIDENCE)
+            .collect();
+        (!found.is_empty()).then(|| {
+            let n = found.len() as f32;
+            (
+                found.iter().map(|k| k.x).sum::<f32>() / n,
+                found.iter().map(|k| k.y).sum::<f32>() / n,
+            )
+        })
+    };
+    let hips = mean(&[BodyPart::LeftHip, BodyPart::RightHip]);
+    let head_end = mean(&[BodyPart::LeftShoulder, BodyPart::RightShoulder])
+        .or_else(|| mean(&[BodyPart::Nose]));
+    match (hips, head_end) {
+        (Some(h), Some(s)) if (s.0 - h.0).hypot(s.1 - h.1) > 1.0 => {
+            QuarterTurns::to_stand_up(s.0 - h.0, s.1 - h.1)
+        }
+        _ => QuarterTurns::NONE,
+    }
+}
+
+/// Maps keypoints from crop pixels (the unrotated `input_size` square) back to frame pixels.
+pub fn pose_in_frame(crop: &SquareCrop, keypoints_in_crop: &[Keypoint; KEYPOINT_COUNT]) -> Pose {
+    Pose::from_keypoints(keypoints_in_crop.map(|k| {
         let (x, y) = crop.frame_from_input(k.x, k.y);
         Keypoint {
             x,

@@ -2,13 +2,13 @@
 
 use image::RgbImage;
 
-use super::movenet::refinement_crop;
+use super::movenet::{refinement_crop, turns_to_stand_up};
 use super::{Pose, PoseError, PoseEstimator, SquareCrop};
 
 /// Tracks one person through a video: each frame is cropped around the previous frame's
 /// keypoints (with room for the limbs to move), so the person fills the model's input instead of
-/// being squeezed out of a whole frame; when the person is lost, the whole frame is searched
-/// again.
+/// being squeezed out of a whole frame, and turned so that a body lying down stands upright in
+/// the model input; when the person is lost, the whole frame is searched again.
 #[derive(Debug, Default, Clone)]
 pub struct SubjectTracker {
     last: Option<Pose>,
@@ -32,7 +32,7 @@ impl SubjectTracker {
             let whole =
                 SquareCrop::letterbox(frame.width(), frame.height(), estimator.kind().input_size());
             if let Some(crop) = refinement_crop(&previous, whole) {
-                let pose = estimator.estimate_in_crop(frame, crop)?;
+                let pose = estimator.estimate_in_view(frame, crop, turns_to_stand_up(&previous))?;
                 if pose.has_person() {
                     self.last = Some(pose);
                     return Ok(pose);
