@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod pose;
 pub mod protocols;
 pub mod report;
+pub mod store;
 
 pub use capture::{CaptureError, Frame};
 pub use pose::{BodyPart, Keypoint, ModelId, ModelKind, Pose, PoseError, PoseEstimator, Runtime};

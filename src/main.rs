@@ -32,6 +32,18 @@ enum Command {
     Protocols(cli::protocols::ProtocolsArgs),
     /// Measure the pose model's accuracy on annotated photos (COCO keypoints JSON)
     Eval(cli::eval::EvalArgs),
+    /// List the subjects in the session database
+    Subjects(cli::store::SubjectsArgs),
+    /// Show a subject's sessions and results
+    History(cli::store::HistoryArgs),
+    /// Compare two sessions of a subject against each measure's minimal detectable change
+    Compare(cli::store::CompareArgs),
+    /// Print a subject's sessions as JSON or CSV (to move them to another machine)
+    Export(cli::store::ExportArgs),
+    /// Add a subject's sessions from a `gonio export --format json` file
+    Import(cli::store::ImportArgs),
+    /// Delete every session and measurement of a subject
+    Forget(cli::store::ForgetArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +53,12 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cli::analyze::run(&args),
         Command::Protocols(args) => cli::protocols::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
+        Command::Subjects(args) => cli::store::subjects(&args),
+        Command::History(args) => cli::store::history(&args),
+        Command::Compare(args) => cli::store::compare_sessions(&args),
+        Command::Export(args) => cli::store::export(&args),
+        Command::Import(args) => cli::store::import(&args),
+        Command::Forget(args) => cli::store::forget(&args),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,9 @@ use crate::pose::{BodyPart, Keypoint, Pose};
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.3;
 
 /// Left or right side of the body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Left,

@@ -23,6 +23,7 @@ use gonio::report::frames_csv::write_frames_csv;
 use gonio::report::plot::{render_angle_plot, AnglePlot};
 use gonio::report::{save_png, write_atomically};
 
+use super::store::SaveArgs;
 use super::{load_estimator, new_table, ModelArgs, EXIT_PARTIAL};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,6 +75,8 @@ pub struct AnalyzeArgs {
     /// Print JSON for programs: {"results": [...], "errors": [...], "files": [...]}
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    save: SaveArgs,
 }
 
 fn parse_protocol(id: &str) -> Result<&'static Protocol, String> {
@@ -243,11 +246,27 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut done = done.into_inner().unwrap_or_default();
     done.sort_by_key(|(i, _)| *i);
     let mut files = Vec::new();
+    let mut saved_to = None;
     for (i, report) in done {
         match report {
-            Ok(report) => files.push(report),
+            Ok(report) => {
+                // Saved one input at a time, each in its own transaction: a failure later in the
+                // batch loses nothing saved before.
+                match args.save.save(&report.results, sources[i].path()) {
+                    Ok(label) => saved_to = saved_to.or(label),
+                    Err(e) => {
+                        let message = format!("{}: not saved: {e:#}", report.source);
+                        eprintln!("gonio: {message}");
+                        errors.push((report.source.clone(), message));
+                    }
+                }
+                files.push(report);
+            }
             Err(message) => errors.push((sources[i].path().display().to_string(), message)),
         }
+    }
+    if let (Some(subject), Some(label)) = (&args.save.subject, &saved_to) {
+        eprintln!("gonio: saved for subject {subject}, session \"{label}\" (see `gonio history --subject {subject}`)");
     }
 
     let results: Vec<&Measurement> = files.iter().flat_map(|f| f.results.iter()).collect();

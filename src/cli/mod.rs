@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod eval;
 pub mod pose;
 pub mod protocols;
+pub mod store;
 
 use std::path::Path;
 

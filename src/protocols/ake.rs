@@ -14,6 +14,8 @@ pub const PROTOCOL: Protocol = Protocol {
         angle: LegAngle::KneeFlexion,
         negate: false,
         best: Best::Lowest,
+        higher_is_better: false,
+        mdc95: Some((8.0, "active knee extension, goniometer, limited flexibility: MDD 7-8 deg (J Sport Rehabil 2015, PMID 25364856)")),
         description: "knee flexion remaining at the best held extension (0 = straight)",
     }],
     criteria: &[Criterion {

@@ -13,6 +13,8 @@ pub const PROTOCOL: Protocol = Protocol {
         angle: LegAngle::HipFlexion,
         negate: true,
         best: Best::Highest,
+        higher_is_better: true,
+        mdc95: Some((3.9, "smartphone goniometer, one rater, hip extension (J Bodyw Mov Ther 2024, PMID 39593664)")),
         description: "back leg's hip extension: trunk line against thigh, positive behind the trunk",
     }],
     criteria: &[Criterion {

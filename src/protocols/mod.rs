@@ -72,6 +72,12 @@ pub struct Measure {
     /// Report the negated angle (hip extension = −hip flexion).
     pub negate: bool,
     pub best: Best,
+    /// Whether a higher value means more flexibility (false for deficits, and for the Thomas
+    /// test's thigh, whose rise above horizontal means tightness).
+    pub higher_is_better: bool,
+    /// Minimal detectable change (MDC95) of this measure in degrees, from published figures,
+    /// with its source; None where no figure is known.
+    pub mdc95: Option<(f32, &'static str)>,
     /// What a clinician would call it, for help texts.
     pub description: &'static str,
 }

@@ -15,6 +15,8 @@ pub const PROTOCOL: Protocol = Protocol {
             angle: LegAngle::HipFlexion,
             negate: false,
             best: Best::Highest,
+        higher_is_better: true,
+        mdc95: Some((7.0, "straight-leg raise, goniometer, limited flexibility: MDD 6-7 deg (J Sport Rehabil 2015, PMID 25364856)")),
             description: "raised leg's hip flexion against the trunk line",
         },
         Measure {
@@ -22,6 +24,8 @@ pub const PROTOCOL: Protocol = Protocol {
             angle: LegAngle::LegToHorizontal,
             negate: false,
             best: Best::Highest,
+        higher_is_better: true,
+        mdc95: Some((7.0, "straight-leg raise, goniometer, limited flexibility: MDD 6-7 deg (J Sport Rehabil 2015, PMID 25364856)")),
             description: "raised leg against the horizontal (the table), as clinicians read it",
         },
     ],

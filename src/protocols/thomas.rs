@@ -14,6 +14,8 @@ pub const PROTOCOL: Protocol = Protocol {
             angle: LegAngle::ThighToHorizontal,
             negate: false,
             best: Best::Highest,
+        higher_is_better: false,
+        mdc95: Some((19.4, "modified Thomas test, goniometer SEM 7 deg (Peeler 2007, PMC2547866): 1.96 x sqrt(2) x 7")),
             description: "hanging thigh against the horizontal; above horizontal (positive) = short one-joint hip flexors",
         },
         Measure {
@@ -21,6 +23,8 @@ pub const PROTOCOL: Protocol = Protocol {
             angle: LegAngle::KneeFlexion,
             negate: false,
             best: Best::Highest,
+        higher_is_better: true,
+        mdc95: Some((19.4, "modified Thomas test, goniometer SEM 7 deg (Peeler 2007, PMC2547866): 1.96 x sqrt(2) x 7")),
             description: "hanging knee's flexion; under about 67 deg suggests short rectus femoris",
         },
     ],

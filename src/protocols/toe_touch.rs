@@ -13,6 +13,8 @@ pub const PROTOCOL: Protocol = Protocol {
         angle: LegAngle::HipFlexion,
         negate: false,
         best: Best::Highest,
+        higher_is_better: true,
+        mdc95: None,
         description: "hip flexion: trunk line against thigh",
     }],
     criteria: &[Criterion {

@@ -1,0 +1,443 @@
+//! The session store from the command line: `subjects`, `history`, `compare`, `export`,
+//! `import`, `forget`, and saving from `analyze`.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use comfy_table::{Cell, CellAlignment};
+
+use gonio::protocols::Measurement;
+use gonio::store::{
+    asymmetry, compare, default_db_path, file_sha256, MdcOverrides, Store, StoredMeasurement,
+    SubjectExport,
+};
+
+use super::new_table;
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Database file (default: gonio.sqlite in your data folder, e.g. ~/.local/share/gonio/)
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    pub fn open(&self) -> anyhow::Result<Store> {
+        let path = self.db.clone().unwrap_or_else(default_db_path);
+        Ok(Store::open(&path)?)
+    }
+}
+
+/// Where `analyze` saves its results.
+#[derive(Args, Clone)]
+pub struct SaveArgs {
+    /// Save the results for this subject (an id or alias; no other personal data is needed)
+    #[arg(long, value_name = "ID")]
+    pub subject: Option<String>,
+    /// Session label, e.g. "before" or "after block 1" (default: today's date, UTC)
+    #[arg(long, value_name = "LABEL", requires = "subject")]
+    pub session: Option<String>,
+    /// Notes kept with the session
+    #[arg(long, value_name = "TEXT", requires = "subject")]
+    pub notes: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Today's date, UTC, as YYYY-MM-DD.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+impl SaveArgs {
+    /// Saves results of one input (with the input file's hash); returns the session label.
+    pub fn save(&self, results: &[Measurement], source: &Path) -> anyhow::Result<Option<String>> {
+        let Some(subject) = &self.subject else {
+            return Ok(None);
+        };
+        let label = self.session.clone().unwrap_or_else(today);
+        let sha = file_sha256(source);
+        let stored: Vec<StoredMeasurement> = results
+            .iter()
+            .map(|m| StoredMeasurement::from_measurement(m, sha.clone()))
+            .collect();
+        self.db
+            .open()?
+            .save(subject, &label, self.notes.as_deref(), &stored)?;
+        Ok(Some(label))
+    }
+}
+
+#[derive(Args)]
+pub struct SubjectsArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// The subject
+    #[arg(long, value_name = "ID")]
+    subject: String,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The subject
+    #[arg(long, value_name = "ID")]
+    subject: String,
+    /// Session to compare from (default: the first)
+    #[arg(long, value_name = "LABEL")]
+    before: Option<String>,
+    /// Session to compare to (default: the latest)
+    #[arg(long, value_name = "LABEL")]
+    after: Option<String>,
+    /// JSON file of MDC95 values overriding the published ones: {"slr/hip_flexion": 5.0}
+    #[arg(long, value_name = "FILE")]
+    mdc_config: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The subject
+    #[arg(long, value_name = "ID")]
+    subject: String,
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// A file written by `gonio export --format json`
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Args)]
+pub struct ForgetArgs {
+    /// The subject whose every session and measurement is deleted
+    #[arg(long, value_name = "ID")]
+    subject: String,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+fn deg(value: Option<f32>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
+pub fn subjects(args: &SubjectsArgs) -> anyhow::Result<ExitCode> {
+    let store = args.db.open()?;
+    let list = store.subjects()?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+    } else if list.is_empty() {
+        writeln!(
+            out,
+            "no subjects yet in {} (save with `gonio analyze ... --subject ID`)",
+            store.path().display()
+        )?;
+    } else {
+        let mut table = new_table();
+        table.set_header(["subject", "sessions", "measurements", "last session (UTC)"]);
+        for s in &list {
+            table.add_row(vec![
+                Cell::new(&s.subject),
+                Cell::new(s.sessions).set_alignment(CellAlignment::Right),
+                Cell::new(s.measurements).set_alignment(CellAlignment::Right),
+                Cell::new(s.last_session_at.as_deref().unwrap_or("-")),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
+    let history = args.db.open()?.history(&args.subject)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &history)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = new_table();
+    table.set_header([
+        "session",
+        "saved (UTC)",
+        "protocol",
+        "side",
+        "measure",
+        "result (deg)",
+        "peak (deg)",
+        "hold (s)",
+        "quality",
+        "source",
+    ]);
+    for session in &history.sessions {
+        for m in &session.measurements {
+            table.add_row(vec![
+                Cell::new(&session.label),
+                Cell::new(&session.started_at),
+                Cell::new(&m.protocol),
+                Cell::new(m.side.name()),
+                Cell::new(&m.measure),
+                Cell::new(deg(m.value_deg)).set_alignment(CellAlignment::Right),
+                Cell::new(deg(m.peak_deg)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.1}", m.hold_s)).set_alignment(CellAlignment::Right),
+                Cell::new(m.quality.name()),
+                Cell::new(&m.source),
+            ]);
+        }
+    }
+    writeln!(
+        out,
+        "subject {}: {} sessions",
+        history.subject,
+        history.sessions.len()
+    )?;
+    writeln!(out, "{table}")?;
+    for session in history.sessions.iter().filter(|s| s.notes.is_some()) {
+        writeln!(
+            out,
+            "  {}: {}",
+            session.label,
+            session.notes.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let overrides = match &args.mdc_config {
+        Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::msg)?,
+        None => MdcOverrides::default(),
+    };
+    let history = args.db.open()?.history(&args.subject)?;
+    let find = |label: &Option<String>, default: Option<usize>| -> anyhow::Result<usize> {
+        match label {
+            Some(l) => history
+                .sessions
+                .iter()
+                .position(|s| &s.label == l)
+                .ok_or_else(|| anyhow::anyhow!("subject `{}` has no session `{l}`", args.subject)),
+            None => {
+                default.ok_or_else(|| anyhow::anyhow!("subject `{}` has no sessions", args.subject))
+            }
+        }
+    };
+    let before = find(&args.before, (!history.sessions.is_empty()).then_some(0))?;
+    let after = find(&args.after, history.sessions.len().checked_sub(1))?;
+    if before == after {
+        anyhow::bail!(
+            "subject `{}`: need two different sessions to compare (have {})",
+            args.subject,
+            history.sessions.len()
+        );
+    }
+    let (b, a) = (&history.sessions[before], &history.sessions[after]);
+    let comparisons = compare(b, a, &overrides);
+    let asymmetries: Vec<_> = [b, a]
+        .iter()
+        .flat_map(|s| {
+            asymmetry(s)
+                .into_iter()
+                .map(move |(p, m, l, r)| (s.label.clone(), p, m, l, r))
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    if args.json {
+        let json = serde_json::json!({
+            "subject": args.subject,
+            "before": b.label,
+            "after": a.label,
+            "comparisons": comparisons,
+            "asymmetry": asymmetries.iter().map(|(s, p, m, l, r)| serde_json::json!({
+                "session": s, "protocol": p, "measure": m, "left_deg": l, "right_deg": r, "difference_deg": l - r,
+            })).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "subject {}: {} ({}) -> {} ({})",
+        args.subject, b.label, b.started_at, a.label, a.started_at
+    )?;
+    if comparisons.is_empty() {
+        writeln!(out, "no measure with a result in both sessions")?;
+    } else {
+        let mut table = new_table();
+        table.set_header([
+            "protocol",
+            "side",
+            "measure",
+            "before (deg)",
+            "after (deg)",
+            "change (deg)",
+            "MDC95 (deg)",
+            "verdict",
+        ]);
+        for c in &comparisons {
+            table.add_row(vec![
+                Cell::new(&c.protocol),
+                Cell::new(c.side.name()),
+                Cell::new(&c.measure),
+                Cell::new(format!("{:.1}", c.before_deg)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.1}", c.after_deg)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:+.1}", c.change_deg)).set_alignment(CellAlignment::Right),
+                Cell::new(deg(c.mdc95_deg)).set_alignment(CellAlignment::Right),
+                Cell::new(c.verdict.text()),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        for c in &comparisons {
+            writeln!(
+                out,
+                "  {} {} {}: MDC95 from {}",
+                c.protocol,
+                c.side.name(),
+                c.measure,
+                c.mdc_source
+            )?;
+        }
+        writeln!(
+            out,
+            "A change no larger than the MDC95 (1.96 x sqrt(2) x SEM) is within measurement error."
+        )?;
+    }
+    for (session, protocol, measure, left, right) in &asymmetries {
+        writeln!(out, "  asymmetry in {session}: {protocol} {measure} left {left:.1}, right {right:.1} ({:+.1} deg)", left - right)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let history = args.db.open()?.history(&args.subject)?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &history)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut out);
+            writer.write_record([
+                "subject",
+                "session",
+                "started_at",
+                "protocol",
+                "measure",
+                "side",
+                "value_deg",
+                "peak_deg",
+                "hold_s",
+                "valid_frames",
+                "total_frames",
+                "quality",
+                "warnings",
+                "model",
+                "source",
+                "source_sha256",
+                "gonio_version",
+            ])?;
+            for s in &history.sessions {
+                for m in &s.measurements {
+                    let opt = |v: Option<f32>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+                    writer.write_record([
+                        history.subject.clone(),
+                        s.label.clone(),
+                        s.started_at.clone(),
+                        m.protocol.clone(),
+                        m.measure.clone(),
+                        m.side.name().to_string(),
+                        opt(m.value_deg),
+                        opt(m.peak_deg),
+                        format!("{:.2}", m.hold_s),
+                        m.valid_frames.to_string(),
+                        m.total_frames.to_string(),
+                        m.quality.name().to_string(),
+                        m.warnings.join("; "),
+                        m.model.clone().unwrap_or_default(),
+                        m.source.clone(),
+                        m.source_sha256.clone().unwrap_or_default(),
+                        m.gonio_version.clone(),
+                    ])?;
+                }
+            }
+            writer.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", args.file.display()))?;
+    let export: SubjectExport = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a gonio export (write one with `gonio export --format json`): {e}",
+            args.file.display()
+        )
+    })?;
+    let mut store = args.db.open()?;
+    store.import(&export)?;
+    eprintln!(
+        "gonio: imported subject {} ({} sessions) into {}",
+        export.subject,
+        export.sessions.len(),
+        store.path().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
+    let mut store = args.db.open()?;
+    store.forget(&args.subject)?;
+    eprintln!(
+        "gonio: deleted every session and measurement of {} from {}",
+        args.subject,
+        store.path().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,283 @@
+//! Before against after, judged against each measure's minimal detectable change.
+//!
+//! MDC95 = 1.96 × √2 × SEM: a change smaller than that is within measurement error. The MDC of a
+//! measure comes, in order of preference, from gonio's own within-session SEM when a session
+//! holds repeated trials of it, from the user's configuration, or from the published figure in
+//! the protocol's definition.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Session;
+use crate::angles::Side;
+use crate::protocols;
+
+/// MDC95 values from a configuration file: a JSON object from `"protocol/measure"` to degrees,
+/// for example `{"slr/hip_flexion": 5.0}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MdcOverrides(HashMap<String, f32>);
+
+impl MdcOverrides {
+    pub fn load(path: &Path) -> Result<MdcOverrides, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let map: HashMap<String, f32> = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}: expected {{\"protocol/measure\": degrees, ...}}: {e}",
+                path.display()
+            )
+        })?;
+        if let Some((key, value)) = map.iter().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+            return Err(format!(
+                "{}: MDC for `{key}` must be a positive number of degrees, not {value}",
+                path.display()
+            ));
+        }
+        Ok(MdcOverrides(map))
+    }
+}
+
+/// What a change means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Improved,
+    NoDetectableChange,
+    Declined,
+    /// No MDC is known for this measure.
+    NotJudged,
+}
+
+impl Verdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Improved => "improved",
+            Verdict::NoDetectableChange => "no detectable change",
+            Verdict::Declined => "declined",
+            Verdict::NotJudged => "not judged (no MDC known)",
+        }
+    }
+}
+
+/// One measure of one side, before against after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub protocol: String,
+    pub measure: String,
+    pub side: Side,
+    /// Mean of the session's trials, degrees.
+    pub before_deg: f32,
+    pub after_deg: f32,
+    /// After minus before, degrees.
+    pub change_deg: f32,
+    pub mdc95_deg: Option<f32>,
+    /// Where the MDC comes from.
+    pub mdc_source: String,
+    pub verdict: Verdict,
+    pub before_trials: usize,
+    pub after_trials: usize,
+}
+
+type Key = (String, String, Side);
+
+/// Trial values per (protocol, measure, side) of a session; trials without a result are left out.
+fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
+    let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
+    for m in &session.measurements {
+        if let Some(v) = m.value_deg {
+            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
+                .or_default()
+                .push(v);
+        }
+    }
+    out
+}
+
+fn mean(values: &[f32]) -> f32 {
+    values.iter().sum::<f32>() / values.len() as f32
+}
+
+/// Sample variance and its degrees of freedom.
+fn variance(values: &[f32]) -> Option<(f32, usize)> {
+    (values.len() >= 2).then(|| {
+        let m = mean(values);
+        (
+            values.iter().map(|v| (v - m).powi(2)).sum::<f32>() / (values.len() - 1) as f32,
+            values.len() - 1,
+        )
+    })
+}
+
+/// Compares every measure found in both sessions.
+pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
+    let (b, a) = (trials(before), trials(after));
+    let mut out = Vec::new();
+    for (key, before_values) in &b {
+        let Some(after_values) = a.get(key) else {
+            continue;
+        };
+        let (protocol, measure, side) = key;
+        let definition = protocols::find(protocol).and_then(|p| p.measure_named(measure));
+        // Pooled within-session variance over the sessions that repeated the trial.
+        let pooled: Vec<(f32, usize)> = [variance(before_values), variance(after_values)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let (mdc, source) = if !pooled.is_empty() {
+            let dof: usize = pooled.iter().map(|p| p.1).sum();
+            let sem = (pooled.iter().map(|(v, d)| v * *d as f32).sum::<f32>() / dof as f32).sqrt();
+            (
+                Some(1.96 * std::f32::consts::SQRT_2 * sem),
+                format!("gonio's own within-session SEM {sem:.1} deg from repeated trials"),
+            )
+        } else if let Some(&v) = overrides.0.get(&format!("{protocol}/{measure}")) {
+            (Some(v), "configuration file".to_string())
+        } else if let Some((v, source)) = definition.and_then(|d| d.mdc95) {
+            (Some(v), source.to_string())
+        } else {
+            (
+                None,
+                "none published; repeat trials within a session to let gonio measure its own"
+                    .to_string(),
+            )
+        };
+        let (before_deg, after_deg) = (mean(before_values), mean(after_values));
+        let change = after_deg - before_deg;
+        let higher_is_better = definition.is_none_or(|d| d.higher_is_better);
+        let verdict = match mdc {
+            None => Verdict::NotJudged,
+            Some(m) if change.abs() <= m => Verdict::NoDetectableChange,
+            Some(_) if (change > 0.0) == higher_is_better => Verdict::Improved,
+            Some(_) => Verdict::Declined,
+        };
+        out.push(Comparison {
+            protocol: protocol.clone(),
+            measure: measure.clone(),
+            side: *side,
+            before_deg,
+            after_deg,
+            change_deg: change,
+            mdc95_deg: mdc,
+            mdc_source: source,
+            verdict,
+            before_trials: before_values.len(),
+            after_trials: after_values.len(),
+        });
+    }
+    out
+}
+
+/// Left against right in one session: (protocol, measure, left mean, right mean), degrees.
+pub fn asymmetry(session: &Session) -> Vec<(String, String, f32, f32)> {
+    let t = trials(session);
+    let mut out = Vec::new();
+    for ((protocol, measure, side), left) in &t {
+        if *side != Side::Left {
+            continue;
+        }
+        if let Some(right) = t.get(&(protocol.clone(), measure.clone(), Side::Right)) {
+            out.push((protocol.clone(), measure.clone(), mean(left), mean(right)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::Quality;
+    use crate::store::StoredMeasurement;
+
+    fn session(label: &str, values: &[(Side, f32)], protocol: &str, measure: &str) -> Session {
+        Session {
+            label: label.into(),
+            started_at: String::new(),
+            notes: None,
+            measurements: values
+                .iter()
+                .map(|&(side, v)| StoredMeasurement {
+                    protocol: protocol.into(),
+                    measure: measure.into(),
+                    side,
+                    value_deg: Some(v),
+                    peak_deg: None,
+                    hold_s: 2.0,
+                    valid_frames: 1,
+                    total_frames: 1,
+                    quality: Quality::Good,
+                    warnings: vec![],
+                    model: None,
+                    source: String::new(),
+                    source_sha256: None,
+                    gonio_version: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_published_mdc_and_direction() {
+        let before = session(
+            "b",
+            &[(Side::Left, 60.0), (Side::Right, 70.0)],
+            "slr",
+            "hip_flexion",
+        );
+        let after = session(
+            "a",
+            &[(Side::Left, 69.0), (Side::Right, 72.0)],
+            "slr",
+            "hip_flexion",
+        );
+        let c = compare(&before, &after, &MdcOverrides::default());
+        assert_eq!(c[0].verdict, Verdict::Improved, "{c:?}"); // +9 > 7
+        assert_eq!(c[1].verdict, Verdict::NoDetectableChange); // +2
+                                                               // For the knee-extension deficit, lower is better.
+        let before = session("b", &[(Side::Left, 30.0)], "ake", "knee_extension_deficit");
+        let after = session("a", &[(Side::Left, 40.0)], "ake", "knee_extension_deficit");
+        assert_eq!(
+            compare(&before, &after, &MdcOverrides::default())[0].verdict,
+            Verdict::Declined
+        );
+        // Toe touch has no published MDC.
+        let before = session("b", &[(Side::Left, 90.0)], "toe-touch", "hip_flexion");
+        let after = session("a", &[(Side::Left, 99.0)], "toe-touch", "hip_flexion");
+        assert_eq!(
+            compare(&before, &after, &MdcOverrides::default())[0].verdict,
+            Verdict::NotJudged
+        );
+        let overrides = MdcOverrides(
+            [("toe-touch/hip_flexion".to_string(), 5.0)]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(
+            compare(&before, &after, &overrides)[0].verdict,
+            Verdict::Improved
+        );
+    }
+
+    #[test]
+    fn repeated_trials_give_gonio_its_own_mdc() {
+        let before = session(
+            "b",
+            &[(Side::Left, 60.0), (Side::Left, 62.0), (Side::Left, 61.0)],
+            "slr",
+            "hip_flexion",
+        );
+        let after = session(
+            "a",
+            &[(Side::Left, 66.0), (Side::Left, 65.0)],
+            "slr",
+            "hip_flexion",
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        // Pooled SD: (2 * 1.0 + 1 * 0.5) / 3 = 0.833 -> SEM 0.913 -> MDC 2.53.
+        assert!((c.mdc95_deg.unwrap() - 2.53).abs() < 0.02, "{c:?}");
+        assert!(c.mdc_source.starts_with("gonio's own"));
+        assert_eq!(c.verdict, Verdict::Improved);
+        assert_eq!((c.before_trials, c.after_trials), (3, 2));
+    }
+}

@@ -1,0 +1,645 @@
+//! Sessions saved per subject in SQLite, so that before and after can be compared.
+//!
+//! One file per user (`--db PATH`, default in the platform's data folder). Every write is one
+//! transaction: a crash or kill mid-write loses nothing saved before and leaves no half-written
+//! session. WAL mode lets a live trial and a batch run write at the same time. A file that is not
+//! SQLite, or a SQLite database of another program, is refused and never touched.
+
+mod compare;
+
+pub use compare::{asymmetry, compare, Comparison, MdcOverrides, Verdict};
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::angles::Side;
+use crate::protocols::{Measurement, Quality};
+
+/// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
+const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
+/// Schema version this build writes (SQLite `user_version`).
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Why the store could not be used. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: cannot open the gonio database: {detail}")]
+    Open { path: PathBuf, detail: String },
+    #[error("{path}: not a gonio database (another program's file); it was left untouched. Choose another file with --db")]
+    Foreign { path: PathBuf },
+    #[error(
+        "{path}: written by a newer gonio (schema {found}, this one knows {known}); update gonio"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i32,
+        known: i32,
+    },
+    #[error("{path}: {detail}")]
+    Sql { path: PathBuf, detail: String },
+    #[error("no subject `{0}` in the database (see `gonio subjects`)")]
+    NoSubject(String),
+    #[error("subject `{subject}` has no session `{label}`")]
+    NoSession { subject: String, label: String },
+}
+
+/// The database file used when `--db` is not given: `<data dir>/gonio/gonio.sqlite`
+/// (for example `~/.local/share/gonio/gonio.sqlite` on Linux).
+pub fn default_db_path() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("gonio")
+        .join("gonio.sqlite")
+}
+
+/// A saved measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMeasurement {
+    pub protocol: String,
+    pub measure: String,
+    pub side: Side,
+    pub value_deg: Option<f32>,
+    pub peak_deg: Option<f32>,
+    pub hold_s: f64,
+    pub valid_frames: usize,
+    pub total_frames: usize,
+    pub quality: Quality,
+    pub warnings: Vec<String>,
+    pub model: Option<String>,
+    pub source: String,
+    /// sha256 of the source file, when it was a file.
+    pub source_sha256: Option<String>,
+    pub gonio_version: String,
+}
+
+/// A saved session with its measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub label: String,
+    /// When it was first saved, UTC, ISO 8601.
+    pub started_at: String,
+    pub notes: Option<String>,
+    pub measurements: Vec<StoredMeasurement>,
+}
+
+/// Everything saved about one subject (`gonio export` / `gonio import`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectExport {
+    pub subject: String,
+    pub sessions: Vec<Session>,
+}
+
+/// One line of `gonio subjects`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectSummary {
+    pub subject: String,
+    pub sessions: usize,
+    pub measurements: usize,
+    pub last_session_at: Option<String>,
+}
+
+/// An open gonio database.
+pub struct Store {
+    connection: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, migrating an older schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |detail: String| StoreError::Open {
+            path: path.to_path_buf(),
+            detail,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+        }
+        let existed = path.exists()
+            && std::fs::metadata(path)
+                .map(|m| m.len() > 0)
+                .unwrap_or(false);
+        let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        let store = Store {
+            connection,
+            path: path.to_path_buf(),
+        };
+        // Reading the header fails on a file that is not SQLite at all.
+        let (application_id, version, tables): (i32, i32, i64) = store
+            .connection
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id), \
+                        (SELECT user_version FROM pragma_user_version), \
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| {
+                if existed {
+                    StoreError::Foreign {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    open_error(e.to_string())
+                }
+            })?;
+        if application_id != APPLICATION_ID && (application_id != 0 || tables > 0) {
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+            });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        store
+            .connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(|e| store.sql(e))?;
+        store
+            .connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| store.sql(e))?;
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn sql(&self, error: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.path.clone(),
+            detail: error.to_string(),
+        }
+    }
+
+    /// Brings the schema from `from` up to [`SCHEMA_VERSION`], one step per version, each in a
+    /// transaction.
+    fn migrate(&self, from: i32) -> Result<(), StoreError> {
+        const STEPS: [&str; 1] = [
+            // 0 -> 1
+            "CREATE TABLE subjects (
+                id INTEGER PRIMARY KEY,
+                alias TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+             );
+             CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY,
+                subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                label TEXT NOT NULL,
+                started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+                notes TEXT,
+                UNIQUE (subject_id, label)
+             );
+             CREATE TABLE measurements (
+                id INTEGER PRIMARY KEY,
+                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                protocol TEXT NOT NULL,
+                measure TEXT NOT NULL,
+                side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+                value_deg REAL,
+                peak_deg REAL,
+                hold_s REAL NOT NULL,
+                valid_frames INTEGER NOT NULL,
+                total_frames INTEGER NOT NULL,
+                quality TEXT NOT NULL,
+                warnings TEXT NOT NULL,
+                model TEXT,
+                source TEXT NOT NULL,
+                source_sha256 TEXT,
+                gonio_version TEXT NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             );
+             CREATE INDEX measurements_by_session ON measurements(session_id);",
+        ];
+        for (version, step) in STEPS.iter().enumerate().skip(from.max(0) as usize) {
+            let target = version as i32 + 1;
+            let script = format!(
+                "BEGIN IMMEDIATE; {step} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {target}; COMMIT;"
+            );
+            if let Err(e) = self.connection.execute_batch(&script) {
+                let _ = self.connection.execute_batch("ROLLBACK;");
+                return Err(self.sql(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves measurements into the subject's session `label` (both created when new), in one
+    /// transaction. `notes` replaces the session's notes when given.
+    pub fn save(
+        &mut self,
+        subject: &str,
+        label: &str,
+        notes: Option<&str>,
+        measurements: &[StoredMeasurement],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| StoreError::Sql {
+            path: path.clone(),
+            detail: e.to_string(),
+        };
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
+            params![subject],
+        )
+        .map_err(sql)?;
+        let subject_id: i64 = tx
+            .query_row(
+                "SELECT id FROM subjects WHERE alias = ?1",
+                params![subject],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO sessions (subject_id, label) VALUES (?1, ?2)",
+            params![subject_id, label],
+        )
+        .map_err(sql)?;
+        let session_id: i64 = tx
+            .query_row(
+                "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                params![subject_id, label],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if let Some(notes) = notes {
+            tx.execute(
+                "UPDATE sessions SET notes = ?1 WHERE id = ?2",
+                params![notes, session_id],
+            )
+            .map_err(sql)?;
+        }
+        for m in measurements {
+            insert_measurement(&tx, session_id, m).map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Every subject with counts.
+    pub fn subjects(&self) -> Result<Vec<SubjectSummary>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT s.alias, count(DISTINCT se.id), count(m.id), max(se.started_at)
+                 FROM subjects s LEFT JOIN sessions se ON se.subject_id = s.id
+                 LEFT JOIN measurements m ON m.session_id = se.id
+                 GROUP BY s.id ORDER BY s.alias",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = statement
+            .query_map([], |r| {
+                Ok(SubjectSummary {
+                    subject: r.get(0)?,
+                    sessions: r.get::<_, i64>(1)? as usize,
+                    measurements: r.get::<_, i64>(2)? as usize,
+                    last_session_at: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// All of a subject's sessions, oldest first, with their measurements.
+    pub fn history(&self, subject: &str) -> Result<SubjectExport, StoreError> {
+        let subject_id: i64 = self
+            .connection
+            .query_row(
+                "SELECT id FROM subjects WHERE alias = ?1",
+                params![subject],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| StoreError::NoSubject(subject.to_string()))?;
+        let mut sessions_query = self
+            .connection
+            .prepare("SELECT id, label, started_at, notes FROM sessions WHERE subject_id = ?1 ORDER BY started_at, id")
+            .map_err(|e| self.sql(e))?;
+        let sessions: Vec<(i64, String, String, Option<String>)> = sessions_query
+            .query_map(params![subject_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        let mut measurements_query = self
+            .connection
+            .prepare(
+                "SELECT protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames, total_frames, quality,
+                        warnings, model, source, source_sha256, gonio_version
+                 FROM measurements WHERE session_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::with_capacity(sessions.len());
+        for (id, label, started_at, notes) in sessions {
+            let measurements = measurements_query
+                .query_map(params![id], read_measurement)
+                .map_err(|e| self.sql(e))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.sql(e))?;
+            out.push(Session {
+                label,
+                started_at,
+                notes,
+                measurements,
+            });
+        }
+        Ok(SubjectExport {
+            subject: subject.to_string(),
+            sessions: out,
+        })
+    }
+
+    /// Adds an exported subject's sessions (sessions already present by label get the
+    /// measurements appended), in one transaction.
+    pub fn import(&mut self, export: &SubjectExport) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| StoreError::Sql {
+            path: path.clone(),
+            detail: e.to_string(),
+        };
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
+            params![export.subject],
+        )
+        .map_err(sql)?;
+        let subject_id: i64 = tx
+            .query_row(
+                "SELECT id FROM subjects WHERE alias = ?1",
+                params![export.subject],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        for session in &export.sessions {
+            tx.execute(
+                "INSERT OR IGNORE INTO sessions (subject_id, label, started_at, notes) VALUES (?1, ?2, ?3, ?4)",
+                params![subject_id, session.label, session.started_at, session.notes],
+            )
+            .map_err(sql)?;
+            let session_id: i64 = tx
+                .query_row(
+                    "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                    params![subject_id, session.label],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            for m in &session.measurements {
+                insert_measurement(&tx, session_id, m).map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Deletes every trace of a subject (sessions and measurements cascade), then compacts the
+    /// file so the data does not linger in free pages.
+    pub fn forget(&mut self, subject: &str) -> Result<(), StoreError> {
+        let deleted = self
+            .connection
+            .execute("DELETE FROM subjects WHERE alias = ?1", params![subject])
+            .map_err(|e| self.sql(e))?;
+        if deleted == 0 {
+            return Err(StoreError::NoSubject(subject.to_string()));
+        }
+        self.connection
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The file behind this store.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn insert_measurement(
+    tx: &rusqlite::Transaction,
+    session_id: i64,
+    m: &StoredMeasurement,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
+            total_frames, quality, warnings, model, source, source_sha256, gonio_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            session_id,
+            m.protocol,
+            m.measure,
+            m.side.name(),
+            m.value_deg,
+            m.peak_deg,
+            m.hold_s,
+            m.valid_frames as i64,
+            m.total_frames as i64,
+            m.quality.name(),
+            serde_json::to_string(&m.warnings).unwrap_or_else(|_| "[]".to_string()),
+            m.model,
+            m.source,
+            m.source_sha256,
+            m.gonio_version,
+        ],
+    )
+}
+
+fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<StoredMeasurement> {
+    let side: String = r.get(2)?;
+    let quality: String = r.get(8)?;
+    let warnings: String = r.get(9)?;
+    Ok(StoredMeasurement {
+        protocol: r.get(0)?,
+        measure: r.get(1)?,
+        side: if side == "right" {
+            Side::Right
+        } else {
+            Side::Left
+        },
+        value_deg: r.get(3)?,
+        peak_deg: r.get(4)?,
+        hold_s: r.get(5)?,
+        valid_frames: r.get::<_, i64>(6)? as usize,
+        total_frames: r.get::<_, i64>(7)? as usize,
+        quality: match quality.as_str() {
+            "good" => Quality::Good,
+            "fair" => Quality::Fair,
+            _ => Quality::Poor,
+        },
+        warnings: serde_json::from_str(&warnings).unwrap_or_default(),
+        model: r.get(10)?,
+        source: r.get(11)?,
+        source_sha256: r.get(12)?,
+        gonio_version: r.get(13)?,
+    })
+}
+
+impl StoredMeasurement {
+    /// A measurement as saved, with the source file's hash and this gonio's version.
+    pub fn from_measurement(m: &Measurement, source_sha256: Option<String>) -> Self {
+        StoredMeasurement {
+            protocol: m.protocol.clone(),
+            measure: m.measure.clone(),
+            side: m.side,
+            value_deg: m.value_deg,
+            peak_deg: m.peak_deg,
+            hold_s: m.hold_s,
+            valid_frames: m.valid_frames,
+            total_frames: m.total_frames,
+            quality: m.quality,
+            warnings: m.warnings.clone(),
+            model: m.model.clone(),
+            source: m.source.clone(),
+            source_sha256,
+            gonio_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// sha256 of a file, lower-case hex; None when it cannot be read.
+pub fn file_sha256(path: &Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).ok()?;
+    Some(
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measurement(value: f32) -> StoredMeasurement {
+        StoredMeasurement {
+            protocol: "slr".into(),
+            measure: "hip_flexion".into(),
+            side: Side::Left,
+            value_deg: Some(value),
+            peak_deg: Some(value + 2.0),
+            hold_s: 3.0,
+            valid_frames: 90,
+            total_frames: 100,
+            quality: Quality::Good,
+            warnings: vec!["a warning".into()],
+            model: Some("movenet-thunder@sha256:00".into()),
+            source: "trial.mp4".into(),
+            source_sha256: None,
+            gonio_version: "0.1.0".into(),
+        }
+    }
+
+    #[test]
+    fn save_history_export_import_forget() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .save(
+                "runner-7",
+                "before",
+                Some("first visit"),
+                &[measurement(61.0)],
+            )
+            .unwrap();
+        store
+            .save(
+                "runner-7",
+                "after",
+                None,
+                &[measurement(70.0), measurement(71.0)],
+            )
+            .unwrap();
+        let history = store.history("runner-7").unwrap();
+        assert_eq!(history.sessions.len(), 2);
+        assert_eq!(history.sessions[0].label, "before");
+        assert_eq!(history.sessions[0].notes.as_deref(), Some("first visit"));
+        assert_eq!(history.sessions[1].measurements.len(), 2);
+        assert_eq!(history.sessions[0].measurements[0], measurement(61.0));
+
+        let other = dir.path().join("other.sqlite");
+        let mut copy = Store::open(&other).unwrap();
+        copy.import(&history).unwrap();
+        assert_eq!(copy.history("runner-7").unwrap(), history);
+
+        store.forget("runner-7").unwrap();
+        assert!(matches!(
+            store.history("runner-7"),
+            Err(StoreError::NoSubject(_))
+        ));
+        assert!(store.subjects().unwrap().is_empty());
+        drop(store);
+        // Reopening an existing gonio database works.
+        assert!(Store::open(&path).is_ok());
+    }
+
+    #[test]
+    fn foreign_and_corrupt_files_are_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.sqlite");
+        std::fs::write(&text, "these are my notes, not a database").unwrap();
+        assert!(matches!(
+            Store::open(&text),
+            Err(StoreError::Foreign { .. })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(&text).unwrap(),
+            "these are my notes, not a database"
+        );
+
+        let foreign = dir.path().join("foreign.sqlite");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let before = std::fs::read(&foreign).unwrap();
+        assert!(matches!(
+            Store::open(&foreign),
+            Err(StoreError::Foreign { .. })
+        ));
+        assert_eq!(std::fs::read(&foreign).unwrap(), before);
+
+        let newer = dir.path().join("newer.sqlite");
+        drop(Store::open(&newer).unwrap());
+        Connection::open(&newer)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99;")
+            .unwrap();
+        assert!(matches!(
+            Store::open(&newer),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_schema_0_file_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        // A database created by gonio before any table existed: marked, version 0.
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))
+            .unwrap();
+        let mut store = Store::open(&path).unwrap();
+        store.save("s", "x", None, &[measurement(1.0)]).unwrap();
+        let version: i32 = store
+            .connection
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+}

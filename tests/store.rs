@@ -1,0 +1,307 @@
+//! Sessions end to end: save from `analyze`, history, compare against the MDC, export, import,
+//! forget; a process killed while saving loses nothing saved before; foreign files are refused.
+
+mod common;
+mod synthetic;
+
+use std::process::{Command, Stdio};
+
+use common::*;
+use gonio::angles::Side;
+use gonio::pose::csv::{write_keypoints_csv, PoseTrack};
+use synthetic::*;
+
+/// A straight-leg raise of the left leg to `target` degrees, as a keypoint CSV.
+fn slr_csv(dir: &std::path::Path, name: &str, target: f32, seed: u64) -> std::path::PathBuf {
+    let mut rng = XorShift::new(seed);
+    let time_s = timestamps(30.0, 10.0, true, &mut rng);
+    let curve = stretch_curve(0.0, target);
+    let mut poses: Vec<_> = time_s
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            body.leg_mut(Side::Left).hip_flexion = curve(t);
+            render(&Placement::new(Posture::Supine, true), &body)
+        })
+        .collect();
+    corrupt(
+        &mut poses,
+        &Noise {
+            sigma_px: 2.0,
+            dropout: 0.1,
+            swaps: 0.05,
+        },
+        &mut rng,
+    );
+    let path = dir.join(name);
+    write_keypoints_csv(
+        std::fs::File::create(&path).unwrap(),
+        &PoseTrack { time_s, poses },
+    )
+    .unwrap();
+    path
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let output = gonio(args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)))
+}
+
+#[test]
+fn two_sessions_are_compared_against_the_mdc() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let db = path_str(&db);
+    let before = slr_csv(dir.path(), "before.csv", 60.0, 1);
+    let after = slr_csv(dir.path(), "after.csv", 72.0, 2);
+    let small = slr_csv(dir.path(), "small.csv", 62.0, 3);
+    for (csv, session) in [(&before, "before"), (&after, "after block 1")] {
+        let output = gonio(&[
+            "analyze",
+            path_str(csv),
+            "--protocol",
+            "slr",
+            "--subject",
+            "runner-7",
+            "--session",
+            session,
+            "--db",
+            db,
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let history = json(&["history", "--subject", "runner-7", "--db", db, "--json"]);
+    let sessions = history["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[1]["label"], "after block 1");
+    assert_eq!(
+        sessions[0]["measurements"].as_array().unwrap().len(),
+        2,
+        "hip_flexion and leg_to_horizontal"
+    );
+    assert_eq!(
+        sessions[0]["measurements"][0]["source_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+
+    let comparison = json(&["compare", "--subject", "runner-7", "--db", db, "--json"]);
+    let hip = &comparison["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["measure"] == "hip_flexion")
+        .unwrap()
+        .clone();
+    let change = hip["change_deg"].as_f64().unwrap();
+    assert!((change - 12.0).abs() < 2.5, "{hip}");
+    assert_eq!(hip["mdc95_deg"].as_f64().unwrap(), 7.0);
+    assert_eq!(hip["verdict"], "improved");
+
+    // A 2-degree change is within measurement error.
+    gonio(&[
+        "analyze",
+        path_str(&small),
+        "--protocol",
+        "slr",
+        "--subject",
+        "runner-7",
+        "--session",
+        "retest",
+        "--db",
+        db,
+    ]);
+    let comparison = json(&[
+        "compare",
+        "--subject",
+        "runner-7",
+        "--before",
+        "before",
+        "--after",
+        "retest",
+        "--db",
+        db,
+        "--json",
+    ]);
+    assert_eq!(
+        comparison["comparisons"][0]["verdict"],
+        "no_detectable_change"
+    );
+    let table = stdout(&gonio(&[
+        "compare",
+        "--subject",
+        "runner-7",
+        "--before",
+        "before",
+        "--after",
+        "retest",
+        "--db",
+        db,
+    ]));
+    assert!(
+        table.contains("no detectable change") && table.contains("J Sport Rehabil 2015"),
+        "{table}"
+    );
+
+    // Export, import elsewhere, forget.
+    let export = gonio(&[
+        "export",
+        "--subject",
+        "runner-7",
+        "--format",
+        "json",
+        "--db",
+        db,
+    ]);
+    let file = dir.path().join("runner-7.json");
+    std::fs::write(&file, &export.stdout).unwrap();
+    let other = dir.path().join("other.sqlite");
+    let other = path_str(&other);
+    assert_eq!(
+        gonio(&["import", path_str(&file), "--db", other])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        json(&["history", "--subject", "runner-7", "--db", other, "--json"]),
+        json(&["history", "--subject", "runner-7", "--db", db, "--json"])
+    );
+    let csv = stdout(&gonio(&[
+        "export",
+        "--subject",
+        "runner-7",
+        "--format",
+        "csv",
+        "--db",
+        db,
+    ]));
+    assert!(
+        csv.starts_with("subject,session,started_at,protocol,measure,side,value_deg"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 6);
+
+    assert_eq!(
+        gonio(&["forget", "--subject", "runner-7", "--db", db])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        json(&["subjects", "--db", db, "--json"]),
+        serde_json::json!([])
+    );
+    let bytes = std::fs::read(path_str(&dir.path().join("gonio.sqlite"))).unwrap();
+    assert!(
+        !bytes.windows(9).any(|w| w == b"runner-7\0")
+            && !bytes.windows(8).any(|w| w == b"runner-7"),
+        "no trace left in the file"
+    );
+    let output = gonio(&["history", "--subject", "runner-7", "--db", db]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no subject `runner-7`"));
+}
+
+#[test]
+fn a_kill_while_saving_loses_nothing_saved_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let csv = slr_csv(dir.path(), "trial.csv", 65.0, 5);
+    let mut rng = XorShift::new(9);
+    let mut completed = 0;
+    for i in 0..30 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
+            .args([
+                "analyze",
+                path_str(&csv),
+                "--protocol",
+                "slr",
+                "--side",
+                "both",
+                "--subject",
+                "s",
+                "--session",
+                &format!("trial {i}"),
+                "--db",
+                path_str(&db),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(
+            (rng.uniform() * 20_000.0) as u64,
+        ));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        completed += usize::from(status.success());
+    }
+    // Every session in the file is whole: 2 measures x 2 sides, never fewer.
+    let history = json(&["history", "--subject", "s", "--db", path_str(&db), "--json"]);
+    let sessions = history["sessions"].as_array().unwrap();
+    for session in sessions {
+        assert_eq!(
+            session["measurements"].as_array().unwrap().len(),
+            4,
+            "{}",
+            session["label"]
+        );
+    }
+    assert!(sessions.len() >= completed, "every completed run is saved");
+    eprintln!(
+        "{} of 30 runs completed, {} sessions saved",
+        completed,
+        sessions.len()
+    );
+    let check = rusqlite_integrity(&db);
+    assert_eq!(check, "ok");
+}
+
+fn rusqlite_integrity(db: &std::path::Path) -> String {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    connection
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_foreign_database_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.sqlite");
+    std::fs::write(&notes, "my notes").unwrap();
+    let output = gonio(&["subjects", "--db", path_str(&notes)]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not a gonio database"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+    let csv = slr_csv(dir.path(), "t.csv", 60.0, 1);
+    let output = gonio(&[
+        "analyze",
+        path_str(&csv),
+        "--protocol",
+        "slr",
+        "--subject",
+        "x",
+        "--db",
+        path_str(&notes),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the result prints but is not saved"
+    );
+    assert!(stderr(&output).contains("not saved"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+}
