@@ -38,6 +38,8 @@ enum Command {
     History(cli::store::HistoryArgs),
     /// Compare two sessions of a subject against each measure's minimal detectable change
     Compare(cli::store::CompareArgs),
+    /// Write a subject's sessions, comparison and trend charts as one HTML file
+    Report(cli::store::ReportArgs),
     /// Print a subject's sessions as JSON or CSV (to move them to another machine)
     Export(cli::store::ExportArgs),
     /// Add a subject's sessions from a `gonio export --format json` file
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Subjects(args) => cli::store::subjects(&args),
         Command::History(args) => cli::store::history(&args),
         Command::Compare(args) => cli::store::compare_sessions(&args),
+        Command::Report(args) => cli::store::report(&args),
         Command::Export(args) => cli::store::export(&args),
         Command::Import(args) => cli::store::import(&args),
         Command::Forget(args) => cli::store::forget(&args),

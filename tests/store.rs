@@ -305,3 +305,47 @@ fn a_foreign_database_is_refused_and_untouched() {
     assert!(stderr(&output).contains("not saved"), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
 }
+
+#[test]
+fn the_report_is_one_self_contained_html_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    for (session, target, seed) in [("before", 60.0, 1), ("after", 72.0, 2)] {
+        let csv = slr_csv(dir.path(), &format!("{session}.csv"), target, seed);
+        gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--subject",
+            "r",
+            "--session",
+            session,
+            "--db",
+            path_str(&db),
+        ]);
+    }
+    let report = dir.path().join("report.html");
+    let output = gonio(&[
+        "report",
+        "--subject",
+        "r",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&report),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(
+        html.matches("data:image/png;base64,").count(),
+        2,
+        "a trend chart per measure"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no external assets"
+    );
+    assert!(html.contains("improved"));
+}

@@ -441,3 +441,105 @@ pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The subject
+    #[arg(long, value_name = "ID")]
+    subject: String,
+    /// The HTML file to write (self-contained: open it in any browser, send it as one file)
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Session to compare from (default: the first)
+    #[arg(long, value_name = "LABEL")]
+    before: Option<String>,
+    /// Session to compare to (default: the latest)
+    #[arg(long, value_name = "LABEL")]
+    after: Option<String>,
+    /// JSON file of MDC95 values overriding the published ones
+    #[arg(long, value_name = "FILE")]
+    mdc_config: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    use gonio::report::html::{subject_report, Trend};
+    let overrides = match &args.mdc_config {
+        Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::msg)?,
+        None => MdcOverrides::default(),
+    };
+    let history = args.db.open()?.history(&args.subject)?;
+    if history.sessions.is_empty() {
+        anyhow::bail!("subject `{}` has no sessions", args.subject);
+    }
+    let index_of = |label: &Option<String>, default: usize| -> anyhow::Result<usize> {
+        match label {
+            Some(l) => history
+                .sessions
+                .iter()
+                .position(|s| &s.label == l)
+                .ok_or_else(|| anyhow::anyhow!("subject `{}` has no session `{l}`", args.subject)),
+            None => Ok(default),
+        }
+    };
+    let before = index_of(&args.before, 0)?;
+    let after = index_of(&args.after, history.sessions.len() - 1)?;
+    let (b, a) = (&history.sessions[before], &history.sessions[after]);
+    let comparisons = if before == after {
+        Vec::new()
+    } else {
+        compare(b, a, &overrides)
+    };
+
+    // One trend per protocol, measure and side, in the order first seen.
+    let mut keys: Vec<(String, String, gonio::angles::Side)> = Vec::new();
+    for s in &history.sessions {
+        for m in &s.measurements {
+            let key = (m.protocol.clone(), m.measure.clone(), m.side);
+            if m.value_deg.is_some() && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    let trends: Vec<Trend> = keys
+        .iter()
+        .map(|(protocol, measure, side)| {
+            let points = history
+                .sessions
+                .iter()
+                .map(|s| {
+                    let values: Vec<f32> = s
+                        .measurements
+                        .iter()
+                        .filter(|m| {
+                            &m.protocol == protocol && &m.measure == measure && m.side == *side
+                        })
+                        .filter_map(|m| m.value_deg)
+                        .collect();
+                    (
+                        s.label.as_str(),
+                        (!values.is_empty())
+                            .then(|| values.iter().sum::<f32>() / values.len() as f32),
+                    )
+                })
+                .collect::<Vec<_>>();
+            let band = comparisons
+                .iter()
+                .find(|c| &c.protocol == protocol && &c.measure == measure && c.side == *side)
+                .and_then(|c| c.mdc95_deg.map(|m| (c.before_deg, m)));
+            Trend {
+                title: format!("{protocol} · {} {measure}", side.name()),
+                points,
+                band,
+            }
+        })
+        .collect();
+    let html = subject_report(&history, &comparisons, &b.label, &a.label, &trends)
+        .map_err(anyhow::Error::msg)?;
+    gonio::report::write_atomically(&args.out, |file| {
+        file.write_all(html.as_bytes()).map_err(|e| e.to_string())
+    })?;
+    eprintln!("gonio: wrote {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -2,6 +2,7 @@
 
 pub mod evidence;
 pub mod frames_csv;
+pub mod html;
 pub mod json;
 pub mod overlay;
 pub mod plot;

@@ -10,7 +10,7 @@ use super::FONT_TTF;
 
 static REGISTER_FONT: Once = Once::new();
 
-fn register_font() {
+pub(crate) fn register_font() {
     REGISTER_FONT.call_once(|| {
         // The compiled-in font always parses; should it not, plotters falls back to no text.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_TTF);

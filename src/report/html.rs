@@ -1,0 +1,229 @@
+//! The subject report: one self-contained HTML file (no external assets) with every session's
+//! results, the before/after comparison, and a trend chart per measure.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use plotters::prelude::*;
+
+use super::plot::register_font;
+use crate::store::{Comparison, SubjectExport};
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One measure's values over the sessions, for its chart: (session label, value).
+pub struct Trend<'a> {
+    pub title: String,
+    pub points: Vec<(&'a str, Option<f32>)>,
+    /// The first session's value and the MDC95 around it: changes inside the band are within
+    /// measurement error.
+    pub band: Option<(f32, f32)>,
+}
+
+/// Draws a trend chart as PNG bytes.
+pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    register_font();
+    let mut buffer = vec![255u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let values: Vec<f32> = trend.points.iter().filter_map(|p| p.1).collect();
+        let (mut lo, mut hi) = values
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        if let Some((base, mdc)) = trend.band {
+            lo = lo.min(base - mdc);
+            hi = hi.max(base + mdc);
+        }
+        if values.is_empty() {
+            (lo, hi) = (0.0, 90.0);
+        }
+        let n = trend.points.len().max(1);
+        let labels: Vec<String> = trend.points.iter().map(|p| p.0.to_string()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&trend.title, ("sans-serif", 22))
+            .margin(14)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(
+                -0.5f64..(n as f64 - 0.5),
+                (lo - 5.0) as f64..(hi + 5.0) as f64,
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 0.01 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("degrees")
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        if let Some((base, mdc)) = trend.band {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (-0.5, (base - mdc) as f64),
+                        (n as f64 - 0.5, (base + mdc) as f64),
+                    ],
+                    RGBColor(225, 225, 225).filled(),
+                )))
+                .map_err(|e| e.to_string())?
+                .label("within MDC95 of the first session")
+                .legend(|(x, y)| {
+                    Rectangle::new(
+                        [(x, y - 6), (x + 16, y + 6)],
+                        RGBColor(225, 225, 225).filled(),
+                    )
+                });
+        }
+        let points: Vec<(f64, f64)> = trend
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.1.map(|v| (i as f64, v as f64)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(3)))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 6, BLUE.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label("result")
+            .legend(|(x, y)| Circle::new((x + 8, y), 5, BLUE.filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let image = image::RgbImage::from_raw(width, height, buffer)
+        .ok_or("chart buffer has the wrong size")?;
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
+/// Builds the report page.
+pub fn subject_report(
+    history: &SubjectExport,
+    comparisons: &[Comparison],
+    before: &str,
+    after: &str,
+    trends: &[Trend],
+) -> Result<String, String> {
+    let mut html = String::new();
+    let title = format!("gonio report: {}", escape(&history.subject));
+    let _ = write!(
+        html,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>\
+         body{{font-family:sans-serif;margin:2em;color:#222;max-width:1100px}} table{{border-collapse:collapse;margin:1em 0}}\
+         th,td{{border:1px solid #bbb;padding:4px 8px;text-align:left}} td.n{{text-align:right}}\
+         .improved{{color:#17702b;font-weight:bold}} .declined{{color:#b3261e;font-weight:bold}} img{{max-width:100%}}\
+         .note{{color:#555;font-size:90%}}</style></head><body><h1>{title}</h1>"
+    );
+    let _ = write!(
+        html,
+        "<p>{} sessions. Generated by gonio {}.</p>",
+        history.sessions.len(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = write!(
+        html,
+        "<h2>Before ({}) against after ({})</h2>",
+        escape(before),
+        escape(after)
+    );
+    if comparisons.is_empty() {
+        html.push_str("<p>No measure has a result in both sessions.</p>");
+    } else {
+        html.push_str("<table><tr><th>protocol</th><th>side</th><th>measure</th><th>before (deg)</th><th>after (deg)</th><th>change (deg)</th><th>MDC95 (deg)</th><th>verdict</th></tr>");
+        for c in comparisons {
+            let class = match c.verdict {
+                crate::store::Verdict::Improved => "improved",
+                crate::store::Verdict::Declined => "declined",
+                _ => "",
+            };
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{:.1}</td><td class=n>{:.1}</td><td class=n>{:+.1}</td><td class=n>{}</td><td class=\"{class}\">{}</td></tr>",
+                escape(&c.protocol),
+                c.side.name(),
+                escape(&c.measure),
+                c.before_deg,
+                c.after_deg,
+                c.change_deg,
+                c.mdc95_deg.map_or("-".to_string(), |m| format!("{m:.1}")),
+                c.verdict.text()
+            );
+        }
+        html.push_str("</table><p class=note>A change no larger than the MDC95 (1.96 × √2 × SEM) is within measurement error. MDC sources: ");
+        let mut sources: Vec<String> = comparisons
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}: {}",
+                    escape(&c.protocol),
+                    escape(&c.measure),
+                    escape(&c.mdc_source)
+                )
+            })
+            .collect();
+        sources.dedup();
+        html.push_str(&sources.join("; "));
+        html.push_str(".</p>");
+    }
+    html.push_str("<h2>Trend over all sessions</h2>");
+    for trend in trends {
+        let png = trend_png(trend, 900, 380)?;
+        let _ = write!(
+            html,
+            "<p><img alt=\"{}\" src=\"data:image/png;base64,{}\"></p>",
+            escape(&trend.title),
+            base64::engine::general_purpose::STANDARD.encode(png)
+        );
+    }
+    html.push_str("<h2>Every result</h2><table><tr><th>session</th><th>saved (UTC)</th><th>protocol</th><th>side</th><th>measure</th><th>result (deg)</th><th>peak (deg)</th><th>hold (s)</th><th>quality</th><th>warnings</th></tr>");
+    for s in &history.sessions {
+        for m in &s.measurements {
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}</td><td>{}</td><td>{}</td></tr>",
+                escape(&s.label),
+                escape(&s.started_at),
+                escape(&m.protocol),
+                m.side.name(),
+                escape(&m.measure),
+                m.value_deg.map_or("-".to_string(), |v| format!("{v:.1}")),
+                m.peak_deg.map_or("-".to_string(), |v| format!("{v:.1}")),
+                m.hold_s,
+                m.quality.name(),
+                escape(&m.warnings.join("; "))
+            );
+        }
+    }
+    html.push_str("</table></body></html>\n");
+    Ok(html)
+}
