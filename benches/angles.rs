@@ -7,7 +7,7 @@
 mod synthetic;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gonio::angles::{joint_angles, AngleSeries, SeriesOptions, Side, DEFAULT_MIN_CONFIDENCE};
+use gonio::angles::{joint_angles, AngleSeries, SeriesOptions, DEFAULT_MIN_CONFIDENCE};
 use gonio::pose::Pose;
 use gonio::protocols::{self, HoldCriteria, SideChoice};
 use std::hint::black_box;
@@ -15,27 +15,8 @@ use synthetic::*;
 
 /// A straight-leg raise at 30 frames/s, repeated to `seconds`, with noise, dropouts and swaps.
 fn slr_series(seconds: f64) -> (Vec<f64>, Vec<Pose>) {
-    let mut rng = XorShift::new(5);
-    let times = timestamps(30.0, seconds, false, &mut rng);
-    let curve = stretch_curve(0.0, 70.0);
-    let mut poses: Vec<Pose> = times
-        .iter()
-        .map(|&t| {
-            let mut body = Body::default();
-            body.leg_mut(Side::Left).hip_flexion = curve(t % 10.0);
-            render(&Placement::new(Posture::Supine, true), &body)
-        })
-        .collect();
-    corrupt(
-        &mut poses,
-        &Noise {
-            sigma_px: 2.0,
-            dropout: 0.1,
-            swaps: 0.05,
-        },
-        &mut rng,
-    );
-    (times, poses)
+    let track = noisy_slr(70.0, seconds, false, true, 5);
+    (track.time_s, track.poses)
 }
 
 fn kernel(c: &mut Criterion) {

@@ -4,39 +4,11 @@ mod common;
 mod synthetic;
 
 use common::*;
-use gonio::angles::Side;
-use gonio::pose::csv::{write_keypoints_csv, PoseTrack};
 use synthetic::*;
 
 /// A straight-leg raise of the left leg to 72 degrees, with pose-model noise, as a keypoint CSV.
 fn slr_csv(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut rng = XorShift::new(21);
-    let time_s = timestamps(30.0, 10.0, true, &mut rng);
-    let curve = stretch_curve(0.0, 72.0);
-    let mut poses: Vec<_> = time_s
-        .iter()
-        .map(|&t| {
-            let mut body = Body::default();
-            body.leg_mut(Side::Left).hip_flexion = curve(t);
-            render(&Placement::new(Posture::Supine, false), &body)
-        })
-        .collect();
-    corrupt(
-        &mut poses,
-        &Noise {
-            sigma_px: 2.0,
-            dropout: 0.1,
-            swaps: 0.05,
-        },
-        &mut rng,
-    );
-    let path = dir.join("slr.csv");
-    write_keypoints_csv(
-        std::fs::File::create(&path).unwrap(),
-        &PoseTrack { time_s, poses },
-    )
-    .unwrap();
-    path
+    write_csv(&noisy_slr(72.0, 10.0, true, false, 21), dir.join("slr.csv"))
 }
 
 #[test]

@@ -7,39 +7,11 @@ mod synthetic;
 use std::process::{Command, Stdio};
 
 use common::*;
-use gonio::angles::Side;
-use gonio::pose::csv::{write_keypoints_csv, PoseTrack};
 use synthetic::*;
 
 /// A straight-leg raise of the left leg to `target` degrees, as a keypoint CSV.
 fn slr_csv(dir: &std::path::Path, name: &str, target: f32, seed: u64) -> std::path::PathBuf {
-    let mut rng = XorShift::new(seed);
-    let time_s = timestamps(30.0, 10.0, true, &mut rng);
-    let curve = stretch_curve(0.0, target);
-    let mut poses: Vec<_> = time_s
-        .iter()
-        .map(|&t| {
-            let mut body = Body::default();
-            body.leg_mut(Side::Left).hip_flexion = curve(t);
-            render(&Placement::new(Posture::Supine, true), &body)
-        })
-        .collect();
-    corrupt(
-        &mut poses,
-        &Noise {
-            sigma_px: 2.0,
-            dropout: 0.1,
-            swaps: 0.05,
-        },
-        &mut rng,
-    );
-    let path = dir.join(name);
-    write_keypoints_csv(
-        std::fs::File::create(&path).unwrap(),
-        &PoseTrack { time_s, poses },
-    )
-    .unwrap();
-    path
+    write_csv(&noisy_slr(target, 10.0, true, true, seed), dir.join(name))
 }
 
 fn json(args: &[&str]) -> serde_json::Value {

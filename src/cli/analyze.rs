@@ -24,7 +24,7 @@ use gonio::report::plot::{render_angle_plot, AnglePlot};
 use gonio::report::{save_png, write_atomically};
 
 use super::store::SaveArgs;
-use super::{load_estimator, new_table, ModelArgs, EXIT_PARTIAL};
+use super::{deg, load_estimator, new_table, ModelArgs, EXIT_PARTIAL};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SideArg {
@@ -493,10 +493,6 @@ fn write_outputs(
         outputs.push(evidence_path);
     }
     Ok(outputs)
-}
-
-fn deg(value: Option<f32>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
 }
 
 fn print_summary(

@@ -51,6 +51,11 @@ pub fn progress_bar(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
+/// An angle for a table: one decimal, "-" when there is none.
+pub fn deg(value: Option<f32>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
 /// A table in gonio's style.
 pub fn new_table() -> Table {
     let mut table = Table::new();

@@ -14,7 +14,7 @@ use gonio::store::{
     SubjectExport,
 };
 
-use super::new_table;
+use super::{deg, new_table};
 
 #[derive(Args, Clone)]
 pub struct DbArgs {
@@ -109,6 +109,18 @@ pub struct CompareArgs {
     /// The subject
     #[arg(long, value_name = "ID")]
     subject: String,
+    #[command(flatten)]
+    pick: SessionPick,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+/// Which two sessions to compare, and with which MDC values.
+#[derive(Args)]
+pub struct SessionPick {
     /// Session to compare from (default: the first)
     #[arg(long, value_name = "LABEL")]
     before: Option<String>,
@@ -118,11 +130,35 @@ pub struct CompareArgs {
     /// JSON file of MDC95 values overriding the published ones: {"slr/hip_flexion": 5.0}
     #[arg(long, value_name = "FILE")]
     mdc_config: Option<PathBuf>,
-    #[command(flatten)]
-    db: DbArgs,
-    /// Print as JSON
-    #[arg(long)]
-    json: bool,
+}
+
+impl SessionPick {
+    fn overrides(&self) -> anyhow::Result<MdcOverrides> {
+        match &self.mdc_config {
+            Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::msg),
+            None => Ok(MdcOverrides::default()),
+        }
+    }
+
+    /// Indices of the before and after sessions (by default the first and the latest).
+    fn indices(&self, history: &SubjectExport) -> anyhow::Result<(usize, usize)> {
+        let last = history
+            .sessions
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| anyhow::anyhow!("subject `{}` has no sessions", history.subject))?;
+        let find = |label: &Option<String>, default: usize| match label {
+            Some(l) => history
+                .sessions
+                .iter()
+                .position(|s| &s.label == l)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("subject `{}` has no session `{l}`", history.subject)
+                }),
+            None => Ok(default),
+        };
+        Ok((find(&self.before, 0)?, find(&self.after, last)?))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -157,10 +193,6 @@ pub struct ForgetArgs {
     subject: String,
     #[command(flatten)]
     db: DbArgs,
-}
-
-fn deg(value: Option<f32>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
 }
 
 pub fn subjects(args: &SubjectsArgs) -> anyhow::Result<ExitCode> {
@@ -248,25 +280,9 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let overrides = match &args.mdc_config {
-        Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::msg)?,
-        None => MdcOverrides::default(),
-    };
+    let overrides = args.pick.overrides()?;
     let history = args.db.open()?.history(&args.subject)?;
-    let find = |label: &Option<String>, default: Option<usize>| -> anyhow::Result<usize> {
-        match label {
-            Some(l) => history
-                .sessions
-                .iter()
-                .position(|s| &s.label == l)
-                .ok_or_else(|| anyhow::anyhow!("subject `{}` has no session `{l}`", args.subject)),
-            None => {
-                default.ok_or_else(|| anyhow::anyhow!("subject `{}` has no sessions", args.subject))
-            }
-        }
-    };
-    let before = find(&args.before, (!history.sessions.is_empty()).then_some(0))?;
-    let after = find(&args.after, history.sessions.len().checked_sub(1))?;
+    let (before, after) = args.pick.indices(&history)?;
     if before == after {
         anyhow::bail!(
             "subject `{}`: need two different sessions to compare (have {})",
@@ -450,41 +466,17 @@ pub struct ReportArgs {
     /// The HTML file to write (self-contained: open it in any browser, send it as one file)
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Session to compare from (default: the first)
-    #[arg(long, value_name = "LABEL")]
-    before: Option<String>,
-    /// Session to compare to (default: the latest)
-    #[arg(long, value_name = "LABEL")]
-    after: Option<String>,
-    /// JSON file of MDC95 values overriding the published ones
-    #[arg(long, value_name = "FILE")]
-    mdc_config: Option<PathBuf>,
+    #[command(flatten)]
+    pick: SessionPick,
     #[command(flatten)]
     db: DbArgs,
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     use gonio::report::html::{subject_report, Trend};
-    let overrides = match &args.mdc_config {
-        Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::msg)?,
-        None => MdcOverrides::default(),
-    };
+    let overrides = args.pick.overrides()?;
     let history = args.db.open()?.history(&args.subject)?;
-    if history.sessions.is_empty() {
-        anyhow::bail!("subject `{}` has no sessions", args.subject);
-    }
-    let index_of = |label: &Option<String>, default: usize| -> anyhow::Result<usize> {
-        match label {
-            Some(l) => history
-                .sessions
-                .iter()
-                .position(|s| &s.label == l)
-                .ok_or_else(|| anyhow::anyhow!("subject `{}` has no session `{l}`", args.subject)),
-            None => Ok(default),
-        }
-    };
-    let before = index_of(&args.before, 0)?;
-    let after = index_of(&args.after, history.sessions.len() - 1)?;
+    let (before, after) = args.pick.indices(&history)?;
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
     let comparisons = if before == after {
         Vec::new()

@@ -247,30 +247,8 @@ impl Store {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
-            params![subject],
-        )
-        .map_err(sql)?;
-        let subject_id: i64 = tx
-            .query_row(
-                "SELECT id FROM subjects WHERE alias = ?1",
-                params![subject],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO sessions (subject_id, label) VALUES (?1, ?2)",
-            params![subject_id, label],
-        )
-        .map_err(sql)?;
-        let session_id: i64 = tx
-            .query_row(
-                "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                params![subject_id, label],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
+        let subject_id = subject_id(&tx, subject).map_err(sql)?;
+        let session_id = session_id(&tx, subject_id, label, None, None).map_err(sql)?;
         if let Some(notes) = notes {
             tx.execute(
                 "UPDATE sessions SET notes = ?1 WHERE id = ?2",
@@ -371,31 +349,16 @@ impl Store {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
-            params![export.subject],
-        )
-        .map_err(sql)?;
-        let subject_id: i64 = tx
-            .query_row(
-                "SELECT id FROM subjects WHERE alias = ?1",
-                params![export.subject],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
+        let subject_id = subject_id(&tx, &export.subject).map_err(sql)?;
         for session in &export.sessions {
-            tx.execute(
-                "INSERT OR IGNORE INTO sessions (subject_id, label, started_at, notes) VALUES (?1, ?2, ?3, ?4)",
-                params![subject_id, session.label, session.started_at, session.notes],
+            let session_id = session_id(
+                &tx,
+                subject_id,
+                &session.label,
+                Some(&session.started_at),
+                session.notes.as_deref(),
             )
             .map_err(sql)?;
-            let session_id: i64 = tx
-                .query_row(
-                    "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                    params![subject_id, session.label],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
             for m in &session.measurements {
                 insert_measurement(&tx, session_id, m).map_err(sql)?;
             }
@@ -422,6 +385,39 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The subject's row id, creating the subject when new.
+fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
+        params![alias],
+    )?;
+    tx.query_row(
+        "SELECT id FROM subjects WHERE alias = ?1",
+        params![alias],
+        |r| r.get(0),
+    )
+}
+
+/// The session's row id, creating it when new (with `started_at`, else now, and `notes`).
+fn session_id(
+    tx: &rusqlite::Transaction,
+    subject_id: i64,
+    label: &str,
+    started_at: Option<&str>,
+    notes: Option<&str>,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT OR IGNORE INTO sessions (subject_id, label, started_at, notes)
+         VALUES (?1, ?2, coalesce(?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?4)",
+        params![subject_id, label, started_at, notes],
+    )?;
+    tx.query_row(
+        "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
+        params![subject_id, label],
+        |r| r.get(0),
+    )
 }
 
 fn insert_measurement(

@@ -305,3 +305,46 @@ impl XorShift {
         ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
     }
 }
+
+/// A straight-leg raise of the left leg to `target` degrees, lying on the back, as a pose model
+/// would report it: `seconds` long at 30 frames/s (the 10-s stretch repeated), optionally with
+/// irregular timestamps, with 2-px noise, 10 % dropped frames and left/right swaps.
+pub fn noisy_slr(
+    target: f32,
+    seconds: f64,
+    irregular: bool,
+    towards_right: bool,
+    seed: u64,
+) -> gonio::pose::csv::PoseTrack {
+    let mut rng = XorShift::new(seed);
+    let time_s = timestamps(30.0, seconds, irregular, &mut rng);
+    let curve = stretch_curve(0.0, target);
+    let mut poses: Vec<Pose> = time_s
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            body.leg_mut(Side::Left).hip_flexion = curve(t % 10.0);
+            render(&Placement::new(Posture::Supine, towards_right), &body)
+        })
+        .collect();
+    corrupt(
+        &mut poses,
+        &Noise {
+            sigma_px: 2.0,
+            dropout: 0.1,
+            swaps: 0.05,
+        },
+        &mut rng,
+    );
+    gonio::pose::csv::PoseTrack { time_s, poses }
+}
+
+/// Writes a track as a keypoint CSV at `path` and returns the path.
+pub fn write_csv(
+    track: &gonio::pose::csv::PoseTrack,
+    path: std::path::PathBuf,
+) -> std::path::PathBuf {
+    let file = std::fs::File::create(&path).expect("test folder is writable");
+    gonio::pose::csv::write_keypoints_csv(file, track).expect("CSV writes");
+    path
+}
