@@ -64,13 +64,14 @@ fn ffmpeg_program(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn spawn_error(error: std::io::Error) -> VideoError {
+/// The error for an ffmpeg or ffprobe that could not be started on `path`.
+fn spawn_error(path: &Path, error: std::io::Error) -> VideoError {
     if error.kind() == std::io::ErrorKind::NotFound {
         VideoError::FfmpegMissing
     } else {
         VideoError::Decode {
-            path: PathBuf::new(),
-            detail: error.to_string(),
+            path: path.to_path_buf(),
+            detail: format!("cannot start ffmpeg: {error}"),
         }
     }
 }
@@ -132,7 +133,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         .arg(path)
         .stdin(Stdio::null())
         .output()
-        .map_err(spawn_error)?;
+        .map_err(|e| spawn_error(path, e))?;
     let not_a_video = |detail: String| VideoError::NotAVideo {
         path: path.to_path_buf(),
         detail,
@@ -276,7 +277,7 @@ impl VideoFrames {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(spawn_error)?;
+        let mut child = command.spawn().map_err(|e| spawn_error(path, e))?;
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             let _ = child.kill();
             return Err(VideoError::Decode {

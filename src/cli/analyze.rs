@@ -252,7 +252,20 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             Ok(report) => {
                 // Saved one input at a time, each in its own transaction: a failure later in the
                 // batch loses nothing saved before.
-                match args.save.save(&report.results, sources[i].path()) {
+                let main_measure = args.protocol.measures.first().map(|m| m.name);
+                let evidence = |m: &Measurement| {
+                    let suffix = format!(".{}.evidence.png", m.side.name());
+                    (Some(m.measure.as_str()) == main_measure)
+                        .then(|| {
+                            report
+                                .outputs
+                                .iter()
+                                .find(|p| p.to_string_lossy().ends_with(&suffix))
+                                .cloned()
+                        })
+                        .flatten()
+                };
+                match args.save.save(&report.results, sources[i].path(), evidence) {
                     Ok(label) => saved_to = saved_to.or(label),
                     Err(e) => {
                         let message = format!("{}: not saved: {e:#}", report.source);

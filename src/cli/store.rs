@@ -65,8 +65,14 @@ fn today() -> String {
 }
 
 impl SaveArgs {
-    /// Saves results of one input (with the input file's hash); returns the session label.
-    pub fn save(&self, results: &[Measurement], source: &Path) -> anyhow::Result<Option<String>> {
+    /// Saves results of one input (with the input file's hash and, per result, its evidence
+    /// picture when there is one); returns the session label.
+    pub fn save(
+        &self,
+        results: &[Measurement],
+        source: &Path,
+        evidence: impl Fn(&Measurement) -> Option<PathBuf>,
+    ) -> anyhow::Result<Option<String>> {
         let Some(subject) = &self.subject else {
             return Ok(None);
         };
@@ -74,7 +80,12 @@ impl SaveArgs {
         let sha = file_sha256(source);
         let stored: Vec<StoredMeasurement> = results
             .iter()
-            .map(|m| StoredMeasurement::from_measurement(m, sha.clone()))
+            .map(|m| StoredMeasurement {
+                // Absolute, so that the report finds it from any folder.
+                evidence_path: evidence(m)
+                    .map(|p| std::fs::canonicalize(&p).unwrap_or(p).display().to_string()),
+                ..StoredMeasurement::from_measurement(m, sha.clone())
+            })
             .collect();
         self.db
             .open()?

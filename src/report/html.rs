@@ -205,6 +205,38 @@ pub fn subject_report(
             base64::engine::general_purpose::STANDARD.encode(png)
         );
     }
+    // Evidence pictures that are still where analyze wrote them, shrunk to keep the file small.
+    let mut evidence = String::new();
+    for s in &history.sessions {
+        for m in &s.measurements {
+            let Some(path) = &m.evidence_path else {
+                continue;
+            };
+            let Ok(picture) = image::open(path) else {
+                continue;
+            };
+            let thumbnail = picture.thumbnail(480, 480).to_rgb8();
+            let mut png = Vec::new();
+            if thumbnail
+                .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .is_ok()
+            {
+                let _ = write!(
+                    evidence,
+                    "<figure style=\"display:inline-block;margin:0 1em 1em 0\"><img alt=\"evidence\" src=\"data:image/png;base64,{}\"><figcaption>{}: {} {} {}</figcaption></figure>",
+                    base64::engine::general_purpose::STANDARD.encode(png),
+                    escape(&s.label),
+                    escape(&m.protocol),
+                    m.side.name(),
+                    escape(&m.measure)
+                );
+            }
+        }
+    }
+    if !evidence.is_empty() {
+        html.push_str("<h2>Evidence</h2>");
+        html.push_str(&evidence);
+    }
     html.push_str("<h2>Every result</h2><table><tr><th>session</th><th>saved (UTC)</th><th>protocol</th><th>side</th><th>measure</th><th>result (deg)</th><th>peak (deg)</th><th>hold (s)</th><th>quality</th><th>warnings</th></tr>");
     for s in &history.sessions {
         for m in &s.measurements {

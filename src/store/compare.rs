@@ -212,6 +212,7 @@ mod tests {
                     source: String::new(),
                     source_sha256: None,
                     gonio_version: String::new(),
+                    evidence_path: None,
                 })
                 .collect(),
         }

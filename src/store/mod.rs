@@ -20,7 +20,7 @@ use crate::protocols::{Measurement, Quality};
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Why the store could not be used. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +72,9 @@ pub struct StoredMeasurement {
     /// sha256 of the source file, when it was a file.
     pub source_sha256: Option<String>,
     pub gonio_version: String,
+    /// The evidence picture written for this result, when there is one.
+    #[serde(default)]
+    pub evidence_path: Option<String>,
 }
 
 /// A saved session with its measurements.
@@ -180,7 +183,7 @@ impl Store {
     /// Brings the schema from `from` up to [`SCHEMA_VERSION`], one step per version, each in a
     /// transaction.
     fn migrate(&self, from: i32) -> Result<(), StoreError> {
-        const STEPS: [&str; 1] = [
+        const STEPS: [&str; 2] = [
             // 0 -> 1
             "CREATE TABLE subjects (
                 id INTEGER PRIMARY KEY,
@@ -215,6 +218,8 @@ impl Store {
                 created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
              );
              CREATE INDEX measurements_by_session ON measurements(session_id);",
+            // 1 -> 2: where each result's evidence picture is, for the report.
+            "ALTER TABLE measurements ADD COLUMN evidence_path TEXT;",
         ];
         for (version, step) in STEPS.iter().enumerate().skip(from.max(0) as usize) {
             let target = version as i32 + 1;
@@ -313,7 +318,7 @@ impl Store {
             .connection
             .prepare(
                 "SELECT protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames, total_frames, quality,
-                        warnings, model, source, source_sha256, gonio_version
+                        warnings, model, source, source_sha256, gonio_version, evidence_path
                  FROM measurements WHERE session_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -427,8 +432,8 @@ fn insert_measurement(
 ) -> rusqlite::Result<usize> {
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
-            total_frames, quality, warnings, model, source, source_sha256, gonio_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            total_frames, quality, warnings, model, source, source_sha256, gonio_version, evidence_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             session_id,
             m.protocol,
@@ -445,6 +450,7 @@ fn insert_measurement(
             m.source,
             m.source_sha256,
             m.gonio_version,
+            m.evidence_path,
         ],
     )
 }
@@ -476,6 +482,7 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<StoredMeasurement> {
         source: r.get(11)?,
         source_sha256: r.get(12)?,
         gonio_version: r.get(13)?,
+        evidence_path: r.get(14)?,
     })
 }
 
@@ -497,6 +504,7 @@ impl StoredMeasurement {
             source: m.source.clone(),
             source_sha256,
             gonio_version: env!("CARGO_PKG_VERSION").to_string(),
+            evidence_path: None,
         }
     }
 }
@@ -536,6 +544,7 @@ mod tests {
             source: "trial.mp4".into(),
             source_sha256: None,
             gonio_version: "0.1.0".into(),
+            evidence_path: None,
         }
     }
 
@@ -619,6 +628,33 @@ mod tests {
             Store::open(&newer),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_keeping_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            // What gonio 0.1 with schema 1 wrote: no evidence_path column.
+            let mut store = Store::open(&path).unwrap();
+            store.save("s", "old", None, &[measurement(50.0)]).unwrap();
+            store
+                .connection
+                .execute_batch(
+                    "ALTER TABLE measurements DROP COLUMN evidence_path; PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let version: i32 = store
+            .connection
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(
+            store.history("s").unwrap().sessions[0].measurements[0],
+            measurement(50.0)
+        );
     }
 
     #[test]
