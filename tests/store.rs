@@ -321,3 +321,40 @@ fn the_report_is_one_self_contained_html_file() {
     );
     assert!(html.contains("improved"));
 }
+
+#[test]
+fn two_processes_can_save_at_the_same_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let csv = slr_csv(dir.path(), "trial.csv", 65.0, 5);
+    let spawn = |i: usize| {
+        Command::new(env!("CARGO_BIN_EXE_gonio"))
+            .args([
+                "analyze",
+                path_str(&csv),
+                "--protocol",
+                "slr",
+                "--subject",
+                "s",
+                "--session",
+                &format!("writer {i}"),
+                "--db",
+                path_str(&db),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = (0..6).map(spawn).collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let history = json(&["history", "--subject", "s", "--db", path_str(&db), "--json"]);
+    assert_eq!(history["sessions"].as_array().unwrap().len(), 6);
+}
