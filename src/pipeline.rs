@@ -185,14 +185,13 @@ fn frame_stream(
 ) -> Result<(FrameStream, Option<std::sync::mpsc::Receiver<f64>>), PipelineError> {
     Ok(match source {
         Source::Video(path) => {
-            let frames = match max_fps {
+            let mut frames = match max_fps {
                 Some(fps) => VideoFrames::open_at_most(path, fps)?,
                 None => VideoFrames::open(path)?,
             };
             // The origin is known once the first frame is read, on the decode thread.
             let (origin_sender, origin) = mpsc::channel();
             let mut sent = false;
-            let mut frames = frames;
             let stream = std::iter::from_fn(move || {
                 let next = frames.next()?;
                 if !sent {
