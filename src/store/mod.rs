@@ -124,6 +124,10 @@ impl Store {
                 .map(|m| m.len() > 0)
                 .unwrap_or(false);
         let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        // Wait for another process's write (a migration, a save) instead of failing at once.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| open_error(e.to_string()))?;
         let store = Store {
             connection,
             path: path.to_path_buf(),
@@ -161,16 +165,37 @@ impl Store {
         }
         store
             .connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            )
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(|e| store.sql(e))?;
-        store
-            .connection
-            .busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(|e| store.sql(e))?;
-        store.migrate(version)?;
+        store.use_wal()?;
+        store.migrate()?;
         Ok(store)
+    }
+
+    /// Switches the file to WAL (kept in the file once set). The switch needs the file to
+    /// itself and SQLite does not wait for that, so a new file opened by several processes at
+    /// once retries for up to 10 s.
+    fn use_wal(&self) -> Result<(), StoreError> {
+        let mut attempts = 0;
+        loop {
+            let mode = self
+                .connection
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+            match mode {
+                Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+                Ok(_) | Err(_) if attempts < 200 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Ok(mode) => {
+                    return Err(StoreError::Sql {
+                        path: self.path.clone(),
+                        detail: format!("cannot switch to WAL mode (journal mode stays {mode})"),
+                    })
+                }
+                Err(e) => return Err(self.sql(e)),
+            }
+        }
     }
 
     fn sql(&self, error: rusqlite::Error) -> StoreError {
@@ -180,9 +205,9 @@ impl Store {
         }
     }
 
-    /// Brings the schema from `from` up to [`SCHEMA_VERSION`], one step per version, each in a
+    /// Brings the schema up to [`SCHEMA_VERSION`], one step per version, each in its own write
     /// transaction.
-    fn migrate(&self, from: i32) -> Result<(), StoreError> {
+    fn migrate(&self) -> Result<(), StoreError> {
         const STEPS: [&str; 2] = [
             // 0 -> 1
             "CREATE TABLE subjects (
@@ -221,14 +246,31 @@ impl Store {
             // 1 -> 2: where each result's evidence picture is, for the report.
             "ALTER TABLE measurements ADD COLUMN evidence_path TEXT;",
         ];
-        for (version, step) in STEPS.iter().enumerate().skip(from.max(0) as usize) {
-            let target = version as i32 + 1;
-            let script = format!(
-                "BEGIN IMMEDIATE; {step} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {target}; COMMIT;"
-            );
-            if let Err(e) = self.connection.execute_batch(&script) {
-                let _ = self.connection.execute_batch("ROLLBACK;");
-                return Err(self.sql(e));
+        // Each step re-reads the version inside its own write transaction: two processes
+        // opening a new file at once must not both run the same step.
+        loop {
+            let step = (|| -> rusqlite::Result<bool> {
+                self.connection.execute_batch("BEGIN IMMEDIATE;")?;
+                let current: i32 = self
+                    .connection
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                let Some(step) = STEPS.get(current.max(0) as usize) else {
+                    self.connection.execute_batch("COMMIT;")?;
+                    return Ok(false);
+                };
+                self.connection.execute_batch(&format!(
+                    "{step} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {}; COMMIT;",
+                    current + 1
+                ))?;
+                Ok(true)
+            })();
+            match step {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    let _ = self.connection.execute_batch("ROLLBACK;");
+                    return Err(self.sql(e));
+                }
             }
         }
         Ok(())
