@@ -346,11 +346,13 @@ fn analyze_one(
         .filter(|_| source.needs_model())
         .map(|e| e.model_id().to_string());
     let max_fps = (settings.args.max_fps > 0.0).then_some(settings.args.max_fps);
-    let tracked = track_source(source, estimator, max_fps, |n| bar.set_position(n as u64))
+    let mut tracked = track_source(source, estimator, max_fps, |n| bar.set_position(n as u64))
         .map_err(|e| e.to_string())?;
-    let Tracked { mut track, .. } = tracked.clone();
     let t = Instant::now();
+    // Swap correction fixes the poses in place, so the CSV and pictures show corrected labels.
+    let track = &mut tracked.track;
     let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &settings.options);
+    let track = &tracked.track;
     let name = source.path().display().to_string();
     let mut results = protocols::measure(
         settings.args.protocol,
@@ -372,9 +374,7 @@ fn analyze_one(
     }
     let mut outputs = Vec::new();
     if let Some(dir) = &settings.args.out {
-        outputs = write_outputs(
-            dir, stem, source, &tracked, &track, &series, &results, settings,
-        )?;
+        outputs = write_outputs(dir, stem, source, &tracked, &series, &results, settings)?;
     }
     let frames = track.poses.len();
     let seconds = started.elapsed().as_secs_f64();
@@ -400,11 +400,11 @@ fn write_outputs(
     stem: &str,
     source: &Source,
     tracked: &Tracked,
-    track: &gonio::pose::csv::PoseTrack,
     series: &AngleSeries,
     results: &[Measurement],
     settings: &Settings,
 ) -> Result<Vec<PathBuf>, String> {
+    let track = &tracked.track;
     let mut outputs = Vec::new();
     let csv_path = dir.join(format!("{stem}.csv"));
     write_atomically(&csv_path, |file| {

@@ -285,28 +285,40 @@ impl Store {
         notes: Option<&str>,
         measurements: &[StoredMeasurement],
     ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let subject_id = subject_id(tx, subject)?;
+            let session_id = session_id(tx, subject_id, label, None, None)?;
+            if let Some(notes) = notes {
+                tx.execute(
+                    "UPDATE sessions SET notes = ?1 WHERE id = ?2",
+                    params![notes, session_id],
+                )?;
+            }
+            for m in measurements {
+                insert_measurement(tx, session_id, m)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `work` in one immediate (write-locking) transaction, committed only if it succeeds.
+    fn write(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let sql = |e: rusqlite::Error| StoreError::Sql {
-            path: path.clone(),
+            path,
             detail: e.to_string(),
         };
-        let tx = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let subject_id = subject_id(&tx, subject).map_err(sql)?;
-        let session_id = session_id(&tx, subject_id, label, None, None).map_err(sql)?;
-        if let Some(notes) = notes {
-            tx.execute(
-                "UPDATE sessions SET notes = ?1 WHERE id = ?2",
-                params![notes, session_id],
-            )
-            .map_err(sql)?;
-        }
-        for m in measurements {
-            insert_measurement(&tx, session_id, m).map_err(sql)?;
-        }
-        tx.commit().map_err(sql)
+        (|| {
+            let tx = self
+                .connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            work(&tx)?;
+            tx.commit()
+        })()
+        .map_err(sql)
     }
 
     /// Every subject with counts.
@@ -387,30 +399,22 @@ impl Store {
     /// Adds an exported subject's sessions (sessions already present by label get the
     /// measurements appended), in one transaction.
     pub fn import(&mut self, export: &SubjectExport) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let sql = |e: rusqlite::Error| StoreError::Sql {
-            path: path.clone(),
-            detail: e.to_string(),
-        };
-        let tx = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let subject_id = subject_id(&tx, &export.subject).map_err(sql)?;
-        for session in &export.sessions {
-            let session_id = session_id(
-                &tx,
-                subject_id,
-                &session.label,
-                Some(&session.started_at),
-                session.notes.as_deref(),
-            )
-            .map_err(sql)?;
-            for m in &session.measurements {
-                insert_measurement(&tx, session_id, m).map_err(sql)?;
+        self.write(|tx| {
+            let subject_id = subject_id(tx, &export.subject)?;
+            for session in &export.sessions {
+                let session_id = session_id(
+                    tx,
+                    subject_id,
+                    &session.label,
+                    Some(&session.started_at),
+                    session.notes.as_deref(),
+                )?;
+                for m in &session.measurements {
+                    insert_measurement(tx, session_id, m)?;
+                }
             }
-        }
-        tx.commit().map_err(sql)
+            Ok(())
+        })
     }
 
     /// Deletes every trace of a subject (sessions and measurements cascade), then compacts the
