@@ -12,6 +12,7 @@
 pub mod angles;
 pub mod capture;
 pub mod eval;
+pub mod live;
 pub mod pipeline;
 pub mod pose;
 pub mod protocols;

@@ -28,6 +28,10 @@ enum Command {
     Pose(cli::pose::PoseArgs),
     /// Measure a stretch from a keypoint series: one result per side
     Analyze(cli::analyze::AnalyzeArgs),
+    /// Measure live from a camera (or a video standing in for one): skeleton, angle, hold timer
+    Live(cli::live::LiveArgs),
+    /// List the cameras gonio can use
+    Cameras(cli::live::CamerasArgs),
     /// List the stretch protocols with their instructions
     Protocols(cli::protocols::ProtocolsArgs),
     /// Measure the pose model's accuracy on annotated photos (COCO keypoints JSON)
@@ -53,6 +57,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Pose(args) => cli::pose::run(&args),
         Command::Analyze(args) => cli::analyze::run(&args),
+        Command::Live(args) => cli::live::run(&args),
+        Command::Cameras(args) => cli::live::cameras(&args),
         Command::Protocols(args) => cli::protocols::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
         Command::Subjects(args) => cli::store::subjects(&args),

@@ -6,7 +6,9 @@
 pub mod filter;
 pub mod geometry;
 pub mod joints;
+pub mod live;
 pub mod series;
 
 pub use joints::{joint_angles, Angle, JointAngles, LegAngles, Side, DEFAULT_MIN_CONFIDENCE};
+pub use live::{LiveAngles, LiveFrameAngles};
 pub use series::{AngleSeries, Channel, SeriesOptions, Smoothing, CHANNEL_COUNT};

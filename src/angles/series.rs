@@ -35,7 +35,7 @@ impl Channel {
         Channel::TrunkToVertical,
     ];
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         let side = |s: Side| match s {
             Side::Left => 0,
             Side::Right => 1,
@@ -64,7 +64,7 @@ impl Channel {
         }
     }
 
-    fn of(self, angles: &JointAngles) -> Option<Angle> {
+    pub(crate) fn of(self, angles: &JointAngles) -> Option<Angle> {
         match self {
             Channel::KneeFlexion(s) => angles.leg(s).knee_flexion,
             Channel::HipFlexion(s) => angles.leg(s).hip_flexion,

@@ -1,8 +1,10 @@
-//! Where frames come from: image files now; cameras and videos feed the same [`Frame`] type.
+//! Where frames come from: cameras, video files and images all give the same [`Frame`] type.
 
+pub mod camera;
 mod images;
 pub mod video;
 
+pub use camera::{list_cameras, Camera, CameraError, CameraInfo, CameraRequest};
 pub use images::{collect_image_paths, load_image, IMAGE_EXTENSIONS};
 pub use video::{VideoError, VideoFrames, VideoInfo, VIDEO_EXTENSIONS};
 

@@ -79,7 +79,7 @@ pub struct AnalyzeArgs {
     save: SaveArgs,
 }
 
-fn parse_protocol(id: &str) -> Result<&'static Protocol, String> {
+pub(crate) fn parse_protocol(id: &str) -> Result<&'static Protocol, String> {
     protocols::find(id).ok_or_else(|| {
         let ids: Vec<&str> = protocols::ALL.iter().map(|p| p.id).collect();
         format!("unknown protocol `{id}` (one of: {})", ids.join(", "))

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod eval;
+pub mod live;
 pub mod pose;
 pub mod protocols;
 pub mod store;

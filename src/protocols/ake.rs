@@ -22,6 +22,7 @@ pub const PROTOCOL: Protocol = Protocol {
         subject: Subject::SameLeg(LegAngle::HipFlexion),
         test: Test::Within(80.0, 100.0),
         failure: "hip not held at 90 ± 10 deg",
+        hint: "hold the thigh upright (hip at 90 deg)",
         unknown: "hip angle unknown",
     }],
     side_rule: SideRule::MostMovement,

@@ -21,6 +21,7 @@ pub const PROTOCOL: Protocol = Protocol {
         subject: Subject::Trunk,
         test: Test::AbsAtMost(15.0),
         failure: "trunk leaned over 15 deg from vertical: compensation",
+        hint: "keep the trunk upright",
         unknown: "trunk lean unknown",
     }],
     side_rule: SideRule::HigherMedian,

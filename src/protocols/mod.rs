@@ -119,6 +119,8 @@ pub struct Criterion {
     pub test: Test,
     /// What failing it means, for warnings: "knee bent over 20 deg".
     pub failure: &'static str,
+    /// What to tell the person while measuring live: "keep the knee straight".
+    pub hint: &'static str,
     /// What it means when it cannot be checked: "knee angle unknown".
     pub unknown: &'static str,
 }
@@ -248,6 +250,41 @@ pub fn measure(
         }
     }
     out
+}
+
+impl Measure {
+    /// This measure's value in one frame (negated where the measure says), degrees; NaN when
+    /// unknown. `angle_of` gives each channel's angle in that frame, NaN when unknown.
+    pub fn value_in_frame(&self, side: Side, angle_of: impl Fn(Channel) -> f32) -> f32 {
+        let value = angle_of(self.angle.channel(side));
+        if self.negate {
+            -value
+        } else {
+            value
+        }
+    }
+}
+
+/// The criteria one frame does not meet, for live guidance: each failing criterion with
+/// `false`, each that cannot be checked (its angle unknown) with `true`. `angle_of` gives each
+/// channel's angle in that frame, degrees, NaN when unknown.
+pub fn unmet_criteria(
+    protocol: &Protocol,
+    side: Side,
+    angle_of: impl Fn(Channel) -> f32,
+) -> Vec<(&'static Criterion, bool)> {
+    protocol
+        .criteria
+        .iter()
+        .filter_map(|criterion| {
+            let value = angle_of(subject_channel(criterion.subject, side));
+            if value.is_nan() {
+                Some((criterion, true))
+            } else {
+                (!criterion.test.passes(value)).then_some((criterion, false))
+            }
+        })
+        .collect()
 }
 
 /// Per frame: whether it counts for `protocol` on `side` (every criterion passes).

@@ -21,6 +21,7 @@ pub const PROTOCOL: Protocol = Protocol {
         subject: Subject::SameLeg(LegAngle::KneeFlexion),
         test: Test::AtMost(20.0),
         failure: "knee bent over 20 deg",
+        hint: "keep the knee straight",
         unknown: "knee angle unknown",
     }],
     side_rule: SideRule::MostMovement,

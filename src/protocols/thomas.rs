@@ -32,6 +32,7 @@ pub const PROTOCOL: Protocol = Protocol {
         subject: Subject::OtherLeg(LegAngle::HipFlexion),
         test: Test::AtLeast(90.0),
         failure: "other hip flexed under 90 deg (knee not held to the chest)",
+        hint: "hold the other knee to the chest",
         unknown: "other hip unknown",
     }],
     side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),

@@ -16,6 +16,8 @@ use crate::protocols::LegAngle;
 const ARC_COLOUR: Rgb<u8> = Rgb([255, 230, 0]);
 const REFERENCE_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 const LABEL_BACKGROUND: Rgb<u8> = Rgb([20, 20, 20]);
+/// The colour of caption text.
+pub const CAPTION_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 
 /// The joint and the two rays between which an angle is measured, in frame pixels: (vertex,
 /// reference direction, moving direction). None when the keypoints are not reliable.
@@ -85,6 +87,23 @@ pub fn draw_evidence(
     caption: &[String],
 ) {
     draw_pose(frame, pose);
+    draw_measured_angle(frame, pose, side, angle, value_text);
+    let lines: Vec<(&str, Rgb<u8>)> = caption
+        .iter()
+        .map(|line| (line.as_str(), CAPTION_COLOUR))
+        .collect();
+    draw_caption(frame, &lines);
+}
+
+/// Draws the reference ray of `angle` and the arc from it to the moving segment at the joint,
+/// with `value_text` beside the arc. Nothing when the keypoints are not reliable.
+pub fn draw_measured_angle(
+    frame: &mut RgbImage,
+    pose: &Pose,
+    side: Side,
+    angle: LegAngle,
+    value_text: &str,
+) {
     let stroke = stroke_px(frame);
     let font = FontRef::try_from_slice(FONT_TTF).ok();
     if let Some((vertex, reference, moving)) = angle_rays(pose, side, angle) {
@@ -132,7 +151,15 @@ pub fn draw_evidence(
             draw_label(frame, font, scale, at, value_text, ARC_COLOUR);
         }
     }
-    if let Some(font) = &font {
+}
+
+/// Draws text lines, each in its colour, on a dark band across the top of `frame`.
+pub fn draw_caption(frame: &mut RgbImage, caption: &[(&str, Rgb<u8>)]) {
+    if caption.is_empty() {
+        return;
+    }
+    if let Ok(font) = FontRef::try_from_slice(FONT_TTF) {
+        let font = &font;
         let scale = PxScale::from((frame.width() as f32 / 40.0).clamp(14.0, 40.0));
         let line_height = (scale.y * 1.25) as u32;
         let band = line_height * caption.len() as u32 + line_height / 2;
@@ -141,10 +168,10 @@ pub fn draw_evidence(
             Rect::at(0, 0).of_size(frame.width(), band.min(frame.height()).max(1)),
             LABEL_BACKGROUND,
         );
-        for (i, line) in caption.iter().enumerate() {
+        for (i, (line, colour)) in caption.iter().enumerate() {
             draw_text_mut(
                 frame,
-                Rgb([255, 255, 255]),
+                *colour,
                 (line_height / 4) as i32,
                 (line_height / 4 + i as u32 * line_height) as i32,
                 scale,

@@ -4,6 +4,7 @@ pub mod evidence;
 pub mod frames_csv;
 pub mod html;
 pub mod json;
+pub mod live_view;
 pub mod overlay;
 pub mod plot;
 

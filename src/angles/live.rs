@@ -1,0 +1,137 @@
+//! Angles one frame at a time, for the live view: no look-ahead, so the zero-phase filter of a
+//! recorded series is replaced by a One Euro filter per channel.
+
+use super::filter::OneEuroFilter;
+use super::joints::{joint_angles, JointAngles};
+use super::series::{Channel, CHANNEL_COUNT};
+use crate::pose::Pose;
+
+/// One Euro cutoff at rest, hertz: a held stretch reads steady to a tenth of a degree.
+const MIN_CUTOFF_HZ: f64 = 1.0;
+/// Cutoff rise per degree/second: a leg moving at 30 degrees/s lags by about a degree.
+const BETA: f64 = 0.05;
+
+/// The angles of one frame, raw and filtered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveFrameAngles {
+    /// This frame's angles, with the anterior side voted over the frames so far.
+    pub raw: JointAngles,
+    /// Each channel filtered over time, degrees (indexed like [`Channel::ALL`]); NaN when the
+    /// angle is unknown in this frame.
+    pub filtered: [f32; CHANNEL_COUNT],
+}
+
+impl LiveFrameAngles {
+    /// The filtered angle of `channel`, degrees; NaN when unknown.
+    pub fn angle(&self, channel: Channel) -> f32 {
+        self.filtered[channel.index()]
+    }
+}
+
+/// Per-frame angles with a running anterior-side vote and a One Euro filter per channel.
+#[derive(Debug, Clone)]
+pub struct LiveAngles {
+    min_confidence: f32,
+    /// An angle missing for longer than this starts its filter afresh, seconds.
+    max_gap_s: f64,
+    filters: [OneEuroFilter; CHANNEL_COUNT],
+    last_seen_s: [f64; CHANNEL_COUNT],
+    anterior_votes: f32,
+}
+
+impl LiveAngles {
+    /// Keypoints under `min_confidence` are not used; a channel missing for more than
+    /// `max_gap_s` seconds is not bridged by its filter.
+    pub fn new(min_confidence: f32, max_gap_s: f64) -> Self {
+        LiveAngles {
+            min_confidence,
+            max_gap_s,
+            filters: std::array::from_fn(|_| OneEuroFilter::new(MIN_CUTOFF_HZ, BETA)),
+            last_seen_s: [f64::NEG_INFINITY; CHANNEL_COUNT],
+            anterior_votes: 0.0,
+        }
+    }
+
+    /// The angles of the frame at `time_s` (seconds, increasing).
+    pub fn push(&mut self, time_s: f64, pose: &Pose) -> LiveFrameAngles {
+        let own = joint_angles(pose, None, self.min_confidence);
+        if let Some(sign) = own.anterior_sign {
+            // Capped so that a person who turns round is followed within a second or two.
+            self.anterior_votes = (self.anterior_votes + sign).clamp(-30.0, 30.0);
+        }
+        let majority = (self.anterior_votes != 0.0).then(|| self.anterior_votes.signum());
+        let raw = match majority {
+            Some(sign) if own.anterior_sign != Some(sign) => {
+                joint_angles(pose, Some(sign), self.min_confidence)
+            }
+            _ => own,
+        };
+        let mut filtered = [f32::NAN; CHANNEL_COUNT];
+        for channel in Channel::ALL {
+            let i = channel.index();
+            let Some(angle) = channel.of(&raw) else {
+                continue;
+            };
+            if time_s - self.last_seen_s[i] > self.max_gap_s {
+                self.filters[i].reset();
+            }
+            self.last_seen_s[i] = time_s;
+            filtered[i] = self.filters[i].filter(time_s, angle.deg);
+        }
+        LiveFrameAngles { raw, filtered }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::angles::Side;
+    use crate::pose::{BodyPart, Keypoint, KEYPOINT_COUNT};
+
+    /// A side view facing right with the left knee bent by `knee_deg`.
+    fn pose_with_knee(knee_deg: f32) -> Pose {
+        let mut k = [Keypoint::default(); KEYPOINT_COUNT];
+        let mut set = |part: BodyPart, x: f32, y: f32| {
+            k[part as usize] = Keypoint {
+                x,
+                y,
+                confidence: 0.9,
+            }
+        };
+        set(BodyPart::Nose, 130.0, 40.0);
+        set(BodyPart::LeftEar, 100.0, 40.0);
+        set(BodyPart::LeftShoulder, 100.0, 100.0);
+        set(BodyPart::RightShoulder, 102.0, 100.0);
+        set(BodyPart::LeftHip, 100.0, 200.0);
+        set(BodyPart::RightHip, 102.0, 200.0);
+        set(BodyPart::LeftKnee, 100.0, 300.0);
+        let a = knee_deg.to_radians();
+        set(
+            BodyPart::LeftAnkle,
+            100.0 - 100.0 * a.sin(),
+            300.0 + 100.0 * a.cos(),
+        );
+        Pose::from_keypoints(k)
+    }
+
+    #[test]
+    fn a_held_angle_reads_steady_and_a_gap_restarts_the_filter() {
+        let mut live = LiveAngles::new(0.3, 0.3);
+        let knee = Channel::KneeFlexion(Side::Left);
+        let mut last = f32::NAN;
+        for i in 0..60 {
+            let jitter = if i % 2 == 0 { 2.0 } else { -2.0 };
+            last = live
+                .push(i as f64 / 30.0, &pose_with_knee(40.0 + jitter))
+                .angle(knee);
+        }
+        assert!((last - 40.0).abs() < 1.0, "filtered {last}");
+        // Unknown in this frame: NaN, not the stale value.
+        let mut hidden = pose_with_knee(40.0);
+        hidden.keypoints[BodyPart::LeftAnkle as usize].confidence = 0.0;
+        assert!(live.push(2.0, &hidden).angle(knee).is_nan());
+        // After a gap longer than max_gap_s the first value is taken as it is.
+        let after = live.push(3.0, &pose_with_knee(70.0)).angle(knee);
+        assert!((after - 70.0).abs() < 0.01, "after gap {after}");
+    }
+}

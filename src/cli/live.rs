@@ -1,0 +1,868 @@
+//! `gonio cameras` and `gonio live`: measuring while the person stretches in front of a camera,
+//! in a window or with a status line in the terminal.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use comfy_table::{Cell, CellAlignment};
+use image::Rgb;
+use minifb::{Key, KeyRepeat, Window, WindowOptions};
+
+use gonio::angles::{AngleSeries, SeriesOptions, Side, DEFAULT_MIN_CONFIDENCE};
+use gonio::capture::camera::NO_CAMERA_HINT;
+use gonio::capture::{list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames};
+use gonio::live::{
+    self, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats,
+    Pacing, Reading, Trial,
+};
+use gonio::pose::csv::PoseTrack;
+use gonio::pose::ModelKind;
+use gonio::protocols::{HoldCriteria, Measurement, Protocol};
+use gonio::report::frames_csv::write_frames_csv;
+use gonio::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
+use gonio::report::write_atomically;
+
+use super::analyze::parse_protocol;
+use super::store::SaveArgs;
+use super::{deg, load_estimator, new_table, save_png_atomically, ModelArgs};
+
+#[derive(Args)]
+pub struct CamerasArgs {
+    /// Print JSON for programs: {"cameras": [{"index", "name", "description"}]}
+    #[arg(long)]
+    json: bool,
+}
+
+/// `gonio cameras`: no camera is not an error (exit 0), only a fact to report.
+pub fn cameras(args: &CamerasArgs) -> anyhow::Result<ExitCode> {
+    let (cameras, problem) = match list_cameras() {
+        Ok(cameras) => (cameras, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({ "cameras": cameras, "problem": problem }),
+        )?;
+        writeln!(out)?;
+    } else if cameras.is_empty() {
+        writeln!(out, "no camera found")?;
+        if let Some(problem) = problem {
+            writeln!(out, "  {problem}")?;
+        }
+        writeln!(out, "  {NO_CAMERA_HINT}")?;
+        writeln!(
+            out,
+            "  Without a camera, `gonio live --source VIDEO` plays a recording through the same loop."
+        )?;
+    } else {
+        let mut table = new_table();
+        table.set_header(["camera", "name", "description"]);
+        for c in &cameras {
+            table.add_row(vec![
+                Cell::new(c.index).set_alignment(CellAlignment::Right),
+                Cell::new(&c.name),
+                Cell::new(&c.description),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        writeln!(out, "Use one with `gonio live --camera N --protocol ...`.")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LiveSide {
+    /// The leg the protocol says (usually the one that moves); may change during the run
+    Auto,
+    Left,
+    Right,
+}
+
+#[derive(Args)]
+pub struct LiveArgs {
+    /// Stretch protocol (see `gonio protocols`)
+    #[arg(long, value_parser = parse_protocol)]
+    protocol: &'static Protocol,
+    /// Which leg to measure
+    #[arg(long, value_enum, default_value = "auto")]
+    side: LiveSide,
+    /// Camera number (see `gonio cameras`)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    camera: u32,
+    /// Camera resolution to ask for, WIDTHxHEIGHT pixels (the camera gives the closest it has)
+    #[arg(long, default_value = "1280x720", value_parser = parse_resolution, value_name = "WxH")]
+    resolution: (u32, u32),
+    /// Frames per second: asked of the camera; a --source video is thinned to at most this
+    #[arg(long, default_value_t = 30, value_name = "FPS")]
+    fps: u32,
+    /// Play this video through the live loop instead of a camera (in real time; frames the loop
+    /// is too slow for are dropped, as with a camera)
+    #[arg(long, value_name = "VIDEO", conflicts_with = "camera")]
+    source: Option<PathBuf>,
+    /// With --source: every frame, as fast as possible, instead of in real time
+    #[arg(long, requires = "source")]
+    no_realtime: bool,
+    /// No window: a status line in the terminal; the trial runs from the first frame to the end
+    /// of the source, --duration, or Ctrl-C
+    #[arg(long)]
+    headless: bool,
+    /// Start the first trial with the first frame (always so with --headless)
+    #[arg(long)]
+    autostart: bool,
+    /// Stop after this many seconds of frames
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f64>,
+    /// Write each trial's result (JSON) and per-frame keypoints and angles (CSV, which `gonio
+    /// analyze` reads back) into DIR; snapshots (key s) go there too
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print JSON for programs at the end: {"trials": [...], "latency": {...}}
+    #[arg(long)]
+    json: bool,
+    /// Pose model: lightning (fast, default for live) or thunder (more accurate, about 3x slower)
+    #[arg(long, default_value = "lightning", value_parser = parse_model)]
+    model: ModelKind,
+    /// Inference threads (0 = all cores)
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Shortest hold that counts, seconds
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    hold_s: f64,
+    /// A hold stays within ± this many degrees of its level
+    #[arg(long, default_value_t = 3.0, value_name = "DEGREES")]
+    band_deg: f32,
+    /// Keypoints under this confidence (0..1) are not used
+    #[arg(long, default_value_t = DEFAULT_MIN_CONFIDENCE, value_name = "CONFIDENCE")]
+    min_confidence: f32,
+    /// Without a new frame for this long, the camera counts as stopped (an error), seconds
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    stall_s: f64,
+    #[command(flatten)]
+    save: SaveArgs,
+}
+
+fn parse_model(s: &str) -> Result<ModelKind, String> {
+    s.parse()
+}
+
+fn parse_resolution(s: &str) -> Result<(u32, u32), String> {
+    let parsed = s
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+    match parsed {
+        Some((w, h)) if w > 0 && h > 0 => Ok((w, h)),
+        _ => Err(format!("`{s}` is not WIDTHxHEIGHT, for example 1280x720")),
+    }
+}
+
+/// The largest view the window opens with, pixels; frames are scaled down to fit.
+const MAX_VIEW: (u32, u32) = (1280, 900);
+
+pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    if args.hold_s.is_nan() || args.hold_s <= 0.0 || args.band_deg.is_nan() || args.band_deg <= 0.0
+    {
+        anyhow::bail!("--hold-s and --band-deg must be positive");
+    }
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        anyhow::bail!("--min-confidence must be between 0 and 1");
+    }
+    if args.fps == 0 || args.duration.is_some_and(|d| d.is_nan() || d <= 0.0) {
+        anyhow::bail!("--fps and --duration must be positive");
+    }
+    if args.stall_s.is_nan() || args.stall_s <= 0.0 {
+        anyhow::bail!("--stall-s must be positive");
+    }
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("{}: cannot create output folder", out.display()))?;
+    }
+    // Say at once when there is no camera, before loading a model or opening a window.
+    if args.source.is_none() {
+        let cameras = list_cameras()?;
+        if cameras.is_empty() {
+            return Err(CameraError::NoCamera).with_context(|| format!("camera {}", args.camera));
+        }
+    }
+
+    let estimator = load_estimator(&ModelArgs {
+        model: args.model,
+        threads: args.threads,
+    })?;
+    let source_name = match &args.source {
+        Some(path) => path.display().to_string(),
+        None => format!("camera {}", args.camera),
+    };
+    let config = LiveConfig {
+        protocol: args.protocol,
+        side: match args.side {
+            LiveSide::Auto => None,
+            LiveSide::Left => Some(Side::Left),
+            LiveSide::Right => Some(Side::Right),
+        },
+        hold: HoldCriteria {
+            min_hold_s: args.hold_s,
+            band_deg: args.band_deg,
+        },
+        options: SeriesOptions {
+            min_confidence: args.min_confidence,
+            ..SeriesOptions::default()
+        },
+        source_name: source_name.clone(),
+        // A video decoder starting up is not a stalled camera.
+        stall_after: Duration::from_secs_f64(args.stall_s.max(if args.source.is_some() {
+            10.0
+        } else {
+            0.0
+        })),
+    };
+    let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
+    let mut estimator = estimator;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        // Ctrl-C (or a terminating signal) ends the run cleanly: the trial is measured and saved.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let frames = match &args.source {
+        Some(path) => {
+            let (path, fps) = (path.clone(), f64::from(args.fps));
+            let pacing = if args.no_realtime {
+                Pacing::EveryFrame
+            } else {
+                Pacing::RealTime
+            };
+            live::start_capture(
+                move || {
+                    let frames = VideoFrames::open_at_most(&path, fps)?;
+                    Ok(frames.map(|f| f.map_err(LiveError::from)))
+                },
+                pacing,
+            )
+        }
+        None => {
+            let request = CameraRequest {
+                index: args.camera,
+                resolution: args.resolution,
+                fps: args.fps,
+            };
+            live::start_capture(
+                move || {
+                    let mut camera = Camera::open(request)?;
+                    Ok(std::iter::from_fn(move || {
+                        Some(camera.next_frame().map_err(LiveError::from))
+                    }))
+                },
+                Pacing::Live,
+            )
+        }
+    };
+
+    let trials = TrialOutput::new(args);
+    let headless = args.headless;
+    let mut sink = Sink {
+        trials,
+        stop,
+        duration_s: args.duration,
+        first_timestamp_s: None,
+        display: if headless {
+            Display::Terminal(TerminalStatus::new())
+        } else {
+            Display::Window(Box::default())
+        },
+    };
+    let (ending, stats) = live::run(
+        &frames,
+        &mut estimator,
+        &mut meter,
+        &mut sink,
+        args.autostart || headless,
+    )?;
+    if let Display::Terminal(status) = &mut sink.display {
+        status.finish();
+    }
+    let summary = stats.summary();
+    if let Display::Window(view) = &mut sink.display {
+        if ending == Ending::SourceEnded && !sink.stop.load(Ordering::SeqCst) {
+            // A recording has ended: keep its last picture and the result up until the user quits.
+            let trials = &sink.trials;
+            view.linger(&sink.stop, || trials.snapshot_path())?;
+        }
+    }
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({
+                "source": source_name,
+                "trials": sink.trials.done,
+                "latency": summary,
+            }),
+        )?;
+        writeln!(out)?;
+    } else {
+        print_latency(&mut io::stderr().lock(), &summary, args.model)?;
+    }
+    if sink.trials.failed {
+        return Ok(ExitCode::from(super::EXIT_PARTIAL));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_latency(out: &mut impl Write, s: &LatencySummary, model: ModelKind) -> io::Result<()> {
+    if s.frames == 0 {
+        return Ok(());
+    }
+    let mut table = new_table();
+    table.set_header(["stage (ms)", "median", "90th percentile"]);
+    type Stage = fn(&live::StageTimes) -> f64;
+    let rows: [(&str, Stage); 5] = [
+        ("waiting for the loop", |t| t.queue_ms),
+        ("pose model", |t| t.pose_ms),
+        ("angles and guidance", |t| t.angles_ms),
+        ("drawing and display", |t| t.display_ms),
+        ("capture to angle shown", |t| t.total_ms),
+    ];
+    for (name, get) in rows {
+        table.add_row(vec![
+            Cell::new(name),
+            Cell::new(format!("{:.1}", get(&s.median))).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.1}", get(&s.p90))).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(
+        out,
+        "gonio: {} frames shown at {:.1} frames/s ({} dropped as stale), model {}",
+        s.frames,
+        s.frames_per_second,
+        s.dropped,
+        model.name()
+    )?;
+    writeln!(out, "{table}")
+}
+
+/// One finished trial as printed and saved.
+#[derive(serde::Serialize)]
+struct TrialReport {
+    number: usize,
+    frames: usize,
+    results: Vec<Measurement>,
+    outputs: Vec<PathBuf>,
+    saved_to_subject: Option<String>,
+}
+
+/// Prints each finished trial and saves it (session store, --out).
+struct TrialOutput<'a> {
+    args: &'a LiveArgs,
+    stem: String,
+    done: Vec<TrialReport>,
+    failed: bool,
+}
+
+impl<'a> TrialOutput<'a> {
+    fn new(args: &'a LiveArgs) -> Self {
+        let stem = match &args.source {
+            Some(path) => path
+                .file_stem()
+                .map_or_else(|| "live".to_string(), |s| s.to_string_lossy().into_owned()),
+            None => format!("camera{}", args.camera),
+        };
+        TrialOutput {
+            args,
+            stem,
+            done: Vec::new(),
+            failed: false,
+        }
+    }
+
+    fn finished(&mut self, trial: &Trial) {
+        let mut report = TrialReport {
+            number: trial.number,
+            frames: trial.track.poses.len(),
+            results: trial.results.clone(),
+            outputs: Vec::new(),
+            saved_to_subject: None,
+        };
+        if let Some(dir) = &self.args.out {
+            match self.write_files(dir, trial) {
+                Ok(outputs) => report.outputs = outputs,
+                Err(e) => {
+                    eprintln!("gonio: trial {}: not written: {e:#}", trial.number);
+                    self.failed = true;
+                }
+            }
+        }
+        let source = self.args.source.as_deref().unwrap_or(Path::new(""));
+        match self.args.save.save(&trial.results, source, |_| None) {
+            Ok(Some(label)) => {
+                let subject = self.args.save.subject.clone().unwrap_or_default();
+                eprintln!(
+                    "gonio: trial {} saved for subject {subject}, session \"{label}\"",
+                    trial.number
+                );
+                report.saved_to_subject = Some(subject);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("gonio: trial {}: not saved: {e:#}", trial.number);
+                self.failed = true;
+            }
+        }
+        if !self.args.json {
+            let _ = print_trial(&mut io::stdout().lock(), self.args.protocol, &report);
+        }
+        self.done.push(report);
+    }
+
+    /// Where the next snapshot goes: --out, else the current folder; never over another file.
+    fn snapshot_path(&self) -> PathBuf {
+        let dir = self.args.out.clone().unwrap_or_default();
+        (1..)
+            .map(|n| dir.join(format!("{}.snapshot{n}.png", self.stem)))
+            .find(|p| !p.exists())
+            .unwrap_or_else(|| dir.join(format!("{}.snapshot.png", self.stem)))
+    }
+
+    /// A file name in --out not used yet: `<stem>.trial<N>`.
+    fn unused_stem(&self, dir: &Path) -> String {
+        (1..)
+            .map(|n| format!("{}.trial{n}", self.stem))
+            .find(|s| !dir.join(format!("{s}.json")).exists())
+            .unwrap_or_else(|| self.stem.clone())
+    }
+
+    fn write_files(&self, dir: &Path, trial: &Trial) -> anyhow::Result<Vec<PathBuf>> {
+        let stem = self.unused_stem(dir);
+        let json_path = dir.join(format!("{stem}.json"));
+        let csv_path = dir.join(format!("{stem}.csv"));
+        let mut track: PoseTrack = trial.track.clone();
+        let options = SeriesOptions {
+            min_confidence: self.args.min_confidence,
+            ..SeriesOptions::default()
+        };
+        let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &options);
+        write_atomically(&csv_path, |file| {
+            write_frames_csv(io::BufWriter::new(file), &track, &series).map_err(|e| e.to_string())
+        })?;
+        write_atomically(&json_path, |file| {
+            serde_json::to_writer_pretty(
+                io::BufWriter::new(file),
+                &serde_json::json!({ "trial": trial.number, "results": trial.results }),
+            )
+            .map_err(|e| e.to_string())
+        })?;
+        Ok(vec![json_path, csv_path])
+    }
+}
+
+fn print_trial(out: &mut impl Write, protocol: &Protocol, report: &TrialReport) -> io::Result<()> {
+    let mut table = new_table();
+    table.set_header([
+        "side",
+        "measure",
+        "result (deg)",
+        "peak (deg)",
+        "hold (s)",
+        "valid frames",
+        "quality",
+    ]);
+    for r in &report.results {
+        table.add_row(vec![
+            Cell::new(r.side.name()),
+            Cell::new(&r.measure),
+            Cell::new(deg(r.value_deg)).set_alignment(CellAlignment::Right),
+            Cell::new(deg(r.peak_deg)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.1}", r.hold_s)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{}/{}", r.valid_frames, r.total_frames))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(r.quality.name()),
+        ]);
+    }
+    writeln!(
+        out,
+        "trial {} ({} frames) - {}: {}",
+        report.number, report.frames, protocol.id, protocol.title
+    )?;
+    writeln!(out, "{table}")?;
+    for r in &report.results {
+        for w in &r.warnings {
+            writeln!(out, "  {} {}: {w}", r.side.name(), r.measure)?;
+        }
+    }
+    for path in &report.outputs {
+        writeln!(out, "  -> {}", path.display())?;
+    }
+    out.flush()
+}
+
+/// The status of a reading as short text pieces: (measure and value, best, hold, recording).
+fn status_text(reading: &Reading) -> (String, String) {
+    let value = reading
+        .value_deg
+        .map_or_else(|| "--".to_string(), |v| format!("{v:.0}°"));
+    let mut headline = format!(
+        "{} {}: {value}",
+        reading.side.name(),
+        reading.measure.name.replace('_', " ")
+    );
+    if reading.valid && reading.hold_s >= 0.2 {
+        headline.push_str(&format!("   hold {:.1} s", reading.hold_s));
+    }
+    let trial = match reading.recording_s {
+        Some(t) => format!(
+            "● trial {t:.0} s   best held {}",
+            reading
+                .best_deg
+                .map_or_else(|| "--".to_string(), |v| format!("{v:.1}°"))
+        ),
+        None => "no trial running".to_string(),
+    };
+    (headline, trial)
+}
+
+enum Display {
+    Window(Box<WindowView>),
+    Terminal(TerminalStatus),
+}
+
+struct Sink<'a> {
+    trials: TrialOutput<'a>,
+    stop: Arc<AtomicBool>,
+    duration_s: Option<f64>,
+    first_timestamp_s: Option<f64>,
+    display: Display,
+}
+
+impl LiveSink for Sink<'_> {
+    fn show(
+        &mut self,
+        frame: &Frame,
+        reading: &Reading,
+        stats: &LoopStats,
+    ) -> Result<Vec<Command>, LiveError> {
+        let first = *self.first_timestamp_s.get_or_insert(frame.timestamp_s);
+        let mut commands = Vec::new();
+        match &mut self.display {
+            Display::Terminal(status) => status.show(reading, stats),
+            Display::Window(view) => {
+                view.show(frame, reading, stats)?;
+                for key in view.keys() {
+                    match key {
+                        Key::Space => commands.push(Command::ToggleTrial),
+                        Key::Q | Key::Escape => commands.push(Command::Quit),
+                        Key::S => {
+                            let path = self.trials.snapshot_path();
+                            match view.snapshot(&path) {
+                                Ok(()) => eprintln!("gonio: snapshot saved: {}", path.display()),
+                                Err(e) => eprintln!("gonio: snapshot not saved: {e:#}"),
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if view.was_closed() {
+                    commands.push(Command::Quit);
+                }
+            }
+        }
+        if self
+            .duration_s
+            .is_some_and(|d| frame.timestamp_s - first >= d)
+            || self.stop.load(Ordering::SeqCst)
+        {
+            commands.push(Command::Quit);
+        }
+        Ok(commands)
+    }
+
+    fn idle(&mut self) -> Result<Vec<Command>, LiveError> {
+        let mut commands = Vec::new();
+        if let Display::Window(view) = &mut self.display {
+            view.refresh();
+            if view.keys().contains(&Key::Q) || view.was_closed() {
+                commands.push(Command::Quit);
+            }
+        }
+        if self.stop.load(Ordering::SeqCst) {
+            commands.push(Command::Quit);
+        }
+        Ok(commands)
+    }
+
+    fn trial_finished(&mut self, trial: &Trial) -> Result<(), LiveError> {
+        if let Display::Terminal(status) = &mut self.display {
+            status.finish();
+        }
+        if let Display::Window(view) = &mut self.display {
+            view.result = trial.results.first().map(|m| {
+                format!(
+                    "trial {}: {} {} {} (peak {}, held {:.1} s, {})",
+                    trial.number,
+                    m.side.name(),
+                    m.measure.replace('_', " "),
+                    m.value_deg
+                        .map_or_else(|| "not held".to_string(), |v| format!("{v:.1}°")),
+                    deg(m.peak_deg),
+                    m.hold_s,
+                    m.quality.name()
+                )
+            });
+        }
+        self.trials.finished(trial);
+        Ok(())
+    }
+}
+
+/// The live window: created with the first frame, sized to it.
+#[derive(Default)]
+struct WindowView {
+    window: Option<Window>,
+    renderer: LiveViewRenderer,
+    buffer: Vec<u32>,
+    size: (u32, u32),
+    /// The last trial's result, shown until the next trial starts.
+    result: Option<String>,
+    show_stages: bool,
+    pressed: Vec<Key>,
+}
+
+const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
+const YELLOW: Rgb<u8> = Rgb([255, 230, 0]);
+const ORANGE: Rgb<u8> = Rgb([255, 150, 60]);
+const GREY: Rgb<u8> = Rgb([170, 170, 170]);
+const GREEN: Rgb<u8> = Rgb([120, 230, 120]);
+
+impl WindowView {
+    fn show(
+        &mut self,
+        frame: &Frame,
+        reading: &Reading,
+        stats: &LoopStats,
+    ) -> Result<(), LiveError> {
+        let size = fit_within(
+            frame.image.width(),
+            frame.image.height(),
+            MAX_VIEW.0,
+            MAX_VIEW.1,
+        );
+        if self.window.is_none() || self.size != size {
+            let mut window = Window::new(
+                "gonio live",
+                size.0 as usize,
+                size.1 as usize,
+                WindowOptions::default(),
+            )
+            .map_err(|e| {
+                LiveError::Display(format!(
+                    "cannot open a window ({e}); without a display use --headless"
+                ))
+            })?;
+            // The loop paces itself by the frames; the window must not add a wait of its own.
+            window.set_target_fps(0);
+            self.window = Some(window);
+            self.size = size;
+        }
+        if reading.recording_s.is_some() {
+            self.result = None;
+        }
+        let (headline, trial) = status_text(reading);
+        let latency =
+            match stats.last() {
+                Some(t) if self.show_stages => format!(
+                "{:.0} ms: wait {:.0} + pose {:.0} + angles {:.1} + display {:.0} | {:.0} frames/s",
+                t.total_ms, t.queue_ms, t.pose_ms, t.angles_ms, t.display_ms, stats.recent_fps()
+            ),
+                _ => format!(
+                    "{:.0} ms, {:.0} frames/s   space: trial   s: snapshot   l: latency   q: quit",
+                    stats.recent_median_ms(30).unwrap_or(0.0),
+                    stats.recent_fps()
+                ),
+            };
+        let mut lines: Vec<(&str, Rgb<u8>)> = vec![
+            (headline.as_str(), YELLOW),
+            (
+                trial.as_str(),
+                if reading.recording_s.is_some() {
+                    GREEN
+                } else {
+                    WHITE
+                },
+            ),
+        ];
+        if let Some(result) = &self.result {
+            lines.push((result.as_str(), GREEN));
+        }
+        for hint in reading.guidance.iter().take(2) {
+            lines.push((hint.as_str(), ORANGE));
+        }
+        lines.push((latency.as_str(), GREY));
+        let value_text = reading
+            .value_deg
+            .map_or_else(String::new, |v| format!("{v:.0}°"));
+        let measured = reading.value_deg.map(|_| MeasuredAngle {
+            side: reading.side,
+            angle: reading.measure.angle,
+            value_text: &value_text,
+        });
+        let view = self
+            .renderer
+            .render(&frame.image, size, &reading.pose, measured, &lines);
+        self.buffer = to_pixels(view);
+        self.present()
+    }
+
+    fn present(&mut self) -> Result<(), LiveError> {
+        let Some(window) = &mut self.window else {
+            return Ok(());
+        };
+        window
+            .update_with_buffer(&self.buffer, self.size.0 as usize, self.size.1 as usize)
+            .map_err(|e| LiveError::Display(e.to_string()))?;
+        self.pressed = window.get_keys_pressed(KeyRepeat::No);
+        if self.pressed.contains(&Key::L) {
+            self.show_stages = !self.show_stages;
+        }
+        Ok(())
+    }
+
+    /// Handles window events without a new picture.
+    fn refresh(&mut self) {
+        if let Some(window) = &mut self.window {
+            window.update();
+            self.pressed = window.get_keys_pressed(KeyRepeat::No);
+        }
+    }
+
+    fn keys(&mut self) -> Vec<Key> {
+        std::mem::take(&mut self.pressed)
+    }
+
+    /// Whether the user closed the window (false before it first opens).
+    fn was_closed(&self) -> bool {
+        self.window.as_ref().is_some_and(|w| !w.is_open())
+    }
+
+    /// What the window shows now.
+    fn picture(&self) -> image::RgbImage {
+        let (w, h) = self.size;
+        let mut image = image::RgbImage::new(w, h);
+        for (pixel, &rgb) in image.pixels_mut().zip(&self.buffer) {
+            *pixel = Rgb([(rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8]);
+        }
+        image
+    }
+
+    fn snapshot(&self, path: &Path) -> anyhow::Result<()> {
+        save_png_atomically(&self.picture(), path)
+    }
+
+    /// After a recording ends: the last picture and the result stay until q, Escape, closing
+    /// the window, or Ctrl-C.
+    fn linger(
+        &mut self,
+        stop: &AtomicBool,
+        next_snapshot: impl Fn() -> PathBuf,
+    ) -> anyhow::Result<()> {
+        if self.window.is_none() {
+            return Ok(());
+        }
+        eprintln!("gonio: the recording has ended; press q in the window to close it");
+        // The last picture was drawn before the trial was measured: put the result on it.
+        let result = self.result.clone().unwrap_or_default();
+        let picture = self.renderer.recaption(&[
+            (result.as_str(), GREEN),
+            ("the recording has ended   s: snapshot   q: close", WHITE),
+        ]);
+        self.buffer = to_pixels(picture);
+        self.present().map_err(anyhow::Error::from)?;
+        while !self.was_closed() && !stop.load(Ordering::SeqCst) {
+            self.refresh();
+            let keys = self.keys();
+            if keys.iter().any(|k| matches!(k, Key::Q | Key::Escape)) {
+                break;
+            }
+            if keys.contains(&Key::S) {
+                let snapshot_to = next_snapshot();
+                if let Err(e) = self.snapshot(&snapshot_to) {
+                    eprintln!("gonio: snapshot not saved: {e:#}");
+                } else {
+                    eprintln!("gonio: snapshot saved: {}", snapshot_to.display());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        Ok(())
+    }
+}
+
+/// An RGB image as the window's 0RGB pixels.
+fn to_pixels(image: &image::RgbImage) -> Vec<u32> {
+    image
+        .pixels()
+        .map(|p| (u32::from(p[0]) << 16) | (u32::from(p[1]) << 8) | u32::from(p[2]))
+        .collect()
+}
+
+/// The status line on the terminal: rewritten in place on a terminal, one line a second
+/// otherwise (a log).
+struct TerminalStatus {
+    on_terminal: bool,
+    last_at: Option<Instant>,
+    width: usize,
+}
+
+impl TerminalStatus {
+    fn new() -> Self {
+        TerminalStatus {
+            on_terminal: io::stderr().is_terminal(),
+            last_at: None,
+            width: 0,
+        }
+    }
+
+    fn show(&mut self, reading: &Reading, stats: &LoopStats) {
+        let every = if self.on_terminal {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_secs(1)
+        };
+        if self.last_at.is_some_and(|t| t.elapsed() < every) {
+            return;
+        }
+        self.last_at = Some(Instant::now());
+        let (headline, trial) = status_text(reading);
+        let mut line = format!(
+            "{headline} | {trial} | {:.0} ms, {:.0} frames/s",
+            stats.recent_median_ms(30).unwrap_or(0.0),
+            stats.recent_fps()
+        );
+        if let Some(hint) = reading.guidance.first() {
+            line.push_str(&format!(" | {hint}"));
+        }
+        let mut err = io::stderr().lock();
+        if self.on_terminal {
+            let pad = self.width.saturating_sub(line.chars().count());
+            let _ = write!(err, "\r{line}{}", " ".repeat(pad));
+            self.width = line.chars().count();
+        } else {
+            let _ = writeln!(err, "gonio: {line}");
+        }
+        let _ = err.flush();
+    }
+
+    /// Ends the status line so that what follows starts on a new line.
+    fn finish(&mut self) {
+        if self.on_terminal && self.width > 0 {
+            eprintln!();
+            self.width = 0;
+        }
+    }
+}

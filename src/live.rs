@@ -1,0 +1,765 @@
+//! The live loop: the same stages as [`crate::pipeline`] with a different source and sink.
+//!
+//! A capture thread hands over only the newest frame (an older frame not yet taken is dropped,
+//! so latency never queues up behind a slow model); the loop estimates the subject's pose on
+//! it, computes the angles with a causal filter, and tells a [`LiveSink`] what to show. A trial
+//! records every analysed pose; when it ends it is measured exactly as `gonio analyze` measures a
+//! recording, so a live result and the result of re-analysing its keypoints agree.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::angles::{AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
+use crate::capture::{CameraError, Frame, VideoError};
+use crate::pose::csv::PoseTrack;
+use crate::pose::{
+    BodyPart, Keypoint, Pose, PoseError, PoseEstimator, SubjectTracker, KEYPOINT_COUNT,
+};
+use crate::protocols::{
+    self, HoldCriteria, Measure, Measurement, Protocol, SideChoice, SideRule, OBLIQUE_SPREAD,
+};
+
+/// Why the live loop stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error(transparent)]
+    Camera(#[from] CameraError),
+    #[error(transparent)]
+    Video(#[from] VideoError),
+    #[error(transparent)]
+    Pose(#[from] PoseError),
+    #[error("{source_name}: no frame for {seconds:.0} s: the source stopped delivering frames")]
+    Stalled { source_name: String, seconds: f64 },
+    #[error("display: {0}")]
+    Display(String),
+}
+
+/// How frames travel from the capture thread to the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    /// A camera: frames come when they come; a frame not yet taken is replaced by a newer one.
+    Live,
+    /// A recording played as if live: each frame is released at its timestamp; frames the loop
+    /// is too slow for are dropped, as with a camera.
+    RealTime,
+    /// A recording as fast as the loop goes: every frame, none dropped.
+    EveryFrame,
+}
+
+/// A frame and when it was captured (handed over by the source).
+#[derive(Debug)]
+pub struct Captured {
+    pub frame: Frame,
+    pub captured_at: Instant,
+}
+
+/// What [`NewestFrame::take`] found.
+#[derive(Debug)]
+pub enum Next {
+    Frame(Captured),
+    /// Nothing new within the wait.
+    Nothing,
+    /// The source ended: cleanly (None) or with an error.
+    Ended(Option<LiveError>),
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    newest: Option<Captured>,
+    /// Frames replaced before the loop took them.
+    dropped: u64,
+    ended: Option<Option<LiveError>>,
+    /// The loop has gone: the capture thread should stop.
+    closed: bool,
+}
+
+/// A one-frame mailbox between the capture thread and the loop.
+#[derive(Debug, Default)]
+pub struct NewestFrame {
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+impl NewestFrame {
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        // A panic while holding the lock cannot leave the slot inconsistent: take it anyway.
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands a frame over. With `wait_for_room`, waits until the previous one is taken instead of
+    /// replacing it. Returns false when the loop has gone.
+    pub fn put(&self, captured: Captured, wait_for_room: bool) -> bool {
+        let mut slot = self.lock();
+        while wait_for_room && slot.newest.is_some() && !slot.closed {
+            slot = self.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+        }
+        if slot.closed {
+            return false;
+        }
+        if slot.newest.replace(captured).is_some() {
+            slot.dropped += 1;
+        }
+        self.changed.notify_all();
+        true
+    }
+
+    /// The source has no more frames (`error` says why, when it failed).
+    pub fn end(&self, error: Option<LiveError>) {
+        let mut slot = self.lock();
+        slot.ended = Some(error);
+        self.changed.notify_all();
+    }
+
+    /// Takes the newest frame, waiting at most `wait`. After the source ended, the last frame is
+    /// still delivered before [`Next::Ended`].
+    pub fn take(&self, wait: Duration) -> Next {
+        let deadline = Instant::now() + wait;
+        let mut slot = self.lock();
+        loop {
+            if let Some(captured) = slot.newest.take() {
+                self.changed.notify_all();
+                return Next::Frame(captured);
+            }
+            if let Some(ended) = slot.ended.as_mut() {
+                return Next::Ended(ended.take());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Next::Nothing;
+            }
+            slot = self
+                .changed
+                .wait_timeout(slot, deadline - now)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    /// Frames dropped so far because a newer one arrived first.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// The loop has gone: the capture thread stops at its next frame.
+    pub fn close(&self) {
+        let mut slot = self.lock();
+        slot.closed = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Starts the capture thread: `open` opens the source on that thread (a camera belongs to the
+/// thread that opened it on some systems), then frames are handed over as `pacing` says.
+pub fn start_capture<S, F>(open: F, pacing: Pacing) -> Arc<NewestFrame>
+where
+    F: FnOnce() -> Result<S, LiveError> + Send + 'static,
+    S: Iterator<Item = Result<Frame, LiveError>>,
+{
+    let mailbox = Arc::new(NewestFrame::default());
+    let shared = Arc::clone(&mailbox);
+    // Detached: a camera blocked in its driver must not keep the program from exiting.
+    std::thread::spawn(move || {
+        let frames = match open() {
+            Ok(frames) => frames,
+            Err(e) => return shared.end(Some(e)),
+        };
+        let mut clock: Option<(Instant, f64)> = None;
+        for frame in frames {
+            let frame = match frame {
+                Ok(frame) => frame,
+                Err(e) => return shared.end(Some(e)),
+            };
+            if pacing == Pacing::RealTime {
+                let (started, first_s) = *clock.get_or_insert((Instant::now(), frame.timestamp_s));
+                let due = Duration::from_secs_f64((frame.timestamp_s - first_s).max(0.0));
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+            }
+            let captured = Captured {
+                frame,
+                captured_at: Instant::now(),
+            };
+            if !shared.put(captured, pacing == Pacing::EveryFrame) {
+                return;
+            }
+        }
+        shared.end(None);
+    });
+    mailbox
+}
+
+/// How the loop measures.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    pub protocol: &'static Protocol,
+    /// The leg to measure; None lets the protocol's rule choose (and change) it.
+    pub side: Option<Side>,
+    pub hold: HoldCriteria,
+    pub options: SeriesOptions,
+    /// What the source is called in messages and results ("camera 0", a file name).
+    pub source_name: String,
+    /// Without a frame for this long, the source counts as stalled.
+    pub stall_after: Duration,
+}
+
+/// What the loop read from one frame.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The subject's pose, frame pixels.
+    pub pose: Pose,
+    pub person: bool,
+    /// The leg measured.
+    pub side: Side,
+    /// The protocol's main measure.
+    pub measure: &'static Measure,
+    /// Its value now, filtered, degrees; None when it cannot be read in this frame.
+    pub value_deg: Option<f32>,
+    /// Whether this frame meets the protocol's criteria.
+    pub valid: bool,
+    /// How long the value has stayed within the hold band, seconds (0 when not valid).
+    pub hold_s: f64,
+    /// The trial's sustained result so far (as the final result would read now), degrees.
+    pub best_deg: Option<f32>,
+    /// What the person should change, most important first.
+    pub guidance: Vec<String>,
+    /// Seconds since the trial started; None between trials.
+    pub recording_s: Option<f64>,
+}
+
+/// A finished trial.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    /// 1 for the first trial of this run.
+    pub number: usize,
+    /// Every analysed pose of the trial (frame pixels) and its time, seconds from the source's
+    /// start: the same as `gonio analyze` writes, so a trial can be analysed again.
+    pub track: PoseTrack,
+    pub results: Vec<Measurement>,
+}
+
+fn no_person() -> Pose {
+    Pose::from_keypoints([Keypoint::default(); KEYPOINT_COUNT])
+}
+
+/// Running statistics of one leg, for choosing the side live.
+#[derive(Debug, Clone, Copy)]
+struct SideStats {
+    known: f32,
+    mean: f32,
+    low: f32,
+    high: f32,
+}
+
+impl Default for SideStats {
+    fn default() -> Self {
+        SideStats {
+            known: 0.0,
+            mean: f32::NAN,
+            low: f32::INFINITY,
+            high: f32::NEG_INFINITY,
+        }
+    }
+}
+
+impl SideStats {
+    fn add(&mut self, value: f32) {
+        if value.is_nan() {
+            return;
+        }
+        self.known += 1.0;
+        self.mean = if self.mean.is_nan() {
+            value
+        } else {
+            self.mean + (value - self.mean) / self.known.min(90.0)
+        };
+        self.low = self.low.min(value);
+        self.high = self.high.max(value);
+    }
+}
+
+/// Seconds between recomputations of the trial's sustained result.
+const BEST_EVERY_S: f64 = 0.25;
+
+/// From poses to readings and trials: the loop's logic, independent of where frames come from
+/// and where readings go.
+#[derive(Debug)]
+pub struct LiveMeter {
+    config: LiveConfig,
+    model: Option<String>,
+    angles: LiveAngles,
+    side: Side,
+    side_stats: [SideStats; 2],
+    hold_start_s: f64,
+    hold_level: (f64, f64), // (sum, count) of the values in the current hold
+    trial: Option<PoseTrack>,
+    trial_start_s: f64,
+    trials: usize,
+    best: (f64, Option<f32>), // (when computed, value)
+}
+
+impl LiveMeter {
+    /// `model` is the pose model's id, stored with each result.
+    pub fn new(config: LiveConfig, model: Option<String>) -> Self {
+        LiveMeter {
+            angles: LiveAngles::new(config.options.min_confidence, config.options.max_gap_s),
+            side: config.side.unwrap_or(Side::Left),
+            config,
+            model,
+            side_stats: Default::default(),
+            hold_start_s: f64::NAN,
+            hold_level: (0.0, 0.0),
+            trial: None,
+            trial_start_s: 0.0,
+            trials: 0,
+            best: (f64::NEG_INFINITY, None),
+        }
+    }
+
+    pub fn config(&self) -> &LiveConfig {
+        &self.config
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.trial.is_some()
+    }
+
+    /// Starts recording a trial (ends the one running, if any, without measuring it).
+    pub fn start_trial(&mut self) {
+        self.trial = Some(PoseTrack::default());
+        self.trial_start_s = f64::NAN;
+        self.side_stats = Default::default();
+        self.best = (f64::NEG_INFINITY, None);
+    }
+
+    /// Ends the trial and measures it; None when no trial was running or it has no frame.
+    pub fn stop_trial(&mut self) -> Option<Trial> {
+        let mut track = self.trial.take()?;
+        if track.poses.is_empty() {
+            return None;
+        }
+        self.trials += 1;
+        let side = match self.config.side {
+            Some(side) => SideChoice::Named(side),
+            None => SideChoice::Auto,
+        };
+        let mut results = self.measure(&mut track, side);
+        let with_person = track.poses.iter().filter(|p| p.has_person()).count();
+        if with_person < track.poses.len() {
+            for r in &mut results {
+                r.warnings.push(format!(
+                    "no person found in {} of {} frames",
+                    track.poses.len() - with_person,
+                    track.poses.len()
+                ));
+            }
+        }
+        Some(Trial {
+            number: self.trials,
+            track,
+            results,
+        })
+    }
+
+    fn measure(&self, track: &mut PoseTrack, side: SideChoice) -> Vec<Measurement> {
+        // The series pipeline corrects swaps in place: measure a copy, keep the record as seen.
+        let mut poses = track.poses.clone();
+        let series = AngleSeries::from_poses(&track.time_s, &mut poses, &self.config.options);
+        protocols::measure(
+            self.config.protocol,
+            &series,
+            side,
+            &self.config.hold,
+            &self.config.source_name,
+            self.model.as_deref(),
+        )
+    }
+
+    /// Reads one frame's pose, taken at `time_s` (seconds, increasing).
+    pub fn push(&mut self, time_s: f64, pose: &Pose) -> Reading {
+        let protocol = self.config.protocol;
+        let person = pose.has_person();
+        let empty;
+        let pose_used = if person {
+            pose
+        } else {
+            empty = no_person();
+            &empty
+        };
+        let angles = self.angles.push(time_s, pose_used);
+        let angle_of = |channel: Channel| angles.angle(channel);
+        let measure = protocol
+            .measures
+            .first()
+            .unwrap_or(&protocols::ALL[0].measures[0]);
+        if self.config.side.is_none() && person {
+            self.choose_side(measure, &angle_of);
+        }
+        let side = self.side;
+        let value = measure.value_in_frame(side, angle_of);
+        let unmet = protocols::unmet_criteria(protocol, side, angle_of);
+        let valid = !value.is_nan() && unmet.is_empty();
+
+        // Hold timer: time within ± band of the mean of the current hold.
+        if valid {
+            let (sum, count) = self.hold_level;
+            let level = if count > 0.0 { sum / count } else { f64::NAN };
+            if level.is_nan() || (value as f64 - level).abs() > self.config.hold.band_deg as f64 {
+                self.hold_start_s = time_s;
+                self.hold_level = (value as f64, 1.0);
+            } else {
+                self.hold_level = (sum + value as f64, count + 1.0);
+            }
+        } else {
+            self.hold_start_s = f64::NAN;
+            self.hold_level = (0.0, 0.0);
+        }
+        let hold_s = if self.hold_start_s.is_nan() {
+            0.0
+        } else {
+            time_s - self.hold_start_s
+        };
+
+        let mut recording_s = None;
+        if let Some(mut track) = self.trial.take() {
+            track.time_s.push(time_s);
+            track.poses.push(if person { *pose } else { no_person() });
+            if self.trial_start_s.is_nan() {
+                self.trial_start_s = time_s;
+            }
+            if time_s - self.best.0 >= BEST_EVERY_S {
+                let results = self.measure(&mut track, SideChoice::Named(side));
+                let best = results
+                    .iter()
+                    .find(|m| m.measure == measure.name)
+                    .and_then(|m| m.value_deg);
+                self.best = (time_s, best);
+            }
+            recording_s = Some(time_s - self.trial_start_s);
+            self.trial = Some(track);
+        }
+
+        Reading {
+            pose: *pose_used,
+            person,
+            side,
+            measure,
+            value_deg: (!value.is_nan()).then_some(value),
+            valid,
+            hold_s,
+            best_deg: self.best.1.filter(|_| recording_s.is_some()),
+            guidance: guidance(pose_used, side, self.config.options.min_confidence, &unmet),
+            recording_s,
+        }
+    }
+
+    /// Follows the protocol's side rule on running statistics, changing side only on a clear
+    /// difference so that the display does not flicker between legs.
+    fn choose_side(&mut self, measure: &Measure, angle_of: &impl Fn(Channel) -> f32) {
+        let protocol = self.config.protocol;
+        for side in Side::BOTH {
+            let value = match protocol.side_rule {
+                SideRule::LowerMedianOf(angle) => -angle_of(angle.channel(side)),
+                _ => measure.value_in_frame(side, angle_of),
+            };
+            self.side_stats[side as usize].add(value);
+        }
+        let score = |s: &SideStats| -> f32 {
+            if s.known < 5.0 {
+                return f32::NEG_INFINITY;
+            }
+            match protocol.side_rule {
+                SideRule::MostMovement => s.high - s.low,
+                SideRule::HigherMedian | SideRule::LowerMedianOf(_) => s.mean,
+                SideRule::MostReliable => s.known,
+            }
+        };
+        let margin = match protocol.side_rule {
+            SideRule::MostReliable => 15.0,
+            _ => 5.0,
+        };
+        let (current, other) = (self.side, self.side.other());
+        let (now, alternative) = (
+            score(&self.side_stats[current as usize]),
+            score(&self.side_stats[other as usize]),
+        );
+        if alternative > now + margin || (now == f32::NEG_INFINITY && alternative.is_finite()) {
+            self.side = other;
+        }
+    }
+}
+
+/// What the person should change for this frame to count, most important first.
+fn guidance(
+    pose: &Pose,
+    side: Side,
+    min_confidence: f32,
+    unmet: &[(&'static protocols::Criterion, bool)],
+) -> Vec<String> {
+    if !pose.has_person() {
+        return vec!["no one in view: step in front of the camera".to_string()];
+    }
+    let reliable = |part: BodyPart| pose.get(part).confidence >= min_confidence;
+    let (hip, knee, ankle) = match side {
+        Side::Left => (BodyPart::LeftHip, BodyPart::LeftKnee, BodyPart::LeftAnkle),
+        Side::Right => (
+            BodyPart::RightHip,
+            BodyPart::RightKnee,
+            BodyPart::RightAnkle,
+        ),
+    };
+    let mut out = Vec::new();
+    if ![hip, knee, ankle].into_iter().all(reliable)
+        || !(reliable(BodyPart::LeftShoulder) || reliable(BodyPart::RightShoulder))
+    {
+        out.push("whole body not in view: step back or move the camera".to_string());
+    }
+    if let Some(spread) = frontal_spread(pose, min_confidence) {
+        if spread > OBLIQUE_SPREAD {
+            out.push("turn sideways to the camera".to_string());
+        }
+    }
+    // A criterion that cannot be checked is covered by "whole body not in view".
+    out.extend(
+        unmet
+            .iter()
+            .filter(|(_, unknown)| !unknown)
+            .map(|(c, _)| c.hint.to_string()),
+    );
+    out
+}
+
+/// Shoulder and hip width over trunk length in one frame: near 0 side-on, near 0.7 facing the
+/// camera (the per-frame form of [`AngleSeries::lateral_spread`]).
+fn frontal_spread(pose: &Pose, min_confidence: f32) -> Option<f32> {
+    let get = |part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= min_confidence).then_some((k.x, k.y))
+    };
+    let (ls, rs) = (get(BodyPart::LeftShoulder)?, get(BodyPart::RightShoulder)?);
+    let (lh, rh) = (get(BodyPart::LeftHip)?, get(BodyPart::RightHip)?);
+    let mid = |a: (f32, f32), b: (f32, f32)| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+    let distance = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
+    let trunk = distance(mid(ls, rs), mid(lh, rh));
+    (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
+}
+
+/// Per-frame times of the loop's stages, milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct StageTimes {
+    /// From capture until the loop took the frame.
+    pub queue_ms: f64,
+    /// Pose estimation (crop, model, keypoints back to the frame).
+    pub pose_ms: f64,
+    /// Angles, filter, guidance, trial bookkeeping.
+    pub angles_ms: f64,
+    /// Drawing and showing (window or status line).
+    pub display_ms: f64,
+    /// From capture to the angle shown: the latency a person sees.
+    pub total_ms: f64,
+}
+
+/// Latency and rate of the loop so far.
+#[derive(Debug, Clone, Default)]
+pub struct LoopStats {
+    times: Vec<StageTimes>,
+    shown_at: std::collections::VecDeque<Instant>,
+    /// Frames the loop never saw because a newer one arrived first.
+    pub dropped: u64,
+    started: Option<Instant>,
+}
+
+/// Medians and 90th percentiles of each stage, and frame rates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct LatencySummary {
+    pub frames: usize,
+    pub dropped: u64,
+    /// Frames shown per second over the whole run.
+    pub frames_per_second: f64,
+    pub median: StageTimes,
+    pub p90: StageTimes,
+}
+
+impl LoopStats {
+    fn record(&mut self, times: StageTimes, shown_at: Instant) {
+        self.started.get_or_insert(shown_at);
+        self.times.push(times);
+        self.shown_at.push_back(shown_at);
+        while self
+            .shown_at
+            .front()
+            .is_some_and(|t| shown_at.duration_since(*t) > Duration::from_secs(1))
+        {
+            self.shown_at.pop_front();
+        }
+    }
+
+    /// Frames shown in the last second.
+    pub fn recent_fps(&self) -> f64 {
+        self.shown_at.len() as f64
+    }
+
+    /// The latest frame's stage times.
+    pub fn last(&self) -> Option<&StageTimes> {
+        self.times.last()
+    }
+
+    /// Median total latency of the last `n` frames, milliseconds.
+    pub fn recent_median_ms(&self, n: usize) -> Option<f64> {
+        let from = self.times.len().saturating_sub(n);
+        let mut totals: Vec<f64> = self.times[from..].iter().map(|t| t.total_ms).collect();
+        quantile(&mut totals, 0.5)
+    }
+
+    pub fn summary(&self) -> LatencySummary {
+        let per_stage = |q: f64| {
+            let stage = |get: fn(&StageTimes) -> f64| {
+                let mut values: Vec<f64> = self.times.iter().map(get).collect();
+                quantile(&mut values, q).unwrap_or(0.0)
+            };
+            StageTimes {
+                queue_ms: stage(|t| t.queue_ms),
+                pose_ms: stage(|t| t.pose_ms),
+                angles_ms: stage(|t| t.angles_ms),
+                display_ms: stage(|t| t.display_ms),
+                total_ms: stage(|t| t.total_ms),
+            }
+        };
+        let elapsed = match (self.started, self.shown_at.back()) {
+            (Some(first), Some(last)) => last.duration_since(first).as_secs_f64(),
+            _ => 0.0,
+        };
+        LatencySummary {
+            frames: self.times.len(),
+            dropped: self.dropped,
+            frames_per_second: if elapsed > 0.0 {
+                (self.times.len().saturating_sub(1)) as f64 / elapsed
+            } else {
+                0.0
+            },
+            median: per_stage(0.5),
+            p90: per_stage(0.9),
+        }
+    }
+}
+
+fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some(values[((values.len() - 1) as f64 * q).round() as usize])
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Start a trial, or end the running one.
+    ToggleTrial,
+    Quit,
+}
+
+/// Where the loop's readings go: a window, a terminal status line, a test.
+pub trait LiveSink {
+    /// Shows one analysed frame; returns what the user asked for since the last call.
+    fn show(
+        &mut self,
+        frame: &Frame,
+        reading: &Reading,
+        stats: &LoopStats,
+    ) -> Result<Vec<Command>, LiveError>;
+    /// Called about every 50 ms while no frame is ready, so that a window stays responsive.
+    fn idle(&mut self) -> Result<Vec<Command>, LiveError>;
+    /// A trial has ended and been measured.
+    fn trial_finished(&mut self, trial: &Trial) -> Result<(), LiveError>;
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The source has no more frames (a recording).
+    SourceEnded,
+    /// The user quit.
+    Quit,
+}
+
+/// Runs the loop until the source ends or the user quits. A trial running then is ended and
+/// measured. `autostart` starts the first trial with the first frame.
+pub fn run(
+    frames: &NewestFrame,
+    estimator: &mut PoseEstimator,
+    meter: &mut LiveMeter,
+    sink: &mut dyn LiveSink,
+    autostart: bool,
+) -> Result<(Ending, LoopStats), LiveError> {
+    let mut tracker = SubjectTracker::new();
+    let mut stats = LoopStats::default();
+    let mut last_frame_at = Instant::now();
+    if autostart {
+        meter.start_trial();
+    }
+    let stall_after = meter.config().stall_after;
+    let outcome = (|| -> Result<Ending, LiveError> {
+        loop {
+            let commands = match frames.take(Duration::from_millis(50)) {
+                Next::Frame(captured) => {
+                    last_frame_at = Instant::now();
+                    let queue_ms = ms(captured.captured_at.elapsed());
+                    let t = Instant::now();
+                    let pose = tracker.next(estimator, &captured.frame.image)?;
+                    let pose_ms = ms(t.elapsed());
+                    let t = Instant::now();
+                    let reading = meter.push(captured.frame.timestamp_s, &pose);
+                    let angles_ms = ms(t.elapsed());
+                    let t = Instant::now();
+                    stats.dropped = frames.dropped();
+                    let commands = sink.show(&captured.frame, &reading, &stats)?;
+                    let shown_at = Instant::now();
+                    stats.record(
+                        StageTimes {
+                            queue_ms,
+                            pose_ms,
+                            angles_ms,
+                            display_ms: ms(shown_at - t),
+                            total_ms: ms(shown_at - captured.captured_at),
+                        },
+                        shown_at,
+                    );
+                    commands
+                }
+                Next::Nothing => {
+                    if last_frame_at.elapsed() > stall_after {
+                        return Err(LiveError::Stalled {
+                            source_name: meter.config().source_name.clone(),
+                            seconds: last_frame_at.elapsed().as_secs_f64(),
+                        });
+                    }
+                    sink.idle()?
+                }
+                Next::Ended(Some(error)) => return Err(error),
+                Next::Ended(None) => return Ok(Ending::SourceEnded),
+            };
+            for command in commands {
+                match command {
+                    Command::Quit => return Ok(Ending::Quit),
+                    Command::ToggleTrial if meter.is_recording() => {
+                        if let Some(trial) = meter.stop_trial() {
+                            sink.trial_finished(&trial)?;
+                        }
+                    }
+                    Command::ToggleTrial => meter.start_trial(),
+                }
+            }
+        }
+    })();
+    frames.close();
+    // Whatever happened, a trial in progress is measured and handed over.
+    if let Some(trial) = meter.stop_trial() {
+        sink.trial_finished(&trial)?;
+    }
+    Ok((outcome?, stats))
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
