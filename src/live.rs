@@ -217,7 +217,8 @@ pub struct Reading {
     pub value_deg: Option<f32>,
     /// Whether this frame meets the protocol's criteria.
     pub valid: bool,
-    /// How long the value has stayed within the hold band, seconds (0 when not valid).
+    /// How long the value has stayed within the hold band, seconds (0 when the hold is lost;
+    /// gaps up to the series' `max_gap_s` do not end it).
     pub hold_s: f64,
     /// The trial's sustained result so far (as the final result would read now), degrees.
     pub best_deg: Option<f32>,
@@ -292,6 +293,7 @@ pub struct LiveMeter {
     side_stats: [SideStats; 2],
     hold_start_s: f64,
     hold_level: (f64, f64), // (sum, count) of the values in the current hold
+    last_valid_s: f64,
     trial: Option<PoseTrack>,
     trial_start_s: f64,
     trials: usize,
@@ -309,6 +311,7 @@ impl LiveMeter {
             side_stats: Default::default(),
             hold_start_s: f64::NAN,
             hold_level: (0.0, 0.0),
+            last_valid_s: f64::NEG_INFINITY,
             trial: None,
             trial_start_s: 0.0,
             trials: 0,
@@ -410,7 +413,9 @@ impl LiveMeter {
             } else {
                 self.hold_level = (sum + value as f64, count + 1.0);
             }
-        } else {
+            self.last_valid_s = time_s;
+        } else if time_s - self.last_valid_s > self.config.options.max_gap_s {
+            // A missed frame or two does not end a hold (as gaps are filled in a recording).
             self.hold_start_s = f64::NAN;
             self.hold_level = (0.0, 0.0);
         }

@@ -1,0 +1,615 @@
+//! The live loop: the meter on synthetic stretches, the newest-frame hand-over, `gonio live` from a
+//! video standing in for the camera (headless and in a window on a virtual X display), and clean
+//! failures without a camera.
+
+mod common;
+mod synthetic;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use gonio::angles::{SeriesOptions, Side};
+use gonio::capture::Frame;
+use gonio::live::{Captured, LiveConfig, LiveMeter, NewestFrame, Next};
+use gonio::protocols::{self, HoldCriteria};
+use synthetic::*;
+
+fn config(protocol: &str) -> LiveConfig {
+    LiveConfig {
+        protocol: protocols::find(protocol).unwrap(),
+        side: None,
+        hold: HoldCriteria::default(),
+        options: SeriesOptions::default(),
+        source_name: "test".to_string(),
+        stall_after: Duration::from_secs(5),
+    }
+}
+
+#[test]
+fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
+    // 10 s: raise to 72 degrees and hold, with pose-model noise, dropouts and swaps.
+    let track = noisy_slr(72.0, 10.0, false, false, 5);
+    let mut meter = LiveMeter::new(config("slr"), None);
+    meter.start_trial();
+    let mut longest_hold: f64 = 0.0;
+    let mut last = None;
+    for (&t, pose) in track.time_s.iter().zip(&track.poses) {
+        let reading = meter.push(t, pose);
+        longest_hold = longest_hold.max(reading.hold_s);
+        last = Some(reading);
+    }
+    let last = last.unwrap();
+    assert_eq!(last.side, Side::Left, "the raised leg is chosen live");
+    assert!(last.recording_s.is_some_and(|s| s > 9.0));
+    let best = last.best_deg.expect("a hold was found during the trial");
+    assert!((best - 72.0).abs() < 2.0, "best so far {best}");
+    assert!(longest_hold > 2.0, "hold timer reached {longest_hold} s");
+
+    let trial = meter.stop_trial().expect("the trial had frames");
+    assert!(!meter.is_recording());
+    assert_eq!(trial.number, 1);
+    assert_eq!(trial.track.poses.len(), track.poses.len());
+    let main = &trial.results[0];
+    assert_eq!(
+        (main.side, main.measure.as_str()),
+        (Side::Left, "hip_flexion")
+    );
+    let value = main.value_deg.unwrap();
+    assert!((value - 72.0).abs() < 2.0, "trial result {value}");
+    // The live figure is the final result as it stood at its last update (every 0.25 s).
+    assert!((value - best).abs() < 0.5, "live {best} vs final {value}");
+}
+
+#[test]
+fn meter_guides_the_person() {
+    let mut meter = LiveMeter::new(config("slr"), None);
+    let nobody = gonio::Pose::from_keypoints([gonio::Keypoint::default(); 17]);
+    let reading = meter.push(0.0, &nobody);
+    assert!(!reading.person);
+    assert!(
+        reading.guidance[0].contains("no one in view"),
+        "{:?}",
+        reading.guidance
+    );
+
+    // Raised leg with the knee bent 40 degrees: the criterion's hint is shown.
+    let mut body = Body::default();
+    body.left.hip_flexion = 60.0;
+    body.left.knee_flexion = 40.0;
+    let pose = render(&Placement::new(Posture::Supine, true), &body);
+    let mut meter = LiveMeter::new(
+        LiveConfig {
+            side: Some(Side::Left),
+            ..config("slr")
+        },
+        None,
+    );
+    let reading = meter.push(0.0, &pose);
+    assert!(reading.person);
+    assert!(!reading.valid);
+    assert!(
+        reading
+            .guidance
+            .iter()
+            .any(|g| g == "keep the knee straight"),
+        "{:?}",
+        reading.guidance
+    );
+
+    // Facing the camera (shoulders and hips wide apart): asked to turn sideways.
+    let mut placement = Placement::new(Posture::Standing, true);
+    placement.lateral_px = 60.0;
+    let reading = meter.push(0.1, &render(&placement, &Body::default()));
+    assert!(
+        reading.guidance.iter().any(|g| g.contains("turn sideways")),
+        "{:?}",
+        reading.guidance
+    );
+    // Side-on and straight: nothing to say.
+    let reading = meter.push(
+        0.2,
+        &render(&Placement::new(Posture::Supine, true), &Body::default()),
+    );
+    assert!(reading.guidance.is_empty(), "{:?}", reading.guidance);
+}
+
+fn frame_at(t: f64) -> Captured {
+    Captured {
+        frame: Frame {
+            image: image::RgbImage::new(2, 2),
+            timestamp_s: t,
+        },
+        captured_at: Instant::now(),
+    }
+}
+
+#[test]
+fn a_slow_loop_gets_the_newest_frame_and_stale_ones_are_dropped() {
+    let mailbox = NewestFrame::default();
+    for i in 0..3 {
+        assert!(mailbox.put(frame_at(i as f64), false));
+    }
+    match mailbox.take(Duration::from_millis(10)) {
+        Next::Frame(c) => assert_eq!(c.frame.timestamp_s, 2.0),
+        other => panic!("expected a frame, got {other:?}"),
+    }
+    assert_eq!(mailbox.dropped(), 2);
+    assert!(matches!(
+        mailbox.take(Duration::from_millis(10)),
+        Next::Nothing
+    ));
+    mailbox.end(None);
+    assert!(matches!(
+        mailbox.take(Duration::from_millis(10)),
+        Next::Ended(None)
+    ));
+    // Once the loop has gone, the capture side is told to stop.
+    mailbox.close();
+    assert!(!mailbox.put(frame_at(3.0), false));
+}
+
+#[test]
+fn every_frame_pacing_waits_instead_of_dropping() {
+    let mailbox = Arc::new(NewestFrame::default());
+    let producer = {
+        let mailbox = Arc::clone(&mailbox);
+        std::thread::spawn(move || {
+            for i in 0..20 {
+                assert!(mailbox.put(frame_at(i as f64), true));
+            }
+            mailbox.end(None);
+        })
+    };
+    let mut seen = Vec::new();
+    loop {
+        match mailbox.take(Duration::from_secs(5)) {
+            Next::Frame(c) => {
+                seen.push(c.frame.timestamp_s);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Next::Ended(_) => break,
+            Next::Nothing => panic!("producer stalled"),
+        }
+    }
+    producer.join().unwrap();
+    assert_eq!(seen, (0..20).map(f64::from).collect::<Vec<_>>());
+    assert_eq!(mailbox.dropped(), 0);
+}
+
+#[test]
+fn cameras_reports_no_camera_and_succeeds() {
+    let output = gonio(&["cameras"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let has_video_device = std::fs::read_dir("/dev")
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with("video"))
+        })
+        .unwrap_or(false);
+    if !has_video_device {
+        assert!(
+            stdout(&output).contains("no camera found"),
+            "{}",
+            stdout(&output)
+        );
+        assert!(stdout(&output).contains("/dev/video"), "says how to check");
+        let json = gonio(&["cameras", "--json"]);
+        assert_eq!(json.status.code(), Some(0));
+        let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(value["cameras"].as_array().map(Vec::len), Some(0));
+    }
+}
+
+#[test]
+fn live_without_a_camera_fails_cleanly() {
+    if Path::new("/dev/video0").exists() {
+        eprintln!("SKIPPED live_without_a_camera_fails_cleanly: this machine has a camera");
+        return;
+    }
+    for args in [
+        vec!["live", "--protocol", "slr", "--headless"],
+        vec!["live", "--camera", "0", "--protocol", "slr"],
+    ] {
+        let output = gonio(&args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{err}");
+        assert!(err.contains("camera 0: no camera found"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn live_from_a_missing_video_names_it() {
+    let output = gonio(&[
+        "live",
+        "--source",
+        "no/such/video.mp4",
+        "--protocol",
+        "slr",
+        "--headless",
+    ]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("no/such/video.mp4"), "{err}");
+}
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+/// The fields of a result that do not depend on where it came from.
+fn comparable(result: &serde_json::Value) -> serde_json::Value {
+    let mut result = result.clone();
+    if let Some(map) = result.as_object_mut() {
+        map.remove("source");
+        map.remove("model");
+    }
+    result
+}
+
+#[test]
+fn live_on_every_frame_of_a_video_measures_as_analyze_does() {
+    let video = sample("pose2sim-cam01.mp4");
+    let live = json_of(&gonio(&[
+        "live",
+        "--source",
+        path_str(&video),
+        "--protocol",
+        "hip-extension",
+        "--headless",
+        "--no-realtime",
+        "--json",
+    ]));
+    let analyze = json_of(&gonio(&[
+        "analyze",
+        path_str(&video),
+        "--protocol",
+        "hip-extension",
+        "--model",
+        "lightning",
+        "--json",
+    ]));
+    let trials = live["trials"].as_array().unwrap();
+    assert_eq!(
+        trials.len(),
+        1,
+        "one trial from the first to the last frame"
+    );
+    let live_results: Vec<_> = trials[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(comparable)
+        .collect();
+    let analyze_results: Vec<_> = analyze["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(comparable)
+        .collect();
+    assert_eq!(live_results, analyze_results);
+    assert_eq!(live["latency"]["dropped"], 0, "every frame was analysed");
+    assert_eq!(live["latency"]["frames"], 50);
+}
+
+#[test]
+fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let live = json_of(&gonio(&[
+        "live",
+        "--source",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "--protocol",
+        "hip-extension",
+        "--headless",
+        "--json",
+        "--out",
+        path_str(&out),
+    ]));
+    let latency = &live["latency"];
+    let frames = latency["frames"].as_u64().unwrap();
+    assert!((1..=50).contains(&frames), "{latency}");
+    assert_eq!(
+        frames + latency["dropped"].as_u64().unwrap(),
+        50,
+        "{latency}"
+    );
+    for stage in ["queue_ms", "pose_ms", "angles_ms", "display_ms", "total_ms"] {
+        assert!(latency["median"][stage].as_f64().unwrap() >= 0.0, "{stage}");
+    }
+    let median = &latency["median"];
+    assert!(
+        median["total_ms"].as_f64().unwrap() >= median["pose_ms"].as_f64().unwrap(),
+        "the total includes the model: {median}"
+    );
+    let trial = &live["trials"][0];
+    let outputs: Vec<PathBuf> = trial["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| PathBuf::from(p.as_str().unwrap()))
+        .collect();
+    assert_eq!(outputs.len(), 2, "{trial}");
+    let csv = outputs
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .unwrap();
+    // The trial's keypoints, analysed again, give the same result.
+    let again = json_of(&gonio(&[
+        "analyze",
+        path_str(csv),
+        "--protocol",
+        "hip-extension",
+        "--json",
+    ]));
+    let live_main = comparable(&trial["results"][0]);
+    let again_main = comparable(&again["results"][0]);
+    for key in ["side", "measure", "valid_frames", "total_frames", "quality"] {
+        assert_eq!(
+            live_main[key], again_main[key],
+            "{key}: {live_main} vs {again_main}"
+        );
+    }
+    // Keypoints are written to 0.1 px: angles agree to a fraction of a degree.
+    let (a, b) = (
+        live_main["peak_deg"].as_f64().unwrap(),
+        again_main["peak_deg"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 0.5, "peak {a} vs {b}");
+}
+
+/// A virtual X display for the window test, stopped when dropped.
+struct VirtualDisplay {
+    server: Child,
+    name: String,
+}
+
+impl VirtualDisplay {
+    fn start() -> VirtualDisplay {
+        let mut server = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1400x1000x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (install it with scripts/setup-debian.sh)");
+        let mut number = String::new();
+        let mut stdout = server.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+            number.push(byte[0] as char);
+        }
+        assert!(!number.is_empty(), "Xvfb did not say its display number");
+        VirtualDisplay {
+            server,
+            name: format!(":{}", number.trim()),
+        }
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        let output = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.name)
+            .output()
+            .expect("xdotool runs (install it with scripts/setup-debian.sh)");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Presses a key long enough for the window's event loop to see it.
+    fn press(&self, key: &str) {
+        self.xdotool(&["keydown", key]);
+        std::thread::sleep(Duration::from_millis(150));
+        self.xdotool(&["keyup", key]);
+    }
+
+    fn screenshot(&self, path: &Path) {
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "x11grab", "-draw_mouse", "0"])
+            .args([
+                "-video_size",
+                "1400x1000",
+                "-i",
+                &self.name,
+                "-frames:v",
+                "1",
+            ])
+            .arg(path)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success(), "screenshot failed");
+    }
+}
+
+impl Drop for VirtualDisplay {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Reads the last frame's keypoints from a trial CSV (frame pixels).
+fn last_keypoints(csv: &Path) -> Vec<(String, f32, f32, f32)> {
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let last: Vec<&str> = lines.last().unwrap().split(',').collect();
+    gonio::pose::KEYPOINT_NAMES
+        .iter()
+        .map(|name| {
+            let at = |suffix: &str| {
+                let i = header
+                    .iter()
+                    .position(|h| *h == format!("{name}_{suffix}"))
+                    .unwrap();
+                last[i].parse::<f32>().unwrap_or(f32::NAN)
+            };
+            (name.to_string(), at("x"), at("y"), at("conf"))
+        })
+        .collect()
+}
+
+#[test]
+fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
+    let display = VirtualDisplay::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let stdout_path = dir.path().join("stdout.txt");
+    let mut gonio = Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .args(["live", "--source"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["--protocol", "hip-extension", "--out"])
+        .arg(&out)
+        .env("DISPLAY", &display.name)
+        .current_dir(root())
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let mut window = String::new();
+    wait_for("the window", Duration::from_secs(30), || {
+        window = display.xdotool(&["search", "--name", "gonio live"]);
+        !window.is_empty()
+    });
+    let window = window.lines().next().unwrap().to_string();
+    display.xdotool(&["windowfocus", &window]);
+    display.press("space"); // start the trial
+    std::thread::sleep(Duration::from_millis(400));
+    display.press("s"); // snapshot
+    wait_for("the trial's result", Duration::from_secs(30), || {
+        std::fs::read_to_string(&stdout_path).is_ok_and(|s| s.contains("trial 1"))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let screenshot = dir.path().join("screen.png");
+    display.screenshot(&screenshot);
+    // Where the window is on the screen.
+    let geometry = display.xdotool(&["getwindowgeometry", "--shell", &window]);
+    let value = |key: &str| -> u32 {
+        geometry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{key} in {geometry}"))
+    };
+    let (x0, y0, width, height) = (value("X"), value("Y"), value("WIDTH"), value("HEIGHT"));
+    display.press("q");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = gonio.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "q did not close the window"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    gonio
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("snapshot saved"), "{err}");
+
+    let printed = std::fs::read_to_string(&stdout_path).unwrap();
+    assert!(printed.contains("hip_extension"), "{printed}");
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "pose2sim-cam01.trial1.json",
+        "pose2sim-cam01.trial1.csv",
+        "pose2sim-cam01.snapshot1.png",
+    ] {
+        assert!(
+            files.iter().any(|f| f == expected),
+            "{expected} in {files:?}"
+        );
+    }
+
+    // The window shows the last frame (1080x1920 scaled to fit 1280x900: 506x900).
+    assert_eq!((width, height), (506, 900));
+    let screen = image::open(&screenshot).unwrap().to_rgb8();
+    let scale = width as f32 / 1080.0;
+    let near = |x: f32, y: f32, colour: [u8; 3], radius: i32| -> bool {
+        let (cx, cy) = (
+            x0 as i32 + (x * scale) as i32,
+            y0 as i32 + (y * scale) as i32,
+        );
+        (-radius..=radius).any(|dy| {
+            (-radius..=radius).any(|dx| {
+                let (px, py) = (cx + dx, cy + dy);
+                px >= 0
+                    && py >= 0
+                    && (px as u32) < screen.width()
+                    && (py as u32) < screen.height()
+                    && screen
+                        .get_pixel(px as u32, py as u32)
+                        .0
+                        .iter()
+                        .zip(colour)
+                        .all(|(&a, b)| (i32::from(a) - i32::from(b)).abs() < 40)
+            })
+        })
+    };
+    // Each confident keypoint of the last frame has a dot of its side's colour at its place.
+    let keypoints = last_keypoints(&out.join("pose2sim-cam01.trial1.csv"));
+    let mut checked = 0;
+    for (name, x, y, conf) in &keypoints {
+        if *conf < 0.5 {
+            continue;
+        }
+        // The CSV holds the labels after left/right swap correction, the window the labels as
+        // the model gave them: a side's dot may show the other side's colour.
+        let (orange, blue, white) = ([255, 140, 0], [0, 170, 255], [240, 240, 240]);
+        let found = if name.starts_with("left") || name.starts_with("right") {
+            near(*x, *y, orange, 3) || near(*x, *y, blue, 3)
+        } else {
+            near(*x, *y, white, 3)
+        };
+        assert!(found, "{name} dot at ({x}, {y}) in the screenshot");
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} confident keypoints");
+    // The angle arc (yellow) is drawn, and the result line (green) is shown on top.
+    let count = |colour: [u8; 3]| {
+        screen
+            .pixels()
+            .filter(|p| {
+                p.0.iter()
+                    .zip(colour)
+                    .all(|(&a, b)| (i32::from(a) - i32::from(b)).abs() < 20)
+            })
+            .count()
+    };
+    assert!(
+        count([255, 230, 0]) > 50,
+        "no yellow arc or value on screen"
+    );
+    assert!(count([120, 230, 120]) > 50, "no result line on screen");
+}
