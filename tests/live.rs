@@ -613,3 +613,83 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     );
     assert!(count([120, 230, 120]) > 50, "no result line on screen");
 }
+
+/// Counts what the loop shows.
+#[derive(Default)]
+struct Recorder {
+    shown: usize,
+    trials: usize,
+}
+
+impl gonio::live::LiveSink for Recorder {
+    fn show(
+        &mut self,
+        _frame: &Frame,
+        reading: &gonio::live::Reading,
+        _stats: &gonio::live::LoopStats,
+    ) -> Result<Vec<gonio::live::Command>, gonio::live::LiveError> {
+        assert!(reading.person, "the sample frame shows a person");
+        self.shown += 1;
+        Ok(Vec::new())
+    }
+
+    fn idle(&mut self) -> Result<Vec<gonio::live::Command>, gonio::live::LiveError> {
+        Ok(Vec::new())
+    }
+
+    fn trial_finished(
+        &mut self,
+        _trial: &gonio::live::Trial,
+    ) -> Result<(), gonio::live::LiveError> {
+        self.trials += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_source_that_stops_sending_frames_is_an_error_not_a_hang() {
+    let image = gonio::capture::load_image(&sample("pose2sim-frame060.jpg"))
+        .unwrap()
+        .image;
+    // Three frames, then silence, like a camera unplugged mid-trial.
+    let frames = gonio::live::start_capture(
+        move || {
+            let mut sent = 0;
+            Ok(std::iter::from_fn(move || {
+                if sent == 3 {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+                sent += 1;
+                Some(Ok(Frame {
+                    image: image.clone(),
+                    timestamp_s: sent as f64 / 30.0,
+                }))
+            }))
+        },
+        gonio::live::Pacing::EveryFrame,
+    );
+    let runtime = gonio::Runtime::load().unwrap();
+    let mut estimator = gonio::PoseEstimator::new(runtime, gonio::ModelKind::Lightning, 1).unwrap();
+    let mut meter = LiveMeter::new(
+        LiveConfig {
+            stall_after: Duration::from_millis(500),
+            source_name: "camera 0".to_string(),
+            ..config("slr")
+        },
+        None,
+    );
+    let mut recorder = Recorder::default();
+    let started = Instant::now();
+    let error = gonio::live::run(&frames, &mut estimator, &mut meter, &mut recorder, true)
+        .expect_err("a stalled source ends the loop with an error");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        error.to_string().contains("camera 0: no frame for"),
+        "{error}"
+    );
+    assert_eq!(recorder.shown, 3);
+    assert_eq!(
+        recorder.trials, 1,
+        "the trial in progress was still measured"
+    );
+}
