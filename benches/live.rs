@@ -12,6 +12,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gonio::angles::{SeriesOptions, Side};
 use gonio::live::{LiveConfig, LiveMeter};
+use gonio::pose::Found;
 use gonio::protocols::{self, HoldCriteria, LegAngle};
 use gonio::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
 use image::Rgb;
@@ -35,7 +36,7 @@ fn meter(c: &mut Criterion) {
             let mut meter = LiveMeter::new(config.clone(), None);
             meter.start_trial();
             for (&t, pose) in track.time_s.iter().zip(&track.poses) {
-                black_box(meter.push(t, pose));
+                black_box(meter.push(t, &Found::alone(*pose)));
             }
             meter.stop_trial()
         })

@@ -10,6 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gonio::angles::{AngleSeries, SeriesOptions};
 use gonio::capture::VideoFrames;
 use gonio::pipeline::{track_source, Source};
+use gonio::pose::SubjectFinder;
 use gonio::pose::{ModelKind, PoseEstimator, Runtime};
 use gonio::protocols::{self, HoldCriteria, SideChoice};
 
@@ -45,8 +46,13 @@ fn end_to_end(c: &mut Criterion) {
         };
         group.bench_function(format!("pipeline_{kind}"), |b| {
             b.iter(|| {
-                let tracked =
-                    track_source(&source, Some(&mut estimator), Some(ANALYSIS_FPS), |_| {});
+                let tracked = track_source(
+                    &source,
+                    Some(&mut estimator),
+                    &mut SubjectFinder::single(),
+                    Some(ANALYSIS_FPS),
+                    |_| {},
+                );
                 last_track = tracked.ok();
             })
         });

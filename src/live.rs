@@ -13,7 +13,8 @@ use crate::angles::{AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
 use crate::capture::{CameraError, Frame, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
-    BodyPart, Keypoint, Pose, PoseError, PoseEstimator, SubjectTracker, KEYPOINT_COUNT,
+    BodyPart, Found, Keypoint, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
+    KEYPOINT_COUNT,
 };
 use crate::protocols::{
     self, HoldCriteria, Measure, Measurement, Protocol, SideChoice, SideRule, OBLIQUE_SPREAD,
@@ -226,6 +227,10 @@ pub struct Reading {
     pub guidance: Vec<String>,
     /// Seconds since the trial started; None between trials.
     pub recording_s: Option<f64>,
+    /// People in view in this frame.
+    pub people: usize,
+    /// Whether another person was about as likely to be the subject.
+    pub ambiguous: bool,
 }
 
 /// A finished trial.
@@ -298,6 +303,9 @@ pub struct LiveMeter {
     trial_start_s: f64,
     trials: usize,
     best: (f64, Option<f32>), // (when computed, value)
+    /// People in view during the trial, and the subject lock's certainty.
+    people: PeopleSeen,
+    last_subject: Option<u32>,
 }
 
 impl LiveMeter {
@@ -316,6 +324,8 @@ impl LiveMeter {
             trial_start_s: 0.0,
             trials: 0,
             best: (f64::NEG_INFINITY, None),
+            people: PeopleSeen::default(),
+            last_subject: None,
         }
     }
 
@@ -333,6 +343,9 @@ impl LiveMeter {
         self.trial_start_s = f64::NAN;
         self.side_stats = Default::default();
         self.best = (f64::NEG_INFINITY, None);
+        self.people = PeopleSeen::default();
+        // The subject followed into the trial is its first lock, not a change of subject.
+        self.people.locks = usize::from(self.last_subject.is_some());
     }
 
     /// Ends the trial and measures it; None when no trial was running or it has no frame.
@@ -347,6 +360,10 @@ impl LiveMeter {
             None => SideChoice::Auto,
         };
         let mut results = self.measure(&mut track, side);
+        for r in &mut results {
+            r.people_seen = Some(self.people.most);
+            r.warnings.extend(self.people.warnings(track.poses.len()));
+        }
         let with_person = track.poses.iter().filter(|p| p.has_person()).count();
         if with_person < track.poses.len() {
             for r in &mut results {
@@ -378,8 +395,10 @@ impl LiveMeter {
         )
     }
 
-    /// Reads one frame's pose, taken at `time_s` (seconds, increasing).
-    pub fn push(&mut self, time_s: f64, pose: &Pose) -> Reading {
+    /// Reads one frame's subject, taken at `time_s` (seconds, increasing).
+    pub fn push(&mut self, time_s: f64, found: &Found) -> Reading {
+        self.people.add(found, &mut self.last_subject);
+        let pose = &found.pose;
         let protocol = self.config.protocol;
         let person = pose.has_person();
         let empty;
@@ -458,6 +477,8 @@ impl LiveMeter {
             best_deg: self.best.1.filter(|_| recording_s.is_some()),
             guidance: guidance(pose_used, side, self.config.options.min_confidence, &unmet),
             recording_s,
+            people: found.people,
+            ambiguous: found.ambiguous,
         }
     }
 
@@ -660,10 +681,16 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
 }
 
 /// What the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Command {
     /// Start a trial, or end the running one.
     ToggleTrial,
+    /// Measure the person at this point of the frame (pixels), for example where the user
+    /// clicked.
+    PickAt {
+        x: f32,
+        y: f32,
+    },
     Quit,
 }
 
@@ -696,11 +723,12 @@ pub enum Ending {
 pub fn run(
     frames: &NewestFrame,
     estimator: &mut PoseEstimator,
+    finder: &mut SubjectFinder,
     meter: &mut LiveMeter,
     sink: &mut dyn LiveSink,
     autostart: bool,
 ) -> Result<(Ending, LoopStats), LiveError> {
-    let mut tracker = SubjectTracker::new();
+    finder.reset();
     let mut stats = LoopStats::default();
     let mut last_frame_at = Instant::now();
     if autostart {
@@ -714,10 +742,10 @@ pub fn run(
                     last_frame_at = Instant::now();
                     let queue_ms = ms(captured.captured_at.elapsed());
                     let t = Instant::now();
-                    let pose = tracker.next(estimator, &captured.frame.image)?;
+                    let found = finder.next(estimator, &captured.frame.image)?;
                     let pose_ms = ms(t.elapsed());
                     let t = Instant::now();
-                    let reading = meter.push(captured.frame.timestamp_s, &pose);
+                    let reading = meter.push(captured.frame.timestamp_s, &found);
                     let angles_ms = ms(t.elapsed());
                     let t = Instant::now();
                     stats.dropped = frames.dropped();
@@ -750,6 +778,7 @@ pub fn run(
             for command in commands {
                 match command {
                     Command::Quit => return Ok(Ending::Quit),
+                    Command::PickAt { x, y } => finder.repick(Pick::At(x, y)),
                     Command::ToggleTrial if meter.is_recording() => {
                         if let Some(trial) = meter.stop_trial() {
                             sink.trial_finished(&trial)?;

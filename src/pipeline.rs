@@ -13,7 +13,9 @@ use crate::capture::{
     IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
 use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
-use crate::pose::{Keypoint, Pose, PoseError, PoseEstimator, SubjectTracker, KEYPOINT_COUNT};
+use crate::pose::{
+    Keypoint, PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder, KEYPOINT_COUNT,
+};
 
 /// Frames decoded ahead of inference; bounds memory to a few frames.
 const FRAMES_IN_FLIGHT: usize = 4;
@@ -174,6 +176,7 @@ pub struct Tracked {
     pub origin_pts: Option<f64>,
     /// Frames where a person was found.
     pub frames_with_person: usize,
+    pub people: PeopleSeen,
     pub timings: Timings,
 }
 
@@ -229,13 +232,14 @@ fn frame_stream(
     })
 }
 
-/// Estimates the subject's pose in every frame of `source`. Decoding runs on its own thread,
-/// at most [`FRAMES_IN_FLIGHT`] frames ahead. `on_frame` is called after each frame with the
+/// Estimates the subject's pose in every frame of `source`, found by `finder`. Decoding runs on
+/// its own thread, at most [`FRAMES_IN_FLIGHT`] frames ahead. `on_frame` is called after each frame with the
 /// number done. Videos faster than `max_fps` are thinned to it (see
 /// [`VideoFrames::open_at_most`]). A keypoint CSV is read as it is.
 pub fn track_source(
     source: &Source,
     estimator: Option<&mut PoseEstimator>,
+    finder: &mut SubjectFinder,
     max_fps: Option<f64>,
     mut on_frame: impl FnMut(usize),
 ) -> Result<Tracked, PipelineError> {
@@ -272,7 +276,8 @@ pub fn track_source(
         decode_s
     });
 
-    let mut tracker = SubjectTracker::new();
+    finder.reset();
+    let mut last_id = None;
     let mut tracked = Tracked::default();
     let mut wait_s = 0.0;
     let mut inference_s = 0.0;
@@ -286,14 +291,16 @@ pub fn track_source(
                 (tracked.width, tracked.height) = (frame.image.width(), frame.image.height());
             }
             let t = Instant::now();
-            let pose =
-                tracker
+            let found =
+                finder
                     .next(estimator, &frame.image)
                     .map_err(|source| PipelineError::Pose {
                         path: path.clone(),
                         source,
                     })?;
             inference_s += t.elapsed().as_secs_f64();
+            tracked.people.add(&found, &mut last_id);
+            let pose = found.pose;
             let pose = if pose.has_person() {
                 tracked.frames_with_person += 1;
                 pose

@@ -15,6 +15,7 @@ use common::*;
 use gonio::angles::{SeriesOptions, Side};
 use gonio::capture::Frame;
 use gonio::live::{Captured, LiveConfig, LiveMeter, NewestFrame, Next};
+use gonio::pose::{Found, SubjectFinder};
 use gonio::protocols::{self, HoldCriteria};
 use synthetic::*;
 
@@ -38,7 +39,7 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
     let mut longest_hold: f64 = 0.0;
     let mut last = None;
     for (&t, pose) in track.time_s.iter().zip(&track.poses) {
-        let reading = meter.push(t, pose);
+        let reading = meter.push(t, &Found::alone(*pose));
         longest_hold = longest_hold.max(reading.hold_s);
         last = Some(reading);
     }
@@ -68,7 +69,7 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
 fn meter_guides_the_person() {
     let mut meter = LiveMeter::new(config("slr"), None);
     let nobody = gonio::Pose::from_keypoints([gonio::Keypoint::default(); 17]);
-    let reading = meter.push(0.0, &nobody);
+    let reading = meter.push(0.0, &Found::alone(nobody));
     assert!(!reading.person);
     assert!(
         reading.guidance[0].contains("no one in view"),
@@ -88,7 +89,7 @@ fn meter_guides_the_person() {
         },
         None,
     );
-    let reading = meter.push(0.0, &pose);
+    let reading = meter.push(0.0, &Found::alone(pose));
     assert!(reading.person);
     assert!(!reading.valid);
     assert!(
@@ -103,7 +104,7 @@ fn meter_guides_the_person() {
     // Facing the camera (shoulders and hips wide apart): asked to turn sideways.
     let mut placement = Placement::new(Posture::Standing, true);
     placement.lateral_px = 60.0;
-    let reading = meter.push(0.1, &render(&placement, &Body::default()));
+    let reading = meter.push(0.1, &Found::alone(render(&placement, &Body::default())));
     assert!(
         reading.guidance.iter().any(|g| g.contains("turn sideways")),
         "{:?}",
@@ -112,7 +113,10 @@ fn meter_guides_the_person() {
     // Side-on and straight: nothing to say.
     let reading = meter.push(
         0.2,
-        &render(&Placement::new(Posture::Supine, true), &Body::default()),
+        &Found::alone(render(
+            &Placement::new(Posture::Supine, true),
+            &Body::default(),
+        )),
     );
     assert!(reading.guidance.is_empty(), "{:?}", reading.guidance);
 }
@@ -680,8 +684,15 @@ fn a_source_that_stops_sending_frames_is_an_error_not_a_hang() {
     );
     let mut recorder = Recorder::default();
     let started = Instant::now();
-    let error = gonio::live::run(&frames, &mut estimator, &mut meter, &mut recorder, true)
-        .expect_err("a stalled source ends the loop with an error");
+    let error = gonio::live::run(
+        &frames,
+        &mut estimator,
+        &mut SubjectFinder::single(),
+        &mut meter,
+        &mut recorder,
+        true,
+    )
+    .expect_err("a stalled source ends the loop with an error");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(
         error.to_string().contains("camera 0: no frame for"),

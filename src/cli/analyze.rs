@@ -16,7 +16,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use gonio::angles::{AngleSeries, SeriesOptions, Side, DEFAULT_MIN_CONFIDENCE};
 use gonio::capture::{load_image, video::frame_at};
 use gonio::pipeline::{sources_from, track_source, PipelineError, Source, Timings, Tracked};
-use gonio::pose::PoseEstimator;
+use gonio::pose::{PeopleSeen, PoseEstimator, SubjectFinder};
 use gonio::protocols::{self, HoldCriteria, Measurement, Protocol, SideChoice};
 use gonio::report::evidence::draw_evidence;
 use gonio::report::frames_csv::write_frames_csv;
@@ -24,7 +24,7 @@ use gonio::report::plot::{render_angle_plot, AnglePlot};
 use gonio::report::{save_png, write_atomically};
 
 use super::store::SaveArgs;
-use super::{deg, load_estimator, new_table, ModelArgs, EXIT_PARTIAL};
+use super::{deg, load_estimator, new_table, ModelArgs, PeopleArgs, EXIT_PARTIAL};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SideArg {
@@ -63,6 +63,8 @@ pub struct AnalyzeArgs {
     max_fps: f64,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    people: PeopleArgs,
     /// Shortest hold that counts, seconds
     #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
     hold_s: f64,
@@ -95,6 +97,8 @@ struct FileReport {
     /// Frames per second of the whole analysis of this input.
     frames_per_second: f64,
     timings: Timings,
+    /// People in view and the subject lock's certainty.
+    people: PeopleSeen,
     angles_s: f64,
     outputs: Vec<PathBuf>,
     #[serde(skip)]
@@ -184,6 +188,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         for _ in 0..jobs {
             scope.spawn(|| {
                 let mut estimator: Option<PoseEstimator> = None;
+                let mut finder: Option<SubjectFinder> = None;
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(source) = sources.get(i) else { break };
@@ -198,8 +203,15 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                                 (cores / jobs).saturating_sub(1).max(1)
                             },
                         };
-                        match load_estimator(&model) {
-                            Ok(e) => estimator = Some(e),
+                        let loaded = load_estimator(&model).and_then(|e| {
+                            let f = args.people.finder(args.protocol.posture, model.threads)?;
+                            Ok((e, f))
+                        });
+                        match loaded {
+                            Ok((e, f)) => {
+                                estimator = Some(e);
+                                finder = Some(f);
+                            }
                             Err(e) => {
                                 if let Ok(mut failure) = model_failure.lock() {
                                     failure.get_or_insert(e);
@@ -216,8 +228,15 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                     }
                     bar.set_message(source.path().display().to_string());
                     let started = Instant::now();
-                    let report =
-                        analyze_one(source, &stems[i], estimator.as_mut(), &settings, &bar);
+                    let finder = finder.get_or_insert_with(SubjectFinder::single);
+                    let report = analyze_one(
+                        source,
+                        &stems[i],
+                        estimator.as_mut(),
+                        finder,
+                        &settings,
+                        &bar,
+                    );
                     bar.finish_and_clear();
                     multi.remove(&bar);
                     overall.inc(1);
@@ -337,6 +356,7 @@ fn analyze_one(
     source: &Source,
     stem: &str,
     estimator: Option<&mut PoseEstimator>,
+    finder: &mut SubjectFinder,
     settings: &Settings,
     bar: &ProgressBar,
 ) -> Result<FileReport, String> {
@@ -346,8 +366,10 @@ fn analyze_one(
         .filter(|_| source.needs_model())
         .map(|e| e.model_id().to_string());
     let max_fps = (settings.args.max_fps > 0.0).then_some(settings.args.max_fps);
-    let mut tracked = track_source(source, estimator, max_fps, |n| bar.set_position(n as u64))
-        .map_err(|e| e.to_string())?;
+    let mut tracked = track_source(source, estimator, finder, max_fps, |n| {
+        bar.set_position(n as u64)
+    })
+    .map_err(|e| e.to_string())?;
     let t = Instant::now();
     // Swap correction fixes the poses in place, so the CSV and pictures show corrected labels.
     let track = &mut tracked.track;
@@ -363,6 +385,13 @@ fn analyze_one(
         model_id.as_deref(),
     );
     let angles_s = t.elapsed().as_secs_f64();
+    if source.needs_model() {
+        let people = tracked.people;
+        for r in &mut results {
+            r.people_seen = Some(people.most);
+            r.warnings.extend(people.warnings(track.poses.len()));
+        }
+    }
     if tracked.frames_with_person < track.poses.len() && !track.poses.is_empty() {
         let missing = track.poses.len() - tracked.frames_with_person;
         for r in &mut results {
@@ -388,6 +417,7 @@ fn analyze_one(
             0.0
         },
         timings: tracked.timings,
+        people: tracked.people,
         angles_s,
         outputs,
         results,
@@ -518,6 +548,7 @@ fn print_summary(
         "source",
         "frames",
         "frames/s",
+        "people",
         "side",
         "measure",
         "result (deg)",
@@ -533,6 +564,11 @@ fn print_summary(
                 Cell::new(file.frames).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{:.1}", file.frames_per_second))
                     .set_alignment(CellAlignment::Right),
+                Cell::new(
+                    r.people_seen
+                        .map_or_else(|| "-".to_string(), |n| n.to_string()),
+                )
+                .set_alignment(CellAlignment::Right),
                 Cell::new(r.side.name()),
                 Cell::new(&r.measure),
                 Cell::new(deg(r.value_deg)).set_alignment(CellAlignment::Right),

@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 use image::Rgb;
-use minifb::{Key, KeyRepeat, Window, WindowOptions};
+use minifb::{Key, KeyRepeat, MouseButton, MouseMode, Window, WindowOptions};
 
 use gonio::angles::{AngleSeries, SeriesOptions, Side, DEFAULT_MIN_CONFIDENCE};
 use gonio::capture::camera::NO_CAMERA_HINT;
@@ -30,7 +30,7 @@ use gonio::report::write_atomically;
 
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
-use super::{deg, load_estimator, new_table, save_png_atomically, ModelArgs};
+use super::{deg, load_estimator, new_table, save_png_atomically, ModelArgs, PeopleArgs};
 
 #[derive(Args)]
 pub struct CamerasArgs {
@@ -133,6 +133,8 @@ pub struct LiveArgs {
     /// Inference threads (0 = all cores)
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    #[command(flatten)]
+    people: PeopleArgs,
     /// Shortest hold that counts, seconds
     #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
     hold_s: f64,
@@ -223,6 +225,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             0.0
         })),
     };
+    let mut finder = args.people.finder(args.protocol.posture, args.threads)?;
     let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
     let mut estimator = estimator;
 
@@ -282,6 +285,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let (ending, stats) = live::run(
         &frames,
         &mut estimator,
+        &mut finder,
         &mut meter,
         &mut sink,
         args.autostart || headless,
@@ -568,6 +572,9 @@ impl LiveSink for Sink<'_> {
                         _ => {}
                     }
                 }
+                if let Some((x, y)) = view.clicked_in_frame(frame) {
+                    commands.push(Command::PickAt { x, y });
+                }
                 if view.was_closed() {
                     commands.push(Command::Quit);
                 }
@@ -632,6 +639,9 @@ struct WindowView {
     result: Option<String>,
     show_stages: bool,
     pressed: Vec<Key>,
+    /// Where the left mouse button went down since the last frame, view pixels.
+    click: Option<(f32, f32)>,
+    mouse_was_down: bool,
 }
 
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
@@ -703,6 +713,20 @@ impl WindowView {
         for hint in reading.guidance.iter().take(2) {
             lines.push((hint.as_str(), ORANGE));
         }
+        let people = if reading.ambiguous {
+            "bodies overlap: check that the skeleton is on the person measured".to_string()
+        } else {
+            format!(
+                "{} people in view: click a person to measure them",
+                reading.people
+            )
+        };
+        if reading.people > 1 || reading.ambiguous {
+            lines.push((
+                people.as_str(),
+                if reading.ambiguous { ORANGE } else { WHITE },
+            ));
+        }
         lines.push((latency.as_str(), GREY));
         let value_text = reading
             .value_deg
@@ -730,7 +754,22 @@ impl WindowView {
         if self.pressed.contains(&Key::L) {
             self.show_stages = !self.show_stages;
         }
+        let down = window.get_mouse_down(MouseButton::Left);
+        if down && !self.mouse_was_down {
+            self.click = window.get_mouse_pos(MouseMode::Discard);
+        }
+        self.mouse_was_down = down;
         Ok(())
+    }
+
+    /// Where the user clicked since the last frame, in `frame`'s pixels.
+    fn clicked_in_frame(&mut self, frame: &Frame) -> Option<(f32, f32)> {
+        let (x, y) = self.click.take()?;
+        let (sx, sy) = (
+            frame.image.width() as f32 / self.size.0.max(1) as f32,
+            frame.image.height() as f32 / self.size.1.max(1) as f32,
+        );
+        Some(((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5))
     }
 
     /// Handles window events without a new picture.

@@ -10,11 +10,13 @@ pub mod store;
 
 use std::path::Path;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use gonio::pose::{ModelKind, PoseEstimator, Runtime};
+use gonio::pose::{
+    ModelKind, PersonDetector, Pick, PoseEstimator, Posture, Runtime, SubjectFinder,
+};
 
 /// Exit status when some inputs failed and the others were processed.
 pub const EXIT_PARTIAL: u8 = 1;
@@ -70,4 +72,48 @@ pub fn save_png_atomically(image: &image::RgbImage, target: &Path) -> anyhow::Re
     image.save_with_format(&partial, image::ImageFormat::Png)?;
     std::fs::rename(&partial, target)?;
     Ok(())
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PickArg {
+    /// The person in the protocol's posture (lying for slr, ake, thomas and prone extension,
+    /// kneeling for hip-extension, standing for toe-touch); else the largest
+    Auto,
+    /// The largest person (nearest the camera)
+    Largest,
+    /// The leftmost person in the picture
+    Left,
+    /// The rightmost person in the picture
+    Right,
+    /// The person nearest the centre of the picture
+    Center,
+}
+
+#[derive(Args)]
+pub struct PeopleArgs {
+    /// Which person to measure when several are in view (a therapist beside the patient)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub pick: PickArg,
+    /// Only one person is ever in view: skip the multi-person detector (faster; with a second
+    /// person in view, the wrong one may then be measured)
+    #[arg(long)]
+    pub single_person: bool,
+}
+
+impl PeopleArgs {
+    /// The subject finder these options ask for, its detector on `threads` threads.
+    pub fn finder(&self, posture: Posture, threads: usize) -> anyhow::Result<SubjectFinder> {
+        if self.single_person {
+            return Ok(SubjectFinder::single());
+        }
+        let pick = match self.pick {
+            PickArg::Auto => Pick::Auto(Some(posture)),
+            PickArg::Largest => Pick::Largest,
+            PickArg::Left => Pick::Left,
+            PickArg::Right => Pick::Right,
+            PickArg::Center => Pick::Center,
+        };
+        let detector = PersonDetector::new(Runtime::load()?, threads)?;
+        Ok(SubjectFinder::multi(detector, pick))
+    }
 }

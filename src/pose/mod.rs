@@ -10,14 +10,18 @@ mod crop;
 pub mod csv;
 mod model;
 mod movenet;
+pub mod multipose;
 mod runtime;
 mod track;
 
 pub use crop::{QuarterTurns, SquareCrop};
 pub use model::{ModelId, ModelKind};
 pub use movenet::{pose_in_frame, turns_to_stand_up, PoseEstimator, BOX_CROP_SCALE};
+pub use multipose::{BoxInFrame, Person, PersonDetector};
 pub use runtime::Runtime;
-pub use track::SubjectTracker;
+pub use track::{
+    is_in_posture, Found, PeopleSeen, Pick, Posture, SubjectFinder, SubjectLock, SubjectTracker,
+};
 
 use std::path::PathBuf;
 
@@ -137,6 +141,19 @@ impl BodyPart {
     pub const fn is_right(self) -> bool {
         let i = self as usize;
         i > 0 && i.is_multiple_of(2)
+    }
+
+    /// The same part on the other side (the nose is its own mirror).
+    pub fn mirrored(self) -> BodyPart {
+        let i = self as usize;
+        let j = if self.is_left() {
+            i + 1
+        } else if self.is_right() {
+            i - 1
+        } else {
+            i
+        };
+        BodyPart::ALL[j]
     }
 }
 

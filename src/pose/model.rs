@@ -88,10 +88,15 @@ pub struct ModelId {
 impl ModelId {
     /// Hashes the model bytes.
     pub fn of_bytes(kind: ModelKind, bytes: &[u8]) -> Self {
+        Self::named(&format!("movenet-{}", kind.name()), bytes)
+    }
+
+    /// The id of a model file called `name` with these bytes.
+    pub fn named(name: &str, bytes: &[u8]) -> Self {
         let digest = Sha256::digest(bytes);
         let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
         ModelId {
-            name: format!("movenet-{}", kind.name()),
+            name: name.to_string(),
             sha256,
         }
     }

@@ -288,7 +288,11 @@ pub fn pose_in_frame(crop: &SquareCrop, keypoints_in_crop: &[Keypoint; KEYPOINT_
     }))
 }
 
-fn build_session(runtime: &Runtime, model: &[u8], threads: usize) -> ort::Result<Session> {
+pub(crate) fn build_session(
+    runtime: &Runtime,
+    model: &[u8],
+    threads: usize,
+) -> ort::Result<Session> {
     let mut builder = Session::builder(&runtime.environment)?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
         .with_inter_threads(1)?;

@@ -1,6 +1,6 @@
 //! Active knee extension: the knee's remaining flexion with the hip held at 90 degrees.
 
-use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "ake",
@@ -26,5 +26,6 @@ pub const PROTOCOL: Protocol = Protocol {
         unknown: "hip angle unknown",
     }],
     side_rule: SideRule::MostMovement,
+    posture: Posture::Lying,
     norm: "deficit under about 20 deg; men 17.8 ± 9.1, women 13.4 ± 6 (Balkan Med J 2018)",
 };

@@ -1,6 +1,6 @@
 //! Kneeling hip-flexor stretch or lunge: hip extension of the back leg.
 
-use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "hip-extension",
@@ -25,5 +25,6 @@ pub const PROTOCOL: Protocol = Protocol {
         unknown: "trunk lean unknown",
     }],
     side_rule: SideRule::HigherMedian,
+    posture: Posture::Kneeling,
     norm: "10-20 deg hip extension (Norkin and White; AAOS reports 20)",
 };

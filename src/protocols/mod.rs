@@ -12,6 +12,7 @@ mod slr;
 mod thomas;
 mod toe_touch;
 
+pub use crate::pose::Posture;
 pub use hold::{sustained_maximum, Hold, HoldCriteria};
 
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,9 @@ pub struct Protocol {
     /// Conditions a frame must meet to count.
     pub criteria: &'static [Criterion],
     pub side_rule: SideRule,
+    /// The subject's posture, to tell the subject from others in view (a therapist standing
+    /// beside a patient lying down).
+    pub posture: Posture,
     /// Typical values, with their source.
     pub norm: &'static str,
 }
@@ -214,6 +218,9 @@ pub struct Measurement {
     pub norm: String,
     /// Pose model id (`name@sha256:<hex>`), when gonio ran the model.
     pub model: Option<String>,
+    /// The most people seen in one frame; None when not known (keypoints from a file).
+    #[serde(default)]
+    pub people_seen: Option<usize>,
 }
 
 /// Lateral spread (see [`AngleSeries::lateral_spread`]) above which the view counts as oblique.
@@ -519,6 +526,7 @@ fn measure_one(
         warnings,
         norm: protocol.norm.to_string(),
         model: model.map(str::to_string),
+        people_seen: None,
     }
 }
 

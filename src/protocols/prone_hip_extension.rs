@@ -1,6 +1,6 @@
 //! Prone hip extension: the straight leg lifted from lying face down.
 
-use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "prone-hip-extension",
@@ -25,5 +25,6 @@ pub const PROTOCOL: Protocol = Protocol {
         unknown: "knee angle unknown",
     }],
     side_rule: SideRule::MostMovement,
+    posture: Posture::Lying,
     norm: "10-20 deg hip extension (Norkin and White)",
 };

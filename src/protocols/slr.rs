@@ -1,7 +1,7 @@
 //! Straight-leg raise (passive or active): the raised leg against the trunk line and the
 //! horizontal.
 
-use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "slr",
@@ -46,5 +46,6 @@ pub const PROTOCOL: Protocol = Protocol {
         },
     ],
     side_rule: SideRule::MostMovement,
+    posture: Posture::Lying,
     norm: "about 70-90 deg; under 70 often called tight hamstrings (MDD 6-7 deg, J Sport Rehabil 2015)",
 };

@@ -1,6 +1,6 @@
 //! Modified Thomas test: the hanging leg's thigh against the horizontal, and its knee.
 
-use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "thomas",
@@ -36,5 +36,6 @@ pub const PROTOCOL: Protocol = Protocol {
         unknown: "other hip unknown",
     }],
     side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),
+    posture: Posture::Lying,
     norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",
 };

@@ -1,6 +1,6 @@
 //! Toe touch: standing or seated forward fold with straight knees.
 
-use super::{Best, Criterion, LegAngle, Measure, Protocol, SideRule, Subject, Test};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "toe-touch",
@@ -25,5 +25,6 @@ pub const PROTOCOL: Protocol = Protocol {
         unknown: "knee angle unknown",
     }],
     side_rule: SideRule::MostReliable,
+    posture: Posture::Standing,
     norm: "no published norm for this camera measure: compare with your own earlier sessions",
 };

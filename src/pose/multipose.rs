@@ -1,0 +1,214 @@
+//! MoveNet MultiPose: every person in a frame (up to six), each with keypoints and a box, in
+//! frame pixels. Used to find and follow the subject when several people are in view; the
+//! subject's keypoints are then refined by the single-person model on its crop.
+
+use std::path::Path;
+
+use fast_image_resize::{self as fr, images::Image, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use super::movenet::build_session;
+use super::{
+    model::default_model_dir, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT,
+};
+
+/// The detector's file in the model folder.
+pub const MULTIPOSE_FILE: &str = "movenet_multipose_lightning.onnx";
+/// The detector input's longer side, pixels: the model's recommended size (a multiple of 32).
+const INPUT_LONG_SIDE: u32 = 256;
+/// People the model reports at most.
+const MAX_PEOPLE: usize = 6;
+/// Person score under which a detection is dropped.
+const MIN_PERSON_SCORE: f32 = 0.2;
+
+/// A box in frame pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct BoxInFrame {
+    pub left: f32,
+    pub top: f32,
+    pub right: f32,
+    pub bottom: f32,
+}
+
+impl BoxInFrame {
+    pub fn width(&self) -> f32 {
+        (self.right - self.left).max(0.0)
+    }
+
+    pub fn height(&self) -> f32 {
+        (self.bottom - self.top).max(0.0)
+    }
+
+    pub fn area(&self) -> f32 {
+        self.width() * self.height()
+    }
+
+    pub fn centre(&self) -> (f32, f32) {
+        (
+            (self.left + self.right) / 2.0,
+            (self.top + self.bottom) / 2.0,
+        )
+    }
+
+    pub fn contains(&self, x: f32, y: f32) -> bool {
+        (self.left..=self.right).contains(&x) && (self.top..=self.bottom).contains(&y)
+    }
+
+    /// Intersection over union with `other`, 0..1.
+    pub fn iou(&self, other: &BoxInFrame) -> f32 {
+        let overlap = BoxInFrame {
+            left: self.left.max(other.left),
+            top: self.top.max(other.top),
+            right: self.right.min(other.right),
+            bottom: self.bottom.min(other.bottom),
+        }
+        .area();
+        let union = self.area() + other.area() - overlap;
+        if union > 0.0 {
+            overlap / union
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One person the detector found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Person {
+    /// Keypoints in frame pixels.
+    pub pose: Pose,
+    /// The person's box, frame pixels.
+    pub bbox: BoxInFrame,
+    /// The detector's confidence that this is a person, 0..1.
+    pub score: f32,
+}
+
+/// Runs MoveNet MultiPose Lightning on whole frames.
+pub struct PersonDetector {
+    session: Session,
+    id: ModelId,
+    resizer: Resizer,
+    input_values: Vec<i32>,
+}
+
+impl PersonDetector {
+    /// Loads the detector from the default model folder.
+    pub fn new(runtime: &Runtime, threads: usize) -> Result<Self, PoseError> {
+        Self::from_dir(runtime, &default_model_dir(), threads)
+    }
+
+    /// Loads the detector from `model_dir`, running on `threads` threads (0 = runtime's choice).
+    pub fn from_dir(
+        runtime: &Runtime,
+        model_dir: &Path,
+        threads: usize,
+    ) -> Result<Self, PoseError> {
+        let path = model_dir.join(MULTIPOSE_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => PoseError::ModelNotFound { path: path.clone() },
+            _ => PoseError::ModelLoad {
+                path: path.clone(),
+                message: e.to_string(),
+            },
+        })?;
+        let session =
+            build_session(runtime, &bytes, threads).map_err(|e| PoseError::ModelLoad {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(PersonDetector {
+            session,
+            id: ModelId::named("movenet-multipose", &bytes),
+            resizer: Resizer::new(),
+            input_values: Vec::new(),
+        })
+    }
+
+    /// The detector's name and hash.
+    pub fn model_id(&self) -> &ModelId {
+        &self.id
+    }
+
+    /// Every person in `frame` with a person score of at least 0.2, most confident first.
+    pub fn detect(&mut self, frame: &RgbImage) -> Result<Vec<Person>, PoseError> {
+        let (width, height) = frame.dimensions();
+        if width == 0 || height == 0 {
+            return Ok(Vec::new());
+        }
+        // The frame scaled so that its longer side fills the input, at the input's top left;
+        // the input padded with black to multiples of 32.
+        let scale = INPUT_LONG_SIDE as f32 / width.max(height) as f32;
+        let scaled_w = ((width as f32 * scale).round() as u32).clamp(1, INPUT_LONG_SIDE);
+        let scaled_h = ((height as f32 * scale).round() as u32).clamp(1, INPUT_LONG_SIDE);
+        let input_w = scaled_w.div_ceil(32) * 32;
+        let input_h = scaled_h.div_ceil(32) * 32;
+        let mut scaled = Image::new(scaled_w, scaled_h, PixelType::U8x3);
+        let options =
+            ResizeOptions::new().resize_alg(ResizeAlg::Convolution(fr::FilterType::Bilinear));
+        self.resizer
+            .resize(frame, &mut scaled, &options)
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        self.input_values.clear();
+        self.input_values
+            .resize((input_w * input_h * 3) as usize, 0);
+        let row = scaled_w as usize * 3;
+        for (y, src) in scaled.buffer().chunks_exact(row).enumerate() {
+            let start = y * input_w as usize * 3;
+            for (dst, &v) in self.input_values[start..start + row].iter_mut().zip(src) {
+                *dst = i32::from(v);
+            }
+        }
+        let shape = [1usize, input_h as usize, input_w as usize, 3];
+        let tensor = TensorRef::from_array_view((shape, self.input_values.as_slice()))
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![tensor])
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        let (shape, values) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| PoseError::Inference(e.to_string()))?;
+        const PER_PERSON: usize = KEYPOINT_COUNT * 3 + 5;
+        if values.len() != MAX_PEOPLE * PER_PERSON {
+            return Err(PoseError::UnexpectedOutput {
+                shape: shape.to_vec(),
+                expected: "[1, 6, 56]",
+            });
+        }
+        // Outputs are in 0..1 of the padded input; pixel centres map through the scale.
+        let to_frame_x = |u: f32| (u * input_w as f32 + 0.5) / scale - 0.5;
+        let to_frame_y = |v: f32| (v * input_h as f32 + 0.5) / scale - 0.5;
+        let mut people: Vec<Person> = values
+            .chunks_exact(PER_PERSON)
+            .filter_map(|p| {
+                let score = p[PER_PERSON - 1];
+                if score < MIN_PERSON_SCORE {
+                    return None;
+                }
+                let mut keypoints = [Keypoint::default(); KEYPOINT_COUNT];
+                for (k, yxs) in keypoints.iter_mut().zip(p.chunks_exact(3)) {
+                    *k = Keypoint {
+                        x: to_frame_x(yxs[1]),
+                        y: to_frame_y(yxs[0]),
+                        confidence: yxs[2],
+                    };
+                }
+                let b = &p[KEYPOINT_COUNT * 3..];
+                Some(Person {
+                    pose: Pose::from_keypoints(keypoints),
+                    bbox: BoxInFrame {
+                        left: to_frame_x(b[1]),
+                        top: to_frame_y(b[0]),
+                        right: to_frame_x(b[3]),
+                        bottom: to_frame_y(b[2]),
+                    },
+                    score,
+                })
+            })
+            .collect();
+        people.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Ok(people)
+    }
+}
