@@ -20,7 +20,8 @@ pub use movenet::{pose_in_frame, turns_to_stand_up, PoseEstimator, BOX_CROP_SCAL
 pub use multipose::{BoxInFrame, Person, PersonDetector};
 pub use runtime::Runtime;
 pub use track::{
-    is_in_posture, Found, PeopleSeen, Pick, Posture, SubjectFinder, SubjectLock, SubjectTracker,
+    choose_subject, is_in_posture, Found, PeopleSeen, Pick, Posture, SubjectFinder, SubjectLock,
+    SubjectTracker,
 };
 
 use std::path::PathBuf;

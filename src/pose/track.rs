@@ -69,7 +69,7 @@ pub enum Pick {
     /// The person in the protocol's posture (the patient lying on the table while the
     /// therapist stands); the largest when none or several are.
     Auto(Option<Posture>),
-    /// The largest person (nearest the camera).
+    /// The largest person (longest torso: nearest the camera).
     Largest,
     /// The leftmost person in the picture.
     Left,
@@ -203,8 +203,9 @@ pub fn is_in_posture(pose: &Pose, posture: Posture) -> bool {
     }
 }
 
-/// The index of the person `pick` chooses among `people` in a `width` x `height` frame.
-fn choose(people: &[Person], pick: Pick, width: u32, height: u32) -> Option<usize> {
+/// The index of the person `pick` chooses among `people` in a `width` x `height` frame (None
+/// when there is nobody).
+pub fn choose_subject(people: &[Person], pick: Pick, width: u32, height: u32) -> Option<usize> {
     let by = |key: &dyn Fn(&Person) -> f32| {
         people
             .iter()
@@ -212,7 +213,12 @@ fn choose(people: &[Person], pick: Pick, width: u32, height: u32) -> Option<usiz
             .max_by(|a, b| key(a.1).total_cmp(&key(b.1)))
             .map(|(i, _)| i)
     };
-    let largest = || by(&|p: &Person| p.bbox.area());
+    // Size as nearness to the camera: the torso's length (a box's area depends on the posture:
+    // a person lying with a leg raised has a larger box than one standing nearer).
+    let size = |p: &Person| {
+        torso_length(&p.pose).unwrap_or_else(|| 0.3 * p.bbox.width().hypot(p.bbox.height()))
+    };
+    let largest = || by(&|p: &Person| size(p));
     match pick {
         Pick::Largest => largest(),
         Pick::Left => by(&|p: &Person| -p.bbox.centre().0),
@@ -232,14 +238,14 @@ fn choose(people: &[Person], pick: Pick, width: u32, height: u32) -> Option<usiz
         }),
         Pick::Auto(None) => largest(),
         Pick::Auto(Some(posture)) => {
-            let max_area = people.iter().map(|p| p.bbox.area()).fold(0.0, f32::max);
+            let max_size = people.iter().map(size).fold(0.0, f32::max);
             by(&|p: &Person| {
                 let fits = if is_in_posture(&p.pose, posture) {
                     1.0
                 } else {
                     0.0
                 };
-                fits + 0.5 * p.bbox.area() / max_area.max(1.0)
+                fits + 0.5 * size(p) / max_size.max(1.0)
             })
         }
     }
@@ -305,14 +311,20 @@ impl SubjectLock {
         estimator: &mut PoseEstimator,
         frame: &RgbImage,
     ) -> Result<Found, PoseError> {
-        let people = self.detector.detect(frame)?;
-        let people: Vec<Person> = people.into_iter().filter(|p| p.pose.has_person()).collect();
+        let detected = self.detector.detect(frame)?;
+        // A detection without a clear person is often two bodies the detector could not tell
+        // apart.
+        let unclear = detected.iter().any(|p| !p.pose.has_person());
+        let people: Vec<Person> = detected
+            .into_iter()
+            .filter(|p| p.pose.has_person())
+            .collect();
         let count = people.len();
         if people.is_empty() {
-            // The detector saw nobody: the single-person search (sliding windows, tracking crop)
-            // may still find a small or unusual figure.
+            // The detector saw nobody clearly: the single-person search (sliding windows,
+            // tracking crop) may still find a small or unusual figure.
             let pose = self.fallback.next(estimator, frame)?;
-            return Ok(self.keep(pose, count, false));
+            return Ok(self.keep(pose, count, unclear));
         }
         let (chosen, ambiguous) = match self.lock {
             Some(lock) => {
@@ -337,7 +349,7 @@ impl SubjectLock {
                 });
                 (best, rival)
             }
-            None => match choose(&people, self.pick, frame.width(), frame.height()) {
+            None => match choose_subject(&people, self.pick, frame.width(), frame.height()) {
                 Some(i) => (i, false),
                 None => return Ok(self.missed(count)),
             },
@@ -388,7 +400,8 @@ impl SubjectLock {
         let pose = estimator.estimate_in_view(frame, crop, turns_to_stand_up(&lock.pose))?;
         let scale = torso_length(&lock.pose).unwrap_or(100.0);
         // Looser than a detector match: the crop is already centred on the subject.
-        if !pose.has_person() || pose_distance(&pose, &lock.pose, scale) > 1.5 * MAX_MATCH_DISTANCE {
+        if !pose.has_person() || pose_distance(&pose, &lock.pose, scale) > 1.5 * MAX_MATCH_DISTANCE
+        {
             return Ok(self.missed(count));
         }
         // What the detector saw now may be the subject merged with someone: only the people
@@ -425,7 +438,9 @@ impl SubjectLock {
             Some(lock) => {
                 // A keypoint not seen now keeps its last place, for matching the next frame.
                 for (kept, new) in lock.pose.keypoints.iter_mut().zip(pose.keypoints) {
-                    if new.confidence >= MATCH_MIN_CONFIDENCE || kept.confidence < MATCH_MIN_CONFIDENCE {
+                    if new.confidence >= MATCH_MIN_CONFIDENCE
+                        || kept.confidence < MATCH_MIN_CONFIDENCE
+                    {
                         *kept = new;
                     }
                 }
