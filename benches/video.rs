@@ -1,6 +1,7 @@
 //! End to end on the 1080x1920, 60 frames/s sample video (the same recording as the development
 //! video pose2sim-single/cam01), analysed at 30 frames/s: decode alone, the whole pipeline
-//! (decode overlapped with tracked inference) per model, and the angle stage alone.
+//! (decode overlapped with tracked inference) per model, single-person and multi-person mode
+//! (the person detector on every frame before the refinement), and the angle stage alone.
 //! Throughput is in analysed frames; a second of this video holds 30 of them.
 
 use std::hint::black_box;
@@ -10,8 +11,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gonio::angles::{AngleSeries, SeriesOptions};
 use gonio::capture::VideoFrames;
 use gonio::pipeline::{track_source, Source};
-use gonio::pose::SubjectFinder;
-use gonio::pose::{ModelKind, PoseEstimator, Runtime};
+use gonio::pose::{
+    ModelKind, PersonDetector, Pick, PoseEstimator, Posture, Runtime, SubjectFinder,
+};
 use gonio::protocols::{self, HoldCriteria, SideChoice};
 
 const ANALYSIS_FPS: f64 = 30.0;
@@ -54,6 +56,26 @@ fn end_to_end(c: &mut Criterion) {
                     |_| {},
                 );
                 last_track = tracked.ok();
+            })
+        });
+        // Multi-person mode: the detector on every frame, then the refinement on the subject.
+        let detector = match PersonDetector::new(runtime, 1) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        let mut finder = SubjectFinder::multi(detector, Pick::Auto(Some(Posture::Kneeling)));
+        group.bench_function(format!("pipeline_{kind}_multi_person"), |b| {
+            b.iter(|| {
+                black_box(
+                    track_source(
+                        &source,
+                        Some(&mut estimator),
+                        &mut finder,
+                        Some(ANALYSIS_FPS),
+                        |_| {},
+                    )
+                    .is_ok(),
+                )
             })
         });
     }

@@ -21,7 +21,8 @@ venv/bin/python -c "import tf2onnx" 2>/dev/null || \
 
 # 3. tfjs -> ONNX, opset 17, with two tfjs-compatibility patches (see tf2onnx_tfjs_patched.py).
 M=npm/human-models/package/models
-for pair in "movenet-thunder movenet_singlepose_thunder" "movenet-lightning movenet_singlepose_lightning"; do
+for pair in "movenet-thunder movenet_singlepose_thunder" "movenet-lightning movenet_singlepose_lightning" \
+            "movenet-multipose movenet_multipose_lightning"; do
   set -- $pair
   venv/bin/python "$HERE/tf2onnx_tfjs_patched.py" --tfjs "$M/$1.json" --output "onnx/$2.onnx" --opset 17 \
     > "logs/$2.log" 2>&1 && echo "OK   $2" || { echo "FAIL $2 (see $W/logs/$2.log)"; exit 1; }

@@ -478,32 +478,64 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     let display = VirtualDisplay::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
+    // The 1.7-s sample four times over, so that the keys are pressed while it plays however
+    // slowly the machine starts.
+    let video = dir.path().join("sample.mp4");
+    let looped = Command::new("ffmpeg")
+        .args(["-v", "error", "-stream_loop", "3", "-i"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["-c", "copy"])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(looped.success());
     let stdout_path = dir.path().join("stdout.txt");
+    let stderr_path = dir.path().join("stderr.txt");
     let mut gonio = Command::new(env!("CARGO_BIN_EXE_gonio"))
         .args(["live", "--source"])
-        .arg(sample("pose2sim-cam01.mp4"))
-        .args(["--protocol", "hip-extension", "--out"])
+        .arg(&video)
+        .args(["--protocol", "hip-extension", "--autostart", "--out"])
         .arg(&out)
         .env("DISPLAY", &display.name)
         .current_dir(root())
         .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
         .unwrap();
+    let printed = || std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let logged = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
 
     let mut window = String::new();
-    wait_for("the window", Duration::from_secs(30), || {
+    wait_for("the window", Duration::from_secs(60), || {
         window = display.xdotool(&["search", "--name", "gonio live"]);
+        assert!(
+            gonio.try_wait().unwrap().is_none(),
+            "gonio ended early: {}",
+            logged()
+        );
         !window.is_empty()
     });
     let window = window.lines().next().unwrap().to_string();
     display.xdotool(&["windowfocus", &window]);
-    display.press("space"); // start the trial
-    std::thread::sleep(Duration::from_millis(400));
-    display.press("s"); // snapshot
-    wait_for("the trial's result", Duration::from_secs(30), || {
-        std::fs::read_to_string(&stdout_path).is_ok_and(|s| s.contains("trial 1"))
+    std::thread::sleep(Duration::from_millis(1000));
+    display.press("space"); // ends the trial started with the first frame
+    wait_for("trial 1's result", Duration::from_secs(30), || {
+        printed().contains("trial 1")
     });
+    // A key released and pressed again within one frame is one press to the window: pause.
+    std::thread::sleep(Duration::from_millis(500));
+    display.press("space"); // starts trial 2, which runs to the end of the video
+    display.press("s"); // snapshot
+    let started = Instant::now();
+    while !(logged().contains("the recording has ended") && printed().contains("trial 2")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the video did not end with trial 2:\n{}\n{}",
+            printed(),
+            logged()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     std::thread::sleep(Duration::from_millis(500));
     let screenshot = dir.path().join("screen.png");
     display.screenshot(&screenshot);
@@ -529,26 +561,28 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut err = String::new();
-    gonio
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = logged();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("snapshot saved"), "{err}");
+    // Space ended trial 1 before the video did (200 frames are analysed in all).
+    let frames_of = |n: usize| -> usize {
+        let text = printed();
+        let at = text.find(&format!("trial {n} (")).unwrap() + format!("trial {n} (").len();
+        text[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(frames_of(1) < 190, "trial 1 ran {} frames", frames_of(1));
+    assert!(frames_of(2) > 10, "trial 2 ran {} frames", frames_of(2));
 
-    let printed = std::fs::read_to_string(&stdout_path).unwrap();
-    assert!(printed.contains("hip_extension"), "{printed}");
+    assert!(printed().contains("hip_extension"), "{}", printed());
     let files: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     for expected in [
-        "pose2sim-cam01.trial1.json",
-        "pose2sim-cam01.trial1.csv",
-        "pose2sim-cam01.snapshot1.png",
+        "sample.trial1.json",
+        "sample.trial1.csv",
+        "sample.trial2.csv",
+        "sample.snapshot1.png",
     ] {
         assert!(
             files.iter().any(|f| f == expected),
@@ -582,7 +616,7 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         })
     };
     // Each confident keypoint of the last frame has a dot of its side's colour at its place.
-    let keypoints = last_keypoints(&out.join("pose2sim-cam01.trial1.csv"));
+    let keypoints = last_keypoints(&out.join("sample.trial2.csv"));
     let mut checked = 0;
     for (name, x, y, conf) in &keypoints {
         if *conf < 0.5 {

@@ -558,25 +558,9 @@ impl LiveSink for Sink<'_> {
             Display::Terminal(status) => status.show(reading, stats),
             Display::Window(view) => {
                 view.show(frame, reading, stats)?;
-                for key in view.keys() {
-                    match key {
-                        Key::Space => commands.push(Command::ToggleTrial),
-                        Key::Q | Key::Escape => commands.push(Command::Quit),
-                        Key::S => {
-                            let path = self.trials.snapshot_path();
-                            match view.snapshot(&path) {
-                                Ok(()) => eprintln!("gonio: snapshot saved: {}", path.display()),
-                                Err(e) => eprintln!("gonio: snapshot not saved: {e:#}"),
-                            }
-                        }
-                        _ => {}
-                    }
-                }
+                commands.extend(window_commands(view, &self.trials));
                 if let Some((x, y)) = view.clicked_in_frame(frame) {
                     commands.push(Command::PickAt { x, y });
-                }
-                if view.was_closed() {
-                    commands.push(Command::Quit);
                 }
             }
         }
@@ -594,9 +578,7 @@ impl LiveSink for Sink<'_> {
         let mut commands = Vec::new();
         if let Display::Window(view) = &mut self.display {
             view.refresh();
-            if view.keys().contains(&Key::Q) || view.was_closed() {
-                commands.push(Command::Quit);
-            }
+            commands.extend(window_commands(view, &self.trials));
         }
         if self.stop.load(Ordering::SeqCst) {
             commands.push(Command::Quit);
@@ -626,6 +608,29 @@ impl LiveSink for Sink<'_> {
         self.trials.finished(trial);
         Ok(())
     }
+}
+
+/// What the keys pressed and the window's state ask for; a snapshot is taken at once.
+fn window_commands(view: &mut WindowView, trials: &TrialOutput) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for key in view.keys() {
+        match key {
+            Key::Space => commands.push(Command::ToggleTrial),
+            Key::Q | Key::Escape => commands.push(Command::Quit),
+            Key::S => {
+                let path = trials.snapshot_path();
+                match view.snapshot(&path) {
+                    Ok(()) => eprintln!("gonio: snapshot saved: {}", path.display()),
+                    Err(e) => eprintln!("gonio: snapshot not saved: {e:#}"),
+                }
+            }
+            _ => {}
+        }
+    }
+    if view.was_closed() {
+        commands.push(Command::Quit);
+    }
+    commands
 }
 
 /// The live window: created with the first frame, sized to it.
@@ -750,10 +755,12 @@ impl WindowView {
         window
             .update_with_buffer(&self.buffer, self.size.0 as usize, self.size.1 as usize)
             .map_err(|e| LiveError::Display(e.to_string()))?;
-        self.pressed = window.get_keys_pressed(KeyRepeat::No);
-        if self.pressed.contains(&Key::L) {
+        // Kept until read: a key pressed between two frames is not lost.
+        let pressed = window.get_keys_pressed(KeyRepeat::No);
+        if pressed.contains(&Key::L) {
             self.show_stages = !self.show_stages;
         }
+        self.pressed.extend(pressed);
         let down = window.get_mouse_down(MouseButton::Left);
         if down && !self.mouse_was_down {
             self.click = window.get_mouse_pos(MouseMode::Discard);
@@ -776,7 +783,7 @@ impl WindowView {
     fn refresh(&mut self) {
         if let Some(window) = &mut self.window {
             window.update();
-            self.pressed = window.get_keys_pressed(KeyRepeat::No);
+            self.pressed.extend(window.get_keys_pressed(KeyRepeat::No));
         }
     }
 
