@@ -117,6 +117,9 @@ const MATCH_MIN_CONFIDENCE: f32 = 0.3;
 const MAX_MATCH_DISTANCE: f32 = 0.8;
 /// A rival within this factor of the best match's distance makes the frame ambiguous.
 const AMBIGUITY_RATIO: f32 = 1.5;
+/// With the subject alone in view, the detector looks for newcomers every this many frames
+/// (about 0.15 s at 30 frames/s); with others in view, it runs on every frame.
+const DETECT_EVERY_ALONE: usize = 5;
 /// Frames the subject may go unseen before it is chosen afresh.
 const MAX_MISSED_FRAMES: usize = 30;
 
@@ -271,6 +274,9 @@ pub struct SubjectLock {
     /// The other people lately seen, with the frames since each was last seen: a person hidden
     /// behind the subject still claims the keypoints near where it was.
     rivals: Vec<(Pose, usize)>,
+    /// The detector's last run saw the subject alone (and nobody lately).
+    alone: bool,
+    frames_since_detection: usize,
     /// Used while the detector sees nobody (for example a small figure in a wide frame).
     fallback: SubjectTracker,
 }
@@ -283,6 +289,8 @@ impl SubjectLock {
             lock: None,
             next_id: 1,
             rivals: Vec::new(),
+            alone: false,
+            frames_since_detection: 0,
             fallback: SubjectTracker::new(),
         }
     }
@@ -296,12 +304,14 @@ impl SubjectLock {
     pub fn repick(&mut self, pick: Pick) {
         self.pick = pick;
         self.lock = None;
+        self.alone = false;
     }
 
     /// Forgets the subject (a new video).
     pub fn reset(&mut self) {
         self.lock = None;
         self.rivals.clear();
+        self.alone = false;
         self.fallback.reset();
     }
 
@@ -311,6 +321,10 @@ impl SubjectLock {
         estimator: &mut PoseEstimator,
         frame: &RgbImage,
     ) -> Result<Found, PoseError> {
+        if let Some(found) = self.between_detections(estimator, frame)? {
+            return Ok(found);
+        }
+        self.frames_since_detection = 0;
         let detected = self.detector.detect(frame)?;
         // A detection without a clear person is often two bodies the detector could not tell
         // apart.
@@ -320,6 +334,7 @@ impl SubjectLock {
             .filter(|p| p.pose.has_person())
             .collect();
         let count = people.len();
+        self.alone = count == 1 && !unclear && self.rivals.is_empty();
         if people.is_empty() {
             // The detector saw nobody clearly: the single-person search (sliding windows,
             // tracking crop) may still find a small or unusual figure.
@@ -380,6 +395,34 @@ impl SubjectLock {
             None => (pose, false),
         };
         Ok(self.keep(pose, count, ambiguous || overruled || disowned))
+    }
+
+    /// While the subject has been alone in view, the detector runs only every
+    /// [`DETECT_EVERY_ALONE`] frames; in between the subject is followed with the single-person
+    /// model on a crop around its last pose. None when the detector should run now.
+    fn between_detections(
+        &mut self,
+        estimator: &mut PoseEstimator,
+        frame: &RgbImage,
+    ) -> Result<Option<Found>, PoseError> {
+        let Some(lock) = self.lock else {
+            return Ok(None);
+        };
+        if !self.alone || self.frames_since_detection + 1 >= DETECT_EVERY_ALONE {
+            return Ok(None);
+        }
+        let whole =
+            SquareCrop::letterbox(frame.width(), frame.height(), estimator.kind().input_size());
+        let Some(crop) = refinement_crop(&lock.pose, whole) else {
+            return Ok(None);
+        };
+        let pose = estimator.estimate_in_view(frame, crop, turns_to_stand_up(&lock.pose))?;
+        let scale = torso_length(&lock.pose).unwrap_or(100.0);
+        if !pose.has_person() || pose_distance(&pose, &lock.pose, scale) > MAX_MATCH_DISTANCE {
+            return Ok(None);
+        }
+        self.frames_since_detection += 1;
+        Ok(Some(self.keep(pose, 1, false)))
     }
 
     /// The subject where the detector missed it: the single-person model on a crop around its
