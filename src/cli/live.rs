@@ -87,6 +87,13 @@ enum LiveSide {
 }
 
 #[derive(Args)]
+#[command(
+    after_help = "In the window: space starts a trial and ends it (the result is printed, \
+shown and saved), s saves a snapshot, l shows each stage's latency, q or Escape quits; a click on \
+a person makes them the subject.\n\nExamples:\n  gonio live --protocol slr --subject P-017\n  \
+gonio live --protocol ake --headless --duration 30 --out trials/\n  \
+gonio live --protocol hip-extension --source trial.mp4"
+)]
 pub struct LiveArgs {
     /// Stretch protocol (see `gonio protocols`)
     #[arg(long, value_parser = parse_protocol)]
