@@ -716,6 +716,12 @@ impl PeopleSeen {
     /// Warnings for a result: several people and doubts about which one was measured.
     pub fn warnings(&self, frames: usize) -> Vec<String> {
         let mut out = Vec::new();
+        if self.most > 1 {
+            out.push(format!(
+                "up to {} people in view ({} of {frames} frames with several): check that the skeleton is on the person meant",
+                self.most, self.frames_with_several
+            ));
+        }
         if self.locks > 1 {
             out.push(format!(
                 "the subject was lost and chosen again {} times: check that the same person was measured throughout",
