@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use gonio::angles::{AngleSeries, SeriesOptions, Side, DEFAULT_MIN_CONFIDENCE};
+use gonio::angles::{AngleSeries, SeriesOptions, Side};
 use gonio::capture::{load_image, video::frame_at};
 use gonio::pipeline::{sources_from, track_source, PipelineError, Source, Timings, Tracked};
 use gonio::pose::{PeopleSeen, PoseEstimator, SubjectFinder};
@@ -24,7 +24,7 @@ use gonio::report::plot::{render_angle_plot, AnglePlot};
 use gonio::report::{save_png, write_atomically};
 
 use super::store::SaveArgs;
-use super::{deg, load_estimator, new_table, ModelArgs, PeopleArgs, EXIT_PARTIAL};
+use super::{deg, load_estimator, new_table, MeasureArgs, ModelArgs, PeopleArgs, EXIT_PARTIAL};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SideArg {
@@ -65,15 +65,8 @@ pub struct AnalyzeArgs {
     model: ModelArgs,
     #[command(flatten)]
     people: PeopleArgs,
-    /// Shortest hold that counts, seconds
-    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
-    hold_s: f64,
-    /// A hold stays within ± this many degrees of its level
-    #[arg(long, default_value_t = 3.0, value_name = "DEGREES")]
-    band_deg: f32,
-    /// Keypoints under this confidence (0..1) are not used
-    #[arg(long, default_value_t = DEFAULT_MIN_CONFIDENCE, value_name = "CONFIDENCE")]
-    min_confidence: f32,
+    #[command(flatten)]
+    measure: MeasureArgs,
     /// Print JSON for programs: {"results": [...], "errors": [...], "files": [...]}
     #[arg(long)]
     json: bool,
@@ -113,13 +106,7 @@ struct Settings<'a> {
 }
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    if args.hold_s.is_nan() || args.hold_s <= 0.0 || args.band_deg.is_nan() || args.band_deg <= 0.0
-    {
-        anyhow::bail!("--hold-s and --band-deg must be positive");
-    }
-    if !(0.0..=1.0).contains(&args.min_confidence) {
-        anyhow::bail!("--min-confidence must be between 0 and 1");
-    }
+    let (hold, options) = args.measure.settings()?;
     if args.fps.is_some_and(|f| f.is_nan() || f <= 0.0) {
         anyhow::bail!("--fps must be positive");
     }
@@ -138,14 +125,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             SideArg::Right => SideChoice::Named(Side::Right),
             SideArg::Both => SideChoice::Both,
         },
-        hold: HoldCriteria {
-            min_hold_s: args.hold_s,
-            band_deg: args.band_deg,
-        },
-        options: SeriesOptions {
-            min_confidence: args.min_confidence,
-            ..SeriesOptions::default()
-        },
+        hold,
+        options,
     };
 
     let mut errors: Vec<(String, String)> = Vec::new();

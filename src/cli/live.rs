@@ -14,7 +14,7 @@ use comfy_table::{Cell, CellAlignment};
 use image::Rgb;
 use minifb::{Key, KeyRepeat, MouseButton, MouseMode, Window, WindowOptions};
 
-use gonio::angles::{AngleSeries, SeriesOptions, Side, DEFAULT_MIN_CONFIDENCE};
+use gonio::angles::{AngleSeries, SeriesOptions, Side};
 use gonio::capture::camera::NO_CAMERA_HINT;
 use gonio::capture::{list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames};
 use gonio::live::{
@@ -23,14 +23,16 @@ use gonio::live::{
 };
 use gonio::pose::csv::PoseTrack;
 use gonio::pose::ModelKind;
-use gonio::protocols::{HoldCriteria, Measurement, Protocol};
+use gonio::protocols::{Measurement, Protocol};
 use gonio::report::frames_csv::write_frames_csv;
 use gonio::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
 use gonio::report::write_atomically;
 
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
-use super::{deg, load_estimator, new_table, save_png_atomically, ModelArgs, PeopleArgs};
+use super::{
+    deg, load_estimator, new_table, save_png_atomically, MeasureArgs, ModelArgs, PeopleArgs,
+};
 
 #[derive(Args)]
 pub struct CamerasArgs {
@@ -142,15 +144,8 @@ pub struct LiveArgs {
     threads: usize,
     #[command(flatten)]
     people: PeopleArgs,
-    /// Shortest hold that counts, seconds
-    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
-    hold_s: f64,
-    /// A hold stays within ± this many degrees of its level
-    #[arg(long, default_value_t = 3.0, value_name = "DEGREES")]
-    band_deg: f32,
-    /// Keypoints under this confidence (0..1) are not used
-    #[arg(long, default_value_t = DEFAULT_MIN_CONFIDENCE, value_name = "CONFIDENCE")]
-    min_confidence: f32,
+    #[command(flatten)]
+    measure: MeasureArgs,
     /// Without a new frame for this long, the camera counts as stopped (an error), seconds
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     stall_s: f64,
@@ -176,13 +171,7 @@ fn parse_resolution(s: &str) -> Result<(u32, u32), String> {
 const MAX_VIEW: (u32, u32) = (1280, 900);
 
 pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
-    if args.hold_s.is_nan() || args.hold_s <= 0.0 || args.band_deg.is_nan() || args.band_deg <= 0.0
-    {
-        anyhow::bail!("--hold-s and --band-deg must be positive");
-    }
-    if !(0.0..=1.0).contains(&args.min_confidence) {
-        anyhow::bail!("--min-confidence must be between 0 and 1");
-    }
+    let (hold, options) = args.measure.settings()?;
     if args.fps == 0 || args.duration.is_some_and(|d| d.is_nan() || d <= 0.0) {
         anyhow::bail!("--fps and --duration must be positive");
     }
@@ -216,14 +205,8 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             LiveSide::Left => Some(Side::Left),
             LiveSide::Right => Some(Side::Right),
         },
-        hold: HoldCriteria {
-            min_hold_s: args.hold_s,
-            band_deg: args.band_deg,
-        },
-        options: SeriesOptions {
-            min_confidence: args.min_confidence,
-            ..SeriesOptions::default()
-        },
+        hold,
+        options,
         source_name: source_name.clone(),
         // A video decoder starting up is not a stalled camera.
         stall_after: Duration::from_secs_f64(args.stall_s.max(if args.source.is_some() {
@@ -456,7 +439,7 @@ impl<'a> TrialOutput<'a> {
         let csv_path = dir.join(format!("{stem}.csv"));
         let mut track: PoseTrack = trial.track.clone();
         let options = SeriesOptions {
-            min_confidence: self.args.min_confidence,
+            min_confidence: self.args.measure.min_confidence,
             ..SeriesOptions::default()
         };
         let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &options);

@@ -14,9 +14,11 @@ use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use gonio::angles::{SeriesOptions, DEFAULT_MIN_CONFIDENCE};
 use gonio::pose::{
     ModelKind, PersonDetector, Pick, PoseEstimator, Posture, Runtime, SubjectFinder,
 };
+use gonio::protocols::HoldCriteria;
 
 /// Exit status when some inputs failed and the others were processed.
 pub const EXIT_PARTIAL: u8 = 1;
@@ -115,5 +117,45 @@ impl PeopleArgs {
         };
         let detector = PersonDetector::new(Runtime::load()?, threads)?;
         Ok(SubjectFinder::multi(detector, pick))
+    }
+}
+
+/// How a series is turned into a result: shared by `analyze` and `live`.
+#[derive(Args)]
+pub struct MeasureArgs {
+    /// Shortest hold that counts, seconds
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub hold_s: f64,
+    /// A hold stays within ± this many degrees of its level
+    #[arg(long, default_value_t = 3.0, value_name = "DEGREES")]
+    pub band_deg: f32,
+    /// Keypoints under this confidence (0..1) are not used
+    #[arg(long, default_value_t = DEFAULT_MIN_CONFIDENCE, value_name = "CONFIDENCE")]
+    pub min_confidence: f32,
+}
+
+impl MeasureArgs {
+    /// Checks the values; the hold criteria and series options they give.
+    pub fn settings(&self) -> anyhow::Result<(HoldCriteria, SeriesOptions)> {
+        if self.hold_s.is_nan()
+            || self.hold_s <= 0.0
+            || self.band_deg.is_nan()
+            || self.band_deg <= 0.0
+        {
+            anyhow::bail!("--hold-s and --band-deg must be positive");
+        }
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            anyhow::bail!("--min-confidence must be between 0 and 1");
+        }
+        Ok((
+            HoldCriteria {
+                min_hold_s: self.hold_s,
+                band_deg: self.band_deg,
+            },
+            SeriesOptions {
+                min_confidence: self.min_confidence,
+                ..SeriesOptions::default()
+            },
+        ))
     }
 }

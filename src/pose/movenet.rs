@@ -47,19 +47,8 @@ impl PoseEstimator {
         threads: usize,
     ) -> Result<Self, PoseError> {
         let path = kind.path_in(model_dir);
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => PoseError::ModelNotFound { path: path.clone() },
-            _ => PoseError::ModelLoad {
-                path: path.clone(),
-                message: e.to_string(),
-            },
-        })?;
+        let (bytes, session) = load_model(runtime, &path, threads)?;
         let id = ModelId::of_bytes(kind, &bytes);
-        let session =
-            build_session(runtime, &bytes, threads).map_err(|e| PoseError::ModelLoad {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
         let n = kind.input_size();
         Ok(PoseEstimator {
             session,
@@ -288,11 +277,28 @@ pub fn pose_in_frame(crop: &SquareCrop, keypoints_in_crop: &[Keypoint; KEYPOINT_
     }))
 }
 
-pub(crate) fn build_session(
+/// Reads an ONNX file and builds its session on `threads` threads (0 = runtime's choice);
+/// returns the file's bytes too (for its id).
+pub(crate) fn load_model(
     runtime: &Runtime,
-    model: &[u8],
+    path: &Path,
     threads: usize,
-) -> ort::Result<Session> {
+) -> Result<(Vec<u8>, Session), PoseError> {
+    let load_error = |message: String| PoseError::ModelLoad {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PoseError::ModelNotFound {
+            path: path.to_path_buf(),
+        },
+        _ => load_error(e.to_string()),
+    })?;
+    let session = build_session(runtime, &bytes, threads).map_err(|e| load_error(e.to_string()))?;
+    Ok((bytes, session))
+}
+
+fn build_session(runtime: &Runtime, model: &[u8], threads: usize) -> ort::Result<Session> {
     let mut builder = Session::builder(&runtime.environment)?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
         .with_inter_threads(1)?;

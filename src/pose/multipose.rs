@@ -9,7 +9,7 @@ use image::RgbImage;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use super::movenet::build_session;
+use super::movenet::load_model;
 use super::{
     model::default_model_dir, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT,
 };
@@ -105,19 +105,7 @@ impl PersonDetector {
         model_dir: &Path,
         threads: usize,
     ) -> Result<Self, PoseError> {
-        let path = model_dir.join(MULTIPOSE_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => PoseError::ModelNotFound { path: path.clone() },
-            _ => PoseError::ModelLoad {
-                path: path.clone(),
-                message: e.to_string(),
-            },
-        })?;
-        let session =
-            build_session(runtime, &bytes, threads).map_err(|e| PoseError::ModelLoad {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
+        let (bytes, session) = load_model(runtime, &model_dir.join(MULTIPOSE_FILE), threads)?;
         Ok(PersonDetector {
             session,
             id: ModelId::named("movenet-multipose", &bytes),
