@@ -238,9 +238,12 @@ pub struct Reading {
 pub struct Trial {
     /// 1 for the first trial of this run.
     pub number: usize,
-    /// Every analysed pose of the trial (frame pixels) and its time, seconds from the source's
-    /// start: the same as `gonio analyze` writes, so a trial can be analysed again.
+    /// Every analysed pose of the trial (frame pixels, left/right swaps corrected) and its time,
+    /// seconds from the source's start: the same as `gonio analyze` writes, so a trial can be
+    /// analysed again.
     pub track: PoseTrack,
+    /// The trial's angles, as measured.
+    pub series: AngleSeries,
     pub results: Vec<Measurement>,
 }
 
@@ -359,7 +362,10 @@ impl LiveMeter {
             Some(side) => SideChoice::Named(side),
             None => SideChoice::Auto,
         };
-        let mut results = self.measure(&mut track, side);
+        // Swap correction fixes the poses in place: the trial keeps the corrected ones, as the
+        // per-frame CSV of `analyze` does.
+        let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &self.config.options);
+        let mut results = self.measure_series(&series, side);
         for r in &mut results {
             r.people_seen = Some(self.people.most);
             r.warnings.extend(self.people.warnings(track.poses.len()));
@@ -377,17 +383,23 @@ impl LiveMeter {
         Some(Trial {
             number: self.trials,
             track,
+            series,
             results,
         })
     }
 
-    fn measure(&self, track: &mut PoseTrack, side: SideChoice) -> Vec<Measurement> {
-        // The series pipeline corrects swaps in place: measure a copy, keep the record as seen.
+    /// The trial so far measured as it would be if it ended now (on a copy: the recording goes
+    /// on).
+    fn measure(&self, track: &PoseTrack, side: SideChoice) -> Vec<Measurement> {
         let mut poses = track.poses.clone();
         let series = AngleSeries::from_poses(&track.time_s, &mut poses, &self.config.options);
+        self.measure_series(&series, side)
+    }
+
+    fn measure_series(&self, series: &AngleSeries, side: SideChoice) -> Vec<Measurement> {
         protocols::measure(
             self.config.protocol,
-            &series,
+            series,
             side,
             &self.config.hold,
             &self.config.source_name,
@@ -455,7 +467,7 @@ impl LiveMeter {
             // less often (every 0.25 s up to a minute, every 2.5 s at ten minutes).
             let every_s = BEST_EVERY_S.max((time_s - self.trial_start_s) / 240.0);
             if time_s - self.best.0 >= every_s {
-                let results = self.measure(&mut track, SideChoice::Named(side));
+                let results = self.measure(&track, SideChoice::Named(side));
                 let best = results
                     .iter()
                     .find(|m| m.measure == measure.name)

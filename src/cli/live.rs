@@ -14,14 +14,13 @@ use comfy_table::{Cell, CellAlignment};
 use image::Rgb;
 use minifb::{Key, KeyRepeat, MouseButton, MouseMode, Window, WindowOptions};
 
-use gonio::angles::{AngleSeries, SeriesOptions, Side};
+use gonio::angles::Side;
 use gonio::capture::camera::NO_CAMERA_HINT;
 use gonio::capture::{list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames};
 use gonio::live::{
     self, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats,
     Pacing, Reading, Trial,
 };
-use gonio::pose::csv::PoseTrack;
 use gonio::pose::ModelKind;
 use gonio::protocols::{Measurement, Protocol};
 use gonio::report::frames_csv::write_frames_csv;
@@ -437,14 +436,9 @@ impl<'a> TrialOutput<'a> {
         let stem = self.unused_stem(dir);
         let json_path = dir.join(format!("{stem}.json"));
         let csv_path = dir.join(format!("{stem}.csv"));
-        let mut track: PoseTrack = trial.track.clone();
-        let options = SeriesOptions {
-            min_confidence: self.args.measure.min_confidence,
-            ..SeriesOptions::default()
-        };
-        let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &options);
         write_atomically(&csv_path, |file| {
-            write_frames_csv(io::BufWriter::new(file), &track, &series).map_err(|e| e.to_string())
+            write_frames_csv(io::BufWriter::new(file), &trial.track, &trial.series)
+                .map_err(|e| e.to_string())
         })?;
         write_atomically(&json_path, |file| {
             serde_json::to_writer_pretty(
