@@ -189,7 +189,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let estimator = load_estimator(&ModelArgs {
+    let mut estimator = load_estimator(&ModelArgs {
         model: args.model,
         threads: args.threads,
     })?;
@@ -208,15 +208,14 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         options,
         source_name: source_name.clone(),
         // A video decoder starting up is not a stalled camera.
-        stall_after: Duration::from_secs_f64(args.stall_s.max(if args.source.is_some() {
-            10.0
+        stall_after: Duration::from_secs_f64(if args.source.is_some() {
+            args.stall_s.max(10.0)
         } else {
-            0.0
-        })),
+            args.stall_s
+        }),
     };
     let mut finder = args.people.finder(args.protocol.posture, args.threads)?;
     let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
-    let mut estimator = estimator;
 
     let stop = Arc::new(AtomicBool::new(false));
     {
