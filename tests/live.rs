@@ -526,6 +526,26 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     std::thread::sleep(Duration::from_millis(500));
     display.press("space"); // starts trial 2, which runs to the end of the video
     display.press("s"); // snapshot
+                        // A click on the person chooses the subject afresh (the only person here, so a new lock
+                        // on the same body, which trial 2's result reports).
+    let hips = last_keypoints(&out.join("sample.trial1.csv"))
+        .into_iter()
+        .filter(|(name, _, _, conf)| name.ends_with("_hip") && *conf > 0.3)
+        .map(|(_, x, y, _)| (x, y))
+        .collect::<Vec<_>>();
+    assert!(!hips.is_empty(), "no hip in trial 1's last frame");
+    let scale = 506.0 / 1080.0; // the window shows the 1080x1920 frame at 506x900
+    let (x, y) = (hips[0].0 * scale, hips[0].1 * scale);
+    display.xdotool(&[
+        "mousemove",
+        "--window",
+        &window,
+        &format!("{}", x.round()),
+        &format!("{}", y.round()),
+    ]);
+    display.xdotool(&["mousedown", "1"]);
+    std::thread::sleep(Duration::from_millis(150));
+    display.xdotool(&["mouseup", "1"]);
     let started = Instant::now();
     while !(logged().contains("the recording has ended") && printed().contains("trial 2")) {
         assert!(
@@ -572,6 +592,13 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     };
     assert!(frames_of(1) < 190, "trial 1 ran {} frames", frames_of(1));
     assert!(frames_of(2) > 10, "trial 2 ran {} frames", frames_of(2));
+    let trial2: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sample.trial2.json")).unwrap()).unwrap();
+    let warnings = trial2["results"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("the subject was chosen again 1 time (lost, or picked by a click)"),
+        "the click did not choose the subject afresh: {warnings}"
+    );
 
     assert!(printed().contains("hip_extension"), "{}", printed());
     let files: Vec<String> = std::fs::read_dir(&out)

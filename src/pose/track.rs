@@ -723,14 +723,15 @@ impl PeopleSeen {
             ));
         }
         if self.locks > 1 {
+            let again = self.locks - 1;
             out.push(format!(
-                "the subject was lost and chosen again {} times: check that the same person was measured throughout",
-                self.locks - 1
+                "the subject was chosen again {again} time{} (lost, or picked by a click): check that the same person was measured throughout",
+                if again == 1 { "" } else { "s" }
             ));
         }
         if self.ambiguous_frames > 0 {
             out.push(format!(
-                "subject lock ambiguous in {} of {frames} frames (bodies overlapping): check the evidence picture",
+                "subject lock ambiguous in {} of {frames} frames (bodies overlapping, or a person the detector could not make out): check the evidence picture",
                 self.ambiguous_frames
             ));
         }
