@@ -9,7 +9,7 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::angles::{AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
+use crate::angles::{frame_lateral_spread, AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
 use crate::capture::{CameraError, Frame, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
@@ -555,7 +555,7 @@ fn guidance(
     {
         out.push("whole body not in view: step back or move the camera".to_string());
     }
-    if let Some(spread) = frontal_spread(pose, min_confidence) {
+    if let Some(spread) = frame_lateral_spread(pose, min_confidence) {
         if spread > OBLIQUE_SPREAD {
             out.push("turn sideways to the camera".to_string());
         }
@@ -568,21 +568,6 @@ fn guidance(
             .map(|(c, _)| c.hint.to_string()),
     );
     out
-}
-
-/// Shoulder and hip width over trunk length in one frame: near 0 side-on, near 0.7 facing the
-/// camera (the per-frame form of [`AngleSeries::lateral_spread`]).
-fn frontal_spread(pose: &Pose, min_confidence: f32) -> Option<f32> {
-    let get = |part: BodyPart| {
-        let k = pose.get(part);
-        (k.confidence >= min_confidence).then_some((k.x, k.y))
-    };
-    let (ls, rs) = (get(BodyPart::LeftShoulder)?, get(BodyPart::RightShoulder)?);
-    let (lh, rh) = (get(BodyPart::LeftHip)?, get(BodyPart::RightHip)?);
-    let mid = |a: (f32, f32), b: (f32, f32)| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
-    let distance = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
-    let trunk = distance(mid(ls, rs), mid(lh, rh));
-    (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
 }
 
 /// Per-frame times of the loop's stages, milliseconds.

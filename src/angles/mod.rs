@@ -11,4 +11,6 @@ pub mod series;
 
 pub use joints::{joint_angles, Angle, JointAngles, LegAngles, Side, DEFAULT_MIN_CONFIDENCE};
 pub use live::{LiveAngles, LiveFrameAngles};
-pub use series::{AngleSeries, Channel, SeriesOptions, Smoothing, CHANNEL_COUNT};
+pub use series::{
+    frame_lateral_spread, AngleSeries, Channel, SeriesOptions, Smoothing, CHANNEL_COUNT,
+};

@@ -365,25 +365,30 @@ fn distance(a: Point, b: Point) -> f32 {
     norm_sq(sub(a, b)).sqrt()
 }
 
-/// Median over frames of (shoulder spacing + hip spacing) / 2 / trunk length.
-fn lateral_spread(poses: &[Pose], min_confidence: f32) -> Option<f32> {
+/// Shoulder and hip spacing over trunk length in one frame, ((shoulder spacing + hip spacing) / 2
+/// / trunk length): near 0 side-on, near 0.7 facing the camera. None without confident
+/// shoulders and hips.
+pub fn frame_lateral_spread(pose: &Pose, min_confidence: f32) -> Option<f32> {
     use BodyPart::*;
+    let get = |part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= min_confidence).then_some((k.x, k.y))
+    };
+    let (ls, rs, lh, rh) = (
+        get(LeftShoulder)?,
+        get(RightShoulder)?,
+        get(LeftHip)?,
+        get(RightHip)?,
+    );
+    let trunk = distance(midpoint(ls, rs), midpoint(lh, rh));
+    (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
+}
+
+/// Median over frames of [`frame_lateral_spread`].
+fn lateral_spread(poses: &[Pose], min_confidence: f32) -> Option<f32> {
     let mut ratios: Vec<f32> = poses
         .iter()
-        .filter_map(|pose| {
-            let get = |part: BodyPart| {
-                let k = pose.get(part);
-                (k.confidence >= min_confidence).then_some((k.x, k.y))
-            };
-            let (ls, rs, lh, rh) = (
-                get(LeftShoulder)?,
-                get(RightShoulder)?,
-                get(LeftHip)?,
-                get(RightHip)?,
-            );
-            let trunk = distance(midpoint(ls, rs), midpoint(lh, rh));
-            (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
-        })
+        .filter_map(|pose| frame_lateral_spread(pose, min_confidence))
         .collect();
     if ratios.is_empty() {
         return None;
