@@ -13,8 +13,7 @@ use crate::angles::{frame_lateral_spread, AngleSeries, Channel, LiveAngles, Seri
 use crate::capture::{CameraError, Frame, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
-    BodyPart, Found, Keypoint, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
-    KEYPOINT_COUNT,
+    BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
 };
 use crate::protocols::{
     self, HoldCriteria, Measure, Measurement, Protocol, SideChoice, SideRule, OBLIQUE_SPREAD,
@@ -247,10 +246,6 @@ pub struct Trial {
     pub results: Vec<Measurement>,
 }
 
-fn no_person() -> Pose {
-    Pose::from_keypoints([Keypoint::default(); KEYPOINT_COUNT])
-}
-
 /// Running statistics of one leg, for choosing the side live.
 #[derive(Debug, Clone, Copy)]
 struct SideStats {
@@ -417,7 +412,7 @@ impl LiveMeter {
         let pose_used = if person {
             pose
         } else {
-            empty = no_person();
+            empty = Pose::nobody();
             &empty
         };
         let angles = self.angles.push(time_s, pose_used);
@@ -459,7 +454,9 @@ impl LiveMeter {
         let mut recording_s = None;
         if let Some(mut track) = self.trial.take() {
             track.time_s.push(time_s);
-            track.poses.push(if person { *pose } else { no_person() });
+            track
+                .poses
+                .push(if person { *pose } else { Pose::nobody() });
             if self.trial_start_s.is_nan() {
                 self.trial_start_s = time_s;
             }

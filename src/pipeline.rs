@@ -13,9 +13,7 @@ use crate::capture::{
     IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
 use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
-use crate::pose::{
-    Keypoint, PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder, KEYPOINT_COUNT,
-};
+use crate::pose::{PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder};
 
 /// Frames decoded ahead of inference; bounds memory to a few frames.
 const FRAMES_IN_FLIGHT: usize = 4;
@@ -305,7 +303,7 @@ pub fn track_source(
                 tracked.frames_with_person += 1;
                 pose
             } else {
-                Pose::from_keypoints([Keypoint::default(); KEYPOINT_COUNT])
+                Pose::nobody()
             };
             // Timestamps must increase for the series filters; a repeated one (broken muxers)
             // is nudged just past its predecessor.

@@ -68,7 +68,7 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
 #[test]
 fn meter_guides_the_person() {
     let mut meter = LiveMeter::new(config("slr"), None);
-    let nobody = gonio::Pose::from_keypoints([gonio::Keypoint::default(); 17]);
+    let nobody = gonio::Pose::nobody();
     let reading = meter.push(0.0, &Found::alone(nobody));
     assert!(!reading.person);
     assert!(

@@ -184,6 +184,11 @@ impl Pose {
         Pose { keypoints, score }
     }
 
+    /// A frame without a person: every keypoint at the origin with confidence 0.
+    pub fn nobody() -> Self {
+        Self::from_keypoints([Keypoint::default(); KEYPOINT_COUNT])
+    }
+
     /// The keypoint of one body part.
     pub fn get(&self, part: BodyPart) -> Keypoint {
         self.keypoints[part.index()]

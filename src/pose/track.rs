@@ -4,7 +4,7 @@ use image::RgbImage;
 
 use super::movenet::{refinement_crop, turns_to_stand_up};
 use super::multipose::{BoxInFrame, Person, PersonDetector};
-use super::{BodyPart, Keypoint, Pose, PoseError, PoseEstimator, SquareCrop, KEYPOINT_COUNT};
+use super::{BodyPart, Keypoint, Pose, PoseError, PoseEstimator, SquareCrop};
 
 /// Tracks one person through a video: each frame is cropped around the previous frame's
 /// keypoints (with room for the limbs to move), so the person fills the model's input instead of
@@ -517,7 +517,7 @@ impl SubjectLock {
             }
         }
         Found {
-            pose: Pose::from_keypoints([Keypoint::default(); KEYPOINT_COUNT]),
+            pose: Pose::nobody(),
             subject_id: None,
             people,
             ambiguous: false,
