@@ -135,6 +135,22 @@ impl PoseEstimator {
         Ok(best)
     }
 
+    /// The pose in a square crop around `near` (a pose of the same person in frame pixels: the
+    /// previous frame's, or a detector's), turned so that the body stands upright in the model
+    /// input; None when `near` shows no person to crop around.
+    pub fn estimate_around(
+        &mut self,
+        frame: &RgbImage,
+        near: &Pose,
+    ) -> Result<Option<Pose>, PoseError> {
+        let whole = SquareCrop::letterbox(frame.width(), frame.height(), self.kind.input_size());
+        let Some(crop) = refinement_crop(near, whole) else {
+            return Ok(None);
+        };
+        self.estimate_in_view(frame, crop, turns_to_stand_up(near))
+            .map(Some)
+    }
+
     /// The pose of the person in a box of the frame (pixels), cropped square with
     /// [`BOX_CROP_SCALE`] margin: the top-down protocol used with detections or ground truth.
     pub fn estimate_in_box(
@@ -337,7 +353,7 @@ fn sliding_windows(width: u32, height: u32, input_size: u32) -> Vec<SquareCrop> 
 /// Where to look again after a first pass on the whole frame: a square around the confident
 /// keypoints, centred on the hips, with room for the limbs (the crop rule of the MoveNet
 /// reference implementation). None when the first pass found no person.
-pub(crate) fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
+fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
     if !pose.has_person() {
         return None;
     }

@@ -2,9 +2,8 @@
 
 use image::RgbImage;
 
-use super::movenet::{refinement_crop, turns_to_stand_up};
 use super::multipose::{BoxInFrame, Person, PersonDetector};
-use super::{BodyPart, Keypoint, Pose, PoseError, PoseEstimator, SquareCrop};
+use super::{BodyPart, Keypoint, Pose, PoseError, PoseEstimator};
 
 /// Tracks one person through a video: each frame is cropped around the previous frame's
 /// keypoints (with room for the limbs to move), so the person fills the model's input instead of
@@ -30,10 +29,7 @@ impl SubjectTracker {
         frame: &RgbImage,
     ) -> Result<Pose, PoseError> {
         if let Some(previous) = self.last {
-            let whole =
-                SquareCrop::letterbox(frame.width(), frame.height(), estimator.kind().input_size());
-            if let Some(crop) = refinement_crop(&previous, whole) {
-                let pose = estimator.estimate_in_view(frame, crop, turns_to_stand_up(&previous))?;
+            if let Some(pose) = estimator.estimate_around(frame, &previous)? {
                 if pose.has_person() {
                     self.last = Some(pose);
                     return Ok(pose);
@@ -370,14 +366,9 @@ impl SubjectLock {
             },
         };
         let person = people[chosen];
-        let whole =
-            SquareCrop::letterbox(frame.width(), frame.height(), estimator.kind().input_size());
-        let refined = match refinement_crop(&person.pose, whole) {
-            Some(crop) => {
-                estimator.estimate_in_view(frame, crop, turns_to_stand_up(&person.pose))?
-            }
-            None => person.pose,
-        };
+        let refined = estimator
+            .estimate_around(frame, &person.pose)?
+            .unwrap_or(person.pose);
         let others: Vec<&Person> = people
             .iter()
             .enumerate()
@@ -411,16 +402,9 @@ impl SubjectLock {
         if !self.alone || self.frames_since_detection + 1 >= DETECT_EVERY_ALONE {
             return Ok(None);
         }
-        let whole =
-            SquareCrop::letterbox(frame.width(), frame.height(), estimator.kind().input_size());
-        let Some(crop) = refinement_crop(&lock.pose, whole) else {
+        let Some(pose) = near_last(estimator, frame, &lock.pose, MAX_MATCH_DISTANCE)? else {
             return Ok(None);
         };
-        let pose = estimator.estimate_in_view(frame, crop, turns_to_stand_up(&lock.pose))?;
-        let scale = torso_length(&lock.pose).unwrap_or(100.0);
-        if !pose.has_person() || pose_distance(&pose, &lock.pose, scale) > MAX_MATCH_DISTANCE {
-            return Ok(None);
-        }
         self.frames_since_detection += 1;
         Ok(Some(self.keep(pose, 1, false)))
     }
@@ -435,18 +419,10 @@ impl SubjectLock {
         people: &[Person],
     ) -> Result<Found, PoseError> {
         let count = people.len();
-        let whole =
-            SquareCrop::letterbox(frame.width(), frame.height(), estimator.kind().input_size());
-        let Some(crop) = refinement_crop(&lock.pose, whole) else {
+        // Looser than a detector match: the crop is already centred on the subject.
+        let Some(pose) = near_last(estimator, frame, &lock.pose, 1.5 * MAX_MATCH_DISTANCE)? else {
             return Ok(self.missed(count));
         };
-        let pose = estimator.estimate_in_view(frame, crop, turns_to_stand_up(&lock.pose))?;
-        let scale = torso_length(&lock.pose).unwrap_or(100.0);
-        // Looser than a detector match: the crop is already centred on the subject.
-        if !pose.has_person() || pose_distance(&pose, &lock.pose, scale) > 1.5 * MAX_MATCH_DISTANCE
-        {
-            return Ok(self.missed(count));
-        }
         // What the detector saw now may be the subject merged with someone: only the people
         // remembered from before claim keypoints.
         let (pose, _) = disown_rival_keypoints(&pose, &lock.pose, &self.rivals);
@@ -523,6 +499,21 @@ impl SubjectLock {
             ambiguous: false,
         }
     }
+}
+
+/// The single-person model on a crop around the subject's `last` pose, when it finds a person
+/// within `max_distance` torso lengths of that pose (see [`pose_distance`]).
+fn near_last(
+    estimator: &mut PoseEstimator,
+    frame: &RgbImage,
+    last: &Pose,
+    max_distance: f32,
+) -> Result<Option<Pose>, PoseError> {
+    let Some(pose) = estimator.estimate_around(frame, last)? else {
+        return Ok(None);
+    };
+    let scale = torso_length(last).unwrap_or(100.0);
+    Ok((pose.has_person() && pose_distance(&pose, last, scale) <= max_distance).then_some(pose))
 }
 
 /// The box around a pose's confident keypoints.
