@@ -24,7 +24,10 @@ use gonio::report::plot::{render_angle_plot, AnglePlot};
 use gonio::report::{save_png, write_atomically};
 
 use super::store::SaveArgs;
-use super::{deg, load_estimator, new_table, MeasureArgs, ModelArgs, PeopleArgs, EXIT_PARTIAL};
+use super::{
+    load_estimator, new_table, result_cells, MeasureArgs, ModelArgs, PeopleArgs, EXIT_PARTIAL,
+    RESULT_HEADERS,
+};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SideArg {
@@ -525,40 +528,28 @@ fn print_summary(
     files: &[FileReport],
 ) -> io::Result<()> {
     let mut table = new_table();
-    table.set_header([
-        "source",
-        "frames",
-        "frames/s",
-        "people",
-        "side",
-        "measure",
-        "result (deg)",
-        "peak (deg)",
-        "hold (s)",
-        "valid frames",
-        "quality",
-    ]);
+    table.set_header(
+        ["source", "frames", "frames/s", "people"]
+            .into_iter()
+            .chain(RESULT_HEADERS),
+    );
     for file in files {
         for r in &file.results {
-            table.add_row(vec![
-                Cell::new(&file.source),
-                Cell::new(file.frames).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{:.1}", file.frames_per_second))
+            table.add_row(
+                [
+                    Cell::new(&file.source),
+                    Cell::new(file.frames).set_alignment(CellAlignment::Right),
+                    Cell::new(format!("{:.1}", file.frames_per_second))
+                        .set_alignment(CellAlignment::Right),
+                    Cell::new(
+                        r.people_seen
+                            .map_or_else(|| "-".to_string(), |n| n.to_string()),
+                    )
                     .set_alignment(CellAlignment::Right),
-                Cell::new(
-                    r.people_seen
-                        .map_or_else(|| "-".to_string(), |n| n.to_string()),
-                )
-                .set_alignment(CellAlignment::Right),
-                Cell::new(r.side.name()),
-                Cell::new(&r.measure),
-                Cell::new(deg(r.value_deg)).set_alignment(CellAlignment::Right),
-                Cell::new(deg(r.peak_deg)).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{:.1}", r.hold_s)).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{}/{}", r.valid_frames, r.total_frames))
-                    .set_alignment(CellAlignment::Right),
-                Cell::new(r.quality.name()),
-            ]);
+                ]
+                .into_iter()
+                .chain(result_cells(r)),
+            );
         }
     }
     writeln!(out, "{}: {}", protocol.id, protocol.title)?;

@@ -30,7 +30,8 @@ use gonio::report::write_atomically;
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
 use super::{
-    deg, load_estimator, new_table, save_png_atomically, MeasureArgs, ModelArgs, PeopleArgs,
+    deg, load_estimator, new_table, result_cells, save_png_atomically, MeasureArgs, ModelArgs,
+    PeopleArgs, RESULT_HEADERS,
 };
 
 #[derive(Args)]
@@ -452,26 +453,9 @@ impl<'a> TrialOutput<'a> {
 
 fn print_trial(out: &mut impl Write, protocol: &Protocol, report: &TrialReport) -> io::Result<()> {
     let mut table = new_table();
-    table.set_header([
-        "side",
-        "measure",
-        "result (deg)",
-        "peak (deg)",
-        "hold (s)",
-        "valid frames",
-        "quality",
-    ]);
+    table.set_header(RESULT_HEADERS);
     for r in &report.results {
-        table.add_row(vec![
-            Cell::new(r.side.name()),
-            Cell::new(&r.measure),
-            Cell::new(deg(r.value_deg)).set_alignment(CellAlignment::Right),
-            Cell::new(deg(r.peak_deg)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{:.1}", r.hold_s)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{}/{}", r.valid_frames, r.total_frames))
-                .set_alignment(CellAlignment::Right),
-            Cell::new(r.quality.name()),
-        ]);
+        table.add_row(result_cells(r));
     }
     writeln!(
         out,

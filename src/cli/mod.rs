@@ -11,14 +11,14 @@ pub mod store;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use gonio::angles::{SeriesOptions, DEFAULT_MIN_CONFIDENCE};
 use gonio::pose::{
     ModelKind, PersonDetector, Pick, PoseEstimator, Posture, Runtime, SubjectFinder,
 };
-use gonio::protocols::HoldCriteria;
+use gonio::protocols::{HoldCriteria, Measurement};
 
 /// Exit status when some inputs failed and the others were processed.
 pub const EXIT_PARTIAL: u8 = 1;
@@ -59,6 +59,31 @@ pub fn progress_bar(len: usize, what: &str) -> ProgressBar {
 /// An angle for a table: one decimal, "-" when there is none.
 pub fn deg(value: Option<f32>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
+/// Column headers of [`result_cells`].
+pub const RESULT_HEADERS: [&str; 7] = [
+    "side",
+    "measure",
+    "result (deg)",
+    "peak (deg)",
+    "hold (s)",
+    "valid frames",
+    "quality",
+];
+
+/// One result as table cells, under [`RESULT_HEADERS`].
+pub fn result_cells(r: &Measurement) -> [Cell; 7] {
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+    [
+        Cell::new(r.side.name()),
+        Cell::new(&r.measure),
+        right(deg(r.value_deg)),
+        right(deg(r.peak_deg)),
+        right(format!("{:.1}", r.hold_s)),
+        right(format!("{}/{}", r.valid_frames, r.total_frames)),
+        Cell::new(r.quality.name()),
+    ]
 }
 
 /// A table in gonio's style.
