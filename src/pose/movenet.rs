@@ -224,32 +224,57 @@ impl PoseEstimator {
         for (dst, &src) in self.input_values.iter_mut().zip(input.as_raw()) {
             *dst = i32::from(src);
         }
-        let tensor = TensorRef::from_array_view(([1usize, n, n, 3], self.input_values.as_slice()))
-            .map_err(|e| PoseError::Inference(e.to_string()))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![tensor])
-            .map_err(|e| PoseError::Inference(e.to_string()))?;
-        let (shape, values) = outputs[0]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| PoseError::Inference(e.to_string()))?;
-        if values.len() != KEYPOINT_COUNT * 3 {
-            return Err(PoseError::UnexpectedOutput {
-                shape: shape.to_vec(),
-                expected: "[1, 1, 17, 3]",
-            });
-        }
-        let mut keypoints_in_input = [Keypoint::default(); KEYPOINT_COUNT];
-        for (k, yxs) in keypoints_in_input.iter_mut().zip(values.chunks_exact(3)) {
-            // MoveNet emits (y, x, score) with y and x in 0..1 of the input.
-            *k = Keypoint {
-                x: yxs[1] * n as f32,
-                y: yxs[0] * n as f32,
-                confidence: yxs[2],
-            };
-        }
-        Ok(keypoints_in_input)
+        let output = Output {
+            values: KEYPOINT_COUNT * 3,
+            shape: "[1, 1, 17, 3]",
+        };
+        run_image_model(
+            &mut self.session,
+            [n, n],
+            &self.input_values,
+            output,
+            |values| {
+                let mut keypoints_in_input = [Keypoint::default(); KEYPOINT_COUNT];
+                for (k, yxs) in keypoints_in_input.iter_mut().zip(values.chunks_exact(3)) {
+                    // MoveNet emits (y, x, score) with y and x in 0..1 of the input.
+                    *k = Keypoint {
+                        x: yxs[1] * n as f32,
+                        y: yxs[0] * n as f32,
+                        confidence: yxs[2],
+                    };
+                }
+                keypoints_in_input
+            },
+        )
     }
+}
+
+/// The size a model's first output must have: its number of values, and its shape for messages.
+pub(crate) struct Output {
+    pub values: usize,
+    pub shape: &'static str,
+}
+
+/// Runs a MoveNet model on one RGB image given as int32 values (NHWC, `[height, width]`
+/// pixels) and hands its first output, checked against `output`, to `read`.
+pub(crate) fn run_image_model<T>(
+    session: &mut Session,
+    [height, width]: [usize; 2],
+    input: &[i32],
+    output: Output,
+    read: impl FnOnce(&[f32]) -> T,
+) -> Result<T, PoseError> {
+    let error = |e: ort::Error| PoseError::Inference(e.to_string());
+    let tensor = TensorRef::from_array_view(([1usize, height, width, 3], input)).map_err(error)?;
+    let outputs = session.run(ort::inputs![tensor]).map_err(error)?;
+    let (shape, values) = outputs[0].try_extract_tensor::<f32>().map_err(error)?;
+    if values.len() != output.values {
+        return Err(PoseError::UnexpectedOutput {
+            shape: shape.to_vec(),
+            expected: output.shape,
+        });
+    }
+    Ok(read(values))
 }
 
 /// The quarter turns that would stand this pose's body upright: from its hips towards its

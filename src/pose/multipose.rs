@@ -7,9 +7,8 @@ use std::path::Path;
 use fast_image_resize::{self as fr, images::Image, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 use ort::session::Session;
-use ort::value::TensorRef;
 
-use super::movenet::load_model;
+use super::movenet::{load_model, run_image_model, Output};
 use super::{
     model::default_model_dir, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT,
 };
@@ -22,6 +21,9 @@ const INPUT_LONG_SIDE: u32 = 256;
 const MAX_PEOPLE: usize = 6;
 /// Person score under which a detection is dropped.
 const MIN_PERSON_SCORE: f32 = 0.2;
+
+/// Values per person in the output: 17 x (y, x, score), the box, the person score.
+const PER_PERSON: usize = KEYPOINT_COUNT * 3 + 5;
 
 /// A box in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
@@ -148,55 +150,65 @@ impl PersonDetector {
                 *dst = i32::from(v);
             }
         }
-        let shape = [1usize, input_h as usize, input_w as usize, 3];
-        let tensor = TensorRef::from_array_view((shape, self.input_values.as_slice()))
-            .map_err(|e| PoseError::Inference(e.to_string()))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![tensor])
-            .map_err(|e| PoseError::Inference(e.to_string()))?;
-        let (shape, values) = outputs[0]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| PoseError::Inference(e.to_string()))?;
-        const PER_PERSON: usize = KEYPOINT_COUNT * 3 + 5;
-        if values.len() != MAX_PEOPLE * PER_PERSON {
-            return Err(PoseError::UnexpectedOutput {
-                shape: shape.to_vec(),
-                expected: "[1, 6, 56]",
-            });
-        }
+        let output = Output {
+            values: MAX_PEOPLE * PER_PERSON,
+            shape: "[1, 6, 56]",
+        };
+        let input_size = [input_h as usize, input_w as usize];
         // Outputs are in 0..1 of the padded input; pixel centres map through the scale.
-        let to_frame_x = |u: f32| (u * input_w as f32 + 0.5) / scale - 0.5;
-        let to_frame_y = |v: f32| (v * input_h as f32 + 0.5) / scale - 0.5;
-        let mut people: Vec<Person> = values
-            .chunks_exact(PER_PERSON)
-            .filter_map(|p| {
-                let score = p[PER_PERSON - 1];
-                if score < MIN_PERSON_SCORE {
-                    return None;
-                }
-                let mut keypoints = [Keypoint::default(); KEYPOINT_COUNT];
-                for (k, yxs) in keypoints.iter_mut().zip(p.chunks_exact(3)) {
-                    *k = Keypoint {
-                        x: to_frame_x(yxs[1]),
-                        y: to_frame_y(yxs[0]),
-                        confidence: yxs[2],
-                    };
-                }
-                let b = &p[KEYPOINT_COUNT * 3..];
-                Some(Person {
-                    pose: Pose::from_keypoints(keypoints),
-                    bbox: BoxInFrame {
-                        left: to_frame_x(b[1]),
-                        top: to_frame_y(b[0]),
-                        right: to_frame_x(b[3]),
-                        bottom: to_frame_y(b[2]),
-                    },
-                    score,
-                })
-            })
-            .collect();
+        let frame_from_input = |u: f32, v: f32| {
+            (
+                (u * input_w as f32 + 0.5) / scale - 0.5,
+                (v * input_h as f32 + 0.5) / scale - 0.5,
+            )
+        };
+        let mut people = run_image_model(
+            &mut self.session,
+            input_size,
+            &self.input_values,
+            output,
+            |values| {
+                values
+                    .chunks_exact(PER_PERSON)
+                    .filter_map(|p| person_in_frame(p, &frame_from_input))
+                    .collect::<Vec<Person>>()
+            },
+        )?;
         people.sort_by(|a, b| b.score.total_cmp(&a.score));
         Ok(people)
     }
+}
+
+/// One person of the model's output (`PER_PERSON` values, coordinates in 0..1 of the input) in
+/// frame pixels through `frame_from_input(x, y)`; None under the person score threshold.
+fn person_in_frame(
+    p: &[f32],
+    frame_from_input: &impl Fn(f32, f32) -> (f32, f32),
+) -> Option<Person> {
+    let score = p[PER_PERSON - 1];
+    if score < MIN_PERSON_SCORE {
+        return None;
+    }
+    let mut keypoints = [Keypoint::default(); KEYPOINT_COUNT];
+    for (k, yxs) in keypoints.iter_mut().zip(p.chunks_exact(3)) {
+        let (x, y) = frame_from_input(yxs[1], yxs[0]);
+        *k = Keypoint {
+            x,
+            y,
+            confidence: yxs[2],
+        };
+    }
+    let b = &p[KEYPOINT_COUNT * 3..];
+    let (left, top) = frame_from_input(b[1], b[0]);
+    let (right, bottom) = frame_from_input(b[3], b[2]);
+    Some(Person {
+        pose: Pose::from_keypoints(keypoints),
+        bbox: BoxInFrame {
+            left,
+            top,
+            right,
+            bottom,
+        },
+        score,
+    })
 }
