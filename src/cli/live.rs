@@ -711,7 +711,7 @@ impl WindowView {
         let view = self
             .renderer
             .render(&frame.image, size, &reading.pose, measured, &lines);
-        self.buffer = to_pixels(view);
+        set_pixels(&mut self.buffer, view);
         self.present()
     }
 
@@ -794,7 +794,7 @@ impl WindowView {
             (result.as_str(), GREEN),
             ("the recording has ended   s: snapshot   q: close", WHITE),
         ]);
-        self.buffer = to_pixels(picture);
+        set_pixels(&mut self.buffer, picture);
         self.present().map_err(anyhow::Error::from)?;
         while !self.was_closed() && !stop.load(Ordering::SeqCst) {
             self.refresh();
@@ -816,12 +816,14 @@ impl WindowView {
     }
 }
 
-/// An RGB image as the window's 0RGB pixels.
-fn to_pixels(image: &image::RgbImage) -> Vec<u32> {
-    image
-        .pixels()
-        .map(|p| (u32::from(p[0]) << 16) | (u32::from(p[1]) << 8) | u32::from(p[2]))
-        .collect()
+/// Writes an RGB image into the window's 0RGB pixels, reusing the buffer from frame to frame.
+fn set_pixels(buffer: &mut Vec<u32>, image: &image::RgbImage) {
+    buffer.clear();
+    buffer.extend(
+        image
+            .pixels()
+            .map(|p| (u32::from(p[0]) << 16) | (u32::from(p[1]) << 8) | u32::from(p[2])),
+    );
 }
 
 /// The status line on the terminal: rewritten in place on a terminal, one line a second
