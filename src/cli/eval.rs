@@ -129,8 +129,8 @@ fn print_eval_tables(out: &mut impl Write, report: &EvalReport, model_id: &str) 
     writeln!(out, "{errors}")?;
     writeln!(
         out,
-        "people: {} ({} with a labelled torso); model: {model_id}",
-        report.people, report.people_with_torso
+        "people: {} ({} with a labelled torso); model: {model_id}; {:.2} model runs per person",
+        report.people, report.people_with_torso, report.model_runs_per_person
     )?;
     writeln!(out, "each person cropped square from its ground-truth box x1.25; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
 }

@@ -5,13 +5,23 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::EvalError;
-use crate::pose::{QuarterTurns, KEYPOINT_COUNT};
+use crate::pose::{QuarterTurns, KEYPOINT_COUNT, KEYPOINT_NAMES};
 
 /// The parts of a COCO keypoints file that evaluation needs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CocoDataset {
     pub images: Vec<CocoImage>,
+    /// People, their keypoints in COCO-17 order once loaded.
     pub annotations: Vec<CocoPerson>,
+    #[serde(default)]
+    categories: Vec<CocoCategory>,
+}
+
+/// The person category, whose keypoint names give the order of each annotation's keypoints.
+#[derive(Debug, Clone, Deserialize)]
+struct CocoCategory {
+    #[serde(default)]
+    keypoints: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,8 +40,23 @@ pub struct CocoPerson {
     pub bbox: [f32; 4],
     /// 17 x (x, y, v): pixels and visibility (0 not labelled, 1 labelled but hidden, 2 visible).
     pub keypoints: Vec<f32>,
-    #[serde(default)]
-    pub iscrowd: u8,
+    /// A crowd region rather than one person (COCO writes 0/1, PoseTrack false/true).
+    #[serde(default, deserialize_with = "flag")]
+    pub iscrowd: bool,
+}
+
+/// A flag written as a boolean or as the number 0/1.
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Number(u64),
+    }
+    Ok(match Flag::deserialize(deserializer)? {
+        Flag::Bool(b) => b,
+        Flag::Number(n) => n != 0,
+    })
 }
 
 impl CocoPerson {
@@ -86,8 +111,30 @@ impl CocoDataset {
                 path: path.to_path_buf(),
                 detail: e.to_string(),
             })?;
+        let format_error = |detail: String| EvalError::Format {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let names: Vec<String> = match dataset.categories.first() {
+            Some(category) if !category.keypoints.is_empty() => category.keypoints.clone(),
+            _ => KEYPOINT_NAMES.iter().map(|n| n.to_string()).collect(),
+        };
+        let slot_of_name: Vec<Option<usize>> = names
+            .iter()
+            .map(|name| KEYPOINT_NAMES.iter().position(|k| k == name))
+            .collect();
+        if slot_of_name.iter().all(Option::is_none) {
+            return Err(format_error(format!(
+                "no COCO keypoint among the category's names {names:?}"
+            )));
+        }
+        for person in &mut dataset.annotations {
+            if person.keypoints.len() == 3 * names.len() {
+                person.keypoints = in_coco_order(&person.keypoints, &slot_of_name);
+            }
+        }
         dataset.annotations.retain(|p| {
-            p.iscrowd == 0
+            !p.iscrowd
                 && p.keypoints.len() == 3 * KEYPOINT_COUNT
                 && p.labelled_count() > 0
                 && p.bbox[2] > 0.0
@@ -111,5 +158,62 @@ impl CocoDataset {
     /// Number of evaluable people.
     pub fn people_count(&self) -> usize {
         self.annotations.len()
+    }
+}
+
+/// Keypoints given in the file's order (x, y, v per name), rearranged into COCO-17 order;
+/// `slot_of_name[i]` is the COCO slot of the file's i-th name. Parts not given are unlabelled.
+fn in_coco_order(keypoints: &[f32], slot_of_name: &[Option<usize>]) -> Vec<f32> {
+    let mut coco = vec![0.0; 3 * KEYPOINT_COUNT];
+    for (xyv, slot) in keypoints.chunks_exact(3).zip(slot_of_name) {
+        if let Some(slot) = slot {
+            coco[3 * slot..3 * slot + 3].copy_from_slice(xyv);
+        }
+    }
+    coco
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keypoints_are_matched_to_coco_parts_by_name() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        // PoseTrack order: head_bottom and head_top where COCO has the eyes.
+        let names = [
+            "nose",
+            "head_bottom",
+            "head_top",
+            "left_ear",
+            "right_ear",
+            "left_shoulder",
+            "right_shoulder",
+            "left_elbow",
+            "right_elbow",
+            "left_wrist",
+            "right_wrist",
+            "left_hip",
+            "right_hip",
+            "left_knee",
+            "right_knee",
+            "left_ankle",
+            "right_ankle",
+        ];
+        let keypoints: Vec<f32> = (0..17)
+            .flat_map(|i| [i as f32, 100.0 + i as f32, 1.0])
+            .collect();
+        let json = serde_json::json!({
+            "images": [{"id": 1, "file_name": "a.jpg"}],
+            "annotations": [{"id": 7, "image_id": 1, "bbox": [0, 0, 10, 10], "keypoints": keypoints}],
+            "categories": [{"keypoints": names}],
+        });
+        std::fs::write(file.path(), json.to_string()).unwrap();
+        let person = &CocoDataset::load(file.path()).unwrap().annotations[0];
+        assert_eq!(person.labelled(0), Some((0.0, 100.0)));
+        assert_eq!(person.labelled(1), None, "head_bottom is no eye");
+        assert_eq!(person.labelled(2), None);
+        assert_eq!(person.labelled(5), Some((5.0, 105.0)));
+        assert_eq!(person.labelled(16), Some((16.0, 116.0)));
     }
 }

@@ -23,6 +23,8 @@ pub struct PersonResult {
     pub knee_flexion_error_deg: [Option<f32>; 2],
     /// Predicted minus annotated hip angle (shoulder-hip-knee), degrees, left and right.
     pub hip_angle_error_deg: [Option<f32>; 2],
+    /// Model runs spent on this person (one per crop or quarter turn looked at).
+    pub model_runs: u64,
 }
 
 /// Absolute-error statistics.
@@ -52,11 +54,14 @@ pub struct EvalReport {
     pub knee_flexion_error_deg: ErrorStats,
     /// Absolute hip-angle error (shoulder-hip-knee), degrees.
     pub hip_angle_error_deg: ErrorStats,
+    /// Mean model runs per person: the cost of finding the upright view.
+    pub model_runs_per_person: f32,
     pub per_person: Vec<PersonResult>,
 }
 
 impl PersonResult {
-    pub fn new(image: &str, truth: &CocoPerson, predicted: &Pose) -> Self {
+    /// Compares `predicted` (found with `model_runs` model runs) with the annotation `truth`.
+    pub fn new(image: &str, truth: &CocoPerson, predicted: &Pose, model_runs: u64) -> Self {
         use BodyPart::*;
         let gt = |p: BodyPart| truth.labelled(p.index());
         let pred = |p: BodyPart| {
@@ -104,6 +109,7 @@ impl PersonResult {
             distance_px,
             knee_flexion_error_deg,
             hip_angle_error_deg,
+            model_runs,
         }
     }
 }
@@ -156,6 +162,8 @@ impl EvalReport {
             normalized_error: ErrorStats::of(normalized),
             knee_flexion_error_deg: ErrorStats::of(angle_errors(|p| p.knee_flexion_error_deg)),
             hip_angle_error_deg: ErrorStats::of(angle_errors(|p| p.hip_angle_error_deg)),
+            model_runs_per_person: per_person.iter().map(|p| p.model_runs as f32).sum::<f32>()
+                / per_person.len().max(1) as f32,
             per_person,
         }
     }

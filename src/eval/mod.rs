@@ -72,8 +72,15 @@ pub fn evaluate(
         for person in annotated {
             let person = &person.rotated(rotation, width, height);
             let [left, top, width, height] = person.bbox;
+            let runs_before = estimator.model_runs();
             let predicted = estimator.estimate_in_box(&photo, left, top, width, height)?;
-            people.push(PersonResult::new(&image.file_name, person, &predicted));
+            let runs = estimator.model_runs() - runs_before;
+            people.push(PersonResult::new(
+                &image.file_name,
+                person,
+                &predicted,
+                runs,
+            ));
             on_person();
         }
     }

@@ -15,7 +15,9 @@ use super::{
 
 /// Scale of the square crop around a ground-truth or detected box (top-down protocol).
 pub const BOX_CROP_SCALE: f32 = 1.25;
-/// Mean keypoint confidence from which a view is trusted without trying the other quarter turns.
+/// Mean keypoint confidence from which a consistent view is trusted without trying the other
+/// quarter turns (see `upright_view`): 0.3 cost 2.1 model runs per upright person of the COCO
+/// val2017 photos where 0.4 cost 3.0, with the same accuracy.
 const CONFIDENT_SCORE: f32 = 0.4;
 /// Keypoint confidence used to place the refinement crop.
 const CROP_MIN_CONFIDENCE: f32 = 0.2;
@@ -30,6 +32,8 @@ pub struct PoseEstimator {
     /// Scratch buffers, reused from frame to frame.
     input_image: RgbImage,
     input_values: Vec<i32>,
+    /// Model runs so far (see [`PoseEstimator::model_runs`]).
+    runs: u64,
 }
 
 impl PoseEstimator {
@@ -57,6 +61,7 @@ impl PoseEstimator {
             resizer: Resizer::new(),
             input_image: RgbImage::new(n, n),
             input_values: vec![0; (n * n * 3) as usize],
+            runs: 0,
         })
     }
 
@@ -68,6 +73,12 @@ impl PoseEstimator {
     /// Which model this is.
     pub fn kind(&self) -> ModelKind {
         self.kind
+    }
+
+    /// How many times the model has run since this estimator was made: the cost of a frame is
+    /// the difference across it (one run per crop or quarter turn looked at).
+    pub fn model_runs(&self) -> u64 {
+        self.runs
     }
 
     /// The pose of the most prominent person in a whole frame.
@@ -100,39 +111,49 @@ impl PoseEstimator {
         })
     }
 
-    /// Given a pose found without rotation, looks again with the crop turned so that the body
-    /// stands upright when it seems to lie (upright-trained models fail on many lying bodies),
-    /// and keeps the more confident of the two.
+    /// Given a pose found without rotation, finds the quarter turn of the crop under which the
+    /// body stands upright in the model input (upright-trained models fail on many lying
+    /// bodies) and returns the pose found there.
+    ///
+    /// A view is *consistent* when the pose it finds stands upright in it, i.e. asks for the
+    /// same turn ([`turns_to_stand_up`]) as the view it was found in. A model shown a body
+    /// upside down or sideways often reads it confidently but wrongly (head and feet swapped,
+    /// a leg folded), so consistency decides, not confidence: views are tried in the order
+    /// none, the turn the first pose asks for, the rest, stopping at the first consistent view
+    /// with a mean confidence of [`CONFIDENT_SCORE`] or more; without one (a small, hidden or
+    /// cut-off body), the most confident view. Measured on the COCO val2017 photos turned
+    /// by 0/90/180/270 degrees, choosing by confidence alone gave a knee-angle mean error of
+    /// 5.2/5.5/7.6/8.5 degrees, this rule 5.2/5.3/5.0/5.4.
     fn upright_view(
         &mut self,
         frame: &RgbImage,
         crop: SquareCrop,
         first: Pose,
     ) -> Result<(Pose, QuarterTurns), PoseError> {
-        let mut best = (first, QuarterTurns::NONE);
-        let mut tried = [true, false, false, false];
-        let suggested = turns_to_stand_up(&first);
-        if suggested != QuarterTurns::NONE {
-            let pose = self.estimate_in_view(frame, crop, suggested)?;
-            tried[suggested.get() as usize] = true;
-            if pose.score > best.0.score {
-                best = (pose, suggested);
+        let asked = turns_to_stand_up(&first);
+        let order = [QuarterTurns::NONE]
+            .into_iter()
+            .chain((asked != QuarterTurns::NONE).then_some(asked))
+            .chain((1..4u8).map(QuarterTurns::new).filter(|&t| t != asked));
+        let mut views: Vec<(Pose, QuarterTurns)> = Vec::with_capacity(4);
+        let mut first = Some(first);
+        for turns in order {
+            let pose = match first.take() {
+                Some(pose) => pose,
+                None => self.estimate_in_view(frame, crop, turns)?,
+            };
+            let consistent = turns_to_stand_up(&pose) == turns;
+            if consistent && pose.score >= CONFIDENT_SCORE {
+                return Ok((pose, turns));
             }
+            views.push((pose, turns));
         }
-        // Still unsure: the first pass may have misread a lying body's direction; try the rest.
-        if best.0.score < CONFIDENT_SCORE {
-            for k in 1..4u8 {
-                if tried[k as usize] {
-                    continue;
-                }
-                let turns = QuarterTurns::new(k);
-                let pose = self.estimate_in_view(frame, crop, turns)?;
-                if pose.score > best.0.score {
-                    best = (pose, turns);
-                }
-            }
-        }
-        Ok(best)
+        Ok(views
+            .into_iter()
+            .max_by(|a, b| a.0.score.total_cmp(&b.0.score))
+            .map_or((Pose::nobody(), QuarterTurns::NONE), |(pose, turns)| {
+                (pose, turns)
+            }))
     }
 
     /// The pose in a square crop around `near` (a pose of the same person in frame pixels: the
@@ -224,6 +245,7 @@ impl PoseEstimator {
         for (dst, &src) in self.input_values.iter_mut().zip(input.as_raw()) {
             *dst = i32::from(src);
         }
+        self.runs += 1;
         let output = Output {
             values: KEYPOINT_COUNT * 3,
             shape: "[1, 1, 17, 3]",
