@@ -1,6 +1,6 @@
 //! Per-image latency of the pose stage, split into pre-processing (crop and resize into the
 //! model input), inference, and post-processing (back to frame pixels), for both models, on a
-//! 1080x1920 sample photo.
+//! 1080x1920 sample photo; and the whole estimate, upright and with the body lying down.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use fast_image_resize::Resizer;
@@ -46,6 +46,20 @@ fn pose_stage(c: &mut Criterion) {
         });
         group.bench_function("estimate_two_pass", |b| {
             b.iter(|| estimator.estimate(black_box(&frame)))
+        });
+        // The same man lying down (photo turned a quarter turn): a first look, which searches
+        // for the turn that stands him up, then tracking, which turns the crop as the last
+        // frame's pose says.
+        let lying = image::imageops::rotate90(&frame);
+        group.bench_function("estimate_lying_first_look", |b| {
+            b.iter(|| estimator.estimate(black_box(&lying)))
+        });
+        let last = match estimator.estimate(&lying) {
+            Ok(pose) => pose,
+            Err(e) => panic!("{e}"),
+        };
+        group.bench_function("estimate_lying_tracked", |b| {
+            b.iter(|| estimator.estimate_around(black_box(&lying), black_box(&last)))
         });
         group.finish();
     }

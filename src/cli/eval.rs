@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalReport};
-use gonio::pose::QuarterTurns;
+use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalReport, PhotoTurn};
 
 use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
 
@@ -25,17 +24,10 @@ pub struct EvalArgs {
     /// Print the figures as JSON (with per-person detail) instead of tables
     #[arg(long)]
     json: bool,
-    /// Turn every photo (and its annotations) clockwise by this many degrees first: rotated
-    /// photos stand in for bodies lying down
-    #[arg(long, default_value_t = 0, value_parser = parse_rotation, value_name = "DEGREES")]
+    /// Turn every photo (and its annotations) clockwise by this many degrees first (0 to 359;
+    /// 90, 180, 270 are exact): turned photos stand in for bodies lying down or leaning
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..360), value_name = "DEGREES")]
     rotate: u32,
-}
-
-fn parse_rotation(s: &str) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(d @ (0 | 90 | 180 | 270)) => Ok(d),
-        _ => Err(format!("`{s}` is not 0, 90, 180 or 270")),
-    }
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
@@ -49,7 +41,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         &mut estimator,
         &dataset,
         &args.images,
-        QuarterTurns::new((args.rotate / 90) as u8),
+        PhotoTurn::degrees(args.rotate as f32),
         || bar.inc(1),
     )?;
     bar.finish_and_clear();

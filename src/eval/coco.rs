@@ -5,7 +5,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::EvalError;
-use crate::pose::{QuarterTurns, KEYPOINT_COUNT, KEYPOINT_NAMES};
+use super::{point_in_turned_image, PhotoTurn};
+use crate::pose::{KEYPOINT_COUNT, KEYPOINT_NAMES};
 
 /// The parts of a COCO keypoints file that evaluation needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -66,27 +67,25 @@ impl CocoPerson {
         (v > 0.0).then(|| (self.keypoints[3 * i], self.keypoints[3 * i + 1]))
     }
 
-    /// The annotation of the same person in the photo turned clockwise by `turns` (the photo
-    /// being `width` x `height` pixels before turning).
-    pub fn rotated(&self, turns: QuarterTurns, width: f32, height: f32) -> CocoPerson {
-        let turn = |x: f32, y: f32| match turns.get() {
-            1 => (height - 1.0 - y, x),
-            2 => (width - 1.0 - x, height - 1.0 - y),
-            3 => (y, width - 1.0 - x),
-            _ => (x, y),
-        };
+    /// The annotation of the same person in the photo turned clockwise by `turn` with
+    /// [`turn_image`](super::turn_image) (the photo being `width` x `height` pixels before
+    /// turning). The box turns about its centre and keeps its size (sides swapped when the turn
+    /// is nearer a quarter than a half turn), so the crop around a person keeps its scale.
+    pub fn turned(&self, turn: PhotoTurn, width: u32, height: u32) -> CocoPerson {
+        let to_turned = |x: f32, y: f32| point_in_turned_image(turn, width, height, x, y);
         let mut keypoints = self.keypoints.clone();
         for k in keypoints.chunks_exact_mut(3) {
             if k[2] > 0.0 {
-                (k[0], k[1]) = turn(k[0], k[1]);
+                (k[0], k[1]) = to_turned(k[0], k[1]);
             }
         }
         let [x, y, w, h] = self.bbox;
-        let (ax, ay) = turn(x, y);
-        let (bx, by) = turn(x + w, y + h);
+        let (cx, cy) = to_turned(x + w / 2.0, y + h / 2.0);
+        let sideways = ((turn.get() + 45.0) / 90.0).floor() as i32 % 2 == 1;
+        let (w, h) = if sideways { (h, w) } else { (w, h) };
         CocoPerson {
             keypoints,
-            bbox: [ax.min(bx), ay.min(by), (ax - bx).abs(), (ay - by).abs()],
+            bbox: [cx - w / 2.0, cy - h / 2.0, w, h],
             ..self.clone()
         }
     }

@@ -6,14 +6,16 @@
 
 mod coco;
 mod metrics;
+mod turn;
 
 pub use coco::{CocoDataset, CocoImage, CocoPerson};
 pub use metrics::{ErrorStats, EvalReport, PersonResult, PCK_THRESHOLD};
+pub use turn::{point_in_turned_image, turn_image, PhotoTurn};
 
 use std::path::{Path, PathBuf};
 
 use crate::capture::{load_image, CaptureError};
-use crate::pose::{PoseError, PoseEstimator, QuarterTurns};
+use crate::pose::{PoseError, PoseEstimator};
 
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -40,15 +42,16 @@ pub struct SkippedImage {
 }
 
 /// Runs `estimator` on every annotated person of `dataset`, reading photos from `images_dir`
-/// and turning each photo and its annotations clockwise by `rotation` first (rotated photos
-/// stand in for bodies lying down). `on_person` is called after each person (for progress).
+/// and turning each photo and its annotations clockwise by `rotation` first (turned photos
+/// stand in for bodies lying down or leaning). `on_person` is called after each person (for progress).
 pub fn evaluate(
     estimator: &mut PoseEstimator,
     dataset: &CocoDataset,
     images_dir: &Path,
-    rotation: QuarterTurns,
+    rotation: impl Into<PhotoTurn>,
     mut on_person: impl FnMut(),
 ) -> Result<(EvalReport, Vec<SkippedImage>), EvalError> {
+    let rotation = rotation.into();
     let mut people = Vec::new();
     let mut skipped = Vec::new();
     for image in &dataset.images {
@@ -67,10 +70,10 @@ pub fn evaluate(
                 continue;
             }
         };
-        let (width, height) = (frame.image.width() as f32, frame.image.height() as f32);
-        let photo = rotation.apply(&frame.image);
+        let (width, height) = (frame.image.width(), frame.image.height());
+        let photo = turn_image(&frame.image, rotation);
         for person in annotated {
-            let person = &person.rotated(rotation, width, height);
+            let person = &person.turned(rotation, width, height);
             let [left, top, width, height] = person.bbox;
             let runs_before = estimator.model_runs();
             let predicted = estimator.estimate_in_box(&photo, left, top, width, height)?;
