@@ -43,7 +43,8 @@ pub struct SkippedImage {
 
 /// Runs `estimator` on every annotated person of `dataset`, reading photos from `images_dir`
 /// and turning each photo and its annotations clockwise by `rotation` first (turned photos
-/// stand in for bodies lying down or leaning). `on_person` is called after each person (for progress).
+/// stand in for bodies lying down or leaning). `on_person` is called after each person (for
+/// progress).
 pub fn evaluate(
     estimator: &mut PoseEstimator,
     dataset: &CocoDataset,
