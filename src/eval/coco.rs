@@ -180,25 +180,9 @@ mod tests {
     fn keypoints_are_matched_to_coco_parts_by_name() {
         let file = tempfile::NamedTempFile::new().unwrap();
         // PoseTrack order: head_bottom and head_top where COCO has the eyes.
-        let names = [
-            "nose",
-            "head_bottom",
-            "head_top",
-            "left_ear",
-            "right_ear",
-            "left_shoulder",
-            "right_shoulder",
-            "left_elbow",
-            "right_elbow",
-            "left_wrist",
-            "right_wrist",
-            "left_hip",
-            "right_hip",
-            "left_knee",
-            "right_knee",
-            "left_ankle",
-            "right_ankle",
-        ];
+        let mut names = KEYPOINT_NAMES;
+        names[1] = "head_bottom";
+        names[2] = "head_top";
         let keypoints: Vec<f32> = (0..17)
             .flat_map(|i| [i as f32, 100.0 + i as f32, 1.0])
             .collect();
