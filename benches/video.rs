@@ -63,7 +63,7 @@ fn end_to_end(c: &mut Criterion) {
             Ok(d) => d,
             Err(e) => panic!("{e}"),
         };
-        let mut finder = SubjectFinder::multi(detector, Pick::Auto(Some(Posture::Kneeling)));
+        let mut finder = SubjectFinder::multi(detector, Pick::Auto(Posture::Kneeling));
         group.bench_function(format!("pipeline_{kind}_multi_person"), |b| {
             b.iter(|| {
                 black_box(

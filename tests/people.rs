@@ -339,16 +339,16 @@ fn the_subject_is_chosen_by_posture_then_by_the_users_pick() {
     assert!(!is_in_posture(&people[0].pose, Posture::Lying));
     let (w, h) = (1280, 960);
     assert_eq!(
-        choose_subject(&people, Pick::Auto(Some(Posture::Lying)), w, h),
+        choose_subject(&people, Pick::Auto(Posture::Lying), w, h),
         Some(1)
     );
     assert_eq!(
-        choose_subject(&people, Pick::Auto(Some(Posture::Standing)), w, h),
+        choose_subject(&people, Pick::Auto(Posture::Standing), w, h),
         Some(0)
     );
     // Nobody kneels: the largest.
     assert_eq!(
-        choose_subject(&people, Pick::Auto(Some(Posture::Kneeling)), w, h),
+        choose_subject(&people, Pick::Auto(Posture::Kneeling), w, h),
         Some(0)
     );
     assert_eq!(choose_subject(&people, Pick::Largest, w, h), Some(0));

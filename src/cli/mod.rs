@@ -134,7 +134,7 @@ impl PeopleArgs {
             return Ok(SubjectFinder::single());
         }
         let pick = match self.pick {
-            PickArg::Auto => Pick::Auto(Some(posture)),
+            PickArg::Auto => Pick::Auto(posture),
             PickArg::Largest => Pick::Largest,
             PickArg::Left => Pick::Left,
             PickArg::Right => Pick::Right,

@@ -135,7 +135,7 @@ impl PoseEstimator {
             .into_iter()
             .chain((asked != QuarterTurns::NONE).then_some(asked))
             .chain((1..4u8).map(QuarterTurns::new).filter(|&t| t != asked));
-        let mut views: Vec<(Pose, QuarterTurns)> = Vec::with_capacity(4);
+        let mut most_confident: Option<(Pose, QuarterTurns)> = None;
         let mut first = Some(first);
         for turns in order {
             let pose = match first.take() {
@@ -146,12 +146,12 @@ impl PoseEstimator {
             if consistent && pose.score >= CONFIDENT_SCORE {
                 return Ok((pose, turns));
             }
-            views.push((pose, turns));
+            // On a tie the later view wins.
+            if most_confident.is_none_or(|(best, _)| pose.score >= best.score) {
+                most_confident = Some((pose, turns));
+            }
         }
-        Ok(views
-            .into_iter()
-            .max_by(|a, b| a.0.score.total_cmp(&b.0.score))
-            .unwrap_or((Pose::nobody(), QuarterTurns::NONE)))
+        Ok(most_confident.unwrap_or((Pose::nobody(), QuarterTurns::NONE)))
     }
 
     /// The pose in a square crop around `near` (a pose of the same person in frame pixels: the

@@ -43,10 +43,6 @@ impl BoxInFrame {
         (self.bottom - self.top).max(0.0)
     }
 
-    pub fn area(&self) -> f32 {
-        self.width() * self.height()
-    }
-
     pub fn centre(&self) -> (f32, f32) {
         (
             (self.left + self.right) / 2.0,
@@ -56,23 +52,6 @@ impl BoxInFrame {
 
     pub fn contains(&self, x: f32, y: f32) -> bool {
         (self.left..=self.right).contains(&x) && (self.top..=self.bottom).contains(&y)
-    }
-
-    /// Intersection over union with `other`, 0..1.
-    pub fn iou(&self, other: &BoxInFrame) -> f32 {
-        let overlap = BoxInFrame {
-            left: self.left.max(other.left),
-            top: self.top.max(other.top),
-            right: self.right.min(other.right),
-            bottom: self.bottom.min(other.bottom),
-        }
-        .area();
-        let union = self.area() + other.area() - overlap;
-        if union > 0.0 {
-            overlap / union
-        } else {
-            0.0
-        }
     }
 }
 

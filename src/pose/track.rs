@@ -64,7 +64,7 @@ pub enum Posture {
 pub enum Pick {
     /// The person in the protocol's posture (the patient lying on the table while the
     /// therapist stands); the largest when none or several are.
-    Auto(Option<Posture>),
+    Auto(Posture),
     /// The largest person (longest torso: nearest the camera).
     Largest,
     /// The leftmost person in the picture.
@@ -118,6 +118,12 @@ const AMBIGUITY_RATIO: f32 = 1.5;
 const DETECT_EVERY_ALONE: usize = 5;
 /// Frames the subject may go unseen before it is chosen afresh.
 const MAX_MISSED_FRAMES: usize = 30;
+
+/// A torso length guessed from a body's box, pixels: for a person without confident shoulders
+/// and hips.
+fn torso_from_box(bbox: BoxInFrame) -> f32 {
+    0.3 * bbox.width().hypot(bbox.height())
+}
 
 /// Mid-shoulder to mid-hip distance of a pose, pixels (None without those keypoints).
 fn torso_length(pose: &Pose) -> Option<f32> {
@@ -214,12 +220,9 @@ pub fn choose_subject(people: &[Person], pick: Pick, width: u32, height: u32) ->
     };
     // Size as nearness to the camera: the torso's length (a box's area depends on the posture:
     // a person lying with a leg raised has a larger box than one standing nearer).
-    let size = |p: &Person| {
-        torso_length(&p.pose).unwrap_or_else(|| 0.3 * p.bbox.width().hypot(p.bbox.height()))
-    };
-    let largest = || by(&|p: &Person| size(p));
+    let size = |p: &Person| torso_length(&p.pose).unwrap_or_else(|| torso_from_box(p.bbox));
     match pick {
-        Pick::Largest => largest(),
+        Pick::Largest => by(&size),
         Pick::Left => by(&|p: &Person| -p.bbox.centre().0),
         Pick::Right => by(&|p: &Person| p.bbox.centre().0),
         Pick::Center => {
@@ -235,8 +238,7 @@ pub fn choose_subject(people: &[Person], pick: Pick, width: u32, height: u32) ->
             let inside = if p.bbox.contains(x, y) { 1e6 } else { 0.0 };
             inside - (c.0 - x).hypot(c.1 - y)
         }),
-        Pick::Auto(None) => largest(),
-        Pick::Auto(Some(posture)) => {
+        Pick::Auto(posture) => {
             let max_size = people.iter().map(size).fold(0.0, f32::max);
             by(&|p: &Person| {
                 let fits = if is_in_posture(&p.pose, posture) {
@@ -339,10 +341,8 @@ impl SubjectLock {
         }
         let (chosen, ambiguous) = match self.lock {
             Some(lock) => {
-                let scale = torso_length(&lock.pose).unwrap_or_else(|| {
-                    let b = box_of(&lock.pose);
-                    0.3 * b.width().hypot(b.height())
-                });
+                let scale =
+                    torso_length(&lock.pose).unwrap_or_else(|| torso_from_box(box_of(&lock.pose)));
                 let mut distances: Vec<(usize, f32)> = people
                     .iter()
                     .enumerate()
@@ -551,7 +551,7 @@ fn overrule_drift(refined: &Pose, subject: &Person, others: &[&Person]) -> (Pose
     }
     let scale = torso_length(&subject.pose)
         .or_else(|| torso_length(refined))
-        .unwrap_or_else(|| 0.3 * subject.bbox.width().hypot(subject.bbox.height()));
+        .unwrap_or_else(|| torso_from_box(subject.bbox));
     let own = pose_distance(refined, &subject.pose, scale);
     if others
         .iter()
@@ -589,8 +589,8 @@ fn overrule_drift(refined: &Pose, subject: &Person, others: &[&Person]) -> (Pose
 
 /// The pose with each keypoint dropped (confidence 0) that lies on a rival's keypoint of the
 /// same part (within a fifth of a torso), at most half as far from it as from the subject's last
-/// place for it, which is more than a quarter of a torso away: where two bodies overlap, the models take a hidden limb from the
-/// body in front. Returns whether any was dropped.
+/// place for it, which is more than a quarter of a torso away: where two bodies overlap, the
+/// models take a hidden limb from the body in front. Returns whether any was dropped.
 fn disown_rival_keypoints(pose: &Pose, last: &Pose, rivals: &[(Pose, usize)]) -> (Pose, bool) {
     if rivals.is_empty() {
         return (*pose, false);
