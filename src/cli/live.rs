@@ -474,7 +474,7 @@ fn print_trial(out: &mut impl Write, protocol: &Protocol, report: &TrialReport) 
     out.flush()
 }
 
-/// The status of a reading as short text pieces: (measure and value, best, hold, recording).
+/// The status of a reading as two lines: the measure with its value (and hold), and the trial.
 fn status_text(reading: &Reading) -> (String, String) {
     let value = reading
         .value_deg
@@ -584,13 +584,7 @@ fn window_commands(view: &mut WindowView, trials: &TrialOutput) -> Vec<Command> 
         match key {
             Key::Space => commands.push(Command::ToggleTrial),
             Key::Q | Key::Escape => commands.push(Command::Quit),
-            Key::S => {
-                let path = trials.snapshot_path();
-                match view.snapshot(&path) {
-                    Ok(()) => eprintln!("gonio: snapshot saved: {}", path.display()),
-                    Err(e) => eprintln!("gonio: snapshot not saved: {e:#}"),
-                }
-            }
+            Key::S => view.snapshot(&trials.snapshot_path()),
             _ => {}
         }
     }
@@ -773,8 +767,12 @@ impl WindowView {
         image
     }
 
-    fn snapshot(&self, path: &Path) -> anyhow::Result<()> {
-        save_png_atomically(&self.picture(), path)
+    /// Saves what the window shows to `path` and says so (or why not) on stderr.
+    fn snapshot(&self, path: &Path) {
+        match save_png_atomically(&self.picture(), path) {
+            Ok(()) => eprintln!("gonio: snapshot saved: {}", path.display()),
+            Err(e) => eprintln!("gonio: snapshot not saved: {e:#}"),
+        }
     }
 
     /// After a recording ends: the last picture and the result stay until q, Escape, closing
@@ -803,12 +801,7 @@ impl WindowView {
                 break;
             }
             if keys.contains(&Key::S) {
-                let snapshot_to = next_snapshot();
-                if let Err(e) = self.snapshot(&snapshot_to) {
-                    eprintln!("gonio: snapshot not saved: {e:#}");
-                } else {
-                    eprintln!("gonio: snapshot saved: {}", snapshot_to.display());
-                }
+                self.snapshot(&next_snapshot());
             }
             std::thread::sleep(Duration::from_millis(30));
         }
