@@ -206,9 +206,8 @@ pub struct LiveConfig {
 /// What the loop read from one frame.
 #[derive(Debug, Clone)]
 pub struct Reading {
-    /// The subject's pose, frame pixels.
+    /// The subject's pose, frame pixels ([`Pose::nobody`] when not found).
     pub pose: Pose,
-    pub person: bool,
     /// The leg measured.
     pub side: Side,
     /// The protocol's main measure.
@@ -361,20 +360,13 @@ impl LiveMeter {
         // per-frame CSV of `analyze` does.
         let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &self.config.options);
         let mut results = self.measure_series(&series, side);
-        for r in &mut results {
-            r.people_seen = Some(self.people.most);
-            r.warnings.extend(self.people.warnings(track.poses.len()));
-        }
         let with_person = track.poses.iter().filter(|p| p.has_person()).count();
-        if with_person < track.poses.len() {
-            for r in &mut results {
-                r.warnings.push(format!(
-                    "no person found in {} of {} frames",
-                    track.poses.len() - with_person,
-                    track.poses.len()
-                ));
-            }
-        }
+        protocols::note_people(
+            &mut results,
+            Some(&self.people),
+            with_person,
+            track.poses.len(),
+        );
         Some(Trial {
             number: self.trials,
             track,
@@ -405,17 +397,10 @@ impl LiveMeter {
     /// Reads one frame's subject, taken at `time_s` (seconds, increasing).
     pub fn push(&mut self, time_s: f64, found: &Found) -> Reading {
         self.people.add(found, &mut self.last_subject);
-        let pose = &found.pose;
         let protocol = self.config.protocol;
-        let person = pose.has_person();
-        let empty;
-        let pose_used = if person {
-            pose
-        } else {
-            empty = Pose::nobody();
-            &empty
-        };
-        let angles = self.angles.push(time_s, pose_used);
+        let person = found.pose.has_person();
+        let pose = if person { found.pose } else { Pose::nobody() };
+        let angles = self.angles.push(time_s, &pose);
         let angle_of = |channel: Channel| angles.angle(channel);
         let measure = protocol
             .measures
@@ -454,9 +439,7 @@ impl LiveMeter {
         let mut recording_s = None;
         if let Some(mut track) = self.trial.take() {
             track.time_s.push(time_s);
-            track
-                .poses
-                .push(if person { *pose } else { Pose::nobody() });
+            track.poses.push(pose);
             if self.trial_start_s.is_nan() {
                 self.trial_start_s = time_s;
             }
@@ -476,15 +459,14 @@ impl LiveMeter {
         }
 
         Reading {
-            pose: *pose_used,
-            person,
+            pose,
             side,
             measure,
             value_deg: (!value.is_nan()).then_some(value),
             valid,
             hold_s,
             best_deg: self.best.1.filter(|_| recording_s.is_some()),
-            guidance: guidance(pose_used, side, self.config.options.min_confidence, &unmet),
+            guidance: guidance(&pose, side, self.config.options.min_confidence, &unmet),
             recording_s,
             people: found.people,
             ambiguous: found.ambiguous,

@@ -70,7 +70,7 @@ fn meter_guides_the_person() {
     let mut meter = LiveMeter::new(config("slr"), None);
     let nobody = gonio::Pose::nobody();
     let reading = meter.push(0.0, &Found::alone(nobody));
-    assert!(!reading.person);
+    assert!(!reading.pose.has_person());
     assert!(
         reading.guidance[0].contains("no one in view"),
         "{:?}",
@@ -90,7 +90,7 @@ fn meter_guides_the_person() {
         None,
     );
     let reading = meter.push(0.0, &Found::alone(pose));
-    assert!(reading.person);
+    assert!(reading.pose.has_person());
     assert!(!reading.valid);
     assert!(
         reading
@@ -693,7 +693,7 @@ impl gonio::live::LiveSink for Recorder {
         reading: &gonio::live::Reading,
         _stats: &gonio::live::LoopStats,
     ) -> Result<Vec<gonio::live::Command>, gonio::live::LiveError> {
-        assert!(reading.person, "the sample frame shows a person");
+        assert!(reading.pose.has_person(), "the sample frame shows a person");
         self.shown += 1;
         Ok(Vec::new())
     }

@@ -369,22 +369,12 @@ fn analyze_one(
         model_id.as_deref(),
     );
     let angles_s = t.elapsed().as_secs_f64();
-    if source.needs_model() {
-        let people = tracked.people;
-        for r in &mut results {
-            r.people_seen = Some(people.most);
-            r.warnings.extend(people.warnings(track.poses.len()));
-        }
-    }
-    if tracked.frames_with_person < track.poses.len() && !track.poses.is_empty() {
-        let missing = track.poses.len() - tracked.frames_with_person;
-        for r in &mut results {
-            r.warnings.push(format!(
-                "no person found in {missing} of {} frames",
-                track.poses.len()
-            ));
-        }
-    }
+    protocols::note_people(
+        &mut results,
+        source.needs_model().then_some(&tracked.people),
+        tracked.frames_with_person,
+        track.poses.len(),
+    );
     let mut outputs = Vec::new();
     if let Some(dir) = &settings.args.out {
         outputs = write_outputs(dir, stem, source, &tracked, &series, &results, settings)?;

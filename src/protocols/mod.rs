@@ -12,6 +12,7 @@ mod slr;
 mod thomas;
 mod toe_touch;
 
+use crate::pose::PeopleSeen;
 pub use crate::pose::Posture;
 pub use hold::{sustained_maximum, Hold, HoldCriteria};
 
@@ -269,6 +270,30 @@ impl Measure {
         } else {
             value
         }
+    }
+}
+
+/// Adds to each result what finding the subject showed over its `frames` frames: with `people`
+/// (a model ran), how many people were in view and any doubt about which one was measured; and
+/// the frames without a person, when `frames_with_person` is fewer.
+pub fn note_people(
+    results: &mut [Measurement],
+    people: Option<&PeopleSeen>,
+    frames_with_person: usize,
+    frames: usize,
+) {
+    let missing = (frames_with_person < frames).then(|| {
+        format!(
+            "no person found in {} of {frames} frames",
+            frames - frames_with_person
+        )
+    });
+    for r in results {
+        if let Some(people) = people {
+            r.people_seen = Some(people.most);
+            r.warnings.extend(people.warnings(frames));
+        }
+        r.warnings.extend(missing.clone());
     }
 }
 
