@@ -306,19 +306,14 @@ impl Store {
         &mut self,
         work: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let sql = |e: rusqlite::Error| StoreError::Sql {
-            path,
-            detail: e.to_string(),
-        };
-        (|| {
+        let written = (|| {
             let tx = self
                 .connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             work(&tx)?;
             tx.commit()
-        })()
-        .map_err(sql)
+        })();
+        written.map_err(|e| self.sql(e))
     }
 
     /// Every subject with counts.
