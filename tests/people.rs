@@ -7,6 +7,7 @@ mod synthetic;
 use std::path::Path;
 
 use common::*;
+use gonio::pose::csv::read_keypoints_csv;
 use gonio::pose::{BodyPart, PersonDetector, Pick, Pose, PoseEstimator, SubjectFinder};
 use gonio::{ModelKind, Runtime};
 
@@ -177,40 +178,18 @@ fn on_crowded_photos_every_keypoint_of_the_subject_belongs_to_one_person() {
 /// Mid-hip and torso length (mid-shoulder to mid-hip) per frame of a per-frame CSV written by
 /// `gonio analyze --out`, frame pixels; None where the hips or shoulders are not confident.
 fn hips_and_torso(csv: &Path) -> Vec<Option<((f32, f32), f32)>> {
-    let mut reader = csv::Reader::from_path(csv).unwrap();
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
+    let track = read_keypoints_csv(csv).expect("frames CSV");
+    track
+        .poses
         .iter()
-        .map(str::to_string)
-        .collect();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let parts = ["left_hip", "right_hip", "left_shoulder", "right_shoulder"];
-    let columns: Vec<[usize; 3]> = parts
-        .iter()
-        .map(|p| {
-            [
-                column(&format!("{p}_x")),
-                column(&format!("{p}_y")),
-                column(&format!("{p}_conf")),
-            ]
-        })
-        .collect();
-    reader
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            let value = |i: usize| row.get(i).and_then(|v| v.parse::<f32>().ok());
-            let points: Option<Vec<(f32, f32)>> = columns
-                .iter()
-                .map(|[x, y, c]| {
-                    (value(*c)? >= 0.3).then_some(())?;
-                    Some((value(*x)?, value(*y)?))
-                })
-                .collect();
-            let p = points?;
-            let hip = ((p[0].0 + p[1].0) / 2.0, (p[0].1 + p[1].1) / 2.0);
-            let shoulder = ((p[2].0 + p[3].0) / 2.0, (p[2].1 + p[3].1) / 2.0);
+        .map(|pose| {
+            let mid = |l: BodyPart, r: BodyPart| {
+                let (l, r) = (pose.get(l), pose.get(r));
+                (l.confidence >= 0.3 && r.confidence >= 0.3)
+                    .then_some(((l.x + r.x) / 2.0, (l.y + r.y) / 2.0))
+            };
+            let hip = mid(BodyPart::LeftHip, BodyPart::RightHip)?;
+            let shoulder = mid(BodyPart::LeftShoulder, BodyPart::RightShoulder)?;
             Some((hip, (hip.0 - shoulder.0).hypot(hip.1 - shoulder.1)))
         })
         .collect()

@@ -3,6 +3,8 @@
 mod common;
 
 use common::*;
+use gonio::pose::csv::read_keypoints_csv;
+use gonio::pose::{BodyPart, Pose};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -365,23 +367,6 @@ fn development_videos_run_as_one_batch() {
     assert!(out.path().join("cam01.json").exists() && out.path().join("cam01-2.json").exists());
 }
 
-/// Per-frame keypoints (x, y, confidence in COCO order) of an `analyze --out` frames CSV.
-fn keypoints_per_frame(csv_path: &Path) -> Vec<Option<[(f32, f32, f32); 17]>> {
-    let mut reader = csv::Reader::from_path(csv_path).expect("frames CSV");
-    reader
-        .records()
-        .map(|record| {
-            let record = record.expect("CSV row");
-            let value = |i: usize| record.get(1 + i).and_then(|v| v.parse::<f32>().ok());
-            let mut keypoints = [(0.0, 0.0, 0.0); 17];
-            for (k, keypoint) in keypoints.iter_mut().enumerate() {
-                *keypoint = (value(3 * k)?, value(3 * k + 1)?, value(3 * k + 2)?);
-            }
-            Some(keypoints)
-        })
-        .collect()
-}
-
 /// The sample video turned a quarter turn either way shows the man lying down: the tracker turns
 /// its crops so that he stands upright in the model input, and every frame's keypoints, turned
 /// back, land where the upright video's do.
@@ -399,7 +384,9 @@ fn a_body_lying_down_is_tracked_like_an_upright_one() {
         "--out",
         path_str(&upright_out),
     ]);
-    let upright = keypoints_per_frame(&upright_out.join("pose2sim-cam01.csv"));
+    let upright = read_keypoints_csv(&upright_out.join("pose2sim-cam01.csv"))
+        .expect("frames CSV")
+        .poses;
     // The sample is 1080 x 1920; transpose=1 turns it clockwise, transpose=2 anticlockwise.
     type Back = fn(f32, f32) -> (f32, f32);
     let cases: [(&str, Back); 2] = [
@@ -427,23 +414,30 @@ fn a_body_lying_down_is_tracked_like_an_upright_one() {
             "--out",
             path_str(&out),
         ]);
-        let lying = keypoints_per_frame(&out.join("turned.csv"));
+        let lying = read_keypoints_csv(&out.join("turned.csv"))
+            .expect("frames CSV")
+            .poses;
         assert_eq!(lying.len(), upright.len(), "{filter}: frames");
         let mut errors = Vec::new();
         for (a, b) in upright.iter().zip(&lying) {
-            let (Some(a), Some(b)) = (a, b) else {
-                panic!("{filter}: a frame without the man");
+            assert!(
+                a.has_person() && b.has_person(),
+                "{filter}: a frame without the man"
+            );
+            let mid = |p: &Pose, l: BodyPart, r: BodyPart| {
+                let (l, r) = (p.get(l), p.get(r));
+                ((l.x + r.x) / 2.0, (l.y + r.y) / 2.0)
             };
-            let mid = |k: &[(f32, f32, f32); 17], i: usize, j: usize| {
-                ((k[i].0 + k[j].0) / 2.0, (k[i].1 + k[j].1) / 2.0)
-            };
-            let (s, h) = (mid(a, 5, 6), mid(a, 11, 12));
+            let s = mid(a, BodyPart::LeftShoulder, BodyPart::RightShoulder);
+            let h = mid(a, BodyPart::LeftHip, BodyPart::RightHip);
             let torso = (s.0 - h.0).hypot(s.1 - h.1);
-            let distances: Vec<f32> = (5..17)
-                .filter(|&i| a[i].2 > 0.3 && b[i].2 > 0.3)
-                .map(|i| {
-                    let (x, y) = back(b[i].0, b[i].1);
-                    (x - a[i].0).hypot(y - a[i].1) / torso
+            let distances: Vec<f32> = BodyPart::ALL[5..]
+                .iter()
+                .map(|&part| (a.get(part), b.get(part)))
+                .filter(|(ka, kb)| ka.confidence > 0.3 && kb.confidence > 0.3)
+                .map(|(ka, kb)| {
+                    let (x, y) = back(kb.x, kb.y);
+                    (x - ka.x).hypot(y - ka.y) / torso
                 })
                 .collect();
             assert!(distances.len() >= 8, "{filter}: body keypoints found");
