@@ -402,10 +402,7 @@ impl LiveMeter {
         let pose = if person { found.pose } else { Pose::nobody() };
         let angles = self.angles.push(time_s, &pose);
         let angle_of = |channel: Channel| angles.angle(channel);
-        let measure = protocol
-            .measures
-            .first()
-            .unwrap_or(&protocols::ALL[0].measures[0]);
+        let measure = protocol.main_measure();
         if self.config.side.is_none() && person {
             self.choose_side(measure, &angle_of);
         }

@@ -110,7 +110,7 @@ pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Vec<Result<Source, 
                 .map(|e| e.path())
                 .filter(|p| p.is_file() && VIDEO_EXTENSIONS.contains(&extension_of(p).as_str()))
                 .collect();
-            videos.sort();
+            alphanumeric_sort::sort_path_slice(&mut videos);
             if !videos.is_empty() {
                 out.extend(videos.into_iter().map(|v| Ok(Source::Video(v))));
                 continue;

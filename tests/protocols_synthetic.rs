@@ -330,9 +330,16 @@ fn invalid_frames_are_flagged_with_reasons() {
         r.warnings
     );
     assert_ne!(r.quality, Quality::Good);
+    // The bent-knee hold is not the result; and the only level held with a straight knee is
+    // the resting one, which is no result either.
     assert!(
-        r.value_deg.is_some_and(|v| v < 50.0),
+        r.value_deg.is_none_or(|v| v < 50.0),
         "the bent-knee hold is not the result: {r:?}"
+    );
+    assert_eq!(
+        r.refusal.as_ref().map(|refusal| refusal.kind),
+        Some(protocols::RefusalKind::NotHeld),
+        "{r:?}"
     );
 
     // Kneeling stretch with the trunk leaning 25 degrees: compensation.

@@ -50,6 +50,10 @@ fn sample_video_writes_every_output() {
         .unwrap()
         .starts_with("movenet-lightning@sha256:"));
     let side = result["side"].as_str().unwrap();
+    // A man swinging a leg while standing is not a kneeling hip-flexor stretch: no number, the
+    // reason, and still a picture (checked below) showing why.
+    assert_eq!(result["value_deg"], serde_json::Value::Null, "{result}");
+    assert_eq!(result["refusal"]["kind"], "not_the_posture", "{result}");
 
     let csv = std::fs::read_to_string(out.path().join("pose2sim-cam01.csv")).unwrap();
     let mut lines = csv.lines();
@@ -451,5 +455,49 @@ fn a_body_lying_down_is_tracked_like_an_upright_one() {
             median <= 0.04 && worst <= 0.12,
             "{filter}: {median} / {worst}"
         );
+    }
+}
+
+/// Cameras, edited clips and MPEG-TS start their timestamps after 0: the evidence frame is the
+/// frame measured, and a clip starting at 5 s is not "truncated".
+#[test]
+fn videos_whose_timestamps_start_late_are_read_from_their_first_frame() {
+    use gonio::capture::video::{frame_at, VideoFrames};
+    let dir = tempfile::tempdir().unwrap();
+    let video = sample("pose2sim-cam01.mp4");
+    let mut late = Vec::new();
+    for (offset, ext) in [("1", "mp4"), ("5", "mp4"), ("5", "mkv")] {
+        let path = dir.path().join(format!("late{offset}.{ext}"));
+        ffmpeg(&[
+            "-i",
+            path_str(&video),
+            "-c",
+            "copy",
+            "-output_ts_offset",
+            offset,
+            path_str(&path),
+        ]);
+        late.push(path);
+    }
+    let reference: Vec<_> = VideoFrames::open(&video)
+        .unwrap()
+        .map(|f| f.unwrap())
+        .collect();
+    for path in &late {
+        let mut frames = VideoFrames::open(path).unwrap();
+        let first = frames.next().unwrap().unwrap();
+        assert_eq!(first.timestamp_s, 0.0, "{}", path.display());
+        let origin = frames.origin_pts().unwrap();
+        assert!(origin >= 0.9, "{}: starts at {origin}", path.display());
+        let count = 1 + frames
+            .map(|f| f.unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .count();
+        assert_eq!(count, reference.len(), "{}", path.display());
+        // The frame at 1.0 s of the clip is the frame at 1.0 s of the original.
+        let index = 60;
+        let t = reference[index].timestamp_s;
+        let got = frame_at(path, t, origin).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!((got.timestamp_s - t).abs() < 1e-3, "{}: {} vs {t}", path.display(), got.timestamp_s);
+        assert_eq!(got.image, reference[index].image, "{}", path.display());
     }
 }

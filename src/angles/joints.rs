@@ -51,7 +51,7 @@ impl Side {
         }
     }
 
-    fn parts(self) -> SideParts {
+    pub(crate) fn parts(self) -> SideParts {
         use BodyPart::*;
         match self {
             Side::Left => SideParts {
@@ -70,11 +70,11 @@ impl Side {
     }
 }
 
-struct SideParts {
-    shoulder: BodyPart,
-    hip: BodyPart,
-    knee: BodyPart,
-    ankle: BodyPart,
+pub(crate) struct SideParts {
+    pub(crate) shoulder: BodyPart,
+    pub(crate) hip: BodyPart,
+    pub(crate) knee: BodyPart,
+    pub(crate) ankle: BodyPart,
 }
 
 /// An angle in degrees and the confidence it was computed from (the lowest confidence of the

@@ -127,12 +127,25 @@ pub struct AngleSeries {
     /// Median over frames of the left-right shoulder and hip spacing divided by trunk length:
     /// near 0 in a true side view, near 0.8 facing the camera.
     pub lateral_spread: Option<f32>,
+    /// Per side (left, right), per frame: the shortest of that side's thigh, shank and the trunk
+    /// as a share of the segment's own length in clear frames (its 90th percentile over the
+    /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
+    in_plane: [Vec<f32>; 2],
 }
 
 impl AngleSeries {
     /// The samples of one channel, degrees, `NaN` where missing.
     pub fn channel(&self, channel: Channel) -> &[f32] {
         &self.channels[channel.index()]
+    }
+
+    /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
+    /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
+    pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
+        &self.in_plane[match side {
+            Side::Left => 0,
+            Side::Right => 1,
+        }]
     }
 
     /// Number of frames.
@@ -184,6 +197,7 @@ impl AngleSeries {
             swaps_corrected,
             facing_disagreements,
             lateral_spread: lateral_spread(poses, options.min_confidence),
+            in_plane: Side::BOTH.map(|side| in_plane_ratios(poses, side, options.min_confidence)),
         };
         series.clean(options);
         series
@@ -395,4 +409,56 @@ fn lateral_spread(poses: &[Pose], min_confidence: f32) -> Option<f32> {
     }
     ratios.sort_by(f32::total_cmp);
     Some(ratios[ratios.len() / 2])
+}
+
+/// Per frame: the shortest of `side`'s thigh, shank and trunk (mid-hip to mid-shoulder, else
+/// this side's) as a share of that segment's 90th-percentile length over the series; NaN where
+/// no segment is known. A body segment has one length: a shorter projection means it points out
+/// of the picture's plane, and the angles drawn from it are not the body's.
+fn in_plane_ratios(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
+    use BodyPart::*;
+    let parts = side.parts();
+    let segments = |pose: &Pose| -> [f32; 3] {
+        let get = |part: BodyPart| {
+            let k = pose.get(part);
+            (k.confidence >= min_confidence).then_some((k.x, k.y))
+        };
+        let length = |a: Option<Point>, b: Option<Point>| match (a, b) {
+            (Some(a), Some(b)) => distance(a, b),
+            _ => f32::NAN,
+        };
+        let mid = |a: BodyPart, b: BodyPart| Some(midpoint(get(a)?, get(b)?));
+        let trunk = match (mid(LeftShoulder, RightShoulder), mid(LeftHip, RightHip)) {
+            (Some(s), Some(h)) => distance(s, h),
+            _ => length(get(parts.shoulder), get(parts.hip)),
+        };
+        [
+            length(get(parts.hip), get(parts.knee)),
+            length(get(parts.knee), get(parts.ankle)),
+            trunk,
+        ]
+    };
+    let lengths: Vec<[f32; 3]> = poses.iter().map(segments).collect();
+    let reference: [f32; 3] = std::array::from_fn(|k| {
+        let mut known: Vec<f32> = lengths
+            .iter()
+            .map(|l| l[k])
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .collect();
+        // Too few frames to know the segment's own length: no judgement.
+        if known.len() < 5 {
+            return f32::NAN;
+        }
+        known.sort_by(f32::total_cmp);
+        known[((known.len() - 1) as f32 * 0.9).round() as usize]
+    });
+    lengths
+        .iter()
+        .map(|l| {
+            (0..3)
+                .map(|k| l[k] / reference[k])
+                .filter(|r| !r.is_nan())
+                .fold(f32::NAN, f32::min)
+        })
+        .collect()
 }

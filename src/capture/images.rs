@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use image::{ImageError, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits};
 
 use super::{CaptureError, Frame};
 
@@ -75,7 +76,13 @@ pub fn load_image(path: &Path) -> Result<Frame, CaptureError> {
     limits.max_image_width = Some(MAX_SIDE_PX);
     limits.max_image_height = Some(MAX_SIDE_PX);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| decode_error(path, e))?;
+    let mut decoder = reader.into_decoder().map_err(|e| decode_error(path, e))?;
+    // Phones store a photo as the sensor saw it and say in its EXIF how to turn it upright; a
+    // body read sideways would give every angle against the wrong vertical. An unreadable tag
+    // leaves the pixels as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(path, e))?;
+    image.apply_orientation(orientation);
     Ok(Frame {
         image: image.into_rgb8(),
         timestamp_s: 0.0,
@@ -109,8 +116,8 @@ fn decode_error(path: &Path, error: ImageError) -> CaptureError {
     }
 }
 
-/// Expands the given paths: a folder becomes its image files (by extension, sorted by name, not
-/// recursive); a file is kept as given, whatever its extension, so that a wrong file gets a clear
+/// Expands the given paths: a folder becomes its image files (by extension, in natural order of
+/// their names: frame_2 before frame_10; not recursive); a file is kept as given, whatever its extension, so that a wrong file gets a clear
 /// error later instead of being skipped silently.
 ///
 /// Returns one entry per input: the files, or the error for a folder that cannot be listed or
@@ -149,6 +156,7 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             files.push(path);
         }
     }
-    files.sort();
+    // Frames are numbered without leading zeros by many tools: frame_2 comes before frame_10.
+    alphanumeric_sort::sort_path_slice(&mut files);
     Ok(files)
 }

@@ -100,6 +100,7 @@ struct ProbeStream {
 #[derive(Deserialize)]
 struct ProbeFormat {
     duration: Option<String>,
+    start_time: Option<String>,
 }
 
 fn ratio(text: &str) -> f64 {
@@ -171,11 +172,16 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     } else {
         (width, height)
     };
-    let duration_s = stream
-        .duration
-        .as_deref()
-        .or(probe.format.as_ref().and_then(|f| f.duration.as_deref()))
-        .and_then(|d| d.parse().ok())
+    let number = |text: Option<&str>| text.and_then(|t| t.parse::<f64>().ok());
+    // The container's duration counts from time 0, not from its start time: a clip whose
+    // timestamps start at 5 s (cameras, edited clips, MPEG-TS) lasts its duration minus 5.
+    let duration_s = number(stream.duration.as_deref())
+        .or_else(|| {
+            let format = probe.format.as_ref()?;
+            let start = number(format.start_time.as_deref()).unwrap_or(0.0).max(0.0);
+            number(format.duration.as_deref()).map(|d| d - start)
+        })
+        .filter(|d| d.is_finite() && *d > 0.0)
         .unwrap_or(0.0);
     Ok(VideoInfo {
         width,
@@ -466,7 +472,9 @@ fn spawn_stderr_reader(
 /// [`VideoFrames`] gave it; `origin_pts` from [`VideoFrames::origin_pts`]), seeking instead of
 /// decoding the whole video again.
 pub fn frame_at(path: &Path, timestamp_s: f64, origin_pts: f64) -> Result<Frame, VideoError> {
-    let start = (origin_pts + timestamp_s - 0.1).max(0.0);
+    // ffmpeg seeks from the file's start time, not from time 0: a clip whose timestamps start at
+    // 5 s is sought at 5 + `-ss`. The first frame is within a frame or so of the start time.
+    let start = (timestamp_s - 0.25).max(0.0);
     let frames = VideoFrames::open_from(path, start, Some(origin_pts), None)?;
     let mut best: Option<Frame> = None;
     for frame in frames {

@@ -110,8 +110,8 @@ struct Settings<'a> {
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let (hold, options) = args.measure.settings()?;
-    if args.fps.is_some_and(|f| f.is_nan() || f <= 0.0) {
-        anyhow::bail!("--fps must be positive");
+    if args.fps.is_some_and(|f| !(1.0..=1000.0).contains(&f)) {
+        anyhow::bail!("--fps must be between 1 and 1000 frames per second");
     }
     if args.max_fps.is_nan() || args.max_fps < 0.0 {
         anyhow::bail!("--max-fps must be 0 (every frame) or positive");
@@ -140,7 +140,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             Err(e) => errors.push((error_source(&e), e.to_string())),
         }
     }
-    let stems = output_stems(&sources);
+    let stems = output_stems(&sources, args.out.as_deref());
 
     let multi = MultiProgress::new();
     let overall = multi.add(ProgressBar::new(sources.len() as u64));
@@ -255,10 +255,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             Ok(report) => {
                 // Saved one input at a time, each in its own transaction: a failure later in the
                 // batch loses nothing saved before.
-                let main_measure = args.protocol.measures.first().map(|m| m.name);
+                let main_measure = args.protocol.main_measure().name;
                 let evidence = |m: &Measurement| {
                     let suffix = format!(".{}.evidence.png", m.side.name());
-                    (Some(m.measure.as_str()) == main_measure)
+                    (m.measure == main_measure)
                         .then(|| {
                             report
                                 .outputs
@@ -268,7 +268,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                         })
                         .flatten()
                 };
-                match args.save.save(&report.results, sources[i].path(), evidence) {
+                let sha = gonio::store::file_sha256(sources[i].path());
+                match args.save.save(&report.results, sha, evidence) {
                     Ok(label) => saved_to = saved_to.or(label),
                     Err(e) => {
                         let message = format!("{}: not saved: {e:#}", report.source);
@@ -315,23 +316,39 @@ fn error_source(error: &PipelineError) -> String {
     }
 }
 
-/// Output file names: the input's file stem, made unique within the batch.
-fn output_stems(sources: &[Source]) -> Vec<String> {
-    let mut seen = std::collections::HashMap::new();
+/// Output file names: the input's file stem, made unique within the batch and against what is
+/// already in `out`: an earlier run's evidence (the "before" picture a report shows) and the
+/// inputs themselves are never overwritten.
+fn output_stems(sources: &[Source], out: Option<&Path>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    let in_use = |stem: &str| {
+        out.is_some_and(|dir| {
+            let names = [format!("{stem}.csv"), format!("{stem}.json")]
+                .into_iter()
+                .chain(Side::BOTH.iter().flat_map(|side| {
+                    [
+                        format!("{stem}.{}.evidence.png", side.name()),
+                        format!("{stem}.{}.plot.png", side.name()),
+                    ]
+                }));
+            names
+                .into_iter()
+                .any(|name| dir.join(name).symlink_metadata().is_ok())
+        })
+    };
     sources
         .iter()
         .map(|s| {
-            let stem = s
+            let base = s
                 .path()
                 .file_stem()
                 .map_or_else(|| "input".to_string(), |x| x.to_string_lossy().into_owned());
-            let count = seen.entry(stem.clone()).or_insert(0);
-            *count += 1;
-            if *count == 1 {
-                stem
-            } else {
-                format!("{stem}-{count}")
-            }
+            let stem = std::iter::once(base.clone())
+                .chain((2..).map(|n| format!("{base}-{n}")))
+                .find(|stem| !taken.contains(stem) && !in_use(stem))
+                .unwrap_or(base);
+            taken.insert(stem.clone());
+            stem
         })
         .collect()
 }
@@ -429,9 +446,7 @@ fn write_outputs(
     outputs.push(json_path);
 
     let protocol = settings.args.protocol;
-    let Some(main) = protocol.measures.first() else {
-        return Ok(outputs);
-    };
+    let main = protocol.main_measure();
     for r in results.iter().filter(|r| r.measure == main.name) {
         let side = r.side;
         let values: Vec<f32> = series
@@ -463,8 +478,9 @@ fn write_outputs(
         save_png(&picture, &plot_path).map_err(|e| e.to_string())?;
         outputs.push(plot_path);
 
-        // The evidence: the frame in the middle of the hold, else the peak.
-        let Some(index) = r.hold_frame.or(r.peak_frame) else {
+        // The evidence: the frame in the middle of the hold, else the peak; for a refusal, the
+        // frame that shows why.
+        let Some(index) = r.evidence_frame.filter(|&i| i < track.time_s.len()) else {
             continue;
         };
         let frame = match source {
@@ -480,23 +496,35 @@ fn write_outputs(
             Source::Keypoints(_) => continue,
         };
         let mut frame = frame?;
-        let shown = r.value_deg.or(r.peak_deg).unwrap_or(f32::NAN);
-        let value_text = format!("{shown:.1}°");
-        let read_as = if r.hold_frame.is_some() {
-            format!("held {:.1} s", r.hold_s)
+        // A refused result shows this frame's angle, never a result.
+        let shown = r
+            .value_deg
+            .unwrap_or_else(|| main.value_in_frame(side, |c| series.channel(c)[index]));
+        let value_text = if shown.is_nan() {
+            "?".to_string()
         } else {
-            "peak (never held)".to_string()
+            format!("{shown:.1}°")
         };
-        let caption = vec![
-            format!(
-                "{} {} {}: {value_text} ({read_as}), quality {}",
+        let mut caption = match &r.refusal {
+            None => vec![format!(
+                "{} {} {}: {value_text} (held {:.1} s), quality {}",
                 protocol.id,
                 side.name(),
                 r.measure,
+                r.hold_s,
                 r.quality.name()
-            ),
-            format!("{} at {:.2} s", r.source, track.time_s[index]),
-        ];
+            )],
+            Some(refusal) => vec![
+                format!(
+                    "{} {} {}: NO RESULT ({value_text} in this frame)",
+                    protocol.id,
+                    side.name(),
+                    r.measure
+                ),
+                refusal.reason.clone(),
+            ],
+        };
+        caption.push(format!("{} at {:.2} s", r.source, track.time_s[index]));
         draw_evidence(
             &mut frame,
             &track.poses[index],

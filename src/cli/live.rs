@@ -393,8 +393,8 @@ impl<'a> TrialOutput<'a> {
                 }
             }
         }
-        let source = self.args.source.as_deref().unwrap_or(Path::new(""));
-        match self.args.save.save(&trial.results, source, |_| None) {
+        // Each trial is a recording of its own: no file hash identifies it.
+        match self.args.save.save(&trial.results, None, |_| None) {
             Ok(Some(label)) => {
                 let subject = self.args.save.subject.clone().unwrap_or_default();
                 eprintln!(

@@ -82,7 +82,12 @@ pub fn result_cells(r: &Measurement) -> [Cell; 7] {
         right(deg(r.peak_deg)),
         right(format!("{:.1}", r.hold_s)),
         right(format!("{}/{}", r.valid_frames, r.total_frames)),
-        Cell::new(r.quality.name()),
+        // A refusal is not a poor result: there is none.
+        Cell::new(if r.refusal.is_some() {
+            "no result"
+        } else {
+            r.quality.name()
+        }),
     ]
 }
 
@@ -176,6 +181,7 @@ impl MeasureArgs {
             HoldCriteria {
                 min_hold_s: self.hold_s,
                 band_deg: self.band_deg,
+                ..HoldCriteria::default()
             },
             SeriesOptions {
                 min_confidence: self.min_confidence,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use gonio::protocols::{Criterion, LegAngle, Subject, Test, ALL};
+use gonio::protocols::{Criterion, LegAngle, Protocol, Role, Subject, Test, ALL};
 
 #[derive(Args)]
 pub struct ProtocolsArgs {
@@ -37,9 +37,25 @@ fn requirement(criterion: &Criterion) -> String {
     let subject = match criterion.subject {
         Subject::SameLeg(angle) => format!("{} of the measured leg", angle_name(angle)),
         Subject::OtherLeg(angle) => format!("{} of the other leg", angle_name(angle)),
+        Subject::OtherMinusSame(angle) => format!(
+            "{} of the other leg minus the measured leg's",
+            angle_name(angle)
+        ),
         Subject::Trunk => "trunk lean from vertical".to_string(),
     };
     format!("{subject} {}", describe(criterion.test))
+}
+
+/// "the measure rises at least 15 deg from its resting level (else: no leg was raised)".
+fn movement(protocol: &Protocol) -> Option<String> {
+    protocol.movement.map(|m| {
+        format!(
+            "{} moves at least {} deg from its resting level and is held there (else: {})",
+            protocol.main_measure().name,
+            m.rise_deg,
+            m.absent
+        )
+    })
 }
 
 pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
@@ -53,7 +69,9 @@ pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
                     "title": p.title,
                     "instructions": p.instructions,
                     "measures": p.measures.iter().map(|m| serde_json::json!({"name": m.name, "description": m.description})).collect::<Vec<_>>(),
+                    "position": p.criteria.iter().filter(|c| c.role == Role::Posture).map(requirement).collect::<Vec<_>>(),
                     "valid_frames": p.criteria.iter().map(requirement).collect::<Vec<_>>(),
+                    "movement": movement(p),
                     "norm": p.norm,
                 })
             })
@@ -69,7 +87,15 @@ pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "  measures: {} ({})", m.name, m.description)?;
         }
         for c in p.criteria {
-            writeln!(out, "  counts:   frames with {}", requirement(c))?;
+            let role = match c.role {
+                Role::Posture => "position",
+                Role::Form => "counts",
+            };
+            let label = format!("{role}:");
+            writeln!(out, "  {label:10}frames with {}", requirement(c))?;
+        }
+        if let Some(text) = movement(p) {
+            writeln!(out, "  movement: {text}")?;
         }
         writeln!(out, "  typical:  {}", p.norm)?;
         writeln!(out)?;

@@ -2,7 +2,7 @@
 //! `import`, `forget`, and saving from `analyze`.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -10,8 +10,8 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::protocols::Measurement;
 use gonio::store::{
-    asymmetry, compare, default_db_path, file_sha256, MdcOverrides, Store, StoredMeasurement,
-    SubjectExport,
+    asymmetry, compare, default_db_path, parse_session_date, MdcOverrides, Store,
+    StoredMeasurement, SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -42,8 +42,16 @@ pub struct SaveArgs {
     /// Notes kept with the session
     #[arg(long, value_name = "TEXT", requires = "subject")]
     pub notes: Option<String>,
+    /// When the session took place, YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC); sessions are compared
+    /// in this order (default: when the session was first saved)
+    #[arg(long, value_name = "DATE", requires = "subject", value_parser = parse_date)]
+    pub date: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    parse_session_date(text)
 }
 
 /// Today's date, UTC, as YYYY-MM-DD.
@@ -65,19 +73,18 @@ fn today() -> String {
 }
 
 impl SaveArgs {
-    /// Saves results of one input (with the input file's hash and, per result, its evidence
-    /// picture when there is one); returns the session label.
+    /// Saves results of one input (with `sha`, the recording's content hash when it is a file,
+    /// and per result its evidence picture when there is one); returns the session label.
     pub fn save(
         &self,
         results: &[Measurement],
-        source: &Path,
+        sha: Option<String>,
         evidence: impl Fn(&Measurement) -> Option<PathBuf>,
     ) -> anyhow::Result<Option<String>> {
         let Some(subject) = &self.subject else {
             return Ok(None);
         };
         let label = self.session.clone().unwrap_or_else(today);
-        let sha = file_sha256(source);
         let stored: Vec<StoredMeasurement> = results
             .iter()
             .map(|m| StoredMeasurement {
@@ -87,9 +94,19 @@ impl SaveArgs {
                 ..StoredMeasurement::from_measurement(m, sha.clone())
             })
             .collect();
-        self.db
-            .open()?
-            .save(subject, &label, self.notes.as_deref(), &stored)?;
+        let replaced = self.db.open()?.save(
+            subject,
+            &label,
+            self.notes.as_deref(),
+            self.date.as_deref(),
+            &stored,
+        )?;
+        if let Some(first) = results.first().filter(|_| replaced > 0) {
+            eprintln!(
+                "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{label}\" (one recording is one trial)",
+                first.source
+            );
+        }
         Ok(Some(label))
     }
 }

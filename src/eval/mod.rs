@@ -30,6 +30,12 @@ pub enum EvalError {
     Format { path: PathBuf, detail: String },
     #[error("{path}: no annotated person with keypoints")]
     NoPeople { path: PathBuf },
+    #[error("{images_dir}: nothing to score: none of the {photos} annotated photos could be read (first: {first})")]
+    NothingScored {
+        images_dir: PathBuf,
+        photos: usize,
+        first: String,
+    },
     #[error(transparent)]
     Pose(#[from] PoseError),
 }
@@ -87,6 +93,16 @@ pub fn evaluate(
             ));
             on_person();
         }
+    }
+    if people.is_empty() {
+        // Figures over nobody would read as a perfect score.
+        return Err(EvalError::NothingScored {
+            images_dir: images_dir.to_path_buf(),
+            photos: skipped.len(),
+            first: skipped
+                .first()
+                .map_or_else(|| "no photo".to_string(), |s| s.error.to_string()),
+        });
     }
     Ok((EvalReport::from_people(people), skipped))
 }

@@ -38,6 +38,52 @@ pub enum PoseCsvError {
     },
     #[error("{path}: no frames")]
     Empty { path: PathBuf },
+    #[error("{path}: {detail}")]
+    Timing { path: PathBuf, detail: String },
+}
+
+/// Frames further apart than this are not one recording, seconds.
+pub const MAX_FRAME_GAP_S: f64 = 600.0;
+
+/// Checks that timestamps (seconds, increasing) are plausible for a recording of a person:
+/// frames a median 1 ms to 1 s apart (1 to 1000 frames per second), and none more than
+/// [`MAX_FRAME_GAP_S`] apart. Times in the wrong unit otherwise turn a blink into a hold.
+/// Returns what is wrong, naming the likely unit.
+pub fn check_frame_times(time_s: &[f64]) -> Result<(), String> {
+    let mut intervals: Vec<f64> = time_s.windows(2).map(|w| w[1] - w[0]).collect();
+    if intervals.is_empty() {
+        return Ok(());
+    }
+    if let Some((i, gap)) = intervals
+        .iter()
+        .enumerate()
+        .find(|(_, &gap)| !(gap <= MAX_FRAME_GAP_S))
+    {
+        return Err(format!(
+            "time_s jumps by {gap} s after frame {} (from {} to {}): frames more than {MAX_FRAME_GAP_S:.0} s apart are not one recording",
+            i + 1,
+            time_s[i],
+            time_s[i + 1]
+        ));
+    }
+    intervals.sort_by(f64::total_cmp);
+    let median = intervals[intervals.len() / 2];
+    if median > 1.0 {
+        let unit = if (5.0..=1000.0).contains(&median) {
+            " (it looks like milliseconds: divide by 1000)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "frames are a median {median} apart in time_s: time_s must be seconds{unit}"
+        ));
+    }
+    if median < 0.001 {
+        return Err(format!(
+            "frames are a median {median} s apart (over 1000 frames per second): time_s must be seconds"
+        ));
+    }
+    Ok(())
 }
 
 /// The CSV header: `time_s` and three columns per keypoint.
@@ -154,6 +200,10 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
             path: path.to_path_buf(),
         });
     }
+    check_frame_times(&track.time_s).map_err(|detail| PoseCsvError::Timing {
+        path: path.to_path_buf(),
+        detail,
+    })?;
     Ok(track)
 }
 

@@ -1,6 +1,8 @@
 //! Active knee extension: the knee's remaining flexion with the hip held at 90 degrees.
 
-use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
+use super::{
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "ake",
@@ -18,13 +20,28 @@ pub const PROTOCOL: Protocol = Protocol {
         mdc95: Some((8.0, "active knee extension, goniometer, limited flexibility: MDD 7-8 deg (J Sport Rehabil 2015, PMID 25364856)")),
         description: "knee flexion remaining at the best held extension (0 = straight)",
     }],
-    criteria: &[Criterion {
-        subject: Subject::SameLeg(LegAngle::HipFlexion),
-        test: Test::Within(80.0, 100.0),
-        failure: "hip not held at 90 ± 10 deg",
-        hint: "hold the thigh upright (hip at 90 deg)",
-        unknown: "hip angle unknown",
-    }],
+    criteria: &[
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::Within(-135.0, -45.0),
+            role: Role::Posture,
+            failure: "not lying on the back",
+            hint: "lie on your back",
+            unknown: "trunk position unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::Within(80.0, 100.0),
+            role: Role::Posture,
+            failure: "hip not held at 90 ± 10 deg",
+            hint: "hold the thigh upright (hip at 90 deg)",
+            unknown: "hip angle unknown",
+        },
+    ],
+    movement: Some(Movement {
+        rise_deg: 15.0,
+        absent: "the knee was never extended",
+    }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "deficit under about 20 deg; men 17.8 ± 9.1, women 13.4 ± 6 (Balkan Med J 2018)",

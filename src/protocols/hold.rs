@@ -7,6 +7,9 @@ pub struct HoldCriteria {
     pub min_hold_s: f64,
     /// Every sample of the hold lies within ± this of the hold's mean, degrees.
     pub band_deg: f32,
+    /// Frames further apart than this (seconds), or than three typical frame intervals if that
+    /// is longer, have missing time between them: a hold never spans it.
+    pub max_gap_s: f64,
 }
 
 impl Default for HoldCriteria {
@@ -15,6 +18,7 @@ impl Default for HoldCriteria {
         HoldCriteria {
             min_hold_s: 1.0,
             band_deg: 3.0,
+            max_gap_s: 0.3,
         }
     }
 }
@@ -36,7 +40,9 @@ pub struct Hold {
 
 /// Finds the sustained maximum: over every window of at least `min_hold_s` in which all present
 /// samples lie within ±`band_deg` of the window's mean, the highest window mean.
-/// Windows never span a missing (`NaN`) sample: fill short gaps before. O(n) time.
+/// Windows never span a missing (`NaN`) sample (fill short gaps before) nor missing time (frames
+/// further apart than [`HoldCriteria::max_gap_s`]): rows absent from a keypoint file are time in
+/// which nothing was seen. O(n log n) time (the typical frame interval), O(n) after.
 ///
 /// The level reported averages every qualifying window whose mean comes within `band_deg / 3` of
 /// the best: with pose-model jitter, the single best of many overlapping windows is the one the
@@ -48,6 +54,9 @@ pub struct Hold {
 /// Returns None when no window qualifies (the angle was never held).
 pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<Hold> {
     let n = time_s.len().min(values.len());
+    let gap_s = criteria.max_gap_s.max(3.0 * median_interval(&time_s[..n]));
+    // Whether sample k starts a new stretch of time (missing time before it).
+    let after_gap = |k: usize| k > 0 && time_s[k] - time_s[k - 1] > gap_s;
     let mut best: Option<(f32, usize, usize)> = None; // (mean, first, last)
     let mut windows: Vec<(f32, usize, usize)> = Vec::new(); // every qualifying window
     let mut max_q = std::collections::VecDeque::new();
@@ -58,10 +67,9 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
             start += 1;
             continue;
         }
-        let end = values[start..n]
-            .iter()
-            .position(|v| v.is_nan())
-            .map_or(n, |p| start + p);
+        let end = (start + 1..n)
+            .find(|&k| values[k].is_nan() || after_gap(k))
+            .unwrap_or(n);
         // Slide a window [i, j_end) over the run: the shortest that spans at least min_hold_s.
         max_q.clear();
         min_q.clear();
@@ -117,10 +125,10 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
     // Extend the stay while the angle remains within the band around the level.
     let within = |k: usize| !values[k].is_nan() && (values[k] - level).abs() <= criteria.band_deg;
     let (mut a, mut b) = (first, last);
-    while a > 0 && within(a - 1) {
+    while a > 0 && !after_gap(a) && within(a - 1) {
         a -= 1;
     }
-    while b + 1 < n && within(b + 1) {
+    while b + 1 < n && !after_gap(b + 1) && within(b + 1) {
         b += 1;
     }
     let middle_s = (time_s[first] + time_s[last]) / 2.0;
@@ -138,6 +146,17 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
         end_s: time_s[b],
         frame_index,
     })
+}
+
+/// The median interval between consecutive timestamps, seconds; 0 with fewer than two.
+fn median_interval(time_s: &[f64]) -> f64 {
+    let mut intervals: Vec<f64> = time_s.windows(2).map(|w| w[1] - w[0]).collect();
+    if intervals.is_empty() {
+        return 0.0;
+    }
+    let middle = intervals.len() / 2;
+    let (_, median, _) = intervals.select_nth_unstable_by(middle, f64::total_cmp);
+    *median
 }
 
 fn push(
@@ -213,10 +232,35 @@ mod tests {
             &HoldCriteria {
                 min_hold_s: 1.0,
                 band_deg: 3.0,
+                max_gap_s: 0.3,
             },
         )
         .unwrap();
         assert!((hold.level_deg - 40.0).abs() < 1e-3);
         assert!(hold.start_s >= 3.0);
+    }
+
+    #[test]
+    fn a_hold_never_spans_missing_time() {
+        // 50 deg throughout, with two 0.4-s touches of 75 deg 3 s apart and no rows between
+        // them: the touches are not a 3.4-s hold at 75.
+        let mut t = Vec::new();
+        let mut v = Vec::new();
+        for i in 0..60 {
+            t.push(i as f64 / 30.0);
+            v.push(50.0);
+        }
+        for (start, level) in [(2.0, 75.0), (5.4, 75.0)] {
+            for i in 0..12 {
+                t.push(start + i as f64 / 30.0);
+                v.push(level);
+            }
+        }
+        for i in 0..60 {
+            t.push(6.0 + i as f64 / 30.0);
+            v.push(50.0);
+        }
+        let hold = sustained_maximum(&t, &v, &HoldCriteria::default()).unwrap();
+        assert!((hold.level_deg - 50.0).abs() < 0.5, "{hold:?}");
     }
 }

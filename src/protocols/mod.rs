@@ -91,7 +91,38 @@ pub enum Subject {
     SameLeg(LegAngle),
     /// The other leg.
     OtherLeg(LegAngle),
+    /// The other leg's angle minus the measured leg's, degrees (for example: how far the front
+    /// thigh is ahead of the measured back thigh in a lunge).
+    OtherMinusSame(LegAngle),
     Trunk,
+}
+
+impl Subject {
+    /// This subject's angle in one frame, degrees, NaN when unknown. `angle_of` gives each
+    /// channel's angle in that frame, NaN when unknown.
+    pub fn value(self, side: Side, angle_of: impl Fn(Channel) -> f32) -> f32 {
+        match self {
+            Subject::SameLeg(angle) => angle_of(angle.channel(side)),
+            Subject::OtherLeg(angle) => angle_of(angle.channel(side.other())),
+            Subject::OtherMinusSame(angle) => {
+                angle_of(angle.channel(side.other())) - angle_of(angle.channel(side))
+            }
+            Subject::Trunk => angle_of(Channel::TrunkToVertical),
+        }
+    }
+}
+
+/// What a criterion is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// It defines the test (lying on the back, half-kneeling with the front knee bent, the
+    /// measured leg behind): a frame that fails it is not the test at all. Such frames are left
+    /// out without lowering the quality (getting into position is normal); with none left there
+    /// is no result, and the failure is the reason.
+    Posture,
+    /// It keeps the test clean (knee straight, no compensation): frames that fail do not count,
+    /// and many of them lower the quality.
+    Form,
 }
 
 /// The test a frame's angle must pass, degrees.
@@ -119,6 +150,7 @@ impl Test {
 pub struct Criterion {
     pub subject: Subject,
     pub test: Test,
+    pub role: Role,
     /// What failing it means, for warnings: "knee bent over 20 deg".
     pub failure: &'static str,
     /// What to tell the person while measuring live: "keep the knee straight".
@@ -141,6 +173,18 @@ pub enum SideRule {
     MostReliable,
 }
 
+/// The movement that makes a test: the measured angle must rise from its resting level (its
+/// 5th percentile over the frames that count) by at least `rise_deg` (for measures where lower is
+/// better: fall by it), both at its peak and at the held level. Without it there is no result:
+/// a person lying still or standing at ease is not doing the test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Movement {
+    /// Degrees.
+    pub rise_deg: f32,
+    /// The reason given when it is missing: "no leg was raised".
+    pub absent: &'static str,
+}
+
 /// One stretch or clinical test.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Protocol {
@@ -153,6 +197,9 @@ pub struct Protocol {
     pub measures: &'static [Measure],
     /// Conditions a frame must meet to count.
     pub criteria: &'static [Criterion],
+    /// The movement the test needs; None for tests defined by a position alone (the Thomas
+    /// test: the hanging leg is not moved).
+    pub movement: Option<Movement>,
     pub side_rule: SideRule,
     /// The subject's posture, to tell the subject from others in view (a therapist standing
     /// beside a patient lying down).
@@ -188,6 +235,46 @@ impl Quality {
     }
 }
 
+/// Why gonio gives no number for a measure, by kind, so that programs can filter on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    /// The source had no frames.
+    NoFrames,
+    /// No frame showed the protocol's posture (standing instead of lunging, sitting instead of
+    /// lying, the front leg instead of the back leg).
+    NotThePosture,
+    /// Frames showed the posture, but none met the test's other conditions (knee bent, trunk
+    /// leaning, leg foreshortened, keypoints unreliable).
+    NoValidFrames,
+    /// The limb that the test moves never moved.
+    NoMovement,
+    /// The stretch was never held (or only the resting level was).
+    NotHeld,
+    /// The level was reached repeatedly and briefly (rocking, repetitions): a dynamic movement,
+    /// not a hold. Its repetitions are in [`Measurement::repetitions`].
+    Repetitions,
+}
+
+/// Why there is no result, in words and by kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    /// For people: "no leg was raised (the angle rose 2 deg from its resting level, at least 15
+    /// needed)".
+    pub reason: String,
+}
+
+/// One crest of a repeated movement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Repetition {
+    /// Seconds from the start of the source.
+    pub time_s: f64,
+    /// The measure's value at the crest, degrees.
+    pub peak_deg: f32,
+    pub frame: usize,
+}
+
 /// One clinical result: one measure of one side of one trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
@@ -213,8 +300,19 @@ pub struct Measurement {
     pub valid_frames: usize,
     pub total_frames: usize,
     pub quality: Quality,
-    /// Why the quality is not good, and anything else worth knowing.
+    /// Why the quality is not good, and anything else worth knowing. A refusal's reason comes
+    /// first, as "no result: <reason>".
     pub warnings: Vec<String>,
+    /// Why there is no result (`value_deg` is None), when gonio refused one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    /// The crests of a repeated movement, when the movement was repeated rather than held.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repetitions: Vec<Repetition>,
+    /// The frame that shows the result or, for a refusal, its reason best (the middle of the
+    /// hold, else the peak of the frames that count, else the highest value in any frame).
+    #[serde(default)]
+    pub evidence_frame: Option<usize>,
     /// Typical values for comparison.
     pub norm: String,
     /// Pose model id (`name@sha256:<hex>`), when gonio ran the model.
@@ -228,6 +326,12 @@ pub struct Measurement {
 pub const OBLIQUE_SPREAD: f32 = 0.35;
 
 impl Protocol {
+    /// The main result, the one the side is chosen by and the evidence picture shows (the first
+    /// of [`Protocol::measures`], which every protocol has).
+    pub fn main_measure(&self) -> &'static Measure {
+        &self.measures[0]
+    }
+
     /// The measure called `name`.
     pub fn measure_named(&self, name: &str) -> Option<&'static Measure> {
         self.measures.iter().find(|m| m.name == name)
@@ -309,7 +413,7 @@ pub fn unmet_criteria(
         .criteria
         .iter()
         .filter_map(|criterion| {
-            let value = angle_of(subject_channel(criterion.subject, side));
+            let value = criterion.subject.value(side, &angle_of);
             if value.is_nan() {
                 Some((criterion, true))
             } else {
@@ -319,47 +423,64 @@ pub fn unmet_criteria(
         .collect()
 }
 
-/// Per frame: whether it counts for `protocol` on `side` (every criterion passes).
+/// Per frame: whether it counts for `protocol` on `side` (every criterion passes and the leg is
+/// seen in the camera's plane).
 pub fn valid_frames(protocol: &Protocol, series: &AngleSeries, side: Side) -> Vec<bool> {
     valid_mask(protocol, series, side).frame_ok
 }
+
+/// A frame whose leg or trunk appears shorter than this share of its own length in clear frames
+/// points towards or away from the camera: its angles are not the body's (cos 41 deg).
+pub const FORESHORTENED_RATIO: f32 = 0.75;
 
 /// Per frame: whether every criterion passes. Also the per-criterion failure and unknown counts.
 struct Validity {
     frame_ok: Vec<bool>,
     failures: Vec<(usize, usize, f32)>, // (failed, unknown, worst value) per criterion
-}
-
-fn subject_channel(subject: Subject, side: Side) -> Channel {
-    match subject {
-        Subject::SameLeg(angle) => angle.channel(side),
-        Subject::OtherLeg(angle) => angle.channel(side.other()),
-        Subject::Trunk => Channel::TrunkToVertical,
-    }
+    /// Frames that passed every criterion but whose leg or trunk was foreshortened.
+    foreshortened: usize,
+    /// Frames that passed every posture criterion.
+    in_posture: usize,
 }
 
 fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity {
     let n = series.len();
     let mut frame_ok = vec![true; n];
+    let mut posture_ok = vec![true; n];
     let mut failures = Vec::with_capacity(protocol.criteria.len());
     for criterion in protocol.criteria {
-        let values = series.channel(subject_channel(criterion.subject, side));
         let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
-        for (ok, &v) in frame_ok.iter_mut().zip(values) {
+        for i in 0..n {
+            let v = criterion.subject.value(side, |c| series.channel(c)[i]);
+            let passes = !v.is_nan() && criterion.test.passes(v);
             if v.is_nan() {
                 unknown += 1;
-                *ok = false;
-            } else if !criterion.test.passes(v) {
+            } else if !passes {
                 failed += 1;
-                *ok = false;
                 if worst.is_nan() || v.abs() > worst.abs() {
                     worst = v;
                 }
             }
+            frame_ok[i] &= passes;
+            if criterion.role == Role::Posture {
+                posture_ok[i] &= passes;
+            }
         }
         failures.push((failed, unknown, worst));
     }
-    Validity { frame_ok, failures }
+    let mut foreshortened = 0;
+    for (ok, &ratio) in frame_ok.iter_mut().zip(series.in_plane_ratio(side)) {
+        if *ok && ratio < FORESHORTENED_RATIO {
+            *ok = false;
+            foreshortened += 1;
+        }
+    }
+    Validity {
+        frame_ok,
+        failures,
+        foreshortened,
+        in_posture: posture_ok.iter().filter(|&&ok| ok).count(),
+    }
 }
 
 /// The measured value of one frame (negated where the measure says), NaN where missing.
@@ -376,9 +497,7 @@ fn measured_values<'a>(
 }
 
 fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
-    let Some(main) = protocol.measures.first() else {
-        return Side::Left;
-    };
+    let main = protocol.main_measure();
     let score = |side: Side| -> f32 {
         let mut values: Vec<f32> = match protocol.side_rule {
             SideRule::LowerMedianOf(angle) => series
@@ -407,6 +526,79 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     }
 }
 
+/// The value at quantile `q` (0..1, nearest rank) of the values that are not NaN.
+fn quantile(values: &[f32], q: f32) -> Option<f32> {
+    let mut known: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if known.is_empty() {
+        return None;
+    }
+    known.sort_by(f32::total_cmp);
+    Some(known[((known.len() - 1) as f32 * q).round() as usize])
+}
+
+/// The crests of a movement that goes up and back down by at least `drop_deg` each time
+/// (hysteresis, so jitter within a hold makes no crests), NaN samples skipped. Each crest is the
+/// highest sample between two such drops.
+fn crests(time_s: &[f64], values: &[f32], drop_deg: f32) -> Vec<Repetition> {
+    let mut out = Vec::new();
+    let mut high: Option<usize> = None; // highest sample since the last trough
+    let mut low = f32::INFINITY; // lowest sample since the last crest
+    let mut rising = false; // rose by drop_deg since the last trough
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        if !rising {
+            low = low.min(v);
+            if v - low >= drop_deg {
+                rising = true;
+                high = Some(i);
+            }
+            continue;
+        }
+        if high.is_none_or(|h| v > values[h]) {
+            high = Some(i);
+        }
+        if let Some(h) = high.filter(|&h| values[h] - v >= drop_deg) {
+            out.push(Repetition {
+                time_s: time_s[h],
+                peak_deg: values[h],
+                frame: h,
+            });
+            rising = false;
+            low = v;
+            high = None;
+        }
+    }
+    out
+}
+
+/// A hold counts as a plateau unless its level was reached two or more times by a movement that
+/// went down and up again between (rocking, repetitions), its stay (`stay_s`, 0 without a hold)
+/// too short to be a hold: under twice the minimum hold and under half the time between crests.
+/// Returns the crests when it was repeated movement. `values` are the frames that count (NaN elsewhere), flipped so that
+/// higher is better.
+fn repeated_movement(
+    time_s: &[f64],
+    values: &[f32],
+    level_deg: f32,
+    stay_s: f64,
+    criteria: &HoldCriteria,
+) -> Option<Vec<Repetition>> {
+    let drop = 2.0 * criteria.band_deg + 1.0;
+    let near: Vec<Repetition> = crests(time_s, values, drop)
+        .into_iter()
+        .filter(|c| c.peak_deg >= level_deg - 2.0 * criteria.band_deg)
+        .collect();
+    if near.len() < 2 {
+        return None;
+    }
+    let mut gaps: Vec<f64> = near.windows(2).map(|w| w[1].time_s - w[0].time_s).collect();
+    gaps.sort_by(f64::total_cmp);
+    let period = gaps[gaps.len() / 2];
+    (stay_s < 2.0 * criteria.min_hold_s && stay_s < 0.5 * period).then_some(near)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn measure_one(
     protocol: &Protocol,
@@ -425,18 +617,25 @@ fn measure_one(
     } else {
         1.0
     };
-    let values: Vec<f32> = measured_values(measure, series, side)
+    let all_values: Vec<f32> = measured_values(measure, series, side)
+        .map(|v| v * flip)
+        .collect();
+    let values: Vec<f32> = all_values
+        .iter()
         .zip(&validity.frame_ok)
-        .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
+        .map(|(&v, &ok)| if ok { v } else { f32::NAN })
         .collect();
     let valid_frames = values.iter().filter(|v| !v.is_nan()).count();
-    let peak = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| !v.is_nan())
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, v)| (i, v * flip));
-    let hold = sustained_maximum(&series.time_s, &values, criteria);
+    let highest = |values: &[f32]| {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_nan())
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, &v)| (i, v))
+    };
+    let peak = highest(&values);
+    let mut hold = sustained_maximum(&series.time_s, &values, criteria);
 
     let mut warnings = Vec::new();
     let mut quality = Quality::Good;
@@ -449,13 +648,7 @@ fn measure_one(
         }
     };
 
-    if total == 0 {
-        warnings.push("no frames".to_string());
-        lower(Quality::Poor);
-    }
-    let missing = measured_values(measure, series, side)
-        .filter(|v| v.is_nan())
-        .count();
+    let missing = all_values.iter().filter(|v| v.is_nan()).count();
     if missing > 0 && total > 0 {
         warnings.push(format!(
             "{} {} unknown in {:.0}% of frames (keypoints not reliable)",
@@ -466,14 +659,23 @@ fn measure_one(
     }
     for (criterion, &(failed, unknown, worst)) in protocol.criteria.iter().zip(&validity.failures) {
         if failed > 0 {
-            warnings.push(format!(
-                "{} in {:.0}% of frames (up to {:.0} deg)",
-                criterion.failure,
-                pct(failed),
-                worst
-            ));
-            if pct(failed) > 10.0 {
-                lower(Quality::Fair);
+            match criterion.role {
+                Role::Posture => warnings.push(format!(
+                    "{} in {:.0}% of frames (not counted)",
+                    criterion.failure,
+                    pct(failed)
+                )),
+                Role::Form => {
+                    warnings.push(format!(
+                        "{} in {:.0}% of frames (up to {:.0} deg)",
+                        criterion.failure,
+                        pct(failed),
+                        worst
+                    ));
+                    if pct(failed) > 10.0 {
+                        lower(Quality::Fair);
+                    }
+                }
             }
         }
         if unknown > missing {
@@ -484,10 +686,20 @@ fn measure_one(
             ));
         }
     }
-    let valid_share = if total == 0 {
+    if validity.foreshortened > 0 {
+        warnings.push(format!(
+            "{} leg or trunk foreshortened (pointing towards or away from the camera) in {:.0}% of frames: not counted",
+            side.name(),
+            pct(validity.foreshortened)
+        ));
+        if pct(validity.foreshortened) > 10.0 {
+            lower(Quality::Fair);
+        }
+    }
+    let valid_share = if validity.in_posture == 0 {
         0.0
     } else {
-        valid_frames as f32 / total as f32
+        valid_frames as f32 / validity.in_posture as f32
     };
     if valid_share < 0.3 {
         lower(Quality::Poor);
@@ -523,15 +735,120 @@ fn measure_one(
         ));
         lower(Quality::Fair);
     }
-    if hold.is_none() {
-        warnings.push(format!(
-            "never held for {:.1} s within ±{:.0} deg: no sustained {}",
-            criteria.min_hold_s,
-            criteria.band_deg,
-            if flip > 0.0 { "maximum" } else { "minimum" }
-        ));
+
+    let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
+    let mut repetitions = Vec::new();
+    let refusal = (|| {
+        let refuse = |kind: RefusalKind, reason: String| Some(Refusal { kind, reason });
+        if total == 0 {
+            return refuse(RefusalKind::NoFrames, "no frames".to_string());
+        }
+        if valid_frames == 0 {
+            // The condition that ruled out most frames is the reason, posture first; on a tie,
+            // the one listed first (protocols list the defining condition first).
+            let worst = |role: Role| {
+                protocol
+                    .criteria
+                    .iter()
+                    .zip(&validity.failures)
+                    .filter(|(c, f)| c.role == role && f.0 > 0)
+                    .rev()
+                    .max_by_key(|(_, f)| f.0)
+                    .map(|(c, _)| c.failure)
+            };
+            if validity.in_posture == 0 {
+                if let Some(failure) = worst(Role::Posture) {
+                    return refuse(
+                        RefusalKind::NotThePosture,
+                        format!("not the test's position in any frame: {failure}"),
+                    );
+                }
+            }
+            let why = worst(Role::Form)
+                .map(str::to_string)
+                .or_else(|| {
+                    (validity.foreshortened > 0)
+                        .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
+                })
+                .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
+            return refuse(
+                RefusalKind::NoValidFrames,
+                format!("no frame met the test's conditions: {why}"),
+            );
+        }
+        if let Some(movement) = protocol.movement {
+            let rest = quantile(&values, 0.05).unwrap_or(f32::NAN);
+            let rise = peak.map_or(0.0, |p| p.1 - rest);
+            if rise < movement.rise_deg {
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "{} ({} changed {rise:.0} deg from its resting level, at least {:.0} needed)",
+                        movement.absent, measure.name, movement.rise_deg
+                    ),
+                );
+            }
+            if let Some(h) = hold.filter(|h| h.level_deg - rest < movement.rise_deg) {
+                hold = None;
+                return refuse(
+                    RefusalKind::NotHeld,
+                    format!(
+                        "only the resting level ({:.1} deg) was held for {:.1} s: the stretch itself was not",
+                        h.level_deg * flip,
+                        criteria.min_hold_s
+                    ),
+                );
+            }
+        }
+        let (level, stay_s) = match (hold, peak) {
+            (Some(h), _) => (h.level_deg, h.duration_s),
+            (None, Some(p)) => (p.1, 0.0),
+            (None, None) => (f32::NAN, 0.0),
+        };
+        if let Some(crests) = repeated_movement(&series.time_s, &values, level, stay_s, criteria) {
+            let peaks: Vec<String> = crests
+                .iter()
+                .map(|c| format!("{:.1}", c.peak_deg * flip))
+                .collect();
+            let span = crests.last().map_or(0.0, |c| c.time_s) - crests[0].time_s;
+            let reason = format!(
+                "repeated movement, not a hold: {} repetitions about {:.1} s apart, peaks {} deg (held {:.1} s at most)",
+                crests.len(),
+                span / (crests.len() - 1) as f64,
+                peaks.join(", "),
+                stay_s
+            );
+            repetitions = crests
+                .into_iter()
+                .map(|c| Repetition {
+                    peak_deg: c.peak_deg * flip,
+                    ..c
+                })
+                .collect();
+            hold = None;
+            return refuse(RefusalKind::Repetitions, reason);
+        }
+        if hold.is_none() {
+            return refuse(
+                RefusalKind::NotHeld,
+                format!(
+                    "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
+                    criteria.min_hold_s, criteria.band_deg
+                ),
+            );
+        }
+        None
+    })();
+    if let Some(refusal) = &refusal {
+        warnings.insert(0, format!("no result: {}", refusal.reason));
         lower(Quality::Poor);
     }
+    let hold = hold.filter(|_| refusal.is_none());
+    let evidence_frame = hold
+        .map(|h| h.frame_index)
+        .or(peak.map(|p| p.0))
+        .or(highest(&all_values).map(|p| p.0))
+        .or((total > 0).then(|| total / 2));
 
     Measurement {
         source: source.to_string(),
@@ -539,7 +856,7 @@ fn measure_one(
         measure: measure.name.to_string(),
         side,
         value_deg: hold.map(|h| h.level_deg * flip),
-        peak_deg: peak.map(|p| p.1),
+        peak_deg: peak.map(|p| p.1 * flip),
         peak_frame: peak.map(|p| p.0),
         hold_s: hold.map_or(0.0, |h| h.duration_s),
         hold_start_s: hold.map(|h| h.start_s),
@@ -549,6 +866,9 @@ fn measure_one(
         total_frames: total,
         quality,
         warnings,
+        refusal,
+        repetitions,
+        evidence_frame,
         norm: protocol.norm.to_string(),
         model: model.map(str::to_string),
         people_seen: None,

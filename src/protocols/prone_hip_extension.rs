@@ -1,6 +1,8 @@
 //! Prone hip extension: the straight leg lifted from lying face down.
 
-use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
+use super::{
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "prone-hip-extension",
@@ -17,13 +19,28 @@ pub const PROTOCOL: Protocol = Protocol {
         mdc95: Some((3.9, "smartphone goniometer, one rater, hip extension (J Bodyw Mov Ther 2024, PMID 39593664)")),
         description: "lifted leg's hip extension: trunk line against thigh",
     }],
-    criteria: &[Criterion {
-        subject: Subject::SameLeg(LegAngle::KneeFlexion),
-        test: Test::AtMost(20.0),
-        failure: "knee bent over 20 deg",
-        hint: "keep the knee straight",
-        unknown: "knee angle unknown",
-    }],
+    criteria: &[
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::Within(45.0, 135.0),
+            role: Role::Posture,
+            failure: "not lying face down",
+            hint: "lie face down",
+            unknown: "trunk position unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::KneeFlexion),
+            test: Test::AtMost(20.0),
+            role: Role::Form,
+            failure: "knee bent over 20 deg",
+            hint: "keep the knee straight",
+            unknown: "knee angle unknown",
+        },
+    ],
+    movement: Some(Movement {
+        rise_deg: 5.0,
+        absent: "no leg was lifted",
+    }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "10-20 deg hip extension (Norkin and White)",

@@ -1,7 +1,9 @@
 //! Straight-leg raise (passive or active): the raised leg against the trunk line and the
 //! horizontal.
 
-use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
+use super::{
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "slr",
@@ -31,8 +33,17 @@ pub const PROTOCOL: Protocol = Protocol {
     ],
     criteria: &[
         Criterion {
+            subject: Subject::Trunk,
+            test: Test::Within(-135.0, -45.0),
+            role: Role::Posture,
+            failure: "not lying on the back",
+            hint: "lie on your back",
+            unknown: "trunk position unknown",
+        },
+        Criterion {
             subject: Subject::SameLeg(LegAngle::KneeFlexion),
             test: Test::AtMost(20.0),
+            role: Role::Form,
             failure: "raised knee bent over 20 deg",
             hint: "keep the knee straight",
             unknown: "raised knee angle unknown",
@@ -40,11 +51,16 @@ pub const PROTOCOL: Protocol = Protocol {
         Criterion {
             subject: Subject::OtherLeg(LegAngle::ThighToHorizontal),
             test: Test::AtMost(15.0),
+            role: Role::Form,
             failure: "resting thigh lifted over 15 deg from the table",
             hint: "keep the other thigh on the table",
             unknown: "resting thigh unknown",
         },
     ],
+    movement: Some(Movement {
+        rise_deg: 15.0,
+        absent: "no leg was raised",
+    }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "about 70-90 deg; under 70 often called tight hamstrings (MDD 6-7 deg, J Sport Rehabil 2015)",

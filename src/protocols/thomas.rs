@@ -1,6 +1,8 @@
 //! Modified Thomas test: the hanging leg's thigh against the horizontal, and its knee.
 
-use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
+use super::{
+    Best, Criterion, LegAngle, Measure, Posture, Protocol, Role, SideRule, Subject, Test,
+};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "thomas",
@@ -28,13 +30,42 @@ pub const PROTOCOL: Protocol = Protocol {
             description: "hanging knee's flexion; under about 67 deg suggests short rectus femoris",
         },
     ],
-    criteria: &[Criterion {
-        subject: Subject::OtherLeg(LegAngle::HipFlexion),
-        test: Test::AtLeast(90.0),
-        failure: "other hip flexed under 90 deg (knee not held to the chest)",
-        hint: "hold the other knee to the chest",
-        unknown: "other hip unknown",
-    }],
+    criteria: &[
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::Within(-135.0, -45.0),
+            role: Role::Posture,
+            failure: "not lying on the back",
+            hint: "lie on your back",
+            unknown: "trunk position unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::ThighToHorizontal),
+            test: Test::Within(-45.0, 45.0),
+            role: Role::Posture,
+            failure: "measured thigh not near the horizontal: no leg hanging off the table",
+            hint: "let the leg hang over the table's edge",
+            unknown: "hanging thigh unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::KneeFlexion),
+            test: Test::AtLeast(20.0),
+            role: Role::Posture,
+            failure: "measured knee straight: no lower leg hanging off the table",
+            hint: "let the lower leg hang over the table's edge",
+            unknown: "hanging knee unknown",
+        },
+        Criterion {
+            subject: Subject::OtherLeg(LegAngle::HipFlexion),
+            test: Test::AtLeast(90.0),
+            role: Role::Posture,
+            failure: "other hip flexed under 90 deg (knee not held to the chest)",
+            hint: "hold the other knee to the chest",
+            unknown: "other hip unknown",
+        },
+    ],
+    // A position test: the hanging leg is placed and relaxes, it is not moved.
+    movement: None,
     side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),
     posture: Posture::Lying,
     norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",

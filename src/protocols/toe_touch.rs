@@ -1,6 +1,8 @@
 //! Toe touch: standing or seated forward fold with straight knees.
 
-use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, SideRule, Subject, Test};
+use super::{
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "toe-touch",
@@ -17,13 +19,28 @@ pub const PROTOCOL: Protocol = Protocol {
         mdc95: None,
         description: "hip flexion: trunk line against thigh",
     }],
-    criteria: &[Criterion {
-        subject: Subject::SameLeg(LegAngle::KneeFlexion),
-        test: Test::AtMost(20.0),
-        failure: "knee bent over 20 deg",
-        hint: "keep the knee straight",
-        unknown: "knee angle unknown",
-    }],
+    criteria: &[
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::AtLeast(-30.0),
+            role: Role::Posture,
+            failure: "lying or leaning back, not folding forward",
+            hint: "stand or sit up, then fold forward",
+            unknown: "trunk position unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::KneeFlexion),
+            test: Test::AtMost(20.0),
+            role: Role::Form,
+            failure: "knee bent over 20 deg",
+            hint: "keep the knee straight",
+            unknown: "knee angle unknown",
+        },
+    ],
+    movement: Some(Movement {
+        rise_deg: 20.0,
+        absent: "no forward fold",
+    }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,
     norm: "no published norm for this camera measure: compare with your own earlier sessions",

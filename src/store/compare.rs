@@ -82,14 +82,21 @@ pub struct Comparison {
 
 type Key = (String, String, Side);
 
-/// Trial values per (protocol, measure, side) of a session; trials without a result are left out.
+/// Trial values per (protocol, measure, side) of a session; trials without a result are left out,
+/// and so are repeats of one recording (the same source hash: a file analysed twice is one trial,
+/// and counting it twice would make the measure look perfectly repeatable).
 fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
     for m in &session.measurements {
+        let key = (m.protocol.clone(), m.measure.clone(), m.side);
+        if let Some(sha) = &m.source_sha256 {
+            if !seen.insert((key.clone(), sha.clone())) {
+                continue;
+            }
+        }
         if let Some(v) = m.value_deg {
-            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
-                .or_default()
-                .push(v);
+            out.entry(key).or_default().push(v);
         }
     }
     out

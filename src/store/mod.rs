@@ -277,28 +277,44 @@ impl Store {
     }
 
     /// Saves measurements into the subject's session `label` (both created when new), in one
-    /// transaction. `notes` replaces the session's notes when given.
+    /// transaction. `notes` replaces the session's notes when given; `recorded_at` (UTC, ISO
+    /// 8601, see [`parse_session_date`]) sets when the session took place, which orders sessions
+    /// (default: when it was first saved).
+    ///
+    /// A measurement of the same trial as one already in the session (the same source file by
+    /// content hash, protocol, measure and side) replaces it: analysing a file twice is one trial,
+    /// not two, or repeated trials would look perfectly repeatable. Returns how many were
+    /// replaced.
     pub fn save(
         &mut self,
         subject: &str,
         label: &str,
         notes: Option<&str>,
+        recorded_at: Option<&str>,
         measurements: &[StoredMeasurement],
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
+        let mut replaced = 0;
         self.write(|tx| {
             let subject_id = subject_id(tx, subject)?;
-            let session_id = session_id(tx, subject_id, label, None, None)?;
+            let session_id = session_id(tx, subject_id, label, recorded_at, None)?;
             if let Some(notes) = notes {
                 tx.execute(
                     "UPDATE sessions SET notes = ?1 WHERE id = ?2",
                     params![notes, session_id],
                 )?;
             }
+            if let Some(at) = recorded_at {
+                tx.execute(
+                    "UPDATE sessions SET started_at = ?1 WHERE id = ?2",
+                    params![at, session_id],
+                )?;
+            }
             for m in measurements {
-                insert_measurement(tx, session_id, m)?;
+                replaced += insert_measurement(tx, session_id, m)?;
             }
             Ok(())
-        })
+        })?;
+        Ok(replaced)
     }
 
     /// Runs `work` in one immediate (write-locking) transaction, committed only if it succeeds.
@@ -392,7 +408,8 @@ impl Store {
     }
 
     /// Adds an exported subject's sessions (sessions already present by label get the
-    /// measurements appended), in one transaction.
+    /// measurements added), in one transaction. A measurement already there (the same trial, see
+    /// [`Store::save`]) is replaced, so importing a file twice changes nothing.
     pub fn import(&mut self, export: &SubjectExport) -> Result<(), StoreError> {
         self.write(|tx| {
             let subject_id = subject_id(tx, &export.subject)?;
@@ -466,11 +483,36 @@ fn session_id(
     )
 }
 
+/// Inserts `m` into the session, first deleting the measurements of the same trial: the same
+/// protocol, measure and side of the same source (by content hash; without one, by name and
+/// identical figures). Returns how many were deleted.
 fn insert_measurement(
     tx: &rusqlite::Transaction,
     session_id: i64,
     m: &StoredMeasurement,
 ) -> rusqlite::Result<usize> {
+    let replaced = match &m.source_sha256 {
+        Some(sha) => tx.execute(
+            "DELETE FROM measurements WHERE session_id = ?1 AND protocol = ?2 AND measure = ?3
+               AND side = ?4 AND source_sha256 = ?5",
+            params![session_id, m.protocol, m.measure, m.side.name(), sha],
+        )?,
+        None => tx.execute(
+            "DELETE FROM measurements WHERE session_id = ?1 AND protocol = ?2 AND measure = ?3
+               AND side = ?4 AND source_sha256 IS NULL AND source = ?5 AND value_deg IS ?6
+               AND peak_deg IS ?7 AND hold_s = ?8",
+            params![
+                session_id,
+                m.protocol,
+                m.measure,
+                m.side.name(),
+                m.source,
+                m.value_deg,
+                m.peak_deg,
+                m.hold_s
+            ],
+        )?,
+    };
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
             total_frames, quality, warnings, model, source, source_sha256, gonio_version, evidence_path)
@@ -493,7 +535,8 @@ fn insert_measurement(
             m.gonio_version,
             m.evidence_path,
         ],
-    )
+    )?;
+    Ok(replaced)
 }
 
 fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<StoredMeasurement> {
@@ -599,6 +642,7 @@ mod tests {
                 "runner-7",
                 "before",
                 Some("first visit"),
+                None,
                 &[measurement(61.0)],
             )
             .unwrap();
@@ -606,6 +650,7 @@ mod tests {
             .save(
                 "runner-7",
                 "after",
+                None,
                 None,
                 &[measurement(70.0), measurement(71.0)],
             )
@@ -621,6 +666,9 @@ mod tests {
         let mut copy = Store::open(&other).unwrap();
         copy.import(&history).unwrap();
         assert_eq!(copy.history("runner-7").unwrap(), history);
+        // Importing the same export again changes nothing.
+        copy.import(&history).unwrap();
+        assert_eq!(copy.history("runner-7").unwrap(), history);
 
         store.forget("runner-7").unwrap();
         assert!(matches!(
@@ -631,6 +679,63 @@ mod tests {
         drop(store);
         // Reopening an existing gonio database works.
         assert!(Store::open(&path).is_ok());
+    }
+
+    #[test]
+    fn the_same_file_saved_twice_is_one_trial_and_dates_order_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let trial = |value: f32, sha: &str| StoredMeasurement {
+            source_sha256: Some(sha.to_string()),
+            ..measurement(value)
+        };
+        let at = |date: &str| parse_session_date(date).unwrap();
+        let after = at("2026-11-30");
+        let before = at("2026-11-01");
+        assert_eq!(
+            store
+                .save("s", "after", None, Some(&after), &[trial(70.0, "aa")])
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .save("s", "after", None, None, &[trial(70.5, "aa")])
+                .unwrap(),
+            1,
+            "the same file again replaces its result"
+        );
+        store
+            .save("s", "after", None, None, &[trial(72.0, "bb")])
+            .unwrap();
+        // Saved later, recorded earlier: it comes first.
+        store
+            .save("s", "before", None, Some(&before), &[trial(60.0, "cc")])
+            .unwrap();
+        let history = store.history("s").unwrap();
+        let labels: Vec<&str> = history.sessions.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["before", "after"]);
+        let values: Vec<Option<f32>> = history.sessions[1]
+            .measurements
+            .iter()
+            .map(|m| m.value_deg)
+            .collect();
+        assert_eq!(values, [Some(70.5), Some(72.0)]);
+    }
+
+    #[test]
+    fn session_dates_are_checked() {
+        assert_eq!(
+            parse_session_date("2024-02-29").unwrap(),
+            "2024-02-29T00:00:00Z"
+        );
+        assert_eq!(
+            parse_session_date("2026-11-30T09:15").unwrap(),
+            "2026-11-30T09:15:00Z"
+        );
+        for bad in ["2023-02-29", "2026-13-01", "30/11/2026", "yesterday", "", "2026-11-30T25:00"] {
+            assert!(parse_session_date(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -678,7 +783,7 @@ mod tests {
         {
             // What gonio 0.1 with schema 1 wrote: no evidence_path column.
             let mut store = Store::open(&path).unwrap();
-            store.save("s", "old", None, &[measurement(50.0)]).unwrap();
+            store.save("s", "old", None, None, &[measurement(50.0)]).unwrap();
             store
                 .connection
                 .execute_batch(
@@ -708,11 +813,62 @@ mod tests {
             .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))
             .unwrap();
         let mut store = Store::open(&path).unwrap();
-        store.save("s", "x", None, &[measurement(1.0)]).unwrap();
+        store.save("s", "x", None, None, &[measurement(1.0)]).unwrap();
         let version: i32 = store
             .connection
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
     }
+}
+
+/// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
+/// trailing `Z` allowed), into the stored form `YYYY-MM-DDTHH:MM:SSZ`. Returns what is wrong.
+pub fn parse_session_date(text: &str) -> Result<String, String> {
+    let wrong = || {
+        format!("`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30")
+    };
+    let text_trimmed = text.trim().trim_end_matches('Z');
+    let (date, time) = match text_trimmed.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text_trimmed, None),
+    };
+    let numbers = |part: &str, sep: char, widths: &[usize]| -> Option<Vec<u32>> {
+        let fields: Vec<&str> = part.split(sep).collect();
+        (fields.len() == widths.len()
+            && fields
+                .iter()
+                .zip(widths)
+                .all(|(f, &w)| f.len() == w && f.bytes().all(|b| b.is_ascii_digit())))
+        .then(|| fields.iter().filter_map(|f| f.parse().ok()).collect())
+    };
+    let ymd = numbers(date, '-', &[4, 2, 2]).ok_or_else(wrong)?;
+    let (y, mo, d) = (ymd[0], ymd[1], ymd[2]);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(wrong()),
+    };
+    if !(1900..=2999).contains(&y) || d == 0 || d > days {
+        return Err(wrong());
+    }
+    let (h, mi, sec) = match time {
+        None => (0, 0, 0),
+        Some(t) => {
+            let hms = numbers(t, ':', &[2, 2, 2])
+                .or_else(|| numbers(t, ':', &[2, 2]).map(|mut v| {
+                    v.push(0);
+                    v
+                }))
+                .ok_or_else(wrong)?;
+            (hms[0], hms[1], hms[2])
+        }
+    };
+    if h > 23 || mi > 59 || sec > 59 {
+        return Err(wrong());
+    }
+    Ok(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z"))
 }

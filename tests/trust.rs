@@ -1,0 +1,337 @@
+//! A number only for the test it claims to be: stick-figure series of things that are not the
+//! test (standing at ease, lying still, the wrong stretch, rocking, a leg seen from above, the
+//! front leg) get no result and a reason; and the inputs that used to change a number silently
+//! (missing time, time units, photo rotation, file order) are handled.
+
+mod synthetic;
+
+use gonio::angles::{AngleSeries, SeriesOptions, Side};
+use gonio::pose::{BodyPart, Pose};
+use gonio::protocols::{self, HoldCriteria, Measurement, Quality, RefusalKind, SideChoice};
+use synthetic::*;
+
+fn measure(protocol: &str, times: &[f64], poses: &mut [Pose], side: SideChoice) -> Vec<Measurement> {
+    let protocol = protocols::find(protocol).expect("protocol exists");
+    let series = AngleSeries::from_poses(times, poses, &SeriesOptions::default());
+    protocols::measure(
+        protocol,
+        &series,
+        side,
+        &HoldCriteria::default(),
+        "synthetic",
+        None,
+    )
+}
+
+fn frames(seconds: f64) -> Vec<f64> {
+    (0..(seconds * 30.0) as usize)
+        .map(|i| i as f64 / 30.0)
+        .collect()
+}
+
+fn legs(measured: Leg, other: Leg, side: Side, trunk_lean: f32) -> Body {
+    let mut body = Body {
+        trunk_lean,
+        ..Body::default()
+    };
+    *body.leg_mut(side) = measured;
+    *body.leg_mut(side.other()) = other;
+    body
+}
+
+fn leg(hip_flexion: f32, knee_flexion: f32) -> Leg {
+    Leg {
+        hip_flexion,
+        knee_flexion,
+    }
+}
+
+/// Asserts that `r` is refused for `kind` with a reason containing `words`, graded poor.
+fn assert_refused(r: &Measurement, kind: RefusalKind, words: &str) {
+    let refusal = r
+        .refusal
+        .as_ref()
+        .unwrap_or_else(|| panic!("expected a refusal ({kind:?}), got {r:?}"));
+    assert_eq!(refusal.kind, kind, "{r:?}");
+    assert!(refusal.reason.contains(words), "{:?}", refusal.reason);
+    assert_eq!(r.value_deg, None, "{r:?}");
+    assert_eq!(r.quality, Quality::Poor);
+    assert!(
+        r.warnings[0].starts_with("no result: "),
+        "the reason comes first: {:?}",
+        r.warnings
+    );
+    assert!(r.evidence_frame.is_some(), "a refusal has its picture: {r:?}");
+}
+
+/// Case 1: standing at ease reads as a little hip extension; it must not beat the lunge.
+#[test]
+fn standing_at_ease_before_a_lunge_is_not_the_result() {
+    let times = frames(12.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let body = if t < 3.0 {
+                // Standing at ease, both hips slightly extended.
+                legs(leg(-9.0, 0.0), leg(-9.0, 0.0), Side::Left, 0.0)
+            } else {
+                // Lunging: the back hip sinks in flexed 25 deg and is pushed to 5 deg of
+                // flexion (hip extension -5: a tight runner).
+                let back = 25.0 - 20.0 * (((t - 3.0) / 2.0).min(1.0)) as f32;
+                legs(leg(back, 60.0), leg(85.0, 90.0), Side::Left, 0.0)
+            };
+            render(&Placement::new(Posture::Kneeling, true), &body)
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut poses, SideChoice::Auto);
+    let r = &results[0];
+    assert_eq!(r.side, Side::Left);
+    let value = r.value_deg.unwrap_or_else(|| panic!("the lunge is measured: {r:?}"));
+    assert!((value + 5.0).abs() < 1.0, "{value}: the lunge's back hip, not standing's +9");
+    assert!(r.hold_start_s.is_some_and(|s| s >= 3.0), "{r:?}");
+
+    // Standing at ease alone: no result.
+    let mut standing: Vec<Pose> = times
+        .iter()
+        .map(|_| {
+            render(
+                &Placement::new(Posture::Standing, true),
+                &legs(leg(-9.0, 0.0), leg(-9.0, 0.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut standing, SideChoice::Auto);
+    assert_refused(&results[0], RefusalKind::NotThePosture, "standing, not lunging");
+
+    // A standing quad stretch (heel to buttock, the other leg straight) is not a lunge either.
+    let mut quad: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let knee = 130.0 * ((t / 2.0).min(1.0)) as f32;
+            render(
+                &Placement::new(Posture::Standing, false),
+                &legs(leg(-10.0, knee), leg(0.0, 2.0), Side::Right, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut quad, SideChoice::Auto);
+    assert_refused(&results[0], RefusalKind::NotThePosture, "front knee not bent");
+}
+
+/// Case 2: lying still is no straight-leg raise; a supine figure-four is no Thomas test.
+#[test]
+fn lying_still_and_the_wrong_stretch_get_no_result() {
+    let times = frames(10.0);
+    let mut still: Vec<Pose> = times
+        .iter()
+        .map(|_| {
+            render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(6.7, 2.0), leg(0.0, 2.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("slr", &times, &mut still, SideChoice::Auto);
+    for r in &results {
+        assert_refused(r, RefusalKind::NoMovement, "no leg was raised");
+    }
+
+    // Figure-four: one foot on the floor (hip 60, knee 100), the other leg crossed over it.
+    let mut figure_four: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let pull = 20.0 * ((t / 3.0).min(1.0)) as f32;
+            render(
+                &Placement::new(Posture::Supine, false),
+                &legs(leg(60.0 + pull, 100.0), leg(100.0 + pull, 90.0), Side::Right, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("thomas", &times, &mut figure_four, SideChoice::Auto);
+    for r in &results {
+        assert_refused(r, RefusalKind::NotThePosture, "no leg hanging off the table");
+    }
+    // The same figure-four asked of each leg: still no result.
+    let results = measure("thomas", &times, &mut figure_four, SideChoice::Both);
+    assert!(results.iter().all(|r| r.value_deg.is_none()), "{results:?}");
+}
+
+/// Case 3: a half-kneeling stretch rocked forward three times is repetitions, not a hold.
+#[test]
+fn rocking_is_reported_as_repetitions_not_as_a_hold() {
+    let times = frames(14.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            // At rest for 1 s, then three rocks with a 4-s period between -5 and 15 deg.
+            let phase = ((t - 1.0).max(0.0) / 4.0).min(3.0) * std::f64::consts::TAU;
+            let extension = -5.0 + 10.0 * (1.0 - phase.cos()) as f32;
+            render(
+                &Placement::new(Posture::Kneeling, false),
+                &legs(leg(-extension, 90.0), leg(90.0, 90.0), Side::Right, 2.0),
+            )
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut poses, SideChoice::Auto);
+    let r = &results[0];
+    assert_refused(r, RefusalKind::Repetitions, "repeated movement, not a hold");
+    assert_eq!(r.repetitions.len(), 3, "{r:?}");
+    for rep in &r.repetitions {
+        assert!((rep.peak_deg - 15.0).abs() < 1.5, "{rep:?}");
+    }
+    let gaps: Vec<f64> = r.repetitions.windows(2).map(|w| w[1].time_s - w[0].time_s).collect();
+    assert!(gaps.iter().all(|g| (g - 4.0).abs() < 0.3), "{gaps:?}");
+
+    // The same stretch held 4 s at its crest is a hold.
+    let mut held: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let extension = match t {
+                t if t < 1.0 => -5.0,
+                t if t < 3.0 => -5.0 + 10.0 * (t - 1.0) as f32,
+                t if t < 7.0 => 15.0,
+                t if t < 9.0 => 15.0 - 10.0 * (t - 7.0) as f32,
+                _ => -5.0,
+            };
+            render(
+                &Placement::new(Posture::Kneeling, false),
+                &legs(leg(-extension, 90.0), leg(90.0, 90.0), Side::Right, 2.0),
+            )
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut held, SideChoice::Auto);
+    let value = results[0].value_deg.expect("a hold is a result");
+    assert!((value - 15.0).abs() < 1.0, "{:?}", results[0]);
+}
+
+/// Case 4: a leg raise filmed from above: the raised leg looks shorter and steeper than it is.
+/// Those frames do not count, and the result says so.
+#[test]
+fn a_leg_seen_foreshortened_does_not_count() {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 90.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let raised = curve(t);
+            // Drawn 30 % steeper than it is, and shortened as it rises towards the camera.
+            let mut pose = render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(1.3 * raised, 0.0), leg(0.0, 0.0), Side::Left, 0.0),
+            );
+            let shrink = 1.0 - 0.5 * raised.to_radians().sin();
+            for (hip, parts) in [(BodyPart::LeftHip, [BodyPart::LeftKnee, BodyPart::LeftAnkle])] {
+                let h = pose.get(hip);
+                for part in parts {
+                    let k = &mut pose.keypoints[part.index()];
+                    k.x = h.x + (k.x - h.x) * shrink;
+                    k.y = h.y + (k.y - h.y) * shrink;
+                }
+            }
+            pose
+        })
+        .collect();
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    for r in &results {
+        assert!(
+            r.value_deg.is_none_or(|v| v < 45.0),
+            "the foreshortened 117 deg is not a result: {r:?}"
+        );
+        assert!(
+            r.warnings.iter().any(|w| w.contains("foreshortened")),
+            "{:?}",
+            r.warnings
+        );
+        assert_ne!(r.quality, Quality::Good);
+    }
+}
+
+/// Case 6: `--side both` on a lunge: the front leg is not measured as hip extension.
+#[test]
+fn the_front_leg_of_a_lunge_gets_no_hip_extension() {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 15.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            render(
+                &Placement::new(Posture::Kneeling, true),
+                &legs(leg(-curve(t), 90.0), leg(78.0, 90.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut poses, SideChoice::Both);
+    let back = results.iter().find(|r| r.side == Side::Left).unwrap();
+    let front = results.iter().find(|r| r.side == Side::Right).unwrap();
+    assert!(
+        back.value_deg.is_some_and(|v| (v - 15.0).abs() < 1.0),
+        "{back:?}"
+    );
+    assert_refused(front, RefusalKind::NotThePosture, "not the back leg");
+}
+
+/// Case 8: rows missing for 3 s between two brief touches are missing time, not a hold.
+#[test]
+fn a_hold_never_spans_missing_rows() {
+    let mut times = Vec::new();
+    let mut levels = Vec::new();
+    let mut add = |from: f64, to: f64, level: f32| {
+        let mut t = from;
+        while t < to - 1e-9 {
+            times.push(t);
+            levels.push(level);
+            t += 1.0 / 30.0;
+        }
+    };
+    add(0.0, 1.0, 0.0);
+    add(1.0, 2.0, 25.0);
+    add(2.0, 4.0, 50.0);
+    add(4.0, 4.4, 75.0);
+    // No rows from 4.4 to 7.4 s.
+    add(7.4, 7.8, 75.0);
+    add(7.8, 10.0, 50.0);
+    let mut poses: Vec<Pose> = levels
+        .iter()
+        .map(|&raised| {
+            render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(raised, 0.0), leg(0.0, 0.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let r = &results[0];
+    let value = r.value_deg.expect("the 50-deg hold is the result");
+    assert!((value - 50.0).abs() < 1.0, "{r:?}");
+}
+
+/// Cases 1-6 apply to the live readout too: the live meter re-measures a trial with the same
+/// function, so a trial of someone lying still shows no best value.
+#[test]
+fn the_live_trial_refuses_what_the_recording_refuses() {
+    use gonio::live::{LiveConfig, LiveMeter};
+    use gonio::pose::Found;
+    let config = LiveConfig {
+        protocol: protocols::find("slr").unwrap(),
+        side: None,
+        hold: HoldCriteria::default(),
+        options: SeriesOptions::default(),
+        source_name: "test".to_string(),
+        stall_after: std::time::Duration::from_secs(5),
+    };
+    let mut meter = LiveMeter::new(config, None);
+    meter.start_trial();
+    let times = frames(6.0);
+    let mut last = None;
+    for &t in &times {
+        let pose = render(
+            &Placement::new(Posture::Supine, true),
+            &legs(leg(6.7, 2.0), leg(0.0, 2.0), Side::Left, 0.0),
+        );
+        last = Some(meter.push(t, &Found::alone(pose)));
+    }
+    let reading = last.unwrap();
+    assert_eq!(reading.best_deg, None, "{:?}", reading.best_deg);
+    let trial = meter.stop_trial().expect("a trial was running");
+    assert_refused(&trial.results[0], RefusalKind::NoMovement, "no leg was raised");
+}

@@ -1,0 +1,299 @@
+//! Everyday inputs that used to change a number or a verdict without a word: phone photo
+//! rotation, frame names, time units, the same file analysed twice, sessions saved out of order,
+//! outputs written over earlier ones, and an evaluation with nothing to score.
+
+mod common;
+mod synthetic;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use synthetic::*;
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(output), stderr(output)))
+}
+
+/// `jpeg` with an EXIF APP1 segment holding only the orientation tag.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = vec![b'I', b'I', 42, 0, 8, 0, 0, 0];
+    tiff.extend_from_slice(&1u16.to_le_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_le_bytes()); // one value
+    tiff.extend_from_slice(&orientation.to_le_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend(tiff);
+    let mut out = jpeg[..2].to_vec(); // start of image
+    out.extend([0xFF, 0xE1]);
+    out.extend(((payload.len() + 2) as u16).to_be_bytes());
+    out.extend(payload);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// Case 7: a phone photo stored sideways with EXIF orientation 6 is read upright, and the
+/// skeleton found in it is the upright photo's.
+#[test]
+fn exif_orientation_is_applied_to_photos() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = sample("pose2sim-frame060.jpg");
+    let upright = image::open(&original).unwrap().to_rgb8();
+    // Stored as the sensor saw it: turned a quarter counter-clockwise; the tag says turn it back.
+    let stored = image::imageops::rotate270(&upright);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&stored)
+        .unwrap();
+    let phone = dir.path().join("phone.jpg");
+    std::fs::write(&phone, with_exif_orientation(&jpeg, 6)).unwrap();
+
+    let frame = gonio::capture::load_image(&phone).unwrap();
+    assert_eq!(frame.image.dimensions(), upright.dimensions());
+    let diff: f64 = frame
+        .image
+        .as_raw()
+        .iter()
+        .zip(upright.as_raw())
+        .map(|(&a, &b)| (a as f64 - b as f64).abs())
+        .sum::<f64>()
+        / upright.as_raw().len() as f64;
+    assert!(diff < 4.0, "mean pixel difference {diff}");
+
+    let pose = |path: &Path| -> Vec<(f64, f64)> {
+        let output = gonio(&["pose", path_str(path), "--model", "lightning", "--json"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let json = json_of(&output);
+        json[0]["people"][0]["keypoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| (k["x"].as_f64().unwrap(), k["y"].as_f64().unwrap()))
+            .collect()
+    };
+    let (a, b) = (pose(&original), pose(&phone));
+    // Hips, knees and ankles within 2 % of the photo's height.
+    for i in 11..17 {
+        let d = ((a[i].0 - b[i].0).powi(2) + (a[i].1 - b[i].1).powi(2)).sqrt();
+        assert!(d < 40.0, "keypoint {i}: {:?} vs {:?}", a[i], b[i]);
+    }
+}
+
+/// Case 13: frame_2 comes before frame_10.
+#[test]
+fn frame_folders_are_in_natural_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["frame_10.png", "frame_2.png", "frame_1.png", "frame_100.png"] {
+        std::fs::write(dir.path().join(name), b"").unwrap();
+    }
+    let files: Vec<String> = gonio::capture::collect_image_paths(&[dir.path().to_path_buf()])
+        .into_iter()
+        .map(|p| p.unwrap().file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        files,
+        ["frame_1.png", "frame_2.png", "frame_10.png", "frame_100.png"]
+    );
+}
+
+/// Case 9: time in milliseconds, or frames an hour apart, is refused with the likely unit.
+#[test]
+fn implausible_frame_times_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let track = noisy_slr(72.0, 10.0, false, false, 3);
+    for (name, scale, words) in [
+        ("ms.csv", 1000.0, "it looks like milliseconds"),
+        ("hours.csv", 3600.0 * 30.0, "time_s must be seconds"),
+        ("micro.csv", 1e-3, "over 1000 frames per second"),
+    ] {
+        let mut scaled = track.clone();
+        scaled.time_s.iter_mut().for_each(|t| *t *= scale);
+        let path = write_csv(&scaled, dir.path().join(name));
+        let output = gonio(&["analyze", path_str(&path), "--protocol", "slr"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let err = stderr(&output);
+        assert!(
+            err.contains(path_str(&path)) && err.contains(words),
+            "{name}: {err}"
+        );
+    }
+    // One absurd last timestamp is named too.
+    let mut jump = track.clone();
+    if let Some(last) = jump.time_s.last_mut() {
+        *last = 1e300;
+    }
+    let path = write_csv(&jump, dir.path().join("jump.csv"));
+    let output = gonio(&["analyze", path_str(&path), "--protocol", "slr"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("not one recording"), "{}", stderr(&output));
+
+    let frames = dir.path().join("frames");
+    std::fs::create_dir(&frames).unwrap();
+    let output = gonio(&[
+        "analyze",
+        path_str(&frames),
+        "--fps",
+        "1e-308",
+        "--protocol",
+        "slr",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--fps must be between 1 and 1000"));
+}
+
+fn slr_track(target: f32, seed: u64) -> gonio::pose::csv::PoseTrack {
+    noisy_slr(target, 10.0, false, false, seed)
+}
+
+fn analyze_into(csv: &Path, db: &Path, session: &str, date: &str) -> std::process::Output {
+    gonio(&[
+        "analyze",
+        path_str(csv),
+        "--protocol",
+        "slr",
+        "--subject",
+        "runner",
+        "--session",
+        session,
+        "--date",
+        date,
+        "--db",
+        path_str(db),
+        "--json",
+    ])
+}
+
+/// Cases 10 and 14: the same file analysed twice is one trial (so its spread is not zero and the
+/// published MDC is used), an export imported twice changes nothing, and sessions are compared
+/// in the order they were recorded, not saved.
+#[test]
+fn one_file_is_one_trial_and_sessions_follow_their_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let before = write_csv(&slr_track(70.0, 5), dir.path().join("before.csv"));
+    let after = write_csv(&slr_track(71.0, 6), dir.path().join("after.csv"));
+    // "after" is analysed first.
+    let output = analyze_into(&after, &db, "after", "2026-11-30");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let first = analyze_into(&before, &db, "before", "2026-11-01");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let again = analyze_into(&before, &db, "before", "2026-11-01");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(stderr(&again).contains("replaced 2 earlier result(s) of the same file"), "{}", stderr(&again));
+    let compare = gonio(&["compare", "--subject", "runner", "--db", path_str(&db), "--json"]);
+    assert_eq!(compare.status.code(), Some(0), "{}", stderr(&compare));
+    let json = json_of(&compare);
+    assert_eq!((&json["before"], &json["after"]), (&"before".into(), &"after".into()), "{json}");
+    let rows = json["comparisons"].as_array().unwrap_or_else(|| panic!("{json}"));
+    let main = rows
+        .iter()
+        .find(|c| c["measure"] == "hip_flexion")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(main["before_trials"], 1, "{main}");
+    assert!((main["mdc95_deg"].as_f64().unwrap() - 7.0).abs() < 1e-6, "{main}");
+    assert_eq!(main["verdict"], "no_detectable_change", "{main}");
+    assert!(main["change_deg"].as_f64().unwrap() > 0.0, "after minus before: {main}");
+
+    // Export, then import twice into another database: the same history.
+    let export = gonio(&["export", "--subject", "runner", "--db", path_str(&db)]);
+    assert_eq!(export.status.code(), Some(0));
+    let file = dir.path().join("runner.json");
+    std::fs::write(&file, &export.stdout).unwrap();
+    let other = dir.path().join("other.sqlite");
+    for _ in 0..2 {
+        let output = gonio(&["import", path_str(&file), "--db", path_str(&other)]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let history = |db: &PathBuf| {
+        json_of(&gonio(&[
+            "history",
+            "--subject",
+            "runner",
+            "--db",
+            path_str(db),
+            "--json",
+        ]))
+    };
+    assert_eq!(history(&other)["sessions"], history(&db)["sessions"]);
+
+    let bad = gonio(&[
+        "analyze",
+        path_str(&before),
+        "--protocol",
+        "slr",
+        "--subject",
+        "runner",
+        "--date",
+        "30/11/2026",
+        "--db",
+        path_str(&db),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("is not a date"), "{}", stderr(&bad));
+}
+
+/// Case 11 (and an input never overwritten): a second run into the same folder writes new files
+/// beside the first run's, and a CSV analysed into its own folder is left as it was.
+#[test]
+fn outputs_never_overwrite_earlier_outputs_or_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_csv(&slr_track(70.0, 8), dir.path().join("trial.csv"));
+    let input = std::fs::read(&csv).unwrap();
+    let run = || {
+        let output = gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--out",
+            path_str(dir.path()),
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        json_of(&output)["files"][0]["outputs"].clone()
+    };
+    let first = run();
+    let first_plot = dir.path().join("trial-2.left.plot.png");
+    assert!(
+        first.to_string().contains("trial-2.left.plot.png"),
+        "the input's own name is taken: {first}"
+    );
+    let plot = std::fs::read(&first_plot).unwrap();
+    let second = run();
+    assert!(second.to_string().contains("trial-3.csv"), "{second}");
+    assert_eq!(std::fs::read(&first_plot).unwrap(), plot, "first run kept");
+    assert_eq!(std::fs::read(&csv).unwrap(), input, "the input is untouched");
+}
+
+/// Case 15: annotations that match no photo are an error, not a perfect score over nobody.
+#[test]
+fn eval_with_nothing_to_score_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let annotations = dir.path().join("coco.json");
+    let names: Vec<String> = gonio::pose::KEYPOINT_NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let coco = serde_json::json!({
+        "images": [{"id": 1, "file_name": "missing.jpg", "width": 100, "height": 200}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+            "bbox": [10, 10, 50, 150], "num_keypoints": 17,
+            "keypoints": (0..17).flat_map(|i| [20 + i, 20 + 5 * i, 2]).collect::<Vec<_>>()}],
+        "categories": [{"id": 1, "name": "person", "keypoints": names}],
+    });
+    std::fs::write(&annotations, coco.to_string()).unwrap();
+    let output = gonio(&[
+        "eval",
+        "--annotations",
+        path_str(&annotations),
+        "--images",
+        path_str(dir.path()),
+        "--model",
+        "lightning",
+    ]);
+    assert_ne!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stderr(&output).contains("nothing to score"), "{}", stderr(&output));
+}
