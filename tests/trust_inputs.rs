@@ -106,7 +106,8 @@ fn implausible_frame_times_are_refused() {
     let track = noisy_slr(72.0, 10.0, false, false, 3);
     for (name, scale, words) in [
         ("ms.csv", 1000.0, "it looks like milliseconds"),
-        ("hours.csv", 3600.0 * 30.0, "time_s must be seconds"),
+        ("hours.csv", 3600.0 * 30.0, "not one recording"),
+        ("minutes.csv", 60.0, "time_s must be seconds"),
         ("micro.csv", 1e-3, "over 1000 frames per second"),
     ] {
         let mut scaled = track.clone();
