@@ -360,12 +360,18 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
             "{key}: {live_main} vs {again_main}"
         );
     }
-    // Keypoints are written to 0.1 px: angles agree to a fraction of a degree.
-    let (a, b) = (
-        live_main["peak_deg"].as_f64().unwrap(),
-        again_main["peak_deg"].as_f64().unwrap(),
-    );
-    assert!((a - b).abs() < 0.5, "peak {a} vs {b}");
+    // Keypoints are written to 0.1 px: angles agree to a fraction of a degree. (The standing man
+    // is no kneeling stretch: the live trial and the re-analysis refuse it alike, on the same
+    // frame; when a peak is given, both agree.)
+    assert_eq!(live_main["refusal"], again_main["refusal"]);
+    assert_eq!(live_main["evidence_frame"], again_main["evidence_frame"]);
+    match (
+        live_main["peak_deg"].as_f64(),
+        again_main["peak_deg"].as_f64(),
+    ) {
+        (Some(a), Some(b)) => assert!((a - b).abs() < 0.5, "peak {a} vs {b}"),
+        (a, b) => assert_eq!(a, b),
+    }
 }
 
 /// A virtual X display for the window test, stopped when dropped.
@@ -478,11 +484,11 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     let display = VirtualDisplay::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    // The 1.7-s sample four times over, so that the keys are pressed while it plays however
-    // slowly the machine starts.
+    // The 1.7-s sample eight times over, so that the keys are pressed while it plays however
+    // slowly the machine starts and however busy its cores are.
     let video = dir.path().join("sample.mp4");
     let looped = Command::new("ffmpeg")
-        .args(["-v", "error", "-stream_loop", "3", "-i"])
+        .args(["-v", "error", "-stream_loop", "7", "-i"])
         .arg(sample("pose2sim-cam01.mp4"))
         .args(["-c", "copy"])
         .arg(&video)
@@ -522,8 +528,8 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     wait_for("trial 1's result", Duration::from_secs(30), || {
         printed().contains("trial 1")
     });
-    // A key released and pressed again within one frame is one press to the window: pause.
-    std::thread::sleep(Duration::from_millis(500));
+    // Pressed at once after the trial's end: the window takes every key press as the window
+    // system reports it, so none is lost while the trial is saved.
     display.press("space"); // starts trial 2, which runs to the end of the video
     display.press("s"); // snapshot
                         // A click on the person chooses the subject afresh (the only person here, so a new lock
@@ -543,8 +549,11 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         &format!("{}", x.round()),
         &format!("{}", y.round()),
     ]);
+    // The window polls the button: it stays down until the click is acknowledged.
     display.xdotool(&["mousedown", "1"]);
-    std::thread::sleep(Duration::from_millis(150));
+    wait_for("the click to be taken", Duration::from_secs(30), || {
+        logged().contains("clicked at")
+    });
     display.xdotool(&["mouseup", "1"]);
     let started = Instant::now();
     while !(logged().contains("the recording has ended") && printed().contains("trial 2")) {
@@ -584,7 +593,7 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     let err = logged();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("snapshot saved"), "{err}");
-    // Space ended trial 1 before the video did (200 frames are analysed in all).
+    // Space ended trial 1 long before the video did (about 400 frames are analysed in all).
     let frames_of = |n: usize| -> usize {
         let text = printed();
         let at = text.find(&format!("trial {n} (")).unwrap() + format!("trial {n} (").len();

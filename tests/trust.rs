@@ -10,7 +10,12 @@ use gonio::pose::{BodyPart, Pose};
 use gonio::protocols::{self, HoldCriteria, Measurement, Quality, RefusalKind, SideChoice};
 use synthetic::*;
 
-fn measure(protocol: &str, times: &[f64], poses: &mut [Pose], side: SideChoice) -> Vec<Measurement> {
+fn measure(
+    protocol: &str,
+    times: &[f64],
+    poses: &mut [Pose],
+    side: SideChoice,
+) -> Vec<Measurement> {
     let protocol = protocols::find(protocol).expect("protocol exists");
     let series = AngleSeries::from_poses(times, poses, &SeriesOptions::default());
     protocols::measure(
@@ -61,7 +66,10 @@ fn assert_refused(r: &Measurement, kind: RefusalKind, words: &str) {
         "the reason comes first: {:?}",
         r.warnings
     );
-    assert!(r.evidence_frame.is_some(), "a refusal has its picture: {r:?}");
+    assert!(
+        r.evidence_frame.is_some(),
+        "a refusal has its picture: {r:?}"
+    );
 }
 
 /// Case 1: standing at ease reads as a little hip extension; it must not beat the lunge.
@@ -86,8 +94,13 @@ fn standing_at_ease_before_a_lunge_is_not_the_result() {
     let results = measure("hip-extension", &times, &mut poses, SideChoice::Auto);
     let r = &results[0];
     assert_eq!(r.side, Side::Left);
-    let value = r.value_deg.unwrap_or_else(|| panic!("the lunge is measured: {r:?}"));
-    assert!((value + 5.0).abs() < 1.0, "{value}: the lunge's back hip, not standing's +9");
+    let value = r
+        .value_deg
+        .unwrap_or_else(|| panic!("the lunge is measured: {r:?}"));
+    assert!(
+        (value + 5.0).abs() < 1.0,
+        "{value}: the lunge's back hip, not standing's +9"
+    );
     assert!(r.hold_start_s.is_some_and(|s| s >= 3.0), "{r:?}");
 
     // Standing at ease alone: no result.
@@ -101,7 +114,11 @@ fn standing_at_ease_before_a_lunge_is_not_the_result() {
         })
         .collect();
     let results = measure("hip-extension", &times, &mut standing, SideChoice::Auto);
-    assert_refused(&results[0], RefusalKind::NotThePosture, "standing, not lunging");
+    assert_refused(
+        &results[0],
+        RefusalKind::NotThePosture,
+        "standing, not lunging",
+    );
 
     // A standing quad stretch (heel to buttock, the other leg straight) is not a lunge either.
     let mut quad: Vec<Pose> = times
@@ -115,7 +132,11 @@ fn standing_at_ease_before_a_lunge_is_not_the_result() {
         })
         .collect();
     let results = measure("hip-extension", &times, &mut quad, SideChoice::Auto);
-    assert_refused(&results[0], RefusalKind::NotThePosture, "front knee not bent");
+    assert_refused(
+        &results[0],
+        RefusalKind::NotThePosture,
+        "front knee not bent",
+    );
 }
 
 /// Case 2: lying still is no straight-leg raise; a supine figure-four is no Thomas test.
@@ -143,13 +164,22 @@ fn lying_still_and_the_wrong_stretch_get_no_result() {
             let pull = 20.0 * ((t / 3.0).min(1.0)) as f32;
             render(
                 &Placement::new(Posture::Supine, false),
-                &legs(leg(60.0 + pull, 100.0), leg(100.0 + pull, 90.0), Side::Right, 0.0),
+                &legs(
+                    leg(60.0 + pull, 100.0),
+                    leg(100.0 + pull, 90.0),
+                    Side::Right,
+                    0.0,
+                ),
             )
         })
         .collect();
     let results = measure("thomas", &times, &mut figure_four, SideChoice::Auto);
     for r in &results {
-        assert_refused(r, RefusalKind::NotThePosture, "no leg hanging off the table");
+        assert_refused(
+            r,
+            RefusalKind::NotThePosture,
+            "no leg hanging off the table",
+        );
     }
     // The same figure-four asked of each leg: still no result.
     let results = measure("thomas", &times, &mut figure_four, SideChoice::Both);
@@ -179,7 +209,11 @@ fn rocking_is_reported_as_repetitions_not_as_a_hold() {
     for rep in &r.repetitions {
         assert!((rep.peak_deg - 15.0).abs() < 1.5, "{rep:?}");
     }
-    let gaps: Vec<f64> = r.repetitions.windows(2).map(|w| w[1].time_s - w[0].time_s).collect();
+    let gaps: Vec<f64> = r
+        .repetitions
+        .windows(2)
+        .map(|w| w[1].time_s - w[0].time_s)
+        .collect();
     assert!(gaps.iter().all(|g| (g - 4.0).abs() < 0.3), "{gaps:?}");
 
     // The same stretch held 4 s at its crest is a hold.
@@ -333,5 +367,9 @@ fn the_live_trial_refuses_what_the_recording_refuses() {
     let reading = last.unwrap();
     assert_eq!(reading.best_deg, None, "{:?}", reading.best_deg);
     let trial = meter.stop_trial().expect("a trial was running");
-    assert_refused(&trial.results[0], RefusalKind::NoMovement, "no leg was raised");
+    assert_refused(
+        &trial.results[0],
+        RefusalKind::NoMovement,
+        "no leg was raised",
+    );
 }

@@ -86,16 +86,32 @@ fn exif_orientation_is_applied_to_photos() {
 #[test]
 fn frame_folders_are_in_natural_order() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["frame_10.png", "frame_2.png", "frame_1.png", "frame_100.png"] {
+    for name in [
+        "frame_10.png",
+        "frame_2.png",
+        "frame_1.png",
+        "frame_100.png",
+    ] {
         std::fs::write(dir.path().join(name), b"").unwrap();
     }
     let files: Vec<String> = gonio::capture::collect_image_paths(&[dir.path().to_path_buf()])
         .into_iter()
-        .map(|p| p.unwrap().file_name().unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(
         files,
-        ["frame_1.png", "frame_2.png", "frame_10.png", "frame_100.png"]
+        [
+            "frame_1.png",
+            "frame_2.png",
+            "frame_10.png",
+            "frame_100.png"
+        ]
     );
 }
 
@@ -129,7 +145,11 @@ fn implausible_frame_times_are_refused() {
     let path = write_csv(&jump, dir.path().join("jump.csv"));
     let output = gonio(&["analyze", path_str(&path), "--protocol", "slr"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("not one recording"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not one recording"),
+        "{}",
+        stderr(&output)
+    );
 
     let frames = dir.path().join("frames");
     std::fs::create_dir(&frames).unwrap();
@@ -183,20 +203,43 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     let again = analyze_into(&before, &db, "before", "2026-11-01");
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert!(stderr(&again).contains("replaced 2 earlier result(s) of the same file"), "{}", stderr(&again));
-    let compare = gonio(&["compare", "--subject", "runner", "--db", path_str(&db), "--json"]);
+    assert!(
+        stderr(&again).contains("replaced 2 earlier result(s) of the same file"),
+        "{}",
+        stderr(&again)
+    );
+    let compare = gonio(&[
+        "compare",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]);
     assert_eq!(compare.status.code(), Some(0), "{}", stderr(&compare));
     let json = json_of(&compare);
-    assert_eq!((&json["before"], &json["after"]), (&"before".into(), &"after".into()), "{json}");
-    let rows = json["comparisons"].as_array().unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(
+        (&json["before"], &json["after"]),
+        (&"before".into(), &"after".into()),
+        "{json}"
+    );
+    let rows = json["comparisons"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"));
     let main = rows
         .iter()
         .find(|c| c["measure"] == "hip_flexion")
         .unwrap_or_else(|| panic!("{json}"));
     assert_eq!(main["before_trials"], 1, "{main}");
-    assert!((main["mdc95_deg"].as_f64().unwrap() - 7.0).abs() < 1e-6, "{main}");
+    assert!(
+        (main["mdc95_deg"].as_f64().unwrap() - 7.0).abs() < 1e-6,
+        "{main}"
+    );
     assert_eq!(main["verdict"], "no_detectable_change", "{main}");
-    assert!(main["change_deg"].as_f64().unwrap() > 0.0, "after minus before: {main}");
+    assert!(
+        main["change_deg"].as_f64().unwrap() > 0.0,
+        "after minus before: {main}"
+    );
 
     // Export, then import twice into another database: the same history.
     let export = gonio(&["export", "--subject", "runner", "--db", path_str(&db)]);
@@ -266,7 +309,11 @@ fn outputs_never_overwrite_earlier_outputs_or_inputs() {
     let second = run();
     assert!(second.to_string().contains("trial-3.csv"), "{second}");
     assert_eq!(std::fs::read(&first_plot).unwrap(), plot, "first run kept");
-    assert_eq!(std::fs::read(&csv).unwrap(), input, "the input is untouched");
+    assert_eq!(
+        std::fs::read(&csv).unwrap(),
+        input,
+        "the input is untouched"
+    );
 }
 
 /// Case 15: annotations that match no photo are an error, not a perfect score over nobody.
@@ -296,5 +343,9 @@ fn eval_with_nothing_to_score_is_an_error() {
         "lightning",
     ]);
     assert_ne!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stderr(&output).contains("nothing to score"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nothing to score"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -75,7 +75,13 @@ fn sample_video_writes_every_output() {
     let again = json_of(&again);
     // The same refusal, from the same frame, over the same frames (the CSV keeps positions to
     // 0.01 px).
-    for key in ["refusal", "evidence_frame", "valid_frames", "total_frames", "side"] {
+    for key in [
+        "refusal",
+        "evidence_frame",
+        "valid_frames",
+        "total_frames",
+        "side",
+    ] {
         assert_eq!(again["results"][0][key], result[key], "{key}");
     }
 
@@ -494,7 +500,12 @@ fn videos_whose_timestamps_start_late_are_read_from_their_first_frame() {
         let index = 60;
         let t = reference[index].timestamp_s;
         let got = frame_at(path, t, origin).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!((got.timestamp_s - t).abs() < 1e-3, "{}: {} vs {t}", path.display(), got.timestamp_s);
+        assert!(
+            (got.timestamp_s - t).abs() < 1e-3,
+            "{}: {} vs {t}",
+            path.display(),
+            got.timestamp_s
+        );
         assert_eq!(got.image, reference[index].image, "{}", path.display());
     }
 }

@@ -525,12 +525,19 @@ fn write_outputs(
             ],
         };
         caption.push(format!("{} at {:.2} s", r.source, track.time_s[index]));
+        // On a refusal the arc is labelled as what it is, so that no cropped picture shows a
+        // number that looks like a result.
+        let arc_label = if r.refusal.is_some() {
+            "no result"
+        } else {
+            value_text.as_str()
+        };
         draw_evidence(
             &mut frame,
             &track.poses[index],
             side,
             main.angle,
-            &value_text,
+            arc_label,
             &caption,
         );
         let evidence_path = dir.join(format!("{stem}.{}.evidence.png", side.name()));

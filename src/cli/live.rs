@@ -12,7 +12,10 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 use image::Rgb;
-use minifb::{Key, KeyRepeat, MouseButton, MouseMode, Window, WindowOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use minifb::{InputCallback, Key, MouseButton, MouseMode, Window, WindowOptions};
 
 use gonio::angles::Side;
 use gonio::capture::camera::NO_CAMERA_HINT;
@@ -527,6 +530,9 @@ impl LiveSink for Sink<'_> {
                 view.show(frame, reading, stats)?;
                 commands.extend(window_commands(view, &self.trials));
                 if let Some((x, y)) = view.clicked_in_frame(frame) {
+                    eprintln!(
+                        "gonio: clicked at ({x:.0}, {y:.0}) px: the person there is the subject now"
+                    );
                     commands.push(Command::PickAt { x, y });
                 }
             }
@@ -604,10 +610,53 @@ struct WindowView {
     /// The last trial's result, shown until the next trial starts.
     result: Option<String>,
     show_stages: bool,
-    pressed: Vec<Key>,
+    /// Keys pressed and not yet handled, as the window system reported them.
+    presses: KeyPresses,
     /// Where the left mouse button went down since the last frame, view pixels.
     click: Option<(f32, f32)>,
     mouse_was_down: bool,
+}
+
+/// Key presses in the order the window system reported them, kept until handled. minifb's
+/// polled key state misses a key pressed and released between two window updates (while a trial
+/// is being measured and saved, or on a busy machine); its event callback sees every press. A key
+/// held down counts once, however long the keyboard repeats it.
+#[derive(Clone, Default)]
+struct KeyPresses(Rc<RefCell<KeyState>>);
+
+#[derive(Default)]
+struct KeyState {
+    down: Vec<Key>,
+    pressed: Vec<Key>,
+}
+
+impl KeyPresses {
+    /// The keys pressed since the last call, oldest first.
+    fn take(&self) -> Vec<Key> {
+        std::mem::take(&mut self.0.borrow_mut().pressed)
+    }
+
+    /// Whether `key` was pressed since it was last handled; handles it.
+    fn take_if(&self, key: Key) -> bool {
+        let mut state = self.0.borrow_mut();
+        let before = state.pressed.len();
+        state.pressed.retain(|&k| k != key);
+        state.pressed.len() < before
+    }
+}
+
+impl InputCallback for KeyPresses {
+    fn add_char(&mut self, _uni_char: u32) {}
+
+    fn set_key_state(&mut self, key: Key, down: bool) {
+        let mut state = self.0.borrow_mut();
+        if !down {
+            state.down.retain(|&k| k != key);
+        } else if !state.down.contains(&key) {
+            state.down.push(key);
+            state.pressed.push(key);
+        }
+    }
 }
 
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
@@ -643,6 +692,7 @@ impl WindowView {
             })?;
             // The loop paces itself by the frames; the window must not add a wait of its own.
             window.set_target_fps(0);
+            window.set_input_callback(Box::new(self.presses.clone()));
             self.window = Some(window);
             self.size = size;
         }
@@ -716,12 +766,9 @@ impl WindowView {
         window
             .update_with_buffer(&self.buffer, self.size.0 as usize, self.size.1 as usize)
             .map_err(|e| LiveError::Display(e.to_string()))?;
-        // Kept until read: a key pressed between two frames is not lost.
-        let pressed = window.get_keys_pressed(KeyRepeat::No);
-        if pressed.contains(&Key::L) {
+        if self.presses.take_if(Key::L) {
             self.show_stages = !self.show_stages;
         }
-        self.pressed.extend(pressed);
         let down = window.get_mouse_down(MouseButton::Left);
         if down && !self.mouse_was_down {
             self.click = window.get_mouse_pos(MouseMode::Discard);
@@ -744,12 +791,11 @@ impl WindowView {
     fn refresh(&mut self) {
         if let Some(window) = &mut self.window {
             window.update();
-            self.pressed.extend(window.get_keys_pressed(KeyRepeat::No));
         }
     }
 
     fn keys(&mut self) -> Vec<Key> {
-        std::mem::take(&mut self.pressed)
+        self.presses.take()
     }
 
     /// Whether the user closed the window (false before it first opens).

@@ -1,8 +1,6 @@
 //! Modified Thomas test: the hanging leg's thigh against the horizontal, and its knee.
 
-use super::{
-    Best, Criterion, LegAngle, Measure, Posture, Protocol, Role, SideRule, Subject, Test,
-};
+use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, Role, SideRule, Subject, Test};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "thomas",

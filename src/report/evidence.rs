@@ -162,6 +162,17 @@ pub fn draw_caption(frame: &mut RgbImage, caption: &[(&str, Rgb<u8>)]) {
         let font = &font;
         let scale = PxScale::from((frame.width() as f32 / 40.0).clamp(14.0, 40.0));
         let line_height = (scale.y * 1.25) as u32;
+        // Long lines (a refusal's reason) wrap at spaces to the frame's width.
+        let room = frame.width().saturating_sub(line_height / 2).max(1);
+        let wrapped: Vec<(String, Rgb<u8>)> = caption
+            .iter()
+            .flat_map(|&(line, colour)| {
+                wrap(line, |text| text_size(scale, font, text).0 <= room)
+                    .into_iter()
+                    .map(move |l| (l, colour))
+            })
+            .collect();
+        let caption = &wrapped;
         let band = line_height * caption.len() as u32 + line_height / 2;
         draw_filled_rect_mut(
             frame,
@@ -169,6 +180,7 @@ pub fn draw_caption(frame: &mut RgbImage, caption: &[(&str, Rgb<u8>)]) {
             LABEL_BACKGROUND,
         );
         for (i, (line, colour)) in caption.iter().enumerate() {
+            let line = line.as_str();
             draw_text_mut(
                 frame,
                 *colour,
@@ -180,6 +192,26 @@ pub fn draw_caption(frame: &mut RgbImage, caption: &[(&str, Rgb<u8>)]) {
             );
         }
     }
+}
+
+/// Splits `line` at spaces into lines that `fits`; a word too long for a line stands alone.
+fn wrap(line: &str, fits: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if current.is_empty() || fits(&candidate) {
+            current = candidate;
+        } else {
+            out.push(std::mem::replace(&mut current, word.to_string()));
+        }
+    }
+    out.push(current);
+    out
 }
 
 /// Text centred on `at` over a dark box, kept inside the frame.
@@ -212,4 +244,23 @@ fn draw_label(
         font,
         text,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_caption_lines_wrap_at_spaces() {
+        let fits = |text: &str| text.len() <= 12;
+        assert_eq!(
+            wrap("no result: front knee not bent", fits),
+            ["no result:", "front knee", "not bent"]
+        );
+        assert_eq!(wrap("short", fits), ["short"]);
+        assert_eq!(
+            wrap("averyveryverylongword x", fits),
+            ["averyveryverylongword", "x"]
+        );
+    }
 }

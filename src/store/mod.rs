@@ -733,7 +733,14 @@ mod tests {
             parse_session_date("2026-11-30T09:15").unwrap(),
             "2026-11-30T09:15:00Z"
         );
-        for bad in ["2023-02-29", "2026-13-01", "30/11/2026", "yesterday", "", "2026-11-30T25:00"] {
+        for bad in [
+            "2023-02-29",
+            "2026-13-01",
+            "30/11/2026",
+            "yesterday",
+            "",
+            "2026-11-30T25:00",
+        ] {
             assert!(parse_session_date(bad).is_err(), "{bad}");
         }
     }
@@ -783,7 +790,9 @@ mod tests {
         {
             // What gonio 0.1 with schema 1 wrote: no evidence_path column.
             let mut store = Store::open(&path).unwrap();
-            store.save("s", "old", None, None, &[measurement(50.0)]).unwrap();
+            store
+                .save("s", "old", None, None, &[measurement(50.0)])
+                .unwrap();
             store
                 .connection
                 .execute_batch(
@@ -813,7 +822,9 @@ mod tests {
             .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))
             .unwrap();
         let mut store = Store::open(&path).unwrap();
-        store.save("s", "x", None, None, &[measurement(1.0)]).unwrap();
+        store
+            .save("s", "x", None, None, &[measurement(1.0)])
+            .unwrap();
         let version: i32 = store
             .connection
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -826,7 +837,9 @@ mod tests {
 /// trailing `Z` allowed), into the stored form `YYYY-MM-DDTHH:MM:SSZ`. Returns what is wrong.
 pub fn parse_session_date(text: &str) -> Result<String, String> {
     let wrong = || {
-        format!("`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30")
+        format!(
+            "`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30"
+        )
     };
     let text_trimmed = text.trim().trim_end_matches('Z');
     let (date, time) = match text_trimmed.split_once(['T', ' ']) {
@@ -859,10 +872,12 @@ pub fn parse_session_date(text: &str) -> Result<String, String> {
         None => (0, 0, 0),
         Some(t) => {
             let hms = numbers(t, ':', &[2, 2, 2])
-                .or_else(|| numbers(t, ':', &[2, 2]).map(|mut v| {
-                    v.push(0);
-                    v
-                }))
+                .or_else(|| {
+                    numbers(t, ':', &[2, 2]).map(|mut v| {
+                        v.push(0);
+                        v
+                    })
+                })
                 .ok_or_else(wrong)?;
             (hms[0], hms[1], hms[2])
         }
