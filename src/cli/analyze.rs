@@ -463,6 +463,10 @@ fn write_outputs(
             r.source
         );
         let y_label = format!("{} (deg)", r.measure);
+        let note = r
+            .refusal
+            .as_ref()
+            .map(|refusal| format!("no result: {}", refusal.reason));
         let plot = AnglePlot {
             title: &title,
             y_label: &y_label,
@@ -471,6 +475,7 @@ fn write_outputs(
             valid: &valid,
             hold: r.hold_start_s.zip(r.hold_end_s),
             result_deg: r.value_deg,
+            note: note.as_deref(),
         };
         let plot_path = dir.join(format!("{stem}.{}.plot.png", side.name()));
         let picture = render_angle_plot(&plot, 1200, 600)

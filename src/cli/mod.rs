@@ -80,7 +80,11 @@ pub fn result_cells(r: &Measurement) -> [Cell; 7] {
         Cell::new(&r.measure),
         right(deg(r.value_deg)),
         right(deg(r.peak_deg)),
-        right(format!("{:.1}", r.hold_s)),
+        right(if r.value_deg.is_some() {
+            format!("{:.1}", r.hold_s)
+        } else {
+            "-".to_string()
+        }),
         right(format!("{}/{}", r.valid_frames, r.total_frames)),
         // A refusal is not a poor result: there is none.
         Cell::new(if r.refusal.is_some() {

@@ -57,7 +57,7 @@ pub fn check_frame_times(time_s: &[f64]) -> Result<(), String> {
     if let Some((i, gap)) = intervals
         .iter()
         .enumerate()
-        .find(|(_, &gap)| !(gap <= MAX_FRAME_GAP_S))
+        .find(|(_, &gap)| gap.is_nan() || gap > MAX_FRAME_GAP_S)
     {
         return Err(format!(
             "time_s jumps by {gap} s after frame {} (from {} to {}): frames more than {MAX_FRAME_GAP_S:.0} s apart are not one recording",

@@ -848,7 +848,7 @@ fn measure_one(
         .map(|h| h.frame_index)
         .or(peak.map(|p| p.0))
         .or(highest(&all_values).map(|p| p.0))
-        .or((total > 0).then(|| total / 2));
+        .or((total > 0).then_some(total / 2));
 
     Measurement {
         source: source.to_string(),

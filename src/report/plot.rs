@@ -30,6 +30,8 @@ pub struct AnglePlot<'a> {
     /// The held interval, seconds, and the result, degrees.
     pub hold: Option<(f64, f64)>,
     pub result_deg: Option<f32>,
+    /// Written in red under the title: why there is no result.
+    pub note: Option<&'a str>,
 }
 
 /// Renders the plot to an RGB picture `width` x `height` pixels.
@@ -137,6 +139,11 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
             .label_font(("sans-serif", 16))
             .draw()
             .map_err(|e| e.to_string())?;
+        if let Some(note) = plot.note {
+            let style = TextStyle::from(("sans-serif", 18)).color(&RGBColor(200, 30, 30));
+            root.draw_text(note, &style, (90, 44))
+                .map_err(|e| e.to_string())?;
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     RgbImage::from_raw(width, height, buffer)

@@ -608,6 +608,61 @@ pub fn file_sha256(path: &Path) -> Option<String> {
     )
 }
 
+/// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
+/// trailing `Z` allowed), into the stored form `YYYY-MM-DDTHH:MM:SSZ`. Returns what is wrong.
+pub fn parse_session_date(text: &str) -> Result<String, String> {
+    let wrong = || {
+        format!(
+            "`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30"
+        )
+    };
+    let text_trimmed = text.trim().trim_end_matches('Z');
+    let (date, time) = match text_trimmed.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text_trimmed, None),
+    };
+    let numbers = |part: &str, sep: char, widths: &[usize]| -> Option<Vec<u32>> {
+        let fields: Vec<&str> = part.split(sep).collect();
+        (fields.len() == widths.len()
+            && fields
+                .iter()
+                .zip(widths)
+                .all(|(f, &w)| f.len() == w && f.bytes().all(|b| b.is_ascii_digit())))
+        .then(|| fields.iter().filter_map(|f| f.parse().ok()).collect())
+    };
+    let ymd = numbers(date, '-', &[4, 2, 2]).ok_or_else(wrong)?;
+    let (y, mo, d) = (ymd[0], ymd[1], ymd[2]);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(wrong()),
+    };
+    if !(1900..=2999).contains(&y) || d == 0 || d > days {
+        return Err(wrong());
+    }
+    let (h, mi, sec) = match time {
+        None => (0, 0, 0),
+        Some(t) => {
+            let hms = numbers(t, ':', &[2, 2, 2])
+                .or_else(|| {
+                    numbers(t, ':', &[2, 2]).map(|mut v| {
+                        v.push(0);
+                        v
+                    })
+                })
+                .ok_or_else(wrong)?;
+            (hms[0], hms[1], hms[2])
+        }
+    };
+    if h > 23 || mi > 59 || sec > 59 {
+        return Err(wrong());
+    }
+    Ok(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -831,59 +886,4 @@ mod tests {
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
     }
-}
-
-/// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
-/// trailing `Z` allowed), into the stored form `YYYY-MM-DDTHH:MM:SSZ`. Returns what is wrong.
-pub fn parse_session_date(text: &str) -> Result<String, String> {
-    let wrong = || {
-        format!(
-            "`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30"
-        )
-    };
-    let text_trimmed = text.trim().trim_end_matches('Z');
-    let (date, time) = match text_trimmed.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t)),
-        None => (text_trimmed, None),
-    };
-    let numbers = |part: &str, sep: char, widths: &[usize]| -> Option<Vec<u32>> {
-        let fields: Vec<&str> = part.split(sep).collect();
-        (fields.len() == widths.len()
-            && fields
-                .iter()
-                .zip(widths)
-                .all(|(f, &w)| f.len() == w && f.bytes().all(|b| b.is_ascii_digit())))
-        .then(|| fields.iter().filter_map(|f| f.parse().ok()).collect())
-    };
-    let ymd = numbers(date, '-', &[4, 2, 2]).ok_or_else(wrong)?;
-    let (y, mo, d) = (ymd[0], ymd[1], ymd[2]);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match mo {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(wrong()),
-    };
-    if !(1900..=2999).contains(&y) || d == 0 || d > days {
-        return Err(wrong());
-    }
-    let (h, mi, sec) = match time {
-        None => (0, 0, 0),
-        Some(t) => {
-            let hms = numbers(t, ':', &[2, 2, 2])
-                .or_else(|| {
-                    numbers(t, ':', &[2, 2]).map(|mut v| {
-                        v.push(0);
-                        v
-                    })
-                })
-                .ok_or_else(wrong)?;
-            (hms[0], hms[1], hms[2])
-        }
-    };
-    if h > 23 || mi > 59 || sec > 59 {
-        return Err(wrong());
-    }
-    Ok(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z"))
 }
