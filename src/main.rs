@@ -73,7 +73,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("gonio: {error:#}");
+            eprintln!("gonio: {}", cli::one_line(&format!("{error:#}")));
             ExitCode::from(cli::EXIT_FATAL)
         }
     }

@@ -264,7 +264,10 @@ fn sample_rate_hz(time_s: &[f64]) -> Option<SampleRate> {
 }
 
 /// Butterworth smoothing of an unevenly sampled series: resample onto an even grid at the median
-/// rate, filter there, and read the result back at the original timestamps.
+/// rate, filter there, and read the result back at the original timestamps. Each stretch of
+/// time between gaps (intervals over three median intervals) gets its own grid, so that memory
+/// and time follow the number of frames, never the span of the timestamps (one absurd
+/// timestamp must not ask for a grid of billions of samples).
 fn smooth_uneven(
     time_s: &[f64],
     values: &mut [f32],
@@ -272,11 +275,47 @@ fn smooth_uneven(
     cutoff_hz: f64,
     scratch: &mut Vec<f32>,
 ) {
+    let step = 1.0 / rate_hz;
+    if !(step.is_finite() && step > 0.0) {
+        return;
+    }
+    let mut start = 0;
+    while start < time_s.len() {
+        let end = (start + 1..time_s.len())
+            .find(|&k| {
+                let gap = time_s[k] - time_s[k - 1];
+                gap.is_nan() || gap > 3.0 * step
+            })
+            .unwrap_or(time_s.len());
+        smooth_stretch(
+            &time_s[start..end],
+            &mut values[start..end],
+            step,
+            rate_hz,
+            cutoff_hz,
+            scratch,
+        );
+        start = end;
+    }
+}
+
+/// [`smooth_uneven`] on one stretch without gaps: at most about three grid samples per frame.
+fn smooth_stretch(
+    time_s: &[f64],
+    values: &mut [f32],
+    step: f64,
+    rate_hz: f64,
+    cutoff_hz: f64,
+    scratch: &mut Vec<f32>,
+) {
     let (Some(&t0), Some(&t1)) = (time_s.first(), time_s.last()) else {
         return;
     };
-    let step = 1.0 / rate_hz;
-    let count = ((t1 - t0) / step).floor() as usize + 1;
+    let span = (t1 - t0) / step;
+    if time_s.len() < 3 || !(span.is_finite() && span >= 0.0) {
+        return;
+    }
+    let count = span.floor() as usize + 1;
     let mut grid = Vec::with_capacity(count);
     let mut j = 0;
     for k in 0..count {
@@ -294,13 +333,14 @@ fn smooth_uneven(
         grid.push(v);
     }
     butterworth_zero_phase(&mut grid, rate_hz, cutoff_hz, scratch);
+    let last = grid.len() - 1;
     for (v, &t) in values.iter_mut().zip(time_s) {
         if v.is_nan() {
             continue;
         }
         let pos = (t - t0) / step;
-        let k = (pos.floor() as usize).min(grid.len() - 1);
-        let k1 = (k + 1).min(grid.len() - 1);
+        let k = (pos.floor() as usize).min(last);
+        let k1 = (k + 1).min(last);
         let w = (pos - k as f64) as f32;
         let smoothed = grid[k] + (grid[k1] - grid[k]) * w;
         if smoothed.is_finite() {

@@ -16,7 +16,13 @@ use serde::Deserialize;
 use super::Frame;
 
 /// Video file extensions (lower case) taken as videos when a folder is given.
-pub const VIDEO_EXTENSIONS: &[&str] = &["mp4", "mov", "m4v", "mkv", "avi", "webm"];
+pub const VIDEO_EXTENSIONS: &[&str] = &[
+    "mp4", "mov", "m4v", "mkv", "avi", "webm", // phones, cameras, editors
+    "ts", "mts", "m2ts", // MPEG transport streams: camcorders, broadcast
+    "3gp", "3g2", // older phones
+    "gif", // animated demos
+    "mpg", "mpeg", "wmv", "flv", "ogv",
+];
 
 /// Why a video could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -115,10 +121,32 @@ fn ratio(text: &str) -> f64 {
 
 /// Reads a video's stream information with ffprobe.
 pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
-    if !path.is_file() {
-        return Err(VideoError::NotFound {
-            path: path.to_path_buf(),
-        });
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.is_dir() => {
+            return Err(VideoError::NotAVideo {
+                path: path.to_path_buf(),
+                detail: "a folder".to_string(),
+            })
+        }
+        Ok(_) => {
+            return Err(VideoError::NotAVideo {
+                path: path.to_path_buf(),
+                detail: "not a regular file (a FIFO or a device)".to_string(),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(VideoError::NotFound {
+                path: path.to_path_buf(),
+            })
+        }
+        // A symbolic link loop, a folder without permission: say what the system said.
+        Err(e) => {
+            return Err(VideoError::NotAVideo {
+                path: path.to_path_buf(),
+                detail: format!("cannot be read: {e}"),
+            })
+        }
     }
     let output = Command::new(ffmpeg_program("ffprobe"))
         .args([
@@ -327,10 +355,13 @@ impl VideoFrames {
             .map(|t| t.clone())
             .unwrap_or_default();
         let shown = self.path.display().to_string();
+        // ffmpeg's closing summary says nothing about the cause: the line before it does.
+        let generic = |l: &str| l.is_empty() || l == "Conversion failed!" || l.starts_with("[out#");
         tail.iter()
             .rev()
-            .find(|l| !l.is_empty())
+            .find(|l| !generic(l.trim()))
             .map(|l| l.replace(&format!("{shown}: "), ""))
+            .map(|l| format!("damaged or cut short: {l}"))
             .unwrap_or_else(|| "ffmpeg stopped without saying why".to_string())
     }
 
@@ -445,8 +476,17 @@ fn spawn_stderr_reader(
     tail: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 ) {
     std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
+        // Lines as bytes: a file name or title in Latin-1 is not valid UTF-8, and stopping at it
+        // would lose every later frame's timestamp.
+        let mut reader = BufReader::new(stderr);
+        let mut bytes = Vec::new();
+        loop {
+            bytes.clear();
+            match reader.read_until(b'\n', &mut bytes) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = String::from_utf8_lossy(&bytes).trim_end().to_string();
             if line.contains("Parsed_showinfo") {
                 if let Some(pts) = line
                     .split("pts_time:")

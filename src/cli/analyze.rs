@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -57,8 +56,8 @@ pub struct AnalyzeArgs {
     /// Frame rate of folders of frames, frames per second
     #[arg(long, value_name = "FPS")]
     fps: Option<f64>,
-    /// Inputs analysed in parallel (each runs its own model)
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// Inputs analysed in parallel (each runs its own model; at most four times the cores)
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = super::parse_jobs)]
     jobs: usize,
     /// Analyse at most this many frames per second of video (0 = every frame); stretches move
     /// slowly, and 30 frames/s halves the work on 60 frames/s phone videos
@@ -117,8 +116,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--max-fps must be 0 (every frame) or positive");
     }
     if let Some(out) = &args.out {
-        std::fs::create_dir_all(out)
-            .with_context(|| format!("{}: cannot create output folder", out.display()))?;
+        gonio::report::output_folder(out)?;
     }
     let settings = Settings {
         args,
@@ -153,6 +151,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // On a terminal, messages go above the progress bars; otherwise plain log lines.
     let log_lines = !io::stderr().is_terminal();
     let say = |message: String| {
+        let message = super::one_line(&message);
         if log_lines {
             eprintln!("{message}");
         } else {
@@ -164,7 +163,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
 
     let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Result<FileReport, String>)>> = Mutex::new(Vec::new());
+    type Done = (
+        usize,
+        Result<FileReport, String>,
+        Option<Result<Option<String>, String>>,
+    );
+    let done: Mutex<Vec<Done>> = Mutex::new(Vec::new());
     let jobs = args.jobs.clamp(1, sources.len().max(1));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let model_failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -235,8 +239,15 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                         Err(message) => say(format!("gonio: {message}")),
                         _ => {}
                     }
-                    if let Ok(mut done) = done.lock() {
-                        done.push((i, report));
+                    // Saved as soon as measured, each input in its own transaction: a crash, a
+                    // kill or a bad input later in the batch loses nothing measured before.
+                    let saved = report
+                        .as_ref()
+                        .ok()
+                        .map(|r| save_report(&args.save, args.protocol, source, r));
+                    match done.lock() {
+                        Ok(mut done) => done.push((i, report, saved)),
+                        Err(_) => say(format!("gonio: {shown}: result lost: another job failed")),
                     }
                 }
             });
@@ -246,36 +257,22 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(failure) = model_failure.into_inner().ok().flatten() {
         return Err(failure);
     }
-    let mut done = done.into_inner().unwrap_or_default();
-    done.sort_by_key(|(i, _)| *i);
+    let mut done = done
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a job failed: the batch's results were not collected"))?;
+    done.sort_by_key(|(i, _, _)| *i);
     let mut files = Vec::new();
     let mut saved_to = None;
-    for (i, report) in done {
+    for (i, report, saved) in done {
         match report {
             Ok(report) => {
-                // Saved one input at a time, each in its own transaction: a failure later in the
-                // batch loses nothing saved before.
-                let main_measure = args.protocol.main_measure().name;
-                let evidence = |m: &Measurement| {
-                    let suffix = format!(".{}.evidence.png", m.side.name());
-                    (m.measure == main_measure)
-                        .then(|| {
-                            report
-                                .outputs
-                                .iter()
-                                .find(|p| p.to_string_lossy().ends_with(&suffix))
-                                .cloned()
-                        })
-                        .flatten()
-                };
-                let sha = gonio::store::file_sha256(sources[i].path());
-                match args.save.save(&report.results, sha, evidence) {
-                    Ok(label) => saved_to = saved_to.or(label),
-                    Err(e) => {
-                        let message = format!("{}: not saved: {e:#}", report.source);
-                        eprintln!("gonio: {message}");
+                match saved {
+                    Some(Ok(label)) => saved_to = saved_to.or(label),
+                    Some(Err(message)) => {
+                        eprintln!("gonio: {}", super::one_line(&message));
                         errors.push((report.source.clone(), message));
                     }
+                    None => {}
                 }
                 files.push(report);
             }
@@ -304,6 +301,32 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_PARTIAL)
     })
+}
+
+/// Saves one input's results (with the input's hash and, for the main measure, its evidence
+/// picture); the session label, or what went wrong.
+fn save_report(
+    save: &SaveArgs,
+    protocol: &Protocol,
+    source: &Source,
+    report: &FileReport,
+) -> Result<Option<String>, String> {
+    let main_measure = protocol.main_measure().name;
+    let evidence = |m: &Measurement| {
+        let suffix = format!(".{}.evidence.png", m.side.name());
+        (m.measure == main_measure)
+            .then(|| {
+                report
+                    .outputs
+                    .iter()
+                    .find(|p| p.to_string_lossy().ends_with(&suffix))
+                    .cloned()
+            })
+            .flatten()
+    };
+    let sha = gonio::store::file_sha256(source.path());
+    save.save(&report.results, sha, evidence)
+        .map_err(|e| format!("{}: not saved: {e:#}", report.source))
 }
 
 fn error_source(error: &PipelineError) -> String {

@@ -33,8 +33,8 @@ use gonio::report::write_atomically;
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
 use super::{
-    deg, load_estimator, new_table, result_cells, save_png_atomically, MeasureArgs, ModelArgs,
-    PeopleArgs, RESULT_HEADERS,
+    deg, load_estimator, new_table, result_cells, MeasureArgs, ModelArgs, PeopleArgs,
+    RESULT_HEADERS,
 };
 
 #[derive(Args)]
@@ -182,8 +182,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--stall-s must be positive");
     }
     if let Some(out) = &args.out {
-        std::fs::create_dir_all(out)
-            .with_context(|| format!("{}: cannot create output folder", out.display()))?;
+        gonio::report::output_folder(out)?;
     }
     // Say at once when there is no camera, before loading a model or opening a window.
     if args.source.is_none() {
@@ -815,7 +814,7 @@ impl WindowView {
 
     /// Saves what the window shows to `path` and says so (or why not) on stderr.
     fn snapshot(&self, path: &Path) {
-        match save_png_atomically(&self.picture(), path) {
+        match gonio::report::save_png(&self.picture(), path) {
             Ok(()) => eprintln!("gonio: snapshot saved: {}", path.display()),
             Err(e) => eprintln!("gonio: snapshot not saved: {e:#}"),
         }

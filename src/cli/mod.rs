@@ -8,8 +8,6 @@ pub mod pose;
 pub mod protocols;
 pub mod store;
 
-use std::path::Path;
-
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,9 +28,70 @@ pub struct ModelArgs {
     /// Pose model: thunder (accurate, default) or lightning (about 3x faster)
     #[arg(long, default_value = "thunder", value_parser = parse_model)]
     pub model: ModelKind,
-    /// Inference threads (0 = all cores)
-    #[arg(long, default_value_t = 0)]
+    /// Inference threads (0 = all cores; at most four times the cores)
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
+}
+
+/// At most this many threads or jobs per core: more only adds switching and memory.
+const MAX_PER_CORE: usize = 4;
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A thread count from 0 (all cores) to [`MAX_PER_CORE`] times the cores.
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    let most = MAX_PER_CORE * cores();
+    if n > most {
+        return Err(format!(
+            "{n} is too many: this machine has {} cores; at most {most}",
+            cores()
+        ));
+    }
+    Ok(n)
+}
+
+/// A job count from 1 to [`MAX_PER_CORE`] times the cores.
+pub fn parse_jobs(text: &str) -> Result<usize, String> {
+    match parse_threads(text)? {
+        0 => Err("at least 1".to_string()),
+        n => Ok(n),
+    }
+}
+
+/// A number of `unit` from `lo` to `hi`.
+fn number_between(text: &str, lo: f64, hi: f64, unit: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside {lo} to {hi} {unit}"))
+    }
+}
+
+fn parse_hold_s(text: &str) -> Result<f64, String> {
+    number_between(text, 0.1, 600.0, "seconds")
+}
+
+fn parse_band_deg(text: &str) -> Result<f32, String> {
+    number_between(text, 0.5, 30.0, "degrees").map(|v| v as f32)
+}
+
+/// A label a person gives (subject, session): not empty, no control characters.
+pub fn parse_label(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("must not be empty".to_string())
+    } else if text.chars().any(char::is_control) {
+        Err("must not contain control characters (newlines, tabs)".to_string())
+    } else {
+        Ok(text.trim().to_string())
+    }
 }
 
 fn parse_model(s: &str) -> Result<ModelKind, String> {
@@ -95,19 +154,28 @@ pub fn result_cells(r: &Measurement) -> [Cell; 7] {
     ]
 }
 
+/// `text` on one line: control characters (a newline in a file name) shown escaped, so that one
+/// message stays one log line.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// A table in gonio's style.
 pub fn new_table() -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table
-}
-
-/// Writes to a temporary name, then renames, so that no half-written PNG is left looking whole.
-pub fn save_png_atomically(image: &image::RgbImage, target: &Path) -> anyhow::Result<()> {
-    let partial = target.with_extension("png.partial");
-    image.save_with_format(&partial, image::ImageFormat::Png)?;
-    std::fs::rename(&partial, target)?;
-    Ok(())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -157,11 +225,11 @@ impl PeopleArgs {
 /// How a series is turned into a result: shared by `analyze` and `live`.
 #[derive(Args)]
 pub struct MeasureArgs {
-    /// Shortest hold that counts, seconds
-    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    /// Shortest hold that counts, seconds (0.1 to 600)
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS", value_parser = parse_hold_s)]
     pub hold_s: f64,
-    /// A hold stays within ± this many degrees of its level
-    #[arg(long, default_value_t = 3.0, value_name = "DEGREES")]
+    /// A hold stays within ± this many degrees of its level (0.5 to 30)
+    #[arg(long, default_value_t = 3.0, value_name = "DEGREES", value_parser = parse_band_deg)]
     pub band_deg: f32,
     /// Keypoints under this confidence (0..1) are not used
     #[arg(long, default_value_t = DEFAULT_MIN_CONFIDENCE, value_name = "CONFIDENCE")]

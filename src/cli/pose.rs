@@ -4,7 +4,6 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
@@ -13,9 +12,7 @@ use gonio::pose::{PoseEstimator, PERSON_MIN_CONFIDENCE};
 use gonio::report::json::{ImagePosesJson, PersonJson};
 use gonio::report::overlay::draw_pose;
 
-use super::{
-    load_estimator, new_table, progress_bar, save_png_atomically, ModelArgs, EXIT_PARTIAL,
-};
+use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
 
 #[derive(Args)]
 pub struct PoseArgs {
@@ -36,8 +33,7 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
     let mut estimator = load_estimator(&args.model)?;
     let model_id = estimator.model_id().to_string();
     if let Some(dir) = &args.overlay {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create overlay folder", dir.display()))?;
+        gonio::report::output_folder(dir)?;
     }
     let inputs = collect_image_paths(&args.images);
     let bar = progress_bar(inputs.len(), "pose");
@@ -114,8 +110,14 @@ fn pose_one(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "image".into());
-        let target = dir.join(format!("{stem}.png"));
-        save_png_atomically(&canvas, &target)
+        // Never over an existing file: with --overlay naming the photos' own folder, `x.png`
+        // would be the input itself.
+        let target = std::iter::once(format!("{stem}.overlay.png"))
+            .chain((2..).map(|n| format!("{stem}.overlay-{n}.png")))
+            .map(|name| dir.join(name))
+            .find(|p| p.symlink_metadata().is_err())
+            .unwrap_or_else(|| dir.join(format!("{stem}.overlay.png")));
+        gonio::report::save_png(&canvas, &target)
             .map_err(|e| fail(format!("{}: cannot write overlay: {e}", target.display())))?;
         overlay_path = Some(target);
     }

@@ -24,9 +24,16 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
+    /// Opens the database, creating it when new (for commands that save).
     pub fn open(&self) -> anyhow::Result<Store> {
         let path = self.db.clone().unwrap_or_else(default_db_path);
         Ok(Store::open(&path)?)
+    }
+
+    /// Opens an existing database (for commands that read): a mistyped path is an error.
+    pub fn open_existing(&self) -> anyhow::Result<Store> {
+        let path = self.db.clone().unwrap_or_else(default_db_path);
+        Ok(Store::open_existing(&path)?)
     }
 }
 
@@ -34,10 +41,10 @@ impl DbArgs {
 #[derive(Args, Clone)]
 pub struct SaveArgs {
     /// Save the results for this subject (an id or alias; no other personal data is needed)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = super::parse_label)]
     pub subject: Option<String>,
     /// Session label, e.g. "before" or "after block 1" (default: today's date, UTC)
-    #[arg(long, value_name = "LABEL", requires = "subject")]
+    #[arg(long, value_name = "LABEL", requires = "subject", value_parser = super::parse_label)]
     pub session: Option<String>,
     /// Notes kept with the session
     #[arg(long, value_name = "TEXT", requires = "subject")]
@@ -224,7 +231,20 @@ pub struct ForgetArgs {
 }
 
 pub fn subjects(args: &SubjectsArgs) -> anyhow::Result<ExitCode> {
-    let store = args.db.open()?;
+    let path = args.db.db.clone().unwrap_or_else(default_db_path);
+    // Nothing saved yet in the default place is no error; a --db that names nothing is.
+    if args.db.db.is_none() && !path.exists() {
+        if args.json {
+            println!("[]");
+        } else {
+            println!(
+                "no subjects yet: no database at {} (save with `gonio analyze ... --subject ID`)",
+                path.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = args.db.open_existing()?;
     let list = store.subjects()?;
     let mut out = io::stdout().lock();
     if args.json {
@@ -253,7 +273,7 @@ pub fn subjects(args: &SubjectsArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
-    let history = args.db.open()?.history(&args.subject)?;
+    let history = args.db.open_existing()?.history(&args.subject)?;
     let mut out = io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &history)?;
@@ -309,7 +329,7 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
 
 pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let overrides = args.pick.overrides()?;
-    let history = args.db.open()?.history(&args.subject)?;
+    let history = args.db.open_existing()?.history(&args.subject)?;
     let (before, after) = args.pick.indices(&history)?;
     if before == after {
         anyhow::bail!(
@@ -397,7 +417,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let history = args.db.open()?.history(&args.subject)?;
+    let history = args.db.open_existing()?.history(&args.subject)?;
     let mut out = io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -410,6 +430,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                 "subject",
                 "session",
                 "started_at",
+                "session_notes",
                 "protocol",
                 "measure",
                 "side",
@@ -428,10 +449,13 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             for s in &history.sessions {
                 for m in &s.measurements {
                     let opt = |v: Option<f32>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+                    // Text cells a spreadsheet would run as a formula are quoted.
+                    let text = |t: &str| spreadsheet_safe(t);
                     writer.write_record([
-                        history.subject.clone(),
-                        s.label.clone(),
+                        text(&history.subject),
+                        text(&s.label),
                         s.started_at.clone(),
+                        text(s.notes.as_deref().unwrap_or("")),
                         m.protocol.clone(),
                         m.measure.clone(),
                         m.side.name().to_string(),
@@ -441,9 +465,9 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                         m.valid_frames.to_string(),
                         m.total_frames.to_string(),
                         m.quality.name().to_string(),
-                        m.warnings.join("; "),
-                        m.model.clone().unwrap_or_default(),
-                        m.source.clone(),
+                        text(&m.warnings.join("; ")),
+                        text(m.model.as_deref().unwrap_or_default()),
+                        text(&m.source),
                         m.source_sha256.clone().unwrap_or_default(),
                         m.gonio_version.clone(),
                     ])?;
@@ -453,6 +477,17 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `text` as a CSV cell that spreadsheets show as text: a cell starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return is run as a formula by Excel, LibreOffice and Google Sheets
+/// (`=HYPERLINK(...)` in a session note), so it gets a leading apostrophe (OWASP's advice).
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
@@ -476,13 +511,16 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
-    let mut store = args.db.open()?;
-    store.forget(&args.subject)?;
+    let mut store = args.db.open_existing()?;
+    let files = store.forget(&args.subject)?;
     eprintln!(
         "gonio: deleted every session and measurement of {} from {}",
         args.subject,
         store.path().display()
     );
+    for file in &files {
+        eprintln!("gonio: deleted {}", file.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -503,7 +541,7 @@ pub struct ReportArgs {
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     use gonio::report::html::{subject_report, Trend};
     let overrides = args.pick.overrides()?;
-    let history = args.db.open()?.history(&args.subject)?;
+    let history = args.db.open_existing()?.history(&args.subject)?;
     let (before, after) = args.pick.indices(&history)?;
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
     let comparisons = if before == after {

@@ -113,10 +113,23 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
         path: path.to_path_buf(),
         detail,
     };
-    let found = reader
-        .headers()
+    // Bytes, not text: a stray Latin-1 byte in a column gonio does not read must not reject
+    // the file; the columns it reads are checked where they are parsed.
+    let found: Vec<String> = reader
+        .byte_headers()
         .map_err(|e| bad_header(e.to_string()))?
-        .clone();
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    if let [only] = found.as_slice() {
+        for (separator, name) in [(';', "semicolons"), ('\t', "tabs"), ('|', "bars")] {
+            if only.contains(separator) {
+                return Err(bad_header(format!(
+                    "columns are separated by {name}: gonio reads comma-separated files (save as CSV with commas)"
+                )));
+            }
+        }
+    }
     // Columns by name, so that column order beyond the required ones does not matter.
     let column = |name: &str| {
         found
@@ -135,11 +148,11 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
     }
 
     let mut track = PoseTrack::default();
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     loop {
         let line = reader.position().line();
         let more = reader
-            .read_record(&mut record)
+            .read_byte_record(&mut record)
             .map_err(|e| PoseCsvError::Row {
                 path: path.to_path_buf(),
                 line: e.position().map_or(line, |p| p.line()),
@@ -155,7 +168,9 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
             detail,
         };
         let number = |index: usize| -> Result<Option<f64>, PoseCsvError> {
-            let cell = record.get(index).unwrap_or("");
+            let bytes = record.get(index).unwrap_or(b"");
+            let cell = String::from_utf8_lossy(bytes);
+            let cell = cell.trim();
             if cell.is_empty() {
                 return Ok(None);
             }

@@ -52,8 +52,31 @@ impl PoseEstimator {
     ) -> Result<Self, PoseError> {
         let path = kind.path_in(model_dir);
         let (bytes, session) = load_model(runtime, &path, threads)?;
-        let id = ModelId::of_bytes(kind, &bytes);
         let n = kind.input_size();
+        // Another model under the expected name would fail at its first frame with a message
+        // about tensor dimensions: say here what the file is not.
+        let shape: Vec<i64> = session
+            .inputs()
+            .first()
+            .and_then(|input| input.dtype().tensor_shape())
+            .map(|shape| shape.to_vec())
+            .unwrap_or_default();
+        let expected = [1, n as i64, n as i64, 3];
+        let fits = shape.len() == 4
+            && shape
+                .iter()
+                .zip(expected)
+                .all(|(&got, want)| got == want || got < 0);
+        if !fits {
+            return Err(PoseError::ModelLoad {
+                path,
+                message: format!(
+                    "not a MoveNet {} model: its input is {shape:?}, expected {expected:?} (an image of {n}x{n} pixels)",
+                    kind.name()
+                ),
+            });
+        }
+        let id = ModelId::of_bytes(kind, &bytes);
         Ok(PoseEstimator {
             session,
             kind,
@@ -369,17 +392,24 @@ fn build_session(runtime: &Runtime, model: &[u8], threads: usize) -> ort::Result
     builder.commit_from_memory(model)
 }
 
+/// Fewest pixels on the shorter side of a frame that can show a person worth measuring.
+const MIN_WINDOW_PX: f32 = 32.0;
+/// Most windows searched in one frame: the cost of a panorama or a strip stays bounded.
+const MAX_WINDOWS: usize = 16;
+
 /// Square windows of the frame's shorter side, stepping half a side along the longer one (the
-/// last one flush with the far edge). Empty for a square frame, which the letterbox covers.
+/// last one flush with the far edge), at most [`MAX_WINDOWS`] (then further apart). Empty for a
+/// square frame, which the letterbox covers, and for a strip too thin to hold a person.
 fn sliding_windows(width: u32, height: u32, input_size: u32) -> Vec<SquareCrop> {
     let (short, long) = (width.min(height) as f32, width.max(height) as f32);
-    if long - short < 1.0 {
+    if long - short < 1.0 || short < MIN_WINDOW_PX {
         return Vec::new();
     }
-    let steps = ((long - short) / (short / 2.0)).ceil() as usize;
+    let step = (short / 2.0).max((long - short) / (MAX_WINDOWS - 1) as f32);
+    let steps = ((long - short) / step).ceil() as usize;
     (0..=steps)
         .map(|i| {
-            let offset = (i as f32 * short / 2.0).min(long - short);
+            let offset = (i as f32 * step).min(long - short);
             let (left, top) = if width >= height {
                 (offset, 0.0)
             } else {

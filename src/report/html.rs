@@ -26,6 +26,9 @@ pub struct Trend<'a> {
     pub band: Option<(f32, f32)>,
 }
 
+/// Largest evidence picture file the report embeds, bytes.
+const MAX_EVIDENCE_BYTES: u64 = 64 << 20;
+
 /// Draws a trend chart as PNG bytes.
 pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, String> {
     register_font();
@@ -33,7 +36,13 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Stri
     {
         let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let values: Vec<f32> = trend.points.iter().filter_map(|p| p.1).collect();
+        // Only finite values can be placed on an axis (an infinite one would never end it).
+        let values: Vec<f32> = trend
+            .points
+            .iter()
+            .filter_map(|p| p.1)
+            .filter(|v| v.is_finite())
+            .collect();
         let (mut lo, mut hi) = values
             .iter()
             .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
@@ -212,7 +221,11 @@ pub fn subject_report(
             let Some(path) = &m.evidence_path else {
                 continue;
             };
-            let Ok(picture) = image::open(path) else {
+            // Only a picture file of a sane size: an imported path may name anything (a FIFO
+            // would block the report forever, a device would never end).
+            let readable =
+                std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= MAX_EVIDENCE_BYTES);
+            let Some(picture) = readable.then(|| image::open(path).ok()).flatten() else {
                 continue;
             };
             let thumbnail = picture.thumbnail(480, 480).to_rgb8();
@@ -237,7 +250,20 @@ pub fn subject_report(
         html.push_str("<h2>Evidence</h2>");
         html.push_str(&evidence);
     }
-    html.push_str("<h2>Every result</h2><table><tr><th>session</th><th>saved (UTC)</th><th>protocol</th><th>side</th><th>measure</th><th>result (deg)</th><th>peak (deg)</th><th>hold (s)</th><th>quality</th><th>warnings</th></tr>");
+    html.push_str(
+        "<h2>Sessions</h2><table><tr><th>session</th><th>date (UTC)</th><th>notes</th></tr>",
+    );
+    for s in &history.sessions {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.label),
+            escape(&s.started_at),
+            escape(s.notes.as_deref().unwrap_or(""))
+        );
+    }
+    html.push_str("</table>");
+    html.push_str("<h2>Every result</h2><table><tr><th>session</th><th>date (UTC)</th><th>protocol</th><th>side</th><th>measure</th><th>result (deg)</th><th>peak (deg)</th><th>hold (s)</th><th>quality</th><th>warnings</th></tr>");
     for s in &history.sessions {
         for m in &s.measurements {
             let _ = write!(

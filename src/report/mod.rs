@@ -23,6 +23,24 @@ pub struct WriteError {
     pub detail: String,
 }
 
+/// Makes sure `dir` is a folder that outputs can go into, creating it (and its parents) when
+/// missing.
+pub fn output_folder(dir: &Path) -> Result<(), WriteError> {
+    let fail = |detail: String| WriteError {
+        path: dir.to_path_buf(),
+        detail,
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(fail(
+            "is a file, not a folder: outputs go into a folder (give a folder's name)".to_string(),
+        )),
+        Err(_) => {
+            std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create folder: {e}")))
+        }
+    }
+}
+
 /// Writes a file under a temporary name and renames it into place once complete, so that an
 /// interrupted run never leaves a half-written file looking whole.
 pub fn write_atomically(
@@ -33,6 +51,16 @@ pub fn write_atomically(
         path: target.to_path_buf(),
         detail,
     };
+    // Replacing a symlink, FIFO or device node with a regular file would damage what it stood
+    // for (as root, `/dev/full`): only regular files are ever replaced.
+    if let Ok(meta) = std::fs::symlink_metadata(target) {
+        if !meta.is_file() {
+            return Err(fail(
+                "exists and is not a regular file (a folder, link, FIFO or device); not replaced"
+                    .to_string(),
+            ));
+        }
+    }
     let mut partial_name = target.as_os_str().to_owned();
     partial_name.push(".partial");
     let partial = PathBuf::from(partial_name);

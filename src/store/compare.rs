@@ -29,11 +29,37 @@ impl MdcOverrides {
                 path.display()
             )
         })?;
-        if let Some((key, value)) = map.iter().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+        if let Some((key, value)) = map
+            .iter()
+            .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= 180.0))
+        {
             return Err(format!(
-                "{}: MDC for `{key}` must be a positive number of degrees, not {value}",
+                "{}: MDC for `{key}` must be a positive number of degrees up to 180, not {value}",
                 path.display()
             ));
+        }
+        // A typo would otherwise be ignored without a word, and the published figure used.
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        for key in keys {
+            let known = key
+                .split_once('/')
+                .and_then(|(protocol, measure)| protocols::find(protocol)?.measure_named(measure));
+            if known.is_none() {
+                let all: Vec<String> = protocols::ALL
+                    .iter()
+                    .flat_map(|p| {
+                        p.measures
+                            .iter()
+                            .map(move |m| format!("{}/{}", p.id, m.name))
+                    })
+                    .collect();
+                return Err(format!(
+                    "{}: `{key}` is no protocol/measure (known: {})",
+                    path.display(),
+                    all.join(", ")
+                ));
+            }
         }
         Ok(MdcOverrides(map))
     }

@@ -27,8 +27,18 @@ pub const SCHEMA_VERSION: i32 = 2;
 pub enum StoreError {
     #[error("{path}: cannot open the gonio database: {detail}")]
     Open { path: PathBuf, detail: String },
-    #[error("{path}: not a gonio database (another program's file); it was left untouched. Choose another file with --db")]
+    #[error("{path}: not a gonio database (another program's file); it was left untouched. Choose another file")]
     Foreign { path: PathBuf },
+    #[error("{path}: the gonio database is damaged ({detail}); it was left untouched. Restore it from a backup or an export, or recover what is readable with `sqlite3 {path} .recover`")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("{path}: cannot write there ({detail}): the database and its folder must be writable (SQLite keeps -wal and -shm files beside it); copy it to a writable folder")]
+    ReadOnly { path: PathBuf, detail: String },
+    #[error(
+        "{path}: no gonio database there (check the path; `gonio analyze --subject` creates one)"
+    )]
+    Missing { path: PathBuf },
+    #[error("{path}: not a plausible measurement: {detail}")]
+    Implausible { path: PathBuf, detail: String },
     #[error(
         "{path}: written by a newer gonio (schema {found}, this one knows {known}); update gonio"
     )]
@@ -110,12 +120,44 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, migrating an older schema.
+    /// Opens the database at `path` for reading and writing, without creating it: for commands
+    /// that read what was saved, so that a mistyped path is an error, not a new empty database.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Store::open(path),
+            Ok(_) => Store::open(path), // a folder or device: open says what is wrong
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            }),
+            Err(e) => Err(StoreError::Open {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    /// Opens (creating if needed) the database at `path`, migrating an older schema. An existing
+    /// file is checked first (`PRAGMA quick_check`): a damaged database is refused, never written.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let open_error = |detail: String| StoreError::Open {
             path: path.to_path_buf(),
             detail,
         };
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(open_error(
+                    "a folder, not a database file: name a file in it, for example gonio.sqlite"
+                        .to_string(),
+                ))
+            }
+            Ok(m) if !m.is_file() => {
+                return Err(open_error("not a regular file".to_string()));
+            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(open_error(e.to_string()));
+            }
+            _ => {}
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         }
@@ -144,9 +186,7 @@ impl Store {
             )
             .map_err(|e| {
                 if existed {
-                    StoreError::Foreign {
-                        path: path.to_path_buf(),
-                    }
+                    why_unreadable(path, &e)
                 } else {
                     open_error(e.to_string())
                 }
@@ -163,11 +203,37 @@ impl Store {
                 known: SCHEMA_VERSION,
             });
         }
+        if existed {
+            // A bit flipped or a page lost: found here, before anything is written into it.
+            let check: String = store
+                .connection
+                .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+                .map_err(|e| why_unreadable(path, &e))?;
+            if check != "ok" {
+                return Err(StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: check,
+                });
+            }
+        }
+        // secure_delete: what `forget` deletes is overwritten in the file, not left in free pages.
         store
             .connection
-            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;",
+            )
             .map_err(|e| store.sql(e))?;
-        store.use_wal()?;
+        store.use_wal().map_err(|e| match e {
+            StoreError::Sql { detail, .. }
+                if detail.contains("readonly") || detail.contains("unable to open") =>
+            {
+                StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                    detail,
+                }
+            }
+            other => other,
+        })?;
         store.migrate()?;
         Ok(store)
     }
@@ -293,6 +359,19 @@ impl Store {
         recorded_at: Option<&str>,
         measurements: &[StoredMeasurement],
     ) -> Result<usize, StoreError> {
+        let export = SubjectExport {
+            subject: subject.to_string(),
+            sessions: vec![Session {
+                label: label.to_string(),
+                started_at: recorded_at.unwrap_or("2000-01-01T00:00:00Z").to_string(),
+                notes: notes.map(str::to_string),
+                measurements: measurements.to_vec(),
+            }],
+        };
+        check_export(&export).map_err(|detail| StoreError::Implausible {
+            path: self.path.clone(),
+            detail,
+        })?;
         let mut replaced = 0;
         self.write(|tx| {
             let subject_id = subject_id(tx, subject)?;
@@ -411,6 +490,10 @@ impl Store {
     /// measurements added), in one transaction. A measurement already there (the same trial, see
     /// [`Store::save`]) is replaced, so importing a file twice changes nothing.
     pub fn import(&mut self, export: &SubjectExport) -> Result<(), StoreError> {
+        check_export(export).map_err(|detail| StoreError::Implausible {
+            path: self.path.clone(),
+            detail,
+        })?;
         self.write(|tx| {
             let subject_id = subject_id(tx, &export.subject)?;
             for session in &export.sessions {
@@ -429,24 +512,144 @@ impl Store {
         })
     }
 
-    /// Deletes every trace of a subject (sessions and measurements cascade), then compacts the
-    /// file so the data does not linger in free pages.
-    pub fn forget(&mut self, subject: &str) -> Result<(), StoreError> {
+    /// Deletes every trace of a subject: its sessions and measurements (they cascade, and
+    /// `secure_delete` overwrites them), then the files analyze wrote for them (each evidence
+    /// picture the store knows, and beside it the plot, per-frame CSV and result JSON of the same
+    /// name), then compacts the file and its write-ahead log so nothing lingers in free pages.
+    ///
+    /// The compaction runs even when the subject is not there, so a `forget` that was interrupted
+    /// after the delete is finished by the next one. Returns the files deleted.
+    pub fn forget(&mut self, subject: &str) -> Result<Vec<PathBuf>, StoreError> {
+        let evidence: Vec<String> = {
+            let mut statement = self
+                .connection
+                .prepare(
+                    "SELECT DISTINCT m.evidence_path FROM measurements m
+                     JOIN sessions se ON m.session_id = se.id JOIN subjects s ON se.subject_id = s.id
+                     WHERE s.alias = ?1 AND m.evidence_path IS NOT NULL",
+                )
+                .map_err(|e| self.sql(e))?;
+            let rows = statement
+                .query_map(params![subject], |r| r.get(0))
+                .map_err(|e| self.sql(e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| self.sql(e))?
+        };
         let deleted = self
             .connection
             .execute("DELETE FROM subjects WHERE alias = ?1", params![subject])
             .map_err(|e| self.sql(e))?;
+        self.connection
+            .execute_batch(
+                "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+            )
+            .map_err(|e| self.sql(e))?;
         if deleted == 0 {
             return Err(StoreError::NoSubject(subject.to_string()));
         }
-        self.connection
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
-            .map_err(|e| self.sql(e))
+        Ok(evidence
+            .iter()
+            .flat_map(|path| files_written_with(Path::new(path)))
+            .filter(|file| std::fs::remove_file(file).is_ok())
+            .collect())
     }
 
     /// The file behind this store.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Checks what is about to be stored: names present, dates that are dates, angles that are
+/// angles, counts that add up. An export edited by hand or by another program must not put an
+/// infinite angle or a date that is not a date into the database. Returns what is wrong.
+fn check_export(export: &SubjectExport) -> Result<(), String> {
+    if export.subject.trim().is_empty() {
+        return Err("the subject's name is empty".to_string());
+    }
+    for session in &export.sessions {
+        let at = format!("session `{}`", session.label);
+        if session.label.trim().is_empty() {
+            return Err("a session's label is empty".to_string());
+        }
+        parse_session_date(&session.started_at).map_err(|e| format!("{at}: started_at {e}"))?;
+        for m in &session.measurements {
+            let angle_ok = |v: Option<f32>| v.is_none_or(|v| v.is_finite() && v.abs() <= 360.0);
+            if !angle_ok(m.value_deg) || !angle_ok(m.peak_deg) {
+                return Err(format!(
+                    "{at}: {} {}: angle {:?} / peak {:?} deg is not between -360 and 360",
+                    m.protocol, m.measure, m.value_deg, m.peak_deg
+                ));
+            }
+            if !(m.hold_s.is_finite() && (0.0..=86_400.0).contains(&m.hold_s)) {
+                return Err(format!("{at}: hold of {} s", m.hold_s));
+            }
+            if m.valid_frames > m.total_frames {
+                return Err(format!(
+                    "{at}: {} valid frames of {} frames",
+                    m.valid_frames, m.total_frames
+                ));
+            }
+            if m.protocol.trim().is_empty() || m.measure.trim().is_empty() {
+                return Err(format!("{at}: a measurement without protocol or measure"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The files analyze writes together with an evidence picture `<stem>.<side>.evidence.png`: the
+/// picture, `<stem>.<side>.plot.png`, `<stem>.csv` and `<stem>.json`, where they are regular files.
+fn files_written_with(evidence: &Path) -> Vec<PathBuf> {
+    let Some(name) = evidence.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let Some(stem_side) = name.strip_suffix(".evidence.png") else {
+        return Vec::new();
+    };
+    let stem = stem_side
+        .strip_suffix(".left")
+        .or_else(|| stem_side.strip_suffix(".right"))
+        .unwrap_or(stem_side);
+    [
+        name.to_string(),
+        format!("{stem_side}.plot.png"),
+        format!("{stem}.csv"),
+        format!("{stem}.json"),
+    ]
+    .into_iter()
+    .map(|n| evidence.with_file_name(n))
+    .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+    .collect()
+}
+
+/// Why an existing file could not be read as a database: another program's file (no SQLite
+/// header), one that cannot be opened for writing, or a damaged gonio database.
+fn why_unreadable(path: &Path, error: &rusqlite::Error) -> StoreError {
+    let mut header = [0u8; 16];
+    let is_sqlite = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && &header == b"SQLite format 3\0";
+    let detail = error.to_string();
+    let code = error.sqlite_error_code();
+    if !is_sqlite {
+        StoreError::Foreign {
+            path: path.to_path_buf(),
+        }
+    } else if matches!(
+        code,
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    ) {
+        StoreError::ReadOnly {
+            path: path.to_path_buf(),
+            detail,
+        }
+    } else {
+        StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        }
     }
 }
 
