@@ -312,16 +312,18 @@ fn save_report(
     report: &FileReport,
 ) -> Result<Option<String>, String> {
     let main_measure = protocol.main_measure().name;
+    // The picture of the result: its evidence frame, else (keypoint files have no frames) its plot.
     let evidence = |m: &Measurement| {
-        let suffix = format!(".{}.evidence.png", m.side.name());
+        let written = |kind: &str| {
+            let suffix = format!(".{}.{kind}.png", m.side.name());
+            report
+                .outputs
+                .iter()
+                .find(|p| p.to_string_lossy().ends_with(&suffix))
+                .cloned()
+        };
         (m.measure == main_measure)
-            .then(|| {
-                report
-                    .outputs
-                    .iter()
-                    .find(|p| p.to_string_lossy().ends_with(&suffix))
-                    .cloned()
-            })
+            .then(|| written("evidence").or_else(|| written("plot")))
             .flatten()
     };
     let sha = gonio::store::file_sha256(source.path());

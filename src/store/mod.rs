@@ -598,13 +598,17 @@ fn check_export(export: &SubjectExport) -> Result<(), String> {
     Ok(())
 }
 
-/// The files analyze writes together with an evidence picture `<stem>.<side>.evidence.png`: the
-/// picture, `<stem>.<side>.plot.png`, `<stem>.csv` and `<stem>.json`, where they are regular files.
+/// The files analyze writes together with an evidence picture `<stem>.<side>.evidence.png` (or,
+/// for keypoint files, which have no frames to show, the plot `<stem>.<side>.plot.png`): the
+/// picture, the plot, `<stem>.csv` and `<stem>.json`, where they are regular files.
 fn files_written_with(evidence: &Path) -> Vec<PathBuf> {
     let Some(name) = evidence.file_name().and_then(|n| n.to_str()) else {
         return Vec::new();
     };
-    let Some(stem_side) = name.strip_suffix(".evidence.png") else {
+    let Some(stem_side) = name
+        .strip_suffix(".evidence.png")
+        .or_else(|| name.strip_suffix(".plot.png"))
+    else {
         return Vec::new();
     };
     let stem = stem_side
@@ -612,7 +616,7 @@ fn files_written_with(evidence: &Path) -> Vec<PathBuf> {
         .or_else(|| stem_side.strip_suffix(".right"))
         .unwrap_or(stem_side);
     [
-        name.to_string(),
+        format!("{stem_side}.evidence.png"),
         format!("{stem_side}.plot.png"),
         format!("{stem}.csv"),
         format!("{stem}.json"),

@@ -1,0 +1,765 @@
+//! What a hostile or unlucky user feeds gonio: absurd timestamps, huge flags, damaged databases,
+//! FIFOs and symlinks where files should be, kills in the middle of a forget, spreadsheet
+//! formulas in notes. Nothing panics, hangs, grows without bound, loses what was measured or
+//! writes over what it must not; every refusal names the input and the problem.
+
+mod common;
+mod synthetic;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::*;
+use gonio::angles::{AngleSeries, SeriesOptions};
+use gonio::protocols::{self, HoldCriteria, SideChoice};
+use proptest::prelude::*;
+use synthetic::*;
+
+/// Exit status of a Rust panic; no input may produce it.
+const PANIC_STATUS: i32 = 101;
+
+fn assert_clean_failure(output: &Output, words: &str) {
+    let err = stderr(output);
+    assert!(
+        output
+            .status
+            .code()
+            .is_some_and(|c| c != 0 && c != PANIC_STATUS),
+        "a clean non-zero exit, got {:?}: {err}",
+        output.status
+    );
+    assert!(err.contains(words), "`{words}` in: {err}");
+}
+
+fn slr_csv(dir: &Path, name: &str, seed: u64) -> PathBuf {
+    write_csv(&noisy_slr(70.0, 10.0, false, false, seed), dir.join(name))
+}
+
+/// Items 1-3: one huge or tiny timestamp costs what its frames cost, never a panic or an abort.
+#[test]
+fn absurd_timestamps_neither_panic_nor_allocate_by_time_span() {
+    let track = noisy_slr(70.0, 10.0, false, false, 1);
+    let n = track.poses.len();
+    let cases: Vec<Vec<f64>> = vec![
+        // The last frame at 1e300 s.
+        (0..n)
+            .map(|i| if i + 1 == n { 1e300 } else { i as f64 / 30.0 })
+            .collect(),
+        // Frames a microsecond apart, then one at 1e6 s.
+        (0..n)
+            .map(|i| if i + 1 == n { 1e6 } else { i as f64 * 1e-6 })
+            .collect(),
+        // Uneven frames and one last at 1e7 s.
+        (0..n)
+            .map(|i| {
+                if i + 1 == n {
+                    1e7
+                } else {
+                    i as f64 / 30.0 + (i % 3) as f64 * 0.004
+                }
+            })
+            .collect(),
+    ];
+    for times in cases {
+        let mut poses = track.poses.clone();
+        let series = AngleSeries::from_poses(&times, &mut poses, &SeriesOptions::default());
+        let protocol = protocols::find("slr").unwrap();
+        let results = protocols::measure(
+            protocol,
+            &series,
+            SideChoice::Auto,
+            &HoldCriteria::default(),
+            "absurd",
+            None,
+        );
+        assert_eq!(results.len(), 2);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Damaged timestamps of every kind: huge, tiny, NaN, duplicated, unsorted, unit-scaled.
+    #[test]
+    fn any_timestamps_are_measured_without_panic(
+        seed in 1u64..1000,
+        kind in 0usize..6,
+        scale in prop::sample::select(vec![1e-9, 1e-3, 1.0, 1e3, 1e9]),
+        at in 0usize..300,
+    ) {
+        let track = noisy_slr(70.0, 10.0, true, false, seed);
+        let mut times: Vec<f64> = track.time_s.iter().map(|t| t * scale).collect();
+        let k = at % times.len();
+        match kind {
+            0 => times[k] = 1e300,
+            1 => times[k] = f64::NAN,
+            2 => {
+                let (v, next) = (times[k], (k + 1) % times.len());
+                times[next] = v;
+            }
+            3 => times.reverse(),
+            4 => times[k] = -1e12,
+            _ => times[k] = f64::INFINITY,
+        }
+        let mut poses = track.poses.clone();
+        let series = AngleSeries::from_poses(&times, &mut poses, &SeriesOptions::default());
+        for protocol in protocols::ALL {
+            let results = protocols::measure(
+                protocol, &series, SideChoice::Both, &HoldCriteria::default(), "x", None,
+            );
+            prop_assert!(!results.is_empty());
+        }
+    }
+
+    /// Random bytes, or a real CSV with bytes damaged, to the keypoint reader: an error or
+    /// frames, never a panic.
+    #[test]
+    fn any_bytes_to_the_readers_give_an_error_not_a_panic(
+        seed in 1u64..1000,
+        noise in prop::collection::vec(any::<u8>(), 0..400),
+        cut in 0usize..100_000,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = slr_csv(dir.path(), "t.csv", seed);
+        let mut bytes = std::fs::read(&csv).unwrap();
+        bytes.truncate(cut.min(bytes.len()));
+        let at = (seed as usize * 7919) % bytes.len().max(1);
+        for (i, b) in noise.iter().enumerate() {
+            if let Some(slot) = bytes.get_mut(at + i) {
+                *slot = *b;
+            }
+        }
+        std::fs::write(&csv, &bytes).unwrap();
+        let _ = gonio::pose::csv::read_keypoints_csv(&csv);
+        std::fs::write(&csv, &noise).unwrap();
+        let _ = gonio::pose::csv::read_keypoints_csv(&csv);
+        let image = dir.path().join("x.jpg");
+        std::fs::write(&image, &noise).unwrap();
+        let _ = gonio::capture::load_image(&image);
+        let coco = dir.path().join("c.json");
+        std::fs::write(&coco, &noise).unwrap();
+        let _ = gonio::eval::CocoDataset::load(&coco);
+        let _ = serde_json::from_slice::<gonio::store::SubjectExport>(&noise);
+    }
+}
+
+/// Item 4: thread and job counts have bounds.
+#[test]
+fn threads_and_jobs_are_bounded() {
+    for flag in ["--threads", "--jobs"] {
+        let output = gonio(&["analyze", "x.csv", "--protocol", "slr", flag, "1000"]);
+        assert_clean_failure(&output, "1000 is too many");
+    }
+    let output = gonio(&["analyze", "x.csv", "--protocol", "slr", "--jobs", "0"]);
+    assert_clean_failure(&output, "at least 1");
+}
+
+/// Item 5: a strip of an image is searched in a bounded number of model runs.
+#[test]
+fn a_thin_strip_costs_few_model_runs() {
+    let runtime = gonio::Runtime::load().unwrap();
+    let mut estimator = gonio::PoseEstimator::new(runtime, gonio::ModelKind::Lightning, 1).unwrap();
+    for (w, h) in [(10_000, 10), (10_000, 300)] {
+        let before = estimator.model_runs();
+        let strip = image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]));
+        let pose = estimator.estimate(&strip).unwrap();
+        assert!(!pose.has_person());
+        let runs = estimator.model_runs() - before;
+        assert!(runs <= 24, "{w}x{h}: {runs} model runs");
+    }
+}
+
+fn export_with(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
+    let mut export = serde_json::json!({
+        "subject": "p1",
+        "sessions": [{
+            "label": "before",
+            "started_at": "2026-11-01T09:00:00Z",
+            "notes": "=HYPERLINK(\"http://example.invalid\",\"click\")",
+            "measurements": [{
+                "protocol": "slr", "measure": "hip_flexion", "side": "left",
+                "value_deg": 61.0, "peak_deg": 63.0, "hold_s": 2.0,
+                "valid_frames": 90, "total_frames": 100, "quality": "good",
+                "warnings": ["-2+3"], "model": null, "source": "@trial.mp4",
+                "source_sha256": "aa", "gonio_version": "0.1.0", "evidence_path": null
+            }]
+        }]
+    });
+    edit(&mut export);
+    let path = dir.join("export.json");
+    std::fs::write(&path, export.to_string()).unwrap();
+    path
+}
+
+/// Items 6 and 15: implausible imports are refused; a report never blocks on a FIFO named as
+/// an evidence picture.
+#[test]
+fn implausible_imports_are_refused_and_reports_never_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let bad: Vec<(&str, Edit)> = vec![
+        (
+            "1e39",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["value_deg"] = 1e39.into()),
+        ),
+        (
+            "720",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["peak_deg"] = 720.0.into()),
+        ),
+        (
+            "valid frames",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["valid_frames"] = 500.into()),
+        ),
+        (
+            "not a date",
+            Box::new(|e| e["sessions"][0]["started_at"] = "last tuesday".into()),
+        ),
+        ("empty", Box::new(|e| e["subject"] = " ".into())),
+    ];
+    for (what, edit) in bad {
+        let file = export_with(dir.path(), edit);
+        let output = gonio(&["import", path_str(&file), "--db", path_str(&db)]);
+        assert_clean_failure(&output, "not a plausible measurement");
+        let _ = what;
+    }
+    let fifo = dir.path().join("evidence.png");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let file = export_with(dir.path(), |e| {
+        e["sessions"][0]["measurements"][0]["evidence_path"] = path_str(&fifo).into()
+    });
+    let output = gonio(&["import", path_str(&file), "--db", path_str(&db)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let html = dir.path().join("report.html");
+    let output = gonio(&[
+        "report",
+        "--subject",
+        "p1",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&html),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Item 16: session notes are in the report (escaped) and in the CSV export (as text).
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("=HYPERLINK(&quot;"), "notes in the report");
+    let csv = gonio(&[
+        "export",
+        "--subject",
+        "p1",
+        "--db",
+        path_str(&db),
+        "--format",
+        "csv",
+    ]);
+    let csv = stdout(&csv);
+    assert!(csv.contains("'=HYPERLINK("), "{csv}");
+    assert!(
+        csv.contains("'-2+3") && csv.contains("'@trial.mp4"),
+        "{csv}"
+    );
+    assert!(csv.contains(",61.00,"), "numbers stay numbers: {csv}");
+}
+
+/// Item 7: each input is saved as soon as it is measured: a batch stuck (or killed) on a later
+/// input keeps the earlier one.
+#[test]
+fn a_batch_saves_each_input_before_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let good = slr_csv(dir.path(), "good.csv", 2);
+    let stuck = dir.path().join("stuck.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&stuck)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .args(["analyze"])
+        .args([&good, &stuck])
+        .args(["--protocol", "slr", "--subject", "x", "--db"])
+        .arg(&db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // gonio now waits for someone to write into the FIFO; the first input must be saved.
+    let started = std::time::Instant::now();
+    let saved = loop {
+        let history = gonio(&["history", "--subject", "x", "--db", path_str(&db), "--json"]);
+        if history.status.success() {
+            break serde_json::from_slice::<serde_json::Value>(&history.stdout).unwrap();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the first input was never saved"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let measurements = saved["sessions"][0]["measurements"].as_array().unwrap();
+    assert_eq!(measurements.len(), 2, "{saved}");
+}
+
+/// Items 8 and 9: outputs never replace a symlink, FIFO or device, nor an input photo.
+#[test]
+fn outputs_never_replace_links_devices_or_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let good = slr_csv(dir.path(), "good.csv", 3);
+    let saved = gonio(&[
+        "analyze",
+        path_str(&good),
+        "--protocol",
+        "slr",
+        "--subject",
+        "s",
+        "--db",
+        path_str(&db),
+    ]);
+    assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
+    let target = dir.path().join("target.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = gonio(&[
+        "report",
+        "--subject",
+        "s",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&link),
+    ]);
+    assert_clean_failure(&output, "not a regular file");
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let photo = photos.join("x.png");
+    image::open(sample("pose2sim-frame060.jpg"))
+        .unwrap()
+        .save(&photo)
+        .unwrap();
+    let before = std::fs::read(&photo).unwrap();
+    let output = gonio(&[
+        "pose",
+        path_str(&photo),
+        "--model",
+        "lightning",
+        "--overlay",
+        path_str(&photos),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(&photo).unwrap(),
+        before,
+        "the input photo is untouched"
+    );
+    assert!(photos.join("x.overlay.png").is_file());
+}
+
+/// Item 10: a forget interrupted after its delete is finished by the next forget; forget
+/// deletes the files it knows.
+#[test]
+fn an_interrupted_forget_is_finished_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let out = dir.path().join("out");
+    let good = slr_csv(dir.path(), "trial.csv", 4);
+    let output = gonio(&[
+        "analyze",
+        path_str(&good),
+        "--protocol",
+        "slr",
+        "--subject",
+        "Alice-Secret-7",
+        "--notes",
+        "Alice-Secret-7 notes",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&out),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let raw = |path: &Path| std::fs::read(path).unwrap_or_default();
+    let mentions = |bytes: &[u8]| bytes.windows(14).any(|w| w == b"Alice-Secret-7");
+    let files_of_db = || {
+        ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| PathBuf::from(format!("{}{suffix}", db.display())))
+            .collect::<Vec<_>>()
+    };
+    // An interrupted forget: the rows deleted, the process gone before the clean-up (the
+    // connection is leaked, so SQLite never checkpoints on close).
+    {
+        let connection = rusqlite::Connection::open(&db).unwrap();
+        connection
+            .execute_batch(
+                "PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = ON; DELETE FROM subjects;",
+            )
+            .unwrap();
+        std::mem::forget(connection);
+    }
+    assert!(
+        files_of_db().iter().any(|f| mentions(&raw(f))),
+        "the interrupted state still holds the name (else this test proves nothing)"
+    );
+    let again = gonio(&[
+        "forget",
+        "--subject",
+        "Alice-Secret-7",
+        "--db",
+        path_str(&db),
+    ]);
+    assert_clean_failure(&again, "no subject `Alice-Secret-7`");
+    for file in files_of_db() {
+        assert!(
+            !mentions(&raw(&file)),
+            "{} still holds the name",
+            file.display()
+        );
+    }
+
+    // A forget that runs to its end deletes the evidence picture, plot, CSV and JSON too.
+    let output = gonio(&[
+        "analyze",
+        path_str(&good),
+        "--protocol",
+        "slr",
+        "--subject",
+        "Bob",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&out),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("trial-2"))
+        .collect();
+    assert!(!written.is_empty());
+    let forget = gonio(&["forget", "--subject", "Bob", "--db", path_str(&db)]);
+    assert_eq!(forget.status.code(), Some(0), "{}", stderr(&forget));
+    for name in &written {
+        assert!(!out.join(name).exists(), "{name} is left");
+        assert!(
+            stderr(&forget).contains(name.as_str()),
+            "{}",
+            stderr(&forget)
+        );
+    }
+}
+
+/// Item 11: truncated and bit-flipped databases: every store command fails cleanly (naming the
+/// file) or works, and a damaged file is never written.
+#[test]
+fn damaged_databases_are_named_and_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("good.sqlite");
+    let csv = slr_csv(dir.path(), "t.csv", 5);
+    for session in ["before", "after"] {
+        let output = gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--subject",
+            "s",
+            "--session",
+            session,
+            "--db",
+            path_str(&db),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    // Fold the write-ahead log into the file, so that the file alone is the database.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+        .unwrap();
+    let good = std::fs::read(&db).unwrap();
+    let len = good.len();
+    let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
+    for cut in [50, 100, 1024, 4096, len / 2, len - 1] {
+        variants.push((format!("cut at {cut}"), good[..cut.min(len)].to_vec()));
+    }
+    for at in [
+        20,
+        60,
+        100,
+        4096 + 8,
+        4096 + 200,
+        2 * 4096 + 100,
+        len / 2,
+        len - 200,
+    ] {
+        let mut bytes = good.clone();
+        if let Some(b) = bytes.get_mut(at) {
+            *b ^= 0x5a;
+        }
+        variants.push((format!("bits flipped at {at}"), bytes));
+    }
+    let mut damaged_named = 0;
+    for (what, bytes) in &variants {
+        let path = dir.path().join("case.sqlite");
+        let _ = std::fs::remove_file(dir.path().join("case.sqlite-wal"));
+        let _ = std::fs::remove_file(dir.path().join("case.sqlite-shm"));
+        std::fs::write(&path, bytes).unwrap();
+        let p = path_str(&path);
+        let html = dir.path().join("r.html");
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["subjects", "--db", p],
+            vec!["history", "--subject", "s", "--db", p],
+            vec!["compare", "--subject", "s", "--db", p],
+            vec!["export", "--subject", "s", "--db", p],
+            vec![
+                "report",
+                "--subject",
+                "s",
+                "--db",
+                p,
+                "--out",
+                path_str(&html),
+            ],
+            vec![
+                "analyze",
+                path_str(&csv),
+                "--protocol",
+                "slr",
+                "--subject",
+                "s",
+                "--db",
+                p,
+            ],
+            vec!["forget", "--subject", "s", "--db", p],
+        ];
+        for args in commands {
+            let output = gonio(&args);
+            let code = output.status.code();
+            assert!(
+                code.is_some() && code != Some(PANIC_STATUS),
+                "{what}: {args:?} ended with {:?}: {}",
+                output.status,
+                stderr(&output)
+            );
+            if code != Some(0) {
+                let err = stderr(&output);
+                assert!(
+                    err.contains(p),
+                    "{what}: {args:?}: the file is named: {err}"
+                );
+                if err.contains("is damaged") {
+                    damaged_named += 1;
+                    assert_eq!(
+                        &std::fs::read(&path).unwrap(),
+                        bytes,
+                        "{what}: written into"
+                    );
+                }
+            }
+        }
+    }
+    assert!(damaged_named > 0, "some damage is caught and called so");
+}
+
+/// Item 12: a title in Latin-1 is no reason to call a video truncated.
+#[test]
+fn a_video_with_non_utf8_metadata_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.mp4"));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["-c", "copy", "-metadata"])
+        .arg(std::ffi::OsStr::from_bytes(b"title=caf\xe9 cr\xe8me"))
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let frames: Vec<_> = gonio::capture::VideoFrames::open(&video)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(frames.len(), 100);
+}
+
+/// Item 13: camcorder, old-phone and animated formats are videos, also inside folders.
+#[test]
+fn transport_streams_3gp_and_gif_are_videos() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("clips");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, args) in [
+        ("a.ts", vec!["-c", "copy", "-f", "mpegts"]),
+        ("b.mts", vec!["-c", "copy", "-f", "mpegts"]),
+        ("c.m2ts", vec!["-c", "copy", "-f", "mpegts"]),
+        ("d.gif", vec!["-vf", "scale=160:-1", "-frames:v", "10"]),
+    ] {
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(sample("pose2sim-cam01.mp4"))
+            .args(&args)
+            .arg(folder.join(name))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}");
+    }
+    let sources = gonio::pipeline::sources_from(&[folder.clone()], None);
+    let names: Vec<String> = sources
+        .iter()
+        .map(|s| {
+            let s = s.as_ref().unwrap_or_else(|e| panic!("{e}"));
+            s.path().file_name().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["a.ts", "b.mts", "c.m2ts", "d.gif"]);
+    for name in ["a.ts", "d.gif"] {
+        let frames = gonio::capture::VideoFrames::open(&folder.join(name))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(frames.len() >= 10, "{name}");
+    }
+}
+
+/// Item 14: the messages say what is wrong, in the user's terms.
+#[test]
+fn messages_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = slr_csv(d, "t.csv", 6);
+    let file = d.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    assert_clean_failure(
+        &gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--out",
+            path_str(&file),
+        ]),
+        "is a file, not a folder",
+    );
+    assert_clean_failure(
+        &gonio(&["subjects", "--db", path_str(d)]),
+        "a folder, not a database file",
+    );
+    let looped = d.join("loop.mp4");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    assert_clean_failure(
+        &gonio(&["analyze", path_str(&looped), "--protocol", "slr"]),
+        "symbolic links",
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    for (separator, name) in [(";", "semicolons"), ("\t", "tabs")] {
+        let other = d.join(format!("sep-{name}.csv"));
+        std::fs::write(&other, text.replace(',', separator)).unwrap();
+        assert_clean_failure(
+            &gonio(&["analyze", path_str(&other), "--protocol", "slr"]),
+            &format!("columns are separated by {name}"),
+        );
+    }
+    // A stray Latin-1 byte in a column gonio does not read is no reason to reject the file.
+    let extra = d.join("extra.csv");
+    let mut bytes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.extend_from_slice(if i == 0 { b",comment" } else { b",caf\xe9" });
+        bytes.push(b'\n');
+    }
+    std::fs::write(&extra, &bytes).unwrap();
+    let output = gonio(&["analyze", path_str(&extra), "--protocol", "slr"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // A wrong file under a model's name is called what it is.
+    let models = d.join("models");
+    std::fs::create_dir(&models).unwrap();
+    for entry in std::fs::read_dir(root().join("models")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "onnx") {
+            std::fs::copy(&path, models.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(
+        root().join("models/movenet_singlepose_lightning.onnx"),
+        models.join("movenet_singlepose_thunder.onnx"),
+    )
+    .unwrap();
+    let output = gonio_with_env(
+        &["pose", path_str(&sample("pose2sim-frame060.jpg"))],
+        &[("GONIO_MODEL_DIR", path_str(&models))],
+    );
+    assert_clean_failure(&output, "not a MoveNet thunder model");
+    // A newline in a file name does not split the message.
+    let odd = d.join("two\nlines.csv");
+    std::fs::write(&odd, "nonsense").unwrap();
+    let output = gonio(&["analyze", path_str(&odd), "--protocol", "slr"]);
+    let err = stderr(&output);
+    assert!(err.contains("two\\nlines.csv"), "{err}");
+    assert!(!err.lines().any(|l| l.starts_with("lines.csv")), "{err}");
+}
+
+/// Item 15: nonsense is refused at the edge.
+#[test]
+fn nonsense_flags_and_labels_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = slr_csv(d, "t.csv", 7);
+    let db = d.join("db.sqlite");
+    let c = path_str(&csv);
+    for (args, words) in [
+        (vec!["--subject", " "], "must not be empty"),
+        (vec!["--subject", "s", "--session", ""], "must not be empty"),
+        (vec!["--hold-s", "1e300"], "outside 0.1 to 600"),
+        (vec!["--band-deg", "1000"], "outside 0.5 to 30"),
+        (vec!["--hold-s", "inf"], "outside"),
+    ] {
+        let mut all = vec!["analyze", c, "--protocol", "slr", "--db", path_str(&db)];
+        all.extend(args);
+        assert_clean_failure(&gonio(&all), words);
+    }
+    let output = gonio(&[
+        "analyze",
+        c,
+        "--protocol",
+        "slr",
+        "--subject",
+        "s",
+        "--db",
+        path_str(&db),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mdc = d.join("mdc.json");
+    std::fs::write(&mdc, r#"{"slr/hip_flexon": 5.0}"#).unwrap();
+    assert_clean_failure(
+        &gonio(&[
+            "compare",
+            "--subject",
+            "s",
+            "--db",
+            path_str(&db),
+            "--mdc-config",
+            path_str(&mdc),
+        ]),
+        "`slr/hip_flexon` is no protocol/measure",
+    );
+    // Reading commands never create a database where the path was mistyped.
+    let typo = d.join("typo/db.sqlite");
+    for command in [vec!["subjects"], vec!["history", "--subject", "s"]] {
+        let mut all = command.clone();
+        all.extend(["--db", path_str(&typo)]);
+        assert_clean_failure(&gonio(&all), "no gonio database there");
+    }
+    assert!(!d.join("typo").exists(), "nothing created");
+}
