@@ -67,6 +67,8 @@ pub enum PipelineError {
     },
     #[error("{path}: no frames")]
     NoFrames { path: PathBuf },
+    #[error("{path}: the decoding thread stopped unexpectedly; the frames after it are unknown")]
+    DecoderDied { path: PathBuf },
     #[error("{path}: no person found in any frame")]
     NoPerson { path: PathBuf },
     #[error("{path}: a folder of frames needs --fps (frames per second)")]
@@ -318,7 +320,10 @@ pub fn track_source(
         Ok(())
     })();
     drop(receiver);
-    let decode_s = decoder.join().unwrap_or(0.0);
+    // A decoder that died (a panic in a codec binding) must not pass for a short video.
+    let decode_s = decoder
+        .join()
+        .map_err(|_| PipelineError::DecoderDied { path: path.clone() })?;
     result?;
     tracked.origin_pts = origin.and_then(|o| o.try_recv().ok());
     tracked.timings = Timings {

@@ -430,7 +430,6 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                 "subject",
                 "session",
                 "started_at",
-                "session_notes",
                 "protocol",
                 "measure",
                 "side",
@@ -445,6 +444,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                 "source",
                 "source_sha256",
                 "gonio_version",
+                "session_notes",
             ])?;
             for s in &history.sessions {
                 for m in &s.measurements {
@@ -455,7 +455,6 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                         text(&history.subject),
                         text(&s.label),
                         s.started_at.clone(),
-                        text(s.notes.as_deref().unwrap_or("")),
                         m.protocol.clone(),
                         m.measure.clone(),
                         m.side.name().to_string(),
@@ -470,6 +469,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                         text(&m.source),
                         m.source_sha256.clone().unwrap_or_default(),
                         m.gonio_version.clone(),
+                        text(s.notes.as_deref().unwrap_or("")),
                     ])?;
                 }
             }

@@ -747,28 +747,43 @@ fn insert_measurement(
 }
 
 fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<StoredMeasurement> {
+    // A value this gonio does not know is an error that names the column, never a silent
+    // default (an unknown side read as left would put a result on the wrong leg).
+    let unknown = |column: usize, what: &str, value: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} `{value}` in the database").into(),
+        )
+    };
     let side: String = r.get(2)?;
     let quality: String = r.get(8)?;
     let warnings: String = r.get(9)?;
+    let count = |column: usize| -> rusqlite::Result<usize> {
+        let n: i64 = r.get(column)?;
+        usize::try_from(n).map_err(|_| unknown(column, "frame count", n.to_string()))
+    };
     Ok(StoredMeasurement {
         protocol: r.get(0)?,
         measure: r.get(1)?,
-        side: if side == "right" {
-            Side::Right
-        } else {
-            Side::Left
+        side: match side.as_str() {
+            "left" => Side::Left,
+            "right" => Side::Right,
+            _ => return Err(unknown(2, "side", side)),
         },
         value_deg: r.get(3)?,
         peak_deg: r.get(4)?,
         hold_s: r.get(5)?,
-        valid_frames: r.get::<_, i64>(6)? as usize,
-        total_frames: r.get::<_, i64>(7)? as usize,
+        valid_frames: count(6)?,
+        total_frames: count(7)?,
         quality: match quality.as_str() {
             "good" => Quality::Good,
             "fair" => Quality::Fair,
-            _ => Quality::Poor,
+            "poor" => Quality::Poor,
+            _ => return Err(unknown(8, "quality", quality)),
         },
-        warnings: serde_json::from_str(&warnings).unwrap_or_default(),
+        warnings: serde_json::from_str(&warnings)
+            .map_err(|_| unknown(9, "warnings", warnings.clone()))?,
         model: r.get(10)?,
         source: r.get(11)?,
         source_sha256: r.get(12)?,
