@@ -615,7 +615,7 @@ fn transport_streams_3gp_and_gif_are_videos() {
             .unwrap();
         assert!(status.success(), "{name}");
     }
-    let sources = gonio::pipeline::sources_from(&[folder.clone()], None);
+    let sources = gonio::pipeline::sources_from(std::slice::from_ref(&folder), None);
     let names: Vec<String> = sources
         .iter()
         .map(|s| {
