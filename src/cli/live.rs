@@ -396,7 +396,10 @@ impl<'a> TrialOutput<'a> {
             }
         }
         // Each trial is a recording of its own: no file hash identifies it.
-        match self.args.save.save(&trial.results, None, |_| None) {
+        let saved = self.args.save.target().map(|to| {
+            gonio::run::save::save_results(&to, &trial.results, None, |_| None).map(|_| to.session)
+        });
+        match saved.transpose() {
             Ok(Some(label)) => {
                 let subject = self.args.save.subject.clone().unwrap_or_default();
                 eprintln!(

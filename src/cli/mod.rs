@@ -17,6 +17,7 @@ use gonio::pose::{
     ModelKind, PersonDetector, Pick, PoseEstimator, Posture, Runtime, SubjectFinder,
 };
 use gonio::protocols::{HoldCriteria, Measurement};
+use gonio::run::analyze::People;
 
 /// Exit status when some inputs failed and the others were processed.
 pub const EXIT_PARTIAL: u8 = 1;
@@ -205,6 +206,20 @@ pub struct PeopleArgs {
 }
 
 impl PeopleArgs {
+    /// Who is measured, for a protocol whose subject is in `posture`.
+    pub fn people(&self, posture: Posture) -> People {
+        if self.single_person {
+            return People::Single;
+        }
+        People::Several(match self.pick {
+            PickArg::Auto => Pick::Auto(posture),
+            PickArg::Largest => Pick::Largest,
+            PickArg::Left => Pick::Left,
+            PickArg::Right => Pick::Right,
+            PickArg::Center => Pick::Center,
+        })
+    }
+
     /// The subject finder these options ask for, its detector on `threads` threads.
     pub fn finder(&self, posture: Posture, threads: usize) -> anyhow::Result<SubjectFinder> {
         if self.single_person {

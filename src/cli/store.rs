@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::protocols::Measurement;
+use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, compare, default_db_path, parse_session_date, MdcOverrides, Store,
-    StoredMeasurement, SubjectExport,
+    asymmetry, compare, default_db_path, parse_session_date, today_utc, MdcOverrides, Store,
+    SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -24,16 +24,19 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
+    /// The database file: `--db`, else the default.
+    pub fn path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(default_db_path)
+    }
+
     /// Opens the database, creating it when new (for commands that save).
     pub fn open(&self) -> anyhow::Result<Store> {
-        let path = self.db.clone().unwrap_or_else(default_db_path);
-        Ok(Store::open(&path)?)
+        Ok(Store::open(&self.path())?)
     }
 
     /// Opens an existing database (for commands that read): a mistyped path is an error.
     pub fn open_existing(&self) -> anyhow::Result<Store> {
-        let path = self.db.clone().unwrap_or_else(default_db_path);
-        Ok(Store::open_existing(&path)?)
+        Ok(Store::open_existing(&self.path())?)
     }
 }
 
@@ -61,60 +64,16 @@ fn parse_date(text: &str) -> Result<String, String> {
     parse_session_date(text)
 }
 
-/// Today's date, UTC, as YYYY-MM-DD.
-fn today() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 impl SaveArgs {
-    /// Saves results of one input (with `sha`, the recording's content hash when it is a file,
-    /// and per result its evidence picture when there is one); returns the session label.
-    pub fn save(
-        &self,
-        results: &[Measurement],
-        sha: Option<String>,
-        evidence: impl Fn(&Measurement) -> Option<PathBuf>,
-    ) -> anyhow::Result<Option<String>> {
-        let Some(subject) = &self.subject else {
-            return Ok(None);
-        };
-        let label = self.session.clone().unwrap_or_else(today);
-        let stored: Vec<StoredMeasurement> = results
-            .iter()
-            .map(|m| StoredMeasurement {
-                // Absolute, so that the report finds it from any folder.
-                evidence_path: evidence(m)
-                    .map(|p| std::fs::canonicalize(&p).unwrap_or(p).display().to_string()),
-                ..StoredMeasurement::from_measurement(m, sha.clone())
-            })
-            .collect();
-        let replaced = self.db.open()?.save(
-            subject,
-            &label,
-            self.notes.as_deref(),
-            self.date.as_deref(),
-            &stored,
-        )?;
-        if let Some(first) = results.first().filter(|_| replaced > 0) {
-            eprintln!(
-                "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{label}\" (one recording is one trial)",
-                first.source
-            );
-        }
-        Ok(Some(label))
+    /// Where results go: None without `--subject`; the session defaults to today's date.
+    pub fn target(&self) -> Option<SaveTo> {
+        Some(SaveTo {
+            db: self.db.path(),
+            subject: self.subject.clone()?,
+            session: self.session.clone().unwrap_or_else(today_utc),
+            notes: self.notes.clone(),
+            recorded_at: self.date.clone(),
+        })
     }
 }
 

@@ -1,0 +1,556 @@
+//! Batch analysis of recordings: each input through the stages (frames -> tracked poses ->
+//! angle series -> protocol results), then its outputs (per-frame CSV, result JSON, plot and
+//! evidence picture) and its rows in the session store, saved as soon as it is measured.
+//! Inputs are shared out to `jobs` threads, each with its own models. Progress is reported as
+//! [`Progress`] events; nothing is printed.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::pipeline::{sources_from, track_source, PipelineError, Source, Timings, Tracked};
+use super::save::{picture_of, save_results, SaveTo};
+use crate::angles::{AngleSeries, SeriesOptions, Side};
+use crate::capture::{load_image, video::frame_at, CaptureError, VideoError};
+use crate::pose::{
+    ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime, SubjectFinder,
+};
+use crate::protocols::{self, HoldCriteria, Measurement, Protocol, SideChoice};
+use crate::report::evidence::draw_evidence;
+use crate::report::frames_csv::write_frames_csv;
+use crate::report::plot::{render_angle_plot, AnglePlot};
+use crate::report::{output_folder, save_png, write_atomically, WriteError};
+use crate::store::{file_sha256, StoreError};
+
+/// Who is measured when several people may be in view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum People {
+    /// Only one person is ever in view: no person detector.
+    Single,
+    /// A person detector finds everyone; `Pick` chooses the subject and the lock follows them.
+    Several(Pick),
+}
+
+/// How a batch is analysed.
+#[derive(Debug, Clone)]
+pub struct AnalyzeConfig {
+    pub protocol: &'static Protocol,
+    pub side: SideChoice,
+    pub hold: HoldCriteria,
+    pub series: SeriesOptions,
+    /// Folder for the outputs of each input; None writes none.
+    pub out: Option<PathBuf>,
+    /// Frame rate of folders of frames, frames per second.
+    pub frames_fps: Option<f64>,
+    /// Analyse at most this many video frames per second; None = every frame.
+    pub max_fps: Option<f64>,
+    /// Inputs analysed at once, each job with its own models.
+    pub jobs: usize,
+    pub model: ModelKind,
+    /// Inference threads per job; 0 = share the cores out, leaving one to each decoder.
+    pub threads: usize,
+    pub people: People,
+    /// Where results are saved as each input is measured; None saves nothing.
+    pub save: Option<SaveTo>,
+}
+
+/// What one input produced.
+#[derive(Debug, serde::Serialize)]
+pub struct FileReport {
+    pub source: String,
+    pub frames: usize,
+    pub frames_with_person: usize,
+    /// Frames per second of the whole analysis of this input.
+    pub frames_per_second: f64,
+    pub timings: Timings,
+    /// People in view and the subject lock's certainty.
+    pub people: PeopleSeen,
+    /// Seconds spent on the angle series and the protocol.
+    pub angles_s: f64,
+    /// Files written for this input.
+    pub outputs: Vec<PathBuf>,
+    #[serde(skip)]
+    pub results: Vec<Measurement>,
+}
+
+/// Why an input (or the whole batch) could not be analysed. Every variant names its file.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Model(#[from] PoseError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Video(#[from] VideoError),
+    #[error("{source_name}: not saved: {error}")]
+    NotSaved {
+        source_name: String,
+        #[source]
+        error: StoreError,
+    },
+    #[error("{path}: {detail}")]
+    Output { path: PathBuf, detail: String },
+    #[error("a job stopped unexpectedly: the results of this batch that were saved are in the database, the rest are lost")]
+    JobDied,
+}
+
+impl RunError {
+    /// The input or file this error is about, for listing errors by input.
+    pub fn source_name(&self) -> String {
+        match self {
+            RunError::Pipeline(PipelineError::Folder { path, .. })
+            | RunError::Pipeline(PipelineError::FramesNeedFps { path })
+            | RunError::Pipeline(PipelineError::Unsupported { path })
+            | RunError::Output { path, .. } => path.display().to_string(),
+            RunError::Pipeline(PipelineError::Capture(e)) | RunError::Capture(e) => {
+                e.path().display().to_string()
+            }
+            RunError::Write(e) => e.path.display().to_string(),
+            RunError::NotSaved { source_name, .. } => source_name.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What happens during a batch, as it happens (from the jobs' threads).
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// An input that cannot be analysed at all (a folder without frames or videos); the others
+    /// go on.
+    Unusable { error: &'a RunError },
+    /// Input `index` (of [`Batch::sources`]) is being analysed.
+    Started { index: usize, source: &'a Path },
+    /// Input `index` has this many frames analysed so far.
+    Frames { index: usize, frames: usize },
+    /// Input `index` is measured (and its outputs written).
+    Finished { index: usize, file: &'a FileReport },
+    /// Input `index` failed; the others go on.
+    Failed { index: usize, error: &'a RunError },
+    /// Input `index`'s results are in the database.
+    Saved {
+        index: usize,
+        session: &'a str,
+        replaced: usize,
+    },
+}
+
+/// The inputs of a batch, expanded (folders into their videos or frames).
+pub struct Batch {
+    pub sources: Vec<Source>,
+    /// Inputs that cannot be analysed at all.
+    pub unusable: Vec<RunError>,
+}
+
+/// What a batch produced, in input order.
+pub struct BatchReport {
+    pub files: Vec<FileReport>,
+    /// Inputs that failed (unusable ones first), each with its error.
+    pub errors: Vec<RunError>,
+    /// The session the results were saved into, when any were.
+    pub saved_to: Option<String>,
+}
+
+/// Expands `inputs` (folders of videos, folders of frames at `frames_fps`, files).
+pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
+    let mut sources = Vec::new();
+    let mut unusable = Vec::new();
+    for source in sources_from(inputs, frames_fps) {
+        match source {
+            Ok(s) => sources.push(s),
+            Err(e) => unusable.push(RunError::from(e)),
+        }
+    }
+    Batch { sources, unusable }
+}
+
+/// Analyses every source of `batch`, `config.jobs` at a time, reporting each step to
+/// `progress`. An input that fails is reported and the batch goes on; the error returned is for
+/// what stops the whole batch (no model, an output folder that cannot be made).
+pub fn analyze_batch(
+    batch: Batch,
+    config: &AnalyzeConfig,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<BatchReport, RunError> {
+    if let Some(out) = &config.out {
+        output_folder(out)?;
+    }
+    for error in &batch.unusable {
+        progress(Progress::Unusable { error });
+    }
+    let sources = &batch.sources;
+    let stems = output_stems(sources, config.out.as_deref());
+    let next = AtomicUsize::new(0);
+    type Done = (
+        usize,
+        Result<FileReport, RunError>,
+        Option<Result<String, RunError>>,
+    );
+    let done: Mutex<Vec<Done>> = Mutex::new(Vec::new());
+    let jobs = config.jobs.clamp(1, sources.len().max(1));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Leave a core to each ffmpeg decoder: measured on 2 cores, one inference thread beside the
+    // decoder beats two (Lightning 2.99x vs 2.85x real time).
+    let threads = if config.threads > 0 {
+        config.threads
+    } else {
+        (cores / jobs).saturating_sub(1).max(1)
+    };
+    let model_failure: Mutex<Option<RunError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                let mut models: Option<(PoseEstimator, SubjectFinder)> = None;
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(source) = sources.get(index) else {
+                        break;
+                    };
+                    if source.needs_model() && models.is_none() {
+                        match load_models(config, threads) {
+                            Ok(loaded) => models = Some(loaded),
+                            Err(e) => {
+                                if let Ok(mut failure) = model_failure.lock() {
+                                    failure.get_or_insert(e);
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    progress(Progress::Started {
+                        index,
+                        source: source.path(),
+                    });
+                    let (estimator, finder) = match &mut models {
+                        Some((e, f)) => (Some(e), f),
+                        None => (None, &mut SubjectFinder::single()),
+                    };
+                    let report =
+                        analyze_one(source, &stems[index], estimator, finder, config, &|n| {
+                            progress(Progress::Frames { index, frames: n })
+                        });
+                    match &report {
+                        Ok(file) => progress(Progress::Finished { index, file }),
+                        Err(error) => progress(Progress::Failed { index, error }),
+                    }
+                    // Saved as soon as measured, each input in its own transaction: a crash, a
+                    // kill or a bad input later in the batch loses nothing measured before.
+                    let saved = config
+                        .save
+                        .as_ref()
+                        .zip(report.as_ref().ok())
+                        .map(|(to, file)| {
+                            let saved = save_file(to, config.protocol, source, file);
+                            if let Ok(replaced) = &saved {
+                                progress(Progress::Saved {
+                                    index,
+                                    session: &to.session,
+                                    replaced: *replaced,
+                                });
+                            }
+                            saved.map(|_| to.session.clone())
+                        });
+                    match done.lock() {
+                        Ok(mut done) => done.push((index, report, saved)),
+                        Err(_) => break,
+                    }
+                }
+            });
+        }
+    });
+    if let Some(failure) = model_failure.into_inner().ok().flatten() {
+        return Err(failure);
+    }
+    let mut done = done.into_inner().map_err(|_| RunError::JobDied)?;
+    if done.len() < sources.len() {
+        return Err(RunError::JobDied);
+    }
+    done.sort_by_key(|(i, _, _)| *i);
+    let mut report = BatchReport {
+        files: Vec::new(),
+        errors: batch.unusable,
+        saved_to: None,
+    };
+    for (_, file, saved) in done {
+        match file {
+            Ok(file) => {
+                match saved {
+                    Some(Ok(session)) => report.saved_to = report.saved_to.or(Some(session)),
+                    Some(Err(e)) => report.errors.push(e),
+                    None => {}
+                }
+                report.files.push(file);
+            }
+            Err(e) => report.errors.push(e),
+        }
+    }
+    Ok(report)
+}
+
+/// The pose model and the subject finder one job uses.
+fn load_models(
+    config: &AnalyzeConfig,
+    threads: usize,
+) -> Result<(PoseEstimator, SubjectFinder), RunError> {
+    let runtime = Runtime::load()?;
+    let estimator = PoseEstimator::new(runtime, config.model, threads)?;
+    let finder = match config.people {
+        People::Single => SubjectFinder::single(),
+        People::Several(pick) => SubjectFinder::multi(PersonDetector::new(runtime, threads)?, pick),
+    };
+    Ok((estimator, finder))
+}
+
+/// Saves one input's results (with the input's hash and, for the main measure, its picture);
+/// the number of earlier results of the same file replaced.
+fn save_file(
+    to: &SaveTo,
+    protocol: &Protocol,
+    source: &Source,
+    file: &FileReport,
+) -> Result<usize, RunError> {
+    let main = protocol.main_measure().name;
+    let evidence = |m: &Measurement| {
+        (m.measure == main)
+            .then(|| picture_of(m, &file.outputs))
+            .flatten()
+    };
+    save_results(to, &file.results, file_sha256(source.path()), evidence)
+        .map(|saved| saved.replaced)
+        .map_err(|error| RunError::NotSaved {
+            source_name: file.source.clone(),
+            error,
+        })
+}
+
+/// Output file names: the input's file stem, made unique within the batch and against what is
+/// already in `out`: an earlier run's evidence (the "before" picture a report shows) and the
+/// inputs themselves are never overwritten.
+fn output_stems(sources: &[Source], out: Option<&Path>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    let in_use = |stem: &str| {
+        out.is_some_and(|dir| {
+            let names = [format!("{stem}.csv"), format!("{stem}.json")]
+                .into_iter()
+                .chain(Side::BOTH.iter().flat_map(|side| {
+                    [
+                        format!("{stem}.{}.evidence.png", side.name()),
+                        format!("{stem}.{}.plot.png", side.name()),
+                    ]
+                }));
+            names
+                .into_iter()
+                .any(|name| dir.join(name).symlink_metadata().is_ok())
+        })
+    };
+    sources
+        .iter()
+        .map(|s| {
+            let base = s
+                .path()
+                .file_stem()
+                .map_or_else(|| "input".to_string(), |x| x.to_string_lossy().into_owned());
+            let stem = std::iter::once(base.clone())
+                .chain((2..).map(|n| format!("{base}-{n}")))
+                .find(|stem| !taken.contains(stem) && !in_use(stem))
+                .unwrap_or(base);
+            taken.insert(stem.clone());
+            stem
+        })
+        .collect()
+}
+
+/// One input through the stages, with its outputs written when `config.out` is set.
+fn analyze_one(
+    source: &Source,
+    stem: &str,
+    estimator: Option<&mut PoseEstimator>,
+    finder: &mut SubjectFinder,
+    config: &AnalyzeConfig,
+    on_frames: &dyn Fn(usize),
+) -> Result<FileReport, RunError> {
+    let started = Instant::now();
+    let model_id = estimator
+        .as_ref()
+        .filter(|_| source.needs_model())
+        .map(|e| e.model_id().to_string());
+    let mut tracked = track_source(source, estimator, finder, config.max_fps, on_frames)?;
+    let t = Instant::now();
+    // Swap correction fixes the poses in place, so the CSV and pictures show corrected labels.
+    let track = &mut tracked.track;
+    let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &config.series);
+    let name = source.path().display().to_string();
+    let mut results = protocols::measure(
+        config.protocol,
+        &series,
+        config.side,
+        &config.hold,
+        &name,
+        model_id.as_deref(),
+    );
+    let angles_s = t.elapsed().as_secs_f64();
+    let frames = tracked.track.poses.len();
+    protocols::note_people(
+        &mut results,
+        source.needs_model().then_some(&tracked.people),
+        tracked.frames_with_person,
+        frames,
+    );
+    let outputs = match &config.out {
+        Some(dir) => write_outputs(dir, stem, source, &tracked, &series, &results, config)?,
+        None => Vec::new(),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(FileReport {
+        source: name,
+        frames,
+        frames_with_person: tracked.frames_with_person,
+        frames_per_second: if seconds > 0.0 {
+            frames as f64 / seconds
+        } else {
+            0.0
+        },
+        timings: tracked.timings,
+        people: tracked.people,
+        angles_s,
+        outputs,
+        results,
+    })
+}
+
+/// Writes `<stem>.csv` (keypoints and angles per frame), `<stem>.json` (the results) and, per
+/// side of the main measure, `<stem>.<side>.plot.png` and `<stem>.<side>.evidence.png` (not for
+/// keypoint files, which have no frames). Returns the files written.
+fn write_outputs(
+    dir: &Path,
+    stem: &str,
+    source: &Source,
+    tracked: &Tracked,
+    series: &AngleSeries,
+    results: &[Measurement],
+    config: &AnalyzeConfig,
+) -> Result<Vec<PathBuf>, RunError> {
+    let track = &tracked.track;
+    let mut outputs = Vec::new();
+    let csv_path = dir.join(format!("{stem}.csv"));
+    write_atomically(&csv_path, |file| {
+        write_frames_csv(io::BufWriter::new(file), track, series).map_err(|e| e.to_string())
+    })?;
+    outputs.push(csv_path);
+
+    let json_path = dir.join(format!("{stem}.json"));
+    write_atomically(&json_path, |file| {
+        serde_json::to_writer_pretty(
+            io::BufWriter::new(file),
+            &serde_json::json!({ "results": results }),
+        )
+        .map_err(|e| e.to_string())
+    })?;
+    outputs.push(json_path);
+
+    let protocol = config.protocol;
+    let main = protocol.main_measure();
+    for r in results.iter().filter(|r| r.measure == main.name) {
+        let side = r.side;
+        let values: Vec<f32> = (0..series.len())
+            .map(|i| main.value_in_frame(side, |c| series.channel(c)[i]))
+            .collect();
+        let valid = protocols::valid_frames(protocol, series, side);
+        let title = format!(
+            "{} · {} {} · {}",
+            protocol.id,
+            side.name(),
+            r.measure,
+            r.source
+        );
+        let y_label = format!("{} (deg)", r.measure);
+        let note = r
+            .refusal
+            .as_ref()
+            .map(|refusal| format!("no result: {}", refusal.reason));
+        let plot = AnglePlot {
+            title: &title,
+            y_label: &y_label,
+            time_s: &track.time_s,
+            all: &values,
+            valid: &valid,
+            hold: r.hold_start_s.zip(r.hold_end_s),
+            result_deg: r.value_deg,
+            note: note.as_deref(),
+        };
+        let plot_path = dir.join(format!("{stem}.{}.plot.png", side.name()));
+        let picture = render_angle_plot(&plot, 1200, 600).map_err(|detail| RunError::Output {
+            path: plot_path.clone(),
+            detail: format!("cannot draw plot: {detail}"),
+        })?;
+        save_png(&picture, &plot_path)?;
+        outputs.push(plot_path);
+
+        // The evidence: the frame in the middle of the hold, else the peak; for a refusal, the
+        // frame that shows why.
+        let Some(index) = r.evidence_frame.filter(|&i| i < track.time_s.len()) else {
+            continue;
+        };
+        let mut frame = match source {
+            Source::Video(path) => {
+                frame_at(path, track.time_s[index], tracked.origin_pts.unwrap_or(0.0))?.image
+            }
+            Source::Frames { files, .. } => load_image(&files[index])?.image,
+            Source::Image(path) => load_image(path)?.image,
+            Source::Keypoints(_) => continue,
+        };
+        // A refused result shows this frame's angle, never a result.
+        let shown = r
+            .value_deg
+            .unwrap_or_else(|| main.value_in_frame(side, |c| series.channel(c)[index]));
+        let value_text = if shown.is_nan() {
+            "?".to_string()
+        } else {
+            format!("{shown:.1}°")
+        };
+        let mut caption = match &r.refusal {
+            None => vec![format!(
+                "{} {} {}: {value_text} (held {:.1} s), quality {}",
+                protocol.id,
+                side.name(),
+                r.measure,
+                r.hold_s,
+                r.quality.name()
+            )],
+            Some(refusal) => vec![
+                format!(
+                    "{} {} {}: NO RESULT ({value_text} in this frame)",
+                    protocol.id,
+                    side.name(),
+                    r.measure
+                ),
+                refusal.reason.clone(),
+            ],
+        };
+        caption.push(format!("{} at {:.2} s", r.source, track.time_s[index]));
+        // On a refusal the arc is labelled as what it is, so that no cropped picture shows a
+        // number that looks like a result.
+        let arc_label = if r.refusal.is_some() {
+            "no result"
+        } else {
+            value_text.as_str()
+        };
+        draw_evidence(
+            &mut frame,
+            &track.poses[index],
+            side,
+            main.angle,
+            arc_label,
+            &caption,
+        );
+        let evidence_path = dir.join(format!("{stem}.{}.evidence.png", side.name()));
+        save_png(&frame, &evidence_path)?;
+        outputs.push(evidence_path);
+    }
+    Ok(outputs)
+}

@@ -1,0 +1,68 @@
+//! Saving one input's (or one live trial's) results into the session store.
+
+use std::path::PathBuf;
+
+use crate::protocols::Measurement;
+use crate::store::{Store, StoreError, StoredMeasurement};
+
+/// Where results are saved: a subject's session in a database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveTo {
+    /// The database file.
+    pub db: PathBuf,
+    pub subject: String,
+    /// The session's label ("before", "after block 1").
+    pub session: String,
+    /// Replaces the session's notes when given.
+    pub notes: Option<String>,
+    /// When the session took place, UTC, `YYYY-MM-DDTHH:MM:SSZ` (see
+    /// [`crate::store::parse_session_date`]); None keeps the time it was first saved.
+    pub recorded_at: Option<String>,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    /// Earlier results of the same recording replaced (one recording is one trial).
+    pub replaced: usize,
+}
+
+/// Saves `results` in one transaction, with `sha` (the recording's content hash, when it is a
+/// file) and, per result, the picture `evidence` names. Pictures are stored by absolute path, so
+/// that the report finds them from any folder.
+pub fn save_results(
+    to: &SaveTo,
+    results: &[Measurement],
+    sha: Option<String>,
+    evidence: impl Fn(&Measurement) -> Option<PathBuf>,
+) -> Result<Saved, StoreError> {
+    let stored: Vec<StoredMeasurement> = results
+        .iter()
+        .map(|m| StoredMeasurement {
+            evidence_path: evidence(m)
+                .map(|p| std::fs::canonicalize(&p).unwrap_or(p).display().to_string()),
+            ..StoredMeasurement::from_measurement(m, sha.clone())
+        })
+        .collect();
+    let replaced = Store::open(&to.db)?.save(
+        &to.subject,
+        &to.session,
+        to.notes.as_deref(),
+        to.recorded_at.as_deref(),
+        &stored,
+    )?;
+    Ok(Saved { replaced })
+}
+
+/// The picture that stands for a result among the files written for it: its evidence frame,
+/// else (keypoint files have no frames to show) its plot.
+pub fn picture_of(result: &Measurement, outputs: &[PathBuf]) -> Option<PathBuf> {
+    let written = |kind: &str| {
+        let suffix = format!(".{}.{kind}.png", result.side.name());
+        outputs
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(&suffix))
+            .cloned()
+    };
+    written("evidence").or_else(|| written("plot"))
+}
