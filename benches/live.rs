@@ -75,7 +75,9 @@ fn view(c: &mut Criterion) {
             let measured = MeasuredAngle {
                 side: Side::Left,
                 angle: LegAngle::HipFlexion,
-                value_text: "40°",
+                value_deg: 40.0,
+                min_confidence: 0.3,
+                label: "40°",
             };
             black_box(renderer.render(&frame, size, &pose, Some(measured), &lines));
         })

@@ -61,8 +61,10 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
     );
     let value = main.value_deg.unwrap();
     assert!((value - 72.0).abs() < 2.0, "trial result {value}");
-    // The live figure is the final result as it stood at its last update (every 0.25 s).
+    // The live figure is the final result as it stood at its last update (every 0.25 s), of
+    // the same leg.
     assert!((value - best).abs() < 0.5, "live {best} vs final {value}");
+    assert_eq!(last.best_side, Some(main.side));
 }
 
 #[test]

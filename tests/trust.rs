@@ -373,3 +373,76 @@ fn the_live_trial_refuses_what_the_recording_refuses() {
         "no leg was raised",
     );
 }
+
+/// Genuine tests are measured: a long hold after a short movement into it (the clip starting as
+/// the movement begins), and a tight runner's seated fold from 90 to 105 degrees.
+#[test]
+fn genuine_tests_with_long_holds_and_small_ranges_are_measured() {
+    let ramp = |t: f64, from: f32, to: f32, start: f64, seconds: f64| -> f32 {
+        from + (to - from) * (((t - start) / seconds).clamp(0.0, 1.0)) as f32
+    };
+    // Straight-leg raise: 1 s up to 70, held 40 s, 1 s down.
+    let times = frames(42.0);
+    let mut slr: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let raised = if t < 41.0 {
+                ramp(t, 0.0, 70.0, 0.0, 1.0)
+            } else {
+                ramp(t, 70.0, 0.0, 41.0, 1.0)
+            };
+            render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(raised, 0.0), leg(0.0, 0.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("slr", &times, &mut slr, SideChoice::Auto);
+    let value = results[0]
+        .value_deg
+        .unwrap_or_else(|| panic!("{:?}", results[0]));
+    assert!((value - 70.0).abs() < 1.0, "{:?}", results[0]);
+
+    // Kneeling hip-flexor stretch: pushed from 0 to 15 deg in 1 s, held 30 s.
+    let times = frames(31.0);
+    let mut kneeling: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            render(
+                &Placement::new(Posture::Kneeling, true),
+                &legs(
+                    leg(-ramp(t, 0.0, 15.0, 0.0, 1.0), 90.0),
+                    leg(90.0, 90.0),
+                    Side::Left,
+                    0.0,
+                ),
+            )
+        })
+        .collect();
+    let results = measure("hip-extension", &times, &mut kneeling, SideChoice::Auto);
+    let value = results[0]
+        .value_deg
+        .unwrap_or_else(|| panic!("{:?}", results[0]));
+    assert!((value - 15.0).abs() < 1.0, "{:?}", results[0]);
+
+    // Seated fold: sitting up (hip flexion 90), folding 15 deg further, held 5 s.
+    let times = frames(10.0);
+    let mut seated: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let fold = ramp(t, 0.0, 15.0, 1.0, 2.0);
+            let both = leg(90.0 + fold, 2.0);
+            let body = Body {
+                left: both,
+                right: both,
+                trunk_lean: fold,
+            };
+            render(&Placement::new(Posture::Standing, true), &body)
+        })
+        .collect();
+    let results = measure("toe-touch", &times, &mut seated, SideChoice::Auto);
+    let value = results[0]
+        .value_deg
+        .unwrap_or_else(|| panic!("{:?}", results[0]));
+    assert!((value - 105.0).abs() < 1.0, "{:?}", results[0]);
+}

@@ -452,8 +452,8 @@ fn lateral_spread(poses: &[Pose], min_confidence: f32) -> Option<f32> {
 }
 
 /// Per frame: the shortest of `side`'s thigh, shank and trunk (mid-hip to mid-shoulder, else
-/// this side's) as a share of that segment's 90th-percentile length over the series; NaN where
-/// no segment is known. A body segment has one length: a shorter projection means it points out
+/// this side's) as a share of that segment's 90th-percentile length over the series, as the
+/// median of five frames around it; NaN where no segment is known. A body segment has one length: a shorter projection means it points out
 /// of the picture's plane, and the angles drawn from it are not the body's.
 fn in_plane_ratios(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
     use BodyPart::*;
@@ -492,13 +492,29 @@ fn in_plane_ratios(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> 
         known.sort_by(f32::total_cmp);
         known[((known.len() - 1) as f32 * 0.9).round() as usize]
     });
-    lengths
+    let ratios: Vec<f32> = lengths
         .iter()
         .map(|l| {
             (0..3)
                 .map(|k| l[k] / reference[k])
                 .filter(|r| !r.is_nan())
                 .fold(f32::NAN, f32::min)
+        })
+        .collect();
+    // The median of five frames: one keypoint misplaced for a frame (a hand over the ankle) is
+    // not a leg turned out of the plane, and must not cut a hold in two.
+    (0..ratios.len())
+        .map(|i| {
+            let mut near: Vec<f32> = ratios[i.saturating_sub(2)..(i + 3).min(ratios.len())]
+                .iter()
+                .copied()
+                .filter(|r| !r.is_nan())
+                .collect();
+            if ratios[i].is_nan() || near.is_empty() {
+                return ratios[i];
+            }
+            near.sort_by(f32::total_cmp);
+            near[near.len() / 2]
         })
         .collect()
 }

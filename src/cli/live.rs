@@ -270,7 +270,10 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         display: if headless {
             Display::Terminal(TerminalStatus::new())
         } else {
-            Display::Window(Box::default())
+            Display::Window(Box::new(WindowView {
+                min_confidence: args.measure.min_confidence,
+                ..WindowView::default()
+            }))
         },
     };
     let (ending, stats) = live::run(
@@ -495,9 +498,10 @@ fn status_text(reading: &Reading) -> (String, String) {
     let trial = match reading.recording_s {
         Some(t) => format!(
             "● trial {t:.0} s   best held {}",
-            reading
-                .best_deg
-                .map_or_else(|| "--".to_string(), |v| format!("{v:.1}°"))
+            match (reading.best_side, reading.best_deg) {
+                (Some(side), Some(v)) => format!("{} {v:.1}°", side.name()),
+                _ => "--".to_string(),
+            }
         ),
         None => "no trial running".to_string(),
     };
@@ -606,6 +610,9 @@ fn window_commands(view: &mut WindowView, trials: &TrialOutput) -> Vec<Command> 
 #[derive(Default)]
 struct WindowView {
     window: Option<Window>,
+    /// The keypoint confidence the angles were computed with: the arc is drawn from the same
+    /// keypoints.
+    min_confidence: f32,
     renderer: LiveViewRenderer,
     buffer: Vec<u32>,
     size: (u32, u32),
@@ -749,10 +756,16 @@ impl WindowView {
         let value_text = reading
             .value_deg
             .map_or_else(String::new, |v| format!("{v:.0}°"));
-        let measured = reading.value_deg.map(|_| MeasuredAngle {
+        let measured = reading.value_deg.map(|value| MeasuredAngle {
             side: reading.side,
             angle: reading.measure.angle,
-            value_text: &value_text,
+            value_deg: if reading.measure.negate {
+                -value
+            } else {
+                value
+            },
+            min_confidence: self.min_confidence,
+            label: &value_text,
         });
         let view = self
             .renderer

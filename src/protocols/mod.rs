@@ -526,16 +526,6 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     }
 }
 
-/// The value at quantile `q` (0..1, nearest rank) of the values that are not NaN.
-fn quantile(values: &[f32], q: f32) -> Option<f32> {
-    let mut known: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    if known.is_empty() {
-        return None;
-    }
-    known.sort_by(f32::total_cmp);
-    Some(known[((known.len() - 1) as f32 * q).round() as usize])
-}
-
 /// The crests of a movement that goes up and back down by at least `drop_deg` each time
 /// (hysteresis, so jitter within a hold makes no crests), NaN samples skipped. Each crest is the
 /// highest sample between two such drops.
@@ -764,12 +754,22 @@ fn measure_one(
                     );
                 }
             }
+            // Else the condition that could be checked least often says what was not seen.
+            let least_known = protocol
+                .criteria
+                .iter()
+                .zip(&validity.failures)
+                .filter(|(_, f)| f.1 > 0)
+                .rev()
+                .max_by_key(|(_, f)| f.1)
+                .map(|(c, _)| c.unknown);
             let why = worst(Role::Form)
                 .map(str::to_string)
                 .or_else(|| {
                     (validity.foreshortened > 0)
                         .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
                 })
+                .or_else(|| least_known.map(|u| format!("{u} (keypoints not reliable)")))
                 .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
             return refuse(
                 RefusalKind::NoValidFrames,
@@ -777,7 +777,13 @@ fn measure_one(
             );
         }
         if let Some(movement) = protocol.movement {
-            let rest = quantile(&values, 0.05).unwrap_or(f32::NAN);
+            // The lowest level of the frames that count (the series is already smoothed and
+            // rid of outliers): a percentile would be the hold itself in a long hold.
+            let rest = values
+                .iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .fold(f32::INFINITY, f32::min);
             let rise = peak.map_or(0.0, |p| p.1 - rest);
             if rise < movement.rise_deg {
                 return refuse(
@@ -793,9 +799,9 @@ fn measure_one(
                 return refuse(
                     RefusalKind::NotHeld,
                     format!(
-                        "only the resting level ({:.1} deg) was held for {:.1} s: the stretch itself was not",
+                        "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
                         h.level_deg * flip,
-                        criteria.min_hold_s
+                        h.duration_s
                     ),
                 );
             }

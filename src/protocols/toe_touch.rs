@@ -38,7 +38,8 @@ pub const PROTOCOL: Protocol = Protocol {
         },
     ],
     movement: Some(Movement {
-        rise_deg: 20.0,
+        // A tight runner's seated fold may go from 90 (sitting up) to only 100-105.
+        rise_deg: 10.0,
         absent: "no forward fold",
     }),
     side_rule: SideRule::MostReliable,

@@ -9,7 +9,7 @@ use imageproc::rect::Rect;
 use super::overlay::{draw_pose, draw_thick_line, stroke_px};
 use super::FONT_TTF;
 use crate::angles::geometry::{midpoint, Point};
-use crate::angles::{Side, DEFAULT_MIN_CONFIDENCE};
+use crate::angles::Side;
 use crate::pose::{BodyPart, Pose};
 use crate::protocols::LegAngle;
 
@@ -19,12 +19,34 @@ const LABEL_BACKGROUND: Rgb<u8> = Rgb([20, 20, 20]);
 /// The colour of caption text.
 pub const CAPTION_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 
+/// An angle to draw at its joint.
+#[derive(Debug, Clone, Copy)]
+pub struct AngleToDraw<'a> {
+    pub side: Side,
+    pub angle: LegAngle,
+    /// The angle's value in this frame as the kernel measured it, degrees (NaN when unknown):
+    /// it tells which way the horizontal reference points, so that the arc drawn is the angle
+    /// printed.
+    pub value_deg: f32,
+    /// Keypoints under this confidence were not used by the kernel, and are not drawn from.
+    pub min_confidence: f32,
+    /// Written beside the arc.
+    pub label: &'a str,
+}
+
 /// The joint and the two rays between which an angle is measured, in frame pixels: (vertex,
-/// reference direction, moving direction). None when the keypoints are not reliable.
-pub fn angle_rays(pose: &Pose, side: Side, angle: LegAngle) -> Option<(Point, Point, Point)> {
+/// reference direction, moving direction), from the points the kernel used (those at or above
+/// `min_confidence`). None when the keypoints are not reliable.
+pub fn angle_rays(
+    pose: &Pose,
+    side: Side,
+    angle: LegAngle,
+    min_confidence: f32,
+    value_deg: f32,
+) -> Option<(Point, Point, Point)> {
     let get = |part: BodyPart| {
         let k = pose.get(part);
-        (k.confidence >= DEFAULT_MIN_CONFIDENCE).then_some((k.x, k.y))
+        (k.confidence >= min_confidence).then_some((k.x, k.y))
     };
     let (shoulder, hip, knee, ankle) = match side {
         Side::Left => (
@@ -71,23 +93,23 @@ pub fn angle_rays(pose: &Pose, side: Side, angle: LegAngle) -> Option<(Point, Po
                 get(ankle)?
             };
             let segment = toward(h, end);
-            Some((h, (segment.0.signum(), 0.0), segment))
+            // The kernel's horizontal points towards the feet (lying) or forward (upright); an
+            // elevation past 90 degrees means the segment points away from it.
+            let reference_x = if value_deg.abs() > 90.0 {
+                -segment.0.signum()
+            } else {
+                segment.0.signum()
+            };
+            Some((h, (reference_x, 0.0), segment))
         }
     }
 }
 
 /// Draws the evidence on `frame`: skeleton, the angle's reference ray and arc at the joint, its
 /// value, and `caption` lines in a band at the top.
-pub fn draw_evidence(
-    frame: &mut RgbImage,
-    pose: &Pose,
-    side: Side,
-    angle: LegAngle,
-    value_text: &str,
-    caption: &[String],
-) {
+pub fn draw_evidence(frame: &mut RgbImage, pose: &Pose, angle: &AngleToDraw, caption: &[String]) {
     draw_pose(frame, pose);
-    draw_measured_angle(frame, pose, side, angle, value_text);
+    draw_measured_angle(frame, pose, angle);
     let lines: Vec<(&str, Rgb<u8>)> = caption
         .iter()
         .map(|line| (line.as_str(), CAPTION_COLOUR))
@@ -96,17 +118,18 @@ pub fn draw_evidence(
 }
 
 /// Draws the reference ray of `angle` and the arc from it to the moving segment at the joint,
-/// with `value_text` beside the arc. Nothing when the keypoints are not reliable.
-pub fn draw_measured_angle(
-    frame: &mut RgbImage,
-    pose: &Pose,
-    side: Side,
-    angle: LegAngle,
-    value_text: &str,
-) {
+/// with its label beside the arc. Nothing when the keypoints are not reliable.
+pub fn draw_measured_angle(frame: &mut RgbImage, pose: &Pose, angle: &AngleToDraw) {
     let stroke = stroke_px(frame);
     let font = FontRef::try_from_slice(FONT_TTF).ok();
-    if let Some((vertex, reference, moving)) = angle_rays(pose, side, angle) {
+    let rays = angle_rays(
+        pose,
+        angle.side,
+        angle.angle,
+        angle.min_confidence,
+        angle.value_deg,
+    );
+    if let Some((vertex, reference, moving)) = rays {
         let length = moving.0.hypot(moving.1).max(1.0);
         let unit = |v: Point| {
             let n = v.0.hypot(v.1).max(1e-6);
@@ -148,7 +171,7 @@ pub fn draw_measured_angle(
                 vertex.1 + 1.5 * radius * mid.sin(),
             );
             let scale = PxScale::from((frame.height().min(frame.width()) as f32 / 18.0).max(16.0));
-            draw_label(frame, font, scale, at, value_text, ARC_COLOUR);
+            draw_label(frame, font, scale, at, angle.label, ARC_COLOUR);
         }
     }
 }
@@ -248,7 +271,44 @@ fn draw_label(
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::*;
+    use crate::pose::{Keypoint, KEYPOINT_COUNT};
+
+    /// A straight-leg raise past vertical (100 deg from the table, lying with the feet to the
+    /// right): the arc drawn spans the 100 degrees the kernel prints, not the 80 to the near
+    /// horizontal; and keypoints the kernel ignored are not drawn from.
+    #[test]
+    fn the_arc_is_the_printed_angle() {
+        let mut keypoints = [Keypoint::default(); KEYPOINT_COUNT];
+        let mut set = |part: BodyPart, x: f32, y: f32, confidence: f32| {
+            keypoints[part.index()] = Keypoint { x, y, confidence };
+        };
+        let (c, s) = (100f32.to_radians().cos(), 100f32.to_radians().sin());
+        set(BodyPart::LeftHip, 500.0, 400.0, 0.9);
+        set(BodyPart::LeftShoulder, 300.0, 400.0, 0.9);
+        set(
+            BodyPart::LeftKnee,
+            500.0 + 100.0 * c,
+            400.0 - 100.0 * s,
+            0.9,
+        );
+        set(
+            BodyPart::LeftAnkle,
+            500.0 + 200.0 * c,
+            400.0 - 200.0 * s,
+            0.5,
+        );
+        let pose = Pose::from_keypoints(keypoints);
+        let between = |(_, r, m): (Point, Point, Point)| {
+            let dot = r.0 * m.0 + r.1 * m.1;
+            let norms = r.0.hypot(r.1) * m.0.hypot(m.1);
+            (dot / norms).acos().to_degrees()
+        };
+        let rays = angle_rays(&pose, Side::Left, LegAngle::LegToHorizontal, 0.3, 100.0).unwrap();
+        assert!((between(rays) - 100.0).abs() < 0.1, "{}", between(rays));
+        // The ankle at 0.5 is not used by a kernel that asks for 0.6: nothing to draw.
+        assert!(angle_rays(&pose, Side::Left, LegAngle::LegToHorizontal, 0.6, 100.0).is_none());
+    }
 
     #[test]
     fn long_caption_lines_wrap_at_spaces() {

@@ -4,11 +4,10 @@
 use fast_image_resize::{self as fr, ResizeAlg, ResizeOptions, Resizer};
 use image::{Rgb, RgbImage};
 
+pub use super::evidence::AngleToDraw as MeasuredAngle;
 use super::evidence::{draw_caption, draw_measured_angle};
 use super::overlay::draw_pose;
-use crate::angles::Side;
 use crate::pose::Pose;
-use crate::protocols::LegAngle;
 
 /// The size a `width` x `height` frame is shown at to fit within `max_width` x `max_height`
 /// pixels, aspect ratio kept (never enlarged).
@@ -29,14 +28,6 @@ pub struct LiveViewRenderer {
     /// The frame with the skeleton and angle, without status lines.
     drawing: RgbImage,
     view: RgbImage,
-}
-
-/// The measured angle to draw: which leg, which angle, and its value as text.
-#[derive(Debug, Clone, Copy)]
-pub struct MeasuredAngle<'a> {
-    pub side: Side,
-    pub angle: LegAngle,
-    pub value_text: &'a str,
 }
 
 impl LiveViewRenderer {
@@ -80,13 +71,7 @@ impl LiveViewRenderer {
         }
         draw_pose(&mut self.drawing, &pose_in_view);
         if let Some(m) = measured {
-            draw_measured_angle(
-                &mut self.drawing,
-                &pose_in_view,
-                m.side,
-                m.angle,
-                m.value_text,
-            );
+            draw_measured_angle(&mut self.drawing, &pose_in_view, &m);
         }
         self.recaption(lines)
     }

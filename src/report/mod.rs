@@ -64,8 +64,23 @@ pub fn write_atomically(
     let mut partial_name = target.as_os_str().to_owned();
     partial_name.push(".partial");
     let partial = PathBuf::from(partial_name);
+    // The temporary file too: a stale one of an interrupted run is removed only when it is a
+    // regular file, and the new one is created, never opened through a link or a FIFO.
+    if let Ok(meta) = std::fs::symlink_metadata(&partial) {
+        if !meta.is_file() {
+            return Err(fail(format!(
+                "{} exists and is not a regular file; not replaced",
+                partial.display()
+            )));
+        }
+        std::fs::remove_file(&partial).map_err(|e| fail(e.to_string()))?;
+    }
     let result = (|| {
-        let mut file = std::fs::File::create(&partial).map_err(|e| e.to_string())?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+            .map_err(|e| e.to_string())?;
         write(&mut file)?;
         file.flush().map_err(|e| e.to_string())?;
         file.sync_all().map_err(|e| e.to_string())?;

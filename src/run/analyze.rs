@@ -18,7 +18,7 @@ use crate::pose::{
     ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime, SubjectFinder,
 };
 use crate::protocols::{self, HoldCriteria, Measurement, Protocol, SideChoice};
-use crate::report::evidence::draw_evidence;
+use crate::report::evidence::{draw_evidence, AngleToDraw};
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::plot::{render_angle_plot, AnglePlot};
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
@@ -402,7 +402,7 @@ fn analyze_one(
         frames,
     );
     let outputs = match &config.out {
-        Some(dir) => write_outputs(dir, stem, source, &tracked, &series, &results, config)?,
+        Some(dir) => write_outputs(dir, stem, source, &tracked, &series, &mut results, config)?,
         None => Vec::new(),
     };
     let seconds = started.elapsed().as_secs_f64();
@@ -425,14 +425,15 @@ fn analyze_one(
 
 /// Writes `<stem>.csv` (keypoints and angles per frame), `<stem>.json` (the results) and, per
 /// side of the main measure, `<stem>.<side>.plot.png` and `<stem>.<side>.evidence.png` (not for
-/// keypoint files, which have no frames). Returns the files written.
+/// keypoint files, which have no frames). An evidence frame that cannot be read again is a
+/// warning on its result, not a lost input. Returns the files written.
 fn write_outputs(
     dir: &Path,
     stem: &str,
     source: &Source,
     tracked: &Tracked,
     series: &AngleSeries,
-    results: &[Measurement],
+    results: &mut [Measurement],
     config: &AnalyzeConfig,
 ) -> Result<Vec<PathBuf>, RunError> {
     let track = &tracked.track;
@@ -443,19 +444,9 @@ fn write_outputs(
     })?;
     outputs.push(csv_path);
 
-    let json_path = dir.join(format!("{stem}.json"));
-    write_atomically(&json_path, |file| {
-        serde_json::to_writer_pretty(
-            io::BufWriter::new(file),
-            &serde_json::json!({ "results": results }),
-        )
-        .map_err(|e| e.to_string())
-    })?;
-    outputs.push(json_path);
-
     let protocol = config.protocol;
     let main = protocol.main_measure();
-    for r in results.iter().filter(|r| r.measure == main.name) {
+    for r in results.iter_mut().filter(|r| r.measure == main.name) {
         let side = r.side;
         let values: Vec<f32> = (0..series.len())
             .map(|i| main.value_in_frame(side, |c| series.channel(c)[i]))
@@ -496,13 +487,26 @@ fn write_outputs(
         let Some(index) = r.evidence_frame.filter(|&i| i < track.time_s.len()) else {
             continue;
         };
-        let mut frame = match source {
+        let frame = match source {
             Source::Video(path) => {
-                frame_at(path, track.time_s[index], tracked.origin_pts.unwrap_or(0.0))?.image
+                frame_at(path, track.time_s[index], tracked.origin_pts.unwrap_or(0.0))
+                    .map(|f| f.image)
+                    .map_err(RunError::from)
             }
-            Source::Frames { files, .. } => load_image(&files[index])?.image,
-            Source::Image(path) => load_image(path)?.image,
+            Source::Frames { files, .. } => load_image(&files[index])
+                .map(|f| f.image)
+                .map_err(RunError::from),
+            Source::Image(path) => load_image(path).map(|f| f.image).map_err(RunError::from),
             Source::Keypoints(_) => continue,
+        };
+        let mut frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => {
+                r.warnings.push(format!(
+                    "evidence picture not drawn: the frame could not be read again ({e})"
+                ));
+                continue;
+            }
         };
         // A refused result shows this frame's angle, never a result.
         let shown = r
@@ -540,17 +544,27 @@ fn write_outputs(
         } else {
             value_text.as_str()
         };
-        draw_evidence(
-            &mut frame,
-            &track.poses[index],
+        let angle = AngleToDraw {
             side,
-            main.angle,
-            arc_label,
-            &caption,
-        );
+            angle: main.angle,
+            value_deg: series.channel(main.angle.channel(side))[index],
+            min_confidence: config.series.min_confidence,
+            label: arc_label,
+        };
+        draw_evidence(&mut frame, &track.poses[index], &angle, &caption);
         let evidence_path = dir.join(format!("{stem}.{}.evidence.png", side.name()));
         save_png(&frame, &evidence_path)?;
         outputs.push(evidence_path);
     }
+
+    let json_path = dir.join(format!("{stem}.json"));
+    write_atomically(&json_path, |file| {
+        serde_json::to_writer_pretty(
+            io::BufWriter::new(file),
+            &serde_json::json!({ "results": results }),
+        )
+        .map_err(|e| e.to_string())
+    })?;
+    outputs.push(json_path);
     Ok(outputs)
 }

@@ -219,8 +219,12 @@ pub struct Reading {
     /// How long the value has stayed within the hold band, seconds (0 when the hold is lost;
     /// gaps up to the series' `max_gap_s` do not end it).
     pub hold_s: f64,
-    /// The trial's sustained result so far (as the final result would read now), degrees.
+    /// The trial's sustained result so far, degrees: the final result as it would read if the
+    /// trial ended now (the same side rule, validity and hold), updated a few times a second.
     pub best_deg: Option<f32>,
+    /// The leg that result is of (it may differ from `side`, the leg shown now, while the side
+    /// rule has not settled); None until there is a result.
+    pub best_side: Option<Side>,
     /// What the person should change, most important first.
     pub guidance: Vec<String>,
     /// Seconds since the trial started; None between trials.
@@ -299,7 +303,7 @@ pub struct LiveMeter {
     trial: Option<PoseTrack>,
     trial_start_s: f64,
     trials: usize,
-    best: (f64, Option<f32>), // (when computed, value)
+    best: (f64, Option<(Side, f32)>), // (when computed, side and value)
     /// People in view during the trial, and the subject lock's certainty.
     people: PeopleSeen,
     last_subject: Option<u32>,
@@ -352,10 +356,7 @@ impl LiveMeter {
             return None;
         }
         self.trials += 1;
-        let side = match self.config.side {
-            Some(side) => SideChoice::Named(side),
-            None => SideChoice::Auto,
-        };
+        let side = self.side_choice();
         // Swap correction fixes the poses in place: the trial keeps the corrected ones, as the
         // per-frame CSV of `analyze` does.
         let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &self.config.options);
@@ -373,6 +374,15 @@ impl LiveMeter {
             series,
             results,
         })
+    }
+
+    /// The side a trial is measured on: the one given, else the protocol's rule over the whole
+    /// trial.
+    fn side_choice(&self) -> SideChoice {
+        match self.config.side {
+            Some(side) => SideChoice::Named(side),
+            None => SideChoice::Auto,
+        }
     }
 
     /// The trial so far measured as it would be if it ended now (on a copy: the recording goes
@@ -444,11 +454,13 @@ impl LiveMeter {
             // less often (every 0.25 s up to a minute, every 2.5 s at ten minutes).
             let every_s = BEST_EVERY_S.max((time_s - self.trial_start_s) / 240.0);
             if time_s - self.best.0 >= every_s {
-                let results = self.measure(&track, SideChoice::Named(side));
+                // Measured exactly as the trial will be at its end (the same side choice), so
+                // the readout and the saved result can never name different legs.
+                let results = self.measure(&track, self.side_choice());
                 let best = results
                     .iter()
                     .find(|m| m.measure == measure.name)
-                    .and_then(|m| m.value_deg);
+                    .and_then(|m| Some((m.side, m.value_deg?)));
                 self.best = (time_s, best);
             }
             recording_s = Some(time_s - self.trial_start_s);
@@ -462,7 +474,8 @@ impl LiveMeter {
             value_deg: (!value.is_nan()).then_some(value),
             valid,
             hold_s,
-            best_deg: self.best.1.filter(|_| recording_s.is_some()),
+            best_deg: self.best.1.filter(|_| recording_s.is_some()).map(|b| b.1),
+            best_side: self.best.1.filter(|_| recording_s.is_some()).map(|b| b.0),
             guidance: guidance(&pose, side, self.config.options.min_confidence, &unmet),
             recording_s,
             people: found.people,

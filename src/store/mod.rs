@@ -547,11 +547,29 @@ impl Store {
         if deleted == 0 {
             return Err(StoreError::NoSubject(subject.to_string()));
         }
-        Ok(evidence
-            .iter()
-            .flat_map(|path| files_written_with(Path::new(path)))
-            .filter(|file| std::fs::remove_file(file).is_ok())
-            .collect())
+        // A picture another subject's result still names (an output folder emptied and used
+        // again, the same names) is theirs now: left alone, with its siblings.
+        let still_named = |path: &String| -> Result<bool, StoreError> {
+            self.connection
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM measurements WHERE evidence_path = ?1)",
+                    params![path],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.sql(e))
+        };
+        let mut files = Vec::new();
+        for path in &evidence {
+            if still_named(path)? {
+                continue;
+            }
+            files.extend(
+                files_written_with(Path::new(path))
+                    .into_iter()
+                    .filter(|file| std::fs::remove_file(file).is_ok()),
+            );
+        }
+        Ok(files)
     }
 
     /// The file behind this store.
@@ -637,7 +655,22 @@ fn why_unreadable(path: &Path, error: &rusqlite::Error) -> StoreError {
         && &header == b"SQLite format 3\0";
     let detail = error.to_string();
     let code = error.sqlite_error_code();
-    if !is_sqlite {
+    if matches!(
+        code,
+        Some(
+            rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::OutOfMemory
+        )
+    ) {
+        // Not the file's fault: say what happened, never "damaged".
+        StoreError::Open {
+            path: path.to_path_buf(),
+            detail,
+        }
+    } else if !is_sqlite {
         StoreError::Foreign {
             path: path.to_path_buf(),
         }
