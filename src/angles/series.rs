@@ -505,16 +505,20 @@ fn in_plane_ratios(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> 
     // not a leg turned out of the plane, and must not cut a hold in two.
     (0..ratios.len())
         .map(|i| {
-            let mut near: Vec<f32> = ratios[i.saturating_sub(2)..(i + 3).min(ratios.len())]
-                .iter()
-                .copied()
-                .filter(|r| !r.is_nan())
-                .collect();
-            if ratios[i].is_nan() || near.is_empty() {
-                return ratios[i];
+            if ratios[i].is_nan() {
+                return f32::NAN;
             }
-            near.sort_by(f32::total_cmp);
-            near[near.len() / 2]
+            let mut near = [0.0f32; 5];
+            let mut count = 0;
+            for &r in &ratios[i.saturating_sub(2)..(i + 3).min(ratios.len())] {
+                if !r.is_nan() {
+                    near[count] = r;
+                    count += 1;
+                }
+            }
+            let near = &mut near[..count];
+            near.sort_unstable_by(f32::total_cmp);
+            near[count / 2]
         })
         .collect()
 }
