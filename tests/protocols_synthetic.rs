@@ -159,24 +159,6 @@ fn series_of(scenario: &Scenario, placement: &Placement, side: Side, times: &[f6
         .collect()
 }
 
-fn analyze(
-    protocol: &str,
-    times: &[f64],
-    poses: &mut [Pose],
-    side: SideChoice,
-) -> Vec<Measurement> {
-    let protocol = protocols::find(protocol).expect("protocol exists");
-    let series = AngleSeries::from_poses(times, poses, &SeriesOptions::default());
-    protocols::measure(
-        protocol,
-        &series,
-        side,
-        &HoldCriteria::default(),
-        "synthetic",
-        None,
-    )
-}
-
 fn check(scenario: &Scenario, results: &[Measurement], side: Side, tolerance: f32, label: &str) {
     for &(measure, expected) in scenario.expected {
         let expected = expected.unwrap_or(scenario.target);
@@ -233,7 +215,7 @@ fn clean_series_recover_the_sustained_maximum_within_1_degree() {
         for (placement, side, label) in variants(scenario) {
             let times = timestamps(30.0, 10.0, false, &mut rng);
             let mut poses = series_of(scenario, &placement, side, &times);
-            let results = analyze(scenario.protocol, &times, &mut poses, SideChoice::Auto);
+            let results = measure(scenario.protocol, &times, &mut poses, SideChoice::Auto);
             check(scenario, &results, side, 1.0, &label);
             assert!(
                 results.iter().all(|r| r.quality == Quality::Good),
@@ -258,7 +240,7 @@ fn noisy_series_with_dropouts_and_swaps_recover_it_within_2_degrees() {
                 let times = timestamps(30.0, 10.0, true, &mut rng);
                 let mut poses = series_of(scenario, &placement, side, &times);
                 corrupt(&mut poses, &noise, &mut rng);
-                let results = analyze(scenario.protocol, &times, &mut poses, SideChoice::Auto);
+                let results = measure(scenario.protocol, &times, &mut poses, SideChoice::Auto);
                 check(scenario, &results, side, 2.0, &label);
             }
         }
@@ -285,7 +267,7 @@ fn higher_frame_rates_and_other_scales_work_too() {
             },
             &mut rng,
         );
-        let results = analyze(scenario.protocol, &times, &mut poses, SideChoice::Auto);
+        let results = measure(scenario.protocol, &times, &mut poses, SideChoice::Auto);
         check(
             scenario,
             &results,
@@ -320,7 +302,7 @@ fn invalid_frames_are_flagged_with_reasons() {
             )
         })
         .collect();
-    let results = analyze("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
     let r = &results[0];
     assert!(
         r.warnings
@@ -364,7 +346,7 @@ fn invalid_frames_are_flagged_with_reasons() {
             )
         })
         .collect();
-    let results = analyze("hip-extension", &times, &mut poses, SideChoice::Auto);
+    let results = measure("hip-extension", &times, &mut poses, SideChoice::Auto);
     let r = &results[0];
     assert!(
         r.warnings
@@ -383,7 +365,7 @@ fn invalid_frames_are_flagged_with_reasons() {
     };
     let scenario = &SCENARIOS[3];
     let mut poses = series_of(scenario, &placement, Side::Left, &times);
-    let results = analyze("slr", &times, &mut poses, SideChoice::Auto);
+    let results = measure("slr", &times, &mut poses, SideChoice::Auto);
     assert!(
         results[0]
             .warnings
@@ -415,7 +397,7 @@ fn a_series_that_is_never_held_has_no_result() {
             )
         })
         .collect();
-    let results = analyze("slr", &times, &mut poses, SideChoice::Auto);
+    let results = measure("slr", &times, &mut poses, SideChoice::Auto);
     assert_eq!(results[0].value_deg, None);
     assert_eq!(results[0].quality, Quality::Poor);
     assert!(results[0].peak_deg.is_some_and(|p| p > 80.0));
@@ -469,18 +451,18 @@ proptest! {
         let placement = Placement::new(scenario.postures[0], seed % 2 == 0);
         let mut poses = series_of(scenario, &placement, Side::Left, &times);
         corrupt(&mut poses, &Noise { sigma_px: 2.0, dropout: 0.1, swaps: 0.05 }, &mut rng);
-        let base = values(&analyze(scenario.protocol, &times, &mut poses.clone(), SideChoice::Both));
+        let base = values(&measure(scenario.protocol, &times, &mut poses.clone(), SideChoice::Both));
 
         let mut moved = transformed(&poses, |x, y| (x + dx, y + dy));
-        assert_close(&base, &values(&analyze(scenario.protocol, &times, &mut moved, SideChoice::Both)), "translation");
+        assert_close(&base, &values(&measure(scenario.protocol, &times, &mut moved, SideChoice::Both)), "translation");
 
         let mut scaled = transformed(&poses, |x, y| (x * factor, y * factor));
-        assert_close(&base, &values(&analyze(scenario.protocol, &times, &mut scaled, SideChoice::Both)), "scaling");
+        assert_close(&base, &values(&measure(scenario.protocol, &times, &mut scaled, SideChoice::Both)), "scaling");
 
         // A mirror image with left and right exchanged is the same body: the left result of the
         // mirror is the right result of the original.
         let mut mirrored: Vec<Pose> = poses.iter().map(|p| mirror(p, 1280.0)).collect();
-        let mirror_values: Vec<_> = values(&analyze(scenario.protocol, &times, &mut mirrored, SideChoice::Both))
+        let mirror_values: Vec<_> = values(&measure(scenario.protocol, &times, &mut mirrored, SideChoice::Both))
             .into_iter()
             .map(|(m, s, v)| (m, s.other(), v))
             .collect();

@@ -5,28 +5,10 @@
 
 mod synthetic;
 
-use gonio::angles::{AngleSeries, SeriesOptions, Side};
+use gonio::angles::{SeriesOptions, Side};
 use gonio::pose::{BodyPart, Pose};
 use gonio::protocols::{self, HoldCriteria, Measurement, Quality, RefusalKind, SideChoice};
 use synthetic::*;
-
-fn measure(
-    protocol: &str,
-    times: &[f64],
-    poses: &mut [Pose],
-    side: SideChoice,
-) -> Vec<Measurement> {
-    let protocol = protocols::find(protocol).expect("protocol exists");
-    let series = AngleSeries::from_poses(times, poses, &SeriesOptions::default());
-    protocols::measure(
-        protocol,
-        &series,
-        side,
-        &HoldCriteria::default(),
-        "synthetic",
-        None,
-    )
-}
 
 fn frames(seconds: f64) -> Vec<f64> {
     (0..(seconds * 30.0) as usize)

@@ -2,6 +2,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    LYING_ON_THE_BACK,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -21,14 +22,7 @@ pub const PROTOCOL: Protocol = Protocol {
         description: "knee flexion remaining at the best held extension (0 = straight)",
     }],
     criteria: &[
-        Criterion {
-            subject: Subject::Trunk,
-            test: Test::Within(-135.0, -45.0),
-            role: Role::Posture,
-            failure: "not lying on the back",
-            hint: "lie on your back",
-            unknown: "trunk position unknown",
-        },
+        LYING_ON_THE_BACK,
         Criterion {
             subject: Subject::SameLeg(LegAngle::HipFlexion),
             test: Test::Within(80.0, 100.0),

@@ -159,6 +159,27 @@ pub struct Criterion {
     pub unknown: &'static str,
 }
 
+/// Lying on the back: the trunk within 45 degrees of horizontal, face up (a position criterion
+/// of the supine tests).
+pub const LYING_ON_THE_BACK: Criterion = Criterion {
+    subject: Subject::Trunk,
+    test: Test::Within(-135.0, -45.0),
+    role: Role::Posture,
+    failure: "not lying on the back",
+    hint: "lie on your back",
+    unknown: "trunk position unknown",
+};
+
+/// The measured knee straight, within 20 degrees (a form criterion).
+pub const KNEE_STRAIGHT: Criterion = Criterion {
+    subject: Subject::SameLeg(LegAngle::KneeFlexion),
+    test: Test::AtMost(20.0),
+    role: Role::Form,
+    failure: "knee bent over 20 deg",
+    hint: "keep the knee straight",
+    unknown: "knee angle unknown",
+};
+
 /// How `--side auto` picks the side.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SideRule {

@@ -2,6 +2,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    KNEE_STRAIGHT,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -28,14 +29,7 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "lie face down",
             unknown: "trunk position unknown",
         },
-        Criterion {
-            subject: Subject::SameLeg(LegAngle::KneeFlexion),
-            test: Test::AtMost(20.0),
-            role: Role::Form,
-            failure: "knee bent over 20 deg",
-            hint: "keep the knee straight",
-            unknown: "knee angle unknown",
-        },
+        KNEE_STRAIGHT,
     ],
     movement: Some(Movement {
         rise_deg: 5.0,

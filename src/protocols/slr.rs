@@ -3,6 +3,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    LYING_ON_THE_BACK,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -32,14 +33,7 @@ pub const PROTOCOL: Protocol = Protocol {
         },
     ],
     criteria: &[
-        Criterion {
-            subject: Subject::Trunk,
-            test: Test::Within(-135.0, -45.0),
-            role: Role::Posture,
-            failure: "not lying on the back",
-            hint: "lie on your back",
-            unknown: "trunk position unknown",
-        },
+        LYING_ON_THE_BACK,
         Criterion {
             subject: Subject::SameLeg(LegAngle::KneeFlexion),
             test: Test::AtMost(20.0),

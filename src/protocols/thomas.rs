@@ -1,6 +1,9 @@
 //! Modified Thomas test: the hanging leg's thigh against the horizontal, and its knee.
 
-use super::{Best, Criterion, LegAngle, Measure, Posture, Protocol, Role, SideRule, Subject, Test};
+use super::{
+    Best, Criterion, LegAngle, Measure, Posture, Protocol, Role, SideRule, Subject, Test,
+    LYING_ON_THE_BACK,
+};
 
 pub const PROTOCOL: Protocol = Protocol {
     id: "thomas",
@@ -29,14 +32,7 @@ pub const PROTOCOL: Protocol = Protocol {
         },
     ],
     criteria: &[
-        Criterion {
-            subject: Subject::Trunk,
-            test: Test::Within(-135.0, -45.0),
-            role: Role::Posture,
-            failure: "not lying on the back",
-            hint: "lie on your back",
-            unknown: "trunk position unknown",
-        },
+        LYING_ON_THE_BACK,
         Criterion {
             subject: Subject::SameLeg(LegAngle::ThighToHorizontal),
             test: Test::Within(-45.0, 45.0),

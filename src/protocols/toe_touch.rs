@@ -2,6 +2,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    KNEE_STRAIGHT,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -28,14 +29,7 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "stand or sit up, then fold forward",
             unknown: "trunk position unknown",
         },
-        Criterion {
-            subject: Subject::SameLeg(LegAngle::KneeFlexion),
-            test: Test::AtMost(20.0),
-            role: Role::Form,
-            failure: "knee bent over 20 deg",
-            hint: "keep the knee straight",
-            unknown: "knee angle unknown",
-        },
+        KNEE_STRAIGHT,
     ],
     movement: Some(Movement {
         // A tight runner's seated fold may go from 90 (sitting up) to only 100-105.

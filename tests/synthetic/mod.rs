@@ -348,3 +348,27 @@ pub fn write_csv(
     gonio::pose::csv::write_keypoints_csv(file, track).expect("CSV writes");
     path
 }
+
+/// Runs the series pipeline and `protocol` on `poses` (one per timestamp in `times`), as
+/// `gonio analyze` does with a keypoint file.
+pub fn measure(
+    protocol: &str,
+    times: &[f64],
+    poses: &mut [Pose],
+    side: gonio::protocols::SideChoice,
+) -> Vec<gonio::protocols::Measurement> {
+    let protocol = gonio::protocols::find(protocol).expect("protocol exists");
+    let series = gonio::angles::AngleSeries::from_poses(
+        times,
+        poses,
+        &gonio::angles::SeriesOptions::default(),
+    );
+    gonio::protocols::measure(
+        protocol,
+        &series,
+        side,
+        &gonio::protocols::HoldCriteria::default(),
+        "synthetic",
+        None,
+    )
+}
