@@ -489,8 +489,8 @@ fn in_plane_ratios(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> 
         if known.len() < 5 {
             return f32::NAN;
         }
-        known.sort_by(f32::total_cmp);
-        known[((known.len() - 1) as f32 * 0.9).round() as usize]
+        let at = ((known.len() - 1) as f32 * 0.9).round() as usize;
+        *known.select_nth_unstable_by(at, f32::total_cmp).1
     });
     let ratios: Vec<f32> = lengths
         .iter()
