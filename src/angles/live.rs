@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn a_held_angle_reads_steady_and_a_gap_restarts_the_filter() {
         let mut live = LiveAngles::new(0.3, 0.3);
-        let knee = Channel::KneeFlexion(Side::Left);
+        let knee = Channel::Leg(crate::angles::LegAngle::KneeFlexion, Side::Left);
         let mut last = f32::NAN;
         for i in 0..60 {
             let jitter = if i % 2 == 0 { 2.0 } else { -2.0 };

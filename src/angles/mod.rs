@@ -12,5 +12,5 @@ pub mod series;
 pub use joints::{joint_angles, Angle, JointAngles, LegAngles, Side, DEFAULT_MIN_CONFIDENCE};
 pub use live::{LiveAngles, LiveFrameAngles};
 pub use series::{
-    frame_lateral_spread, AngleSeries, Channel, SeriesOptions, Smoothing, CHANNEL_COUNT,
+    frame_lateral_spread, AngleSeries, Channel, LegAngle, SeriesOptions, Smoothing, CHANNEL_COUNT,
 };

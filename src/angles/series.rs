@@ -6,45 +6,98 @@
 
 use super::filter::{butterworth_zero_phase, fill_gaps, reject_outliers, OneEuroFilter};
 use super::geometry::{midpoint, norm_sq, sub, Point};
-use super::joints::{joint_angles, Angle, JointAngles, Side, DEFAULT_MIN_CONFIDENCE};
+use super::joints::{joint_angles, Angle, JointAngles, LegAngles, Side, DEFAULT_MIN_CONFIDENCE};
 use crate::pose::{BodyPart, Pose};
+
+/// One angle of one leg: the single definition of each leg angle's name, CSV column and
+/// kernel output (the kernel is [`joint_angles`], conventions in [`super::joints`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LegAngle {
+    /// 180 − interior angle hip-knee-ankle: 0 = straight.
+    KneeFlexion,
+    /// Trunk line extended past the hip against the thigh: positive anterior.
+    HipFlexion,
+    /// Hip -> knee against the horizontal: positive above it.
+    ThighToHorizontal,
+    /// Hip -> ankle against the horizontal: positive above it.
+    LegToHorizontal,
+}
+
+impl LegAngle {
+    pub const ALL: [LegAngle; 4] = [
+        LegAngle::KneeFlexion,
+        LegAngle::HipFlexion,
+        LegAngle::ThighToHorizontal,
+        LegAngle::LegToHorizontal,
+    ];
+
+    /// What people call it: "knee flexion".
+    pub fn name(self) -> &'static str {
+        match self {
+            LegAngle::KneeFlexion => "knee flexion",
+            LegAngle::HipFlexion => "hip flexion",
+            LegAngle::ThighToHorizontal => "thigh to horizontal",
+            LegAngle::LegToHorizontal => "leg to horizontal",
+        }
+    }
+
+    /// The series channel of this angle on `side`.
+    pub fn channel(self, side: Side) -> Channel {
+        Channel::Leg(self, side)
+    }
+
+    /// This angle in one frame's kernel output.
+    fn of(self, leg: &LegAngles) -> Option<Angle> {
+        match self {
+            LegAngle::KneeFlexion => leg.knee_flexion,
+            LegAngle::HipFlexion => leg.hip_flexion,
+            LegAngle::ThighToHorizontal => leg.thigh_to_horizontal,
+            LegAngle::LegToHorizontal => leg.leg_to_horizontal,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// One angle tracked over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
-    KneeFlexion(Side),
-    HipFlexion(Side),
-    ThighToHorizontal(Side),
-    LegToHorizontal(Side),
+    Leg(LegAngle, Side),
     TrunkToVertical,
 }
 
 /// Number of channels in an [`AngleSeries`].
 pub const CHANNEL_COUNT: usize = 9;
 
+/// CSV column names of the leg channels, by [`LegAngle`] and side (left, right).
+const LEG_COLUMNS: [[&str; 2]; 4] = [
+    ["left_knee_flexion_deg", "right_knee_flexion_deg"],
+    ["left_hip_flexion_deg", "right_hip_flexion_deg"],
+    [
+        "left_thigh_to_horizontal_deg",
+        "right_thigh_to_horizontal_deg",
+    ],
+    ["left_leg_to_horizontal_deg", "right_leg_to_horizontal_deg"],
+];
+
 impl Channel {
     pub const ALL: [Channel; CHANNEL_COUNT] = [
-        Channel::KneeFlexion(Side::Left),
-        Channel::KneeFlexion(Side::Right),
-        Channel::HipFlexion(Side::Left),
-        Channel::HipFlexion(Side::Right),
-        Channel::ThighToHorizontal(Side::Left),
-        Channel::ThighToHorizontal(Side::Right),
-        Channel::LegToHorizontal(Side::Left),
-        Channel::LegToHorizontal(Side::Right),
+        Channel::Leg(LegAngle::KneeFlexion, Side::Left),
+        Channel::Leg(LegAngle::KneeFlexion, Side::Right),
+        Channel::Leg(LegAngle::HipFlexion, Side::Left),
+        Channel::Leg(LegAngle::HipFlexion, Side::Right),
+        Channel::Leg(LegAngle::ThighToHorizontal, Side::Left),
+        Channel::Leg(LegAngle::ThighToHorizontal, Side::Right),
+        Channel::Leg(LegAngle::LegToHorizontal, Side::Left),
+        Channel::Leg(LegAngle::LegToHorizontal, Side::Right),
         Channel::TrunkToVertical,
     ];
 
     pub(crate) fn index(self) -> usize {
-        let side = |s: Side| match s {
-            Side::Left => 0,
-            Side::Right => 1,
-        };
         match self {
-            Channel::KneeFlexion(s) => side(s),
-            Channel::HipFlexion(s) => 2 + side(s),
-            Channel::ThighToHorizontal(s) => 4 + side(s),
-            Channel::LegToHorizontal(s) => 6 + side(s),
+            Channel::Leg(angle, side) => 2 * angle.index() + side_index(side),
             Channel::TrunkToVertical => 8,
         }
     }
@@ -52,26 +105,23 @@ impl Channel {
     /// Column name, for example `left_knee_flexion_deg`.
     pub fn column_name(self) -> &'static str {
         match self {
-            Channel::KneeFlexion(Side::Left) => "left_knee_flexion_deg",
-            Channel::KneeFlexion(Side::Right) => "right_knee_flexion_deg",
-            Channel::HipFlexion(Side::Left) => "left_hip_flexion_deg",
-            Channel::HipFlexion(Side::Right) => "right_hip_flexion_deg",
-            Channel::ThighToHorizontal(Side::Left) => "left_thigh_to_horizontal_deg",
-            Channel::ThighToHorizontal(Side::Right) => "right_thigh_to_horizontal_deg",
-            Channel::LegToHorizontal(Side::Left) => "left_leg_to_horizontal_deg",
-            Channel::LegToHorizontal(Side::Right) => "right_leg_to_horizontal_deg",
+            Channel::Leg(angle, side) => LEG_COLUMNS[angle.index()][side_index(side)],
             Channel::TrunkToVertical => "trunk_to_vertical_deg",
         }
     }
 
     pub(crate) fn of(self, angles: &JointAngles) -> Option<Angle> {
         match self {
-            Channel::KneeFlexion(s) => angles.leg(s).knee_flexion,
-            Channel::HipFlexion(s) => angles.leg(s).hip_flexion,
-            Channel::ThighToHorizontal(s) => angles.leg(s).thigh_to_horizontal,
-            Channel::LegToHorizontal(s) => angles.leg(s).leg_to_horizontal,
+            Channel::Leg(angle, side) => angle.of(angles.leg(side)),
             Channel::TrunkToVertical => angles.trunk_to_vertical,
         }
+    }
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Left => 0,
+        Side::Right => 1,
     }
 }
 
@@ -142,10 +192,7 @@ impl AngleSeries {
     /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
     /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
     pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
-        &self.in_plane[match side {
-            Side::Left => 0,
-            Side::Right => 1,
-        }]
+        &self.in_plane[side_index(side)]
     }
 
     /// Number of frames.

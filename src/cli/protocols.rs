@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use gonio::protocols::{Criterion, LegAngle, Protocol, Role, Subject, Test, ALL};
+use gonio::protocols::{Criterion, Protocol, Role, Subject, Test, ALL};
 
 #[derive(Args)]
 pub struct ProtocolsArgs {
@@ -23,24 +23,14 @@ fn describe(test: Test) -> String {
     }
 }
 
-fn angle_name(angle: LegAngle) -> &'static str {
-    match angle {
-        LegAngle::KneeFlexion => "knee flexion",
-        LegAngle::HipFlexion => "hip flexion",
-        LegAngle::ThighToHorizontal => "thigh to horizontal",
-        LegAngle::LegToHorizontal => "leg to horizontal",
-    }
-}
-
 /// "knee flexion of the measured leg at most 20 deg".
 fn requirement(criterion: &Criterion) -> String {
     let subject = match criterion.subject {
-        Subject::SameLeg(angle) => format!("{} of the measured leg", angle_name(angle)),
-        Subject::OtherLeg(angle) => format!("{} of the other leg", angle_name(angle)),
-        Subject::OtherMinusSame(angle) => format!(
-            "{} of the other leg minus the measured leg's",
-            angle_name(angle)
-        ),
+        Subject::SameLeg(angle) => format!("{} of the measured leg", angle.name()),
+        Subject::OtherLeg(angle) => format!("{} of the other leg", angle.name()),
+        Subject::OtherMinusSame(angle) => {
+            format!("{} of the other leg minus the measured leg's", angle.name())
+        }
         Subject::Trunk => "trunk lean from vertical".to_string(),
     };
     format!("{subject} {}", describe(criterion.test))

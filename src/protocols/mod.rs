@@ -18,6 +18,7 @@ pub use hold::{sustained_maximum, Hold, HoldCriteria};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::angles::LegAngle;
 use crate::angles::{AngleSeries, Channel, Side};
 
 /// Every protocol gonio knows, in the order `gonio protocols` lists them.
@@ -33,27 +34,6 @@ pub const ALL: [&Protocol; 6] = [
 /// Looks a protocol up by its id (`slr`, `hip-extension`, ...).
 pub fn find(id: &str) -> Option<&'static Protocol> {
     ALL.into_iter().find(|p| p.id.eq_ignore_ascii_case(id))
-}
-
-/// One angle of one leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LegAngle {
-    KneeFlexion,
-    HipFlexion,
-    ThighToHorizontal,
-    LegToHorizontal,
-}
-
-impl LegAngle {
-    /// The series channel of this angle on `side`.
-    pub fn channel(self, side: Side) -> Channel {
-        match self {
-            LegAngle::KneeFlexion => Channel::KneeFlexion(side),
-            LegAngle::HipFlexion => Channel::HipFlexion(side),
-            LegAngle::ThighToHorizontal => Channel::ThighToHorizontal(side),
-            LegAngle::LegToHorizontal => Channel::LegToHorizontal(side),
-        }
-    }
 }
 
 /// Which way is better for a measure.
