@@ -13,9 +13,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use gonio::angles::{SeriesOptions, DEFAULT_MIN_CONFIDENCE};
-use gonio::pose::{
-    ModelKind, PersonDetector, Pick, PoseEstimator, Posture, Runtime, SubjectFinder,
-};
+use gonio::pose::{ModelKind, Pick, PoseEstimator, Posture, Runtime, SubjectFinder};
 use gonio::protocols::{HoldCriteria, Measurement};
 use gonio::run::analyze::People;
 
@@ -222,18 +220,7 @@ impl PeopleArgs {
 
     /// The subject finder these options ask for, its detector on `threads` threads.
     pub fn finder(&self, posture: Posture, threads: usize) -> anyhow::Result<SubjectFinder> {
-        if self.single_person {
-            return Ok(SubjectFinder::single());
-        }
-        let pick = match self.pick {
-            PickArg::Auto => Pick::Auto(posture),
-            PickArg::Largest => Pick::Largest,
-            PickArg::Left => Pick::Left,
-            PickArg::Right => Pick::Right,
-            PickArg::Center => Pick::Center,
-        };
-        let detector = PersonDetector::new(Runtime::load()?, threads)?;
-        Ok(SubjectFinder::multi(detector, pick))
+        Ok(self.people(posture).finder(threads)?)
     }
 }
 

@@ -190,7 +190,7 @@ pub struct ForgetArgs {
 }
 
 pub fn subjects(args: &SubjectsArgs) -> anyhow::Result<ExitCode> {
-    let path = args.db.db.clone().unwrap_or_else(default_db_path);
+    let path = args.db.path();
     // Nothing saved yet in the default place is no error; a --db that names nothing is.
     if args.db.db.is_none() && !path.exists() {
         if args.json {

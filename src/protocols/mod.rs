@@ -376,6 +376,20 @@ impl Measure {
             value
         }
     }
+
+    /// This measure's value in every frame of `series` (negated where the measure says),
+    /// degrees; NaN where unknown.
+    pub fn values<'a>(
+        &self,
+        series: &'a AngleSeries,
+        side: Side,
+    ) -> impl Iterator<Item = f32> + 'a {
+        let sign = if self.negate { -1.0 } else { 1.0 };
+        series
+            .channel(self.angle.channel(side))
+            .iter()
+            .map(move |v| v * sign)
+    }
 }
 
 /// Adds to each result what finding the subject showed over its `frames` frames: with `people`
@@ -484,19 +498,6 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
     }
 }
 
-/// The measured value of one frame (negated where the measure says), NaN where missing.
-fn measured_values<'a>(
-    measure: &Measure,
-    series: &'a AngleSeries,
-    side: Side,
-) -> impl Iterator<Item = f32> + 'a {
-    let sign = if measure.negate { -1.0 } else { 1.0 };
-    series
-        .channel(measure.angle.channel(side))
-        .iter()
-        .map(move |v| v * sign)
-}
-
 fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     let main = protocol.main_measure();
     let score = |side: Side| -> f32 {
@@ -506,7 +507,7 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
                 .iter()
                 .map(|v| -v)
                 .collect(),
-            _ => measured_values(main, series, side).collect(),
+            _ => main.values(series, side).collect(),
         };
         values.retain(|v| !v.is_nan());
         if values.is_empty() {
@@ -608,9 +609,7 @@ fn measure_one(
     } else {
         1.0
     };
-    let all_values: Vec<f32> = measured_values(measure, series, side)
-        .map(|v| v * flip)
-        .collect();
+    let all_values: Vec<f32> = measure.values(series, side).map(|v| v * flip).collect();
     let values: Vec<f32> = all_values
         .iter()
         .zip(&validity.frame_ok)

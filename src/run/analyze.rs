@@ -33,6 +33,18 @@ pub enum People {
     Several(Pick),
 }
 
+impl People {
+    /// The subject finder for this choice, its person detector (if any) on `threads` threads.
+    pub fn finder(self, threads: usize) -> Result<SubjectFinder, PoseError> {
+        Ok(match self {
+            People::Single => SubjectFinder::single(),
+            People::Several(pick) => {
+                SubjectFinder::multi(PersonDetector::new(Runtime::load()?, threads)?, pick)
+            }
+        })
+    }
+}
+
 /// How a batch is analysed.
 #[derive(Debug, Clone)]
 pub struct AnalyzeConfig {
@@ -297,13 +309,8 @@ fn load_models(
     config: &AnalyzeConfig,
     threads: usize,
 ) -> Result<(PoseEstimator, SubjectFinder), RunError> {
-    let runtime = Runtime::load()?;
-    let estimator = PoseEstimator::new(runtime, config.model, threads)?;
-    let finder = match config.people {
-        People::Single => SubjectFinder::single(),
-        People::Several(pick) => SubjectFinder::multi(PersonDetector::new(runtime, threads)?, pick),
-    };
-    Ok((estimator, finder))
+    let estimator = PoseEstimator::new(Runtime::load()?, config.model, threads)?;
+    Ok((estimator, config.people.finder(threads)?))
 }
 
 /// Saves one input's results (with the input's hash and, for the main measure, its picture);
@@ -448,9 +455,7 @@ fn write_outputs(
     let main = protocol.main_measure();
     for r in results.iter_mut().filter(|r| r.measure == main.name) {
         let side = r.side;
-        let values: Vec<f32> = (0..series.len())
-            .map(|i| main.value_in_frame(side, |c| series.channel(c)[i]))
-            .collect();
+        let values: Vec<f32> = main.values(series, side).collect();
         let valid = protocols::valid_frames(protocol, series, side);
         let title = format!(
             "{} · {} {} · {}",

@@ -359,18 +359,11 @@ impl Store {
         recorded_at: Option<&str>,
         measurements: &[StoredMeasurement],
     ) -> Result<usize, StoreError> {
-        let export = SubjectExport {
-            subject: subject.to_string(),
-            sessions: vec![Session {
-                label: label.to_string(),
-                started_at: recorded_at.unwrap_or("2000-01-01T00:00:00Z").to_string(),
-                notes: notes.map(str::to_string),
-                measurements: measurements.to_vec(),
-            }],
-        };
-        check_export(&export).map_err(|detail| StoreError::Implausible {
-            path: self.path.clone(),
-            detail,
+        check_session(subject, label, recorded_at, measurements).map_err(|detail| {
+            StoreError::Implausible {
+                path: self.path.clone(),
+                detail,
+            }
         })?;
         let mut replaced = 0;
         self.write(|tx| {
@@ -585,32 +578,52 @@ fn check_export(export: &SubjectExport) -> Result<(), String> {
     if export.subject.trim().is_empty() {
         return Err("the subject's name is empty".to_string());
     }
-    for session in &export.sessions {
-        let at = format!("session `{}`", session.label);
-        if session.label.trim().is_empty() {
-            return Err("a session's label is empty".to_string());
+    export.sessions.iter().try_for_each(|session| {
+        check_session(
+            &export.subject,
+            &session.label,
+            Some(&session.started_at),
+            &session.measurements,
+        )
+    })
+}
+
+/// [`check_export`] for one session of `subject` (`started_at` None: saved now).
+fn check_session(
+    subject: &str,
+    label: &str,
+    started_at: Option<&str>,
+    measurements: &[StoredMeasurement],
+) -> Result<(), String> {
+    if subject.trim().is_empty() {
+        return Err("the subject's name is empty".to_string());
+    }
+    let at = format!("session `{label}`");
+    if label.trim().is_empty() {
+        return Err("a session's label is empty".to_string());
+    }
+    if let Some(started_at) = started_at {
+        parse_session_date(started_at).map_err(|e| format!("{at}: started_at {e}"))?;
+    }
+    for m in measurements {
+        let angle_ok = |v: Option<f32>| v.is_none_or(|v| v.is_finite() && v.abs() <= 360.0);
+        if !angle_ok(m.value_deg) || !angle_ok(m.peak_deg) {
+            return Err(format!(
+                "{at}: {} {}: angle {:?} / peak {:?} deg is not between -360 and 360",
+                m.protocol, m.measure, m.value_deg, m.peak_deg
+            ));
         }
-        parse_session_date(&session.started_at).map_err(|e| format!("{at}: started_at {e}"))?;
-        for m in &session.measurements {
-            let angle_ok = |v: Option<f32>| v.is_none_or(|v| v.is_finite() && v.abs() <= 360.0);
-            if !angle_ok(m.value_deg) || !angle_ok(m.peak_deg) {
-                return Err(format!(
-                    "{at}: {} {}: angle {:?} / peak {:?} deg is not between -360 and 360",
-                    m.protocol, m.measure, m.value_deg, m.peak_deg
-                ));
-            }
-            if !(m.hold_s.is_finite() && (0.0..=86_400.0).contains(&m.hold_s)) {
-                return Err(format!("{at}: hold of {} s", m.hold_s));
-            }
-            if m.valid_frames > m.total_frames {
-                return Err(format!(
-                    "{at}: {} valid frames of {} frames",
-                    m.valid_frames, m.total_frames
-                ));
-            }
-            if m.protocol.trim().is_empty() || m.measure.trim().is_empty() {
-                return Err(format!("{at}: a measurement without protocol or measure"));
-            }
+        if !(m.hold_s.is_finite() && (0.0..=86_400.0).contains(&m.hold_s)) {
+            return Err(format!("{at}: hold of {} s", m.hold_s));
+        }
+        if m.valid_frames > m.total_frames {
+            return Err(format!(
+                "{at}: {} valid frames of {} frames",
+                m.valid_frames, m.total_frames
+            ));
+        }
+        if m.protocol.trim().is_empty() || m.measure.trim().is_empty() {
+            return Err(format!("{at}: a measurement without protocol or measure"));
         }
     }
     Ok(())
