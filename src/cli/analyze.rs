@@ -172,6 +172,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             finish(&multi, &overall, spinners.get(index));
             say(format!("gonio: {error}"));
         }
+        Progress::NotSaved { error, .. } => say(format!("gonio: {error}")),
         Progress::Saved {
             index,
             session,
@@ -185,13 +186,6 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let report = analyze_batch(batch, &config, &on_progress)?;
     overall.finish_and_clear();
-    for error in report
-        .errors
-        .iter()
-        .filter(|e| matches!(e, gonio::run::analyze::RunError::NotSaved { .. }))
-    {
-        eprintln!("gonio: {}", super::one_line(&error.to_string()));
-    }
     if let (Some(subject), Some(label)) = (&args.save.subject, &report.saved_to) {
         eprintln!("gonio: saved for subject {subject}, session \"{label}\" (see `gonio history --subject {subject}`)");
     }

@@ -144,6 +144,8 @@ pub enum Progress<'a> {
     Finished { index: usize, file: &'a FileReport },
     /// Input `index` failed; the others go on.
     Failed { index: usize, error: &'a RunError },
+    /// Input `index` was measured, but its results could not be saved.
+    NotSaved { index: usize, error: &'a RunError },
     /// Input `index`'s results are in the database.
     Saved {
         index: usize,
@@ -258,12 +260,13 @@ pub fn analyze_batch(
                         .zip(report.as_ref().ok())
                         .map(|(to, file)| {
                             let saved = save_file(to, config.protocol, source, file);
-                            if let Ok(replaced) = &saved {
-                                progress(Progress::Saved {
+                            match &saved {
+                                Ok(replaced) => progress(Progress::Saved {
                                     index,
                                     session: &to.session,
                                     replaced: *replaced,
-                                });
+                                }),
+                                Err(error) => progress(Progress::NotSaved { index, error }),
                             }
                             saved.map(|_| to.session.clone())
                         });
