@@ -305,9 +305,9 @@ fn invalid_frames_are_flagged_with_reasons() {
     let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
     let r = &results[0];
     assert!(
-        r.warnings
-            .iter()
-            .any(|w| w.starts_with("raised knee bent over 20 deg in 6")),
+        r.warnings.iter().any(|w| w
+            .to_string()
+            .starts_with("raised knee bent over 20 deg in 6")),
         "{:?}",
         r.warnings
     );
@@ -351,7 +351,8 @@ fn invalid_frames_are_flagged_with_reasons() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains("compensation") && w.contains("up to 25 deg")),
+            .any(|w| w.to_string().contains("compensation")
+                && w.to_string().contains("up to 25 deg")),
         "{:?}",
         r.warnings
     );
@@ -370,7 +371,7 @@ fn invalid_frames_are_flagged_with_reasons() {
         results[0]
             .warnings
             .iter()
-            .any(|w| w.contains("view looks oblique")),
+            .any(|w| w.to_string().contains("view looks oblique")),
         "{:?}",
         results[0].warnings
     );
@@ -548,7 +549,7 @@ fn a_face_turned_the_wrong_way_in_some_frames_is_outvoted() {
         results[0]
             .warnings
             .iter()
-            .any(|w| w.contains("facing direction unclear")),
+            .any(|w| w.to_string().contains("facing direction unclear")),
         "{:?}",
         results[0].warnings
     );

@@ -44,7 +44,7 @@ fn assert_refused(r: &Measurement, kind: RefusalKind, words: &str) {
     assert_eq!(r.value_deg, None, "{r:?}");
     assert_eq!(r.quality, Quality::Poor);
     assert!(
-        r.warnings[0].starts_with("no result: "),
+        r.warnings[0].to_string().starts_with("no result: "),
         "the reason comes first: {:?}",
         r.warnings
     );
@@ -254,7 +254,9 @@ fn a_leg_seen_foreshortened_does_not_count() {
             "the foreshortened 117 deg is not a result: {r:?}"
         );
         assert!(
-            r.warnings.iter().any(|w| w.contains("foreshortened")),
+            r.warnings
+                .iter()
+                .any(|w| w.to_string().contains("foreshortened")),
             "{:?}",
             r.warnings
         );

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 
+use gonio::protocols::Warning;
 use gonio::run::save::SaveTo;
 use gonio::store::{
     asymmetry, compare, default_db_path, parse_session_date, today_utc, MdcOverrides, Store,
@@ -423,7 +424,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                         m.valid_frames.to_string(),
                         m.total_frames.to_string(),
                         m.quality.name().to_string(),
-                        text(&m.warnings.join("; ")),
+                        text(&Warning::join(&m.warnings, "; ")),
                         text(m.model.as_deref().unwrap_or_default()),
                         text(&m.source),
                         m.source_sha256.clone().unwrap_or_default(),

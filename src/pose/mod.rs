@@ -8,6 +8,7 @@
 
 mod crop;
 pub mod csv;
+mod lock;
 mod model;
 mod movenet;
 pub mod multipose;
@@ -15,14 +16,15 @@ mod runtime;
 mod track;
 
 pub use crop::{QuarterTurns, SquareCrop};
+pub use lock::{
+    choose_subject, is_in_posture, Ask, Found, PeopleSeen, Pick, Posture, Seen, Step, SubjectLock,
+    DETECT_EVERY_ALONE, MAX_MISSED_FRAMES,
+};
 pub use model::{ModelId, ModelKind};
 pub use movenet::{pose_in_frame, turns_to_stand_up, PoseEstimator, BOX_CROP_SCALE};
 pub use multipose::{BoxInFrame, Person, PersonDetector};
 pub use runtime::Runtime;
-pub use track::{
-    choose_subject, is_in_posture, Found, PeopleSeen, Pick, Posture, SubjectFinder, SubjectLock,
-    SubjectTracker,
-};
+pub use track::{SubjectFinder, SubjectTracker};
 
 use std::path::PathBuf;
 

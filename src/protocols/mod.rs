@@ -11,10 +11,12 @@ mod prone_hip_extension;
 mod slr;
 mod thomas;
 mod toe_touch;
+mod warning;
 
 use crate::pose::PeopleSeen;
 pub use crate::pose::Posture;
 pub use hold::{sustained_maximum, Hold, HoldCriteria};
+pub use warning::{Warning, WarningKind};
 
 use serde::{Deserialize, Serialize};
 
@@ -303,7 +305,7 @@ pub struct Measurement {
     pub quality: Quality,
     /// Why the quality is not good, and anything else worth knowing. A refusal's reason comes
     /// first, as "no result: <reason>".
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Why there is no result (`value_deg` is None), when gonio refused one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<Refusal>,
@@ -402,15 +404,15 @@ pub fn note_people(
     frames: usize,
 ) {
     let missing = (frames_with_person < frames).then(|| {
-        format!(
-            "no person found in {} of {frames} frames",
-            frames - frames_with_person
-        )
+        let count = frames - frames_with_person;
+        Warning::new(WarningKind::NoPerson)
+            .value(count as f32)
+            .frames(count, frames)
     });
     for r in results {
         if let Some(people) = people {
             r.people_seen = Some(people.most);
-            r.warnings.extend(people.warnings(frames));
+            r.warnings.extend(Warning::from_people(people, frames));
         }
         r.warnings.extend(missing.clone());
     }
@@ -640,28 +642,28 @@ fn measure_one(
 
     let missing = all_values.iter().filter(|v| v.is_nan()).count();
     if missing > 0 && total > 0 {
-        warnings.push(format!(
-            "{} {} unknown in {:.0}% of frames (keypoints not reliable)",
-            side.name(),
-            measure.name,
-            pct(missing)
-        ));
+        warnings.push(
+            Warning::new(WarningKind::AngleUnknown)
+                .side(side)
+                .detail(measure.name)
+                .frames(missing, total),
+        );
     }
     for (criterion, &(failed, unknown, worst)) in protocol.criteria.iter().zip(&validity.failures) {
         if failed > 0 {
             match criterion.role {
-                Role::Posture => warnings.push(format!(
-                    "{} in {:.0}% of frames (not counted)",
-                    criterion.failure,
-                    pct(failed)
-                )),
+                Role::Posture => warnings.push(
+                    Warning::new(WarningKind::OutOfPosition)
+                        .detail(criterion.failure)
+                        .frames(failed, total),
+                ),
                 Role::Form => {
-                    warnings.push(format!(
-                        "{} in {:.0}% of frames (up to {:.0} deg)",
-                        criterion.failure,
-                        pct(failed),
-                        worst
-                    ));
+                    warnings.push(
+                        Warning::new(WarningKind::FormBroken)
+                            .detail(criterion.failure)
+                            .frames(failed, total)
+                            .value(worst),
+                    );
                     if pct(failed) > 10.0 {
                         lower(Quality::Fair);
                     }
@@ -669,19 +671,19 @@ fn measure_one(
             }
         }
         if unknown > missing {
-            warnings.push(format!(
-                "{} in {:.0}% of frames",
-                criterion.unknown,
-                pct(unknown)
-            ));
+            warnings.push(
+                Warning::new(WarningKind::ConditionUnknown)
+                    .detail(criterion.unknown)
+                    .frames(unknown, total),
+            );
         }
     }
     if validity.foreshortened > 0 {
-        warnings.push(format!(
-            "{} leg or trunk foreshortened (pointing towards or away from the camera) in {:.0}% of frames: not counted",
-            side.name(),
-            pct(validity.foreshortened)
-        ));
+        warnings.push(
+            Warning::new(WarningKind::Foreshortened)
+                .side(side)
+                .frames(validity.foreshortened, total),
+        );
         if pct(validity.foreshortened) > 10.0 {
             lower(Quality::Fair);
         }
@@ -698,10 +700,7 @@ fn measure_one(
     }
     if let Some(spread) = series.lateral_spread {
         if spread > OBLIQUE_SPREAD {
-            warnings.push(format!(
-                "view looks oblique (left-right spacing {:.0}% of trunk length): turn sideways to the camera",
-                100.0 * spread
-            ));
+            warnings.push(Warning::new(WarningKind::Oblique).value(100.0 * spread));
             lower(if spread > 0.6 {
                 Quality::Poor
             } else {
@@ -710,19 +709,19 @@ fn measure_one(
         }
     }
     if series.swaps_corrected > 0 {
-        warnings.push(format!(
-            "left and right swapped by the pose model in {} frames (corrected)",
-            series.swaps_corrected
-        ));
+        warnings.push(
+            Warning::new(WarningKind::SidesSwapped)
+                .value(series.swaps_corrected as f32)
+                .frames(series.swaps_corrected, total),
+        );
         if pct(series.swaps_corrected) > 10.0 {
             lower(Quality::Fair);
         }
     }
     if series.facing_disagreements > 0 && pct(series.facing_disagreements) > 10.0 {
-        warnings.push(format!(
-            "facing direction unclear in {:.0}% of frames (the face pointed the other way)",
-            pct(series.facing_disagreements)
-        ));
+        warnings.push(
+            Warning::new(WarningKind::FacingUnclear).frames(series.facing_disagreements, total),
+        );
         lower(Quality::Fair);
     }
 
@@ -846,7 +845,10 @@ fn measure_one(
         None
     })();
     if let Some(refusal) = &refusal {
-        warnings.insert(0, format!("no result: {}", refusal.reason));
+        warnings.insert(
+            0,
+            Warning::new(WarningKind::NoResult).detail(refusal.reason.clone()),
+        );
         lower(Quality::Poor);
     }
     let hold = hold.filter(|_| refusal.is_none());

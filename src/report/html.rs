@@ -7,6 +7,7 @@ use base64::Engine as _;
 use plotters::prelude::*;
 
 use super::plot::register_font;
+use crate::protocols::Warning;
 use crate::store::{Comparison, SubjectExport};
 
 /// Escapes text for HTML.
@@ -278,7 +279,7 @@ pub fn subject_report(
                 m.peak_deg.map_or("-".to_string(), |v| format!("{v:.1}")),
                 m.hold_s,
                 m.quality.name(),
-                escape(&m.warnings.join("; "))
+                escape(&Warning::join(&m.warnings, "; "))
             );
         }
     }

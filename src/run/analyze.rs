@@ -17,7 +17,9 @@ use crate::capture::{load_image, video::frame_at, CaptureError, VideoError};
 use crate::pose::{
     ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime, SubjectFinder,
 };
-use crate::protocols::{self, HoldCriteria, Measurement, Protocol, SideChoice};
+use crate::protocols::{
+    self, HoldCriteria, Measurement, Protocol, SideChoice, Warning, WarningKind,
+};
 use crate::report::evidence::{draw_evidence, AngleToDraw};
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::plot::{render_angle_plot, AnglePlot};
@@ -510,9 +512,8 @@ fn write_outputs(
         let mut frame = match frame {
             Ok(frame) => frame,
             Err(e) => {
-                r.warnings.push(format!(
-                    "evidence picture not drawn: the frame could not be read again ({e})"
-                ));
+                r.warnings
+                    .push(Warning::new(WarningKind::EvidenceNotDrawn).detail(e.to_string()));
                 continue;
             }
         };

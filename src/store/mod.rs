@@ -15,12 +15,68 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::angles::Side;
-use crate::protocols::{Measurement, Quality};
+use crate::protocols::{Measurement, Quality, Warning, WarningKind};
 
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
+
+/// The schema changes, one per version: step `n` brings version `n` to `n + 1`.
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    // 0 -> 1
+    "CREATE TABLE subjects (
+            id INTEGER PRIMARY KEY,
+            alias TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+         );
+         CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            notes TEXT,
+            UNIQUE (subject_id, label)
+         );
+         CREATE TABLE measurements (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            protocol TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+            value_deg REAL,
+            peak_deg REAL,
+            hold_s REAL NOT NULL,
+            valid_frames INTEGER NOT NULL,
+            total_frames INTEGER NOT NULL,
+            quality TEXT NOT NULL,
+            warnings TEXT NOT NULL,
+            model TEXT,
+            source TEXT NOT NULL,
+            source_sha256 TEXT,
+            gonio_version TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         );
+         CREATE INDEX measurements_by_session ON measurements(session_id);",
+    // 1 -> 2: where each result's evidence picture is, for the report.
+    "ALTER TABLE measurements ADD COLUMN evidence_path TEXT;",
+    // 2 -> 3: warnings as values, one row each, so programs can filter them by kind;
+    // those stored as text become `legacy` warnings with their words kept.
+    "CREATE TABLE warnings (
+            measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            side TEXT CHECK (side IN ('left', 'right')),
+            share REAL,
+            value REAL,
+            detail TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (measurement_id, position)
+         );
+         INSERT INTO warnings (measurement_id, position, kind, detail)
+            SELECT m.id, w.key, 'legacy', w.value
+            FROM measurements AS m, json_each(m.warnings) AS w;
+         ALTER TABLE measurements DROP COLUMN warnings;",
+];
 
 /// Why the store could not be used. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +132,7 @@ pub struct StoredMeasurement {
     pub valid_frames: usize,
     pub total_frames: usize,
     pub quality: Quality,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     pub model: Option<String>,
     pub source: String,
     /// sha256 of the source file, when it was a file.
@@ -274,44 +330,6 @@ impl Store {
     /// Brings the schema up to [`SCHEMA_VERSION`], one step per version, each in its own write
     /// transaction.
     fn migrate(&self) -> Result<(), StoreError> {
-        const STEPS: [&str; 2] = [
-            // 0 -> 1
-            "CREATE TABLE subjects (
-                id INTEGER PRIMARY KEY,
-                alias TEXT NOT NULL UNIQUE,
-                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-             );
-             CREATE TABLE sessions (
-                id INTEGER PRIMARY KEY,
-                subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
-                label TEXT NOT NULL,
-                started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-                notes TEXT,
-                UNIQUE (subject_id, label)
-             );
-             CREATE TABLE measurements (
-                id INTEGER PRIMARY KEY,
-                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                protocol TEXT NOT NULL,
-                measure TEXT NOT NULL,
-                side TEXT NOT NULL CHECK (side IN ('left', 'right')),
-                value_deg REAL,
-                peak_deg REAL,
-                hold_s REAL NOT NULL,
-                valid_frames INTEGER NOT NULL,
-                total_frames INTEGER NOT NULL,
-                quality TEXT NOT NULL,
-                warnings TEXT NOT NULL,
-                model TEXT,
-                source TEXT NOT NULL,
-                source_sha256 TEXT,
-                gonio_version TEXT NOT NULL,
-                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-             );
-             CREATE INDEX measurements_by_session ON measurements(session_id);",
-            // 1 -> 2: where each result's evidence picture is, for the report.
-            "ALTER TABLE measurements ADD COLUMN evidence_path TEXT;",
-        ];
         // Each step re-reads the version inside its own write transaction: two processes
         // opening a new file at once must not both run the same step.
         loop {
@@ -320,7 +338,7 @@ impl Store {
                 let current: i32 = self
                     .connection
                     .query_row("PRAGMA user_version", [], |r| r.get(0))?;
-                let Some(step) = STEPS.get(current.max(0) as usize) else {
+                let Some(step) = MIGRATIONS.get(current.max(0) as usize) else {
                     self.connection.execute_batch("COMMIT;")?;
                     return Ok(false);
                 };
@@ -455,17 +473,33 @@ impl Store {
             .connection
             .prepare(
                 "SELECT protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames, total_frames, quality,
-                        warnings, model, source, source_sha256, gonio_version, evidence_path
+                        id, model, source, source_sha256, gonio_version, evidence_path
                  FROM measurements WHERE session_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut warnings_query = self
+            .connection
+            .prepare(
+                "SELECT kind, side, share, value, detail FROM warnings
+                 WHERE measurement_id = ?1 ORDER BY position",
             )
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::with_capacity(sessions.len());
         for (id, label, started_at, notes) in sessions {
-            let measurements = measurements_query
+            let rows: Vec<(i64, StoredMeasurement)> = measurements_query
                 .query_map(params![id], read_measurement)
                 .map_err(|e| self.sql(e))?
                 .collect::<Result<_, _>>()
                 .map_err(|e| self.sql(e))?;
+            let mut measurements = Vec::with_capacity(rows.len());
+            for (measurement_id, mut m) in rows {
+                m.warnings = warnings_query
+                    .query_map(params![measurement_id], read_warning)
+                    .map_err(|e| self.sql(e))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| self.sql(e))?;
+                measurements.push(m);
+            }
             out.push(Session {
                 label,
                 started_at,
@@ -768,8 +802,8 @@ fn insert_measurement(
     };
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
-            total_frames, quality, warnings, model, source, source_sha256, gonio_version, evidence_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            total_frames, quality, model, source, source_sha256, gonio_version, evidence_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             session_id,
             m.protocol,
@@ -781,7 +815,6 @@ fn insert_measurement(
             m.valid_frames as i64,
             m.total_frames as i64,
             m.quality.name(),
-            serde_json::to_string(&m.warnings).unwrap_or_else(|_| "[]".to_string()),
             m.model,
             m.source,
             m.source_sha256,
@@ -789,34 +822,72 @@ fn insert_measurement(
             m.evidence_path,
         ],
     )?;
+    let measurement_id = tx.last_insert_rowid();
+    let mut insert_warning = tx.prepare_cached(
+        "INSERT INTO warnings (measurement_id, position, kind, side, share, value, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (position, w) in m.warnings.iter().enumerate() {
+        insert_warning.execute(params![
+            measurement_id,
+            position as i64,
+            w.kind.name(),
+            w.side.map(Side::name),
+            w.share,
+            w.value,
+            w.detail,
+        ])?;
+    }
     Ok(replaced)
 }
 
-fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<StoredMeasurement> {
+/// The value this gonio does not know, as an error that names the column: never a silent
+/// default (an unknown side read as left would put a result on the wrong leg).
+fn unknown_value(column: usize, what: &str, value: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} `{value}` in the database").into(),
+    )
+}
+
+fn side_named(column: usize, side: String) -> rusqlite::Result<Side> {
+    match side.as_str() {
+        "left" => Ok(Side::Left),
+        "right" => Ok(Side::Right),
+        _ => Err(unknown_value(column, "side", side)),
+    }
+}
+
+/// One row of `warnings` (kind, side, share, value, detail).
+fn read_warning(r: &rusqlite::Row) -> rusqlite::Result<Warning> {
+    let kind: String = r.get(0)?;
+    let side: Option<String> = r.get(1)?;
+    Ok(Warning {
+        kind: WarningKind::from_name(&kind)
+            .ok_or_else(|| unknown_value(0, "warning kind", kind))?,
+        side: side.map(|s| side_named(1, s)).transpose()?,
+        share: r.get(2)?,
+        value: r.get(3)?,
+        detail: r.get(4)?,
+    })
+}
+
+/// One row of `measurements` with its id (column 9); its warnings are read apart.
+fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<(i64, StoredMeasurement)> {
     // A value this gonio does not know is an error that names the column, never a silent
     // default (an unknown side read as left would put a result on the wrong leg).
-    let unknown = |column: usize, what: &str, value: String| {
-        rusqlite::Error::FromSqlConversionFailure(
-            column,
-            rusqlite::types::Type::Text,
-            format!("unknown {what} `{value}` in the database").into(),
-        )
-    };
+    let unknown = unknown_value;
     let side: String = r.get(2)?;
     let quality: String = r.get(8)?;
-    let warnings: String = r.get(9)?;
     let count = |column: usize| -> rusqlite::Result<usize> {
         let n: i64 = r.get(column)?;
         usize::try_from(n).map_err(|_| unknown(column, "frame count", n.to_string()))
     };
-    Ok(StoredMeasurement {
+    let measurement = StoredMeasurement {
         protocol: r.get(0)?,
         measure: r.get(1)?,
-        side: match side.as_str() {
-            "left" => Side::Left,
-            "right" => Side::Right,
-            _ => return Err(unknown(2, "side", side)),
-        },
+        side: side_named(2, side)?,
         value_deg: r.get(3)?,
         peak_deg: r.get(4)?,
         hold_s: r.get(5)?,
@@ -828,14 +899,14 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<StoredMeasurement> {
             "poor" => Quality::Poor,
             _ => return Err(unknown(8, "quality", quality)),
         },
-        warnings: serde_json::from_str(&warnings)
-            .map_err(|_| unknown(9, "warnings", warnings.clone()))?,
+        warnings: Vec::new(),
         model: r.get(10)?,
         source: r.get(11)?,
         source_sha256: r.get(12)?,
         gonio_version: r.get(13)?,
         evidence_path: r.get(14)?,
-    })
+    };
+    Ok((r.get(9)?, measurement))
 }
 
 impl StoredMeasurement {
@@ -964,7 +1035,7 @@ mod tests {
             valid_frames: 90,
             total_frames: 100,
             quality: Quality::Good,
-            warnings: vec!["a warning".into()],
+            warnings: vec![Warning::new(WarningKind::Legacy).detail("a warning")],
             model: Some("movenet-thunder@sha256:00".into()),
             source: "trial.mp4".into(),
             source_sha256: None,
@@ -1124,33 +1195,95 @@ mod tests {
         ));
     }
 
+    /// A database as an older gonio left it: schema `version`, one subject "s" with one session
+    /// "old" holding one left SLR result of 50 deg whose warnings were stored as JSON text.
+    fn old_database(path: &Path, version: usize) {
+        let connection = Connection::open(path).unwrap();
+        for step in &MIGRATIONS[..version] {
+            connection.execute_batch(step).unwrap();
+        }
+        connection
+            .execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {version};
+                 INSERT INTO subjects (id, alias) VALUES (1, 's');
+                 INSERT INTO sessions (id, subject_id, label) VALUES (1, 1, 'old');
+                 INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg,
+                    hold_s, valid_frames, total_frames, quality, warnings, model, source,
+                    source_sha256, gonio_version)
+                 VALUES (1, 'slr', 'hip_flexion', 'left', 50.0, 52.0, 3.0, 90, 100, 'good',
+                    '[\"a warning\", \"view looks oblique\"]', 'movenet-thunder@sha256:00',
+                    'trial.mp4', NULL, '0.1.0');"
+            ))
+            .unwrap();
+    }
+
     #[test]
-    fn a_version_1_database_is_migrated_keeping_its_data() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v1.sqlite");
-        {
-            // What gonio 0.1 with schema 1 wrote: no evidence_path column.
+    fn version_1_and_2_databases_are_migrated_keeping_their_data_and_warnings() {
+        for version in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("v{version}.sqlite"));
+            old_database(&path, version);
             let mut store = Store::open(&path).unwrap();
-            store
-                .save("s", "old", None, None, &[measurement(50.0)])
-                .unwrap();
-            store
+            let found: i32 = store
                 .connection
-                .execute_batch(
-                    "ALTER TABLE measurements DROP COLUMN evidence_path; PRAGMA user_version = 1;",
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(found, SCHEMA_VERSION);
+            let mut expected = measurement(50.0);
+            expected
+                .warnings
+                .push(Warning::new(WarningKind::Legacy).detail("view looks oblique"));
+            assert_eq!(
+                store.history("s").unwrap().sessions[0].measurements[0],
+                expected,
+                "from version {version}"
+            );
+            // The old warnings are rows a program can filter by kind.
+            let legacy: i64 = store
+                .connection
+                .query_row(
+                    "SELECT count(*) FROM warnings WHERE kind = 'legacy'",
+                    [],
+                    |r| r.get(0),
                 )
                 .unwrap();
+            assert_eq!(legacy, 2);
+            // And new results are saved beside them, with their warnings as values.
+            let mut new = measurement(60.0);
+            new.source = "new.mp4".into();
+            new.warnings = vec![Warning::new(WarningKind::Foreshortened)
+                .side(Side::Left)
+                .frames(1, 4)];
+            store.save("s", "old", None, None, &[new.clone()]).unwrap();
+            let saved = store.history("s").unwrap().sessions[0].measurements.clone();
+            assert_eq!(saved.len(), 2);
+            assert_eq!(saved[1], new);
         }
-        let store = Store::open(&path).unwrap();
-        let version: i32 = store
-            .connection
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+    }
+
+    #[test]
+    fn deleting_a_result_deletes_its_warnings_and_an_unknown_kind_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .save("s", "x", None, None, &[measurement(1.0)])
             .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
-        assert_eq!(
-            store.history("s").unwrap().sessions[0].measurements[0],
-            measurement(50.0)
+        store
+            .connection
+            .execute_batch("UPDATE warnings SET kind = 'from_the_future'")
+            .unwrap();
+        let error = store.history("s").unwrap_err().to_string();
+        assert!(
+            error.contains("unknown warning kind `from_the_future`"),
+            "{error}"
         );
+        store.forget("s").unwrap();
+        let left: i64 = store
+            .connection
+            .query_row("SELECT count(*) FROM warnings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

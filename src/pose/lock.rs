@@ -1,0 +1,818 @@
+//! Choosing the subject among the people in view and keeping it, frame after frame: a state
+//! machine fed with what the models saw ([`SubjectLock`]), and the counts and doubts it leaves
+//! behind ([`PeopleSeen`]). Nothing here runs a model; [`super::SubjectFinder`] does.
+
+use super::multipose::{BoxInFrame, Person};
+use super::{BodyPart, Keypoint, Pose};
+
+/// The posture a protocol's subject is in, for choosing the subject among several people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posture {
+    /// Lying on a table or the floor (trunk within 35 degrees of horizontal).
+    Lying,
+    /// Kneeling or lunging: trunk upright, a knee bent more than 60 degrees.
+    Kneeling,
+    /// Standing: trunk within 35 degrees of vertical, knees nearly straight.
+    Standing,
+}
+
+/// How the subject is chosen among the people in view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pick {
+    /// The person in the protocol's posture (the patient lying on the table while the
+    /// therapist stands); the largest when none or several are.
+    Auto(Posture),
+    /// The largest person (longest torso: nearest the camera).
+    Largest,
+    /// The leftmost person in the picture.
+    Left,
+    /// The rightmost person in the picture.
+    Right,
+    /// The person nearest the centre of the picture.
+    Center,
+    /// The person at this point of the frame (pixels), for example where the user clicked.
+    At(f32, f32),
+}
+
+/// The subject in one frame, and how sure the lock is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Found {
+    /// The subject's pose, frame pixels; no person ([`Pose::has_person`] false) when the
+    /// subject was not found in this frame.
+    pub pose: Pose,
+    /// The subject's id, the same for as long as it is followed; a new id means another person
+    /// was chosen (a new lock).
+    pub subject_id: Option<u32>,
+    /// People the detector saw in this frame.
+    pub people: usize,
+    /// Another person was about as likely to be the subject as the one chosen (two bodies
+    /// overlapping), or the single-person model drifted onto another body and was overruled.
+    pub ambiguous: bool,
+}
+
+impl Found {
+    /// A pose found with one person assumed in view (no detector).
+    pub fn alone(pose: Pose) -> Found {
+        let person = pose.has_person();
+        Found {
+            pose,
+            subject_id: person.then_some(1),
+            people: usize::from(person),
+            ambiguous: false,
+        }
+    }
+}
+
+/// Keypoint confidence for matching people between frames.
+const MATCH_MIN_CONFIDENCE: f32 = 0.3;
+/// A person whose keypoints moved on average more than this (in torso lengths) since the last
+/// frame is not the subject.
+const MAX_MATCH_DISTANCE: f32 = 0.8;
+/// A rival within this factor of the best match's distance makes the frame ambiguous.
+const AMBIGUITY_RATIO: f32 = 1.5;
+/// With the subject alone in view, the detector looks for newcomers every this many frames
+/// (about 0.15 s at 30 frames/s); with others in view, it runs on every frame.
+pub const DETECT_EVERY_ALONE: usize = 5;
+/// Frames the subject may go unseen before it is chosen afresh.
+pub const MAX_MISSED_FRAMES: usize = 30;
+
+/// A torso length guessed from a body's box, pixels: for a person without confident shoulders
+/// and hips.
+fn torso_from_box(bbox: BoxInFrame) -> f32 {
+    0.3 * bbox.width().hypot(bbox.height())
+}
+
+/// Mid-shoulder to mid-hip distance of a pose, pixels (None without those keypoints).
+fn torso_length(pose: &Pose) -> Option<f32> {
+    let mid = |a: BodyPart, b: BodyPart| {
+        let (ka, kb) = (pose.get(a), pose.get(b));
+        (ka.confidence >= MATCH_MIN_CONFIDENCE && kb.confidence >= MATCH_MIN_CONFIDENCE)
+            .then(|| ((ka.x + kb.x) / 2.0, (ka.y + kb.y) / 2.0))
+    };
+    let shoulders = mid(BodyPart::LeftShoulder, BodyPart::RightShoulder)?;
+    let hips = mid(BodyPart::LeftHip, BodyPart::RightHip)?;
+    let length = (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1);
+    (length > 1.0).then_some(length)
+}
+
+/// How far apart two poses of (maybe) the same person are: the mean distance of the keypoints
+/// confident in both, in units of `scale` pixels. Left and right are compared both ways round
+/// (a model may swap them) and the nearer reading taken. Infinite with fewer than 4 keypoints in
+/// common.
+fn pose_distance(a: &Pose, b: &Pose, scale: f32) -> f32 {
+    let mean = |mirror: bool| {
+        let (mut sum, mut count) = (0.0, 0);
+        for part in BodyPart::ALL {
+            let other = if mirror { part.mirrored() } else { part };
+            let (ka, kb) = (a.get(part), b.get(other));
+            if ka.confidence >= MATCH_MIN_CONFIDENCE && kb.confidence >= MATCH_MIN_CONFIDENCE {
+                sum += (ka.x - kb.x).hypot(ka.y - kb.y);
+                count += 1;
+            }
+        }
+        if count >= 4 {
+            sum / count as f32 / scale.max(1.0)
+        } else {
+            f32::INFINITY
+        }
+    };
+    mean(false).min(mean(true))
+}
+
+/// The trunk's angle from vertical, degrees (0 upright, 90 lying), and the larger knee bend,
+/// degrees (0 straight); None without shoulders and hips.
+fn trunk_and_knee(pose: &Pose) -> Option<(f32, f32)> {
+    let point = |part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= MATCH_MIN_CONFIDENCE).then_some((k.x, k.y))
+    };
+    let mid = |a: BodyPart, b: BodyPart| match (point(a), point(b)) {
+        (Some(p), Some(q)) => Some(((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0)),
+        (p, q) => p.or(q),
+    };
+    let shoulders = mid(BodyPart::LeftShoulder, BodyPart::RightShoulder)?;
+    let hips = mid(BodyPart::LeftHip, BodyPart::RightHip)?;
+    let trunk = (shoulders.0 - hips.0)
+        .abs()
+        .atan2((hips.1 - shoulders.1).abs())
+        .to_degrees();
+    let bend = |hip: BodyPart, knee: BodyPart, ankle: BodyPart| -> Option<f32> {
+        let (h, k, a) = (point(hip)?, point(knee)?, point(ankle)?);
+        let (u, v) = ((k.0 - h.0, k.1 - h.1), (a.0 - k.0, a.1 - k.1));
+        let cos = (u.0 * v.0 + u.1 * v.1) / (u.0.hypot(u.1) * v.0.hypot(v.1)).max(1e-6);
+        Some(cos.clamp(-1.0, 1.0).acos().to_degrees())
+    };
+    let knee = bend(BodyPart::LeftHip, BodyPart::LeftKnee, BodyPart::LeftAnkle)
+        .into_iter()
+        .chain(bend(
+            BodyPart::RightHip,
+            BodyPart::RightKnee,
+            BodyPart::RightAnkle,
+        ))
+        .fold(0.0f32, f32::max);
+    Some((trunk, knee))
+}
+
+/// Whether a pose is in `posture`.
+pub fn is_in_posture(pose: &Pose, posture: Posture) -> bool {
+    let Some((trunk, knee)) = trunk_and_knee(pose) else {
+        return false;
+    };
+    match posture {
+        Posture::Lying => trunk >= 55.0,
+        Posture::Kneeling => trunk <= 35.0 && knee >= 60.0,
+        Posture::Standing => trunk <= 35.0 && knee <= 30.0,
+    }
+}
+
+/// The index of the person `pick` chooses among `people` in a `width` x `height` frame (None
+/// when there is nobody).
+pub fn choose_subject(people: &[Person], pick: Pick, width: u32, height: u32) -> Option<usize> {
+    let by = |key: &dyn Fn(&Person) -> f32| {
+        people
+            .iter()
+            .enumerate()
+            .max_by(|a, b| key(a.1).total_cmp(&key(b.1)))
+            .map(|(i, _)| i)
+    };
+    // Size as nearness to the camera: the torso's length (a box's area depends on the posture:
+    // a person lying with a leg raised has a larger box than one standing nearer).
+    let size = |p: &Person| torso_length(&p.pose).unwrap_or_else(|| torso_from_box(p.bbox));
+    match pick {
+        Pick::Largest => by(&size),
+        Pick::Left => by(&|p: &Person| -p.bbox.centre().0),
+        Pick::Right => by(&|p: &Person| p.bbox.centre().0),
+        Pick::Center => {
+            let (cx, cy) = (width as f32 / 2.0, height as f32 / 2.0);
+            by(&|p: &Person| {
+                let c = p.bbox.centre();
+                -(c.0 - cx).hypot(c.1 - cy)
+            })
+        }
+        Pick::At(x, y) => by(&|p: &Person| {
+            let c = p.bbox.centre();
+            // Inside a box beats outside; among those, the nearer centre.
+            let inside = if p.bbox.contains(x, y) { 1e6 } else { 0.0 };
+            inside - (c.0 - x).hypot(c.1 - y)
+        }),
+        Pick::Auto(posture) => {
+            let max_size = people.iter().map(size).fold(0.0, f32::max);
+            by(&|p: &Person| {
+                let fits = if is_in_posture(&p.pose, posture) {
+                    1.0
+                } else {
+                    0.0
+                };
+                fits + 0.5 * size(p) / max_size.max(1.0)
+            })
+        }
+    }
+}
+
+/// One person followed from frame to frame: the subject, or someone else in view.
+#[derive(Debug, Clone, Copy)]
+struct Track {
+    /// The last pose seen, frame pixels; a keypoint not seen since keeps its last place.
+    pose: Pose,
+    /// Frames since the person was last seen.
+    missed: usize,
+    /// The whole body's motion per frame, pixels (the mean shift of its confident keypoints):
+    /// two people crossing are told apart by where each was heading, not only where each was.
+    velocity: (f32, f32),
+}
+
+/// The fastest motion a track predicts, torso lengths per frame: a bad match must not fling
+/// the prediction across the frame.
+const MAX_SPEED: f32 = 0.3;
+
+impl Track {
+    fn new(pose: Pose) -> Track {
+        Track {
+            pose,
+            missed: 0,
+            velocity: (0.0, 0.0),
+        }
+    }
+
+    /// Where the person should be in the coming frame: the last pose moved on by its motion.
+    fn predicted(&self) -> Pose {
+        let steps = (self.missed + 1) as f32;
+        let mut pose = self.pose;
+        for k in &mut pose.keypoints {
+            k.x += self.velocity.0 * steps;
+            k.y += self.velocity.1 * steps;
+        }
+        pose
+    }
+
+    /// Takes the person's pose in this frame.
+    fn seen(&mut self, pose: &Pose) {
+        let (mut dx, mut dy, mut count) = (0.0, 0.0, 0);
+        for (kept, new) in self.pose.keypoints.iter().zip(&pose.keypoints) {
+            if kept.confidence >= MATCH_MIN_CONFIDENCE && new.confidence >= MATCH_MIN_CONFIDENCE {
+                dx += new.x - kept.x;
+                dy += new.y - kept.y;
+                count += 1;
+            }
+        }
+        if count >= 4 {
+            let steps = (self.missed + 1) as f32 * count as f32;
+            let (vx, vy) = (dx / steps, dy / steps);
+            let limit = MAX_SPEED * torso_length(pose).unwrap_or(100.0);
+            let speed = vx.hypot(vy);
+            let cap = if speed > limit { limit / speed } else { 1.0 };
+            self.velocity = (vx * cap, vy * cap);
+        }
+        // A keypoint not seen now keeps its last place, for matching the next frame.
+        for (kept, new) in self.pose.keypoints.iter_mut().zip(pose.keypoints) {
+            if new.confidence >= MATCH_MIN_CONFIDENCE || kept.confidence < MATCH_MIN_CONFIDENCE {
+                *kept = new;
+            }
+        }
+        self.missed = 0;
+    }
+}
+
+/// The subject's track and its id.
+#[derive(Debug, Clone, Copy)]
+struct Lock {
+    id: u32,
+    track: Track,
+}
+
+/// What the lock asks of the models to follow the subject through one frame.
+// A pose is 204 bytes, asked at most three times a frame: boxing it would allocate per question.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ask {
+    /// Everyone in view: run the person detector on the whole frame and answer with
+    /// [`Seen::People`].
+    People,
+    /// The single-person model on a crop around this pose (frame pixels): answer with
+    /// [`Seen::Crop`].
+    CropAround(Pose),
+    /// The single-person model alone, searching the frame (used while the detector sees
+    /// nobody): answer with [`Seen::Search`].
+    Search,
+}
+
+/// What the models saw, in answer to an [`Ask`]; frame pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    /// Everyone the detector found, including detections without a clear person.
+    People(Vec<Person>),
+    /// The single-person model's pose on the crop (None when the crop was empty).
+    Crop(Option<Pose>),
+    /// The single-person search's pose (no person when it found nobody).
+    Search(Pose),
+}
+
+/// The lock's next step within a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The models must answer this before the subject is known.
+    Ask(Ask),
+    /// The subject in this frame.
+    Done(Found),
+}
+
+/// Where the lock is within the current frame: what it asked, and what it keeps for the answer.
+// Poses by value, one phase per frame: see `Ask`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Default)]
+enum Phase {
+    /// No question open (between frames).
+    #[default]
+    Idle,
+    /// The subject was alone lately: a crop around its last pose, without the detector.
+    FollowingAlone,
+    /// Waiting for the detector.
+    Detecting,
+    /// The detector saw nobody clearly: waiting for the single-person search.
+    Searching { people: usize, unclear: bool },
+    /// The subject was chosen among the detected people: waiting for its refined keypoints.
+    Refining {
+        person: Person,
+        others: Vec<Person>,
+        people: usize,
+        ambiguous: bool,
+    },
+    /// The detector did not see the subject: waiting for a crop around where it should be.
+    /// `others` are the people seen, nearer someone else's track than the subject's.
+    LookingUnseen { people: usize, others: Vec<Person> },
+}
+
+/// Follows one subject among several people, as a state machine fed with what the models saw;
+/// it never runs a model itself (see [`super::SubjectFinder`] for the loop that does).
+///
+/// Every frame the person detector finds everyone; the subject is the person nearest the
+/// subject's last pose (so the lock holds while bodies overlap); its keypoints are then refined
+/// by the single-person model on a crop around it, as accurate as with one person in view. A
+/// refined keypoint that landed on another person is overruled by the detector's own keypoint
+/// for the subject. While the subject has been alone, the detector runs only every
+/// [`DETECT_EVERY_ALONE`] frames. The lock never jumps to another person while the subject is
+/// unseen: it chooses afresh only after [`MAX_MISSED_FRAMES`] frames without the subject.
+///
+/// Per frame: [`SubjectLock::start_frame`], then [`SubjectLock::answer`] each [`Ask`] until it
+/// returns [`Step::Done`] (at most three questions).
+#[derive(Debug, Clone)]
+pub struct SubjectLock {
+    pick: Pick,
+    frame_size: (u32, u32),
+    lock: Option<Lock>,
+    next_id: u32,
+    /// The other people lately seen, with the frames since each was last seen: a person hidden
+    /// behind the subject still claims the keypoints near where it was.
+    rivals: Vec<Track>,
+    /// The detector's last run saw the subject alone (and nobody lately).
+    alone: bool,
+    frames_since_detection: usize,
+    phase: Phase,
+}
+
+impl SubjectLock {
+    /// A lock that chooses its subject by `pick` in the first frame with people.
+    pub fn new(pick: Pick) -> Self {
+        SubjectLock {
+            pick,
+            frame_size: (0, 0),
+            lock: None,
+            next_id: 1,
+            rivals: Vec::new(),
+            alone: false,
+            frames_since_detection: 0,
+            phase: Phase::Idle,
+        }
+    }
+
+    /// Chooses the subject afresh by `pick` at the next frame (for example after a click).
+    pub fn repick(&mut self, pick: Pick) {
+        self.pick = pick;
+        self.lock = None;
+        self.alone = false;
+    }
+
+    /// Forgets the subject and everyone else (a new video).
+    pub fn reset(&mut self) {
+        self.lock = None;
+        self.rivals.clear();
+        self.alone = false;
+        self.phase = Phase::Idle;
+    }
+
+    /// Starts a frame `width` x `height` pixels: the first question for the models. A frame left
+    /// unfinished (a model failed) is abandoned.
+    pub fn start_frame(&mut self, width: u32, height: u32) -> Ask {
+        self.frame_size = (width, height);
+        match self.lock {
+            Some(lock) if self.alone && self.frames_since_detection + 1 < DETECT_EVERY_ALONE => {
+                self.phase = Phase::FollowingAlone;
+                Ask::CropAround(lock.track.predicted())
+            }
+            _ => self.detect(),
+        }
+    }
+
+    /// Takes the models' answer to the last question: the next question, or the subject in this
+    /// frame. An answer of the wrong kind counts as nothing seen.
+    pub fn answer(&mut self, seen: Seen) -> Step {
+        match (std::mem::take(&mut self.phase), seen) {
+            (Phase::FollowingAlone, Seen::Crop(pose)) => {
+                let last = self.lock.map(|l| l.track.predicted());
+                match last.and_then(|last| near(pose, &last, MAX_MATCH_DISTANCE)) {
+                    Some(pose) => {
+                        self.frames_since_detection += 1;
+                        Step::Done(self.keep(pose, 1, false))
+                    }
+                    None => Step::Ask(self.detect()),
+                }
+            }
+            (Phase::Detecting, Seen::People(detected)) => self.detected(detected),
+            (Phase::Searching { people, unclear }, Seen::Search(pose)) => {
+                Step::Done(self.keep(pose, people, unclear))
+            }
+            (
+                Phase::Refining {
+                    person,
+                    others,
+                    people,
+                    ambiguous,
+                },
+                Seen::Crop(refined),
+            ) => Step::Done(self.refined(refined, person, &others, people, ambiguous)),
+            (Phase::LookingUnseen { people, others }, Seen::Crop(pose)) => {
+                Step::Done(self.looked_where_unseen(pose, people, &others))
+            }
+            _ => Step::Done(self.missed(0)),
+        }
+    }
+
+    fn detect(&mut self) -> Ask {
+        self.frames_since_detection = 0;
+        self.phase = Phase::Detecting;
+        Ask::People
+    }
+
+    /// The detector's people: choose or follow the subject among them.
+    fn detected(&mut self, detected: Vec<Person>) -> Step {
+        // A detection without a clear person is often two bodies the detector could not tell
+        // apart.
+        let unclear = detected.iter().any(|p| !p.pose.has_person());
+        let people: Vec<Person> = detected
+            .into_iter()
+            .filter(|p| p.pose.has_person())
+            .collect();
+        let count = people.len();
+        self.alone = count == 1 && !unclear && self.rivals.is_empty();
+        if people.is_empty() {
+            // The detector saw nobody clearly: the single-person search (sliding windows,
+            // tracking crop) may still find a small or unusual figure.
+            self.phase = Phase::Searching {
+                people: count,
+                unclear,
+            };
+            return Step::Ask(Ask::Search);
+        }
+        let (chosen, ambiguous) = match self.lock {
+            Some(lock) => {
+                let subject = lock.track.predicted();
+                let scale =
+                    torso_length(&subject).unwrap_or_else(|| torso_from_box(box_of(&subject)));
+                // Each person's distance from where the subject should be, and from where the
+                // nearest other person should be.
+                let distances: Vec<(f32, f32)> = people
+                    .iter()
+                    .map(|p| {
+                        let to_rival = self
+                            .rivals
+                            .iter()
+                            .map(|r| pose_distance(&p.pose, &r.predicted(), scale))
+                            .fold(f32::INFINITY, f32::min);
+                        (pose_distance(&p.pose, &subject, scale), to_rival)
+                    })
+                    .collect();
+                // The subject is a person near its prediction and nearer it than any other
+                // person's: one who merely stepped into the subject's place is not it.
+                let best = distances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &(d, to_rival))| d <= MAX_MATCH_DISTANCE && d <= to_rival)
+                    .min_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+                    .map(|(i, &(d, to_rival))| (i, d, to_rival));
+                let Some((best, best_distance, to_rival)) = best else {
+                    // The detector did not see the subject (or merged it with someone): look
+                    // where it should be with the single-person model, never jumping to someone
+                    // else.
+                    let others = people
+                        .iter()
+                        .zip(&distances)
+                        .filter(|(_, &(d, to_rival))| to_rival < d)
+                        .map(|(p, _)| *p)
+                        .collect();
+                    self.phase = Phase::LookingUnseen {
+                        people: count,
+                        others,
+                    };
+                    return Step::Ask(Ask::CropAround(subject));
+                };
+                let near_enough = |d: f32| {
+                    d < MAX_MATCH_DISTANCE && d < AMBIGUITY_RATIO * best_distance.max(0.05)
+                };
+                let rival = near_enough(to_rival)
+                    || distances
+                        .iter()
+                        .enumerate()
+                        .any(|(i, &(d, _))| i != best && near_enough(d));
+                (best, rival)
+            }
+            None => {
+                let (width, height) = self.frame_size;
+                match choose_subject(&people, self.pick, width, height) {
+                    Some(i) => (i, false),
+                    None => return Step::Done(self.missed(count)),
+                }
+            }
+        };
+        let person = people[chosen];
+        let others: Vec<Person> = people
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != chosen)
+            .map(|(_, p)| *p)
+            .collect();
+        self.phase = Phase::Refining {
+            person,
+            others,
+            people: count,
+            ambiguous,
+        };
+        Step::Ask(Ask::CropAround(person.pose))
+    }
+
+    /// The chosen person's refined keypoints, checked against the detector's.
+    fn refined(
+        &mut self,
+        refined: Option<Pose>,
+        person: Person,
+        others: &[Person],
+        people: usize,
+        ambiguous: bool,
+    ) -> Found {
+        let refined = refined.unwrap_or(person.pose);
+        let (pose, overruled) = if refined.has_person() {
+            overrule_drift(&refined, &person, others)
+        } else {
+            (person.pose, false)
+        };
+        self.remember_rivals(others);
+        let (pose, disowned) = match &self.lock {
+            Some(lock) => disown_rival_keypoints(&pose, &lock.track.predicted(), &self.rivals),
+            None => (pose, false),
+        };
+        self.keep(pose, people, ambiguous || overruled || disowned)
+    }
+
+    /// The subject where the detector missed it: the single-person model's pose on a crop around
+    /// its last pose, accepted only near that pose, keypoints claimed by others dropped.
+    fn looked_where_unseen(
+        &mut self,
+        pose: Option<Pose>,
+        people: usize,
+        others: &[Person],
+    ) -> Found {
+        let Some(last) = self.lock.map(|l| l.track.predicted()) else {
+            return self.missed(people);
+        };
+        // Looser than a detector match: the crop is already centred on the subject.
+        let Some(pose) = near(pose, &last, 1.5 * MAX_MATCH_DISTANCE) else {
+            return self.missed(people);
+        };
+        // What the detector saw now may be the subject merged with someone: only the people
+        // remembered from before claim keypoints.
+        self.remember_rivals(others);
+        let (pose, _) = disown_rival_keypoints(&pose, &last, &self.rivals);
+        self.keep(pose, people, true)
+    }
+
+    /// Updates the other people: those seen now, and those seen lately that no one seen now is
+    /// (hidden, or merged with the subject by the detector).
+    fn remember_rivals(&mut self, others: &[Person]) {
+        let mut old = std::mem::take(&mut self.rivals);
+        for person in others {
+            // The track of the person seen now: the nearest remembered one, when near.
+            let scale = torso_length(&person.pose).unwrap_or_else(|| torso_from_box(person.bbox));
+            let nearest = old
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i, pose_distance(&person.pose, &r.predicted(), scale)))
+                .filter(|&(_, d)| d < MAX_MATCH_DISTANCE)
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            let track = match nearest {
+                Some((i, _)) => {
+                    let mut track = old.swap_remove(i);
+                    track.seen(&person.pose);
+                    track
+                }
+                None => Track::new(person.pose),
+            };
+            self.rivals.push(track);
+        }
+        // Those not seen now are hidden, or merged with the subject by the detector.
+        for mut track in old {
+            track.missed += 1;
+            if track.missed <= MAX_MISSED_FRAMES {
+                self.rivals.push(track);
+            }
+        }
+    }
+
+    fn keep(&mut self, pose: Pose, people: usize, ambiguous: bool) -> Found {
+        if !pose.has_person() {
+            return self.missed(people);
+        }
+        let id = match &mut self.lock {
+            Some(lock) => {
+                lock.track.seen(&pose);
+                lock.id
+            }
+            None => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.lock = Some(Lock {
+                    id,
+                    track: Track::new(pose),
+                });
+                id
+            }
+        };
+        Found {
+            pose,
+            subject_id: Some(id),
+            people,
+            ambiguous,
+        }
+    }
+
+    fn missed(&mut self, people: usize) -> Found {
+        if let Some(lock) = &mut self.lock {
+            lock.track.missed += 1;
+            if lock.track.missed > MAX_MISSED_FRAMES {
+                self.lock = None;
+            }
+        }
+        Found {
+            pose: Pose::nobody(),
+            subject_id: None,
+            people,
+            ambiguous: false,
+        }
+    }
+}
+
+/// `pose` when it is a person within `max_distance` torso lengths of `last` (see
+/// [`pose_distance`]).
+fn near(pose: Option<Pose>, last: &Pose, max_distance: f32) -> Option<Pose> {
+    let pose = pose?;
+    let scale = torso_length(last).unwrap_or(100.0);
+    (pose.has_person() && pose_distance(&pose, last, scale) <= max_distance).then_some(pose)
+}
+
+/// The box around a pose's confident keypoints.
+fn box_of(pose: &Pose) -> BoxInFrame {
+    let mut b = BoxInFrame {
+        left: f32::MAX,
+        top: f32::MAX,
+        right: f32::MIN,
+        bottom: f32::MIN,
+    };
+    for k in pose
+        .keypoints
+        .iter()
+        .filter(|k| k.confidence >= MATCH_MIN_CONFIDENCE)
+    {
+        b.left = b.left.min(k.x);
+        b.top = b.top.min(k.y);
+        b.right = b.right.max(k.x);
+        b.bottom = b.bottom.max(k.y);
+    }
+    if b.left > b.right {
+        BoxInFrame::default()
+    } else {
+        b
+    }
+}
+
+/// The refined pose, with each keypoint that moved onto another person (far from the subject's
+/// own detected keypoint, near one of the other person's) replaced by the detector's keypoint;
+/// the whole detected pose when the refined one is nearer another person than the subject.
+/// Returns whether anything was overruled.
+fn overrule_drift(refined: &Pose, subject: &Person, others: &[Person]) -> (Pose, bool) {
+    if others.is_empty() {
+        return (*refined, false);
+    }
+    let scale = torso_length(&subject.pose)
+        .or_else(|| torso_length(refined))
+        .unwrap_or_else(|| torso_from_box(subject.bbox));
+    let own = pose_distance(refined, &subject.pose, scale);
+    if others
+        .iter()
+        .any(|o| pose_distance(refined, &o.pose, scale) < own)
+    {
+        return (subject.pose, true);
+    }
+    let mut keypoints = refined.keypoints;
+    let mut overruled = false;
+    for (i, k) in keypoints.iter_mut().enumerate() {
+        let detected = subject.pose.keypoints[i];
+        if k.confidence < MATCH_MIN_CONFIDENCE || detected.confidence < MATCH_MIN_CONFIDENCE {
+            continue;
+        }
+        // Beyond the two models' usual disagreement, and on another person's keypoint, clearly
+        // nearer it than the subject's own: the therapist's knee beside the patient's held
+        // ankle can be a fifth of a torso away.
+        let from_own = (k.x - detected.x).hypot(k.y - detected.y) / scale;
+        if from_own < 0.1 {
+            continue;
+        }
+        let on_other = others.iter().any(|o| {
+            o.pose.keypoints.iter().any(|ok| {
+                let d = (k.x - ok.x).hypot(k.y - ok.y) / scale;
+                ok.confidence >= MATCH_MIN_CONFIDENCE && d < 0.25 && d < 0.5 * from_own
+            })
+        });
+        if on_other {
+            *k = Keypoint {
+                confidence: k.confidence.min(detected.confidence),
+                ..detected
+            };
+            overruled = true;
+        }
+    }
+    (Pose::from_keypoints(keypoints), overruled)
+}
+
+/// The pose with each keypoint dropped (confidence 0) that lies on a rival's keypoint of the
+/// same part (within a fifth of a torso), at most half as far from it as from the subject's last
+/// place for it, which is more than a quarter of a torso away: where two bodies overlap, the
+/// models take a hidden limb from the body in front. Returns whether any was dropped.
+fn disown_rival_keypoints(pose: &Pose, last: &Pose, rivals: &[Track]) -> (Pose, bool) {
+    if rivals.is_empty() {
+        return (*pose, false);
+    }
+    let Some(scale) = torso_length(last).or_else(|| torso_length(pose)) else {
+        return (*pose, false);
+    };
+    let mut keypoints = pose.keypoints;
+    let mut dropped = false;
+    for part in BodyPart::ALL {
+        let k = &mut keypoints[part.index()];
+        let own = last.get(part);
+        if k.confidence < MATCH_MIN_CONFIDENCE || own.confidence < MATCH_MIN_CONFIDENCE {
+            continue;
+        }
+        let from_own = (k.x - own.x).hypot(k.y - own.y);
+        if from_own < 0.25 * scale {
+            continue;
+        }
+        let from_rival = rivals
+            .iter()
+            .map(|r| r.predicted().get(part))
+            .filter(|r| r.confidence >= MATCH_MIN_CONFIDENCE)
+            .map(|r| (k.x - r.x).hypot(k.y - r.y))
+            .fold(f32::INFINITY, f32::min);
+        // On the rival's own keypoint, and clearly nearer it than the subject's last place.
+        if from_rival < 0.2 * scale && from_rival < 0.5 * from_own {
+            k.confidence = 0.0;
+            dropped = true;
+        }
+    }
+    (Pose::from_keypoints(keypoints), dropped)
+}
+
+/// Who else was in view, and how sure the subject lock was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PeopleSeen {
+    /// The most people seen in one frame.
+    pub most: usize,
+    /// Frames with more than one person.
+    pub frames_with_several: usize,
+    /// Frames where another person was about as likely to be the subject, or where the
+    /// single-person model drifted onto another body and was overruled.
+    pub ambiguous_frames: usize,
+    /// Times a subject was chosen: more than one means the subject was lost and another (or the
+    /// same) person chosen again.
+    pub locks: usize,
+}
+
+impl PeopleSeen {
+    /// Counts one frame.
+    pub fn add(&mut self, found: &Found, last_id: &mut Option<u32>) {
+        self.most = self.most.max(found.people);
+        self.frames_with_several += usize::from(found.people > 1);
+        self.ambiguous_frames += usize::from(found.ambiguous);
+        if found.subject_id.is_some() && found.subject_id != *last_id {
+            self.locks += 1;
+            *last_id = found.subject_id;
+        }
+    }
+}

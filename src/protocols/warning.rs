@@ -1,0 +1,346 @@
+//! Warnings on a result as values: what kind, which side, how many frames, the numbers. They
+//! are rendered to words only at the edge ([`std::fmt::Display`]), so programs (`--json`, the
+//! session store, the clinic app) can filter them by kind.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::angles::Side;
+use crate::pose::PeopleSeen;
+
+/// What a warning is about. The snake_case name is what `--json` and the session store carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// There is no result; `detail` is the refusal's reason (also in
+    /// [`super::Measurement::refusal`]).
+    NoResult,
+    /// The measured angle could not be computed in a share of frames; `detail` is the measure.
+    AngleUnknown,
+    /// A share of frames were not in the test's position (not counted); `detail` is the failing
+    /// condition.
+    OutOfPosition,
+    /// The test's form was broken in a share of frames; `detail` is the condition, `value` the
+    /// worst departure, degrees.
+    FormBroken,
+    /// A condition of the test could not be checked in a share of frames; `detail` says which.
+    ConditionUnknown,
+    /// The side's leg or the trunk pointed towards or away from the camera in a share of
+    /// frames (not counted).
+    Foreshortened,
+    /// The camera saw the body obliquely; `value` is the left-right spacing, percent of the
+    /// trunk length.
+    Oblique,
+    /// The model swapped left and right; `value` is the number of frames corrected.
+    SidesSwapped,
+    /// The face pointed against the body's facing direction in a share of frames.
+    FacingUnclear,
+    /// Several people were in view; `value` is the most in one frame, `share` the frames with
+    /// more than one.
+    SeveralPeople,
+    /// The subject was chosen again (lost, or picked by a click); `value` is how many times.
+    ChosenAgain,
+    /// The subject lock was ambiguous in a share of frames (bodies overlapping).
+    LockAmbiguous,
+    /// No person was found in a share of frames; `value` is the number of frames.
+    NoPerson,
+    /// The evidence picture could not be drawn; `detail` is the error.
+    EvidenceNotDrawn,
+    /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
+    Legacy,
+}
+
+impl WarningKind {
+    /// Every kind, in the order above.
+    pub const ALL: [WarningKind; 15] = [
+        WarningKind::NoResult,
+        WarningKind::AngleUnknown,
+        WarningKind::OutOfPosition,
+        WarningKind::FormBroken,
+        WarningKind::ConditionUnknown,
+        WarningKind::Foreshortened,
+        WarningKind::Oblique,
+        WarningKind::SidesSwapped,
+        WarningKind::FacingUnclear,
+        WarningKind::SeveralPeople,
+        WarningKind::ChosenAgain,
+        WarningKind::LockAmbiguous,
+        WarningKind::NoPerson,
+        WarningKind::EvidenceNotDrawn,
+        WarningKind::Legacy,
+    ];
+
+    /// The snake_case name, as stored.
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningKind::NoResult => "no_result",
+            WarningKind::AngleUnknown => "angle_unknown",
+            WarningKind::OutOfPosition => "out_of_position",
+            WarningKind::FormBroken => "form_broken",
+            WarningKind::ConditionUnknown => "condition_unknown",
+            WarningKind::Foreshortened => "foreshortened",
+            WarningKind::Oblique => "oblique",
+            WarningKind::SidesSwapped => "sides_swapped",
+            WarningKind::FacingUnclear => "facing_unclear",
+            WarningKind::SeveralPeople => "several_people",
+            WarningKind::ChosenAgain => "chosen_again",
+            WarningKind::LockAmbiguous => "lock_ambiguous",
+            WarningKind::NoPerson => "no_person",
+            WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
+            WarningKind::Legacy => "legacy",
+        }
+    }
+
+    /// The kind named `name` (see [`WarningKind::name`]).
+    pub fn from_name(name: &str) -> Option<WarningKind> {
+        WarningKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// One warning on a result. Which fields are set depends on the kind (see [`WarningKind`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "WarningJson", from = "WarningIn")]
+pub struct Warning {
+    pub kind: WarningKind,
+    /// The side it concerns, when it concerns one.
+    pub side: Option<Side>,
+    /// The share of the source's frames it concerns, 0 to 1.
+    pub share: Option<f32>,
+    /// The number that goes with the kind (its unit is the kind's).
+    pub value: Option<f32>,
+    /// The words that go with the kind: a condition, a reason, an error; empty when none.
+    pub detail: String,
+}
+
+impl Warning {
+    /// A warning of `kind` with nothing else set.
+    pub fn new(kind: WarningKind) -> Warning {
+        Warning {
+            kind,
+            side: None,
+            share: None,
+            value: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn side(self, side: Side) -> Warning {
+        Warning {
+            side: Some(side),
+            ..self
+        }
+    }
+
+    /// `count` of `total` frames (nothing set when `total` is 0).
+    pub fn frames(self, count: usize, total: usize) -> Warning {
+        Warning {
+            share: (total > 0).then(|| count as f32 / total as f32),
+            ..self
+        }
+    }
+
+    pub fn value(self, value: f32) -> Warning {
+        Warning {
+            value: Some(value),
+            ..self
+        }
+    }
+
+    pub fn detail(self, detail: impl Into<String>) -> Warning {
+        Warning {
+            detail: detail.into(),
+            ..self
+        }
+    }
+
+    /// The warnings' words, joined by `separator`.
+    pub fn join(warnings: &[Warning], separator: &str) -> String {
+        warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+
+    /// What finding the subject over `frames` frames leaves in doubt: several people in view,
+    /// the subject chosen again, an ambiguous lock.
+    pub fn from_people(people: &PeopleSeen, frames: usize) -> Vec<Warning> {
+        let mut out = Vec::new();
+        if people.most > 1 {
+            out.push(
+                Warning::new(WarningKind::SeveralPeople)
+                    .value(people.most as f32)
+                    .frames(people.frames_with_several, frames),
+            );
+        }
+        if people.locks > 1 {
+            out.push(Warning::new(WarningKind::ChosenAgain).value((people.locks - 1) as f32));
+        }
+        if people.ambiguous_frames > 0 {
+            out.push(
+                Warning::new(WarningKind::LockAmbiguous).frames(people.ambiguous_frames, frames),
+            );
+        }
+        out
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = self.side.map_or("", |s| s.name());
+        let pct = 100.0 * self.share.unwrap_or(0.0);
+        let value = self.value.unwrap_or(f32::NAN);
+        let detail = &self.detail;
+        match self.kind {
+            WarningKind::NoResult => write!(f, "no result: {detail}"),
+            WarningKind::AngleUnknown => write!(
+                f,
+                "{side} {detail} unknown in {pct:.0}% of frames (keypoints not reliable)"
+            ),
+            WarningKind::OutOfPosition => {
+                write!(f, "{detail} in {pct:.0}% of frames (not counted)")
+            }
+            WarningKind::FormBroken => {
+                write!(f, "{detail} in {pct:.0}% of frames (up to {value:.0} deg)")
+            }
+            WarningKind::ConditionUnknown => write!(f, "{detail} in {pct:.0}% of frames"),
+            WarningKind::Foreshortened => write!(
+                f,
+                "{side} leg or trunk foreshortened (pointing towards or away from the camera) in {pct:.0}% of frames: not counted"
+            ),
+            WarningKind::Oblique => write!(
+                f,
+                "view looks oblique (left-right spacing {value:.0}% of trunk length): turn sideways to the camera"
+            ),
+            WarningKind::SidesSwapped => write!(
+                f,
+                "left and right swapped by the pose model in {value:.0} frames (corrected)"
+            ),
+            WarningKind::FacingUnclear => write!(
+                f,
+                "facing direction unclear in {pct:.0}% of frames (the face pointed the other way)"
+            ),
+            WarningKind::SeveralPeople => write!(
+                f,
+                "up to {value:.0} people in view (with several in {pct:.0}% of frames): check that the skeleton is on the person meant"
+            ),
+            WarningKind::ChosenAgain => write!(
+                f,
+                "the subject was chosen again {value:.0} time{} (lost, or picked by a click): check that the same person was measured throughout",
+                if value == 1.0 { "" } else { "s" }
+            ),
+            WarningKind::LockAmbiguous => write!(
+                f,
+                "subject lock ambiguous in {pct:.0}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
+            ),
+            WarningKind::NoPerson => match self.share.filter(|&s| s > 0.0) {
+                Some(share) => write!(
+                    f,
+                    "no person found in {value:.0} of {:.0} frames",
+                    value / share
+                ),
+                None => write!(f, "no person found in {value:.0} frames"),
+            },
+            WarningKind::EvidenceNotDrawn => write!(
+                f,
+                "evidence picture not drawn: the frame could not be read again ({detail})"
+            ),
+            WarningKind::Legacy => f.write_str(detail),
+        }
+    }
+}
+
+/// A warning as `--json` writes it: the fields, and the words a person reads.
+#[derive(Serialize, Deserialize)]
+struct WarningJson {
+    kind: WarningKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    side: Option<Side>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    share: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<f32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    detail: String,
+    /// Written for people; ignored when read back.
+    #[serde(default, skip_deserializing)]
+    message: String,
+}
+
+impl From<Warning> for WarningJson {
+    fn from(w: Warning) -> Self {
+        WarningJson {
+            message: w.to_string(),
+            kind: w.kind,
+            side: w.side,
+            share: w.share,
+            value: w.value,
+            detail: w.detail,
+        }
+    }
+}
+
+/// A warning read back: its fields, or the text an older gonio wrote (an export made before
+/// warnings were values).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WarningIn {
+    Fields(WarningJson),
+    Text(String),
+}
+
+impl From<WarningIn> for Warning {
+    fn from(w: WarningIn) -> Self {
+        match w {
+            WarningIn::Fields(w) => Warning {
+                kind: w.kind,
+                side: w.side,
+                share: w.share,
+                value: w.value,
+                detail: w.detail,
+            },
+            WarningIn::Text(text) => Warning::new(WarningKind::Legacy).detail(text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_name_that_reads_back() {
+        for kind in WarningKind::ALL {
+            assert_eq!(WarningKind::from_name(kind.name()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+        }
+        assert_eq!(WarningKind::from_name("nonsense"), None);
+    }
+
+    #[test]
+    fn json_carries_the_fields_and_the_words_and_reads_back() {
+        let w = Warning::new(WarningKind::Foreshortened)
+            .side(Side::Left)
+            .frames(1, 4);
+        let json = serde_json::to_value(&w).unwrap_or_default();
+        assert_eq!(json["kind"], "foreshortened");
+        assert_eq!(json["side"], "left");
+        assert_eq!(json["share"], 0.25);
+        assert!(json["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("left leg or trunk foreshortened")
+                && m.contains("in 25% of frames")));
+        let back: Warning =
+            serde_json::from_value(json).unwrap_or(Warning::new(WarningKind::Legacy));
+        assert_eq!(back, w);
+        let old: Vec<Warning> =
+            serde_json::from_str(r#"["view looks oblique"]"#).unwrap_or_default();
+        assert_eq!(
+            old,
+            [Warning::new(WarningKind::Legacy).detail("view looks oblique")]
+        );
+        assert_eq!(old[0].to_string(), "view looks oblique");
+    }
+}

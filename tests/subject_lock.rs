@@ -1,0 +1,416 @@
+//! The subject lock as a state machine, driven with synthetic stick figures: a simulated
+//! detector and single-person model answer its questions from a scene whose truth is known, so
+//! each test checks that the person measured is the person meant, frame by frame.
+
+mod synthetic;
+
+use gonio::angles::Side;
+use gonio::pose::{
+    Ask, BodyPart, BoxInFrame, Found, PeopleSeen, Person, Pick, Pose, Posture, Seen, Step,
+    SubjectLock, DETECT_EVERY_ALONE, MAX_MISSED_FRAMES,
+};
+use gonio::protocols::{Warning, WarningKind};
+use synthetic::{render, Body, Placement, Posture as Figure};
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 720;
+
+/// One frame of a scene: everyone in it, and what the models make of them.
+#[derive(Debug, Clone, Default)]
+struct Frame {
+    /// Everyone in view (truth), by identity: index 0 is the subject meant.
+    people: Vec<Option<Pose>>,
+    /// Who the detector reports: the others are hidden behind someone or merged into them.
+    detected: Vec<usize>,
+    /// The single-person model moves this keypoint of the person it finds to this point (it
+    /// drifted onto another body).
+    drift: Option<(BodyPart, (f32, f32))>,
+}
+
+impl Frame {
+    fn with(people: Vec<Option<Pose>>) -> Frame {
+        let detected = (0..people.len()).filter(|&i| people[i].is_some()).collect();
+        Frame {
+            people,
+            detected,
+            drift: None,
+        }
+    }
+}
+
+/// The models' answers, and how often the detector ran.
+#[derive(Debug, Default)]
+struct Models {
+    detector_runs: usize,
+}
+
+fn box_of(pose: &Pose) -> BoxInFrame {
+    let xs = pose.keypoints.iter().map(|k| k.x);
+    let ys = pose.keypoints.iter().map(|k| k.y);
+    BoxInFrame {
+        left: xs.clone().fold(f32::MAX, f32::min),
+        right: xs.fold(f32::MIN, f32::max),
+        top: ys.clone().fold(f32::MAX, f32::min),
+        bottom: ys.fold(f32::MIN, f32::max),
+    }
+}
+
+/// Mean distance between the keypoints confident in both poses, pixels.
+fn distance(a: &Pose, b: &Pose) -> f32 {
+    let (mut sum, mut count) = (0.0, 0);
+    for (ka, kb) in a.keypoints.iter().zip(&b.keypoints) {
+        if ka.confidence >= 0.3 && kb.confidence >= 0.3 {
+            sum += (ka.x - kb.x).hypot(ka.y - kb.y);
+            count += 1;
+        }
+    }
+    if count == 0 {
+        f32::INFINITY
+    } else {
+        sum / count as f32
+    }
+}
+
+impl Models {
+    /// Runs the lock through one frame, answering its questions from the scene.
+    fn frame(&mut self, lock: &mut SubjectLock, frame: &Frame) -> Found {
+        let mut ask = lock.start_frame(WIDTH, HEIGHT);
+        for _ in 0..3 {
+            let seen = match ask {
+                Ask::People => {
+                    self.detector_runs += 1;
+                    Seen::People(
+                        frame
+                            .detected
+                            .iter()
+                            .filter_map(|&i| frame.people[i])
+                            .map(|pose| Person {
+                                pose,
+                                bbox: box_of(&pose),
+                                score: 0.9,
+                            })
+                            .collect(),
+                    )
+                }
+                // The single-person model finds the body that best fills the crop: the person
+                // whose keypoints lie nearest those it was centred on, if any is near.
+                Ask::CropAround(around) => Seen::Crop(
+                    frame
+                        .people
+                        .iter()
+                        .flatten()
+                        .map(|p| (distance(p, &around), p))
+                        .filter(|(d, _)| *d < 150.0)
+                        .min_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, p)| {
+                            let mut pose = *p;
+                            if let Some((part, (x, y))) = frame.drift {
+                                pose.keypoints[part.index()].x = x;
+                                pose.keypoints[part.index()].y = y;
+                            }
+                            pose
+                        }),
+                ),
+                // The whole-frame search finds nobody the detector missed in these scenes.
+                Ask::Search => Seen::Search(Pose::nobody()),
+            };
+            match lock.answer(seen) {
+                Step::Ask(next) => ask = next,
+                Step::Done(found) => return found,
+            }
+        }
+        panic!("the lock asked more than three questions in one frame");
+    }
+}
+
+/// Runs a whole scene: each frame's result, and the people seen over it.
+fn run(pick: Pick, frames: &[Frame]) -> (Vec<Found>, PeopleSeen, Models) {
+    let mut lock = SubjectLock::new(pick);
+    let mut models = Models::default();
+    let mut seen = PeopleSeen::default();
+    let mut last_id = None;
+    let found: Vec<Found> = frames
+        .iter()
+        .map(|frame| {
+            let found = models.frame(&mut lock, frame);
+            seen.add(&found, &mut last_id);
+            found
+        })
+        .collect();
+    (found, seen, models)
+}
+
+/// Whether the found pose is the subject's (index 0) rather than anyone else's in the frame.
+fn is_subject(found: &Found, frame: &Frame) -> bool {
+    let Some(subject) = frame.people[0] else {
+        return false;
+    };
+    let own = distance(&found.pose, &subject);
+    own < 10.0
+        && frame.people[1..]
+            .iter()
+            .flatten()
+            .all(|other| distance(&found.pose, other) > own)
+}
+
+fn standing(towards_right: bool, thigh_px: f32, hip_at: (f32, f32)) -> Placement {
+    Placement {
+        thigh_px,
+        hip_at,
+        ..Placement::new(Figure::Standing, towards_right)
+    }
+}
+
+/// A walking stride at frame `f`: the legs swing in opposition.
+fn stride(f: usize) -> Body {
+    let swing = 25.0 * (f as f32 * 0.4).sin();
+    let mut body = Body::default();
+    body.left.hip_flexion = swing;
+    body.right.hip_flexion = -swing;
+    body.left.knee_flexion = 10.0 + swing.max(0.0);
+    body.right.knee_flexion = 10.0 + (-swing).max(0.0);
+    body
+}
+
+#[test]
+fn two_people_crossing_keep_their_identities() {
+    // A walks right, B walks left at the same depth; they cross at frame 30, and for the frames
+    // where they overlap the detector reports only B, in front.
+    let frames: Vec<Frame> = (0..60)
+        .map(|f| {
+            let xa = 300.0 + 10.0 * f as f32;
+            let xb = 900.0 - 10.0 * f as f32;
+            let a = render(&standing(true, 100.0, (xa, 400.0)), &stride(f));
+            let b = render(&standing(false, 100.0, (xb, 400.0)), &stride(f + 7));
+            let mut frame = Frame::with(vec![Some(a), Some(b)]);
+            if (xa - xb).abs() < 60.0 {
+                frame.detected = vec![1];
+            }
+            frame
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Left, &frames);
+    for (f, (found, frame)) in found.iter().zip(&frames).enumerate() {
+        assert!(
+            found.subject_id.is_none() || found.subject_id == Some(1),
+            "frame {f}: another subject was chosen ({:?})",
+            found.subject_id
+        );
+        if found.pose.has_person() {
+            assert!(is_subject(found, frame), "frame {f}: the lock jumped to B");
+        }
+    }
+    let followed = found.iter().filter(|f| f.pose.has_person()).count();
+    assert!(followed >= 57, "A followed in only {followed} of 60 frames");
+    assert!(
+        found[40..].iter().all(|f| f.pose.has_person()),
+        "A lost after the crossing"
+    );
+    // The overlap is reported, so the result carries a doubt.
+    assert!(seen.ambiguous_frames > 0);
+    assert_eq!(seen.locks, 1);
+    assert_eq!(seen.most, 2);
+}
+
+#[test]
+fn a_therapist_kneeling_beside_the_patient_and_holding_the_leg_is_never_measured() {
+    // The patient lies on the back raising the right leg (straight-leg raise) from 0 to 70
+    // degrees; the therapist, larger in the picture, kneels at the feet facing the patient,
+    // hands on the raised ankle. In frames 20-39 the single-person model's right ankle drifts
+    // onto the therapist's knee.
+    let patient_at = Placement {
+        hip_at: (450.0, 520.0),
+        ..Placement::new(Figure::Supine, true)
+    };
+    let therapist_at = Placement {
+        thigh_px: 120.0,
+        hip_at: (760.0, 400.0),
+        ..Placement::new(Figure::Kneeling, false)
+    };
+    let mut therapist_body = Body::default();
+    for side in [Side::Left, Side::Right] {
+        therapist_body.leg_mut(side).hip_flexion = 90.0;
+        therapist_body.leg_mut(side).knee_flexion = 90.0;
+    }
+    let therapist_knee = render(&therapist_at, &therapist_body).get(BodyPart::LeftKnee);
+    let frames: Vec<Frame> = (0..60)
+        .map(|f| {
+            let mut body = Body::default();
+            body.right.hip_flexion = 70.0 * f as f32 / 59.0;
+            let patient = render(&patient_at, &body);
+            let mut therapist = render(&therapist_at, &therapist_body);
+            let ankle = patient.get(BodyPart::RightAnkle);
+            for wrist in [BodyPart::LeftWrist, BodyPart::RightWrist] {
+                therapist.keypoints[wrist.index()].x = ankle.x + 5.0;
+                therapist.keypoints[wrist.index()].y = ankle.y;
+            }
+            let mut frame = Frame::with(vec![Some(patient), Some(therapist)]);
+            if (20..40).contains(&f) {
+                frame.drift = Some((BodyPart::RightAnkle, (therapist_knee.x, therapist_knee.y)));
+            }
+            frame
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Auto(Posture::Lying), &frames);
+    for (f, (found, frame)) in found.iter().zip(&frames).enumerate() {
+        assert_eq!(found.subject_id, Some(1), "frame {f}: the patient was lost");
+        assert!(is_subject(found, frame), "frame {f}: not the patient");
+        let (Some(patient), ankle) = (frame.people[0], found.pose.get(BodyPart::RightAnkle)) else {
+            unreachable!()
+        };
+        let truth = patient.get(BodyPart::RightAnkle);
+        assert!(
+            (ankle.x - truth.x).hypot(ankle.y - truth.y) < 1.0,
+            "frame {f}: the measured ankle is at ({:.0}, {:.0}), the patient's at ({:.0}, {:.0})",
+            ankle.x,
+            ankle.y,
+            truth.x,
+            truth.y
+        );
+        if (20..40).contains(&f) {
+            assert!(found.ambiguous, "frame {f}: the drift was not reported");
+        }
+    }
+    assert_eq!(seen.locks, 1);
+}
+
+#[test]
+fn someone_walking_behind_the_subject_does_not_take_the_lock() {
+    // The subject stands bending forward and back (a toe touch); a smaller person walks across
+    // behind, hidden from the detector while passing behind the subject.
+    let frames: Vec<Frame> = (0..90)
+        .map(|f| {
+            let body = Body {
+                trunk_lean: 60.0 * (f as f32 / 89.0 * std::f32::consts::PI).sin(),
+                ..Body::default()
+            };
+            let subject = render(&standing(true, 100.0, (640.0, 420.0)), &body);
+            let xw = 100.0 + 12.0 * f as f32;
+            let walker = render(&standing(true, 60.0, (xw, 330.0)), &stride(f));
+            let mut frame = Frame::with(vec![Some(subject), Some(walker)]);
+            if (xw - 640.0).abs() < 120.0 {
+                frame.detected = vec![0];
+            }
+            frame
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Auto(Posture::Standing), &frames);
+    for (f, (found, frame)) in found.iter().zip(&frames).enumerate() {
+        assert_eq!(found.subject_id, Some(1), "frame {f}: the subject was lost");
+        assert!(is_subject(found, frame), "frame {f}: not the subject");
+    }
+    assert_eq!(seen.locks, 1);
+    assert_eq!(seen.most, 2);
+}
+
+fn alone(f: usize) -> Pose {
+    let mut body = Body::default();
+    body.right.hip_flexion = 40.0 * (f as f32 * 0.2).sin().abs();
+    render(&standing(true, 100.0, (640.0, 420.0)), &body)
+}
+
+#[test]
+fn the_subject_leaving_briefly_is_the_same_subject_on_return() {
+    let frames: Vec<Frame> = (0..60)
+        .map(|f| {
+            let present = !(20..40).contains(&f);
+            Frame::with(vec![present.then(|| alone(f))])
+        })
+        .collect();
+    const { assert!(20 <= MAX_MISSED_FRAMES) };
+    let (found, seen, _) = run(Pick::Largest, &frames);
+    for (f, found) in found.iter().enumerate() {
+        if (20..40).contains(&f) {
+            assert!(!found.pose.has_person(), "frame {f}: a subject out of view");
+            assert_eq!(found.subject_id, None);
+        } else {
+            assert_eq!(found.subject_id, Some(1), "frame {f}");
+        }
+    }
+    assert_eq!(seen.locks, 1);
+    assert!(Warning::from_people(&seen, 60).is_empty());
+}
+
+#[test]
+fn the_subject_gone_long_is_chosen_again_and_the_result_says_so() {
+    let away = MAX_MISSED_FRAMES + 10;
+    let frames: Vec<Frame> = (0..away + 40)
+        .map(|f| {
+            let present = !(20..20 + away).contains(&f);
+            Frame::with(vec![present.then(|| alone(f))])
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Largest, &frames);
+    assert_eq!(found[19].subject_id, Some(1));
+    assert_eq!(found[20 + away].subject_id, Some(2));
+    assert_eq!(seen.locks, 2);
+    let warnings = Warning::from_people(&seen, frames.len());
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::ChosenAgain && w.value == Some(1.0)),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn while_the_subject_is_away_the_lock_never_measures_the_other_person() {
+    // A (the leftmost, chosen) and B stand apart; A leaves for 20 frames while B stays.
+    let frames: Vec<Frame> = (0..60)
+        .map(|f| {
+            let a = (!(20..40).contains(&f))
+                .then(|| render(&standing(true, 100.0, (400.0, 420.0)), &Body::default()));
+            let b = render(&standing(false, 100.0, (900.0, 420.0)), &stride(f));
+            Frame::with(vec![a, Some(b)])
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Left, &frames);
+    for (f, (found, frame)) in found.iter().zip(&frames).enumerate() {
+        if (20..40).contains(&f) {
+            assert!(
+                !found.pose.has_person(),
+                "frame {f}: B measured in A's place"
+            );
+        } else {
+            assert_eq!(found.subject_id, Some(1), "frame {f}");
+            assert!(is_subject(found, frame), "frame {f}");
+        }
+    }
+    assert_eq!(seen.locks, 1);
+}
+
+#[test]
+fn alone_the_detector_runs_rarely_and_still_sees_a_newcomer() {
+    // The subject alone for 30 frames; from frame 30 a second person stands in view.
+    let frames: Vec<Frame> = (0..60)
+        .map(|f| {
+            let other = (f >= 30)
+                .then(|| render(&standing(false, 90.0, (1000.0, 420.0)), &Body::default()));
+            Frame::with(vec![Some(alone(f)), other])
+        })
+        .collect();
+    let (found, _, models) = run(Pick::Largest, &frames[..30]);
+    assert!(found.iter().all(|f| f.subject_id == Some(1)));
+    assert!(
+        models.detector_runs <= 30 / DETECT_EVERY_ALONE + 1,
+        "the detector ran {} times in 30 frames with the subject alone",
+        models.detector_runs
+    );
+    let (found, _, _) = run(Pick::Largest, &frames);
+    let first_seen = found.iter().position(|f| f.people == 2);
+    assert!(
+        first_seen.is_some_and(|f| f < 30 + DETECT_EVERY_ALONE),
+        "the newcomer was first counted at frame {first_seen:?}"
+    );
+    assert!(found.iter().all(|f| f.subject_id == Some(1)));
+}
+
+#[test]
+fn an_answer_of_the_wrong_kind_is_nothing_seen_not_a_panic() {
+    let mut lock = SubjectLock::new(Pick::Largest);
+    assert_eq!(lock.start_frame(WIDTH, HEIGHT), Ask::People);
+    match lock.answer(Seen::Crop(Some(alone(0)))) {
+        Step::Done(found) => assert!(!found.pose.has_person()),
+        Step::Ask(ask) => panic!("asked {ask:?} after a wrong answer"),
+    }
+}
