@@ -27,11 +27,21 @@ pub enum CameraError {
     #[error("camera {index}: not found; {available} ({NO_CAMERA_HINT})")]
     NotFound { index: u32, available: String },
     #[error("cannot list cameras: {0}")]
-    Query(String),
-    #[error("camera {index}: cannot open: {detail}")]
-    Open { index: u32, detail: String },
-    #[error("camera {index}: cannot read a frame: {detail}")]
-    Read { index: u32, detail: String },
+    Query(#[source] LibraryError),
+    #[error("camera {index}: cannot open: {source}")]
+    Open { index: u32, source: LibraryError },
+    #[error("camera {index}: cannot read a frame: {source}")]
+    Read { index: u32, source: LibraryError },
+}
+
+/// What went wrong inside the camera library.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error(transparent)]
+    Failed(#[from] nokhwa::NokhwaError),
+    /// The library panicked; its message.
+    #[error("the camera library failed: {0}")]
+    Panicked(String),
 }
 
 /// A camera the system offers.
@@ -45,21 +55,22 @@ pub struct CameraInfo {
 }
 
 /// Runs a call into the camera library, turning a panic into an error message.
-fn guarded<T>(call: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|panic| {
-        let detail = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "the camera library failed".to_string());
-        Err(detail)
-    })
+fn guarded<T>(call: impl FnOnce() -> Result<T, nokhwa::NokhwaError>) -> Result<T, LibraryError> {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(result) => result.map_err(LibraryError::from),
+        Err(panic) => Err(LibraryError::Panicked(
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string()),
+        )),
+    }
 }
 
 /// The cameras attached to this machine; an empty list when there are none.
 pub fn list_cameras() -> Result<Vec<CameraInfo>, CameraError> {
-    let cameras = guarded(|| nokhwa::query(ApiBackend::Auto).map_err(|e| e.to_string()))
-        .map_err(CameraError::Query)?;
+    let cameras = guarded(|| nokhwa::query(ApiBackend::Auto)).map_err(CameraError::Query)?;
     Ok(cameras
         .into_iter()
         .enumerate()
@@ -132,12 +143,11 @@ impl Camera {
         );
         let format = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(wanted));
         let camera = guarded(|| {
-            let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), format)
-                .map_err(|e| e.to_string())?;
-            camera.open_stream().map_err(|e| e.to_string())?;
+            let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), format)?;
+            camera.open_stream()?;
             Ok(camera)
         })
-        .map_err(|detail| CameraError::Open { index, detail })?;
+        .map_err(|source| CameraError::Open { index, source })?;
         let agreed = camera.camera_format();
         Ok(Camera {
             index,
@@ -153,12 +163,10 @@ impl Camera {
         let index = self.index;
         let camera = &mut self.camera;
         let image = guarded(|| {
-            let buffer = camera.frame().map_err(|e| e.to_string())?;
-            buffer
-                .decode_image::<RgbFormat>()
-                .map_err(|e| e.to_string())
+            let buffer = camera.frame()?;
+            buffer.decode_image::<RgbFormat>()
         })
-        .map_err(|detail| CameraError::Read { index, detail })?;
+        .map_err(|source| CameraError::Read { index, source })?;
         Ok(Frame {
             image,
             timestamp_s: self.opened_at.elapsed().as_secs_f64(),
@@ -169,6 +177,6 @@ impl Camera {
 impl Drop for Camera {
     fn drop(&mut self) {
         let camera = &mut self.camera;
-        let _ = guarded(|| camera.stop_stream().map_err(|e| e.to_string()));
+        let _ = guarded(|| camera.stop_stream());
     }
 }

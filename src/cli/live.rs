@@ -4,8 +4,6 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -22,13 +20,11 @@ use gonio::capture::camera::NO_CAMERA_HINT;
 use gonio::capture::{list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames};
 use gonio::live::{
     self, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats,
-    Pacing, Reading, Trial,
+    Pacing, Reading, StopRequest, Trial,
 };
 use gonio::pose::ModelKind;
 use gonio::protocols::{Measurement, Protocol};
-use gonio::report::frames_csv::write_frames_csv;
 use gonio::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
-use gonio::report::write_atomically;
 
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
@@ -220,11 +216,11 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let mut finder = args.people.finder(args.protocol.posture, args.threads)?;
     let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
 
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = StopRequest::new();
     {
-        let stop = Arc::clone(&stop);
+        let stop = stop.clone();
         // Ctrl-C (or a terminating signal) ends the run cleanly: the trial is measured and saved.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+        let _ = ctrlc::set_handler(move || stop.request());
     }
     let frames = match &args.source {
         Some(path) => {
@@ -289,7 +285,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     }
     let summary = stats.summary();
     if let Display::Window(view) = &mut sink.display {
-        if ending == Ending::SourceEnded && !sink.stop.load(Ordering::SeqCst) {
+        if ending == Ending::SourceEnded && !sink.stop.requested() {
             // A recording has ended: keep its last picture and the result up until the user quits.
             let trials = &sink.trials;
             view.linger(&sink.stop, || trials.snapshot_path())?;
@@ -390,7 +386,7 @@ impl<'a> TrialOutput<'a> {
             saved_to_subject: None,
         };
         if let Some(dir) = &self.args.out {
-            match self.write_files(dir, trial) {
+            match trial.write_files(dir, &self.stem) {
                 Ok(outputs) => report.outputs = outputs,
                 Err(e) => {
                     eprintln!("gonio: trial {}: not written: {e:#}", trial.number);
@@ -430,32 +426,6 @@ impl<'a> TrialOutput<'a> {
             .map(|n| dir.join(format!("{}.snapshot{n}.png", self.stem)))
             .find(|p| !p.exists())
             .unwrap_or_else(|| dir.join(format!("{}.snapshot.png", self.stem)))
-    }
-
-    /// A file name in --out not used yet: `<stem>.trial<N>`.
-    fn unused_stem(&self, dir: &Path) -> String {
-        (1..)
-            .map(|n| format!("{}.trial{n}", self.stem))
-            .find(|s| !dir.join(format!("{s}.json")).exists())
-            .unwrap_or_else(|| self.stem.clone())
-    }
-
-    fn write_files(&self, dir: &Path, trial: &Trial) -> anyhow::Result<Vec<PathBuf>> {
-        let stem = self.unused_stem(dir);
-        let json_path = dir.join(format!("{stem}.json"));
-        let csv_path = dir.join(format!("{stem}.csv"));
-        write_atomically(&csv_path, |file| {
-            write_frames_csv(io::BufWriter::new(file), &trial.track, &trial.series)
-                .map_err(|e| e.to_string())
-        })?;
-        write_atomically(&json_path, |file| {
-            serde_json::to_writer_pretty(
-                io::BufWriter::new(file),
-                &serde_json::json!({ "trial": trial.number, "results": trial.results }),
-            )
-            .map_err(|e| e.to_string())
-        })?;
-        Ok(vec![json_path, csv_path])
     }
 }
 
@@ -515,7 +485,7 @@ enum Display {
 
 struct Sink<'a> {
     trials: TrialOutput<'a>,
-    stop: Arc<AtomicBool>,
+    stop: StopRequest,
     duration_s: Option<f64>,
     first_timestamp_s: Option<f64>,
     display: Display,
@@ -546,7 +516,7 @@ impl LiveSink for Sink<'_> {
         if self
             .duration_s
             .is_some_and(|d| frame.timestamp_s - first >= d)
-            || self.stop.load(Ordering::SeqCst)
+            || self.stop.requested()
         {
             commands.push(Command::Quit);
         }
@@ -559,7 +529,7 @@ impl LiveSink for Sink<'_> {
             view.refresh();
             commands.extend(window_commands(view, &self.trials));
         }
-        if self.stop.load(Ordering::SeqCst) {
+        if self.stop.requested() {
             commands.push(Command::Quit);
         }
         Ok(commands)
@@ -840,7 +810,7 @@ impl WindowView {
     /// the window, or Ctrl-C.
     fn linger(
         &mut self,
-        stop: &AtomicBool,
+        stop: &StopRequest,
         next_snapshot: impl Fn() -> PathBuf,
     ) -> anyhow::Result<()> {
         if self.window.is_none() {
@@ -855,7 +825,7 @@ impl WindowView {
         ]);
         set_pixels(&mut self.buffer, picture);
         self.present().map_err(anyhow::Error::from)?;
-        while !self.was_closed() && !stop.load(Ordering::SeqCst) {
+        while !self.was_closed() && !stop.requested() {
             self.refresh();
             let keys = self.keys();
             if keys.iter().any(|k| matches!(k, Key::Q | Key::Escape)) {

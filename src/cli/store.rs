@@ -61,7 +61,7 @@ pub struct SaveArgs {
     pub db: DbArgs,
 }
 
-fn parse_date(text: &str) -> Result<String, String> {
+fn parse_date(text: &str) -> Result<String, gonio::store::DateError> {
     parse_session_date(text)
 }
 
@@ -130,7 +130,7 @@ pub struct SessionPick {
 impl SessionPick {
     fn overrides(&self) -> anyhow::Result<MdcOverrides> {
         match &self.mdc_config {
-            Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::msg),
+            Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::from),
             None => Ok(MdcOverrides::default()),
         }
     }
@@ -553,11 +553,8 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             }
         })
         .collect();
-    let html = subject_report(&history, &comparisons, &b.label, &a.label, &trends)
-        .map_err(anyhow::Error::msg)?;
-    gonio::report::write_atomically(&args.out, |file| {
-        file.write_all(html.as_bytes()).map_err(|e| e.to_string())
-    })?;
+    let html = subject_report(&history, &comparisons, &b.label, &a.label, &trends)?;
+    gonio::report::write_atomically(&args.out, |file| file.write_all(html.as_bytes()))?;
     eprintln!("gonio: wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

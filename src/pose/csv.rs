@@ -38,8 +38,28 @@ pub enum PoseCsvError {
     },
     #[error("{path}: no frames")]
     Empty { path: PathBuf },
-    #[error("{path}: {detail}")]
-    Timing { path: PathBuf, detail: String },
+    #[error("{path}: {source}")]
+    Timing {
+        path: PathBuf,
+        source: FrameTimesError,
+    },
+}
+
+/// Why a recording's frame times (seconds) are not plausible.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FrameTimesError {
+    #[error("time_s jumps by {gap_s} s after frame {frame} (from {from_s} to {to_s}): frames more than {MAX_FRAME_GAP_S:.0} s apart are not one recording")]
+    Gap {
+        /// 1-based frame number.
+        frame: usize,
+        gap_s: f64,
+        from_s: f64,
+        to_s: f64,
+    },
+    #[error("frames are a median {median} apart in time_s: time_s must be seconds{}", if *looks_like_ms { " (it looks like milliseconds: divide by 1000)" } else { "" })]
+    TooSlow { median: f64, looks_like_ms: bool },
+    #[error("frames are a median {median_s} s apart (over 1000 frames per second): time_s must be seconds")]
+    TooFast { median_s: f64 },
 }
 
 /// Frames further apart than this are not one recording, seconds.
@@ -49,7 +69,7 @@ pub const MAX_FRAME_GAP_S: f64 = 600.0;
 /// frames a median 1 ms to 1 s apart (1 to 1000 frames per second), and none more than
 /// [`MAX_FRAME_GAP_S`] apart. Times in the wrong unit otherwise turn a blink into a hold.
 /// Returns what is wrong, naming the likely unit.
-pub fn check_frame_times(time_s: &[f64]) -> Result<(), String> {
+pub fn check_frame_times(time_s: &[f64]) -> Result<(), FrameTimesError> {
     let mut intervals: Vec<f64> = time_s.windows(2).map(|w| w[1] - w[0]).collect();
     if intervals.is_empty() {
         return Ok(());
@@ -59,29 +79,23 @@ pub fn check_frame_times(time_s: &[f64]) -> Result<(), String> {
         .enumerate()
         .find(|(_, &gap)| gap.is_nan() || gap > MAX_FRAME_GAP_S)
     {
-        return Err(format!(
-            "time_s jumps by {gap} s after frame {} (from {} to {}): frames more than {MAX_FRAME_GAP_S:.0} s apart are not one recording",
-            i + 1,
-            time_s[i],
-            time_s[i + 1]
-        ));
+        return Err(FrameTimesError::Gap {
+            frame: i + 1,
+            gap_s: *gap,
+            from_s: time_s[i],
+            to_s: time_s[i + 1],
+        });
     }
     intervals.sort_by(f64::total_cmp);
     let median = intervals[intervals.len() / 2];
     if median > 1.0 {
-        let unit = if (5.0..=1000.0).contains(&median) {
-            " (it looks like milliseconds: divide by 1000)"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "frames are a median {median} apart in time_s: time_s must be seconds{unit}"
-        ));
+        return Err(FrameTimesError::TooSlow {
+            median,
+            looks_like_ms: (5.0..=1000.0).contains(&median),
+        });
     }
     if median < 0.001 {
-        return Err(format!(
-            "frames are a median {median} s apart (over 1000 frames per second): time_s must be seconds"
-        ));
+        return Err(FrameTimesError::TooFast { median_s: median });
     }
     Ok(())
 }
@@ -215,9 +229,9 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
             path: path.to_path_buf(),
         });
     }
-    check_frame_times(&track.time_s).map_err(|detail| PoseCsvError::Timing {
+    check_frame_times(&track.time_s).map_err(|source| PoseCsvError::Timing {
         path: path.to_path_buf(),
-        detail,
+        source,
     })?;
     Ok(track)
 }

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use plotters::prelude::*;
 
 use super::plot::register_font;
+use super::DrawError;
 use crate::protocols::Warning;
 use crate::store::{Comparison, SubjectExport};
 
@@ -31,12 +32,13 @@ pub struct Trend<'a> {
 const MAX_EVIDENCE_BYTES: u64 = 64 << 20;
 
 /// Draws a trend chart as PNG bytes.
-pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, String> {
+pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, DrawError> {
     register_font();
+    let failed = |e: &dyn std::fmt::Display| DrawError::new("trend chart", e);
     let mut buffer = vec![255u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(|e| failed(&e))?;
         // Only finite values can be placed on an axis (an infinite one would never end it).
         let values: Vec<f32> = trend
             .points
@@ -65,7 +67,7 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Stri
                 -0.5f64..(n as f64 - 0.5),
                 (lo - 5.0) as f64..(hi + 5.0) as f64,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         chart
             .configure_mesh()
             .x_labels(n)
@@ -80,7 +82,7 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Stri
             .y_desc("degrees")
             .label_style(("sans-serif", 15))
             .draw()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         if let Some((base, mdc)) = trend.band {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -90,7 +92,7 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Stri
                     ],
                     RGBColor(225, 225, 225).filled(),
                 )))
-                .map_err(|e| e.to_string())?
+                .map_err(|e| failed(&e))?
                 .label("within MDC95 of the first session")
                 .legend(|(x, y)| {
                     Rectangle::new(
@@ -107,14 +109,14 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Stri
             .collect();
         chart
             .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(3)))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         chart
             .draw_series(
                 points
                     .iter()
                     .map(|&(x, y)| Circle::new((x, y), 6, BLUE.filled())),
             )
-            .map_err(|e| e.to_string())?
+            .map_err(|e| failed(&e))?
             .label("result")
             .legend(|(x, y)| Circle::new((x + 8, y), 5, BLUE.filled()));
         chart
@@ -124,15 +126,15 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Stri
             .border_style(BLACK)
             .label_font(("sans-serif", 14))
             .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
+        root.present().map_err(|e| failed(&e))?;
     }
     let image = image::RgbImage::from_raw(width, height, buffer)
-        .ok_or("chart buffer has the wrong size")?;
+        .ok_or_else(|| failed(&"the chart buffer has the wrong size"))?;
     let mut png = Vec::new();
     image
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed(&e))?;
     Ok(png)
 }
 
@@ -143,7 +145,7 @@ pub fn subject_report(
     before: &str,
     after: &str,
     trends: &[Trend],
-) -> Result<String, String> {
+) -> Result<String, DrawError> {
     let mut html = String::new();
     let title = format!("gonio report: {}", escape(&history.subject));
     let _ = write!(

@@ -15,6 +15,25 @@ use std::path::{Path, PathBuf};
 /// `assets/fonts/README.md`).
 pub const FONT_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
+/// Why a plot or chart could not be drawn: the plotting library's or the encoder's message.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the {what}: {detail}")]
+pub struct DrawError {
+    /// What was being drawn ("angle plot", "trend chart").
+    pub what: &'static str,
+    pub detail: String,
+}
+
+impl DrawError {
+    /// The error `detail` met drawing `what`.
+    pub fn new(what: &'static str, detail: &dyn std::fmt::Display) -> DrawError {
+        DrawError {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+}
+
 /// Why an output file could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: cannot write: {detail}")]
@@ -45,7 +64,7 @@ pub fn output_folder(dir: &Path) -> Result<(), WriteError> {
 /// interrupted run never leaves a half-written file looking whole.
 pub fn write_atomically(
     target: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> Result<(), String>,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
     let fail = |detail: String| WriteError {
         path: target.to_path_buf(),
@@ -79,17 +98,16 @@ pub fn write_atomically(
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&partial)
-            .map_err(|e| e.to_string())?;
+            .open(&partial)?;
         write(&mut file)?;
-        file.flush().map_err(|e| e.to_string())?;
-        file.sync_all().map_err(|e| e.to_string())?;
-        std::fs::rename(&partial, target).map_err(|e| e.to_string())
+        file.flush()?;
+        file.sync_all()?;
+        std::fs::rename(&partial, target)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
-    result.map_err(fail)
+    result.map_err(|e| fail(e.to_string()))
 }
 
 /// Saves an image as PNG atomically.
@@ -97,6 +115,6 @@ pub fn save_png(image: &image::RgbImage, target: &Path) -> Result<(), WriteError
     write_atomically(target, |file| {
         image
             .write_to(&mut std::io::BufWriter::new(file), image::ImageFormat::Png)
-            .map_err(|e| e.to_string())
+            .map_err(std::io::Error::other)
     })
 }

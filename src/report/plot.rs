@@ -6,7 +6,7 @@ use image::RgbImage;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::FONT_TTF;
+use super::{DrawError, FONT_TTF};
 
 static REGISTER_FONT: Once = Once::new();
 
@@ -35,12 +35,13 @@ pub struct AnglePlot<'a> {
 }
 
 /// Renders the plot to an RGB picture `width` x `height` pixels.
-pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<RgbImage, String> {
+pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<RgbImage, DrawError> {
     register_font();
+    let failed = |e: &dyn std::fmt::Display| DrawError::new("angle plot", e);
     let mut buffer = vec![255u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(|e| failed(&e))?;
         let finite: Vec<f32> = plot.all.iter().copied().filter(|v| v.is_finite()).collect();
         let (lo, hi) = finite
             .iter()
@@ -57,7 +58,7 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
             .x_label_area_size(44)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..t_end, lo as f64..hi as f64)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         chart
             .configure_mesh()
             .x_desc("time (s)")
@@ -65,14 +66,14 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
             .label_style(("sans-serif", 16))
             .axis_desc_style(("sans-serif", 18))
             .draw()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         if let Some((start, end)) = plot.hold {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(start, lo as f64), (end, hi as f64)],
                     RGBColor(200, 240, 200).filled(),
                 )))
-                .map_err(|e| e.to_string())?
+                .map_err(|e| failed(&e))?
                 .label("hold")
                 .legend(|(x, y)| {
                     Rectangle::new(
@@ -101,7 +102,7 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
                     run,
                     RGBColor(170, 170, 170).stroke_width(2),
                 ))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(&e))?;
             if n == 0 {
                 series.label("all frames").legend(|(x, y)| {
                     PathElement::new(
@@ -115,7 +116,7 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
         for (n, run) in points(&valid).into_iter().enumerate() {
             let series = chart
                 .draw_series(LineSeries::new(run, BLUE.stroke_width(3)))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(&e))?;
             if n == 0 {
                 series
                     .label("frames that count")
@@ -128,7 +129,7 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
                     [(0.0, result as f64), (t_end, result as f64)],
                     RED.stroke_width(2),
                 ))
-                .map_err(|e| e.to_string())?
+                .map_err(|e| failed(&e))?
                 .label(format!("result {result:.1} deg"))
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
         }
@@ -138,14 +139,14 @@ pub fn render_angle_plot(plot: &AnglePlot, width: u32, height: u32) -> Result<Rg
             .border_style(BLACK)
             .label_font(("sans-serif", 16))
             .draw()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         if let Some(note) = plot.note {
             let style = TextStyle::from(("sans-serif", 18)).color(&RGBColor(200, 30, 30));
             root.draw_text(note, &style, (90, 44))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(&e))?;
         }
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(|e| failed(&e))?;
     }
     RgbImage::from_raw(width, height, buffer)
-        .ok_or_else(|| "plot buffer has the wrong size".to_string())
+        .ok_or_else(|| failed(&"the plot buffer has the wrong size"))
 }

@@ -108,8 +108,11 @@ pub enum RunError {
         #[source]
         error: StoreError,
     },
-    #[error("{path}: {detail}")]
-    Output { path: PathBuf, detail: String },
+    #[error("{path}: {source}")]
+    Output {
+        path: PathBuf,
+        source: crate::report::DrawError,
+    },
     #[error("a job stopped unexpectedly: the results of this batch that were saved are in the database, the rest are lost")]
     JobDied,
 }
@@ -452,7 +455,7 @@ fn write_outputs(
     let mut outputs = Vec::new();
     let csv_path = dir.join(format!("{stem}.csv"));
     write_atomically(&csv_path, |file| {
-        write_frames_csv(io::BufWriter::new(file), track, series).map_err(|e| e.to_string())
+        write_frames_csv(io::BufWriter::new(file), track, series).map_err(io::Error::other)
     })?;
     outputs.push(csv_path);
 
@@ -485,9 +488,9 @@ fn write_outputs(
             note: note.as_deref(),
         };
         let plot_path = dir.join(format!("{stem}.{}.plot.png", side.name()));
-        let picture = render_angle_plot(&plot, 1200, 600).map_err(|detail| RunError::Output {
+        let picture = render_angle_plot(&plot, 1200, 600).map_err(|source| RunError::Output {
             path: plot_path.clone(),
-            detail: format!("cannot draw plot: {detail}"),
+            source,
         })?;
         save_png(&picture, &plot_path)?;
         outputs.push(plot_path);
@@ -572,7 +575,7 @@ fn write_outputs(
             io::BufWriter::new(file),
             &serde_json::json!({ "results": results }),
         )
-        .map_err(|e| e.to_string())
+        .map_err(io::Error::from)
     })?;
     outputs.push(json_path);
     Ok(outputs)

@@ -6,6 +6,9 @@
 //! records every analysed pose; when it ends it is measured exactly as `gonio analyze` measures a
 //! recording, so a live result and the result of re-analysing its keypoints agree.
 
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -18,6 +21,8 @@ use crate::pose::{
 use crate::protocols::{
     self, HoldCriteria, Measure, Measurement, Protocol, SideChoice, SideRule, OBLIQUE_SPREAD,
 };
+use crate::report::frames_csv::write_frames_csv;
+use crate::report::{output_folder, write_atomically, WriteError};
 
 /// Why the live loop stopped.
 #[derive(Debug, thiserror::Error)]
@@ -247,6 +252,53 @@ pub struct Trial {
     /// The trial's angles, as measured.
     pub series: AngleSeries,
     pub results: Vec<Measurement>,
+}
+
+/// A request to end the live loop, made from another thread (Ctrl-C) and read by the sink.
+#[derive(Debug, Clone, Default)]
+pub struct StopRequest(Arc<AtomicBool>);
+
+impl StopRequest {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the loop to end (the trial under way is measured and saved).
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Trial {
+    /// Writes the trial into `dir` (created when missing) as `<stem>.trial<N>.json` (its
+    /// results) and `.csv` (its poses and angles, as `gonio analyze` writes them), with the
+    /// first N whose JSON does not exist yet: an earlier trial's files are never replaced.
+    /// Returns the two paths.
+    pub fn write_files(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, WriteError> {
+        output_folder(dir)?;
+        let stem = (1..)
+            .map(|n| format!("{stem}.trial{n}"))
+            .find(|s| !dir.join(format!("{s}.json")).exists())
+            .unwrap_or_else(|| stem.to_string());
+        let json_path = dir.join(format!("{stem}.json"));
+        let csv_path = dir.join(format!("{stem}.csv"));
+        write_atomically(&csv_path, |file| {
+            write_frames_csv(io::BufWriter::new(file), &self.track, &self.series)
+                .map_err(io::Error::other)
+        })?;
+        write_atomically(&json_path, |file| {
+            serde_json::to_writer_pretty(
+                io::BufWriter::new(file),
+                &serde_json::json!({ "trial": self.number, "results": self.results }),
+            )
+            .map_err(io::Error::from)
+        })?;
+        Ok(vec![json_path, csv_path])
+    }
 }
 
 /// Running statistics of one leg, for choosing the side live.

@@ -19,24 +19,53 @@ use crate::protocols;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MdcOverrides(HashMap<String, f32>);
 
+/// Why an MDC file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MdcError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: expected {{\"protocol/measure\": degrees, ...}}: {source}")]
+    Format {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path}: MDC for `{key}` must be a positive number of degrees up to 180, not {value}")]
+    Value {
+        path: std::path::PathBuf,
+        key: String,
+        value: f32,
+    },
+    #[error("{path}: `{key}` is no protocol/measure (known: {known})")]
+    Unknown {
+        path: std::path::PathBuf,
+        key: String,
+        known: String,
+    },
+}
+
 impl MdcOverrides {
-    pub fn load(path: &Path) -> Result<MdcOverrides, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let map: HashMap<String, f32> = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}: expected {{\"protocol/measure\": degrees, ...}}: {e}",
-                path.display()
-            )
+    pub fn load(path: &Path) -> Result<MdcOverrides, MdcError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MdcError::Read {
+            path: path.to_path_buf(),
+            source,
         })?;
+        let map: HashMap<String, f32> =
+            serde_json::from_str(&text).map_err(|source| MdcError::Format {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if let Some((key, value)) = map
             .iter()
             .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= 180.0))
         {
-            return Err(format!(
-                "{}: MDC for `{key}` must be a positive number of degrees up to 180, not {value}",
-                path.display()
-            ));
+            return Err(MdcError::Value {
+                path: path.to_path_buf(),
+                key: key.clone(),
+                value: *value,
+            });
         }
         // A typo would otherwise be ignored without a word, and the published figure used.
         let mut keys: Vec<&String> = map.keys().collect();
@@ -54,11 +83,11 @@ impl MdcOverrides {
                             .map(move |m| format!("{}/{}", p.id, m.name))
                     })
                     .collect();
-                return Err(format!(
-                    "{}: `{key}` is no protocol/measure (known: {})",
-                    path.display(),
-                    all.join(", ")
-                ));
+                return Err(MdcError::Unknown {
+                    path: path.to_path_buf(),
+                    key: key.clone(),
+                    known: all.join(", "),
+                });
             }
         }
         Ok(MdcOverrides(map))

@@ -7,7 +7,7 @@
 
 mod compare;
 
-pub use compare::{asymmetry, compare, Comparison, MdcOverrides, Verdict};
+pub use compare::{asymmetry, compare, Comparison, MdcError, MdcOverrides, Verdict};
 
 use std::path::{Path, PathBuf};
 
@@ -93,8 +93,11 @@ pub enum StoreError {
         "{path}: no gonio database there (check the path; `gonio analyze --subject` creates one)"
     )]
     Missing { path: PathBuf },
-    #[error("{path}: not a plausible measurement: {detail}")]
-    Implausible { path: PathBuf, detail: String },
+    #[error("{path}: not a plausible measurement: {source}")]
+    Implausible {
+        path: PathBuf,
+        source: Box<Implausible>,
+    },
     #[error(
         "{path}: written by a newer gonio (schema {found}, this one knows {known}); update gonio"
     )]
@@ -377,10 +380,10 @@ impl Store {
         recorded_at: Option<&str>,
         measurements: &[StoredMeasurement],
     ) -> Result<usize, StoreError> {
-        check_session(subject, label, recorded_at, measurements).map_err(|detail| {
+        check_session(subject, label, recorded_at, measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
-                detail,
+                source: Box::new(source),
             }
         })?;
         let mut replaced = 0;
@@ -517,9 +520,9 @@ impl Store {
     /// measurements added), in one transaction. A measurement already there (the same trial, see
     /// [`Store::save`]) is replaced, so importing a file twice changes nothing.
     pub fn import(&mut self, export: &SubjectExport) -> Result<(), StoreError> {
-        check_export(export).map_err(|detail| StoreError::Implausible {
+        check_export(export).map_err(|source| StoreError::Implausible {
             path: self.path.clone(),
-            detail,
+            source: Box::new(source),
         })?;
         self.write(|tx| {
             let subject_id = subject_id(tx, &export.subject)?;
@@ -608,9 +611,9 @@ impl Store {
 /// Checks what is about to be stored: names present, dates that are dates, angles that are
 /// angles, counts that add up. An export edited by hand or by another program must not put an
 /// infinite angle or a date that is not a date into the database. Returns what is wrong.
-fn check_export(export: &SubjectExport) -> Result<(), String> {
+fn check_export(export: &SubjectExport) -> Result<(), Implausible> {
     if export.subject.trim().is_empty() {
-        return Err("the subject's name is empty".to_string());
+        return Err(Implausible::NoSubject);
     }
     export.sessions.iter().try_for_each(|session| {
         check_session(
@@ -628,36 +631,46 @@ fn check_session(
     label: &str,
     started_at: Option<&str>,
     measurements: &[StoredMeasurement],
-) -> Result<(), String> {
+) -> Result<(), Implausible> {
     if subject.trim().is_empty() {
-        return Err("the subject's name is empty".to_string());
+        return Err(Implausible::NoSubject);
     }
-    let at = format!("session `{label}`");
     if label.trim().is_empty() {
-        return Err("a session's label is empty".to_string());
+        return Err(Implausible::NoLabel);
     }
+    let label = label.to_string();
     if let Some(started_at) = started_at {
-        parse_session_date(started_at).map_err(|e| format!("{at}: started_at {e}"))?;
+        parse_session_date(started_at).map_err(|source| Implausible::Date {
+            label: label.clone(),
+            source,
+        })?;
     }
     for m in measurements {
         let angle_ok = |v: Option<f32>| v.is_none_or(|v| v.is_finite() && v.abs() <= 360.0);
         if !angle_ok(m.value_deg) || !angle_ok(m.peak_deg) {
-            return Err(format!(
-                "{at}: {} {}: angle {:?} / peak {:?} deg is not between -360 and 360",
-                m.protocol, m.measure, m.value_deg, m.peak_deg
-            ));
+            return Err(Implausible::Angle {
+                label,
+                protocol: m.protocol.clone(),
+                measure: m.measure.clone(),
+                value_deg: m.value_deg,
+                peak_deg: m.peak_deg,
+            });
         }
         if !(m.hold_s.is_finite() && (0.0..=86_400.0).contains(&m.hold_s)) {
-            return Err(format!("{at}: hold of {} s", m.hold_s));
+            return Err(Implausible::Hold {
+                label,
+                hold_s: m.hold_s,
+            });
         }
         if m.valid_frames > m.total_frames {
-            return Err(format!(
-                "{at}: {} valid frames of {} frames",
-                m.valid_frames, m.total_frames
-            ));
+            return Err(Implausible::Frames {
+                label,
+                valid: m.valid_frames,
+                total: m.total_frames,
+            });
         }
         if m.protocol.trim().is_empty() || m.measure.trim().is_empty() {
-            return Err(format!("{at}: a measurement without protocol or measure"));
+            return Err(Implausible::NoProtocol { label });
         }
     }
     Ok(())
@@ -947,13 +960,47 @@ pub fn file_sha256(path: &Path) -> Option<String> {
     )
 }
 
+/// A date a person gave that is not one (see [`parse_session_date`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30")]
+pub struct DateError {
+    pub text: String,
+}
+
+/// What makes saved or imported data implausible.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Implausible {
+    #[error("the subject's name is empty")]
+    NoSubject,
+    #[error("a session's label is empty")]
+    NoLabel,
+    #[error("session `{label}`: started_at {source}")]
+    Date { label: String, source: DateError },
+    #[error("session `{label}`: {protocol} {measure}: angle {value_deg:?} / peak {peak_deg:?} deg is not between -360 and 360")]
+    Angle {
+        label: String,
+        protocol: String,
+        measure: String,
+        value_deg: Option<f32>,
+        peak_deg: Option<f32>,
+    },
+    #[error("session `{label}`: hold of {hold_s} s")]
+    Hold { label: String, hold_s: f64 },
+    #[error("session `{label}`: {valid} valid frames of {total} frames")]
+    Frames {
+        label: String,
+        valid: usize,
+        total: usize,
+    },
+    #[error("session `{label}`: a measurement without protocol or measure")]
+    NoProtocol { label: String },
+}
+
 /// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
 /// trailing `Z` allowed), into the stored form `YYYY-MM-DDTHH:MM:SSZ`. Returns what is wrong.
-pub fn parse_session_date(text: &str) -> Result<String, String> {
-    let wrong = || {
-        format!(
-            "`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30"
-        )
+pub fn parse_session_date(text: &str) -> Result<String, DateError> {
+    let wrong = || DateError {
+        text: text.to_string(),
     };
     let text_trimmed = text.trim().trim_end_matches('Z');
     let (date, time) = match text_trimmed.split_once(['T', ' ']) {
