@@ -75,7 +75,7 @@ fn view(c: &mut Criterion) {
             let measured = MeasuredAngle {
                 side: Side::Left,
                 angle: LegAngle::HipFlexion,
-                value_deg: 40.0,
+                anterior_sign: Some(1.0),
                 min_confidence: 0.3,
                 label: "40°",
             };

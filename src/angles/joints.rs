@@ -83,6 +83,21 @@ pub(crate) struct SideParts {
 pub struct Angle {
     pub deg: f32,
     pub confidence: f32,
+    /// Where it was measured: the unsigned angle between the two rays is `deg.abs()`.
+    pub rays: Rays,
+}
+
+/// The joint and the two rays an angle lies between, frame pixels: what an evidence picture
+/// draws, so that the arc drawn is the angle computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rays {
+    /// The joint (or, for the trunk, the hip point the trunk line starts from).
+    pub vertex: Point,
+    /// The reference direction: the trunk line extended past the hip (hip flexion), the thigh
+    /// extended past the knee (knee flexion), the horizontal (elevations) or the vertical (trunk).
+    pub reference: Point,
+    /// The moving segment's direction, from the vertex.
+    pub moving: Point,
 }
 
 /// The angles of one leg (degrees; conventions in the module documentation). None where the
@@ -183,6 +198,11 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
     let trunk_to_vertical = anterior_sign.map(|s| Angle {
         deg: s * atan2_deg(cross((0.0, -1.0), trunk_up), dot((0.0, -1.0), trunk_up)),
         confidence: trunk_conf,
+        rays: Rays {
+            vertex: sub(shoulder, trunk_up),
+            reference: (0.0, -1.0),
+            moving: trunk_up,
+        },
     });
 
     // Reference horizontal for elevations: towards the feet when lying, forward when upright.
@@ -213,6 +233,11 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
             (norm_sq(v) >= MIN_SEGMENT_SQ_PX).then(|| Angle {
                 deg: atan2_deg(-v.1, h * v.0),
                 confidence: hip.confidence.min(end.confidence),
+                rays: Rays {
+                    vertex: p(hip),
+                    reference: (h, 0.0),
+                    moving: v,
+                },
             })
         };
         LegAngles {
@@ -221,6 +246,11 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
                     signed_angle_deg(sub(p(hip), p(k)), sub(p(a), p(k))).map(|interior| Angle {
                         deg: 180.0 - interior.abs(),
                         confidence: hip.confidence.min(k.confidence).min(a.confidence),
+                        rays: Rays {
+                            vertex: p(k),
+                            reference: sub(p(k), p(hip)),
+                            moving: sub(p(a), p(k)),
+                        },
                     })
                 }
                 _ => None,
@@ -234,6 +264,11 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
                         // (derivation in the module documentation's conventions).
                         deg: -s * a,
                         confidence: leg_trunk_conf.min(k.confidence),
+                        rays: Rays {
+                            vertex: p(hip),
+                            reference: trunk_down,
+                            moving: thigh,
+                        },
                     })
                 }
                 _ => None,

@@ -47,7 +47,7 @@ impl LegAngle {
     }
 
     /// This angle in one frame's kernel output.
-    fn of(self, leg: &LegAngles) -> Option<Angle> {
+    pub(crate) fn of(self, leg: &LegAngles) -> Option<Angle> {
         match self {
             LegAngle::KneeFlexion => leg.knee_flexion,
             LegAngle::HipFlexion => leg.hip_flexion,
@@ -174,6 +174,9 @@ pub struct AngleSeries {
     /// Frames whose face pointed against the majority (their anterior side was taken from the
     /// majority).
     pub facing_disagreements: usize,
+    /// The anterior side the angles were computed with (the majority of the frames' faces, see
+    /// [`JointAngles::anterior_sign`]); None when no face gave a cue.
+    pub anterior_sign: Option<f32>,
     /// Median over frames of the left-right shoulder and hip spacing divided by trunk length:
     /// near 0 in a true side view, near 0.8 facing the camera.
     pub lateral_spread: Option<f32>,
@@ -243,6 +246,7 @@ impl AngleSeries {
             channels,
             swaps_corrected,
             facing_disagreements,
+            anterior_sign: majority,
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: Side::BOTH.map(|side| in_plane_ratios(poses, side, options.min_confidence)),
         };

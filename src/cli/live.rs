@@ -726,14 +726,10 @@ impl WindowView {
         let value_text = reading
             .value_deg
             .map_or_else(String::new, |v| format!("{v:.0}°"));
-        let measured = reading.value_deg.map(|value| MeasuredAngle {
+        let measured = reading.value_deg.map(|_| MeasuredAngle {
             side: reading.side,
             angle: reading.measure.angle,
-            value_deg: if reading.measure.negate {
-                -value
-            } else {
-                value
-            },
+            anterior_sign: reading.anterior_sign,
             min_confidence: self.min_confidence,
             label: &value_text,
         });

@@ -8,9 +8,9 @@ use imageproc::rect::Rect;
 
 use super::overlay::{draw_pose, draw_thick_line, stroke_px};
 use super::FONT_TTF;
-use crate::angles::geometry::{midpoint, Point};
-use crate::angles::Side;
-use crate::pose::{BodyPart, Pose};
+use crate::angles::geometry::Point;
+use crate::angles::{joint_angles, Rays, Side};
+use crate::pose::Pose;
 use crate::protocols::LegAngle;
 
 const ARC_COLOUR: Rgb<u8> = Rgb([255, 230, 0]);
@@ -24,85 +24,28 @@ pub const CAPTION_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 pub struct AngleToDraw<'a> {
     pub side: Side,
     pub angle: LegAngle,
-    /// The angle's value in this frame as the kernel measured it, degrees (NaN when unknown):
-    /// it tells which way the horizontal reference points, so that the arc drawn is the angle
-    /// printed.
-    pub value_deg: f32,
+    /// The anterior side the series' angles were computed with
+    /// ([`crate::angles::AngleSeries::anterior_sign`]), so that the arc drawn is the angle
+    /// computed.
+    pub anterior_sign: Option<f32>,
     /// Keypoints under this confidence were not used by the kernel, and are not drawn from.
     pub min_confidence: f32,
     /// Written beside the arc.
     pub label: &'a str,
 }
 
-/// The joint and the two rays between which an angle is measured, in frame pixels: (vertex,
-/// reference direction, moving direction), from the points the kernel used (those at or above
-/// `min_confidence`). None when the keypoints are not reliable.
+/// The joint and the two rays between which the kernel measured `angle` on `side` of `pose`,
+/// frame pixels, computed as the series computed it (keypoints at or above `min_confidence`,
+/// the series' `anterior_sign`). None when the kernel could not measure it in this pose.
 pub fn angle_rays(
     pose: &Pose,
     side: Side,
     angle: LegAngle,
     min_confidence: f32,
-    value_deg: f32,
-) -> Option<(Point, Point, Point)> {
-    let get = |part: BodyPart| {
-        let k = pose.get(part);
-        (k.confidence >= min_confidence).then_some((k.x, k.y))
-    };
-    let (shoulder, hip, knee, ankle) = match side {
-        Side::Left => (
-            BodyPart::LeftShoulder,
-            BodyPart::LeftHip,
-            BodyPart::LeftKnee,
-            BodyPart::LeftAnkle,
-        ),
-        Side::Right => (
-            BodyPart::RightShoulder,
-            BodyPart::RightHip,
-            BodyPart::RightKnee,
-            BodyPart::RightAnkle,
-        ),
-    };
-    let toward = |from: Point, to: Point| (to.0 - from.0, to.1 - from.1);
-    let h = get(hip)?;
-    match angle {
-        LegAngle::HipFlexion => {
-            let k = get(knee)?;
-            // The trunk line as the kernel takes it: both sides when reliable, else this side.
-            let both = (
-                get(BodyPart::LeftShoulder),
-                get(BodyPart::RightShoulder),
-                get(BodyPart::LeftHip),
-                get(BodyPart::RightHip),
-            );
-            let trunk_down = match both {
-                (Some(ls), Some(rs), Some(lh), Some(rh)) => {
-                    toward(midpoint(ls, rs), midpoint(lh, rh))
-                }
-                _ => toward(get(shoulder)?, h),
-            };
-            Some((h, trunk_down, toward(h, k)))
-        }
-        LegAngle::KneeFlexion => {
-            let (k, a) = (get(knee)?, get(ankle)?);
-            Some((k, toward(h, k), toward(k, a)))
-        }
-        LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal => {
-            let end = if angle == LegAngle::ThighToHorizontal {
-                get(knee)?
-            } else {
-                get(ankle)?
-            };
-            let segment = toward(h, end);
-            // The kernel's horizontal points towards the feet (lying) or forward (upright); an
-            // elevation past 90 degrees means the segment points away from it.
-            let reference_x = if value_deg.abs() > 90.0 {
-                -segment.0.signum()
-            } else {
-                segment.0.signum()
-            };
-            Some((h, (reference_x, 0.0), segment))
-        }
-    }
+    anterior_sign: Option<f32>,
+) -> Option<Rays> {
+    let angles = joint_angles(pose, anterior_sign, min_confidence);
+    angle.of(angles.leg(side)).map(|a| a.rays)
 }
 
 /// Draws the evidence on `frame`: skeleton, the angle's reference ray and arc at the joint, its
@@ -127,9 +70,14 @@ pub fn draw_measured_angle(frame: &mut RgbImage, pose: &Pose, angle: &AngleToDra
         angle.side,
         angle.angle,
         angle.min_confidence,
-        angle.value_deg,
+        angle.anterior_sign,
     );
-    if let Some((vertex, reference, moving)) = rays {
+    if let Some(Rays {
+        vertex,
+        reference,
+        moving,
+    }) = rays
+    {
         let length = moving.0.hypot(moving.1).max(1.0);
         let unit = |v: Point| {
             let n = v.0.hypot(v.1).max(1e-6);
@@ -272,7 +220,58 @@ fn draw_label(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Keypoint, KEYPOINT_COUNT};
+    use crate::pose::{BodyPart, Keypoint, KEYPOINT_COUNT};
+
+    /// The unsigned angle between two directions, degrees.
+    fn between(a: Point, b: Point) -> f32 {
+        let dot = a.0 * b.0 + a.1 * b.1;
+        (dot / (a.0.hypot(a.1) * b.0.hypot(b.1)))
+            .clamp(-1.0, 1.0)
+            .acos()
+            .to_degrees()
+    }
+
+    #[test]
+    fn every_drawn_angle_spans_the_value_the_kernel_computed() {
+        // A person standing sideways, face to the right, one hip flexed and its knee bent, the
+        // other leg behind: every leg angle on both sides, all different.
+        let mut keypoints = [Keypoint::default(); KEYPOINT_COUNT];
+        let mut set = |part: BodyPart, x: f32, y: f32| {
+            keypoints[part.index()] = Keypoint {
+                x,
+                y,
+                confidence: 0.9,
+            };
+        };
+        set(BodyPart::Nose, 530.0, 180.0);
+        set(BodyPart::LeftEar, 500.0, 185.0);
+        set(BodyPart::LeftShoulder, 495.0, 250.0);
+        set(BodyPart::RightShoulder, 505.0, 252.0);
+        set(BodyPart::LeftHip, 490.0, 450.0);
+        set(BodyPart::RightHip, 500.0, 452.0);
+        set(BodyPart::LeftKnee, 640.0, 380.0);
+        set(BodyPart::LeftAnkle, 660.0, 560.0);
+        set(BodyPart::RightKnee, 450.0, 640.0);
+        set(BodyPart::RightAnkle, 380.0, 800.0);
+        let pose = Pose::from_keypoints(keypoints);
+        let angles = joint_angles(&pose, None, 0.3);
+        for side in Side::BOTH {
+            for angle in LegAngle::ALL {
+                let Some(kernel) = angle.of(angles.leg(side)) else {
+                    panic!("{side:?} {angle:?} not measured");
+                };
+                let Some(rays) = angle_rays(&pose, side, angle, 0.3, angles.anterior_sign) else {
+                    panic!("{side:?} {angle:?}: no rays");
+                };
+                let drawn = between(rays.reference, rays.moving);
+                assert!(
+                    (drawn - kernel.deg.abs()).abs() < 0.01,
+                    "{side:?} {angle:?}: drawn {drawn}, computed {}",
+                    kernel.deg
+                );
+            }
+        }
+    }
 
     /// A straight-leg raise past vertical (100 deg from the table, lying with the feet to the
     /// right): the arc drawn spans the 100 degrees the kernel prints, not the 80 to the near
@@ -299,15 +298,19 @@ mod tests {
             0.5,
         );
         let pose = Pose::from_keypoints(keypoints);
-        let between = |(_, r, m): (Point, Point, Point)| {
+        let between = |Rays {
+                           reference: r,
+                           moving: m,
+                           ..
+                       }: Rays| {
             let dot = r.0 * m.0 + r.1 * m.1;
             let norms = r.0.hypot(r.1) * m.0.hypot(m.1);
             (dot / norms).acos().to_degrees()
         };
-        let rays = angle_rays(&pose, Side::Left, LegAngle::LegToHorizontal, 0.3, 100.0).unwrap();
+        let rays = angle_rays(&pose, Side::Left, LegAngle::LegToHorizontal, 0.3, None).unwrap();
         assert!((between(rays) - 100.0).abs() < 0.1, "{}", between(rays));
         // The ankle at 0.5 is not used by a kernel that asks for 0.6: nothing to draw.
-        assert!(angle_rays(&pose, Side::Left, LegAngle::LegToHorizontal, 0.6, 100.0).is_none());
+        assert!(angle_rays(&pose, Side::Left, LegAngle::LegToHorizontal, 0.6, None).is_none());
     }
 
     #[test]

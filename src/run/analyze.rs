@@ -559,7 +559,7 @@ fn write_outputs(
         let angle = AngleToDraw {
             side,
             angle: main.angle,
-            value_deg: series.channel(main.angle.channel(side))[index],
+            anterior_sign: series.anterior_sign,
             min_confidence: config.series.min_confidence,
             label: arc_label,
         };

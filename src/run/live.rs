@@ -219,6 +219,9 @@ pub struct Reading {
     pub measure: &'static Measure,
     /// Its value now, filtered, degrees; None when it cannot be read in this frame.
     pub value_deg: Option<f32>,
+    /// The anterior side this frame's angles were computed with (voted over the frames so far),
+    /// for drawing the angle where it was measured.
+    pub anterior_sign: Option<f32>,
     /// Whether this frame meets the protocol's criteria.
     pub valid: bool,
     /// How long the value has stayed within the hold band, seconds (0 when the hold is lost;
@@ -532,6 +535,7 @@ impl LiveMeter {
             recording_s,
             people: found.people,
             ambiguous: found.ambiguous,
+            anterior_sign: angles.raw.anterior_sign,
         }
     }
 
