@@ -420,11 +420,9 @@ impl VirtualDisplay {
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 
-    /// Presses a key long enough for the window's event loop to see it.
+    /// Presses and releases a key: the window's key callback sees every press, however short.
     fn press(&self, key: &str) {
-        self.xdotool(&["keydown", key]);
-        std::thread::sleep(Duration::from_millis(150));
-        self.xdotool(&["keyup", key]);
+        self.xdotool(&["key", key]);
     }
 
     fn screenshot(&self, path: &Path) {
@@ -481,38 +479,145 @@ fn last_keypoints(csv: &Path) -> Vec<(String, f32, f32, f32)> {
         .collect()
 }
 
+/// Frames handed to `gonio live --source -` only when the test allows: a thread forwards the
+/// sample, looped by ffmpeg as a YUV4MPEG2 stream, to gonio's standard input, one frame per unit
+/// of budget; the stream ends when the test closes it. The window test thus never races the
+/// video: nothing ends before the test says so, however busy the machine.
+struct SteppedFrames {
+    state: Arc<(std::sync::Mutex<Budget>, std::sync::Condvar)>,
+    forwarder: Option<std::thread::JoinHandle<()>>,
+    ffmpeg: Child,
+}
+
+/// (frames the forwarder may still send, the stream is to end, frames sent so far)
+type Budget = (usize, bool, usize);
+
+impl SteppedFrames {
+    fn start(mut to_gonio: std::process::ChildStdin) -> SteppedFrames {
+        let mut ffmpeg = Command::new("ffmpeg")
+            .args(["-v", "error", "-stream_loop", "-1", "-i"])
+            .arg(sample("pose2sim-cam01.mp4"))
+            .args(["-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", "-"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut from_ffmpeg = ffmpeg.stdout.take().unwrap();
+        let state = Arc::new((
+            std::sync::Mutex::new((0usize, false, 0usize)),
+            std::sync::Condvar::new(),
+        ));
+        let shared = Arc::clone(&state);
+        let forwarder = std::thread::spawn(move || {
+            use std::io::Write;
+            let line = |reader: &mut dyn Read| -> Vec<u8> {
+                let mut bytes = Vec::new();
+                let mut byte = [0u8; 1];
+                while reader.read(&mut byte).unwrap_or(0) == 1 {
+                    bytes.push(byte[0]);
+                    if byte[0] == b'\n' {
+                        break;
+                    }
+                }
+                bytes
+            };
+            let header = line(&mut from_ffmpeg);
+            let field = |key: char| -> usize {
+                String::from_utf8_lossy(&header)
+                    .split_whitespace()
+                    .find_map(|f| f.strip_prefix(key)?.parse().ok())
+                    .unwrap()
+            };
+            let frame_bytes = field('W') * field('H') * 3 / 2;
+            if to_gonio.write_all(&header).is_err() {
+                return;
+            }
+            let mut frame = vec![0u8; frame_bytes];
+            loop {
+                {
+                    let (lock, changed) = &*shared;
+                    let mut s = lock.lock().unwrap();
+                    while s.0 == 0 && !s.1 {
+                        s = changed.wait(s).unwrap();
+                    }
+                    if s.0 == 0 {
+                        return; // the end: dropping the pipe ends gonio's stream
+                    }
+                    s.0 -= 1;
+                }
+                let frame_line = line(&mut from_ffmpeg);
+                from_ffmpeg.read_exact(&mut frame).unwrap();
+                if to_gonio.write_all(&frame_line).is_err() || to_gonio.write_all(&frame).is_err() {
+                    return;
+                }
+                let (lock, changed) = &*shared;
+                lock.lock().unwrap().2 += 1;
+                changed.notify_all();
+            }
+        });
+        SteppedFrames {
+            state,
+            forwarder: Some(forwarder),
+            ffmpeg,
+        }
+    }
+
+    /// Lets `n` more frames through and waits until gonio has taken them (every frame is
+    /// analysed with --no-realtime, and the pipe holds less than one frame).
+    fn send(&self, n: usize) {
+        let (lock, changed) = &*self.state;
+        let mut s = lock.lock().unwrap();
+        let target = s.2 + n;
+        s.0 += n;
+        changed.notify_all();
+        while s.2 < target {
+            let (next, timeout) = changed.wait_timeout(s, Duration::from_secs(120)).unwrap();
+            assert!(!timeout.timed_out(), "gonio stopped taking frames");
+            s = next;
+        }
+    }
+
+    /// Ends the stream, as a camera feed that stops.
+    fn end(&mut self) {
+        let (lock, changed) = &*self.state;
+        lock.lock().unwrap().1 = true;
+        changed.notify_all();
+        if let Some(forwarder) = self.forwarder.take() {
+            forwarder.join().unwrap();
+        }
+    }
+}
+
+impl Drop for SteppedFrames {
+    fn drop(&mut self) {
+        let _ = self.ffmpeg.kill();
+        let _ = self.ffmpeg.wait();
+    }
+}
+
 #[test]
 fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     let display = VirtualDisplay::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    // The 1.7-s sample eight times over, so that the keys are pressed while it plays however
-    // slowly the machine starts and however busy its cores are.
-    let video = dir.path().join("sample.mp4");
-    let looped = Command::new("ffmpeg")
-        .args(["-v", "error", "-stream_loop", "7", "-i"])
-        .arg(sample("pose2sim-cam01.mp4"))
-        .args(["-c", "copy"])
-        .arg(&video)
-        .status()
-        .unwrap();
-    assert!(looped.success());
     let stdout_path = dir.path().join("stdout.txt");
     let stderr_path = dir.path().join("stderr.txt");
     let mut gonio = Command::new(env!("CARGO_BIN_EXE_gonio"))
-        .args(["live", "--source"])
-        .arg(&video)
+        .args(["live", "--source", "-", "--no-realtime", "--stall-s", "600"])
         .args(["--protocol", "hip-extension", "--autostart", "--out"])
         .arg(&out)
         .env("DISPLAY", &display.name)
         .current_dir(root())
+        .stdin(Stdio::piped())
         .stdout(std::fs::File::create(&stdout_path).unwrap())
         .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
         .unwrap();
+    let mut frames = SteppedFrames::start(gonio.stdin.take().unwrap());
     let printed = || std::fs::read_to_string(&stdout_path).unwrap_or_default();
     let logged = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
 
+    // Trial 1 runs from the first frame for 40 frames; the window opens with the first.
+    frames.send(40);
     let mut window = String::new();
     wait_for("the window", Duration::from_secs(60), || {
         window = display.xdotool(&["search", "--name", "gonio live"]);
@@ -524,19 +629,25 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         !window.is_empty()
     });
     let window = window.lines().next().unwrap().to_string();
-    display.xdotool(&["windowfocus", &window]);
-    std::thread::sleep(Duration::from_millis(1000));
-    display.press("space"); // ends the trial started with the first frame
-    wait_for("trial 1's result", Duration::from_secs(30), || {
+    display.xdotool(&["windowfocus", "--sync", &window]);
+    // Every key from here on is pressed while no frame is ready: the window must still take it.
+    display.press("space"); // ends trial 1
+    wait_for("trial 1's result", Duration::from_secs(60), || {
         printed().contains("trial 1")
     });
     // Pressed at once after the trial's end: the window takes every key press as the window
     // system reports it, so none is lost while the trial is saved.
-    display.press("space"); // starts trial 2, which runs to the end of the video
+    display.press("space"); // starts trial 2
     display.press("s"); // snapshot
-                        // A click on the person chooses the subject afresh (the only person here, so a new lock
-                        // on the same body, which trial 2's result reports).
-    let hips = last_keypoints(&out.join("sample.trial1.csv"))
+    wait_for("trial 2 to start", Duration::from_secs(60), || {
+        logged().contains("trial 2 started")
+    });
+    wait_for("the snapshot", Duration::from_secs(60), || {
+        logged().contains("snapshot saved")
+    });
+    // A click on the person chooses the subject afresh (the only person here, so a new lock
+    // on the same body, which trial 2's result reports).
+    let hips = last_keypoints(&out.join("stdin.trial1.csv"))
         .into_iter()
         .filter(|(name, _, _, conf)| name.ends_with("_hip") && *conf > 0.3)
         .map(|(_, x, y, _)| (x, y))
@@ -551,23 +662,21 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         &format!("{}", x.round()),
         &format!("{}", y.round()),
     ]);
-    // The window polls the button: it stays down until the click is acknowledged.
+    // The window polls the button with each frame: it stays down until the click is taken.
     display.xdotool(&["mousedown", "1"]);
-    wait_for("the click to be taken", Duration::from_secs(30), || {
-        logged().contains("clicked at")
-    });
-    display.xdotool(&["mouseup", "1"]);
-    let started = Instant::now();
-    while !(logged().contains("the recording has ended") && printed().contains("trial 2")) {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the video did not end with trial 2:\n{}\n{}",
-            printed(),
-            logged()
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    let mut sent = 0;
+    while !logged().contains("clicked at") {
+        assert!(sent < 100, "the click was not taken in {sent} frames");
+        frames.send(1);
+        sent += 1;
     }
-    std::thread::sleep(Duration::from_millis(500));
+    display.xdotool(&["mouseup", "1"]);
+    // Trial 2 goes on for 30 more frames, then the stream ends.
+    frames.send(30);
+    frames.end();
+    wait_for("the end of the stream", Duration::from_secs(60), || {
+        logged().contains("the recording has ended") && printed().contains("trial 2")
+    });
     let screenshot = dir.path().join("screen.png");
     display.screenshot(&screenshot);
     // Where the window is on the screen.
@@ -595,7 +704,7 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     let err = logged();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("snapshot saved"), "{err}");
-    // Space ended trial 1 long before the video did (about 400 frames are analysed in all).
+    // Space ended trial 1 after the 40 frames sent (about 75 are analysed in all).
     let frames_of = |n: usize| -> usize {
         let text = printed();
         let at = text.find(&format!("trial {n} (")).unwrap() + format!("trial {n} (").len();
@@ -603,8 +712,15 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
     };
     assert!(frames_of(1) < 190, "trial 1 ran {} frames", frames_of(1));
     assert!(frames_of(2) > 10, "trial 2 ran {} frames", frames_of(2));
+    // Stepped frames make the counts exact up to the frame being analysed when a key came.
+    assert!(
+        (38..=40).contains(&frames_of(1)),
+        "trial 1 ran {} frames",
+        frames_of(1)
+    );
+    assert!(frames_of(2) >= 30, "trial 2 ran {} frames", frames_of(2));
     let trial2: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("sample.trial2.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out.join("stdin.trial2.json")).unwrap()).unwrap();
     let warnings = trial2["results"][0]["warnings"].to_string();
     assert!(
         warnings.contains("the subject was chosen again 1 time (lost, or picked by a click)"),
@@ -617,10 +733,10 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     for expected in [
-        "sample.trial1.json",
-        "sample.trial1.csv",
-        "sample.trial2.csv",
-        "sample.snapshot1.png",
+        "stdin.trial1.json",
+        "stdin.trial1.csv",
+        "stdin.trial2.csv",
+        "stdin.snapshot1.png",
     ] {
         assert!(
             files.iter().any(|f| f == expected),
@@ -654,7 +770,7 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         })
     };
     // Each confident keypoint of the last frame has a dot of its side's colour at its place.
-    let keypoints = last_keypoints(&out.join("sample.trial2.csv"));
+    let keypoints = last_keypoints(&out.join("stdin.trial2.csv"));
     let mut checked = 0;
     for (name, x, y, conf) in &keypoints {
         if *conf < 0.5 {

@@ -2,10 +2,12 @@
 
 pub mod camera;
 mod images;
+mod stream;
 pub mod video;
 
 pub use camera::{list_cameras, Camera, CameraError, CameraInfo, CameraRequest};
 pub use images::{collect_image_paths, load_image, IMAGE_EXTENSIONS};
+pub use stream::{StreamError, Y4mFrames};
 pub use video::{VideoError, VideoFrames, VideoInfo, VIDEO_EXTENSIONS};
 
 use std::path::{Path, PathBuf};

@@ -17,7 +17,9 @@ use minifb::{InputCallback, Key, MouseButton, MouseMode, Window, WindowOptions};
 
 use gonio::angles::Side;
 use gonio::capture::camera::NO_CAMERA_HINT;
-use gonio::capture::{list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames};
+use gonio::capture::{
+    list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames, Y4mFrames,
+};
 use gonio::live::{
     self, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats,
     Pacing, Reading, StopRequest, Trial,
@@ -112,10 +114,12 @@ pub struct LiveArgs {
     #[arg(long, default_value_t = 30, value_name = "FPS")]
     fps: u32,
     /// Play this video through the live loop instead of a camera (in real time; frames the loop
-    /// is too slow for are dropped, as with a camera)
+    /// is too slow for are dropped, as with a camera); `-` reads a YUV4MPEG2 stream from standard
+    /// input (an IP camera through `ffmpeg -i URL -f yuv4mpegpipe -`), at the sender's pace
     #[arg(long, value_name = "VIDEO", conflicts_with = "camera")]
     source: Option<PathBuf>,
-    /// With --source: every frame, as fast as possible, instead of in real time
+    /// With --source: every frame, none dropped (a video as fast as possible; a stream waits
+    /// for the loop), instead of in real time
     #[arg(long, requires = "source")]
     no_realtime: bool,
     /// No window: a status line in the terminal; the trial runs from the first frame to the end
@@ -150,6 +154,11 @@ pub struct LiveArgs {
     stall_s: f64,
     #[command(flatten)]
     save: SaveArgs,
+}
+
+/// Whether `--source` names standard input (`-`).
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 fn parse_model(s: &str) -> Result<ModelKind, String> {
@@ -193,6 +202,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
     })?;
     let source_name = match &args.source {
+        Some(path) if is_stdin(path) => "stdin".to_string(),
         Some(path) => path.display().to_string(),
         None => format!("camera {}", args.camera),
     };
@@ -223,6 +233,17 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         let _ = ctrlc::set_handler(move || stop.request());
     }
     let frames = match &args.source {
+        Some(path) if is_stdin(path) => live::start_capture(
+            || {
+                let frames = Y4mFrames::new(io::stdin().lock(), "stdin")?;
+                Ok(frames.map(|f| f.map_err(LiveError::from)))
+            },
+            if args.no_realtime {
+                Pacing::EveryFrame
+            } else {
+                Pacing::Live
+            },
+        ),
         Some(path) => {
             let (path, fps) = (path.clone(), f64::from(args.fps));
             let pacing = if args.no_realtime {
@@ -364,6 +385,7 @@ struct TrialOutput<'a> {
 impl<'a> TrialOutput<'a> {
     fn new(args: &'a LiveArgs) -> Self {
         let stem = match &args.source {
+            Some(path) if is_stdin(path) => "stdin".to_string(),
             Some(path) => path
                 .file_stem()
                 .map_or_else(|| "live".to_string(), |s| s.to_string_lossy().into_owned()),
@@ -533,6 +555,13 @@ impl LiveSink for Sink<'_> {
             commands.push(Command::Quit);
         }
         Ok(commands)
+    }
+
+    fn trial_started(&mut self, number: usize) -> Result<(), LiveError> {
+        if let Display::Window(_) = &self.display {
+            eprintln!("gonio: trial {number} started (space ends it)");
+        }
+        Ok(())
     }
 
     fn trial_finished(&mut self, trial: &Trial) -> Result<(), LiveError> {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::angles::{frame_lateral_spread, AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
-use crate::capture::{CameraError, Frame, VideoError};
+use crate::capture::{CameraError, Frame, StreamError, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
     BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
@@ -31,6 +31,8 @@ pub enum LiveError {
     Camera(#[from] CameraError),
     #[error(transparent)]
     Video(#[from] VideoError),
+    #[error(transparent)]
+    Stream(#[from] StreamError),
     #[error(transparent)]
     Pose(#[from] PoseError),
     #[error("{source_name}: no frame for {seconds:.0} s: the source stopped delivering frames")]
@@ -404,6 +406,11 @@ impl LiveMeter {
         self.people.locks = usize::from(self.last_subject.is_some());
     }
 
+    /// The number the trial under way (or the next one) gets when it ends with a frame.
+    pub fn next_trial_number(&self) -> usize {
+        self.trials + 1
+    }
+
     /// Ends the trial and measures it; None when no trial was running or it has no frame.
     pub fn stop_trial(&mut self) -> Option<Trial> {
         let mut track = self.trial.take()?;
@@ -749,6 +756,11 @@ pub trait LiveSink {
     fn idle(&mut self) -> Result<Vec<Command>, LiveError>;
     /// A trial has ended and been measured.
     fn trial_finished(&mut self, trial: &Trial) -> Result<(), LiveError>;
+    /// A trial has started: it will be trial `number` once it has a frame.
+    fn trial_started(&mut self, number: usize) -> Result<(), LiveError> {
+        let _ = number;
+        Ok(())
+    }
 }
 
 /// How a run ended.
@@ -775,6 +787,7 @@ pub fn run(
     let mut last_frame_at = Instant::now();
     if autostart {
         meter.start_trial();
+        sink.trial_started(meter.next_trial_number())?;
     }
     let stall_after = meter.config().stall_after;
     let outcome = (|| -> Result<Ending, LiveError> {
@@ -826,7 +839,10 @@ pub fn run(
                             sink.trial_finished(&trial)?;
                         }
                     }
-                    Command::ToggleTrial => meter.start_trial(),
+                    Command::ToggleTrial => {
+                        meter.start_trial();
+                        sink.trial_started(meter.next_trial_number())?;
+                    }
                 }
             }
         }
