@@ -5,7 +5,9 @@
 //! Frames are read as they arrive, so the stream runs at the sender's pace and ends when the
 //! sender closes it. Timestamps come from the stream's frame rate (frame n at n / rate seconds).
 
+use std::cell::Cell;
 use std::io::Read;
+use std::rc::Rc;
 
 use image::RgbImage;
 use y4m::Colorspace;
@@ -36,12 +38,33 @@ pub enum StreamError {
     },
 }
 
+/// A reader that counts the bytes read through it: the decoder reports a stream cut off inside
+/// a frame as a plain end, and the count tells the two apart.
+struct Counted<R> {
+    inner: R,
+    bytes: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
+}
+
 /// The frames of a YUV4MPEG2 stream, in order; the iterator ends where the stream ends.
 pub struct Y4mFrames<R: Read> {
     name: String,
-    decoder: y4m::Decoder<R>,
+    decoder: y4m::Decoder<Counted<R>>,
+    /// Bytes read so far, and where the last whole frame ended.
+    bytes: Rc<Cell<u64>>,
+    frame_end: u64,
     /// Chroma plane size as a shift of the luma's (x, y): (1, 1) for 4:2:0.
     subsampling: Option<(u32, u32)>,
+    /// Full-range samples (0-255, `XCOLORRANGE=FULL`, as MJPEG cameras give) instead of the
+    /// limited 16-235.
+    full_range: bool,
     frame_s: f64,
     index: usize,
     done: bool,
@@ -53,11 +76,17 @@ impl<R: Read> Y4mFrames<R> {
         let limits = y4m::Limits {
             bytes: MAX_SIDE_PX * MAX_SIDE_PX * 3,
         };
+        let bytes = Rc::new(Cell::new(0));
+        let counted = Counted {
+            inner: reader,
+            bytes: Rc::clone(&bytes),
+        };
         let decoder =
-            y4m::Decoder::new_with_limits(reader, limits).map_err(|e| StreamError::NotY4m {
+            y4m::Decoder::new_with_limits(counted, limits).map_err(|e| StreamError::NotY4m {
                 name: name.to_string(),
                 detail: e.to_string(),
             })?;
+        let frame_end = bytes.get();
         let (width, height) = (decoder.get_width(), decoder.get_height());
         if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
             return Err(StreamError::Size {
@@ -81,6 +110,9 @@ impl<R: Read> Y4mFrames<R> {
                 })
             }
         };
+        let full_range = String::from_utf8_lossy(decoder.get_raw_params())
+            .split_whitespace()
+            .any(|p| p.eq_ignore_ascii_case("XCOLORRANGE=FULL"));
         let rate = decoder.get_framerate();
         // A stream without a usable rate is timed as 30 frames per second.
         let frame_s = if rate.num > 0 && rate.den > 0 {
@@ -91,7 +123,10 @@ impl<R: Read> Y4mFrames<R> {
         Ok(Y4mFrames {
             name: name.to_string(),
             decoder,
+            bytes,
+            frame_end,
             subsampling,
+            full_range,
             frame_s,
             index: 0,
             done: false,
@@ -115,10 +150,10 @@ impl<R: Read> Iterator for Y4mFrames<R> {
             return None;
         }
         let (width, height) = self.size();
-        let subsampling = self.subsampling;
+        let (subsampling, full_range) = (self.subsampling, self.full_range);
         let frame = match self.decoder.read_frame() {
             Ok(frame) => frame,
-            Err(y4m::Error::EOF) => {
+            Err(y4m::Error::EOF) if self.bytes.get() == self.frame_end => {
                 self.done = true;
                 return None;
             }
@@ -138,15 +173,18 @@ impl<R: Read> Iterator for Y4mFrames<R> {
             frame.get_u_plane(),
             frame.get_v_plane(),
             subsampling,
+            full_range,
         );
+        self.frame_end = self.bytes.get();
         let timestamp_s = self.index as f64 * self.frame_s;
         self.index += 1;
         Some(Ok(Frame { image, timestamp_s }))
     }
 }
 
-/// RGB from 8-bit limited-range BT.601 YUV planes (what ffmpeg's `yuv420p` carries), chroma
-/// planes `subsampling` shifts smaller than the luma; grey when `subsampling` is None.
+/// RGB from 8-bit BT.601 YUV planes (limited range, what ffmpeg's `yuv420p` carries, or
+/// `full_range`), chroma planes `subsampling` shifts smaller than the luma; grey when
+/// `subsampling` is None.
 fn rgb_from_yuv(
     width: u32,
     height: u32,
@@ -154,18 +192,25 @@ fn rgb_from_yuv(
     u: &[u8],
     v: &[u8],
     subsampling: Option<(u32, u32)>,
+    full_range: bool,
 ) -> RgbImage {
+    // Luma offset and gain, and the chroma gain relative to limited range.
+    let (black, gain, chroma) = if full_range {
+        (0.0, 1.0, 224.0 / 255.0)
+    } else {
+        (16.0, 1.164, 1.0)
+    };
     let mut image = RgbImage::new(width, height);
     for (px, py, pixel) in image.enumerate_pixels_mut() {
         let luma = y.get((py * width + px) as usize).copied().unwrap_or(16);
-        let c = 1.164 * (f32::from(luma) - 16.0);
+        let c = gain * (f32::from(luma) - black);
         let (d, e) = match subsampling {
             Some((sx, sy)) => {
                 let chroma_width = (width + (1 << sx) - 1) >> sx;
                 let i = ((py >> sy) * chroma_width + (px >> sx)) as usize;
                 (
-                    f32::from(u.get(i).copied().unwrap_or(128)) - 128.0,
-                    f32::from(v.get(i).copied().unwrap_or(128)) - 128.0,
+                    chroma * (f32::from(u.get(i).copied().unwrap_or(128)) - 128.0),
+                    chroma * (f32::from(v.get(i).copied().unwrap_or(128)) - 128.0),
                 )
             }
             None => (0.0, 0.0),
@@ -217,6 +262,22 @@ mod tests {
         assert!(r > 240 && g < 15 && b < 15, "{r} {g} {b}");
         let [r, g, b] = frames[0].image.get_pixel(3, 1).0;
         assert!(r.abs_diff(128) < 3 && g.abs_diff(128) < 3 && b.abs_diff(128) < 3);
+    }
+
+    #[test]
+    fn full_range_streams_are_read_as_full_range() {
+        // Full-range black and white: 0 and 255 luma, neutral chroma.
+        let frame = [vec![0, 255, 0, 255], vec![128], vec![128]].concat();
+        let bytes = stream(
+            "YUV4MPEG2 W2 H2 F30:1 C420jpeg XCOLORRANGE=FULL\n",
+            &[frame],
+        );
+        let frames: Vec<Frame> = Y4mFrames::new(bytes.as_slice(), "stdin")
+            .unwrap()
+            .map(|f| f.unwrap())
+            .collect();
+        assert_eq!(frames[0].image.get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(frames[0].image.get_pixel(1, 0).0, [255, 255, 255]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! behind ([`PeopleSeen`]). Nothing here runs a model; [`super::SubjectFinder`] does.
 
 use super::multipose::{BoxInFrame, Person};
-use super::{BodyPart, Keypoint, Pose};
+use super::{BodyPart, Keypoint, Pose, KEYPOINT_COUNT};
 
 /// The posture a protocol's subject is in, for choosing the subject among several people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,11 +219,18 @@ struct Track {
     /// The whole body's motion per frame, pixels (the mean shift of its confident keypoints):
     /// two people crossing are told apart by where each was heading, not only where each was.
     velocity: (f32, f32),
+    /// Which keypoints of `pose` were seen in the last frame the person was seen (the others
+    /// keep an older place, and say nothing about the motion).
+    fresh: [bool; KEYPOINT_COUNT],
 }
 
 /// The fastest motion a track predicts, torso lengths per frame: a bad match must not fling
 /// the prediction across the frame.
 const MAX_SPEED: f32 = 0.3;
+
+/// Frames of motion a prediction carries on: a person unseen for longer may have stopped, and
+/// a guess run on further would drift away from where they are.
+const MAX_PREDICTED_FRAMES: usize = 3;
 
 impl Track {
     fn new(pose: Pose) -> Track {
@@ -231,12 +238,14 @@ impl Track {
             pose,
             missed: 0,
             velocity: (0.0, 0.0),
+            fresh: pose.keypoints.map(|k| k.confidence >= MATCH_MIN_CONFIDENCE),
         }
     }
 
-    /// Where the person should be in the coming frame: the last pose moved on by its motion.
-    fn predicted(&self) -> Pose {
-        let steps = (self.missed + 1) as f32;
+    /// The last pose moved on by `frames` frames of its motion (at most
+    /// [`MAX_PREDICTED_FRAMES`]).
+    fn moved_on(&self, frames: usize) -> Pose {
+        let steps = frames.min(MAX_PREDICTED_FRAMES) as f32;
         let mut pose = self.pose;
         for k in &mut pose.keypoints {
             k.x += self.velocity.0 * steps;
@@ -245,11 +254,34 @@ impl Track {
         pose
     }
 
+    /// Where the person should be in the coming frame.
+    fn predicted(&self) -> Pose {
+        self.moved_on(self.missed + 1)
+    }
+
+    /// Where the person should be in the frame being answered, after [`Track::seen`] or a miss
+    /// has already been counted for it.
+    fn now(&self) -> Pose {
+        self.moved_on(self.missed)
+    }
+
+    /// How far `pose` is from this person (see [`pose_distance`]): from where they should be
+    /// or, when nearer, from where they were last seen (a person who stopped while hidden).
+    fn distance(&self, pose: &Pose, scale: f32) -> f32 {
+        pose_distance(pose, &self.predicted(), scale).min(pose_distance(pose, &self.pose, scale))
+    }
+
     /// Takes the person's pose in this frame.
     fn seen(&mut self, pose: &Pose) {
         let (mut dx, mut dy, mut count) = (0.0, 0.0, 0);
-        for (kept, new) in self.pose.keypoints.iter().zip(&pose.keypoints) {
-            if kept.confidence >= MATCH_MIN_CONFIDENCE && new.confidence >= MATCH_MIN_CONFIDENCE {
+        for ((kept, new), &fresh) in self
+            .pose
+            .keypoints
+            .iter()
+            .zip(&pose.keypoints)
+            .zip(&self.fresh)
+        {
+            if fresh && new.confidence >= MATCH_MIN_CONFIDENCE {
                 dx += new.x - kept.x;
                 dy += new.y - kept.y;
                 count += 1;
@@ -264,8 +296,15 @@ impl Track {
             self.velocity = (vx * cap, vy * cap);
         }
         // A keypoint not seen now keeps its last place, for matching the next frame.
-        for (kept, new) in self.pose.keypoints.iter_mut().zip(pose.keypoints) {
-            if new.confidence >= MATCH_MIN_CONFIDENCE || kept.confidence < MATCH_MIN_CONFIDENCE {
+        for ((kept, new), fresh) in self
+            .pose
+            .keypoints
+            .iter_mut()
+            .zip(pose.keypoints)
+            .zip(&mut self.fresh)
+        {
+            *fresh = new.confidence >= MATCH_MIN_CONFIDENCE;
+            if *fresh || kept.confidence < MATCH_MIN_CONFIDENCE {
                 *kept = new;
             }
         }
@@ -418,8 +457,7 @@ impl SubjectLock {
     pub fn answer(&mut self, seen: Seen) -> Step {
         match (std::mem::take(&mut self.phase), seen) {
             (Phase::FollowingAlone, Seen::Crop(pose)) => {
-                let last = self.lock.map(|l| l.track.predicted());
-                match last.and_then(|last| near(pose, &last, MAX_MATCH_DISTANCE)) {
+                match self.near_subject(pose, MAX_MATCH_DISTANCE) {
                     Some(pose) => {
                         self.frames_since_detection += 1;
                         Step::Done(self.keep(pose, 1, false))
@@ -429,7 +467,18 @@ impl SubjectLock {
             }
             (Phase::Detecting, Seen::People(detected)) => self.detected(detected),
             (Phase::Searching { people, unclear }, Seen::Search(pose)) => {
-                Step::Done(self.keep(pose, people, unclear))
+                // Nobody the detector saw: the others are hidden or gone.
+                self.remember_rivals(&[]);
+                // With a subject locked, only a pose near it is the subject: the search never
+                // jumps to someone else.
+                let pose = match self.lock {
+                    Some(_) => self.near_subject(Some(pose), 1.5 * MAX_MATCH_DISTANCE),
+                    None => Some(pose),
+                };
+                Step::Done(match pose {
+                    Some(pose) => self.keep(pose, people, unclear),
+                    None => self.missed(people),
+                })
             }
             (
                 Phase::Refining {
@@ -445,6 +494,15 @@ impl SubjectLock {
             }
             _ => Step::Done(self.missed(0)),
         }
+    }
+
+    /// `pose` when it is a person within `max_distance` torso lengths of the subject (see
+    /// [`Track::distance`]); None without a subject.
+    fn near_subject(&self, pose: Option<Pose>, max_distance: f32) -> Option<Pose> {
+        let (pose, track) = (pose?, self.lock?.track);
+        let last = track.predicted();
+        let scale = torso_length(&last).unwrap_or(100.0);
+        (pose.has_person() && track.distance(&pose, scale) <= max_distance).then_some(pose)
     }
 
     fn detect(&mut self) -> Ask {
@@ -478,17 +536,17 @@ impl SubjectLock {
                 let subject = lock.track.predicted();
                 let scale =
                     torso_length(&subject).unwrap_or_else(|| torso_from_box(box_of(&subject)));
+                let rivals = &self.rivals;
                 // Each person's distance from where the subject should be, and from where the
                 // nearest other person should be.
                 let distances: Vec<(f32, f32)> = people
                     .iter()
                     .map(|p| {
-                        let to_rival = self
-                            .rivals
+                        let to_rival = rivals
                             .iter()
-                            .map(|r| pose_distance(&p.pose, &r.predicted(), scale))
+                            .map(|r| r.distance(&p.pose, scale))
                             .fold(f32::INFINITY, f32::min);
-                        (pose_distance(&p.pose, &subject, scale), to_rival)
+                        (lock.track.distance(&p.pose, scale), to_rival)
                     })
                     .collect();
                 // The subject is a person near its prediction and nearer it than any other
@@ -559,8 +617,9 @@ impl SubjectLock {
         ambiguous: bool,
     ) -> Found {
         let refined = refined.unwrap_or(person.pose);
+        let expected = self.lock.map(|l| l.track.predicted());
         let (pose, overruled) = if refined.has_person() {
-            overrule_drift(&refined, &person, others)
+            overrule_drift(&refined, &person, others, expected.as_ref())
         } else {
             (person.pose, false)
         };
@@ -580,16 +639,28 @@ impl SubjectLock {
         people: usize,
         others: &[Person],
     ) -> Found {
+        // The people seen now are someone else's: their tracks move on whatever the crop shows.
+        self.remember_rivals(others);
         let Some(last) = self.lock.map(|l| l.track.predicted()) else {
             return self.missed(people);
         };
         // Looser than a detector match: the crop is already centred on the subject.
-        let Some(pose) = near(pose, &last, 1.5 * MAX_MATCH_DISTANCE) else {
+        let Some(pose) = self.near_subject(pose, 1.5 * MAX_MATCH_DISTANCE) else {
             return self.missed(people);
         };
+        // A crop that found another person (nearer their track than the subject's) is not the
+        // subject.
+        let scale = torso_length(&last).unwrap_or(100.0);
+        let own = pose_distance(&pose, &last, scale);
+        if self
+            .rivals
+            .iter()
+            .any(|r| pose_distance(&pose, &r.now(), scale) < own)
+        {
+            return self.missed(people);
+        }
         // What the detector saw now may be the subject merged with someone: only the people
         // remembered from before claim keypoints.
-        self.remember_rivals(others);
         let (pose, _) = disown_rival_keypoints(&pose, &last, &self.rivals);
         self.keep(pose, people, true)
     }
@@ -604,7 +675,7 @@ impl SubjectLock {
             let nearest = old
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (i, pose_distance(&person.pose, &r.predicted(), scale)))
+                .map(|(i, r)| (i, r.distance(&person.pose, scale)))
                 .filter(|&(_, d)| d < MAX_MATCH_DISTANCE)
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             let track = match nearest {
@@ -669,14 +740,6 @@ impl SubjectLock {
     }
 }
 
-/// `pose` when it is a person within `max_distance` torso lengths of `last` (see
-/// [`pose_distance`]).
-fn near(pose: Option<Pose>, last: &Pose, max_distance: f32) -> Option<Pose> {
-    let pose = pose?;
-    let scale = torso_length(last).unwrap_or(100.0);
-    (pose.has_person() && pose_distance(&pose, last, scale) <= max_distance).then_some(pose)
-}
-
 /// The box around a pose's confident keypoints.
 fn box_of(pose: &Pose) -> BoxInFrame {
     let mut b = BoxInFrame {
@@ -706,7 +769,12 @@ fn box_of(pose: &Pose) -> BoxInFrame {
 /// own detected keypoint, near one of the other person's) replaced by the detector's keypoint;
 /// the whole detected pose when the refined one is nearer another person than the subject.
 /// Returns whether anything was overruled.
-fn overrule_drift(refined: &Pose, subject: &Person, others: &[Person]) -> (Pose, bool) {
+fn overrule_drift(
+    refined: &Pose,
+    subject: &Person,
+    others: &[Person],
+    expected: Option<&Pose>,
+) -> (Pose, bool) {
     if others.is_empty() {
         return (*refined, false);
     }
@@ -732,6 +800,18 @@ fn overrule_drift(refined: &Pose, subject: &Person, others: &[Person]) -> (Pose,
         // ankle can be a fifth of a torso away.
         let from_own = (k.x - detected.x).hypot(k.y - detected.y) / scale;
         if from_own < 0.1 {
+            continue;
+        }
+        // Only against where the subject's own track expects this keypoint: a refined keypoint
+        // there is the subject's, even with a hand on it and the detector a little off. Without
+        // a track yet (the lock's first frame) there is nothing to tell a hand from a drift by.
+        let Some(expected) = expected
+            .map(|e| e.keypoints[i])
+            .filter(|e| e.confidence >= MATCH_MIN_CONFIDENCE)
+        else {
+            continue;
+        };
+        if (k.x - expected.x).hypot(k.y - expected.y) / scale < 0.1 {
             continue;
         }
         let on_other = others.iter().any(|o| {
@@ -776,7 +856,7 @@ fn disown_rival_keypoints(pose: &Pose, last: &Pose, rivals: &[Track]) -> (Pose, 
         }
         let from_rival = rivals
             .iter()
-            .map(|r| r.predicted().get(part))
+            .map(|r| r.now().get(part))
             .filter(|r| r.confidence >= MATCH_MIN_CONFIDENCE)
             .map(|r| (k.x - r.x).hypot(k.y - r.y))
             .fold(f32::INFINITY, f32::min);

@@ -189,25 +189,29 @@ impl Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let side = self.side.map_or("", |s| s.name());
-        let pct = 100.0 * self.share.unwrap_or(0.0);
+        // A few frames of many are not "0%": that would read as none.
+        let pct = match self.share.unwrap_or(0.0) {
+            share if share > 0.0 && share < 0.005 => "<1".to_string(),
+            share => format!("{:.0}", 100.0 * share),
+        };
         let value = self.value.unwrap_or(f32::NAN);
         let detail = &self.detail;
         match self.kind {
             WarningKind::NoResult => write!(f, "no result: {detail}"),
             WarningKind::AngleUnknown => write!(
                 f,
-                "{side} {detail} unknown in {pct:.0}% of frames (keypoints not reliable)"
+                "{side} {detail} unknown in {pct}% of frames (keypoints not reliable)"
             ),
             WarningKind::OutOfPosition => {
-                write!(f, "{detail} in {pct:.0}% of frames (not counted)")
+                write!(f, "{detail} in {pct}% of frames (not counted)")
             }
             WarningKind::FormBroken => {
-                write!(f, "{detail} in {pct:.0}% of frames (up to {value:.0} deg)")
+                write!(f, "{detail} in {pct}% of frames (up to {value:.0} deg)")
             }
-            WarningKind::ConditionUnknown => write!(f, "{detail} in {pct:.0}% of frames"),
+            WarningKind::ConditionUnknown => write!(f, "{detail} in {pct}% of frames"),
             WarningKind::Foreshortened => write!(
                 f,
-                "{side} leg or trunk foreshortened (pointing towards or away from the camera) in {pct:.0}% of frames: not counted"
+                "{side} leg or trunk foreshortened (pointing towards or away from the camera) in {pct}% of frames: not counted"
             ),
             WarningKind::Oblique => write!(
                 f,
@@ -219,11 +223,11 @@ impl fmt::Display for Warning {
             ),
             WarningKind::FacingUnclear => write!(
                 f,
-                "facing direction unclear in {pct:.0}% of frames (the face pointed the other way)"
+                "facing direction unclear in {pct}% of frames (the face pointed the other way)"
             ),
             WarningKind::SeveralPeople => write!(
                 f,
-                "up to {value:.0} people in view (with several in {pct:.0}% of frames): check that the skeleton is on the person meant"
+                "up to {value:.0} people in view (with several in {pct}% of frames): check that the skeleton is on the person meant"
             ),
             WarningKind::ChosenAgain => write!(
                 f,
@@ -232,7 +236,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::LockAmbiguous => write!(
                 f,
-                "subject lock ambiguous in {pct:.0}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
+                "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
             ),
             WarningKind::NoPerson => match self.share.filter(|&s| s > 0.0) {
                 Some(share) => write!(

@@ -73,8 +73,15 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
             PRIMARY KEY (measurement_id, position)
          );
          INSERT INTO warnings (measurement_id, position, kind, detail)
-            SELECT m.id, w.key, 'legacy', w.value
-            FROM measurements AS m, json_each(m.warnings) AS w;
+            SELECT m.id, w.key, 'legacy', COALESCE(CAST(w.value AS TEXT), '')
+            FROM (SELECT id, warnings FROM measurements
+                  WHERE CASE WHEN json_valid(warnings) THEN json_type(warnings) END = 'array') AS m,
+                 json_each(m.warnings) AS w;
+         -- Anything else in the old column (edited by hand, damaged) is kept as one warning.
+         INSERT INTO warnings (measurement_id, position, kind, detail)
+            SELECT id, 0, 'legacy', CAST(warnings AS TEXT) FROM measurements
+            WHERE COALESCE(CASE WHEN json_valid(warnings) THEN json_type(warnings) END, '') <> 'array'
+              AND COALESCE(CAST(warnings AS TEXT), '') NOT IN ('', '\"\"');
          ALTER TABLE measurements DROP COLUMN warnings;",
 ];
 
@@ -1306,6 +1313,45 @@ mod tests {
             assert_eq!(saved.len(), 2);
             assert_eq!(saved[1], new);
         }
+    }
+
+    #[test]
+    fn odd_warnings_in_an_old_database_are_kept_as_words_and_never_block_the_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite");
+        old_database(&path, 2);
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg,
+                    hold_s, valid_frames, total_frames, quality, warnings, source, gonio_version)
+                 VALUES
+                 (1, 'slr', 'hip_flexion', 'right', 40.0, 41.0, 2.0, 9, 10, 'good',
+                    'edited by hand', 'a.mp4', '0.1.0'),
+                 (1, 'slr', 'hip_flexion', 'right', 41.0, 42.0, 2.0, 9, 10, 'good',
+                    '[null, 3, \"x\"]', 'b.mp4', '0.1.0'),
+                 (1, 'slr', 'hip_flexion', 'right', 42.0, 43.0, 2.0, 9, 10, 'good',
+                    '\"one\"', 'c.mp4', '0.1.0'),
+                 (1, 'slr', 'hip_flexion', 'right', 43.0, 44.0, 2.0, 9, 10, 'good',
+                    '[]', 'd.mp4', '0.1.0');",
+            )
+            .unwrap();
+        let store = Store::open(&path).unwrap();
+        let words = |source: &str| -> Vec<String> {
+            let history = store.history("s").unwrap();
+            let m = history.sessions[0]
+                .measurements
+                .iter()
+                .find(|m| m.source == source)
+                .unwrap()
+                .clone();
+            assert!(m.warnings.iter().all(|w| w.kind == WarningKind::Legacy));
+            m.warnings.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(words("a.mp4"), ["edited by hand"]);
+        assert_eq!(words("b.mp4"), ["", "3", "x"]);
+        assert_eq!(words("c.mp4"), ["\"one\""]);
+        assert!(words("d.mp4").is_empty());
     }
 
     #[test]
