@@ -148,6 +148,68 @@ const SCENARIOS: &[Scenario] = &[
         },
         expected: &[("hip_flexion", None)],
     },
+    Scenario {
+        protocol: "knee-to-chest",
+        postures: &[Posture::Supine],
+        rest: 0.0,
+        target: 118.0,
+        // The knee bends as it is drawn up: straight at rest, about 120 deg at the chest.
+        body: |c, side| {
+            with_legs(
+                Leg {
+                    hip_flexion: c,
+                    knee_flexion: 20.0 + 0.85 * c,
+                },
+                Leg::default(),
+                side,
+                0.0,
+            )
+        },
+        expected: &[("hip_flexion", None)],
+    },
+    Scenario {
+        protocol: "prone-knee-bend",
+        postures: &[Posture::Prone],
+        rest: 0.0,
+        target: 128.0,
+        body: |c, side| {
+            with_legs(
+                Leg {
+                    hip_flexion: 0.0,
+                    knee_flexion: c,
+                },
+                Leg::default(),
+                side,
+                0.0,
+            )
+        },
+        expected: &[("knee_flexion", None)],
+    },
+    Scenario {
+        protocol: "lunge-ankle",
+        postures: &[Posture::Kneeling],
+        rest: 8.0,
+        target: 38.0,
+        // The front leg: thigh forward, the shank inclined `c` past vertical (knee ahead of the
+        // ankle); the back leg behind, nearly straight.
+        body: |c, side| {
+            with_legs(
+                Leg {
+                    hip_flexion: 40.0,
+                    knee_flexion: 40.0 + c,
+                },
+                Leg {
+                    hip_flexion: -20.0,
+                    knee_flexion: 10.0,
+                },
+                side,
+                // Upright: the figure's legs are drawn from the trunk, and the shank is
+                // measured against the picture's vertical.
+                0.0,
+            )
+        },
+        expected: &[("ankle_dorsiflexion", None)],
+    },
 ];
 
 /// Renders a scenario into a pose series.

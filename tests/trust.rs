@@ -430,3 +430,73 @@ fn genuine_tests_with_long_holds_and_small_ranges_are_measured() {
         .unwrap_or_else(|| panic!("{:?}", results[0]));
     assert!((value - 105.0).abs() < 1.0, "{:?}", results[0]);
 }
+
+/// The runners' protocols refuse what is not their test: lying or standing still, the straight-leg
+/// raise under knee-to-chest, lying on the back under the prone knee bend, standing at ease under
+/// the lunge; and the prone knee bend reports the hip lifting (Ely's sign).
+#[test]
+fn the_runners_protocols_refuse_what_is_not_their_test() {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 1.0);
+    let run = |protocol: &str, posture: Posture, body: &dyn Fn(f32) -> Body| -> Measurement {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| render(&Placement::new(posture, true), &body(curve(t))))
+            .collect();
+        let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
+        results[0].clone()
+    };
+    // Lying still on the back, knees bent (hook lying): knee to chest needs the knee drawn up.
+    let r = run("knee-to-chest", Posture::Supine, &|_| {
+        legs(leg(45.0, 90.0), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NoMovement, "no knee was drawn up");
+    // A straight-leg raise is another test.
+    let r = run("knee-to-chest", Posture::Supine, &|c| {
+        legs(leg(75.0 * c, 0.0), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NotThePosture, "a straight-leg raise");
+    // Lying face down, still.
+    let r = run("prone-knee-bend", Posture::Prone, &|_| {
+        legs(leg(0.0, 5.0), leg(0.0, 5.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NoMovement, "no knee was bent");
+    // A knee bent lying on the back is not the prone knee bend.
+    let r = run("prone-knee-bend", Posture::Supine, &|c| {
+        legs(leg(0.0, 120.0 * c), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NotThePosture, "not lying face down");
+    // Standing at ease is not a lunge.
+    let r = run("lunge-ankle", Posture::Standing, &|_| {
+        legs(leg(2.0, 3.0), leg(-2.0, 3.0), Side::Left, 0.0)
+    });
+    assert!(r.refusal.is_some(), "standing at ease: {r:?}");
+    assert_eq!(r.value_deg, None);
+    // Lying down is not a lunge either.
+    let r = run("lunge-ankle", Posture::Supine, &|c| {
+        legs(leg(40.0, 40.0 + 30.0 * c), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NotThePosture, "not upright");
+
+    // Ely's sign: past 100 deg of knee flexion the hip lifts 25 deg off the table. The result is
+    // the knee flexion reached with the hip down, and the lift is reported by name.
+    let r = run("prone-knee-bend", Posture::Prone, &|c| {
+        let knee = 130.0 * c;
+        let hip = if knee > 100.0 {
+            25.0 * (knee - 100.0) / 30.0
+        } else {
+            0.0
+        };
+        legs(leg(hip, knee), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    let ely = r
+        .warnings
+        .iter()
+        .find(|w| w.kind == protocols::WarningKind::FormBroken)
+        .unwrap_or_else(|| panic!("no Ely's sign in {:?}", r.warnings));
+    assert!(ely.detail.contains("Ely's sign"), "{ely:?}");
+    assert!(ely.value.is_some_and(|v| v > 20.0), "{ely:?}");
+    if let Some(value) = r.value_deg {
+        assert!(value < 112.0, "counted frames with the hip lifted: {value}");
+    }
+}

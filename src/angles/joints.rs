@@ -11,6 +11,9 @@
 //!   otherwise. Valid only with a level camera.
 //! - **trunk to vertical** = angle of the trunk line (hip → shoulder) from the image's upward
 //!   vertical; positive leaning forward (anterior), negative backward; about −90 lying supine.
+//! - **shank to vertical** = angle of the shank (ankle → knee) from the image's upward vertical;
+//!   positive with the knee ahead of the ankle (anterior): ankle dorsiflexion in a weight-bearing
+//!   lunge, measured on the joint-centre line. Valid only with a level camera.
 //!
 //! The trunk line runs from mid-hip to mid-shoulder when both sides are reliable, else from the
 //! same-side hip to shoulder. The anterior direction comes from the face: the way the nose points
@@ -79,17 +82,16 @@ pub(crate) struct SideParts {
 
 /// An angle in degrees and the confidence it was computed from (the lowest confidence of the
 /// keypoints it uses, 0..1).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Angle {
     pub deg: f32,
     pub confidence: f32,
-    /// Where it was measured: the unsigned angle between the two rays is `deg.abs()`.
-    pub rays: Rays,
 }
 
 /// The joint and the two rays an angle lies between, frame pixels: what an evidence picture
-/// draws, so that the arc drawn is the angle computed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// draws, so that the arc drawn is the angle computed (the unsigned angle between the rays is
+/// the angle's magnitude). The kernel traces them with every angle ([`joint_rays`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rays {
     /// The joint (or, for the trunk, the hip point the trunk line starts from).
     pub vertex: Point,
@@ -100,31 +102,44 @@ pub struct Rays {
     pub moving: Point,
 }
 
-/// The angles of one leg (degrees; conventions in the module documentation). None where the
-/// keypoints an angle needs are not reliable.
+/// What the kernel gives per angle of one leg: [`Angle`]s ([`LegAngles`]) or the [`Rays`] they
+/// were measured between ([`LegRays`]). None where the keypoints an angle needs are not
+/// reliable. Degrees and conventions in the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct LegAngles {
-    pub knee_flexion: Option<Angle>,
-    pub hip_flexion: Option<Angle>,
-    pub thigh_to_horizontal: Option<Angle>,
-    pub leg_to_horizontal: Option<Angle>,
+pub struct Leg<T> {
+    pub knee_flexion: Option<T>,
+    pub hip_flexion: Option<T>,
+    pub thigh_to_horizontal: Option<T>,
+    pub leg_to_horizontal: Option<T>,
+    pub shank_to_vertical: Option<T>,
 }
 
-/// Every angle of one frame.
+/// The angles of one leg.
+pub type LegAngles = Leg<Angle>;
+/// Where the angles of one leg were measured.
+pub type LegRays = Leg<Rays>;
+
+/// What the kernel gives for one frame: every angle ([`JointAngles`]) or where each was
+/// measured ([`JointRays`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct JointAngles {
-    pub left: LegAngles,
-    pub right: LegAngles,
+pub struct Joints<T> {
+    pub left: Leg<T>,
+    pub right: Leg<T>,
     /// Trunk lean from vertical, degrees, positive forward.
-    pub trunk_to_vertical: Option<Angle>,
+    pub trunk_to_vertical: Option<T>,
     /// Which side of the trunk line is anterior: +1 when the anterior direction is clockwise of
     /// the hip → shoulder direction on screen, −1 when counter-clockwise; None when the face gave
     /// no cue.
     pub anterior_sign: Option<f32>,
 }
 
-impl JointAngles {
-    pub fn leg(&self, side: Side) -> &LegAngles {
+/// Every angle of one frame.
+pub type JointAngles = Joints<Angle>;
+/// Where every angle of one frame was measured.
+pub type JointRays = Joints<Rays>;
+
+impl<T> Joints<T> {
+    pub fn leg(&self, side: Side) -> &Leg<T> {
         match side {
             Side::Left => &self.left,
             Side::Right => &self.right,
@@ -135,9 +150,40 @@ impl JointAngles {
 /// Computes every angle of one frame.
 ///
 /// `anterior_sign`: the body's anterior side relative to the trunk line (see
-/// [`JointAngles::anterior_sign`]) when the caller knows it from the whole series; None to take
-/// it from this frame's face. Keypoints under `min_confidence` are not used.
+/// [`Joints::anterior_sign`]) when the caller knows it from the whole series; None to take it
+/// from this frame's face. Keypoints under `min_confidence` are not used.
 pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32) -> JointAngles {
+    trace(pose, anterior_sign, min_confidence)
+}
+
+/// Where every angle of one frame was measured, traced by the same code as [`joint_angles`]
+/// with the same arguments: what a picture draws to show an angle.
+pub fn joint_rays(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32) -> JointRays {
+    trace(pose, anterior_sign, min_confidence)
+}
+
+/// What the kernel hands out per angle: the angle, or the rays it lies between (built only when
+/// asked for, so that computing angles costs nothing extra).
+trait Traced: Copy + Default {
+    fn traced(angle: Angle, rays: impl FnOnce() -> Rays) -> Self;
+}
+
+impl Traced for Angle {
+    #[inline(always)]
+    fn traced(angle: Angle, _: impl FnOnce() -> Rays) -> Self {
+        angle
+    }
+}
+
+impl Traced for Rays {
+    #[inline(always)]
+    fn traced(_: Angle, rays: impl FnOnce() -> Rays) -> Self {
+        rays()
+    }
+}
+
+/// The kernel: every angle of one frame, or where each was measured.
+fn trace<T: Traced>(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32) -> Joints<T> {
     let reliable = |part: BodyPart| -> Option<Keypoint> {
         let k = pose.get(part);
         (k.confidence >= min_confidence).then_some(k)
@@ -174,7 +220,7 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
     let Some((trunk_up, trunk_conf, shoulder)) =
         trunk.filter(|t| norm_sq(t.0) >= MIN_SEGMENT_SQ_PX)
     else {
-        return JointAngles::default();
+        return Joints::default();
     };
 
     let anterior_sign = anterior_sign.or_else(|| {
@@ -195,14 +241,18 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
         }
     });
 
-    let trunk_to_vertical = anterior_sign.map(|s| Angle {
-        deg: s * atan2_deg(cross((0.0, -1.0), trunk_up), dot((0.0, -1.0), trunk_up)),
-        confidence: trunk_conf,
-        rays: Rays {
-            vertex: sub(shoulder, trunk_up),
-            reference: (0.0, -1.0),
-            moving: trunk_up,
-        },
+    let trunk_to_vertical = anterior_sign.map(|s| {
+        T::traced(
+            Angle {
+                deg: s * atan2_deg(cross((0.0, -1.0), trunk_up), dot((0.0, -1.0), trunk_up)),
+                confidence: trunk_conf,
+            },
+            || Rays {
+                vertex: sub(shoulder, trunk_up),
+                reference: (0.0, -1.0),
+                moving: trunk_up,
+            },
+        )
     });
 
     // Reference horizontal for elevations: towards the feet when lying, forward when upright.
@@ -214,43 +264,51 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
         anterior_sign.map(|s| (-s * trunk_up.1).signum())
     };
 
-    let leg = |side: Side| -> LegAngles {
+    let leg = |side: Side| -> Leg<T> {
         let parts = side.parts();
         let Some(hip) = reliable(parts.hip) else {
-            return LegAngles::default();
+            return Leg::default();
         };
         // The trunk line for this leg: both sides' when reliable, else this side's own.
         let (leg_trunk_up, leg_trunk_conf) = match (mid_trunk, reliable(parts.shoulder)) {
             (Some((t, c, _)), _) => (t, c),
             (None, Some(s)) => (sub(p(s), p(hip)), s.confidence.min(hip.confidence)),
-            (None, None) => return LegAngles::default(),
+            (None, None) => return Leg::default(),
         };
         let knee = reliable(parts.knee);
         let ankle = reliable(parts.ankle);
-        let elevation = |end: Keypoint| -> Option<Angle> {
+        let elevation = |end: Keypoint| -> Option<T> {
             let h = horizontal_sign?;
             let v = sub(p(end), p(hip));
-            (norm_sq(v) >= MIN_SEGMENT_SQ_PX).then(|| Angle {
-                deg: atan2_deg(-v.1, h * v.0),
-                confidence: hip.confidence.min(end.confidence),
-                rays: Rays {
-                    vertex: p(hip),
-                    reference: (h, 0.0),
-                    moving: v,
-                },
+            (norm_sq(v) >= MIN_SEGMENT_SQ_PX).then(|| {
+                T::traced(
+                    Angle {
+                        deg: atan2_deg(-v.1, h * v.0),
+                        confidence: hip.confidence.min(end.confidence),
+                    },
+                    || Rays {
+                        vertex: p(hip),
+                        reference: (h, 0.0),
+                        moving: v,
+                    },
+                )
             })
         };
-        LegAngles {
+        Leg {
             knee_flexion: match (knee, ankle) {
                 (Some(k), Some(a)) => {
-                    signed_angle_deg(sub(p(hip), p(k)), sub(p(a), p(k))).map(|interior| Angle {
-                        deg: 180.0 - interior.abs(),
-                        confidence: hip.confidence.min(k.confidence).min(a.confidence),
-                        rays: Rays {
-                            vertex: p(k),
-                            reference: sub(p(k), p(hip)),
-                            moving: sub(p(a), p(k)),
-                        },
+                    signed_angle_deg(sub(p(hip), p(k)), sub(p(a), p(k))).map(|interior| {
+                        T::traced(
+                            Angle {
+                                deg: 180.0 - interior.abs(),
+                                confidence: hip.confidence.min(k.confidence).min(a.confidence),
+                            },
+                            || Rays {
+                                vertex: p(k),
+                                reference: sub(p(k), p(hip)),
+                                moving: sub(p(a), p(k)),
+                            },
+                        )
                     })
                 }
                 _ => None,
@@ -259,16 +317,42 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
                 (Some(k), Some(s)) => {
                     let thigh = sub(p(k), p(hip));
                     let trunk_down = (-leg_trunk_up.0, -leg_trunk_up.1);
-                    signed_angle_deg(trunk_down, thigh).map(|a| Angle {
-                        // Clockwise from the trunk's downward extension is anterior when s < 0
-                        // (derivation in the module documentation's conventions).
-                        deg: -s * a,
-                        confidence: leg_trunk_conf.min(k.confidence),
-                        rays: Rays {
-                            vertex: p(hip),
-                            reference: trunk_down,
-                            moving: thigh,
-                        },
+                    signed_angle_deg(trunk_down, thigh).map(|a| {
+                        T::traced(
+                            Angle {
+                                // Clockwise from the trunk's downward extension is anterior when s < 0
+                                // (derivation in the module documentation's conventions).
+                                deg: -s * a,
+                                confidence: leg_trunk_conf.min(k.confidence),
+                            },
+                            || Rays {
+                                vertex: p(hip),
+                                reference: trunk_down,
+                                moving: thigh,
+                            },
+                        )
+                    })
+                }
+                _ => None,
+            },
+            shank_to_vertical: match (knee, ankle, anterior_sign) {
+                (Some(k), Some(a), Some(s)) => {
+                    let shank_up = sub(p(k), p(a));
+                    (norm_sq(shank_up) >= MIN_SEGMENT_SQ_PX).then(|| {
+                        T::traced(
+                            Angle {
+                                deg: s * atan2_deg(
+                                    cross((0.0, -1.0), shank_up),
+                                    dot((0.0, -1.0), shank_up),
+                                ),
+                                confidence: k.confidence.min(a.confidence),
+                            },
+                            || Rays {
+                                vertex: p(a),
+                                reference: (0.0, -1.0),
+                                moving: shank_up,
+                            },
+                        )
                     })
                 }
                 _ => None,
@@ -278,7 +362,7 @@ pub fn joint_angles(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
         }
     };
 
-    JointAngles {
+    Joints {
         left: leg(Side::Left),
         right: leg(Side::Right),
         trunk_to_vertical,

@@ -9,7 +9,10 @@ pub mod joints;
 pub mod live;
 pub mod series;
 
-pub use joints::{joint_angles, Angle, JointAngles, LegAngles, Rays, Side, DEFAULT_MIN_CONFIDENCE};
+pub use joints::{
+    joint_angles, joint_rays, Angle, JointAngles, JointRays, Joints, Leg, LegAngles, LegRays, Rays,
+    Side, DEFAULT_MIN_CONFIDENCE,
+};
 pub use live::{LiveAngles, LiveFrameAngles};
 pub use series::{
     frame_lateral_spread, AngleSeries, Channel, LegAngle, SeriesOptions, Smoothing, CHANNEL_COUNT,

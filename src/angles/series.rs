@@ -6,7 +6,7 @@
 
 use super::filter::{butterworth_zero_phase, fill_gaps, reject_outliers, OneEuroFilter};
 use super::geometry::{midpoint, norm_sq, sub, Point};
-use super::joints::{joint_angles, Angle, JointAngles, LegAngles, Side, DEFAULT_MIN_CONFIDENCE};
+use super::joints::{joint_angles, Angle, JointAngles, Leg, Side, DEFAULT_MIN_CONFIDENCE};
 use crate::pose::{BodyPart, Pose};
 
 /// One angle of one leg: the single definition of each leg angle's name, CSV column and
@@ -21,14 +21,18 @@ pub enum LegAngle {
     ThighToHorizontal,
     /// Hip -> ankle against the horizontal: positive above it.
     LegToHorizontal,
+    /// Ankle -> knee against the vertical: positive with the knee ahead (ankle dorsiflexion in a
+    /// lunge).
+    ShankToVertical,
 }
 
 impl LegAngle {
-    pub const ALL: [LegAngle; 4] = [
+    pub const ALL: [LegAngle; 5] = [
         LegAngle::KneeFlexion,
         LegAngle::HipFlexion,
         LegAngle::ThighToHorizontal,
         LegAngle::LegToHorizontal,
+        LegAngle::ShankToVertical,
     ];
 
     /// What people call it: "knee flexion".
@@ -38,6 +42,7 @@ impl LegAngle {
             LegAngle::HipFlexion => "hip flexion",
             LegAngle::ThighToHorizontal => "thigh to horizontal",
             LegAngle::LegToHorizontal => "leg to horizontal",
+            LegAngle::ShankToVertical => "shank to vertical",
         }
     }
 
@@ -47,12 +52,13 @@ impl LegAngle {
     }
 
     /// This angle in one frame's kernel output.
-    pub(crate) fn of(self, leg: &LegAngles) -> Option<Angle> {
+    pub(crate) fn of<T: Copy>(self, leg: &Leg<T>) -> Option<T> {
         match self {
             LegAngle::KneeFlexion => leg.knee_flexion,
             LegAngle::HipFlexion => leg.hip_flexion,
             LegAngle::ThighToHorizontal => leg.thigh_to_horizontal,
             LegAngle::LegToHorizontal => leg.leg_to_horizontal,
+            LegAngle::ShankToVertical => leg.shank_to_vertical,
         }
     }
 
@@ -69,10 +75,10 @@ pub enum Channel {
 }
 
 /// Number of channels in an [`AngleSeries`].
-pub const CHANNEL_COUNT: usize = 9;
+pub const CHANNEL_COUNT: usize = 2 * LegAngle::ALL.len() + 1;
 
 /// CSV column names of the leg channels, by [`LegAngle`] and side (left, right).
-const LEG_COLUMNS: [[&str; 2]; 4] = [
+const LEG_COLUMNS: [[&str; 2]; LegAngle::ALL.len()] = [
     ["left_knee_flexion_deg", "right_knee_flexion_deg"],
     ["left_hip_flexion_deg", "right_hip_flexion_deg"],
     [
@@ -80,6 +86,7 @@ const LEG_COLUMNS: [[&str; 2]; 4] = [
         "right_thigh_to_horizontal_deg",
     ],
     ["left_leg_to_horizontal_deg", "right_leg_to_horizontal_deg"],
+    ["left_shank_to_vertical_deg", "right_shank_to_vertical_deg"],
 ];
 
 impl Channel {
@@ -92,13 +99,15 @@ impl Channel {
         Channel::Leg(LegAngle::ThighToHorizontal, Side::Right),
         Channel::Leg(LegAngle::LegToHorizontal, Side::Left),
         Channel::Leg(LegAngle::LegToHorizontal, Side::Right),
+        Channel::Leg(LegAngle::ShankToVertical, Side::Left),
+        Channel::Leg(LegAngle::ShankToVertical, Side::Right),
         Channel::TrunkToVertical,
     ];
 
     pub(crate) fn index(self) -> usize {
         match self {
             Channel::Leg(angle, side) => 2 * angle.index() + side_index(side),
-            Channel::TrunkToVertical => 8,
+            Channel::TrunkToVertical => 2 * LegAngle::ALL.len(),
         }
     }
 

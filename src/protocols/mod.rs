@@ -7,7 +7,10 @@
 mod ake;
 mod hip_extension;
 pub mod hold;
+mod knee_to_chest;
+mod lunge_ankle;
 mod prone_hip_extension;
+mod prone_knee_bend;
 mod slr;
 mod thomas;
 mod toe_touch;
@@ -24,13 +27,16 @@ pub use crate::angles::LegAngle;
 use crate::angles::{AngleSeries, Channel, Side};
 
 /// Every protocol gonio knows, in the order `gonio protocols` lists them.
-pub const ALL: [&Protocol; 6] = [
+pub const ALL: [&Protocol; 9] = [
     &hip_extension::PROTOCOL,
     &prone_hip_extension::PROTOCOL,
     &thomas::PROTOCOL,
     &slr::PROTOCOL,
     &ake::PROTOCOL,
     &toe_touch::PROTOCOL,
+    &knee_to_chest::PROTOCOL,
+    &prone_knee_bend::PROTOCOL,
+    &lunge_ankle::PROTOCOL,
 ];
 
 /// Looks a protocol up by its id (`slr`, `hip-extension`, ...).

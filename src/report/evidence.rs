@@ -9,7 +9,7 @@ use imageproc::rect::Rect;
 use super::overlay::{draw_pose, draw_thick_line, stroke_px};
 use super::FONT_TTF;
 use crate::angles::geometry::Point;
-use crate::angles::{joint_angles, Rays, Side};
+use crate::angles::{joint_rays, Rays, Side};
 use crate::pose::Pose;
 use crate::protocols::LegAngle;
 
@@ -44,8 +44,8 @@ pub fn angle_rays(
     min_confidence: f32,
     anterior_sign: Option<f32>,
 ) -> Option<Rays> {
-    let angles = joint_angles(pose, anterior_sign, min_confidence);
-    angle.of(angles.leg(side)).map(|a| a.rays)
+    let rays = joint_rays(pose, anterior_sign, min_confidence);
+    angle.of(rays.leg(side))
 }
 
 /// Draws the evidence on `frame`: skeleton, the angle's reference ray and arc at the joint, its
@@ -220,6 +220,7 @@ fn draw_label(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::angles::joint_angles;
     use crate::pose::{BodyPart, Keypoint, KEYPOINT_COUNT};
 
     /// The unsigned angle between two directions, degrees.

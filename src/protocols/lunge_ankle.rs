@@ -1,0 +1,52 @@
+//! Weight-bearing lunge test: ankle dorsiflexion (calves) as the front shank's inclination.
+
+use super::{
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "lunge-ankle",
+    title: "Weight-bearing lunge (ankle dorsiflexion)",
+    instructions: "Stand in a lunge facing a wall, the front foot pointing at it. Drive the front \
+                   knee forward over the foot towards the wall as far as it goes with the heel \
+                   down, and hold. Camera level, at shin height, side-on, both feet in view. \
+                   gonio measures the joint-centre line (knee to ankle): compare with your own \
+                   earlier results and the other leg, not with inclinometer norms.",
+    measures: &[Measure {
+        name: "ankle_dorsiflexion",
+        angle: LegAngle::ShankToVertical,
+        negate: false,
+        best: Best::Highest,
+        higher_is_better: true,
+        mdc95: Some((
+            4.7,
+            "weight-bearing lunge test, same clinician: MDC 4.7 deg (Powden 2015, PMID 25704110)",
+        )),
+        description: "front shank (ankle to knee) against the vertical: knee ahead positive",
+    }],
+    criteria: &[
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::Within(-45.0, 45.0),
+            role: Role::Posture,
+            failure: "not upright: not standing in a lunge",
+            hint: "stand upright in a lunge",
+            unknown: "trunk position unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::ShankToVertical),
+            test: Test::AtLeast(0.0),
+            role: Role::Posture,
+            failure: "knee not ahead of the ankle: not the front leg of a lunge",
+            hint: "drive the front knee forward over the foot",
+            unknown: "shank angle unknown",
+        },
+    ],
+    movement: Some(Movement {
+        rise_deg: 10.0,
+        absent: "the knee was not driven forward",
+    }),
+    side_rule: SideRule::HigherMedian,
+    posture: Posture::Kneeling,
+    norm: "no norm for this line: 2D joint-centre lines read about 27 +/- 6 deg where an inclinometer on the tibia read 39-45 (PMID 28108266); compare with yourself and the other leg",
+};

@@ -1,0 +1,50 @@
+//! Prone knee bend: rectus femoris length, the heel drawn towards the buttock lying face down.
+
+use super::{
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+};
+
+pub const PROTOCOL: Protocol = Protocol {
+    id: "prone-knee-bend",
+    title: "Prone knee bend (rectus femoris length)",
+    instructions: "Lie face down, legs straight. Bend one knee, heel towards the buttock (or have \
+                   the therapist bend it) as far as it goes and hold, the hip staying on the \
+                   table. Camera at table height, side-on, whole body in view.",
+    measures: &[Measure {
+        name: "knee_flexion",
+        angle: LegAngle::KneeFlexion,
+        negate: false,
+        best: Best::Highest,
+        higher_is_better: true,
+        mdc95: None,
+        description: "bent knee's flexion: 0 = straight",
+    }],
+    criteria: &[
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::Within(45.0, 135.0),
+            role: Role::Posture,
+            failure: "not lying face down",
+            hint: "lie face down",
+            unknown: "trunk position unknown",
+        },
+        // The hip flexing off the table as the knee bends is Ely's sign (a short rectus
+        // femoris): a finding the warnings report; those frames do not count.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::AbsAtMost(10.0),
+            role: Role::Form,
+            failure:
+                "hip lifted off the table over 10 deg (Ely's sign: the rectus femoris is short)",
+            hint: "keep the hip down on the table",
+            unknown: "hip angle unknown",
+        },
+    ],
+    movement: Some(Movement {
+        rise_deg: 15.0,
+        absent: "no knee was bent",
+    }),
+    side_rule: SideRule::MostMovement,
+    posture: Posture::Lying,
+    norm: "heel near the buttock, about 130-140 deg knee flexion (AAOS 0-135; working assumption)",
+};
