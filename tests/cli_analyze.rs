@@ -126,7 +126,10 @@ fn protocols_are_listed_with_instructions() {
             "thomas",
             "slr",
             "ake",
-            "toe-touch"
+            "toe-touch",
+            "knee-to-chest",
+            "prone-knee-bend",
+            "lunge-ankle"
         ]
     );
     for p in &list {
