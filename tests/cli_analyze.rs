@@ -129,7 +129,8 @@ fn protocols_are_listed_with_instructions() {
             "toe-touch",
             "knee-to-chest",
             "prone-knee-bend",
-            "lunge-ankle"
+            "lunge-ankle",
+            "leg-swing"
         ]
     );
     for p in &list {

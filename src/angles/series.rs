@@ -193,6 +193,9 @@ pub struct AngleSeries {
     /// as a share of the segment's own length in clear frames (its 90th percentile over the
     /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
     in_plane: [Vec<f32>; 2],
+    /// Per channel, per frame: whether the angle was measured in that frame (not missing, not
+    /// an outlier), before gaps were filled by interpolation.
+    measured: [Vec<bool>; CHANNEL_COUNT],
 }
 
 impl AngleSeries {
@@ -203,6 +206,12 @@ impl AngleSeries {
 
     /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
     /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
+    /// Per frame: whether `channel` was measured in that frame rather than filled in across a
+    /// gap (a filled value is a straight line: it can cut off a swing's peak).
+    pub fn measured(&self, channel: Channel) -> &[bool] {
+        &self.measured[channel.index()]
+    }
+
     pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
         &self.in_plane[side_index(side)]
     }
@@ -258,6 +267,7 @@ impl AngleSeries {
             anterior_sign: majority,
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: Side::BOTH.map(|side| in_plane_ratios(poses, side, options.min_confidence)),
+            measured: Default::default(),
         };
         series.clean(options);
         series
@@ -267,8 +277,9 @@ impl AngleSeries {
     fn clean(&mut self, options: &SeriesOptions) {
         let mut scratch = Vec::new();
         let sample_rate = sample_rate_hz(&self.time_s);
-        for values in self.channels.iter_mut() {
+        for (values, measured) in self.channels.iter_mut().zip(self.measured.iter_mut()) {
             reject_outliers(values, options.outlier_deg, &mut scratch);
+            *measured = values.iter().map(|v| !v.is_nan()).collect();
             fill_gaps(&self.time_s, values, options.max_gap_s);
             match options.smoothing {
                 Smoothing::None => {}

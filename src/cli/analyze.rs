@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use gonio::angles::Side;
-use gonio::protocols::{self, Measurement, Protocol, SideChoice};
+use gonio::protocols::{self, Measurement, Protocol, ResultKind, SideChoice};
 use gonio::run::analyze::{analyze_batch, batch, AnalyzeConfig, FileReport, Progress};
 
 use super::store::SaveArgs;
@@ -277,5 +277,13 @@ fn print_summary(
             )?;
         }
     }
-    writeln!(out, "result = the highest angle held for the hold time within the band (sustained maximum); typical: {}", protocol.norm)
+    let result = match protocol.result {
+        ResultKind::SustainedMaximum => {
+            "the highest angle held for the hold time within the band (sustained maximum)"
+        }
+        ResultKind::Swings { .. } => {
+            "the mean ± spread (standard deviation) of each swing's peak, over the swings counted"
+        }
+    };
+    writeln!(out, "result = {result}; typical: {}", protocol.norm)
 }

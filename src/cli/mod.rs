@@ -136,12 +136,17 @@ pub fn result_cells(r: &Measurement) -> [Cell; 7] {
     [
         Cell::new(r.side.name()),
         Cell::new(&r.measure),
-        right(deg(r.value_deg)),
+        // A dynamic result is the mean of the swing peaks ± their spread, over the swings.
+        right(match (r.value_deg, r.spread_deg) {
+            (Some(mean), Some(spread)) => format!("{mean:.1} ± {spread:.1}"),
+            (value, _) => deg(value),
+        }),
         right(deg(r.peak_deg)),
-        right(if r.value_deg.is_some() {
-            format!("{:.1}", r.hold_s)
-        } else {
-            "-".to_string()
+        right(match (r.value_deg, r.swings) {
+            (Some(_), Some(1)) => "1 swing".to_string(),
+            (Some(_), Some(n)) => format!("{n} swings"),
+            (Some(_), None) => format!("{:.1}", r.hold_s),
+            (None, _) => "-".to_string(),
         }),
         right(format!("{}/{}", r.valid_frames, r.total_frames)),
         // A refusal is not a poor result: there is none.

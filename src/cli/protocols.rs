@@ -77,12 +77,13 @@ pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "  measures: {} ({})", m.name, m.description)?;
         }
         for c in p.criteria {
-            let role = match c.role {
-                Role::Posture => "position",
-                Role::Form => "counts",
+            let (role, what) = match c.role {
+                Role::Posture => ("position", "frames with"),
+                Role::Form => ("counts", "frames with"),
+                Role::Flag => ("noted", "flagged unless"),
             };
             let label = format!("{role}:");
-            writeln!(out, "  {label:10}frames with {}", requirement(c))?;
+            writeln!(out, "  {label:10}{what} {}", requirement(c))?;
         }
         if let Some(text) = movement(p) {
             writeln!(out, "  movement: {text}")?;

@@ -1,8 +1,8 @@
 //! Active knee extension: the knee's remaining flexion with the hip held at 90 degrees.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
-    LYING_ON_THE_BACK,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test, LYING_ON_THE_BACK,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -39,4 +39,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "deficit under about 20 deg; men 17.8 ± 9.1, women 13.4 ± 6 (Balkan Med J 2018)",
+    result: ResultKind::SustainedMaximum,
 };

@@ -1,7 +1,8 @@
 //! Kneeling hip-flexor stretch or lunge: hip extension of the back leg.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -52,4 +53,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,
     norm: "10-20 deg hip extension (Norkin and White; AAOS reports 20)",
+    result: ResultKind::SustainedMaximum,
 };

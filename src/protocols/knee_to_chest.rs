@@ -2,8 +2,8 @@
 //! stretch (one knee drawn to the chest while the other leg stays flat).
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
-    LYING_ON_THE_BACK,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test, LYING_ON_THE_BACK,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -48,4 +48,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "about 120 deg hip flexion (AAOS; Norkin and White 0-120)",
+    result: ResultKind::SustainedMaximum,
 };

@@ -1,7 +1,8 @@
 //! Weight-bearing lunge test: ankle dorsiflexion (calves) as the front shank's inclination.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -49,4 +50,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,
     norm: "no norm for this line: 2D joint-centre lines read about 27 +/- 6 deg where an inclinometer on the tibia read 39-45 (PMID 28108266); compare with yourself and the other leg",
+    result: ResultKind::SustainedMaximum,
 };

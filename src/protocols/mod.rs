@@ -8,6 +8,7 @@ mod ake;
 mod hip_extension;
 pub mod hold;
 mod knee_to_chest;
+mod leg_swing;
 mod lunge_ankle;
 mod prone_hip_extension;
 mod prone_knee_bend;
@@ -27,7 +28,7 @@ pub use crate::angles::LegAngle;
 use crate::angles::{AngleSeries, Channel, Side};
 
 /// Every protocol gonio knows, in the order `gonio protocols` lists them.
-pub const ALL: [&Protocol; 9] = [
+pub const ALL: [&Protocol; 10] = [
     &hip_extension::PROTOCOL,
     &prone_hip_extension::PROTOCOL,
     &thomas::PROTOCOL,
@@ -37,6 +38,7 @@ pub const ALL: [&Protocol; 9] = [
     &knee_to_chest::PROTOCOL,
     &prone_knee_bend::PROTOCOL,
     &lunge_ankle::PROTOCOL,
+    &leg_swing::PROTOCOL,
 ];
 
 /// Looks a protocol up by its id (`slr`, `hip-extension`, ...).
@@ -111,6 +113,9 @@ pub enum Role {
     /// It keeps the test clean (knee straight, no compensation): frames that fail do not count,
     /// and many of them lower the quality.
     Form,
+    /// It is worth knowing but does not make the angle wrong (a trunk lean during leg swings):
+    /// frames that fail still count; the failure is reported, and many of them lower the quality.
+    Flag,
 }
 
 /// The test a frame's angle must pass, degrees.
@@ -173,6 +178,10 @@ pub const KNEE_STRAIGHT: Criterion = Criterion {
 pub enum SideRule {
     /// The leg whose measured angle moves most (5th to 95th percentile).
     MostMovement,
+    /// The leg whose angle moves most (5th to 95th percentile): for leg swings the thigh
+    /// against the horizontal, which a trunk lean does not move (it moves the standing leg's
+    /// hip flexion too).
+    MostMovementOf(LegAngle),
     /// The leg with the higher median of the measured value (the back leg in a lunge).
     HigherMedian,
     /// The leg with the lower median of this angle (the hanging leg in the Thomas test, whose
@@ -215,6 +224,24 @@ pub struct Protocol {
     pub posture: Posture,
     /// Typical values, with their source.
     pub norm: &'static str,
+    /// What one result is: a held level, or the peaks of a repeated movement.
+    pub result: ResultKind,
+}
+
+/// Fewer swings than this give a result graded fair at best, with a warning: a mean and a spread
+/// need several.
+pub const MIN_SWINGS: usize = 5;
+
+/// What a protocol's result is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ResultKind {
+    /// The sustained maximum: the highest level held (a stretch, a clinical test). A level
+    /// reached only by repetitions is refused.
+    SustainedMaximum,
+    /// A dynamic movement (leg swings): the mean and spread of the peaks of its repetitions, each
+    /// a crest that rose and fell by at least `prominence_deg`; none is a refusal, fewer than
+    /// [`MIN_SWINGS`] a warning.
+    Swings { prominence_deg: f32 },
 }
 
 /// Which side(s) to measure.
@@ -293,8 +320,16 @@ pub struct Measurement {
     /// What was measured, for example `hip_extension`.
     pub measure: String,
     pub side: Side,
-    /// The sustained maximum (or minimum, for deficits), degrees; None when never held.
+    /// The sustained maximum (or minimum, for deficits), degrees; for a dynamic protocol
+    /// ([`ResultKind::Swings`]) the mean of the swing peaks; None when there is no result.
     pub value_deg: Option<f32>,
+    /// For a dynamic protocol: the spread of the swing peaks (sample standard deviation),
+    /// degrees; the peaks themselves are the `repetitions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_deg: Option<f32>,
+    /// For a dynamic protocol: how many swings the result is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swings: Option<usize>,
     /// The extreme reached in any valid frame, degrees.
     pub peak_deg: Option<f32>,
     /// The frame of that peak.
@@ -484,7 +519,9 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
                     worst = v;
                 }
             }
-            frame_ok[i] &= passes;
+            if criterion.role != Role::Flag {
+                frame_ok[i] &= passes;
+            }
             if criterion.role == Role::Posture {
                 posture_ok[i] &= passes;
             }
@@ -515,6 +552,7 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
                 .iter()
                 .map(|v| -v)
                 .collect(),
+            SideRule::MostMovementOf(angle) => series.channel(angle.channel(side)).to_vec(),
             _ => main.values(series, side).collect(),
         };
         values.retain(|v| !v.is_nan());
@@ -524,7 +562,7 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
         values.sort_by(f32::total_cmp);
         let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
         match protocol.side_rule {
-            SideRule::MostMovement => at(0.95) - at(0.05),
+            SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
             SideRule::HigherMedian | SideRule::LowerMedianOf(_) => at(0.5),
             SideRule::MostReliable => values.len() as f32,
         }
@@ -571,6 +609,31 @@ fn crests(time_s: &[f64], values: &[f32], drop_deg: f32) -> Vec<Repetition> {
         }
     }
     out
+}
+
+/// The peaks far from the others (more than 10 deg, or 4 robust standard deviations, from their
+/// median); none with fewer than 4 peaks.
+fn far_from_the_others(peaks: &[f32]) -> Vec<f32> {
+    if peaks.len() < 4 {
+        return Vec::new();
+    }
+    let median = |v: &mut Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    let m = median(&mut peaks.to_vec());
+    let mad = median(&mut peaks.iter().map(|p| (p - m).abs()).collect());
+    let limit = (4.0 * 1.4826 * mad).max(10.0);
+    peaks
+        .iter()
+        .copied()
+        .filter(|p| (p - m).abs() > limit)
+        .collect()
 }
 
 /// A hold counts as a plateau unless its level was reached two or more times by a movement that
@@ -663,7 +726,7 @@ fn measure_one(
                         .detail(criterion.failure)
                         .frames(failed, total),
                 ),
-                Role::Form => {
+                Role::Form | Role::Flag => {
                     warnings.push(
                         Warning::new(WarningKind::FormBroken)
                             .detail(criterion.failure)
@@ -733,6 +796,9 @@ fn measure_one(
 
     let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
     let mut repetitions = Vec::new();
+    // For swings: the peaks seen clearly, which the mean and spread are taken over.
+    let mut swing_peaks: Vec<f32> = Vec::new();
+    let mut left_out: Vec<f32> = Vec::new();
     let refusal = (|| {
         let refuse = |kind: RefusalKind, reason: String| Some(Refusal { kind, reason });
         if total == 0 {
@@ -811,6 +877,57 @@ fn measure_one(
                 );
             }
         }
+        if let ResultKind::Swings { prominence_deg } = protocol.result {
+            hold = None;
+            // A peak is a swing's only when it and the frames on both sides of it count and were
+            // measured: a crest at the edge of frames that do not count, or across a gap filled
+            // by a straight line, would be too low (the true peak unseen).
+            let measured = series.measured(measure.angle.channel(side));
+            let seen = |i: usize| {
+                values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true)
+            };
+            let seen_around = |c: &Repetition| {
+                c.frame > 0 && seen(c.frame - 1) && seen(c.frame) && seen(c.frame + 1)
+            };
+            repetitions = crests(&series.time_s, &values, prominence_deg)
+                .into_iter()
+                .map(|c| Repetition {
+                    peak_deg: c.peak_deg * flip,
+                    ..c
+                })
+                .collect();
+            swing_peaks = repetitions
+                .iter()
+                .filter(|c| seen_around(c))
+                .map(|c| c.peak_deg)
+                .collect();
+            // A peak far from the others is a glitch (a left/right swap the series could not
+            // undo, a keypoint on the wrong limb), not a different swing: left out, and said.
+            let outliers = far_from_the_others(&swing_peaks);
+            if !outliers.is_empty() {
+                swing_peaks.retain(|p| !outliers.contains(p));
+                left_out = outliers;
+            }
+            if repetitions.is_empty() {
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "no swing of at least {prominence_deg:.0} deg (the leg must go out and come back)"
+                    ),
+                );
+            }
+            if swing_peaks.is_empty() {
+                return refuse(
+                    RefusalKind::NoValidFrames,
+                    format!(
+                        "{} swing{} but no peak seen clearly (the frames at each peak missing or not counted)",
+                        repetitions.len(),
+                        if repetitions.len() == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            return None;
+        }
         let (level, stay_s) = match (hold, peak) {
             (Some(h), _) => (h.level_deg, h.duration_s),
             (None, Some(p)) => (p.1, 0.0),
@@ -858,6 +975,30 @@ fn measure_one(
         lower(Quality::Poor);
     }
     let hold = hold.filter(|_| refusal.is_none());
+    // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
+    let swings =
+        (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
+            let peaks = &swing_peaks;
+            let n = peaks.len() as f32;
+            let mean = peaks.iter().sum::<f32>() / n;
+            // One swing has no spread; a few give a rough one.
+            let spread = (peaks.len() >= 2).then(|| {
+                (peaks.iter().map(|p| (p - mean).powi(2)).sum::<f32>() / (n - 1.0)).sqrt()
+            });
+            (mean, spread)
+        });
+    if swings.is_some() && !left_out.is_empty() {
+        let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
+        warnings.push(
+            Warning::new(WarningKind::SwingsLeftOut)
+                .value(left_out.len() as f32)
+                .detail(peaks.join(", ")),
+        );
+    }
+    if swings.is_some() && repetitions.len() < MIN_SWINGS {
+        warnings.push(Warning::new(WarningKind::FewSwings).value(repetitions.len() as f32));
+        lower(Quality::Fair);
+    }
     let evidence_frame = hold
         .map(|h| h.frame_index)
         .or(peak.map(|p| p.0))
@@ -869,7 +1010,11 @@ fn measure_one(
         protocol: protocol.id.to_string(),
         measure: measure.name.to_string(),
         side,
-        value_deg: hold.map(|h| h.level_deg * flip),
+        value_deg: hold
+            .map(|h| h.level_deg * flip)
+            .or(swings.map(|(mean, _)| mean)),
+        spread_deg: swings.and_then(|(_, spread)| spread),
+        swings: swings.map(|_| repetitions.len()),
         peak_deg: peak.map(|p| p.1 * flip),
         peak_frame: peak.map(|p| p.0),
         hold_s: hold.map_or(0.0, |h| h.duration_s),

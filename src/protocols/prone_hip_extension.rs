@@ -1,8 +1,8 @@
 //! Prone hip extension: the straight leg lifted from lying face down.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
-    KNEE_STRAIGHT,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test, KNEE_STRAIGHT,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -38,4 +38,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "10-20 deg hip extension (Norkin and White)",
+    result: ResultKind::SustainedMaximum,
 };

@@ -1,7 +1,8 @@
 //! Prone knee bend: rectus femoris length, the heel drawn towards the buttock lying face down.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -47,4 +48,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "heel near the buttock, about 130-140 deg knee flexion (AAOS 0-135; working assumption)",
+    result: ResultKind::SustainedMaximum,
 };

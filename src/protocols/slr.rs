@@ -2,8 +2,8 @@
 //! horizontal.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
-    LYING_ON_THE_BACK,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test, LYING_ON_THE_BACK,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -58,4 +58,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "about 70-90 deg; under 70 often called tight hamstrings (MDD 6-7 deg, J Sport Rehabil 2015)",
+    result: ResultKind::SustainedMaximum,
 };

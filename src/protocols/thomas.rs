@@ -1,8 +1,8 @@
 //! Modified Thomas test: the hanging leg's thigh against the horizontal, and its knee.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Posture, Protocol, Role, SideRule, Subject, Test,
-    LYING_ON_THE_BACK,
+    Best, Criterion, LegAngle, Measure, Posture, Protocol, ResultKind, Role, SideRule, Subject,
+    Test, LYING_ON_THE_BACK,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -63,4 +63,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),
     posture: Posture::Lying,
     norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",
+    result: ResultKind::SustainedMaximum,
 };

@@ -1,8 +1,8 @@
 //! Toe touch: standing or seated forward fold with straight knees.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, Role, SideRule, Subject, Test,
-    KNEE_STRAIGHT,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test, KNEE_STRAIGHT,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -39,4 +39,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,
     norm: "no published norm for this camera measure: compare with your own earlier sessions",
+    result: ResultKind::SustainedMaximum,
 };

@@ -47,13 +47,18 @@ pub enum WarningKind {
     NoPerson,
     /// The evidence picture could not be drawn; `detail` is the error.
     EvidenceNotDrawn,
+    /// A dynamic result over few swings; `value` is how many.
+    FewSwings,
+    /// Swing peaks far from the others were left out of the mean; `value` is how many, `detail`
+    /// their values.
+    SwingsLeftOut,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 15] = [
+    pub const ALL: [WarningKind; 17] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -68,6 +73,8 @@ impl WarningKind {
         WarningKind::LockAmbiguous,
         WarningKind::NoPerson,
         WarningKind::EvidenceNotDrawn,
+        WarningKind::FewSwings,
+        WarningKind::SwingsLeftOut,
         WarningKind::Legacy,
     ];
 
@@ -88,6 +95,8 @@ impl WarningKind {
             WarningKind::LockAmbiguous => "lock_ambiguous",
             WarningKind::NoPerson => "no_person",
             WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
+            WarningKind::FewSwings => "few_swings",
+            WarningKind::SwingsLeftOut => "swings_left_out",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -249,6 +258,16 @@ impl fmt::Display for Warning {
             WarningKind::EvidenceNotDrawn => write!(
                 f,
                 "evidence picture not drawn: the frame could not be read again ({detail})"
+            ),
+            WarningKind::FewSwings => write!(
+                f,
+                "only {value:.0} swing{} measured: swing ten times or more for a mean and a spread to rely on",
+                if value == 1.0 { "" } else { "s" }
+            ),
+            WarningKind::SwingsLeftOut => write!(
+                f,
+                "{value:.0} swing peak{} far from the others left out of the mean ({detail} deg): a left/right swap or a keypoint on the wrong limb? check the plot",
+                if value == 1.0 { "" } else { "s" }
             ),
             WarningKind::Legacy => f.write_str(detail),
         }

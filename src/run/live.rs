@@ -553,6 +553,7 @@ impl LiveMeter {
         for side in Side::BOTH {
             let value = match protocol.side_rule {
                 SideRule::LowerMedianOf(angle) => -angle_of(angle.channel(side)),
+                SideRule::MostMovementOf(angle) => angle_of(angle.channel(side)),
                 _ => measure.value_in_frame(side, angle_of),
             };
             self.side_stats[side as usize].add(value);
@@ -562,7 +563,7 @@ impl LiveMeter {
                 return f32::NEG_INFINITY;
             }
             match protocol.side_rule {
-                SideRule::MostMovement => s.high - s.low,
+                SideRule::MostMovement | SideRule::MostMovementOf(_) => s.high - s.low,
                 SideRule::HigherMedian | SideRule::LowerMedianOf(_) => s.mean,
                 SideRule::MostReliable => s.known,
             }
