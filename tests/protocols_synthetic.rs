@@ -677,6 +677,10 @@ fn leg_swings_give_each_swings_peaks_in_every_orientation() {
                         "{label}: {measure} counted {swings} swings, expected {expected_swings}"
                     );
                     assert_eq!(r.repetitions.len(), swings);
+                    // The mean is over the peaks seen clearly; the others are named.
+                    if !noisy {
+                        assert!(r.warnings.is_empty(), "{label}: {:?}", r.warnings);
+                    }
                     assert!(
                         r.spread_deg.is_some_and(|s| s < tolerance),
                         "{label}: {measure} spread {:?}",
@@ -719,5 +723,34 @@ fn standing_still_or_a_held_raise_is_not_a_leg_swing() {
             "{label}: {:?}",
             results[0]
         );
+    }
+}
+
+/// Standing still before and after the swings is not a refusal (a swing test has no hold), even
+/// for a stiff runner whose leg goes only 8 deg behind.
+#[test]
+fn leg_swings_between_standing_still_are_measured() {
+    let mut rng = XorShift::new(11);
+    let times = timestamps(30.0, 10.0, false, &mut rng);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            if (2.0..8.0).contains(&t) {
+                let phase = std::f64::consts::TAU * (t - 2.0) / 1.2;
+                body.left.hip_flexion = 21.0 - 29.0 * phase.cos() as f32;
+            }
+            render(&Placement::new(Posture::Standing, true), &body)
+        })
+        .collect();
+    let results = measure("leg-swing", &times, &mut poses, SideChoice::Auto);
+    for (measure, expected) in [("hip_flexion", 50.0), ("hip_extension", 8.0)] {
+        let r = results.iter().find(|r| r.measure == measure).unwrap();
+        assert_eq!(r.side, Side::Left);
+        let mean = r
+            .value_deg
+            .unwrap_or_else(|| panic!("{measure} refused: {r:?}"));
+        assert!((mean - expected).abs() <= 1.0, "{measure}: {mean}");
+        assert!(r.swings.is_some_and(|n| n >= 4), "{measure}: {r:?}");
     }
 }

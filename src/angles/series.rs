@@ -204,14 +204,14 @@ impl AngleSeries {
         &self.channels[channel.index()]
     }
 
-    /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
-    /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
     /// Per frame: whether `channel` was measured in that frame rather than filled in across a
     /// gap (a filled value is a straight line: it can cut off a swing's peak).
     pub fn measured(&self, channel: Channel) -> &[bool] {
         &self.measured[channel.index()]
     }
 
+    /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
+    /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
     pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
         &self.in_plane[side_index(side)]
     }

@@ -484,12 +484,17 @@ fn status_text(reading: &Reading) -> (String, String) {
         reading.side.name(),
         reading.measure.name.replace('_', " ")
     );
-    if reading.valid && reading.hold_s >= 0.2 {
+    if reading.valid && reading.hold_s >= 0.2 && !reading.swings {
         headline.push_str(&format!("   hold {:.1} s", reading.hold_s));
     }
     let trial = match reading.recording_s {
         Some(t) => format!(
-            "● trial {t:.0} s   best held {}",
+            "● trial {t:.0} s   {} {}",
+            if reading.swings {
+                "mean of the swings"
+            } else {
+                "best held"
+            },
             match (reading.best_side, reading.best_deg) {
                 (Some(side), Some(v)) => format!("{} {v:.1}°", side.name()),
                 _ => "--".to_string(),
@@ -569,8 +574,21 @@ impl LiveSink for Sink<'_> {
             status.finish();
         }
         if let Display::Window(view) = &mut self.display {
-            view.result = trial.results.first().map(|m| {
-                format!(
+            view.result = trial.results.first().map(|m| match m.swings {
+                Some(n) => format!(
+                    "trial {}: {} {} {} over {n} swing{} (peak {}, {})",
+                    trial.number,
+                    m.side.name(),
+                    m.measure.replace('_', " "),
+                    match (m.value_deg, m.spread_deg) {
+                        (Some(v), Some(s)) => format!("{v:.1}° ± {s:.1}"),
+                        (v, _) => deg(v),
+                    },
+                    if n == 1 { "" } else { "s" },
+                    deg(m.peak_deg),
+                    m.quality.name()
+                ),
+                None => format!(
                     "trial {}: {} {} {} (peak {}, held {:.1} s, {})",
                     trial.number,
                     m.side.name(),
@@ -580,7 +598,7 @@ impl LiveSink for Sink<'_> {
                     deg(m.peak_deg),
                     m.hold_s,
                     m.quality.name()
-                )
+                ),
             });
         }
         self.trials.finished(trial);

@@ -34,11 +34,20 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "stand upright in a lunge",
             unknown: "trunk position unknown",
         },
+        // The back leg's knee is ahead of its ankle too, but nearly straight.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::KneeFlexion),
+            test: Test::AtLeast(30.0),
+            role: Role::Posture,
+            failure: "knee not bent: not the front leg of a lunge",
+            hint: "bend the front knee",
+            unknown: "knee angle unknown",
+        },
         Criterion {
             subject: Subject::SameLeg(LegAngle::ShankToVertical),
             test: Test::AtLeast(0.0),
             role: Role::Posture,
-            failure: "knee not ahead of the ankle: not the front leg of a lunge",
+            failure: "knee not ahead of the ankle",
             hint: "drive the front knee forward over the foot",
             unknown: "shank angle unknown",
         },
@@ -47,8 +56,9 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 10.0,
         absent: "the knee was not driven forward",
     }),
-    side_rule: SideRule::HigherMedian,
+    side_rule: SideRule::HigherMedianOf(LegAngle::KneeFlexion),
     posture: Posture::Kneeling,
+    // COCO keypoints have no heel or toe: a heel lifting cannot be seen (the README says so).
     norm: "no norm for this line: 2D joint-centre lines read about 27 +/- 6 deg where an inclinometer on the tibia read 39-45 (PMID 28108266); compare with yourself and the other leg",
     result: ResultKind::SustainedMaximum,
 };

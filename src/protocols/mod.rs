@@ -184,6 +184,9 @@ pub enum SideRule {
     MostMovementOf(LegAngle),
     /// The leg with the higher median of the measured value (the back leg in a lunge).
     HigherMedian,
+    /// The leg with the higher median of this angle (the front leg of a lunge: its knee is the
+    /// bent one).
+    HigherMedianOf(LegAngle),
     /// The leg with the lower median of this angle (the hanging leg in the Thomas test, whose
     /// other hip is held flexed).
     LowerMedianOf(LegAngle),
@@ -327,7 +330,9 @@ pub struct Measurement {
     /// degrees; the peaks themselves are the `repetitions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread_deg: Option<f32>,
-    /// For a dynamic protocol: how many swings the result is over.
+    /// For a dynamic protocol: how many swings were made (every one is in `repetitions`); the
+    /// mean and spread are over those whose peak was seen clearly and is not far from the others,
+    /// and a warning says so when that is fewer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swings: Option<usize>,
     /// The extreme reached in any valid frame, degrees.
@@ -552,7 +557,9 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
                 .iter()
                 .map(|v| -v)
                 .collect(),
-            SideRule::MostMovementOf(angle) => series.channel(angle.channel(side)).to_vec(),
+            SideRule::MostMovementOf(angle) | SideRule::HigherMedianOf(angle) => {
+                series.channel(angle.channel(side)).to_vec()
+            }
             _ => main.values(series, side).collect(),
         };
         values.retain(|v| !v.is_nan());
@@ -563,7 +570,9 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
         let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
         match protocol.side_rule {
             SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
-            SideRule::HigherMedian | SideRule::LowerMedianOf(_) => at(0.5),
+            SideRule::HigherMedian | SideRule::HigherMedianOf(_) | SideRule::LowerMedianOf(_) => {
+                at(0.5)
+            }
             SideRule::MostReliable => values.len() as f32,
         }
     };
@@ -611,8 +620,8 @@ fn crests(time_s: &[f64], values: &[f32], drop_deg: f32) -> Vec<Repetition> {
     out
 }
 
-/// The peaks far from the others (more than 10 deg, or 4 robust standard deviations, from their
-/// median); none with fewer than 4 peaks.
+/// The peaks far from the others: further from their median than 10 deg or 4 robust standard
+/// deviations, whichever is larger; none with fewer than 4 peaks.
 fn far_from_the_others(peaks: &[f32]) -> Vec<f32> {
     if peaks.len() < 4 {
         return Vec::new();
@@ -797,7 +806,7 @@ fn measure_one(
     let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
     let mut repetitions = Vec::new();
     // For swings: the peaks seen clearly, which the mean and spread are taken over.
-    let mut swing_peaks: Vec<f32> = Vec::new();
+    let mut swing_peaks: Vec<Repetition> = Vec::new();
     let mut left_out: Vec<f32> = Vec::new();
     let refusal = (|| {
         let refuse = |kind: RefusalKind, reason: String| Some(Refusal { kind, reason });
@@ -865,7 +874,9 @@ fn measure_one(
                     ),
                 );
             }
-            if let Some(h) = hold.filter(|h| h.level_deg - rest < movement.rise_deg) {
+            // (A swing test has no hold: standing still before and after is not a refusal.)
+            let is_hold = protocol.result == ResultKind::SustainedMaximum;
+            if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
                 hold = None;
                 return refuse(
                     RefusalKind::NotHeld,
@@ -886,8 +897,12 @@ fn measure_one(
             let seen = |i: usize| {
                 values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true)
             };
+            // One frame missing beside the peak moves it by well under a degree; more may hide it.
             let seen_around = |c: &Repetition| {
-                c.frame > 0 && seen(c.frame - 1) && seen(c.frame) && seen(c.frame + 1)
+                let before = |k: usize| c.frame >= k && seen(c.frame - k);
+                seen(c.frame)
+                    && (before(1) || before(2))
+                    && (seen(c.frame + 1) || seen(c.frame + 2))
             };
             repetitions = crests(&series.time_s, &values, prominence_deg)
                 .into_iter()
@@ -899,13 +914,14 @@ fn measure_one(
             swing_peaks = repetitions
                 .iter()
                 .filter(|c| seen_around(c))
-                .map(|c| c.peak_deg)
+                .copied()
                 .collect();
             // A peak far from the others is a glitch (a left/right swap the series could not
             // undo, a keypoint on the wrong limb), not a different swing: left out, and said.
-            let outliers = far_from_the_others(&swing_peaks);
+            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
+            let outliers = far_from_the_others(&peaks);
             if !outliers.is_empty() {
-                swing_peaks.retain(|p| !outliers.contains(p));
+                swing_peaks.retain(|c| !outliers.contains(&c.peak_deg));
                 left_out = outliers;
             }
             if repetitions.is_empty() {
@@ -978,7 +994,7 @@ fn measure_one(
     // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
     let swings =
         (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
-            let peaks = &swing_peaks;
+            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
             let n = peaks.len() as f32;
             let mean = peaks.iter().sum::<f32>() / n;
             // One swing has no spread; a few give a rough one.
@@ -987,6 +1003,13 @@ fn measure_one(
             });
             (mean, spread)
         });
+    if swings.is_some() && swing_peaks.len() + left_out.len() < repetitions.len() {
+        warnings.push(
+            Warning::new(WarningKind::PeaksUnseen)
+                .value((repetitions.len() - swing_peaks.len() - left_out.len()) as f32)
+                .detail(repetitions.len().to_string()),
+        );
+    }
     if swings.is_some() && !left_out.is_empty() {
         let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
         warnings.push(
@@ -995,12 +1018,32 @@ fn measure_one(
                 .detail(peaks.join(", ")),
         );
     }
-    if swings.is_some() && repetitions.len() < MIN_SWINGS {
-        warnings.push(Warning::new(WarningKind::FewSwings).value(repetitions.len() as f32));
+    if swings.is_some() && swing_peaks.len() < MIN_SWINGS {
+        warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
         lower(Quality::Fair);
     }
+    // For swings, the peak and the picture are of the swings the result is over: the highest,
+    // and the one nearest the mean.
+    let peak = match swings {
+        Some(_) => swing_peaks
+            .iter()
+            .max_by(|a, b| a.peak_deg.total_cmp(&b.peak_deg))
+            .map(|c| (c.frame, c.peak_deg * flip)), // back to the flipped scale of `peak`
+        None => peak,
+    };
+    let swing_frame = swings.and_then(|(mean, _)| {
+        swing_peaks
+            .iter()
+            .min_by(|a, b| {
+                (a.peak_deg - mean)
+                    .abs()
+                    .total_cmp(&(b.peak_deg - mean).abs())
+            })
+            .map(|c| c.frame)
+    });
     let evidence_frame = hold
         .map(|h| h.frame_index)
+        .or(swing_frame)
         .or(peak.map(|p| p.0))
         .or(highest(&all_values).map(|p| p.0))
         .or((total > 0).then_some(total / 2));

@@ -52,13 +52,16 @@ pub enum WarningKind {
     /// Swing peaks far from the others were left out of the mean; `value` is how many, `detail`
     /// their values.
     SwingsLeftOut,
+    /// Swings whose peak was not seen clearly (frames missing or not counted there) are left out
+    /// of the mean; `value` is how many, `detail` the number of swings.
+    PeaksUnseen,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 17] = [
+    pub const ALL: [WarningKind; 18] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -75,6 +78,7 @@ impl WarningKind {
         WarningKind::EvidenceNotDrawn,
         WarningKind::FewSwings,
         WarningKind::SwingsLeftOut,
+        WarningKind::PeaksUnseen,
         WarningKind::Legacy,
     ];
 
@@ -97,6 +101,7 @@ impl WarningKind {
             WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
             WarningKind::FewSwings => "few_swings",
             WarningKind::SwingsLeftOut => "swings_left_out",
+            WarningKind::PeaksUnseen => "peaks_unseen",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -261,13 +266,17 @@ impl fmt::Display for Warning {
             ),
             WarningKind::FewSwings => write!(
                 f,
-                "only {value:.0} swing{} measured: swing ten times or more for a mean and a spread to rely on",
+                "only {value:.0} swing{} measured: swing ten times or more for a mean and a spread to rely on (under 5 is graded fair)",
                 if value == 1.0 { "" } else { "s" }
             ),
             WarningKind::SwingsLeftOut => write!(
                 f,
                 "{value:.0} swing peak{} far from the others left out of the mean ({detail} deg): a left/right swap or a keypoint on the wrong limb? check the plot",
                 if value == 1.0 { "" } else { "s" }
+            ),
+            WarningKind::PeaksUnseen => write!(
+                f,
+                "the peak of {value:.0} of {detail} swings not seen clearly (frames missing or not counted there): left out of the mean"
             ),
             WarningKind::Legacy => f.write_str(detail),
         }

@@ -19,7 +19,8 @@ use crate::pose::{
     BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
 };
 use crate::protocols::{
-    self, HoldCriteria, Measure, Measurement, Protocol, SideChoice, SideRule, OBLIQUE_SPREAD,
+    self, HoldCriteria, Measure, Measurement, Protocol, ResultKind, Role, SideChoice, SideRule,
+    OBLIQUE_SPREAD,
 };
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::{output_folder, write_atomically, WriteError};
@@ -224,6 +225,9 @@ pub struct Reading {
     /// The anterior side this frame's angles were computed with (voted over the frames so far),
     /// for drawing the angle where it was measured.
     pub anterior_sign: Option<f32>,
+    /// The protocol's result is the mean of swings (leg swings), not a hold: `best_deg` is the
+    /// mean of the swings so far, and `hold_s` means nothing.
+    pub swings: bool,
     /// Whether this frame meets the protocol's criteria.
     pub valid: bool,
     /// How long the value has stayed within the hold band, seconds (0 when the hold is lost;
@@ -481,7 +485,8 @@ impl LiveMeter {
         let side = self.side;
         let value = measure.value_in_frame(side, angle_of);
         let unmet = protocols::unmet_criteria(protocol, side, angle_of);
-        let valid = !value.is_nan() && unmet.is_empty();
+        // A flagged condition is shown as guidance but does not stop a frame counting.
+        let valid = !value.is_nan() && unmet.iter().all(|(c, _)| c.role == Role::Flag);
 
         // Hold timer: time within ± band of the mean of the current hold.
         if valid {
@@ -543,6 +548,7 @@ impl LiveMeter {
             people: found.people,
             ambiguous: found.ambiguous,
             anterior_sign: angles.raw.anterior_sign,
+            swings: matches!(protocol.result, ResultKind::Swings { .. }),
         }
     }
 
@@ -553,7 +559,9 @@ impl LiveMeter {
         for side in Side::BOTH {
             let value = match protocol.side_rule {
                 SideRule::LowerMedianOf(angle) => -angle_of(angle.channel(side)),
-                SideRule::MostMovementOf(angle) => angle_of(angle.channel(side)),
+                SideRule::MostMovementOf(angle) | SideRule::HigherMedianOf(angle) => {
+                    angle_of(angle.channel(side))
+                }
                 _ => measure.value_in_frame(side, angle_of),
             };
             self.side_stats[side as usize].add(value);
@@ -564,7 +572,9 @@ impl LiveMeter {
             }
             match protocol.side_rule {
                 SideRule::MostMovement | SideRule::MostMovementOf(_) => s.high - s.low,
-                SideRule::HigherMedian | SideRule::LowerMedianOf(_) => s.mean,
+                SideRule::HigherMedian
+                | SideRule::HigherMedianOf(_)
+                | SideRule::LowerMedianOf(_) => s.mean,
                 SideRule::MostReliable => s.known,
             }
         };
