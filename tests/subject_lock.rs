@@ -223,12 +223,9 @@ fn two_people_crossing_keep_their_identities() {
     assert_eq!(seen.most, 2);
 }
 
-#[test]
-fn a_therapist_kneeling_beside_the_patient_and_holding_the_leg_is_never_measured() {
-    // The patient lies on the back raising the right leg (straight-leg raise) from 0 to 70
-    // degrees; the therapist, larger in the picture, kneels at the feet facing the patient,
-    // hands on the raised ankle. In frames 20-39 the single-person model's right ankle drifts
-    // onto the therapist's knee.
+/// Frame `f` of 60 at the table: the patient lying on the back raising the right leg from 0 to
+/// 70 degrees, and the therapist (larger in the picture) kneeling at the feet, facing the patient.
+fn at_the_table(f: usize) -> (Pose, Pose) {
     let patient_at = Placement {
         hip_at: (450.0, 520.0),
         ..Placement::new(Figure::Supine, true)
@@ -243,13 +240,24 @@ fn a_therapist_kneeling_beside_the_patient_and_holding_the_leg_is_never_measured
         therapist_body.leg_mut(side).hip_flexion = 90.0;
         therapist_body.leg_mut(side).knee_flexion = 90.0;
     }
-    let therapist_knee = render(&therapist_at, &therapist_body).get(BodyPart::LeftKnee);
+    let mut body = Body::default();
+    body.right.hip_flexion = 70.0 * f as f32 / 59.0;
+    (
+        render(&patient_at, &body),
+        render(&therapist_at, &therapist_body),
+    )
+}
+
+#[test]
+fn a_therapist_kneeling_beside_the_patient_and_holding_the_leg_is_never_measured() {
+    // The patient lies on the back raising the right leg (straight-leg raise) from 0 to 70
+    // degrees; the therapist, larger in the picture, kneels at the feet facing the patient,
+    // hands on the raised ankle. In frames 20-39 the single-person model's right ankle drifts
+    // onto the therapist's knee.
+    let therapist_knee = at_the_table(0).1.get(BodyPart::LeftKnee);
     let frames: Vec<Frame> = (0..60)
         .map(|f| {
-            let mut body = Body::default();
-            body.right.hip_flexion = 70.0 * f as f32 / 59.0;
-            let patient = render(&patient_at, &body);
-            let mut therapist = render(&therapist_at, &therapist_body);
+            let (patient, mut therapist) = at_the_table(f);
             let ankle = patient.get(BodyPart::RightAnkle);
             for wrist in [BodyPart::LeftWrist, BodyPart::RightWrist] {
                 therapist.keypoints[wrist.index()].x = ankle.x + 5.0;
@@ -430,26 +438,9 @@ fn an_answer_of_the_wrong_kind_is_nothing_seen_not_a_panic() {
 fn a_hand_on_the_ankle_does_not_overrule_the_refined_ankle_where_the_subject_is_expected() {
     // The therapist's hands hold the raised ankle and the detector puts the patient's ankle 15 px
     // (an eighth of a torso) off; the single-person model has it right. Its ankle is kept.
-    let patient_at = Placement {
-        hip_at: (450.0, 520.0),
-        ..Placement::new(Figure::Supine, true)
-    };
-    let therapist_at = Placement {
-        thigh_px: 120.0,
-        hip_at: (760.0, 400.0),
-        ..Placement::new(Figure::Kneeling, false)
-    };
-    let mut therapist_body = Body::default();
-    for side in [Side::Left, Side::Right] {
-        therapist_body.leg_mut(side).hip_flexion = 90.0;
-        therapist_body.leg_mut(side).knee_flexion = 90.0;
-    }
     let frames: Vec<Frame> = (0..60)
         .map(|f| {
-            let mut body = Body::default();
-            body.right.hip_flexion = 70.0 * f as f32 / 59.0;
-            let patient = render(&patient_at, &body);
-            let mut therapist = render(&therapist_at, &therapist_body);
+            let (patient, mut therapist) = at_the_table(f);
             let ankle = patient.get(BodyPart::RightAnkle);
             therapist.keypoints[BodyPart::LeftWrist.index()].x = ankle.x + 4.0;
             therapist.keypoints[BodyPart::LeftWrist.index()].y = ankle.y;

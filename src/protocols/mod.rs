@@ -163,6 +163,17 @@ pub const LYING_ON_THE_BACK: Criterion = Criterion {
     unknown: "trunk position unknown",
 };
 
+/// Lying face down: the trunk within 45 degrees of horizontal, face down (a position criterion
+/// of the prone tests).
+pub const LYING_FACE_DOWN: Criterion = Criterion {
+    subject: Subject::Trunk,
+    test: Test::Within(45.0, 135.0),
+    role: Role::Posture,
+    failure: "not lying face down",
+    hint: "lie face down",
+    unknown: "trunk position unknown",
+};
+
 /// The measured knee straight, within 20 degrees (a form criterion).
 pub const KNEE_STRAIGHT: Criterion = Criterion {
     subject: Subject::SameLeg(LegAngle::KneeFlexion),

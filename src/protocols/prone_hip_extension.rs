@@ -1,8 +1,8 @@
 //! Prone hip extension: the straight leg lifted from lying face down.
 
 use super::{
-    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
-    Subject, Test, KNEE_STRAIGHT,
+    Best, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, SideRule, KNEE_STRAIGHT,
+    LYING_FACE_DOWN,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -21,14 +21,7 @@ pub const PROTOCOL: Protocol = Protocol {
         description: "lifted leg's hip extension: trunk line against thigh",
     }],
     criteria: &[
-        Criterion {
-            subject: Subject::Trunk,
-            test: Test::Within(45.0, 135.0),
-            role: Role::Posture,
-            failure: "not lying face down",
-            hint: "lie face down",
-            unknown: "trunk position unknown",
-        },
+        LYING_FACE_DOWN,
         KNEE_STRAIGHT,
     ],
     movement: Some(Movement {

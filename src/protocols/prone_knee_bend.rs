@@ -2,7 +2,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
-    Subject, Test,
+    Subject, Test, LYING_FACE_DOWN,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -21,14 +21,7 @@ pub const PROTOCOL: Protocol = Protocol {
         description: "bent knee's flexion: 0 = straight",
     }],
     criteria: &[
-        Criterion {
-            subject: Subject::Trunk,
-            test: Test::Within(45.0, 135.0),
-            role: Role::Posture,
-            failure: "not lying face down",
-            hint: "lie face down",
-            unknown: "trunk position unknown",
-        },
+        LYING_FACE_DOWN,
         // The hip flexing off the table as the knee bends is Ely's sign (a short rectus
         // femoris): a finding the warnings report; those frames do not count.
         Criterion {
