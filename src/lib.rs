@@ -19,6 +19,7 @@ pub mod pose;
 pub mod protocols;
 pub mod report;
 pub mod run;
+mod stats;
 pub mod store;
 
 // The application layer's two oldest parts, at the paths they have always had.

@@ -500,8 +500,7 @@ impl SubjectLock {
     /// [`Track::distance`]); None without a subject.
     fn near_subject(&self, pose: Option<Pose>, max_distance: f32) -> Option<Pose> {
         let (pose, track) = (pose?, self.lock?.track);
-        let last = track.predicted();
-        let scale = torso_length(&last).unwrap_or(100.0);
+        let scale = torso_length(&track.pose).unwrap_or(100.0);
         (pose.has_person() && track.distance(&pose, scale) <= max_distance).then_some(pose)
     }
 

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::angles::LegAngle;
 use crate::angles::{AngleSeries, Channel, Side};
+use crate::stats;
 
 /// Every protocol gonio knows, in the order `gonio protocols` lists them.
 pub const ALL: [&Protocol; 10] = [
@@ -637,17 +638,9 @@ fn far_from_the_others(peaks: &[f32]) -> Vec<f32> {
     if peaks.len() < 4 {
         return Vec::new();
     }
-    let median = |v: &mut Vec<f32>| {
-        v.sort_by(f32::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
-    };
-    let m = median(&mut peaks.to_vec());
-    let mad = median(&mut peaks.iter().map(|p| (p - m).abs()).collect());
+    let m = stats::median(peaks);
+    let deviations: Vec<f32> = peaks.iter().map(|p| (p - m).abs()).collect();
+    let mad = stats::median(&deviations);
     let limit = (4.0 * 1.4826 * mad).max(10.0);
     peaks
         .iter()
@@ -1006,32 +999,33 @@ fn measure_one(
     let swings =
         (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
             let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
-            let n = peaks.len() as f32;
-            let mean = peaks.iter().sum::<f32>() / n;
             // One swing has no spread; a few give a rough one.
-            let spread = (peaks.len() >= 2).then(|| {
-                (peaks.iter().map(|p| (p - mean).powi(2)).sum::<f32>() / (n - 1.0)).sqrt()
-            });
-            (mean, spread)
+            let spread = stats::sample_variance(&peaks).map(|(variance, _)| variance.sqrt());
+            (stats::mean(&peaks), spread)
         });
-    if swings.is_some() && swing_peaks.len() + left_out.len() < repetitions.len() {
-        warnings.push(
-            Warning::new(WarningKind::PeaksUnseen)
-                .value((repetitions.len() - swing_peaks.len() - left_out.len()) as f32)
-                .detail(repetitions.len().to_string()),
-        );
-    }
-    if swings.is_some() && !left_out.is_empty() {
-        let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
-        warnings.push(
-            Warning::new(WarningKind::SwingsLeftOut)
-                .value(left_out.len() as f32)
-                .detail(peaks.join(", ")),
-        );
-    }
-    if swings.is_some() && swing_peaks.len() < MIN_SWINGS {
-        warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
-        lower(Quality::Fair);
+    if swings.is_some() {
+        let unseen = repetitions
+            .len()
+            .saturating_sub(swing_peaks.len() + left_out.len());
+        if unseen > 0 {
+            warnings.push(
+                Warning::new(WarningKind::PeaksUnseen)
+                    .value(unseen as f32)
+                    .detail(repetitions.len().to_string()),
+            );
+        }
+        if !left_out.is_empty() {
+            let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
+            warnings.push(
+                Warning::new(WarningKind::SwingsLeftOut)
+                    .value(left_out.len() as f32)
+                    .detail(peaks.join(", ")),
+            );
+        }
+        if swing_peaks.len() < MIN_SWINGS {
+            warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
+            lower(Quality::Fair);
+        }
     }
     // For swings, the peak and the picture are of the swings the result is over: the highest,
     // and the one nearest the mean.

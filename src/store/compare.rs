@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::Session;
 use crate::angles::Side;
 use crate::protocols;
+use crate::stats::{mean, sample_variance};
 
 /// MDC95 values from a configuration file: a JSON object from `"protocol/measure"` to degrees,
 /// for example `{"slr/hip_flexion": 5.0}`.
@@ -157,21 +158,6 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     out
 }
 
-fn mean(values: &[f32]) -> f32 {
-    values.iter().sum::<f32>() / values.len() as f32
-}
-
-/// Sample variance and its degrees of freedom.
-fn variance(values: &[f32]) -> Option<(f32, usize)> {
-    (values.len() >= 2).then(|| {
-        let m = mean(values);
-        (
-            values.iter().map(|v| (v - m).powi(2)).sum::<f32>() / (values.len() - 1) as f32,
-            values.len() - 1,
-        )
-    })
-}
-
 /// Compares every measure found in both sessions.
 pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
     let (b, a) = (trials(before), trials(after));
@@ -183,10 +169,13 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
         let (protocol, measure, side) = key;
         let definition = protocols::find(protocol).and_then(|p| p.measure_named(measure));
         // Pooled within-session variance over the sessions that repeated the trial.
-        let pooled: Vec<(f32, usize)> = [variance(before_values), variance(after_values)]
-            .into_iter()
-            .flatten()
-            .collect();
+        let pooled: Vec<(f32, usize)> = [
+            sample_variance(before_values),
+            sample_variance(after_values),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let (mdc, source) = if !pooled.is_empty() {
             let dof: usize = pooled.iter().map(|p| p.1).sum();
             let sem = (pooled.iter().map(|(v, d)| v * *d as f32).sum::<f32>() / dof as f32).sqrt();
