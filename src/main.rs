@@ -5,12 +5,13 @@ mod cli;
 use std::io;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "gonio",
     version,
+    disable_version_flag = true,
     about = "Measure joint range of motion (hip extension, hamstring range) from a camera",
     long_about = "gonio finds a person's keypoints with a pose model (MoveNet, run by ONNX Runtime) and \
                   turns them into joint angles and one clinical result per side for each stretch \
@@ -19,7 +20,10 @@ use clap::{Parser, Subcommand};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Print gonio's version; with --version also the ONNX Runtime and model files it would use
+    #[arg(short = 'V', long = "version")]
+    version: bool,
 }
 
 #[derive(Subcommand)]
@@ -46,7 +50,8 @@ enum Command {
     Report(cli::store::ReportArgs),
     /// Print a subject's sessions as JSON or CSV (to move them to another machine)
     Export(cli::store::ExportArgs),
-    /// Add a subject's sessions from a `gonio export --format json` file
+    /// Add sessions from `gonio export --format json` files or merge other gonio databases
+    /// (the shards of a batch); what is already there is not repeated
     Import(cli::store::ImportArgs),
     /// Delete every session and measurement of a subject
     Forget(cli::store::ForgetArgs),
@@ -54,7 +59,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        if cli.version {
+            return cli::version::run(std::env::args().any(|a| a == "--version"));
+        }
+        // As clap does for a missing subcommand: the help, on stderr, and a usage error.
+        eprintln!("{}", Cli::command().render_help());
+        return ExitCode::from(cli::EXIT_FATAL);
+    };
+    let result = match command {
         Command::Pose(args) => cli::pose::run(&args),
         Command::Analyze(args) => cli::analyze::run(&args),
         Command::Live(args) => cli::live::run(&args),

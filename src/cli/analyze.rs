@@ -10,8 +10,10 @@ use comfy_table::{Cell, CellAlignment};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use gonio::angles::Side;
+use gonio::pose::{Device, Runtime};
 use gonio::protocols::{self, Measurement, Protocol, ResultKind, SideChoice};
-use gonio::run::analyze::{analyze_batch, batch, AnalyzeConfig, FileReport, Progress};
+use gonio::run::analyze::{analyze_batch, batch, AnalyzeConfig, FileReport, Progress, RunError};
+use gonio::run::shard::Shard;
 
 use super::store::SaveArgs;
 use super::{
@@ -60,8 +62,16 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     measure: MeasureArgs,
     /// Print JSON for programs: {"results": [...], "errors": [...], "files": [...]}
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json_lines")]
     json: bool,
+    /// Print one JSON object per input as soon as it is done: {"source", "results", ...} or
+    /// {"source", "error"}; the outputs of several jobs concatenate
+    #[arg(long)]
+    json_lines: bool,
+    /// Analyse only shard K of N (from 1): every N-th input of the batch sorted by path, so that
+    /// N jobs given the same inputs cover each input exactly once (a cluster's job array)
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
     #[command(flatten)]
     save: SaveArgs,
 }
@@ -97,10 +107,21 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
         model: args.model.model,
         threads: args.model.threads,
+        device: args.model.device,
         people: args.people.people(args.protocol.posture),
         save: args.save.target(),
     };
-    let batch = batch(&args.inputs, args.fps);
+    // A GPU asked for is checked before any input; the CPU runtime loads only when a model runs
+    // (keypoint CSVs need none).
+    let noted = if args.model.device == Device::Cpu {
+        false
+    } else {
+        super::load_runtime(&args.model)?.note().is_some()
+    };
+    let batch = match args.shard {
+        Some(shard) => batch(&args.inputs, args.fps).shard(shard),
+        None => batch(&args.inputs, args.fps),
+    };
 
     // One spinner per input (shown while it is analysed) under a bar for the batch.
     let multi = MultiProgress::new();
@@ -110,7 +131,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     {
         overall.set_style(style.progress_chars("=> "));
     }
-    overall.set_message("analyze");
+    overall.set_message(match args.shard {
+        Some(shard) => format!("shard {shard}"),
+        None => "analyze".to_string(),
+    });
     let spinners: Vec<ProgressBar> = batch
         .sources
         .iter()
@@ -140,9 +164,26 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .get(index)
             .map_or_else(String::new, |bar| bar.message())
     };
+    // One line per input for programs, written whole as soon as the input is done.
+    let json_line = |line: serde_json::Value| {
+        if args.json_lines {
+            let mut out = io::stdout().lock();
+            // A closed pipe is not this input's failure; the batch goes on.
+            let _ = serde_json::to_writer(&mut out, &line)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush());
+        }
+    };
+    let error_line = |error: &RunError| {
+        json_line(serde_json::json!({"source": error.source_name(), "error": error.to_string()}));
+    };
     let on_progress = |event: Progress| {
         match event {
-        Progress::Unusable { error } => say(format!("gonio: {error}")),
+        Progress::Unusable { error } => {
+            error_line(error);
+            say(format!("gonio: {error}"));
+        }
         Progress::Started { index, .. } => {
             if let Some(bar) = spinners.get(index) {
                 multi.insert_before(&overall, bar.clone());
@@ -155,6 +196,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Progress::Finished { index, file } => {
+            json_line(input_line(file));
             finish(&multi, &overall, spinners.get(index));
             if log_lines {
                 let seconds = spinners
@@ -169,10 +211,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Progress::Failed { index, error } => {
+            error_line(error);
             finish(&multi, &overall, spinners.get(index));
             say(format!("gonio: {error}"));
         }
-        Progress::NotSaved { error, .. } => say(format!("gonio: {error}")),
+        Progress::NotSaved { error, .. } => {
+            error_line(error);
+            say(format!("gonio: {error}"));
+        }
         Progress::Saved {
             index,
             session,
@@ -186,6 +232,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let report = analyze_batch(batch, &config, &on_progress)?;
     overall.finish_and_clear();
+    if args.model.device == Device::Auto && !noted {
+        if let Some(note) = Runtime::load_on(Device::Auto).ok().and_then(Runtime::note) {
+            eprintln!("gonio: {note}");
+        }
+    }
     if let (Some(subject), Some(label)) = (&args.save.subject, &report.saved_to) {
         eprintln!("gonio: saved for subject {subject}, session \"{label}\" (see `gonio history --subject {subject}`)");
     }
@@ -193,7 +244,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let files = &report.files;
     let results: Vec<&Measurement> = files.iter().flat_map(|f| f.results.iter()).collect();
     let mut out = io::stdout().lock();
-    if args.json {
+    if args.json_lines {
+        // Already written, input by input.
+    } else if args.json {
         let json = serde_json::json!({
             "results": results,
             "errors": report.errors.iter().map(|e| serde_json::json!({"source": e.source_name(), "error": e.to_string()})).collect::<Vec<_>>(),
@@ -209,6 +262,16 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_PARTIAL)
     })
+}
+
+/// An input's JSON line: its report with its results.
+fn input_line(file: &FileReport) -> serde_json::Value {
+    let mut line = serde_json::to_value(file).unwrap_or_default();
+    if let (Some(fields), Ok(results)) = (line.as_object_mut(), serde_json::to_value(&file.results))
+    {
+        fields.insert("results".to_string(), results);
+    }
+    line
 }
 
 /// Ends an input's spinner and counts it.

@@ -24,7 +24,7 @@ use gonio::live::{
     self, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats,
     Pacing, Reading, StopRequest, Trial,
 };
-use gonio::pose::ModelKind;
+use gonio::pose::{Device, ModelKind};
 use gonio::protocols::{Measurement, Protocol};
 use gonio::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
 
@@ -145,6 +145,10 @@ pub struct LiveArgs {
     /// Inference threads (0 = all cores)
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Where inference runs: cpu (default), cuda (an NVIDIA GPU) or auto (the GPU when there is
+    /// one)
+    #[arg(long, default_value = "cpu", value_parser = super::parse_device)]
+    device: Device,
     #[command(flatten)]
     people: PeopleArgs,
     #[command(flatten)]
@@ -200,6 +204,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let mut estimator = load_estimator(&ModelArgs {
         model: args.model,
         threads: args.threads,
+        device: args.device,
     })?;
     let source_name = match &args.source {
         Some(path) if is_stdin(path) => "stdin".to_string(),

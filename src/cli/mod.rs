@@ -7,13 +7,14 @@ pub mod live;
 pub mod pose;
 pub mod protocols;
 pub mod store;
+pub mod version;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use gonio::angles::{SeriesOptions, DEFAULT_MIN_CONFIDENCE};
-use gonio::pose::{ModelKind, Pick, PoseEstimator, Posture, Runtime, SubjectFinder};
+use gonio::pose::{Device, ModelKind, Pick, PoseEstimator, Posture, Runtime, SubjectFinder};
 use gonio::protocols::{HoldCriteria, Measurement};
 use gonio::run::analyze::People;
 
@@ -30,6 +31,23 @@ pub struct ModelArgs {
     /// Inference threads (0 = all cores; at most four times the cores)
     #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
+    /// Where inference runs: cpu (default), cuda (an NVIDIA GPU; an error without one) or auto
+    /// (the GPU when there is one, else the CPU with a note)
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: Device,
+}
+
+pub(crate) fn parse_device(s: &str) -> Result<Device, String> {
+    s.parse()
+}
+
+/// Loads ONNX Runtime for the device `args` asks for; says so when `auto` runs on the CPU.
+pub fn load_runtime(args: &ModelArgs) -> anyhow::Result<&'static Runtime> {
+    let runtime = Runtime::load_on(args.device)?;
+    if let Some(note) = runtime.note() {
+        eprintln!("gonio: {note}");
+    }
+    Ok(runtime)
 }
 
 /// At most this many threads or jobs per core: more only adds switching and memory.
@@ -98,8 +116,14 @@ fn parse_model(s: &str) -> Result<ModelKind, String> {
 }
 
 pub fn load_estimator(args: &ModelArgs) -> anyhow::Result<PoseEstimator> {
-    let runtime = Runtime::load()?;
-    Ok(PoseEstimator::new(runtime, args.model, args.threads)?)
+    let runtime = load_runtime(args)?;
+    let noted = runtime.note().is_some();
+    let estimator = PoseEstimator::new(runtime, args.model, args.threads)?;
+    // `auto` learns only when a session is made that the GPU failed.
+    if let Some(note) = runtime.note().filter(|_| !noted) {
+        eprintln!("gonio: {note}");
+    }
+    Ok(estimator)
 }
 
 /// A progress bar on stderr; invisible when stderr is not a terminal.

@@ -1,8 +1,8 @@
 //! The session store from the command line: `subjects`, `history`, `compare`, `export`,
 //! `import`, `forget`, and saving from `analyze`.
 
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -175,8 +175,10 @@ pub struct ExportArgs {
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// A file written by `gonio export --format json`
-    file: PathBuf,
+    /// Files written by `gonio export --format json`, or gonio databases (the shards of a batch
+    /// split across jobs) whose every subject is merged; they are only read
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -451,23 +453,49 @@ fn spreadsheet_safe(text: &str) -> String {
 }
 
 pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", args.file.display()))?;
-    let export: SubjectExport = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not a gonio export (write one with `gonio export --format json`): {e}",
-            args.file.display()
-        )
-    })?;
+    // Every file is read before anything is written: a bad one stops the import, not half of it.
+    let mut exports = Vec::new();
+    for file in &args.files {
+        exports.extend(read_import(file)?);
+    }
     let mut store = args.db.open()?;
-    store.import(&export)?;
+    let already = store.import(&exports)?;
+    let sessions: usize = exports.iter().map(|e| e.sessions.len()).sum();
+    let measurements: usize = exports
+        .iter()
+        .flat_map(|e| &e.sessions)
+        .map(|s| s.measurements.len())
+        .sum();
+    let subjects: std::collections::BTreeSet<&str> =
+        exports.iter().map(|e| e.subject.as_str()).collect();
     eprintln!(
-        "gonio: imported subject {} ({} sessions) into {}",
-        export.subject,
-        export.sessions.len(),
+        "gonio: imported {} subject(s), {sessions} session(s), {measurements} measurement(s) \
+         ({already} of them were already there and were replaced, not repeated) into {}",
+        subjects.len(),
         store.path().display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The subjects in `file`: a gonio database (every subject) or a JSON export (one).
+fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
+    let mut head = [0u8; 16];
+    let is_database = std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == *b"SQLite format 3\0";
+    if is_database {
+        return Ok(Store::open_copy(file)?.export_all()?);
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+    let export: SubjectExport = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: neither a gonio database nor a gonio export (write one with `gonio export --format json`): {e}",
+            file.display()
+        )
+    })?;
+    Ok(vec![export])
 }
 
 pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {

@@ -8,6 +8,7 @@
 
 mod crop;
 pub mod csv;
+pub mod install;
 mod lock;
 mod model;
 mod movenet;
@@ -20,10 +21,10 @@ pub use lock::{
     choose_subject, is_in_posture, Ask, Found, PeopleSeen, Pick, Posture, Seen, Step, SubjectLock,
     DETECT_EVERY_ALONE, MAX_MISSED_FRAMES,
 };
-pub use model::{ModelId, ModelKind};
+pub use model::{find_model_file, installed_models, InstalledModel, ModelId, ModelKind};
 pub use movenet::{pose_in_frame, turns_to_stand_up, PoseEstimator, BOX_CROP_SCALE};
 pub use multipose::{BoxInFrame, Person, PersonDetector};
-pub use runtime::Runtime;
+pub use runtime::{runtime_library_path, Device, Provider, Runtime, ORT_VERSION};
 pub use track::{SubjectFinder, SubjectTracker};
 
 use std::path::PathBuf;
@@ -230,9 +231,23 @@ pub enum PoseError {
     #[error("cannot load ONNX Runtime: {0} (set ORT_DYLIB_PATH to libonnxruntime {1})")]
     RuntimeLoad(String, &'static str),
     #[error(
-        "{path}: model file not found (set GONIO_MODEL_DIR to the folder holding the .onnx files)"
+        "no GPU support: {library} is ONNX Runtime's CPU build (no CUDA execution provider). \
+         Build gonio with `cargo build --release --features cuda` (it fetches onnxruntime-gpu \
+         from PyPI), or set ORT_DYLIB_PATH to the libonnxruntime of onnxruntime-gpu 1.31.1; \
+         or run with --device cpu"
     )]
-    ModelNotFound { path: PathBuf },
+    NoCuda { library: PathBuf },
+    #[error("the GPU could not be used: {0} (onnxruntime-gpu 1.31.1 needs an NVIDIA GPU with its driver and the CUDA 13 and cuDNN 9 libraries on LD_LIBRARY_PATH; or run with --device cpu)")]
+    CudaFailed(String),
+    #[error("ONNX Runtime is already running on the {running} in this process; it cannot switch to {asked}")]
+    DeviceConflict {
+        asked: &'static str,
+        running: &'static str,
+    },
+    #[error(
+        "model file {file} not found (looked in: {searched}); set GONIO_MODEL_DIR to the folder holding the .onnx files"
+    )]
+    ModelNotFound { file: String, searched: String },
     #[error("{path}: cannot load model: {message}")]
     ModelLoad { path: PathBuf, message: String },
     #[error("inference failed: {0}")]

@@ -7,6 +7,9 @@ use std::str::FromStr;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::install::model_search_path;
+use super::PoseError;
+
 /// The pose models gonio ships in `models/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ModelKind {
@@ -66,13 +69,57 @@ impl FromStr for ModelKind {
     }
 }
 
-/// The folder holding the model files: `GONIO_MODEL_DIR` when set, else the `models/` folder of
-/// the source tree gonio was built from.
-pub fn default_model_dir() -> PathBuf {
-    match std::env::var_os("GONIO_MODEL_DIR").filter(|p| !p.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
-    }
+/// The model file `file_name` from the first folder of the search path that holds it (see
+/// [`super::install`]).
+pub fn find_model_file(file_name: &str) -> Result<PathBuf, PoseError> {
+    let search = model_search_path();
+    search
+        .find(file_name)
+        .ok_or_else(|| PoseError::ModelNotFound {
+            file: file_name.to_string(),
+            searched: search.describe(),
+        })
+}
+
+/// A model file as found on the search path: for `gonio --version` and the release check.
+#[derive(Debug)]
+pub struct InstalledModel {
+    /// Short name: `thunder`, `lightning`, `multipose`.
+    pub name: &'static str,
+    /// Where it was found and its id (name and sha256), or why it was not.
+    pub found: Result<(PathBuf, ModelId), PoseError>,
+}
+
+/// Every model gonio uses, each looked up on the search path and hashed (reads every file:
+/// about 50 MB).
+pub fn installed_models() -> Vec<InstalledModel> {
+    let files = ModelKind::ALL
+        .into_iter()
+        .map(|kind| {
+            (
+                kind.name(),
+                kind.file_name(),
+                format!("movenet-{}", kind.name()),
+            )
+        })
+        .chain([(
+            "multipose",
+            super::multipose::MULTIPOSE_FILE,
+            "movenet-multipose".to_string(),
+        )]);
+    files
+        .map(|(name, file, id_name)| InstalledModel {
+            name,
+            found: find_model_file(file).and_then(|path| {
+                let bytes = std::fs::read(&path).map_err(|e| PoseError::ModelLoad {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                let id = ModelId::named(&id_name, &bytes);
+                Ok((path, id))
+            }),
+        })
+        .collect()
 }
 
 /// Identifies the exact model file behind a result: its name and the sha256 of its bytes, so

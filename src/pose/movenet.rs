@@ -9,8 +9,8 @@ use ort::session::{builder::GraphOptimizationLevel, Session};
 use ort::value::TensorRef;
 
 use super::{
-    model::default_model_dir, BodyPart, Keypoint, ModelId, ModelKind, Pose, PoseError,
-    QuarterTurns, Runtime, SquareCrop, KEYPOINT_COUNT,
+    model::find_model_file, runtime::Provider, BodyPart, Keypoint, ModelId, ModelKind, Pose,
+    PoseError, QuarterTurns, Runtime, SquareCrop, KEYPOINT_COUNT,
 };
 
 /// Scale of the square crop around a ground-truth or detected box (top-down protocol).
@@ -37,9 +37,10 @@ pub struct PoseEstimator {
 }
 
 impl PoseEstimator {
-    /// Loads `kind` from the default model folder (see [`PoseEstimator::from_dir`]).
+    /// Loads `kind` from the first folder of the model search path that holds it (see
+    /// [`super::install`]), running inference on `threads` threads (0 = runtime's choice).
     pub fn new(runtime: &Runtime, kind: ModelKind, threads: usize) -> Result<Self, PoseError> {
-        Self::from_dir(runtime, &default_model_dir(), kind, threads)
+        Self::from_file(runtime, &find_model_file(kind.file_name())?, kind, threads)
     }
 
     /// Loads `kind` from `model_dir`, running inference on `threads` threads (0 = runtime's
@@ -50,7 +51,17 @@ impl PoseEstimator {
         kind: ModelKind,
         threads: usize,
     ) -> Result<Self, PoseError> {
-        let path = kind.path_in(model_dir);
+        Self::from_file(runtime, &kind.path_in(model_dir), kind, threads)
+    }
+
+    /// Loads the model file at `path`, which must be a MoveNet `kind`.
+    fn from_file(
+        runtime: &Runtime,
+        path: &Path,
+        kind: ModelKind,
+        threads: usize,
+    ) -> Result<Self, PoseError> {
+        let path = path.to_path_buf();
         let (bytes, session) = load_model(runtime, &path, threads)?;
         let n = kind.input_size();
         // Another model under the expected name would fail at its first frame with a message
@@ -374,20 +385,47 @@ pub(crate) fn load_model(
     };
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => PoseError::ModelNotFound {
-            path: path.to_path_buf(),
+            file: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            searched: path
+                .parent()
+                .map_or_else(String::new, |d| d.display().to_string()),
         },
         _ => load_error(e.to_string()),
     })?;
-    let session = build_session(runtime, &bytes, threads).map_err(|e| load_error(e.to_string()))?;
+    let session = match runtime.provider() {
+        Provider::Cpu => build_session(runtime, &bytes, threads, Provider::Cpu)
+            .map_err(|e| load_error(e.to_string()))?,
+        Provider::Cuda => match build_session(runtime, &bytes, threads, Provider::Cuda) {
+            Ok(session) => session,
+            // `auto` takes the CPU when the GPU fails (no driver, no device); `cuda` says why.
+            Err(e) if runtime.asked_for_auto() => {
+                runtime.fell_back(e.to_string().trim());
+                build_session(runtime, &bytes, threads, Provider::Cpu)
+                    .map_err(|e| load_error(e.to_string()))?
+            }
+            Err(e) => return Err(PoseError::CudaFailed(e.to_string().trim().to_string())),
+        },
+    };
     Ok((bytes, session))
 }
 
-fn build_session(runtime: &Runtime, model: &[u8], threads: usize) -> ort::Result<Session> {
+fn build_session(
+    runtime: &Runtime,
+    model: &[u8],
+    threads: usize,
+    provider: Provider,
+) -> ort::Result<Session> {
     let mut builder = Session::builder(&runtime.environment)?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
         .with_inter_threads(1)?;
     if threads > 0 {
         builder = builder.with_intra_threads(threads)?;
+    }
+    if provider == Provider::Cuda {
+        builder = builder
+            .with_execution_providers([ort::ep::CUDA::default().build().error_on_failure()])?;
     }
     builder.commit_from_memory(model)
 }

@@ -9,9 +9,7 @@ use image::RgbImage;
 use ort::session::Session;
 
 use super::movenet::{load_model, run_image_model, Output};
-use super::{
-    model::default_model_dir, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT,
-};
+use super::{model::find_model_file, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT};
 
 /// The detector's file in the model folder.
 pub const MULTIPOSE_FILE: &str = "movenet_multipose_lightning.onnx";
@@ -75,9 +73,10 @@ pub struct PersonDetector {
 }
 
 impl PersonDetector {
-    /// Loads the detector from the default model folder.
+    /// Loads the detector from the first folder of the model search path that holds it (see
+    /// [`super::install`]), running on `threads` threads (0 = runtime's choice).
     pub fn new(runtime: &Runtime, threads: usize) -> Result<Self, PoseError> {
-        Self::from_dir(runtime, &default_model_dir(), threads)
+        Self::from_file(runtime, &find_model_file(MULTIPOSE_FILE)?, threads)
     }
 
     /// Loads the detector from `model_dir`, running on `threads` threads (0 = runtime's choice).
@@ -86,7 +85,11 @@ impl PersonDetector {
         model_dir: &Path,
         threads: usize,
     ) -> Result<Self, PoseError> {
-        let (bytes, session) = load_model(runtime, &model_dir.join(MULTIPOSE_FILE), threads)?;
+        Self::from_file(runtime, &model_dir.join(MULTIPOSE_FILE), threads)
+    }
+
+    fn from_file(runtime: &Runtime, path: &Path, threads: usize) -> Result<Self, PoseError> {
+        let (bytes, session) = load_model(runtime, path, threads)?;
         Ok(PersonDetector {
             session,
             id: ModelId::named("movenet-multipose", &bytes),

@@ -12,10 +12,12 @@ use std::time::Instant;
 
 use super::pipeline::{sources_from, track_source, PipelineError, Source, Timings, Tracked};
 use super::save::{picture_of, save_results, SaveTo};
+use super::shard::Shard;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::{load_image, video::frame_at, CaptureError, VideoError};
 use crate::pose::{
-    ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime, SubjectFinder,
+    Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime,
+    SubjectFinder,
 };
 use crate::protocols::{
     self, HoldCriteria, Measurement, Protocol, SideChoice, Warning, WarningKind,
@@ -65,6 +67,8 @@ pub struct AnalyzeConfig {
     pub model: ModelKind,
     /// Inference threads per job; 0 = share the cores out, leaving one to each decoder.
     pub threads: usize,
+    /// Where inference runs (the process's runtime is loaded for it once).
+    pub device: Device,
     pub people: People,
     /// Where results are saved as each input is measured; None saves nothing.
     pub save: Option<SaveTo>,
@@ -164,6 +168,49 @@ pub struct Batch {
     pub sources: Vec<Source>,
     /// Inputs that cannot be analysed at all.
     pub unusable: Vec<RunError>,
+    /// When this is one shard of a bigger batch: every source path of the whole batch, sorted,
+    /// so that an input's output files get the same name whichever job writes them.
+    whole: Vec<PathBuf>,
+}
+
+impl Batch {
+    /// This job's part of the batch (see [`Shard`]): its sources and its unusable inputs, each
+    /// reported by exactly one of the shards. An input given twice is analysed once.
+    pub fn shard(self, shard: Shard) -> Batch {
+        enum Input {
+            Source(Source),
+            Unusable(RunError, PathBuf),
+        }
+        let mut sources = self.sources;
+        sources.sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
+        sources.dedup_by(|a, b| a.path() == b.path());
+        let whole: Vec<PathBuf> = sources.iter().map(|s| s.path().to_path_buf()).collect();
+        let inputs = sources
+            .into_iter()
+            .map(Input::Source)
+            .chain(self.unusable.into_iter().map(|e| {
+                let path = PathBuf::from(e.source_name());
+                Input::Unusable(e, path)
+            }))
+            .collect();
+        let mine = shard.take(inputs, |input| match input {
+            Input::Source(source) => source.path(),
+            Input::Unusable(_, path) => path,
+        });
+        let mut sources = Vec::new();
+        let mut unusable = Vec::new();
+        for input in mine {
+            match input {
+                Input::Source(source) => sources.push(source),
+                Input::Unusable(error, _) => unusable.push(error),
+            }
+        }
+        Batch {
+            sources,
+            unusable,
+            whole,
+        }
+    }
 }
 
 /// What a batch produced, in input order.
@@ -185,7 +232,11 @@ pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
             Err(e) => unusable.push(RunError::from(e)),
         }
     }
-    Batch { sources, unusable }
+    Batch {
+        sources,
+        unusable,
+        whole: Vec::new(),
+    }
 }
 
 /// Analyses every source of `batch`, `config.jobs` at a time, reporting each step to
@@ -203,7 +254,7 @@ pub fn analyze_batch(
         progress(Progress::Unusable { error });
     }
     let sources = &batch.sources;
-    let stems = output_stems(sources, config.out.as_deref());
+    let stems = output_stems(sources, &batch.whole, config.out.as_deref());
     let next = AtomicUsize::new(0);
     type Done = (
         usize,
@@ -317,7 +368,7 @@ fn load_models(
     config: &AnalyzeConfig,
     threads: usize,
 ) -> Result<(PoseEstimator, SubjectFinder), RunError> {
-    let estimator = PoseEstimator::new(Runtime::load()?, config.model, threads)?;
+    let estimator = PoseEstimator::new(Runtime::load_on(config.device)?, config.model, threads)?;
     Ok((estimator, config.people.finder(threads)?))
 }
 
@@ -346,7 +397,27 @@ fn save_file(
 /// Output file names: the input's file stem, made unique within the batch and against what is
 /// already in `out`: an earlier run's evidence (the "before" picture a report shows) and the
 /// inputs themselves are never overwritten.
-fn output_stems(sources: &[Source], out: Option<&Path>) -> Vec<String> {
+/// The output file name (without extension) of each source: its file stem, numbered when
+/// another input of the batch or a file already in `out` has it. With `whole` (a shard's whole
+/// batch), names are given over the whole batch, so two shards never pick the same name.
+fn output_stems(sources: &[Source], whole: &[PathBuf], out: Option<&Path>) -> Vec<String> {
+    if !whole.is_empty() {
+        let stems = stems_of(whole, out);
+        return sources
+            .iter()
+            .map(|s| {
+                whole
+                    .iter()
+                    .position(|p| p == s.path())
+                    .map_or_else(|| "input".to_string(), |i| stems[i].clone())
+            })
+            .collect();
+    }
+    let paths: Vec<PathBuf> = sources.iter().map(|s| s.path().to_path_buf()).collect();
+    stems_of(&paths, out)
+}
+
+fn stems_of(paths: &[PathBuf], out: Option<&Path>) -> Vec<String> {
     let mut taken = std::collections::HashSet::new();
     let in_use = |stem: &str| {
         out.is_some_and(|dir| {
@@ -363,11 +434,10 @@ fn output_stems(sources: &[Source], out: Option<&Path>) -> Vec<String> {
                 .any(|name| dir.join(name).symlink_metadata().is_ok())
         })
     };
-    sources
+    paths
         .iter()
-        .map(|s| {
-            let base = s
-                .path()
+        .map(|path| {
+            let base = path
                 .file_stem()
                 .map_or_else(|| "input".to_string(), |x| x.to_string_lossy().into_owned());
             let stem = std::iter::once(base.clone())

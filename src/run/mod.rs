@@ -6,9 +6,11 @@
 //!   tracking);
 //! - [`analyze`]: a batch of recordings to results, outputs and saved sessions;
 //! - [`live`]: a camera (or a stand-in) to a live readout and measured trials;
-//! - [`save`]: results into the session store.
+//! - [`save`]: results into the session store;
+//! - [`shard`]: one job's part of a batch split across many.
 
 pub mod analyze;
 pub mod live;
 pub mod pipeline;
 pub mod save;
+pub mod shard;

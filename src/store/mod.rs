@@ -240,8 +240,39 @@ impl Store {
             connection,
             path: path.to_path_buf(),
         };
+        store.check_header(existed)?;
+        // secure_delete: what `forget` deletes is overwritten in the file, not left in free pages.
+        store
+            .connection
+            .execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;",
+            )
+            .map_err(|e| store.sql(e))?;
+        store.use_wal().map_err(|e| match e {
+            StoreError::Sql { detail, .. }
+                if detail.contains("readonly") || detail.contains("unable to open") =>
+            {
+                StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                    detail,
+                }
+            }
+            other => other,
+        })?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Refuses what is not a gonio database of a schema this build knows, and (for an existing
+    /// file) a damaged one, before anything is written into it.
+    fn check_header(&self, existed: bool) -> Result<(), StoreError> {
+        let path = self.path.as_path();
+        let open_error = |detail: String| StoreError::Open {
+            path: path.to_path_buf(),
+            detail,
+        };
         // Reading the header fails on a file that is not SQLite at all.
-        let (application_id, version, tables): (i32, i32, i64) = store
+        let (application_id, version, tables): (i32, i32, i64) = self
             .connection
             .query_row(
                 "SELECT (SELECT application_id FROM pragma_application_id), \
@@ -271,7 +302,7 @@ impl Store {
         }
         if existed {
             // A bit flipped or a page lost: found here, before anything is written into it.
-            let check: String = store
+            let check: String = self
                 .connection
                 .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
                 .map_err(|e| why_unreadable(path, &e))?;
@@ -282,24 +313,39 @@ impl Store {
                 });
             }
         }
-        // secure_delete: what `forget` deletes is overwritten in the file, not left in free pages.
+        Ok(())
+    }
+
+    /// Opens a copy, in memory, of the database at `path`, migrated to this build's schema: for
+    /// reading another database (a shard's, to merge it) without ever writing to it.
+    pub fn open_copy(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let open_error = |e: rusqlite::Error| StoreError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
+        let source = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(open_error)?;
+        source
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_error)?;
+        let mut connection = Connection::open_in_memory().map_err(open_error)?;
+        rusqlite::backup::Backup::new(&source, &mut connection)
+            .and_then(|backup| backup.run_to_completion(256, std::time::Duration::ZERO, None))
+            .map_err(|e| why_unreadable(path, &e))?;
+        let store = Store {
+            connection,
+            path: path.to_path_buf(),
+        };
+        store.check_header(true)?;
         store
             .connection
-            .execute_batch(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;",
-            )
+            .execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(|e| store.sql(e))?;
-        store.use_wal().map_err(|e| match e {
-            StoreError::Sql { detail, .. }
-                if detail.contains("readonly") || detail.contains("unable to open") =>
-            {
-                StoreError::ReadOnly {
-                    path: path.to_path_buf(),
-                    detail,
-                }
-            }
-            other => other,
-        })?;
         store.migrate()?;
         Ok(store)
     }
@@ -523,30 +569,45 @@ impl Store {
         })
     }
 
-    /// Adds an exported subject's sessions (sessions already present by label get the
-    /// measurements added), in one transaction. A measurement already there (the same trial, see
-    /// [`Store::save`]) is replaced, so importing a file twice changes nothing.
-    pub fn import(&mut self, export: &SubjectExport) -> Result<(), StoreError> {
-        check_export(export).map_err(|source| StoreError::Implausible {
-            path: self.path.clone(),
-            source: Box::new(source),
-        })?;
+    /// Adds exported subjects' sessions (sessions already present by label get the
+    /// measurements added), all in one transaction. A measurement already there (the same trial,
+    /// see [`Store::save`]) is replaced, so importing a file twice changes nothing. Returns how
+    /// many measurements were already there.
+    pub fn import(&mut self, exports: &[SubjectExport]) -> Result<usize, StoreError> {
+        for export in exports {
+            check_export(export).map_err(|source| StoreError::Implausible {
+                path: self.path.clone(),
+                source: Box::new(source),
+            })?;
+        }
+        let mut replaced = 0;
         self.write(|tx| {
-            let subject_id = subject_id(tx, &export.subject)?;
-            for session in &export.sessions {
-                let session_id = session_id(
-                    tx,
-                    subject_id,
-                    &session.label,
-                    Some(&session.started_at),
-                    session.notes.as_deref(),
-                )?;
-                for m in &session.measurements {
-                    insert_measurement(tx, session_id, m)?;
+            for export in exports {
+                let subject_id = subject_id(tx, &export.subject)?;
+                for session in &export.sessions {
+                    let session_id = session_id(
+                        tx,
+                        subject_id,
+                        &session.label,
+                        Some(&session.started_at),
+                        session.notes.as_deref(),
+                    )?;
+                    for m in &session.measurements {
+                        replaced += insert_measurement(tx, session_id, m)?;
+                    }
                 }
             }
             Ok(())
-        })
+        })?;
+        Ok(replaced)
+    }
+
+    /// Every subject's sessions: the whole database as exports, subjects by alias.
+    pub fn export_all(&self) -> Result<Vec<SubjectExport>, StoreError> {
+        self.subjects()?
+            .iter()
+            .map(|s| self.history(&s.subject))
+            .collect()
     }
 
     /// Deletes every trace of a subject: its sessions and measurements (they cascade, and
@@ -1130,10 +1191,10 @@ mod tests {
 
         let other = dir.path().join("other.sqlite");
         let mut copy = Store::open(&other).unwrap();
-        copy.import(&history).unwrap();
+        copy.import(std::slice::from_ref(&history)).unwrap();
         assert_eq!(copy.history("runner-7").unwrap(), history);
         // Importing the same export again changes nothing.
-        copy.import(&history).unwrap();
+        copy.import(std::slice::from_ref(&history)).unwrap();
         assert_eq!(copy.history("runner-7").unwrap(), history);
 
         store.forget("runner-7").unwrap();

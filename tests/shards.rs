@@ -1,0 +1,230 @@
+//! A batch split across independent jobs (`gonio analyze --shard K/N`) and merged back
+//! (`gonio import` of the shards' databases).
+
+mod common;
+mod synthetic;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use synthetic::*;
+
+const SHARDS: usize = 3;
+
+/// Seven different straight-leg raises as keypoint CSVs (one in a subfolder with a name another
+/// has), and an input that cannot be analysed. Returns the inputs as given on the command line.
+fn batch(dir: &Path) -> Vec<String> {
+    std::fs::create_dir_all(dir.join("more")).unwrap();
+    let mut inputs: Vec<PathBuf> = (0..6)
+        .map(|i| {
+            write_csv(
+                &noisy_slr(60.0 + 3.0 * i as f32, 4.0, false, false, 40 + i),
+                dir.join(format!("trial{i}.csv")),
+            )
+        })
+        .collect();
+    inputs.push(write_csv(
+        &noisy_slr(75.0, 4.0, false, false, 99),
+        dir.join("more").join("trial0.csv"),
+    ));
+    let unusable = dir.join("notes.txt");
+    std::fs::write(&unusable, "not a recording").unwrap();
+    inputs.push(unusable);
+    inputs.iter().map(|p| path_str(p).to_string()).collect()
+}
+
+fn analyze(inputs: &[String], extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&str> = vec!["analyze", "--protocol", "slr"];
+    args.extend(inputs.iter().map(String::as_str));
+    args.extend(extra);
+    gonio(&args)
+}
+
+fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect()
+}
+
+#[test]
+fn the_shards_cover_the_batch_once_and_their_lines_concatenate() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = batch(dir.path());
+    let whole = analyze(&inputs, &["--json-lines"]);
+    assert_eq!(whole.status.code(), Some(1), "one input is unusable");
+    let whole_lines = json_lines(&whole);
+    assert_eq!(whole_lines.len(), inputs.len());
+
+    let out = dir.path().join("out");
+    let mut lines = Vec::new();
+    let mut failed_shards = 0;
+    for k in 1..=SHARDS {
+        // Each job lists its inputs in another order: the split must not depend on it.
+        let mut given = inputs.clone();
+        given.rotate_left(k * 2);
+        let shard = format!("{k}/{SHARDS}");
+        let output = analyze(
+            &given,
+            &["--json-lines", "--shard", &shard, "--out", path_str(&out)],
+        );
+        match output.status.code() {
+            Some(0) => {}
+            Some(1) => failed_shards += 1,
+            other => panic!("shard {shard}: exit {other:?}: {}", stderr(&output)),
+        }
+        lines.extend(json_lines(&output));
+    }
+    assert_eq!(failed_shards, 1, "the unusable input is one shard's error");
+
+    let sources = |lines: &[serde_json::Value]| -> Vec<String> {
+        let mut s: Vec<String> = lines
+            .iter()
+            .map(|l| l["source"].as_str().unwrap().to_string())
+            .collect();
+        s.sort();
+        s
+    };
+    // Every input exactly once, errors included, and the same results as one job.
+    assert_eq!(sources(&lines), sources(&whole_lines));
+    let errors: Vec<&serde_json::Value> = lines.iter().filter(|l| l["error"].is_string()).collect();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["source"].as_str().unwrap().ends_with("notes.txt"));
+    let value_of = |lines: &[serde_json::Value], source: &str| {
+        lines
+            .iter()
+            .find(|l| l["source"] == source)
+            .and_then(|l| l["results"][0]["value_deg"].as_f64())
+    };
+    for line in &whole_lines {
+        let source = line["source"].as_str().unwrap();
+        assert_eq!(value_of(&lines, source), value_of(&whole_lines, source));
+    }
+
+    // The two trial0.csv wrote to different files in the shared folder, whichever shard each
+    // was in; nothing was written twice.
+    let mut written: Vec<String> = lines
+        .iter()
+        .flat_map(|l| l["outputs"].as_array().cloned().unwrap_or_default())
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    let count = written.len();
+    written.sort();
+    written.dedup();
+    assert_eq!(written.len(), count, "an output file written by two inputs");
+    let trial0 = written
+        .iter()
+        .filter(|p| {
+            let name = Path::new(p).file_name().unwrap().to_str().unwrap();
+            name.starts_with("trial0") && name.ends_with(".json")
+        })
+        .count();
+    assert_eq!(trial0, 2, "{written:?}");
+}
+
+#[test]
+fn shard_databases_merge_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = batch(dir.path());
+    let save = |db: &Path, shard: Option<String>| {
+        let mut extra = vec![
+            "--subject",
+            "P-7",
+            "--session",
+            "before",
+            "--db",
+            path_str(db),
+        ];
+        if let Some(shard) = &shard {
+            extra.extend(["--shard", shard.as_str()]);
+        }
+        let output = analyze(&inputs, &extra);
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{}",
+            stderr(&output)
+        );
+    };
+    let one_job = dir.path().join("one.sqlite");
+    save(&one_job, None);
+    let shards: Vec<PathBuf> = (1..=SHARDS)
+        .map(|k| {
+            let db = dir.path().join(format!("shard-{k}.sqlite"));
+            save(&db, Some(format!("{k}/{SHARDS}")));
+            db
+        })
+        .collect();
+    let shard_bytes: Vec<Vec<u8>> = shards.iter().map(|p| std::fs::read(p).unwrap()).collect();
+
+    let merged = dir.path().join("merged.sqlite");
+    let trials = |db: &Path| -> BTreeSet<(String, String, String, String)> {
+        let output = gonio(&[
+            "export",
+            "--subject",
+            "P-7",
+            "--format",
+            "json",
+            "--db",
+            path_str(db),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let export: gonio::store::SubjectExport = serde_json::from_slice(&output.stdout).unwrap();
+        let mut set = BTreeSet::new();
+        let mut count = 0;
+        for session in &export.sessions {
+            for m in &session.measurements {
+                count += 1;
+                set.insert((
+                    session.label.clone(),
+                    m.source.clone(),
+                    m.measure.clone(),
+                    format!("{:?}", m.value_deg),
+                ));
+            }
+        }
+        assert_eq!(set.len(), count, "a trial stored twice in {}", db.display());
+        set
+    };
+    let mut args = vec!["import"];
+    args.extend(shards.iter().map(|p| path_str(p)));
+    args.extend(["--db", path_str(&merged)]);
+    let first = gonio(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let once = trials(&merged);
+    assert_eq!(
+        once,
+        trials(&one_job),
+        "the merge equals one job's database"
+    );
+    assert_eq!(once.len(), 7 * 2, "seven trials, two measures each");
+
+    // Merging again (a job array re-run, a shard imported twice) changes nothing.
+    let again = gonio(&args);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(trials(&merged), once);
+    // The shards were only read.
+    for (path, bytes) in shards.iter().zip(&shard_bytes) {
+        assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
+    }
+}
+
+#[test]
+fn a_shard_that_is_not_one_is_refused() {
+    for bad in ["0/3", "4/3", "1/0", "three"] {
+        let output = gonio(&[
+            "analyze",
+            "--protocol",
+            "slr",
+            "--shard",
+            bad,
+            "datasets/sample/pose2sim-cam01.mp4",
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let message = stderr(&output);
+        assert!(
+            message.contains(bad) && message.contains("K/N"),
+            "{message}"
+        );
+    }
+}
