@@ -208,8 +208,71 @@ fn missing_model_folder_is_a_clear_error() {
         &[("GONIO_MODEL_DIR", "/nonexistent-models")],
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output)
-        .contains("/nonexistent-models/movenet_singlepose_thunder.onnx: model file not found"));
+    let err = stderr(&output);
+    assert!(
+        err.contains("model file movenet_singlepose_thunder.onnx not found")
+            && err.contains("/nonexistent-models (from GONIO_MODEL_DIR)"),
+        "{err}"
+    );
+    // `--version` says the same, model by model, and fails so an install can be checked.
+    let version = gonio_with_env(
+        &["--version"],
+        &[("GONIO_MODEL_DIR", "/nonexistent-models")],
+    );
+    assert_eq!(version.status.code(), Some(1));
+    let text = stdout(&version);
+    assert_eq!(text.matches("missing: model file").count(), 3, "{text}");
+}
+
+#[test]
+fn version_names_the_runtime_and_models_it_would_use() {
+    let short = gonio(&["-V"]);
+    assert_eq!(
+        stdout(&short).trim(),
+        format!("gonio {}", env!("CARGO_PKG_VERSION"))
+    );
+    let long = gonio(&["--version"]);
+    assert_eq!(long.status.code(), Some(0), "{}", stdout(&long));
+    let text = stdout(&long);
+    assert!(text.contains("onnxruntime 1.31.1 /"), "{text}");
+    for model in [
+        "movenet-thunder@sha256:",
+        "movenet-lightning@sha256:",
+        "movenet-multipose@sha256:",
+    ] {
+        assert!(text.contains(model), "{model} missing: {text}");
+    }
+}
+
+/// This machine's ONNX Runtime is the CPU build (CI has no GPU): asking for CUDA is a clear
+/// error that says how to get the GPU build; `auto` runs on the CPU and says so.
+#[test]
+fn cuda_without_the_gpu_build_is_a_clear_error_and_auto_falls_back() {
+    let image = sample("pose2sim-frame060.jpg");
+    let cuda = gonio(&["pose", path_str(&image), "--device", "cuda"]);
+    assert_eq!(cuda.status.code(), Some(2));
+    let err = stderr(&cuda);
+    assert!(
+        err.contains("no GPU support")
+            && err.contains("--features cuda")
+            && err.contains("--device cpu"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let auto = gonio(&["pose", path_str(&image), "--device", "auto", "--json"]);
+    assert_eq!(auto.status.code(), Some(0), "{}", stderr(&auto));
+    assert!(
+        stderr(&auto).contains("running on the CPU"),
+        "{}",
+        stderr(&auto)
+    );
+    let poses: serde_json::Value = serde_json::from_slice(&auto.stdout).unwrap();
+    assert_eq!(poses[0]["people"].as_array().unwrap().len(), 1);
+
+    let unknown = gonio(&["pose", path_str(&image), "--device", "tpu"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("unknown device `tpu`"));
 }
 
 #[test]
