@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 gonio=${1:-gonio}
 command -v "$gonio" >/dev/null || { echo "install-data.sh: $gonio not found (give its path)" >&2; exit 2; }
 data="${XDG_DATA_HOME:-$HOME/.local/share}/gonio"
-runtime=$(env -u ORT_DYLIB_PATH "$gonio" --version | sed -n 's/^onnxruntime [^ ]* //p')
+runtime=$(env -u ORT_DYLIB_PATH "$gonio" --version | sed -n 's/^onnxruntime [^ ]* //p' || true)
 [ -f "$runtime" ] || { echo "install-data.sh: $gonio finds no ONNX Runtime to copy" >&2; exit 2; }
 
 mkdir -p "$data/models" "$data/lib"

@@ -34,7 +34,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/empty-home"
 runtime=$(env -u ORT_DYLIB_PATH -u GONIO_MODEL_DIR HOME="$stage/empty-home" \
     XDG_DATA_HOME="$stage/empty-home" "$binary" --version |
-    sed -n 's/^onnxruntime [^ ]* //p')
+    sed -n 's/^onnxruntime [^ ]* //p' || true)
 [ -f "$runtime" ] || { echo "package.sh: the binary finds no ONNX Runtime to package" >&2; exit 2; }
 version=$("$binary" -V | cut -d' ' -f2)
 name="gonio-$version-linux-x86_64"

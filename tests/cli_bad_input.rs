@@ -270,6 +270,10 @@ fn cuda_without_the_gpu_build_is_a_clear_error_and_auto_falls_back() {
     let poses: serde_json::Value = serde_json::from_slice(&auto.stdout).unwrap();
     assert_eq!(poses[0]["people"].as_array().unwrap().len(), 1);
 
+    let missing = gonio_with_env(&["--version"], &[("ORT_DYLIB_PATH", "/nonexistent/lib.so")]);
+    assert_eq!(missing.status.code(), Some(1), "{}", stdout(&missing));
+    assert!(stdout(&missing).contains("/nonexistent/lib.so: no such file"));
+
     let unknown = gonio(&["pose", path_str(&image), "--device", "tpu"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("unknown device `tpu`"));

@@ -57,25 +57,54 @@ fn the_shards_cover_the_batch_once_and_their_lines_concatenate() {
     let whole_lines = json_lines(&whole);
     assert_eq!(whole_lines.len(), inputs.len());
 
-    let out = dir.path().join("out");
-    let mut lines = Vec::new();
-    let mut failed_shards = 0;
-    for k in 1..=SHARDS {
-        // Each job lists its inputs in another order: the split must not depend on it.
-        let mut given = inputs.clone();
-        given.rotate_left(k * 2);
-        let shard = format!("{k}/{SHARDS}");
-        let output = analyze(
-            &given,
-            &["--json-lines", "--shard", &shard, "--out", path_str(&out)],
-        );
-        match output.status.code() {
-            Some(0) => {}
-            Some(1) => failed_shards += 1,
-            other => panic!("shard {shard}: exit {other:?}: {}", stderr(&output)),
+    // Each input's output names are the same whatever order the shards run in (jobs of an
+    // array start when a node is free): run them 1, 2, 3 into one folder and 3, 1, 2 into
+    // another, with the folder of the second already holding the first run's files.
+    let run_shards = |out: &Path, order: &[usize]| {
+        let mut lines = Vec::new();
+        let mut failed = 0;
+        for &k in order {
+            // Each job lists its inputs in another order: the split must not depend on it.
+            let mut given = inputs.clone();
+            given.rotate_left(k * 2);
+            let shard = format!("{k}/{SHARDS}");
+            let output = analyze(
+                &given,
+                &["--json-lines", "--shard", &shard, "--out", path_str(out)],
+            );
+            match output.status.code() {
+                Some(0) => {}
+                Some(1) => failed += 1,
+                other => panic!("shard {shard}: exit {other:?}: {}", stderr(&output)),
+            }
+            lines.extend(json_lines(&output));
         }
-        lines.extend(json_lines(&output));
-    }
+        (lines, failed)
+    };
+    let out = dir.path().join("out");
+    let (lines, failed_shards) = run_shards(&out, &[1, 2, 3]);
+    let (again, _) = run_shards(&out, &[3, 1, 2]);
+    let names = |lines: &[serde_json::Value]| -> std::collections::BTreeMap<String, Vec<String>> {
+        lines
+            .iter()
+            .map(|l| {
+                let outputs = l["outputs"].as_array().cloned().unwrap_or_default();
+                let files = outputs
+                    .iter()
+                    .map(|p| {
+                        let name = Path::new(p.as_str().unwrap()).file_name().unwrap();
+                        name.to_string_lossy().into_owned()
+                    })
+                    .collect();
+                (l["source"].as_str().unwrap().to_string(), files)
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&lines),
+        names(&again),
+        "a shard's order changed an output's name"
+    );
     assert_eq!(failed_shards, 1, "the unusable input is one shard's error");
 
     let sources = |lines: &[serde_json::Value]| -> Vec<String> {
@@ -203,10 +232,46 @@ fn shard_databases_merge_without_duplicates() {
     let again = gonio(&args);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(trials(&merged), once);
-    // The shards were only read.
+    // The shards were only read: the same bytes, and nothing written beside them.
     for (path, bytes) in shards.iter().zip(&shard_bytes) {
         assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
+        for side in ["-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(side);
+            assert!(
+                !Path::new(&name).exists(),
+                "{} written",
+                Path::new(&name).display()
+            );
+        }
     }
+
+    // A bad export among the inputs: nothing imported, the message names that file.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"subject": "P-8", "sessions": [{"label": "x", "started_at": "2026-01-01T00:00:00Z",
+            "notes": null, "measurements": [{"protocol": "slr", "measure": "hip_flexion",
+            "side": "left", "value_deg": 999.0, "peak_deg": 999.0, "hold_s": 1.0,
+            "valid_frames": 1, "total_frames": 1, "quality": "good", "warnings": [],
+            "model": null, "source": "x", "source_sha256": null, "gonio_version": "0"}]}]}"#,
+    )
+    .unwrap();
+    let fresh = dir.path().join("fresh.sqlite");
+    let refused = gonio(&[
+        "import",
+        path_str(&shards[0]),
+        path_str(&bad),
+        "--db",
+        path_str(&fresh),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("bad.json") && message.contains("999"),
+        "{message}"
+    );
+    assert!(!fresh.exists(), "a database made for an import that failed");
 }
 
 #[test]

@@ -42,6 +42,19 @@ pub enum VideoError {
     Decode { path: PathBuf, detail: String },
 }
 
+impl VideoError {
+    /// The video this error is about (none when ffmpeg itself is missing).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            VideoError::FfmpegMissing => None,
+            VideoError::NotFound { path }
+            | VideoError::NotAVideo { path, .. }
+            | VideoError::UnsupportedCodec { path, .. }
+            | VideoError::Decode { path, .. } => Some(path),
+        }
+    }
+}
+
 /// What ffprobe says about a video's first video stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoInfo {

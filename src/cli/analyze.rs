@@ -1,9 +1,12 @@
 //! `gonio analyze`: one clinical result per side from recorded videos, frame folders, images or
 //! keypoint CSVs, in batch, with the evidence written per input.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
@@ -164,24 +167,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .get(index)
             .map_or_else(String::new, |bar| bar.message())
     };
-    // One line per input for programs, written whole as soon as the input is done.
-    let json_line = |line: serde_json::Value| {
-        if args.json_lines {
-            let mut out = io::stdout().lock();
-            // A closed pipe is not this input's failure; the batch goes on.
-            let _ = serde_json::to_writer(&mut out, &line)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush());
-        }
-    };
-    let error_line = |error: &RunError| {
-        json_line(serde_json::json!({"source": error.source_name(), "error": error.to_string()}));
-    };
-    let on_progress = |event: Progress| {
-        match event {
+    // One line per input for programs, written whole (one write) as soon as the input is done,
+    // and saved when saving: a killed job leaves only complete lines.
+    let lines = JsonLines::new(args.json_lines, config.save.is_some());
+    let on_progress = |event: Progress| match event {
         Progress::Unusable { error } => {
-            error_line(error);
+            lines.error(error.source_name(), error);
             say(format!("gonio: {error}"));
         }
         Progress::Started { index, .. } => {
@@ -196,7 +187,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Progress::Finished { index, file } => {
-            json_line(input_line(file));
+            lines.finished(index, file);
             finish(&multi, &overall, spinners.get(index));
             if log_lines {
                 let seconds = spinners
@@ -211,24 +202,27 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Progress::Failed { index, error } => {
-            error_line(error);
+            lines.error(shown(index), error);
             finish(&multi, &overall, spinners.get(index));
             say(format!("gonio: {error}"));
         }
-        Progress::NotSaved { error, .. } => {
-            error_line(error);
+        Progress::NotSaved { index, error } => {
+            lines.saved(index, Err(error));
             say(format!("gonio: {error}"));
         }
         Progress::Saved {
             index,
             session,
             replaced,
-        } if replaced > 0 => say(format!(
-            "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
-            shown(index)
-        )),
-        Progress::Saved { .. } => {}
-    }
+        } => {
+            lines.saved(index, Ok(session));
+            if replaced > 0 {
+                say(format!(
+                    "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
+                    shown(index)
+                ));
+            }
+        }
     };
     let report = analyze_batch(batch, &config, &on_progress)?;
     overall.finish_and_clear();
@@ -257,6 +251,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else if !files.is_empty() {
         print_summary(&mut out, args.protocol, files)?;
     }
+    if let Some(error) = lines.failure() {
+        return Err(anyhow::Error::from(error).context("cannot write the JSON lines"));
+    }
     Ok(if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -264,14 +261,98 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// An input's JSON line: its report with its results.
-fn input_line(file: &FileReport) -> serde_json::Value {
-    let mut line = serde_json::to_value(file).unwrap_or_default();
-    if let (Some(fields), Ok(results)) = (line.as_object_mut(), serde_json::to_value(&file.results))
-    {
-        fields.insert("results".to_string(), results);
+/// `--json-lines`: one JSON object per input on stdout, each written with one write.
+struct JsonLines {
+    enabled: bool,
+    /// When saving, an input's line waits for its save to say whether it was saved.
+    saving: bool,
+    waiting: Mutex<HashMap<usize, serde_json::Value>>,
+    /// The first write error other than a closed pipe: the command then fails.
+    failed: Mutex<Option<io::Error>>,
+    closed: AtomicBool,
+}
+
+impl JsonLines {
+    fn new(enabled: bool, saving: bool) -> Self {
+        JsonLines {
+            enabled,
+            saving,
+            waiting: Mutex::new(HashMap::new()),
+            failed: Mutex::new(None),
+            closed: AtomicBool::new(false),
+        }
     }
-    line
+
+    /// Input `index` is measured: its report with its results.
+    fn finished(&self, index: usize, file: &FileReport) {
+        if !self.enabled {
+            return;
+        }
+        let mut line = serde_json::to_value(file).unwrap_or_default();
+        if let (Some(fields), Ok(results)) =
+            (line.as_object_mut(), serde_json::to_value(&file.results))
+        {
+            fields.insert("results".to_string(), results);
+        }
+        if self.saving {
+            if let Ok(mut waiting) = self.waiting.lock() {
+                waiting.insert(index, line);
+                return;
+            }
+        }
+        self.write(&line);
+    }
+
+    /// Input `index`'s save: its line goes out with the session, or the reason it was not saved.
+    fn saved(&self, index: usize, outcome: Result<&str, &RunError>) {
+        let Some(mut line) = self.waiting.lock().ok().and_then(|mut w| w.remove(&index)) else {
+            return;
+        };
+        if let Some(fields) = line.as_object_mut() {
+            match outcome {
+                Ok(session) => fields.insert("saved_to_session".to_string(), session.into()),
+                Err(error) => fields.insert("save_error".to_string(), error.to_string().into()),
+            };
+        }
+        self.write(&line);
+    }
+
+    /// An input that failed.
+    fn error(&self, source: String, error: &RunError) {
+        if self.enabled {
+            self.write(&serde_json::json!({"source": source, "error": error.to_string()}));
+        }
+    }
+
+    fn write(&self, line: &serde_json::Value) {
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut bytes = line.to_string().into_bytes();
+        bytes.push(b'\n');
+        let written = {
+            let mut out = io::stdout().lock();
+            out.write_all(&bytes).and_then(|()| out.flush())
+        };
+        match written {
+            Ok(()) => {}
+            // Whoever reads stopped (`| head`): the batch goes on, quietly.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed.store(true, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.closed.store(true, Ordering::Relaxed);
+                if let Ok(mut failed) = self.failed.lock() {
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+    }
+
+    /// The write error that makes the command fail, if any.
+    fn failure(&self) -> Option<io::Error> {
+        self.failed.lock().ok().and_then(|mut f| f.take())
+    }
 }
 
 /// Ends an input's spinner and counts it.

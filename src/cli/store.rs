@@ -11,8 +11,8 @@ use comfy_table::{Cell, CellAlignment};
 use gonio::protocols::Warning;
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, compare, default_db_path, parse_session_date, today_utc, MdcOverrides, Store,
-    SubjectExport,
+    asymmetry, check_export, compare, default_db_path, parse_session_date, today_utc, MdcOverrides,
+    Store, SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -492,6 +492,12 @@ fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
     let export: SubjectExport = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}: neither a gonio database nor a gonio export (write one with `gonio export --format json`): {e}",
+            file.display()
+        )
+    })?;
+    check_export(&export).map_err(|problem| {
+        anyhow::anyhow!(
+            "{}: not a plausible measurement: {problem}; nothing was imported",
             file.display()
         )
     })?;

@@ -11,6 +11,9 @@
 //! 3. the data folder: `<data>/gonio/models/` and `<data>/gonio/lib/` (`<data>` is
 //!    `$XDG_DATA_HOME` or `~/.local/share` on Linux);
 //! 4. the source tree the binary was built from: its `models/` and the library the build fetched.
+//!
+//! A binary inside that source tree (`cargo run`, the tests) takes the tree's own files first:
+//! what the data folder holds belongs to an installed gonio, not to this build.
 
 use std::path::{Path, PathBuf};
 
@@ -60,8 +63,13 @@ pub fn model_search_path() -> SearchPath {
             from_env: Some(MODEL_DIR_VAR),
         };
     }
+    let build_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let mut dirs = Vec::new();
-    if let Some(bin) = executable_dir() {
+    let bin = executable_dir();
+    if in_build_tree(bin.as_deref()) {
+        dirs.push(build_tree.clone());
+    }
+    if let Some(bin) = &bin {
         dirs.push(bin.join("models"));
         if let Some(prefix) = bin.parent() {
             dirs.push(prefix.join("share").join("gonio").join("models"));
@@ -70,7 +78,7 @@ pub fn model_search_path() -> SearchPath {
     if let Some(data) = data_dir() {
         dirs.push(data.join("models"));
     }
-    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+    dirs.push(build_tree);
     SearchPath {
         dirs: dedup(dirs),
         from_env: None,
@@ -81,13 +89,15 @@ pub fn model_search_path() -> SearchPath {
 /// module's documentation); `built` is the folder of the library the build fetched, if any.
 pub fn runtime_search_path(built: Option<&Path>) -> SearchPath {
     let mut dirs = Vec::new();
-    if let Some(bin) = executable_dir() {
+    let bin = executable_dir();
+    if in_build_tree(bin.as_deref()) {
+        dirs.extend(built.map(Path::to_path_buf));
+    }
+    if let Some(bin) = &bin {
         dirs.push(bin.join("lib"));
         dirs.push(bin.clone());
-        // Test and bench binaries live one level down, in target/<profile>/deps.
-        if let Some(parent) = bin.parent() {
-            dirs.push(parent.join("lib").join("gonio"));
-            dirs.push(parent.to_path_buf());
+        if let Some(prefix) = bin.parent() {
+            dirs.push(prefix.join("lib").join("gonio"));
         }
     }
     if let Some(data) = data_dir() {
@@ -121,6 +131,13 @@ fn executable_dir() -> Option<PathBuf> {
     exe.parent().map(Path::to_path_buf)
 }
 
+/// Whether `bin` (the executable's folder) lies inside the source tree this was built from.
+fn in_build_tree(bin: Option<&Path>) -> bool {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
+    bin.is_some_and(|bin| bin.starts_with(&tree))
+}
+
 /// `dirs` with repeats removed, first occurrence kept.
 fn dedup(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::with_capacity(dirs.len());
@@ -152,16 +169,22 @@ mod tests {
     }
 
     #[test]
-    fn the_build_tree_comes_last_and_the_binary_folder_first() {
+    fn a_binary_in_its_build_tree_takes_the_tree_first() {
+        // This test binary lives in target/<profile>/deps of the tree.
+        assert!(in_build_tree(executable_dir().as_deref()));
         let models = model_search_path();
         if models.from_env.is_none() {
-            let last = models.dirs.last().unwrap();
-            assert_eq!(last, &Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+            let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+            assert_eq!(models.dirs[0], tree);
             let bin = executable_dir().unwrap();
-            assert_eq!(models.dirs[0], bin.join("models"));
+            assert_eq!(models.dirs[1], bin.join("models"));
         }
         let runtime = runtime_search_path(Some(Path::new("/built")));
-        assert_eq!(runtime.dirs.last().unwrap(), Path::new("/built"));
-        assert_eq!(runtime.dirs[0], executable_dir().unwrap().join("lib"));
+        assert_eq!(runtime.dirs[0], Path::new("/built"));
+        assert_eq!(runtime.dirs[1], executable_dir().unwrap().join("lib"));
+        // Never the folder above the binary's (a world-writable /tmp for a copied binary).
+        let parent = executable_dir().unwrap().parent().unwrap().to_path_buf();
+        assert!(!runtime.dirs.contains(&parent));
+        assert!(!in_build_tree(Some(Path::new("/usr/local/bin"))));
     }
 }

@@ -235,6 +235,12 @@ pub fn runtime_library_path() -> Result<PathBuf, PoseError> {
 /// The file `ORT_DYLIB_PATH` names, else the first library found on the search path.
 fn library_to_load() -> Result<PathBuf, PoseError> {
     if let Some(path) = env_path(RUNTIME_VAR) {
+        if !path.is_file() {
+            return Err(PoseError::RuntimeLoad(
+                format!("{}: no such file (from {RUNTIME_VAR})", path.display()),
+                ORT_VERSION,
+            ));
+        }
         return Ok(path);
     }
     let search = runtime_search_path(built_library().as_deref().and_then(Path::parent));

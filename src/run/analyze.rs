@@ -4,6 +4,7 @@
 //! Inputs are shared out to `jobs` threads, each with its own models. Progress is reported as
 //! [`Progress`] events; nothing is printed.
 
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,6 +135,9 @@ impl RunError {
             }
             RunError::Write(e) => e.path.display().to_string(),
             RunError::NotSaved { source_name, .. } => source_name.clone(),
+            RunError::Video(e) => e
+                .path()
+                .map_or_else(|| e.to_string(), |p| p.display().to_string()),
             other => other.to_string(),
         }
     }
@@ -175,34 +179,37 @@ pub struct Batch {
 
 impl Batch {
     /// This job's part of the batch (see [`Shard`]): its sources and its unusable inputs, each
-    /// reported by exactly one of the shards. An input given twice is analysed once.
+    /// reported by exactly one of the shards. An input given twice (also spelled `./a` and `a`)
+    /// is taken once.
     pub fn shard(self, shard: Shard) -> Batch {
         enum Input {
             Source(Source),
-            Unusable(RunError, PathBuf),
+            Unusable(RunError),
         }
-        let mut sources = self.sources;
-        sources.sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
-        sources.dedup_by(|a, b| a.path() == b.path());
-        let whole: Vec<PathBuf> = sources.iter().map(|s| s.path().to_path_buf()).collect();
-        let inputs = sources
+        let key = |input: &Input| match input {
+            Input::Source(source) => normal(source.path()),
+            Input::Unusable(error) => normal(Path::new(&error.source_name())),
+        };
+        let mut inputs: Vec<(PathBuf, Input)> = self
+            .sources
             .into_iter()
             .map(Input::Source)
-            .chain(self.unusable.into_iter().map(|e| {
-                let path = PathBuf::from(e.source_name());
-                Input::Unusable(e, path)
-            }))
+            .chain(self.unusable.into_iter().map(Input::Unusable))
+            .map(|input| (key(&input), input))
             .collect();
-        let mine = shard.take(inputs, |input| match input {
-            Input::Source(source) => source.path(),
-            Input::Unusable(_, path) => path,
-        });
+        inputs.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+        inputs.dedup_by(|a, b| a.0 == b.0);
+        let whole: Vec<PathBuf> = inputs
+            .iter()
+            .filter(|(_, input)| matches!(input, Input::Source(_)))
+            .map(|(path, _)| path.clone())
+            .collect();
         let mut sources = Vec::new();
         let mut unusable = Vec::new();
-        for input in mine {
+        for (_, input) in shard.take(inputs, |(path, _)| path.as_path()) {
             match input {
                 Input::Source(source) => sources.push(source),
-                Input::Unusable(error, _) => unusable.push(error),
+                Input::Unusable(error) => unusable.push(error),
             }
         }
         Batch {
@@ -211,6 +218,14 @@ impl Batch {
             whole,
         }
     }
+}
+
+/// `path` without `.` components or doubled separators: the same input spelled two ways is one.
+/// Lexical only (no links resolved), so every machine of a cluster gets the same answer.
+fn normal(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 /// What a batch produced, in input order.
@@ -398,18 +413,25 @@ fn save_file(
 /// already in `out`: an earlier run's evidence (the "before" picture a report shows) and the
 /// inputs themselves are never overwritten.
 /// The output file name (without extension) of each source: its file stem, numbered when
-/// another input of the batch or a file already in `out` has it. With `whole` (a shard's whole
-/// batch), names are given over the whole batch, so two shards never pick the same name.
+/// another input of the batch or a file already in `out` has it.
+///
+/// With `whole` (a shard's whole batch, sorted), names are given over the whole batch and files
+/// already in `out` are not looked at: every shard then gives each input the same name, however
+/// the shards' starts interleave, and a shard run again writes over its own earlier outputs.
 fn output_stems(sources: &[Source], whole: &[PathBuf], out: Option<&Path>) -> Vec<String> {
     if !whole.is_empty() {
-        let stems = stems_of(whole, out);
+        let stems = stems_of(whole, None);
+        let place: HashMap<&Path, usize> = whole
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_path(), i))
+            .collect();
         return sources
             .iter()
             .map(|s| {
-                whole
-                    .iter()
-                    .position(|p| p == s.path())
-                    .map_or_else(|| "input".to_string(), |i| stems[i].clone())
+                place
+                    .get(normal(s.path()).as_path())
+                    .map_or_else(|| "input".to_string(), |&i| stems[i].clone())
             })
             .collect();
     }
@@ -418,32 +440,50 @@ fn output_stems(sources: &[Source], whole: &[PathBuf], out: Option<&Path>) -> Ve
 }
 
 fn stems_of(paths: &[PathBuf], out: Option<&Path>) -> Vec<String> {
-    let mut taken = std::collections::HashSet::new();
-    let in_use = |stem: &str| {
-        out.is_some_and(|dir| {
-            let names = [format!("{stem}.csv"), format!("{stem}.json")]
-                .into_iter()
-                .chain(Side::BOTH.iter().flat_map(|side| {
-                    [
-                        format!("{stem}.{}.evidence.png", side.name()),
-                        format!("{stem}.{}.plot.png", side.name()),
-                    ]
-                }));
-            names
-                .into_iter()
-                .any(|name| dir.join(name).symlink_metadata().is_ok())
+    // The folder is read once: a batch of thousands of same-named files must not stat each
+    // candidate name six times.
+    let existing: HashSet<String> = out
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
         })
+        .unwrap_or_default();
+    let in_use = |stem: &str| {
+        [format!("{stem}.csv"), format!("{stem}.json")]
+            .into_iter()
+            .chain(Side::BOTH.iter().flat_map(|side| {
+                [
+                    format!("{stem}.{}.evidence.png", side.name()),
+                    format!("{stem}.{}.plot.png", side.name()),
+                ]
+            }))
+            .any(|name| existing.contains(&name))
     };
+    let mut taken: HashSet<String> = HashSet::new();
+    // The next number to try per base name: many inputs of one name stay linear.
+    let mut next: HashMap<String, usize> = HashMap::new();
     paths
         .iter()
         .map(|path| {
             let base = path
                 .file_stem()
                 .map_or_else(|| "input".to_string(), |x| x.to_string_lossy().into_owned());
-            let stem = std::iter::once(base.clone())
-                .chain((2..).map(|n| format!("{base}-{n}")))
-                .find(|stem| !taken.contains(stem) && !in_use(stem))
-                .unwrap_or(base);
+            let start = next.get(&base).copied().unwrap_or(1);
+            let stem = (start..)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}-{n}")
+                    }
+                })
+                .zip(start..)
+                .find(|(stem, _)| !taken.contains(stem) && !in_use(stem));
+            let (stem, n) = stem.unwrap_or_else(|| (base.clone(), start));
+            next.insert(base, n + 1);
             taken.insert(stem.clone());
             stem
         })

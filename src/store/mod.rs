@@ -20,7 +20,7 @@ use crate::protocols::{Measurement, Quality, Warning, WarningKind};
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// The schema changes, one per version: step `n` brings version `n` to `n + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -83,6 +83,15 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
             WHERE COALESCE(CASE WHEN json_valid(warnings) THEN json_type(warnings) END, '') <> 'array'
               AND COALESCE(CAST(warnings AS TEXT), '') NOT IN ('', '\"\"');
          ALTER TABLE measurements DROP COLUMN warnings;",
+    // 3 -> 4: the clinic app's patient details, and evidence pictures kept in the database
+    // (the app writes no files of its own: forgetting a patient deletes the pictures too).
+    "ALTER TABLE subjects ADD COLUMN notes TEXT;
+         ALTER TABLE subjects ADD COLUMN date_of_birth TEXT;
+         CREATE TABLE pictures (
+            measurement_id INTEGER PRIMARY KEY REFERENCES measurements(id) ON DELETE CASCADE,
+            mime TEXT NOT NULL,
+            bytes BLOB NOT NULL
+         );",
 ];
 
 /// Why the store could not be used. Every variant names the file.
@@ -100,10 +109,11 @@ pub enum StoreError {
         "{path}: no gonio database there (check the path; `gonio analyze --subject` creates one)"
     )]
     Missing { path: PathBuf },
-    #[error("{path}: not a plausible measurement: {source}")]
+    /// `problem` is printed in the message, not chained as a cause (it would print twice).
+    #[error("{path}: not a plausible measurement: {problem}")]
     Implausible {
         path: PathBuf,
-        source: Box<Implausible>,
+        problem: Box<Implausible>,
     },
     #[error(
         "{path}: written by a newer gonio (schema {found}, this one knows {known}); update gonio"
@@ -117,6 +127,8 @@ pub enum StoreError {
     Sql { path: PathBuf, detail: String },
     #[error("no subject `{0}` in the database (see `gonio subjects`)")]
     NoSubject(String),
+    #[error("there is already a subject `{0}`: choose another alias")]
+    SubjectExists(String),
     #[error("subject `{subject}` has no session `{label}`")]
     NoSession { subject: String, label: String },
 }
@@ -167,6 +179,12 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubjectExport {
     pub subject: String,
+    /// The patient's notes, when the clinic app has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// `YYYY-MM-DD`, when given in the clinic app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
     pub sessions: Vec<Session>,
 }
 
@@ -177,6 +195,32 @@ pub struct SubjectSummary {
     pub sessions: usize,
     pub measurements: usize,
     pub last_session_at: Option<String>,
+}
+
+/// A patient as the clinic app lists them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Patient {
+    /// Row id: how the app addresses a patient (never the alias, which is personal data, in a
+    /// URL).
+    pub id: i64,
+    pub alias: String,
+    pub notes: Option<String>,
+    /// `YYYY-MM-DD`, when given.
+    pub date_of_birth: Option<String>,
+    pub sessions: usize,
+    pub measurements: usize,
+    pub last_session_at: Option<String>,
+}
+
+/// A measurement's kept picture (mime, bytes) and its evidence file, as read.
+type PictureRow = (Option<String>, Option<Vec<u8>>, Option<String>);
+
+/// A picture kept in the database with a measurement (its evidence frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    /// `image/png` or `image/jpeg`.
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 /// An open gonio database.
@@ -328,8 +372,23 @@ impl Store {
             path: path.to_path_buf(),
             detail: e.to_string(),
         };
-        let source = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(open_error)?;
+        // A database closed cleanly has no write-ahead log: it is read as immutable, so SQLite
+        // creates no -wal or -shm beside it (a shard on a read-only share stays untouched). One
+        // with a log still open is read through the log, read-only.
+        let wal = {
+            let mut name = path.as_os_str().to_owned();
+            name.push("-wal");
+            PathBuf::from(name)
+        };
+        let has_log = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let source = if has_log {
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        } else {
+            Connection::open_with_flags(immutable_uri(path), flags)
+        }
+        .map_err(open_error)?;
         source
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_error)?;
@@ -436,7 +495,7 @@ impl Store {
         check_session(subject, label, recorded_at, measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
-                source: Box::new(source),
+                problem: Box::new(source),
             }
         })?;
         let mut replaced = 0;
@@ -504,16 +563,25 @@ impl Store {
 
     /// All of a subject's sessions, oldest first, with their measurements.
     pub fn history(&self, subject: &str) -> Result<SubjectExport, StoreError> {
-        let subject_id: i64 = self
-            .connection
-            .query_row(
-                "SELECT id FROM subjects WHERE alias = ?1",
-                params![subject],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?
-            .ok_or_else(|| StoreError::NoSubject(subject.to_string()))?;
+        Ok(self.history_with_ids(subject)?.0)
+    }
+
+    /// [`Store::history`] with each measurement's row id (per session, in the same order): for
+    /// addressing one result (its picture, discarding it).
+    pub fn history_with_ids(
+        &self,
+        subject: &str,
+    ) -> Result<(SubjectExport, Vec<Vec<i64>>), StoreError> {
+        let (subject_id, subject_notes, date_of_birth): (i64, Option<String>, Option<String>) =
+            self.connection
+                .query_row(
+                    "SELECT id, notes, date_of_birth FROM subjects WHERE alias = ?1",
+                    params![subject],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(|e| self.sql(e))?
+                .ok_or_else(|| StoreError::NoSubject(subject.to_string()))?;
         let mut sessions_query = self
             .connection
             .prepare("SELECT id, label, started_at, notes FROM sessions WHERE subject_id = ?1 ORDER BY started_at, id")
@@ -541,6 +609,7 @@ impl Store {
             )
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::with_capacity(sessions.len());
+        let mut ids = Vec::with_capacity(sessions.len());
         for (id, label, started_at, notes) in sessions {
             let rows: Vec<(i64, StoredMeasurement)> = measurements_query
                 .query_map(params![id], read_measurement)
@@ -548,6 +617,7 @@ impl Store {
                 .collect::<Result<_, _>>()
                 .map_err(|e| self.sql(e))?;
             let mut measurements = Vec::with_capacity(rows.len());
+            let mut session_ids = Vec::with_capacity(rows.len());
             for (measurement_id, mut m) in rows {
                 m.warnings = warnings_query
                     .query_map(params![measurement_id], read_warning)
@@ -555,6 +625,7 @@ impl Store {
                     .collect::<Result<_, _>>()
                     .map_err(|e| self.sql(e))?;
                 measurements.push(m);
+                session_ids.push(measurement_id);
             }
             out.push(Session {
                 label,
@@ -562,11 +633,201 @@ impl Store {
                 notes,
                 measurements,
             });
+            ids.push(session_ids);
         }
-        Ok(SubjectExport {
-            subject: subject.to_string(),
-            sessions: out,
+        Ok((
+            SubjectExport {
+                subject: subject.to_string(),
+                notes: subject_notes,
+                date_of_birth,
+                sessions: out,
+            },
+            ids,
+        ))
+    }
+
+    /// Every patient with their details and counts, by alias.
+    pub fn patients(&self) -> Result<Vec<Patient>, StoreError> {
+        self.patients_where("1 = 1", params![])
+    }
+
+    /// The patient with row id `id`.
+    pub fn patient(&self, id: i64) -> Result<Patient, StoreError> {
+        self.patients_where("s.id = ?1", params![id])?
+            .pop()
+            .ok_or_else(|| StoreError::NoSubject(format!("#{id}")))
+    }
+
+    fn patients_where(
+        &self,
+        condition: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Patient>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(&format!(
+                "SELECT s.id, s.alias, s.notes, s.date_of_birth, count(DISTINCT se.id), count(m.id),
+                        max(se.started_at)
+                 FROM subjects s LEFT JOIN sessions se ON se.subject_id = s.id
+                 LEFT JOIN measurements m ON m.session_id = se.id
+                 WHERE {condition} GROUP BY s.id ORDER BY s.alias"
+            ))
+            .map_err(|e| self.sql(e))?;
+        let rows = statement
+            .query_map(values, |r| {
+                Ok(Patient {
+                    id: r.get(0)?,
+                    alias: r.get(1)?,
+                    notes: r.get(2)?,
+                    date_of_birth: r.get(3)?,
+                    sessions: r.get::<_, i64>(4)? as usize,
+                    measurements: r.get::<_, i64>(5)? as usize,
+                    last_session_at: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Adds a patient; an alias already there is an error (two people must not share one).
+    /// `date_of_birth` is `YYYY-MM-DD`. Returns the new patient's row id.
+    pub fn add_patient(
+        &mut self,
+        alias: &str,
+        notes: Option<&str>,
+        date_of_birth: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let implausible = |why: Implausible| StoreError::Implausible {
+            path: self.path.clone(),
+            problem: Box::new(why),
+        };
+        if alias.trim().is_empty() || alias.chars().any(char::is_control) {
+            return Err(implausible(Implausible::NoSubject));
+        }
+        if let Some(date) = date_of_birth {
+            // A day, not a time; not in the future.
+            let day = parse_session_date(date).ok().filter(|d| {
+                date.len() == 10 && d.ends_with("T00:00:00Z") && d[..10] <= *today_utc()
+            });
+            if day.is_none() {
+                return Err(implausible(Implausible::BirthDate(DateError {
+                    text: date.to_string(),
+                })));
+            }
+        }
+        let mut id = 0;
+        let alias = alias.trim();
+        let exists = self
+            .connection
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM subjects WHERE alias = ?1)",
+                params![alias],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(|e| self.sql(e))?;
+        if exists {
+            return Err(StoreError::SubjectExists(alias.to_string()));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO subjects (alias, notes, date_of_birth) VALUES (?1, ?2, ?3)",
+                params![alias, notes, date_of_birth],
+            )?;
+            id = tx.last_insert_rowid();
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Saves one measured trial into the subject's session `label` (created when new), each
+    /// result with its picture kept in the database, in one transaction. Unlike
+    /// [`Store::save`], nothing is replaced: repeated trials are distinct measurements. Returns
+    /// the new measurements' row ids.
+    pub fn save_trial(
+        &mut self,
+        subject: &str,
+        label: &str,
+        results: &[(StoredMeasurement, Option<Picture>)],
+    ) -> Result<Vec<i64>, StoreError> {
+        let measurements: Vec<StoredMeasurement> = results.iter().map(|(m, _)| m.clone()).collect();
+        check_session(subject, label, None, &measurements).map_err(|source| {
+            StoreError::Implausible {
+                path: self.path.clone(),
+                problem: Box::new(source),
+            }
+        })?;
+        let mut ids = Vec::with_capacity(results.len());
+        self.write(|tx| {
+            let subject_id = subject_id(tx, subject)?;
+            let session_id = session_id(tx, subject_id, label, None, None)?;
+            for (m, picture) in results {
+                let id = insert_row(tx, session_id, m)?;
+                if let Some(picture) = picture {
+                    tx.execute(
+                        "INSERT INTO pictures (measurement_id, mime, bytes) VALUES (?1, ?2, ?3)",
+                        params![id, picture.mime, picture.bytes],
+                    )?;
+                }
+                ids.push(id);
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    /// Deletes one measurement (a trial discarded as bad), with its warnings and picture.
+    /// Returns whether it was there.
+    pub fn discard(&mut self, measurement_id: i64) -> Result<bool, StoreError> {
+        let mut deleted = 0;
+        self.write(|tx| {
+            deleted = tx.execute(
+                "DELETE FROM measurements WHERE id = ?1",
+                params![measurement_id],
+            )?;
+            Ok(())
+        })?;
+        Ok(deleted > 0)
+    }
+
+    /// The picture kept with a measurement: the one in the database, else the evidence file it
+    /// names when that still exists.
+    pub fn picture(&self, measurement_id: i64) -> Result<Option<Picture>, StoreError> {
+        let row: Option<PictureRow> = self
+            .connection
+            .query_row(
+                "SELECT p.mime, p.bytes, m.evidence_path FROM measurements m
+                 LEFT JOIN pictures p ON p.measurement_id = m.id WHERE m.id = ?1",
+                params![measurement_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(match row {
+            Some((Some(mime), Some(bytes), _)) => Some(Picture { mime, bytes }),
+            Some((_, _, Some(path))) => std::fs::read(&path).ok().map(|bytes| Picture {
+                mime: if path.ends_with(".png") {
+                    "image/png"
+                } else {
+                    "image/jpeg"
+                }
+                .to_string(),
+                bytes,
+            }),
+            _ => None,
         })
+    }
+
+    /// The subject a measurement belongs to, by alias.
+    pub fn owner_of(&self, measurement_id: i64) -> Result<Option<String>, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT s.alias FROM measurements m JOIN sessions se ON m.session_id = se.id
+                 JOIN subjects s ON se.subject_id = s.id WHERE m.id = ?1",
+                params![measurement_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
     }
 
     /// Adds exported subjects' sessions (sessions already present by label get the
@@ -577,13 +838,19 @@ impl Store {
         for export in exports {
             check_export(export).map_err(|source| StoreError::Implausible {
                 path: self.path.clone(),
-                source: Box::new(source),
+                problem: Box::new(source),
             })?;
         }
         let mut replaced = 0;
         self.write(|tx| {
             for export in exports {
                 let subject_id = subject_id(tx, &export.subject)?;
+                // Details the database lacks are taken; those it has are kept.
+                tx.execute(
+                    "UPDATE subjects SET notes = coalesce(notes, ?2),
+                        date_of_birth = coalesce(date_of_birth, ?3) WHERE id = ?1",
+                    params![subject_id, export.notes, export.date_of_birth],
+                )?;
                 for session in &export.sessions {
                     let session_id = session_id(
                         tx,
@@ -676,10 +943,26 @@ impl Store {
     }
 }
 
+/// `path` as an SQLite URI opened immutable (read without locks or side files).
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for byte in absolute.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(byte as char)
+            }
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
 /// Checks what is about to be stored: names present, dates that are dates, angles that are
 /// angles, counts that add up. An export edited by hand or by another program must not put an
 /// infinite angle or a date that is not a date into the database. Returns what is wrong.
-fn check_export(export: &SubjectExport) -> Result<(), Implausible> {
+pub fn check_export(export: &SubjectExport) -> Result<(), Implausible> {
     if export.subject.trim().is_empty() {
         return Err(Implausible::NoSubject);
     }
@@ -881,6 +1164,16 @@ fn insert_measurement(
             ],
         )?,
     };
+    insert_row(tx, session_id, m)?;
+    Ok(replaced)
+}
+
+/// Inserts `m` and its warnings into the session; returns its row id.
+fn insert_row(
+    tx: &rusqlite::Transaction,
+    session_id: i64,
+    m: &StoredMeasurement,
+) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
             total_frames, quality, model, source, source_sha256, gonio_version, evidence_path)
@@ -919,7 +1212,7 @@ fn insert_measurement(
             w.detail,
         ])?;
     }
-    Ok(replaced)
+    Ok(measurement_id)
 }
 
 /// The value this gonio does not know, as an error that names the column: never a silent
@@ -1062,6 +1355,8 @@ pub enum Implausible {
     },
     #[error("session `{label}`: a measurement without protocol or measure")]
     NoProtocol { label: String },
+    #[error("date of birth {0} (a past day, YYYY-MM-DD)")]
+    BirthDate(DateError),
 }
 
 /// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
@@ -1157,6 +1452,64 @@ mod tests {
             gonio_version: "0.1.0".into(),
             evidence_path: None,
         }
+    }
+
+    #[test]
+    fn patients_trials_with_pictures_and_discarding() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let id = store
+            .add_patient("P-017", Some("left hamstring"), Some("1980-02-29"))
+            .unwrap();
+        assert!(matches!(
+            store.add_patient("P-017", None, None),
+            Err(StoreError::SubjectExists(_))
+        ));
+        for bad in ["1980-02-30", "2999-01-01", "1980-02-29T10:00", "yesterday"] {
+            assert!(
+                store.add_patient("P-018", None, Some(bad)).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(store.add_patient("  ", None, None).is_err());
+        let patient = store.patient(id).unwrap();
+        assert_eq!(patient.alias, "P-017");
+        assert_eq!(patient.date_of_birth.as_deref(), Some("1980-02-29"));
+        assert_eq!(patient.measurements, 0);
+
+        let picture = Picture {
+            mime: "image/jpeg".into(),
+            bytes: vec![0xFF, 0xD8, 1, 2, 3],
+        };
+        // Repeated trials are distinct measurements, never replaced.
+        let first = store
+            .save_trial(
+                "P-017",
+                "before",
+                &[(measurement(60.0), Some(picture.clone()))],
+            )
+            .unwrap();
+        let second = store
+            .save_trial("P-017", "before", &[(measurement(60.0), None)])
+            .unwrap();
+        assert_ne!(first, second);
+        assert_eq!(store.patient(id).unwrap().measurements, 2);
+        assert_eq!(store.picture(first[0]).unwrap(), Some(picture));
+        assert_eq!(store.picture(second[0]).unwrap(), None);
+        assert_eq!(store.owner_of(first[0]).unwrap().as_deref(), Some("P-017"));
+        let (history, ids) = store.history_with_ids("P-017").unwrap();
+        assert_eq!(ids, vec![vec![first[0], second[0]]]);
+        assert_eq!(history.notes.as_deref(), Some("left hamstring"));
+
+        assert!(store.discard(first[0]).unwrap());
+        assert!(!store.discard(first[0]).unwrap());
+        assert_eq!(store.picture(first[0]).unwrap(), None);
+        let count: i64 = store
+            .connection
+            .query_row("SELECT count(*) FROM pictures", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 0, "the discarded trial's picture went with it");
+        assert_eq!(store.patients().unwrap().len(), 1);
     }
 
     #[test]
