@@ -2,7 +2,8 @@
 # Installs what gonio needs on Debian/Ubuntu that Cargo cannot: run as root (or with sudo).
 #   build:  python3-pip (build.rs fetches ONNX Runtime from PyPI), libclang-dev (camera bindings)
 #   run:    ffmpeg (videos)
-#   tests:  xvfb, xdotool (the live window is tested on a virtual display, keys pressed by xdotool)
+#   tests:  xvfb, xdotool (the live window is tested on a virtual display, keys pressed by xdotool),
+#           chromium and chromium-driver (the clinic app is tested in a real browser)
 # Only what is missing is installed; on a machine that has everything this does nothing.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ python3 -m pip --version >/dev/null 2>&1 || need+=(python3 python3-pip)
 ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need+=(libclang-dev)
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

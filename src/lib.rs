@@ -21,6 +21,7 @@ pub mod report;
 pub mod run;
 mod stats;
 pub mod store;
+pub mod web;
 
 // The application layer's two oldest parts, at the paths they have always had.
 pub use run::{live, pipeline};

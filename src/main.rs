@@ -55,6 +55,8 @@ enum Command {
     Import(cli::store::ImportArgs),
     /// Delete every session and measurement of a subject
     Forget(cli::store::ForgetArgs),
+    /// The clinic app: patients, live measuring, uploads, history and reports in the browser
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cli::store::export(&args),
         Command::Import(args) => cli::store::import(&args),
         Command::Forget(args) => cli::store::forget(&args),
+        Command::Serve(args) => cli::serve::run(&args),
     };
     match result {
         Ok(code) => code,

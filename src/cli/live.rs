@@ -21,8 +21,8 @@ use gonio::capture::{
     list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames, Y4mFrames,
 };
 use gonio::live::{
-    self, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats,
-    Pacing, Reading, StopRequest, Trial,
+    self, status_text, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink,
+    LoopStats, Pacing, Reading, StopRequest, Trial,
 };
 use gonio::pose::{Device, ModelKind};
 use gonio::protocols::{Measurement, Protocol};
@@ -477,37 +477,6 @@ fn print_trial(out: &mut impl Write, protocol: &Protocol, report: &TrialReport) 
         writeln!(out, "  -> {}", path.display())?;
     }
     out.flush()
-}
-
-/// The status of a reading as two lines: the measure with its value (and hold), and the trial.
-fn status_text(reading: &Reading) -> (String, String) {
-    let value = reading
-        .value_deg
-        .map_or_else(|| "--".to_string(), |v| format!("{v:.0}°"));
-    let mut headline = format!(
-        "{} {}: {value}",
-        reading.side.name(),
-        reading.measure.name.replace('_', " ")
-    );
-    if reading.valid && reading.hold_s >= 0.2 && !reading.swings {
-        headline.push_str(&format!("   hold {:.1} s", reading.hold_s));
-    }
-    let trial = match reading.recording_s {
-        Some(t) => format!(
-            "● trial {t:.0} s   {} {}",
-            if reading.swings {
-                "mean of the swings"
-            } else {
-                "best held"
-            },
-            match (reading.best_side, reading.best_deg) {
-                (Some(side), Some(v)) => format!("{} {v:.1}°", side.name()),
-                _ => "--".to_string(),
-            }
-        ),
-        None => "no trial running".to_string(),
-    };
-    (headline, trial)
 }
 
 enum Display {

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod live;
 pub mod pose;
 pub mod protocols;
+pub mod serve;
 pub mod store;
 pub mod version;
 
@@ -58,7 +59,7 @@ fn cores() -> usize {
 }
 
 /// A thread count from 0 (all cores) to [`MAX_PER_CORE`] times the cores.
-fn parse_threads(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_threads(text: &str) -> Result<usize, String> {
     let n: usize = text
         .parse()
         .map_err(|_| format!("`{text}` is not a whole number"))?;
@@ -111,7 +112,7 @@ pub fn parse_label(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_model(s: &str) -> Result<ModelKind, String> {
+pub(crate) fn parse_model(s: &str) -> Result<ModelKind, String> {
     s.parse()
 }
 

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::protocols::Warning;
 use gonio::run::save::SaveTo;
 use gonio::store::{
     asymmetry, check_export, compare, default_db_path, parse_session_date, today_utc, MdcOverrides,
@@ -386,70 +385,9 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &history)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(&mut out);
-            writer.write_record([
-                "subject",
-                "session",
-                "started_at",
-                "protocol",
-                "measure",
-                "side",
-                "value_deg",
-                "peak_deg",
-                "hold_s",
-                "valid_frames",
-                "total_frames",
-                "quality",
-                "warnings",
-                "model",
-                "source",
-                "source_sha256",
-                "gonio_version",
-                "session_notes",
-            ])?;
-            for s in &history.sessions {
-                for m in &s.measurements {
-                    let opt = |v: Option<f32>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-                    // Text cells a spreadsheet would run as a formula are quoted.
-                    let text = |t: &str| spreadsheet_safe(t);
-                    writer.write_record([
-                        text(&history.subject),
-                        text(&s.label),
-                        s.started_at.clone(),
-                        m.protocol.clone(),
-                        m.measure.clone(),
-                        m.side.name().to_string(),
-                        opt(m.value_deg),
-                        opt(m.peak_deg),
-                        format!("{:.2}", m.hold_s),
-                        m.valid_frames.to_string(),
-                        m.total_frames.to_string(),
-                        m.quality.name().to_string(),
-                        text(&Warning::join(&m.warnings, "; ")),
-                        text(m.model.as_deref().unwrap_or_default()),
-                        text(&m.source),
-                        m.source_sha256.clone().unwrap_or_default(),
-                        m.gonio_version.clone(),
-                        text(s.notes.as_deref().unwrap_or("")),
-                    ])?;
-                }
-            }
-            writer.flush()?;
-        }
+        Format::Csv => gonio::store::write_csv(&mut out, &history)?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `text` as a CSV cell that spreadsheets show as text: a cell starting with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return is run as a formula by Excel, LibreOffice and Google Sheets
-/// (`=HYPERLINK(...)` in a session note), so it gets a leading apostrophe (OWASP's advice).
-fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
 }
 
 pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
@@ -533,7 +471,7 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    use gonio::report::html::{subject_report, Trend};
+    use gonio::report::html::{subject_report, trends_of};
     let overrides = args.pick.overrides()?;
     let history = args.db.open_existing()?.history(&args.subject)?;
     let (before, after) = args.pick.indices(&history)?;
@@ -544,49 +482,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         compare(b, a, &overrides)
     };
 
-    // One trend per protocol, measure and side, in the order first seen.
-    let mut keys: Vec<(String, String, gonio::angles::Side)> = Vec::new();
-    for s in &history.sessions {
-        for m in &s.measurements {
-            let key = (m.protocol.clone(), m.measure.clone(), m.side);
-            if m.value_deg.is_some() && !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-    }
-    let trends: Vec<Trend> = keys
-        .iter()
-        .map(|(protocol, measure, side)| {
-            let points = history
-                .sessions
-                .iter()
-                .map(|s| {
-                    let values: Vec<f32> = s
-                        .measurements
-                        .iter()
-                        .filter(|m| {
-                            &m.protocol == protocol && &m.measure == measure && m.side == *side
-                        })
-                        .filter_map(|m| m.value_deg)
-                        .collect();
-                    (
-                        s.label.as_str(),
-                        (!values.is_empty())
-                            .then(|| values.iter().sum::<f32>() / values.len() as f32),
-                    )
-                })
-                .collect::<Vec<_>>();
-            let band = comparisons
-                .iter()
-                .find(|c| &c.protocol == protocol && &c.measure == measure && c.side == *side)
-                .and_then(|c| c.mdc95_deg.map(|m| (c.before_deg, m)));
-            Trend {
-                title: format!("{protocol} · {} {measure}", side.name()),
-                points,
-                band,
-            }
-        })
-        .collect();
+    let trends = trends_of(&history, &comparisons);
     let html = subject_report(&history, &comparisons, &b.label, &a.label, &trends)?;
     gonio::report::write_atomically(&args.out, |file| file.write_all(html.as_bytes()))?;
     eprintln!("gonio: wrote {}", args.out.display());

@@ -9,15 +9,87 @@ use imageproc::rect::Rect;
 use super::overlay::{draw_pose, draw_thick_line, stroke_px};
 use super::FONT_TTF;
 use crate::angles::geometry::Point;
+use crate::angles::AngleSeries;
 use crate::angles::{joint_rays, Rays, Side};
 use crate::pose::Pose;
-use crate::protocols::LegAngle;
+use crate::protocols::{LegAngle, Measurement, Protocol};
 
 const ARC_COLOUR: Rgb<u8> = Rgb([255, 230, 0]);
 const REFERENCE_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 const LABEL_BACKGROUND: Rgb<u8> = Rgb([20, 20, 20]);
 /// The colour of caption text.
 pub const CAPTION_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
+
+/// A result and the frame of its series it is drawn on (see [`draw_result_evidence`]).
+pub struct ResultInFrame<'a> {
+    pub protocol: &'a Protocol,
+    pub result: &'a Measurement,
+    pub series: &'a AngleSeries,
+    /// The frame's index in the series.
+    pub index: usize,
+    /// The frame's time, seconds from the start of the source.
+    pub time_s: f64,
+    /// Keypoints under this confidence are not drawn into the angle.
+    pub min_confidence: f32,
+}
+
+/// Draws a result's evidence picture on `frame` (in whose pixels `pose` is): the skeleton, the
+/// measured angle as an arc labelled with the result, and a caption with the protocol, side,
+/// value, hold and quality. A refused result shows this frame's angle and the reason, and its
+/// arc is labelled "no result", so that no cropped picture shows a number that looks like one.
+pub fn draw_result_evidence(frame: &mut RgbImage, pose: &Pose, shown: &ResultInFrame) {
+    let (protocol, r) = (shown.protocol, shown.result);
+    let main = protocol.main_measure();
+    let side = r.side;
+    let value = r.value_deg.unwrap_or_else(|| {
+        main.value_in_frame(side, |c| {
+            shown
+                .series
+                .channel(c)
+                .get(shown.index)
+                .copied()
+                .unwrap_or(f32::NAN)
+        })
+    });
+    let value_text = if value.is_nan() {
+        "?".to_string()
+    } else {
+        format!("{value:.1}°")
+    };
+    let mut caption = match &r.refusal {
+        None => vec![format!(
+            "{} {} {}: {value_text} (held {:.1} s), quality {}",
+            protocol.id,
+            side.name(),
+            r.measure,
+            r.hold_s,
+            r.quality.name()
+        )],
+        Some(refusal) => vec![
+            format!(
+                "{} {} {}: NO RESULT ({value_text} in this frame)",
+                protocol.id,
+                side.name(),
+                r.measure
+            ),
+            refusal.reason.clone(),
+        ],
+    };
+    caption.push(format!("{} at {:.2} s", r.source, shown.time_s));
+    let label = if r.refusal.is_some() {
+        "no result"
+    } else {
+        value_text.as_str()
+    };
+    let angle = AngleToDraw {
+        side,
+        angle: main.angle,
+        anterior_sign: shown.series.anterior_sign,
+        min_confidence: shown.min_confidence,
+        label,
+    };
+    draw_evidence(frame, pose, &angle, &caption);
+}
 
 /// An angle to draw at its joint.
 #[derive(Debug, Clone, Copy)]

@@ -8,6 +8,7 @@ use plotters::prelude::*;
 
 use super::plot::register_font;
 use super::DrawError;
+use crate::angles::Side;
 use crate::protocols::Warning;
 use crate::store::{Comparison, SubjectExport};
 
@@ -26,6 +27,51 @@ pub struct Trend<'a> {
     /// The first session's value and the MDC95 around it: changes inside the band are within
     /// measurement error.
     pub band: Option<(f32, f32)>,
+}
+
+/// One trend per protocol, measure and side with a value, in the order first seen: each
+/// session's mean of its values, and the MDC95 band from `comparisons` when one is there.
+pub fn trends_of<'a>(history: &'a SubjectExport, comparisons: &[Comparison]) -> Vec<Trend<'a>> {
+    let mut keys: Vec<(&str, &str, Side)> = Vec::new();
+    for s in &history.sessions {
+        for m in &s.measurements {
+            let key = (m.protocol.as_str(), m.measure.as_str(), m.side);
+            if m.value_deg.is_some() && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys.iter()
+        .map(|&(protocol, measure, side)| {
+            let points = history
+                .sessions
+                .iter()
+                .map(|s| {
+                    let values: Vec<f32> = s
+                        .measurements
+                        .iter()
+                        .filter(|m| {
+                            m.protocol == protocol && m.measure == measure && m.side == side
+                        })
+                        .filter_map(|m| m.value_deg)
+                        .collect();
+                    (
+                        s.label.as_str(),
+                        (!values.is_empty()).then(|| crate::stats::mean(&values)),
+                    )
+                })
+                .collect::<Vec<_>>();
+            let band = comparisons
+                .iter()
+                .find(|c| c.protocol == protocol && c.measure == measure && c.side == side)
+                .and_then(|c| c.mdc95_deg.map(|m| (c.before_deg, m)));
+            Trend {
+                title: format!("{protocol} · {} {measure}", side.name()),
+                points,
+                band,
+            }
+        })
+        .collect()
 }
 
 /// Largest evidence picture file the report embeds, bytes.

@@ -23,7 +23,7 @@ use crate::pose::{
 use crate::protocols::{
     self, HoldCriteria, Measurement, Protocol, SideChoice, Warning, WarningKind,
 };
-use crate::report::evidence::{draw_evidence, AngleToDraw};
+use crate::report::evidence::{draw_result_evidence, ResultInFrame};
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::plot::{render_angle_plot, AnglePlot};
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
@@ -630,50 +630,18 @@ fn write_outputs(
                 continue;
             }
         };
-        // A refused result shows this frame's angle, never a result.
-        let shown = r
-            .value_deg
-            .unwrap_or_else(|| main.value_in_frame(side, |c| series.channel(c)[index]));
-        let value_text = if shown.is_nan() {
-            "?".to_string()
-        } else {
-            format!("{shown:.1}°")
-        };
-        let mut caption = match &r.refusal {
-            None => vec![format!(
-                "{} {} {}: {value_text} (held {:.1} s), quality {}",
-                protocol.id,
-                side.name(),
-                r.measure,
-                r.hold_s,
-                r.quality.name()
-            )],
-            Some(refusal) => vec![
-                format!(
-                    "{} {} {}: NO RESULT ({value_text} in this frame)",
-                    protocol.id,
-                    side.name(),
-                    r.measure
-                ),
-                refusal.reason.clone(),
-            ],
-        };
-        caption.push(format!("{} at {:.2} s", r.source, track.time_s[index]));
-        // On a refusal the arc is labelled as what it is, so that no cropped picture shows a
-        // number that looks like a result.
-        let arc_label = if r.refusal.is_some() {
-            "no result"
-        } else {
-            value_text.as_str()
-        };
-        let angle = AngleToDraw {
-            side,
-            angle: main.angle,
-            anterior_sign: series.anterior_sign,
-            min_confidence: config.series.min_confidence,
-            label: arc_label,
-        };
-        draw_evidence(&mut frame, &track.poses[index], &angle, &caption);
+        draw_result_evidence(
+            &mut frame,
+            &track.poses[index],
+            &ResultInFrame {
+                protocol,
+                result: r,
+                series,
+                index,
+                time_s: track.time_s[index],
+                min_confidence: config.series.min_confidence,
+            },
+        );
         let evidence_path = dir.join(format!("{stem}.{}.evidence.png", side.name()));
         save_png(&frame, &evidence_path)?;
         outputs.push(evidence_path);

@@ -656,6 +656,9 @@ pub struct LoopStats {
     /// Frames the loop never saw because a newer one arrived first.
     pub dropped: u64,
     started: Option<Instant>,
+    /// When the frame being shown was captured: a sink that shows it elsewhere (a web page)
+    /// measures its own capture-to-shown latency from this.
+    pub frame_captured_at: Option<Instant>,
 }
 
 /// Medians and 90th percentiles of each stage, and frame rates.
@@ -740,6 +743,37 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     Some(values[((values.len() - 1) as f64 * q).round() as usize])
 }
 
+/// The status of a reading as two lines: the measure with its value (and hold), and the trial.
+pub fn status_text(reading: &Reading) -> (String, String) {
+    let value = reading
+        .value_deg
+        .map_or_else(|| "--".to_string(), |v| format!("{v:.0}°"));
+    let mut headline = format!(
+        "{} {}: {value}",
+        reading.side.name(),
+        reading.measure.name.replace('_', " ")
+    );
+    if reading.valid && reading.hold_s >= 0.2 && !reading.swings {
+        headline.push_str(&format!("   hold {:.1} s", reading.hold_s));
+    }
+    let trial = match reading.recording_s {
+        Some(t) => format!(
+            "● trial {t:.0} s   {} {}",
+            if reading.swings {
+                "mean of the swings"
+            } else {
+                "best held"
+            },
+            match (reading.best_side, reading.best_deg) {
+                (Some(side), Some(v)) => format!("{} {v:.1}°", side.name()),
+                _ => "--".to_string(),
+            }
+        ),
+        None => "no trial running".to_string(),
+    };
+    (headline, trial)
+}
+
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Command {
@@ -815,6 +849,7 @@ pub fn run(
                     let angles_ms = ms(t.elapsed());
                     let t = Instant::now();
                     stats.dropped = frames.dropped();
+                    stats.frame_captured_at = Some(captured.captured_at);
                     let commands = sink.show(&captured.frame, &reading, &stats)?;
                     let shown_at = Instant::now();
                     stats.record(

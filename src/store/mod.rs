@@ -6,8 +6,10 @@
 //! SQLite, or a SQLite database of another program, is refused and never touched.
 
 mod compare;
+mod export;
 
 pub use compare::{asymmetry, compare, Comparison, MdcError, MdcOverrides, Verdict};
+pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
 
 use std::path::{Path, PathBuf};
 
@@ -740,9 +742,10 @@ impl Store {
     }
 
     /// Saves one measured trial into the subject's session `label` (created when new), each
-    /// result with its picture kept in the database, in one transaction. Unlike
-    /// [`Store::save`], nothing is replaced: repeated trials are distinct measurements. Returns
-    /// the new measurements' row ids.
+    /// result with its picture kept in the database, in one transaction. A live trial (no
+    /// source hash) is always a new measurement: repeated trials are distinct. A recording
+    /// replaces its own earlier result in the session, as [`Store::save`] does. Returns the new
+    /// measurements' row ids.
     pub fn save_trial(
         &mut self,
         subject: &str,
@@ -761,6 +764,9 @@ impl Store {
             let subject_id = subject_id(tx, subject)?;
             let session_id = session_id(tx, subject_id, label, None, None)?;
             for (m, picture) in results {
+                if m.source_sha256.is_some() {
+                    delete_same_trial(tx, session_id, m)?;
+                }
                 let id = insert_row(tx, session_id, m)?;
                 if let Some(picture) = picture {
                     tx.execute(
@@ -1142,6 +1148,18 @@ fn insert_measurement(
     session_id: i64,
     m: &StoredMeasurement,
 ) -> rusqlite::Result<usize> {
+    let replaced = delete_same_trial(tx, session_id, m)?;
+    insert_row(tx, session_id, m)?;
+    Ok(replaced)
+}
+
+/// Deletes the session's measurements of the same trial as `m` (see [`insert_measurement`]);
+/// returns how many.
+fn delete_same_trial(
+    tx: &rusqlite::Transaction,
+    session_id: i64,
+    m: &StoredMeasurement,
+) -> rusqlite::Result<usize> {
     let replaced = match &m.source_sha256 {
         Some(sha) => tx.execute(
             "DELETE FROM measurements WHERE session_id = ?1 AND protocol = ?2 AND measure = ?3
@@ -1164,7 +1182,6 @@ fn insert_measurement(
             ],
         )?,
     };
-    insert_row(tx, session_id, m)?;
     Ok(replaced)
 }
 

@@ -1,0 +1,455 @@
+// gonio's clinic app: pages for patients, a patient's results, live measuring and uploads.
+// Plain JavaScript, no build step. Patients are addressed by number, never by name, in
+// addresses; every request that changes something carries the page's CSRF header.
+'use strict';
+
+const CSRF = document.querySelector('meta[name="gonio-csrf"]').content;
+const view = document.getElementById('view');
+let leavePage = () => {};
+
+function esc(text) {
+  return String(text ?? '').replace(/[&<>"']/g, c => ({
+    '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  }[c]));
+}
+
+function deg(value) {
+  return value === null || value === undefined ? '–' : `${Number(value).toFixed(1)}°`;
+}
+
+function toast(text) {
+  const el = document.getElementById('toast');
+  el.textContent = text;
+  el.classList.add('show');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove('show'), 4000);
+}
+
+async function api(method, path, body) {
+  const options = { method, headers: { 'X-Gonio-Csrf': CSRF } };
+  if (body instanceof FormData) {
+    options.body = body;
+  } else if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new Error(data.error || `${response.status} ${response.statusText}`);
+  }
+  return data;
+}
+
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+// ---------------------------------------------------------------- patients
+
+async function patientsPage() {
+  const patients = await api('GET', '/api/patients');
+  view.innerHTML = `
+    <h1>Patients</h1>
+    <div class="card">
+      <input id="search" placeholder="Search patients" autocomplete="off" style="width: 100%">
+      <table id="patients">
+        <thead><tr><th>Patient</th><th>Date of birth</th><th class="n">Sessions</th>
+          <th class="n">Results</th><th>Last session</th></tr></thead>
+        <tbody></tbody>
+      </table>
+      <p id="no-patients" class="muted" hidden>No patients yet: add the first below.</p>
+    </div>
+    <div class="card">
+      <h2>Add a patient</h2>
+      <form id="add-patient" class="row">
+        <div><label for="alias">Alias or ID (no other personal data is needed)</label>
+          <input id="alias" name="alias" required maxlength="80"></div>
+        <div><label for="dob">Date of birth (optional)</label>
+          <input id="dob" name="date_of_birth" type="date"></div>
+        <div style="flex: 1"><label for="notes">Notes (optional)</label>
+          <input id="notes" name="notes" style="width: 100%"></div>
+        <div><button id="add" type="submit">Add patient</button></div>
+      </form>
+    </div>`;
+  const body = view.querySelector('#patients tbody');
+  const show = filter => {
+    const shown = patients.filter(p => p.alias.toLowerCase().includes(filter.toLowerCase()));
+    body.innerHTML = shown.map(p => `
+      <tr class="clickable" data-id="${p.id}">
+        <td><a href="#/patient/${p.id}">${esc(p.alias)}</a></td>
+        <td>${esc(p.date_of_birth || '')}</td>
+        <td class="n">${p.sessions}</td><td class="n">${p.measurements}</td>
+        <td>${esc((p.last_session_at || '').slice(0, 10))}</td></tr>`).join('');
+    view.querySelector('#no-patients').hidden = patients.length > 0;
+  };
+  show('');
+  view.querySelector('#search').addEventListener('input', e => show(e.target.value));
+  body.addEventListener('click', e => {
+    const row = e.target.closest('tr[data-id]');
+    if (row) location.hash = `#/patient/${row.dataset.id}`;
+  });
+  view.querySelector('#add-patient').addEventListener('submit', async e => {
+    e.preventDefault();
+    const form = new FormData(e.target);
+    try {
+      const made = await api('POST', '/api/patients', {
+        alias: form.get('alias'),
+        date_of_birth: form.get('date_of_birth') || null,
+        notes: form.get('notes') || null,
+      });
+      location.hash = `#/patient/${made.id}`;
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- one patient
+
+function qualityCell(m) {
+  if (m.value_deg === null || m.value_deg === undefined) {
+    return '<span class="refused">no result</span>';
+  }
+  return `<span class="quality-${esc(m.quality)}">${esc(m.quality)}</span>`;
+}
+
+function resultRows(measurements, withDiscard) {
+  return measurements.map(m => `
+    <tr data-measurement="${m.id}">
+      <td>${esc(m.protocol)}</td><td>${esc(m.side)}</td><td>${esc(m.measure)}</td>
+      <td class="n result">${deg(m.value_deg)}</td><td class="n">${deg(m.peak_deg)}</td>
+      <td class="n">${Number(m.hold_s || 0).toFixed(1)} s</td><td>${qualityCell(m)}</td>
+      <td>${m.has_picture === false ? '' : `<img class="thumb evidence" loading="lazy"
+            src="/api/pictures/${m.id}" alt="evidence" onerror="this.remove()">`}</td>
+      <td>${withDiscard ? `<button class="secondary discard" data-id="${m.id}">Discard</button>` : ''}</td>
+    </tr>
+    ${(m.warnings_text || []).length ? `<tr><td colspan="9"><ul class="warnings">${
+      m.warnings_text.map(w => `<li>${esc(w)}</li>`).join('')}</ul></td></tr>` : ''}`).join('');
+}
+
+const RESULT_HEAD = `<thead><tr><th>Protocol</th><th>Side</th><th>Measure</th><th class="n">Result</th>
+  <th class="n">Peak</th><th class="n">Hold</th><th>Quality</th><th>Evidence</th><th></th></tr></thead>`;
+
+function comparisonTable(comparisons) {
+  if (!comparisons.length) return '<p class="muted">No measure in both sessions yet.</p>';
+  return `<table class="comparison"><thead><tr><th>Protocol</th><th>Side</th><th>Measure</th>
+    <th class="n">Before</th><th class="n">After</th><th class="n">Change</th>
+    <th class="n">MDC95</th><th>Verdict</th></tr></thead><tbody>${comparisons.map(c => `
+    <tr><td>${esc(c.protocol)}</td><td>${esc(c.side)}</td><td>${esc(c.measure)}</td>
+      <td class="n">${deg(c.before_deg)} <span class="muted">(${c.before_trials})</span></td>
+      <td class="n">${deg(c.after_deg)} <span class="muted">(${c.after_trials})</span></td>
+      <td class="n">${c.change_deg > 0 ? '+' : ''}${deg(c.change_deg)}</td>
+      <td class="n" title="${esc(c.mdc_source)}">${c.mdc95_deg === null ? '–' : deg(c.mdc95_deg)}</td>
+      <td class="verdict ${esc(c.verdict)}">${esc(c.verdict_text)}</td></tr>`).join('')}
+    </tbody></table>`;
+}
+
+async function patientPage(id) {
+  const data = await api('GET', `/api/patients/${id}`);
+  const p = data.patient;
+  const sessions = data.sessions.slice().reverse();
+  view.innerHTML = `
+    <h1 id="patient-alias">${esc(p.alias)}</h1>
+    <p class="muted">${p.date_of_birth ? `Born ${esc(p.date_of_birth)} · ` : ''}${p.sessions} session(s),
+      ${p.measurements} result(s)${p.notes ? ` · ${esc(p.notes)}` : ''}</p>
+    <div class="actions">
+      <a class="button" id="measure" href="#/measure/${id}">Measure</a>
+      <a class="button" id="upload" href="#/upload/${id}">Upload videos</a>
+      <a class="button secondary" id="export-json" href="/api/patients/${id}/export.json">Export JSON</a>
+      <a class="button secondary" id="export-csv" href="/api/patients/${id}/export.csv">Export CSV</a>
+      <a class="button secondary" id="report" href="/api/patients/${id}/report.html">Report</a>
+      <button class="danger" id="forget">Forget patient…</button>
+    </div>
+    ${data.overall.length ? `<div class="card" id="verdicts"><h2>Before and after: ${
+      esc(data.sessions[0].label)} → ${esc(data.sessions[data.sessions.length - 1].label)}</h2>
+      <p class="muted">A change counts only beyond the measure's minimal detectable change (MDC95):
+      inside it, the difference is within measurement error.</p>
+      ${comparisonTable(data.overall)}</div>` : ''}
+    ${data.trends.length ? `<div class="card charts" id="trends"><h2>Trends</h2>
+      <p class="muted">Each session's mean; the band is the first session's value ± MDC95
+      (no detectable change inside it).</p>
+      ${data.trends.map(t => `<img class="trend" src="/api/patients/${id}/trend/${t.n}"
+        alt="${esc(t.title)}" title="${esc(t.title)}">`).join('')}</div>` : ''}
+    <div id="sessions">${sessions.map(s => `
+      <div class="card session"><h2>Session ${esc(s.label)}
+        <span class="muted">${esc(s.started_at.slice(0, 16).replace('T', ' '))}</span></h2>
+        ${s.notes ? `<p class="muted">${esc(s.notes)}</p>` : ''}
+        ${s.spread.length ? `<p class="muted spread">Repeated trials: ${s.spread.map(g =>
+          `${esc(g.protocol)} ${esc(g.side)} ${esc(g.measure)}: ${g.trials} trials, mean ${deg(g.mean_deg)},
+           range ${deg(g.range_deg)}`).join('; ')}</p>` : ''}
+        <table>${RESULT_HEAD}<tbody>${resultRows(s.measurements, true)}</tbody></table></div>`).join('')
+      || '<div class="card"><p class="muted">No sessions yet: measure or upload a video.</p></div>'}
+    </div>`;
+  view.querySelector('#forget').addEventListener('click', async () => {
+    const typed = prompt(`This deletes ${p.alias}: ${p.sessions} session(s), ${p.measurements} result(s) ` +
+      `and their pictures, for good. Type the alias "${p.alias}" to confirm.`);
+    if (typed === null) return;
+    try {
+      const done = await api('DELETE', `/api/patients/${id}`, { confirm: typed });
+      toast(`Deleted ${done.deleted_sessions} session(s) and ${done.deleted_measurements} result(s).`);
+      location.hash = '#/';
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+  bindDiscard(view, () => patientPage(id));
+}
+
+function bindDiscard(root, after) {
+  root.querySelectorAll('button.discard').forEach(button => button.addEventListener('click', async () => {
+    if (!confirm('Discard this result? It is deleted from the session.')) return;
+    try {
+      await api('DELETE', `/api/measurements/${button.dataset.id}`);
+      toast('Result discarded.');
+      after();
+    } catch (error) {
+      toast(error.message);
+    }
+  }));
+}
+
+// ---------------------------------------------------------------- choosing the test
+
+async function protocolPicker(target) {
+  const protocols = await api('GET', '/api/protocols');
+  target.innerHTML = `
+    <div class="row">
+      <div><label for="protocol">Test</label><select id="protocol">${protocols.map(p =>
+        `<option value="${esc(p.id)}">${esc(p.title)}</option>`).join('')}</select></div>
+      <div><label for="side">Side</label><select id="side">
+        <option value="auto">the one the test moves</option><option value="left">left</option>
+        <option value="right">right</option></select></div>
+      <div><label for="session">Session</label><input id="session" value="${today()}"></div>
+    </div>
+    <p class="instructions" id="instructions"></p>`;
+  const select = target.querySelector('#protocol');
+  const explain = () => {
+    const p = protocols.find(x => x.id === select.value);
+    target.querySelector('#instructions').textContent =
+      `${p.instructions} Typical: ${p.norm}.`;
+  };
+  select.addEventListener('change', explain);
+  explain();
+  return () => ({
+    protocol: select.value,
+    side: target.querySelector('#side').value,
+    session: target.querySelector('#session').value.trim(),
+  });
+}
+
+// ---------------------------------------------------------------- measuring live
+
+async function measurePage(id) {
+  const data = await api('GET', `/api/patients/${id}`);
+  view.innerHTML = `
+    <h1>Measure ${esc(data.patient.alias)}</h1>
+    <div class="card" id="setup"><div id="picker"></div>
+      <div class="actions"><button id="start-measuring">Start the camera</button>
+      <a class="button secondary" href="#/patient/${id}">Back to ${esc(data.patient.alias)}</a></div></div>
+    <div class="card live" id="live" hidden>
+      <img id="frame" alt="live view">
+      <div class="status">
+        <div class="headline" id="headline">–</div>
+        <div class="trialline" id="trialline"></div>
+        <ul class="guidance" id="guidance"></ul>
+        <p class="muted" id="people"></p>
+        <div class="actions">
+          <button id="toggle-trial">Start trial</button>
+          <button class="secondary" id="stop-measuring">Stop the camera</button>
+        </div>
+        <p class="muted">Space bar: start or end a trial.</p>
+        <p class="muted" id="rate">–</p>
+      </div>
+    </div>
+    <div class="card" id="trials-card" hidden><h2>Trials</h2>
+      <table>${RESULT_HEAD}<tbody id="trials"></tbody></table>
+      <p class="muted" id="trial-spread"></p></div>`;
+  const choice = await protocolPicker(view.querySelector('#picker'));
+  let socket = null;
+  let recording = false;
+  const values = [];
+  const toggle = () => socket && socket.readyState === 1 && socket.send(JSON.stringify({ cmd: 'toggle' }));
+  const onKey = e => {
+    if (e.code === 'Space' && socket && !['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) {
+      e.preventDefault();
+      toggle();
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  leavePage = () => {
+    document.removeEventListener('keydown', onKey);
+    if (socket) {
+      socket.close();
+      api('POST', '/api/measure/stop').catch(() => {});
+    }
+  };
+  view.querySelector('#toggle-trial').addEventListener('click', toggle);
+  view.querySelector('#stop-measuring').addEventListener('click', () => {
+    api('POST', '/api/measure/stop').catch(error => toast(error.message));
+  });
+  view.querySelector('#start-measuring').addEventListener('click', async () => {
+    try {
+      await api('POST', '/api/measure/start', { patient: Number(id), ...choice() });
+    } catch (error) {
+      toast(error.message);
+      return;
+    }
+    view.querySelector('#live').hidden = false;
+    view.querySelector('#start-measuring').disabled = true;
+    socket = new WebSocket(`ws://${location.host}/api/measure/live`);
+    socket.binaryType = 'blob';
+    let pending = null;
+    const img = view.querySelector('#frame');
+    socket.onmessage = event => {
+      if (event.data instanceof Blob) {
+        const url = URL.createObjectURL(event.data);
+        const id = pending;
+        img.onload = () => {
+          URL.revokeObjectURL(url);
+          if (id !== null) socket.send(JSON.stringify({ ack: id }));
+        };
+        img.src = url;
+        return;
+      }
+      const message = JSON.parse(event.data);
+      if (message.type === 'frame') {
+        pending = message.id;
+        recording = message.recording;
+        view.querySelector('#headline').textContent = message.headline;
+        const line = view.querySelector('#trialline');
+        line.textContent = message.trial;
+        line.classList.toggle('recording', recording);
+        view.querySelector('#toggle-trial').textContent = recording ? 'End trial' : 'Start trial';
+        view.querySelector('#guidance').innerHTML =
+          message.guidance.slice(0, 3).map(g => `<li>${esc(g)}</li>`).join('');
+        view.querySelector('#people').textContent = message.ambiguous
+          ? 'Bodies overlap: check that the skeleton is on the patient.'
+          : (message.people > 1 ? `${message.people} people in view: the patient is followed.` : '');
+        view.querySelector('#rate').textContent =
+          `${message.shown_fps} frames/s shown · capture to screen ${
+            message.latency_ms === null ? '–' : Math.round(message.latency_ms)} ms (p90 ${
+            message.latency_p90_ms === null ? '–' : Math.round(message.latency_p90_ms)} ms)`;
+        view.querySelector('#rate').dataset.fps = message.shown_fps;
+        view.querySelector('#rate').dataset.latency = message.latency_ms ?? '';
+      } else if (message.type === 'trial_started') {
+        toast(`Trial ${message.number} started.`);
+      } else if (message.type === 'trial') {
+        view.querySelector('#trials-card').hidden = false;
+        const rows = message.results.filter(r => r.measure === message.results[0].measure);
+        view.querySelector('#trials').insertAdjacentHTML('beforeend', resultRows(rows, true));
+        rows.forEach(r => { if (r.value_deg !== null) values.push(r.value_deg); });
+        if (values.length > 1) {
+          const mean = values.reduce((a, b) => a + b, 0) / values.length;
+          view.querySelector('#trial-spread').textContent =
+            `${values.length} trials: mean ${deg(mean)}, range ${deg(Math.max(...values) - Math.min(...values))}.`;
+        }
+        bindDiscard(view.querySelector('#trials'), () => {});
+        toast(`Trial ${message.number} saved to session ${message.session}.`);
+      } else if (message.type === 'trial_error') {
+        toast(message.error);
+      } else if (message.type === 'ended') {
+        if (message.error) toast(message.error);
+        view.querySelector('#start-measuring').disabled = false;
+        view.querySelector('#rate').insertAdjacentText('afterend', '');
+        view.querySelector('#live').dataset.ended = 'yes';
+        socket = null;
+      }
+    };
+  });
+}
+
+// ---------------------------------------------------------------- uploads
+
+async function uploadPage(id) {
+  const data = await api('GET', `/api/patients/${id}`);
+  view.innerHTML = `
+    <h1>Upload videos for ${esc(data.patient.alias)}</h1>
+    <div class="card"><div id="picker"></div>
+      <div class="drop" id="drop">Drop videos here, or
+        <input type="file" id="files" accept="video/*" multiple></div>
+      <div id="uploads"></div>
+      <div class="actions"><a class="button secondary" href="#/patient/${id}">Back to ${
+        esc(data.patient.alias)}</a></div></div>`;
+  const choice = await protocolPicker(view.querySelector('#picker'));
+  const drop = view.querySelector('#drop');
+  const list = view.querySelector('#uploads');
+  const send = file => {
+    const row = document.createElement('div');
+    row.className = 'card upload';
+    row.innerHTML = `<strong>${esc(file.name)}</strong> <span class="state muted">uploading</span>
+      <progress max="100" value="0"></progress><div class="results"></div>`;
+    list.appendChild(row);
+    const bar = row.querySelector('progress');
+    const state = row.querySelector('.state');
+    const form = new FormData();
+    const c = choice();
+    form.append('protocol', c.protocol);
+    form.append('side', c.side);
+    form.append('session', c.session);
+    form.append('file', file);
+    const request = new XMLHttpRequest();
+    request.open('POST', `/api/patients/${id}/uploads`);
+    request.setRequestHeader('X-Gonio-Csrf', CSRF);
+    request.upload.onprogress = e => { if (e.lengthComputable) bar.value = 50 * e.loaded / e.total; };
+    request.onload = () => {
+      const answer = JSON.parse(request.responseText || '{}');
+      if (request.status !== 200) {
+        state.textContent = answer.error || 'upload failed';
+        return;
+      }
+      state.textContent = 'analysing';
+      const poll = async () => {
+        const job = await api('GET', `/api/jobs/${answer.job}`);
+        if (job.expected_frames) bar.value = 50 + 50 * Math.min(1, job.frames / job.expected_frames);
+        if (job.state === 'running') {
+          state.textContent = `analysing: ${job.frames} frames`;
+          setTimeout(poll, 400);
+          return;
+        }
+        bar.value = 100;
+        row.dataset.state = job.state;
+        if (job.state === 'failed') {
+          state.textContent = job.error;
+          return;
+        }
+        state.textContent = 'done';
+        row.querySelector('.results').innerHTML =
+          `<table>${RESULT_HEAD}<tbody>${resultRows(job.results, true)}</tbody></table>`;
+        bindDiscard(row, () => row.remove());
+      };
+      poll().catch(error => { state.textContent = error.message; });
+    };
+    request.onerror = () => { state.textContent = 'upload failed'; };
+    request.send(form);
+  };
+  view.querySelector('#files').addEventListener('change', e => [...e.target.files].forEach(send));
+  drop.addEventListener('dragover', e => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', e => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    [...e.dataTransfer.files].forEach(send);
+  });
+}
+
+// ---------------------------------------------------------------- routing
+
+async function route() {
+  leavePage();
+  leavePage = () => {};
+  const [, page, id] = location.hash.split('/');
+  try {
+    if (page === 'patient' && id) await patientPage(id);
+    else if (page === 'measure' && id) await measurePage(id);
+    else if (page === 'upload' && id) await uploadPage(id);
+    else await patientsPage();
+    document.body.dataset.page = page || 'patients';
+  } catch (error) {
+    view.innerHTML = `<div class="card"><p class="refused">${esc(error.message)}</p>
+      <a href="#/">All patients</a></div>`;
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();

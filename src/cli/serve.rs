@@ -1,0 +1,115 @@
+//! `gonio serve`: the clinic app, a local web app (see `gonio::web`).
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use gonio::capture::list_cameras;
+use gonio::pose::{Device, ModelKind};
+use gonio::store::Store;
+use gonio::web::{self, Access, App, CameraSource, ServeConfig};
+
+use super::store::DbArgs;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Port to serve on (0 = any free port; the address is printed)
+    #[arg(long, default_value_t = 8732)]
+    port: u16,
+    /// Address to serve on. The default, 127.0.0.1, is this computer only; any other address
+    /// (0.0.0.0 for the clinic's network) requires the access token printed in the address
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// The access token (16 to 128 letters, digits, - or _); default: a new random one
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+    /// Camera to measure with (see `gonio cameras`)
+    #[arg(long, default_value_t = 0, conflicts_with = "camera_source")]
+    camera: u32,
+    /// A video file standing in for the camera, played in real time
+    #[arg(long, value_name = "VIDEO")]
+    camera_source: Option<PathBuf>,
+    /// Model for live measuring: lightning (default: keeps up with a camera) or thunder
+    #[arg(long, default_value = "lightning", value_parser = super::parse_model)]
+    model: ModelKind,
+    /// Model for uploaded recordings: thunder (default: more accurate) or lightning
+    #[arg(long, default_value = "thunder", value_parser = super::parse_model)]
+    upload_model: ModelKind,
+    /// Inference threads (0 = all cores)
+    #[arg(long, default_value_t = 0, value_parser = super::parse_threads)]
+    threads: usize,
+    /// Where inference runs: cpu (default), cuda or auto
+    #[arg(long, default_value = "cpu", value_parser = super::parse_device)]
+    device: Device,
+    /// Do not open the page in the browser
+    #[arg(long)]
+    no_open: bool,
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let db = args.db.path();
+    // Say now, not at the first page, when the database cannot be used.
+    drop(Store::open(&db)?);
+    let camera = match &args.camera_source {
+        Some(video) => {
+            if !video.is_file() {
+                anyhow::bail!("{}: no such video file (--camera-source)", video.display());
+            }
+            CameraSource::Video(video.clone())
+        }
+        None => {
+            if list_cameras().map(|c| c.is_empty()).unwrap_or(true) {
+                eprintln!(
+                    "gonio: no camera found: patients, results and uploads work; measuring live \
+                     needs a camera (or --camera-source VIDEO)"
+                );
+            }
+            CameraSource::Camera(args.camera)
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the web server's threads")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
+            .await
+            .with_context(|| format!("cannot serve on {}:{}", args.bind, args.port))?;
+        let address = listener.local_addr()?;
+        let access = Access::new(address, args.token.clone())?;
+        let app = App::new(
+            ServeConfig {
+                db: db.clone(),
+                camera,
+                live_model: args.model,
+                upload_model: args.upload_model,
+                threads: args.threads,
+                device: args.device,
+            },
+            access,
+        );
+        let url = app.access().url();
+        println!("gonio: serving the clinic app at {url}");
+        println!("gonio: database {}; Ctrl-C stops", db.display());
+        if !app.access().is_loopback() {
+            println!(
+                "gonio: reachable from the network: only with the token in this address; share \
+                 it only with the people who may see these patients"
+            );
+        }
+        let _ = std::io::stdout().flush();
+        if !args.no_open && open::that_detached(&url).is_err() {
+            eprintln!("gonio: open {url} in a browser");
+        }
+        web::serve(listener, app).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

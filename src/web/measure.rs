@@ -1,0 +1,536 @@
+//! Live measuring in the page: the same capture loop, live meter and protocol as `gonio live`,
+//! on a thread of its own, with a sink that sends each frame (skeleton and angle drawn) to the
+//! page over a WebSocket, takes Start/Stop from it, and saves each trial with its evidence
+//! picture into the patient's session.
+
+use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use axum::Json;
+use fast_image_resize::{self as fr, ResizeAlg, ResizeOptions, Resizer};
+use image::codecs::jpeg::JpegEncoder;
+use image::RgbImage;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, watch};
+
+use super::{blocking, App, CameraSource, WebError};
+use crate::angles::{SeriesOptions, Side};
+use crate::capture::{Camera, CameraRequest, Frame, VideoFrames};
+use crate::live::{
+    self, status_text, Command, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats, Pacing,
+    Reading, Trial,
+};
+use crate::pose::{PoseEstimator, Runtime};
+use crate::protocols::{self, HoldCriteria, Protocol};
+use crate::report::evidence::{draw_result_evidence, ResultInFrame};
+use crate::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
+use crate::run::analyze::People;
+use crate::store::{Picture, Store, StoredMeasurement};
+
+/// The largest side of the picture sent to the page, pixels.
+const VIEW_PX: u32 = 720;
+/// JPEG quality of the frames sent (1-100).
+const FRAME_QUALITY: u8 = 75;
+
+/// A running live session.
+pub struct LiveHandle {
+    commands: mpsc::Sender<Command>,
+    frames: watch::Receiver<Option<Arc<LiveFrame>>>,
+    events: broadcast::Sender<String>,
+    running: Arc<AtomicBool>,
+}
+
+/// One frame as the page gets it.
+pub struct LiveFrame {
+    id: u64,
+    jpeg: Vec<u8>,
+    status: Value,
+    captured_at: Instant,
+}
+
+#[derive(Deserialize)]
+pub struct StartRequest {
+    patient: i64,
+    protocol: String,
+    /// `auto`, `left` or `right`.
+    #[serde(default)]
+    side: Option<String>,
+    /// The session the trials go into (default: today's date, UTC).
+    #[serde(default)]
+    session: Option<String>,
+}
+
+/// Starts measuring: one live session at a time.
+pub async fn start(
+    State(app): State<Arc<App>>,
+    Json(request): Json<StartRequest>,
+) -> Result<Json<Value>, WebError> {
+    let protocol = protocols::find(&request.protocol)
+        .ok_or_else(|| WebError::BadRequest(format!("no protocol `{}`", request.protocol)))?;
+    let side = match request.side.as_deref().unwrap_or("auto") {
+        "auto" => None,
+        "left" => Some(Side::Left),
+        "right" => Some(Side::Right),
+        other => return Err(WebError::BadRequest(format!("no side `{other}`"))),
+    };
+    let session = request
+        .session
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(crate::store::today_utc);
+    if session.chars().any(char::is_control) {
+        return Err(WebError::BadRequest("a session label is one line".into()));
+    }
+    {
+        let live = app.live.lock().map_err(|_| busy())?;
+        if live
+            .as_ref()
+            .is_some_and(|l| l.running.load(Ordering::SeqCst))
+        {
+            return Err(WebError::Conflict(
+                "measuring is already running: stop it first".into(),
+            ));
+        }
+    }
+    let patient_id = request.patient;
+    let alias = {
+        let app = Arc::clone(&app);
+        blocking(move || Ok(app.store()?.patient(patient_id)?.alias)).await?
+    };
+    let (commands, commands_rx) = mpsc::channel();
+    let (frames_tx, frames) = watch::channel(None);
+    let (events, _) = broadcast::channel(64);
+    let running = Arc::new(AtomicBool::new(true));
+    let session_label = session.clone();
+    let measuring = Measuring {
+        app: Arc::clone(&app),
+        alias,
+        session,
+        protocol,
+        side,
+    };
+    {
+        let (events, running) = (events.clone(), Arc::clone(&running));
+        std::thread::spawn(move || {
+            let ended = measuring.run(commands_rx, frames_tx, events.clone());
+            running.store(false, Ordering::SeqCst);
+            let _ = events.send(
+                json!({
+                    "type": "ended",
+                    "error": ended.err().map(|e| e.to_string()),
+                })
+                .to_string(),
+            );
+        });
+    }
+    let mut live = app.live.lock().map_err(|_| busy())?;
+    *live = Some(LiveHandle {
+        commands,
+        frames,
+        events,
+        running,
+    });
+    Ok(Json(
+        json!({ "started": true, "session": session_label, "protocol": protocol.id }),
+    ))
+}
+
+fn busy() -> WebError {
+    WebError::Internal("the live session's state is unusable after a crash".into())
+}
+
+/// Stops measuring; a trial in progress is measured and saved.
+pub async fn stop(State(app): State<Arc<App>>) -> Result<Json<Value>, WebError> {
+    let live = app.live.lock().map_err(|_| busy())?;
+    match live.as_ref() {
+        Some(handle) if handle.running.load(Ordering::SeqCst) => {
+            let _ = handle.commands.send(Command::Quit);
+            Ok(Json(json!({ "stopping": true })))
+        }
+        _ => Ok(Json(json!({ "stopping": false }))),
+    }
+}
+
+/// The live view: frames (a JSON status, then the JPEG) and events out; `{"ack": id}` when a
+/// frame is shown, `{"cmd": "toggle" | "stop"}` in.
+pub async fn live_socket(
+    State(app): State<Arc<App>>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, WebError> {
+    let (commands, frames, events) = {
+        let live = app.live.lock().map_err(|_| busy())?;
+        let handle = live
+            .as_ref()
+            .ok_or_else(|| WebError::NotFound("nothing is being measured".into()))?;
+        (
+            handle.commands.clone(),
+            handle.frames.clone(),
+            handle.events.subscribe(),
+        )
+    };
+    Ok(upgrade.on_upgrade(move |socket| talk(socket, commands, frames, events)))
+}
+
+async fn talk(
+    mut socket: WebSocket,
+    commands: mpsc::Sender<Command>,
+    mut frames: watch::Receiver<Option<Arc<LiveFrame>>>,
+    mut events: broadcast::Receiver<String>,
+) {
+    // The newest frame only, and the next only once the page has shown the last (or after a
+    // second): a slow page sees fewer frames, never older ones.
+    let mut waiting: Option<(u64, Instant, Instant)> = None;
+    let mut latencies: std::collections::VecDeque<f64> = std::collections::VecDeque::new();
+    let mut shown_at: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
+    loop {
+        let ready = waiting.is_none_or(|(_, sent, _)| sent.elapsed() > Duration::from_secs(1));
+        tokio::select! {
+            changed = frames.changed(), if ready => {
+                if changed.is_err() {
+                    break;
+                }
+                let frame = frames.borrow_and_update().clone();
+                let Some(frame) = frame else { continue };
+                let mut status = frame.status.clone();
+                if let Some(fields) = status.as_object_mut() {
+                    fields.insert("type".into(), json!("frame"));
+                    fields.insert("id".into(), json!(frame.id));
+                    let mut sorted: Vec<f64> = latencies.iter().copied().collect();
+                    sorted.sort_by(f64::total_cmp);
+                    fields.insert("latency_ms".into(), json!(sorted.get(sorted.len() / 2)));
+                    fields.insert(
+                        "latency_p90_ms".into(),
+                        json!(sorted.get((sorted.len() * 9) / 10)),
+                    );
+                    fields.insert("shown_fps".into(), json!(shown_at.len()));
+                }
+                if socket.send(Message::Text(status.to_string().into())).await.is_err()
+                    || socket.send(Message::Binary(frame.jpeg.clone().into())).await.is_err()
+                {
+                    break;
+                }
+                waiting = Some((frame.id, Instant::now(), frame.captured_at));
+            }
+            event = events.recv() => match event {
+                Ok(text) => {
+                    let ended = text.contains("\"ended\"");
+                    if socket.send(Message::Text(text.into())).await.is_err() || ended {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            message = socket.recv() => {
+                let Some(Ok(message)) = message else { break };
+                let Message::Text(text) = message else { continue };
+                let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
+                if let Some(id) = value.get("ack").and_then(Value::as_u64) {
+                    if let Some((sent_id, _, captured_at)) = waiting {
+                        if sent_id == id {
+                            let now = Instant::now();
+                            latencies.push_back(now.duration_since(captured_at).as_secs_f64() * 1000.0);
+                            if latencies.len() > 60 {
+                                latencies.pop_front();
+                            }
+                            shown_at.push_back(now);
+                            while shown_at.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
+                                shown_at.pop_front();
+                            }
+                            waiting = None;
+                        }
+                    }
+                }
+                match value.get("cmd").and_then(Value::as_str) {
+                    Some("toggle") => { let _ = commands.send(Command::ToggleTrial); }
+                    Some("stop") => { let _ = commands.send(Command::Quit); }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// What one live session measures, and for whom.
+struct Measuring {
+    app: Arc<App>,
+    alias: String,
+    session: String,
+    protocol: &'static Protocol,
+    side: Option<Side>,
+}
+
+impl Measuring {
+    fn run(
+        self,
+        commands: mpsc::Receiver<Command>,
+        frames: watch::Sender<Option<Arc<LiveFrame>>>,
+        events: broadcast::Sender<String>,
+    ) -> Result<(), LiveError> {
+        let config = &self.app.config;
+        let model_error = |e: crate::pose::PoseError| LiveError::from(e);
+        let runtime = Runtime::load_on(config.device).map_err(model_error)?;
+        let mut estimator =
+            PoseEstimator::new(runtime, config.live_model, config.threads).map_err(model_error)?;
+        let mut finder = People::Several(crate::pose::Pick::Auto(self.protocol.posture))
+            .finder(config.threads)
+            .map_err(model_error)?;
+        let (source_name, capture) = match &config.camera {
+            CameraSource::Video(path) => {
+                let path = path.clone();
+                (
+                    path.display().to_string(),
+                    live::start_capture(
+                        move || {
+                            let frames = VideoFrames::open_at_most(&path, 30.0)?;
+                            Ok(frames.map(|f| f.map_err(LiveError::from)))
+                        },
+                        Pacing::RealTime,
+                    ),
+                )
+            }
+            CameraSource::Camera(index) => {
+                let request = CameraRequest {
+                    index: *index,
+                    ..CameraRequest::default()
+                };
+                (
+                    format!("camera {index}"),
+                    live::start_capture(
+                        move || {
+                            let mut camera = Camera::open(request)?;
+                            Ok(std::iter::from_fn(move || {
+                                Some(camera.next_frame().map_err(LiveError::from))
+                            }))
+                        },
+                        Pacing::Live,
+                    ),
+                )
+            }
+        };
+        let options = SeriesOptions::default();
+        let mut meter = LiveMeter::new(
+            LiveConfig {
+                protocol: self.protocol,
+                side: self.side,
+                hold: HoldCriteria::default(),
+                options: options.clone(),
+                source_name,
+                stall_after: Duration::from_secs(10),
+            },
+            Some(estimator.model_id().to_string()),
+        );
+        let mut sink = PageSink {
+            measuring: &self,
+            commands,
+            frames,
+            events,
+            renderer: LiveViewRenderer::new(),
+            resizer: Resizer::new(),
+            trial_frames: Vec::new(),
+            frame_size: None,
+            next_id: 0,
+            min_confidence: options.min_confidence,
+        };
+        live::run(
+            &capture,
+            &mut estimator,
+            &mut finder,
+            &mut meter,
+            &mut sink,
+            false,
+        )?;
+        Ok(())
+    }
+}
+
+/// The live loop's sink for the page.
+struct PageSink<'a> {
+    measuring: &'a Measuring,
+    commands: mpsc::Receiver<Command>,
+    frames: watch::Sender<Option<Arc<LiveFrame>>>,
+    events: broadcast::Sender<String>,
+    renderer: LiveViewRenderer,
+    resizer: Resizer,
+    /// The running trial's frames as JPEG at view size, for its evidence picture.
+    trial_frames: Vec<Vec<u8>>,
+    /// The source's frame size, pixels: poses are in it.
+    frame_size: Option<(u32, u32)>,
+    next_id: u64,
+    min_confidence: f32,
+}
+
+impl PageSink<'_> {
+    fn commands(&mut self) -> Vec<Command> {
+        self.commands.try_iter().collect()
+    }
+
+    fn event(&self, value: Value) {
+        let _ = self.events.send(value.to_string());
+    }
+
+    /// The evidence picture of `result`: the trial's frame it names, with the result drawn.
+    fn evidence(&self, trial: &Trial, result: &crate::protocols::Measurement) -> Option<Picture> {
+        let index = result.evidence_frame?;
+        let jpeg = self.trial_frames.get(index)?;
+        let mut frame = image::load_from_memory(jpeg).ok()?.to_rgb8();
+        let pose = trial.track.poses.get(index)?;
+        let (width, height) = self.frame_size?;
+        let scale = (
+            frame.width() as f32 / width.max(1) as f32,
+            frame.height() as f32 / height.max(1) as f32,
+        );
+        let mut pose_in_view = *pose;
+        for k in &mut pose_in_view.keypoints {
+            k.x = (k.x + 0.5) * scale.0 - 0.5;
+            k.y = (k.y + 0.5) * scale.1 - 0.5;
+        }
+        draw_result_evidence(
+            &mut frame,
+            &pose_in_view,
+            &ResultInFrame {
+                protocol: self.measuring.protocol,
+                result,
+                series: &trial.series,
+                index,
+                time_s: trial.track.time_s.get(index).copied().unwrap_or(0.0),
+                min_confidence: self.min_confidence,
+            },
+        );
+        Some(Picture {
+            mime: "image/jpeg".into(),
+            bytes: jpeg_of(&frame, 85)?,
+        })
+    }
+}
+
+fn jpeg_of(image: &RgbImage, quality: u8) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    image
+        .write_with_encoder(JpegEncoder::new_with_quality(
+            &mut Cursor::new(&mut bytes),
+            quality,
+        ))
+        .ok()?;
+    Some(bytes)
+}
+
+impl LiveSink for PageSink<'_> {
+    fn show(
+        &mut self,
+        frame: &Frame,
+        reading: &Reading,
+        stats: &LoopStats,
+    ) -> Result<Vec<Command>, LiveError> {
+        let (width, height) = (frame.image.width(), frame.image.height());
+        let size = fit_within(width, height, VIEW_PX, VIEW_PX);
+        self.frame_size = Some((width, height));
+        if reading.recording_s.is_some() {
+            // The frame as it was, for the evidence picture drawn when the trial ends.
+            let mut plain = RgbImage::new(size.0, size.1);
+            let options =
+                ResizeOptions::new().resize_alg(ResizeAlg::Convolution(fr::FilterType::Bilinear));
+            if self
+                .resizer
+                .resize(&frame.image, &mut plain, &options)
+                .is_ok()
+            {
+                if let Some(jpeg) = jpeg_of(&plain, 85) {
+                    self.trial_frames.push(jpeg);
+                }
+            }
+        }
+        let value_text = reading
+            .value_deg
+            .map_or_else(String::new, |v| format!("{v:.0}°"));
+        let measured = reading.value_deg.map(|_| MeasuredAngle {
+            side: reading.side,
+            angle: reading.measure.angle,
+            anterior_sign: reading.anterior_sign,
+            min_confidence: self.min_confidence,
+            label: &value_text,
+        });
+        let view = self
+            .renderer
+            .render(&frame.image, size, &reading.pose, measured, &[]);
+        let Some(jpeg) = jpeg_of(view, FRAME_QUALITY) else {
+            return Ok(self.commands());
+        };
+        let (headline, trial) = status_text(reading);
+        self.next_id += 1;
+        let status = json!({
+            "headline": headline,
+            "trial": trial,
+            "recording": reading.recording_s.is_some(),
+            "guidance": reading.guidance,
+            "people": reading.people,
+            "ambiguous": reading.ambiguous,
+            "loop_fps": stats.recent_fps(),
+        });
+        let _ = self.frames.send(Some(Arc::new(LiveFrame {
+            id: self.next_id,
+            jpeg,
+            status,
+            captured_at: stats.frame_captured_at.unwrap_or_else(Instant::now),
+        })));
+        Ok(self.commands())
+    }
+
+    fn idle(&mut self) -> Result<Vec<Command>, LiveError> {
+        Ok(self.commands())
+    }
+
+    fn trial_started(&mut self, number: usize) -> Result<(), LiveError> {
+        self.trial_frames.clear();
+        self.event(json!({ "type": "trial_started", "number": number }));
+        Ok(())
+    }
+
+    fn trial_finished(&mut self, trial: &Trial) -> Result<(), LiveError> {
+        let main = self.measuring.protocol.main_measure().name;
+        let results: Vec<(StoredMeasurement, Option<Picture>)> = trial
+            .results
+            .iter()
+            .map(|r| {
+                let picture = (r.measure == main)
+                    .then(|| self.evidence(trial, r))
+                    .flatten();
+                (StoredMeasurement::from_measurement(r, None), picture)
+            })
+            .collect();
+        self.trial_frames.clear();
+        let db = self.measuring.app.config.db.clone();
+        let saved = Store::open(&db).and_then(|mut store| {
+            store.save_trial(&self.measuring.alias, &self.measuring.session, &results)
+        });
+        match saved {
+            Ok(ids) => self.event(json!({
+                "type": "trial",
+                "number": trial.number,
+                "session": self.measuring.session,
+                "results": trial.results.iter().zip(&ids).map(|(r, id)| {
+                    let mut value = json!(r);
+                    if let Some(fields) = value.as_object_mut() {
+                        fields.insert("id".into(), json!(id));
+                        fields.insert("has_picture".into(), json!(r.measure == main));
+                        fields.insert("warnings_text".into(), json!(
+                            r.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>()));
+                    }
+                    value
+                }).collect::<Vec<_>>(),
+            })),
+            Err(e) => self.event(json!({
+                "type": "trial_error",
+                "number": trial.number,
+                "error": format!("trial {} not saved: {e}", trial.number),
+            })),
+        }
+        Ok(())
+    }
+}

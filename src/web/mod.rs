@@ -1,0 +1,193 @@
+//! The clinic app (`gonio serve`): a local web app over the same library code as `analyze` and
+//! `live`. Patients, their sessions with trend charts and before/after verdicts, live measuring
+//! in the page, and upload of recorded videos.
+//!
+//! - [`security`]: who may ask (an access token in a cookie, cross-site requests refused);
+//! - [`patients`]: the patient and result pages' data, exports, report, pictures;
+//! - [`measure`]: live measuring: the capture loop on its own thread, frames over a WebSocket;
+//! - [`upload`]: recorded videos analysed as background jobs.
+//!
+//! The database is the only store: pictures of live trials are kept in it, uploads are analysed
+//! from a temporary file deleted afterwards, and nothing is logged about patients.
+
+mod measure;
+mod patients;
+pub mod security;
+mod upload;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+
+use crate::pose::{Device, ModelKind};
+use crate::store::{Store, StoreError};
+
+pub use security::Access;
+
+/// Where live measuring takes its frames.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CameraSource {
+    /// A camera by index (`gonio cameras`).
+    Camera(u32),
+    /// A video file standing in for the camera, played in real time (for demonstrations and
+    /// tests).
+    Video(PathBuf),
+}
+
+/// How the app runs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The session database (created when missing).
+    pub db: PathBuf,
+    pub camera: CameraSource,
+    /// Model for live measuring (Lightning keeps up with a camera on a laptop).
+    pub live_model: ModelKind,
+    /// Model for uploaded recordings.
+    pub upload_model: ModelKind,
+    /// Inference threads (0 = the runtime's choice).
+    pub threads: usize,
+    pub device: Device,
+}
+
+/// Why a request failed: shown to the user as JSON `{"error": ...}` with a status.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            WebError::Store(StoreError::NoSubject(_) | StoreError::NoSession { .. }) => {
+                StatusCode::NOT_FOUND
+            }
+            WebError::Store(StoreError::SubjectExists(_)) => StatusCode::CONFLICT,
+            WebError::Store(StoreError::Implausible { .. }) => StatusCode::BAD_REQUEST,
+            WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+        };
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+/// The app's shared state.
+pub struct App {
+    config: ServeConfig,
+    access: Access,
+    live: Mutex<Option<measure::LiveHandle>>,
+    jobs: Mutex<HashMap<u64, upload::Job>>,
+    next_job: AtomicU64,
+}
+
+impl App {
+    /// An app over `config`, admitting requests as `access` says.
+    pub fn new(config: ServeConfig, access: Access) -> Arc<App> {
+        Arc::new(App {
+            config,
+            access,
+            live: Mutex::new(None),
+            jobs: Mutex::new(HashMap::new()),
+            next_job: AtomicU64::new(1),
+        })
+    }
+
+    /// Opens the database for one request (a connection is not shared between threads).
+    fn store(&self) -> Result<Store, WebError> {
+        Ok(Store::open(&self.config.db)?)
+    }
+
+    /// The access rules: for printing the address to open.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+}
+
+/// Runs `work` (database or model work) on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| WebError::Internal(format!("a task stopped: {e}")))?
+}
+
+const INDEX_HTML: &str = include_str!("../../assets/web/index.html");
+const APP_JS: &str = include_str!("../../assets/web/app.js");
+const APP_CSS: &str = include_str!("../../assets/web/app.css");
+
+/// The app's routes, every one behind [`security::guard`].
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/app.js", get(|| static_file("text/javascript", APP_JS)))
+        .route("/app.css", get(|| static_file("text/css", APP_CSS)))
+        .route("/api/protocols", get(patients::protocols))
+        .route("/api/patients", get(patients::list).post(patients::add))
+        .route(
+            "/api/patients/{id}",
+            get(patients::show).delete(patients::forget),
+        )
+        .route("/api/patients/{id}/export.json", get(patients::export_json))
+        .route("/api/patients/{id}/export.csv", get(patients::export_csv))
+        .route("/api/patients/{id}/report.html", get(patients::report))
+        .route("/api/patients/{id}/trend/{n}", get(patients::trend))
+        .route("/api/patients/{id}/uploads", post(upload::start))
+        .route("/api/jobs/{id}", get(upload::status))
+        .route("/api/pictures/{id}", get(patients::picture))
+        .route("/api/measurements/{id}", delete(patients::discard))
+        .route("/api/measure/start", post(measure::start))
+        .route("/api/measure/stop", post(measure::stop))
+        .route("/api/measure/live", get(measure::live_socket))
+        // Uploaded recordings: up to 2 GiB each.
+        .layer(axum::extract::DefaultBodyLimit::max(2 << 30))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            security::guard,
+        ))
+        .with_state(app)
+}
+
+async fn index(State(app): State<Arc<App>>) -> Response {
+    let page = INDEX_HTML.replace("{{csrf}}", app.access.csrf());
+    let mut response = Html(page).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&app.access.cookie()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+async fn static_file(mime: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, mime)], body).into_response()
+}
+
+/// Serves the app on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

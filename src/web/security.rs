@@ -1,0 +1,256 @@
+//! Who may use the app. Patients' data, so:
+//! - every request must carry the access token in a cookie (`HttpOnly`, `SameSite=Strict`):
+//!   bound to the loopback address, opening the page sets it; bound to any other address, the
+//!   token must come once in the address printed at start (`?token=`), which sets the cookie and
+//!   leaves the address bar without it;
+//! - the `Host` must be the address served (a page on another site resolving its name to this
+//!   machine, DNS rebinding, is refused);
+//! - requests that change something need the page's own header (`X-Gonio-Csrf`, a value only
+//!   the page knows) and no foreign `Origin`; the live socket needs this app's `Origin`;
+//! - nothing about requests is logged, and patient data never goes in an address: patients are
+//!   addressed by number.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::App;
+
+/// The name of the cookie holding the access token.
+const COOKIE: &str = "gonio_token";
+/// The header a state-changing request must carry, with [`Access::csrf`].
+pub const CSRF_HEADER: &str = "x-gonio-csrf";
+
+/// The access rules of one running app.
+#[derive(Debug, Clone)]
+pub struct Access {
+    token: String,
+    csrf: String,
+    /// `Host` header values that name this app.
+    hosts: Vec<String>,
+    loopback: bool,
+    address: SocketAddr,
+}
+
+/// Why the app cannot be served as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("no random numbers from the system for the access token: {0}")]
+    NoRandom(String),
+    #[error("the access token must be 16 to 128 letters, digits, `-` or `_`")]
+    BadToken,
+}
+
+impl Access {
+    /// The rules for an app served at `address`; `token` as given, else a new random one.
+    pub fn new(address: SocketAddr, token: Option<String>) -> Result<Access, AccessError> {
+        let token = match token {
+            Some(token) => {
+                let fits = (16..=128).contains(&token.len())
+                    && token
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !fits {
+                    return Err(AccessError::BadToken);
+                }
+                token
+            }
+            None => random_hex()?,
+        };
+        let port = address.port();
+        let mut hosts = vec![format!("{}:{port}", host_text(address))];
+        let loopback = address.ip().is_loopback();
+        if loopback {
+            hosts.extend([
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("[::1]:{port}"),
+            ]);
+        }
+        Ok(Access {
+            token,
+            csrf: random_hex()?,
+            hosts,
+            loopback,
+            address,
+        })
+    }
+
+    /// The address to open. Away from the loopback address it carries the token, once.
+    pub fn url(&self) -> String {
+        let base = format!("http://{}/", self.hosts[0]);
+        if self.loopback {
+            base
+        } else {
+            format!("{base}?token={}", self.token)
+        }
+    }
+
+    /// Whether the app is served on the loopback address only.
+    pub fn is_loopback(&self) -> bool {
+        self.loopback
+    }
+
+    /// The address served.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The value state-changing requests must send in [`CSRF_HEADER`].
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    /// The `Set-Cookie` value that admits this browser.
+    pub fn cookie(&self) -> String {
+        format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", self.token)
+    }
+
+    fn host_allowed(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|host| self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+    }
+
+    fn has_cookie(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .any(|(name, value)| name == COOKIE && same(value, &self.token))
+    }
+
+    /// Whether `Origin`, when sent, is this app.
+    fn origin_is_ours(&self, headers: &HeaderMap) -> Option<bool> {
+        let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+        Some(
+            self.hosts
+                .iter()
+                .any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}"))),
+        )
+    }
+}
+
+/// Admits a request or answers it with why not.
+pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let access = &app.access;
+    let headers = request.headers();
+    if !access.host_allowed(headers) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this address is not the app's",
+        );
+    }
+    let path = request.uri().path();
+    let public = matches!(path, "/app.js" | "/app.css");
+    if path == "/" && !access.has_cookie(headers) {
+        if access.loopback {
+            return next.run(request).await;
+        }
+        let given = request
+            .uri()
+            .query()
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter_map(|pair| pair.split_once('='))
+            .any(|(name, value)| name == "token" && same(value, &access.token));
+        if !given {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "open the address gonio serve printed (it carries the access token)",
+            );
+        }
+        // Admitted: the cookie is set and the token leaves the address bar.
+        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+        if let Ok(cookie) = HeaderValue::from_str(&access.cookie()) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        return response;
+    }
+    if !public && path != "/" && !access.has_cookie(headers) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no access token: open the address gonio serve printed",
+        );
+    }
+    let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    if changes {
+        let csrf_ok = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| same(v, &access.csrf));
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site" || v == "same-site");
+        if !csrf_ok || cross_site || access.origin_is_ours(headers) == Some(false) {
+            return refuse(StatusCode::FORBIDDEN, "a request from outside the app");
+        }
+    }
+    let websocket = headers
+        .get(header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if websocket && access.origin_is_ours(headers) != Some(true) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "a live view opened from outside the app",
+        );
+    }
+    next.run(request).await
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": why }))).into_response()
+}
+
+/// Compares secrets in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn random_hex() -> Result<String, AccessError> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| AccessError::NoRandom(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn host_text(address: SocketAddr) -> String {
+    match address {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_checked() {
+        let address: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let a = Access::new(address, None).unwrap();
+        let b = Access::new(address, None).unwrap();
+        assert_ne!(a.token, b.token);
+        assert_eq!(a.token.len(), 48);
+        assert!(Access::new(address, Some("short".into())).is_err());
+        assert!(Access::new(address, Some("x".repeat(20) + " ")).is_err());
+        assert_eq!(a.url(), "http://127.0.0.1:8080/");
+        let lan = Access::new("192.168.1.5:8080".parse().unwrap(), Some("t".repeat(20))).unwrap();
+        assert_eq!(
+            lan.url(),
+            format!("http://192.168.1.5:8080/?token={}", "t".repeat(20))
+        );
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+}

@@ -1,0 +1,277 @@
+//! Recorded videos uploaded for a patient: each is written to a private temporary folder,
+//! analysed as a background job by the same batch code as `gonio analyze`, its results saved
+//! into the patient's session with their evidence pictures, and the temporary folder deleted.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path as UrlPath, State};
+use axum::Json;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+
+use super::{blocking, App, WebError};
+use crate::angles::Side;
+use crate::protocols::{self, SideChoice};
+use crate::run::analyze::{analyze_batch, batch, AnalyzeConfig, People, Progress};
+use crate::run::save::picture_of;
+use crate::store::{file_sha256, Picture, StoredMeasurement};
+
+/// A job's state, as `/api/jobs/{id}` reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Job {
+    /// `running`, `done` or `failed`.
+    pub state: &'static str,
+    /// The uploaded file's name.
+    pub file: String,
+    pub frames: usize,
+    /// Frames expected (from the video's duration), when known.
+    pub expected_frames: Option<usize>,
+    pub results: Vec<Value>,
+    pub error: Option<String>,
+}
+
+/// Frames per second analysed from uploads (as `gonio analyze` does by default).
+const MAX_FPS: f64 = 30.0;
+
+/// Receives one video (multipart field `file`, with `protocol`, optional `side` and `session`
+/// fields before it) and starts its analysis. Returns the job's number.
+pub async fn start(
+    State(app): State<Arc<App>>,
+    UrlPath(patient): UrlPath<i64>,
+    mut form: Multipart,
+) -> Result<Json<Value>, WebError> {
+    let alias = {
+        let app = Arc::clone(&app);
+        blocking(move || Ok(app.store()?.patient(patient)?.alias)).await?
+    };
+    let mut protocol = None;
+    let mut side = SideChoice::Auto;
+    let mut session = crate::store::today_utc();
+    let folder = private_folder().map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut upload: Option<(String, PathBuf)> = None;
+    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "protocol" => {
+                let id = field.text().await.map_err(bad)?;
+                protocol = Some(
+                    protocols::find(id.trim())
+                        .ok_or_else(|| WebError::BadRequest(format!("no protocol `{id}`")))?,
+                );
+            }
+            "side" => {
+                side = match field.text().await.map_err(bad)?.trim() {
+                    "left" => SideChoice::Named(Side::Left),
+                    "right" => SideChoice::Named(Side::Right),
+                    "both" => SideChoice::Both,
+                    _ => SideChoice::Auto,
+                }
+            }
+            "session" => {
+                let label = field.text().await.map_err(bad)?;
+                let label = label.trim();
+                if !label.is_empty() && !label.chars().any(char::is_control) {
+                    session = label.to_string();
+                }
+            }
+            "file" => {
+                // Only the file's own name: no folders from the browser reach the disk.
+                let name = field
+                    .file_name()
+                    .and_then(|n| Path::new(n).file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .unwrap_or_else(|| "upload.mp4".to_string());
+                let path = folder.join(&name);
+                let mut file = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| WebError::Internal(e.to_string()))?;
+                }
+                file.flush()
+                    .await
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
+                upload = Some((name, path));
+            }
+            _ => {}
+        }
+    }
+    let cleanup = |folder: &Path| {
+        let _ = std::fs::remove_dir_all(folder);
+    };
+    let (Some(protocol), Some((name, path))) = (protocol, upload) else {
+        cleanup(&folder);
+        return Err(WebError::BadRequest(
+            "send a protocol and then a file".into(),
+        ));
+    };
+    let id = app.next_job.fetch_add(1, Ordering::SeqCst);
+    let expected_frames = crate::capture::video::probe(&path)
+        .ok()
+        .map(|info| (info.duration_s * info.fps.min(MAX_FPS).max(1.0)).round() as usize);
+    set_job(
+        &app,
+        id,
+        Job {
+            state: "running",
+            file: name.clone(),
+            frames: 0,
+            expected_frames,
+            results: Vec::new(),
+            error: None,
+        },
+    );
+    let job_app = Arc::clone(&app);
+    std::thread::spawn(move || {
+        let outcome = analyse(&job_app, id, &alias, &session, protocol, side, &name, &path);
+        cleanup(&folder);
+        update_job(&job_app, id, |job| match outcome {
+            Ok(results) => {
+                job.state = "done";
+                job.results = results;
+            }
+            Err(error) => {
+                job.state = "failed";
+                job.error = Some(error);
+            }
+        });
+    });
+    Ok(Json(json!({ "job": id })))
+}
+
+/// A job's progress and, when done, its results.
+pub async fn status(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<u64>,
+) -> Result<Json<Job>, WebError> {
+    let jobs = app
+        .jobs
+        .lock()
+        .map_err(|_| WebError::Internal("jobs unusable".into()))?;
+    jobs.get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| WebError::NotFound(format!("no job {id}")))
+}
+
+fn set_job(app: &App, id: u64, job: Job) {
+    if let Ok(mut jobs) = app.jobs.lock() {
+        jobs.insert(id, job);
+    }
+}
+
+fn update_job(app: &App, id: u64, change: impl FnOnce(&mut Job)) {
+    if let Ok(mut jobs) = app.jobs.lock() {
+        if let Some(job) = jobs.get_mut(&id) {
+            change(job);
+        }
+    }
+}
+
+/// A new folder only this user can read, in the system's temporary folder.
+fn private_folder() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let folder = std::env::temp_dir().join(format!("gonio-upload-{name}"));
+    std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
+    Ok(folder)
+}
+
+/// Analyses the uploaded file as `gonio analyze` would and saves its results, named by the
+/// uploaded file's name, with their evidence pictures. Returns the results for the page.
+#[allow(clippy::too_many_arguments)]
+fn analyse(
+    app: &App,
+    id: u64,
+    alias: &str,
+    session: &str,
+    protocol: &'static crate::protocols::Protocol,
+    side: SideChoice,
+    name: &str,
+    path: &Path,
+) -> Result<Vec<Value>, String> {
+    let out = path
+        .parent()
+        .map(|p| p.join("out"))
+        .ok_or_else(|| "no folder for the outputs".to_string())?;
+    let (hold, series) = (Default::default(), Default::default());
+    let config = AnalyzeConfig {
+        protocol,
+        side,
+        hold,
+        series,
+        out: Some(out),
+        frames_fps: None,
+        max_fps: Some(MAX_FPS),
+        jobs: 1,
+        model: app.config.upload_model,
+        threads: app.config.threads,
+        device: app.config.device,
+        people: People::Several(crate::pose::Pick::Auto(protocol.posture)),
+        save: None,
+    };
+    let progress = |event: Progress| {
+        if let Progress::Frames { frames, .. } = event {
+            update_job(app, id, |job| job.frames = frames);
+        }
+    };
+    let report = analyze_batch(batch(&[path.to_path_buf()], None), &config, &progress)
+        .map_err(|e| e.to_string())?;
+    if let Some(error) = report.errors.first() {
+        // The message names the temporary file: name the upload instead.
+        return Err(error.to_string().replace(&path.display().to_string(), name));
+    }
+    let Some(file) = report.files.first() else {
+        return Err("nothing was analysed".into());
+    };
+    let sha = file_sha256(path);
+    let mut saved = Vec::new();
+    for r in &file.results {
+        let mut result = r.clone();
+        result.source = name.to_string();
+        let picture = picture_of(r, &file.outputs)
+            .and_then(|p| std::fs::read(p).ok())
+            .map(|bytes| Picture {
+                mime: "image/png".into(),
+                bytes,
+            });
+        saved.push((result, picture));
+    }
+    let stored: Vec<(StoredMeasurement, Option<Picture>)> = saved
+        .iter()
+        .map(|(r, picture)| {
+            (
+                StoredMeasurement::from_measurement(r, sha.clone()),
+                picture.clone(),
+            )
+        })
+        .collect();
+    let ids = app
+        .store()
+        .map_err(|e| e.to_string())?
+        .save_trial(alias, session, &stored)
+        .map_err(|e| e.to_string())?;
+    Ok(saved
+        .iter()
+        .zip(ids)
+        .map(|((r, picture), id)| {
+            let mut value = json!(r);
+            if let Some(fields) = value.as_object_mut() {
+                fields.insert("id".into(), json!(id));
+                fields.insert("has_picture".into(), json!(picture.is_some()));
+                fields.insert(
+                    "warnings_text".into(),
+                    json!(r.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>()),
+                );
+            }
+            value
+        })
+        .collect())
+}

@@ -1,0 +1,406 @@
+//! The clinic app's HTTP API through its router (axum's own test path: no socket): access
+//! rules, patients, results, verdicts, exports, discarding, forgetting and uploads.
+
+mod common;
+mod synthetic;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use common::*;
+use gonio::web::{router, Access, App, CameraSource, ServeConfig};
+use synthetic::*;
+
+const HOST: &str = "127.0.0.1:8732";
+
+fn set(headers: &mut HeaderMap, name: impl header::IntoHeaderName, value: &str) {
+    headers.insert(name, value.parse().unwrap());
+}
+
+struct Client {
+    app: Arc<App>,
+    cookie: String,
+    csrf: String,
+    _dir: tempfile::TempDir,
+}
+
+fn client_for(address: &str, token: Option<&str>) -> Client {
+    let dir = tempfile::tempdir().unwrap();
+    let access = Access::new(address.parse().unwrap(), token.map(str::to_string)).unwrap();
+    let cookie = access.cookie().split(';').next().unwrap().to_string();
+    let csrf = access.csrf().to_string();
+    let app = App::new(
+        ServeConfig {
+            db: dir.path().join("clinic.sqlite"),
+            camera: CameraSource::Video(sample("pose2sim-cam01.mp4")),
+            live_model: gonio::ModelKind::Lightning,
+            upload_model: gonio::ModelKind::Lightning,
+            threads: 1,
+            device: gonio::pose::Device::Cpu,
+        },
+        access,
+    );
+    Client {
+        app,
+        cookie,
+        csrf,
+        _dir: dir,
+    }
+}
+
+fn client() -> Client {
+    client_for(HOST, None)
+}
+
+impl Client {
+    /// Sends a request as the page would (host, cookie and CSRF header), with `tweak` applied.
+    async fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        tweak: impl FnOnce(&mut HeaderMap),
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(
+                body.as_ref()
+                    .map_or_else(Body::empty, |b| Body::from(b.to_string())),
+            )
+            .unwrap();
+        let headers = request.headers_mut();
+        headers.insert(header::HOST, HOST.parse().unwrap());
+        headers.insert(header::COOKIE, self.cookie.parse().unwrap());
+        headers.insert("x-gonio-csrf", self.csrf.parse().unwrap());
+        if body.is_some() {
+            headers.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        }
+        // Each tweak replaces a header the page would send, or adds one.
+        tweak(headers);
+        let response = router(Arc::clone(&self.app))
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let (status, _, bytes) = self.send_with(method, path, body, |_| {}).await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+#[tokio::test]
+async fn requests_without_the_token_or_from_elsewhere_are_refused() {
+    let c = client();
+    // No cookie: no data.
+    let (status, _, _) = c
+        .send_with("GET", "/api/patients", None, |h| {
+            set(h, header::COOKIE, "gonio_token=wrong")
+        })
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The page itself sets the cookie on the loopback address.
+    let (status, headers, page) = c.send_with("GET", "/", None, |_| {}).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("HttpOnly"));
+    assert!(String::from_utf8_lossy(&page).contains(&c.csrf));
+    // Another host name (DNS rebinding): refused, even the page.
+    let (status, _, _) = c
+        .send_with("GET", "/", None, |h| {
+            set(h, header::HOST, "evil.example:8732")
+        })
+        .await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    // A change without the page's header, or from another site: refused, nothing made.
+    let add = Some(json!({"alias": "P-1"}));
+    for tweak in [
+        (|h: &mut HeaderMap| set(h, "x-gonio-csrf", "guess")) as fn(&mut HeaderMap),
+        |h| set(h, "origin", "http://evil.example"),
+        |h| set(h, "sec-fetch-site", "cross-site"),
+    ] {
+        let (status, _, _) = c
+            .send_with("POST", "/api/patients", add.clone(), tweak)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (_, list) = c.send("GET", "/api/patients", None).await;
+    assert_eq!(list, json!([]));
+}
+
+#[tokio::test]
+async fn away_from_loopback_only_the_token_admits() {
+    let token = "clinic-token-0123456789";
+    let c = client_for("192.168.1.5:8732", Some(token));
+    let lan = |h: &mut HeaderMap| set(h, header::HOST, "192.168.1.5:8732");
+    let stranger = |h: &mut HeaderMap| {
+        lan(h);
+        h.remove(header::COOKIE);
+    };
+    let (status, _, _) = c.send_with("GET", "/", None, stranger).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no token, no page");
+    let (status, _, _) = c.send_with("GET", "/api/patients", None, stranger).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no token, no data");
+    let (status, _, _) = c
+        .send_with("GET", "/?token=clinic-token-0123456780", None, stranger)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a wrong token");
+    let (status, headers, _) = c
+        .send_with("GET", &format!("/?token={token}"), None, stranger)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        "/",
+        "the token leaves the address bar"
+    );
+    assert!(headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains(token));
+    let (status, _, _) = c.send_with("GET", "/api/patients", None, lan).await;
+    assert_eq!(status, StatusCode::OK, "the cookie admits");
+}
+
+/// Two sessions with repeated trials, as saved by measuring: a straight-leg raise improving
+/// well beyond its MDC.
+fn seed(c: &Client, alias: &str) {
+    let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
+    for (label, values) in [("before", [60.0, 62.0]), ("after", [75.0, 77.0])] {
+        for v in values {
+            let track = noisy_slr(v, 6.0, false, false, v as u64);
+            let mut poses = track.poses.clone();
+            let results = measure(
+                "slr",
+                &track.time_s,
+                &mut poses,
+                gonio::protocols::SideChoice::Auto,
+            );
+            let stored: Vec<_> = results
+                .iter()
+                .map(|r| {
+                    (
+                        gonio::store::StoredMeasurement::from_measurement(r, None),
+                        None,
+                    )
+                })
+                .collect();
+            store.save_trial(alias, label, &stored).unwrap();
+        }
+    }
+}
+
+impl Client {
+    fn app_db(&self) -> std::path::PathBuf {
+        self._dir.path().join("clinic.sqlite")
+    }
+}
+
+#[tokio::test]
+async fn a_patient_from_first_visit_to_forgetting() {
+    let c = client();
+    let (status, made) = c
+        .send(
+            "POST",
+            "/api/patients",
+            Some(json!({"alias": "P-017", "date_of_birth": "1980-02-29", "notes": "runner"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    let (status, _) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "P-017"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "one alias, one patient");
+    let (status, error) = c
+        .send(
+            "POST",
+            "/api/patients",
+            Some(json!({"alias": "P-018", "date_of_birth": "tomorrow"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"].as_str().unwrap().contains("date of birth"));
+
+    seed(&c, "P-017");
+    let (status, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["patient"]["measurements"], 8, "{page}");
+    let sessions = page["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(
+        sessions[0]["spread"][0]["trials"], 2,
+        "repeated trials and their spread"
+    );
+    let verdict = page["overall"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["measure"] == "hip_flexion")
+        .expect("hip flexion compared");
+    assert_eq!(verdict["verdict"], "improved", "{verdict}");
+    assert!(verdict["mdc95_deg"].as_f64().unwrap() > 0.0);
+    assert!(!page["trends"].as_array().unwrap().is_empty());
+
+    let (status, headers, png) = c
+        .send_with("GET", &format!("/api/patients/{id}/trend/0"), None, |_| {})
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "image/png");
+    assert!(png.starts_with(b"\x89PNG"));
+    for (path, kind, needle) in [
+        ("export.json", "application/json", "\"P-017\""),
+        ("export.csv", "text/csv", "subject,session"),
+        ("report.html", "text/html; charset=utf-8", "P-017"),
+    ] {
+        let (status, headers, body) = c
+            .send_with("GET", &format!("/api/patients/{id}/{path}"), None, |_| {})
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers[header::CONTENT_TYPE], kind);
+        let disposition = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(
+            disposition.contains("attachment") && !disposition.contains("P-017"),
+            "{disposition}: a download named by number, never by the patient's alias"
+        );
+        assert!(String::from_utf8_lossy(&body).contains(needle), "{path}");
+    }
+
+    // Discarding a bad trial.
+    let first = sessions[0]["measurements"][0]["id"].as_i64().unwrap();
+    let (status, _) = c
+        .send("DELETE", &format!("/api/measurements/{first}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = c
+        .send("DELETE", &format!("/api/measurements/{first}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Forgetting needs the alias typed again.
+    let (status, _) = c
+        .send(
+            "DELETE",
+            &format!("/api/patients/{id}"),
+            Some(json!({"confirm": "P-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, gone) = c
+        .send(
+            "DELETE",
+            &format!("/api/patients/{id}"),
+            Some(json!({"confirm": "P-017"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{gone}");
+    assert_eq!(gone["deleted_measurements"], 7);
+    let (status, _) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
+    let c = client();
+    let (_, made) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "P-2"})))
+        .await;
+    let id = made["id"].as_i64().unwrap();
+    // A keypoint recording (no model needed), sent as the page sends a file.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_csv(
+        &noisy_slr(70.0, 8.0, false, false, 5),
+        dir.path().join("raise.csv"),
+    );
+    let boundary = "gonio-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("protocol", "slr"),
+        ("side", "auto"),
+        ("session", "visit 1"),
+    ] {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../raise.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(std::fs::read(&csv).unwrap());
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!("/api/patients/{id}/uploads"))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &c.cookie)
+        .header("x-gonio-csrf", &c.csrf)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let job: Value = serde_json::from_slice(&bytes).unwrap();
+    let job_id = job["job"].as_u64().unwrap();
+    // The job runs on its own thread: wait for it by polling its state, as the page does.
+    let mut polls = 0;
+    let done = loop {
+        let (_, state) = c.send("GET", &format!("/api/jobs/{job_id}"), None).await;
+        if state["state"] != "running" {
+            break state;
+        }
+        polls += 1;
+        assert!(polls < 6000, "the job never ended: {state}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(done["state"], "done", "{done}");
+    let result = &done["results"][0];
+    assert_eq!(
+        result["source"], "raise.csv",
+        "named by the upload, without its folders"
+    );
+    let value = result["value_deg"].as_f64().unwrap();
+    assert!((value - 70.0).abs() < 2.0, "{value}");
+    let (status, headers, _) = c
+        .send_with(
+            "GET",
+            &format!("/api/pictures/{}", result["id"]),
+            None,
+            |_| {},
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "image/png");
+    let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(page["sessions"][0]["label"], "visit 1");
+    // Nothing of the upload is left on disk.
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gonio-upload-"))
+        .filter(|e| e.path().join("raise.csv").exists())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
