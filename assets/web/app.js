@@ -296,9 +296,19 @@ async function measurePage(id) {
       return;
     }
     view.querySelector('#live').hidden = false;
+    delete view.querySelector('#live').dataset.ended;
+    view.querySelector('#frame').removeAttribute('src');
     view.querySelector('#start-measuring').disabled = true;
     socket = new WebSocket(`ws://${location.host}/api/measure/live`);
     socket.binaryType = 'blob';
+    const mine = socket;
+    const ended = () => {
+      if (socket !== mine) return;
+      view.querySelector('#start-measuring').disabled = false;
+      view.querySelector('#live').dataset.ended = 'yes';
+      socket = null;
+    };
+    socket.onclose = ended;
     let pending = null;
     const img = view.querySelector('#frame');
     socket.onmessage = event => {
@@ -350,10 +360,7 @@ async function measurePage(id) {
         toast(message.error);
       } else if (message.type === 'ended') {
         if (message.error) toast(message.error);
-        view.querySelector('#start-measuring').disabled = false;
-        view.querySelector('#rate').insertAdjacentText('afterend', '');
-        view.querySelector('#live').dataset.ended = 'yes';
-        socket = null;
+        ended();
       }
     };
   });
@@ -367,7 +374,7 @@ async function uploadPage(id) {
     <h1>Upload videos for ${esc(data.patient.alias)}</h1>
     <div class="card"><div id="picker"></div>
       <div class="drop" id="drop">Drop videos here, or
-        <input type="file" id="files" accept="video/*" multiple></div>
+        <input type="file" id="files" accept="video/*,.csv" multiple></div>
       <div id="uploads"></div>
       <div class="actions"><a class="button secondary" href="#/patient/${id}">Back to ${
         esc(data.patient.alias)}</a></div></div>`;
@@ -423,7 +430,10 @@ async function uploadPage(id) {
     request.onerror = () => { state.textContent = 'upload failed'; };
     request.send(form);
   };
-  view.querySelector('#files').addEventListener('change', e => [...e.target.files].forEach(send));
+  view.querySelector('#files').addEventListener('change', e => {
+    [...e.target.files].forEach(send);
+    e.target.value = '';
+  });
   drop.addEventListener('dragover', e => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', e => {

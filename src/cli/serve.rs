@@ -96,15 +96,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             access,
         );
         let url = app.access().url();
-        println!("gonio: serving the clinic app at {url}");
-        println!("gonio: database {}; Ctrl-C stops", db.display());
+        // The address goes to stdout (for a script to read); a closed stdout must not stop the
+        // server, so these lines are written without failing.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "gonio: serving the clinic app at {url}");
+        let _ = writeln!(out, "gonio: database {}; Ctrl-C stops", db.display());
         if !app.access().is_loopback() {
-            println!(
-                "gonio: reachable from the network: only with the token in this address; share \
-                 it only with the people who may see these patients"
+            let _ = writeln!(
+                out,
+                "gonio: reachable from the network, only with the token in this address (put \
+                 this computer's address in place of {}): share it only with the people who may \
+                 see these patients",
+                app.access().address().ip()
             );
         }
-        let _ = std::io::stdout().flush();
+        let _ = out.flush();
         if !args.no_open && open::that_detached(&url).is_err() {
             eprintln!("gonio: open {url} in a browser");
         }

@@ -188,12 +188,17 @@ async fn talk(
     let mut waiting: Option<(u64, Instant, Instant)> = None;
     let mut latencies: std::collections::VecDeque<f64> = std::collections::VecDeque::new();
     let mut shown_at: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
+    // The loop's frames end before its last events (the trial measured, "ended"): those are
+    // still sent.
+    let mut frames_open = true;
     loop {
-        let ready = waiting.is_none_or(|(_, sent, _)| sent.elapsed() > Duration::from_secs(1));
+        let ready = frames_open
+            && waiting.is_none_or(|(_, sent, _)| sent.elapsed() > Duration::from_secs(1));
         tokio::select! {
             changed = frames.changed(), if ready => {
                 if changed.is_err() {
-                    break;
+                    frames_open = false;
+                    continue;
                 }
                 let frame = frames.borrow_and_update().clone();
                 let Some(frame) = frame else { continue };
@@ -286,13 +291,7 @@ impl Measuring {
                 let path = path.clone();
                 (
                     path.display().to_string(),
-                    live::start_capture(
-                        move || {
-                            let frames = VideoFrames::open_at_most(&path, 30.0)?;
-                            Ok(frames.map(|f| f.map_err(LiveError::from)))
-                        },
-                        Pacing::RealTime,
-                    ),
+                    live::start_capture(move || looping(path), Pacing::RealTime),
                 )
             }
             CameraSource::Camera(index) => {
@@ -320,7 +319,7 @@ impl Measuring {
                 protocol: self.protocol,
                 side: self.side,
                 hold: HoldCriteria::default(),
-                options: options.clone(),
+                options,
                 source_name,
                 stall_after: Duration::from_secs(10),
             },
@@ -348,6 +347,37 @@ impl Measuring {
         )?;
         Ok(())
     }
+}
+
+/// A video played again and again, as a camera that never ends, its timestamps running on.
+fn looping(
+    path: std::path::PathBuf,
+) -> Result<impl Iterator<Item = Result<Frame, LiveError>>, LiveError> {
+    let mut frames = VideoFrames::open_at_most(&path, 30.0)?;
+    // Seconds added to this pass's timestamps, and the last timestamp given.
+    let (mut offset, mut last) = (0.0_f64, 0.0_f64);
+    let mut step = 1.0 / 30.0;
+    Ok(std::iter::from_fn(move || loop {
+        match frames.next() {
+            Some(Ok(mut frame)) => {
+                let t = frame.timestamp_s + offset;
+                if t > last {
+                    step = (t - last).clamp(1.0 / 240.0, 1.0);
+                }
+                frame.timestamp_s = t.max(last + 1.0 / 240.0);
+                last = frame.timestamp_s;
+                return Some(Ok(frame));
+            }
+            Some(Err(e)) => return Some(Err(LiveError::from(e))),
+            None => {
+                offset = last + step;
+                match VideoFrames::open_at_most(&path, 30.0) {
+                    Ok(again) => frames = again,
+                    Err(e) => return Some(Err(LiveError::from(e))),
+                }
+            }
+        }
+    }))
 }
 
 /// The live loop's sink for the page.

@@ -176,7 +176,8 @@ pub async fn show(
 /// (largest minus smallest, degrees) and the count, so that repeated trials show how well they
 /// agree.
 fn spreads(session: &crate::store::Session) -> Vec<Value> {
-    let mut groups: Vec<((&str, &str, &str), Vec<f32>)> = Vec::new();
+    type Key<'a> = (&'a str, &'a str, &'a str);
+    let mut groups: Vec<(Key, Vec<f32>)> = Vec::new();
     for m in &session.measurements {
         let Some(v) = m.value_deg else { continue };
         let key = (m.protocol.as_str(), m.measure.as_str(), m.side.name());

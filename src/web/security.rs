@@ -33,6 +33,9 @@ pub struct Access {
     /// `Host` header values that name this app.
     hosts: Vec<String>,
     loopback: bool,
+    /// Served on every address (0.0.0.0): any name may reach it, so the `Host` is not checked
+    /// (the token still is, and a rebinding site never has the cookie).
+    any_host: bool,
     address: SocketAddr,
 }
 
@@ -76,6 +79,7 @@ impl Access {
             csrf: random_hex()?,
             hosts,
             loopback,
+            any_host: address.ip().is_unspecified(),
             address,
         })
     }
@@ -111,10 +115,11 @@ impl Access {
     }
 
     fn host_allowed(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .is_some_and(|host| self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+        self.any_host
+            || headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|host| self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
     }
 
     fn has_cookie(&self, headers: &HeaderMap) -> bool {
@@ -130,10 +135,17 @@ impl Access {
     /// Whether `Origin`, when sent, is this app.
     fn origin_is_ours(&self, headers: &HeaderMap) -> Option<bool> {
         let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+        // On every address, the page's own origin is whatever name it was opened by.
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let opened_as = host
+            .filter(|_| self.any_host)
+            .map(|h| format!("http://{h}"));
         Some(
             self.hosts
                 .iter()
-                .any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}"))),
+                .map(|h| format!("http://{h}"))
+                .chain(opened_as)
+                .any(|o| origin.eq_ignore_ascii_case(&o)),
         )
     }
 }

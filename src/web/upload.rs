@@ -113,7 +113,7 @@ pub async fn start(
     let id = app.next_job.fetch_add(1, Ordering::SeqCst);
     let expected_frames = crate::capture::video::probe(&path)
         .ok()
-        .map(|info| (info.duration_s * info.fps.min(MAX_FPS).max(1.0)).round() as usize);
+        .map(|info| (info.duration_s * info.fps.clamp(1.0, MAX_FPS)).round() as usize);
     set_job(
         &app,
         id,

@@ -1,0 +1,440 @@
+//! The clinic app in a real browser (Debian's chromium, driven through chromedriver by
+//! fantoccini): a whole before/after assessment of a patient after one `gonio serve`. Add the
+//! patient, measure trials live from a video standing in for the camera, upload recordings for
+//! a second session, see the verdicts and the trend chart, export, report, discard a trial.
+//! Screenshots of every page are saved into `target/web-screenshots/`.
+//!
+//! Needs `chromium` and `chromium-driver` (installed by `scripts/setup-debian.sh`).
+
+mod common;
+mod synthetic;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use common::*;
+use synthetic::*;
+
+/// A child process killed when the test ends, whatever happens.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `gonio serve` with `args`; returns it and the address it printed.
+fn serve(args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .arg("serve")
+        .args(["--port", "0", "--no-open"])
+        .args(args)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("gonio serve starts");
+    let stdout = child.stdout.take().expect("its output");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .expect("gonio serve says where it serves");
+    // The rest of its output is read away, so that it never waits on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (Running(child), url)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Polls `condition` (a JavaScript expression) until it is true; its value when it is.
+async fn until(client: &Client, what: &str, condition: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = client
+            .execute(&format!("return ({condition}) || null;"), vec![])
+            .await
+            .unwrap_or(Value::Null);
+        if !value.is_null() && value != json!(false) {
+            return value;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "waited two minutes for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = root().join("target").join("web-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.expect("a screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = client.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn choose(client: &Client, css: &str, value: &str) {
+    client
+        .execute(
+            &format!(
+                "const s = document.querySelector('{css}'); s.value = '{value}'; \
+                 s.dispatchEvent(new Event('change'));"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+/// One live trial: start the camera (the video, looping), start a trial, end it after two
+/// seconds of recording; its result appears. Returns the page's frame rate and latency.
+async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f64) {
+    choose(client, "#protocol", "hip-extension").await;
+    type_into(client, "#session", session).await;
+    click(client, "#start-measuring").await;
+    until(
+        client,
+        "the first frame",
+        "document.querySelector('#frame').src !== ''",
+    )
+    .await;
+    click(client, "#toggle-trial").await;
+    until(
+        client,
+        "two seconds of trial",
+        r"/trial ([2-9]|\d\d+) s/.test(document.querySelector('#trialline').textContent)",
+    )
+    .await;
+    let rate = client
+        .execute(
+            "const d = document.querySelector('#rate').dataset; return [Number(d.fps), Number(d.latency)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(client, "#toggle-trial").await;
+    until(
+        client,
+        "the trial's result",
+        &format!(
+            "document.querySelectorAll('#trials tr[data-measurement]').length > {rows_before}"
+        ),
+    )
+    .await;
+    click(client, "#stop-measuring").await;
+    until(
+        client,
+        "the camera to stop",
+        "document.querySelector('#live').dataset.ended === 'yes'",
+    )
+    .await;
+    (
+        rate[0].as_f64().unwrap_or(0.0),
+        rate[1].as_f64().unwrap_or(0.0),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_before_and_after_assessment_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let (_server, url) = serve(&[
+        "--db",
+        path_str(&db),
+        "--camera-source",
+        path_str(&sample("pose2sim-cam01.mp4")),
+    ]);
+    let port = free_port();
+    let _driver = Running(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (install chromium-driver with scripts/setup-debian.sh)"),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "chromedriver never listened"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                        "--disable-dev-shm-usage", "--window-size=1280,1100"]}),
+    );
+    let client = ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a browser session");
+
+    // Patients: add one.
+    client.goto(&url).await.unwrap();
+    until(
+        &client,
+        "the patients page",
+        "document.body.dataset.page === 'patients'",
+    )
+    .await;
+    type_into(&client, "#alias", "P-017").await;
+    type_into(&client, "#notes", "marathon runner, tight hamstrings").await;
+    screenshot(&client, "patients").await;
+    click(&client, "#add").await;
+    let alias = until(
+        &client,
+        "the patient page",
+        "document.querySelector('#patient-alias')?.textContent",
+    )
+    .await;
+    assert_eq!(alias, "P-017");
+
+    // Session "before": two live trials from the video standing in for the camera.
+    click(&client, "#measure").await;
+    until(
+        &client,
+        "the measure page",
+        "document.querySelector('#instructions')?.textContent",
+    )
+    .await;
+    let (fps, latency) = live_trial(&client, "before", 0).await;
+    screenshot(&client, "measure").await;
+    let (fps2, latency2) = live_trial(&client, "before", 1).await;
+    eprintln!("live view in the page: {fps} and {fps2} frames/s shown, capture to screen {latency:.0} and {latency2:.0} ms (median)");
+    let evidence_loaded = until(
+        &client,
+        "the trial's evidence picture",
+        "[...document.querySelectorAll('#trials img.evidence')].every(i => i.complete && i.naturalWidth > 0) && document.querySelectorAll('#trials img.evidence').length",
+    )
+    .await;
+    assert_eq!(evidence_loaded, 2, "each trial shows its evidence picture");
+    let refused = client
+        .execute(
+            "return document.querySelector('#trials .refused')?.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refused, "no result",
+        "the sample is not a hip-extension stretch: refused, with its picture"
+    );
+
+    // Session "after": recordings uploaded (keypoint files of a straight-leg raise standing
+    // in for videos: no model, known angles), two trials per session.
+    let uploads: Vec<PathBuf> = [
+        ("before", 55.0),
+        ("before", 57.0),
+        ("after", 82.0),
+        ("after", 84.0),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (_, v))| {
+        write_csv(
+            &noisy_slr(*v, 8.0, false, false, 70 + i as u64),
+            dir.path().join(format!("slr-{i}.csv")),
+        )
+    })
+    .collect();
+    let id = client
+        .execute("return location.hash.split('/')[2];", vec![])
+        .await
+        .unwrap();
+    client
+        .goto(&format!("{url}#/upload/{}", id.as_str().unwrap()))
+        .await
+        .unwrap();
+    until(
+        &client,
+        "the upload page",
+        "document.querySelector('#drop')",
+    )
+    .await;
+    choose(&client, "#protocol", "slr").await;
+    for (session, files) in [("before", &uploads[..2]), ("after", &uploads[2..])] {
+        type_into(&client, "#session", session).await;
+        for file in files {
+            let input = client.find(Locator::Css("#files")).await.unwrap();
+            input.send_keys(path_str(file)).await.unwrap();
+        }
+        until(
+            &client,
+            "the uploads' results",
+            "[...document.querySelectorAll('.upload')].length > 0 && [...document.querySelectorAll('.upload')].every(u => u.dataset.state === 'done')",
+        )
+        .await;
+    }
+    screenshot(&client, "upload").await;
+    let analysed = client
+        .execute(
+            "return document.querySelectorAll('.upload td.result').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(analysed.as_u64().unwrap() >= 4, "{analysed}");
+
+    // The patient: verdicts against the MDC and the trend chart.
+    client
+        .goto(&format!("{url}#/patient/{}", id.as_str().unwrap()))
+        .await
+        .unwrap();
+    let verdicts = until(
+        &client,
+        "the verdicts",
+        "document.querySelector('#verdicts')?.textContent",
+    )
+    .await;
+    assert!(
+        verdicts.as_str().unwrap().contains("improved"),
+        "{verdicts}"
+    );
+    until(
+        &client,
+        "the trend chart",
+        "[...document.querySelectorAll('img.trend')].some(i => i.complete && i.naturalWidth > 0)",
+    )
+    .await;
+    let spread = until(
+        &client,
+        "the repeated trials' spread",
+        "document.querySelector('.spread')?.textContent",
+    )
+    .await;
+    assert!(spread.as_str().unwrap().contains("2 trials"), "{spread}");
+    screenshot(&client, "patient").await;
+
+    // Export and report, as the links fetch them.
+    for (link, needle) in [
+        ("#export-csv", "subject,session"),
+        ("#export-json", "\"P-017\""),
+        ("#report", "gonio report"),
+    ] {
+        let body = client
+            .execute_async(
+                &format!(
+                    "const done = arguments[0]; fetch(document.querySelector('{link}').href)\
+                     .then(r => r.text()).then(done);"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(body.as_str().unwrap().contains(needle), "{link}");
+    }
+
+    // A bad trial discarded.
+    let before = client
+        .execute(
+            "return document.querySelectorAll('button.discard').length;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    click(&client, "button.discard").await;
+    client.accept_alert().await.unwrap();
+    until(
+        &client,
+        "the trial to go",
+        &format!(
+            "document.querySelectorAll('button.discard').length === {}",
+            before - 1
+        ),
+    )
+    .await;
+
+    let rate = format!(
+        "live view in the page (Lightning, {}): {fps:.0} and {fps2:.0} frames/s shown, capture to screen {latency:.0} and {latency2:.0} ms\n",
+        "pose2sim-cam01.mp4 standing in for the camera"
+    );
+    std::fs::write(root().join("target/web-screenshots/live-rate.txt"), rate).unwrap();
+    client.close().await.unwrap();
+}
+
+/// Served on every address, the app admits nobody without the token it printed.
+#[test]
+fn away_from_loopback_nothing_without_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let (_server, url) = serve(&["--db", path_str(&db), "--bind", "0.0.0.0"]);
+    let token = url
+        .split("token=")
+        .nth(1)
+        .expect("the address carries the token");
+    let port: u16 = url
+        .trim_start_matches("http://")
+        .split(['/', ':'])
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let get = |path: &str| -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    for path in [
+        "/",
+        "/api/patients",
+        "/api/patients/1/export.json",
+        "/?token=wrong-token-0000000",
+    ] {
+        let answer = get(path);
+        assert!(answer.starts_with("HTTP/1.1 401"), "{path}: {answer}");
+        assert!(!answer.contains(token));
+    }
+    let admitted = get(&format!("/?token={token}"));
+    assert!(admitted.starts_with("HTTP/1.1 303"), "{admitted}");
+    assert!(admitted.contains("gonio_token="));
+    let _ = Path::new(&db);
+}
