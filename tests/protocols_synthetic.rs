@@ -754,3 +754,43 @@ fn leg_swings_between_standing_still_are_measured() {
         assert!(r.swings.is_some_and(|n| n >= 4), "{measure}: {r:?}");
     }
 }
+
+/// Walking swings each leg forward and back too, but the body crosses the picture: not a leg
+/// swing. The same swings with the hips swaying in place are.
+#[test]
+fn walking_is_not_a_leg_swing() {
+    let mut rng = XorShift::new(17);
+    let times = timestamps(30.0, 8.0, false, &mut rng);
+    for (label, speed_px_s, refused) in
+        [("walking", 90.0f32, true), ("swaying in place", 0.0, false)]
+    {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let phase = std::f64::consts::TAU * t / 1.2;
+                let mut body = Body::default();
+                body.left.hip_flexion = 20.0 + 30.0 * phase.sin() as f32;
+                body.right.hip_flexion = 20.0 - 30.0 * phase.sin() as f32;
+                let mut placement = Placement::new(Posture::Standing, true);
+                // Swaying: a few pixels; walking: 90 px/s, about 0.6 trunk lengths a second.
+                placement.hip_at.0 = 300.0 + speed_px_s * t as f32 + 6.0 * phase.cos() as f32;
+                render(&placement, &body)
+            })
+            .collect();
+        let results = measure("leg-swing", &times, &mut poses, SideChoice::Auto);
+        let r = &results[0];
+        if refused {
+            let refusal = r
+                .refusal
+                .as_ref()
+                .unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!(
+                refusal.reason.contains("not swinging a leg in place"),
+                "{label}: {refusal:?}"
+            );
+            assert!(r.value_deg.is_none());
+        } else {
+            assert!(r.value_deg.is_some(), "{label}: {r:?}");
+        }
+    }
+}

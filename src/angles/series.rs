@@ -193,6 +193,9 @@ pub struct AngleSeries {
     /// as a share of the segment's own length in clear frames (its 90th percentile over the
     /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
     in_plane: [Vec<f32>; 2],
+    /// Per frame: the hips' midpoint across the picture (x), in trunk lengths (the median over
+    /// the series); NaN unknown. Differences tell whether the body stayed in place.
+    hips_across: Vec<f32>,
     /// Per channel, per frame: whether the angle was measured in that frame (not missing, not
     /// an outlier), before gaps were filled by interpolation.
     measured: [Vec<bool>; CHANNEL_COUNT],
@@ -214,6 +217,26 @@ impl AngleSeries {
     /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
     pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
         &self.in_plane[side_index(side)]
+    }
+
+    /// How far the hips moved across the picture between frames `from` and `to` (inclusive),
+    /// in trunk lengths: the 95th minus the 5th percentile of their position, so that one
+    /// misplaced keypoint does not count; None with fewer than 5 frames known.
+    pub fn hips_travel(&self, from: usize, to: usize) -> Option<f32> {
+        let end = to.min(self.hips_across.len().saturating_sub(1));
+        let mut known: Vec<f32> = self
+            .hips_across
+            .get(from..=end)?
+            .iter()
+            .copied()
+            .filter(|x| !x.is_nan())
+            .collect();
+        if known.len() < 5 {
+            return None;
+        }
+        known.sort_by(f32::total_cmp);
+        let at = |q: f32| known[((known.len() - 1) as f32 * q).round() as usize];
+        Some(at(0.95) - at(0.05))
     }
 
     /// Number of frames.
@@ -267,6 +290,7 @@ impl AngleSeries {
             anterior_sign: majority,
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: Side::BOTH.map(|side| in_plane_ratios(poses, side, options.min_confidence)),
+            hips_across: hips_across(poses, options.min_confidence),
             measured: Default::default(),
         };
         series.clean(options);
@@ -520,6 +544,35 @@ fn lateral_spread(poses: &[Pose], min_confidence: f32) -> Option<f32> {
     }
     ratios.sort_by(f32::total_cmp);
     Some(ratios[ratios.len() / 2])
+}
+
+/// Per frame: the hips' midpoint x divided by the median trunk length (mid-hip to
+/// mid-shoulder) over the frames; NaN where a hip is unknown, all NaN without a known trunk.
+fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
+    use BodyPart::*;
+    let get = |pose: &Pose, part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= min_confidence).then_some((k.x, k.y))
+    };
+    let mid = |pose: &Pose, a: BodyPart, b: BodyPart| Some(midpoint(get(pose, a)?, get(pose, b)?));
+    let trunks: Vec<f32> = poses
+        .iter()
+        .filter_map(|p| {
+            Some(distance(
+                mid(p, LeftShoulder, RightShoulder)?,
+                mid(p, LeftHip, RightHip)?,
+            ))
+        })
+        .filter(|t| *t > 0.0)
+        .collect();
+    let trunk = crate::stats::median(&trunks);
+    poses
+        .iter()
+        .map(|p| match mid(p, LeftHip, RightHip) {
+            Some(hips) if trunk > 0.0 => hips.0 / trunk,
+            _ => f32::NAN,
+        })
+        .collect()
 }
 
 /// Per frame: the shortest of `side`'s thigh, shank and trunk (mid-hip to mid-shoulder, else

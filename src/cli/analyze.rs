@@ -113,6 +113,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         device: args.model.device,
         people: args.people.people(args.protocol.posture),
         save: args.save.target(),
+        names: HashMap::new(),
     };
     // A GPU asked for is checked before any input; the CPU runtime loads only when a model runs
     // (keypoint CSVs need none).

@@ -383,6 +383,10 @@ pub struct Measurement {
     pub people_seen: Option<usize>,
 }
 
+/// How far the hips may travel across the picture during leg swings, trunk lengths: a swing in
+/// place sways them a fraction of that; walking crosses several.
+pub const MAX_SWING_TRAVEL: f32 = 1.0;
+
 /// Lateral spread (see [`AngleSeries::lateral_spread`]) above which the view counts as oblique.
 pub const OBLIQUE_SPREAD: f32 = 0.35;
 
@@ -933,6 +937,27 @@ fn measure_one(
                     RefusalKind::NoMovement,
                     format!(
                         "no swing of at least {prominence_deg:.0} deg (the leg must go out and come back)"
+                    ),
+                );
+            }
+            // Walking also swings each leg forward and back, but the body travels: a leg swing
+            // is done standing in place (the hips sway, they do not cross the picture).
+            // The swings' span and a second either side (one swing alone has a span too).
+            let time = &series.time_s;
+            let (first_s, last_s) = (
+                repetitions.first().map_or(0.0, |c| c.time_s) - 1.0,
+                repetitions.last().map_or(0.0, |c| c.time_s) + 1.0,
+            );
+            let from = time.partition_point(|&t| t < first_s);
+            let to = time.partition_point(|&t| t <= last_s).saturating_sub(1);
+            if let Some(travel) = series
+                .hips_travel(from, to)
+                .filter(|t| *t > MAX_SWING_TRAVEL)
+            {
+                return refuse(
+                    RefusalKind::NotThePosture,
+                    format!(
+                        "not swinging a leg in place: the hips travelled {travel:.1} trunk lengths across the picture (walking or stepping)"
                     ),
                 );
             }

@@ -73,6 +73,9 @@ pub struct AnalyzeConfig {
     pub people: People,
     /// Where results are saved as each input is measured; None saves nothing.
     pub save: Option<SaveTo>,
+    /// Names inputs are shown and saved under instead of their paths (an uploaded file's own
+    /// name rather than the temporary file it was written to).
+    pub names: HashMap<PathBuf, String>,
 }
 
 /// What one input produced.
@@ -509,7 +512,11 @@ fn analyze_one(
     // Swap correction fixes the poses in place, so the CSV and pictures show corrected labels.
     let track = &mut tracked.track;
     let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &config.series);
-    let name = source.path().display().to_string();
+    let name = config
+        .names
+        .get(source.path())
+        .cloned()
+        .unwrap_or_else(|| source.path().display().to_string());
     let mut results = protocols::measure(
         config.protocol,
         &series,

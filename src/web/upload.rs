@@ -216,6 +216,9 @@ fn analyse(
         device: app.config.device,
         people: People::Several(crate::pose::Pick::Auto(protocol.posture)),
         save: None,
+        names: [(path.to_path_buf(), name.to_string())]
+            .into_iter()
+            .collect(),
     };
     let progress = |event: Progress| {
         if let Progress::Frames { frames, .. } = event {
@@ -234,8 +237,7 @@ fn analyse(
     let sha = file_sha256(path);
     let mut saved = Vec::new();
     for r in &file.results {
-        let mut result = r.clone();
-        result.source = name.to_string();
+        let result = r.clone();
         let picture = picture_of(r, &file.outputs)
             .and_then(|p| std::fs::read(p).ok())
             .map(|bytes| Picture {
