@@ -108,7 +108,7 @@ async fn requests_without_the_token_or_from_elsewhere_are_refused() {
     // No cookie: no data.
     let (status, _, _) = c
         .send_with("GET", "/api/patients", None, |h| {
-            set(h, header::COOKIE, "gonio_token=wrong")
+            set(h, header::COOKIE, "gonio_token_8732=wrong")
         })
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -179,7 +179,7 @@ async fn away_from_loopback_only_the_token_admits() {
 
 /// Two sessions with repeated trials, as saved by measuring: a straight-leg raise improving
 /// well beyond its MDC.
-fn seed(c: &Client, alias: &str) {
+fn seed(c: &Client, patient: i64) {
     let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
     for (label, values) in [("before", [60.0, 62.0]), ("after", [75.0, 77.0])] {
         for v in values {
@@ -200,7 +200,7 @@ fn seed(c: &Client, alias: &str) {
                     )
                 })
                 .collect();
-            store.save_trial(alias, label, &stored).unwrap();
+            store.save_trial(patient, label, &stored).unwrap();
         }
     }
 }
@@ -237,7 +237,7 @@ async fn a_patient_from_first_visit_to_forgetting() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error["error"].as_str().unwrap().contains("date of birth"));
 
-    seed(&c, "P-017");
+    seed(&c, id);
     let (status, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["patient"]["measurements"], 8, "{page}");
@@ -368,7 +368,7 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
     let mut polls = 0;
     let done = loop {
         let (_, state) = c.send("GET", &format!("/api/jobs/{job_id}"), None).await;
-        if state["state"] != "running" {
+        if state["state"] != "running" && state["state"] != "queued" {
             break state;
         }
         polls += 1;
@@ -403,4 +403,88 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         .filter(|e| e.path().join("raise.csv").exists())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
+    let c = client();
+    let (_, made) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "P-3"})))
+        .await;
+    let id = made["id"].as_i64().unwrap();
+    let start = json!({"patient": id, "protocol": "slr", "session": "s"});
+    // Two clicks on Start: one session, the other refused.
+    let (a, b) = tokio::join!(
+        c.send("POST", "/api/measure/start", Some(start.clone())),
+        c.send("POST", "/api/measure/start", Some(start.clone())),
+    );
+    let mut codes = [a.0, b.0];
+    codes.sort();
+    assert_eq!(codes, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
+    let (status, stopping) = c.send("POST", "/api/measure/stop", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stopping["stopping"], true);
+
+    // An upload refused half-way leaves nothing on disk.
+    let before: Vec<_> = upload_folders();
+    let boundary = "b0undary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"protocol\"\r\n\r\nnope\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"P-3 smith.mp4\"\r\n\r\n\
+         not a video\r\n--{boundary}--\r\n"
+    );
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!("/api/patients/{id}/uploads"))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &c.cookie)
+        .header("x-gonio-csrf", &c.csrf)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(upload_folders(), before, "an upload folder left behind");
+
+    // A picture path from an imported export is served only when it is a picture.
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.png");
+    std::fs::write(&secret, "not a picture, a secret").unwrap();
+    let export = json!({"subject": "P-4", "sessions": [{"label": "x",
+        "started_at": "2026-01-01T00:00:00Z", "notes": null, "measurements": [{
+        "protocol": "slr", "measure": "hip_flexion", "side": "left", "value_deg": 60.0,
+        "peak_deg": 61.0, "hold_s": 2.0, "valid_frames": 10, "total_frames": 10,
+        "quality": "good", "warnings": [], "model": null, "source": "x.mp4",
+        "source_sha256": null, "gonio_version": "0", "evidence_path": path_str(&secret)}]}]});
+    let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
+    store
+        .import(&[serde_json::from_value(export).unwrap()])
+        .unwrap();
+    let p4 = store
+        .patients()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.alias == "P-4")
+        .unwrap();
+    let (history, ids) = store.history_with_ids(&p4.alias).unwrap();
+    assert_eq!(history.sessions.len(), 1);
+    let (status, _, body) = c
+        .send_with("GET", &format!("/api/pictures/{}", ids[0][0]), None, |_| {})
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8_lossy(&body).contains("secret"));
+}
+
+fn upload_folders() -> Vec<std::path::PathBuf> {
+    let mut folders: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gonio-upload-"))
+        .map(|e| e.path())
+        .collect();
+    folders.sort();
+    folders
 }

@@ -118,7 +118,8 @@ function resultRows(measurements, withDiscard) {
   return measurements.map(m => `
     <tr data-measurement="${m.id}">
       <td>${esc(m.protocol)}</td><td>${esc(m.side)}</td><td>${esc(m.measure)}</td>
-      <td class="n result">${deg(m.value_deg)}</td><td class="n">${deg(m.peak_deg)}</td>
+      <td class="n result">${deg(m.value_deg)}</td>
+      <td class="n">${m.value_deg === null || m.value_deg === undefined ? '–' : deg(m.peak_deg)}</td>
       <td class="n">${Number(m.hold_s || 0).toFixed(1)} s</td><td>${qualityCell(m)}</td>
       <td>${m.has_picture === false ? '' : `<img class="thumb evidence" loading="lazy"
             src="/api/pictures/${m.id}" alt="evidence" onerror="this.remove()">`}</td>
@@ -289,12 +290,18 @@ async function measurePage(id) {
     api('POST', '/api/measure/stop').catch(error => toast(error.message));
   });
   view.querySelector('#start-measuring').addEventListener('click', async () => {
+    const start = view.querySelector('#start-measuring');
+    start.disabled = true;
+    const chosen = choice();
     try {
-      await api('POST', '/api/measure/start', { patient: Number(id), ...choice() });
+      await api('POST', '/api/measure/start', { patient: Number(id), ...chosen });
     } catch (error) {
+      start.disabled = false;
       toast(error.message);
       return;
     }
+    // The spread is of this test's trials on one side.
+    values.length = 0;
     view.querySelector('#live').hidden = false;
     delete view.querySelector('#live').dataset.ended;
     view.querySelector('#frame').removeAttribute('src');
@@ -348,7 +355,9 @@ async function measurePage(id) {
         view.querySelector('#trials-card').hidden = false;
         const rows = message.results.filter(r => r.measure === message.results[0].measure);
         view.querySelector('#trials').insertAdjacentHTML('beforeend', resultRows(rows, true));
-        rows.forEach(r => { if (r.value_deg !== null) values.push(r.value_deg); });
+        rows.forEach(r => {
+          if (r.value_deg !== null && r.side === rows[0].side) values.push(r.value_deg);
+        });
         if (values.length > 1) {
           const mean = values.reduce((a, b) => a + b, 0) / values.length;
           view.querySelector('#trial-spread').textContent =
@@ -409,8 +418,9 @@ async function uploadPage(id) {
       const poll = async () => {
         const job = await api('GET', `/api/jobs/${answer.job}`);
         if (job.expected_frames) bar.value = 50 + 50 * Math.min(1, job.frames / job.expected_frames);
-        if (job.state === 'running') {
-          state.textContent = `analysing: ${job.frames} frames`;
+        if (job.state === 'running' || job.state === 'queued') {
+          state.textContent = job.state === 'queued'
+            ? 'waiting for the upload before it' : `analysing: ${job.frames} frames`;
           setTimeout(poll, 400);
           return;
         }
@@ -448,7 +458,9 @@ async function uploadPage(id) {
 async function route() {
   leavePage();
   leavePage = () => {};
-  const [, page, id] = location.hash.split('/');
+  const [, page, rawId] = location.hash.split('/');
+  // A patient is a number; anything else in the address is not used.
+  const id = /^\d+$/.test(rawId || '') ? rawId : undefined;
   try {
     if (page === 'patient' && id) await patientPage(id);
     else if (page === 'measure' && id) await measurePage(id);

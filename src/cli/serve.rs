@@ -26,7 +26,8 @@ pub struct ServeArgs {
     /// (0.0.0.0 for the clinic's network) requires the access token printed in the address
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
-    /// The access token (16 to 128 letters, digits, - or _); default: a new random one
+    /// The access token (16 to 128 letters, digits, - or _), else from the environment variable
+    /// GONIO_TOKEN (not shown in the process list); default: a new random one
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
     /// Camera to measure with (see `gonio cameras`)
@@ -83,7 +84,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot serve on {}:{}", args.bind, args.port))?;
         let address = listener.local_addr()?;
-        let access = Access::new(address, args.token.clone())?;
+        let token = args
+            .token
+            .clone()
+            .or_else(|| std::env::var("GONIO_TOKEN").ok().filter(|t| !t.is_empty()));
+        let access = Access::new(address, token)?;
         let app = App::new(
             ServeConfig {
                 db: db.clone(),

@@ -741,19 +741,22 @@ impl Store {
         Ok(id)
     }
 
-    /// Saves one measured trial into the subject's session `label` (created when new), each
-    /// result with its picture kept in the database, in one transaction. A live trial (no
-    /// source hash) is always a new measurement: repeated trials are distinct. A recording
-    /// replaces its own earlier result in the session, as [`Store::save`] does. Returns the new
+    /// Saves one measured trial into the session `label` (created when new) of the patient with
+    /// row id `subject_id`, each result with its picture kept in the database, in one
+    /// transaction. The patient must exist: a patient forgotten while being measured is not
+    /// brought back (nor their alias's next owner given their trial). A live trial (no source
+    /// hash) is always a new measurement: repeated trials are distinct. A recording replaces its
+    /// own earlier result in the session, as [`Store::save`] does. Returns the new
     /// measurements' row ids.
     pub fn save_trial(
         &mut self,
-        subject: &str,
+        subject_id: i64,
         label: &str,
         results: &[(StoredMeasurement, Option<Picture>)],
     ) -> Result<Vec<i64>, StoreError> {
+        let subject = self.patient(subject_id)?.alias;
         let measurements: Vec<StoredMeasurement> = results.iter().map(|(m, _)| m.clone()).collect();
-        check_session(subject, label, None, &measurements).map_err(|source| {
+        check_session(&subject, label, None, &measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
                 problem: Box::new(source),
@@ -761,7 +764,12 @@ impl Store {
         })?;
         let mut ids = Vec::with_capacity(results.len());
         self.write(|tx| {
-            let subject_id = subject_id(tx, subject)?;
+            // Gone since it was looked up (forgotten meanwhile): nothing is saved.
+            tx.query_row(
+                "SELECT id FROM subjects WHERE id = ?1",
+                params![subject_id],
+                |r| r.get::<_, i64>(0),
+            )?;
             let session_id = session_id(tx, subject_id, label, None, None)?;
             for (m, picture) in results {
                 if m.source_sha256.is_some() {
@@ -777,19 +785,40 @@ impl Store {
                 ids.push(id);
             }
             Ok(())
+        })
+        .map_err(|e| match e {
+            StoreError::Sql { detail, .. } if detail.contains("no rows") => {
+                StoreError::NoSubject(format!("#{subject_id}"))
+            }
+            other => other,
         })?;
         Ok(ids)
     }
 
     /// Deletes one measurement (a trial discarded as bad), with its warnings and picture.
     /// Returns whether it was there.
+    /// A session left without measurements goes too (an empty "before" must not stay first).
     pub fn discard(&mut self, measurement_id: i64) -> Result<bool, StoreError> {
         let mut deleted = 0;
         self.write(|tx| {
+            let session: Option<i64> = tx
+                .query_row(
+                    "SELECT session_id FROM measurements WHERE id = ?1",
+                    params![measurement_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
             deleted = tx.execute(
                 "DELETE FROM measurements WHERE id = ?1",
                 params![measurement_id],
             )?;
+            if let Some(session) = session {
+                tx.execute(
+                    "DELETE FROM sessions WHERE id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM measurements WHERE session_id = ?1)",
+                    params![session],
+                )?;
+            }
             Ok(())
         })?;
         Ok(deleted > 0)
@@ -810,15 +839,7 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         Ok(match row {
             Some((Some(mime), Some(bytes), _)) => Some(Picture { mime, bytes }),
-            Some((_, _, Some(path))) => std::fs::read(&path).ok().map(|bytes| Picture {
-                mime: if path.ends_with(".png") {
-                    "image/png"
-                } else {
-                    "image/jpeg"
-                }
-                .to_string(),
-                bytes,
-            }),
+            Some((_, _, Some(path))) => evidence_file(Path::new(&path)),
             _ => None,
         })
     }
@@ -947,6 +968,32 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// An evidence picture file a measurement names, when it is one: a regular file with a picture's
+/// extension, at most 64 MiB (an imported export may name any path: never a FIFO, a device or a
+/// secret).
+fn evidence_file(path: &Path) -> Option<Picture> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let mime = match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        _ => return None,
+    };
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 64 << 20 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    // The bytes must be that picture, not a text file renamed.
+    let magic_ok = match mime {
+        "image/png" => bytes.starts_with(b"\x89PNG"),
+        _ => bytes.starts_with(&[0xFF, 0xD8]),
+    };
+    magic_ok.then(|| Picture {
+        mime: mime.to_string(),
+        bytes,
+    })
 }
 
 /// `path` as an SQLite URI opened immutable (read without locks or side files).
@@ -1500,14 +1547,10 @@ mod tests {
         };
         // Repeated trials are distinct measurements, never replaced.
         let first = store
-            .save_trial(
-                "P-017",
-                "before",
-                &[(measurement(60.0), Some(picture.clone()))],
-            )
+            .save_trial(id, "before", &[(measurement(60.0), Some(picture.clone()))])
             .unwrap();
         let second = store
-            .save_trial("P-017", "before", &[(measurement(60.0), None)])
+            .save_trial(id, "before", &[(measurement(60.0), None)])
             .unwrap();
         assert_ne!(first, second);
         assert_eq!(store.patient(id).unwrap().measurements, 2);
@@ -1527,6 +1570,16 @@ mod tests {
             .unwrap();
         assert_eq!(count, 0, "the discarded trial's picture went with it");
         assert_eq!(store.patients().unwrap().len(), 1);
+        // Discarding a session's last result takes the empty session away.
+        assert!(store.discard(second[0]).unwrap());
+        assert_eq!(store.patient(id).unwrap().sessions, 0);
+        // A patient forgotten meanwhile is not brought back by a late trial.
+        store.forget("P-017").unwrap();
+        assert!(matches!(
+            store.save_trial(id, "before", &[(measurement(60.0), None)]),
+            Err(StoreError::NoSubject(_))
+        ));
+        assert!(store.patients().unwrap().is_empty());
     }
 
     #[test]

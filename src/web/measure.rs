@@ -37,6 +37,9 @@ use crate::store::{Picture, Store, StoredMeasurement};
 const VIEW_PX: u32 = 720;
 /// JPEG quality of the frames sent (1-100).
 const FRAME_QUALITY: u8 = 75;
+/// Frames of one trial kept for its evidence picture: five minutes at 30 frames/s (about
+/// 50 kB each).
+const MAX_TRIAL_FRAMES: usize = 9000;
 
 /// A running live session.
 pub struct LiveHandle {
@@ -44,6 +47,27 @@ pub struct LiveHandle {
     frames: watch::Receiver<Option<Arc<LiveFrame>>>,
     events: broadcast::Sender<String>,
     running: Arc<AtomicBool>,
+    /// The session's last word ("ended", with its error), for a page that connects late.
+    last_event: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+/// Ends a session when dropped: marks it stopped and sends (and keeps) its last event.
+struct Ending {
+    events: broadcast::Sender<String>,
+    running: Arc<AtomicBool>,
+    last_event: Arc<std::sync::Mutex<Option<String>>>,
+    error: Option<String>,
+}
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        let event = json!({ "type": "ended", "error": self.error }).to_string();
+        if let Ok(mut last) = self.last_event.lock() {
+            *last = Some(event.clone());
+        }
+        self.running.store(false, Ordering::SeqCst);
+        let _ = self.events.send(event);
+    }
 }
 
 /// One frame as the page gets it.
@@ -87,54 +111,61 @@ pub async fn start(
     if session.chars().any(char::is_control) {
         return Err(WebError::BadRequest("a session label is one line".into()));
     }
+    let patient = request.patient;
     {
-        let live = app.live.lock().map_err(|_| busy())?;
-        if live
-            .as_ref()
-            .is_some_and(|l| l.running.load(Ordering::SeqCst))
-        {
-            return Err(WebError::Conflict(
-                "measuring is already running: stop it first".into(),
-            ));
-        }
-    }
-    let patient_id = request.patient;
-    let alias = {
         let app = Arc::clone(&app);
-        blocking(move || Ok(app.store()?.patient(patient_id)?.alias)).await?
-    };
+        blocking(move || Ok(app.store()?.patient(patient)?.alias)).await?;
+    }
+    // Checked and taken under one lock: two clicks on Start make one session, never a second
+    // loop nobody can stop.
+    let mut live = app.live.lock().map_err(|_| busy())?;
+    if live
+        .as_ref()
+        .is_some_and(|l| l.running.load(Ordering::SeqCst))
+    {
+        return Err(WebError::Conflict(
+            "measuring is already running: stop it first".into(),
+        ));
+    }
     let (commands, commands_rx) = mpsc::channel();
     let (frames_tx, frames) = watch::channel(None);
     let (events, _) = broadcast::channel(64);
     let running = Arc::new(AtomicBool::new(true));
+    let last_event = Arc::new(std::sync::Mutex::new(None));
     let session_label = session.clone();
     let measuring = Measuring {
         app: Arc::clone(&app),
-        alias,
+        patient,
         session,
         protocol,
         side,
     };
     {
-        let (events, running) = (events.clone(), Arc::clone(&running));
+        let (events, running, last_event) = (
+            events.clone(),
+            Arc::clone(&running),
+            Arc::clone(&last_event),
+        );
         std::thread::spawn(move || {
-            let ended = measuring.run(commands_rx, frames_tx, events.clone());
-            running.store(false, Ordering::SeqCst);
-            let _ = events.send(
-                json!({
-                    "type": "ended",
-                    "error": ended.err().map(|e| e.to_string()),
-                })
-                .to_string(),
-            );
+            // Whatever happens in the loop (a panic included), the session ends and says so.
+            let mut ending = Ending {
+                events,
+                running,
+                last_event,
+                error: Some("measuring stopped unexpectedly".to_string()),
+            };
+            ending.error = measuring
+                .run(commands_rx, frames_tx, ending.events.clone())
+                .err()
+                .map(|e| e.to_string());
         });
     }
-    let mut live = app.live.lock().map_err(|_| busy())?;
     *live = Some(LiveHandle {
         commands,
         frames,
         events,
         running,
+        last_event,
     });
     Ok(Json(
         json!({ "started": true, "session": session_label, "protocol": protocol.id }),
@@ -163,18 +194,24 @@ pub async fn live_socket(
     State(app): State<Arc<App>>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WebError> {
-    let (commands, frames, events) = {
+    let (commands, frames, events, last) = {
         let live = app.live.lock().map_err(|_| busy())?;
         let handle = live
             .as_ref()
             .ok_or_else(|| WebError::NotFound("nothing is being measured".into()))?;
-        (
-            handle.commands.clone(),
-            handle.frames.clone(),
-            handle.events.subscribe(),
-        )
+        let events = handle.events.subscribe();
+        // Read after subscribing: an end between the two is either kept or received.
+        let last = handle.last_event.lock().ok().and_then(|l| l.clone());
+        (handle.commands.clone(), handle.frames.clone(), events, last)
     };
-    Ok(upgrade.on_upgrade(move |socket| talk(socket, commands, frames, events)))
+    Ok(upgrade.on_upgrade(move |mut socket| async move {
+        if let Some(last) = last {
+            // The session has ended already: say how, and close.
+            let _ = socket.send(Message::Text(last.into())).await;
+            return;
+        }
+        talk(socket, commands, frames, events).await
+    }))
 }
 
 async fn talk(
@@ -224,7 +261,8 @@ async fn talk(
             }
             event = events.recv() => match event {
                 Ok(text) => {
-                    let ended = text.contains("\"ended\"");
+                    let ended = serde_json::from_str::<Value>(&text)
+                        .is_ok_and(|v| v["type"] == "ended");
                     if socket.send(Message::Text(text.into())).await.is_err() || ended {
                         break;
                     }
@@ -265,7 +303,8 @@ async fn talk(
 /// What one live session measures, and for whom.
 struct Measuring {
     app: Arc<App>,
-    alias: String,
+    /// The patient's row id: trials go to this patient, never to an alias's next owner.
+    patient: i64,
     session: String,
     protocol: &'static Protocol,
     side: Option<Side>,
@@ -388,8 +427,9 @@ struct PageSink<'a> {
     events: broadcast::Sender<String>,
     renderer: LiveViewRenderer,
     resizer: Resizer,
-    /// The running trial's frames as JPEG at view size, for its evidence picture.
-    trial_frames: Vec<Vec<u8>>,
+    /// The running trial's frames as JPEG at view size, for its evidence picture: one entry per
+    /// frame of the trial (None where one could not be kept), so indices match the trial's.
+    trial_frames: Vec<Option<Vec<u8>>>,
     /// The source's frame size, pixels: poses are in it.
     frame_size: Option<(u32, u32)>,
     next_id: u64,
@@ -408,7 +448,7 @@ impl PageSink<'_> {
     /// The evidence picture of `result`: the trial's frame it names, with the result drawn.
     fn evidence(&self, trial: &Trial, result: &crate::protocols::Measurement) -> Option<Picture> {
         let index = result.evidence_frame?;
-        let jpeg = self.trial_frames.get(index)?;
+        let jpeg = self.trial_frames.get(index)?.as_ref()?;
         let mut frame = image::load_from_memory(jpeg).ok()?.to_rgb8();
         let pose = trial.track.poses.get(index)?;
         let (width, height) = self.frame_size?;
@@ -462,19 +502,20 @@ impl LiveSink for PageSink<'_> {
         let size = fit_within(width, height, VIEW_PX, VIEW_PX);
         self.frame_size = Some((width, height));
         if reading.recording_s.is_some() {
-            // The frame as it was, for the evidence picture drawn when the trial ends.
-            let mut plain = RgbImage::new(size.0, size.1);
-            let options =
-                ResizeOptions::new().resize_alg(ResizeAlg::Convolution(fr::FilterType::Bilinear));
-            if self
-                .resizer
-                .resize(&frame.image, &mut plain, &options)
-                .is_ok()
-            {
-                if let Some(jpeg) = jpeg_of(&plain, 85) {
-                    self.trial_frames.push(jpeg);
+            // The frame as it was, for the evidence picture drawn when the trial ends; past
+            // MAX_TRIAL_FRAMES only a gap is kept (memory stays bounded in a trial left running).
+            let kept = if self.trial_frames.len() < MAX_TRIAL_FRAMES {
+                let mut plain = RgbImage::new(size.0, size.1);
+                let options = ResizeOptions::new()
+                    .resize_alg(ResizeAlg::Convolution(fr::FilterType::Bilinear));
+                match self.resizer.resize(&frame.image, &mut plain, &options) {
+                    Ok(()) => jpeg_of(&plain, 85),
+                    Err(_) => None,
                 }
-            }
+            } else {
+                None
+            };
+            self.trial_frames.push(kept);
         }
         let value_text = reading
             .value_deg
@@ -537,18 +578,18 @@ impl LiveSink for PageSink<'_> {
         self.trial_frames.clear();
         let db = self.measuring.app.config.db.clone();
         let saved = Store::open(&db).and_then(|mut store| {
-            store.save_trial(&self.measuring.alias, &self.measuring.session, &results)
+            store.save_trial(self.measuring.patient, &self.measuring.session, &results)
         });
         match saved {
             Ok(ids) => self.event(json!({
                 "type": "trial",
                 "number": trial.number,
                 "session": self.measuring.session,
-                "results": trial.results.iter().zip(&ids).map(|(r, id)| {
+                "results": trial.results.iter().zip(&ids).zip(&results).map(|((r, id), (_, picture))| {
                     let mut value = json!(r);
                     if let Some(fields) = value.as_object_mut() {
                         fields.insert("id".into(), json!(id));
-                        fields.insert("has_picture".into(), json!(r.measure == main));
+                        fields.insert("has_picture".into(), json!(picture.is_some()));
                         fields.insert("warnings_text".into(), json!(
                             r.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>()));
                     }

@@ -100,6 +100,8 @@ pub struct App {
     live: Mutex<Option<measure::LiveHandle>>,
     jobs: Mutex<HashMap<u64, upload::Job>>,
     next_job: AtomicU64,
+    /// Held by the upload being analysed: one at a time.
+    analysing: Mutex<()>,
 }
 
 impl App {
@@ -111,6 +113,7 @@ impl App {
             live: Mutex::new(None),
             jobs: Mutex::new(HashMap::new()),
             next_job: AtomicU64::new(1),
+            analysing: Mutex::new(()),
         })
     }
 
@@ -154,15 +157,17 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/patients/{id}/export.csv", get(patients::export_csv))
         .route("/api/patients/{id}/report.html", get(patients::report))
         .route("/api/patients/{id}/trend/{n}", get(patients::trend))
-        .route("/api/patients/{id}/uploads", post(upload::start))
+        .route(
+            "/api/patients/{id}/uploads",
+            // Recordings: up to 2 GiB each (everything else keeps axum's 2 MB).
+            post(upload::start).layer(axum::extract::DefaultBodyLimit::max(2 << 30)),
+        )
         .route("/api/jobs/{id}", get(upload::status))
         .route("/api/pictures/{id}", get(patients::picture))
         .route("/api/measurements/{id}", delete(patients::discard))
         .route("/api/measure/start", post(measure::start))
         .route("/api/measure/stop", post(measure::stop))
         .route("/api/measure/live", get(measure::live_socket))
-        // Uploaded recordings: up to 2 GiB each.
-        .layer(axum::extract::DefaultBodyLimit::max(2 << 30))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&app),
             security::guard,

@@ -56,6 +56,16 @@ pub async fn add(
     Json(new): Json<NewPatient>,
 ) -> Result<Json<Value>, WebError> {
     let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if new.alias.trim().chars().count() > 80 {
+        return Err(WebError::BadRequest(
+            "an alias has at most 80 characters".into(),
+        ));
+    }
+    if new.notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(WebError::BadRequest(
+            "notes have at most 2000 characters".into(),
+        ));
+    }
     blocking(move || {
         let id = app.store()?.add_patient(
             &new.alias,
@@ -344,6 +354,10 @@ pub async fn forget(
             ));
         }
         let files = store.forget(&patient.alias)?;
+        // Finished upload jobs may hold this patient's results and file names: gone too.
+        if let Ok(mut jobs) = app.jobs.lock() {
+            jobs.retain(|_, job| job.state == "running" || job.state == "queued");
+        }
         Ok(Json(json!({
             "deleted_sessions": patient.sessions,
             "deleted_measurements": patient.measurements,

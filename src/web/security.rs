@@ -20,8 +20,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::App;
 
-/// The name of the cookie holding the access token.
-const COOKIE: &str = "gonio_token";
+/// The name of the cookie holding the access token, per port: cookies ignore ports, and a
+/// second app on this computer must neither replace this one's nor receive it.
+fn cookie_name(port: u16) -> String {
+    format!("gonio_token_{port}")
+}
 /// The header a state-changing request must carry, with [`Access::csrf`].
 pub const CSRF_HEADER: &str = "x-gonio-csrf";
 
@@ -111,7 +114,11 @@ impl Access {
 
     /// The `Set-Cookie` value that admits this browser.
     pub fn cookie(&self) -> String {
-        format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", self.token)
+        format!(
+            "{}={}; HttpOnly; SameSite=Strict; Path=/",
+            cookie_name(self.address.port()),
+            self.token
+        )
     }
 
     fn host_allowed(&self, headers: &HeaderMap) -> bool {
@@ -123,13 +130,14 @@ impl Access {
     }
 
     fn has_cookie(&self, headers: &HeaderMap) -> bool {
+        let name = cookie_name(self.address.port());
         headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
-            .any(|(name, value)| name == COOKIE && same(value, &self.token))
+            .any(|(key, value)| key == name && same(value, &self.token))
     }
 
     /// Whether `Origin`, when sent, is this app.

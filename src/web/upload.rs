@@ -21,7 +21,7 @@ use crate::store::{file_sha256, Picture, StoredMeasurement};
 /// A job's state, as `/api/jobs/{id}` reports it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Job {
-    /// `running`, `done` or `failed`.
+    /// `queued`, `running`, `done` or `failed`.
     pub state: &'static str,
     /// The uploaded file's name.
     pub file: String,
@@ -42,14 +42,15 @@ pub async fn start(
     UrlPath(patient): UrlPath<i64>,
     mut form: Multipart,
 ) -> Result<Json<Value>, WebError> {
-    let alias = {
+    {
         let app = Arc::clone(&app);
-        blocking(move || Ok(app.store()?.patient(patient)?.alias)).await?
-    };
+        blocking(move || Ok(app.store()?.patient(patient)?.id)).await?;
+    }
     let mut protocol = None;
     let mut side = SideChoice::Auto;
     let mut session = crate::store::today_utc();
-    let folder = private_folder().map_err(|e| WebError::Internal(e.to_string()))?;
+    // Deleted when dropped: on every error, a closed connection or the job's end.
+    let folder = PrivateFolder::new().map_err(|e| WebError::Internal(e.to_string()))?;
     let mut upload: Option<(String, PathBuf)> = None;
     let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
@@ -72,19 +73,35 @@ pub async fn start(
             "session" => {
                 let label = field.text().await.map_err(bad)?;
                 let label = label.trim();
-                if !label.is_empty() && !label.chars().any(char::is_control) {
+                if label.chars().any(char::is_control) || label.chars().count() > 80 {
+                    return Err(WebError::BadRequest(
+                        "a session label is one line of at most 80 characters".into(),
+                    ));
+                }
+                if !label.is_empty() {
                     session = label.to_string();
                 }
             }
             "file" => {
-                // Only the file's own name: no folders from the browser reach the disk.
+                if protocol.is_none() {
+                    return Err(WebError::BadRequest(
+                        "send the protocol before the file".into(),
+                    ));
+                }
+                // The browser's name (often the patient's) stays in memory and the database:
+                // on disk, and in the decoder's command line, the file is `upload.<ext>`.
                 let name = field
                     .file_name()
                     .and_then(|n| Path::new(n).file_name())
                     .map(|n| n.to_string_lossy().into_owned())
                     .filter(|n| !n.starts_with('.'))
                     .unwrap_or_else(|| "upload.mp4".to_string());
-                let path = folder.join(&name);
+                let extension: String = Path::new(&name)
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+                    .unwrap_or_else(|| "mp4".to_string());
+                let path = folder.path().join(format!("upload.{extension}"));
                 let mut file = tokio::fs::File::create(&path)
                     .await
                     .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -101,24 +118,23 @@ pub async fn start(
             _ => {}
         }
     }
-    let cleanup = |folder: &Path| {
-        let _ = std::fs::remove_dir_all(folder);
-    };
     let (Some(protocol), Some((name, path))) = (protocol, upload) else {
-        cleanup(&folder);
         return Err(WebError::BadRequest(
             "send a protocol and then a file".into(),
         ));
     };
     let id = app.next_job.fetch_add(1, Ordering::SeqCst);
-    let expected_frames = crate::capture::video::probe(&path)
-        .ok()
-        .map(|info| (info.duration_s * info.fps.clamp(1.0, MAX_FPS)).round() as usize);
+    let expected_frames = {
+        let path = path.clone();
+        blocking(move || Ok(crate::capture::video::probe(&path).ok()))
+            .await?
+            .map(|info| (info.duration_s * info.fps.clamp(1.0, MAX_FPS)).round() as usize)
+    };
     set_job(
         &app,
         id,
         Job {
-            state: "running",
+            state: "queued",
             file: name.clone(),
             frames: 0,
             expected_frames,
@@ -128,8 +144,17 @@ pub async fn start(
     );
     let job_app = Arc::clone(&app);
     std::thread::spawn(move || {
-        let outcome = analyse(&job_app, id, &alias, &session, protocol, side, &name, &path);
-        cleanup(&folder);
+        // One recording analysed at a time: twenty dropped at once queue, and live measuring
+        // keeps its share of the cores.
+        let _turn = job_app
+            .analysing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        update_job(&job_app, id, |job| job.state = "running");
+        let outcome = analyse(
+            &job_app, id, patient, &session, protocol, side, &name, &path,
+        );
+        drop(folder);
         update_job(&job_app, id, |job| match outcome {
             Ok(results) => {
                 job.state = "done";
@@ -173,15 +198,30 @@ fn update_job(app: &App, id: u64, change: impl FnOnce(&mut Job)) {
     }
 }
 
-/// A new folder only this user can read, in the system's temporary folder.
-fn private_folder() -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
-    let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let folder = std::env::temp_dir().join(format!("gonio-upload-{name}"));
-    std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
-    Ok(folder)
+/// A new folder only this user can read, in the system's temporary folder, deleted with
+/// everything in it when dropped.
+struct PrivateFolder(PathBuf);
+
+impl PrivateFolder {
+    fn new() -> std::io::Result<PrivateFolder> {
+        use std::os::unix::fs::DirBuilderExt;
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let folder = std::env::temp_dir().join(format!("gonio-upload-{name}"));
+        std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
+        Ok(PrivateFolder(folder))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for PrivateFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Analyses the uploaded file as `gonio analyze` would and saves its results, named by the
@@ -190,7 +230,7 @@ fn private_folder() -> std::io::Result<PathBuf> {
 fn analyse(
     app: &App,
     id: u64,
-    alias: &str,
+    patient: i64,
     session: &str,
     protocol: &'static crate::protocols::Protocol,
     side: SideChoice,
@@ -258,7 +298,7 @@ fn analyse(
     let ids = app
         .store()
         .map_err(|e| e.to_string())?
-        .save_trial(alias, session, &stored)
+        .save_trial(patient, session, &stored)
         .map_err(|e| e.to_string())?;
     Ok(saved
         .iter()
