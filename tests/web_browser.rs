@@ -122,7 +122,7 @@ async fn choose(client: &Client, css: &str, value: &str) {
         .unwrap();
 }
 
-/// One live trial: start the camera (the video, looping), start a trial, end it after two
+/// One live trial: start the camera (the video, looping), start a trial, end it after four
 /// seconds of recording; its result appears. Returns the page's frame rate and latency.
 async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f64) {
     choose(client, "#protocol", "hip-extension").await;
@@ -137,17 +137,18 @@ async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f
     click(client, "#toggle-trial").await;
     until(
         client,
-        "two seconds of trial",
+        "four seconds of trial",
         r"/trial ([2-9]|\d\d+) s/.test(document.querySelector('#trialline').textContent)",
     )
     .await;
     let rate = client
         .execute(
-            "const d = document.querySelector('#rate').dataset; return [Number(d.fps), Number(d.latency)];",
+            "const d = document.querySelector('#rate').dataset; return [Number(d.fps), Number(d.latency), Number(d.loop)];",
             vec![],
         )
         .await
         .unwrap();
+    eprintln!("measured by the loop: {} frames/s", rate[2]);
     click(client, "#toggle-trial").await;
     until(
         client,

@@ -344,10 +344,11 @@ async function measurePage(id) {
           ? 'Bodies overlap: check that the skeleton is on the patient.'
           : (message.people > 1 ? `${message.people} people in view: the patient is followed.` : '');
         view.querySelector('#rate').textContent =
-          `${message.shown_fps} frames/s shown · capture to screen ${
+          `${message.shown_fps} frames/s shown (${Math.round(message.loop_fps)} measured) · capture to screen ${
             message.latency_ms === null ? '–' : Math.round(message.latency_ms)} ms (p90 ${
             message.latency_p90_ms === null ? '–' : Math.round(message.latency_p90_ms)} ms)`;
         view.querySelector('#rate').dataset.fps = message.shown_fps;
+        view.querySelector('#rate').dataset.loop = message.loop_fps;
         view.querySelector('#rate').dataset.latency = message.latency_ms ?? '';
       } else if (message.type === 'trial_started') {
         toast(`Trial ${message.number} started.`);

@@ -34,7 +34,9 @@ use crate::run::analyze::People;
 use crate::store::{Picture, Store, StoredMeasurement};
 
 /// The largest side of the picture sent to the page, pixels.
-const VIEW_PX: u32 = 720;
+const VIEW_PX: u32 = 640;
+/// Frames on their way to the page at once.
+const MAX_IN_FLIGHT: usize = 2;
 /// JPEG quality of the frames sent (1-100).
 const FRAME_QUALITY: u8 = 75;
 /// Frames of one trial kept for its evidence picture: five minutes at 30 frames/s (about
@@ -220,17 +222,24 @@ async fn talk(
     mut frames: watch::Receiver<Option<Arc<LiveFrame>>>,
     mut events: broadcast::Receiver<String>,
 ) {
-    // The newest frame only, and the next only once the page has shown the last (or after a
-    // second): a slow page sees fewer frames, never older ones.
-    let mut waiting: Option<(u64, Instant, Instant)> = None;
+    // The newest frame only, and at most two on their way to the page (one drawn while the
+    // next travels): a slow page sees fewer frames, never older ones. A frame unanswered for a
+    // second is given up.
+    let mut in_flight: std::collections::VecDeque<(u64, Instant, Instant)> =
+        std::collections::VecDeque::new();
     let mut latencies: std::collections::VecDeque<f64> = std::collections::VecDeque::new();
     let mut shown_at: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
     // The loop's frames end before its last events (the trial measured, "ended"): those are
     // still sent.
     let mut frames_open = true;
     loop {
-        let ready = frames_open
-            && waiting.is_none_or(|(_, sent, _)| sent.elapsed() > Duration::from_secs(1));
+        while in_flight
+            .front()
+            .is_some_and(|(_, sent, _)| sent.elapsed() > Duration::from_secs(1))
+        {
+            in_flight.pop_front();
+        }
+        let ready = frames_open && in_flight.len() < MAX_IN_FLIGHT;
         tokio::select! {
             changed = frames.changed(), if ready => {
                 if changed.is_err() {
@@ -257,7 +266,7 @@ async fn talk(
                 {
                     break;
                 }
-                waiting = Some((frame.id, Instant::now(), frame.captured_at));
+                in_flight.push_back((frame.id, Instant::now(), frame.captured_at));
             }
             event = events.recv() => match event {
                 Ok(text) => {
@@ -275,8 +284,8 @@ async fn talk(
                 let Message::Text(text) = message else { continue };
                 let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
                 if let Some(id) = value.get("ack").and_then(Value::as_u64) {
-                    if let Some((sent_id, _, captured_at)) = waiting {
-                        if sent_id == id {
+                    if let Some(place) = in_flight.iter().position(|(sent_id, _, _)| *sent_id == id) {
+                        if let Some((_, _, captured_at)) = in_flight.remove(place) {
                             let now = Instant::now();
                             latencies.push_back(now.duration_since(captured_at).as_secs_f64() * 1000.0);
                             if latencies.len() > 60 {
@@ -286,7 +295,6 @@ async fn talk(
                             while shown_at.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1)) {
                                 shown_at.pop_front();
                             }
-                            waiting = None;
                         }
                     }
                 }
