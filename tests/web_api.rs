@@ -209,6 +209,44 @@ impl Client {
     fn app_db(&self) -> std::path::PathBuf {
         self._dir.path().join("clinic.sqlite")
     }
+
+    /// An upload as the page sends it: `fields` first, then the file `name` with `bytes`.
+    fn upload(
+        &self,
+        patient: i64,
+        fields: &[(&str, &str)],
+        name: &str,
+        bytes: &[u8],
+    ) -> Request<Body> {
+        let boundary = "gonio-test-boundary";
+        let mut body = Vec::new();
+        for (field, value) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::builder()
+            .method("POST")
+            .uri(format!("/api/patients/{patient}/uploads"))
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, &self.cookie)
+            .header("x-gonio-csrf", &self.csrf)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap()
+    }
 }
 
 #[tokio::test]
@@ -327,38 +365,17 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         &noisy_slr(70.0, 8.0, false, false, 5),
         dir.path().join("raise.csv"),
     );
-    let boundary = "gonio-test-boundary";
-    let mut body = Vec::new();
-    for (name, value) in [
+    let fields = [
         ("protocol", "slr"),
         ("side", "auto"),
         ("session", "visit 1"),
-    ] {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../raise.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
+    ];
+    let request = c.upload(
+        id,
+        &fields,
+        "../../raise.csv",
+        &std::fs::read(&csv).unwrap(),
     );
-    body.extend(std::fs::read(&csv).unwrap());
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let request = Request::builder()
-        .method("POST")
-        .uri(format!("/api/patients/{id}/uploads"))
-        .header(header::HOST, HOST)
-        .header(header::COOKIE, &c.cookie)
-        .header("x-gonio-csrf", &c.csrf)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -427,24 +444,7 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
 
     // An upload refused half-way leaves nothing on disk.
     let before: Vec<_> = upload_folders();
-    let boundary = "b0undary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"protocol\"\r\n\r\nnope\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"P-3 smith.mp4\"\r\n\r\n\
-         not a video\r\n--{boundary}--\r\n"
-    );
-    let request = Request::builder()
-        .method("POST")
-        .uri(format!("/api/patients/{id}/uploads"))
-        .header(header::HOST, HOST)
-        .header(header::COOKIE, &c.cookie)
-        .header("x-gonio-csrf", &c.csrf)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
+    let request = c.upload(id, &[("protocol", "nope")], "P-3 smith.mp4", b"not a video");
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(upload_folders(), before, "an upload folder left behind");

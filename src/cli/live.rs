@@ -26,7 +26,7 @@ use gonio::live::{
 };
 use gonio::pose::{Device, ModelKind};
 use gonio::protocols::{Measurement, Protocol};
-use gonio::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
+use gonio::report::live_view::{fit_within, LiveViewRenderer};
 
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
@@ -744,16 +744,8 @@ impl WindowView {
             ));
         }
         lines.push((latency.as_str(), GREY));
-        let value_text = reading
-            .value_deg
-            .map_or_else(String::new, |v| format!("{v:.0}°"));
-        let measured = reading.value_deg.map(|_| MeasuredAngle {
-            side: reading.side,
-            angle: reading.measure.angle,
-            anterior_sign: reading.anterior_sign,
-            min_confidence: self.min_confidence,
-            label: &value_text,
-        });
+        let value_text = reading.value_label();
+        let measured = reading.angle_to_draw(self.min_confidence, &value_text);
         let view = self
             .renderer
             .render(&frame.image, size, &reading.pose, measured, &lines);

@@ -23,6 +23,7 @@ use crate::protocols::{
     OBLIQUE_SPREAD,
 };
 use crate::report::frames_csv::write_frames_csv;
+use crate::report::live_view::MeasuredAngle;
 use crate::report::{output_folder, write_atomically, WriteError};
 
 /// Why the live loop stopped.
@@ -247,6 +248,30 @@ pub struct Reading {
     pub people: usize,
     /// Whether another person was about as likely to be the subject.
     pub ambiguous: bool,
+}
+
+impl Reading {
+    /// The value now as the arc's label: whole degrees; empty without a value.
+    pub fn value_label(&self) -> String {
+        self.value_deg
+            .map_or_else(String::new, |v| format!("{v:.0}°"))
+    }
+
+    /// The measured angle to draw at its joint, labelled `label` (see
+    /// [`Reading::value_label`]); None when there is no value in this frame.
+    pub fn angle_to_draw<'a>(
+        &self,
+        min_confidence: f32,
+        label: &'a str,
+    ) -> Option<MeasuredAngle<'a>> {
+        self.value_deg.map(|_| MeasuredAngle {
+            side: self.side,
+            angle: self.measure.angle,
+            anterior_sign: self.anterior_sign,
+            min_confidence,
+            label,
+        })
+    }
 }
 
 /// A finished trial.

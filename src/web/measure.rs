@@ -29,7 +29,7 @@ use crate::live::{
 use crate::pose::{PoseEstimator, Runtime};
 use crate::protocols::{self, HoldCriteria, Protocol};
 use crate::report::evidence::{draw_result_evidence, ResultInFrame};
-use crate::report::live_view::{fit_within, LiveViewRenderer, MeasuredAngle};
+use crate::report::live_view::{fit_within, LiveViewRenderer};
 use crate::run::analyze::People;
 use crate::store::{Picture, Store, StoredMeasurement};
 
@@ -525,16 +525,8 @@ impl LiveSink for PageSink<'_> {
             };
             self.trial_frames.push(kept);
         }
-        let value_text = reading
-            .value_deg
-            .map_or_else(String::new, |v| format!("{v:.0}°"));
-        let measured = reading.value_deg.map(|_| MeasuredAngle {
-            side: reading.side,
-            angle: reading.measure.angle,
-            anterior_sign: reading.anterior_sign,
-            min_confidence: self.min_confidence,
-            label: &value_text,
-        });
+        let value_text = reading.value_label();
+        let measured = reading.angle_to_draw(self.min_confidence, &value_text);
         let view = self
             .renderer
             .render(&frame.image, size, &reading.pose, measured, &[]);
