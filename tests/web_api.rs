@@ -412,6 +412,21 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
     assert_eq!(headers[header::CONTENT_TYPE], "image/png");
     let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
     assert_eq!(page["sessions"][0]["label"], "visit 1");
+    // The report embeds the pictures kept in the database.
+    let (status, _, report) = c
+        .send_with(
+            "GET",
+            &format!("/api/patients/{id}/report.html"),
+            None,
+            |_| {},
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let report = String::from_utf8_lossy(&report);
+    assert!(
+        report.contains("<h2>Evidence</h2>") && report.contains("alt=\"evidence\""),
+        "no evidence in the report"
+    );
     // Nothing of the upload is left on disk.
     let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
         .unwrap()

@@ -473,7 +473,9 @@ pub struct ReportArgs {
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     use gonio::report::html::{subject_report, trends_of};
     let overrides = args.pick.overrides()?;
-    let history = args.db.open_existing()?.history(&args.subject)?;
+    let store = args.db.open_existing()?;
+    let (history, ids) = store.history_with_ids(&args.subject)?;
+    let pictures = store.pictures(&ids)?;
     let (before, after) = args.pick.indices(&history)?;
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
     let comparisons = if before == after {
@@ -483,7 +485,14 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     };
 
     let trends = trends_of(&history, &comparisons);
-    let html = subject_report(&history, &comparisons, &b.label, &a.label, &trends)?;
+    let html = subject_report(
+        &history,
+        &pictures,
+        &comparisons,
+        &b.label,
+        &a.label,
+        &trends,
+    )?;
     gonio::report::write_atomically(&args.out, |file| file.write_all(html.as_bytes()))?;
     eprintln!("gonio: wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@ use super::plot::register_font;
 use super::DrawError;
 use crate::angles::Side;
 use crate::protocols::Warning;
-use crate::store::{Comparison, SubjectExport};
+use crate::store::{Comparison, Picture, SubjectExport};
 
 /// Escapes text for HTML.
 fn escape(text: &str) -> String {
@@ -73,9 +73,6 @@ pub fn trends_of<'a>(history: &'a SubjectExport, comparisons: &[Comparison]) -> 
         })
         .collect()
 }
-
-/// Largest evidence picture file the report embeds, bytes.
-const MAX_EVIDENCE_BYTES: u64 = 64 << 20;
 
 /// Draws a trend chart as PNG bytes.
 pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, DrawError> {
@@ -184,9 +181,11 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Draw
     Ok(png)
 }
 
-/// Builds the report page.
+/// Builds the report page. `pictures` holds each measurement's evidence picture, per session
+/// and in the same order as `history` (see [`crate::store::Store::pictures`]).
 pub fn subject_report(
     history: &SubjectExport,
+    pictures: &[Vec<Option<Picture>>],
     comparisons: &[Comparison],
     before: &str,
     after: &str,
@@ -263,18 +262,15 @@ pub fn subject_report(
             base64::engine::general_purpose::STANDARD.encode(png)
         );
     }
-    // Evidence pictures that are still where analyze wrote them, shrunk to keep the file small.
+    // The evidence pictures (kept in the database, or still where analyze wrote them), shrunk
+    // to keep the file small.
     let mut evidence = String::new();
-    for s in &history.sessions {
-        for m in &s.measurements {
-            let Some(path) = &m.evidence_path else {
-                continue;
-            };
-            // Only a picture file of a sane size: an imported path may name anything (a FIFO
-            // would block the report forever, a device would never end).
-            let readable =
-                std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= MAX_EVIDENCE_BYTES);
-            let Some(picture) = readable.then(|| image::open(path).ok()).flatten() else {
+    for (s, kept) in history.sessions.iter().zip(pictures) {
+        for (m, picture) in s.measurements.iter().zip(kept) {
+            let Some(picture) = picture
+                .as_ref()
+                .and_then(|p| image::load_from_memory(&p.bytes).ok())
+            else {
                 continue;
             };
             let thumbnail = picture.thumbnail(480, 480).to_rgb8();

@@ -844,6 +844,14 @@ impl Store {
         })
     }
 
+    /// The picture of every measurement in `ids` (as [`Store::history_with_ids`] gives them),
+    /// in the same shape: for the report.
+    pub fn pictures(&self, ids: &[Vec<i64>]) -> Result<Vec<Vec<Option<Picture>>>, StoreError> {
+        ids.iter()
+            .map(|session| session.iter().map(|&id| self.picture(id)).collect())
+            .collect()
+    }
+
     /// The subject a measurement belongs to, by alias.
     pub fn owner_of(&self, measurement_id: i64) -> Result<Option<String>, StoreError> {
         self.connection

@@ -273,8 +273,10 @@ pub async fn report(
             return Err(WebError::NotFound("no sessions to report yet".into()));
         };
         let trends = trends_of(&record.history, &record.overall);
+        let pictures = app.store()?.pictures(&record.ids)?;
         let html = subject_report(
             &record.history,
+            &pictures,
             &record.overall,
             &first.label,
             &last.label,
