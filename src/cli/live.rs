@@ -17,9 +17,7 @@ use minifb::{InputCallback, Key, MouseButton, MouseMode, Window, WindowOptions};
 
 use gonio::angles::Side;
 use gonio::capture::camera::NO_CAMERA_HINT;
-use gonio::capture::{
-    list_cameras, Camera, CameraError, CameraRequest, Frame, VideoFrames, Y4mFrames,
-};
+use gonio::capture::{list_cameras, CameraError, CameraRequest, Frame, VideoFrames, Y4mFrames};
 use gonio::live::{
     self, status_text, Command, Ending, LatencySummary, LiveConfig, LiveError, LiveMeter, LiveSink,
     LoopStats, Pacing, Reading, StopRequest, Trial,
@@ -270,15 +268,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                 resolution: args.resolution,
                 fps: args.fps,
             };
-            live::start_capture(
-                move || {
-                    let mut camera = Camera::open(request)?;
-                    Ok(std::iter::from_fn(move || {
-                        Some(camera.next_frame().map_err(LiveError::from))
-                    }))
-                },
-                Pacing::Live,
-            )
+            live::start_camera(request)
         }
     };
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::angles::{frame_lateral_spread, AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
-use crate::capture::{CameraError, Frame, StreamError, VideoError};
+use crate::capture::{Camera, CameraError, CameraRequest, Frame, StreamError, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
     BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
@@ -196,6 +196,19 @@ where
         shared.end(None);
     });
     mailbox
+}
+
+/// Starts capturing from a camera, newest frame first (see [`start_capture`]).
+pub fn start_camera(request: CameraRequest) -> Arc<NewestFrame> {
+    start_capture(
+        move || {
+            let mut camera = Camera::open(request)?;
+            Ok(std::iter::from_fn(move || {
+                Some(camera.next_frame().map_err(LiveError::from))
+            }))
+        },
+        Pacing::Live,
+    )
 }
 
 /// How the loop measures.

@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::{blocking, App, CameraSource, WebError};
 use crate::angles::{SeriesOptions, Side};
-use crate::capture::{Camera, CameraRequest, Frame, VideoFrames};
+use crate::capture::{CameraRequest, Frame, VideoFrames};
 use crate::live::{
     self, status_text, Command, LiveConfig, LiveError, LiveMeter, LiveSink, LoopStats, Pacing,
     Reading, Trial,
@@ -346,18 +346,7 @@ impl Measuring {
                     index: *index,
                     ..CameraRequest::default()
                 };
-                (
-                    format!("camera {index}"),
-                    live::start_capture(
-                        move || {
-                            let mut camera = Camera::open(request)?;
-                            Ok(std::iter::from_fn(move || {
-                                Some(camera.next_frame().map_err(LiveError::from))
-                            }))
-                        },
-                        Pacing::Live,
-                    ),
-                )
+                (format!("camera {index}"), live::start_camera(request))
             }
         };
         let options = SeriesOptions::default();
