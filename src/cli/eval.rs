@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalReport, PhotoTurn};
+use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PhotoTurn};
+use gonio::pose::{PersonDetector, PhotoReader, Pick, Runtime, Steps};
 
 use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
 
@@ -28,6 +29,43 @@ pub struct EvalArgs {
     /// 90, 180, 270 are exact): turned photos stand in for bodies lying down or leaning
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..360), value_name = "DEGREES")]
     rotate: u32,
+    /// Cut each person out as a square this many times its box's longer side: 1.25 is the
+    /// standard protocol; larger values leave the person small in a wider view, as in a photo
+    #[arg(long, default_value_t = 1.25, value_name = "SCALE", value_parser = box_scale)]
+    box_scale: f32,
+    /// Also read every person with a reference method and print its figures beside gonio's
+    /// (`single-pass`: the model once on the person's crop, without gonio's extra steps)
+    #[arg(long, value_enum, value_name = "METHOD")]
+    reference: Option<Reference>,
+    /// Only one person is in each crop: skip the person detector that otherwise chooses the
+    /// person nearest the crop's centre and keeps a neighbour's keypoints off them
+    #[arg(long)]
+    single_person: bool,
+    /// Switch off steps of gonio's pipeline to measure what each buys (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STEP")]
+    without: Vec<Step>,
+}
+
+fn box_scale(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(scale) if (1.0..=10.0).contains(&scale) => Ok(scale),
+        _ => Err(format!("{text}: expected a number from 1 to 10")),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Reference {
+    SinglePass,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Step {
+    /// the search of square windows when the whole photo shows nobody
+    Windows,
+    /// the quarter turns that stand a lying body upright
+    Turns,
+    /// the second look in a square around the person found
+    Refine,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
@@ -36,14 +74,51 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{}: image folder not found", args.images.display());
     }
     let mut estimator = load_estimator(&args.model)?;
-    let bar = progress_bar(dataset.people_count(), "eval");
+    estimator.set_steps(Steps {
+        windows: !args.without.contains(&Step::Windows),
+        turns: !args.without.contains(&Step::Turns),
+        refine: !args.without.contains(&Step::Refine),
+    });
+    let mut reader = if args.single_person {
+        PhotoReader::single()
+    } else {
+        PhotoReader::multi(
+            PersonDetector::new(Runtime::load()?, args.model.threads)?,
+            Pick::Center,
+        )
+    };
+    let options = EvalOptions {
+        turn: PhotoTurn::degrees(args.rotate as f32),
+        box_scale: args.box_scale,
+        method: Method::Pipeline,
+    };
+    let runs = 1 + usize::from(args.reference.is_some());
+    let bar = progress_bar(runs * dataset.people_count(), "eval");
     let (report, skipped) = evaluate(
         &mut estimator,
+        &mut reader,
         &dataset,
         &args.images,
-        PhotoTurn::degrees(args.rotate as f32),
+        options,
         || bar.inc(1),
     )?;
+    let reference = match args.reference {
+        Some(Reference::SinglePass) => Some(
+            evaluate(
+                &mut estimator,
+                &mut reader,
+                &dataset,
+                &args.images,
+                EvalOptions {
+                    method: Method::SinglePass,
+                    ..options
+                },
+                || bar.inc(1),
+            )?
+            .0,
+        ),
+        None => None,
+    };
     bar.finish_and_clear();
     for s in &skipped {
         eprintln!("gonio: skipped {}: {}", s.file_name, s.error);
@@ -55,13 +130,21 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             "annotations": args.annotations.display().to_string(),
             "model": model_id,
             "rotate_deg": args.rotate,
+            "box_scale": args.box_scale,
             "skipped_images": skipped.iter().map(|s| s.error.to_string()).collect::<Vec<_>>(),
             "report": report,
+            "reference": reference.as_ref().map(|r| serde_json::json!({
+                "method": "single-pass",
+                "report": r,
+            })),
         });
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     } else {
-        print_eval_tables(&mut out, &report, &model_id)?;
+        print_eval_tables(&mut out, &report, &model_id, args.box_scale)?;
+        if let Some(reference) = &reference {
+            print_comparison(&mut out, &report, reference)?;
+        }
         if args.rotate != 0 {
             writeln!(out, "photos turned {} degrees clockwise", args.rotate)?;
         }
@@ -73,7 +156,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_eval_tables(out: &mut impl Write, report: &EvalReport, model_id: &str) -> io::Result<()> {
+fn print_eval_tables(
+    out: &mut impl Write,
+    report: &EvalReport,
+    model_id: &str,
+    box_scale: f32,
+) -> io::Result<()> {
     let mut pck = new_table();
     pck.set_header(["keypoint", "PCK@0.2 (%)", "labelled"]);
     for (name, value, labelled) in report.pck_rows() {
@@ -124,5 +212,70 @@ fn print_eval_tables(out: &mut impl Write, report: &EvalReport, model_id: &str) 
         "people: {} ({} with a labelled torso); model: {model_id}; {:.2} model runs per person",
         report.people, report.people_with_torso, report.model_runs_per_person
     )?;
-    writeln!(out, "each person cropped square from its ground-truth box x1.25; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
+    writeln!(out, "each person cut out square from its ground-truth box x{box_scale} and read by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
+}
+
+/// gonio's figures beside the reference's, the differences last.
+fn print_comparison(
+    out: &mut impl Write,
+    gonio: &EvalReport,
+    reference: &EvalReport,
+) -> io::Result<()> {
+    let mut table = new_table();
+    table.set_header([
+        "",
+        "PCK@0.2 (%)",
+        "knee error mean / median (deg)",
+        "hip error mean / median (deg)",
+        "model runs per person",
+    ]);
+    let row = |name: &str, r: &EvalReport| {
+        vec![
+            Cell::new(name),
+            Cell::new(format!("{:.1}", 100.0 * r.pck)).set_alignment(CellAlignment::Right),
+            Cell::new(format!(
+                "{:.1} / {:.1}",
+                r.knee_flexion_error_deg.mean, r.knee_flexion_error_deg.median
+            ))
+            .set_alignment(CellAlignment::Right),
+            Cell::new(format!(
+                "{:.1} / {:.1}",
+                r.hip_angle_error_deg.mean, r.hip_angle_error_deg.median
+            ))
+            .set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.2}", r.model_runs_per_person))
+                .set_alignment(CellAlignment::Right),
+        ]
+    };
+    table.add_row(row("gonio", gonio));
+    table.add_row(row("single pass (reference)", reference));
+    let (k, h) = (&gonio.knee_flexion_error_deg, &gonio.hip_angle_error_deg);
+    let (rk, rh) = (
+        &reference.knee_flexion_error_deg,
+        &reference.hip_angle_error_deg,
+    );
+    table.add_row(vec![
+        Cell::new("gonio minus reference"),
+        Cell::new(format!("{:+.1}", 100.0 * (gonio.pck - reference.pck)))
+            .set_alignment(CellAlignment::Right),
+        Cell::new(format!(
+            "{:+.1} / {:+.1}",
+            k.mean - rk.mean,
+            k.median - rk.median
+        ))
+        .set_alignment(CellAlignment::Right),
+        Cell::new(format!(
+            "{:+.1} / {:+.1}",
+            h.mean - rh.mean,
+            h.median - rh.median
+        ))
+        .set_alignment(CellAlignment::Right),
+        Cell::new(format!(
+            "{:+.2}",
+            gonio.model_runs_per_person - reference.model_runs_per_person
+        ))
+        .set_alignment(CellAlignment::Right),
+    ]);
+    writeln!(out, "{table}")?;
+    writeln!(out, "reference: the model once on each person's crop (negative differences: gonio's steps help)")
 }

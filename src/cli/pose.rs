@@ -8,7 +8,9 @@ use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
 use gonio::capture::{collect_image_paths, load_image};
-use gonio::pose::{PoseEstimator, PERSON_MIN_CONFIDENCE};
+use gonio::pose::{
+    PersonDetector, PhotoReader, Pick, PoseEstimator, Runtime, PERSON_MIN_CONFIDENCE,
+};
 use gonio::report::json::{ImagePosesJson, PersonJson};
 use gonio::report::overlay::draw_pose;
 
@@ -27,10 +29,43 @@ pub struct PoseArgs {
     /// Write each image with the skeleton drawn as DIR/<name>.png
     #[arg(long, value_name = "DIR")]
     overlay: Option<PathBuf>,
+    /// Which person to read when several are in a photo
+    #[arg(long, value_enum, default_value = "center")]
+    pick: PhotoPick,
+    /// Only one person is in each photo: skip the person detector (faster; with a second
+    /// person in view, the wrong one may then be read)
+    #[arg(long)]
+    single_person: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PhotoPick {
+    /// The person at the photo's centre
+    Center,
+    /// The largest person (nearest the camera)
+    Largest,
+    /// The leftmost person
+    Left,
+    /// The rightmost person
+    Right,
 }
 
 pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
     let mut estimator = load_estimator(&args.model)?;
+    let mut reader = if args.single_person {
+        PhotoReader::single()
+    } else {
+        let pick = match args.pick {
+            PhotoPick::Center => Pick::Center,
+            PhotoPick::Largest => Pick::Largest,
+            PhotoPick::Left => Pick::Left,
+            PhotoPick::Right => Pick::Right,
+        };
+        PhotoReader::multi(
+            PersonDetector::new(Runtime::load()?, args.model.threads)?,
+            pick,
+        )
+    };
     let model_id = estimator.model_id().to_string();
     if let Some(dir) = &args.overlay {
         gonio::report::output_folder(dir)?;
@@ -41,7 +76,13 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
     let mut failures = 0usize;
     for input in inputs {
         let record = match input {
-            Ok(path) => pose_one(&mut estimator, &path, &model_id, args.overlay.as_deref()),
+            Ok(path) => pose_one(
+                &mut estimator,
+                &mut reader,
+                &path,
+                &model_id,
+                args.overlay.as_deref(),
+            ),
             Err(error) => Err((error.path().to_path_buf(), error.to_string())),
         };
         match record {
@@ -86,14 +127,15 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
 /// that names it.
 fn pose_one(
     estimator: &mut PoseEstimator,
+    reader: &mut PhotoReader,
     path: &Path,
     model_id: &str,
     overlay_dir: Option<&Path>,
 ) -> Result<(ImagePosesJson, Option<PathBuf>), (PathBuf, String)> {
     let fail = |message: String| (path.to_path_buf(), message);
     let frame = load_image(path).map_err(|e| fail(e.to_string()))?;
-    let pose = estimator
-        .estimate(&frame.image)
+    let pose = reader
+        .read(estimator, &frame.image)
         .map_err(|e| fail(format!("{}: {e}", path.display())))?;
     let people = if pose.has_person() {
         vec![PersonJson::from(&pose)]

@@ -120,7 +120,12 @@ impl CocoDataset {
         };
         let slot_of_name: Vec<Option<usize>> = names
             .iter()
-            .map(|name| KEYPOINT_NAMES.iter().position(|k| k == name))
+            .map(|name| {
+                // "Right Shoulder" (AI Challenger), "Right-knee" (MPII style): COCO's parts under
+                // other spellings.
+                let name = name.trim().to_lowercase().replace([' ', '-'], "_");
+                KEYPOINT_NAMES.iter().position(|k| *k == name)
+            })
             .collect();
         if slot_of_name.iter().all(Option::is_none) {
             return Err(format_error(format!(
@@ -198,5 +203,21 @@ mod tests {
         assert_eq!(person.labelled(2), None);
         assert_eq!(person.labelled(5), Some((5.0, 105.0)));
         assert_eq!(person.labelled(16), Some((16.0, 116.0)));
+    }
+
+    #[test]
+    fn other_spellings_of_coco_parts_are_read() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let json = serde_json::json!({
+            "images": [{"id": 1, "file_name": "a.jpg"}],
+            "annotations": [{"id": 7, "image_id": 1, "bbox": [0, 0, 10, 10],
+                             "keypoints": [1, 2, 2, 3, 4, 2, 5, 6, 2]}],
+            "categories": [{"keypoints": ["Right Shoulder", "Left-knee", "Head top"]}],
+        });
+        std::fs::write(file.path(), json.to_string()).unwrap();
+        let person = &CocoDataset::load(file.path()).unwrap().annotations[0];
+        assert_eq!(person.labelled(6), Some((1.0, 2.0)));
+        assert_eq!(person.labelled(13), Some((3.0, 4.0)));
+        assert_eq!(person.labelled(0), None);
     }
 }

@@ -15,7 +15,7 @@ pub use turn::{point_in_turned_image, turn_image, PhotoTurn};
 use std::path::{Path, PathBuf};
 
 use crate::capture::{load_image, CaptureError};
-use crate::pose::{PoseError, PoseEstimator};
+use crate::pose::{PhotoReader, PoseError, PoseEstimator, SquareCrop, BOX_CROP_SCALE};
 
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -47,18 +47,56 @@ pub struct SkippedImage {
     pub error: CaptureError,
 }
 
-/// Runs `estimator` on every annotated person of `dataset`, reading photos from `images_dir`
-/// and turning each photo and its annotations clockwise by `rotation` first (turned photos
-/// stand in for bodies lying down or leaning). `on_person` is called after each person (for
-/// progress).
+/// How each annotated person is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// gonio's own photo pipeline ([`PhotoReader::read`], as `gonio pose` runs it) on the
+    /// person's crop, with the steps the estimator has switched on.
+    #[default]
+    Pipeline,
+    /// The reference: the model once on the person's crop, nothing else.
+    SinglePass,
+}
+
+/// How an evaluation reads the photos.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalOptions {
+    /// Each photo and its annotations are turned clockwise by this first: turned photos stand
+    /// in for bodies lying down or leaning.
+    pub turn: PhotoTurn,
+    /// Each person is cut out of the photo as a square this many times its ground-truth box's
+    /// longer side (black beyond the photo's edges): 1.25 is the standard top-down protocol;
+    /// larger values leave the person small in a wider view, as in a whole photo.
+    pub box_scale: f32,
+    pub method: Method,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            turn: PhotoTurn::NONE,
+            box_scale: BOX_CROP_SCALE,
+            method: Method::Pipeline,
+        }
+    }
+}
+
+/// Reads every annotated person of `dataset` with `estimator` (and `reader`, for gonio's
+/// pipeline), taking photos from `images_dir` as `options` say. `on_person` is called after
+/// each person (for progress).
 pub fn evaluate(
     estimator: &mut PoseEstimator,
+    reader: &mut PhotoReader,
     dataset: &CocoDataset,
     images_dir: &Path,
-    rotation: impl Into<PhotoTurn>,
+    options: EvalOptions,
     mut on_person: impl FnMut(),
 ) -> Result<(EvalReport, Vec<SkippedImage>), EvalError> {
-    let rotation = rotation.into();
+    let EvalOptions {
+        turn: rotation,
+        box_scale,
+        method,
+    } = options;
     let mut people = Vec::new();
     let mut skipped = Vec::new();
     for image in &dataset.images {
@@ -66,7 +104,7 @@ pub fn evaluate(
         if annotated.is_empty() {
             continue;
         }
-        let frame = match load_image(&images_dir.join(&image.file_name)) {
+        let frame = match load_image(&photo_path(images_dir, &image.file_name)) {
             Ok(frame) => frame,
             Err(error) => {
                 skipped.push(SkippedImage {
@@ -82,8 +120,12 @@ pub fn evaluate(
         for person in annotated {
             let person = &person.turned(rotation, width, height);
             let [left, top, width, height] = person.bbox;
+            let crop = SquareCrop::around_box(left, top, width, height, box_scale, 1);
             let runs_before = estimator.model_runs();
-            let predicted = estimator.estimate_in_box(&photo, left, top, width, height)?;
+            let predicted = match method {
+                Method::Pipeline => reader.read_in(estimator, &photo, crop)?,
+                Method::SinglePass => estimator.estimate_in_crop(&photo, crop)?,
+            };
             let runs = estimator.model_runs() - runs_before;
             people.push(PersonResult::new(
                 &image.file_name,
@@ -105,4 +147,39 @@ pub fn evaluate(
         });
     }
     Ok((EvalReport::from_people(people), skipped))
+}
+
+/// Where a photo named `file_name` in the annotations lies under `images_dir`: the path as
+/// given, else with leading folders dropped one by one (exports often name photos from a root
+/// of their own, such as `HumanArt/images/...` for a folder holding `images/...`).
+fn photo_path(images_dir: &Path, file_name: &str) -> PathBuf {
+    let given = images_dir.join(file_name);
+    let parts: Vec<&str> = file_name
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    (1..parts.len())
+        .map(|skip| images_dir.join(parts[skip..].join("/")))
+        .find(|p| p.is_file())
+        .filter(|_| !given.exists())
+        .unwrap_or(given)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_are_found_below_a_root_the_annotations_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("images/a")).unwrap();
+        std::fs::write(dir.path().join("images/a/1.jpg"), b"x").unwrap();
+        let found = photo_path(dir.path(), "Root/images/a/1.jpg");
+        assert_eq!(found, dir.path().join("images/a/1.jpg"));
+        // Not there under any root: the path as given, for the error message.
+        assert_eq!(
+            photo_path(dir.path(), "b/2.jpg"),
+            dir.path().join("b/2.jpg")
+        );
+    }
 }

@@ -2,7 +2,7 @@
 
 use image::RgbImage;
 
-use crate::pose::QuarterTurns;
+use crate::pose::{sample_bilinear, QuarterTurns};
 
 /// A clockwise turn of a whole photo by any angle, as `gonio eval --rotate` applies it (see
 /// [`turn_image`]). The estimator itself turns crops by [`QuarterTurns`] only.
@@ -95,33 +95,6 @@ fn turned_size(turn: PhotoTurn, width: u32, height: u32) -> (u32, u32) {
         (w * cos.abs() + h * sin.abs()).ceil() as u32,
         (w * sin.abs() + h * cos.abs()).ceil() as u32,
     )
-}
-
-/// The colour of `image` at (x, y) (pixel centres at whole coordinates), interpolated between
-/// the four nearest pixels; black beyond the edges.
-fn sample_bilinear(image: &RgbImage, x: f32, y: f32) -> [u8; 3] {
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (w, h) = (image.width() as i64, image.height() as i64);
-    let at = |xi: i64, yi: i64| -> [f32; 3] {
-        if xi < 0 || yi < 0 || xi >= w || yi >= h {
-            return [0.0; 3];
-        }
-        let p = image.get_pixel(xi as u32, yi as u32).0;
-        [p[0] as f32, p[1] as f32, p[2] as f32]
-    };
-    let (xi, yi) = (x0 as i64, y0 as i64);
-    let (a, b, c, d) = (
-        at(xi, yi),
-        at(xi + 1, yi),
-        at(xi, yi + 1),
-        at(xi + 1, yi + 1),
-    );
-    std::array::from_fn(|i| {
-        let top = a[i] + (b[i] - a[i]) * fx;
-        let bottom = c[i] + (d[i] - c[i]) * fx;
-        (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8
-    })
 }
 
 #[cfg(test)]

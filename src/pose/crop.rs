@@ -82,6 +82,32 @@ impl SquareCrop {
         )
     }
 
+    /// This square of `frame` as an image of its own at the frame's resolution (its corners
+    /// rounded to whole pixels, black beyond the frame's edges), and where its top-left corner
+    /// lies in the frame (pixels).
+    pub fn cut(&self, frame: &RgbImage) -> (RgbImage, (f32, f32)) {
+        let left = self.left_in_frame.round() as i64;
+        let top = self.top_in_frame.round() as i64;
+        let side = self.side_in_frame.round().max(1.0) as u32;
+        let mut square = RgbImage::new(side, side);
+        let (width, height) = (i64::from(frame.width()), i64::from(frame.height()));
+        let x0 = left.clamp(0, width);
+        let x1 = (left + i64::from(side)).clamp(0, width);
+        if x1 > x0 {
+            let row_bytes = (x1 - x0) as usize * 3;
+            let frame_bytes: &[u8] = frame;
+            let square_stride = side as usize * 3;
+            let square_bytes: &mut [u8] = &mut square;
+            for y in top.max(0)..(top + i64::from(side)).min(height) {
+                let from = (y * width + x0) as usize * 3;
+                let to = (y - top) as usize * square_stride + (x0 - left) as usize * 3;
+                square_bytes[to..to + row_bytes]
+                    .copy_from_slice(&frame_bytes[from..from + row_bytes]);
+            }
+        }
+        (square, (left as f32, top as f32))
+    }
+
     /// Renders the crop of `frame` into `input` (an `input_size`-square RGB image): the part of
     /// the square inside the frame is resized with an antialiasing bilinear filter, the rest is
     /// black.
@@ -196,9 +222,173 @@ impl QuarterTurns {
     }
 }
 
+/// A clockwise turn of a crop by any angle before the model sees it, so that a body lying or
+/// leaning stands upright in the model input. Maps between *crop* space (the unturned
+/// `input_size` square of [`SquareCrop`]) and *model input* space by a rotation about the
+/// square's centre; quarter turns are exact pixel moves ([`QuarterTurns`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CropTurn {
+    /// Clockwise degrees, 0 to 360.
+    degrees: f32,
+}
+
+impl CropTurn {
+    pub const NONE: CropTurn = CropTurn { degrees: 0.0 };
+
+    /// A turn by `degrees` clockwise (any value; taken modulo 360).
+    pub fn degrees(degrees: f32) -> Self {
+        let degrees = degrees.rem_euclid(360.0);
+        CropTurn {
+            // rem_euclid can round up to 360 itself.
+            degrees: if degrees >= 360.0 { 0.0 } else { degrees },
+        }
+    }
+
+    /// Clockwise degrees, 0 to 360.
+    pub fn get(self) -> f32 {
+        self.degrees
+    }
+
+    /// The same turn as whole quarter turns, when it is one (to within 0.01 degrees).
+    pub fn as_quarter_turns(self) -> Option<QuarterTurns> {
+        let quarters = (self.degrees / 90.0).round();
+        ((self.degrees - 90.0 * quarters).abs() < 0.01).then(|| QuarterTurns::new(quarters as u8))
+    }
+
+    /// The nearest quarter turn.
+    pub fn nearest_quarter(self) -> QuarterTurns {
+        QuarterTurns::new((self.degrees / 90.0).round() as u8)
+    }
+
+    /// How far apart two turns are, degrees (0 to 180).
+    pub fn difference(self, other: CropTurn) -> f32 {
+        let d = (self.degrees - other.degrees).rem_euclid(360.0);
+        d.min(360.0 - d)
+    }
+
+    /// The turn that stands a body upright, given its head-ward direction in frame pixels
+    /// (x right, y down).
+    pub fn to_stand_up(headward_x: f32, headward_y: f32) -> CropTurn {
+        // The direction's angle clockwise from up; turning by its opposite brings it to up.
+        CropTurn::degrees(-headward_x.atan2(-headward_y).to_degrees())
+    }
+
+    /// Maps a point from crop pixels to model-input pixels (squares of side `n`).
+    pub fn input_from_crop(self, x: f32, y: f32, n: u32) -> (f32, f32) {
+        if let Some(quarter) = self.as_quarter_turns() {
+            return quarter.input_from_crop(x, y, n);
+        }
+        rotate_about_centre(x, y, n, self.degrees)
+    }
+
+    /// Maps a point from model-input pixels back to crop pixels.
+    pub fn crop_from_input(self, x: f32, y: f32, n: u32) -> (f32, f32) {
+        if let Some(quarter) = self.as_quarter_turns() {
+            return quarter.crop_from_input(x, y, n);
+        }
+        rotate_about_centre(x, y, n, -self.degrees)
+    }
+
+    /// Renders `crop` of `frame` turned into `input` (an `input_size`-square image).
+    pub fn render(
+        self,
+        crop: SquareCrop,
+        frame: &RgbImage,
+        resizer: &mut Resizer,
+        input: &mut RgbImage,
+    ) {
+        if let Some(quarter) = self.as_quarter_turns() {
+            crop.render(frame, resizer, input);
+            if quarter != QuarterTurns::NONE {
+                *input = quarter.apply(input);
+            }
+            return;
+        }
+        // The square that holds the turned crop, rendered at the crop's scale (antialiased),
+        // then sampled bilinearly at the turned crop's pixel centres.
+        let n = crop.input_size;
+        let (sin, cos) = self.degrees.to_radians().sin_cos();
+        let grow = sin.abs() + cos.abs();
+        let m = (n as f32 * grow).ceil() as u32;
+        let (cx, cy) = crop.frame_from_input((n as f32 - 1.0) / 2.0, (n as f32 - 1.0) / 2.0);
+        let outer = SquareCrop {
+            left_in_frame: cx - crop.frame_per_input() * (m as f32 - 1.0) / 2.0,
+            top_in_frame: cy - crop.frame_per_input() * (m as f32 - 1.0) / 2.0,
+            side_in_frame: crop.frame_per_input() * m as f32,
+            input_size: m,
+        };
+        let mut around = RgbImage::new(m, m);
+        outer.render(frame, resizer, &mut around);
+        let shift = (m as f32 - n as f32) / 2.0;
+        *input = RgbImage::from_fn(n, n, |u, v| {
+            let (x, y) = self.crop_from_input(u as f32, v as f32, n);
+            image::Rgb(sample_bilinear(&around, x + shift, y + shift))
+        });
+    }
+}
+
+impl From<QuarterTurns> for CropTurn {
+    fn from(turns: QuarterTurns) -> Self {
+        CropTurn::degrees(turns.degrees() as f32)
+    }
+}
+
+/// A point of an `n`-square turned clockwise by `degrees` about the square's centre (pixel
+/// centres at whole coordinates, x right, y down).
+fn rotate_about_centre(x: f32, y: f32, n: u32, degrees: f32) -> (f32, f32) {
+    let c = (n as f32 - 1.0) / 2.0;
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (dx, dy) = (x - c, y - c);
+    (c + dx * cos - dy * sin, c + dx * sin + dy * cos)
+}
+
+/// The colour of `image` at (x, y) (pixel centres at whole coordinates), interpolated between
+/// the four nearest pixels; black beyond the edges.
+pub(crate) fn sample_bilinear(image: &RgbImage, x: f32, y: f32) -> [u8; 3] {
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let at = |xi: i64, yi: i64| -> [f32; 3] {
+        if xi < 0 || yi < 0 || xi >= w || yi >= h {
+            return [0.0; 3];
+        }
+        let p = image.get_pixel(xi as u32, yi as u32).0;
+        [p[0] as f32, p[1] as f32, p[2] as f32]
+    };
+    let (xi, yi) = (x0 as i64, y0 as i64);
+    let (a, b, c, d) = (
+        at(xi, yi),
+        at(xi + 1, yi),
+        at(xi, yi + 1),
+        at(xi + 1, yi + 1),
+    );
+    std::array::from_fn(|i| {
+        let top = a[i] + (b[i] - a[i]) * fx;
+        let bottom = c[i] + (d[i] - c[i]) * fx;
+        (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_square_cut_past_the_edges_keeps_the_pixels_where_they_were() {
+        let photo = RgbImage::from_fn(10, 6, |x, y| image::Rgb([x as u8, y as u8, 1]));
+        let crop = SquareCrop {
+            left_in_frame: -2.2,
+            top_in_frame: 3.0,
+            side_in_frame: 5.0,
+            input_size: 1,
+        };
+        let (square, (dx, dy)) = crop.cut(&photo);
+        assert_eq!((square.width(), dx, dy), (5, -2.0, 3.0));
+        // Square pixel (3, 1) is photo pixel (1, 4); beyond the photo is black.
+        assert_eq!(square.get_pixel(3, 1).0, [1, 4, 1]);
+        assert_eq!(square.get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(square.get_pixel(3, 4).0, [0, 0, 0]);
+    }
 
     #[test]
     fn frame_input_round_trip() {

@@ -78,12 +78,12 @@ pub const MAX_MISSED_FRAMES: usize = 30;
 
 /// A torso length guessed from a body's box, pixels: for a person without confident shoulders
 /// and hips.
-fn torso_from_box(bbox: BoxInFrame) -> f32 {
+pub(super) fn torso_from_box(bbox: BoxInFrame) -> f32 {
     0.3 * bbox.width().hypot(bbox.height())
 }
 
 /// Mid-shoulder to mid-hip distance of a pose, pixels (None without those keypoints).
-fn torso_length(pose: &Pose) -> Option<f32> {
+pub(super) fn torso_length(pose: &Pose) -> Option<f32> {
     let mid = |a: BodyPart, b: BodyPart| {
         let (ka, kb) = (pose.get(a), pose.get(b));
         (ka.confidence >= MATCH_MIN_CONFIDENCE && kb.confidence >= MATCH_MIN_CONFIDENCE)
@@ -99,7 +99,7 @@ fn torso_length(pose: &Pose) -> Option<f32> {
 /// confident in both, in units of `scale` pixels. Left and right are compared both ways round
 /// (a model may swap them) and the nearer reading taken. Infinite with fewer than 4 keypoints in
 /// common.
-fn pose_distance(a: &Pose, b: &Pose, scale: f32) -> f32 {
+pub(super) fn pose_distance(a: &Pose, b: &Pose, scale: f32) -> f32 {
     let mean = |mirror: bool| {
         let (mut sum, mut count) = (0.0, 0);
         for part in BodyPart::ALL {

@@ -13,17 +13,20 @@ mod lock;
 mod model;
 mod movenet;
 pub mod multipose;
+mod photo;
 mod runtime;
 mod track;
 
-pub use crop::{QuarterTurns, SquareCrop};
+pub(crate) use crop::sample_bilinear;
+pub use crop::{CropTurn, QuarterTurns, SquareCrop};
 pub use lock::{
     choose_subject, is_in_posture, Ask, Found, PeopleSeen, Pick, Posture, Seen, Step, SubjectLock,
     DETECT_EVERY_ALONE, MAX_MISSED_FRAMES,
 };
 pub use model::{find_model_file, installed_models, InstalledModel, ModelId, ModelKind};
-pub use movenet::{pose_in_frame, turns_to_stand_up, PoseEstimator, BOX_CROP_SCALE};
+pub use movenet::{pose_in_frame, turn_to_stand_up, PoseEstimator, Steps, BOX_CROP_SCALE};
 pub use multipose::{BoxInFrame, Person, PersonDetector};
+pub use photo::PhotoReader;
 pub use runtime::{runtime_library_path, Device, Provider, Runtime, ORT_VERSION};
 pub use track::{SubjectFinder, SubjectTracker};
 

@@ -9,8 +9,8 @@ use ort::session::{builder::GraphOptimizationLevel, Session};
 use ort::value::TensorRef;
 
 use super::{
-    model::find_model_file, runtime::Provider, BodyPart, Keypoint, ModelId, ModelKind, Pose,
-    PoseError, QuarterTurns, Runtime, SquareCrop, KEYPOINT_COUNT,
+    model::find_model_file, runtime::Provider, BodyPart, CropTurn, Keypoint, ModelId, ModelKind,
+    Pose, PoseError, QuarterTurns, Runtime, SquareCrop, KEYPOINT_COUNT,
 };
 
 /// Scale of the square crop around a ground-truth or detected box (top-down protocol).
@@ -19,6 +19,18 @@ pub const BOX_CROP_SCALE: f32 = 1.25;
 /// quarter turns (see `upright_view`). 0.3 would cost fewer runs (2.1 instead of 3.0 per person
 /// on the upright COCO val2017 photos) but trusted a misread lying body (a hip 174 deg off).
 const CONFIDENT_SCORE: f32 = 0.4;
+/// A body leaning more than this many degrees away from every quarter turn is also read turned
+/// by its own axis (see `upright_view`). 15 turned some upright people wrongly; 30 left more
+/// of the bodies at 30 degrees tilted (development photos turned by 30 degrees: knee-error mean
+/// 7.7 / 9.7 / 10.1 at 15 / 25 / 30 on COCO val2017, and val2017 upright unchanged from 25 on).
+const LEVEL_MIN_DEG: f32 = 25.0;
+/// The second look of the photo pipeline is taken only when its square is at most this share of
+/// the first look's side: it then shows the person at least 1.4 times larger. A person who
+/// already fills the first look gains nothing from a second (measured on the development
+/// photos cut out around each person: knee-error means of 17.5 / 16.4 / 22.0 deg against 12.6 /
+/// 2.9 / 15.9 for the single look on three sets), while a small one does (people at a third of
+/// the view: knee-error mean 18.6 to 10.6 deg on COCO val2017).
+const REFINE_MAX_SIDE: f32 = 0.7;
 /// Keypoint confidence used to place the refinement crop.
 const CROP_MIN_CONFIDENCE: f32 = 0.2;
 
@@ -34,6 +46,29 @@ pub struct PoseEstimator {
     input_values: Vec<i32>,
     /// Model runs so far (see [`PoseEstimator::model_runs`]).
     runs: u64,
+    steps: Steps,
+}
+
+/// The steps of the photo pipeline ([`PoseEstimator::estimate`]) after the first look, each of
+/// which can be switched off to measure what it buys (`gonio eval --without`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Steps {
+    /// Search square windows of a wide or tall frame when the whole frame shows nobody.
+    pub windows: bool,
+    /// Turn the crop by quarter turns until the body stands upright in the model input.
+    pub turns: bool,
+    /// Look again in a square around the person found, so that a small figure fills the input.
+    pub refine: bool,
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Steps {
+            windows: true,
+            turns: true,
+            refine: true,
+        }
+    }
 }
 
 impl PoseEstimator {
@@ -96,6 +131,7 @@ impl PoseEstimator {
             input_image: RgbImage::new(n, n),
             input_values: vec![0; (n * n * 3) as usize],
             runs: 0,
+            steps: Steps::default(),
         })
     }
 
@@ -107,6 +143,11 @@ impl PoseEstimator {
     /// Which model this is.
     pub fn kind(&self) -> ModelKind {
         self.kind
+    }
+
+    /// Switches steps of the photo pipeline on or off (all on by default).
+    pub fn set_steps(&mut self, steps: Steps) {
+        self.steps = steps;
     }
 
     /// How many times the model has run since this estimator was made: the cost of a frame is
@@ -123,7 +164,7 @@ impl PoseEstimator {
         let n = self.kind.input_size();
         let whole = SquareCrop::letterbox(frame.width(), frame.height(), n);
         let mut first = self.estimate_in_crop(frame, whole)?;
-        if !first.has_person() {
+        if !first.has_person() && self.steps.windows {
             // A person small in a wide frame can vanish in the letterbox: look again in square
             // windows as high as the frame's shorter side, half overlapping.
             for window in sliding_windows(frame.width(), frame.height(), n) {
@@ -133,11 +174,67 @@ impl PoseEstimator {
                 }
             }
         }
-        let (first, turns) = self.upright_view(frame, whole, first)?;
-        let Some(crop) = refinement_crop(&first, whole) else {
+        self.zoom_and_stand_up(frame, whole, first)
+    }
+
+    /// The photo pipeline of [`PoseEstimator::estimate`] on a square `view` of the frame
+    /// instead of the whole frame (frame pixels, as a box the user or an annotation gives).
+    pub fn estimate_in_square(
+        &mut self,
+        frame: &RgbImage,
+        view: SquareCrop,
+    ) -> Result<Pose, PoseError> {
+        let look = self.estimate_in_crop(frame, view)?;
+        self.zoom_and_stand_up(frame, view, look)
+    }
+
+    /// The pose of the person that `near` (a detector's reading of them, frame pixels) shows
+    /// in the square `view` of the frame: the photo pipeline of
+    /// [`PoseEstimator::estimate_in_square`] with its first look on a square around `near`
+    /// when that is the smaller, so that the model reads this person and not a more prominent
+    /// one.
+    pub fn estimate_near(
+        &mut self,
+        frame: &RgbImage,
+        near: &Pose,
+        whole: SquareCrop,
+    ) -> Result<Pose, PoseError> {
+        let whole = SquareCrop {
+            input_size: self.kind.input_size(),
+            ..whole
+        };
+        let view = refinement_crop(near, whole)
+            .filter(|c| c.side_in_frame < REFINE_MAX_SIDE * whole.side_in_frame)
+            .unwrap_or(whole);
+        let look = self.estimate_in_crop(frame, view)?;
+        self.zoom_and_stand_up(frame, view, look)
+    }
+
+    /// The rest of the photo pipeline after the model's first reading `look` of the square
+    /// `view` of the frame: the view in which the body stands upright, then, when the person is
+    /// small in it, a second look in a square around them ([`REFINE_MAX_SIDE`]). When no view
+    /// was trusted (a small body is hard to orient), the upright view is searched for in that
+    /// square instead, where the model sees the body at a size it reads well.
+    fn zoom_and_stand_up(
+        &mut self,
+        frame: &RgbImage,
+        view: SquareCrop,
+        look: Pose,
+    ) -> Result<Pose, PoseError> {
+        let whole = view;
+        let (first, turn, trusted) = self.upright_view(frame, whole, look)?;
+        let Some(crop) = refinement_crop(&first, whole)
+            .filter(|_| self.steps.refine)
+            .filter(|c| c.side_in_frame < REFINE_MAX_SIDE * whole.side_in_frame)
+        else {
             return Ok(first);
         };
-        let second = self.estimate_in_view(frame, crop, turns)?;
+        let second = if trusted {
+            self.estimate_in_view(frame, crop, turn)?
+        } else {
+            let seed = self.estimate_in_crop(frame, crop)?;
+            self.upright_view(frame, crop, seed)?.0
+        };
         Ok(if second.score >= first.score {
             second
         } else {
@@ -145,47 +242,92 @@ impl PoseEstimator {
         })
     }
 
-    /// Given a pose found without rotation, finds the quarter turn of the crop under which the
-    /// body stands upright in the model input (upright-trained models fail on many lying
-    /// bodies) and returns the pose found there.
+    /// Given a pose found without rotation, finds the turn of the crop under which the body
+    /// stands upright in the model input (upright-trained models fail on many lying and
+    /// leaning bodies) and returns the pose found there.
     ///
-    /// A view is *consistent* when the pose it finds stands upright in it, i.e. asks for the
-    /// same turn ([`turns_to_stand_up`]) as the view it was found in. A model shown a body
-    /// upside down or sideways often reads it confidently but wrongly (head and feet swapped,
-    /// a leg folded), so consistency decides, not confidence: views are tried in the order
-    /// none, the turn the first pose asks for, the rest, stopping at the first consistent view
-    /// with a mean confidence of [`CONFIDENT_SCORE`] or more; without one (a small, hidden or
-    /// cut-off body), the most confident view. Measured on the COCO val2017 photos turned
-    /// by 0/90/180/270 degrees, choosing by confidence alone gave a knee-angle mean error of
-    /// 5.2/5.5/7.6/8.5 degrees, this rule 5.2/5.4/5.0/5.4.
+    /// A view is *consistent* when the pose it finds stands upright in it: the turn that pose
+    /// asks for ([`turn_to_stand_up`]) is within 45 degrees of the view's own. A model shown a
+    /// body upside down or sideways often reads it confidently but wrongly (head and feet
+    /// swapped, a leg folded), so consistency decides, not confidence. A view is *trusted* when
+    /// it is consistent with a mean confidence of [`CONFIDENT_SCORE`] or more.
+    ///
+    /// Views are tried in the order none, the quarter turn the first pose asks for, the other
+    /// quarter turns, stopping at the first trusted view. A body leaning more than
+    /// [`LEVEL_MIN_DEG`] away from every quarter turn is first also read turned by its own
+    /// axis, and the more confident of that view and its nearest quarter turn wins if either
+    /// is trusted. Without a trusted view (a small, hidden or cut-off body), the most confident
+    /// consistent view, else the most confident view. Measured on the development photos
+    /// (`gonio eval --reference single-pass`): upright, every figure equals the single look's
+    /// (none turned wrongly); turned by 90 degrees, knee-error means of 3.8 to 12.3 deg
+    /// instead of 13.3 to 45.0; turned by 30 degrees, 3.1 to 11.7 instead of 6.7 to 16.5
+    /// (quarter turns alone: 5.2 to 17.9).
     fn upright_view(
         &mut self,
         frame: &RgbImage,
         crop: SquareCrop,
         first: Pose,
-    ) -> Result<(Pose, QuarterTurns), PoseError> {
-        let asked = turns_to_stand_up(&first);
-        let order = [QuarterTurns::NONE]
-            .into_iter()
-            .chain((asked != QuarterTurns::NONE).then_some(asked))
-            .chain((1..4u8).map(QuarterTurns::new).filter(|&t| t != asked));
-        let mut most_confident: Option<(Pose, QuarterTurns)> = None;
-        let mut first = Some(first);
-        for turns in order {
-            let pose = match first.take() {
-                Some(pose) => pose,
-                None => self.estimate_in_view(frame, crop, turns)?,
-            };
-            let consistent = turns_to_stand_up(&pose) == turns;
-            if consistent && pose.score >= CONFIDENT_SCORE {
-                return Ok((pose, turns));
-            }
-            // On a tie the later view wins.
-            if most_confident.is_none_or(|(best, _)| pose.score >= best.score) {
-                most_confident = Some((pose, turns));
+    ) -> Result<(Pose, CropTurn, bool), PoseError> {
+        if !self.steps.turns {
+            let trusted = first.score >= CONFIDENT_SCORE;
+            return Ok((first, CropTurn::NONE, trusted));
+        }
+        let asked = turn_to_stand_up(&first);
+        let quarter = CropTurn::from(asked.nearest_quarter());
+        let leaning = asked.difference(quarter) > LEVEL_MIN_DEG;
+        let mut order = Vec::with_capacity(5);
+        if leaning {
+            order.push(asked);
+        }
+        order.push(CropTurn::NONE);
+        for turn in
+            std::iter::once(quarter).chain((1..4).map(|q| CropTurn::from(QuarterTurns::new(q))))
+        {
+            if !order.contains(&turn) {
+                order.push(turn);
             }
         }
-        Ok(most_confident.unwrap_or((Pose::nobody(), QuarterTurns::NONE)))
+        // With a leaning body, the views up to its nearest quarter turn are compared before any
+        // is taken.
+        let mut compare_until = leaning
+            .then(|| order.iter().position(|&t| t == quarter))
+            .flatten();
+        let mut best_trusted: Option<(Pose, CropTurn)> = None;
+        let mut most_consistent: Option<(Pose, CropTurn)> = None;
+        let mut most_confident: Option<(Pose, CropTurn)> = None;
+        let mut first = Some(first);
+        for (i, turn) in order.into_iter().enumerate() {
+            let pose = match (turn == CropTurn::NONE).then(|| first.take()).flatten() {
+                Some(pose) => pose,
+                None => self.estimate_in_view(frame, crop, turn)?,
+            };
+            let consistent = turn_to_stand_up(&pose).difference(turn) < 45.0;
+            if consistent && pose.score >= CONFIDENT_SCORE {
+                if compare_until.is_none() {
+                    return Ok((pose, turn, true));
+                }
+                if best_trusted.is_none_or(|(best, _)| pose.score > best.score) {
+                    best_trusted = Some((pose, turn));
+                }
+            }
+            if compare_until == Some(i) {
+                if let Some((pose, turn)) = best_trusted {
+                    return Ok((pose, turn, true));
+                }
+                compare_until = None;
+            }
+            // On a tie the later view wins.
+            if consistent && most_consistent.is_none_or(|(best, _)| pose.score >= best.score) {
+                most_consistent = Some((pose, turn));
+            }
+            if most_confident.is_none_or(|(best, _)| pose.score >= best.score) {
+                most_confident = Some((pose, turn));
+            }
+        }
+        let (pose, turn) = most_consistent
+            .or(most_confident)
+            .unwrap_or((Pose::nobody(), CropTurn::NONE));
+        Ok((pose, turn, false))
     }
 
     /// The pose in a square crop around `near` (a pose of the same person in frame pixels: the
@@ -200,8 +342,10 @@ impl PoseEstimator {
         let Some(crop) = refinement_crop(near, whole) else {
             return Ok(None);
         };
-        self.estimate_in_view(frame, crop, turns_to_stand_up(near))
-            .map(Some)
+        // Quarter turns only: a video's crop follows the body from frame to frame, and a turn by
+        // the body's own axis would sway with every movement of the trunk.
+        let turn = CropTurn::from(turn_to_stand_up(near).nearest_quarter());
+        self.estimate_in_view(frame, crop, turn).map(Some)
     }
 
     /// The pose of the person in a box of the frame (pixels), cropped square with
@@ -232,7 +376,7 @@ impl PoseEstimator {
         frame: &RgbImage,
         crop: SquareCrop,
     ) -> Result<Pose, PoseError> {
-        self.estimate_in_view(frame, crop, QuarterTurns::NONE)
+        self.estimate_in_view(frame, crop, CropTurn::NONE)
     }
 
     /// Runs the model on one square crop of the frame turned by `turns` (see [`QuarterTurns`]);
@@ -241,7 +385,7 @@ impl PoseEstimator {
         &mut self,
         frame: &RgbImage,
         crop: SquareCrop,
-        turns: QuarterTurns,
+        turn: CropTurn,
     ) -> Result<Pose, PoseError> {
         let n = self.kind.input_size();
         let crop = SquareCrop {
@@ -249,15 +393,11 @@ impl PoseEstimator {
             ..crop
         };
         let mut rendered = std::mem::take(&mut self.input_image);
-        crop.render(frame, &mut self.resizer, &mut rendered);
-        let keypoints_in_input = if turns == QuarterTurns::NONE {
-            self.infer(&rendered)
-        } else {
-            self.infer(&turns.apply(&rendered))
-        };
+        turn.render(crop, frame, &mut self.resizer, &mut rendered);
+        let keypoints_in_input = self.infer(&rendered);
         self.input_image = rendered;
         let keypoints_in_crop = keypoints_in_input?.map(|k| {
-            let (x, y) = turns.crop_from_input(k.x, k.y, n);
+            let (x, y) = turn.crop_from_input(k.x, k.y, n);
             Keypoint { x, y, ..k }
         });
         Ok(pose_in_frame(&crop, &keypoints_in_crop))
@@ -331,10 +471,10 @@ pub(crate) fn run_image_model<T>(
     Ok(read(values))
 }
 
-/// The quarter turns that would stand this pose's body upright: from its hips towards its
-/// shoulders (else its nose), using keypoints with confidence 0.2 or more. None turns when the
-/// pose gives no direction.
-pub fn turns_to_stand_up(pose: &Pose) -> QuarterTurns {
+/// The turn that would stand this pose's body upright: from its hips towards its shoulders
+/// (else its nose), using keypoints with confidence 0.2 or more. No turn when the pose gives no
+/// direction.
+pub fn turn_to_stand_up(pose: &Pose) -> CropTurn {
     let mean = |parts: &[BodyPart]| {
         let found: Vec<Keypoint> = parts
             .iter()
@@ -354,9 +494,9 @@ pub fn turns_to_stand_up(pose: &Pose) -> QuarterTurns {
         .or_else(|| mean(&[BodyPart::Nose]));
     match (hips, head_end) {
         (Some(h), Some(s)) if (s.0 - h.0).hypot(s.1 - h.1) > 1.0 => {
-            QuarterTurns::to_stand_up(s.0 - h.0, s.1 - h.1)
+            CropTurn::to_stand_up(s.0 - h.0, s.1 - h.1)
         }
-        _ => QuarterTurns::NONE,
+        _ => CropTurn::NONE,
     }
 }
 

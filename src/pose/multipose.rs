@@ -64,6 +64,21 @@ pub struct Person {
     pub score: f32,
 }
 
+impl Person {
+    /// The same person in a frame where this one's frame lies `dx`, `dy` pixels from the
+    /// origin (keypoints and box moved).
+    pub fn move_by(&mut self, dx: f32, dy: f32) {
+        for k in &mut self.pose.keypoints {
+            k.x += dx;
+            k.y += dy;
+        }
+        self.bbox.left += dx;
+        self.bbox.right += dx;
+        self.bbox.top += dy;
+        self.bbox.bottom += dy;
+    }
+}
+
 /// Runs MoveNet MultiPose Lightning on whole frames.
 pub struct PersonDetector {
     session: Session,
