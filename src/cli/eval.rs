@@ -29,7 +29,7 @@ pub struct EvalArgs {
     /// 90, 180, 270 are exact): turned photos stand in for bodies lying down or leaning
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..360), value_name = "DEGREES")]
     rotate: u32,
-    /// Cut each person out as a square this many times its box's longer side: 1.25 is the
+    /// Read each person in a square this many times their box's longer side: 1.25 is the
     /// standard protocol; larger values leave the person small in a wider view, as in a photo
     #[arg(long, default_value_t = 1.25, value_name = "SCALE", value_parser = box_scale)]
     box_scale: f32,
@@ -212,7 +212,7 @@ fn print_eval_tables(
         "people: {} ({} with a labelled torso); model: {model_id}; {:.2} model runs per person",
         report.people, report.people_with_torso, report.model_runs_per_person
     )?;
-    writeln!(out, "each person cut out square from its ground-truth box x{box_scale} and read by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
+    writeln!(out, "each person read in a square of x{box_scale} their ground-truth box by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
 }
 
 /// gonio's figures beside the reference's, the differences last.
