@@ -406,13 +406,16 @@ fn the_pipeline_beats_a_single_look() {
         PersonDetector::new(runtime, 0).expect("detector loads"),
         Pick::Center,
     );
+    // Figures within this many degrees are the same (floating-point differences between
+    // CPUs, and a hair's change in one person's reading).
+    const SAME: f32 = 0.05;
     // (condition, turn, box scale, the least improvement of the knee and hip error means over
     // the single look, degrees). Measured, pooled over the 7 sets (112 knees, 124 hips), knee
     // and hip mean / median, gonio against the single look:
-    // - upright: 12.0/5.6 against 12.2/5.6, 11.1/6.7 against 11.1/6.8;
+    // - upright: 12.0/5.6 against 12.2/5.6, 11.1/6.8 against 11.1/6.8;
     // - lying (90 deg): 12.9/6.0 against 40.0/17.1, 13.4/5.2 against 41.6/20.7;
-    // - leaning (30 deg): 14.2/5.8 against 19.1/8.6, 13.7/6.7 against 15.6/7.7;
-    // - among others (cut out at 3 times the box): 14.6/5.2 against 21.0/8.4, 14.7/6.4 against
+    // - leaning (30 deg): 14.3/5.9 against 19.1/8.6, 12.2/6.1 against 15.6/7.7;
+    // - among others (cut out at 3 times the box): 13.7/5.2 against 21.0/8.4, 14.7/6.8 against
     //   16.0/9.8.
     let conditions: [(&str, f32, f32, f32); 4] = [
         ("upright", 0.0, BOX_CROP_SCALE, 0.0),
@@ -470,7 +473,7 @@ fn the_pipeline_beats_a_single_look() {
         eprintln!("{condition}, pooled: knee {knee:?} vs {knee_ref:?}; hip {hip:?} vs {hip_ref:?}");
         for (what, ours, theirs) in [("knee", knee, knee_ref), ("hip", hip, hip_ref)] {
             assert!(
-                ours.mean <= theirs.mean - least_gain && ours.median <= theirs.median + 0.05,
+                ours.mean <= theirs.mean - least_gain + SAME && ours.median <= theirs.median + SAME,
                 "{condition}: {what} error {ours:?} against a single look's {theirs:?}"
             );
         }

@@ -30,7 +30,12 @@ pub struct PoseArgs {
     #[arg(long, value_name = "DIR")]
     overlay: Option<PathBuf>,
     /// Which person to read when several are in a photo
-    #[arg(long, value_enum, default_value = "center")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "center",
+        conflicts_with = "single_person"
+    )]
     pick: PhotoPick,
     /// Only one person is in each photo: skip the person detector (faster; with a second
     /// person in view, the wrong one may then be read)

@@ -68,6 +68,7 @@ pub struct EvalOptions {
     /// longer side (black beyond the photo's edges): 1.25 is the standard top-down protocol;
     /// larger values leave the person small in a wider view, as in a whole photo.
     pub box_scale: f32,
+    /// gonio's pipeline or the single-look reference.
     pub method: Method,
 }
 
@@ -154,6 +155,9 @@ pub fn evaluate(
 /// of their own, such as `HumanArt/images/...` for a folder holding `images/...`).
 fn photo_path(images_dir: &Path, file_name: &str) -> PathBuf {
     let given = images_dir.join(file_name);
+    if given.exists() {
+        return given;
+    }
     let parts: Vec<&str> = file_name
         .split(['/', '\\'])
         .filter(|p| !p.is_empty())
@@ -161,7 +165,6 @@ fn photo_path(images_dir: &Path, file_name: &str) -> PathBuf {
     (1..parts.len())
         .map(|skip| images_dir.join(parts[skip..].join("/")))
         .find(|p| p.is_file())
-        .filter(|_| !given.exists())
         .unwrap_or(given)
 }
 

@@ -5,7 +5,7 @@ use image::RgbImage;
 use crate::pose::{sample_bilinear, QuarterTurns};
 
 /// A clockwise turn of a whole photo by any angle, as `gonio eval --rotate` applies it (see
-/// [`turn_image`]). The estimator itself turns crops by [`QuarterTurns`] only.
+/// [`turn_image`]). The estimator turns its crops itself ([`crate::pose::CropTurn`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PhotoTurn {
     /// Clockwise degrees, 0 to 360.

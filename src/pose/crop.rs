@@ -82,32 +82,6 @@ impl SquareCrop {
         )
     }
 
-    /// This square of `frame` as an image of its own at the frame's resolution (its corners
-    /// rounded to whole pixels, black beyond the frame's edges), and where its top-left corner
-    /// lies in the frame (pixels).
-    pub fn cut(&self, frame: &RgbImage) -> (RgbImage, (f32, f32)) {
-        let left = self.left_in_frame.round() as i64;
-        let top = self.top_in_frame.round() as i64;
-        let side = self.side_in_frame.round().max(1.0) as u32;
-        let mut square = RgbImage::new(side, side);
-        let (width, height) = (i64::from(frame.width()), i64::from(frame.height()));
-        let x0 = left.clamp(0, width);
-        let x1 = (left + i64::from(side)).clamp(0, width);
-        if x1 > x0 {
-            let row_bytes = (x1 - x0) as usize * 3;
-            let frame_bytes: &[u8] = frame;
-            let square_stride = side as usize * 3;
-            let square_bytes: &mut [u8] = &mut square;
-            for y in top.max(0)..(top + i64::from(side)).min(height) {
-                let from = (y * width + x0) as usize * 3;
-                let to = (y - top) as usize * square_stride + (x0 - left) as usize * 3;
-                square_bytes[to..to + row_bytes]
-                    .copy_from_slice(&frame_bytes[from..from + row_bytes]);
-            }
-        }
-        (square, (left as f32, top as f32))
-    }
-
     /// Renders the crop of `frame` into `input` (an `input_size`-square RGB image): the part of
     /// the square inside the frame is resized with an antialiasing bilinear filter, the rest is
     /// black.
@@ -212,14 +186,6 @@ impl QuarterTurns {
             _ => crop.clone(),
         }
     }
-
-    /// The turns that stand a body upright, given its head-ward direction in frame pixels
-    /// (x right, y down): the quarter turn nearest to bringing that direction to "up".
-    pub fn to_stand_up(headward_x: f32, headward_y: f32) -> QuarterTurns {
-        // Angle of the direction clockwise from up, in quarter turns, rounded.
-        let quarters = (headward_x.atan2(-headward_y) / std::f32::consts::FRAC_PI_2).round() as i32;
-        QuarterTurns(((4 - quarters.rem_euclid(4)) % 4) as u8)
-    }
 }
 
 /// A clockwise turn of a crop by any angle before the model sees it, so that a body lying or
@@ -237,6 +203,9 @@ impl CropTurn {
 
     /// A turn by `degrees` clockwise (any value; taken modulo 360).
     pub fn degrees(degrees: f32) -> Self {
+        if !degrees.is_finite() {
+            return CropTurn::NONE;
+        }
         let degrees = degrees.rem_euclid(360.0);
         CropTurn {
             // rem_euclid can round up to 360 itself.
@@ -374,23 +343,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_square_cut_past_the_edges_keeps_the_pixels_where_they_were() {
-        let photo = RgbImage::from_fn(10, 6, |x, y| image::Rgb([x as u8, y as u8, 1]));
-        let crop = SquareCrop {
-            left_in_frame: -2.2,
-            top_in_frame: 3.0,
-            side_in_frame: 5.0,
-            input_size: 1,
-        };
-        let (square, (dx, dy)) = crop.cut(&photo);
-        assert_eq!((square.width(), dx, dy), (5, -2.0, 3.0));
-        // Square pixel (3, 1) is photo pixel (1, 4); beyond the photo is black.
-        assert_eq!(square.get_pixel(3, 1).0, [1, 4, 1]);
-        assert_eq!(square.get_pixel(0, 0).0, [0, 0, 0]);
-        assert_eq!(square.get_pixel(3, 4).0, [0, 0, 0]);
-    }
-
-    #[test]
     fn frame_input_round_trip() {
         let crops = [
             SquareCrop::letterbox(640, 427, 256),
@@ -425,10 +377,41 @@ mod tests {
             assert_eq!(t.crop_from_input(x, y, 8), (1.0, 2.0));
         }
         // A body whose head points right (lying, head to the right) needs 3 clockwise turns.
-        assert_eq!(QuarterTurns::to_stand_up(1.0, 0.0), QuarterTurns::new(3));
-        assert_eq!(QuarterTurns::to_stand_up(-1.0, 0.1), QuarterTurns::new(1));
-        assert_eq!(QuarterTurns::to_stand_up(0.2, 1.0), QuarterTurns::new(2));
-        assert_eq!(QuarterTurns::to_stand_up(0.3, -1.0), QuarterTurns::NONE);
+        let quarter = |x, y| CropTurn::to_stand_up(x, y).nearest_quarter();
+        assert_eq!(quarter(1.0, 0.0), QuarterTurns::new(3));
+        assert_eq!(quarter(-1.0, 0.1), QuarterTurns::new(1));
+        assert_eq!(quarter(0.2, 1.0), QuarterTurns::new(2));
+        assert_eq!(quarter(0.3, -1.0), QuarterTurns::NONE);
+    }
+
+    #[test]
+    fn any_angle_turns_round_trip_and_match_the_rendered_image() {
+        // Head up and to the right at 30 degrees from up: turning 30 degrees anticlockwise
+        // (330 clockwise) stands it up.
+        let turn = CropTurn::to_stand_up(30f32.to_radians().sin(), -30f32.to_radians().cos());
+        assert!((turn.get() - 330.0).abs() < 1e-3, "{turn:?}");
+        assert_eq!(CropTurn::degrees(f32::NAN), CropTurn::NONE);
+        assert!((CropTurn::degrees(350.0).difference(CropTurn::degrees(10.0)) - 20.0).abs() < 1e-3);
+        let n = 64;
+        let turn = CropTurn::degrees(37.0);
+        for (x, y) in [(0.0, 0.0), (10.5, 50.0), (63.0, 20.0)] {
+            let (u, v) = turn.input_from_crop(x, y, n);
+            let (x2, y2) = turn.crop_from_input(u, v, n);
+            assert!((x - x2).abs() < 1e-3 && (y - y2).abs() < 1e-3);
+        }
+        // A bright block in the frame lands in the turned input where the mapping says.
+        let mut frame = RgbImage::new(64, 64);
+        for y in 10..16 {
+            for x in 40..46 {
+                frame.put_pixel(x, y, image::Rgb([255, 255, 255]));
+            }
+        }
+        let crop = SquareCrop::letterbox(64, 64, n);
+        let mut input = RgbImage::new(1, 1);
+        turn.render(crop, &frame, &mut Resizer::new(), &mut input);
+        let (u, v) = turn.input_from_crop(42.5, 12.5, n);
+        assert!(input.get_pixel(u.round() as u32, v.round() as u32)[0] > 200);
+        assert_eq!(input.get_pixel(2, 62)[0], 0);
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub struct PoseEstimator {
 pub struct Steps {
     /// Search square windows of a wide or tall frame when the whole frame shows nobody.
     pub windows: bool,
-    /// Turn the crop by quarter turns until the body stands upright in the model input.
+    /// Turn the crop until the body stands upright in the model input (quarter turns, and a
+    /// leaning body by its own axis).
     pub turns: bool,
     /// Look again in a square around the person found, so that a small figure fills the input.
     pub refine: bool,
@@ -151,15 +152,14 @@ impl PoseEstimator {
     }
 
     /// How many times the model has run since this estimator was made: the cost of a frame is
-    /// the difference across it (one run per crop or quarter turn looked at).
+    /// the difference across it (one run per crop or turn looked at).
     pub fn model_runs(&self) -> u64 {
         self.runs
     }
 
-    /// The pose of the most prominent person in a whole frame.
-    ///
-    /// Two passes: the letterboxed frame first, then a square crop around what that found, so
-    /// that a small person fills the model's input.
+    /// The pose of the most prominent person in a whole frame: the letterboxed frame first
+    /// (square windows of it when that shows nobody), then the view in which the body stands
+    /// upright and, for a small person, a second look around them (see `zoom_and_stand_up`).
     pub fn estimate(&mut self, frame: &RgbImage) -> Result<Pose, PoseError> {
         let n = self.kind.input_size();
         let whole = SquareCrop::letterbox(frame.width(), frame.height(), n);
@@ -191,8 +191,8 @@ impl PoseEstimator {
     /// The pose of the person that `near` (a detector's reading of them, frame pixels) shows
     /// in the square `view` of the frame: the photo pipeline of
     /// [`PoseEstimator::estimate_in_square`] with its first look on a square around `near`
-    /// when that is the smaller, so that the model reads this person and not a more prominent
-    /// one.
+    /// (at most the view's size), so that the model reads this person and not a more
+    /// prominent one.
     pub fn estimate_near(
         &mut self,
         frame: &RgbImage,
@@ -203,9 +203,9 @@ impl PoseEstimator {
             input_size: self.kind.input_size(),
             ..whole
         };
-        let view = refinement_crop(near, whole)
-            .filter(|c| c.side_in_frame < REFINE_MAX_SIDE * whole.side_in_frame)
-            .unwrap_or(whole);
+        // The square around the subject even when it is nearly the whole view: the whole view
+        // is what the model read someone else in.
+        let view = refinement_crop(near, whole).unwrap_or(whole);
         let look = self.estimate_in_crop(frame, view)?;
         self.zoom_and_stand_up(frame, view, look)
     }
@@ -254,9 +254,9 @@ impl PoseEstimator {
     ///
     /// Views are tried in the order none, the quarter turn the first pose asks for, the other
     /// quarter turns, stopping at the first trusted view. A body leaning more than
-    /// [`LEVEL_MIN_DEG`] away from every quarter turn is first also read turned by its own
-    /// axis, and the more confident of that view and its nearest quarter turn wins if either
-    /// is trusted. Without a trusted view (a small, hidden or cut-off body), the most confident
+    /// [`LEVEL_MIN_DEG`] away from every quarter turn is first read turned by its own axis, and
+    /// the views up to its nearest quarter turn (that one, no turn, and the axis) are compared:
+    /// the most confident trusted one wins, the earlier on a tie. Without a trusted view (a small, hidden or cut-off body), the most confident
     /// consistent view, else the most confident view. Measured on the development photos
     /// (`gonio eval --reference single-pass`): upright, every figure equals the single look's
     /// (none turned wrongly); turned by 90 degrees, knee-error means of 3.8 to 12.3 deg
@@ -348,28 +348,6 @@ impl PoseEstimator {
         self.estimate_in_view(frame, crop, turn).map(Some)
     }
 
-    /// The pose of the person in a box of the frame (pixels), cropped square with
-    /// [`BOX_CROP_SCALE`] margin: the top-down protocol used with detections or ground truth.
-    pub fn estimate_in_box(
-        &mut self,
-        frame: &RgbImage,
-        left: f32,
-        top: f32,
-        width: f32,
-        height: f32,
-    ) -> Result<Pose, PoseError> {
-        let crop = SquareCrop::around_box(
-            left,
-            top,
-            width,
-            height,
-            BOX_CROP_SCALE,
-            self.kind.input_size(),
-        );
-        let first = self.estimate_in_crop(frame, crop)?;
-        Ok(self.upright_view(frame, crop, first)?.0)
-    }
-
     /// Runs the model on one square crop of the frame; keypoints come back in frame pixels.
     pub fn estimate_in_crop(
         &mut self,
@@ -379,7 +357,7 @@ impl PoseEstimator {
         self.estimate_in_view(frame, crop, CropTurn::NONE)
     }
 
-    /// Runs the model on one square crop of the frame turned by `turns` (see [`QuarterTurns`]);
+    /// Runs the model on one square crop of the frame turned by `turn` (see [`CropTurn`]);
     /// keypoints come back in frame pixels.
     pub fn estimate_in_view(
         &mut self,

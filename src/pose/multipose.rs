@@ -65,17 +65,15 @@ pub struct Person {
 }
 
 impl Person {
-    /// The same person in a frame where this one's frame lies `dx`, `dy` pixels from the
-    /// origin (keypoints and box moved).
-    pub fn move_by(&mut self, dx: f32, dy: f32) {
+    /// Moves the keypoints and the box's corners through `to_frame(x, y)` (from the pixels of
+    /// the image the detector saw to those of the frame it was cut from; a move and a uniform
+    /// scale, so the box stays a box).
+    pub fn map_points(&mut self, to_frame: impl Fn(f32, f32) -> (f32, f32)) {
         for k in &mut self.pose.keypoints {
-            k.x += dx;
-            k.y += dy;
+            (k.x, k.y) = to_frame(k.x, k.y);
         }
-        self.bbox.left += dx;
-        self.bbox.right += dx;
-        self.bbox.top += dy;
-        self.bbox.bottom += dy;
+        (self.bbox.left, self.bbox.top) = to_frame(self.bbox.left, self.bbox.top);
+        (self.bbox.right, self.bbox.bottom) = to_frame(self.bbox.right, self.bbox.bottom);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Finding the subject in a photo: the person detector chooses who, the single-person model
 //! reads them.
 
+use fast_image_resize::Resizer;
 use image::RgbImage;
 
 use super::lock::{choose_subject, pose_distance, torso_from_box, torso_length, Pick};
@@ -24,7 +25,11 @@ use super::{
 pub struct PhotoReader {
     detector: Option<PersonDetector>,
     pick: Pick,
+    resizer: Resizer,
 }
+
+/// Side of the square a view of a photo is shown to the detector at, pixels (at most).
+const DETECTOR_VIEW_PX: u32 = 512;
 
 impl PhotoReader {
     /// One person per photo: the single-person model alone.
@@ -32,6 +37,7 @@ impl PhotoReader {
         PhotoReader {
             detector: None,
             pick: Pick::Center,
+            resizer: Resizer::new(),
         }
     }
 
@@ -40,6 +46,7 @@ impl PhotoReader {
         PhotoReader {
             detector: Some(detector),
             pick,
+            resizer: Resizer::new(),
         }
     }
 
@@ -70,10 +77,18 @@ impl PhotoReader {
         let own = estimator.estimate_in_square(photo, view)?;
         let people = match &mut self.detector {
             Some(detector) => {
-                let (square, (dx, dy)) = view.cut(photo);
-                let mut people = detector.detect(&square)?;
+                // The detector sees the square alone, at a size it reads well (its input is 256
+                // pixels), and its readings are mapped back to the photo.
+                let side = (view.side_in_frame.round() as u32).clamp(1, DETECTOR_VIEW_PX);
+                let square = SquareCrop {
+                    input_size: side,
+                    ..view
+                };
+                let mut pixels = RgbImage::new(side, side);
+                square.render(photo, &mut self.resizer, &mut pixels);
+                let mut people = detector.detect(&pixels)?;
                 for person in &mut people {
-                    person.move_by(dx, dy);
+                    person.map_points(|x, y| square.frame_from_input(x, y));
                 }
                 people
             }
@@ -118,7 +133,7 @@ impl PhotoReader {
                     // from behind): keep the model's reading when it is the nearer.
                     let own_nearer = read_by_model.is_none()
                         && body_centre(&own).is_some_and(|own_centre| {
-                            nearest.is_none_or(|i| off(own_centre) < off(people[i].bbox.centre()))
+                            nearest.is_some_and(|i| off(own_centre) < off(people[i].bbox.centre()))
                         });
                     if own_nearer {
                         return Ok(own);
@@ -174,9 +189,6 @@ const OFF_SUBJECT: f32 = 1.0;
 /// detector places on a neighbour, not on the subject, replaced by the detector's reading of
 /// the subject's keypoint.
 fn without_neighbours(mut pose: Pose, subject: usize, people: &[Person]) -> Pose {
-    if people.len() < 2 {
-        return pose;
-    }
     let detected = &people[subject].pose;
     let Some(torso) = torso_length(detected).or_else(|| torso_length(&pose)) else {
         return pose;
