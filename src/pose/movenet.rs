@@ -206,8 +206,7 @@ impl PoseEstimator {
         // The square around the subject even when it is nearly the whole view: the whole view
         // is what the model read someone else in.
         let view = refinement_crop(near, whole).unwrap_or(whole);
-        let look = self.estimate_in_crop(frame, view)?;
-        self.zoom_and_stand_up(frame, view, look)
+        self.estimate_in_square(frame, view)
     }
 
     /// The rest of the photo pipeline after the model's first reading `look` of the square
@@ -221,11 +220,10 @@ impl PoseEstimator {
         view: SquareCrop,
         look: Pose,
     ) -> Result<Pose, PoseError> {
-        let whole = view;
-        let (first, turn, trusted) = self.upright_view(frame, whole, look)?;
-        let Some(crop) = refinement_crop(&first, whole)
+        let (first, turn, trusted) = self.upright_view(frame, view, look)?;
+        let Some(crop) = refinement_crop(&first, view)
             .filter(|_| self.steps.refine)
-            .filter(|c| c.side_in_frame < REFINE_MAX_SIDE * whole.side_in_frame)
+            .filter(|c| c.side_in_frame < REFINE_MAX_SIDE * view.side_in_frame)
         else {
             return Ok(first);
         };
