@@ -82,6 +82,37 @@ fn view(c: &mut Criterion) {
             black_box(renderer.render(&frame, size, &pose, Some(measured), &lines));
         })
     });
+    // The clinic app's frame: the view at 640 px, then JPEG for the page.
+    let page_size = fit_within(frame.width(), frame.height(), 640, 640);
+    let page = renderer.render(&frame, page_size, &pose, None, &[]).clone();
+    group.bench_function("page_jpeg_image_360x640", |b| {
+        b.iter(|| {
+            let mut bytes = Vec::new();
+            page.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                &mut std::io::Cursor::new(&mut bytes),
+                75,
+            ))
+            .expect("encodes");
+            black_box(bytes)
+        })
+    });
+    group.bench_function("page_jpeg_encoder_360x640", |b| {
+        b.iter(|| {
+            let mut bytes = Vec::new();
+            jpeg_encoder::Encoder::new(&mut bytes, 75)
+                .encode(
+                    page.as_raw(),
+                    page.width() as u16,
+                    page.height() as u16,
+                    jpeg_encoder::ColorType::Rgb,
+                )
+                .expect("encodes");
+            black_box(bytes)
+        })
+    });
+    group.bench_function("page_view_1080x1920_to_360x640", |b| {
+        b.iter(|| black_box(renderer.render(&frame, page_size, &pose, None, &[]).width()))
+    });
     group.finish();
 }
 

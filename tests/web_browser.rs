@@ -131,7 +131,7 @@ async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f
     until(
         client,
         "the first frame",
-        "document.querySelector('#frame').src !== ''",
+        "Number(document.querySelector('#frame').dataset.shown) > 0",
     )
     .await;
     click(client, "#toggle-trial").await;

@@ -249,7 +249,7 @@ async function measurePage(id) {
       <div class="actions"><button id="start-measuring">Start the camera</button>
       <a class="button secondary" href="#/patient/${id}">Back to ${esc(data.patient.alias)}</a></div></div>
     <div class="card live" id="live" hidden>
-      <img id="frame" alt="live view">
+      <canvas id="frame" aria-label="live view" data-shown="0"></canvas>
       <div class="status">
         <div class="headline" id="headline">–</div>
         <div class="trialline" id="trialline"></div>
@@ -304,7 +304,7 @@ async function measurePage(id) {
     values.length = 0;
     view.querySelector('#live').hidden = false;
     delete view.querySelector('#live').dataset.ended;
-    view.querySelector('#frame').removeAttribute('src');
+    view.querySelector('#frame').dataset.shown = '0';
     view.querySelector('#start-measuring').disabled = true;
     socket = new WebSocket(`ws://${location.host}/api/measure/live`);
     socket.binaryType = 'blob';
@@ -317,39 +317,63 @@ async function measurePage(id) {
     };
     socket.onclose = ended;
     let pending = null;
-    const img = view.querySelector('#frame');
+    const canvas = view.querySelector('#frame');
+    const context = canvas.getContext('2d');
+    // Text is written only when it changes: the page lays itself out again on every write, and
+    // the browser shares the machine with the measuring loop.
+    const put = (selector, text) => {
+      const element = view.querySelector(selector);
+      if (element.textContent !== text) element.textContent = text;
+    };
+    let guidanceShown = '';
+    let drawnId = -1;
     socket.onmessage = event => {
       if (event.data instanceof Blob) {
-        const url = URL.createObjectURL(event.data);
         const id = pending;
-        img.onload = () => {
-          URL.revokeObjectURL(url);
-          if (id !== null) socket.send(JSON.stringify({ ack: id }));
-        };
-        img.src = url;
+        // Decoded off the page's thread, then drawn: cheaper than an <img> per frame.
+        // Two frames can be decoding at once: one finishing late is not drawn over a newer one.
+        createImageBitmap(event.data).then(bitmap => {
+          if (id === null || id > drawnId) {
+            drawnId = id ?? drawnId;
+            if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
+              canvas.width = bitmap.width;
+              canvas.height = bitmap.height;
+            }
+            context.drawImage(bitmap, 0, 0);
+            canvas.dataset.shown = String(Number(canvas.dataset.shown) + 1);
+          }
+          bitmap.close();
+          if (id !== null && socket === mine && mine.readyState === 1) {
+            mine.send(JSON.stringify({ ack: id }));
+          }
+        }).catch(() => {});
         return;
       }
       const message = JSON.parse(event.data);
       if (message.type === 'frame') {
         pending = message.id;
         recording = message.recording;
-        view.querySelector('#headline').textContent = message.headline;
+        put('#headline', message.headline);
         const line = view.querySelector('#trialline');
-        line.textContent = message.trial;
+        put('#trialline', message.trial);
         line.classList.toggle('recording', recording);
-        view.querySelector('#toggle-trial').textContent = recording ? 'End trial' : 'Start trial';
-        view.querySelector('#guidance').innerHTML =
-          message.guidance.slice(0, 3).map(g => `<li>${esc(g)}</li>`).join('');
-        view.querySelector('#people').textContent = message.ambiguous
+        put('#toggle-trial', recording ? 'End trial' : 'Start trial');
+        const guidance = message.guidance.slice(0, 3).map(g => `<li>${esc(g)}</li>`).join('');
+        if (guidance !== guidanceShown) {
+          view.querySelector('#guidance').innerHTML = guidance;
+          guidanceShown = guidance;
+        }
+        put('#people', message.ambiguous
           ? 'Bodies overlap: check that the skeleton is on the patient.'
-          : (message.people > 1 ? `${message.people} people in view: the patient is followed.` : '');
-        view.querySelector('#rate').textContent =
+          : (message.people > 1 ? `${message.people} people in view: the patient is followed.` : ''));
+        put('#rate',
           `${message.shown_fps} frames/s shown (${Math.round(message.loop_fps)} measured) · capture to screen ${
             message.latency_ms === null ? '–' : Math.round(message.latency_ms)} ms (p90 ${
-            message.latency_p90_ms === null ? '–' : Math.round(message.latency_p90_ms)} ms)`;
-        view.querySelector('#rate').dataset.fps = message.shown_fps;
-        view.querySelector('#rate').dataset.loop = message.loop_fps;
-        view.querySelector('#rate').dataset.latency = message.latency_ms ?? '';
+            message.latency_p90_ms === null ? '–' : Math.round(message.latency_p90_ms)} ms)`);
+        const rate = view.querySelector('#rate').dataset;
+        rate.fps = message.shown_fps;
+        rate.loop = message.loop_fps;
+        rate.latency = message.latency_ms ?? '';
       } else if (message.type === 'trial_started') {
         toast(`Trial ${message.number} started.`);
       } else if (message.type === 'trial') {

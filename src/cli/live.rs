@@ -140,8 +140,8 @@ pub struct LiveArgs {
     /// Pose model: lightning (fast, default for live) or thunder (more accurate, about 3x slower)
     #[arg(long, default_value = "lightning", value_parser = parse_model)]
     model: ModelKind,
-    /// Inference threads (0 = all cores)
-    #[arg(long, default_value_t = 0)]
+    /// Inference threads (0 = all cores but one, left to the camera or the video decoder)
+    #[arg(long, default_value_t = 0, value_parser = super::parse_threads)]
     threads: usize,
     /// Where inference runs: cpu (default), cuda (an NVIDIA GPU) or auto (the GPU when there is
     /// one)
@@ -199,9 +199,10 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let threads = gonio::run::inference_threads(args.threads, 1);
     let mut estimator = load_estimator(&ModelArgs {
         model: args.model,
-        threads: args.threads,
+        threads,
         device: args.device,
     })?;
     let source_name = match &args.source {
@@ -226,7 +227,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             args.stall_s
         }),
     };
-    let mut finder = args.people.finder(args.protocol.posture, args.threads)?;
+    let mut finder = args.people.finder(args.protocol.posture, threads)?;
     let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
 
     let stop = StopRequest::new();

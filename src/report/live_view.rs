@@ -25,6 +25,8 @@ pub fn fit_within(width: u32, height: u32, max_width: u32, max_height: u32) -> (
 #[derive(Default)]
 pub struct LiveViewRenderer {
     resizer: Resizer,
+    /// The frame scaled to the view, nothing drawn.
+    plain: RgbImage,
     /// The frame with the skeleton and angle, without status lines.
     drawing: RgbImage,
     view: RgbImage,
@@ -46,19 +48,20 @@ impl LiveViewRenderer {
         lines: &[(&str, Rgb<u8>)],
     ) -> &RgbImage {
         let (width, height) = (size.0.max(1), size.1.max(1));
-        if self.drawing.dimensions() != (width, height) {
-            self.drawing = RgbImage::new(width, height);
+        if self.plain.dimensions() != (width, height) {
+            self.plain = RgbImage::new(width, height);
         }
         let options =
             ResizeOptions::new().resize_alg(ResizeAlg::Convolution(fr::FilterType::Bilinear));
         if self
             .resizer
-            .resize(frame, &mut self.drawing, &options)
+            .resize(frame, &mut self.plain, &options)
             .is_err()
         {
             // Only with an empty frame: show black rather than fail the loop.
-            self.drawing.fill(0);
+            self.plain.fill(0);
         }
+        self.drawing.clone_from(&self.plain);
         // Keypoints are in frame pixels; the view is the frame scaled (pixel centres kept).
         let (sx, sy) = (
             width as f32 / frame.width().max(1) as f32,
@@ -74,6 +77,12 @@ impl LiveViewRenderer {
             draw_measured_angle(&mut self.drawing, &pose_in_view, &m);
         }
         self.recaption(lines)
+    }
+
+    /// The last rendered frame as scaled, without anything drawn on it (for an evidence picture
+    /// drawn later).
+    pub fn plain(&self) -> &RgbImage {
+        &self.plain
     }
 
     /// The last rendered view with other status lines.

@@ -52,7 +52,8 @@ pub struct ServeConfig {
     pub live_model: ModelKind,
     /// Model for uploaded recordings.
     pub upload_model: ModelKind,
-    /// Inference threads (0 = the runtime's choice).
+    /// Inference threads (0 = a core left to the camera and the page, see
+    /// [`crate::run::inference_threads`]).
     pub threads: usize,
     pub device: Device,
 }
