@@ -200,7 +200,7 @@ fn seed(c: &Client, patient: i64) {
                     )
                 })
                 .collect();
-            store.save_trial(patient, label, &stored).unwrap();
+            store.save_trial(patient, label, None, &stored).unwrap();
         }
     }
 }
@@ -295,6 +295,40 @@ async fn a_patient_from_first_visit_to_forgetting() {
     assert!(verdict["mdc95_deg"].as_f64().unwrap() > 0.0);
     assert!(!page["trends"].as_array().unwrap().is_empty());
 
+    // Sessions go by their dates: "before" dated after "after" turns the verdict round.
+    let hip_verdict = |page: &Value| {
+        page["overall"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["measure"] == "hip_flexion")
+            .map(|c| c["verdict"].clone())
+    };
+    let redate = |session: &str, date: &str| json!({"session": session, "date": date});
+    let path = format!("/api/patients/{id}/session-date");
+    let (status, dated) = c
+        .send("POST", &path, Some(redate("before", "2999-01-01")))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{dated}");
+    assert_eq!(dated["started_at"], "2999-01-01T00:00:00Z");
+    let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(page["sessions"][0]["label"], "after");
+    assert_eq!(hip_verdict(&page), Some(json!("declined")), "{page}");
+    let (status, _) = c
+        .send("POST", &path, Some(redate("before", "2020-01-01")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(hip_verdict(&page), Some(json!("improved")));
+    let (status, _) = c
+        .send("POST", &path, Some(redate("before", "2020-02-30")))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = c
+        .send("POST", &path, Some(redate("during", "2020-01-01")))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     let (status, headers, png) = c
         .send_with("GET", &format!("/api/patients/{id}/trend/0"), None, |_| {})
         .await;
@@ -369,6 +403,7 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         ("protocol", "slr"),
         ("side", "auto"),
         ("session", "visit 1"),
+        ("date", "2026-01-15"),
     ];
     let request = c.upload(
         id,
@@ -412,6 +447,21 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
     assert_eq!(headers[header::CONTENT_TYPE], "image/png");
     let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
     assert_eq!(page["sessions"][0]["label"], "visit 1");
+    assert_eq!(
+        page["sessions"][0]["started_at"], "2026-01-15T00:00:00Z",
+        "dated by the day the recording was made"
+    );
+    // A recording of another day into that session, or a date that is none: refused before
+    // any analysis.
+    for (date, status) in [
+        ("2026-01-16", StatusCode::CONFLICT),
+        ("2026-13-01", StatusCode::BAD_REQUEST),
+    ] {
+        let fields = [("protocol", "slr"), ("session", "visit 1"), ("date", date)];
+        let request = c.upload(id, &fields, "raise.csv", &std::fs::read(&csv).unwrap());
+        let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), status, "{date}");
+    }
     // The report embeds the pictures kept in the database.
     let (status, _, report) = c
         .send_with(

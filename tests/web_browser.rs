@@ -269,6 +269,7 @@ async fn a_before_and_after_assessment_in_the_browser() {
         ("before", 57.0),
         ("after", 82.0),
         ("after", 84.0),
+        ("baseline", 50.0),
     ]
     .iter()
     .enumerate()
@@ -294,7 +295,7 @@ async fn a_before_and_after_assessment_in_the_browser() {
     )
     .await;
     choose(&client, "#protocol", "slr").await;
-    for (session, files) in [("before", &uploads[..2]), ("after", &uploads[2..])] {
+    for (session, files) in [("before", &uploads[..2]), ("after", &uploads[2..4])] {
         type_into(&client, "#session", session).await;
         for file in files {
             let input = client.find(Locator::Css("#files")).await.unwrap();
@@ -307,6 +308,23 @@ async fn a_before_and_after_assessment_in_the_browser() {
         )
         .await;
     }
+    // An old recording uploaded last, dated by the day it was made: its session comes first.
+    type_into(&client, "#session", "baseline").await;
+    client
+        .execute(
+            "document.querySelector('#recorded').value = '2026-01-15';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let input = client.find(Locator::Css("#files")).await.unwrap();
+    input.send_keys(path_str(&uploads[4])).await.unwrap();
+    until(
+        &client,
+        "the old recording's result",
+        "[...document.querySelectorAll('.upload')].length > 0 && [...document.querySelectorAll('.upload')].every(u => u.dataset.state === 'done')",
+    )
+    .await;
     screenshot(&client, "upload").await;
     let analysed = client
         .execute(
@@ -329,7 +347,8 @@ async fn a_before_and_after_assessment_in_the_browser() {
     )
     .await;
     assert!(
-        verdicts.as_str().unwrap().contains("improved"),
+        verdicts.as_str().unwrap().contains("improved")
+            && verdicts.as_str().unwrap().contains("baseline → after"),
         "{verdicts}"
     );
     until(

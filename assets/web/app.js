@@ -175,6 +175,10 @@ async function patientPage(id) {
     <div id="sessions">${sessions.map(s => `
       <div class="card session"><h2>Session ${esc(s.label)}
         <span class="muted">${esc(s.started_at.slice(0, 16).replace('T', ' '))}</span></h2>
+        <div class="row redate"><label>Date of this session
+          <input type="date" class="session-date" value="${esc(s.started_at.slice(0, 10))}"
+            data-session="${esc(s.label)}"></label>
+          <button class="secondary change-date">Change the date</button></div>
         ${s.notes ? `<p class="muted">${esc(s.notes)}</p>` : ''}
         ${s.spread.length ? `<p class="muted spread">Repeated trials: ${s.spread.map(g =>
           `${esc(g.protocol)} ${esc(g.side)} ${esc(g.measure)}: ${g.trials} trials, mean ${deg(g.mean_deg)},
@@ -194,6 +198,18 @@ async function patientPage(id) {
       toast(error.message);
     }
   });
+  view.querySelectorAll('.redate').forEach(row => row.querySelector('.change-date')
+    .addEventListener('click', async () => {
+      const input = row.querySelector('.session-date');
+      try {
+        await api('POST', `/api/patients/${id}/session-date`,
+          { session: input.dataset.session, date: input.value });
+        toast(`Session ${input.dataset.session} dated ${input.value}: sessions are in date order.`);
+        patientPage(id);
+      } catch (error) {
+        toast(error.message);
+      }
+    }));
   bindDiscard(view, () => patientPage(id));
 }
 
@@ -212,7 +228,8 @@ function bindDiscard(root, after) {
 
 // ---------------------------------------------------------------- choosing the test
 
-async function protocolPicker(target) {
+// `recorded`: ask for the day the recordings were made (uploads).
+async function protocolPicker(target, recorded = false) {
   const protocols = await api('GET', '/api/protocols');
   target.innerHTML = `
     <div class="row">
@@ -222,6 +239,8 @@ async function protocolPicker(target) {
         <option value="auto">the one the test moves</option><option value="left">left</option>
         <option value="right">right</option></select></div>
       <div><label for="session">Session</label><input id="session" value="${today()}"></div>
+      ${recorded ? `<div><label for="recorded">Recorded on (blank: a new session is dated today)</label>
+        <input id="recorded" type="date" max="${today()}"></div>` : ''}
     </div>
     <p class="instructions" id="instructions"></p>`;
   const select = target.querySelector('#protocol');
@@ -236,6 +255,7 @@ async function protocolPicker(target) {
     protocol: select.value,
     side: target.querySelector('#side').value,
     session: target.querySelector('#session').value.trim(),
+    recorded: recorded ? target.querySelector('#recorded').value : '',
   });
 }
 
@@ -412,7 +432,7 @@ async function uploadPage(id) {
       <div id="uploads"></div>
       <div class="actions"><a class="button secondary" href="#/patient/${id}">Back to ${
         esc(data.patient.alias)}</a></div></div>`;
-  const choice = await protocolPicker(view.querySelector('#picker'));
+  const choice = await protocolPicker(view.querySelector('#picker'), true);
   const drop = view.querySelector('#drop');
   const list = view.querySelector('#uploads');
   const send = file => {
@@ -428,6 +448,7 @@ async function uploadPage(id) {
     form.append('protocol', c.protocol);
     form.append('side', c.side);
     form.append('session', c.session);
+    form.append('date', c.recorded);
     form.append('file', file);
     const request = new XMLHttpRequest();
     request.open('POST', `/api/patients/${id}/uploads`);

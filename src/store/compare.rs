@@ -1,9 +1,14 @@
 //! Before against after, judged against each measure's minimal detectable change.
 //!
 //! MDC95 = 1.96 × √2 × SEM: a change smaller than that is within measurement error. The MDC of a
-//! measure comes, in order of preference, from gonio's own within-session SEM when a session
-//! holds repeated trials of it, from the user's configuration, or from the published figure in
-//! the protocol's definition.
+//! measure is the larger of two figures, where known:
+//! - gonio's own, from the within-session SEM of repeated trials, once there are enough of them
+//!   ([`MIN_OWN_DOF`]);
+//! - the user's configuration, else the published figure in the protocol's definition.
+//!
+//! The larger, because trials repeated in one session cannot see the error between sessions
+//! (camera placed again, the patient warmed up differently) that a published test-retest figure
+//! holds, and a published figure cannot see a patient whose trials scatter widely.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -14,6 +19,12 @@ use super::Session;
 use crate::angles::Side;
 use crate::protocols;
 use crate::stats::{mean, sample_variance};
+
+/// Fewest degrees of freedom (each session's trials beyond its first, summed over both
+/// sessions) for gonio's own SEM to count: three trials in each session. With two trials in
+/// all (one degree of freedom) the SD is uncertain by a factor of about 30, and two trials that
+/// happened to agree would make any change look real.
+pub const MIN_OWN_DOF: usize = 4;
 
 /// MDC95 values from a configuration file: a JSON object from `"protocol/measure"` to degrees,
 /// for example `{"slr/hip_flexion": 5.0}`.
@@ -176,23 +187,52 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
         .into_iter()
         .flatten()
         .collect();
-        let (mdc, source) = if !pooled.is_empty() {
-            let dof: usize = pooled.iter().map(|p| p.1).sum();
+        let dof: usize = pooled.iter().map(|p| p.1).sum();
+        let own = (dof >= MIN_OWN_DOF).then(|| {
             let sem = (pooled.iter().map(|(v, d)| v * *d as f32).sum::<f32>() / dof as f32).sqrt();
             (
-                Some(1.96 * std::f32::consts::SQRT_2 * sem),
-                format!("gonio's own within-session SEM {sem:.1} deg from repeated trials"),
+                1.96 * std::f32::consts::SQRT_2 * sem,
+                format!(
+                    "gonio's own: within-session SEM {sem:.1} deg from {} trials",
+                    before_values.len() + after_values.len()
+                ),
             )
-        } else if let Some(&v) = overrides.0.get(&format!("{protocol}/{measure}")) {
-            (Some(v), "configuration file".to_string())
-        } else if let Some((v, source)) = definition.and_then(|d| d.mdc95) {
-            (Some(v), source.to_string())
-        } else {
-            (
+        });
+        let external = overrides
+            .0
+            .get(&format!("{protocol}/{measure}"))
+            .map(|&v| (v, "configuration file".to_string()))
+            .or_else(|| {
+                definition
+                    .and_then(|d| d.mdc95)
+                    .map(|(v, source)| (v, source.to_string()))
+            });
+        let (mdc, source) = match (own, external) {
+            (Some((own, own_source)), Some((external, external_source))) => {
+                if own > external {
+                    (
+                        Some(own),
+                        format!("{own_source} (above {external:.1} deg: {external_source})"),
+                    )
+                } else {
+                    (
+                        Some(external),
+                        format!("{external_source} (gonio's own from repeated trials is {own:.1} deg, but cannot see the error between sessions)"),
+                    )
+                }
+            }
+            (Some((own, source)), None) | (None, Some((own, source))) => (Some(own), source),
+            (None, None) if dof > 0 => (
                 None,
-                "none published; repeat trials within a session to let gonio measure its own"
+                "none published, and too few repeated trials for gonio to measure its own: \
+                 repeat three trials in each session"
                     .to_string(),
-            )
+            ),
+            (None, None) => (
+                None,
+                "none published; repeat three trials in each session to let gonio measure its own"
+                    .to_string(),
+            ),
         };
         let (before_deg, after_deg) = (mean(before_values), mean(after_values));
         let change = after_deg - before_deg;
@@ -311,25 +351,66 @@ mod tests {
         );
     }
 
+    fn trials_of(values: &[f32]) -> Vec<(Side, f32)> {
+        values.iter().map(|&v| (Side::Left, v)).collect()
+    }
+
     #[test]
     fn repeated_trials_give_gonio_its_own_mdc() {
+        // Toe touch has no published MDC: three trials in each session measure gonio's own.
         let before = session(
             "b",
-            &[(Side::Left, 60.0), (Side::Left, 62.0), (Side::Left, 61.0)],
-            "slr",
+            &trials_of(&[60.0, 62.0, 61.0]),
+            "toe-touch",
             "hip_flexion",
         );
         let after = session(
             "a",
-            &[(Side::Left, 66.0), (Side::Left, 65.0)],
-            "slr",
+            &trials_of(&[66.0, 65.0, 64.0]),
+            "toe-touch",
             "hip_flexion",
         );
         let c = &compare(&before, &after, &MdcOverrides::default())[0];
-        // Pooled SD: (2 * 1.0 + 1 * 0.5) / 3 = 0.833 -> SEM 0.913 -> MDC 2.53.
-        assert!((c.mdc95_deg.unwrap() - 2.53).abs() < 0.02, "{c:?}");
-        assert!(c.mdc_source.starts_with("gonio's own"));
+        // Pooled variance: (2 * 1.0 + 2 * 1.0) / 4 = 1.0 -> SEM 1.0 -> MDC 2.77.
+        assert!((c.mdc95_deg.unwrap() - 2.77).abs() < 0.02, "{c:?}");
+        assert!(c.mdc_source.starts_with("gonio's own"), "{c:?}");
         assert_eq!(c.verdict, Verdict::Improved);
-        assert_eq!((c.before_trials, c.after_trials), (3, 2));
+        assert_eq!((c.before_trials, c.after_trials), (3, 3));
+    }
+
+    /// Two trials that happen to agree say nothing about the error: no MDC from them, so no
+    /// verdict without a published one.
+    #[test]
+    fn too_few_trials_give_no_mdc_of_their_own() {
+        let before = session("b", &trials_of(&[60.0, 60.1]), "toe-touch", "hip_flexion");
+        let after = session("a", &trials_of(&[63.0]), "toe-touch", "hip_flexion");
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.mdc95_deg, None, "{c:?}");
+        assert_eq!(c.verdict, Verdict::NotJudged);
+        assert!(c.mdc_source.contains("too few repeated trials"), "{c:?}");
+    }
+
+    /// Consistent trials in one session do not shrink the published figure, which holds the
+    /// error between sessions; widely scattered trials widen it.
+    #[test]
+    fn the_larger_of_gonios_own_and_the_published_mdc_counts() {
+        let before = session("b", &trials_of(&[60.0, 60.5, 60.2]), "slr", "hip_flexion");
+        let after = session("a", &trials_of(&[65.0, 65.3, 64.8]), "slr", "hip_flexion");
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.mdc95_deg, Some(7.0), "{c:?}");
+        assert_eq!(c.verdict, Verdict::NoDetectableChange, "+4.8 within 7");
+        assert!(c
+            .mdc_source
+            .contains("cannot see the error between sessions"));
+        let before = session("b", &trials_of(&[50.0, 70.0, 60.0]), "slr", "hip_flexion");
+        let after = session("a", &trials_of(&[80.0, 62.0, 71.0]), "slr", "hip_flexion");
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert!(c.mdc95_deg.unwrap() > 20.0, "{c:?}");
+        assert!(c.mdc_source.starts_with("gonio's own"), "{c:?}");
+        assert_eq!(
+            c.verdict,
+            Verdict::NoDetectableChange,
+            "+11 within the scatter"
+        );
     }
 }

@@ -133,6 +133,14 @@ pub enum StoreError {
     SubjectExists(String),
     #[error("subject `{subject}` has no session `{label}`")]
     NoSession { subject: String, label: String },
+    /// A recording said to be of another day than the session it is saved into: saving it would
+    /// either misdate the session's other results or misplace this one.
+    #[error("session `{label}` is dated {stored}, not {given}: change the session's date first, or choose another session")]
+    OtherDay {
+        label: String,
+        stored: String,
+        given: String,
+    },
 }
 
 /// The database file used when `--db` is not given: `<data dir>/gonio/gonio.sqlite`
@@ -748,20 +756,44 @@ impl Store {
     /// hash) is always a new measurement: repeated trials are distinct. A recording replaces its
     /// own earlier result in the session, as [`Store::save`] does. Returns the new
     /// measurements' row ids.
+    ///
+    /// `recorded_at` (see [`parse_session_date`]) dates a new session; an existing session of
+    /// another day is an error ([`StoreError::OtherDay`]), never silently moved: its date orders
+    /// the before/after verdict.
     pub fn save_trial(
         &mut self,
         subject_id: i64,
         label: &str,
+        recorded_at: Option<&str>,
         results: &[(StoredMeasurement, Option<Picture>)],
     ) -> Result<Vec<i64>, StoreError> {
         let subject = self.patient(subject_id)?.alias;
         let measurements: Vec<StoredMeasurement> = results.iter().map(|(m, _)| m.clone()).collect();
-        check_session(&subject, label, None, &measurements).map_err(|source| {
+        check_session(&subject, label, recorded_at, &measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
                 problem: Box::new(source),
             }
         })?;
+        let recorded_at = recorded_at
+            .map(parse_session_date)
+            .transpose()
+            .map_err(|source| StoreError::Implausible {
+                path: self.path.clone(),
+                problem: Box::new(Implausible::Date {
+                    label: label.to_string(),
+                    source,
+                }),
+            })?;
+        if let (Some(given), Some(stored)) = (&recorded_at, self.session_date(subject_id, label)?) {
+            if given.get(..10) != stored.get(..10) {
+                return Err(StoreError::OtherDay {
+                    label: label.to_string(),
+                    stored: stored.get(..10).unwrap_or(&stored).to_string(),
+                    given: given.get(..10).unwrap_or(given).to_string(),
+                });
+            }
+        }
         let mut ids = Vec::with_capacity(results.len());
         self.write(|tx| {
             // Gone since it was looked up (forgotten meanwhile): nothing is saved.
@@ -770,7 +802,7 @@ impl Store {
                 params![subject_id],
                 |r| r.get::<_, i64>(0),
             )?;
-            let session_id = session_id(tx, subject_id, label, None, None)?;
+            let session_id = session_id(tx, subject_id, label, recorded_at.as_deref(), None)?;
             for (m, picture) in results {
                 if m.source_sha256.is_some() {
                     delete_same_trial(tx, session_id, m)?;
@@ -793,6 +825,51 @@ impl Store {
             other => other,
         })?;
         Ok(ids)
+    }
+
+    /// When the patient's session `label` took place (`YYYY-MM-DDTHH:MM:SSZ`), or None when
+    /// there is no such session.
+    pub fn session_date(&self, subject_id: i64, label: &str) -> Result<Option<String>, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                params![subject_id, label],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Dates the patient's session `label` (see [`parse_session_date`]): sessions are ordered by
+    /// date, and the first and last make the before/after verdict. Returns the stored date.
+    pub fn set_session_date(
+        &mut self,
+        subject_id: i64,
+        label: &str,
+        date: &str,
+    ) -> Result<String, StoreError> {
+        let at = parse_session_date(date).map_err(|source| StoreError::Implausible {
+            path: self.path.clone(),
+            problem: Box::new(Implausible::Date {
+                label: label.to_string(),
+                source,
+            }),
+        })?;
+        let mut changed = 0;
+        self.write(|tx| {
+            changed = tx.execute(
+                "UPDATE sessions SET started_at = ?1 WHERE subject_id = ?2 AND label = ?3",
+                params![at, subject_id, label],
+            )?;
+            Ok(())
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NoSession {
+                subject: self.patient(subject_id)?.alias,
+                label: label.to_string(),
+            });
+        }
+        Ok(at)
     }
 
     /// Deletes one measurement (a trial discarded as bad), with its warnings and picture.
@@ -1555,10 +1632,15 @@ mod tests {
         };
         // Repeated trials are distinct measurements, never replaced.
         let first = store
-            .save_trial(id, "before", &[(measurement(60.0), Some(picture.clone()))])
+            .save_trial(
+                id,
+                "before",
+                None,
+                &[(measurement(60.0), Some(picture.clone()))],
+            )
             .unwrap();
         let second = store
-            .save_trial(id, "before", &[(measurement(60.0), None)])
+            .save_trial(id, "before", None, &[(measurement(60.0), None)])
             .unwrap();
         assert_ne!(first, second);
         assert_eq!(store.patient(id).unwrap().measurements, 2);
@@ -1584,10 +1666,76 @@ mod tests {
         // A patient forgotten meanwhile is not brought back by a late trial.
         store.forget("P-017").unwrap();
         assert!(matches!(
-            store.save_trial(id, "before", &[(measurement(60.0), None)]),
+            store.save_trial(id, "before", None, &[(measurement(60.0), None)]),
             Err(StoreError::NoSubject(_))
         ));
         assert!(store.patients().unwrap().is_empty());
+    }
+
+    /// An old "before" recording saved after the "after" session comes first once dated, and a
+    /// recording of another day never moves a session silently.
+    #[test]
+    fn sessions_are_ordered_by_their_dates() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let id = store.add_patient("P-017", None, None).unwrap();
+        store
+            .save_trial(id, "after", None, &[(measurement(80.0), None)])
+            .unwrap();
+        store
+            .save_trial(
+                id,
+                "before",
+                Some("2026-11-03"),
+                &[(measurement(60.0), None)],
+            )
+            .unwrap();
+        let labels = |store: &Store| -> Vec<String> {
+            let history = store.history("P-017").unwrap();
+            history.sessions.into_iter().map(|s| s.label).collect()
+        };
+        assert_eq!(labels(&store), ["before", "after"]);
+        assert_eq!(
+            store.session_date(id, "before").unwrap().as_deref(),
+            Some("2026-11-03T00:00:00Z")
+        );
+        // Another day into the same session: refused, nothing saved.
+        let other = store.save_trial(
+            id,
+            "before",
+            Some("2026-11-04"),
+            &[(measurement(61.0), None)],
+        );
+        assert!(
+            matches!(&other, Err(StoreError::OtherDay { stored, given, .. })
+                if stored == "2026-11-03" && given == "2026-11-04"),
+            "{other:?}"
+        );
+        assert_eq!(store.patient(id).unwrap().measurements, 2);
+        // The same day, or no date: saved into it.
+        store
+            .save_trial(
+                id,
+                "before",
+                Some("2026-11-03T10:00"),
+                &[(measurement(62.0), None)],
+            )
+            .unwrap();
+        store
+            .save_trial(id, "before", None, &[(measurement(63.0), None)])
+            .unwrap();
+        assert_eq!(store.patient(id).unwrap().measurements, 4);
+        // Dating a session again reorders the sessions.
+        assert_eq!(
+            store.set_session_date(id, "before", "2030-01-01").unwrap(),
+            "2030-01-01T00:00:00Z"
+        );
+        assert_eq!(labels(&store), ["after", "before"]);
+        assert!(store.set_session_date(id, "before", "2030-02-30").is_err());
+        assert!(matches!(
+            store.set_session_date(id, "during", "2030-01-01"),
+            Err(StoreError::NoSession { .. })
+        ));
     }
 
     #[test]

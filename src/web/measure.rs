@@ -560,7 +560,12 @@ impl LiveSink for PageSink<'_> {
         self.trial_frames.clear();
         let db = self.measuring.app.config.db.clone();
         let saved = Store::open(&db).and_then(|mut store| {
-            store.save_trial(self.measuring.patient, &self.measuring.session, &results)
+            store.save_trial(
+                self.measuring.patient,
+                &self.measuring.session,
+                None,
+                &results,
+            )
         });
         match saved {
             Ok(ids) => self.event(json!({

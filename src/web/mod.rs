@@ -79,7 +79,9 @@ impl IntoResponse for WebError {
             WebError::Store(StoreError::NoSubject(_) | StoreError::NoSession { .. }) => {
                 StatusCode::NOT_FOUND
             }
-            WebError::Store(StoreError::SubjectExists(_)) => StatusCode::CONFLICT,
+            WebError::Store(StoreError::SubjectExists(_) | StoreError::OtherDay { .. }) => {
+                StatusCode::CONFLICT
+            }
             WebError::Store(StoreError::Implausible { .. }) => StatusCode::BAD_REQUEST,
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -158,6 +160,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/patients/{id}/export.csv", get(patients::export_csv))
         .route("/api/patients/{id}/report.html", get(patients::report))
         .route("/api/patients/{id}/trend/{n}", get(patients::trend))
+        .route(
+            "/api/patients/{id}/session-date",
+            post(patients::date_session),
+        )
         .route(
             "/api/patients/{id}/uploads",
             // Recordings: up to 2 GiB each (everything else keeps axum's 2 MB).

@@ -337,6 +337,32 @@ pub async fn discard(
 }
 
 #[derive(Deserialize)]
+pub struct SessionDate {
+    /// The session's label (in the body: labels may carry patient details).
+    session: String,
+    /// `YYYY-MM-DD`, or with a time `YYYY-MM-DDTHH:MM` (UTC).
+    date: String,
+}
+
+/// Dates one of the patient's sessions: sessions are ordered by date, and the first and the
+/// last make the before/after verdict.
+pub async fn date_session(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    Json(request): Json<SessionDate>,
+) -> Result<Json<Value>, WebError> {
+    blocking(move || {
+        let at = app
+            .store()?
+            .set_session_date(id, &request.session, &request.date)?;
+        Ok(Json(
+            json!({ "session": request.session, "started_at": at }),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
 pub struct Confirm {
     /// The patient's alias typed again: what is deleted is named, and a slip cannot delete.
     confirm: String,

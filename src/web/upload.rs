@@ -35,8 +35,9 @@ pub struct Job {
 /// Frames per second analysed from uploads (as `gonio analyze` does by default).
 const MAX_FPS: f64 = 30.0;
 
-/// Receives one video (multipart field `file`, with `protocol`, optional `side` and `session`
-/// fields before it) and starts its analysis. Returns the job's number.
+/// Receives one video (multipart field `file`, with `protocol`, optional `side`, `session` and
+/// `date` (the day it was recorded, `YYYY-MM-DD`) fields before it) and starts its analysis.
+/// Returns the job's number.
 pub async fn start(
     State(app): State<Arc<App>>,
     UrlPath(patient): UrlPath<i64>,
@@ -49,6 +50,9 @@ pub async fn start(
     let mut protocol = None;
     let mut side = SideChoice::Auto;
     let mut session = crate::store::today_utc();
+    // When the recording was made: it dates a new session (an old "before" uploaded after the
+    // "after" session must still come first).
+    let mut recorded_at: Option<String> = None;
     // Deleted when dropped: on every error, a closed connection or the job's end.
     let folder = PrivateFolder::new().map_err(|e| WebError::Internal(e.to_string()))?;
     let mut upload: Option<(String, PathBuf)> = None;
@@ -80,6 +84,16 @@ pub async fn start(
                 }
                 if !label.is_empty() {
                     session = label.to_string();
+                }
+            }
+            "date" => {
+                let text = field.text().await.map_err(bad)?;
+                let text = text.trim();
+                if !text.is_empty() {
+                    recorded_at =
+                        Some(crate::store::parse_session_date(text).map_err(|e| {
+                            WebError::BadRequest(format!("the recording's date: {e}"))
+                        })?);
                 }
             }
             "file" => {
@@ -123,6 +137,23 @@ pub async fn start(
             "send a protocol and then a file".into(),
         ));
     };
+    if let Some(given) = recorded_at.clone() {
+        // Refused before the analysis, not after it: see `Store::save_trial`.
+        let (app, session) = (Arc::clone(&app), session.clone());
+        blocking(move || {
+            if let Some(stored) = app.store()?.session_date(patient, &session)? {
+                if stored.get(..10) != given.get(..10) {
+                    return Err(WebError::Store(crate::store::StoreError::OtherDay {
+                        label: session,
+                        stored: stored.get(..10).unwrap_or(&stored).to_string(),
+                        given: given.get(..10).unwrap_or(&given).to_string(),
+                    }));
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    }
     let id = app.next_job.fetch_add(1, Ordering::SeqCst);
     let expected_frames = {
         let path = path.clone();
@@ -152,7 +183,17 @@ pub async fn start(
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         update_job(&job_app, id, |job| job.state = "running");
         let outcome = analyse(
-            &job_app, id, patient, &session, protocol, side, &name, &path,
+            &job_app,
+            id,
+            Destination {
+                patient,
+                session: &session,
+                recorded_at: recorded_at.as_deref(),
+            },
+            protocol,
+            side,
+            &name,
+            &path,
         );
         drop(folder);
         update_job(&job_app, id, |job| match outcome {
@@ -224,14 +265,21 @@ impl Drop for PrivateFolder {
     }
 }
 
+/// Where an upload's results are saved.
+struct Destination<'a> {
+    /// The patient's row id.
+    patient: i64,
+    session: &'a str,
+    /// The day the recording was made (see `Store::save_trial`).
+    recorded_at: Option<&'a str>,
+}
+
 /// Analyses the uploaded file as `gonio analyze` would and saves its results, named by the
 /// uploaded file's name, with their evidence pictures. Returns the results for the page.
-#[allow(clippy::too_many_arguments)]
 fn analyse(
     app: &App,
     id: u64,
-    patient: i64,
-    session: &str,
+    to: Destination,
     protocol: &'static crate::protocols::Protocol,
     side: SideChoice,
     name: &str,
@@ -298,7 +346,7 @@ fn analyse(
     let ids = app
         .store()
         .map_err(|e| e.to_string())?
-        .save_trial(patient, session, &stored)
+        .save_trial(to.patient, to.session, to.recorded_at, &stored)
         .map_err(|e| e.to_string())?;
     Ok(saved
         .iter()
