@@ -477,6 +477,19 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         report.contains("<h2>Evidence</h2>") && report.contains("alt=\"evidence\""),
         "no evidence in the report"
     );
+    // The export carries the picture: imported elsewhere, the evidence comes along.
+    let (status, _, export) = c
+        .send_with(
+            "GET",
+            &format!("/api/patients/{id}/export.json"),
+            None,
+            |_| {},
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let export: gonio::store::SubjectExport = serde_json::from_slice(&export).unwrap();
+    let picture = export.sessions[0].measurements[0].picture.as_ref();
+    assert_eq!(picture.map(|p| p.mime.as_str()), Some("image/png"));
     // Nothing of the upload is left on disk.
     let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
         .unwrap()

@@ -10,8 +10,8 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, check_export, compare, default_db_path, parse_session_date, today_utc, MdcOverrides,
-    Store, SubjectExport,
+    asymmetry, check_export, compare, default_db_path, parse_session_date, today_utc,
+    ExportPictures, MdcOverrides, Store, SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -378,14 +378,15 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let history = args.db.open_existing()?.history(&args.subject)?;
+    let store = args.db.open_existing()?;
     let mut out = io::stdout().lock();
     match args.format {
         Format::Json => {
+            let history = store.export(&args.subject, ExportPictures::KeptOrFiles)?;
             serde_json::to_writer_pretty(&mut out, &history)?;
             writeln!(out)?;
         }
-        Format::Csv => gonio::store::write_csv(&mut out, &history)?,
+        Format::Csv => gonio::store::write_csv(&mut out, &store.history(&args.subject)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -304,6 +304,7 @@ mod tests {
                     source_sha256: None,
                     gonio_version: String::new(),
                     evidence_path: None,
+                    picture: None,
                 })
                 .collect(),
         }

@@ -173,6 +173,10 @@ pub struct StoredMeasurement {
     /// The evidence picture written for this result, when there is one.
     #[serde(default)]
     pub evidence_path: Option<String>,
+    /// The evidence picture itself, in exports that carry it (see [`Store::export`]); kept in
+    /// the database when imported. Never read back by [`Store::history`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<Picture>,
 }
 
 /// A saved session with its measurements.
@@ -225,12 +229,58 @@ pub struct Patient {
 /// A measurement's kept picture (mime, bytes) and its evidence file, as read.
 type PictureRow = (Option<String>, Option<Vec<u8>>, Option<String>);
 
-/// A picture kept in the database with a measurement (its evidence frame).
-#[derive(Debug, Clone, PartialEq)]
+/// A picture kept in the database with a measurement (its evidence frame). In an export, its
+/// bytes are written in base64: `{"mime": "image/png", "base64": "iVBOR..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Picture {
     /// `image/png` or `image/jpeg`.
     pub mime: String,
+    #[serde(rename = "base64", with = "base64_bytes")]
     pub bytes: Vec<u8>,
+}
+
+/// The largest picture accepted from an export, bytes.
+const MAX_PICTURE_BYTES: usize = 64 << 20;
+
+impl Picture {
+    /// Whether the bytes are the picture the MIME type says (PNG or JPEG by their magic bytes),
+    /// and no larger than [`MAX_PICTURE_BYTES`].
+    fn is_plausible(&self) -> bool {
+        let magic_ok = match self.mime.as_str() {
+            "image/png" => self.bytes.starts_with(b"\x89PNG"),
+            "image/jpeg" => self.bytes.starts_with(&[0xFF, 0xD8]),
+            _ => false,
+        };
+        magic_ok && self.bytes.len() <= MAX_PICTURE_BYTES
+    }
+}
+
+/// Bytes as a base64 string in JSON.
+mod base64_bytes {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which evidence pictures an export carries (see [`Store::export`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportPictures {
+    /// Those kept in the database (live trials and uploads in the clinic app): a merge of
+    /// databases copies what they hold.
+    Kept,
+    /// Those kept, else the evidence file a result names while it still exists: an export that
+    /// is whole on another machine.
+    KeptOrFiles,
 }
 
 /// An open gonio database.
@@ -981,12 +1031,50 @@ impl Store {
         Ok(replaced)
     }
 
-    /// Every subject's sessions: the whole database as exports, subjects by alias.
+    /// A subject's sessions as [`Store::history`] gives them, each result with its evidence
+    /// picture as `pictures` says: for `gonio export` and the clinic app's export, so that the
+    /// pictures travel with the results.
+    pub fn export(
+        &self,
+        subject: &str,
+        pictures: ExportPictures,
+    ) -> Result<SubjectExport, StoreError> {
+        let (mut history, ids) = self.history_with_ids(subject)?;
+        for (session, ids) in history.sessions.iter_mut().zip(&ids) {
+            for (m, &id) in session.measurements.iter_mut().zip(ids) {
+                m.picture = match pictures {
+                    ExportPictures::KeptOrFiles => self.picture(id)?,
+                    ExportPictures::Kept => self.kept_picture(id)?,
+                };
+            }
+        }
+        Ok(history)
+    }
+
+    /// Every subject's sessions with the pictures kept in the database: the whole database as
+    /// exports (to merge it into another), subjects by alias.
     pub fn export_all(&self) -> Result<Vec<SubjectExport>, StoreError> {
         self.subjects()?
             .iter()
-            .map(|s| self.history(&s.subject))
+            .map(|s| self.export(&s.subject, ExportPictures::Kept))
             .collect()
+    }
+
+    /// The picture kept in the database with a measurement.
+    fn kept_picture(&self, measurement_id: i64) -> Result<Option<Picture>, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT mime, bytes FROM pictures WHERE measurement_id = ?1",
+                params![measurement_id],
+                |r| {
+                    Ok(Picture {
+                        mime: r.get(0)?,
+                        bytes: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
     }
 
     /// Deletes every trace of a subject: its sessions and measurements (they cascade, and
@@ -1066,19 +1154,15 @@ fn evidence_file(path: &Path) -> Option<Picture> {
         _ => return None,
     };
     let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > 64 << 20 {
+    if !meta.is_file() || meta.len() > MAX_PICTURE_BYTES as u64 {
         return None;
     }
-    let bytes = std::fs::read(path).ok()?;
     // The bytes must be that picture, not a text file renamed.
-    let magic_ok = match mime {
-        "image/png" => bytes.starts_with(b"\x89PNG"),
-        _ => bytes.starts_with(&[0xFF, 0xD8]),
-    };
-    magic_ok.then(|| Picture {
+    let picture = Picture {
         mime: mime.to_string(),
-        bytes,
-    })
+        bytes: std::fs::read(path).ok()?,
+    };
+    picture.is_plausible().then_some(picture)
 }
 
 /// `path` as an SQLite URI opened immutable (read without locks or side files).
@@ -1160,6 +1244,13 @@ fn check_session(
         }
         if m.protocol.trim().is_empty() || m.measure.trim().is_empty() {
             return Err(Implausible::NoProtocol { label });
+        }
+        if m.picture.as_ref().is_some_and(|p| !p.is_plausible()) {
+            return Err(Implausible::Picture {
+                label,
+                protocol: m.protocol.clone(),
+                measure: m.measure.clone(),
+            });
         }
     }
     Ok(())
@@ -1281,7 +1372,13 @@ fn insert_measurement(
     m: &StoredMeasurement,
 ) -> rusqlite::Result<usize> {
     let replaced = delete_same_trial(tx, session_id, m)?;
-    insert_row(tx, session_id, m)?;
+    let id = insert_row(tx, session_id, m)?;
+    if let Some(picture) = &m.picture {
+        tx.execute(
+            "INSERT INTO pictures (measurement_id, mime, bytes) VALUES (?1, ?2, ?3)",
+            params![id, picture.mime, picture.bytes],
+        )?;
+    }
     Ok(replaced)
 }
 
@@ -1428,6 +1525,7 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<(i64, StoredMeasureme
         source_sha256: r.get(12)?,
         gonio_version: r.get(13)?,
         evidence_path: r.get(14)?,
+        picture: None,
     };
     Ok((r.get(9)?, measurement))
 }
@@ -1451,6 +1549,7 @@ impl StoredMeasurement {
             source_sha256,
             gonio_version: env!("CARGO_PKG_VERSION").to_string(),
             evidence_path: None,
+            picture: None,
         }
     }
 }
@@ -1504,6 +1603,12 @@ pub enum Implausible {
     },
     #[error("session `{label}`: a measurement without protocol or measure")]
     NoProtocol { label: String },
+    #[error("session `{label}`: {protocol} {measure}: its picture is not a PNG or JPEG of at most 64 MiB")]
+    Picture {
+        label: String,
+        protocol: String,
+        measure: String,
+    },
     #[error("date of birth {0} (a past day, YYYY-MM-DD)")]
     BirthDate(DateError),
 }
@@ -1600,6 +1705,7 @@ mod tests {
             source_sha256: None,
             gonio_version: "0.1.0".into(),
             evidence_path: None,
+            picture: None,
         }
     }
 
@@ -1670,6 +1776,86 @@ mod tests {
             Err(StoreError::NoSubject(_))
         ));
         assert!(store.patients().unwrap().is_empty());
+    }
+
+    /// Pictures travel with exports and merges: a JSON export carries them in base64, importing
+    /// it (or merging the database itself) keeps them in the other database, and a picture that
+    /// is not one is refused with nothing imported.
+    #[test]
+    fn exports_and_merges_carry_the_pictures() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("clinic.sqlite")).unwrap();
+        let id = store.add_patient("P-017", None, None).unwrap();
+        let picture = Picture {
+            mime: "image/jpeg".into(),
+            bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3],
+        };
+        let saved = store
+            .save_trial(
+                id,
+                "before",
+                None,
+                &[
+                    (measurement(60.0), Some(picture.clone())),
+                    (measurement(61.0), None),
+                ],
+            )
+            .unwrap();
+        let export = store.export("P-017", ExportPictures::Kept).unwrap();
+        let json = serde_json::to_string(&export).unwrap();
+        assert!(
+            json.contains("\"mime\":\"image/jpeg\",\"base64\":\"/9j/4AECAw==\""),
+            "{json}"
+        );
+        assert_eq!(json.matches("base64").count(), 1, "no picture, no field");
+        // History alone never loads the bytes.
+        assert!(store.history("P-017").unwrap().sessions[0].measurements[0]
+            .picture
+            .is_none());
+
+        // The export imported elsewhere, and the database merged into a third.
+        let read_back: SubjectExport = serde_json::from_str(&json).unwrap();
+        let mut other = Store::open(&dir.path().join("other.sqlite")).unwrap();
+        other.import(&[read_back]).unwrap();
+        let mut merged = Store::open(&dir.path().join("merged.sqlite")).unwrap();
+        merged
+            .import(
+                &Store::open_copy(&dir.path().join("clinic.sqlite"))
+                    .unwrap()
+                    .export_all()
+                    .unwrap(),
+            )
+            .unwrap();
+        for copy in [&other, &merged] {
+            let (history, ids) = copy.history_with_ids("P-017").unwrap();
+            assert_eq!(history.sessions[0].measurements.len(), 2);
+            assert_eq!(copy.picture(ids[0][0]).unwrap(), Some(picture.clone()));
+            assert_eq!(copy.picture(ids[0][1]).unwrap(), None);
+        }
+        // Imported twice: still one picture per result.
+        let again = store.export("P-017", ExportPictures::Kept).unwrap();
+        other.import(&[again]).unwrap();
+        let pictures: i64 = other
+            .connection
+            .query_row("SELECT count(*) FROM pictures", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(pictures, 1);
+
+        // A "picture" that is text: refused, nothing imported.
+        let mut bad = store.export("P-017", ExportPictures::Kept).unwrap();
+        bad.subject = "P-018".into();
+        bad.sessions[0].measurements[0].picture = Some(Picture {
+            mime: "image/png".into(),
+            bytes: b"#!/bin/sh".to_vec(),
+        });
+        let refused = other.import(&[bad]);
+        assert!(
+            matches!(&refused, Err(StoreError::Implausible { problem, .. })
+                if matches!(**problem, Implausible::Picture { .. })),
+            "{refused:?}"
+        );
+        assert!(other.history("P-018").is_err());
+        assert_eq!(saved.len(), 2);
     }
 
     /// An old "before" recording saved after the "after" session comes first once dated, and a

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::{blocking, App, WebError};
 use crate::protocols;
 use crate::report::html::{subject_report, trend_png, trends_of};
-use crate::store::{compare, write_csv, Comparison, MdcOverrides, SubjectExport};
+use crate::store::{compare, write_csv, Comparison, ExportPictures, MdcOverrides, SubjectExport};
 
 /// Every protocol with what the page shows before measuring.
 pub async fn protocols() -> Json<Value> {
@@ -233,9 +233,10 @@ pub async fn export_json(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let (_, record) = record(&app, id)?;
-        let body = serde_json::to_vec_pretty(&record.history)
-            .map_err(|e| WebError::Internal(e.to_string()))?;
+        let store = app.store()?;
+        let history = store.export(&store.patient(id)?.alias, ExportPictures::KeptOrFiles)?;
+        let body =
+            serde_json::to_vec_pretty(&history).map_err(|e| WebError::Internal(e.to_string()))?;
         Ok(attachment(
             "application/json",
             format!("gonio-patient-{id}.json"),
