@@ -120,6 +120,15 @@ async fn requests_without_the_token_or_from_elsewhere_are_refused() {
         .unwrap()
         .contains("HttpOnly"));
     assert!(String::from_utf8_lossy(&page).contains(&c.csrf));
+    // Never framed, sniffed, cached or named in a referrer.
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert_eq!(headers[name], value, "{name}");
+    }
     // Another host name (DNS rebinding): refused, even the page.
     let (status, _, _) = c
         .send_with("GET", "/", None, |h| {
@@ -310,7 +319,13 @@ async fn a_patient_from_first_visit_to_forgetting() {
         .send("POST", &path, Some(redate("before", "2999-01-01")))
         .await;
     assert_eq!(status, StatusCode::OK, "{dated}");
-    assert_eq!(dated["started_at"], "2999-01-01T00:00:00Z");
+    assert!(
+        dated["started_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2999-01-01T"),
+        "a day alone keeps the session's time of day: {dated}"
+    );
     let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
     assert_eq!(page["sessions"][0]["label"], "after");
     assert_eq!(hip_verdict(&page), Some(json!("declined")), "{page}");

@@ -41,8 +41,11 @@ async function api(method, path, body) {
   return data;
 }
 
+// Today on this computer's calendar, YYYY-MM-DD.
 function today() {
-  return new Date().toISOString().slice(0, 10);
+  const now = new Date();
+  now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+  return now.toISOString().slice(0, 10);
 }
 
 // ---------------------------------------------------------------- patients
@@ -251,12 +254,17 @@ async function protocolPicker(target, recorded = false) {
   };
   select.addEventListener('change', explain);
   explain();
-  return () => ({
-    protocol: select.value,
-    side: target.querySelector('#side').value,
-    session: target.querySelector('#session').value.trim(),
-    recorded: recorded ? target.querySelector('#recorded').value : '',
-  });
+  return () => {
+    const label = target.querySelector('#session').value.trim();
+    const day = recorded ? target.querySelector('#recorded').value : '';
+    return {
+      protocol: select.value,
+      side: target.querySelector('#side').value,
+      // A session left at today's default label takes the recording's day as its label.
+      session: day && label === today() ? day : label,
+      recorded: day,
+    };
+  };
 }
 
 // ---------------------------------------------------------------- measuring live
@@ -362,9 +370,12 @@ async function measurePage(id) {
             context.drawImage(bitmap, 0, 0);
             canvas.dataset.shown = String(Number(canvas.dataset.shown) + 1);
           }
+          const drawn = id === drawnId;
           bitmap.close();
+          // A frame overtaken by a newer one is answered as skipped: it frees its place on the
+          // way without counting as shown.
           if (id !== null && socket === mine && mine.readyState === 1) {
-            mine.send(JSON.stringify({ ack: id }));
+            mine.send(JSON.stringify(drawn ? { ack: id } : { ack: id, skipped: true }));
           }
         }).catch(() => {});
         return;

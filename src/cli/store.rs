@@ -166,8 +166,12 @@ pub struct ExportArgs {
     /// The subject
     #[arg(long, value_name = "ID")]
     subject: String,
+    /// json (with each result's evidence picture: pictures of the patient) or csv (results only)
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
+    /// Leave the evidence pictures out of a JSON export (they show the patient)
+    #[arg(long)]
+    no_pictures: bool,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -382,7 +386,11 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     match args.format {
         Format::Json => {
-            let history = store.export(&args.subject, ExportPictures::KeptOrFiles)?;
+            let history = if args.no_pictures {
+                store.history(&args.subject)?
+            } else {
+                store.export(&args.subject, ExportPictures::KeptOrFiles)?
+            };
             serde_json::to_writer_pretty(&mut out, &history)?;
             writeln!(out)?;
         }

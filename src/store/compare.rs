@@ -21,7 +21,7 @@ use crate::protocols;
 use crate::stats::{mean, sample_variance};
 
 /// Fewest degrees of freedom (each session's trials beyond its first, summed over both
-/// sessions) for gonio's own SEM to count: three trials in each session. With two trials in
+/// sessions) for gonio's own SEM to count: three trials in each session, or five and one. With two trials in
 /// all (one degree of freedom) the SD is uncertain by a factor of about 30, and two trials that
 /// happened to agree would make any change look real.
 pub const MIN_OWN_DOF: usize = 4;

@@ -135,7 +135,7 @@ pub enum StoreError {
     NoSession { subject: String, label: String },
     /// A recording said to be of another day than the session it is saved into: saving it would
     /// either misdate the session's other results or misplace this one.
-    #[error("session `{label}` is dated {stored}, not {given}: change the session's date first, or choose another session")]
+    #[error("session `{label}` is dated {stored}, not {given}: save into another session, or change that session's date first (the clinic app's patient page)")]
     OtherDay {
         label: String,
         stored: String,
@@ -243,15 +243,21 @@ pub struct Picture {
 const MAX_PICTURE_BYTES: usize = 64 << 20;
 
 impl Picture {
-    /// Whether the bytes are the picture the MIME type says (PNG or JPEG by their magic bytes),
-    /// and no larger than [`MAX_PICTURE_BYTES`].
+    /// Whether the bytes are the picture the MIME type says (a PNG or JPEG whose header reads,
+    /// with a size), and no larger than [`MAX_PICTURE_BYTES`].
     fn is_plausible(&self) -> bool {
-        let magic_ok = match self.mime.as_str() {
-            "image/png" => self.bytes.starts_with(b"\x89PNG"),
-            "image/jpeg" => self.bytes.starts_with(&[0xFF, 0xD8]),
-            _ => false,
+        let format = match self.mime.as_str() {
+            "image/png" => image::ImageFormat::Png,
+            "image/jpeg" => image::ImageFormat::Jpeg,
+            _ => return false,
         };
-        magic_ok && self.bytes.len() <= MAX_PICTURE_BYTES
+        if self.bytes.len() > MAX_PICTURE_BYTES {
+            return false;
+        }
+        let reader = image::ImageReader::new(std::io::Cursor::new(&self.bytes));
+        reader.with_guessed_format().is_ok_and(|r| {
+            r.format() == Some(format) && r.into_dimensions().is_ok_and(|(w, h)| w > 0 && h > 0)
+        })
     }
 }
 
@@ -537,8 +543,9 @@ impl Store {
 
     /// Saves measurements into the subject's session `label` (both created when new), in one
     /// transaction. `notes` replaces the session's notes when given; `recorded_at` (UTC, ISO
-    /// 8601, see [`parse_session_date`]) sets when the session took place, which orders sessions
-    /// (default: when it was first saved).
+    /// 8601, see [`parse_session_date`]) dates a new session, which orders sessions (default:
+    /// when it was first saved); a session already there of another day is refused
+    /// ([`StoreError::OtherDay`]), not moved with every result in it.
     ///
     /// A measurement of the same trial as one already in the session (the same source file by
     /// content hash, protocol, measure and side) replaces it: analysing a file twice is one trial,
@@ -558,20 +565,24 @@ impl Store {
                 problem: Box::new(source),
             }
         })?;
+        let date = recorded_at
+            .map(SessionDate::parse)
+            .transpose()
+            .map_err(|source| StoreError::Implausible {
+                path: self.path.clone(),
+                problem: Box::new(Implausible::Date {
+                    label: label.to_string(),
+                    source,
+                }),
+            })?;
         let mut replaced = 0;
-        self.write(|tx| {
+        self.write_checked(|tx| {
             let subject_id = subject_id(tx, subject)?;
-            let session_id = session_id(tx, subject_id, label, recorded_at, None)?;
+            let session_id = dated_session(tx, subject_id, label, date.as_ref())?;
             if let Some(notes) = notes {
                 tx.execute(
                     "UPDATE sessions SET notes = ?1 WHERE id = ?2",
                     params![notes, session_id],
-                )?;
-            }
-            if let Some(at) = recorded_at {
-                tx.execute(
-                    "UPDATE sessions SET started_at = ?1 WHERE id = ?2",
-                    params![at, session_id],
                 )?;
             }
             for m in measurements {
@@ -587,14 +598,25 @@ impl Store {
         &mut self,
         work: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
     ) -> Result<(), StoreError> {
+        self.write_checked(|tx| work(tx).map_err(WriteError::Sql))
+    }
+
+    /// [`Store::write`] for work that can also refuse (a check made under the write lock).
+    fn write_checked(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction) -> Result<(), WriteError>,
+    ) -> Result<(), StoreError> {
         let written = (|| {
             let tx = self
                 .connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             work(&tx)?;
-            tx.commit()
+            tx.commit().map_err(WriteError::Sql)
         })();
-        written.map_err(|e| self.sql(e))
+        written.map_err(|e| match e {
+            WriteError::Sql(e) => self.sql(e),
+            WriteError::Refused(e) => e,
+        })
     }
 
     /// Every subject with counts.
@@ -825,8 +847,8 @@ impl Store {
                 problem: Box::new(source),
             }
         })?;
-        let recorded_at = recorded_at
-            .map(parse_session_date)
+        let date = recorded_at
+            .map(SessionDate::parse)
             .transpose()
             .map_err(|source| StoreError::Implausible {
                 path: self.path.clone(),
@@ -835,24 +857,15 @@ impl Store {
                     source,
                 }),
             })?;
-        if let (Some(given), Some(stored)) = (&recorded_at, self.session_date(subject_id, label)?) {
-            if given.get(..10) != stored.get(..10) {
-                return Err(StoreError::OtherDay {
-                    label: label.to_string(),
-                    stored: stored.get(..10).unwrap_or(&stored).to_string(),
-                    given: given.get(..10).unwrap_or(given).to_string(),
-                });
-            }
-        }
         let mut ids = Vec::with_capacity(results.len());
-        self.write(|tx| {
+        self.write_checked(|tx| {
             // Gone since it was looked up (forgotten meanwhile): nothing is saved.
             tx.query_row(
                 "SELECT id FROM subjects WHERE id = ?1",
                 params![subject_id],
                 |r| r.get::<_, i64>(0),
             )?;
-            let session_id = session_id(tx, subject_id, label, recorded_at.as_deref(), None)?;
+            let session_id = dated_session(tx, subject_id, label, date.as_ref())?;
             for (m, picture) in results {
                 if m.source_sha256.is_some() {
                     delete_same_trial(tx, session_id, m)?;
@@ -890,36 +903,53 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// Dates the patient's session `label` (see [`parse_session_date`]): sessions are ordered by
-    /// date, and the first and last make the before/after verdict. Returns the stored date.
+    /// Dates the patient's session `label` (see [`parse_session_date`]; a day alone keeps the
+    /// session's time of day): sessions are ordered by date, and the first and last make the
+    /// before/after verdict. Returns the stored date.
     pub fn set_session_date(
         &mut self,
         subject_id: i64,
         label: &str,
         date: &str,
     ) -> Result<String, StoreError> {
-        let at = parse_session_date(date).map_err(|source| StoreError::Implausible {
+        let date = SessionDate::parse(date).map_err(|source| StoreError::Implausible {
             path: self.path.clone(),
             problem: Box::new(Implausible::Date {
                 label: label.to_string(),
                 source,
             }),
         })?;
-        let mut changed = 0;
+        let mut stored = None;
         self.write(|tx| {
-            changed = tx.execute(
+            let Some(was) = tx
+                .query_row(
+                    "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                    params![subject_id, label],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+            else {
+                return Ok(());
+            };
+            // A day alone keeps the session's time of day: sessions of one day keep their order.
+            let at = match was.get(10..) {
+                Some(time) if date.day_only => format!("{}{time}", date.day()),
+                _ => date.at.clone(),
+            };
+            tx.execute(
                 "UPDATE sessions SET started_at = ?1 WHERE subject_id = ?2 AND label = ?3",
                 params![at, subject_id, label],
             )?;
+            stored = Some(at);
             Ok(())
         })?;
-        if changed == 0 {
-            return Err(StoreError::NoSession {
-                subject: self.patient(subject_id)?.alias,
+        stored.ok_or_else(|| match self.patient(subject_id) {
+            Ok(patient) => StoreError::NoSession {
+                subject: patient.alias,
                 label: label.to_string(),
-            });
-        }
-        Ok(at)
+            },
+            Err(e) => e,
+        })
     }
 
     /// Deletes one measurement (a trial discarded as bad), with its warnings and picture.
@@ -1343,6 +1373,87 @@ fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> rusqlite::Result<i64> 
     )
 }
 
+/// Why a write was not made.
+enum WriteError {
+    Sql(rusqlite::Error),
+    /// A check made under the write lock refused it.
+    Refused(StoreError),
+}
+
+impl From<rusqlite::Error> for WriteError {
+    fn from(e: rusqlite::Error) -> Self {
+        WriteError::Sql(e)
+    }
+}
+
+/// A session date a person gave, stored form (see [`parse_session_date`]).
+struct SessionDate {
+    at: String,
+    /// Only a day was given (`YYYY-MM-DD`), no time of day.
+    day_only: bool,
+}
+
+impl SessionDate {
+    fn parse(text: &str) -> Result<SessionDate, DateError> {
+        Ok(SessionDate {
+            at: parse_session_date(text)?,
+            day_only: text.trim().trim_end_matches('Z').len() <= 10,
+        })
+    }
+
+    fn day(&self) -> &str {
+        self.at.get(..10).unwrap_or(&self.at)
+    }
+}
+
+/// The row id of the patient's session `label`, dated by `date`, inside a write:
+/// - a new session takes the date (a day alone, when it is today, is now: a session measured
+///   live this morning and one recorded today stay in the order they were made);
+/// - an existing one of the same day keeps its time unless a time is given;
+/// - an existing one of another day is refused ([`StoreError::OtherDay`]): its date orders the
+///   before/after verdict, and moving it would move every result already in it.
+fn dated_session(
+    tx: &rusqlite::Transaction,
+    subject_id: i64,
+    label: &str,
+    date: Option<&SessionDate>,
+) -> Result<i64, WriteError> {
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+            params![subject_id, label],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(date) = date else {
+        return Ok(session_id(tx, subject_id, label, None, None)?);
+    };
+    match stored {
+        Some(stored) if stored.get(..10) != Some(date.day()) => {
+            Err(WriteError::Refused(StoreError::OtherDay {
+                label: label.to_string(),
+                stored: stored.get(..10).unwrap_or(&stored).to_string(),
+                given: date.day().to_string(),
+            }))
+        }
+        Some(_) => {
+            let id = session_id(tx, subject_id, label, None, None)?;
+            if !date.day_only {
+                tx.execute(
+                    "UPDATE sessions SET started_at = ?1 WHERE id = ?2",
+                    params![date.at, id],
+                )?;
+            }
+            Ok(id)
+        }
+        None => {
+            let today = date.day_only && date.day() == today_utc();
+            let at = (!today).then_some(date.at.as_str());
+            Ok(session_id(tx, subject_id, label, at, None)?)
+        }
+    }
+}
+
 /// The session's row id, creating it when new (with `started_at`, else now, and `notes`).
 fn session_id(
     tx: &rusqlite::Transaction,
@@ -1371,47 +1482,97 @@ fn insert_measurement(
     session_id: i64,
     m: &StoredMeasurement,
 ) -> rusqlite::Result<usize> {
-    let replaced = delete_same_trial(tx, session_id, m)?;
+    let same = same_trial_ids(tx, session_id, m)?;
+    // A result replaced by one without its picture (an older export, a merge of a database
+    // that holds only the picture's path) keeps the picture it had.
+    let picture = match &m.picture {
+        Some(picture) => Some(picture.clone()),
+        None => same
+            .iter()
+            .map(|id| {
+                tx.query_row(
+                    "SELECT mime, bytes FROM pictures WHERE measurement_id = ?1",
+                    params![id],
+                    |r| {
+                        Ok(Picture {
+                            mime: r.get(0)?,
+                            bytes: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()
+            })
+            .find_map(|p| p.transpose())
+            .transpose()?,
+    };
+    for id in &same {
+        tx.execute("DELETE FROM measurements WHERE id = ?1", params![id])?;
+    }
     let id = insert_row(tx, session_id, m)?;
-    if let Some(picture) = &m.picture {
+    if let Some(picture) = picture {
         tx.execute(
             "INSERT INTO pictures (measurement_id, mime, bytes) VALUES (?1, ?2, ?3)",
             params![id, picture.mime, picture.bytes],
         )?;
     }
-    Ok(replaced)
+    Ok(same.len())
 }
 
-/// Deletes the session's measurements of the same trial as `m` (see [`insert_measurement`]);
+/// The session's measurements of the same trial as `m` (see [`insert_measurement`]): the same
+/// protocol, measure and side of the same source (by content hash; without one, by name and
+/// identical figures).
+fn same_trial_ids(
+    tx: &rusqlite::Transaction,
+    session_id: i64,
+    m: &StoredMeasurement,
+) -> rusqlite::Result<Vec<i64>> {
+    let ids = match &m.source_sha256 {
+        Some(sha) => tx
+            .prepare(
+                "SELECT id FROM measurements WHERE session_id = ?1 AND protocol = ?2
+                   AND measure = ?3 AND side = ?4 AND source_sha256 = ?5",
+            )?
+            .query_map(
+                params![session_id, m.protocol, m.measure, m.side.name(), sha],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?,
+        None => tx
+            .prepare(
+                "SELECT id FROM measurements WHERE session_id = ?1 AND protocol = ?2
+                   AND measure = ?3 AND side = ?4 AND source_sha256 IS NULL AND source = ?5
+                   AND value_deg IS ?6 AND peak_deg IS ?7 AND hold_s = ?8",
+            )?
+            .query_map(
+                params![
+                    session_id,
+                    m.protocol,
+                    m.measure,
+                    m.side.name(),
+                    m.source,
+                    m.value_deg,
+                    m.peak_deg,
+                    m.hold_s
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    Ok(ids)
+}
+
+/// Deletes the session's measurements of the same trial as `m` (see [`same_trial_ids`]);
 /// returns how many.
 fn delete_same_trial(
     tx: &rusqlite::Transaction,
     session_id: i64,
     m: &StoredMeasurement,
 ) -> rusqlite::Result<usize> {
-    let replaced = match &m.source_sha256 {
-        Some(sha) => tx.execute(
-            "DELETE FROM measurements WHERE session_id = ?1 AND protocol = ?2 AND measure = ?3
-               AND side = ?4 AND source_sha256 = ?5",
-            params![session_id, m.protocol, m.measure, m.side.name(), sha],
-        )?,
-        None => tx.execute(
-            "DELETE FROM measurements WHERE session_id = ?1 AND protocol = ?2 AND measure = ?3
-               AND side = ?4 AND source_sha256 IS NULL AND source = ?5 AND value_deg IS ?6
-               AND peak_deg IS ?7 AND hold_s = ?8",
-            params![
-                session_id,
-                m.protocol,
-                m.measure,
-                m.side.name(),
-                m.source,
-                m.value_deg,
-                m.peak_deg,
-                m.hold_s
-            ],
-        )?,
-    };
-    Ok(replaced)
+    let same = same_trial_ids(tx, session_id, m)?;
+    for id in &same {
+        tx.execute("DELETE FROM measurements WHERE id = ?1", params![id])?;
+    }
+    Ok(same.len())
 }
 
 /// Inserts `m` and its warnings into the session; returns its row id.
@@ -1786,9 +1947,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("clinic.sqlite")).unwrap();
         let id = store.add_patient("P-017", None, None).unwrap();
+        let mut jpeg = Vec::new();
+        image::RgbImage::new(4, 2)
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
         let picture = Picture {
             mime: "image/jpeg".into(),
-            bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3],
+            bytes: jpeg,
         };
         let saved = store
             .save_trial(
@@ -1804,7 +1972,7 @@ mod tests {
         let export = store.export("P-017", ExportPictures::Kept).unwrap();
         let json = serde_json::to_string(&export).unwrap();
         assert!(
-            json.contains("\"mime\":\"image/jpeg\",\"base64\":\"/9j/4AECAw==\""),
+            json.contains("\"mime\":\"image/jpeg\",\"base64\":\"/9j/"),
             "{json}"
         );
         assert_eq!(json.matches("base64").count(), 1, "no picture, no field");
@@ -1832,21 +2000,30 @@ mod tests {
             assert_eq!(copy.picture(ids[0][0]).unwrap(), Some(picture.clone()));
             assert_eq!(copy.picture(ids[0][1]).unwrap(), None);
         }
-        // Imported twice: still one picture per result.
+        // Imported twice, and again without pictures (an older export): still one picture
+        // per result, kept.
         let again = store.export("P-017", ExportPictures::Kept).unwrap();
         other.import(&[again]).unwrap();
+        other.import(&[store.history("P-017").unwrap()]).unwrap();
         let pictures: i64 = other
             .connection
             .query_row("SELECT count(*) FROM pictures", [], |r| r.get(0))
             .unwrap();
         assert_eq!(pictures, 1);
+        let (_, ids) = other.history_with_ids("P-017").unwrap();
+        let kept: Vec<_> = ids[0]
+            .iter()
+            .map(|&id| other.picture(id).unwrap())
+            .collect();
+        assert!(kept.contains(&Some(picture.clone())), "the picture stayed");
 
         // A "picture" that is text: refused, nothing imported.
         let mut bad = store.export("P-017", ExportPictures::Kept).unwrap();
         bad.subject = "P-018".into();
         bad.sessions[0].measurements[0].picture = Some(Picture {
             mime: "image/png".into(),
-            bytes: b"#!/bin/sh".to_vec(),
+            // Only a PNG's first bytes, then a script.
+            bytes: b"\x89PNG\r\n\x1a\n#!/bin/sh".to_vec(),
         });
         let refused = other.import(&[bad]);
         assert!(
@@ -1914,9 +2091,20 @@ mod tests {
         // Dating a session again reorders the sessions.
         assert_eq!(
             store.set_session_date(id, "before", "2030-01-01").unwrap(),
-            "2030-01-01T00:00:00Z"
+            "2030-01-01T10:00:00Z"
         );
         assert_eq!(labels(&store), ["after", "before"]);
+        // A day alone that is today dates a new session now: after one measured earlier today,
+        // not before it at midnight.
+        store
+            .save_trial(
+                id,
+                "evening",
+                Some(&today_utc()),
+                &[(measurement(70.0), None)],
+            )
+            .unwrap();
+        assert_eq!(labels(&store), ["after", "evening", "before"]);
         assert!(store.set_session_date(id, "before", "2030-02-30").is_err());
         assert!(matches!(
             store.set_session_date(id, "during", "2030-01-01"),

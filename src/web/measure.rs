@@ -112,8 +112,25 @@ pub async fn start(
     }
     let patient = request.patient;
     {
-        let app = Arc::clone(&app);
-        blocking(move || Ok(app.store()?.patient(patient)?.alias)).await?;
+        // Live trials are measured today: a session of another day is refused now, before any
+        // trial is measured, rather than when the first one is saved.
+        let (app, session) = (Arc::clone(&app), session.clone());
+        blocking(move || {
+            let store = app.store()?;
+            store.patient(patient)?;
+            let today = crate::store::today_utc();
+            match store.session_date(patient, &session)? {
+                Some(stored) if stored.get(..10) != Some(today.as_str()) => {
+                    Err(WebError::Store(crate::store::StoreError::OtherDay {
+                        label: session,
+                        stored: stored.get(..10).unwrap_or(&stored).to_string(),
+                        given: today,
+                    }))
+                }
+                _ => Ok(()),
+            }
+        })
+        .await?;
     }
     // Checked and taken under one lock: two clicks on Start make one session, never a second
     // loop nobody can stop.
@@ -188,7 +205,8 @@ pub async fn stop(State(app): State<Arc<App>>) -> Result<Json<Value>, WebError> 
 }
 
 /// The live view: frames (a JSON status, then the JPEG) and events out; `{"ack": id}` when a
-/// frame is shown, `{"cmd": "toggle" | "stop"}` in.
+/// frame is shown (`"skipped": true` when the page dropped it for a newer one), `{"cmd":
+/// "toggle" | "stop"}` in.
 pub async fn live_socket(
     State(app): State<Arc<App>>,
     upgrade: WebSocketUpgrade,
@@ -280,9 +298,11 @@ async fn talk(
                 let Some(Ok(message)) = message else { break };
                 let Message::Text(text) = message else { continue };
                 let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
+                let skipped = value.get("skipped").and_then(Value::as_bool) == Some(true);
                 if let Some(id) = value.get("ack").and_then(Value::as_u64) {
                     if let Some(place) = in_flight.iter().position(|(sent_id, _, _)| *sent_id == id) {
-                        if let Some((_, _, captured_at)) = in_flight.remove(place) {
+                        // A frame the page skipped frees its place without counting as shown.
+                        if let Some((_, _, captured_at)) = in_flight.remove(place).filter(|_| !skipped) {
                             let now = Instant::now();
                             latencies.push_back(now.duration_since(captured_at).as_secs_f64() * 1000.0);
                             if latencies.len() > 60 {

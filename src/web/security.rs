@@ -158,8 +158,25 @@ impl Access {
     }
 }
 
-/// Admits a request or answers it with why not.
+/// [`admit`]'s answer, with the headers every answer carries: patients' pages are never framed
+/// by another site, sniffed into another type, cached, or named in a referrer.
 pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let mut response = admit(State(app), request, next).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Admits a request or answers it with why not.
+async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let access = &app.access;
     let headers = request.headers();
     if !access.host_allowed(headers) {
