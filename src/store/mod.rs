@@ -566,15 +566,8 @@ impl Store {
             }
         })?;
         let date = recorded_at
-            .map(SessionDate::parse)
-            .transpose()
-            .map_err(|source| StoreError::Implausible {
-                path: self.path.clone(),
-                problem: Box::new(Implausible::Date {
-                    label: label.to_string(),
-                    source,
-                }),
-            })?;
+            .map(|text| self.session_date_of(label, text))
+            .transpose()?;
         let mut replaced = 0;
         self.write_checked(|tx| {
             let subject_id = subject_id(tx, subject)?;
@@ -591,6 +584,17 @@ impl Store {
             Ok(())
         })?;
         Ok(replaced)
+    }
+
+    /// `text` read as session `label`'s date, or why it is not one.
+    fn session_date_of(&self, label: &str, text: &str) -> Result<SessionDate, StoreError> {
+        SessionDate::parse(text).map_err(|source| StoreError::Implausible {
+            path: self.path.clone(),
+            problem: Box::new(Implausible::Date {
+                label: label.to_string(),
+                source,
+            }),
+        })
     }
 
     /// Runs `work` in one immediate (write-locking) transaction, committed only if it succeeds.
@@ -848,15 +852,8 @@ impl Store {
             }
         })?;
         let date = recorded_at
-            .map(SessionDate::parse)
-            .transpose()
-            .map_err(|source| StoreError::Implausible {
-                path: self.path.clone(),
-                problem: Box::new(Implausible::Date {
-                    label: label.to_string(),
-                    source,
-                }),
-            })?;
+            .map(|text| self.session_date_of(label, text))
+            .transpose()?;
         let mut ids = Vec::with_capacity(results.len());
         self.write_checked(|tx| {
             // Gone since it was looked up (forgotten meanwhile): nothing is saved.
@@ -912,13 +909,7 @@ impl Store {
         label: &str,
         date: &str,
     ) -> Result<String, StoreError> {
-        let date = SessionDate::parse(date).map_err(|source| StoreError::Implausible {
-            path: self.path.clone(),
-            problem: Box::new(Implausible::Date {
-                label: label.to_string(),
-                source,
-            }),
-        })?;
+        let date = self.session_date_of(label, date)?;
         let mut stored = None;
         self.write(|tx| {
             let Some(was) = tx
