@@ -477,6 +477,59 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
         assert_eq!(response.status(), status, "{date}");
     }
+    // Today's day into a session made earlier today: the session keeps its time (a midnight
+    // would put it before the day's other sessions).
+    let made_at = {
+        let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
+        let track = noisy_slr(60.0, 6.0, false, false, 9);
+        let mut poses = track.poses.clone();
+        let results = measure(
+            "slr",
+            &track.time_s,
+            &mut poses,
+            gonio::protocols::SideChoice::Auto,
+        );
+        let stored: Vec<_> = results
+            .iter()
+            .map(|r| {
+                (
+                    gonio::store::StoredMeasurement::from_measurement(r, None),
+                    None,
+                )
+            })
+            .collect();
+        store.save_trial(id, "this morning", None, &stored).unwrap();
+        store.session_date(id, "this morning").unwrap().unwrap()
+    };
+    let today = gonio::store::today_utc();
+    let fields = [
+        ("protocol", "slr"),
+        ("session", "this morning"),
+        ("date", today.as_str()),
+    ];
+    let request = c.upload(id, &fields, "raise.csv", &std::fs::read(&csv).unwrap());
+    let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let job: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut polls = 0;
+    loop {
+        let (_, state) = c
+            .send("GET", &format!("/api/jobs/{}", job["job"]), None)
+            .await;
+        if state["state"] == "done" {
+            break;
+        }
+        assert!(state["state"] != "failed", "{state}");
+        polls += 1;
+        assert!(polls < 6000, "the job never ended: {state}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let store = gonio::store::Store::open(&c.app_db()).unwrap();
+    assert_eq!(
+        store.session_date(id, "this morning").unwrap().unwrap(),
+        made_at
+    );
     // The report embeds the pictures kept in the database.
     let (status, _, report) = c
         .send_with(

@@ -90,10 +90,11 @@ pub async fn start(
                 let text = field.text().await.map_err(bad)?;
                 let text = text.trim();
                 if !text.is_empty() {
-                    recorded_at =
-                        Some(crate::store::parse_session_date(text).map_err(|e| {
-                            WebError::BadRequest(format!("the recording's date: {e}"))
-                        })?);
+                    // Checked here, kept as given: a day alone (no time) is read as such when
+                    // saved (see `Store::save_trial`).
+                    crate::store::parse_session_date(text)
+                        .map_err(|e| WebError::BadRequest(format!("the recording's date: {e}")))?;
+                    recorded_at = Some(text.to_string());
                 }
             }
             "file" => {
