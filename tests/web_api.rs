@@ -186,30 +186,36 @@ async fn away_from_loopback_only_the_token_admits() {
     assert_eq!(status, StatusCode::OK, "the cookie admits");
 }
 
+/// One trial of a straight-leg raise held at `target_deg`, saved into `label` as a live trial
+/// is (no source file, no date).
+fn live_trial(c: &Client, patient: i64, label: &str, target_deg: f32, seed: u64) {
+    let track = noisy_slr(target_deg, 6.0, false, false, seed);
+    let mut poses = track.poses.clone();
+    let results = measure(
+        "slr",
+        &track.time_s,
+        &mut poses,
+        gonio::protocols::SideChoice::Auto,
+    );
+    let stored: Vec<_> = results
+        .iter()
+        .map(|r| {
+            (
+                gonio::store::StoredMeasurement::from_measurement(r, None),
+                None,
+            )
+        })
+        .collect();
+    let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
+    store.save_trial(patient, label, None, &stored).unwrap();
+}
+
 /// Two sessions with repeated trials, as saved by measuring: a straight-leg raise improving
 /// well beyond its MDC.
 fn seed(c: &Client, patient: i64) {
-    let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
     for (label, values) in [("before", [60.0, 62.0]), ("after", [75.0, 77.0])] {
         for v in values {
-            let track = noisy_slr(v, 6.0, false, false, v as u64);
-            let mut poses = track.poses.clone();
-            let results = measure(
-                "slr",
-                &track.time_s,
-                &mut poses,
-                gonio::protocols::SideChoice::Auto,
-            );
-            let stored: Vec<_> = results
-                .iter()
-                .map(|r| {
-                    (
-                        gonio::store::StoredMeasurement::from_measurement(r, None),
-                        None,
-                    )
-                })
-                .collect();
-            store.save_trial(patient, label, None, &stored).unwrap();
+            live_trial(c, patient, label, v, v as u64);
         }
     }
 }
@@ -479,26 +485,9 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
     }
     // Today's day into a session made earlier today: the session keeps its time (a midnight
     // would put it before the day's other sessions).
+    live_trial(&c, id, "this morning", 60.0, 9);
     let made_at = {
-        let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
-        let track = noisy_slr(60.0, 6.0, false, false, 9);
-        let mut poses = track.poses.clone();
-        let results = measure(
-            "slr",
-            &track.time_s,
-            &mut poses,
-            gonio::protocols::SideChoice::Auto,
-        );
-        let stored: Vec<_> = results
-            .iter()
-            .map(|r| {
-                (
-                    gonio::store::StoredMeasurement::from_measurement(r, None),
-                    None,
-                )
-            })
-            .collect();
-        store.save_trial(id, "this morning", None, &stored).unwrap();
+        let store = gonio::store::Store::open(&c.app_db()).unwrap();
         store.session_date(id, "this morning").unwrap().unwrap()
     };
     let today = gonio::store::today_utc();

@@ -1083,19 +1083,7 @@ impl Store {
 
     /// The picture kept in the database with a measurement.
     fn kept_picture(&self, measurement_id: i64) -> Result<Option<Picture>, StoreError> {
-        self.connection
-            .query_row(
-                "SELECT mime, bytes FROM pictures WHERE measurement_id = ?1",
-                params![measurement_id],
-                |r| {
-                    Ok(Picture {
-                        mime: r.get(0)?,
-                        bytes: r.get(1)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.sql(e))
+        kept_picture(&self.connection, measurement_id).map_err(|e| self.sql(e))
     }
 
     /// Deletes every trace of a subject: its sessions and measurements (they cascade, and
@@ -1480,19 +1468,7 @@ fn insert_measurement(
         Some(picture) => Some(picture.clone()),
         None => same
             .iter()
-            .map(|id| {
-                tx.query_row(
-                    "SELECT mime, bytes FROM pictures WHERE measurement_id = ?1",
-                    params![id],
-                    |r| {
-                        Ok(Picture {
-                            mime: r.get(0)?,
-                            bytes: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()
-            })
+            .map(|&id| kept_picture(tx, id))
             .find_map(|p| p.transpose())
             .transpose()?,
     };
@@ -1507,6 +1483,22 @@ fn insert_measurement(
         )?;
     }
     Ok(same.len())
+}
+
+/// The picture kept in the database with a measurement.
+fn kept_picture(connection: &Connection, measurement_id: i64) -> rusqlite::Result<Option<Picture>> {
+    connection
+        .query_row(
+            "SELECT mime, bytes FROM pictures WHERE measurement_id = ?1",
+            params![measurement_id],
+            |r| {
+                Ok(Picture {
+                    mime: r.get(0)?,
+                    bytes: r.get(1)?,
+                })
+            },
+        )
+        .optional()
 }
 
 /// The session's measurements of the same trial as `m` (see [`insert_measurement`]): the same
