@@ -869,10 +869,7 @@ impl Store {
                 }
                 let id = insert_row(tx, session_id, m)?;
                 if let Some(picture) = picture {
-                    tx.execute(
-                        "INSERT INTO pictures (measurement_id, mime, bytes) VALUES (?1, ?2, ?3)",
-                        params![id, picture.mime, picture.bytes],
-                    )?;
+                    insert_picture(tx, id, picture)?;
                 }
                 ids.push(id);
             }
@@ -1472,17 +1469,29 @@ fn insert_measurement(
             .find_map(|p| p.transpose())
             .transpose()?,
     };
-    for id in &same {
-        tx.execute("DELETE FROM measurements WHERE id = ?1", params![id])?;
-    }
+    delete_measurements(tx, &same)?;
     let id = insert_row(tx, session_id, m)?;
-    if let Some(picture) = picture {
-        tx.execute(
-            "INSERT INTO pictures (measurement_id, mime, bytes) VALUES (?1, ?2, ?3)",
-            params![id, picture.mime, picture.bytes],
-        )?;
+    if let Some(picture) = &picture {
+        insert_picture(tx, id, picture)?;
     }
     Ok(same.len())
+}
+
+/// Keeps `picture` with the measurement `id`.
+fn insert_picture(tx: &rusqlite::Transaction, id: i64, picture: &Picture) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO pictures (measurement_id, mime, bytes) VALUES (?1, ?2, ?3)",
+        params![id, picture.mime, picture.bytes],
+    )?;
+    Ok(())
+}
+
+/// Deletes the measurements `ids` (their warnings and pictures cascade).
+fn delete_measurements(tx: &rusqlite::Transaction, ids: &[i64]) -> rusqlite::Result<()> {
+    for id in ids {
+        tx.execute("DELETE FROM measurements WHERE id = ?1", params![id])?;
+    }
+    Ok(())
 }
 
 /// The picture kept in the database with a measurement.
@@ -1552,9 +1561,7 @@ fn delete_same_trial(
     m: &StoredMeasurement,
 ) -> rusqlite::Result<usize> {
     let same = same_trial_ids(tx, session_id, m)?;
-    for id in &same {
-        tx.execute("DELETE FROM measurements WHERE id = ?1", params![id])?;
-    }
+    delete_measurements(tx, &same)?;
     Ok(same.len())
 }
 
