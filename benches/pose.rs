@@ -1,10 +1,11 @@
 //! Per-image latency of the pose stage, split into pre-processing (crop and resize into the
 //! model input), inference, and post-processing (back to frame pixels), for both models, on a
-//! 1080x1920 sample photo; and the whole estimate, upright and with the body lying down.
+//! 1080x1920 sample photo; the whole estimate, upright and with the body lying down; and the
+//! person detector on the whole frame.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use fast_image_resize::Resizer;
-use gonio::pose::{pose_in_frame, ModelKind, PoseEstimator, Runtime, SquareCrop};
+use gonio::pose::{pose_in_frame, ModelKind, PersonDetector, PoseEstimator, Runtime, SquareCrop};
 use image::RgbImage;
 use std::hint::black_box;
 
@@ -63,6 +64,15 @@ fn pose_stage(c: &mut Criterion) {
         });
         group.finish();
     }
+    // The person detector on the whole frame (it runs on every frame when others are in view,
+    // every few frames when the subject is alone).
+    let mut detector = match PersonDetector::new(runtime, 1) {
+        Ok(detector) => detector,
+        Err(e) => panic!("{e}"),
+    };
+    c.bench_function("pose/detector/detect", |b| {
+        b.iter(|| detector.detect(black_box(&frame)))
+    });
 }
 
 criterion_group! {

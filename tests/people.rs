@@ -135,7 +135,7 @@ fn on_crowded_photos_every_keypoint_of_the_subject_belongs_to_one_person() {
         let frame = image::open(path).unwrap().to_rgb8();
         let detector = PersonDetector::new(runtime, 1).unwrap();
         let mut finder = SubjectFinder::multi(detector, Pick::Largest);
-        let found = finder.next(&mut estimator, &frame).unwrap();
+        let found = finder.next(&mut estimator, &frame, 0.0).unwrap();
         assert!(found.pose.has_person(), "{}: no subject", path.display());
         let (checked, elsewhere) = keypoints_on_others(&found.pose, people);
         eprintln!(
@@ -156,7 +156,7 @@ fn on_crowded_photos_every_keypoint_of_the_subject_belongs_to_one_person() {
         }
         // For comparison: the single-person model alone.
         let single = SubjectFinder::single()
-            .next(&mut estimator, &frame)
+            .next(&mut estimator, &frame, 0.0)
             .unwrap()
             .pose;
         single_failures += usize::from(keypoints_on_others(&single, people).1 > 0);

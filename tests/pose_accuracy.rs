@@ -479,3 +479,45 @@ fn the_pipeline_beats_a_single_look() {
         }
     }
 }
+
+#[test]
+fn the_planar_models_read_exactly_as_the_tfjs_conversions() {
+    // models/ holds the conversions with a planar float input (models/planar_input.py); the
+    // shared folder keeps the tfjs conversions with their NHWC int32 input. Both must be read,
+    // and give the same keypoints, bit for bit, on the same photo.
+    let Some(tfjs) = root()
+        .parent()
+        .map(|p| p.join("shared/models"))
+        .filter(|d| d.join(ModelKind::Lightning.file_name()).is_file())
+    else {
+        eprintln!("skipped: ../shared/models (the tfjs conversions) not found");
+        return;
+    };
+    let runtime = Runtime::load().expect("ONNX Runtime loads");
+    let frame = image::open(sample("pose2sim-frame060.jpg"))
+        .expect("sample photo")
+        .to_rgb8();
+    for kind in ModelKind::ALL {
+        let mut planar = PoseEstimator::from_dir(runtime, &root().join("models"), kind, 1)
+            .expect("planar model loads");
+        let mut nhwc = PoseEstimator::from_dir(runtime, &tfjs, kind, 1).expect("tfjs model loads");
+        assert_ne!(
+            planar.model_id(),
+            nhwc.model_id(),
+            "{kind}: two files, two ids"
+        );
+        let a = planar.estimate(&frame).expect("planar estimate");
+        let b = nhwc.estimate(&frame).expect("tfjs estimate");
+        assert!(a.has_person(), "{kind}: the man is found");
+        assert_eq!(a, b, "{kind}: keypoints differ between the two inputs");
+    }
+    let mut planar =
+        PersonDetector::from_dir(runtime, &root().join("models"), 1).expect("detector");
+    let mut nhwc = PersonDetector::from_dir(runtime, &tfjs, 1).expect("tfjs detector");
+    let (a, b) = (
+        planar.detect(&frame).expect("detect"),
+        nhwc.detect(&frame).expect("detect"),
+    );
+    assert!(!a.is_empty(), "the detector finds the man");
+    assert_eq!(a, b, "the detector's people differ between the two inputs");
+}

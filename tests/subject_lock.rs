@@ -7,7 +7,7 @@ mod synthetic;
 use gonio::angles::Side;
 use gonio::pose::{
     Ask, BodyPart, BoxInFrame, Found, PeopleSeen, Person, Pick, Pose, Posture, Seen, Step,
-    SubjectLock, DETECT_EVERY_ALONE, MAX_MISSED_FRAMES,
+    SubjectLock, DETECT_EVERY_ALONE_S, MAX_MISSED_FRAMES,
 };
 use gonio::protocols::{Warning, WarningKind};
 use synthetic::{render, Body, Placement, Posture as Figure};
@@ -77,8 +77,8 @@ fn distance(a: &Pose, b: &Pose) -> f32 {
 
 impl Models {
     /// Runs the lock through one frame, answering its questions from the scene.
-    fn frame(&mut self, lock: &mut SubjectLock, frame: &Frame) -> Found {
-        let mut ask = lock.start_frame(WIDTH, HEIGHT);
+    fn frame(&mut self, lock: &mut SubjectLock, frame: &Frame, time_s: f64) -> Found {
+        let mut ask = lock.start_frame(WIDTH, HEIGHT, time_s);
         for _ in 0..3 {
             let seen = match ask {
                 Ask::People => {
@@ -135,15 +135,22 @@ impl Models {
 }
 
 /// Runs a whole scene: each frame's result, and the people seen over it.
+/// Runs the lock through `frames` taken at 30 frames/s.
 fn run(pick: Pick, frames: &[Frame]) -> (Vec<Found>, PeopleSeen, Models) {
+    run_at(pick, frames, 30.0)
+}
+
+/// Runs the lock through `frames` taken at `fps` frames per second.
+fn run_at(pick: Pick, frames: &[Frame], fps: f64) -> (Vec<Found>, PeopleSeen, Models) {
     let mut lock = SubjectLock::new(pick);
     let mut models = Models::default();
     let mut seen = PeopleSeen::default();
     let mut last_id = None;
     let found: Vec<Found> = frames
         .iter()
-        .map(|frame| {
-            let found = models.frame(&mut lock, frame);
+        .enumerate()
+        .map(|(f, frame)| {
+            let found = models.frame(&mut lock, frame, f as f64 / fps);
             seen.add(&found, &mut last_id);
             found
         })
@@ -400,34 +407,45 @@ fn while_the_subject_is_away_the_lock_never_measures_the_other_person() {
 
 #[test]
 fn alone_the_detector_runs_rarely_and_still_sees_a_newcomer() {
-    // The subject alone for 30 frames; from frame 30 a second person stands in view.
-    let frames: Vec<Frame> = (0..60)
-        .map(|f| {
-            let other = (f >= 30)
-                .then(|| render(&standing(false, 90.0, (1000.0, 420.0)), &Body::default()));
-            Frame::with(vec![Some(alone(f)), other])
-        })
-        .collect();
-    let (found, _, models) = run(Pick::Largest, &frames[..30]);
-    assert!(found.iter().all(|f| f.subject_id == Some(1)));
-    assert!(
-        models.detector_runs <= 30 / DETECT_EVERY_ALONE + 1,
-        "the detector ran {} times in 30 frames with the subject alone",
-        models.detector_runs
-    );
-    let (found, _, _) = run(Pick::Largest, &frames);
-    let first_seen = found.iter().position(|f| f.people == 2);
-    assert!(
-        first_seen.is_some_and(|f| f < 30 + DETECT_EVERY_ALONE),
-        "the newcomer was first counted at frame {first_seen:?}"
-    );
-    assert!(found.iter().all(|f| f.subject_id == Some(1)));
+    // The subject alone for one second; then a second person stands in view. The detector's pace
+    // is set in seconds: at 60 frames/s it runs on half as many frames as at 30, and the newcomer
+    // is seen as soon.
+    for fps in [30.0, 60.0] {
+        let alone_frames = fps as usize;
+        let frames: Vec<Frame> = (0..2 * alone_frames)
+            .map(|f| {
+                let other = (f >= alone_frames)
+                    .then(|| render(&standing(false, 90.0, (1000.0, 420.0)), &Body::default()));
+                Frame::with(vec![Some(alone(f)), other])
+            })
+            .collect();
+        let frames_per_look = (DETECT_EVERY_ALONE_S * fps).ceil() as usize;
+        let (found, _, models) = run_at(Pick::Largest, &frames[..alone_frames], fps);
+        assert!(found.iter().all(|f| f.subject_id == Some(1)));
+        assert!(
+            models.detector_runs <= alone_frames / frames_per_look + 1,
+            "{fps} frames/s: the detector ran {} times in {alone_frames} frames with the subject alone",
+            models.detector_runs
+        );
+        assert!(
+            models.detector_runs >= alone_frames / frames_per_look,
+            "{fps} frames/s: the detector ran only {} times in {alone_frames} frames",
+            models.detector_runs
+        );
+        let (found, _, _) = run_at(Pick::Largest, &frames, fps);
+        let first_seen = found.iter().position(|f| f.people == 2);
+        assert!(
+            first_seen.is_some_and(|f| f < alone_frames + frames_per_look),
+            "{fps} frames/s: the newcomer was first counted at frame {first_seen:?}"
+        );
+        assert!(found.iter().all(|f| f.subject_id == Some(1)));
+    }
 }
 
 #[test]
 fn an_answer_of_the_wrong_kind_is_nothing_seen_not_a_panic() {
     let mut lock = SubjectLock::new(Pick::Largest);
-    assert_eq!(lock.start_frame(WIDTH, HEIGHT), Ask::People);
+    assert_eq!(lock.start_frame(WIDTH, HEIGHT, 0.0), Ask::People);
     match lock.answer(Seen::Crop(Some(alone(0)))) {
         Step::Done(found) => assert!(!found.pose.has_person()),
         Step::Ask(ask) => panic!("asked {ask:?} after a wrong answer"),

@@ -70,9 +70,11 @@ const MATCH_MIN_CONFIDENCE: f32 = 0.3;
 const MAX_MATCH_DISTANCE: f32 = 0.8;
 /// A rival within this factor of the best match's distance makes the frame ambiguous.
 const AMBIGUITY_RATIO: f32 = 1.5;
-/// With the subject alone in view, the detector looks for newcomers every this many frames
-/// (about 0.15 s at 30 frames/s); with others in view, it runs on every frame.
-pub const DETECT_EVERY_ALONE: usize = 5;
+/// With the subject alone in view, the detector looks for newcomers once this many seconds have
+/// passed since it last ran: every 5th frame at 30 frames/s, every 10th at 60. Counted in time,
+/// not frames, so that a 60-fps recording does not pay the detector twice as often for the same
+/// watchfulness; with others in view it runs on every frame.
+pub const DETECT_EVERY_ALONE_S: f64 = 0.16;
 /// Frames the subject may go unseen before it is chosen afresh.
 pub const MAX_MISSED_FRAMES: usize = 30;
 
@@ -389,7 +391,7 @@ enum Phase {
 /// by the single-person model on a crop around it, as accurate as with one person in view. A
 /// refined keypoint that landed on another person is overruled by the detector's own keypoint
 /// for the subject. While the subject has been alone, the detector runs only every
-/// [`DETECT_EVERY_ALONE`] frames. The lock never jumps to another person while the subject is
+/// [`DETECT_EVERY_ALONE_S`] seconds. The lock never jumps to another person while the subject is
 /// unseen: it chooses afresh only after [`MAX_MISSED_FRAMES`] frames without the subject.
 ///
 /// Per frame: [`SubjectLock::start_frame`], then [`SubjectLock::answer`] each [`Ask`] until it
@@ -405,7 +407,9 @@ pub struct SubjectLock {
     rivals: Vec<Track>,
     /// The detector's last run saw the subject alone (and nobody lately).
     alone: bool,
-    frames_since_detection: usize,
+    /// When the detector last ran, and when this frame was taken (seconds, the frames' clock).
+    last_detection_s: Option<f64>,
+    now_s: f64,
     phase: Phase,
 }
 
@@ -419,7 +423,8 @@ impl SubjectLock {
             next_id: 1,
             rivals: Vec::new(),
             alone: false,
-            frames_since_detection: 0,
+            last_detection_s: None,
+            now_s: 0.0,
             phase: Phase::Idle,
         }
     }
@@ -436,15 +441,22 @@ impl SubjectLock {
         self.lock = None;
         self.rivals.clear();
         self.alone = false;
+        self.last_detection_s = None;
         self.phase = Phase::Idle;
     }
 
-    /// Starts a frame `width` x `height` pixels: the first question for the models. A frame left
+    /// Starts a frame `width` x `height` pixels taken at `time_s` (seconds, any clock that
+    /// increases from frame to frame): the first question for the models. A frame left
     /// unfinished (a model failed) is abandoned.
-    pub fn start_frame(&mut self, width: u32, height: u32) -> Ask {
+    pub fn start_frame(&mut self, width: u32, height: u32, time_s: f64) -> Ask {
         self.frame_size = (width, height);
+        self.now_s = time_s;
+        // A clock that went back (a new source without a reset) counts as time to look again.
+        let detected_lately = self
+            .last_detection_s
+            .is_some_and(|t| (0.0..DETECT_EVERY_ALONE_S).contains(&(time_s - t)));
         match self.lock {
-            Some(lock) if self.alone && self.frames_since_detection + 1 < DETECT_EVERY_ALONE => {
+            Some(lock) if self.alone && detected_lately => {
                 self.phase = Phase::FollowingAlone;
                 Ask::CropAround(lock.track.predicted())
             }
@@ -458,10 +470,7 @@ impl SubjectLock {
         match (std::mem::take(&mut self.phase), seen) {
             (Phase::FollowingAlone, Seen::Crop(pose)) => {
                 match self.near_subject(pose, MAX_MATCH_DISTANCE) {
-                    Some(pose) => {
-                        self.frames_since_detection += 1;
-                        Step::Done(self.keep(pose, 1, false))
-                    }
+                    Some(pose) => Step::Done(self.keep(pose, 1, false)),
                     None => Step::Ask(self.detect()),
                 }
             }
@@ -505,7 +514,7 @@ impl SubjectLock {
     }
 
     fn detect(&mut self) -> Ask {
-        self.frames_since_detection = 0;
+        self.last_detection_s = Some(self.now_s);
         self.phase = Phase::Detecting;
         Ask::People
     }

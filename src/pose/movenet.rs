@@ -6,8 +6,8 @@ use std::path::Path;
 use fast_image_resize::Resizer;
 use image::RgbImage;
 use ort::session::{builder::GraphOptimizationLevel, Session};
-use ort::value::TensorRef;
 
+use super::input::{Layout, ModelInput};
 use super::{
     model::find_model_file, runtime::Provider, BodyPart, CropTurn, Keypoint, ModelId, ModelKind,
     Pose, PoseError, QuarterTurns, Runtime, SquareCrop, KEYPOINT_COUNT,
@@ -43,7 +43,7 @@ pub struct PoseEstimator {
     resizer: Resizer,
     /// Scratch buffers, reused from frame to frame.
     input_image: RgbImage,
-    input_values: Vec<i32>,
+    input: ModelInput,
     /// Model runs so far (see [`PoseEstimator::model_runs`]).
     runs: u64,
     steps: Steps,
@@ -102,27 +102,24 @@ impl PoseEstimator {
         let n = kind.input_size();
         // Another model under the expected name would fail at its first frame with a message
         // about tensor dimensions: say here what the file is not.
-        let shape: Vec<i64> = session
-            .inputs()
-            .first()
-            .and_then(|input| input.dtype().tensor_shape())
-            .map(|shape| shape.to_vec())
-            .unwrap_or_default();
-        let expected = [1, n as i64, n as i64, 3];
-        let fits = shape.len() == 4
-            && shape
-                .iter()
-                .zip(expected)
-                .all(|(&got, want)| got == want || got < 0);
-        if !fits {
+        let layout = Layout::of(&session)
+            .filter(|(_, [h, w])| [*h, *w].iter().all(|&d| d == i64::from(n) || d < 0))
+            .map(|(layout, _)| layout);
+        let Some(layout) = layout else {
+            let shape: Vec<i64> = session
+                .inputs()
+                .first()
+                .and_then(|input| input.dtype().tensor_shape())
+                .map(|shape| shape.to_vec())
+                .unwrap_or_default();
             return Err(PoseError::ModelLoad {
                 path,
                 message: format!(
-                    "not a MoveNet {} model: its input is {shape:?}, expected {expected:?} (an image of {n}x{n} pixels)",
+                    "not a MoveNet {} model: its input is {shape:?}, expected an image of {n}x{n} pixels ([1, 3, {n}, {n}] float or [1, {n}, {n}, 3] int32)",
                     kind.name()
                 ),
             });
-        }
+        };
         let id = ModelId::of_bytes(kind, &bytes);
         Ok(PoseEstimator {
             session,
@@ -130,7 +127,7 @@ impl PoseEstimator {
             id,
             resizer: Resizer::new(),
             input_image: RgbImage::new(n, n),
-            input_values: vec![0; (n * n * 3) as usize],
+            input: ModelInput::new(layout),
             runs: 0,
             steps: Steps::default(),
         })
@@ -390,32 +387,24 @@ impl PoseEstimator {
                 input.height()
             )));
         }
-        for (dst, &src) in self.input_values.iter_mut().zip(input.as_raw()) {
-            *dst = i32::from(src);
-        }
+        self.input.fill([n, n], input.as_raw(), n);
         self.runs += 1;
         let output = Output {
             values: KEYPOINT_COUNT * 3,
             shape: "[1, 1, 17, 3]",
         };
-        run_image_model(
-            &mut self.session,
-            [n, n],
-            &self.input_values,
-            output,
-            |values| {
-                let mut keypoints_in_input = [Keypoint::default(); KEYPOINT_COUNT];
-                for (k, yxs) in keypoints_in_input.iter_mut().zip(values.chunks_exact(3)) {
-                    // MoveNet emits (y, x, score) with y and x in 0..1 of the input.
-                    *k = Keypoint {
-                        x: yxs[1] * n as f32,
-                        y: yxs[0] * n as f32,
-                        confidence: yxs[2],
-                    };
-                }
-                keypoints_in_input
-            },
-        )
+        run_image_model(&mut self.session, &self.input, output, |values| {
+            let mut keypoints_in_input = [Keypoint::default(); KEYPOINT_COUNT];
+            for (k, yxs) in keypoints_in_input.iter_mut().zip(values.chunks_exact(3)) {
+                // MoveNet emits (y, x, score) with y and x in 0..1 of the input.
+                *k = Keypoint {
+                    x: yxs[1] * n as f32,
+                    y: yxs[0] * n as f32,
+                    confidence: yxs[2],
+                };
+            }
+            keypoints_in_input
+        })
     }
 }
 
@@ -425,18 +414,16 @@ pub(crate) struct Output {
     pub shape: &'static str,
 }
 
-/// Runs a MoveNet model on one RGB image given as int32 values (NHWC, `[height, width]`
-/// pixels) and hands its first output, checked against `output`, to `read`.
+/// Runs a MoveNet model on one image (see [`ModelInput`]) and hands its first output, checked
+/// against `output`, to `read`.
 pub(crate) fn run_image_model<T>(
     session: &mut Session,
-    [height, width]: [usize; 2],
-    input: &[i32],
+    input: &ModelInput,
     output: Output,
     read: impl FnOnce(&[f32]) -> T,
 ) -> Result<T, PoseError> {
     let error = |e: ort::Error| PoseError::Inference(e.to_string());
-    let tensor = TensorRef::from_array_view(([1usize, height, width, 3], input)).map_err(error)?;
-    let outputs = session.run(ort::inputs![tensor]).map_err(error)?;
+    let outputs = session.run([input.tensor()?]).map_err(error)?;
     let (shape, values) = outputs[0].try_extract_tensor::<f32>().map_err(error)?;
     if values.len() != output.values {
         return Err(PoseError::UnexpectedOutput {
@@ -535,7 +522,11 @@ fn build_session(
 ) -> ort::Result<Session> {
     let mut builder = Session::builder(&runtime.environment)?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
-        .with_inter_threads(1)?;
+        .with_inter_threads(1)?
+        // Threads that spin between runs take the core the decoder (or the camera, or the
+        // browser) needs: measured on 2 cores, two spinning threads were 1.34x slower in batch
+        // than two that sleep, and slower than one.
+        .with_intra_op_spinning(false)?;
     if threads > 0 {
         builder = builder.with_intra_threads(threads)?;
     }

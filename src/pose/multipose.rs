@@ -8,6 +8,7 @@ use fast_image_resize::{self as fr, images::Image, PixelType, ResizeAlg, ResizeO
 use image::RgbImage;
 use ort::session::Session;
 
+use super::input::{Layout, ModelInput};
 use super::movenet::{load_model, run_image_model, Output};
 use super::{model::find_model_file, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT};
 
@@ -82,7 +83,7 @@ pub struct PersonDetector {
     session: Session,
     id: ModelId,
     resizer: Resizer,
-    input_values: Vec<i32>,
+    input: ModelInput,
 }
 
 impl PersonDetector {
@@ -103,11 +104,17 @@ impl PersonDetector {
 
     fn from_file(runtime: &Runtime, path: &Path, threads: usize) -> Result<Self, PoseError> {
         let (bytes, session) = load_model(runtime, path, threads)?;
+        let Some((layout, _)) = Layout::of(&session) else {
+            return Err(PoseError::ModelLoad {
+                path: path.to_path_buf(),
+                message: "not MoveNet MultiPose: its input is not an RGB image".to_string(),
+            });
+        };
         Ok(PersonDetector {
             session,
             id: ModelId::named("movenet-multipose", &bytes),
             resizer: Resizer::new(),
-            input_values: Vec::new(),
+            input: ModelInput::new(layout),
         })
     }
 
@@ -135,21 +142,15 @@ impl PersonDetector {
         self.resizer
             .resize(frame, &mut scaled, &options)
             .map_err(|e| PoseError::Inference(e.to_string()))?;
-        self.input_values.clear();
-        self.input_values
-            .resize((input_w * input_h * 3) as usize, 0);
-        let row = scaled_w as usize * 3;
-        for (y, src) in scaled.buffer().chunks_exact(row).enumerate() {
-            let start = y * input_w as usize * 3;
-            for (dst, &v) in self.input_values[start..start + row].iter_mut().zip(src) {
-                *dst = i32::from(v);
-            }
-        }
+        self.input.fill(
+            [input_h as usize, input_w as usize],
+            scaled.buffer(),
+            scaled_w as usize,
+        );
         let output = Output {
             values: MAX_PEOPLE * PER_PERSON,
             shape: "[1, 6, 56]",
         };
-        let input_size = [input_h as usize, input_w as usize];
         // Outputs are in 0..1 of the padded input; pixel centres map through the scale.
         let frame_from_input = |u: f32, v: f32| {
             (
@@ -157,18 +158,12 @@ impl PersonDetector {
                 (v * input_h as f32 + 0.5) / scale - 0.5,
             )
         };
-        let mut people = run_image_model(
-            &mut self.session,
-            input_size,
-            &self.input_values,
-            output,
-            |values| {
-                values
-                    .chunks_exact(PER_PERSON)
-                    .filter_map(|p| person_in_frame(p, &frame_from_input))
-                    .collect::<Vec<Person>>()
-            },
-        )?;
+        let mut people = run_image_model(&mut self.session, &self.input, output, |values| {
+            values
+                .chunks_exact(PER_PERSON)
+                .filter_map(|p| person_in_frame(p, &frame_from_input))
+                .collect::<Vec<Person>>()
+        })?;
         people.sort_by(|a, b| b.score.total_cmp(&a.score));
         Ok(people)
     }

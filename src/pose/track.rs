@@ -77,17 +77,19 @@ impl SubjectFinder {
         }
     }
 
-    /// The subject in this frame.
+    /// The subject in `frame`, taken at `time_s` (seconds on the frames' clock; it paces the
+    /// person detector while the subject is alone, see [`super::DETECT_EVERY_ALONE_S`]).
     pub fn next(
         &mut self,
         estimator: &mut PoseEstimator,
         frame: &RgbImage,
+        time_s: f64,
     ) -> Result<Found, PoseError> {
         let Some(multi) = &mut self.multi else {
             return Ok(Found::alone(self.single.next(estimator, frame)?));
         };
         let (detector, lock) = &mut **multi;
-        let mut ask = lock.start_frame(frame.width(), frame.height());
+        let mut ask = lock.start_frame(frame.width(), frame.height(), time_s);
         for _ in 0..MAX_ASKS_PER_FRAME {
             let seen = match ask {
                 Ask::People => Seen::People(detector.detect(frame)?),

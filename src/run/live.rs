@@ -880,7 +880,8 @@ pub fn run(
                     last_frame_at = Instant::now();
                     let queue_ms = ms(captured.captured_at.elapsed());
                     let t = Instant::now();
-                    let found = finder.next(estimator, &captured.frame.image)?;
+                    let frame = &captured.frame;
+                    let found = finder.next(estimator, &frame.image, frame.timestamp_s)?;
                     let pose_ms = ms(t.elapsed());
                     let t = Instant::now();
                     let reading = meter.push(captured.frame.timestamp_s, &found);

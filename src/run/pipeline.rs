@@ -291,13 +291,12 @@ pub fn track_source(
                 (tracked.width, tracked.height) = (frame.image.width(), frame.image.height());
             }
             let t = Instant::now();
-            let found =
-                finder
-                    .next(estimator, &frame.image)
-                    .map_err(|source| PipelineError::Pose {
-                        path: path.clone(),
-                        source,
-                    })?;
+            let found = finder
+                .next(estimator, &frame.image, frame.timestamp_s)
+                .map_err(|source| PipelineError::Pose {
+                    path: path.clone(),
+                    source,
+                })?;
             inference_s += t.elapsed().as_secs_f64();
             tracked.people.add(&found, &mut last_id);
             let pose = found.pose;

@@ -1,0 +1,145 @@
+//! An RGB image as the tensor a MoveNet file takes.
+//!
+//! The tfjs conversions take NHWC int32 pixels; the files in `models/` take the same pixel values
+//! (0..255) as planar NCHW float32, which ONNX Runtime normalises several times faster (see
+//! `models/planar_input.py`). Both are read, so that a model folder converted before that change
+//! still works.
+
+use ort::session::Session;
+use ort::value::TensorElementType;
+use ort::value::TensorRef;
+
+use super::PoseError;
+
+/// How a model file takes its image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// `[1, height, width, 3]` int32, as converted from tfjs.
+    NhwcInt32,
+    /// `[1, 3, height, width]` float32, the same values per colour plane.
+    NchwFloat,
+}
+
+impl Layout {
+    /// The layout of `session`'s first input, and that input's shape as `[height, width]` (-1
+    /// where the model takes any size); None when it is neither layout.
+    pub(crate) fn of(session: &Session) -> Option<(Layout, [i64; 2])> {
+        let input = session.inputs().first()?;
+        let shape = input.dtype().tensor_shape()?.to_vec();
+        let (&[batch, a, b, c], ty) = (shape.as_slice(), input.dtype().tensor_type()?) else {
+            return None;
+        };
+        let one = |d: i64| d == 1 || d < 0;
+        let three = |d: i64| d == 3 || d < 0;
+        match ty {
+            TensorElementType::Int32 if one(batch) && three(c) => Some((Layout::NhwcInt32, [a, b])),
+            TensorElementType::Float32 if one(batch) && three(a) => {
+                Some((Layout::NchwFloat, [b, c]))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A reusable input tensor: an RGB image placed at its top left, the rest black.
+pub(crate) struct ModelInput {
+    layout: Layout,
+    /// `[height, width]` of the tensor, pixels.
+    size: [usize; 2],
+    ints: Vec<i32>,
+    floats: Vec<f32>,
+}
+
+impl ModelInput {
+    pub(crate) fn new(layout: Layout) -> Self {
+        ModelInput {
+            layout,
+            size: [0, 0],
+            ints: Vec::new(),
+            floats: Vec::new(),
+        }
+    }
+
+    /// Fills a `[height, width]` tensor with `rgb` (interleaved RGB rows of `rgb_width` pixels)
+    /// at its top left; the tensor must be at least as large as the image.
+    pub(crate) fn fill(&mut self, [height, width]: [usize; 2], rgb: &[u8], rgb_width: usize) {
+        self.size = [height, width];
+        let rows = rgb.chunks_exact(rgb_width * 3).take(height);
+        match self.layout {
+            Layout::NhwcInt32 => {
+                self.ints.clear();
+                self.ints.resize(height * width * 3, 0);
+                for (y, row) in rows.enumerate() {
+                    let start = y * width * 3;
+                    for (dst, &v) in self.ints[start..].iter_mut().zip(row) {
+                        *dst = i32::from(v);
+                    }
+                }
+            }
+            Layout::NchwFloat => {
+                self.floats.clear();
+                self.floats.resize(height * width * 3, 0.0);
+                let plane = height * width;
+                let (red, rest) = self.floats.split_at_mut(plane);
+                let (green, blue) = rest.split_at_mut(plane);
+                for (y, row) in rows.enumerate() {
+                    let start = y * width;
+                    let span = start..start + width.min(rgb_width);
+                    let (r, g, b) = (
+                        &mut red[span.clone()],
+                        &mut green[span.clone()],
+                        &mut blue[span],
+                    );
+                    for (x, pixel) in row.chunks_exact(3).take(width).enumerate() {
+                        r[x] = f32::from(pixel[0]);
+                        g[x] = f32::from(pixel[1]);
+                        b[x] = f32::from(pixel[2]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The tensor for a run, borrowing the buffer.
+    pub(crate) fn tensor(&self) -> Result<ort::session::SessionInputValue<'_>, PoseError> {
+        let error = |e: ort::Error| PoseError::Inference(e.to_string());
+        let [h, w] = self.size;
+        Ok(match self.layout {
+            Layout::NhwcInt32 => TensorRef::from_array_view(([1usize, h, w, 3], &*self.ints))
+                .map_err(error)?
+                .into(),
+            Layout::NchwFloat => TensorRef::from_array_view(([1usize, 3, h, w], &*self.floats))
+                .map_err(error)?
+                .into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_layouts_hold_the_same_pixels_and_black_padding() {
+        // A 2x1 image (red, then blue) at the top left of a 2x3 tensor.
+        let rgb = [255, 0, 0, 0, 0, 7];
+        let mut nhwc = ModelInput::new(Layout::NhwcInt32);
+        nhwc.fill([2, 3], &rgb, 2);
+        assert_eq!(
+            nhwc.ints,
+            [255, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+        let mut nchw = ModelInput::new(Layout::NchwFloat);
+        nchw.fill([2, 3], &rgb, 2);
+        let planes: Vec<f32> = [
+            [255., 0., 0., 0., 0., 0.],
+            [0.; 6],
+            [0., 7., 0., 0., 0., 0.],
+        ]
+        .concat();
+        assert_eq!(nchw.floats, planes);
+        // Refilled smaller, nothing of the last image is left.
+        nchw.fill([1, 1], &rgb[..3], 1);
+        assert_eq!(nchw.floats, [255., 0., 0.]);
+    }
+}
