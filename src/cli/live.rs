@@ -140,7 +140,8 @@ pub struct LiveArgs {
     /// Pose model: lightning (fast, default for live) or thunder (more accurate, about 3x slower)
     #[arg(long, default_value = "lightning", value_parser = parse_model)]
     model: ModelKind,
-    /// Inference threads (0 = all cores but one, left to the camera or the video decoder)
+    /// Inference threads (0 = all cores; they sleep while they wait, leaving time to the camera
+    /// or the video decoder)
     #[arg(long, default_value_t = 0, value_parser = super::parse_threads)]
     threads: usize,
     /// Where inference runs: cpu (default), cuda (an NVIDIA GPU) or auto (the GPU when there is

@@ -58,8 +58,8 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// A thread count from 0 (the command's own choice: all cores for photos, all but one beside a
-/// decoder or camera) to [`MAX_PER_CORE`] times the cores.
+/// A thread count from 0 (the command's own choice: all cores, shared out between jobs) to
+/// [`MAX_PER_CORE`] times the cores.
 pub(crate) fn parse_threads(text: &str) -> Result<usize, String> {
     let n: usize = text
         .parse()

@@ -42,7 +42,8 @@ pub struct ServeArgs {
     /// Model for uploaded recordings: thunder (default: more accurate) or lightning
     #[arg(long, default_value = "thunder", value_parser = super::parse_model)]
     upload_model: ModelKind,
-    /// Inference threads (0 = all cores but one, left to the camera and the page)
+    /// Inference threads (0 = all cores; they sleep while they wait, leaving time to the camera
+    /// and the page)
     #[arg(long, default_value_t = 0, value_parser = super::parse_threads)]
     threads: usize,
     /// Where inference runs: cpu (default), cuda or auto

@@ -52,8 +52,7 @@ pub struct ServeConfig {
     pub live_model: ModelKind,
     /// Model for uploaded recordings.
     pub upload_model: ModelKind,
-    /// Inference threads (0 = a core left to the camera and the page, see
-    /// [`crate::run::inference_threads`]).
+    /// Inference threads (0 = all cores, see [`crate::run::inference_threads`]).
     pub threads: usize,
     pub device: Device,
 }
