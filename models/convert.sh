@@ -27,11 +27,14 @@ for pair in "movenet-thunder movenet_singlepose_thunder" "movenet-lightning move
   venv/bin/python "$HERE/tf2onnx_tfjs_patched.py" --tfjs "$M/$1.json" --output "onnx/$2.onnx" --opset 17 \
     > "logs/$2.log" 2>&1 && echo "OK   $2" || { echo "FAIL $2 (see $W/logs/$2.log)"; exit 1; }
 done
-# 4. Planar float32 input in place of NHWC int32 (bit-identical outputs, checked by the script).
-venv/bin/python -c "import onnxruntime" 2>/dev/null || venv/bin/pip install "onnxruntime==1.31.1"
+# 4. Planar float32 input in place of NHWC int32 (bit-identical outputs, checked by the script),
+#    in a virtual environment of its own: onnxruntime's requirements must not move tensorflow's.
+[ -x venv-ort/bin/python ] || python3 -m venv venv-ort
+venv-ort/bin/python -c "import onnx, onnxruntime; assert onnxruntime.__version__ == '1.31.1'" 2>/dev/null || \
+  venv-ort/bin/pip install "onnx==1.16.2" "onnxruntime==1.31.1"
 mkdir -p planar
 for name in movenet_singlepose_thunder movenet_singlepose_lightning movenet_multipose_lightning; do
-  venv/bin/python "$HERE/planar_input.py" "onnx/$name.onnx" "planar/$name.onnx" 2>>"logs/$name.log" \
+  venv-ort/bin/python "$HERE/planar_input.py" "onnx/$name.onnx" "planar/$name.onnx" 2>>"logs/$name.log" \
     || { echo "FAIL $name planar input (see $W/logs/$name.log)"; exit 1; }
 done
 (cd planar && sha256sum *.onnx)

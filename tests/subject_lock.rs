@@ -7,7 +7,7 @@ mod synthetic;
 use gonio::angles::Side;
 use gonio::pose::{
     Ask, BodyPart, BoxInFrame, Found, PeopleSeen, Person, Pick, Pose, Posture, Seen, Step,
-    SubjectLock, DETECT_EVERY_ALONE_S, MAX_MISSED_FRAMES,
+    SubjectLock, DETECT_EVERY_ALONE, DETECT_EVERY_ALONE_S, MAX_MISSED_FRAMES,
 };
 use gonio::protocols::{Warning, WarningKind};
 use synthetic::{render, Body, Placement, Posture as Figure};
@@ -142,6 +142,15 @@ fn run(pick: Pick, frames: &[Frame]) -> (Vec<Found>, PeopleSeen, Models) {
 
 /// Runs the lock through `frames` taken at `fps` frames per second.
 fn run_at(pick: Pick, frames: &[Frame], fps: f64) -> (Vec<Found>, PeopleSeen, Models) {
+    run_timed(pick, frames, |f| f as f64 / fps)
+}
+
+/// Runs the lock through `frames`, frame `f` taken at `time_s(f)` seconds.
+fn run_timed(
+    pick: Pick,
+    frames: &[Frame],
+    time_s: impl Fn(usize) -> f64,
+) -> (Vec<Found>, PeopleSeen, Models) {
     let mut lock = SubjectLock::new(pick);
     let mut models = Models::default();
     let mut seen = PeopleSeen::default();
@@ -150,7 +159,7 @@ fn run_at(pick: Pick, frames: &[Frame], fps: f64) -> (Vec<Found>, PeopleSeen, Mo
         .iter()
         .enumerate()
         .map(|(f, frame)| {
-            let found = models.frame(&mut lock, frame, f as f64 / fps);
+            let found = models.frame(&mut lock, frame, time_s(f));
             seen.add(&found, &mut last_id);
             found
         })
@@ -408,9 +417,9 @@ fn while_the_subject_is_away_the_lock_never_measures_the_other_person() {
 #[test]
 fn alone_the_detector_runs_rarely_and_still_sees_a_newcomer() {
     // The subject alone for one second; then a second person stands in view. The detector's pace
-    // is set in seconds: at 60 frames/s it runs on half as many frames as at 30, and the newcomer
-    // is seen as soon.
-    for fps in [30.0, 60.0] {
+    // is every fifth frame, at most every 0.155 s: at 60 frames/s it runs on half as many frames
+    // as at 30, at 10 on every fifth as before, and the newcomer is seen within one look.
+    for fps in [10.0, 30.0, 60.0] {
         let alone_frames = fps as usize;
         let frames: Vec<Frame> = (0..2 * alone_frames)
             .map(|f| {
@@ -419,7 +428,7 @@ fn alone_the_detector_runs_rarely_and_still_sees_a_newcomer() {
                 Frame::with(vec![Some(alone(f)), other])
             })
             .collect();
-        let frames_per_look = (DETECT_EVERY_ALONE_S * fps).ceil() as usize;
+        let frames_per_look = DETECT_EVERY_ALONE.max((DETECT_EVERY_ALONE_S * fps).ceil() as usize);
         let (found, _, models) = run_at(Pick::Largest, &frames[..alone_frames], fps);
         assert!(found.iter().all(|f| f.subject_id == Some(1)));
         assert!(
@@ -439,6 +448,37 @@ fn alone_the_detector_runs_rarely_and_still_sees_a_newcomer() {
             "{fps} frames/s: the newcomer was first counted at frame {first_seen:?}"
         );
         assert!(found.iter().all(|f| f.subject_id == Some(1)));
+    }
+}
+
+#[test]
+fn a_clock_that_stalls_or_goes_back_leaves_the_frame_count_in_charge() {
+    // Repeated timestamps (broken muxers, photos at time 0) and a clock that goes back (a looped
+    // stand-in camera) must not keep the detector from looking for newcomers.
+    let frames: Vec<Frame> = (0..60)
+        .map(|f| {
+            let other = (f >= 30)
+                .then(|| render(&standing(false, 90.0, (1000.0, 420.0)), &Body::default()));
+            Frame::with(vec![Some(alone(f)), other])
+        })
+        .collect();
+    /// A frame number's time, seconds.
+    type Clock = fn(usize) -> f64;
+    let clocks: [(&str, Clock); 2] = [("stalled", |_| 0.0), ("going back", |f| -(f as f64) / 30.0)];
+    for (name, clock) in clocks {
+        let (_, _, models) = run_timed(Pick::Largest, &frames[..30], clock);
+        assert_eq!(
+            models.detector_runs,
+            30 / DETECT_EVERY_ALONE,
+            "{name} clock: the detector ran {} times in 30 frames alone",
+            models.detector_runs
+        );
+        let (found, _, _) = run_timed(Pick::Largest, &frames, clock);
+        let first_seen = found.iter().position(|f| f.people == 2);
+        assert!(
+            first_seen.is_some_and(|f| f < 30 + DETECT_EVERY_ALONE),
+            "{name} clock: the newcomer was first counted at frame {first_seen:?}"
+        );
     }
 }
 

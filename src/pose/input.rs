@@ -29,13 +29,11 @@ impl Layout {
         let (&[batch, a, b, c], ty) = (shape.as_slice(), input.dtype().tensor_type()?) else {
             return None;
         };
+        // The colour axis must say 3 outright: a float `[1, -1, -1, 3]` is not planar.
         let one = |d: i64| d == 1 || d < 0;
-        let three = |d: i64| d == 3 || d < 0;
         match ty {
-            TensorElementType::Int32 if one(batch) && three(c) => Some((Layout::NhwcInt32, [a, b])),
-            TensorElementType::Float32 if one(batch) && three(a) => {
-                Some((Layout::NchwFloat, [b, c]))
-            }
+            TensorElementType::Int32 if one(batch) && c == 3 => Some((Layout::NhwcInt32, [a, b])),
+            TensorElementType::Float32 if one(batch) && a == 3 => Some((Layout::NchwFloat, [b, c])),
             _ => None,
         }
     }
@@ -61,17 +59,19 @@ impl ModelInput {
     }
 
     /// Fills a `[height, width]` tensor with `rgb` (interleaved RGB rows of `rgb_width` pixels)
-    /// at its top left; the tensor must be at least as large as the image.
+    /// at its top left; what of the image lies outside the tensor is left out.
     pub(crate) fn fill(&mut self, [height, width]: [usize; 2], rgb: &[u8], rgb_width: usize) {
         self.size = [height, width];
-        let rows = rgb.chunks_exact(rgb_width * 3).take(height);
+        let rows = rgb.chunks_exact(rgb_width.max(1) * 3).take(height);
+        let shown = width.min(rgb_width);
         match self.layout {
             Layout::NhwcInt32 => {
                 self.ints.clear();
                 self.ints.resize(height * width * 3, 0);
                 for (y, row) in rows.enumerate() {
                     let start = y * width * 3;
-                    for (dst, &v) in self.ints[start..].iter_mut().zip(row) {
+                    let span = &mut self.ints[start..start + shown * 3];
+                    for (dst, &v) in span.iter_mut().zip(row) {
                         *dst = i32::from(v);
                     }
                 }
@@ -84,13 +84,13 @@ impl ModelInput {
                 let (green, blue) = rest.split_at_mut(plane);
                 for (y, row) in rows.enumerate() {
                     let start = y * width;
-                    let span = start..start + width.min(rgb_width);
+                    let span = start..start + shown;
                     let (r, g, b) = (
                         &mut red[span.clone()],
                         &mut green[span.clone()],
                         &mut blue[span],
                     );
-                    for (x, pixel) in row.chunks_exact(3).take(width).enumerate() {
+                    for (x, pixel) in row.chunks_exact(3).take(shown).enumerate() {
                         r[x] = f32::from(pixel[0]);
                         g[x] = f32::from(pixel[1]);
                         b[x] = f32::from(pixel[2]);
@@ -141,5 +141,24 @@ mod tests {
         // Refilled smaller, nothing of the last image is left.
         nchw.fill([1, 1], &rgb[..3], 1);
         assert_eq!(nchw.floats, [255., 0., 0.]);
+        nhwc.fill([1, 1], &rgb[..3], 1);
+        assert_eq!(nhwc.ints, [255, 0, 0]);
+    }
+
+    #[test]
+    fn an_image_wider_or_taller_than_the_tensor_is_cut_not_wrapped() {
+        // A 3x2 image into a 2x1 tensor: the first two pixels of the first row only.
+        let rgb = [
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+        ];
+        let mut nhwc = ModelInput::new(Layout::NhwcInt32);
+        nhwc.fill([1, 2], &rgb, 3);
+        assert_eq!(nhwc.ints, [1, 2, 3, 4, 5, 6]);
+        let mut nchw = ModelInput::new(Layout::NchwFloat);
+        nchw.fill([1, 2], &rgb, 3);
+        assert_eq!(nchw.floats, [1., 4., 2., 5., 3., 6.]);
+        // An empty image leaves a black tensor.
+        nchw.fill([1, 2], &[], 0);
+        assert_eq!(nchw.floats, [0.; 6]);
     }
 }

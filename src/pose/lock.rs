@@ -70,11 +70,16 @@ const MATCH_MIN_CONFIDENCE: f32 = 0.3;
 const MAX_MATCH_DISTANCE: f32 = 0.8;
 /// A rival within this factor of the best match's distance makes the frame ambiguous.
 const AMBIGUITY_RATIO: f32 = 1.5;
-/// With the subject alone in view, the detector looks for newcomers once this many seconds have
-/// passed since it last ran: every 5th frame at 30 frames/s, every 10th at 60. Counted in time,
-/// not frames, so that a 60-fps recording does not pay the detector twice as often for the same
-/// watchfulness; with others in view it runs on every frame.
-pub const DETECT_EVERY_ALONE_S: f64 = 0.16;
+/// With the subject alone in view, the detector looks for newcomers every this many frames, or
+/// after [`DETECT_EVERY_ALONE_S`] when that is longer.
+pub const DETECT_EVERY_ALONE: usize = 5;
+/// With the subject alone in view, the detector waits at least this long between looks: every 5th
+/// frame at 30 frames/s, every 10th at 60. Counted in time as well as frames, so that a 60-fps
+/// recording does not pay the detector twice as often for the same watchfulness; off the grids
+/// of common frame rates (0.16 s is exactly 4 frames at 25 and 8 at 50), so that rounding does
+/// not decide. A clock that stalls or goes back leaves the frame count alone in charge. With
+/// others in view the detector runs on every frame.
+pub const DETECT_EVERY_ALONE_S: f64 = 0.155;
 /// Frames the subject may go unseen before it is chosen afresh.
 pub const MAX_MISSED_FRAMES: usize = 30;
 
@@ -391,7 +396,7 @@ enum Phase {
 /// by the single-person model on a crop around it, as accurate as with one person in view. A
 /// refined keypoint that landed on another person is overruled by the detector's own keypoint
 /// for the subject. While the subject has been alone, the detector runs only every
-/// [`DETECT_EVERY_ALONE_S`] seconds. The lock never jumps to another person while the subject is
+/// [`DETECT_EVERY_ALONE`] frames, and no more often than every [`DETECT_EVERY_ALONE_S`]. The lock never jumps to another person while the subject is
 /// unseen: it chooses afresh only after [`MAX_MISSED_FRAMES`] frames without the subject.
 ///
 /// Per frame: [`SubjectLock::start_frame`], then [`SubjectLock::answer`] each [`Ask`] until it
@@ -407,7 +412,9 @@ pub struct SubjectLock {
     rivals: Vec<Track>,
     /// The detector's last run saw the subject alone (and nobody lately).
     alone: bool,
-    /// When the detector last ran, and when this frame was taken (seconds, the frames' clock).
+    /// Frames followed since the detector last ran; when it ran, and when this frame was taken
+    /// (seconds, the frames' clock).
+    frames_since_detection: usize,
     last_detection_s: Option<f64>,
     now_s: f64,
     phase: Phase,
@@ -423,6 +430,7 @@ impl SubjectLock {
             next_id: 1,
             rivals: Vec::new(),
             alone: false,
+            frames_since_detection: 0,
             last_detection_s: None,
             now_s: 0.0,
             phase: Phase::Idle,
@@ -451,12 +459,13 @@ impl SubjectLock {
     pub fn start_frame(&mut self, width: u32, height: u32, time_s: f64) -> Ask {
         self.frame_size = (width, height);
         self.now_s = time_s;
-        // A clock that went back (a new source without a reset) counts as time to look again.
-        let detected_lately = self
+        // Only a clock that moved forward can ask for a longer wait than the frame count.
+        let too_soon = self
             .last_detection_s
-            .is_some_and(|t| (0.0..DETECT_EVERY_ALONE_S).contains(&(time_s - t)));
+            .is_some_and(|t| time_s > t && time_s - t < DETECT_EVERY_ALONE_S);
+        let wait = self.frames_since_detection + 1 < DETECT_EVERY_ALONE || too_soon;
         match self.lock {
-            Some(lock) if self.alone && detected_lately => {
+            Some(lock) if self.alone && wait => {
                 self.phase = Phase::FollowingAlone;
                 Ask::CropAround(lock.track.predicted())
             }
@@ -470,7 +479,10 @@ impl SubjectLock {
         match (std::mem::take(&mut self.phase), seen) {
             (Phase::FollowingAlone, Seen::Crop(pose)) => {
                 match self.near_subject(pose, MAX_MATCH_DISTANCE) {
-                    Some(pose) => Step::Done(self.keep(pose, 1, false)),
+                    Some(pose) => {
+                        self.frames_since_detection += 1;
+                        Step::Done(self.keep(pose, 1, false))
+                    }
                     None => Step::Ask(self.detect()),
                 }
             }
@@ -514,6 +526,7 @@ impl SubjectLock {
     }
 
     fn detect(&mut self) -> Ask {
+        self.frames_since_detection = 0;
         self.last_detection_s = Some(self.now_s);
         self.phase = Phase::Detecting;
         Ask::People

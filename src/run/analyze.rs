@@ -66,7 +66,7 @@ pub struct AnalyzeConfig {
     /// Inputs analysed at once, each job with its own models.
     pub jobs: usize,
     pub model: ModelKind,
-    /// Inference threads per job; 0 = share the cores out, leaving one to each decoder.
+    /// Inference threads per job; 0 = share the cores out (see [`super::inference_threads`]).
     pub threads: usize,
     /// Where inference runs (the process's runtime is loaded for it once).
     pub device: Device,

@@ -290,9 +290,15 @@ pub fn track_source(
             if tracked.track.poses.is_empty() {
                 (tracked.width, tracked.height) = (frame.image.width(), frame.image.height());
             }
+            // Timestamps must increase for the series filters and the detector's pace; a
+            // repeated one (broken muxers) is nudged just past its predecessor.
+            let time_s = match tracked.track.time_s.last() {
+                Some(&last) if frame.timestamp_s <= last => last + 1e-4,
+                _ => frame.timestamp_s,
+            };
             let t = Instant::now();
             let found = finder
-                .next(estimator, &frame.image, frame.timestamp_s)
+                .next(estimator, &frame.image, time_s)
                 .map_err(|source| PipelineError::Pose {
                     path: path.clone(),
                     source,
@@ -305,12 +311,6 @@ pub fn track_source(
                 pose
             } else {
                 Pose::nobody()
-            };
-            // Timestamps must increase for the series filters; a repeated one (broken muxers)
-            // is nudged just past its predecessor.
-            let time_s = match tracked.track.time_s.last() {
-                Some(&last) if frame.timestamp_s <= last => last + 1e-4,
-                _ => frame.timestamp_s,
             };
             tracked.track.time_s.push(time_s);
             tracked.track.poses.push(pose);
