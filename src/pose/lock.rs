@@ -396,8 +396,9 @@ enum Phase {
 /// by the single-person model on a crop around it, as accurate as with one person in view. A
 /// refined keypoint that landed on another person is overruled by the detector's own keypoint
 /// for the subject. While the subject has been alone, the detector runs only every
-/// [`DETECT_EVERY_ALONE`] frames, and no more often than every [`DETECT_EVERY_ALONE_S`]. The lock never jumps to another person while the subject is
-/// unseen: it chooses afresh only after [`MAX_MISSED_FRAMES`] frames without the subject.
+/// [`DETECT_EVERY_ALONE`] frames, and no more often than every [`DETECT_EVERY_ALONE_S`]. The
+/// lock never jumps to another person while the subject is unseen: it chooses afresh only after
+/// [`MAX_MISSED_FRAMES`] frames without the subject.
 ///
 /// Per frame: [`SubjectLock::start_frame`], then [`SubjectLock::answer`] each [`Ask`] until it
 /// returns [`Step::Done`] (at most three questions).
@@ -453,9 +454,9 @@ impl SubjectLock {
         self.phase = Phase::Idle;
     }
 
-    /// Starts a frame `width` x `height` pixels taken at `time_s` (seconds, any clock that
-    /// increases from frame to frame): the first question for the models. A frame left
-    /// unfinished (a model failed) is abandoned.
+    /// Starts a frame `width` x `height` pixels taken at `time_s` (seconds on the frames' clock;
+    /// where it stalls or goes back, frames alone pace the detector): the first question for
+    /// the models. A frame left unfinished (a model failed) is abandoned.
     pub fn start_frame(&mut self, width: u32, height: u32, time_s: f64) -> Ask {
         self.frame_size = (width, height);
         self.now_s = time_s;
