@@ -41,20 +41,28 @@ impl Layout {
 
 /// A reusable input tensor: an RGB image placed at its top left, the rest black.
 pub(crate) struct ModelInput {
-    layout: Layout,
     /// `[height, width]` of the tensor, pixels.
     size: [usize; 2],
-    ints: Vec<i32>,
-    floats: Vec<f32>,
+    values: Values,
+}
+
+/// The tensor's values, in the layout the model takes.
+enum Values {
+    /// [`Layout::NhwcInt32`].
+    Ints(Vec<i32>),
+    /// [`Layout::NchwFloat`].
+    Floats(Vec<f32>),
 }
 
 impl ModelInput {
     pub(crate) fn new(layout: Layout) -> Self {
+        let values = match layout {
+            Layout::NhwcInt32 => Values::Ints(Vec::new()),
+            Layout::NchwFloat => Values::Floats(Vec::new()),
+        };
         ModelInput {
-            layout,
             size: [0, 0],
-            ints: Vec::new(),
-            floats: Vec::new(),
+            values,
         }
     }
 
@@ -64,23 +72,23 @@ impl ModelInput {
         self.size = [height, width];
         let rows = rgb.chunks_exact(rgb_width.max(1) * 3).take(height);
         let shown = width.min(rgb_width);
-        match self.layout {
-            Layout::NhwcInt32 => {
-                self.ints.clear();
-                self.ints.resize(height * width * 3, 0);
+        match &mut self.values {
+            Values::Ints(ints) => {
+                ints.clear();
+                ints.resize(height * width * 3, 0);
                 for (y, row) in rows.enumerate() {
                     let start = y * width * 3;
-                    let span = &mut self.ints[start..start + shown * 3];
+                    let span = &mut ints[start..start + shown * 3];
                     for (dst, &v) in span.iter_mut().zip(row) {
                         *dst = i32::from(v);
                     }
                 }
             }
-            Layout::NchwFloat => {
-                self.floats.clear();
-                self.floats.resize(height * width * 3, 0.0);
+            Values::Floats(floats) => {
+                floats.clear();
+                floats.resize(height * width * 3, 0.0);
                 let plane = height * width;
-                let (red, rest) = self.floats.split_at_mut(plane);
+                let (red, rest) = floats.split_at_mut(plane);
                 let (green, blue) = rest.split_at_mut(plane);
                 for (y, row) in rows.enumerate() {
                     let start = y * width;
@@ -104,11 +112,11 @@ impl ModelInput {
     pub(crate) fn tensor(&self) -> Result<ort::session::SessionInputValue<'_>, PoseError> {
         let error = |e: ort::Error| PoseError::Inference(e.to_string());
         let [h, w] = self.size;
-        Ok(match self.layout {
-            Layout::NhwcInt32 => TensorRef::from_array_view(([1usize, h, w, 3], &*self.ints))
+        Ok(match &self.values {
+            Values::Ints(ints) => TensorRef::from_array_view(([1usize, h, w, 3], &ints[..]))
                 .map_err(error)?
                 .into(),
-            Layout::NchwFloat => TensorRef::from_array_view(([1usize, 3, h, w], &*self.floats))
+            Values::Floats(floats) => TensorRef::from_array_view(([1usize, 3, h, w], &floats[..]))
                 .map_err(error)?
                 .into(),
         })
@@ -119,6 +127,20 @@ impl ModelInput {
 mod tests {
     use super::*;
 
+    fn ints(input: &ModelInput) -> &[i32] {
+        match &input.values {
+            Values::Ints(v) => v,
+            Values::Floats(_) => panic!("a float tensor"),
+        }
+    }
+
+    fn floats(input: &ModelInput) -> &[f32] {
+        match &input.values {
+            Values::Floats(v) => v,
+            Values::Ints(_) => panic!("an int tensor"),
+        }
+    }
+
     #[test]
     fn both_layouts_hold_the_same_pixels_and_black_padding() {
         // A 2x1 image (red, then blue) at the top left of a 2x3 tensor.
@@ -126,7 +148,7 @@ mod tests {
         let mut nhwc = ModelInput::new(Layout::NhwcInt32);
         nhwc.fill([2, 3], &rgb, 2);
         assert_eq!(
-            nhwc.ints,
+            ints(&nhwc),
             [255, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         );
         let mut nchw = ModelInput::new(Layout::NchwFloat);
@@ -137,12 +159,12 @@ mod tests {
             [0., 7., 0., 0., 0., 0.],
         ]
         .concat();
-        assert_eq!(nchw.floats, planes);
+        assert_eq!(floats(&nchw), planes);
         // Refilled smaller, nothing of the last image is left.
         nchw.fill([1, 1], &rgb[..3], 1);
-        assert_eq!(nchw.floats, [255., 0., 0.]);
+        assert_eq!(floats(&nchw), [255., 0., 0.]);
         nhwc.fill([1, 1], &rgb[..3], 1);
-        assert_eq!(nhwc.ints, [255, 0, 0]);
+        assert_eq!(ints(&nhwc), [255, 0, 0]);
     }
 
     #[test]
@@ -153,12 +175,12 @@ mod tests {
         ];
         let mut nhwc = ModelInput::new(Layout::NhwcInt32);
         nhwc.fill([1, 2], &rgb, 3);
-        assert_eq!(nhwc.ints, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(ints(&nhwc), [1, 2, 3, 4, 5, 6]);
         let mut nchw = ModelInput::new(Layout::NchwFloat);
         nchw.fill([1, 2], &rgb, 3);
-        assert_eq!(nchw.floats, [1., 4., 2., 5., 3., 6.]);
+        assert_eq!(floats(&nchw), [1., 4., 2., 5., 3., 6.]);
         // An empty image leaves a black tensor.
         nchw.fill([1, 2], &[], 0);
-        assert_eq!(nchw.floats, [0.; 6]);
+        assert_eq!(floats(&nchw), [0.; 6]);
     }
 }
