@@ -141,6 +141,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else {
         print_eval_tables(&mut out, &report, &model_id, args.box_scale)?;
+        print_pose_types(&mut out, &report, reference.as_ref())?;
         if let Some(reference) = &reference {
             print_comparison(&mut out, &report, reference)?;
         }
@@ -212,6 +213,57 @@ fn print_eval_tables(
         report.people, report.people_with_torso, report.model_runs_per_person
     )?;
     writeln!(out, "each person read in a square of x{box_scale} their ground-truth box by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
+}
+
+/// The angle errors per kind of pose (see `gonio::eval::PoseType`), the reference's beside gonio's.
+fn print_pose_types(
+    out: &mut impl Write,
+    report: &EvalReport,
+    reference: Option<&EvalReport>,
+) -> io::Result<()> {
+    let mut table = new_table();
+    let mut header = vec!["pose", "people", "knee error (deg)", "hip error (deg)"];
+    if reference.is_some() {
+        header.extend(["single pass: knee", "hip"]);
+    }
+    table.set_header(header);
+    let pair = |s: &ErrorStats| {
+        let text = if s.count == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1} / {:.1}", s.mean, s.median)
+        };
+        Cell::new(text).set_alignment(CellAlignment::Right)
+    };
+    for figures in &report.per_pose_type {
+        let mut row = vec![
+            Cell::new(figures.pose_type.label()),
+            Cell::new(figures.people).set_alignment(CellAlignment::Right),
+            pair(&figures.knee_flexion_error_deg),
+            pair(&figures.hip_angle_error_deg),
+        ];
+        if let Some(reference) = reference {
+            let theirs = reference
+                .per_pose_type
+                .iter()
+                .find(|f| f.pose_type == figures.pose_type);
+            let empty = ErrorStats::default();
+            row.push(pair(theirs.map_or(&empty, |f| &f.knee_flexion_error_deg)));
+            row.push(pair(theirs.map_or(&empty, |f| &f.hip_angle_error_deg)));
+        }
+        table.add_row(row);
+    }
+    writeln!(out, "{table}")?;
+    let legend: Vec<String> = report
+        .per_pose_type
+        .iter()
+        .map(|f| format!("{} ({})", f.pose_type.label(), f.pose_type.examples()))
+        .collect();
+    writeln!(
+        out,
+        "errors as mean / median; pose as the annotation shows it, before any --rotate: {}",
+        legend.join("; ")
+    )
 }
 
 /// gonio's figures beside the reference's, the differences last.

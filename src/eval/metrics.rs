@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::CocoPerson;
+use super::{CocoPerson, PoseType};
 use crate::angles::geometry::{interior_angle_deg, knee_flexion_deg, Point};
 use crate::pose::{BodyPart, Pose, KEYPOINT_COUNT, KEYPOINT_NAMES};
 
@@ -14,6 +14,8 @@ pub const PCK_THRESHOLD: f32 = 0.2;
 pub struct PersonResult {
     pub image: String,
     pub annotation_id: u64,
+    /// The kind of pose the annotation shows, as the photo was taken.
+    pub pose_type: PoseType,
     /// Mid-shoulder to mid-hip distance of the annotation, pixels; None when those points are
     /// not labelled (the person then counts for angles only).
     pub torso_px: Option<f32>,
@@ -36,6 +38,19 @@ pub struct ErrorStats {
     pub p90: f32,
 }
 
+/// The angle errors of the people of one [`PoseType`].
+#[derive(Debug, Clone, Serialize)]
+pub struct PoseTypeFigures {
+    pub pose_type: PoseType,
+    pub people: usize,
+    /// Absolute knee-flexion error, degrees.
+    pub knee_flexion_error_deg: ErrorStats,
+    /// Absolute hip-angle error (shoulder-hip-knee), degrees.
+    pub hip_angle_error_deg: ErrorStats,
+    /// Mean model runs per person.
+    pub model_runs_per_person: f32,
+}
+
 /// The figures of one evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
@@ -56,12 +71,21 @@ pub struct EvalReport {
     pub hip_angle_error_deg: ErrorStats,
     /// Mean model runs per person: the cost of finding the upright view.
     pub model_runs_per_person: f32,
+    /// The angle errors per kind of pose, for the types with at least one person.
+    pub per_pose_type: Vec<PoseTypeFigures>,
     pub per_person: Vec<PersonResult>,
 }
 
 impl PersonResult {
-    /// Compares `predicted` (found with `model_runs` model runs) with the annotation `truth`.
-    pub fn new(image: &str, truth: &CocoPerson, predicted: &Pose, model_runs: u64) -> Self {
+    /// Compares `predicted` (found with `model_runs` model runs) with the annotation `truth`, a
+    /// body in a pose of `pose_type`.
+    pub fn new(
+        image: &str,
+        truth: &CocoPerson,
+        pose_type: PoseType,
+        predicted: &Pose,
+        model_runs: u64,
+    ) -> Self {
         use BodyPart::*;
         let gt = |p: BodyPart| truth.labelled(p.index());
         let pred = |p: BodyPart| {
@@ -105,6 +129,7 @@ impl PersonResult {
         PersonResult {
             image: image.to_string(),
             annotation_id: truth.id,
+            pose_type,
             torso_px,
             distance_px,
             knee_flexion_error_deg,
@@ -145,14 +170,23 @@ impl EvalReport {
         } else {
             0.0
         };
-        let angle_errors = |f: fn(&PersonResult) -> [Option<f32>; 2]| {
-            per_person
-                .iter()
-                .flat_map(f)
-                .flatten()
-                .map(f32::abs)
-                .collect::<Vec<_>>()
-        };
+        let per_pose_type = PoseType::ALL
+            .into_iter()
+            .filter_map(|pose_type| {
+                let people: Vec<&PersonResult> = per_person
+                    .iter()
+                    .filter(|p| p.pose_type == pose_type)
+                    .collect();
+                (!people.is_empty()).then(|| PoseTypeFigures {
+                    pose_type,
+                    people: people.len(),
+                    knee_flexion_error_deg: angle_errors(&people, |p| p.knee_flexion_error_deg),
+                    hip_angle_error_deg: angle_errors(&people, |p| p.hip_angle_error_deg),
+                    model_runs_per_person: mean_runs(&people),
+                })
+            })
+            .collect();
+        let everyone: Vec<&PersonResult> = per_person.iter().collect();
         EvalReport {
             people: per_person.len(),
             people_with_torso: normalized.len(),
@@ -160,10 +194,10 @@ impl EvalReport {
             labelled_per_keypoint: labelled,
             pck,
             normalized_error: ErrorStats::of(normalized),
-            knee_flexion_error_deg: ErrorStats::of(angle_errors(|p| p.knee_flexion_error_deg)),
-            hip_angle_error_deg: ErrorStats::of(angle_errors(|p| p.hip_angle_error_deg)),
-            model_runs_per_person: per_person.iter().map(|p| p.model_runs as f32).sum::<f32>()
-                / per_person.len().max(1) as f32,
+            knee_flexion_error_deg: angle_errors(&everyone, |p| p.knee_flexion_error_deg),
+            hip_angle_error_deg: angle_errors(&everyone, |p| p.hip_angle_error_deg),
+            model_runs_per_person: mean_runs(&everyone),
+            per_pose_type,
             per_person,
         }
     }
@@ -194,6 +228,23 @@ impl ErrorStats {
             p90: percentile(&values, 0.9),
         }
     }
+}
+
+/// Statistics of the absolute angle errors `of` each person gives (both sides).
+fn angle_errors(people: &[&PersonResult], of: fn(&PersonResult) -> [Option<f32>; 2]) -> ErrorStats {
+    ErrorStats::of(
+        people
+            .iter()
+            .flat_map(|p| of(p))
+            .flatten()
+            .map(f32::abs)
+            .collect(),
+    )
+}
+
+/// Mean model runs per person; 0 for nobody.
+fn mean_runs(people: &[&PersonResult]) -> f32 {
+    people.iter().map(|p| p.model_runs as f32).sum::<f32>() / people.len().max(1) as f32
 }
 
 /// Linear-interpolated percentile of sorted values, `q` in 0..1.

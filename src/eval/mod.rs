@@ -6,10 +6,12 @@
 
 mod coco;
 mod metrics;
+mod pose_type;
 mod turn;
 
 pub use coco::{CocoDataset, CocoImage, CocoPerson};
-pub use metrics::{ErrorStats, EvalReport, PersonResult, PCK_THRESHOLD};
+pub use metrics::{ErrorStats, EvalReport, PersonResult, PoseTypeFigures, PCK_THRESHOLD};
+pub use pose_type::PoseType;
 pub use turn::{point_in_turned_image, turn_image, PhotoTurn};
 
 use std::path::{Path, PathBuf};
@@ -119,6 +121,7 @@ pub fn evaluate(
         let (width, height) = (frame.image.width(), frame.image.height());
         let photo = turn_image(&frame.image, rotation);
         for person in annotated {
+            let pose_type = PoseType::of(person);
             let person = &person.turned(rotation, width, height);
             let [left, top, width, height] = person.bbox;
             let crop = SquareCrop::around_box(left, top, width, height, box_scale, 1);
@@ -131,6 +134,7 @@ pub fn evaluate(
             people.push(PersonResult::new(
                 &image.file_name,
                 person,
+                pose_type,
                 &predicted,
                 runs,
             ));
