@@ -6,8 +6,9 @@
 mod synthetic;
 
 use gonio::angles::{AngleSeries, SeriesOptions, Side};
+use gonio::pose::BodyPart;
 use gonio::pose::Pose;
-use gonio::protocols::{self, HoldCriteria, Measurement, Quality, SideChoice};
+use gonio::protocols::{self, HoldCriteria, Measurement, Quality, SideChoice, WarningKind};
 use proptest::prelude::*;
 use synthetic::*;
 
@@ -338,6 +339,71 @@ fn higher_frame_rates_and_other_scales_work_too() {
             &format!("slr at {fps} fps, thigh {thigh_px} px"),
         );
     }
+}
+
+/// A leg read on something else (a therapist's arm, the other person's leg) for 1.5 s, raised
+/// higher than the true hold: read longer than the leg's own length, its frames are left out and
+/// reported, and the true hold is the result. Read at the leg's own length, the same misread
+/// cannot be told from the leg by its lengths, and is taken: the control shows the check is what
+/// keeps it out.
+#[test]
+fn a_leg_read_longer_than_itself_is_left_out() {
+    let scenario = &SCENARIOS[3]; // slr, target 72
+    let placement = Placement::new(Posture::Supine, true);
+    let mut rng = XorShift::new(11);
+    // 20 s: the stretch, then rest; the misread lasts under a tenth of the recording.
+    let times = timestamps(30.0, 20.0, false, &mut rng);
+    let curve = stretch_curve(scenario.rest, scenario.target);
+    let misread = |t: f64| (12.0..13.5).contains(&t);
+    let measure_with = |length: f32| {
+        let long = Placement {
+            thigh_px: length * placement.thigh_px,
+            ..placement
+        };
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let mut pose = render(&placement, &(scenario.body)(curve(t), Side::Left));
+                if misread(t) {
+                    let wrong = render(&long, &(scenario.body)(88.0, Side::Left));
+                    for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
+                        pose.keypoints[part.index()] = wrong.get(part);
+                    }
+                }
+                pose
+            })
+            .collect();
+        measure("slr", &times, &mut poses, SideChoice::Named(Side::Left))
+    };
+    let misread_frames = times.iter().filter(|&&t| misread(t)).count();
+    let hip_flexion = |results: &[Measurement]| {
+        let r = results
+            .iter()
+            .find(|r| r.measure == "hip_flexion")
+            .expect("a hip flexion result");
+        (r.value_deg, r.warnings.clone())
+    };
+
+    let (value, warnings) = hip_flexion(&measure_with(1.6));
+    let value = value.expect("the true hold is measured");
+    assert!((value - 72.0).abs() < 1.0, "{value} deg, {warnings:?}");
+    let warning = warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::Misread)
+        .unwrap_or_else(|| panic!("misread frames reported: {warnings:?}"));
+    assert_eq!(warning.side, Some(Side::Left));
+    let share = warning.share.unwrap_or_default();
+    assert!(
+        (share - misread_frames as f32 / times.len() as f32).abs() < 1e-4,
+        "{share}"
+    );
+
+    let (value, warnings) = hip_flexion(&measure_with(1.0));
+    assert!(
+        value.is_some_and(|v| (v - 88.0).abs() < 1.5),
+        "control: a misread as long as the leg is taken ({value:?})"
+    );
+    assert!(warnings.iter().all(|w| w.kind != WarningKind::Misread));
 }
 
 #[test]

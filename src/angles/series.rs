@@ -193,6 +193,11 @@ pub struct AngleSeries {
     /// as a share of the segment's own length in clear frames (its 90th percentile over the
     /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
     in_plane: [Vec<f32>; 2],
+    /// Per side (left, right): frames in which that side's thigh or shank, or the trunk, was
+    /// read longer than [`OVERLONG_RATIO`] times its own length (a keypoint misplaced, often on
+    /// another person or limb). Their angles from that segment's keypoints are left out, like a
+    /// dropped keypoint: bridged when the gap is short, not counted when long.
+    misread: [usize; 2],
     /// Per frame: the hips' midpoint across the picture (x), in trunk lengths (the median over
     /// the series); NaN unknown. Differences tell whether the body stayed in place.
     hips_across: Vec<f32>,
@@ -217,6 +222,12 @@ impl AngleSeries {
     /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
     pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
         &self.in_plane[side_index(side)]
+    }
+
+    /// Frames in which `side`'s thigh or shank, or the trunk, was read impossibly long (see the
+    /// field's documentation); their angles from that segment were left out.
+    pub fn misread_frames(&self, side: Side) -> usize {
+        self.misread[side_index(side)]
     }
 
     /// How far the hips moved across the picture between frames `from` and `to` (inclusive),
@@ -254,8 +265,26 @@ impl AngleSeries {
         let n = time_s.len().min(poses.len());
         let (time_s, poses) = (&time_s[..n], &mut poses[..n]);
         let swaps_corrected = correct_swaps(poses, options.min_confidence);
+        let lengths =
+            Side::BOTH.map(|side| SegmentLengths::of(poses, side, options.min_confidence));
+        // The angles are drawn from the poses without the keypoints of segments read longer than
+        // their own length; the poses themselves keep what the model said.
+        let mut misread = [0; 2];
+        let readable: Vec<Pose> = poses
+            .iter()
+            .enumerate()
+            .map(|(i, pose)| {
+                let mut pose = *pose;
+                for (side, lengths) in Side::BOTH.into_iter().zip(&lengths) {
+                    if lengths.drop_overlong(i, side, &mut pose) {
+                        misread[side_index(side)] += 1;
+                    }
+                }
+                pose
+            })
+            .collect();
 
-        let mut frames: Vec<JointAngles> = poses
+        let mut frames: Vec<JointAngles> = readable
             .iter()
             .map(|p| joint_angles(p, None, options.min_confidence))
             .collect();
@@ -267,7 +296,7 @@ impl AngleSeries {
         };
         let mut facing_disagreements = 0;
         if let Some(sign) = majority {
-            for (angles, pose) in frames.iter_mut().zip(poses.iter()) {
+            for (angles, pose) in frames.iter_mut().zip(readable.iter()) {
                 if angles.anterior_sign != Some(sign) {
                     facing_disagreements += usize::from(angles.anterior_sign.is_some());
                     *angles = joint_angles(pose, Some(sign), options.min_confidence);
@@ -289,7 +318,8 @@ impl AngleSeries {
             facing_disagreements,
             anterior_sign: majority,
             lateral_spread: lateral_spread(poses, options.min_confidence),
-            in_plane: Side::BOTH.map(|side| in_plane_ratios(poses, side, options.min_confidence)),
+            in_plane: lengths.map(|l| l.in_plane_ratios()),
+            misread,
             hips_across: hips_across(poses, options.min_confidence),
             measured: Default::default(),
         };
@@ -575,74 +605,121 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Per frame: the shortest of `side`'s thigh, shank and trunk (mid-hip to mid-shoulder, else
-/// this side's) as a share of that segment's 90th-percentile length over the series, as the
-/// median of five frames around it; NaN where no segment is known. A body segment has one length: a shorter projection means it points out
-/// of the picture's plane, and the angles drawn from it are not the body's.
-fn in_plane_ratios(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
-    use BodyPart::*;
-    let parts = side.parts();
-    let segments = |pose: &Pose| -> [f32; 3] {
-        let get = |part: BodyPart| {
-            let k = pose.get(part);
-            (k.confidence >= min_confidence).then_some((k.x, k.y))
+/// A segment read longer than this many times its own length (the 90th percentile of its
+/// lengths over the series) is misread: a body segment's picture can be shorter than the segment
+/// (pointing out of the picture's plane), never longer. Clear side-view videos of the
+/// development set stay under 1.11 in every frame; the frames over 1.3 there had a knee or
+/// shoulder placed on another limb or person.
+pub const OVERLONG_RATIO: f32 = 1.3;
+
+/// One side's thigh, shank and trunk lengths per frame, pixels (NaN unknown), and each
+/// segment's own length: the 90th percentile over the series (NaN with fewer than 5 frames).
+struct SegmentLengths {
+    per_frame: Vec<[f32; 3]>,
+    own: [f32; 3],
+}
+
+impl SegmentLengths {
+    /// `side`'s thigh (hip-knee), shank (knee-ankle) and trunk (mid-hip to mid-shoulder, else
+    /// this side's hip to shoulder) in each frame, from keypoints at `min_confidence` or more.
+    fn of(poses: &[Pose], side: Side, min_confidence: f32) -> Self {
+        use BodyPart::*;
+        let parts = side.parts();
+        let segments = |pose: &Pose| -> [f32; 3] {
+            let get = |part: BodyPart| {
+                let k = pose.get(part);
+                (k.confidence >= min_confidence).then_some((k.x, k.y))
+            };
+            let length = |a: Option<Point>, b: Option<Point>| match (a, b) {
+                (Some(a), Some(b)) => distance(a, b),
+                _ => f32::NAN,
+            };
+            let mid = |a: BodyPart, b: BodyPart| Some(midpoint(get(a)?, get(b)?));
+            let trunk = match (mid(LeftShoulder, RightShoulder), mid(LeftHip, RightHip)) {
+                (Some(s), Some(h)) => distance(s, h),
+                _ => length(get(parts.shoulder), get(parts.hip)),
+            };
+            [
+                length(get(parts.hip), get(parts.knee)),
+                length(get(parts.knee), get(parts.ankle)),
+                trunk,
+            ]
         };
-        let length = |a: Option<Point>, b: Option<Point>| match (a, b) {
-            (Some(a), Some(b)) => distance(a, b),
-            _ => f32::NAN,
-        };
-        let mid = |a: BodyPart, b: BodyPart| Some(midpoint(get(a)?, get(b)?));
-        let trunk = match (mid(LeftShoulder, RightShoulder), mid(LeftHip, RightHip)) {
-            (Some(s), Some(h)) => distance(s, h),
-            _ => length(get(parts.shoulder), get(parts.hip)),
-        };
-        [
-            length(get(parts.hip), get(parts.knee)),
-            length(get(parts.knee), get(parts.ankle)),
-            trunk,
-        ]
-    };
-    let lengths: Vec<[f32; 3]> = poses.iter().map(segments).collect();
-    let reference: [f32; 3] = std::array::from_fn(|k| {
-        let mut known: Vec<f32> = lengths
-            .iter()
-            .map(|l| l[k])
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .collect();
-        // Too few frames to know the segment's own length: no judgement.
-        if known.len() < 5 {
-            return f32::NAN;
-        }
-        let at = ((known.len() - 1) as f32 * 0.9).round() as usize;
-        *known.select_nth_unstable_by(at, f32::total_cmp).1
-    });
-    let ratios: Vec<f32> = lengths
-        .iter()
-        .map(|l| {
-            (0..3)
-                .map(|k| l[k] / reference[k])
-                .filter(|r| !r.is_nan())
-                .fold(f32::NAN, f32::min)
-        })
-        .collect();
-    // The median of five frames: one keypoint misplaced for a frame (a hand over the ankle) is
-    // not a leg turned out of the plane, and must not cut a hold in two.
-    (0..ratios.len())
-        .map(|i| {
-            if ratios[i].is_nan() {
+        let per_frame: Vec<[f32; 3]> = poses.iter().map(segments).collect();
+        let own = std::array::from_fn(|k| {
+            let mut known: Vec<f32> = per_frame
+                .iter()
+                .map(|l| l[k])
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .collect();
+            // Too few frames to know the segment's own length: no judgement.
+            if known.len() < 5 {
                 return f32::NAN;
             }
-            let mut near = [0.0f32; 5];
-            let mut count = 0;
-            for &r in &ratios[i.saturating_sub(2)..(i + 3).min(ratios.len())] {
-                if !r.is_nan() {
-                    near[count] = r;
-                    count += 1;
+            let at = ((known.len() - 1) as f32 * 0.9).round() as usize;
+            *known.select_nth_unstable_by(at, f32::total_cmp).1
+        });
+        SegmentLengths { per_frame, own }
+    }
+
+    /// Drops from `pose` (frame `i`) the keypoints of each of `side`'s segments read longer
+    /// than [`OVERLONG_RATIO`] times its own length: both ends, as either may be the misplaced
+    /// one (for the trunk, the shoulders and hips). Returns whether any was dropped.
+    fn drop_overlong(&self, i: usize, side: Side, pose: &mut Pose) -> bool {
+        use BodyPart::*;
+        let parts = side.parts();
+        let ends: [&[BodyPart]; 3] = [
+            &[parts.hip, parts.knee],
+            &[parts.knee, parts.ankle],
+            &[LeftShoulder, RightShoulder, LeftHip, RightHip],
+        ];
+        let mut dropped = false;
+        for (k, ends) in ends.into_iter().enumerate() {
+            // NaN compares false: an unknown length or own length drops nothing.
+            if self.per_frame[i][k] > OVERLONG_RATIO * self.own[k] {
+                for &part in ends {
+                    pose.keypoints[part.index()].confidence = 0.0;
                 }
+                dropped = true;
             }
-            let near = &mut near[..count];
-            near.sort_unstable_by(f32::total_cmp);
-            near[count / 2]
-        })
-        .collect()
+        }
+        dropped
+    }
+
+    /// Per frame: the shortest of the thigh, shank and trunk as a share of that segment's own
+    /// length, as the median of five frames around it; NaN where no segment is known. A body
+    /// segment has one length: a shorter projection means it points out of the picture's
+    /// plane, and the angles drawn from it are not the body's.
+    fn in_plane_ratios(&self) -> Vec<f32> {
+        let ratios: Vec<f32> = self
+            .per_frame
+            .iter()
+            .map(|l| {
+                (0..3)
+                    .map(|k| l[k] / self.own[k])
+                    .filter(|r| !r.is_nan())
+                    .fold(f32::NAN, f32::min)
+            })
+            .collect();
+        // The median of five frames: one keypoint misplaced for a frame (a hand over the ankle)
+        // is not a leg turned out of the plane, and must not cut a hold in two.
+        (0..ratios.len())
+            .map(|i| {
+                if ratios[i].is_nan() {
+                    return f32::NAN;
+                }
+                let mut near = [0.0f32; 5];
+                let mut count = 0;
+                for &r in &ratios[i.saturating_sub(2)..(i + 3).min(ratios.len())] {
+                    if !r.is_nan() {
+                        near[count] = r;
+                        count += 1;
+                    }
+                }
+                let near = &mut near[..count];
+                near.sort_unstable_by(f32::total_cmp);
+                near[count / 2]
+            })
+            .collect()
+    }
 }

@@ -774,6 +774,17 @@ fn measure_one(
             lower(Quality::Fair);
         }
     }
+    let misread = series.misread_frames(side);
+    if misread > 0 {
+        warnings.push(
+            Warning::new(WarningKind::Misread)
+                .side(side)
+                .frames(misread, total),
+        );
+        if pct(misread) > 10.0 {
+            lower(Quality::Fair);
+        }
+    }
     let valid_share = if validity.in_posture == 0 {
         0.0
     } else {

@@ -29,6 +29,9 @@ pub enum WarningKind {
     /// The side's leg or the trunk pointed towards or away from the camera in a share of
     /// frames (not counted).
     Foreshortened,
+    /// The side's thigh or shank, or the trunk, was read longer than its own length in a share
+    /// of frames (a keypoint misplaced): those angles were left out.
+    Misread,
     /// The camera saw the body obliquely; `value` is the left-right spacing, percent of the
     /// trunk length.
     Oblique,
@@ -61,13 +64,14 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 18] = [
+    pub const ALL: [WarningKind; 19] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
         WarningKind::FormBroken,
         WarningKind::ConditionUnknown,
         WarningKind::Foreshortened,
+        WarningKind::Misread,
         WarningKind::Oblique,
         WarningKind::SidesSwapped,
         WarningKind::FacingUnclear,
@@ -91,6 +95,7 @@ impl WarningKind {
             WarningKind::FormBroken => "form_broken",
             WarningKind::ConditionUnknown => "condition_unknown",
             WarningKind::Foreshortened => "foreshortened",
+            WarningKind::Misread => "misread",
             WarningKind::Oblique => "oblique",
             WarningKind::SidesSwapped => "sides_swapped",
             WarningKind::FacingUnclear => "facing_unclear",
@@ -226,6 +231,10 @@ impl fmt::Display for Warning {
             WarningKind::Foreshortened => write!(
                 f,
                 "{side} leg or trunk foreshortened (pointing towards or away from the camera) in {pct}% of frames: not counted"
+            ),
+            WarningKind::Misread => write!(
+                f,
+                "{side} leg or trunk read longer than its own length (a keypoint misplaced, on another limb or person) in {pct}% of frames: those angles left out"
             ),
             WarningKind::Oblique => write!(
                 f,
