@@ -608,8 +608,8 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 /// A segment read longer than this many times its own length (the 90th percentile of its
 /// lengths over the series) is misread: a body segment's picture can be shorter than the segment
 /// (pointing out of the picture's plane), never longer. Clear side-view videos of the
-/// development set stay under 1.11 in every frame; the frames over 1.3 there had a knee or
-/// shoulder placed on another limb or person.
+/// development set stay under 1.11 in every frame; the frames over 1.3 there had a knee or an
+/// ankle off the leg for a frame, or a trunk as the subject changed to another person.
 pub const OVERLONG_RATIO: f32 = 1.3;
 
 /// One side's thigh, shank and trunk lengths per frame, pixels (NaN unknown), and each
