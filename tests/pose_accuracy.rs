@@ -7,7 +7,8 @@ mod common;
 
 use common::*;
 use gonio::eval::{
-    evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PhotoTurn, PCK_THRESHOLD,
+    evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PhotoTurn, PoseType,
+    PCK_THRESHOLD,
 };
 use gonio::pose::{
     BodyPart, ModelKind, PersonDetector, PhotoReader, Pick, PoseEstimator, QuarterTurns, Runtime,
@@ -362,25 +363,29 @@ fn dev_sets(dev: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf, std
     ]
 }
 
-/// Knee and hip angle errors (absolute, degrees) pooled over several evaluations.
+/// Knee and hip angle errors (absolute, degrees) pooled over several evaluations, in all and
+/// per kind of pose.
 #[derive(Default)]
 struct Pooled {
     knee: Vec<f32>,
     hip: Vec<f32>,
+    by_type: std::collections::BTreeMap<PoseType, (Vec<f32>, Vec<f32>)>,
 }
 
 impl Pooled {
     fn add(&mut self, report: &EvalReport) {
         for person in &report.per_person {
-            self.knee.extend(
-                person
-                    .knee_flexion_error_deg
-                    .iter()
-                    .flatten()
-                    .map(|e| e.abs()),
-            );
-            self.hip
-                .extend(person.hip_angle_error_deg.iter().flatten().map(|e| e.abs()));
+            let knee = person
+                .knee_flexion_error_deg
+                .iter()
+                .flatten()
+                .map(|e| e.abs());
+            let hip = person.hip_angle_error_deg.iter().flatten().map(|e| e.abs());
+            let of_type = self.by_type.entry(person.pose_type).or_default();
+            of_type.0.extend(knee.clone());
+            of_type.1.extend(hip.clone());
+            self.knee.extend(knee);
+            self.hip.extend(hip);
         }
     }
 
@@ -389,6 +394,12 @@ impl Pooled {
             ErrorStats::of(self.knee.clone()),
             ErrorStats::of(self.hip.clone()),
         )
+    }
+
+    /// The knee and hip statistics of the people in a pose of `pose_type`.
+    fn stats_of(&self, pose_type: PoseType) -> (ErrorStats, ErrorStats) {
+        let (knee, hip) = self.by_type.get(&pose_type).cloned().unwrap_or_default();
+        (ErrorStats::of(knee), ErrorStats::of(hip))
     }
 }
 
@@ -477,8 +488,56 @@ fn the_pipeline_beats_a_single_look() {
                 "{condition}: {what} error {ours:?} against a single look's {theirs:?}"
             );
         }
+        for pose_type in PoseType::ALL {
+            let ((knee, hip), (knee_ref, hip_ref)) =
+                (gonio.stats_of(pose_type), single.stats_of(pose_type));
+            eprintln!(
+                "{condition}, {pose_type:?}: knee {:.1}/{:.1} vs {:.1}/{:.1}, hip {:.1}/{:.1} vs {:.1}/{:.1} (n {}, {})",
+                knee.mean, knee.median, knee_ref.mean, knee_ref.median,
+                hip.mean, hip.median, hip_ref.mean, hip_ref.median, knee.count, hip.count,
+            );
+            let least_gain = PER_TYPE
+                .iter()
+                .find(|(c, t, _)| *c == condition && *t == pose_type)
+                .map(|(_, _, gain)| *gain);
+            let Some(least_gain) = least_gain else {
+                continue;
+            };
+            for (what, ours, theirs) in [("knee", knee, knee_ref), ("hip", hip, hip_ref)] {
+                assert!(
+                    ours.mean <= theirs.mean - least_gain + SAME
+                        && ours.median <= theirs.median + SAME,
+                    "{condition}, {pose_type:?}: {what} error {ours:?} against a single look's {theirs:?}"
+                );
+            }
+        }
     }
 }
+
+/// (condition, kind of pose, the least improvement of the knee and hip error means over the
+/// single look, degrees) held by `the_pipeline_beats_a_single_look`; the medians must be no
+/// worse. Measured, pooled over the 7 sets, knee and hip mean / median, gonio against the single
+/// look:
+/// - lying, upright bodies (59 knees, 66 hips): 6.0/4.7 against 48.9/22.2, 10.1/4.2 against
+///   51.9/31.0; folded (39, 45): 22.9/12.2 against 35.1/18.3, 19.5/9.0 against 31.4/19.2;
+/// - leaning, upright: 10.6/4.3 against 14.7/5.8, 10.6/4.7 against 12.3/6.1; folded: 21.0/10.8
+///   against 24.6/14.0, 16.0/10.3 against 20.9/11.1; a straight leg raised (10, 10): 14.4/5.3
+///   against 23.8/11.0, 8.7/5.6 against 15.0/9.6;
+/// - among others, upright: 9.3/3.8 against 10.2/4.5, 9.3/4.1 against 9.4/6.7; folded:
+///   21.4/9.7 against 40.3/33.8, 21.4/12.6 against 25.8/16.8.
+///
+/// Not held, as they are not met (see the README): upright photos, folded bodies (+0.2 and
+/// +0.1 deg on the means); lying, a straight leg raised (knee mean 18.0 against 12.6); among
+/// others, a straight leg raised (knee 12.7 against 9.3, hip 23.0 against 11.1).
+const PER_TYPE: [(&str, PoseType, f32); 7] = [
+    ("lying", PoseType::Upright, 20.0),
+    ("lying", PoseType::Folded, 5.0),
+    ("leaning", PoseType::Upright, 1.0),
+    ("leaning", PoseType::Folded, 2.0),
+    ("leaning", PoseType::LegRaised, 3.0),
+    ("among others", PoseType::Upright, 0.0),
+    ("among others", PoseType::Folded, 2.0),
+];
 
 #[test]
 fn the_planar_models_read_exactly_as_the_tfjs_conversions() {
