@@ -581,3 +581,74 @@ fn the_planar_models_read_exactly_as_the_tfjs_conversions() {
     assert!(!a.is_empty(), "the detector finds the man");
     assert_eq!(a, b, "the detector's people differ between the two inputs");
 }
+
+/// `gonio eval` reports the errors per kind of pose beside the single look's, and gives each
+/// person's kind of pose and what was read, in photo pixels, in its JSON.
+#[test]
+fn eval_reports_each_kind_of_pose_and_what_was_read() {
+    let Some(dev) = dev_data("eval_reports_each_kind_of_pose_and_what_was_read") else {
+        return;
+    };
+    let mm = dev.join("mmpose/coco");
+    let annotations = mm.join("test_coco.json");
+    let args = |json: bool| {
+        let mut args = vec![
+            "eval",
+            "--annotations",
+            path_str(&annotations),
+            "--images",
+            path_str(&mm),
+            "--reference",
+            "single-pass",
+        ];
+        if json {
+            args.push("--json");
+        }
+        gonio(&args)
+    };
+    let output = args(false);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in ["pose", "single pass: knee", "upright", "hip or knee bent"] {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+
+    let output = args(true);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let report = &json["report"];
+    let kinds = report["per_pose_type"].as_array().expect("per_pose_type");
+    let people: u64 = kinds.iter().filter_map(|k| k["people"].as_u64()).sum();
+    assert_eq!(people, report["people"].as_u64().unwrap_or_default());
+    let dataset = CocoDataset::load(&annotations).expect("annotations load");
+    for person in report["per_person"].as_array().expect("per_person") {
+        let truth = dataset
+            .annotations
+            .iter()
+            .find(|a| Some(a.id) == person["annotation_id"].as_u64())
+            .expect("the person's annotation");
+        let kind = person["pose_type"].as_str().expect("pose_type");
+        assert_eq!(
+            serde_json::to_value(PoseType::of(truth)).ok(),
+            Some(serde_json::Value::from(kind))
+        );
+        // A labelled keypoint's distance is that of the keypoint read.
+        let predicted = person["predicted"].as_array().expect("predicted");
+        assert_eq!(predicted.len(), 17);
+        for (i, (read, distance)) in predicted
+            .iter()
+            .zip(person["distance_px"].as_array().expect("distances"))
+            .enumerate()
+        {
+            let (Some((x, y)), Some(distance)) = (truth.labelled(i), distance.as_f64()) else {
+                continue;
+            };
+            let at = |j: usize| read[j].as_f64().unwrap_or(f64::NAN);
+            let measured = (at(0) - f64::from(x)).hypot(at(1) - f64::from(y));
+            assert!(
+                (measured - distance).abs() < 0.01,
+                "{measured} vs {distance}"
+            );
+        }
+    }
+}

@@ -27,6 +27,9 @@ pub struct PersonResult {
     pub hip_angle_error_deg: [Option<f32>; 2],
     /// Model runs spent on this person (one per crop or quarter turn looked at).
     pub model_runs: u64,
+    /// What gonio read, per keypoint in COCO order: x and y in pixels of the photo as evaluated
+    /// (after any turn), and the model's confidence 0..1.
+    pub predicted: [[f32; 3]; KEYPOINT_COUNT],
 }
 
 /// Absolute-error statistics.
@@ -135,6 +138,7 @@ impl PersonResult {
             knee_flexion_error_deg,
             hip_angle_error_deg,
             model_runs,
+            predicted: predicted.keypoints.map(|k| [k.x, k.y, k.confidence]),
         }
     }
 }
