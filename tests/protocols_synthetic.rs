@@ -406,6 +406,74 @@ fn a_leg_read_longer_than_itself_is_left_out() {
     assert!(warnings.iter().all(|w| w.kind != WarningKind::Misread));
 }
 
+/// The misread frames are known per frame, the pictures leave their keypoints out, and frames
+/// read long before the test (the patient standing nearer the camera, then lying down) are not
+/// reported as misreads of the test.
+#[test]
+fn misread_frames_are_left_out_of_pictures_and_counted_during_the_test_only() {
+    let scenario = &SCENARIOS[3]; // slr, target 72
+    let placement = Placement::new(Posture::Supine, true);
+    let nearer = Placement {
+        thigh_px: 1.5 * placement.thigh_px,
+        ..Placement::new(Posture::Standing, true)
+    };
+    let mut rng = XorShift::new(12);
+    let times = timestamps(30.0, 20.0, false, &mut rng);
+    let curve = stretch_curve(scenario.rest, scenario.target);
+    let standing = |t: f64| t < 1.0;
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            if standing(t) {
+                render(&nearer, &Body::default())
+            } else {
+                render(&placement, &(scenario.body)(curve(t - 1.0), Side::Left))
+            }
+        })
+        .collect();
+    // A misread left knee in one frame of the hold.
+    let at = times
+        .iter()
+        .position(|&t| t >= 5.0)
+        .expect("a frame at 5 s");
+    poses[at].keypoints[BodyPart::LeftKnee.index()].x += 150.0;
+    let series = AngleSeries::from_poses(&times, &mut poses.clone(), &SeriesOptions::default());
+    let misread = series.misread(Side::Left);
+    assert!(misread[at], "the knee 150 px off is misread");
+    let before = times.iter().filter(|&&t| standing(t)).count();
+    assert!(
+        misread[..before].iter().all(|&m| m),
+        "standing 1.5 times nearer reads long"
+    );
+    let drawn = series.as_measured(at, &poses[at]);
+    for part in [BodyPart::LeftHip, BodyPart::LeftKnee] {
+        assert_eq!(drawn.get(part).confidence, 0.0, "{part:?} not drawn");
+    }
+    assert_eq!(
+        drawn.get(BodyPart::RightKnee),
+        poses[at].get(BodyPart::RightKnee)
+    );
+    assert_eq!(series.as_measured(at + 1, &poses[at + 1]), poses[at + 1]);
+
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let r = results
+        .iter()
+        .find(|r| r.measure == "hip_flexion")
+        .expect("a hip flexion result");
+    let value = r.value_deg.expect("measured");
+    assert!((value - 72.0).abs() < 1.0, "{value}");
+    let warning = r
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::Misread)
+        .expect("the misread frame of the hold is reported");
+    let share = warning.share.unwrap_or_default();
+    assert!(
+        (share - 1.0 / times.len() as f32).abs() < 1e-6,
+        "only the frame during the test: {share}"
+    );
+}
+
 #[test]
 fn invalid_frames_are_flagged_with_reasons() {
     let mut rng = XorShift::new(3);

@@ -193,11 +193,14 @@ pub struct AngleSeries {
     /// as a share of the segment's own length in clear frames (its 90th percentile over the
     /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
     in_plane: [Vec<f32>; 2],
-    /// Per side (left, right): frames in which that side's thigh or shank, or the trunk, was
+    /// Per side (left, right), per frame: whether that side's thigh or shank, or the trunk, was
     /// read longer than [`OVERLONG_RATIO`] times its own length (a keypoint misplaced, often on
-    /// another person or limb). Their angles from that segment's keypoints are left out, like a
-    /// dropped keypoint: bridged when the gap is short, not counted when long.
-    misread: [usize; 2],
+    /// another person or limb). The angles drawn from that segment's keypoints are left out,
+    /// like a dropped keypoint: bridged when the gap is short, not counted when long.
+    misread: [Vec<bool>; 2],
+    /// Per frame: the keypoints left out of its angles as misread (bit `i` for
+    /// [`BodyPart`] index `i`), so that pictures show what was measured.
+    dropped: Vec<u32>,
     /// Per frame: the hips' midpoint across the picture (x), in trunk lengths (the median over
     /// the series); NaN unknown. Differences tell whether the body stayed in place.
     hips_across: Vec<f32>,
@@ -224,10 +227,16 @@ impl AngleSeries {
         &self.in_plane[side_index(side)]
     }
 
-    /// Frames in which `side`'s thigh or shank, or the trunk, was read impossibly long (see the
-    /// field's documentation); their angles from that segment were left out.
-    pub fn misread_frames(&self, side: Side) -> usize {
-        self.misread[side_index(side)]
+    /// Per frame: whether `side`'s thigh or shank, or the trunk, was read impossibly long (see
+    /// the field's documentation); the angles from that segment were left out.
+    pub fn misread(&self, side: Side) -> &[bool] {
+        &self.misread[side_index(side)]
+    }
+
+    /// `pose`, the pose of frame `index`, as its angles were measured: the keypoints left out
+    /// as misread have confidence 0 (for pictures of what was measured).
+    pub fn as_measured(&self, index: usize, pose: &Pose) -> Pose {
+        without_parts(pose, self.dropped.get(index).copied().unwrap_or(0))
     }
 
     /// How far the hips moved across the picture between frames `from` and `to` (inclusive),
@@ -269,18 +278,18 @@ impl AngleSeries {
             Side::BOTH.map(|side| SegmentLengths::of(poses, side, options.min_confidence));
         // The angles are drawn from the poses without the keypoints of segments read longer than
         // their own length; the poses themselves keep what the model said.
-        let mut misread = [0; 2];
+        let mut misread = [vec![false; n], vec![false; n]];
+        let mut dropped = vec![0u32; n];
         let readable: Vec<Pose> = poses
             .iter()
             .enumerate()
             .map(|(i, pose)| {
-                let mut pose = *pose;
                 for (side, lengths) in Side::BOTH.into_iter().zip(&lengths) {
-                    if lengths.drop_overlong(i, side, &mut pose) {
-                        misread[side_index(side)] += 1;
-                    }
+                    let parts = lengths.overlong_parts(i, side);
+                    misread[side_index(side)][i] = parts != 0;
+                    dropped[i] |= parts;
                 }
-                pose
+                without_parts(pose, dropped[i])
             })
             .collect();
 
@@ -320,6 +329,7 @@ impl AngleSeries {
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: lengths.map(|l| l.in_plane_ratios()),
             misread,
+            dropped,
             hips_across: hips_across(poses, options.min_confidence),
             measured: Default::default(),
         };
@@ -605,9 +615,22 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
         .collect()
 }
 
+/// `pose` with confidence 0 for the keypoints in `parts` (bit `i` for [`BodyPart`] index `i`).
+fn without_parts(pose: &Pose, parts: u32) -> Pose {
+    let mut pose = *pose;
+    for (i, k) in pose.keypoints.iter_mut().enumerate() {
+        if parts & (1 << i) != 0 {
+            k.confidence = 0.0;
+        }
+    }
+    pose
+}
+
 /// A segment read longer than this many times its own length (the 90th percentile of its
-/// lengths over the series) is misread: a body segment's picture can be shorter than the segment
-/// (pointing out of the picture's plane), never longer. Clear side-view videos of the
+/// lengths over the series) is misread: at one distance from the camera, a body segment's
+/// picture can be shorter than the segment (pointing out of the picture's plane), never longer.
+/// Frames where the subject came nearer the camera than in most of the recording (walking up to
+/// it before the test) read long too: protocols count misreads only during the test. Clear side-view videos of the
 /// development set stay under 1.11 in every frame; the frames over 1.3 there had a knee or an
 /// ankle off the leg for a frame, or a trunk as the subject changed to another person.
 pub const OVERLONG_RATIO: f32 = 1.3;
@@ -615,8 +638,8 @@ pub const OVERLONG_RATIO: f32 = 1.3;
 /// One side's thigh, shank and trunk lengths per frame, pixels (NaN unknown), and each
 /// segment's own length: the 90th percentile over the series (NaN with fewer than 5 frames).
 struct SegmentLengths {
-    per_frame: Vec<[f32; 3]>,
-    own: [f32; 3],
+    per_frame_px: Vec<[f32; 3]>,
+    own_px: [f32; 3],
 }
 
 impl SegmentLengths {
@@ -645,9 +668,9 @@ impl SegmentLengths {
                 trunk,
             ]
         };
-        let per_frame: Vec<[f32; 3]> = poses.iter().map(segments).collect();
-        let own = std::array::from_fn(|k| {
-            let mut known: Vec<f32> = per_frame
+        let per_frame_px: Vec<[f32; 3]> = poses.iter().map(segments).collect();
+        let own_px = std::array::from_fn(|k| {
+            let mut known: Vec<f32> = per_frame_px
                 .iter()
                 .map(|l| l[k])
                 .filter(|v| v.is_finite() && *v > 0.0)
@@ -659,28 +682,32 @@ impl SegmentLengths {
             let at = ((known.len() - 1) as f32 * 0.9).round() as usize;
             *known.select_nth_unstable_by(at, f32::total_cmp).1
         });
-        SegmentLengths { per_frame, own }
+        SegmentLengths {
+            per_frame_px,
+            own_px,
+        }
     }
 
-    /// Drops from `pose` (frame `i`) the keypoints of each of `side`'s segments read longer
-    /// than [`OVERLONG_RATIO`] times its own length: both ends, as either may be the misplaced
-    /// one (for the trunk, the shoulders and hips). Returns whether any was dropped.
-    fn drop_overlong(&self, i: usize, side: Side, pose: &mut Pose) -> bool {
+    /// The keypoints of frame `i` to leave out as misread (bit `i` for [`BodyPart`] index `i`):
+    /// both ends of each of `side`'s leg segments read longer than [`OVERLONG_RATIO`] times its
+    /// own length, as either may be the misplaced one; for the trunk, the shoulders only (a hip
+    /// placed wrongly also makes its thigh too long, and dropping the hips would cost the knee
+    /// angles too).
+    fn overlong_parts(&self, i: usize, side: Side) -> u32 {
         use BodyPart::*;
         let parts = side.parts();
         let ends: [&[BodyPart]; 3] = [
             &[parts.hip, parts.knee],
             &[parts.knee, parts.ankle],
-            &[LeftShoulder, RightShoulder, LeftHip, RightHip],
+            &[LeftShoulder, RightShoulder],
         ];
-        let mut dropped = false;
+        let mut dropped = 0;
         for (k, ends) in ends.into_iter().enumerate() {
             // NaN compares false: an unknown length or own length drops nothing.
-            if self.per_frame[i][k] > OVERLONG_RATIO * self.own[k] {
+            if self.per_frame_px[i][k] > OVERLONG_RATIO * self.own_px[k] {
                 for &part in ends {
-                    pose.keypoints[part.index()].confidence = 0.0;
+                    dropped |= 1 << part.index();
                 }
-                dropped = true;
             }
         }
         dropped
@@ -692,11 +719,11 @@ impl SegmentLengths {
     /// plane, and the angles drawn from it are not the body's.
     fn in_plane_ratios(&self) -> Vec<f32> {
         let ratios: Vec<f32> = self
-            .per_frame
+            .per_frame_px
             .iter()
             .map(|l| {
                 (0..3)
-                    .map(|k| l[k] / self.own[k])
+                    .map(|k| l[k] / self.own_px[k])
                     .filter(|r| !r.is_nan())
                     .fold(f32::NAN, f32::min)
             })

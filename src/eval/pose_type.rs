@@ -14,8 +14,8 @@ use crate::pose::BodyPart;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PoseType {
-    /// The shoulders below the hips, the trunk more than [`HORIZONTAL_TRUNK_DEG`] from upside
-    /// down: handstands, cartwheels, a head-down fall.
+    /// The shoulders below the hips, the trunk within [`HORIZONTAL_TRUNK_DEG`] of upside down:
+    /// handstands, cartwheels, a head-down fall.
     Inverted,
     /// The trunk (mid-hip to mid-shoulder) more than [`HORIZONTAL_TRUNK_DEG`] from the photo's
     /// vertical: lying on a table or the floor, bent over.
@@ -71,11 +71,11 @@ impl PoseType {
             return PoseType::Unknown;
         }
         // Angle between the trunk (hips to shoulders) and the photo's up (0, -1): 0 to 180.
-        let from_up = dx.abs().atan2(-dy).to_degrees();
-        if from_up > 180.0 - HORIZONTAL_TRUNK_DEG {
+        let from_up_deg = dx.abs().atan2(-dy).to_degrees();
+        if from_up_deg > 180.0 - HORIZONTAL_TRUNK_DEG {
             return PoseType::Inverted;
         }
-        if from_up > HORIZONTAL_TRUNK_DEG {
+        if from_up_deg > HORIZONTAL_TRUNK_DEG {
             return PoseType::TrunkHorizontal;
         }
         let legs = [
@@ -85,14 +85,14 @@ impl PoseType {
         let mut folded = false;
         let mut seen = false;
         for (shoulder, hip, knee, ankle) in legs {
-            let hip_angle = angle(gt(shoulder), gt(hip), gt(knee), interior_angle_deg);
-            let knee_flexion = angle(gt(hip), gt(knee), gt(ankle), knee_flexion_deg);
-            seen |= hip_angle.is_some() || knee_flexion.is_some();
-            let hip_flexed = hip_angle.is_some_and(|a| a < FLEXED_HIP_DEG);
-            if hip_flexed && knee_flexion.is_some_and(|f| f < STRAIGHT_KNEE_DEG) {
+            let hip_angle_deg = angle(gt(shoulder), gt(hip), gt(knee), interior_angle_deg);
+            let knee_flexion_of_leg_deg = angle(gt(hip), gt(knee), gt(ankle), knee_flexion_deg);
+            seen |= hip_angle_deg.is_some() || knee_flexion_of_leg_deg.is_some();
+            let hip_flexed = hip_angle_deg.is_some_and(|a| a < FLEXED_HIP_DEG);
+            if hip_flexed && knee_flexion_of_leg_deg.is_some_and(|f| f < STRAIGHT_KNEE_DEG) {
                 return PoseType::LegRaised;
             }
-            folded |= hip_flexed || knee_flexion.is_some_and(|f| f > BENT_KNEE_DEG);
+            folded |= hip_flexed || knee_flexion_of_leg_deg.is_some_and(|f| f > BENT_KNEE_DEG);
         }
         match (folded, seen) {
             (true, _) => PoseType::Folded,

@@ -253,20 +253,20 @@ impl PoseEstimator {
     /// the views up to its nearest quarter turn (that one, no turn, and the axis) are compared:
     /// the most confident trusted one wins, the earlier on a tie. Without a trusted view (a
     /// small, hidden or cut-off body), the most confident consistent view, else the most
-    /// confident view. Measured on the development photos (`gonio eval --reference
-    /// single-pass`): upright, every figure equals the single look's (none turned wrongly);
-    /// turned by 90 degrees, knee-error means of 3.8 to 12.3 deg instead of 13.3 to 45.0; turned
-    /// by 30 degrees, 3.1 to 11.7 instead of 6.7 to 16.5 (quarter turns alone: 5.2 to 17.9).
+    /// confident view. Measured per development set when this rule was made (`gonio eval
+    /// --reference single-pass`): turned by 90 degrees, knee-error means of 3.8 to 12.3 deg
+    /// instead of 13.3 to 45.0; turned by 30 degrees, 3.1 to 11.7 instead of 6.7 to 16.5
+    /// (quarter turns alone: 5.2 to 17.9). The current figures are in the README.
     ///
     /// Last, when the body still leans more than [`LEVEL_MIN_DEG`] in the view chosen, the crop
     /// is read once more turned by the axis *that* view gives: a tilted body read in the first
     /// look gives a poor axis, the view nearest upright a better one. The new view replaces the
     /// chosen one when it is trusted and more confident (or, with no trusted view, consistent
-    /// and more confident). Pooled over twelve development sets, 0.09 to 0.16 more model runs per
-    /// person, and knee / hip error means of 22.8 / 17.6 instead of 23.1 / 17.8 deg at 30
-    /// degrees, 19.6 / 17.9 instead of 19.9 / 18.2 among others (OCHuman's crowds: 8.6 / 11.5
-    /// instead of 12.3 / 17.4), 19.3 / 16.7 instead of 19.8 / 17.4 at 60 degrees on the seven
-    /// test sets; upright photos unchanged, no set worse.
+    /// and more confident). Pooled over twelve development sets: 0.09 to 0.16 more model runs
+    /// per person, knee / hip error means of 22.8 / 17.6 instead of 23.1 / 17.8 deg at 30
+    /// degrees and 19.6 / 17.9 instead of 19.9 / 18.2 among others (OCHuman's crowds: 8.6 / 11.5
+    /// instead of 12.3 / 17.4), upright photos unchanged, no set worse. Pooled over the seven
+    /// sets `cargo test` reads, at 60 degrees: 19.3 / 16.7 instead of 19.8 / 17.4.
     fn upright_view(
         &mut self,
         frame: &RgbImage,
@@ -286,6 +286,9 @@ impl PoseEstimator {
         let second = self.estimate_in_view(frame, crop, axis)?;
         let consistent = turn_to_stand_up(&second).difference(axis) < 45.0;
         let second_trusted = consistent && second.score >= CONFIDENT_SCORE;
+        // Even over a chosen view that was only the most confident (not consistent), the new
+        // view must be more confident: letting consistency alone decide there read the
+        // development set's acrobats worse (upside down, knee-error mean 29.1 against 8.3 deg).
         let better = if trusted {
             second_trusted && second.score > pose.score
         } else {

@@ -774,7 +774,19 @@ fn measure_one(
             lower(Quality::Fair);
         }
     }
-    let misread = series.misread_frames(side);
+    // Misreads during the test: from the first frame that counts to the last (before it the
+    // subject may have walked up to the camera, reading longer than in the test). Without a
+    // frame that counts, over the whole recording.
+    let counted = validity
+        .frame_ok
+        .iter()
+        .position(|&ok| ok)
+        .zip(validity.frame_ok.iter().rposition(|&ok| ok));
+    let during_test = counted.map_or(0..total, |(first, last)| first..last + 1);
+    let misread = series
+        .misread(side)
+        .get(during_test)
+        .map_or(0, |frames| frames.iter().filter(|&&m| m).count());
     if misread > 0 {
         warnings.push(
             Warning::new(WarningKind::Misread)
@@ -1082,8 +1094,17 @@ fn measure_one(
             })
             .map(|c| c.frame)
     });
-    let evidence_frame = hold
-        .map(|h| h.frame_index)
+    // The hold's picture on a frame whose angle was measured, not filled in across a gap (a
+    // dropped or misread keypoint there would leave the picture without its arc).
+    let measured = series.measured(measure.angle.channel(side));
+    let hold_picture = hold.map(|h| {
+        (0..series.len())
+            .filter(|&i| (h.start_s..=h.end_s).contains(&series.time_s[i]))
+            .filter(|&i| measured.get(i).copied().unwrap_or(false))
+            .min_by_key(|&i| i.abs_diff(h.frame_index))
+            .unwrap_or(h.frame_index)
+    });
+    let evidence_frame = hold_picture
         .or(swing_frame)
         .or(peak.map(|p| p.0))
         .or(highest(&all_values).map(|p| p.0))

@@ -88,7 +88,10 @@ pub fn draw_result_evidence(frame: &mut RgbImage, pose: &Pose, shown: &ResultInF
         min_confidence: shown.min_confidence,
         label,
     };
-    draw_evidence(frame, pose, &angle, &caption);
+    // The keypoints the series left out as misread are not drawn: the picture shows what was
+    // measured.
+    let pose = shown.series.as_measured(shown.index, pose);
+    draw_evidence(frame, &pose, &angle, &caption);
 }
 
 /// An angle to draw at its joint.
