@@ -630,9 +630,10 @@ fn without_parts(pose: &Pose, parts: u32) -> Pose {
 /// lengths over the series) is misread: at one distance from the camera, a body segment's
 /// picture can be shorter than the segment (pointing out of the picture's plane), never longer.
 /// Frames where the subject came nearer the camera than in most of the recording (walking up to
-/// it before the test) read long too: protocols count misreads only during the test. Clear side-view videos of the
-/// development set stay under 1.11 in every frame; the frames over 1.3 there had a knee or an
-/// ankle off the leg for a frame, or a trunk as the subject changed to another person.
+/// it before the test) read long too: protocols count misreads only during the test. Clear
+/// side-view videos of the development set stay under 1.11 in every frame; the frames over 1.3
+/// there had a knee or an ankle off the leg for a frame, or a trunk as the subject changed to
+/// another person.
 pub const OVERLONG_RATIO: f32 = 1.3;
 
 /// One side's thigh, shank and trunk lengths per frame, pixels (NaN unknown), and each
@@ -688,7 +689,7 @@ impl SegmentLengths {
         }
     }
 
-    /// The keypoints of frame `i` to leave out as misread (bit `i` for [`BodyPart`] index `i`):
+    /// The keypoints of frame `i` to leave out as misread (bit `b` for [`BodyPart`] index `b`):
     /// both ends of each of `side`'s leg segments read longer than [`OVERLONG_RATIO`] times its
     /// own length, as either may be the misplaced one; for the trunk, the shoulders only (a hip
     /// placed wrongly also makes its thigh too long, and dropping the hips would cost the knee
