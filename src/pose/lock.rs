@@ -395,7 +395,9 @@ enum Phase {
 /// subject's last pose (so the lock holds while bodies overlap); its keypoints are then refined
 /// by the single-person model on a crop around it, as accurate as with one person in view. A
 /// refined keypoint that landed on another person is overruled by the detector's own keypoint
-/// for the subject. While the subject has been alone, the detector runs only every
+/// for the subject. Where both models read the subject and someone in close contact as one body,
+/// the subject keeps only the keypoints clearly its own, and the other person's track takes
+/// theirs. While the subject has been alone, the detector runs only every
 /// [`DETECT_EVERY_ALONE`] frames, and no more often than every [`DETECT_EVERY_ALONE_S`]. The
 /// lock never jumps to another person while the subject is unseen: it chooses afresh only after
 /// [`MAX_MISSED_FRAMES`] frames without the subject.
@@ -647,14 +649,18 @@ impl SubjectLock {
         };
         self.remember_rivals(others);
         let (pose, disowned) = match &self.lock {
-            Some(lock) => disown_rival_keypoints(&pose, &lock.track.predicted(), &self.rivals),
+            Some(lock) => {
+                let last = lock.track.predicted();
+                self.disown(&pose, &last)
+            }
             None => (pose, false),
         };
         self.keep(pose, people, ambiguous || overruled || disowned)
     }
 
     /// The subject where the detector missed it: the single-person model's pose on a crop around
-    /// its last pose, accepted only near that pose, keypoints claimed by others dropped.
+    /// its last pose, with the keypoints that lie on other people dropped, accepted only when
+    /// what is left is near that pose.
     fn looked_where_unseen(
         &mut self,
         pose: Option<Pose>,
@@ -663,16 +669,28 @@ impl SubjectLock {
     ) -> Found {
         // The people seen now are someone else's: their tracks move on whatever the crop shows.
         self.remember_rivals(others);
-        let Some(last) = self.lock.map(|l| l.track.predicted()) else {
+        let (Some(pose), Some(last)) = (pose, self.lock.map(|l| l.track.predicted())) else {
             return self.missed(people);
         };
+        // Keypoints on others first, then the judgement on what is left: where a therapist is in
+        // close contact, both models can read the two as one body (the therapist's head and
+        // shoulders on the client's hips and legs), which as a whole is nearer the therapist's
+        // track than the client's. What the detector saw now may be the subject merged with
+        // someone: only the people remembered from before claim keypoints.
+        let (pose, _) = self.disown(&pose, &last);
+        // Unconfirmed by the detector, only the keypoints clearly nearer the subject's than
+        // anyone else's are taken: what is left of a merged reading may still hold a limb of the
+        // other person that their track does not claim as its own (read left for right, or
+        // placed a little off).
+        let scale = torso_length(&last).unwrap_or(100.0);
+        let others: Vec<Pose> = self.rivals.iter().map(Track::now).collect();
+        let pose = clearly_own(&pose, &last, &others, scale);
         // Looser than a detector match: the crop is already centred on the subject.
-        let Some(pose) = self.near_subject(pose, 1.5 * MAX_MATCH_DISTANCE) else {
+        let Some(pose) = self.near_subject(Some(pose), 1.5 * MAX_MATCH_DISTANCE) else {
             return self.missed(people);
         };
         // A crop that found another person (nearer their track than the subject's) is not the
         // subject.
-        let scale = torso_length(&last).unwrap_or(100.0);
         let own = pose_distance(&pose, &last, scale);
         if self
             .rivals
@@ -681,16 +699,38 @@ impl SubjectLock {
         {
             return self.missed(people);
         }
-        // What the detector saw now may be the subject merged with someone: only the people
-        // remembered from before claim keypoints.
-        let (pose, _) = disown_rival_keypoints(&pose, &last, &self.rivals);
         self.keep(pose, people, true)
+    }
+
+    /// `pose` without the keypoints that lie on other people remembered (see
+    /// [`disown_rival_keypoints`]), `last` being where the subject should be; returns whether any
+    /// was dropped. A rival the detector did not see now whose keypoints these are was seen after
+    /// all, merged into the subject's reading (a therapist in close contact): its track takes
+    /// them, so that it is not forgotten while the merge lasts and keeps claiming them.
+    fn disown(&mut self, pose: &Pose, last: &Pose) -> (Pose, bool) {
+        let (pose_left, claimed) = disown_rival_keypoints(pose, last, &self.rivals, false);
+        for (i, rival) in self.rivals.iter_mut().enumerate() {
+            if rival.missed == 0 {
+                continue;
+            }
+            let mut sighting = Pose::nobody();
+            for part in BodyPart::ALL {
+                if claimed[part.index()] == Some(i) {
+                    sighting.keypoints[part.index()] = pose.get(part);
+                }
+            }
+            if sighting.confident_count(MATCH_MIN_CONFIDENCE) > 0 {
+                rival.seen(&sighting);
+            }
+        }
+        (pose_left, claimed.iter().any(Option::is_some))
     }
 
     /// Updates the other people: those seen now, and those seen lately that no one seen now is
     /// (hidden, or merged with the subject by the detector).
     fn remember_rivals(&mut self, others: &[Person]) {
         let mut old = std::mem::take(&mut self.rivals);
+        let subject = self.lock.map(|l| l.track);
         for person in others {
             // The track of the person seen now: the nearest remembered one, when near.
             let scale = torso_length(&person.pose).unwrap_or_else(|| torso_from_box(person.bbox));
@@ -703,7 +743,19 @@ impl SubjectLock {
             let track = match nearest {
                 Some((i, _)) => {
                     let mut track = old.swap_remove(i);
-                    track.seen(&person.pose);
+                    // Two bodies in close contact read as one: the keypoints that lie on the
+                    // subject's (either way round: this reading may have the subject's left and
+                    // right swapped) are not this person's, and must not drag their track onto
+                    // the subject.
+                    let pose = match &subject {
+                        Some(subject) => {
+                            let last = track.predicted();
+                            let mine = std::slice::from_ref(subject);
+                            disown_rival_keypoints(&person.pose, &last, mine, true).0
+                        }
+                        None => person.pose,
+                    };
+                    track.seen(&pose);
                     track
                 }
                 None => Track::new(person.pose),
@@ -856,16 +908,23 @@ fn overrule_drift(
 /// The pose with each keypoint dropped (confidence 0) that lies on a rival's keypoint of the
 /// same part (within a fifth of a torso), at most half as far from it as from the subject's last
 /// place for it, which is more than a quarter of a torso away: where two bodies overlap, the
-/// models take a hidden limb from the body in front. Returns whether any was dropped.
-fn disown_rival_keypoints(pose: &Pose, last: &Pose, rivals: &[Track]) -> (Pose, bool) {
+/// models take a hidden limb from the body in front. With `either_side`, the rival's keypoint of
+/// the mirror image counts too (left and right swapped). Also returns, per keypoint, the index
+/// in `rivals` of the rival it was dropped for.
+fn disown_rival_keypoints(
+    pose: &Pose,
+    last: &Pose,
+    rivals: &[Track],
+    either_side: bool,
+) -> (Pose, [Option<usize>; KEYPOINT_COUNT]) {
+    let mut claimed = [None; KEYPOINT_COUNT];
     if rivals.is_empty() {
-        return (*pose, false);
+        return (*pose, claimed);
     }
     let Some(scale) = torso_length(last).or_else(|| torso_length(pose)) else {
-        return (*pose, false);
+        return (*pose, claimed);
     };
     let mut keypoints = pose.keypoints;
-    let mut dropped = false;
     for part in BodyPart::ALL {
         let k = &mut keypoints[part.index()];
         let own = last.get(part);
@@ -876,19 +935,58 @@ fn disown_rival_keypoints(pose: &Pose, last: &Pose, rivals: &[Track]) -> (Pose, 
         if from_own < 0.25 * scale {
             continue;
         }
-        let from_rival = rivals
+        let mirror = if either_side { part.mirrored() } else { part };
+        let nearest_rival = rivals
             .iter()
-            .map(|r| r.now().get(part))
-            .filter(|r| r.confidence >= MATCH_MIN_CONFIDENCE)
-            .map(|r| (k.x - r.x).hypot(k.y - r.y))
-            .fold(f32::INFINITY, f32::min);
+            .enumerate()
+            .flat_map(|(i, r)| {
+                let now = r.now();
+                [(i, now.get(part)), (i, now.get(mirror))]
+            })
+            .filter(|(_, r)| r.confidence >= MATCH_MIN_CONFIDENCE)
+            .map(|(i, r)| (i, (k.x - r.x).hypot(k.y - r.y)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
         // On the rival's own keypoint, and clearly nearer it than the subject's last place.
-        if from_rival < 0.2 * scale && from_rival < 0.5 * from_own {
-            k.confidence = 0.0;
-            dropped = true;
+        if let Some((i, from_rival)) = nearest_rival {
+            if from_rival < 0.2 * scale && from_rival < 0.5 * from_own {
+                k.confidence = 0.0;
+                claimed[part.index()] = Some(i);
+            }
         }
     }
-    (Pose::from_keypoints(keypoints), dropped)
+    (Pose::from_keypoints(keypoints), claimed)
+}
+
+/// The pose with only the keypoints clearly one person's: at least twice as far from every
+/// other person's keypoint of the same part or its mirror image as from where this person's
+/// is expected (`own`; either way round too: a model may swap left and right), and a quarter of
+/// a torso (`scale` pixels) from them at least. The others are dropped (confidence 0).
+fn clearly_own(pose: &Pose, own: &Pose, others: &[Pose], scale: f32) -> Pose {
+    let nearest = |k: &Keypoint, other: &Pose, part: BodyPart| {
+        [part, part.mirrored()]
+            .into_iter()
+            .map(|p| other.get(p))
+            .filter(|o| o.confidence >= MATCH_MIN_CONFIDENCE)
+            .map(|o| (k.x - o.x).hypot(k.y - o.y))
+            .fold(f32::INFINITY, f32::min)
+    };
+    let mut keypoints = pose.keypoints;
+    for part in BodyPart::ALL {
+        let k = &mut keypoints[part.index()];
+        if k.confidence < MATCH_MIN_CONFIDENCE {
+            continue;
+        }
+        let from_own = nearest(k, own, part);
+        let from_others = others
+            .iter()
+            .map(|o| nearest(k, o, part))
+            .fold(f32::INFINITY, f32::min);
+        // A part this person was never seen with is theirs unless it is on someone else's.
+        if from_others < 0.25 * scale || (from_own.is_finite() && from_others < 2.0 * from_own) {
+            k.confidence = 0.0;
+        }
+    }
+    Pose::from_keypoints(keypoints)
 }
 
 /// Who else was in view, and how sure the subject lock was.
