@@ -80,6 +80,9 @@ pub const DETECT_EVERY_ALONE: usize = 5;
 /// not decide. A clock that stalls or goes back leaves the frame count alone in charge. With
 /// others in view the detector runs on every frame.
 pub const DETECT_EVERY_ALONE_S: f64 = 0.155;
+/// Keypoints of a rival's found in the subject's reading that count as seeing the rival (merged
+/// with the subject), as many as [`pose_distance`] needs to compare two poses.
+const MIN_SIGHTING_KEYPOINTS: usize = 4;
 /// Frames the subject may go unseen before it is chosen afresh.
 pub const MAX_MISSED_FRAMES: usize = 30;
 
@@ -648,14 +651,24 @@ impl SubjectLock {
             (person.pose, false)
         };
         self.remember_rivals(others);
-        let (pose, disowned) = match &self.lock {
-            Some(lock) => {
-                let last = lock.track.predicted();
-                self.disown(&pose, &last)
-            }
-            None => (pose, false),
+        let Some(last) = self.lock.map(|l| l.track.predicted()) else {
+            return self.keep(pose, people, ambiguous || overruled);
         };
-        self.keep(pose, people, ambiguous || overruled || disowned)
+        // Someone the detector did not see now may be merged into this reading (a therapist in
+        // close contact read as one body with the client): only the keypoints clearly the
+        // subject's rather than theirs are taken.
+        let unseen: Vec<Pose> = self
+            .rivals
+            .iter()
+            .filter(|r| r.missed > 0)
+            .map(Track::now)
+            .collect();
+        let (pose, disowned) = self.disown(&pose, &last);
+        let scale = torso_length(&last).unwrap_or(100.0);
+        let kept = clearly_own(&pose, &last, &unseen, scale);
+        let doubted =
+            kept.confident_count(MATCH_MIN_CONFIDENCE) < pose.confident_count(MATCH_MIN_CONFIDENCE);
+        self.keep(kept, people, ambiguous || overruled || disowned || doubted)
     }
 
     /// The subject where the detector missed it: the single-person model's pose on a crop around
@@ -708,7 +721,7 @@ impl SubjectLock {
     /// all, merged into the subject's reading (a therapist in close contact): its track takes
     /// them, so that it is not forgotten while the merge lasts and keeps claiming them.
     fn disown(&mut self, pose: &Pose, last: &Pose) -> (Pose, bool) {
-        let (pose_left, claimed) = disown_rival_keypoints(pose, last, &self.rivals, false);
+        let (pose_left, claimed) = disown_rival_keypoints(pose, last, &self.rivals);
         for (i, rival) in self.rivals.iter_mut().enumerate() {
             if rival.missed == 0 {
                 continue;
@@ -719,7 +732,9 @@ impl SubjectLock {
                     sighting.keypoints[part.index()] = pose.get(part);
                 }
             }
-            if sighting.confident_count(MATCH_MIN_CONFIDENCE) > 0 {
+            // Several keypoints, as a match needs: one keypoint of the subject's that happens to
+            // lie where a person who left had theirs must not keep that person's track alive.
+            if sighting.confident_count(MATCH_MIN_CONFIDENCE) >= MIN_SIGHTING_KEYPOINTS {
                 rival.seen(&sighting);
             }
         }
@@ -730,7 +745,8 @@ impl SubjectLock {
     /// (hidden, or merged with the subject by the detector).
     fn remember_rivals(&mut self, others: &[Person]) {
         let mut old = std::mem::take(&mut self.rivals);
-        let subject = self.lock.map(|l| l.track);
+        // Where the subject should be in this frame.
+        let subject = self.lock.map(|l| l.track.predicted());
         for person in others {
             // The track of the person seen now: the nearest remembered one, when near.
             let scale = torso_length(&person.pose).unwrap_or_else(|| torso_from_box(person.bbox));
@@ -740,26 +756,17 @@ impl SubjectLock {
                 .map(|(i, r)| (i, r.distance(&person.pose, scale)))
                 .filter(|&(_, d)| d < MAX_MATCH_DISTANCE)
                 .min_by(|a, b| a.1.total_cmp(&b.1));
-            let track = match nearest {
-                Some((i, _)) => {
-                    let mut track = old.swap_remove(i);
-                    // Two bodies in close contact read as one: the keypoints that lie on the
-                    // subject's (either way round: this reading may have the subject's left and
-                    // right swapped) are not this person's, and must not drag their track onto
-                    // the subject.
-                    let pose = match &subject {
-                        Some(subject) => {
-                            let last = track.predicted();
-                            let mine = std::slice::from_ref(subject);
-                            disown_rival_keypoints(&person.pose, &last, mine, true).0
-                        }
-                        None => person.pose,
-                    };
-                    track.seen(&pose);
-                    track
-                }
-                None => Track::new(person.pose),
+            let mut track = match nearest {
+                Some((i, _)) => old.swap_remove(i),
+                None => Track::new(Pose::nobody()),
             };
+            // Two bodies in close contact read as one: the keypoints that lie on the subject's
+            // are not this person's, and must not drag their track onto the subject.
+            let pose = match &subject {
+                Some(subject) => off_the_subject(&person.pose, &track.predicted(), subject),
+                None => person.pose,
+            };
+            track.seen(&pose);
             self.rivals.push(track);
         }
         // Those not seen now are hidden, or merged with the subject by the detector.
@@ -908,14 +915,12 @@ fn overrule_drift(
 /// The pose with each keypoint dropped (confidence 0) that lies on a rival's keypoint of the
 /// same part (within a fifth of a torso), at most half as far from it as from the subject's last
 /// place for it, which is more than a quarter of a torso away: where two bodies overlap, the
-/// models take a hidden limb from the body in front. With `either_side`, the rival's keypoint of
-/// the mirror image counts too (left and right swapped). Also returns, per keypoint, the index
-/// in `rivals` of the rival it was dropped for.
+/// models take a hidden limb from the body in front. Also returns, per keypoint, the index in
+/// `rivals` of the rival it was dropped for.
 fn disown_rival_keypoints(
     pose: &Pose,
     last: &Pose,
     rivals: &[Track],
-    either_side: bool,
 ) -> (Pose, [Option<usize>; KEYPOINT_COUNT]) {
     let mut claimed = [None; KEYPOINT_COUNT];
     if rivals.is_empty() {
@@ -935,14 +940,10 @@ fn disown_rival_keypoints(
         if from_own < 0.25 * scale {
             continue;
         }
-        let mirror = if either_side { part.mirrored() } else { part };
         let nearest_rival = rivals
             .iter()
             .enumerate()
-            .flat_map(|(i, r)| {
-                let now = r.now();
-                [(i, now.get(part)), (i, now.get(mirror))]
-            })
+            .map(|(i, r)| (i, r.now().get(part)))
             .filter(|(_, r)| r.confidence >= MATCH_MIN_CONFIDENCE)
             .map(|(i, r)| (i, (k.x - r.x).hypot(k.y - r.y)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
@@ -957,19 +958,51 @@ fn disown_rival_keypoints(
     (Pose::from_keypoints(keypoints), claimed)
 }
 
+/// The distance from `k` to `other`'s keypoint of `part` or of its mirror image, whichever is
+/// nearer (a model may swap left and right); infinite when `other` has neither.
+fn distance_either_side(k: &Keypoint, other: &Pose, part: BodyPart) -> f32 {
+    [part, part.mirrored()]
+        .into_iter()
+        .map(|p| other.get(p))
+        .filter(|o| o.confidence >= MATCH_MIN_CONFIDENCE)
+        .map(|o| (k.x - o.x).hypot(k.y - o.y))
+        .fold(f32::INFINITY, f32::min)
+}
+
+/// Another person's reading without the keypoints (confidence 0) that lie on the subject's:
+/// within a fifth of the subject's torso of where the subject's keypoint of that part (or its
+/// mirror image) should be, and at most half as far from it as from this person's own expected
+/// keypoint (`own`; a person new to the lock has none, and gives up any keypoint on the subject).
+fn off_the_subject(pose: &Pose, own: &Pose, subject: &Pose) -> Pose {
+    let Some(scale) = torso_length(subject) else {
+        return *pose;
+    };
+    let mut keypoints = pose.keypoints;
+    for part in BodyPart::ALL {
+        let k = &mut keypoints[part.index()];
+        if k.confidence < MATCH_MIN_CONFIDENCE {
+            continue;
+        }
+        let on_subject = distance_either_side(k, subject, part);
+        let own = own.get(part);
+        let from_own = if own.confidence >= MATCH_MIN_CONFIDENCE {
+            (k.x - own.x).hypot(k.y - own.y)
+        } else {
+            f32::INFINITY
+        };
+        if on_subject < 0.2 * scale && on_subject < 0.5 * from_own {
+            k.confidence = 0.0;
+        }
+    }
+    Pose::from_keypoints(keypoints)
+}
+
 /// The pose with only the keypoints clearly one person's: at least twice as far from every
 /// other person's keypoint of the same part or its mirror image as from where this person's
 /// is expected (`own`; either way round too: a model may swap left and right), and a quarter of
 /// a torso (`scale` pixels) from them at least. The others are dropped (confidence 0).
 fn clearly_own(pose: &Pose, own: &Pose, others: &[Pose], scale: f32) -> Pose {
-    let nearest = |k: &Keypoint, other: &Pose, part: BodyPart| {
-        [part, part.mirrored()]
-            .into_iter()
-            .map(|p| other.get(p))
-            .filter(|o| o.confidence >= MATCH_MIN_CONFIDENCE)
-            .map(|o| (k.x - o.x).hypot(k.y - o.y))
-            .fold(f32::INFINITY, f32::min)
-    };
+    let nearest = distance_either_side;
     let mut keypoints = pose.keypoints;
     for part in BodyPart::ALL {
         let k = &mut keypoints[part.index()];
