@@ -977,12 +977,7 @@ fn off_the_subject(pose: &Pose, own: &Pose, subject: &Pose) -> Pose {
     let Some(scale) = torso_length(subject) else {
         return *pose;
     };
-    let mut keypoints = pose.keypoints;
-    for part in BodyPart::ALL {
-        let k = &mut keypoints[part.index()];
-        if k.confidence < MATCH_MIN_CONFIDENCE {
-            continue;
-        }
+    without_keypoints_where(pose, |part, k| {
         let on_subject = distance_either_side(k, subject, part);
         let own = own.get(part);
         let from_own = if own.confidence >= MATCH_MIN_CONFIDENCE {
@@ -990,11 +985,8 @@ fn off_the_subject(pose: &Pose, own: &Pose, subject: &Pose) -> Pose {
         } else {
             f32::INFINITY
         };
-        if on_subject < 0.2 * scale && on_subject < 0.5 * from_own {
-            k.confidence = 0.0;
-        }
-    }
-    Pose::from_keypoints(keypoints)
+        on_subject < 0.2 * scale && on_subject < 0.5 * from_own
+    })
 }
 
 /// The pose with only the keypoints clearly one person's: at least twice as far from every
@@ -1002,20 +994,24 @@ fn off_the_subject(pose: &Pose, own: &Pose, subject: &Pose) -> Pose {
 /// is expected (`own`; either way round too: a model may swap left and right), and a quarter of
 /// a torso (`scale` pixels) from them at least. The others are dropped (confidence 0).
 fn clearly_own(pose: &Pose, own: &Pose, others: &[Pose], scale: f32) -> Pose {
-    let nearest = distance_either_side;
+    without_keypoints_where(pose, |part, k| {
+        let from_own = distance_either_side(k, own, part);
+        let from_others = others
+            .iter()
+            .map(|o| distance_either_side(k, o, part))
+            .fold(f32::INFINITY, f32::min);
+        // A part this person was never seen with is theirs unless it is on someone else's.
+        from_others < 0.25 * scale || (from_own.is_finite() && from_others < 2.0 * from_own)
+    })
+}
+
+/// The pose with each confident keypoint for which `drop(part, keypoint)` holds dropped
+/// (confidence 0).
+fn without_keypoints_where(pose: &Pose, drop: impl Fn(BodyPart, &Keypoint) -> bool) -> Pose {
     let mut keypoints = pose.keypoints;
     for part in BodyPart::ALL {
         let k = &mut keypoints[part.index()];
-        if k.confidence < MATCH_MIN_CONFIDENCE {
-            continue;
-        }
-        let from_own = nearest(k, own, part);
-        let from_others = others
-            .iter()
-            .map(|o| nearest(k, o, part))
-            .fold(f32::INFINITY, f32::min);
-        // A part this person was never seen with is theirs unless it is on someone else's.
-        if from_others < 0.25 * scale || (from_own.is_finite() && from_others < 2.0 * from_own) {
+        if k.confidence >= MATCH_MIN_CONFIDENCE && drop(part, k) {
             k.confidence = 0.0;
         }
     }
