@@ -45,6 +45,15 @@ impl Frame {
             merged: None,
         }
     }
+
+    /// `pose` as the single-person model reads it in this frame: with [`Frame::drift`] applied.
+    fn drifted(&self, mut pose: Pose) -> Pose {
+        if let Some((part, (x, y))) = self.drift {
+            pose.keypoints[part.index()].x = x;
+            pose.keypoints[part.index()].y = y;
+        }
+        pose
+    }
 }
 
 /// The models' answers, and how often the detector ran.
@@ -101,13 +110,7 @@ impl Models {
                     )
                 }
                 Ask::CropAround(_) if frame.merged.is_some() => {
-                    Seen::Crop(frame.merged.map(|mut pose| {
-                        if let Some((part, (x, y))) = frame.drift {
-                            pose.keypoints[part.index()].x = x;
-                            pose.keypoints[part.index()].y = y;
-                        }
-                        pose
-                    }))
+                    Seen::Crop(frame.merged.map(|pose| frame.drifted(pose)))
                 }
                 Ask::People => {
                     self.detector_runs += 1;
@@ -141,14 +144,7 @@ impl Models {
                         .map(|p| (distance(p, &around), p))
                         .filter(|(d, _)| *d < 150.0)
                         .min_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, p)| {
-                            let mut pose = *p;
-                            if let Some((part, (x, y))) = frame.drift {
-                                pose.keypoints[part.index()].x = x;
-                                pose.keypoints[part.index()].y = y;
-                            }
-                            pose
-                        }),
+                        .map(|(_, p)| frame.drifted(*p)),
                 ),
                 // The whole-frame search finds nobody the detector missed in these scenes.
                 Ask::Search => Seen::Search(Pose::nobody()),

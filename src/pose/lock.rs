@@ -688,8 +688,7 @@ impl SubjectLock {
         // Keypoints on others first, then the judgement on what is left: where a therapist is in
         // close contact, both models can read the two as one body (the therapist's head and
         // shoulders on the client's hips and legs), which as a whole is nearer the therapist's
-        // track than the client's. What the detector saw now may be the subject merged with
-        // someone: only the people remembered from before claim keypoints.
+        // track than the client's.
         let (pose, _) = self.disown(&pose, &last);
         // Unconfirmed by the detector, only the keypoints clearly nearer the subject's than
         // anyone else's are taken: what is left of a merged reading may still hold a limb of the
