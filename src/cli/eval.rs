@@ -8,7 +8,7 @@ use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
 use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PhotoTurn};
-use gonio::pose::{PersonDetector, PhotoReader, Pick, Runtime, Steps};
+use gonio::pose::{PersonDetector, PhotoReader, Pick, Runtime, Steps, OVERLONG_LIMB_RATIO};
 
 use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
 
@@ -212,7 +212,27 @@ fn print_eval_tables(
         "people: {} ({} with a labelled torso); model: {model_id}; {:.2} model runs per person",
         report.people, report.people_with_torso, report.model_runs_per_person
     )?;
-    writeln!(out, "each person read in a square of x{box_scale} their ground-truth box by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")
+    writeln!(out, "each person read in a square of x{box_scale} their ground-truth box by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")?;
+    let flags = &report.implausible;
+    writeln!(
+        out,
+        "flagged as implausible (a thigh or shank over {OVERLONG_LIMB_RATIO} times as long as the rest of the body allows): {} of {} people; knee / hip error mean {} / {} deg against {} / {} for the rest",
+        flags.flagged,
+        report.people,
+        mean_or_dash(&flags.flagged_knee_flexion_error_deg),
+        mean_or_dash(&flags.flagged_hip_angle_error_deg),
+        mean_or_dash(&flags.other_knee_flexion_error_deg),
+        mean_or_dash(&flags.other_hip_angle_error_deg),
+    )
+}
+
+/// An error mean to one decimal, or "-" over nobody.
+fn mean_or_dash(stats: &ErrorStats) -> String {
+    if stats.count == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}", stats.mean)
+    }
 }
 
 /// The angle errors per kind of pose (see `gonio::eval::PoseType`), the reference's beside gonio's.

@@ -11,8 +11,8 @@ use gonio::capture::{collect_image_paths, load_image};
 use gonio::pose::{
     PersonDetector, PhotoReader, Pick, PoseEstimator, Runtime, PERSON_MIN_CONFIDENCE,
 };
+use gonio::report::evidence::draw_photo_reading;
 use gonio::report::json::{ImagePosesJson, PersonJson};
-use gonio::report::overlay::draw_pose;
 
 use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
 
@@ -151,7 +151,7 @@ fn pose_one(
     if let Some(dir) = overlay_dir {
         let mut canvas = frame.image.clone();
         if pose.has_person() {
-            draw_pose(&mut canvas, &pose);
+            draw_photo_reading(&mut canvas, &pose);
         }
         let stem = path
             .file_stem()
@@ -194,6 +194,7 @@ fn print_pose_table(
         "person",
         "score",
         "confident keypoints",
+        "check",
     ]);
     for record in records {
         let (person, score, confident) = match (record.people.first(), &record.error) {
@@ -217,12 +218,20 @@ fn print_pose_table(
         } else {
             String::new()
         };
+        let check = record
+            .people
+            .first()
+            .and_then(|p| p.implausible.as_ref())
+            .map_or(String::new(), |i| {
+                format!("implausible: {} {:.1}x too long", i.segment.name(), i.ratio)
+            });
         table.add_row(vec![
             Cell::new(&record.image),
             Cell::new(size),
             Cell::new(person),
             Cell::new(score).set_alignment(CellAlignment::Right),
             Cell::new(confident).set_alignment(CellAlignment::Right),
+            Cell::new(check),
         ]);
     }
     writeln!(out, "{table}")?;

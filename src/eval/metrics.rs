@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{CocoPerson, PoseType};
 use crate::angles::geometry::{interior_angle_deg, knee_flexion_deg, Point};
-use crate::pose::{BodyPart, Pose, KEYPOINT_COUNT, KEYPOINT_NAMES};
+use crate::pose::{overlong_limb, BodyPart, OverlongLimb, Pose, KEYPOINT_COUNT, KEYPOINT_NAMES};
 
 /// PCK threshold as a fraction of torso length.
 pub const PCK_THRESHOLD: f32 = 0.2;
@@ -27,6 +27,9 @@ pub struct PersonResult {
     pub hip_angle_error_deg: [Option<f32>; 2],
     /// Model runs spent on this person (one per crop or quarter turn looked at).
     pub model_runs: u64,
+    /// The leg segment that makes the reading implausible, if one does (see
+    /// [`overlong_limb`]): gonio's warning, judged without the annotation.
+    pub overlong_limb: Option<OverlongLimb>,
     /// What gonio read, per keypoint in COCO order: x and y in pixels of the photo as evaluated
     /// (after any turn), and the model's confidence 0..1.
     pub predicted: [[f32; 3]; KEYPOINT_COUNT],
@@ -76,7 +79,25 @@ pub struct EvalReport {
     pub model_runs_per_person: f32,
     /// The angle errors per kind of pose, for the types with at least one person.
     pub per_pose_type: Vec<PoseTypeFigures>,
+    /// The angle errors of the readings gonio flags as implausible against the rest's: what
+    /// the warning is worth.
+    pub implausible: FlaggedFigures,
     pub per_person: Vec<PersonResult>,
+}
+
+/// Angle errors of the readings with an [`OverlongLimb`] and of the others.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlaggedFigures {
+    /// People whose reading is flagged.
+    pub flagged: usize,
+    /// Absolute knee-flexion error of the flagged readings, degrees.
+    pub flagged_knee_flexion_error_deg: ErrorStats,
+    /// Absolute hip-angle error of the flagged readings, degrees.
+    pub flagged_hip_angle_error_deg: ErrorStats,
+    /// Absolute knee-flexion error of the other readings, degrees.
+    pub other_knee_flexion_error_deg: ErrorStats,
+    /// Absolute hip-angle error of the other readings, degrees.
+    pub other_hip_angle_error_deg: ErrorStats,
 }
 
 impl PersonResult {
@@ -138,6 +159,7 @@ impl PersonResult {
             knee_flexion_error_deg,
             hip_angle_error_deg,
             model_runs,
+            overlong_limb: overlong_limb(predicted),
             predicted: predicted.keypoints.map(|k| [k.x, k.y, k.confidence]),
         }
     }
@@ -191,6 +213,15 @@ impl EvalReport {
             })
             .collect();
         let everyone: Vec<&PersonResult> = per_person.iter().collect();
+        let (flagged, others): (Vec<&PersonResult>, Vec<&PersonResult>) =
+            everyone.iter().partition(|p| p.overlong_limb.is_some());
+        let implausible = FlaggedFigures {
+            flagged: flagged.len(),
+            flagged_knee_flexion_error_deg: angle_errors(&flagged, |p| p.knee_flexion_error_deg),
+            flagged_hip_angle_error_deg: angle_errors(&flagged, |p| p.hip_angle_error_deg),
+            other_knee_flexion_error_deg: angle_errors(&others, |p| p.knee_flexion_error_deg),
+            other_hip_angle_error_deg: angle_errors(&others, |p| p.hip_angle_error_deg),
+        };
         EvalReport {
             people: per_person.len(),
             people_with_torso: normalized.len(),
@@ -202,6 +233,7 @@ impl EvalReport {
             hip_angle_error_deg: angle_errors(&everyone, |p| p.hip_angle_error_deg),
             model_runs_per_person: mean_runs(&everyone),
             per_pose_type,
+            implausible,
             per_person,
         }
     }

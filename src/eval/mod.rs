@@ -10,7 +10,9 @@ mod pose_type;
 mod turn;
 
 pub use coco::{CocoDataset, CocoImage, CocoPerson};
-pub use metrics::{ErrorStats, EvalReport, PersonResult, PoseTypeFigures, PCK_THRESHOLD};
+pub use metrics::{
+    ErrorStats, EvalReport, FlaggedFigures, PersonResult, PoseTypeFigures, PCK_THRESHOLD,
+};
 pub use pose_type::PoseType;
 pub use turn::{point_in_turned_image, turn_image, PhotoTurn};
 

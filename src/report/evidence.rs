@@ -11,12 +11,14 @@ use super::FONT_TTF;
 use crate::angles::geometry::Point;
 use crate::angles::AngleSeries;
 use crate::angles::{joint_rays, Rays, Side};
-use crate::pose::Pose;
+use crate::pose::{overlong_limb, Pose};
 use crate::protocols::{LegAngle, Measurement, Protocol};
 
 const ARC_COLOUR: Rgb<u8> = Rgb([255, 230, 0]);
 const REFERENCE_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 const LABEL_BACKGROUND: Rgb<u8> = Rgb([20, 20, 20]);
+/// The colour of what a reading got wrong.
+const WARNING_COLOUR: Rgb<u8> = Rgb([255, 40, 40]);
 /// The colour of caption text.
 pub const CAPTION_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
 
@@ -197,6 +199,27 @@ pub fn draw_measured_angle(frame: &mut RgbImage, pose: &Pose, angle: &AngleToDra
             draw_label(frame, font, scale, at, angle.label, ARC_COLOUR);
         }
     }
+}
+
+/// Draws a photo's reading (`gonio pose --overlay`): the skeleton and, when the reading is
+/// implausible (see [`overlong_limb`]), the overlong segment in red with a caption saying so.
+pub fn draw_photo_reading(frame: &mut RgbImage, pose: &Pose) {
+    draw_pose(frame, pose);
+    let Some(limb) = overlong_limb(pose) else {
+        return;
+    };
+    let (a, b) = limb.segment.parts();
+    let (a, b) = (pose.get(a), pose.get(b));
+    draw_thick_line(
+        frame,
+        (a.x, a.y),
+        (b.x, b.y),
+        stroke_px(frame),
+        WARNING_COLOUR,
+        0,
+    );
+    let message = format!("check: {limb}");
+    draw_caption(frame, &[(message.as_str(), WARNING_COLOUR)]);
 }
 
 /// Draws text lines, each in its colour, on a dark band across the top of `frame`.

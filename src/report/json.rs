@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::pose::{Pose, KEYPOINT_NAMES};
+use crate::pose::{overlong_limb, LegSegment, Pose, KEYPOINT_NAMES};
 
 /// One keypoint as printed: COCO name, frame pixels and confidence.
 #[derive(Debug, Clone, Serialize)]
@@ -18,6 +18,21 @@ pub struct NamedKeypoint {
 pub struct PersonJson {
     pub score: f32,
     pub keypoints: Vec<NamedKeypoint>,
+    /// Present when the reading is implausible: a leg segment read longer than the rest of the
+    /// body allows (a keypoint misplaced, however confident). Check the picture before using
+    /// this reading.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implausible: Option<ImplausibleJson>,
+}
+
+/// Why a reading is implausible.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImplausibleJson {
+    pub segment: LegSegment,
+    /// The body height the segment's length implies over the median of the body's twelve
+    /// segments' (1 = in proportion).
+    pub ratio: f32,
+    pub message: String,
 }
 
 impl From<&Pose> for PersonJson {
@@ -35,6 +50,11 @@ impl From<&Pose> for PersonJson {
                     confidence: k.confidence,
                 })
                 .collect(),
+            implausible: overlong_limb(pose).map(|limb| ImplausibleJson {
+                segment: limb.segment,
+                ratio: limb.ratio,
+                message: format!("{limb}: a keypoint is misplaced, check the picture"),
+            }),
         }
     }
 }
