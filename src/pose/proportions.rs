@@ -115,7 +115,8 @@ pub fn overlong_limb(pose: &Pose) -> Option<OverlongLimb> {
     sorted.sort_by(f32::total_cmp);
     // The upper of the two middle values (the one the threshold was measured with).
     let median = sorted[sorted.len() / 2];
-    if !(median > 0.0) {
+    // Zero (keypoints on one spot) or NaN: no body to judge.
+    if !median.is_finite() || median <= 0.0 {
         return None;
     }
     LegSegment::ALL
