@@ -406,6 +406,64 @@ fn a_leg_read_longer_than_itself_is_left_out() {
     assert!(warnings.iter().all(|w| w.kind != WarningKind::Misread));
 }
 
+/// A misread that lasts (here 30 % of the recording) becomes the leg's "own length" and passes
+/// the own-length rule; the body's proportions in each frame still rule it out: a thigh and
+/// shank read twice as long as the trunk and arms allow are left out, and the true hold stays
+/// the result.
+#[test]
+fn a_lasting_misread_is_left_out_by_the_bodys_proportions() {
+    let scenario = &SCENARIOS[3]; // slr, target 72
+    let placement = Placement::new(Posture::Supine, true);
+    let long = Placement {
+        thigh_px: 2.0 * placement.thigh_px,
+        ..placement
+    };
+    let mut rng = XorShift::new(13);
+    let times = timestamps(30.0, 20.0, false, &mut rng);
+    let curve = stretch_curve(scenario.rest, scenario.target);
+    // Six seconds at rest read as a leg raised to 88 deg, longer than the true 4-s hold.
+    let misread = |t: f64| (10.0..16.0).contains(&t);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let mut pose = render(&placement, &(scenario.body)(curve(t), Side::Left));
+            if misread(t) {
+                let wrong = render(&long, &(scenario.body)(88.0, Side::Left));
+                for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
+                    pose.keypoints[part.index()] = wrong.get(part);
+                }
+            }
+            pose
+        })
+        .collect();
+    let misread_frames = times.iter().filter(|&&t| misread(t)).count();
+    assert!(
+        10 * misread_frames > times.len(),
+        "longer than the own-length rule sees"
+    );
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let result = results
+        .iter()
+        .find(|r| r.measure == "hip_flexion")
+        .expect("a hip flexion result");
+    let value = result.value_deg.expect("the true hold is measured");
+    assert!(
+        (value - 72.0).abs() < 1.0,
+        "{value} deg, {:?}",
+        result.warnings
+    );
+    let warning = result
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::Misread)
+        .unwrap_or_else(|| panic!("misread frames reported: {:?}", result.warnings));
+    let share = warning.share.unwrap_or_default();
+    assert!(
+        (share - misread_frames as f32 / times.len() as f32).abs() < 1e-4,
+        "{share}"
+    );
+}
+
 /// The misread frames are known per frame, the pictures leave their keypoints out, and frames
 /// read long before the test (the patient standing nearer the camera, then lying down) are not
 /// reported as misreads of the test.

@@ -7,7 +7,7 @@
 use super::filter::{butterworth_zero_phase, fill_gaps, reject_outliers, OneEuroFilter};
 use super::geometry::{midpoint, norm_sq, sub, Point};
 use super::joints::{joint_angles, Angle, JointAngles, Leg, Side, DEFAULT_MIN_CONFIDENCE};
-use crate::pose::{BodyPart, Pose};
+use crate::pose::{overlong_limbs, BodyPart, Pose};
 
 /// One angle of one leg: the single definition of each leg angle's name, CSV column and
 /// kernel output (the kernel is [`joint_angles`], conventions in [`super::joints`]).
@@ -274,8 +274,22 @@ impl AngleSeries {
         let n = time_s.len().min(poses.len());
         let (time_s, poses) = (&time_s[..n], &mut poses[..n]);
         let swaps_corrected = correct_swaps(poses, options.min_confidence);
+        // Leg segments out of the body's proportions in their own frame are misread whatever
+        // the recording says; left out first, a lasting misread cannot become a segment's own
+        // length (which would then pass it and rule the clear frames foreshortened).
+        let out_of_proportion: Vec<[u32; 2]> = poses
+            .iter()
+            .map(|pose| {
+                Side::BOTH.map(|side| out_of_proportion(pose, side, options.min_confidence))
+            })
+            .collect();
+        let in_proportion: Vec<Pose> = poses
+            .iter()
+            .zip(&out_of_proportion)
+            .map(|(pose, parts)| without_parts(pose, parts[0] | parts[1]))
+            .collect();
         let lengths =
-            Side::BOTH.map(|side| SegmentLengths::of(poses, side, options.min_confidence));
+            Side::BOTH.map(|side| SegmentLengths::of(&in_proportion, side, options.min_confidence));
         // The angles are drawn from the poses without the keypoints of segments read longer than
         // their own length; the poses themselves keep what the model said.
         let mut misread = [vec![false; n], vec![false; n]];
@@ -285,7 +299,8 @@ impl AngleSeries {
             .enumerate()
             .map(|(i, pose)| {
                 for (side, lengths) in Side::BOTH.into_iter().zip(&lengths) {
-                    let parts = lengths.overlong_parts(i, side);
+                    let parts =
+                        lengths.overlong_parts(i, side) | out_of_proportion[i][side_index(side)];
                     misread[side_index(side)][i] = parts != 0;
                     dropped[i] |= parts;
                 }
@@ -613,6 +628,22 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
             _ => f32::NAN,
         })
         .collect()
+}
+
+/// The keypoints of `side`'s leg segments that the body's own proportions in this frame rule out
+/// (see [`overlong_limbs`]; bit `i` for [`BodyPart`] index `i`), when both ends are confident
+/// enough to be used. The own-length rule ([`OVERLONG_RATIO`]) is finer but cannot see a
+/// misread that lasts (it becomes the segment's own length) or one in a recording too short to
+/// know the length; this one needs no history.
+fn out_of_proportion(pose: &Pose, side: Side, min_confidence: f32) -> u32 {
+    overlong_limbs(pose)
+        .into_iter()
+        .filter(|limb| limb.segment.is_left() == (side == Side::Left))
+        .map(|limb| limb.segment.parts())
+        .filter(|&(a, b)| {
+            pose.get(a).confidence >= min_confidence && pose.get(b).confidence >= min_confidence
+        })
+        .fold(0, |parts, (a, b)| parts | 1 << a.index() | 1 << b.index())
 }
 
 /// `pose` with confidence 0 for the keypoints in `parts` (bit `i` for [`BodyPart`] index `i`).

@@ -69,6 +69,11 @@ impl LegSegment {
         (a, b)
     }
 
+    /// Whether it is on the body's left.
+    pub fn is_left(self) -> bool {
+        matches!(self, LegSegment::LeftThigh | LegSegment::LeftShank)
+    }
+
     /// Words for messages: "left thigh".
     pub fn name(self) -> &'static str {
         match self {
@@ -104,8 +109,16 @@ impl std::fmt::Display for OverlongLimb {
 /// None. Every keypoint counts whatever its confidence: the check is on the reading as a whole,
 /// and the confident-looking misreads are the ones it is for.
 pub fn overlong_limb(pose: &Pose) -> Option<OverlongLimb> {
+    overlong_limbs(pose)
+        .into_iter()
+        .max_by(|a, b| a.ratio.total_cmp(&b.ratio))
+}
+
+/// Every leg segment of `pose` read longer than the rest of its body allows (see
+/// [`overlong_limb`]), in [`LegSegment`]'s order.
+pub fn overlong_limbs(pose: &Pose) -> Vec<OverlongLimb> {
     if !pose.has_person() {
-        return None;
+        return Vec::new();
     }
     let heights = SEGMENT_SHARES.map(|(a, b, share)| {
         let (a, b) = (pose.get(a), pose.get(b));
@@ -117,7 +130,7 @@ pub fn overlong_limb(pose: &Pose) -> Option<OverlongLimb> {
     let median = sorted[sorted.len() / 2];
     // Zero (keypoints on one spot) or NaN: no body to judge.
     if !median.is_finite() || median <= 0.0 {
-        return None;
+        return Vec::new();
     }
     LegSegment::ALL
         .into_iter()
@@ -127,7 +140,7 @@ pub fn overlong_limb(pose: &Pose) -> Option<OverlongLimb> {
             ratio: height / median,
         })
         .filter(|limb| limb.ratio > OVERLONG_LIMB_RATIO)
-        .max_by(|a, b| a.ratio.total_cmp(&b.ratio))
+        .collect()
 }
 
 #[cfg(test)]
