@@ -556,9 +556,9 @@ fn the_pipeline_beats_a_single_look() {
         }
     }
     // The implausible-reading warning, pooled over the four conditions, must point at wrong
-    // readings and spare good ones. Measured: 40 of 460 readings flagged, with 12 knees and 20
-    // hips annotated; knee error mean / median 47.7 / 41.5 deg against 12.1 / 5.5 for the
-    // rest, hip 25.4 / 18.3 against 12.1 / 6.1; 4 of the 177 people read within 10 deg flagged.
+    // readings and spare good ones. Measured: 42 of 460 readings flagged, with 18 knees and 26
+    // hips annotated; knee error mean / median 42.3 / 27.4 deg against 11.8 / 5.5 for the
+    // rest, hip 28.7 / 22.9 against 11.8 / 5.9; 4 of the 177 people read within 10 deg flagged.
     let stats = |(knee, hip): &(Vec<f32>, Vec<f32>)| {
         (ErrorStats::of(knee.clone()), ErrorStats::of(hip.clone()))
     };

@@ -631,18 +631,16 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 }
 
 /// The keypoints of `side`'s leg segments that the body's own proportions in this frame rule out
-/// (see [`overlong_limbs`]; bit `i` for [`BodyPart`] index `i`), when both ends are confident
-/// enough to be used. The own-length rule ([`OVERLONG_RATIO`]) is finer but cannot see a
-/// misread that lasts (it becomes the segment's own length) or one in a recording too short to
-/// know the length; this one needs no history.
+/// (see [`overlong_limbs`]; bit `i` for [`BodyPart`] index `i`), judged from keypoints with
+/// `min_confidence` or more only: a body whose upper half is hidden or guessed is not judged.
+/// The own-length rule ([`OVERLONG_RATIO`]) is finer but cannot see a misread that lasts (it
+/// becomes the segment's own length) or one in a recording too short to know the length; this
+/// one needs no history.
 fn out_of_proportion(pose: &Pose, side: Side, min_confidence: f32) -> u32 {
-    overlong_limbs(pose)
+    overlong_limbs(pose, min_confidence)
         .into_iter()
         .filter(|limb| limb.segment.is_left() == (side == Side::Left))
         .map(|limb| limb.segment.parts())
-        .filter(|&(a, b)| {
-            pose.get(a).confidence >= min_confidence && pose.get(b).confidence >= min_confidence
-        })
         .fold(0, |parts, (a, b)| parts | 1 << a.index() | 1 << b.index())
 }
 

@@ -29,9 +29,8 @@ pub use model::{find_model_file, installed_models, InstalledModel, ModelId, Mode
 pub use movenet::{pose_in_frame, turn_to_stand_up, PoseEstimator, Steps, BOX_CROP_SCALE};
 pub use multipose::{BoxInFrame, Person, PersonDetector};
 pub use photo::PhotoReader;
-pub use proportions::{
-    overlong_limb, overlong_limbs, LegSegment, OverlongLimb, OVERLONG_LIMB_RATIO,
-};
+pub(crate) use proportions::overlong_limbs;
+pub use proportions::{overlong_limb, LegSegment, OverlongLimb, OVERLONG_LIMB_RATIO};
 pub use runtime::{runtime_library_path, Device, Provider, Runtime, ORT_VERSION};
 pub use track::{SubjectFinder, SubjectTracker};
 

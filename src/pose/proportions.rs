@@ -2,24 +2,36 @@
 //! than the body's other segments allow is a misread (a knee or ankle placed on the hands, on a
 //! neighbour or on the floor), however confident the model was.
 //!
-//! A segment seen at an angle to the camera only looks *shorter* than it is, never longer, so
-//! each segment's length divided by its share of body height is a lower bound on the body's
-//! height in pixels; the median of those bounds over twelve segments is a robust estimate of
-//! it. A leg segment whose own bound is [`OVERLONG_LIMB_RATIO`] times that estimate is
-//! implausible. Video has a better reference (the subject's own lengths over the recording,
-//! see `angles::series`); this check serves a single photo.
+//! At one distance from the camera, a segment seen at an angle only looks *shorter* than it
+//! is, never longer, so each segment's length divided by its share of body height is a lower
+//! bound on the body's height in pixels. The bound two thirds of the way up the sorted bounds
+//! estimates it: nearer the true height than the median (the lower bounds are foreshortened
+//! segments), yet below up to three misread ones of twelve. A leg segment whose own bound is more
+//! than [`OVERLONG_LIMB_RATIO`] times that estimate is implausible.
+//! Perspective breaks the premise where a limb is much nearer the camera than the trunk (legs
+//! stretched towards the lens, filmed from the feet): such a leg can be flagged wrongly. The
+//! shares are an adult's; a child's legs are relatively shorter, so a child is flagged less.
+//! Video has a finer reference too (the subject's own lengths over the recording, see
+//! `angles::series`); this check needs no history.
 
 use serde::Serialize;
 
 use super::{BodyPart, Pose};
 
-/// A leg segment whose length implies a body this many times taller than the median of all
-/// twelve segments is implausible. Measured with `gonio eval` on twelve development sets in four
-/// conditions (upright, lying, leaning, among others; 340 readings with a knee or hip angle):
-/// above 1.6, 23 readings, knee / hip error mean 49.7 deg against 16.5 for the rest, and 4 of
-/// the 195 readings within 10 deg flagged; 1.5 flagged 6 of those, 1.8 missed 5 of the 16 wrong
-/// readings 1.6 caught.
-pub const OVERLONG_LIMB_RATIO: f32 = 1.6;
+/// A leg segment whose length implies a body more than this many times taller than the
+/// reference bound (see the module's doc) is implausible. Measured with `gonio eval` on twelve
+/// development sets in four conditions (upright, lying, leaning, among others), every keypoint
+/// counted: of the 340 readings with a knee or hip angle, 19 flagged, their angle error mean /
+/// median 33.0 / 36.0 deg against 17.9 / 8.0 for the rest; 4 of the 195 readings within 10 deg
+/// flagged, 11 of the 70 over 30 deg. 1.3 flagged 5 more good readings, 1.5 caught 6 fewer
+/// wrong ones. The median as the reference separated as well (at 1.6) but is fooled by seven
+/// foreshortened segments of twelve; the two-thirds bound takes nine.
+pub const OVERLONG_LIMB_RATIO: f32 = 1.4;
+
+/// Fewest segments the reference bound may be taken from, and fewest of them outside the legs:
+/// with the upper body hidden or guessed there is no body to hold the legs against.
+const MIN_SEGMENTS: usize = 7;
+const MIN_OTHER_SEGMENTS: usize = 3;
 
 /// Each segment as a share of body height (Winter, *Biomechanics and Motor Control of Human
 /// Movement*, 4th ed., fig. 4.1: shoulder 0.818, hip 0.530, knee 0.285, ankle 0.039 of height;
@@ -42,17 +54,18 @@ const SEGMENT_SHARES: [(BodyPart, BodyPart, f32); 12] = {
     ]
 };
 
-/// The four leg segments: the first four of [`SEGMENT_SHARES`], in [`LegSegment`]'s order.
+/// The four leg segments: the first four of [`SEGMENT_SHARES`], in [`LegSegment`]'s order
+/// (its discriminants index that table).
 const LEG_SEGMENTS: usize = 4;
 
 /// A leg segment of a reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LegSegment {
-    LeftThigh,
-    RightThigh,
-    LeftShank,
-    RightShank,
+    LeftThigh = 0,
+    RightThigh = 1,
+    LeftShank = 2,
+    RightShank = 3,
 }
 
 impl LegSegment {
@@ -89,8 +102,8 @@ impl LegSegment {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct OverlongLimb {
     pub segment: LegSegment,
-    /// The body height its length implies over the median of all twelve segments' (1 = in
-    /// proportion; flagged above [`OVERLONG_LIMB_RATIO`]).
+    /// The body height its length implies over the reference bound (see the module's doc; 1 =
+    /// in proportion, flagged above [`OVERLONG_LIMB_RATIO`]).
     pub ratio: f32,
 }
 
@@ -105,39 +118,53 @@ impl std::fmt::Display for OverlongLimb {
     }
 }
 
-/// The most overlong leg segment of `pose` when it is implausible (see the module's doc), else
-/// None. Every keypoint counts whatever its confidence: the check is on the reading as a whole,
-/// and the confident-looking misreads are the ones it is for.
+/// The most overlong leg segment of a photo's reading `pose` when it is implausible (see the
+/// module's doc), else None. Every keypoint counts whatever its confidence: the check is on the
+/// reading as a whole, and the confident-looking misreads are the ones it is for.
 pub fn overlong_limb(pose: &Pose) -> Option<OverlongLimb> {
-    overlong_limbs(pose)
+    overlong_limbs(pose, 0.0)
         .into_iter()
         .max_by(|a, b| a.ratio.total_cmp(&b.ratio))
 }
 
-/// Every leg segment of `pose` read longer than the rest of its body allows (see
-/// [`overlong_limb`]), in [`LegSegment`]'s order.
-pub fn overlong_limbs(pose: &Pose) -> Vec<OverlongLimb> {
+/// Every leg segment of `pose` read longer than the rest of its body allows (see the module's
+/// doc), in [`LegSegment`]'s order, counting only segments whose ends both have
+/// `min_confidence` or more (0 to 1); empty when too few segments are known to judge.
+pub(crate) fn overlong_limbs(pose: &Pose, min_confidence: f32) -> Vec<OverlongLimb> {
     if !pose.has_person() {
         return Vec::new();
     }
-    let heights = SEGMENT_SHARES.map(|(a, b, share)| {
-        let (a, b) = (pose.get(a), pose.get(b));
-        (a.x - b.x).hypot(a.y - b.y) / share
-    });
-    let mut sorted = heights;
-    sorted.sort_by(f32::total_cmp);
-    // The upper of the two middle values (the one the threshold was measured with).
-    let median = sorted[sorted.len() / 2];
-    // Zero (keypoints on one spot) or NaN: no body to judge.
-    if !median.is_finite() || median <= 0.0 {
+    // Each known segment's bound on body height, pixels, by its row of SEGMENT_SHARES.
+    let bounds: Vec<(usize, f32)> = SEGMENT_SHARES
+        .iter()
+        .enumerate()
+        .filter_map(|(row, &(a, b, share))| {
+            let (a, b) = (pose.get(a), pose.get(b));
+            let known = a.confidence >= min_confidence && b.confidence >= min_confidence;
+            let bound = (a.x - b.x).hypot(a.y - b.y) / share;
+            (known && bound.is_finite()).then_some((row, bound))
+        })
+        .collect();
+    let others = bounds
+        .iter()
+        .filter(|&&(row, _)| row >= LEG_SEGMENTS)
+        .count();
+    if bounds.len() < MIN_SEGMENTS || others < MIN_OTHER_SEGMENTS {
         return Vec::new();
     }
-    LegSegment::ALL
-        .into_iter()
-        .zip(heights)
-        .map(|(segment, height)| OverlongLimb {
-            segment,
-            ratio: height / median,
+    let mut sorted: Vec<f32> = bounds.iter().map(|&(_, b)| b).collect();
+    sorted.sort_by(f32::total_cmp);
+    let reference = sorted[2 * sorted.len() / 3];
+    // Every keypoint on one spot: no body to judge.
+    if reference <= 0.0 {
+        return Vec::new();
+    }
+    bounds
+        .iter()
+        .filter(|&&(row, _)| row < LEG_SEGMENTS)
+        .map(|&(row, bound)| OverlongLimb {
+            segment: LegSegment::ALL[row],
+            ratio: bound / reference,
         })
         .filter(|limb| limb.ratio > OVERLONG_LIMB_RATIO)
         .collect()
@@ -193,11 +220,12 @@ mod tests {
     #[test]
     fn a_shank_placed_far_off_is_named() {
         let mut k = standing();
-        // The right ankle placed on something 1.3 body heights below the knee.
+        // The right ankle placed 0.2 body heights too low: the shank reads 0.446 of the
+        // height instead of 0.246.
         k[BodyPart::RightAnkle.index()].y += 0.2 * 200.0;
         let limb = overlong_limb(&Pose::from_keypoints(k)).expect("flagged");
         assert_eq!(limb.segment, LegSegment::RightShank);
-        // (0.246 + 0.2) / 0.246 of its share; the median is the body's own height.
+        // 0.446 / 0.246 of the body's height; the reference is the body's own height.
         assert!((limb.ratio - 1.81).abs() < 0.02, "{}", limb.ratio);
         assert_eq!(
             limb.to_string(),
@@ -206,25 +234,64 @@ mod tests {
     }
 
     #[test]
-    fn segments_seen_end_on_only_look_shorter_and_are_not_flagged() {
-        // Both thighs pointing at the camera (a seated person filmed from the front): the knees
-        // drawn onto the hips. Shorter segments lower the median, but the legs' own long
-        // segments must still be 1.6 times it to be flagged; a shank in proportion is not.
+    fn segments_pointing_at_the_camera_do_not_make_the_legs_look_long() {
+        // Side-on to the camera (shoulder and hip widths 2 px), the trunk bent towards it and
+        // both arms held straight at it: eight of twelve segments read at a tenth of their
+        // length or less, the legs in proportion. The median of the bounds would be one of the
+        // short ones and make the legs look ten times too long; the two-thirds bound is a leg's.
+        use BodyPart::*;
         let mut k = standing();
-        for (knee, hip) in [
-            (BodyPart::LeftKnee, BodyPart::LeftHip),
-            (BodyPart::RightKnee, BodyPart::RightHip),
+        for part in BodyPart::ALL {
+            let p = &mut k[part.index()];
+            p.x = 100.0 + if part.is_left() { 1.0 } else { -1.0 };
+        }
+        for (shoulder, elbow, wrist, hip) in [
+            (LeftShoulder, LeftElbow, LeftWrist, LeftHip),
+            (RightShoulder, RightElbow, RightWrist, RightHip),
         ] {
             let hip = k[hip.index()];
-            k[knee.index()].y = hip.y + 0.05 * 200.0;
+            let at = |dy: f32| Keypoint {
+                y: hip.y - dy * 200.0,
+                ..hip
+            };
+            k[shoulder.index()] = at(0.0288);
+            k[elbow.index()] = at(0.0288 - 0.0186);
+            k[wrist.index()] = at(0.0288 - 0.0186 - 0.0146);
         }
-        for (ankle, knee) in [
-            (BodyPart::LeftAnkle, BodyPart::LeftKnee),
-            (BodyPart::RightAnkle, BodyPart::RightKnee),
+        assert_eq!(overlong_limb(&Pose::from_keypoints(k)), None);
+    }
+
+    #[test]
+    fn legs_are_judged_only_against_enough_of_the_body() {
+        // The upper body unsure (hidden under a blanket): from the confident keypoints alone
+        // (video) there are five segments, too few to judge even a shank read 1.8 times too
+        // long; counting every keypoint (a photo's reading as a whole) it is flagged.
+        let mut k = standing();
+        k[BodyPart::RightAnkle.index()].y += 0.2 * 200.0;
+        for part in [
+            BodyPart::LeftShoulder,
+            BodyPart::RightShoulder,
+            BodyPart::LeftElbow,
+            BodyPart::RightElbow,
+            BodyPart::LeftWrist,
+            BodyPart::RightWrist,
         ] {
-            let knee = k[knee.index()];
-            k[ankle.index()].y = knee.y + 0.246 * 200.0;
+            k[part.index()].confidence = 0.1;
         }
+        let pose = Pose::from_keypoints(k);
+        assert!(overlong_limbs(&pose, 0.3).is_empty());
+        let flagged = overlong_limbs(&pose, 0.0);
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0].segment, LegSegment::RightShank);
+    }
+
+    #[test]
+    fn keypoints_on_one_spot_are_not_judged() {
+        let k = [Keypoint {
+            x: 50.0,
+            y: 50.0,
+            confidence: 0.9,
+        }; KEYPOINT_COUNT];
         assert_eq!(overlong_limb(&Pose::from_keypoints(k)), None);
     }
 
