@@ -349,3 +349,61 @@ fn eval_with_nothing_to_score_is_an_error() {
         stderr(&output)
     );
 }
+
+/// A photo whose reading puts a knee where no body can have it (a bride's legs hidden under her
+/// dress, the knee placed on the cake table) is flagged, says which segment and is shown in red;
+/// a clear photo is not flagged.
+#[test]
+fn an_implausible_photo_reading_is_flagged_and_shown() {
+    let Some(dev) = dev_data("an_implausible_photo_reading_is_flagged_and_shown") else {
+        return;
+    };
+    let bride = dev.join("coco-val2017/images/000000350679.jpg");
+    let clear = sample("pose2sim-frame060.jpg");
+    let overlays = tempfile::tempdir().unwrap();
+    let output = gonio(&[
+        "pose",
+        "--json",
+        "--overlay",
+        path_str(overlays.path()),
+        path_str(&bride),
+        path_str(&clear),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json = json_of(&output);
+    let flagged = &json[0]["people"][0]["implausible"];
+    assert!(
+        flagged["segment"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("thigh")),
+        "{flagged}"
+    );
+    assert!(
+        flagged["ratio"].as_f64().is_some_and(|r| r > 1.4),
+        "{flagged}"
+    );
+    assert!(
+        flagged["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("check the picture")),
+        "{flagged}"
+    );
+    assert!(json[1]["people"][0].get("implausible").is_none());
+    // The overlay marks the segment in red; the clear photo's has no red caption band.
+    let red = |path: PathBuf| {
+        let image = image::open(path).unwrap().to_rgb8();
+        image.pixels().filter(|p| p.0 == [255, 40, 40]).count()
+    };
+    assert!(red(overlays.path().join("000000350679.overlay.png")) > 500);
+    assert_eq!(
+        red(overlays.path().join("pose2sim-frame060.overlay.png")),
+        0
+    );
+
+    let table = gonio(&["pose", path_str(&bride)]);
+    assert!(
+        stdout(&table).contains("implausible: left thigh"),
+        "{}",
+        stdout(&table)
+    );
+}

@@ -3,7 +3,7 @@
 
 use ab_glyph::{FontRef, PxScale};
 use image::{Rgb, RgbImage};
-use imageproc::drawing::{draw_filled_rect_mut, draw_text_mut, text_size};
+use imageproc::drawing::{draw_filled_circle_mut, draw_filled_rect_mut, draw_text_mut, text_size};
 use imageproc::rect::Rect;
 
 use super::overlay::{draw_pose, draw_thick_line, stroke_px};
@@ -210,14 +210,15 @@ pub fn draw_photo_reading(frame: &mut RgbImage, pose: &Pose) {
     };
     let (a, b) = limb.segment.parts();
     let (a, b) = (pose.get(a), pose.get(b));
-    draw_thick_line(
-        frame,
-        (a.x, a.y),
-        (b.x, b.y),
-        stroke_px(frame),
-        WARNING_COLOUR,
-        0,
-    );
+    let stroke = stroke_px(frame);
+    draw_thick_line(frame, (a.x, a.y), (b.x, b.y), stroke, WARNING_COLOUR, 0);
+    // Its ends as red dots too: a doubtful keypoint is otherwise only a ring.
+    for end in [a, b] {
+        if end.x.is_finite() && end.y.is_finite() {
+            let centre = (end.x.round() as i32, end.y.round() as i32);
+            draw_filled_circle_mut(frame, centre, stroke + 2, WARNING_COLOUR);
+        }
+    }
     let message = format!("check: {limb}");
     draw_caption(frame, &[(message.as_str(), WARNING_COLOUR)]);
 }

@@ -32,6 +32,7 @@ pub struct ImplausibleJson {
     /// The body height the segment's length implies over the median of the body's twelve
     /// segments' (1 = in proportion).
     pub ratio: f32,
+    /// The same in words, for people: which segment, how much too long, what to do.
     pub message: String,
 }
 
