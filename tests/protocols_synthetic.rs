@@ -341,6 +341,32 @@ fn higher_frame_rates_and_other_scales_work_too() {
     }
 }
 
+/// A straight-leg raise on the left (target 72 deg, held from 3 to 7 s, then rest) at `times`,
+/// whose left knee and ankle are read, while `misread(t)`, where a body `scale` times as large
+/// would have them with its leg raised to 88 deg.
+fn slr_with_misread(times: &[f64], scale: f32, misread: impl Fn(f64) -> bool) -> Vec<Pose> {
+    let scenario = &SCENARIOS[3]; // slr, target 72
+    let placement = Placement::new(Posture::Supine, true);
+    let long = Placement {
+        thigh_px: scale * placement.thigh_px,
+        ..placement
+    };
+    let curve = stretch_curve(scenario.rest, scenario.target);
+    times
+        .iter()
+        .map(|&t| {
+            let mut pose = render(&placement, &(scenario.body)(curve(t), Side::Left));
+            if misread(t) {
+                let wrong = render(&long, &(scenario.body)(88.0, Side::Left));
+                for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
+                    pose.keypoints[part.index()] = wrong.get(part);
+                }
+            }
+            pose
+        })
+        .collect()
+}
+
 /// A leg read on something else (a therapist's arm, the other person's leg) for 1.5 s, raised
 /// higher than the true hold: read longer than the leg's own length, its frames are left out and
 /// reported, and the true hold is the result. Read at the leg's own length, the same misread
@@ -348,31 +374,12 @@ fn higher_frame_rates_and_other_scales_work_too() {
 /// keeps it out.
 #[test]
 fn a_leg_read_longer_than_itself_is_left_out() {
-    let scenario = &SCENARIOS[3]; // slr, target 72
-    let placement = Placement::new(Posture::Supine, true);
     let mut rng = XorShift::new(11);
     // 20 s: the stretch, then rest; the misread lasts under a tenth of the recording.
     let times = timestamps(30.0, 20.0, false, &mut rng);
-    let curve = stretch_curve(scenario.rest, scenario.target);
     let misread = |t: f64| (12.0..13.5).contains(&t);
     let measure_with = |length: f32| {
-        let long = Placement {
-            thigh_px: length * placement.thigh_px,
-            ..placement
-        };
-        let mut poses: Vec<Pose> = times
-            .iter()
-            .map(|&t| {
-                let mut pose = render(&placement, &(scenario.body)(curve(t), Side::Left));
-                if misread(t) {
-                    let wrong = render(&long, &(scenario.body)(88.0, Side::Left));
-                    for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
-                        pose.keypoints[part.index()] = wrong.get(part);
-                    }
-                }
-                pose
-            })
-            .collect();
+        let mut poses = slr_with_misread(&times, length, misread);
         measure("slr", &times, &mut poses, SideChoice::Named(Side::Left))
     };
     let misread_frames = times.iter().filter(|&&t| misread(t)).count();
@@ -412,30 +419,11 @@ fn a_leg_read_longer_than_itself_is_left_out() {
 /// the result.
 #[test]
 fn a_lasting_misread_is_left_out_by_the_bodys_proportions() {
-    let scenario = &SCENARIOS[3]; // slr, target 72
-    let placement = Placement::new(Posture::Supine, true);
-    let long = Placement {
-        thigh_px: 2.0 * placement.thigh_px,
-        ..placement
-    };
     let mut rng = XorShift::new(13);
     let times = timestamps(30.0, 20.0, false, &mut rng);
-    let curve = stretch_curve(scenario.rest, scenario.target);
     // Six seconds at rest read as a leg raised to 88 deg, longer than the true 4-s hold.
     let misread = |t: f64| (10.0..16.0).contains(&t);
-    let mut poses: Vec<Pose> = times
-        .iter()
-        .map(|&t| {
-            let mut pose = render(&placement, &(scenario.body)(curve(t), Side::Left));
-            if misread(t) {
-                let wrong = render(&long, &(scenario.body)(88.0, Side::Left));
-                for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
-                    pose.keypoints[part.index()] = wrong.get(part);
-                }
-            }
-            pose
-        })
-        .collect();
+    let mut poses = slr_with_misread(&times, 2.0, misread);
     let misread_frames = times.iter().filter(|&&t| misread(t)).count();
     assert!(
         10 * misread_frames > times.len(),
