@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{CocoPerson, PoseType};
 use crate::angles::geometry::{interior_angle_deg, knee_flexion_deg, Point};
+use crate::angles::joints::{Side, SideParts};
 use crate::pose::{overlong_limb, BodyPart, OverlongLimb, Pose, KEYPOINT_COUNT, KEYPOINT_NAMES};
 
 /// PCK threshold as a fraction of torso length.
@@ -132,13 +133,19 @@ impl PersonResult {
         for part in BodyPart::ALL {
             distance_px[part.index()] = gt(part).map(|g| distance(g, pred(part)));
         }
-        let legs = [
-            (LeftShoulder, LeftHip, LeftKnee, LeftAnkle),
-            (RightShoulder, RightHip, RightKnee, RightAnkle),
-        ];
         let mut knee_flexion_error_deg = [None; 2];
         let mut hip_angle_error_deg = [None; 2];
-        for (side, &(shoulder, hip, knee, ankle)) in legs.iter().enumerate() {
+        // In Side::BOTH's order: left, right.
+        for (
+            side,
+            SideParts {
+                shoulder,
+                hip,
+                knee,
+                ankle,
+            },
+        ) in Side::BOTH.map(Side::parts).into_iter().enumerate()
+        {
             if let (Some(h), Some(k), Some(a)) = (gt(hip), gt(knee), gt(ankle)) {
                 knee_flexion_error_deg[side] = knee_flexion_deg(h, k, a)
                     .zip(knee_flexion_deg(pred(hip), pred(knee), pred(ankle)))

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::CocoPerson;
 use crate::angles::geometry::{interior_angle_deg, knee_flexion_deg, midpoint, Point};
+use crate::angles::joints::{Side, SideParts};
 use crate::pose::BodyPart;
 
 /// The kind of pose an annotated body is in, judged from the annotation as the photo was taken
@@ -78,13 +79,15 @@ impl PoseType {
         if from_up_deg > HORIZONTAL_TRUNK_DEG {
             return PoseType::TrunkHorizontal;
         }
-        let legs = [
-            (LeftShoulder, LeftHip, LeftKnee, LeftAnkle),
-            (RightShoulder, RightHip, RightKnee, RightAnkle),
-        ];
         let mut folded = false;
         let mut seen = false;
-        for (shoulder, hip, knee, ankle) in legs {
+        for SideParts {
+            shoulder,
+            hip,
+            knee,
+            ankle,
+        } in Side::BOTH.map(Side::parts)
+        {
             let hip_angle_deg = angle(gt(shoulder), gt(hip), gt(knee), interior_angle_deg);
             let knee_flexion_of_leg_deg = angle(gt(hip), gt(knee), gt(ankle), knee_flexion_deg);
             seen |= hip_angle_deg.is_some() || knee_flexion_of_leg_deg.is_some();
