@@ -33,6 +33,12 @@ const LEVEL_MIN_DEG: f32 = 25.0;
 const REFINE_MAX_SIDE: f32 = 0.7;
 /// Keypoint confidence used to place the refinement crop.
 const CROP_MIN_CONFIDENCE: f32 = 0.2;
+/// A turned view whose reading spans less than this share of the first look's reading (see
+/// [`extent`]) reads something else, not the same body: turning a crop does not shrink a body.
+/// Without this rule a blurred skier seen from behind (the first look under
+/// [`CONFIDENT_SCORE`]) was replaced by a confident "person" read in a speck at the crop's
+/// edge, a seventh of the skier's size.
+const SAME_BODY_MIN_SHARE: f32 = 0.25;
 
 /// Runs one MoveNet model. Holds its buffers so that a frame costs no allocation beyond the
 /// runtime's own.
@@ -256,7 +262,9 @@ impl PoseEstimator {
     /// confident view. Measured per development set when this rule was made (`gonio eval
     /// --reference single-pass`): turned by 90 degrees, knee-error means of 3.8 to 12.3 deg
     /// instead of 13.3 to 45.0; turned by 30 degrees, 3.1 to 11.7 instead of 6.7 to 16.5
-    /// (quarter turns alone: 5.2 to 17.9). The current figures are in the README.
+    /// (quarter turns alone: 5.2 to 17.9). The current figures are in the README. A view whose
+    /// reading spans less than [`SAME_BODY_MIN_SHARE`] of the first look's is not of the same
+    /// body and counts as none of these.
     ///
     /// Last, when the body still leans more than [`LEVEL_MIN_DEG`] in the view chosen, the crop
     /// is read once more turned by the axis *that* view gives: a tilted body read in the first
@@ -284,6 +292,9 @@ impl PoseEstimator {
             return Ok((pose, turn, trusted));
         }
         let second = self.estimate_in_view(frame, crop, axis)?;
+        if !same_body(extent(&pose), &second) {
+            return Ok((pose, turn, trusted));
+        }
         let consistent = turn_to_stand_up(&second).difference(axis) < 45.0;
         let second_trusted = consistent && second.score >= CONFIDENT_SCORE;
         // Even over a chosen view that was only the most confident (not consistent), the new
@@ -336,13 +347,15 @@ impl PoseEstimator {
         let mut best_trusted: Option<(Pose, CropTurn)> = None;
         let mut most_consistent: Option<(Pose, CropTurn)> = None;
         let mut most_confident: Option<(Pose, CropTurn)> = None;
+        let first_extent = extent(&first);
         let mut first = Some(first);
         for (i, turn) in order.into_iter().enumerate() {
             let pose = match (turn == CropTurn::NONE).then(|| first.take()).flatten() {
                 Some(pose) => pose,
                 None => self.estimate_in_view(frame, crop, turn)?,
             };
-            let consistent = turn_to_stand_up(&pose).difference(turn) < 45.0;
+            let other_body = !same_body(first_extent, &pose);
+            let consistent = !other_body && turn_to_stand_up(&pose).difference(turn) < 45.0;
             if consistent && pose.score >= CONFIDENT_SCORE {
                 if compare_until.is_none() {
                     return Ok((pose, turn, true));
@@ -361,7 +374,7 @@ impl PoseEstimator {
             if consistent && most_consistent.is_none_or(|(best, _)| pose.score >= best.score) {
                 most_consistent = Some((pose, turn));
             }
-            if most_confident.is_none_or(|(best, _)| pose.score >= best.score) {
+            if !other_body && most_confident.is_none_or(|(best, _)| pose.score >= best.score) {
                 most_confident = Some((pose, turn));
             }
         }
@@ -507,6 +520,33 @@ pub fn turn_to_stand_up(pose: &Pose) -> CropTurn {
         }
         _ => CropTurn::NONE,
     }
+}
+
+/// How far a pose's keypoints spread: the diagonal of the box around those with confidence
+/// [`CROP_MIN_CONFIDENCE`] or more, pixels; None with fewer than two of them.
+fn extent(pose: &Pose) -> Option<f32> {
+    let found: Vec<&Keypoint> = pose
+        .keypoints
+        .iter()
+        .filter(|k| k.confidence >= CROP_MIN_CONFIDENCE)
+        .collect();
+    if found.len() < 2 {
+        return None;
+    }
+    let (min_x, max_x) = found
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.x), b.max(k.x)));
+    let (min_y, max_y) = found
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.y), b.max(k.y)));
+    Some((max_x - min_x).hypot(max_y - min_y))
+}
+
+/// Whether `other` (a view of the crop a reading spanning `read_extent` pixels was taken in)
+/// may read the same body: it spans at least [`SAME_BODY_MIN_SHARE`] of it. True without a
+/// `read_extent`.
+fn same_body(read_extent: Option<f32>, other: &Pose) -> bool {
+    read_extent.is_none_or(|e| extent(other).is_some_and(|x| x >= SAME_BODY_MIN_SHARE * e))
 }
 
 /// Maps keypoints from crop pixels (the unrotated `input_size` square) back to frame pixels.
