@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::eval::{evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PhotoTurn};
+use gonio::angles::DEFAULT_MIN_CONFIDENCE;
+use gonio::eval::{
+    evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PairedCounts,
+    PairedFigures, PhotoTurn,
+};
 use gonio::pose::{PersonDetector, PhotoReader, Pick, Runtime, Steps, OVERLONG_LIMB_RATIO};
 
 use super::{load_estimator, new_table, progress_bar, ModelArgs, EXIT_PARTIAL};
@@ -134,6 +138,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             "report": report,
             "reference": reference.as_ref().map(|r| serde_json::json!({
                 "method": "single-pass",
+                "paired": PairedFigures::of(&report, r),
                 "report": r,
             })),
         });
@@ -206,6 +211,16 @@ fn print_eval_tables(
         &report.hip_angle_error_deg,
         1,
     ));
+    errors.add_row(row(
+        "knee flexion, confident keypoints only (deg)",
+        &report.confident_knee_flexion_error_deg,
+        1,
+    ));
+    errors.add_row(row(
+        "hip angle, confident keypoints only (deg)",
+        &report.confident_hip_angle_error_deg,
+        1,
+    ));
     writeln!(out, "{errors}")?;
     writeln!(
         out,
@@ -213,6 +228,7 @@ fn print_eval_tables(
         report.people, report.people_with_torso, report.model_runs_per_person
     )?;
     writeln!(out, "each person read in a square of x{box_scale} their ground-truth box by gonio's photo pipeline; PCK threshold 0.2 x mid-shoulder-to-mid-hip length")?;
+    writeln!(out, "confident keypoints only: the angles whose three keypoints gonio read at confidence {DEFAULT_MIN_CONFIDENCE} or more, the ones its protocols use")?;
     let flags = &report.implausible;
     writeln!(
         out,
@@ -348,5 +364,45 @@ fn print_comparison(
         .set_alignment(CellAlignment::Right),
     ]);
     writeln!(out, "{table}")?;
-    writeln!(out, "reference: the model once on each person's crop (negative differences: gonio's steps help)")
+    writeln!(out, "reference: the model once on each person's crop (negative differences: gonio's steps help)")?;
+    let confident = |r: &EvalReport| {
+        format!(
+            "knees {}, hips {}",
+            count_mean_median(&r.confident_knee_flexion_error_deg),
+            count_mean_median(&r.confident_hip_angle_error_deg)
+        )
+    };
+    writeln!(
+        out,
+        "angles from confident keypoints (n at mean / median deg): gonio {}; reference {}",
+        confident(gonio),
+        confident(reference)
+    )?;
+    let paired = PairedFigures::of(gonio, reference);
+    let counts = |c: &PairedCounts| {
+        format!(
+            "better for {}, worse for {}, within {} deg for {} (p {:.2})",
+            c.better,
+            c.worse,
+            paired.margin_deg,
+            c.same,
+            c.worse_p()
+        )
+    };
+    writeln!(
+        out,
+        "person by person, gonio against the reference: knee {}; hip {}",
+        counts(&paired.knee_flexion),
+        counts(&paired.hip_angle)
+    )?;
+    writeln!(out, "p: the chance of that many worse if both were equally good (sign test); under 0.05, gonio is worse beyond chance")
+}
+
+/// "n at mean / median" of an error, or "0" over nothing.
+fn count_mean_median(stats: &ErrorStats) -> String {
+    if stats.count == 0 {
+        "0".to_string()
+    } else {
+        format!("{} at {:.1} / {:.1}", stats.count, stats.mean, stats.median)
+    }
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{CocoPerson, PoseType};
 use crate::angles::geometry::{interior_angle_deg, knee_flexion_deg, Point};
-use crate::angles::joints::{Side, SideParts};
+use crate::angles::joints::{Side, SideParts, DEFAULT_MIN_CONFIDENCE};
 use crate::pose::{overlong_limb, BodyPart, OverlongLimb, Pose, KEYPOINT_COUNT, KEYPOINT_NAMES};
 
 /// PCK threshold as a fraction of torso length.
@@ -76,6 +76,13 @@ pub struct EvalReport {
     pub knee_flexion_error_deg: ErrorStats,
     /// Absolute hip-angle error (shoulder-hip-knee), degrees.
     pub hip_angle_error_deg: ErrorStats,
+    /// Absolute knee-flexion error, degrees, over the legs whose predicted hip, knee and ankle
+    /// all have a confidence of [`DEFAULT_MIN_CONFIDENCE`] or more: the angles gonio's
+    /// protocols would use. Its count against `knee_flexion_error_deg`'s is the coverage.
+    pub confident_knee_flexion_error_deg: ErrorStats,
+    /// Absolute hip-angle error, degrees, where the predicted shoulder, hip and knee are all
+    /// that confident.
+    pub confident_hip_angle_error_deg: ErrorStats,
     /// Mean model runs per person: the cost of finding the upright view.
     pub model_runs_per_person: f32,
     /// The angle errors per kind of pose, for the types with at least one person.
@@ -238,6 +245,16 @@ impl EvalReport {
             normalized_error: ErrorStats::of(normalized),
             knee_flexion_error_deg: angle_errors(&everyone, |p| p.knee_flexion_error_deg),
             hip_angle_error_deg: angle_errors(&everyone, |p| p.hip_angle_error_deg),
+            confident_knee_flexion_error_deg: confident_angle_errors(
+                &everyone,
+                |p| p.knee_flexion_error_deg,
+                |s| [s.hip, s.knee, s.ankle],
+            ),
+            confident_hip_angle_error_deg: confident_angle_errors(
+                &everyone,
+                |p| p.hip_angle_error_deg,
+                |s| [s.shoulder, s.hip, s.knee],
+            ),
             model_runs_per_person: mean_runs(&everyone),
             per_pose_type,
             implausible,
@@ -285,6 +302,128 @@ fn angle_errors(people: &[&PersonResult], of: fn(&PersonResult) -> [Option<f32>;
     )
 }
 
+/// [`angle_errors`] over the sides whose three `parts` gonio read with a confidence of
+/// [`DEFAULT_MIN_CONFIDENCE`] or more.
+fn confident_angle_errors(
+    people: &[&PersonResult],
+    of: fn(&PersonResult) -> [Option<f32>; 2],
+    parts: fn(SideParts) -> [BodyPart; 3],
+) -> ErrorStats {
+    ErrorStats::of(
+        people
+            .iter()
+            .flat_map(|p| {
+                of(p)
+                    .into_iter()
+                    .zip(Side::BOTH)
+                    .filter_map(|(error, side)| {
+                        let confident = parts(side.parts())
+                            .iter()
+                            .all(|part| p.predicted[part.index()][2] >= DEFAULT_MIN_CONFIDENCE);
+                        error.filter(|_| confident)
+                    })
+            })
+            .map(f32::abs)
+            .collect(),
+    )
+}
+
+/// Person by person, how gonio's angle errors compare with a reference method's read of the
+/// same people: a set of four people cannot tell a method from another by its mean, which one
+/// person moves by tens of degrees, but the count of people each reads better can.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct PairedFigures {
+    /// Errors closer than this are the same, degrees.
+    pub margin_deg: f32,
+    pub knee_flexion: PairedCounts,
+    pub hip_angle: PairedCounts,
+}
+
+/// Angles (one per side and person) where gonio's absolute error is lower than the
+/// reference's by more than the margin (`better`), higher by more (`worse`), or neither.
+/// Serialized with [`PairedCounts::worse_p`] beside the counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PairedCounts {
+    pub better: usize,
+    pub worse: usize,
+    pub same: usize,
+}
+
+impl PairedFigures {
+    /// Errors this close are the same, degrees: about the spread of two clinicians'
+    /// goniometer readings of one joint.
+    pub const MARGIN_DEG: f32 = 5.0;
+
+    /// Compares `gonio` with `reference`, two evaluations of the same annotated people (people
+    /// are matched by annotation and photo; one found in only one of them is left out).
+    pub fn of(gonio: &EvalReport, reference: &EvalReport) -> Self {
+        let mut knee_flexion = PairedCounts::default();
+        let mut hip_angle = PairedCounts::default();
+        for ours in &gonio.per_person {
+            let Some(theirs) = reference
+                .per_person
+                .iter()
+                .find(|r| r.annotation_id == ours.annotation_id && r.image == ours.image)
+            else {
+                continue;
+            };
+            knee_flexion.add(ours.knee_flexion_error_deg, theirs.knee_flexion_error_deg);
+            hip_angle.add(ours.hip_angle_error_deg, theirs.hip_angle_error_deg);
+        }
+        PairedFigures {
+            margin_deg: Self::MARGIN_DEG,
+            knee_flexion,
+            hip_angle,
+        }
+    }
+}
+
+impl Serialize for PairedCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("PairedCounts", 4)?;
+        s.serialize_field("better", &self.better)?;
+        s.serialize_field("worse", &self.worse)?;
+        s.serialize_field("same", &self.same)?;
+        s.serialize_field("worse_p", &self.worse_p())?;
+        s.end()
+    }
+}
+
+impl PairedCounts {
+    /// The chance of at least this many `worse` among the angles that differ (`better` +
+    /// `worse`) if gonio and the reference were equally good: the one-sided sign test, 0..1
+    /// (1 when none differ). Small (under 0.05) when gonio is worse beyond chance.
+    pub fn worse_p(&self) -> f64 {
+        let n = self.better + self.worse;
+        // Binomial(n, 1/2) probabilities in logs, so that a large n does not underflow.
+        let mut ln_pmf = -(n as f64) * std::f64::consts::LN_2;
+        let mut tail = 0.0;
+        for k in 0..=n {
+            if k >= self.worse {
+                tail += ln_pmf.exp();
+            }
+            ln_pmf += ((n - k) as f64 / (k + 1) as f64).ln();
+        }
+        tail.min(1.0)
+    }
+
+    fn add(&mut self, ours: [Option<f32>; 2], theirs: [Option<f32>; 2]) {
+        for (ours, theirs) in ours.into_iter().zip(theirs) {
+            let Some(gain) = ours.zip(theirs).map(|(o, t)| t.abs() - o.abs()) else {
+                continue;
+            };
+            if gain > PairedFigures::MARGIN_DEG {
+                self.better += 1;
+            } else if gain < -PairedFigures::MARGIN_DEG {
+                self.worse += 1;
+            } else {
+                self.same += 1;
+            }
+        }
+    }
+}
+
 /// Mean model runs per person; 0 for nobody.
 fn mean_runs(people: &[&PersonResult]) -> f32 {
     people.iter().map(|p| p.model_runs as f32).sum::<f32>() / people.len().max(1) as f32
@@ -316,5 +455,97 @@ mod tests {
         assert_eq!((s.count, s.mean, s.median), (5, 3.0, 3.0));
         assert!((s.p90 - 4.6).abs() < 1e-5);
         assert_eq!(ErrorStats::of(vec![]), ErrorStats::default());
+    }
+
+    /// A person read with every keypoint at `confidence`, with these angle errors.
+    fn person(
+        id: u64,
+        knee: [Option<f32>; 2],
+        hip: [Option<f32>; 2],
+        confidence: f32,
+    ) -> PersonResult {
+        PersonResult {
+            image: "a.jpg".into(),
+            annotation_id: id,
+            pose_type: PoseType::Upright,
+            torso_px: None,
+            distance_px: [None; KEYPOINT_COUNT],
+            knee_flexion_error_deg: knee,
+            hip_angle_error_deg: hip,
+            model_runs: 1,
+            overlong_limb: None,
+            predicted: [[0.0, 0.0, confidence]; KEYPOINT_COUNT],
+        }
+    }
+
+    #[test]
+    fn confident_angles_leave_out_the_guessed_keypoints() {
+        let mut guessed_knee = person(2, [Some(-40.0), Some(2.0)], [Some(30.0), None], 0.9);
+        // The left knee guessed: both left angles go, the right ones stay.
+        guessed_knee.predicted[BodyPart::LeftKnee.index()][2] = 0.1;
+        let report = EvalReport::from_people(vec![
+            person(1, [Some(4.0), None], [Some(-6.0), Some(8.0)], 0.9),
+            guessed_knee,
+            person(3, [Some(90.0), Some(80.0)], [Some(70.0), Some(60.0)], 0.2),
+        ]);
+        assert_eq!(report.knee_flexion_error_deg.count, 5);
+        assert_eq!(report.confident_knee_flexion_error_deg.count, 2);
+        assert_eq!(report.confident_knee_flexion_error_deg.mean, 3.0);
+        assert_eq!(report.hip_angle_error_deg.count, 5);
+        assert_eq!(report.confident_hip_angle_error_deg.count, 2);
+        assert_eq!(report.confident_hip_angle_error_deg.mean, 7.0);
+    }
+
+    #[test]
+    fn paired_figures_count_each_angle_once_per_person() {
+        let gonio = EvalReport::from_people(vec![
+            person(1, [Some(2.0), Some(-30.0)], [Some(1.0), None], 0.9),
+            person(2, [Some(10.0), None], [Some(-4.0), Some(9.0)], 0.9),
+            person(4, [Some(1.0), Some(1.0)], [None, None], 0.9),
+        ]);
+        let reference = EvalReport::from_people(vec![
+            person(2, [Some(-16.0), Some(3.0)], [Some(8.0), Some(1.0)], 0.9),
+            person(1, [Some(20.0), Some(31.0)], [Some(-1.0), Some(5.0)], 0.9),
+            person(3, [Some(50.0), Some(50.0)], [None, None], 0.9),
+        ]);
+        let paired = PairedFigures::of(&gonio, &reference);
+        // Knees: 2 against 20 better, 30 against 31 same, 10 against 16 better; person 4 is
+        // not in the reference, person 3 not in gonio's.
+        assert_eq!(
+            paired.knee_flexion,
+            PairedCounts {
+                better: 2,
+                worse: 0,
+                same: 1
+            }
+        );
+        // Hips: 1 against 1 same, 4 against 8 same, 9 against 1 worse.
+        assert_eq!(
+            paired.hip_angle,
+            PairedCounts {
+                better: 0,
+                worse: 1,
+                same: 2
+            }
+        );
+    }
+
+    #[test]
+    fn the_sign_test_gives_binomial_tails() {
+        let p = |better, worse| {
+            PairedCounts {
+                better,
+                worse,
+                same: 3,
+            }
+            .worse_p()
+        };
+        assert_eq!(p(0, 0), 1.0);
+        assert!((p(0, 1) - 0.5).abs() < 1e-12);
+        assert!((p(1, 1) - 0.75).abs() < 1e-12);
+        // P(X >= 9) for X ~ Binomial(14, 1/2) = 3473 / 16384.
+        assert!((p(5, 9) - 3473.0 / 16384.0).abs() < 1e-12);
+        assert!((p(0, 5) - 1.0 / 32.0).abs() < 1e-12);
+        assert!(p(400, 0) == 1.0 && p(0, 400) > 0.0 && p(0, 400) < 1e-100);
     }
 }

@@ -11,7 +11,8 @@ mod turn;
 
 pub use coco::{CocoDataset, CocoImage, CocoPerson};
 pub use metrics::{
-    ErrorStats, EvalReport, FlaggedFigures, PersonResult, PoseTypeFigures, PCK_THRESHOLD,
+    ErrorStats, EvalReport, FlaggedFigures, PairedCounts, PairedFigures, PersonResult,
+    PoseTypeFigures, PCK_THRESHOLD,
 };
 pub use pose_type::PoseType;
 pub use turn::{point_in_turned_image, turn_image, PhotoTurn};
