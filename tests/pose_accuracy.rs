@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use gonio::eval::{
-    evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PairedFigures, PhotoTurn,
-    PoseType, PCK_THRESHOLD,
+    evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PairedCounts,
+    PairedFigures, PhotoTurn, PoseType, PCK_THRESHOLD,
 };
 use gonio::pose::{
     BodyPart, ModelKind, PersonDetector, PhotoReader, Pick, PoseEstimator, QuarterTurns, Runtime,
@@ -515,6 +515,8 @@ fn the_pipeline_beats_a_single_look() {
     let mut flags = Flags::default();
     for (condition, degrees, box_scale, least_gain) in conditions {
         let (mut gonio, mut single) = (Pooled::default(), Pooled::default());
+        // People read better / worse / alike, pooled over the sets: knees, hips.
+        let mut pooled = [PairedCounts::default(); 2];
         for (set, annotations, images) in dev_sets(&dev) {
             let dataset = CocoDataset::load(&annotations).expect("annotations load");
             let options = EvalOptions {
@@ -556,13 +558,17 @@ fn the_pipeline_beats_a_single_look() {
                 theirs.hip_angle_error_deg.mean,
                 theirs.hip_angle_error_deg.median,
             );
-            // Per set, person by person: a set of four people cannot show a gain or a loss in
-            // its mean (one person moves it by tens of degrees), but gonio must not read more
-            // people worse than the single look beyond chance. Measured over the seven sets and
-            // four conditions: the smallest p is 0.21 (PoseTrack18 among others, knees: 5
-            // better, 9 worse).
+            // Per set, person by person: one person moves a small set's mean by tens of
+            // degrees, but gonio must not read more people worse than the single look than
+            // chance explains. This catches only gross losses on the smallest sets (with five
+            // people or fewer read differently p cannot fall under 0.05); the pooled counts
+            // below are the stronger check. Measured over the seven sets and four conditions:
+            // the smallest p is 0.25 (AI Challenger lying, knees: 0 better, 2 worse).
             let paired = PairedFigures::of(&ours, &theirs);
-            for (what, counts) in [("knee", paired.knee_flexion), ("hip", paired.hip_angle)] {
+            for (i, (what, counts)) in [("knee", paired.knee_flexion), ("hip", paired.hip_angle)]
+                .into_iter()
+                .enumerate()
+            {
                 assert!(
                     counts.worse_p() >= 0.05,
                     "{condition} / {set}: {what} read worse for {} people, better for {} (p {:.3})",
@@ -570,10 +576,37 @@ fn the_pipeline_beats_a_single_look() {
                     counts.better,
                     counts.worse_p()
                 );
+                pooled[i].better += counts.better;
+                pooled[i].worse += counts.worse;
+                pooled[i].same += counts.same;
             }
             gonio.add(&ours);
             flags.add(&ours);
             single.add(&theirs);
+        }
+        // Pooled person by person. Measured (knees, hips; better / worse / alike): upright 1/0/57,
+        // 1/0/64; lying 37/7/14, 40/7/18; leaning 11/3/44, 12/2/51; among others 23/9/26,
+        // 18/9/38. Upright nearly everyone is read alike; elsewhere more people are read better
+        // than worse, and never more worse than chance explains.
+        for (what, counts) in ["knee", "hip"].into_iter().zip(pooled) {
+            eprintln!("{condition}, {what}, person by person: {counts:?}");
+            let people = counts.better + counts.worse + counts.same;
+            assert!(
+                counts.worse_p() >= 0.05,
+                "{condition}: {what} read worse for more people than chance explains: {counts:?}"
+            );
+            if condition == "upright" {
+                assert!(
+                    counts.same * 100 >= 95 * people,
+                    "{condition}: {what} read alike for fewer people than 95 %: {counts:?}"
+                );
+            } else {
+                // 1.5 times: the least measured is 2 (among others, hips).
+                assert!(
+                    2 * counts.better >= 3 * counts.worse,
+                    "{condition}: {what} read better for under 1.5 times as many people as worse: {counts:?}"
+                );
+            }
         }
         let ((knee, hip), (knee_ref, hip_ref)) = (gonio.stats(), single.stats());
         eprintln!("{condition}, pooled: knee {knee:?} vs {knee_ref:?}; hip {hip:?} vs {hip_ref:?}");
@@ -807,19 +840,24 @@ fn eval_reports_each_kind_of_pose_and_what_was_read() {
             .zip(theirs)
         {
             assert_eq!(ours["annotation_id"], theirs["annotation_id"]);
-            for side in 0..2 {
-                let (Some(o), Some(t)) = (ours[key][side].as_f64(), theirs[key][side].as_f64())
-                else {
-                    continue;
-                };
-                let gain = t.abs() - o.abs();
-                if gain > 5.0 {
-                    better += 1;
-                } else if gain < -5.0 {
-                    worse += 1;
-                } else {
-                    same += 1;
-                }
+            // One count per person: the mean gain over the sides both read.
+            let gains: Vec<f64> = (0..2)
+                .filter_map(|side| {
+                    let o = ours[key][side].as_f64()?;
+                    let t = theirs[key][side].as_f64()?;
+                    Some(t.abs() - o.abs())
+                })
+                .collect();
+            if gains.is_empty() {
+                continue;
+            }
+            let gain = gains.iter().sum::<f64>() / gains.len() as f64;
+            if gain > 5.0 {
+                better += 1;
+            } else if gain < -5.0 {
+                worse += 1;
+            } else {
+                same += 1;
             }
         }
         let counts = &json["reference"]["paired"][paired];

@@ -395,7 +395,7 @@ fn print_comparison(
         counts(&paired.knee_flexion),
         counts(&paired.hip_angle)
     )?;
-    writeln!(out, "p: the chance of that many worse if both were equally good (sign test); under 0.05, gonio is worse beyond chance")
+    writeln!(out, "people counted once per angle, by the mean error of their two sides; p: the chance of that many worse or more if both were equally good (one-sided sign test), under 0.05 when gonio reads more people worse than chance explains")
 }
 
 /// "n at mean / median" of an error, or "0" over nothing.

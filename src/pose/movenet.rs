@@ -281,7 +281,9 @@ impl PoseEstimator {
         crop: SquareCrop,
         first: Pose,
     ) -> Result<(Pose, CropTurn, bool), PoseError> {
-        let (pose, turn, trusted) = self.upright_view_from_first(frame, crop, first)?;
+        let first_extent = extent(&first);
+        let (pose, turn, trusted) =
+            self.upright_view_from_first(frame, crop, first, first_extent)?;
         if !self.steps.turns || !pose.has_person() {
             return Ok((pose, turn, trusted));
         }
@@ -292,7 +294,7 @@ impl PoseEstimator {
             return Ok((pose, turn, trusted));
         }
         let second = self.estimate_in_view(frame, crop, axis)?;
-        if !same_body(extent(&pose), &second) {
+        if !same_body(first_extent, &second) {
             return Ok((pose, turn, trusted));
         }
         let consistent = turn_to_stand_up(&second).difference(axis) < 45.0;
@@ -313,12 +315,13 @@ impl PoseEstimator {
     }
 
     /// The view of [`Self::upright_view`] before its last step: the views the first look's axis
-    /// leads to.
+    /// leads to. `first_extent` is the first look's [`extent`].
     fn upright_view_from_first(
         &mut self,
         frame: &RgbImage,
         crop: SquareCrop,
         first: Pose,
+        first_extent: Option<f32>,
     ) -> Result<(Pose, CropTurn, bool), PoseError> {
         if !self.steps.turns {
             let trusted = first.score >= CONFIDENT_SCORE;
@@ -347,7 +350,6 @@ impl PoseEstimator {
         let mut best_trusted: Option<(Pose, CropTurn)> = None;
         let mut most_consistent: Option<(Pose, CropTurn)> = None;
         let mut most_confident: Option<(Pose, CropTurn)> = None;
-        let first_extent = extent(&first);
         let mut first = Some(first);
         for (i, turn) in order.into_iter().enumerate() {
             let pose = match (turn == CropTurn::NONE).then(|| first.take()).flatten() {
@@ -542,11 +544,12 @@ fn extent(pose: &Pose) -> Option<f32> {
     Some((max_x - min_x).hypot(max_y - min_y))
 }
 
-/// Whether `other` (a view of the crop a reading spanning `read_extent` pixels was taken in)
-/// may read the same body: it spans at least [`SAME_BODY_MIN_SHARE`] of it. True without a
-/// `read_extent`.
-fn same_body(read_extent: Option<f32>, other: &Pose) -> bool {
-    read_extent.is_none_or(|e| extent(other).is_some_and(|x| x >= SAME_BODY_MIN_SHARE * e))
+/// Whether `other`, a turned view of a crop whose first look spanned `first_extent` pixels (see
+/// [`extent`]), may read the same body: it spans at least [`SAME_BODY_MIN_SHARE`] of that.
+/// True when the first look gives no extent (fewer than two keypoints to measure it by); false
+/// when `other` gives none.
+fn same_body(first_extent: Option<f32>, other: &Pose) -> bool {
+    first_extent.is_none_or(|e| extent(other).is_some_and(|x| x >= SAME_BODY_MIN_SHARE * e))
 }
 
 /// Maps keypoints from crop pixels (the unrotated `input_size` square) back to frame pixels.
@@ -710,4 +713,48 @@ fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
     // Never larger than the whole-frame square: beyond that only padding is added.
     let side = (2.0 * half_side).min(whole.side_in_frame);
     Some(SquareCrop::centred(cx, cy, side, whole.input_size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pose with its keypoints on a line from (x, y), `step` pixels apart, at `confidence`.
+    fn pose_along(x: f32, y: f32, step: f32, confidence: f32) -> Pose {
+        Pose::from_keypoints(std::array::from_fn(|i| Keypoint {
+            x: x + step * i as f32,
+            y: y + step * i as f32,
+            confidence,
+        }))
+    }
+
+    #[test]
+    fn extent_is_the_diagonal_of_the_confident_keypoints() {
+        let mut pose = pose_along(10.0, 20.0, 3.0, 0.9);
+        // 16 steps of 3 pixels along x and y.
+        assert!((extent(&pose).unwrap_or(0.0) - 48.0 * 2f32.sqrt()).abs() < 1e-3);
+        // A far keypoint under CROP_MIN_CONFIDENCE does not count.
+        pose.keypoints[16] = Keypoint {
+            x: 500.0,
+            y: 500.0,
+            confidence: 0.1,
+        };
+        assert!((extent(&pose).unwrap_or(0.0) - 45.0 * 2f32.sqrt()).abs() < 1e-3);
+        assert_eq!(extent(&pose_along(0.0, 0.0, 3.0, 0.1)), None);
+    }
+
+    #[test]
+    fn a_speck_is_not_the_same_body() {
+        let body = pose_along(100.0, 50.0, 10.0, 0.5);
+        let first = extent(&body);
+        assert!(same_body(first, &body), "the first look is its own body");
+        // A body turned on its side spans as much.
+        assert!(same_body(first, &pose_along(300.0, 50.0, 9.0, 0.5)));
+        // A speck at the edge: a seventh of the body's size.
+        assert!(!same_body(first, &pose_along(5.0, 120.0, 1.4, 0.8)));
+        // A view that found no keypoints to measure is no view of the body...
+        assert!(!same_body(first, &pose_along(5.0, 120.0, 1.4, 0.05)));
+        // ...and a first look without them judges nothing.
+        assert!(same_body(None, &pose_along(5.0, 120.0, 1.4, 0.8)));
+    }
 }
