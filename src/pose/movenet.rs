@@ -527,21 +527,22 @@ pub fn turn_to_stand_up(pose: &Pose) -> CropTurn {
 /// How far a pose's keypoints spread: the diagonal of the box around those with confidence
 /// [`CROP_MIN_CONFIDENCE`] or more, pixels; None with fewer than two of them.
 fn extent(pose: &Pose) -> Option<f32> {
-    let found: Vec<&Keypoint> = pose
-        .keypoints
-        .iter()
-        .filter(|k| k.confidence >= CROP_MIN_CONFIDENCE)
-        .collect();
-    if found.len() < 2 {
+    if pose.confident_count(CROP_MIN_CONFIDENCE) < 2 {
         return None;
     }
-    let (min_x, max_x) = found
+    confident_box(pose).map(|(left, top, right, bottom)| (right - left).hypot(bottom - top))
+}
+
+/// The box around the keypoints with confidence [`CROP_MIN_CONFIDENCE`] or more, frame pixels
+/// (left, top, right, bottom); None without such keypoints.
+fn confident_box(pose: &Pose) -> Option<(f32, f32, f32, f32)> {
+    pose.keypoints
         .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.x), b.max(k.x)));
-    let (min_y, max_y) = found
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.y), b.max(k.y)));
-    Some((max_x - min_x).hypot(max_y - min_y))
+        .filter(|k| k.confidence >= CROP_MIN_CONFIDENCE)
+        .fold(None, |found, k| {
+            let (left, top, right, bottom) = found.unwrap_or((k.x, k.y, k.x, k.y));
+            Some((left.min(k.x), top.min(k.y), right.max(k.x), bottom.max(k.y)))
+        })
 }
 
 /// Whether `other`, a turned view of a crop whose first look spanned `first_extent` pixels (see
@@ -675,18 +676,8 @@ fn refinement_crop(pose: &Pose, whole: SquareCrop) -> Option<SquareCrop> {
         (Some(l), Some(r)) => ((l.x + r.x) / 2.0, (l.y + r.y) / 2.0),
         _ => {
             // No hips: centre on the confident keypoints' box.
-            let points: Vec<_> = pose
-                .keypoints
-                .iter()
-                .filter(|k| k.confidence >= CROP_MIN_CONFIDENCE)
-                .collect();
-            let (min_x, max_x) = points
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.x), b.max(k.x)));
-            let (min_y, max_y) = points
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), k| (a.min(k.y), b.max(k.y)));
-            ((min_x + max_x) / 2.0, (min_y + max_y) / 2.0)
+            let (left, top, right, bottom) = confident_box(pose)?;
+            ((left + right) / 2.0, (top + bottom) / 2.0)
         }
     };
     let torso = [
