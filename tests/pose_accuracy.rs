@@ -877,5 +877,19 @@ fn eval_reports_each_kind_of_pose_and_what_was_read() {
             .as_u64()
             .expect("confident count");
         assert!(confident > 0 && confident <= all, "{confident} of {all}");
+        // The angles both read confidently are some of each method's confident angles.
+        let shared = &json["reference"]["paired"][format!("confident_{paired}")];
+        let theirs_confident = json["reference"]["report"][format!("confident_{key}")]["count"]
+            .as_u64()
+            .expect("the reference's confident count");
+        let shared_count = shared["gonio_deg"]["count"].as_u64().expect("shared count");
+        assert_eq!(
+            shared["reference_deg"]["count"].as_u64(),
+            Some(shared_count)
+        );
+        assert!(
+            shared_count > 0 && shared_count <= confident.min(theirs_confident),
+            "{shared}"
+        );
     }
 }

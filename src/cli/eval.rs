@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment};
 use gonio::angles::DEFAULT_MIN_CONFIDENCE;
 use gonio::eval::{
     evaluate, CocoDataset, ErrorStats, EvalOptions, EvalReport, Method, PairedCounts,
-    PairedFigures, PhotoTurn,
+    PairedFigures, PhotoTurn, SharedAngles,
 };
 use gonio::pose::{PersonDetector, PhotoReader, Pick, Runtime, Steps, OVERLONG_LIMB_RATIO};
 
@@ -379,6 +379,20 @@ fn print_comparison(
         confident(reference)
     )?;
     let paired = PairedFigures::of(gonio, reference);
+    let shared = |a: &SharedAngles| {
+        format!(
+            "{} at {} against {}",
+            a.gonio_deg.count,
+            mean_median(&a.gonio_deg),
+            mean_median(&a.reference_deg)
+        )
+    };
+    writeln!(
+        out,
+        "angles both read from confident keypoints (n at gonio's mean / median against the reference's, deg): knees {}; hips {}",
+        shared(&paired.confident_knee_flexion),
+        shared(&paired.confident_hip_angle)
+    )?;
     let counts = |c: &PairedCounts| {
         format!(
             "better for {}, worse for {}, within {} deg for {} (p {:.2})",
@@ -396,6 +410,15 @@ fn print_comparison(
         counts(&paired.hip_angle)
     )?;
     writeln!(out, "people counted once per angle, by the mean error of their two sides; p: the chance of that many worse or more if both were equally good (one-sided sign test), under 0.05 when gonio reads more people worse than chance explains")
+}
+
+/// "mean / median" of an error, or "-" over nothing.
+fn mean_median(stats: &ErrorStats) -> String {
+    if stats.count == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1} / {:.1}", stats.mean, stats.median)
+    }
 }
 
 /// "n at mean / median" of an error, or "0" over nothing.

@@ -248,12 +248,12 @@ impl EvalReport {
             confident_knee_flexion_error_deg: confident_angle_errors(
                 &everyone,
                 |p| p.knee_flexion_error_deg,
-                |s| [s.hip, s.knee, s.ankle],
+                knee_parts,
             ),
             confident_hip_angle_error_deg: confident_angle_errors(
                 &everyone,
                 |p| p.hip_angle_error_deg,
-                |s| [s.shoulder, s.hip, s.knee],
+                hip_parts,
             ),
             model_runs_per_person: mean_runs(&everyone),
             per_pose_type,
@@ -307,7 +307,7 @@ fn angle_errors(people: &[&PersonResult], of: fn(&PersonResult) -> [Option<f32>;
 fn confident_angle_errors(
     people: &[&PersonResult],
     of: fn(&PersonResult) -> [Option<f32>; 2],
-    parts: fn(SideParts) -> [BodyPart; 3],
+    parts: fn(&SideParts) -> [BodyPart; 3],
 ) -> ErrorStats {
     ErrorStats::of(
         people
@@ -317,15 +317,30 @@ fn confident_angle_errors(
                     .into_iter()
                     .zip(Side::BOTH)
                     .filter_map(|(error, side)| {
-                        let confident = parts(side.parts())
-                            .iter()
-                            .all(|part| p.predicted[part.index()][2] >= DEFAULT_MIN_CONFIDENCE);
-                        error.filter(|_| confident)
+                        error.filter(|_| confident(p, parts(&side.parts())))
                     })
             })
             .map(f32::abs)
             .collect(),
     )
+}
+
+/// The keypoints a side's knee flexion is measured from: hip, knee, ankle.
+fn knee_parts(side: &SideParts) -> [BodyPart; 3] {
+    [side.hip, side.knee, side.ankle]
+}
+
+/// The keypoints a side's hip angle is measured from: shoulder, hip, knee.
+fn hip_parts(side: &SideParts) -> [BodyPart; 3] {
+    [side.shoulder, side.hip, side.knee]
+}
+
+/// Whether gonio read all three `parts` of `person` with a confidence of
+/// [`DEFAULT_MIN_CONFIDENCE`] or more.
+fn confident(person: &PersonResult, parts: [BodyPart; 3]) -> bool {
+    parts
+        .iter()
+        .all(|part| person.predicted[part.index()][2] >= DEFAULT_MIN_CONFIDENCE)
 }
 
 /// Person by person, how gonio's angle errors compare with a reference method's read of the
@@ -340,6 +355,20 @@ pub struct PairedFigures {
     pub knee_flexion: PairedCounts,
     /// People compared by their hip-angle error.
     pub hip_angle: PairedCounts,
+    /// The knee-flexion errors of the legs both methods read from confident keypoints.
+    pub confident_knee_flexion: SharedAngles,
+    /// The hip-angle errors of the sides both methods read from confident keypoints.
+    pub confident_hip_angle: SharedAngles,
+}
+
+/// Absolute errors, degrees, of the same angles as read by gonio and by the reference: the
+/// angles both read from keypoints at [`DEFAULT_MIN_CONFIDENCE`] or more, so that the two
+/// statistics compare like with like (the `confident_*` figures of each report cover
+/// different angles).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct SharedAngles {
+    pub gonio_deg: ErrorStats,
+    pub reference_deg: ErrorStats,
 }
 
 /// People whose angle error (the mean absolute error of the sides annotated and read by both
@@ -366,6 +395,9 @@ impl PairedFigures {
     pub fn of(gonio: &EvalReport, reference: &EvalReport) -> Self {
         let mut knee_flexion = PairedCounts::default();
         let mut hip_angle = PairedCounts::default();
+        // (gonio's, the reference's) absolute errors of the shared confident angles.
+        let mut shared_knees: (Vec<f32>, Vec<f32>) = Default::default();
+        let mut shared_hips: (Vec<f32>, Vec<f32>) = Default::default();
         for ours in &gonio.per_person {
             let Some(theirs) = reference
                 .per_person
@@ -376,11 +408,39 @@ impl PairedFigures {
             };
             knee_flexion.add(ours.knee_flexion_error_deg, theirs.knee_flexion_error_deg);
             hip_angle.add(ours.hip_angle_error_deg, theirs.hip_angle_error_deg);
+            for (side, parts) in Side::BOTH.map(Side::parts).into_iter().enumerate() {
+                for (errors, o, t, parts) in [
+                    (
+                        &mut shared_knees,
+                        ours.knee_flexion_error_deg[side],
+                        theirs.knee_flexion_error_deg[side],
+                        knee_parts(&parts),
+                    ),
+                    (
+                        &mut shared_hips,
+                        ours.hip_angle_error_deg[side],
+                        theirs.hip_angle_error_deg[side],
+                        hip_parts(&parts),
+                    ),
+                ] {
+                    let both_confident = confident(ours, parts) && confident(theirs, parts);
+                    if let Some((o, t)) = o.zip(t).filter(|_| both_confident) {
+                        errors.0.push(o.abs());
+                        errors.1.push(t.abs());
+                    }
+                }
+            }
         }
+        let shared = |(gonio, reference): (Vec<f32>, Vec<f32>)| SharedAngles {
+            gonio_deg: ErrorStats::of(gonio),
+            reference_deg: ErrorStats::of(reference),
+        };
         PairedFigures {
             margin_deg: Self::MARGIN_DEG,
             knee_flexion,
             hip_angle,
+            confident_knee_flexion: shared(shared_knees),
+            confident_hip_angle: shared(shared_hips),
         }
     }
 }
@@ -544,6 +604,11 @@ mod tests {
                 same: 2
             }
         );
+        // Every keypoint is confident here, so the shared angles are those both read: knees 2,
+        // 30 and 10 against 20, 31 and 16.
+        assert_eq!(paired.confident_knee_flexion.gonio_deg.count, 3);
+        assert_eq!(paired.confident_knee_flexion.gonio_deg.mean, 14.0);
+        assert_eq!(paired.confident_knee_flexion.reference_deg.mean, 67.0 / 3.0);
         // A person read worse on one side by more than twice the margin, the same on the other.
         let gonio =
             EvalReport::from_people(vec![person(1, [Some(13.0), Some(2.0)], [None; 2], 0.9)]);
@@ -557,6 +622,26 @@ mod tests {
                 same: 0
             }
         );
+    }
+
+    #[test]
+    fn shared_angles_are_those_both_read_confidently() {
+        let mut ours = person(1, [Some(3.0), Some(4.0)], [Some(5.0), Some(6.0)], 0.9);
+        let mut theirs = person(1, [Some(30.0), Some(40.0)], [Some(50.0), Some(60.0)], 0.9);
+        // gonio unsure of the left ankle (the left knee angle goes), the reference of the
+        // right shoulder (the right hip angle goes).
+        ours.predicted[BodyPart::LeftAnkle.index()][2] = 0.2;
+        theirs.predicted[BodyPart::RightShoulder.index()][2] = 0.1;
+        let paired = PairedFigures::of(
+            &EvalReport::from_people(vec![ours]),
+            &EvalReport::from_people(vec![theirs]),
+        );
+        let knees = paired.confident_knee_flexion;
+        assert_eq!((knees.gonio_deg.count, knees.gonio_deg.mean), (1, 4.0));
+        assert_eq!(knees.reference_deg.mean, 40.0);
+        let hips = paired.confident_hip_angle;
+        assert_eq!((hips.gonio_deg.count, hips.gonio_deg.mean), (1, 5.0));
+        assert_eq!(hips.reference_deg.mean, 50.0);
     }
 
     #[test]

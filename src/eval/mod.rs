@@ -12,7 +12,7 @@ mod turn;
 pub use coco::{CocoDataset, CocoImage, CocoPerson};
 pub use metrics::{
     ErrorStats, EvalReport, FlaggedFigures, PairedCounts, PairedFigures, PersonResult,
-    PoseTypeFigures, PCK_THRESHOLD,
+    PoseTypeFigures, SharedAngles, PCK_THRESHOLD,
 };
 pub use pose_type::PoseType;
 pub use turn::{point_in_turned_image, turn_image, PhotoTurn};
