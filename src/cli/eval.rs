@@ -426,6 +426,6 @@ fn count_mean_median(stats: &ErrorStats) -> String {
     if stats.count == 0 {
         "0".to_string()
     } else {
-        format!("{} at {:.1} / {:.1}", stats.count, stats.mean, stats.median)
+        format!("{} at {}", stats.count, mean_median(stats))
     }
 }
