@@ -31,6 +31,33 @@ impl Drop for Running {
     }
 }
 
+/// chromedriver in a process group of its own, killed with every browser it started when the
+/// test ends, also when it fails: a browser left behind would take the cores of later tests.
+struct Driver(Child);
+
+impl Driver {
+    fn start(port: u16) -> Driver {
+        use std::os::unix::process::CommandExt;
+        Driver(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .process_group(0)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver runs (install chromium-driver with scripts/setup-debian.sh)"),
+        )
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `gonio serve` with `args`; returns it and the address it printed.
 fn serve(args: &[&str]) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
@@ -52,7 +79,7 @@ fn serve(args: &[&str]) -> (Running, String) {
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = line
         .split_whitespace()
-        .find(|w| w.starts_with("http://"))
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
     (Running(child), url)
@@ -175,21 +202,28 @@ async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f
 async fn a_before_and_after_assessment_in_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite");
-    let (_server, url) = serve(&[
+    let server = serve(&[
         "--db",
         path_str(&db),
         "--camera-source",
         path_str(&sample("pose2sim-cam01.mp4")),
     ]);
+    let url = server.1.clone();
+    // A certificate for the last part, over TLS: the browser trusts its key only.
+    let certificate =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("a test certificate");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certificate.cert.pem()).unwrap();
+    std::fs::write(&key, certificate.signing_key.serialize_pem()).unwrap();
+    let trusted_key = {
+        use base64::Engine;
+        use rcgen::PublicKeyData;
+        use sha2::Digest;
+        let spki = sha2::Sha256::digest(certificate.signing_key.subject_public_key_info());
+        base64::engine::general_purpose::STANDARD.encode(spki)
+    };
     let port = free_port();
-    let _driver = Running(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver runs (install chromium-driver with scripts/setup-debian.sh)"),
-    );
+    let _driver = Driver::start(port);
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -202,8 +236,12 @@ async fn a_before_and_after_assessment_in_the_browser() {
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                        "--disable-dev-shm-usage", "--window-size=1280,1100"]}),
+                        "--disable-dev-shm-usage", "--window-size=1280,1100",
+                        format!("--ignore-certificate-errors-spki-list={trusted_key}")]}),
     );
+    // Two TLS providers are compiled into the tests (the app's ring, the WebDriver client's
+    // aws-lc-rs): the client's default is named.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = ClientBuilder::rustls()
         .unwrap()
         .capabilities(capabilities)
@@ -412,6 +450,53 @@ async fn a_before_and_after_assessment_in_the_browser() {
         "pose2sim-cam01.mp4 standing in for the camera"
     );
     std::fs::write(root().join("target/web-screenshots/live-rate.txt"), rate).unwrap();
+
+    // The same app over TLS: the patient is there, and the live view comes over its socket.
+    drop(server);
+    let (_tls_server, tls_url) = serve(&[
+        "--db",
+        path_str(&db),
+        "--camera-source",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "--tls-cert",
+        path_str(&cert),
+        "--tls-key",
+        path_str(&key),
+    ]);
+    assert!(tls_url.starts_with("https://"), "{tls_url}");
+    client
+        .goto(&format!("{tls_url}#/patient/{}", id.as_str().unwrap()))
+        .await
+        .unwrap();
+    let alias = until(
+        &client,
+        "the patient page over TLS",
+        "document.querySelector('#patient-alias')?.textContent",
+    )
+    .await;
+    assert_eq!(alias, "P-017");
+    click(&client, "#measure").await;
+    until(
+        &client,
+        "the measure page over TLS",
+        "document.querySelector('#instructions')?.textContent",
+    )
+    .await;
+    choose(&client, "#protocol", "hip-extension").await;
+    click(&client, "#start-measuring").await;
+    until(
+        &client,
+        "the first frame over TLS",
+        "Number(document.querySelector('#frame').dataset.shown) > 0",
+    )
+    .await;
+    click(&client, "#stop-measuring").await;
+    until(
+        &client,
+        "the camera to stop",
+        "document.querySelector('#live').dataset.ended === 'yes'",
+    )
+    .await;
     client.close().await.unwrap();
 }
 

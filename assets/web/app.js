@@ -334,7 +334,8 @@ async function measurePage(id) {
     delete view.querySelector('#live').dataset.ended;
     view.querySelector('#frame').dataset.shown = '0';
     view.querySelector('#start-measuring').disabled = true;
-    socket = new WebSocket(`ws://${location.host}/api/measure/live`);
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    socket = new WebSocket(`${scheme}://${location.host}/api/measure/live`);
     socket.binaryType = 'blob';
     const mine = socket;
     const ended = () => {

@@ -11,7 +11,7 @@ use clap::Args;
 use gonio::capture::list_cameras;
 use gonio::pose::{Device, ModelKind};
 use gonio::store::Store;
-use gonio::web::{self, Access, App, CameraSource, ServeConfig};
+use gonio::web::{self, Access, App, CameraSource, Scheme, ServeConfig, Tls};
 
 use super::store::DbArgs;
 
@@ -49,6 +49,13 @@ pub struct ServeArgs {
     /// Where inference runs: cpu (default), cuda or auto
     #[arg(long, default_value = "cpu", value_parser = super::parse_device)]
     device: Device,
+    /// Serve over TLS (https) with this certificate: a PEM file, the server's certificate first,
+    /// then any intermediate ones. Needs --tls-key
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key: an unencrypted PEM file. Needs --tls-cert
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Do not open the page in the browser
     #[arg(long)]
     no_open: bool,
@@ -56,8 +63,17 @@ pub struct ServeArgs {
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let db = args.db.path();
-    // Say now, not at the first page, when the database cannot be used.
+    // Say now, not at the first page, when the database or the certificate cannot be used.
     drop(Store::open(&db)?);
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(certificate), Some(key)) => Some(Tls::from_pem_files(certificate, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
     let camera = match &args.camera_source {
         Some(video) => {
             if !video.is_file() {
@@ -89,7 +105,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .token
             .clone()
             .or_else(|| std::env::var("GONIO_TOKEN").ok().filter(|t| !t.is_empty()));
-        let access = Access::new(address, token)?;
+        let access = Access::new(address, scheme, token)?;
         let app = App::new(
             ServeConfig {
                 db: db.clone(),
@@ -115,12 +131,18 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                  see these patients",
                 app.access().address().ip()
             );
+            if tls.is_none() {
+                eprintln!(
+                    "gonio: plain HTTP: the token and patients' data cross the network readable by \
+                     anyone on it; serve with --tls-cert and --tls-key"
+                );
+            }
         }
         let _ = out.flush();
         if !args.no_open && open::that_detached(&url).is_err() {
             eprintln!("gonio: open {url} in a browser");
         }
-        web::serve(listener, app).await?;
+        web::serve(listener, app, tls).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

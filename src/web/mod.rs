@@ -5,7 +5,8 @@
 //! - [`security`]: who may ask (an access token in a cookie, cross-site requests refused);
 //! - [`patients`]: the patient and result pages' data, exports, report, pictures;
 //! - [`measure`]: live measuring: the capture loop on its own thread, frames over a WebSocket;
-//! - [`upload`]: recorded videos analysed as background jobs.
+//! - [`upload`]: recorded videos analysed as background jobs;
+//! - [`Tls`]: the certificate to serve over TLS.
 //!
 //! The database is the only store: pictures of live trials are kept in it, uploads are analysed
 //! from a temporary file deleted afterwards, and nothing is logged about patients.
@@ -13,6 +14,7 @@
 mod measure;
 mod patients;
 pub mod security;
+mod tls;
 mod upload;
 
 use std::collections::HashMap;
@@ -30,7 +32,8 @@ use axum::Router;
 use crate::pose::{Device, ModelKind};
 use crate::store::{Store, StoreError};
 
-pub use security::Access;
+pub use security::{Access, Scheme};
+pub use tls::{Tls, TlsError};
 
 /// Where live measuring takes its frames.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,11 +197,32 @@ async fn static_file(mime: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, mime)], body).into_response()
 }
 
-/// Serves the app on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+/// Serves the app on `listener` until the process ends: over TLS with `tls` (the app's
+/// [`Access`] must then have been made for [`Scheme::Https`]), else over plain HTTP.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    tls: Option<Tls>,
+) -> std::io::Result<()> {
+    if tls.is_some() != (app.access.scheme() == Scheme::Https) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the app's addresses and the TLS setting disagree",
+        ));
+    }
+    match tls {
+        None => {
+            axum::serve(
+                listener,
+                router(app).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        }
+        Some(tls) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config());
+            axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, config)?
+                .serve(router(app).into_make_service_with_connect_info::<SocketAddr>())
+                .await
+        }
+    }
 }

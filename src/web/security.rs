@@ -40,6 +40,25 @@ pub struct Access {
     /// (the token still is, and a rebinding site never has the cookie).
     any_host: bool,
     address: SocketAddr,
+    scheme: Scheme,
+}
+
+/// How the app is reached: its addresses and origins start with it, and over TLS the cookie is
+/// never sent in plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    /// TLS (see [`super::Tls`]).
+    Https,
+}
+
+impl Scheme {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
 }
 
 /// Why the app cannot be served as asked.
@@ -52,8 +71,13 @@ pub enum AccessError {
 }
 
 impl Access {
-    /// The rules for an app served at `address`; `token` as given, else a new random one.
-    pub fn new(address: SocketAddr, token: Option<String>) -> Result<Access, AccessError> {
+    /// The rules for an app served at `address` over `scheme`; `token` as given, else a new
+    /// random one.
+    pub fn new(
+        address: SocketAddr,
+        scheme: Scheme,
+        token: Option<String>,
+    ) -> Result<Access, AccessError> {
         let token = match token {
             Some(token) => {
                 let fits = (16..=128).contains(&token.len())
@@ -84,12 +108,13 @@ impl Access {
             loopback,
             any_host: address.ip().is_unspecified(),
             address,
+            scheme,
         })
     }
 
     /// The address to open. Away from the loopback address it carries the token, once.
     pub fn url(&self) -> String {
-        let base = format!("http://{}/", self.hosts[0]);
+        let base = format!("{}://{}/", self.scheme.as_str(), self.hosts[0]);
         if self.loopback {
             base
         } else {
@@ -107,15 +132,25 @@ impl Access {
         self.address
     }
 
+    /// Whether the app is served over TLS.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
     /// The value state-changing requests must send in [`CSRF_HEADER`].
     pub fn csrf(&self) -> &str {
         &self.csrf
     }
 
-    /// The `Set-Cookie` value that admits this browser.
+    /// The `Set-Cookie` value that admits this browser; over TLS the browser sends it over TLS
+    /// only (`Secure`).
     pub fn cookie(&self) -> String {
+        let secure = match self.scheme {
+            Scheme::Http => "",
+            Scheme::Https => "; Secure",
+        };
         format!(
-            "{}={}; HttpOnly; SameSite=Strict; Path=/",
+            "{}={}; HttpOnly; SameSite=Strict; Path=/{secure}",
             cookie_name(self.address.port()),
             self.token
         )
@@ -145,13 +180,14 @@ impl Access {
         let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
         // On every address, the page's own origin is whatever name it was opened by.
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let scheme = self.scheme.as_str();
         let opened_as = host
             .filter(|_| self.any_host)
-            .map(|h| format!("http://{h}"));
+            .map(|h| format!("{scheme}://{h}"));
         Some(
             self.hosts
                 .iter()
-                .map(|h| format!("http://{h}"))
+                .map(|h| format!("{scheme}://{h}"))
                 .chain(opened_as)
                 .any(|o| origin.eq_ignore_ascii_case(&o)),
         )
@@ -276,18 +312,52 @@ mod tests {
     #[test]
     fn tokens_are_random_and_checked() {
         let address: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        let a = Access::new(address, None).unwrap();
-        let b = Access::new(address, None).unwrap();
+        let a = Access::new(address, Scheme::Http, None).unwrap();
+        let b = Access::new(address, Scheme::Http, None).unwrap();
         assert_ne!(a.token, b.token);
         assert_eq!(a.token.len(), 48);
-        assert!(Access::new(address, Some("short".into())).is_err());
-        assert!(Access::new(address, Some("x".repeat(20) + " ")).is_err());
+        assert!(Access::new(address, Scheme::Http, Some("short".into())).is_err());
+        assert!(Access::new(address, Scheme::Http, Some("x".repeat(20) + " ")).is_err());
         assert_eq!(a.url(), "http://127.0.0.1:8080/");
-        let lan = Access::new("192.168.1.5:8080".parse().unwrap(), Some("t".repeat(20))).unwrap();
+        assert!(!a.cookie().contains("Secure"));
+        let lan = Access::new(
+            "192.168.1.5:8080".parse().unwrap(),
+            Scheme::Http,
+            Some("t".repeat(20)),
+        )
+        .unwrap();
         assert_eq!(
             lan.url(),
             format!("http://192.168.1.5:8080/?token={}", "t".repeat(20))
         );
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+
+    #[test]
+    fn over_tls_addresses_origins_and_the_cookie_say_so() {
+        let tls = Access::new(
+            "0.0.0.0:8443".parse().unwrap(),
+            Scheme::Https,
+            Some("t".repeat(20)),
+        )
+        .unwrap();
+        assert_eq!(
+            tls.url(),
+            format!("https://0.0.0.0:8443/?token={}", "t".repeat(20))
+        );
+        assert!(tls.cookie().ends_with("; Secure"));
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("clinic-pc:8443"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://clinic-pc:8443"),
+        );
+        assert_eq!(tls.origin_is_ours(&headers), Some(true));
+        // The same name over plain HTTP is another origin.
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://clinic-pc:8443"),
+        );
+        assert_eq!(tls.origin_is_ours(&headers), Some(false));
     }
 }

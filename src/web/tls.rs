@@ -1,0 +1,98 @@
+//! TLS for the app (`gonio serve --tls-cert --tls-key`): a certificate chain and its private key
+//! from PEM files, checked to belong together before anything is served.
+//!
+//! Served on the clinic's network without it, the access token and patients' data cross the
+//! network in plain text: anyone on it can read them. The certificate is the clinic's (its IT's,
+//! or one made with `mkcert` or `openssl`); gonio makes none, since a certificate no browser
+//! trusts teaches people to click through warnings.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// A TLS server configuration, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    config: Arc<rustls::ServerConfig>,
+}
+
+/// Why the certificate or key cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{}: cannot read it: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a PEM certificate file: {why}", path.display())]
+    BadCertificate { path: PathBuf, why: String },
+    #[error("{}: no certificate in it (expected a PEM file with -----BEGIN CERTIFICATE-----)", path.display())]
+    NoCertificate { path: PathBuf },
+    #[error("{}: no private key in it (expected a PEM file with -----BEGIN PRIVATE KEY-----, unencrypted)", path.display())]
+    NoKey { path: PathBuf },
+    #[error("{}: not a PEM private key file: {why}", path.display())]
+    BadKey { path: PathBuf, why: String },
+    #[error("the key {} does not fit the certificate {}: {why}", key.display(), certificate.display())]
+    Mismatch {
+        certificate: PathBuf,
+        key: PathBuf,
+        why: String,
+    },
+}
+
+impl Tls {
+    /// Reads `certificate` (PEM: the server's certificate first, then any intermediate ones) and
+    /// `key` (PEM: its unencrypted private key, PKCS#8, PKCS#1 or SEC1).
+    pub fn from_pem_files(certificate: &Path, key: &Path) -> Result<Tls, TlsError> {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|source| TlsError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let chain = CertificateDer::pem_slice_iter(&read(certificate)?)
+            .collect::<Result<Vec<_>, pem::Error>>()
+            .map_err(|e| TlsError::BadCertificate {
+                path: certificate.to_path_buf(),
+                why: e.to_string(),
+            })?;
+        if chain.is_empty() {
+            return Err(TlsError::NoCertificate {
+                path: certificate.to_path_buf(),
+            });
+        }
+        let private_key = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| match e {
+            pem::Error::NoItemsFound => TlsError::NoKey {
+                path: key.to_path_buf(),
+            },
+            e => TlsError::BadKey {
+                path: key.to_path_buf(),
+                why: e.to_string(),
+            },
+        })?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mismatch = |e: rustls::Error| TlsError::Mismatch {
+            certificate: certificate.to_path_buf(),
+            key: key.to_path_buf(),
+            why: e.to_string(),
+        };
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(mismatch)?
+            .with_no_client_auth()
+            // Checks that the key is the certificate's.
+            .with_single_cert(chain, private_key)
+            .map_err(mismatch)?;
+        // HTTP/1.1 only: the live view's WebSocket is an HTTP/1.1 upgrade.
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Tls {
+            config: Arc::new(config),
+        })
+    }
+
+    pub(super) fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        Arc::clone(&self.config)
+    }
+}
