@@ -147,6 +147,28 @@ fn two_sessions_are_compared_against_the_mdc() {
         json(&["history", "--subject", "runner-7", "--db", other, "--json"]),
         json(&["history", "--subject", "runner-7", "--db", db, "--json"])
     );
+    // The same sessions dated another day: imported into the sessions there, whose dates stay,
+    // each one said.
+    let text = String::from_utf8(export.stdout.clone()).unwrap();
+    let mut moved: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for session in moved["sessions"].as_array_mut().unwrap() {
+        session["started_at"] = "2020-01-02T10:00:00Z".into();
+    }
+    let moved_file = dir.path().join("runner-7-moved.json");
+    std::fs::write(&moved_file, moved.to_string()).unwrap();
+    let output = gonio(&["import", path_str(&moved_file), "--db", other]);
+    assert_eq!(output.status.code(), Some(0));
+    let warned = stderr(&output);
+    assert_eq!(
+        warned.matches("the import dates it 2020-01-02").count(),
+        moved["sessions"].as_array().unwrap().len(),
+        "{warned}"
+    );
+    assert!(warned.contains("runner-7 session \"before\""), "{warned}");
+    assert_eq!(
+        json(&["history", "--subject", "runner-7", "--db", other, "--json"]),
+        json(&["history", "--subject", "runner-7", "--db", db, "--json"])
+    );
     let csv = stdout(&gonio(&[
         "export",
         "--subject",

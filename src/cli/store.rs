@@ -406,7 +406,8 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         exports.extend(read_import(file)?);
     }
     let mut store = args.db.open()?;
-    let already = store.import(&exports)?;
+    let imported = store.import(&exports)?;
+    let already = imported.replaced;
     let sessions: usize = exports.iter().map(|e| e.sessions.len()).sum();
     let measurements: usize = exports
         .iter()
@@ -421,6 +422,19 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         subjects.len(),
         store.path().display()
     );
+    // A session's date orders the before/after verdict: a date not taken is said.
+    for kept in &imported.kept_dates {
+        eprintln!(
+            "gonio: warning: {} session \"{}\" is dated {} in {}; the import dates it {}: \
+             kept {} (a session's date orders before and after)",
+            kept.subject,
+            kept.label,
+            kept.kept,
+            store.path().display(),
+            kept.imported,
+            kept.kept
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1012,16 +1012,19 @@ impl Store {
 
     /// Adds exported subjects' sessions (sessions already present by label get the
     /// measurements added), all in one transaction. A measurement already there (the same trial,
-    /// see [`Store::save`]) is replaced, so importing a file twice changes nothing. Returns how
-    /// many measurements were already there.
-    pub fn import(&mut self, exports: &[SubjectExport]) -> Result<usize, StoreError> {
+    /// see [`Store::save`]) is replaced, so importing a file twice changes nothing.
+    ///
+    /// A session already present keeps its date, also when the import's is another day (shards
+    /// of one batch that ran across midnight are one session): each such session is reported in
+    /// [`Imported::kept_dates`], since its date orders the before/after verdict.
+    pub fn import(&mut self, exports: &[SubjectExport]) -> Result<Imported, StoreError> {
         for export in exports {
             check_export(export).map_err(|source| StoreError::Implausible {
                 path: self.path.clone(),
                 problem: Box::new(source),
             })?;
         }
-        let mut replaced = 0;
+        let mut imported = Imported::default();
         self.write(|tx| {
             for export in exports {
                 let subject_id = subject_id(tx, &export.subject)?;
@@ -1032,6 +1035,24 @@ impl Store {
                     params![subject_id, export.notes, export.date_of_birth],
                 )?;
                 for session in &export.sessions {
+                    let stored: Option<String> = tx
+                        .query_row(
+                            "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                            params![subject_id, session.label],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
+                    if let Some(stored) = stored {
+                        if day(&stored) != day(&session.started_at) {
+                            imported.kept_dates.push(KeptDate {
+                                subject: export.subject.clone(),
+                                label: session.label.clone(),
+                                kept: day(&stored),
+                                imported: day(&session.started_at),
+                            });
+                        }
+                    }
                     let session_id = session_id(
                         tx,
                         subject_id,
@@ -1040,13 +1061,13 @@ impl Store {
                         session.notes.as_deref(),
                     )?;
                     for m in &session.measurements {
-                        replaced += insert_measurement(tx, session_id, m)?;
+                        imported.replaced += insert_measurement(tx, session_id, m)?;
                     }
                 }
             }
             Ok(())
         })?;
-        Ok(replaced)
+        Ok(imported)
     }
 
     /// A subject's sessions as [`Store::history`] gives them, each result with its evidence
@@ -1380,6 +1401,26 @@ impl SessionDate {
     fn day(&self) -> &str {
         self.at.get(..10).unwrap_or(&self.at)
     }
+}
+
+/// What [`Store::import`] did besides adding.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Imported {
+    /// Measurements that were already there (the same trial) and were replaced, not repeated.
+    pub replaced: usize,
+    /// Sessions already present with another day than the import's: they kept their own.
+    pub kept_dates: Vec<KeptDate>,
+}
+
+/// A session that kept its date on import although the import dated it another day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptDate {
+    pub subject: String,
+    pub label: String,
+    /// The day kept (`YYYY-MM-DD`, UTC).
+    pub kept: String,
+    /// The import's day for it (`YYYY-MM-DD`, UTC).
+    pub imported: String,
 }
 
 /// The row id of the patient's session `label`, dated by `date`, inside a write:
@@ -2137,8 +2178,27 @@ mod tests {
         copy.import(std::slice::from_ref(&history)).unwrap();
         assert_eq!(copy.history("runner-7").unwrap(), history);
         // Importing the same export again changes nothing.
-        copy.import(std::slice::from_ref(&history)).unwrap();
+        let again = copy.import(std::slice::from_ref(&history)).unwrap();
         assert_eq!(copy.history("runner-7").unwrap(), history);
+        assert_eq!(again.replaced, 3);
+        assert!(again.kept_dates.is_empty());
+        // The same session dated another day elsewhere: this database's date stays, and is said.
+        let mut elsewhere = history.clone();
+        elsewhere.sessions[0].started_at = "2020-01-02T10:00:00Z".to_string();
+        let kept = copy.import(&[elsewhere]).unwrap();
+        assert_eq!(
+            copy.history("runner-7").unwrap().sessions[0].started_at,
+            history.sessions[0].started_at
+        );
+        assert_eq!(
+            kept.kept_dates,
+            vec![KeptDate {
+                subject: "runner-7".to_string(),
+                label: "before".to_string(),
+                kept: history.sessions[0].started_at[..10].to_string(),
+                imported: "2020-01-02".to_string(),
+            }]
+        );
 
         store.forget("runner-7").unwrap();
         assert!(matches!(
