@@ -1,5 +1,7 @@
 //! PCK, normalised keypoint error and joint-angle error.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{CocoPerson, PoseType};
@@ -398,12 +400,15 @@ impl PairedFigures {
         // (gonio's, the reference's) absolute errors of the shared confident angles.
         let mut shared_knees: (Vec<f32>, Vec<f32>) = Default::default();
         let mut shared_hips: (Vec<f32>, Vec<f32>) = Default::default();
+        // By annotation and photo; the first of any repeated one, as a search would find it.
+        let mut references: HashMap<(u64, &str), &PersonResult> = HashMap::new();
+        for r in &reference.per_person {
+            references
+                .entry((r.annotation_id, r.image.as_str()))
+                .or_insert(r);
+        }
         for ours in &gonio.per_person {
-            let Some(theirs) = reference
-                .per_person
-                .iter()
-                .find(|r| r.annotation_id == ours.annotation_id && r.image == ours.image)
-            else {
+            let Some(&theirs) = references.get(&(ours.annotation_id, ours.image.as_str())) else {
                 continue;
             };
             knee_flexion.add(ours.knee_flexion_error_deg, theirs.knee_flexion_error_deg);
