@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use common::*;
-use gonio::web::{router, Access, App, CameraSource, Scheme, ServeConfig};
+use gonio::web::{router, Access, App, CameraSource, ServeConfig};
 use synthetic::*;
 
 const HOST: &str = "127.0.0.1:8732";
@@ -31,12 +31,7 @@ struct Client {
 
 fn client_for(address: &str, token: Option<&str>) -> Client {
     let dir = tempfile::tempdir().unwrap();
-    let access = Access::new(
-        address.parse().unwrap(),
-        Scheme::Http,
-        token.map(str::to_string),
-    )
-    .unwrap();
+    let access = Access::new(address.parse().unwrap(), token.map(str::to_string), None).unwrap();
     let cookie = access.cookie().split(';').next().unwrap().to_string();
     let csrf = access.csrf().to_string();
     let app = App::new(

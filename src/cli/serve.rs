@@ -11,7 +11,7 @@ use clap::Args;
 use gonio::capture::list_cameras;
 use gonio::pose::{Device, ModelKind};
 use gonio::store::Store;
-use gonio::web::{self, Access, App, CameraSource, Scheme, ServeConfig, Tls};
+use gonio::web::{self, Access, App, CameraSource, ServeConfig, Tls};
 
 use super::store::DbArgs;
 
@@ -69,11 +69,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         (Some(certificate), Some(key)) => Some(Tls::from_pem_files(certificate, key)?),
         _ => None,
     };
-    let scheme = if tls.is_some() {
-        Scheme::Https
-    } else {
-        Scheme::Http
-    };
     let camera = match &args.camera_source {
         Some(video) => {
             if !video.is_file() {
@@ -105,7 +100,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .token
             .clone()
             .or_else(|| std::env::var("GONIO_TOKEN").ok().filter(|t| !t.is_empty()));
-        let access = Access::new(address, scheme, token)?;
+        let access = Access::new(address, token, tls.as_ref())?;
         let app = App::new(
             ServeConfig {
                 db: db.clone(),
@@ -124,11 +119,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = writeln!(out, "gonio: serving the clinic app at {url}");
         let _ = writeln!(out, "gonio: database {}; Ctrl-C stops", db.display());
         if !app.access().is_loopback() {
+            let name = if tls.is_some() {
+                "the name the certificate is for"
+            } else {
+                "this computer's address"
+            };
             let _ = writeln!(
                 out,
                 "gonio: reachable from the network, only with the token in this address (put \
-                 this computer's address in place of {}): share it only with the people who may \
-                 see these patients",
+                 {name} in place of {}): share it only with the people who may see these patients",
                 app.access().address().ip()
             );
             if tls.is_none() {

@@ -32,7 +32,7 @@ use axum::Router;
 use crate::pose::{Device, ModelKind};
 use crate::store::{Store, StoreError};
 
-pub use security::{Access, Scheme};
+pub use security::Access;
 pub use tls::{Tls, TlsError};
 
 /// Where live measuring takes its frames.
@@ -198,13 +198,13 @@ async fn static_file(mime: &'static str, body: &'static str) -> Response {
 }
 
 /// Serves the app on `listener` until the process ends: over TLS with `tls` (the app's
-/// [`Access`] must then have been made for [`Scheme::Https`]), else over plain HTTP.
+/// [`Access`] must have been made with it), else over plain HTTP.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
     tls: Option<Tls>,
 ) -> std::io::Result<()> {
-    if tls.is_some() != (app.access.scheme() == Scheme::Https) {
+    if tls.is_some() != app.access.is_tls() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "the app's addresses and the TLS setting disagree",

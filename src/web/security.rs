@@ -17,6 +17,9 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rustls::pki_types::{CertificateDer, ServerName};
+
+use super::Tls;
 
 use super::App;
 
@@ -40,25 +43,8 @@ pub struct Access {
     /// (the token still is, and a rebinding site never has the cookie).
     any_host: bool,
     address: SocketAddr,
-    scheme: Scheme,
-}
-
-/// How the app is reached: its addresses and origins start with it, and over TLS the cookie is
-/// never sent in plain text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    Http,
-    /// TLS (see [`super::Tls`]).
-    Https,
-}
-
-impl Scheme {
-    fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        }
-    }
+    /// Served over TLS with this certificate (the server's own, first of its chain).
+    certificate: Option<CertificateDer<'static>>,
 }
 
 /// Why the app cannot be served as asked.
@@ -71,12 +57,12 @@ pub enum AccessError {
 }
 
 impl Access {
-    /// The rules for an app served at `address` over `scheme`; `token` as given, else a new
-    /// random one.
+    /// The rules for an app served at `address`, over TLS with `tls`; `token` as given, else a
+    /// new random one.
     pub fn new(
         address: SocketAddr,
-        scheme: Scheme,
         token: Option<String>,
+        tls: Option<&Tls>,
     ) -> Result<Access, AccessError> {
         let token = match token {
             Some(token) => {
@@ -108,13 +94,13 @@ impl Access {
             loopback,
             any_host: address.ip().is_unspecified(),
             address,
-            scheme,
+            certificate: tls.map(Tls::certificate),
         })
     }
 
     /// The address to open. Away from the loopback address it carries the token, once.
     pub fn url(&self) -> String {
-        let base = format!("{}://{}/", self.scheme.as_str(), self.hosts[0]);
+        let base = format!("{}://{}/", self.scheme(), self.hosts[0]);
         if self.loopback {
             base
         } else {
@@ -133,8 +119,16 @@ impl Access {
     }
 
     /// Whether the app is served over TLS.
-    pub fn scheme(&self) -> Scheme {
-        self.scheme
+    pub fn is_tls(&self) -> bool {
+        self.certificate.is_some()
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.is_tls() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The value state-changing requests must send in [`CSRF_HEADER`].
@@ -145,10 +139,7 @@ impl Access {
     /// The `Set-Cookie` value that admits this browser; over TLS the browser sends it over TLS
     /// only (`Secure`).
     pub fn cookie(&self) -> String {
-        let secure = match self.scheme {
-            Scheme::Http => "",
-            Scheme::Https => "; Secure",
-        };
+        let secure = if self.is_tls() { "; Secure" } else { "" };
         format!(
             "{}={}; HttpOnly; SameSite=Strict; Path=/{secure}",
             cookie_name(self.address.port()),
@@ -161,7 +152,31 @@ impl Access {
             || headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .is_some_and(|host| self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+                .is_some_and(|host| {
+                    self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+                        || self.named_by_certificate(host)
+                })
+    }
+
+    /// Whether `host` (`name:port`) is this app's port under a name its TLS certificate is
+    /// valid for: the name people open, served on one address. A rebinding site cannot use
+    /// such a name, since the browser checks the certificate against the site's own.
+    fn named_by_certificate(&self, host: &str) -> bool {
+        let Some(certificate) = &self.certificate else {
+            return false;
+        };
+        let Some((name, port)) = host.rsplit_once(':') else {
+            return false;
+        };
+        if port.parse() != Ok(self.address.port()) {
+            return false;
+        }
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let Ok(name) = ServerName::try_from(name) else {
+            return false;
+        };
+        webpki::EndEntityCert::try_from(certificate)
+            .is_ok_and(|cert| cert.verify_is_valid_for_subject_name(&name).is_ok())
     }
 
     fn has_cookie(&self, headers: &HeaderMap) -> bool {
@@ -180,9 +195,9 @@ impl Access {
         let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
         // On every address, the page's own origin is whatever name it was opened by.
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let scheme = self.scheme.as_str();
+        let scheme = self.scheme();
         let opened_as = host
-            .filter(|_| self.any_host)
+            .filter(|h| self.any_host || self.named_by_certificate(h))
             .map(|h| format!("{scheme}://{h}"));
         Some(
             self.hosts
@@ -312,18 +327,18 @@ mod tests {
     #[test]
     fn tokens_are_random_and_checked() {
         let address: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        let a = Access::new(address, Scheme::Http, None).unwrap();
-        let b = Access::new(address, Scheme::Http, None).unwrap();
+        let a = Access::new(address, None, None).unwrap();
+        let b = Access::new(address, None, None).unwrap();
         assert_ne!(a.token, b.token);
         assert_eq!(a.token.len(), 48);
-        assert!(Access::new(address, Scheme::Http, Some("short".into())).is_err());
-        assert!(Access::new(address, Scheme::Http, Some("x".repeat(20) + " ")).is_err());
+        assert!(Access::new(address, Some("short".into()), None).is_err());
+        assert!(Access::new(address, Some("x".repeat(20) + " "), None).is_err());
         assert_eq!(a.url(), "http://127.0.0.1:8080/");
         assert!(!a.cookie().contains("Secure"));
         let lan = Access::new(
             "192.168.1.5:8080".parse().unwrap(),
-            Scheme::Http,
             Some("t".repeat(20)),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -333,31 +348,81 @@ mod tests {
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
     }
 
+    /// A certificate for `clinic-pc` in `dir`, as [`Tls`].
+    fn clinic_tls(dir: &std::path::Path) -> Tls {
+        let made = rcgen::generate_simple_self_signed(vec!["clinic-pc".into()]).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+        Tls::from_pem_files(&cert, &key).unwrap()
+    }
+
+    fn headers(host: &'static str, origin: Option<&'static str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static(host));
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, HeaderValue::from_static(origin));
+        }
+        headers
+    }
+
     #[test]
     fn over_tls_addresses_origins_and_the_cookie_say_so() {
-        let tls = Access::new(
+        let dir = tempfile::tempdir().unwrap();
+        let tls = clinic_tls(dir.path());
+        let everywhere = Access::new(
             "0.0.0.0:8443".parse().unwrap(),
-            Scheme::Https,
             Some("t".repeat(20)),
+            Some(&tls),
         )
         .unwrap();
         assert_eq!(
-            tls.url(),
+            everywhere.url(),
             format!("https://0.0.0.0:8443/?token={}", "t".repeat(20))
         );
-        assert!(tls.cookie().ends_with("; Secure"));
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("clinic-pc:8443"));
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://clinic-pc:8443"),
+        assert!(everywhere.cookie().ends_with("; Secure"));
+        let page = |origin| headers("clinic-pc:8443", Some(origin));
+        assert_eq!(
+            everywhere.origin_is_ours(&page("https://clinic-pc:8443")),
+            Some(true)
         );
-        assert_eq!(tls.origin_is_ours(&headers), Some(true));
         // The same name over plain HTTP is another origin.
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("http://clinic-pc:8443"),
+        assert_eq!(
+            everywhere.origin_is_ours(&page("http://clinic-pc:8443")),
+            Some(false)
         );
-        assert_eq!(tls.origin_is_ours(&headers), Some(false));
+    }
+
+    #[test]
+    fn on_one_address_over_tls_the_certificates_names_are_the_apps() {
+        let dir = tempfile::tempdir().unwrap();
+        let tls = clinic_tls(dir.path());
+        let lan = Access::new(
+            "192.168.1.5:8443".parse().unwrap(),
+            Some("t".repeat(20)),
+            Some(&tls),
+        )
+        .unwrap();
+        for (host, allowed) in [
+            ("192.168.1.5:8443", true),
+            ("clinic-pc:8443", true),
+            ("CLINIC-PC:8443", true),
+            ("clinic-pc:8444", false),
+            ("clinic-pc", false),
+            ("evil.example:8443", false),
+            ("other-pc:8443", false),
+        ] {
+            assert_eq!(lan.host_allowed(&headers(host, None)), allowed, "{host}");
+        }
+        let page = headers("clinic-pc:8443", Some("https://clinic-pc:8443"));
+        assert_eq!(lan.origin_is_ours(&page), Some(true));
+        // Without TLS a name is not the app's: a rebinding site could use any.
+        let plain = Access::new(
+            "192.168.1.5:8443".parse().unwrap(),
+            Some("t".repeat(20)),
+            None,
+        )
+        .unwrap();
+        assert!(!plain.host_allowed(&headers("clinic-pc:8443", None)));
     }
 }

@@ -16,6 +16,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 #[derive(Debug, Clone)]
 pub struct Tls {
     config: Arc<rustls::ServerConfig>,
+    /// The server's certificate (first of the chain): the names it is valid for are the app's.
+    certificate: CertificateDer<'static>,
 }
 
 /// Why the certificate or key cannot be used; each names the file.
@@ -78,6 +80,7 @@ impl Tls {
             key: key.to_path_buf(),
             why: e.to_string(),
         };
+        let certificate = chain[0].clone();
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(mismatch)?
@@ -89,7 +92,12 @@ impl Tls {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Tls {
             config: Arc::new(config),
+            certificate,
         })
+    }
+
+    pub(super) fn certificate(&self) -> CertificateDer<'static> {
+        self.certificate.clone()
     }
 
     pub(super) fn server_config(&self) -> Arc<rustls::ServerConfig> {
