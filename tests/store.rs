@@ -342,6 +342,33 @@ fn the_report_is_one_self_contained_html_file() {
         "no external assets"
     );
     assert!(html.contains("improved"));
+
+    // Written again, the report replaces itself; nothing else is ever replaced by one.
+    let again = |out: &std::path::Path| {
+        gonio(&[
+            "report",
+            "--subject",
+            "r",
+            "--db",
+            path_str(&db),
+            "--out",
+            path_str(out),
+        ])
+    };
+    assert_eq!(again(&report).status.code(), Some(0));
+    let database = std::fs::read(&db).unwrap();
+    let recording = dir.path().join("before.csv");
+    let recorded = std::fs::read(&recording).unwrap();
+    for (target, content) in [(&db, &database), (&recording, &recorded)] {
+        let output = again(target);
+        assert_ne!(output.status.code(), Some(0), "{target:?} replaced");
+        assert!(
+            stderr(&output).contains("exists and is not a gonio report; not replaced"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(&std::fs::read(target).unwrap(), content);
+    }
 }
 
 #[test]

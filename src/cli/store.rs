@@ -494,7 +494,15 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    use gonio::report::html::{subject_report, trends_of};
+    use gonio::report::html::{is_report_file, subject_report, trends_of};
+    // A report written again replaces the old one; nothing else is ever replaced (a mistyped
+    // `--out` naming the database or a recording would destroy it).
+    if args.out.exists() && !is_report_file(&args.out) {
+        anyhow::bail!(
+            "{}: exists and is not a gonio report; not replaced (give --out a new file name)",
+            args.out.display()
+        );
+    }
     let overrides = args.pick.overrides()?;
     let store = args.db.open_existing()?;
     let (history, ids) = store.history_with_ids(&args.subject)?;

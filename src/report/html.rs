@@ -181,6 +181,21 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Draw
     Ok(png)
 }
 
+/// How every report [`subject_report`] writes begins: a file that begins otherwise is not one.
+const REPORT_START: &str =
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>gonio report: ";
+
+/// Whether the file at `path` is a report gonio wrote, which writing a new one may replace. A
+/// missing file is not one; anything else (a database, a recording, a page of another program)
+/// is never replaced by a report.
+pub fn is_report_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut start = vec![0u8; REPORT_START.len()];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|()| start == REPORT_START.as_bytes())
+}
+
 /// Builds the report page. `pictures` holds each measurement's evidence picture, per session
 /// and in the same order as `history` (see [`crate::store::Store::pictures`]).
 pub fn subject_report(
@@ -195,11 +210,12 @@ pub fn subject_report(
     let title = format!("gonio report: {}", escape(&history.subject));
     let _ = write!(
         html,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>\
+        "{REPORT_START}{}</title><style>\
          body{{font-family:sans-serif;margin:2em;color:#222;max-width:1100px}} table{{border-collapse:collapse;margin:1em 0}}\
          th,td{{border:1px solid #bbb;padding:4px 8px;text-align:left}} td.n{{text-align:right}}\
          .improved{{color:#17702b;font-weight:bold}} .declined{{color:#b3261e;font-weight:bold}} img{{max-width:100%}}\
-         .note{{color:#555;font-size:90%}}</style></head><body><h1>{title}</h1>"
+         .note{{color:#555;font-size:90%}}</style></head><body><h1>{title}</h1>",
+        escape(&history.subject)
     );
     let _ = write!(
         html,
