@@ -460,6 +460,90 @@ fn an_interrupted_forget_is_finished_by_the_next() {
     }
 }
 
+/// An import names files by path: forgetting the imported subject never deletes them (another
+/// machine wrote them, or nobody: a doctored export can name any file here), and says so.
+#[test]
+fn forget_never_deletes_files_an_import_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let out = dir.path().join("out");
+    let trial = slr_csv(dir.path(), "trial.csv", 6);
+    let output = gonio(&[
+        "analyze",
+        path_str(&trial),
+        "--protocol",
+        "slr",
+        "--subject",
+        "Eve",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&out),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let export = gonio(&[
+        "export",
+        "--subject",
+        "Eve",
+        "--no-pictures",
+        "--db",
+        path_str(&db),
+    ]);
+    let mut doctored: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    // Someone's files that happen to have gonio's names, or that an export was made to name.
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    let precious = [
+        victim.join("precious.left.evidence.png"),
+        victim.join("precious.csv"),
+    ];
+    for file in &precious {
+        std::fs::write(file, "important").unwrap();
+    }
+    let mut named = 0;
+    for session in doctored["sessions"].as_array_mut().unwrap() {
+        for m in session["measurements"].as_array_mut().unwrap() {
+            if m["evidence_path"].is_string() {
+                m["evidence_path"] = path_str(&precious[0]).into();
+                named += 1;
+            }
+        }
+    }
+    assert!(named > 0, "the export names its evidence pictures");
+    let file = dir.path().join("doctored.json");
+    std::fs::write(&file, doctored.to_string()).unwrap();
+    // The real export too, imported into a second database: its files are the first one's.
+    let real = dir.path().join("eve.json");
+    std::fs::write(&real, &export.stdout).unwrap();
+    let other = dir.path().join("other.sqlite");
+    let third = dir.path().join("third.sqlite");
+    for (import, into) in [(&file, &other), (&real, &third)] {
+        let output = gonio(&["import", path_str(import), "--db", path_str(into)]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let forget = gonio(&["forget", "--subject", "Eve", "--db", path_str(into)]);
+        assert_eq!(forget.status.code(), Some(0), "{}", stderr(&forget));
+        assert!(
+            !stderr(&forget).contains("gonio: deleted /"),
+            "{}",
+            stderr(&forget)
+        );
+        assert!(
+            stderr(&forget).contains("named by an imported result"),
+            "{}",
+            stderr(&forget)
+        );
+    }
+    for file in &precious {
+        assert_eq!(std::fs::read_to_string(file).unwrap(), "important");
+    }
+    let written = std::fs::read_dir(&out).unwrap().count();
+    assert!(written > 0, "the first database's files are all there");
+    // The database whose analysis wrote them deletes them.
+    let forget = gonio(&["forget", "--subject", "Eve", "--db", path_str(&db)]);
+    assert_eq!(forget.status.code(), Some(0), "{}", stderr(&forget));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}
+
 /// Item 11: truncated and bit-flipped databases: every store command fails cleanly (naming the
 /// file) or works, and a damaged file is never written.
 #[test]

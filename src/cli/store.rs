@@ -467,14 +467,21 @@ fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
 
 pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
     let mut store = args.db.open_existing()?;
-    let files = store.forget(&args.subject)?;
+    let forgotten = store.forget(&args.subject)?;
     eprintln!(
         "gonio: deleted every session and measurement of {} from {}",
         args.subject,
         store.path().display()
     );
-    for file in &files {
+    for file in &forgotten.deleted {
         eprintln!("gonio: deleted {}", file.display());
+    }
+    for file in &forgotten.left {
+        eprintln!(
+            "gonio: left {}: named by an imported result, so not written by this database's \
+             analyses (delete it yourself if it is the subject's)",
+            file.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,7 +22,7 @@ use crate::protocols::{Measurement, Quality, Warning, WarningKind};
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// The schema changes, one per version: step `n` brings version `n` to `n + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -94,6 +94,9 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
             mime TEXT NOT NULL,
             bytes BLOB NOT NULL
          );",
+    // 4 -> 5: results brought in by `import` name files another machine wrote (or another
+    // program's, in a doctored export): `forget` never deletes those.
+    "ALTER TABLE measurements ADD COLUMN evidence_imported INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Why the store could not be used. Every variant names the file.
@@ -579,7 +582,7 @@ impl Store {
                 )?;
             }
             for m in measurements {
-                replaced += insert_measurement(tx, session_id, m)?;
+                replaced += insert_measurement(tx, session_id, m, Origin::Saved)?;
             }
             Ok(())
         })?;
@@ -867,7 +870,7 @@ impl Store {
                 if m.source_sha256.is_some() {
                     delete_same_trial(tx, session_id, m)?;
                 }
-                let id = insert_row(tx, session_id, m)?;
+                let id = insert_row(tx, session_id, m, Origin::Saved)?;
                 if let Some(picture) = picture {
                     insert_picture(tx, id, picture)?;
                 }
@@ -1024,9 +1027,31 @@ impl Store {
                 problem: Box::new(source),
             })?;
         }
+        // The dates as stored: an import's own text (" 2026-11-20", a day alone) would sort
+        // sessions wrongly and compare days wrongly. They all parse: checked above.
+        let dates = exports
+            .iter()
+            .map(|export| {
+                export
+                    .sessions
+                    .iter()
+                    .map(|session| {
+                        parse_session_date(&session.started_at).map_err(|source| {
+                            StoreError::Implausible {
+                                path: self.path.clone(),
+                                problem: Box::new(Implausible::Date {
+                                    label: session.label.clone(),
+                                    source,
+                                }),
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut imported = Imported::default();
         self.write(|tx| {
-            for export in exports {
+            for (export, dates) in exports.iter().zip(&dates) {
                 let subject_id = subject_id(tx, &export.subject)?;
                 // Details the database lacks are taken; those it has are kept.
                 tx.execute(
@@ -1034,7 +1059,7 @@ impl Store {
                         date_of_birth = coalesce(date_of_birth, ?3) WHERE id = ?1",
                     params![subject_id, export.notes, export.date_of_birth],
                 )?;
-                for session in &export.sessions {
+                for (session, started_at) in export.sessions.iter().zip(dates) {
                     let stored: Option<String> = tx
                         .query_row(
                             "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -1044,12 +1069,12 @@ impl Store {
                         .optional()?;
                     let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
                     if let Some(stored) = stored {
-                        if day(&stored) != day(&session.started_at) {
+                        if day(&stored) != day(started_at) {
                             imported.kept_dates.push(KeptDate {
                                 subject: export.subject.clone(),
                                 label: session.label.clone(),
                                 kept: day(&stored),
-                                imported: day(&session.started_at),
+                                imported: day(started_at),
                             });
                         }
                     }
@@ -1057,11 +1082,12 @@ impl Store {
                         tx,
                         subject_id,
                         &session.label,
-                        Some(&session.started_at),
+                        Some(started_at),
                         session.notes.as_deref(),
                     )?;
                     for m in &session.measurements {
-                        imported.replaced += insert_measurement(tx, session_id, m)?;
+                        imported.replaced +=
+                            insert_measurement(tx, session_id, m, Origin::Imported)?;
                     }
                 }
             }
@@ -1110,19 +1136,25 @@ impl Store {
     /// name), then compacts the file and its write-ahead log so nothing lingers in free pages.
     ///
     /// The compaction runs even when the subject is not there, so a `forget` that was interrupted
-    /// after the delete is finished by the next one. Returns the files deleted.
-    pub fn forget(&mut self, subject: &str) -> Result<Vec<PathBuf>, StoreError> {
-        let evidence: Vec<String> = {
+    /// after the delete is finished by the next one.
+    ///
+    /// Files named by imported results are never deleted: another machine wrote them, or another
+    /// program, and an export can name any path. Those that exist are listed in
+    /// [`Forgotten::left`].
+    pub fn forget(&mut self, subject: &str) -> Result<Forgotten, StoreError> {
+        // (evidence path, whether an import named it)
+        let evidence: Vec<(String, bool)> = {
             let mut statement = self
                 .connection
                 .prepare(
-                    "SELECT DISTINCT m.evidence_path FROM measurements m
+                    "SELECT m.evidence_path, min(m.evidence_imported) FROM measurements m
                      JOIN sessions se ON m.session_id = se.id JOIN subjects s ON se.subject_id = s.id
-                     WHERE s.alias = ?1 AND m.evidence_path IS NOT NULL",
+                     WHERE s.alias = ?1 AND m.evidence_path IS NOT NULL
+                     GROUP BY m.evidence_path",
                 )
                 .map_err(|e| self.sql(e))?;
             let rows = statement
-                .query_map(params![subject], |r| r.get(0))
+                .query_map(params![subject], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(|e| self.sql(e))?;
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| self.sql(e))?
@@ -1150,18 +1182,23 @@ impl Store {
                 )
                 .map_err(|e| self.sql(e))
         };
-        let mut files = Vec::new();
-        for path in &evidence {
+        let mut forgotten = Forgotten::default();
+        for (path, imported) in &evidence {
             if still_named(path)? {
                 continue;
             }
-            files.extend(
-                files_written_with(Path::new(path))
+            let files = files_written_with(Path::new(path));
+            if *imported {
+                forgotten.left.extend(files);
+                continue;
+            }
+            forgotten.deleted.extend(
+                files
                     .into_iter()
                     .filter(|file| std::fs::remove_file(file).is_ok()),
             );
         }
-        Ok(files)
+        Ok(forgotten)
     }
 
     /// The file behind this store.
@@ -1237,6 +1274,17 @@ fn check_session(
     }
     if label.trim().is_empty() {
         return Err(Implausible::NoLabel);
+    }
+    // Names are printed: a newline or a terminal escape in one could forge or hide output.
+    if subject.chars().any(char::is_control) {
+        return Err(Implausible::ControlCharacters {
+            what: "the subject's name",
+        });
+    }
+    if label.chars().any(char::is_control) {
+        return Err(Implausible::ControlCharacters {
+            what: "a session's label",
+        });
     }
     let label = label.to_string();
     if let Some(started_at) = started_at {
@@ -1403,6 +1451,16 @@ impl SessionDate {
     }
 }
 
+/// The files [`Store::forget`] deleted, and those it left.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Forgotten {
+    /// Evidence pictures, plots, per-frame CSVs and result JSONs this database's analyses wrote.
+    pub deleted: Vec<PathBuf>,
+    /// Files of those names named by imported results: not deleted (another machine's, or not
+    /// gonio's at all); the user decides.
+    pub left: Vec<PathBuf>,
+}
+
 /// What [`Store::import`] did besides adding.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Imported {
@@ -1498,6 +1556,7 @@ fn insert_measurement(
     tx: &rusqlite::Transaction,
     session_id: i64,
     m: &StoredMeasurement,
+    origin: Origin,
 ) -> rusqlite::Result<usize> {
     let same = same_trial_ids(tx, session_id, m)?;
     // A result replaced by one without its picture (an older export, a merge of a database
@@ -1511,11 +1570,19 @@ fn insert_measurement(
             .transpose()?,
     };
     delete_measurements(tx, &same)?;
-    let id = insert_row(tx, session_id, m)?;
+    let id = insert_row(tx, session_id, m, origin)?;
     if let Some(picture) = &picture {
         insert_picture(tx, id, picture)?;
     }
     Ok(same.len())
+}
+
+/// Where a stored result came from: saved by this database's own analyses, whose evidence files
+/// `forget` deletes, or brought in by [`Store::import`], whose file names are another machine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Saved,
+    Imported,
 }
 
 /// Keeps `picture` with the measurement `id`.
@@ -1611,11 +1678,13 @@ fn insert_row(
     tx: &rusqlite::Transaction,
     session_id: i64,
     m: &StoredMeasurement,
+    origin: Origin,
 ) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
-            total_frames, quality, model, source, source_sha256, gonio_version, evidence_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            total_frames, quality, model, source, source_sha256, gonio_version, evidence_path,
+            evidence_imported)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             session_id,
             m.protocol,
@@ -1632,6 +1701,7 @@ fn insert_row(
             m.source_sha256,
             m.gonio_version,
             m.evidence_path,
+            origin == Origin::Imported,
         ],
     )?;
     let measurement_id = tx.last_insert_rowid();
@@ -1775,6 +1845,8 @@ pub enum Implausible {
     NoSubject,
     #[error("a session's label is empty")]
     NoLabel,
+    #[error("{what} holds control characters (a newline, a tab or a terminal escape)")]
+    ControlCharacters { what: &'static str },
     #[error("session `{label}`: started_at {source}")]
     Date { label: String, source: DateError },
     #[error("session `{label}`: {protocol} {measure}: angle {value_deg:?} / peak {peak_deg:?} deg is not between -360 and 360")]
@@ -2461,5 +2533,57 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn imported_dates_are_stored_as_dates_and_names_are_printable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let session = |label: &str, started_at: &str| Session {
+            label: label.into(),
+            started_at: started_at.into(),
+            notes: None,
+            measurements: vec![measurement(60.0)],
+        };
+        // A leading space or a day alone: stored in the stored form, so "after" sorts after.
+        let export = SubjectExport {
+            subject: "p".into(),
+            notes: None,
+            date_of_birth: None,
+            sessions: vec![
+                session("before", "2026-11-01T09:00:00Z"),
+                session("after", " 2026-11-20"),
+            ],
+        };
+        let imported = store.import(std::slice::from_ref(&export)).unwrap();
+        assert!(imported.kept_dates.is_empty());
+        let history = store.history("p").unwrap();
+        let order: Vec<(&str, &str)> = history
+            .sessions
+            .iter()
+            .map(|s| (s.label.as_str(), s.started_at.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("before", "2026-11-01T09:00:00Z"),
+                ("after", "2026-11-20T00:00:00Z")
+            ]
+        );
+        // The same day written otherwise is the same day: nothing to say.
+        let mut again = export.clone();
+        again.sessions[1].started_at = "2026-11-20T08:30".into();
+        assert!(store.import(&[again]).unwrap().kept_dates.is_empty());
+        // A newline or an escape in a name would forge output where it is printed.
+        for (subject, label) in [("p\ngonio: fine", "x"), ("p", "x\u{1b}[8m")] {
+            let mut bad = export.clone();
+            bad.subject = subject.into();
+            bad.sessions[0].label = label.into();
+            assert!(matches!(
+                store.import(&[bad]),
+                Err(StoreError::Implausible { problem, .. })
+                    if matches!(*problem, Implausible::ControlCharacters { .. })
+            ));
+        }
     }
 }

@@ -382,7 +382,7 @@ pub async fn forget(
                 "type the patient's alias to confirm: nothing was deleted".into(),
             ));
         }
-        let files = store.forget(&patient.alias)?;
+        let forgotten = store.forget(&patient.alias)?;
         // Finished upload jobs may hold this patient's results and file names: gone too.
         if let Ok(mut jobs) = app.jobs.lock() {
             jobs.retain(|_, job| job.state == "running" || job.state == "queued");
@@ -390,7 +390,8 @@ pub async fn forget(
         Ok(Json(json!({
             "deleted_sessions": patient.sessions,
             "deleted_measurements": patient.measurements,
-            "deleted_files": files.len(),
+            "deleted_files": forgotten.deleted.len(),
+            "files_left": forgotten.left,
         })))
     })
     .await
