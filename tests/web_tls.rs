@@ -141,6 +141,39 @@ async fn the_app_is_served_over_tls_with_a_secure_cookie() {
     let refused = get_over_tls(&host, &trusted, "/api/patients", None).await;
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused:.300}");
 
+    // A client that never finishes its headers is let go (after gonio::web::HEADER_TIMEOUT_S),
+    // so that such connections cannot pile up until no descriptor is left.
+    {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(trusted.clone()).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let tcp = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let mut slow = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+            .await
+            .unwrap();
+        slow.write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let ended = tokio::time::timeout(
+            std::time::Duration::from_secs(6 * gonio::web::HEADER_TIMEOUT_S),
+            slow.read_to_end(&mut answer),
+        )
+        .await;
+        assert!(
+            ended.is_ok(),
+            "a connection without its headers was held open"
+        );
+        assert!(!String::from_utf8_lossy(&answer).contains("200 OK"));
+    }
+
     // Plain HTTP to the TLS port gets no page.
     let mut plain = tokio::net::TcpStream::connect(&host).await.unwrap();
     plain
@@ -163,6 +196,12 @@ fn certificates_and_keys_that_cannot_be_used_are_named() {
     let (cert, key, _) = certificate_in(dir.path(), "one");
     let (_, other_key, _) = certificate_in(dir.path(), "two");
     let missing = dir.path().join("missing.pem");
+    let folder = dir.path().to_path_buf();
+    let big = dir.path().join("big.pem");
+    std::fs::write(&big, vec![b'A'; 2 << 20]).unwrap();
+    let cut = dir.path().join("cut.pem");
+    let whole = std::fs::read_to_string(&cert).unwrap();
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
     let db = dir.path().join("clinic.sqlite");
     let serve_with = |cert: &Path, key: &Path| {
         gonio(&[
@@ -182,12 +221,10 @@ fn certificates_and_keys_that_cannot_be_used_are_named() {
         (&missing, &key, &missing, "cannot read it"),
         (&key, &key, &key, "no certificate in it"),
         (&cert, &cert, &cert, "no private key in it"),
-        (
-            &cert,
-            &other_key,
-            &other_key,
-            "does not fit the certificate",
-        ),
+        (&cert, &other_key, &other_key, "is not the certificate's"),
+        (&cert, &folder, &folder, "not a regular file"),
+        (&cert, &big, &big, "larger than 1 MiB"),
+        (&cut, &key, &cut, "has no -----END line"),
     ] {
         let output = serve_with(cert, key);
         let message = stderr(&output);
@@ -196,6 +233,9 @@ fn certificates_and_keys_that_cannot_be_used_are_named() {
             message.contains(path_str(named)) && message.contains(says),
             "{cert:?} {key:?}: {message}"
         );
+        assert!(message.matches("os error").count() <= 1, "{message}");
+        // Refused before anything is made.
+        assert!(!db.exists(), "a database was made for {cert:?} {key:?}");
     }
     // One without the other is a usage error.
     let output = gonio(&["serve", "--no-open", "--tls-cert", path_str(&cert)]);

@@ -63,12 +63,13 @@ pub struct ServeArgs {
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let db = args.db.path();
-    // Say now, not at the first page, when the database or the certificate cannot be used.
-    drop(Store::open(&db)?);
+    // Say now, not at the first page, when the certificate or the database cannot be used
+    // (the certificate first: a refused start makes no database).
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(certificate), Some(key)) => Some(Tls::from_pem_files(certificate, key)?),
         _ => None,
     };
+    drop(Store::open(&db)?);
     let camera = match &args.camera_source {
         Some(video) => {
             if !video.is_file() {

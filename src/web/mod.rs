@@ -197,6 +197,11 @@ async fn static_file(mime: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, mime)], body).into_response()
 }
 
+/// How long a client may take to send a request's headers, seconds: a page sends them at once,
+/// and connections that never finish (a slow or hostile client) must not pile up until the
+/// server runs out of file descriptors.
+pub const HEADER_TIMEOUT_S: u64 = 10;
+
 /// Serves the app on `listener` until the process ends: over TLS with `tls` (the app's
 /// [`Access`] must have been made with it), else over plain HTTP.
 pub async fn serve(
@@ -210,19 +215,26 @@ pub async fn serve(
             "the app's addresses and the TLS setting disagree",
         ));
     }
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let header_timeout = std::time::Duration::from_secs(HEADER_TIMEOUT_S);
+    let listener = listener.into_std()?;
     match tls {
         None => {
-            axum::serve(
-                listener,
-                router(app).into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
+            let mut server = axum_server::from_tcp(listener)?;
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(header_timeout);
+            server.serve(service).await
         }
         Some(tls) => {
             let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config());
-            axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, config)?
-                .serve(router(app).into_make_service_with_connect_info::<SocketAddr>())
-                .await
+            let mut server = axum_server::tls_rustls::from_tcp_rustls(listener, config)?;
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(header_timeout);
+            server.serve(service).await
         }
     }
 }

@@ -147,15 +147,35 @@ impl Access {
         )
     }
 
+    /// `host` (a `Host` header, or an origin without its scheme) with its port, which browsers
+    /// leave out when it is the scheme's own (443, 80).
+    fn with_port(&self, host: &str) -> String {
+        let has_port = host
+            .rsplit_once(':')
+            .is_some_and(|(name, port)| !name.is_empty() && port.parse::<u16>().is_ok())
+            && !host.ends_with(']');
+        if has_port {
+            host.to_string()
+        } else {
+            let default = if self.is_tls() { 443 } else { 80 };
+            format!("{host}:{default}")
+        }
+    }
+
+    /// The `Host` header, with its port.
+    fn host(&self, headers: &HeaderMap) -> Option<String> {
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| self.with_port(h))
+    }
+
     fn host_allowed(&self, headers: &HeaderMap) -> bool {
         self.any_host
-            || headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .is_some_and(|host| {
-                    self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
-                        || self.named_by_certificate(host)
-                })
+            || self.host(headers).is_some_and(|host| {
+                self.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
+                    || self.named_by_certificate(&host)
+            })
     }
 
     /// Whether `host` (`name:port`) is this app's port under a name its TLS certificate is
@@ -193,18 +213,23 @@ impl Access {
     /// Whether `Origin`, when sent, is this app.
     fn origin_is_ours(&self, headers: &HeaderMap) -> Option<bool> {
         let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+        let prefix = format!("{}://", self.scheme());
+        let Some(origin_host) = origin
+            .get(..prefix.len())
+            .filter(|p| p.eq_ignore_ascii_case(&prefix))
+            .and_then(|_| origin.get(prefix.len()..))
+        else {
+            return Some(false);
+        };
+        let origin_host = self.with_port(origin_host);
         // On every address, the page's own origin is whatever name it was opened by.
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let scheme = self.scheme();
-        let opened_as = host
-            .filter(|h| self.any_host || self.named_by_certificate(h))
-            .map(|h| format!("{scheme}://{h}"));
+        let opened_as = self.host(headers).filter(|_| self.any_host);
         Some(
             self.hosts
                 .iter()
-                .map(|h| format!("{scheme}://{h}"))
-                .chain(opened_as)
-                .any(|o| origin.eq_ignore_ascii_case(&o)),
+                .chain(opened_as.as_ref())
+                .any(|h| h.eq_ignore_ascii_case(&origin_host))
+                || self.named_by_certificate(&origin_host),
         )
     }
 }
@@ -424,5 +449,33 @@ mod tests {
         )
         .unwrap();
         assert!(!plain.host_allowed(&headers("clinic-pc:8443", None)));
+    }
+
+    #[test]
+    fn on_the_schemes_own_port_the_browsers_host_without_a_port_is_the_apps() {
+        let dir = tempfile::tempdir().unwrap();
+        let tls = clinic_tls(dir.path());
+        let https = Access::new("192.168.1.5:443".parse().unwrap(), None, Some(&tls)).unwrap();
+        for host in [
+            "192.168.1.5",
+            "192.168.1.5:443",
+            "clinic-pc",
+            "clinic-pc:443",
+        ] {
+            assert!(https.host_allowed(&headers(host, None)), "{host}");
+        }
+        assert!(!https.host_allowed(&headers("192.168.1.5:80", None)));
+        let page = headers("clinic-pc", Some("https://clinic-pc"));
+        assert_eq!(https.origin_is_ours(&page), Some(true));
+        let page = headers("192.168.1.5", Some("https://192.168.1.5"));
+        assert_eq!(https.origin_is_ours(&page), Some(true));
+        let page = headers("192.168.1.5", Some("https://192.168.1.5:8443"));
+        assert_eq!(https.origin_is_ours(&page), Some(false));
+        let http = Access::new("127.0.0.1:80".parse().unwrap(), None, None).unwrap();
+        for (host, allowed) in [("localhost", true), ("127.0.0.1", true), ("[::1]", true)] {
+            assert_eq!(http.host_allowed(&headers(host, None)), allowed, "{host}");
+        }
+        let page = headers("localhost", Some("http://localhost"));
+        assert_eq!(http.origin_is_ours(&page), Some(true));
     }
 }

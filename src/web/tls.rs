@@ -23,11 +23,13 @@ pub struct Tls {
 /// Why the certificate or key cannot be used; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("{}: cannot read it: {source}", path.display())]
+    #[error("{}: cannot read it: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
+    #[error("{}: {why}", path.display())]
+    NotAFile { path: PathBuf, why: &'static str },
     #[error("{}: not a PEM certificate file: {why}", path.display())]
     BadCertificate { path: PathBuf, why: String },
     #[error("{}: no certificate in it (expected a PEM file with -----BEGIN CERTIFICATE-----)", path.display())]
@@ -36,49 +38,98 @@ pub enum TlsError {
     NoKey { path: PathBuf },
     #[error("{}: not a PEM private key file: {why}", path.display())]
     BadKey { path: PathBuf, why: String },
-    #[error("the key {} does not fit the certificate {}: {why}", key.display(), certificate.display())]
-    Mismatch {
+    #[error("the key {} is not the certificate's ({}): the server's own certificate must come first in its file, before any intermediate ones", key.display(), certificate.display())]
+    Mismatch { certificate: PathBuf, key: PathBuf },
+    #[error("the certificate {} with the key {} cannot be used: {why}", certificate.display(), key.display())]
+    Unusable {
         certificate: PathBuf,
         key: PathBuf,
         why: String,
     },
 }
 
+/// Certificate and key files are a few kilobytes; a bigger file is not one (and `/dev/zero` must
+/// not be read until memory runs out).
+const MAX_PEM_BYTES: u64 = 1 << 20;
+
+/// The contents of a PEM file named on the command line: a regular file of at most
+/// [`MAX_PEM_BYTES`].
+fn read_pem(path: &Path) -> Result<Vec<u8>, TlsError> {
+    use std::io::Read;
+    let read_error = |error| TlsError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
+    let not_a_file = |why| TlsError::NotAFile {
+        path: path.to_path_buf(),
+        why,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let meta = file.metadata().map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(not_a_file(
+            "not a regular file (a folder, FIFO or device): give the PEM file itself",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PEM_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(not_a_file(
+            "larger than 1 MiB: not a certificate or key file",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A PEM parsing error in words.
+fn pem_words(error: &pem::Error) -> String {
+    match error {
+        pem::Error::MissingSectionEnd { .. } => {
+            "a section has no -----END line (the file is cut short?)".to_string()
+        }
+        pem::Error::IllegalSectionStart { .. } => "a -----BEGIN line is malformed".to_string(),
+        pem::Error::Base64Decode(_) => "a section's contents are not base64".to_string(),
+        other => other.to_string(),
+    }
+}
+
 impl Tls {
     /// Reads `certificate` (PEM: the server's certificate first, then any intermediate ones) and
     /// `key` (PEM: its unencrypted private key, PKCS#8, PKCS#1 or SEC1).
     pub fn from_pem_files(certificate: &Path, key: &Path) -> Result<Tls, TlsError> {
-        let read = |path: &Path| {
-            std::fs::read(path).map_err(|source| TlsError::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        let chain = CertificateDer::pem_slice_iter(&read(certificate)?)
+        let chain = CertificateDer::pem_slice_iter(&read_pem(certificate)?)
             .collect::<Result<Vec<_>, pem::Error>>()
             .map_err(|e| TlsError::BadCertificate {
                 path: certificate.to_path_buf(),
-                why: e.to_string(),
+                why: pem_words(&e),
             })?;
         if chain.is_empty() {
             return Err(TlsError::NoCertificate {
                 path: certificate.to_path_buf(),
             });
         }
-        let private_key = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| match e {
+        let private_key = PrivateKeyDer::from_pem_slice(&read_pem(key)?).map_err(|e| match e {
             pem::Error::NoItemsFound => TlsError::NoKey {
                 path: key.to_path_buf(),
             },
             e => TlsError::BadKey {
                 path: key.to_path_buf(),
-                why: e.to_string(),
+                why: pem_words(&e),
             },
         })?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mismatch = |e: rustls::Error| TlsError::Mismatch {
-            certificate: certificate.to_path_buf(),
-            key: key.to_path_buf(),
-            why: e.to_string(),
+        let mismatch = |e: rustls::Error| match e {
+            rustls::Error::InconsistentKeys(_) => TlsError::Mismatch {
+                certificate: certificate.to_path_buf(),
+                key: key.to_path_buf(),
+            },
+            e => TlsError::Unusable {
+                certificate: certificate.to_path_buf(),
+                key: key.to_path_buf(),
+                why: e.to_string(),
+            },
         };
         let certificate = chain[0].clone();
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
