@@ -58,9 +58,13 @@ impl VideoError {
 /// What ffprobe says about a video's first video stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoInfo {
-    /// Frame size after rotation, pixels.
+    /// Frame size as shown, pixels: after rotation, and with non-square pixels (anamorphic
+    /// camcorder and DV video) stretched to square ones, as players show them. Frames are
+    /// decoded at this size, so that angles are measured on the true shape of the body.
     pub width: u32,
     pub height: u32,
+    /// Width of a stored pixel over its height (1 for square pixels, 4/3 for 1440x1080 HDV).
+    pub pixel_aspect: f64,
     pub codec: String,
     /// Average frame rate, frames per second (0 when unknown).
     pub fps: f64,
@@ -110,6 +114,8 @@ struct ProbeStream {
     avg_frame_rate: Option<String>,
     nb_frames: Option<String>,
     duration: Option<String>,
+    /// `W:H` of a stored pixel; `0:1` or absent when unknown (square).
+    sample_aspect_ratio: Option<String>,
     #[serde(default)]
     side_data_list: Vec<serde_json::Value>,
     #[serde(default)]
@@ -207,6 +213,18 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         })
         .unwrap_or(0.0)
         .round() as i32;
+    let pixel_aspect = stream
+        .sample_aspect_ratio
+        .as_deref()
+        .map(|text| ratio(&text.replace(':', "/")))
+        .filter(|&a| a.is_finite() && (0.01..=100.0).contains(&a))
+        .unwrap_or(1.0);
+    // Stretched to square pixels as a player shows them (the width, before any rotation).
+    let width = if pixel_aspect == 1.0 {
+        width
+    } else {
+        ((f64::from(width) * pixel_aspect).round() as u32).max(1)
+    };
     let quarter_turns = rotation.rem_euclid(360) / 90;
     let (width, height) = if quarter_turns % 2 == 1 {
         (height, width)
@@ -232,6 +250,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         duration_s,
         frame_count: stream.nb_frames.and_then(|n| n.parse().ok()),
         rotation_deg: rotation,
+        pixel_aspect,
     })
 }
 
@@ -310,7 +329,18 @@ impl VideoFrames {
         max_fps: Option<f64>,
     ) -> Result<VideoFrames, VideoError> {
         let info = probe(path)?;
-        let showinfo = showinfo_filter();
+        // Non-square pixels are stretched to the size players show (see VideoInfo::width),
+        // after ffmpeg's own rotation; frames left out by the selection are never scaled.
+        let showinfo = if info.pixel_aspect == 1.0 {
+            showinfo_filter().to_string()
+        } else {
+            format!(
+                "scale={}:{}:flags=bicubic,setsar=1,{}",
+                info.width,
+                info.height,
+                showinfo_filter()
+            )
+        };
         // Thin out only when the source is clearly faster than asked.
         let filter = match max_fps.filter(|&f| f > 0.0 && (info.fps == 0.0 || info.fps > 1.05 * f))
         {
