@@ -115,7 +115,8 @@ fn frame_folders_are_in_natural_order() {
     );
 }
 
-/// Case 9: time in milliseconds, or frames an hour apart, is refused with the likely unit.
+/// Case 9: time in milliseconds, frame numbers, or frames an hour apart, is refused with the
+/// likely unit.
 #[test]
 fn implausible_frame_times_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,6 +136,21 @@ fn implausible_frame_times_are_refused() {
         assert!(
             err.contains(path_str(&path)) && err.contains(words),
             "{name}: {err}"
+        );
+    }
+    // Frame numbers in the time column (0, 1, 2, ...) would make every frame a second.
+    for first in [0.0, 1.0] {
+        let mut counted = track.clone();
+        for (i, t) in counted.time_s.iter_mut().enumerate() {
+            *t = first + i as f64;
+        }
+        let path = write_csv(&counted, dir.path().join("frame-numbers.csv"));
+        let output = gonio(&["analyze", path_str(&path), "--protocol", "slr"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            stderr(&output).contains("time_s counts frames"),
+            "{}",
+            stderr(&output)
         );
     }
     // One absurd last timestamp is named too.

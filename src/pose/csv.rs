@@ -60,6 +60,8 @@ pub enum FrameTimesError {
     TooSlow { median: f64, looks_like_ms: bool },
     #[error("frames are a median {median_s} s apart (over 1000 frames per second): time_s must be seconds")]
     TooFast { median_s: f64 },
+    #[error("time_s counts frames (whole numbers one apart, from {first}): it must be seconds, the frame number divided by the frames per second")]
+    FrameNumbers { first: f64 },
 }
 
 /// Frames further apart than this are not one recording, seconds.
@@ -67,7 +69,8 @@ pub const MAX_FRAME_GAP_S: f64 = 600.0;
 
 /// Checks that timestamps (seconds, increasing) are plausible for a recording of a person:
 /// frames a median 1 ms to 1 s apart (1 to 1000 frames per second), and none more than
-/// [`MAX_FRAME_GAP_S`] apart. Times in the wrong unit otherwise turn a blink into a hold.
+/// [`MAX_FRAME_GAP_S`] apart, and not frame numbers (whole numbers one apart). Times in the
+/// wrong unit otherwise turn a blink into a hold.
 /// Returns what is wrong, naming the likely unit.
 pub fn check_frame_times(time_s: &[f64]) -> Result<(), FrameTimesError> {
     let mut intervals: Vec<f64> = time_s.windows(2).map(|w| w[1] - w[0]).collect();
@@ -88,6 +91,11 @@ pub fn check_frame_times(time_s: &[f64]) -> Result<(), FrameTimesError> {
     }
     intervals.sort_by(f64::total_cmp);
     let median = intervals[intervals.len() / 2];
+    // Frame numbers in the time column read as one frame per second: every hold would last
+    // seconds per frame, a wrong result that looks right.
+    if median == 1.0 && time_s.len() > 2 && time_s.iter().all(|t| t.fract() == 0.0) {
+        return Err(FrameTimesError::FrameNumbers { first: time_s[0] });
+    }
     if median > 1.0 {
         return Err(FrameTimesError::TooSlow {
             median,
