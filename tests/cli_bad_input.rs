@@ -108,6 +108,27 @@ fn image_without_a_person_is_reported() {
     );
 }
 
+/// A FIFO would wait for ever and `/dev/zero` never end: both are named, not read.
+#[test]
+fn pose_refuses_what_is_not_a_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("photo.jpg");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for input in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        let output = gonio(&["pose", "--model", "lightning", path_str(input)]);
+        assert_eq!(output.status.code(), Some(1), "{input:?}");
+        assert!(
+            stderr(&output).contains(&format!("{}: not a regular file", input.display())),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
 #[test]
 fn empty_folder_is_reported() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,22 +14,49 @@ pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp", "ti
 /// Largest accepted image side, in pixels; bounds the memory a hostile file can claim.
 const MAX_SIDE_PX: u32 = 16_384;
 
+/// Largest accepted image file, bytes: a 16384-pixel-square photo is far smaller, compressed.
+const MAX_FILE_BYTES: u64 = 1 << 30;
+
 /// Reads an image file into an RGB frame with timestamp 0.
 ///
 /// The format is sniffed from the content, not the extension.
 pub fn load_image(path: &Path) -> Result<Frame, CaptureError> {
+    let read_error = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => CaptureError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => CaptureError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    };
+    // A FIFO would wait for ever (opening it already) and a device (`/dev/zero`) never end.
+    if !std::fs::metadata(path).map_err(read_error)?.is_file() {
+        return Err(CaptureError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    // What it is, from its first bytes, before reading a large file whole.
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut file| file.read_to_end(&mut bytes))
-        .map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => CaptureError::NotFound {
-                path: path.to_path_buf(),
-            },
-            _ => CaptureError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
-        })?;
+    (&mut file)
+        .take(64)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if image::guess_format(&bytes).is_err() {
+        return Err(CaptureError::NotAnImage {
+            path: path.to_path_buf(),
+        });
+    }
+    file.take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(CaptureError::FileTooLarge {
+            path: path.to_path_buf(),
+            max_mib: MAX_FILE_BYTES >> 20,
+        });
+    }
     let reader = ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|source| CaptureError::Read {

@@ -48,6 +48,10 @@ pub enum CaptureError {
     },
     #[error("{path}: no images found in this folder (looked for {extensions})")]
     EmptyFolder { path: PathBuf, extensions: String },
+    #[error("{path}: not a regular file (a FIFO or a device)")]
+    NotAFile { path: PathBuf },
+    #[error("{path}: file larger than {max_mib} MiB: not a photo")]
+    FileTooLarge { path: PathBuf, max_mib: u64 },
 }
 
 impl CaptureError {
@@ -60,7 +64,9 @@ impl CaptureError {
             | CaptureError::Corrupt { path, .. }
             | CaptureError::Empty { path }
             | CaptureError::TooLarge { path, .. }
-            | CaptureError::EmptyFolder { path, .. } => path,
+            | CaptureError::EmptyFolder { path, .. }
+            | CaptureError::NotAFile { path }
+            | CaptureError::FileTooLarge { path, .. } => path,
         }
     }
 }
