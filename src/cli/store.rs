@@ -504,7 +504,9 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     use gonio::report::html::{is_report_file, subject_report, trends_of};
     // A report written again replaces the old one; nothing else is ever replaced (a mistyped
     // `--out` naming the database or a recording would destroy it).
-    if args.out.exists() && !is_report_file(&args.out) {
+    // (A link, FIFO or device is refused by the writer itself, with its own words.)
+    let regular = std::fs::symlink_metadata(&args.out).is_ok_and(|m| m.is_file());
+    if regular && !is_report_file(&args.out) {
         anyhow::bail!(
             "{}: exists and is not a gonio report; not replaced (give --out a new file name)",
             args.out.display()
