@@ -99,6 +99,78 @@ fn analyze_goes_on_past_bad_files() {
     );
 }
 
+/// An output that cannot be written (here a folder squatting on the CSV's temporary name; a full
+/// disk alike) fails the command but loses nothing measured: the results are printed and saved.
+#[test]
+fn an_output_that_cannot_be_written_keeps_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = slr_csv(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("slr.csv.partial")).unwrap();
+    let db = dir.path().join("db.sqlite");
+    let output = gonio(&[
+        "analyze",
+        path_str(&csv),
+        "--protocol",
+        "slr",
+        "--out",
+        path_str(&out),
+        "--subject",
+        "runner",
+        "--session",
+        "before",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("slr.csv.partial exists and is not a regular file")
+            && err.contains("the results of"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["results"].as_array().unwrap().len(), 2);
+    assert_eq!(json["errors"][0]["source"], path_str(&csv));
+    assert!(json["files"][0]["output_error"]
+        .as_str()
+        .unwrap()
+        .contains("not a regular file"));
+    let history = gonio(&[
+        "history",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]);
+    assert_eq!(history.status.code(), Some(0), "{}", stderr(&history));
+    assert!(
+        stdout(&history).contains("\"before\""),
+        "{}",
+        stdout(&history)
+    );
+
+    // A folder that cannot hold the outputs is found before anything is measured.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let output = gonio(&[
+        "analyze",
+        path_str(&csv),
+        "--protocol",
+        "slr",
+        "--out",
+        path_str(&file.join("out")),
+    ]);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("cannot create folder"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn unknown_protocol_lists_the_known_ones() {
     let output = gonio(&["analyze", "x.csv", "--protocol", "splits"]);

@@ -203,6 +203,31 @@ fn analyze_into(csv: &Path, db: &Path, session: &str, date: &str) -> std::proces
     ])
 }
 
+/// A year typed wrong (2062 for 2026) would make "before" the latest session and turn the
+/// verdict round: refused when given, before anything is measured.
+#[test]
+fn a_recording_date_in_the_future_or_long_past_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let csv = write_csv(&slr_track(70.0, 5), dir.path().join("before.csv"));
+    for (date, says) in [
+        ("2062-11-01", "is after today"),
+        ("1926-11-01", "is before 1970"),
+    ] {
+        let output = analyze_into(&csv, &db, "before", date);
+        assert_eq!(output.status.code(), Some(2), "{date}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(says),
+            "{date}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(!db.exists(), "nothing was saved");
+    let tomorrow = gonio::store::day_utc(1);
+    let output = analyze_into(&csv, &db, "before", &tomorrow);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 /// Cases 10 and 14: the same file analysed twice is one trial (so its spread is not zero and the
 /// published MDC is used), an export imported twice changes nothing, and sessions are compared
 /// in the order they were recorded, not saved.

@@ -191,6 +191,17 @@ fn bad_videos_are_reported_and_the_batch_goes_on() {
     assert!(!err.contains("panicked"), "{err}");
     let json = json_of(&output);
     assert_eq!(json["errors"].as_array().unwrap().len(), 6);
+    // Each error is listed under its input, as given (not under its message).
+    let mut sources: Vec<&str> = json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    sources.sort_unstable();
+    let mut failed = [&cut, &cut_index, &text, &nobody, &audio, &missing].map(|p| path_str(p));
+    failed.sort_unstable();
+    assert_eq!(sources, failed);
     assert_eq!(
         json["files"].as_array().unwrap().len(),
         1,
@@ -264,9 +275,58 @@ fn folders_of_frames_need_a_frame_rate() {
         "--fps",
         "30",
         "--json",
+        "--out",
+        path_str(dir.path()),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(json_of(&output)["files"][0]["frames"], 2);
+    let first = json_of(&output);
+    assert_eq!(first["files"][0]["frames"], 2);
+    let outputs = first["files"][0]["outputs"].as_array().unwrap();
+    assert!(
+        outputs
+            .iter()
+            .any(|o| o.as_str().unwrap().ends_with(".evidence.png")),
+        "{outputs:?}"
+    );
+
+    // The evidence and plot pictures written into the folder are not frames of the recording
+    // the next time (they were: a third "frame" of another size, and a different number).
+    let again = |extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            path_str(dir.path()),
+            "--protocol",
+            "toe-touch",
+            "--model",
+            "lightning",
+            "--fps",
+            "30",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        gonio(&args)
+    };
+    let output = again(&[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let second = json_of(&output);
+    assert_eq!(second["files"][0]["frames"], 2);
+    assert_eq!(second["results"], first["results"]);
+
+    // A picture of another size among the frames is refused, by name, not measured.
+    let stray = dir.path().join("c.jpg");
+    std::fs::copy(sample("sports2d-frame000.jpg"), &stray).unwrap();
+    let output = again(&[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!("{}: frame is ", stray.display()))
+            && err.contains("a folder of frames must hold one recording"),
+        "{err}"
+    );
+    // The error is listed under the input the user gave, the folder.
+    let json = json_of(&output);
+    assert_eq!(json["errors"][0]["source"], path_str(dir.path()));
+    assert_eq!(json["results"].as_array().unwrap().len(), 0);
 }
 
 /// Peak resident memory of a child process, kilobytes, sampled from /proc while it runs.

@@ -321,15 +321,24 @@ async fn a_patient_from_first_visit_to_forgetting() {
     };
     let redate = |session: &str, date: &str| json!({"session": session, "date": date});
     let path = format!("/api/patients/{id}/session-date");
-    let (status, dated) = c
+    let (status, refused) = c
         .send("POST", &path, Some(redate("before", "2999-01-01")))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("after today"),
+        "a year typed wrong is not taken as the latest session: {refused}"
+    );
+    let tomorrow = gonio::store::day_utc(1);
+    let (status, dated) = c
+        .send("POST", &path, Some(redate("before", &tomorrow)))
         .await;
     assert_eq!(status, StatusCode::OK, "{dated}");
     assert!(
         dated["started_at"]
             .as_str()
             .unwrap()
-            .starts_with("2999-01-01T"),
+            .starts_with(&format!("{tomorrow}T")),
         "a day alone keeps the session's time of day: {dated}"
     );
     let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;

@@ -179,7 +179,7 @@ async function patientPage(id) {
       <div class="card session"><h2>Session ${esc(s.label)}
         <span class="muted">${esc(s.started_at.slice(0, 16).replace('T', ' '))}</span></h2>
         <div class="row redate"><label>Date of this session
-          <input type="date" class="session-date" value="${esc(s.started_at.slice(0, 10))}"
+          <input type="date" class="session-date" max="${today()}" value="${esc(s.started_at.slice(0, 10))}"
             data-session="${esc(s.label)}"></label>
           <button class="secondary change-date">Change the date</button></div>
         ${s.notes ? `<p class="muted">${esc(s.notes)}</p>` : ''}

@@ -144,8 +144,9 @@ fn decode_error(path: &Path, error: ImageError) -> CaptureError {
 }
 
 /// Expands the given paths: a folder becomes its image files (by extension, in natural order of
-/// their names: frame_2 before frame_10; not recursive); a file is kept as given, whatever its extension, so that a wrong file gets a clear
-/// error later instead of being skipped silently.
+/// their names: frame_2 before frame_10; not recursive), leaving out the pictures gonio itself
+/// writes (see [`is_gonio_picture`]); a file is kept as given, whatever its extension, so that a
+/// wrong file gets a clear error later instead of being skipped silently.
 ///
 /// Returns one entry per input: the files, or the error for a folder that cannot be listed or
 /// holds no image.
@@ -171,6 +172,26 @@ pub fn collect_image_paths(inputs: &[PathBuf]) -> Vec<Result<PathBuf, CaptureErr
     out
 }
 
+/// Whether `path` is named like a picture gonio writes next to its inputs: `analyze --out`'s
+/// `<stem>.<side>.evidence.png` and `<stem>.<side>.plot.png`, and `pose --overlay`'s
+/// `<stem>.overlay.png` (or `<stem>.overlay-<n>.png`). With the outputs written into the folder
+/// of frames or photos, the next run would otherwise read them as frames of the recording.
+pub fn is_gonio_picture(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    let Some(stem) = name.strip_suffix(".png") else {
+        return false;
+    };
+    stem.ends_with(".evidence")
+        || stem.ends_with(".plot")
+        || stem.ends_with(".overlay")
+        || stem
+            .rsplit_once(".overlay-")
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -179,11 +200,39 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-        if is_image && path.is_file() {
+        if is_image && path.is_file() && !is_gonio_picture(&path) {
             files.push(path);
         }
     }
     // Frames are numbered without leading zeros by many tools: frame_2 comes before frame_10.
     alphanumeric_sort::sort_path_slice(&mut files);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gonio_pictures_are_known_by_name() {
+        for name in [
+            "clip.left.evidence.png",
+            "clip.right.plot.png",
+            "IMG_1.overlay.png",
+            "IMG_1.overlay-2.png",
+            "A.LEFT.EVIDENCE.PNG",
+        ] {
+            assert!(is_gonio_picture(Path::new(name)), "{name}");
+        }
+        for name in [
+            "frame_0001.png",
+            "evidence.png",
+            "plot.jpg",
+            "x.overlay-.png",
+            "x.overlay-2b.png",
+            "x.evidence.jpg",
+        ] {
+            assert!(!is_gonio_picture(Path::new(name)), "{name}");
+        }
+    }
 }

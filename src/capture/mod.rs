@@ -6,7 +6,7 @@ mod stream;
 pub mod video;
 
 pub use camera::{list_cameras, Camera, CameraError, CameraInfo, CameraRequest};
-pub use images::{collect_image_paths, load_image, IMAGE_EXTENSIONS};
+pub use images::{collect_image_paths, is_gonio_picture, load_image, IMAGE_EXTENSIONS};
 pub use stream::{StreamError, Y4mFrames};
 pub use video::{VideoError, VideoFrames, VideoInfo, VIDEO_EXTENSIONS};
 
@@ -46,7 +46,7 @@ pub enum CaptureError {
         width: u32,
         height: u32,
     },
-    #[error("{path}: no images found in this folder (looked for {extensions})")]
+    #[error("{path}: no images found in this folder (looked for {extensions}; gonio's own evidence, plot and overlay pictures are left out)")]
     EmptyFolder { path: PathBuf, extensions: String },
     #[error("{path}: not a regular file (a FIFO or a device)")]
     NotAFile { path: PathBuf },

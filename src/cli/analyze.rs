@@ -16,6 +16,7 @@ use gonio::angles::Side;
 use gonio::pose::{Device, Runtime};
 use gonio::protocols::{self, Measurement, Protocol, ResultKind, SideChoice};
 use gonio::run::analyze::{analyze_batch, batch, AnalyzeConfig, FileReport, Progress, RunError};
+use gonio::run::pipeline::Source;
 use gonio::run::shard::Shard;
 
 use super::store::SaveArgs;
@@ -122,9 +123,20 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         super::load_runtime(&args.model)?.note().is_some()
     };
+    let batch = batch(&args.inputs, args.fps);
+    if args.fps.is_some()
+        && !batch
+            .sources
+            .iter()
+            .any(|s| matches!(s, Source::Frames { .. }))
+    {
+        // A video keeps its own timestamps; saying nothing would let a user believe --fps
+        // re-timed it.
+        eprintln!("gonio: --fps is for folders of frames and none was given: ignored (videos are timed by their own timestamps, keypoint CSVs by their time_s column; --max-fps thins a video)");
+    }
     let batch = match args.shard {
-        Some(shard) => batch(&args.inputs, args.fps).shard(shard),
-        None => batch(&args.inputs, args.fps),
+        Some(shard) => batch.shard(shard),
+        None => batch,
     };
 
     // One spinner per input (shown while it is analysed) under a bar for the batch.
@@ -190,6 +202,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Progress::Finished { index, file } => {
             lines.finished(index, file);
             finish(&multi, &overall, spinners.get(index));
+            if let Some(error) = &file.not_written {
+                say(format!(
+                    "gonio: {error} (the results of {} are kept)",
+                    shown(index)
+                ));
+            }
             if log_lines {
                 let seconds = spinners
                     .get(index)
@@ -244,7 +262,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else if args.json {
         let json = serde_json::json!({
             "results": results,
-            "errors": report.errors.iter().map(|e| serde_json::json!({"source": e.source_name(), "error": e.to_string()})).collect::<Vec<_>>(),
+            "errors": report.errors.iter().map(|f| serde_json::json!({"source": f.input, "error": f.error.to_string()})).collect::<Vec<_>>(),
             "files": files,
         });
         serde_json::to_writer_pretty(&mut out, &json)?;

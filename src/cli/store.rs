@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, check_export, compare, default_db_path, parse_session_date, today_utc,
+    asymmetry, check_export, compare, default_db_path, parse_recording_date, today_utc,
     ExportPictures, MdcOverrides, Store, SubjectExport,
 };
 
@@ -61,7 +61,7 @@ pub struct SaveArgs {
 }
 
 fn parse_date(text: &str) -> Result<String, gonio::store::DateError> {
-    parse_session_date(text)
+    parse_recording_date(text)
 }
 
 impl SaveArgs {

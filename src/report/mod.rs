@@ -43,20 +43,38 @@ pub struct WriteError {
 }
 
 /// Makes sure `dir` is a folder that outputs can go into, creating it (and its parents) when
-/// missing.
+/// missing, and that a file can be made in it.
 pub fn output_folder(dir: &Path) -> Result<(), WriteError> {
     let fail = |detail: String| WriteError {
         path: dir.to_path_buf(),
         detail,
     };
     match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(fail(
-            "is a file, not a folder: outputs go into a folder (give a folder's name)".to_string(),
-        )),
-        Err(_) => {
-            std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create folder: {e}")))
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(fail(
+                "is a file, not a folder: outputs go into a folder (give a folder's name)"
+                    .to_string(),
+            ))
         }
+        Err(_) => {
+            std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create folder: {e}")))?
+        }
+    }
+    // Found out now, not after the first input has been measured for minutes. (Another job of
+    // a sharded batch may hold the same name on another machine: that one could write.)
+    let probe = dir.join(format!(".gonio-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(fail(format!("cannot write into this folder: {e}"))),
     }
 }
 

@@ -93,8 +93,15 @@ pub struct FileReport {
     pub angles_s: f64,
     /// Files written for this input.
     pub outputs: Vec<PathBuf>,
+    /// Why the outputs could not all be written (a full disk, a folder made read-only during
+    /// the batch); the results are kept and reported all the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_error: Option<String>,
     #[serde(skip)]
     pub results: Vec<Measurement>,
+    /// The error behind `output_error`, moved into the batch's errors.
+    #[serde(skip)]
+    pub not_written: Option<RunError>,
 }
 
 /// Why an input (or the whole batch) could not be analysed. Every variant names its file.
@@ -131,6 +138,7 @@ impl RunError {
         match self {
             RunError::Pipeline(PipelineError::Folder { path, .. })
             | RunError::Pipeline(PipelineError::FramesNeedFps { path })
+            | RunError::Pipeline(PipelineError::NothingInFolder { path })
             | RunError::Pipeline(PipelineError::Unsupported { path })
             | RunError::Output { path, .. } => path.display().to_string(),
             RunError::Pipeline(PipelineError::Capture(e)) | RunError::Capture(e) => {
@@ -231,11 +239,20 @@ fn normal(path: &Path) -> PathBuf {
         .collect()
 }
 
+/// An input that failed, or whose outputs or save failed, and why.
+#[derive(Debug)]
+pub struct Failure {
+    /// The input as the user gave it (a folder of frames, not the frame that failed).
+    pub input: PathBuf,
+    pub error: RunError,
+}
+
 /// What a batch produced, in input order.
 pub struct BatchReport {
     pub files: Vec<FileReport>,
-    /// Inputs that failed (unusable ones first), each with its error.
-    pub errors: Vec<RunError>,
+    /// Inputs that failed (unusable ones first), each with its error; an input measured whose
+    /// outputs or save failed is both here and in `files`.
+    pub errors: Vec<Failure>,
     /// The session the results were saved into, when any were.
     pub saved_to: Option<String>,
 }
@@ -355,20 +372,40 @@ pub fn analyze_batch(
     done.sort_by_key(|(i, _, _)| *i);
     let mut report = BatchReport {
         files: Vec::new(),
-        errors: batch.unusable,
+        errors: batch
+            .unusable
+            .into_iter()
+            .map(|error| Failure {
+                input: PathBuf::from(error.source_name()),
+                error,
+            })
+            .collect(),
         saved_to: None,
     };
-    for (_, file, saved) in done {
+    for (index, file, saved) in done {
+        let input = || sources[index].path().to_path_buf();
         match file {
-            Ok(file) => {
+            Ok(mut file) => {
+                if let Some(error) = file.not_written.take() {
+                    report.errors.push(Failure {
+                        input: input(),
+                        error,
+                    });
+                }
                 match saved {
                     Some(Ok(session)) => report.saved_to = report.saved_to.or(Some(session)),
-                    Some(Err(e)) => report.errors.push(e),
+                    Some(Err(error)) => report.errors.push(Failure {
+                        input: input(),
+                        error,
+                    }),
                     None => {}
                 }
                 report.files.push(file);
             }
-            Err(e) => report.errors.push(e),
+            Err(error) => report.errors.push(Failure {
+                input: input(),
+                error,
+            }),
         }
     }
     Ok(report)
@@ -486,6 +523,18 @@ fn stems_of(paths: &[PathBuf], out: Option<&Path>) -> Vec<String> {
         .collect()
 }
 
+/// Where one input's outputs go: `<dir>/<stem><suffix>`.
+struct OutputNames<'a> {
+    dir: &'a Path,
+    stem: &'a str,
+}
+
+impl OutputNames<'_> {
+    fn file(&self, suffix: &str) -> PathBuf {
+        self.dir.join(format!("{}{suffix}", self.stem))
+    }
+}
+
 /// One input through the stages, with its outputs written when `config.out` is set.
 fn analyze_one(
     source: &Source,
@@ -526,10 +575,22 @@ fn analyze_one(
         tracked.frames_with_person,
         frames,
     );
-    let outputs = match &config.out {
-        Some(dir) => write_outputs(dir, stem, source, &tracked, &series, &mut results, config)?,
-        None => Vec::new(),
-    };
+    // What was measured is never lost to an output that cannot be written: the results are
+    // still printed and saved, the failure reported with them.
+    let mut outputs = Vec::new();
+    let not_written = config.out.as_ref().and_then(|dir| {
+        let names = OutputNames { dir, stem };
+        write_outputs(
+            &names,
+            source,
+            &tracked,
+            &series,
+            &mut results,
+            config,
+            &mut outputs,
+        )
+        .err()
+    });
     let seconds = started.elapsed().as_secs_f64();
     Ok(FileReport {
         source: name,
@@ -544,26 +605,28 @@ fn analyze_one(
         people: tracked.people,
         angles_s,
         outputs,
+        output_error: not_written.as_ref().map(|e| e.to_string()),
         results,
+        not_written,
     })
 }
 
 /// Writes `<stem>.csv` (keypoints and angles per frame), `<stem>.json` (the results) and, per
 /// side of the main measure, `<stem>.<side>.plot.png` and `<stem>.<side>.evidence.png` (not for
 /// keypoint files, which have no frames). An evidence frame that cannot be read again is a
-/// warning on its result, not a lost input. Returns the files written.
+/// warning on its result, not a lost input. Adds each file to `outputs` once written; the
+/// files after one that cannot be written are not tried.
 fn write_outputs(
-    dir: &Path,
-    stem: &str,
+    names: &OutputNames,
     source: &Source,
     tracked: &Tracked,
     series: &AngleSeries,
     results: &mut [Measurement],
     config: &AnalyzeConfig,
-) -> Result<Vec<PathBuf>, RunError> {
+    outputs: &mut Vec<PathBuf>,
+) -> Result<(), RunError> {
     let track = &tracked.track;
-    let mut outputs = Vec::new();
-    let csv_path = dir.join(format!("{stem}.csv"));
+    let csv_path = names.file(".csv");
     write_atomically(&csv_path, |file| {
         write_frames_csv(io::BufWriter::new(file), track, series).map_err(io::Error::other)
     })?;
@@ -597,7 +660,7 @@ fn write_outputs(
             result_deg: r.value_deg,
             note: note.as_deref(),
         };
-        let plot_path = dir.join(format!("{stem}.{}.plot.png", side.name()));
+        let plot_path = names.file(&format!(".{}.plot.png", side.name()));
         let picture = render_angle_plot(&plot, 1200, 600).map_err(|source| RunError::Output {
             path: plot_path.clone(),
             source,
@@ -642,12 +705,12 @@ fn write_outputs(
                 min_confidence: config.series.min_confidence,
             },
         );
-        let evidence_path = dir.join(format!("{stem}.{}.evidence.png", side.name()));
+        let evidence_path = names.file(&format!(".{}.evidence.png", side.name()));
         save_png(&frame, &evidence_path)?;
         outputs.push(evidence_path);
     }
 
-    let json_path = dir.join(format!("{stem}.json"));
+    let json_path = names.file(".json");
     write_atomically(&json_path, |file| {
         serde_json::to_writer_pretty(
             io::BufWriter::new(file),
@@ -656,5 +719,5 @@ fn write_outputs(
         .map_err(io::Error::from)
     })?;
     outputs.push(json_path);
-    Ok(outputs)
+    Ok(())
 }

@@ -71,8 +71,18 @@ pub enum PipelineError {
     DecoderDied { path: PathBuf },
     #[error("{path}: no person found in any frame")]
     NoPerson { path: PathBuf },
+    #[error("{path}: no videos, frames or keypoint CSVs in this folder (gonio's own evidence, plot and overlay pictures are left out)")]
+    NothingInFolder { path: PathBuf },
     #[error("{path}: a folder of frames needs --fps (frames per second)")]
     FramesNeedFps { path: PathBuf },
+    #[error("{path}: frame is {width}x{height} pixels, the folder's first frame {first_width}x{first_height}: a folder of frames must hold one recording (move the other pictures out)")]
+    FrameSize {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        first_width: u32,
+        first_height: u32,
+    },
     #[error("{path}: not a video, image, keypoint CSV or folder of them")]
     Unsupported { path: PathBuf },
     #[error("{path}: cannot read folder: {source}")]
@@ -90,8 +100,10 @@ fn extension_of(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
-/// Turns command-line inputs into sources: a folder holding videos gives one source per video; a
-/// folder holding images is one sequence of frames (needs `fps`); files go by extension. Each
+/// Turns command-line inputs into sources: a folder holding videos gives one source per video
+/// (nothing else in it is read); a folder holding images is one sequence of frames (needs
+/// `fps`; keypoint CSVs beside them are not read); a folder of keypoint CSVs alone gives one
+/// source per CSV; files go by extension. Each
 /// input that cannot be used gives an error and the others go on.
 pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Vec<Result<Source, PipelineError>> {
     let mut out = Vec::new();
@@ -107,21 +119,41 @@ pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Vec<Result<Source, 
                     continue;
                 }
             };
-            let mut videos: Vec<PathBuf> = entries
+            let mut files: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && VIDEO_EXTENSIONS.contains(&extension_of(p).as_str()))
+                .filter(|p| p.is_file())
                 .collect();
-            alphanumeric_sort::sort_path_slice(&mut videos);
+            alphanumeric_sort::sort_path_slice(&mut files);
+            let with_extension = |wanted: &[&str]| -> Vec<PathBuf> {
+                files
+                    .iter()
+                    .filter(|p| wanted.contains(&extension_of(p).as_str()))
+                    .cloned()
+                    .collect()
+            };
+            let videos = with_extension(VIDEO_EXTENSIONS);
             if !videos.is_empty() {
                 out.extend(videos.into_iter().map(|v| Ok(Source::Video(v))));
                 continue;
             }
-            let files: Result<Vec<PathBuf>, CaptureError> =
+            let frames: Result<Vec<PathBuf>, CaptureError> =
                 collect_image_paths(std::slice::from_ref(input))
                     .into_iter()
                     .collect();
-            out.push(match (files, fps) {
+            // No frames: a folder of keypoint CSVs (an earlier run's --out) is one input each.
+            if let Err(CaptureError::EmptyFolder { .. }) = frames {
+                let csvs = with_extension(&["csv"]);
+                if csvs.is_empty() {
+                    out.push(Err(PipelineError::NothingInFolder {
+                        path: input.clone(),
+                    }));
+                } else {
+                    out.extend(csvs.into_iter().map(|c| Ok(Source::Keypoints(c))));
+                }
+                continue;
+            }
+            out.push(match (frames, fps) {
                 (Err(e), _) => Err(e.into()),
                 (Ok(_), None) => Err(PipelineError::FramesNeedFps {
                     path: input.clone(),
@@ -209,13 +241,26 @@ fn frame_stream(
         }
         Source::Frames { files, fps, .. } => {
             let (files, fps) = (files.clone(), *fps);
+            // A picture of another size is not a frame of this recording (a stray photo, a
+            // picture written into the folder): its keypoints would be scaled into the series.
+            let mut first_size = None;
             let stream = files.into_iter().enumerate().map(move |(i, file)| {
-                load_image(&file)
-                    .map(|f| Frame {
-                        image: f.image,
-                        timestamp_s: i as f64 / fps,
-                    })
-                    .map_err(PipelineError::from)
+                let frame = load_image(&file)?;
+                let size = frame.image.dimensions();
+                let (first_width, first_height) = *first_size.get_or_insert(size);
+                if size != (first_width, first_height) {
+                    return Err(PipelineError::FrameSize {
+                        path: file,
+                        width: size.0,
+                        height: size.1,
+                        first_width,
+                        first_height,
+                    });
+                }
+                Ok(Frame {
+                    image: frame.image,
+                    timestamp_s: i as f64 / fps,
+                })
             });
             (Box::new(stream), None)
         }

@@ -799,7 +799,7 @@ impl Store {
                 date.len() == 10 && d.ends_with("T00:00:00Z") && d[..10] <= *today_utc()
             });
             if day.is_none() {
-                return Err(implausible(Implausible::BirthDate(DateError {
+                return Err(implausible(Implausible::BirthDate(DateError::NotADate {
                     text: date.to_string(),
                 })));
             }
@@ -1441,7 +1441,7 @@ struct SessionDate {
 impl SessionDate {
     fn parse(text: &str) -> Result<SessionDate, DateError> {
         Ok(SessionDate {
-            at: parse_session_date(text)?,
+            at: parse_recording_date(text)?,
             day_only: text.trim().trim_end_matches('Z').len() <= 10,
         })
     }
@@ -1831,11 +1831,16 @@ pub fn file_sha256(path: &Path) -> Option<String> {
     )
 }
 
-/// A date a person gave that is not one (see [`parse_session_date`]).
+/// A date a person gave that is not one (see [`parse_session_date`]), or not one a recording
+/// can have (see [`parse_recording_date`]).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30")]
-pub struct DateError {
-    pub text: String,
+pub enum DateError {
+    #[error("`{text}` is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), e.g. 2026-11-30")]
+    NotADate { text: String },
+    #[error("`{text}` is after today ({today}, UTC): a typo? sessions are compared in date order, so a session dated in the future would count as the latest")]
+    Future { text: String, today: String },
+    #[error("`{text}` is before 1970: a typo? sessions are compared in date order")]
+    TooEarly { text: String },
 }
 
 /// What makes saved or imported data implausible.
@@ -1880,7 +1885,7 @@ pub enum Implausible {
 /// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
 /// trailing `Z` allowed), into the stored form `YYYY-MM-DDTHH:MM:SSZ`. Returns what is wrong.
 pub fn parse_session_date(text: &str) -> Result<String, DateError> {
-    let wrong = || DateError {
+    let wrong = || DateError::NotADate {
         text: text.to_string(),
     };
     let text_trimmed = text.trim().trim_end_matches('Z');
@@ -1930,11 +1935,38 @@ pub fn parse_session_date(text: &str) -> Result<String, DateError> {
     Ok(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z"))
 }
 
+/// A recording's date given by a person (see [`parse_session_date`]), in the stored form: it
+/// must lie between 1970 and tomorrow (UTC; a clinic ahead of UTC is already in tomorrow). A
+/// typed year off by one digit would otherwise make a "before" session the latest and turn the
+/// before/after verdict round.
+pub fn parse_recording_date(text: &str) -> Result<String, DateError> {
+    let at = parse_session_date(text)?;
+    let day = at.get(..10).unwrap_or(&at);
+    if day < "1970-01-01" {
+        return Err(DateError::TooEarly {
+            text: text.trim().to_string(),
+        });
+    }
+    if *day > *day_utc(1) {
+        return Err(DateError::Future {
+            text: text.trim().to_string(),
+            today: today_utc(),
+        });
+    }
+    Ok(at)
+}
+
 /// Today's date, UTC, as YYYY-MM-DD: the label of a session that was not given one.
 pub fn today_utc() -> String {
+    day_utc(0)
+}
+
+/// The date `days_from_today` days from today (negative: before), UTC, as YYYY-MM-DD.
+pub fn day_utc(days_from_today: i64) -> String {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+        .map_or(0, |d| d.as_secs() / 86_400) as i64
+        + days_from_today;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -2193,9 +2225,19 @@ mod tests {
         assert_eq!(store.patient(id).unwrap().measurements, 4);
         // Dating a session again reorders the sessions.
         assert_eq!(
-            store.set_session_date(id, "before", "2030-01-01").unwrap(),
-            "2030-01-01T10:00:00Z"
+            store.set_session_date(id, "before", &day_utc(1)).unwrap(),
+            format!("{}T10:00:00Z", day_utc(1))
         );
+        // A date after tomorrow or before 1970 is a typo, refused before it reorders anything.
+        for typo in [day_utc(2), "2062-11-03".into(), "1926-11-03".into()] {
+            assert!(
+                matches!(
+                    store.set_session_date(id, "before", &typo),
+                    Err(StoreError::Implausible { .. })
+                ),
+                "{typo}"
+            );
+        }
         assert_eq!(labels(&store), ["after", "before"]);
         // A day alone that is today dates a new session now: after one measured earlier today,
         // not before it at midnight.
@@ -2208,9 +2250,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(labels(&store), ["after", "evening", "before"]);
-        assert!(store.set_session_date(id, "before", "2030-02-30").is_err());
+        assert!(store.set_session_date(id, "before", "2025-02-30").is_err());
         assert!(matches!(
-            store.set_session_date(id, "during", "2030-01-01"),
+            store.set_session_date(id, "during", "2025-01-01"),
             Err(StoreError::NoSession { .. })
         ));
     }

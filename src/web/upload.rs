@@ -92,7 +92,7 @@ pub async fn start(
                 if !text.is_empty() {
                     // Checked here, kept as given: a day alone (no time) is read as such when
                     // saved (see `Store::save_trial`).
-                    crate::store::parse_session_date(text)
+                    crate::store::parse_recording_date(text)
                         .map_err(|e| WebError::BadRequest(format!("the recording's date: {e}")))?;
                     recorded_at = Some(text.to_string());
                 }
@@ -316,9 +316,12 @@ fn analyse(
     };
     let report = analyze_batch(batch(&[path.to_path_buf()], None), &config, &progress)
         .map_err(|e| e.to_string())?;
-    if let Some(error) = report.errors.first() {
+    if let Some(failure) = report.errors.first() {
         // The message names the temporary file: name the upload instead.
-        return Err(error.to_string().replace(&path.display().to_string(), name));
+        return Err(failure
+            .error
+            .to_string()
+            .replace(&path.display().to_string(), name));
     }
     let Some(file) = report.files.first() else {
         return Err("nothing was analysed".into());
