@@ -171,6 +171,47 @@ fn an_output_that_cannot_be_written_keeps_the_results() {
     );
 }
 
+/// A folder of keypoint CSVs (an earlier run's --out) is one input per CSV, not "no images".
+#[test]
+fn a_folder_of_keypoint_csvs_is_one_input_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let csvs = dir.path().join("csvs");
+    std::fs::create_dir(&csvs).unwrap();
+    slr_csv(&csvs);
+    write_csv(&noisy_slr(60.0, 10.0, true, false, 3), csvs.join("other.csv"));
+    let output = gonio(&[
+        "analyze",
+        path_str(&csvs),
+        "--protocol",
+        "slr",
+        "--fps",
+        "30",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--fps is for folders of frames and none was given: ignored"),
+        "{}",
+        stderr(&output)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 2);
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("notes.txt"), "nothing to measure").unwrap();
+    let output = gonio(&["analyze", path_str(&empty), "--protocol", "slr"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: no videos, frames or keypoint CSVs in this folder",
+            empty.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn unknown_protocol_lists_the_known_ones() {
     let output = gonio(&["analyze", "x.csv", "--protocol", "splits"]);
