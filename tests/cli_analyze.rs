@@ -178,7 +178,10 @@ fn a_folder_of_keypoint_csvs_is_one_input_each() {
     let csvs = dir.path().join("csvs");
     std::fs::create_dir(&csvs).unwrap();
     slr_csv(&csvs);
-    write_csv(&noisy_slr(60.0, 10.0, true, false, 3), csvs.join("other.csv"));
+    write_csv(
+        &noisy_slr(60.0, 10.0, true, false, 3),
+        csvs.join("other.csv"),
+    );
     let output = gonio(&[
         "analyze",
         path_str(&csvs),

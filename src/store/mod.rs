@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::angles::Side;
 use crate::protocols::{Measurement, Quality, Warning, WarningKind};
@@ -134,6 +135,10 @@ pub enum StoreError {
     NoSubject(String),
     #[error("there is already a subject `{0}`: choose another alias")]
     SubjectExists(String),
+    /// A name that differs from a subject's only in letter case: the same person, almost
+    /// always, whose history would be split in two (and the before/after verdict lost).
+    #[error("no subject `{given}`, but there is `{existing}`: the same person? give the name as saved (`gonio subjects` lists them); another person needs a name that differs by more than letter case")]
+    SimilarSubject { given: String, existing: String },
     #[error("subject `{subject}` has no session `{label}`")]
     NoSession { subject: String, label: String },
     /// A recording said to be of another day than the session it is saved into: saving it would
@@ -562,6 +567,7 @@ impl Store {
         recorded_at: Option<&str>,
         measurements: &[StoredMeasurement],
     ) -> Result<usize, StoreError> {
+        let subject = &subject_name(subject);
         check_session(subject, label, recorded_at, measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
@@ -587,6 +593,19 @@ impl Store {
             Ok(())
         })?;
         Ok(replaced)
+    }
+
+    /// The error for a subject that is not there: naming the one whose name differs only in
+    /// letter case, when there is one.
+    fn no_subject(&self, subject: &str) -> StoreError {
+        match similar_subject(&self.connection, subject) {
+            Ok(Some(existing)) => StoreError::SimilarSubject {
+                given: subject.to_string(),
+                existing,
+            },
+            Ok(None) => StoreError::NoSubject(subject.to_string()),
+            Err(e) => self.sql(e),
+        }
     }
 
     /// `text` read as session `label`'s date, or why it is not one.
@@ -661,6 +680,7 @@ impl Store {
         &self,
         subject: &str,
     ) -> Result<(SubjectExport, Vec<Vec<i64>>), StoreError> {
+        let subject = &subject_name(subject);
         let (subject_id, subject_notes, date_of_birth): (i64, Option<String>, Option<String>) =
             self.connection
                 .query_row(
@@ -670,7 +690,7 @@ impl Store {
                 )
                 .optional()
                 .map_err(|e| self.sql(e))?
-                .ok_or_else(|| StoreError::NoSubject(subject.to_string()))?;
+                .ok_or_else(|| self.no_subject(subject))?;
         let mut sessions_query = self
             .connection
             .prepare("SELECT id, label, started_at, notes FROM sessions WHERE subject_id = ?1 ORDER BY started_at, id")
@@ -805,7 +825,7 @@ impl Store {
             }
         }
         let mut id = 0;
-        let alias = alias.trim();
+        let alias = &subject_name(alias);
         let exists = self
             .connection
             .query_row(
@@ -816,6 +836,12 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         if exists {
             return Err(StoreError::SubjectExists(alias.to_string()));
+        }
+        if let Some(existing) = similar_subject(&self.connection, alias).map_err(|e| self.sql(e))? {
+            return Err(StoreError::SimilarSubject {
+                given: alias.to_string(),
+                existing,
+            });
         }
         self.write(|tx| {
             tx.execute(
@@ -1050,9 +1076,9 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut imported = Imported::default();
-        self.write(|tx| {
+        self.write_checked(|tx| {
             for (export, dates) in exports.iter().zip(&dates) {
-                let subject_id = subject_id(tx, &export.subject)?;
+                let subject_id = subject_id(tx, &subject_name(&export.subject))?;
                 // Details the database lacks are taken; those it has are kept.
                 tx.execute(
                     "UPDATE subjects SET notes = coalesce(notes, ?2),
@@ -1142,6 +1168,7 @@ impl Store {
     /// program, and an export can name any path. Those that exist are listed in
     /// [`Forgotten::left`].
     pub fn forget(&mut self, subject: &str) -> Result<Forgotten, StoreError> {
+        let subject = &subject_name(subject);
         // (evidence path, whether an import named it)
         let evidence: Vec<(String, bool)> = {
             let mut statement = self
@@ -1405,17 +1432,53 @@ fn why_unreadable(path: &Path, error: &rusqlite::Error) -> StoreError {
     }
 }
 
-/// The subject's row id, creating the subject when new.
-fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> rusqlite::Result<i64> {
+/// A subject's name as stored and looked up: without surrounding spaces, in Unicode NFC, so
+/// that "José" typed where the accent is a letter of its own and where it is a combining mark is
+/// one name.
+pub fn subject_name(given: &str) -> String {
+    given.trim().nfc().collect()
+}
+
+/// The subject already in the database whose name is `alias` but for letter case, if any (and
+/// `alias` itself is not there).
+fn similar_subject(
+    connection: &rusqlite::Connection,
+    alias: &str,
+) -> rusqlite::Result<Option<String>> {
+    let folded = alias.to_lowercase();
+    let mut statement = connection.prepare("SELECT alias FROM subjects")?;
+    let aliases = statement.query_map([], |r| r.get::<_, String>(0))?;
+    let mut similar = None;
+    for existing in aliases {
+        let existing = existing?;
+        if existing == alias {
+            return Ok(None);
+        }
+        if similar.is_none() && subject_name(&existing).to_lowercase() == folded {
+            similar = Some(existing);
+        }
+    }
+    Ok(similar)
+}
+
+/// The subject's row id (`alias` as [`subject_name`] gives it), creating the subject when new;
+/// refused when a subject of the same name but for letter case is there.
+fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> Result<i64, WriteError> {
+    if let Some(existing) = similar_subject(tx, alias)? {
+        return Err(WriteError::Refused(StoreError::SimilarSubject {
+            given: alias.to_string(),
+            existing,
+        }));
+    }
     tx.execute(
         "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
         params![alias],
     )?;
-    tx.query_row(
+    Ok(tx.query_row(
         "SELECT id FROM subjects WHERE alias = ?1",
         params![alias],
         |r| r.get(0),
-    )
+    )?)
 }
 
 /// Why a write was not made.
@@ -2255,6 +2318,47 @@ mod tests {
             store.set_session_date(id, "during", "2025-01-01"),
             Err(StoreError::NoSession { .. })
         ));
+    }
+
+    /// One person typed two ways is one subject: an accent as its own letter or as a combining
+    /// mark, spaces around; a name that differs only in letter case is refused, not made a
+    /// second subject that splits the history.
+    #[test]
+    fn a_name_typed_two_ways_is_one_subject() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let composed = "Jos\u{e9}";
+        let decomposed = "Jose\u{301} ";
+        store
+            .save(composed, "before", None, None, &[measurement(61.0)])
+            .unwrap();
+        store
+            .save(decomposed, "after", None, None, &[measurement(70.0)])
+            .unwrap();
+        assert_eq!(store.subjects().unwrap().len(), 1);
+        assert_eq!(store.history(decomposed).unwrap().sessions.len(), 2);
+
+        let similar = |e: Result<(), StoreError>| matches!(e, Err(StoreError::SimilarSubject { existing, .. }) if existing == composed);
+        assert!(similar(
+            store
+                .save("jos\u{e9}", "later", None, None, &[measurement(72.0)])
+                .map(|_| ())
+        ));
+        assert!(similar(
+            store.add_patient("JOSE\u{301}", None, None).map(|_| ())
+        ));
+        assert!(similar(store.history("jos\u{e9}").map(|_| ())));
+        assert!(matches!(
+            store.history("Maria"),
+            Err(StoreError::NoSubject(_))
+        ));
+        // An import of the same person under another case is refused whole, nothing half-done.
+        let mut export = store.history(composed).unwrap();
+        export.subject = "JOS\u{c9}".into();
+        assert!(similar(store.import(&[export]).map(|_| ())));
+        assert_eq!(store.subjects().unwrap().len(), 1);
+        assert_eq!(store.forget(decomposed).unwrap().deleted.len(), 0);
+        assert!(store.subjects().unwrap().is_empty());
     }
 
     #[test]
