@@ -36,6 +36,26 @@ fn certificate_in(dir: &Path, name: &str) -> (PathBuf, PathBuf, CertificateDer<'
     (cert, key, made.cert.der().clone())
 }
 
+/// A certificate for `127.0.0.1` valid from `from` to `until` (year, month, day) and its key,
+/// written as PEM files into `dir`.
+fn dated_certificate_in(
+    dir: &Path,
+    name: &str,
+    from: (i32, u8, u8),
+    until: (i32, u8, u8),
+) -> (PathBuf, PathBuf) {
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".into()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+    params.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
+    let key_pair = rcgen::KeyPair::generate().unwrap();
+    let made = params.self_signed(&key_pair).unwrap();
+    let cert = dir.join(format!("{name}.crt.pem"));
+    let key = dir.join(format!("{name}.key.pem"));
+    std::fs::write(&cert, made.pem()).unwrap();
+    std::fs::write(&key, key_pair.serialize_pem()).unwrap();
+    (cert, key)
+}
+
 fn serve(args: &[&str]) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
         .arg("serve")
@@ -202,6 +222,9 @@ fn certificates_and_keys_that_cannot_be_used_are_named() {
     let cut = dir.path().join("cut.pem");
     let whole = std::fs::read_to_string(&cert).unwrap();
     std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let (expired, expired_key) =
+        dated_certificate_in(dir.path(), "old", (2019, 1, 1), (2020, 1, 1));
+    let (early, early_key) = dated_certificate_in(dir.path(), "new", (2100, 1, 1), (2101, 1, 1));
     let db = dir.path().join("clinic.sqlite");
     let serve_with = |cert: &Path, key: &Path| {
         gonio(&[
@@ -225,6 +248,18 @@ fn certificates_and_keys_that_cannot_be_used_are_named() {
         (&cert, &folder, &folder, "not a regular file"),
         (&cert, &big, &big, "larger than 1 MiB"),
         (&cut, &key, &cut, "has no -----END line"),
+        (
+            &expired,
+            &expired_key,
+            &expired,
+            "the certificate expired on 2020-01-01 00:00 UTC",
+        ),
+        (
+            &early,
+            &early_key,
+            &early,
+            "valid only from 2100-01-01 00:00 UTC",
+        ),
     ] {
         let output = serve_with(cert, key);
         let message = stderr(&output);

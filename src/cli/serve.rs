@@ -61,6 +61,9 @@ pub struct ServeArgs {
     no_open: bool,
 }
 
+/// A certificate with fewer days left than this is announced at start.
+const CERTIFICATE_RENEWAL_DAYS: i64 = 14;
+
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let db = args.db.path();
     // Say now, not at the first page, when the certificate or the database cannot be used
@@ -69,6 +72,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         (Some(certificate), Some(key)) => Some(Tls::from_pem_files(certificate, key)?),
         _ => None,
     };
+    if let (Some(tls), Some(certificate)) = (&tls, &args.tls_cert) {
+        let days = tls.days_left();
+        if days < CERTIFICATE_RENEWAL_DAYS {
+            eprintln!(
+                "gonio: {}: the certificate expires in {days} day(s): renew it, or browsers will refuse the app",
+                certificate.display()
+            );
+        }
+    }
     drop(Store::open(&db)?);
     let camera = match &args.camera_source {
         Some(video) => {
@@ -120,10 +132,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = writeln!(out, "gonio: serving the clinic app at {url}");
         let _ = writeln!(out, "gonio: database {}; Ctrl-C stops", db.display());
         if !app.access().is_loopback() {
-            let name = if tls.is_some() {
-                "the name the certificate is for"
-            } else {
-                "this computer's address"
+            let name = match &tls {
+                Some(tls) if !tls.names().is_empty() => {
+                    format!("a name the certificate is for: {}", tls.names().join(", "))
+                }
+                Some(_) => "the name the certificate is for".to_string(),
+                None => "this computer's address".to_string(),
             };
             let _ = writeln!(
                 out,

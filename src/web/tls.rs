@@ -18,6 +18,77 @@ pub struct Tls {
     config: Arc<rustls::ServerConfig>,
     /// The server's certificate (first of the chain): the names it is valid for are the app's.
     certificate: CertificateDer<'static>,
+    /// The DNS names and IP addresses it names (its subject alternative names).
+    names: Vec<String>,
+    /// When it stops being valid, seconds since 1970 (UTC).
+    not_after_s: i64,
+}
+
+/// A certificate's validity and names, as read from it.
+struct CertificateFacts {
+    names: Vec<String>,
+    not_before_s: i64,
+    not_after_s: i64,
+    not_before: String,
+    not_after: String,
+}
+
+impl CertificateFacts {
+    fn read(certificate: &CertificateDer, path: &Path) -> Result<CertificateFacts, TlsError> {
+        use x509_parser::extensions::GeneralName;
+        use x509_parser::prelude::FromDer;
+        let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(certificate)
+            .map_err(|e| TlsError::BadCertificate {
+                path: path.to_path_buf(),
+                why: format!("its first certificate cannot be read: {e}"),
+            })?;
+        let validity = parsed.validity();
+        let names = match parsed.subject_alternative_name() {
+            Ok(Some(names)) => names
+                .value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(dns) => Some(dns.to_string()),
+                    GeneralName::IPAddress(&[a, b, c, d]) => {
+                        Some(std::net::Ipv4Addr::new(a, b, c, d).to_string())
+                    }
+                    GeneralName::IPAddress(bytes) => <[u8; 16]>::try_from(*bytes)
+                        .ok()
+                        .map(|v6| std::net::Ipv6Addr::from(v6).to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(CertificateFacts {
+            names,
+            not_before_s: validity.not_before.timestamp(),
+            not_after_s: validity.not_after.timestamp(),
+            not_before: utc_words(&validity.not_before),
+            not_after: utc_words(&validity.not_after),
+        })
+    }
+}
+
+/// A certificate's time as `YYYY-MM-DD HH:MM UTC`.
+fn utc_words(time: &x509_parser::time::ASN1Time) -> String {
+    let t = time.to_datetime();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// Seconds since 1970, UTC.
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Why the certificate or key cannot be used; each names the file.
@@ -40,6 +111,10 @@ pub enum TlsError {
     BadKey { path: PathBuf, why: String },
     #[error("the key {} is not the certificate's ({}): the server's own certificate must come first in its file, before any intermediate ones", key.display(), certificate.display())]
     Mismatch { certificate: PathBuf, key: PathBuf },
+    #[error("{}: the certificate expired on {on}: browsers refuse it (or teach people to click through their warning); renew it", path.display())]
+    Expired { path: PathBuf, on: String },
+    #[error("{}: the certificate is valid only from {from}: browsers refuse it until then (is this computer's clock right?)", path.display())]
+    NotYetValid { path: PathBuf, from: String },
     #[error("the certificate {} with the key {} cannot be used: {why}", certificate.display(), key.display())]
     Unusable {
         certificate: PathBuf,
@@ -131,6 +206,20 @@ impl Tls {
                 why: e.to_string(),
             },
         };
+        let facts = CertificateFacts::read(&chain[0], certificate)?;
+        let now = now_s();
+        if now > facts.not_after_s {
+            return Err(TlsError::Expired {
+                path: certificate.to_path_buf(),
+                on: facts.not_after,
+            });
+        }
+        if now < facts.not_before_s {
+            return Err(TlsError::NotYetValid {
+                path: certificate.to_path_buf(),
+                from: facts.not_before,
+            });
+        }
         let certificate = chain[0].clone();
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -144,7 +233,20 @@ impl Tls {
         Ok(Tls {
             config: Arc::new(config),
             certificate,
+            names: facts.names,
+            not_after_s: facts.not_after_s,
         })
+    }
+
+    /// The DNS names and IP addresses the certificate is valid for: the addresses browsers
+    /// accept the app at without a warning.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Whole days left before the certificate expires (0 on its last day).
+    pub fn days_left(&self) -> i64 {
+        (self.not_after_s - now_s()).max(0) / 86_400
     }
 
     pub(super) fn certificate(&self) -> CertificateDer<'static> {
