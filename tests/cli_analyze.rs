@@ -200,6 +200,33 @@ fn a_folder_of_keypoint_csvs_is_one_input_each() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["files"].as_array().unwrap().len(), 2);
 
+    // With the outputs written into the same folder, the next run reads the same two trials,
+    // not gonio's per-frame CSVs as two more (which doubled the trials and made a verdict).
+    for _ in 0..2 {
+        let output = gonio(&[
+            "analyze",
+            path_str(&csvs),
+            "--protocol",
+            "slr",
+            "--out",
+            path_str(&csvs),
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["files"].as_array().unwrap().len(), 2);
+    }
+    let output = gonio(&["analyze", path_str(&csvs), "--protocol", "slr"]);
+    assert!(
+        stderr(&output).contains("4 file(s) left out: gonio's own per-frame CSVs"),
+        "{}",
+        stderr(&output)
+    );
+    // Named, one is analysed again.
+    let own = csvs.join("slr-2.csv");
+    let output = gonio(&["analyze", path_str(&own), "--protocol", "slr", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     std::fs::write(empty.join("notes.txt"), "nothing to measure").unwrap();

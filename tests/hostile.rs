@@ -701,6 +701,7 @@ fn transport_streams_3gp_and_gif_are_videos() {
     }
     let sources = gonio::pipeline::sources_from(std::slice::from_ref(&folder), None);
     let names: Vec<String> = sources
+        .sources
         .iter()
         .map(|s| {
             let s = s.as_ref().unwrap_or_else(|e| panic!("{e}"));

@@ -293,3 +293,44 @@ fn a_shard_that_is_not_one_is_refused() {
         );
     }
 }
+
+/// A shard names its outputs the same in every job, so it cannot number them around what it
+/// finds; but it never writes over an input or a file gonio did not write (it did: the input
+/// keypoint CSV replaced by the per-frame CSV, a user's JSON notes by the results).
+#[test]
+fn a_shard_never_writes_over_an_input_or_a_users_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let trial = write_csv(
+        &noisy_slr(70.0, 4.0, false, false, 7),
+        out.join("trial.csv"),
+    );
+    let other = write_csv(
+        &noisy_slr(65.0, 4.0, false, false, 8),
+        dir.path().join("other.csv"),
+    );
+    let notes = out.join("other.json");
+    std::fs::write(&notes, "{\"my\": \"notes\"}").unwrap();
+    let before = std::fs::read(&trial).unwrap();
+    let inputs = [path_str(&trial).to_string(), path_str(&other).to_string()];
+    for _ in 0..2 {
+        let output = analyze(&inputs, &["--out", path_str(&out), "--shard", "1/1"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(
+            std::fs::read(&trial).unwrap(),
+            before,
+            "the input is untouched"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&notes).unwrap(),
+            "{\"my\": \"notes\"}",
+            "the user's file is untouched"
+        );
+        // The outputs went beside them, and a second run writes over its own.
+        for written in ["trial-2.csv", "trial-2.json", "other-2.csv", "other-2.json"] {
+            assert!(out.join(written).is_file(), "{written}");
+        }
+        assert!(!out.join("trial-3.csv").exists() && !out.join("other-3.json").exists());
+    }
+}

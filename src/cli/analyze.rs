@@ -124,6 +124,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         super::load_runtime(&args.model)?.note().is_some()
     };
     let batch = batch(&args.inputs, args.fps);
+    for note in &batch.left_out {
+        eprintln!("gonio: {note}");
+    }
     if args.fps.is_some()
         && !batch
             .sources

@@ -1,7 +1,8 @@
 //! The per-frame CSV of an analysed video: the keypoint columns (the same format `analyze` reads)
 //! followed by one column per angle.
 
-use std::io::Write;
+use std::io::{BufRead, Read, Write};
+use std::path::Path;
 
 use crate::angles::{AngleSeries, Channel};
 use crate::pose::csv::{header, write_row, PoseTrack};
@@ -14,9 +15,7 @@ pub fn write_frames_csv<W: Write>(
     series: &AngleSeries,
 ) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    let mut columns = header();
-    columns.extend(Channel::ALL.iter().map(|c| c.column_name().to_string()));
-    writer.write_record(&columns)?;
+    writer.write_record(frames_csv_header())?;
     for (i, (&t, pose)) in track.time_s.iter().zip(&track.poses).enumerate() {
         let angles: Vec<String> = Channel::ALL
             .iter()
@@ -33,4 +32,24 @@ pub fn write_frames_csv<W: Write>(
     }
     writer.flush()?;
     Ok(())
+}
+
+/// The per-frame CSV's columns: the keypoint columns, then one per angle.
+fn frames_csv_header() -> Vec<String> {
+    let mut columns = header();
+    columns.extend(Channel::ALL.iter().map(|c| c.column_name().to_string()));
+    columns
+}
+
+/// Whether `path` is a per-frame CSV that gonio wrote: its first line is exactly
+/// [`write_frames_csv`]'s header (a keypoint CSV from another tool has no angle columns).
+pub fn is_frames_csv(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut line = String::new();
+    std::io::BufReader::new(file.take(64 * 1024))
+        .read_line(&mut line)
+        .is_ok()
+        && line.trim_end() == frames_csv_header().join(",")
 }

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::pipeline::{sources_from, track_source, PipelineError, Source, Timings, Tracked};
+use super::pipeline::{
+    sources_from, track_source, LeftOut, PipelineError, Source, Timings, Tracked,
+};
 use super::save::{picture_of, save_results, SaveTo};
 use super::shard::Shard;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
@@ -24,7 +26,7 @@ use crate::protocols::{
     self, HoldCriteria, Measurement, Protocol, SideChoice, Warning, WarningKind,
 };
 use crate::report::evidence::{draw_result_evidence, ResultInFrame};
-use crate::report::frames_csv::write_frames_csv;
+use crate::report::frames_csv::{is_frames_csv, write_frames_csv};
 use crate::report::plot::{render_angle_plot, AnglePlot};
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
 use crate::store::{file_sha256, StoreError};
@@ -183,6 +185,8 @@ pub struct Batch {
     pub sources: Vec<Source>,
     /// Inputs that cannot be analysed at all.
     pub unusable: Vec<RunError>,
+    /// Files in folders given that were not read, and why.
+    pub left_out: Vec<LeftOut>,
     /// When this is one shard of a bigger batch: every source path of the whole batch, sorted,
     /// so that an input's output files get the same name whichever job writes them.
     whole: Vec<PathBuf>,
@@ -226,6 +230,7 @@ impl Batch {
         Batch {
             sources,
             unusable,
+            left_out: self.left_out,
             whole,
         }
     }
@@ -261,7 +266,8 @@ pub struct BatchReport {
 pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
     let mut sources = Vec::new();
     let mut unusable = Vec::new();
-    for source in sources_from(inputs, frames_fps) {
+    let found = sources_from(inputs, frames_fps);
+    for source in found.sources {
         match source {
             Ok(s) => sources.push(s),
             Err(e) => unusable.push(RunError::from(e)),
@@ -270,6 +276,7 @@ pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
     Batch {
         sources,
         unusable,
+        left_out: found.left_out,
         whole: Vec::new(),
     }
 }
@@ -442,18 +449,19 @@ fn save_file(
         })
 }
 
-/// Output file names: the input's file stem, made unique within the batch and against what is
-/// already in `out`: an earlier run's evidence (the "before" picture a report shows) and the
-/// inputs themselves are never overwritten.
 /// The output file name (without extension) of each source: its file stem, numbered when
-/// another input of the batch or a file already in `out` has it.
+/// another input of the batch or a file already in `out` has it, so that an earlier run's
+/// evidence (the "before" picture a report shows) and the inputs themselves are never
+/// overwritten.
 ///
-/// With `whole` (a shard's whole batch, sorted), names are given over the whole batch and files
-/// already in `out` are not looked at: every shard then gives each input the same name, however
-/// the shards' starts interleave, and a shard run again writes over its own earlier outputs.
+/// With `whole` (a shard's whole batch, sorted), names are given over the whole batch, and only
+/// the files in `out` that gonio did not write, or that are inputs, count as taken: every shard
+/// then gives each input the same name, however the shards' starts interleave, a shard run
+/// again writes over its own earlier outputs, and an input or a user's file of an output's name
+/// is never written over.
 fn output_stems(sources: &[Source], whole: &[PathBuf], out: Option<&Path>) -> Vec<String> {
     if !whole.is_empty() {
-        let stems = stems_of(whole, None);
+        let stems = stems_of(whole, &foreign_names(out, whole));
         let place: HashMap<&Path, usize> = whole
             .iter()
             .enumerate()
@@ -469,21 +477,60 @@ fn output_stems(sources: &[Source], whole: &[PathBuf], out: Option<&Path>) -> Ve
             .collect();
     }
     let paths: Vec<PathBuf> = sources.iter().map(|s| s.path().to_path_buf()).collect();
-    stems_of(&paths, out)
+    let existing = out.map(file_names).unwrap_or_default();
+    stems_of(&paths, &existing)
 }
 
-fn stems_of(paths: &[PathBuf], out: Option<&Path>) -> Vec<String> {
-    // The folder is read once: a batch of thousands of same-named files must not stat each
-    // candidate name six times.
-    let existing: HashSet<String> = out
-        .and_then(|dir| std::fs::read_dir(dir).ok())
+/// The names of the files in `dir` (read once: a batch of thousands of same-named files must
+/// not stat each candidate name six times).
+fn file_names(dir: &Path) -> HashSet<String> {
+    std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The files in `out` a shard must not write over: the inputs, and any CSV or JSON file gonio
+/// did not write (a user's notes or labels of an output's name). Pictures of gonio's names are
+/// taken as gonio's.
+fn foreign_names(out: Option<&Path>, inputs: &[PathBuf]) -> HashSet<String> {
+    let Some(dir) = out else {
+        return HashSet::new();
+    };
+    let inputs: HashSet<PathBuf> = inputs
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    file_names(dir)
+        .into_iter()
+        .filter(|name| {
+            let path = dir.join(name);
+            let gonio_wrote = match name.rsplit_once('.').map(|(_, ext)| ext) {
+                Some("csv") => is_frames_csv(&path),
+                Some("json") => is_results_json(&path),
+                _ => true,
+            };
+            !gonio_wrote || std::fs::canonicalize(&path).is_ok_and(|p| inputs.contains(&p))
+        })
+        .collect()
+}
+
+/// Whether `path` is a result JSON that gonio wrote (see [`write_outputs`]).
+fn is_results_json(path: &Path) -> bool {
+    let mut start = [0u8; RESULTS_JSON_START.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut start))
+        .is_ok_and(|()| start == RESULTS_JSON_START.as_bytes())
+}
+
+/// How a result JSON gonio writes begins.
+const RESULTS_JSON_START: &str = "{\n  \"results\": [";
+
+fn stems_of(paths: &[PathBuf], existing: &HashSet<String>) -> Vec<String> {
     let in_use = |stem: &str| {
         [format!("{stem}.csv"), format!("{stem}.json")]
             .into_iter()

@@ -9,11 +9,12 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::capture::{
-    collect_image_paths, load_image, CaptureError, Frame, VideoError, VideoFrames,
-    IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
+    collect_image_paths, is_gonio_picture, load_image, CaptureError, Frame, VideoError,
+    VideoFrames, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
 use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
 use crate::pose::{PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder};
+use crate::report::frames_csv::is_frames_csv;
 
 /// Frames decoded ahead of inference; bounds memory to a few frames.
 const FRAMES_IN_FLIGHT: usize = 4;
@@ -71,7 +72,7 @@ pub enum PipelineError {
     DecoderDied { path: PathBuf },
     #[error("{path}: no person found in any frame")]
     NoPerson { path: PathBuf },
-    #[error("{path}: no videos, frames or keypoint CSVs in this folder (gonio's own evidence, plot and overlay pictures are left out)")]
+    #[error("{path}: no videos, frames or keypoint CSVs in this folder (gonio's own outputs are left out; subfolders are not read)")]
     NothingInFolder { path: PathBuf },
     #[error("{path}: a folder of frames needs --fps (frames per second)")]
     FramesNeedFps { path: PathBuf },
@@ -100,74 +101,48 @@ fn extension_of(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// Files of a folder given as input that were not read, and why: said, not skipped silently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftOut {
+    pub folder: PathBuf,
+    pub files: usize,
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} file(s) left out: {}",
+            self.folder.display(),
+            self.files,
+            self.why
+        )
+    }
+}
+
+/// The inputs as sources, with what folders held that was not read.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub sources: Vec<Result<Source, PipelineError>>,
+    pub left_out: Vec<LeftOut>,
+}
+
 /// Turns command-line inputs into sources: a folder holding videos gives one source per video
 /// (nothing else in it is read); a folder holding images is one sequence of frames (needs
 /// `fps`; keypoint CSVs beside them are not read); a folder of keypoint CSVs alone gives one
-/// source per CSV; files go by extension. Each
-/// input that cannot be used gives an error and the others go on.
-pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Vec<Result<Source, PipelineError>> {
-    let mut out = Vec::new();
+/// source per CSV, leaving out the per-frame CSVs gonio wrote (analysed again, they would be
+/// the same trials twice); files go by extension, whatever they are. Each input that cannot be
+/// used gives an error and the others go on.
+pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Sources {
+    let mut out = Sources::default();
     for input in inputs {
         if input.is_dir() {
-            let entries = match std::fs::read_dir(input) {
-                Ok(entries) => entries,
-                Err(source) => {
-                    out.push(Err(PipelineError::Folder {
-                        path: input.clone(),
-                        source,
-                    }));
-                    continue;
-                }
-            };
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect();
-            alphanumeric_sort::sort_path_slice(&mut files);
-            let with_extension = |wanted: &[&str]| -> Vec<PathBuf> {
-                files
-                    .iter()
-                    .filter(|p| wanted.contains(&extension_of(p).as_str()))
-                    .cloned()
-                    .collect()
-            };
-            let videos = with_extension(VIDEO_EXTENSIONS);
-            if !videos.is_empty() {
-                out.extend(videos.into_iter().map(|v| Ok(Source::Video(v))));
-                continue;
-            }
-            let frames: Result<Vec<PathBuf>, CaptureError> =
-                collect_image_paths(std::slice::from_ref(input))
-                    .into_iter()
-                    .collect();
-            // No frames: a folder of keypoint CSVs (an earlier run's --out) is one input each.
-            if let Err(CaptureError::EmptyFolder { .. }) = frames {
-                let csvs = with_extension(&["csv"]);
-                if csvs.is_empty() {
-                    out.push(Err(PipelineError::NothingInFolder {
-                        path: input.clone(),
-                    }));
-                } else {
-                    out.extend(csvs.into_iter().map(|c| Ok(Source::Keypoints(c))));
-                }
-                continue;
-            }
-            out.push(match (frames, fps) {
-                (Err(e), _) => Err(e.into()),
-                (Ok(_), None) => Err(PipelineError::FramesNeedFps {
-                    path: input.clone(),
-                }),
-                (Ok(files), Some(fps)) => Ok(Source::Frames {
-                    dir: input.clone(),
-                    files,
-                    fps,
-                }),
-            });
+            folder_sources(input, fps, &mut out);
             continue;
         }
         let ext = extension_of(input);
-        out.push(if ext == "csv" {
+        out.sources.push(if ext == "csv" {
             Ok(Source::Keypoints(input.clone()))
         } else if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
             Ok(Source::Image(input.clone()))
@@ -181,6 +156,91 @@ pub fn sources_from(inputs: &[PathBuf], fps: Option<f64>) -> Vec<Result<Source, 
         });
     }
     out
+}
+
+/// A folder's sources (see [`sources_from`]).
+fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
+    let entries = match std::fs::read_dir(input) {
+        Ok(entries) => entries,
+        Err(source) => {
+            out.sources.push(Err(PipelineError::Folder {
+                path: input.to_path_buf(),
+                source,
+            }));
+            return;
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    alphanumeric_sort::sort_path_slice(&mut files);
+    let with_extension = |wanted: &[&str]| -> Vec<PathBuf> {
+        files
+            .iter()
+            .filter(|p| wanted.contains(&extension_of(p).as_str()))
+            .cloned()
+            .collect()
+    };
+    let mut left_out = |files: usize, why: &'static str| {
+        if files > 0 {
+            out.left_out.push(LeftOut {
+                folder: input.to_path_buf(),
+                files,
+                why,
+            });
+        }
+    };
+    // gonio's own outputs are never inputs of a folder, and not worth a note.
+    let not_gonio = |p: &&PathBuf| !is_gonio_picture(p) && !is_frames_csv(p);
+    let csvs = with_extension(&["csv"]);
+    let pictures = with_extension(IMAGE_EXTENSIONS);
+    let videos = with_extension(VIDEO_EXTENSIONS);
+    if !videos.is_empty() {
+        left_out(
+            csvs.iter().chain(&pictures).filter(not_gonio).count(),
+            "pictures and keypoint CSVs beside videos are not read (a folder of videos is its videos; name the others)",
+        );
+        out.sources
+            .extend(videos.into_iter().map(|v| Ok(Source::Video(v))));
+        return;
+    }
+    let frames: Result<Vec<PathBuf>, CaptureError> = collect_image_paths(&[input.to_path_buf()])
+        .into_iter()
+        .collect();
+    if let Err(CaptureError::EmptyFolder { .. }) = frames {
+        let (own, keypoints): (Vec<PathBuf>, Vec<PathBuf>) =
+            csvs.into_iter().partition(|c| is_frames_csv(c));
+        if keypoints.is_empty() {
+            out.sources.push(Err(PipelineError::NothingInFolder {
+                path: input.to_path_buf(),
+            }));
+        } else {
+            out.sources
+                .extend(keypoints.into_iter().map(|c| Ok(Source::Keypoints(c))));
+        }
+        left_out(
+            own.len(),
+            "gonio's own per-frame CSVs are not read from a folder (they are trials already measured; name one to analyse it again)",
+        );
+        return;
+    }
+    left_out(
+        csvs.iter().filter(not_gonio).count(),
+        "keypoint CSVs beside frames are not read (a folder of pictures is one recording; name the CSVs)",
+    );
+    out.sources.push(match (frames, fps) {
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), None) => Err(PipelineError::FramesNeedFps {
+            path: input.to_path_buf(),
+        }),
+        (Ok(files), Some(fps)) => Ok(Source::Frames {
+            dir: input.to_path_buf(),
+            files,
+            fps,
+        }),
+    });
 }
 
 /// Where the time went, seconds.
