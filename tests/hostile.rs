@@ -544,6 +544,80 @@ fn forget_never_deletes_files_an_import_named() {
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
 
+/// An output folder emptied and used again for another patient (other database, same file
+/// names), and a user's notes put where a result JSON was: `forget` deletes only the files still
+/// as it wrote them for this subject (it deleted the other patient's and the notes).
+#[test]
+fn forget_deletes_only_files_still_as_written_for_the_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let analyze_into = |trial: &Path, subject: &str, db: &Path| {
+        let output = gonio(&[
+            "analyze",
+            path_str(trial),
+            "--protocol",
+            "slr",
+            "--subject",
+            subject,
+            "--db",
+            path_str(db),
+            "--out",
+            path_str(&out),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    };
+    let (first, second) = (dir.path().join("f"), dir.path().join("g"));
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::create_dir_all(&second).unwrap();
+    let (f_db, g_db) = (dir.path().join("f.sqlite"), dir.path().join("g.sqlite"));
+    analyze_into(&slr_csv(&first, "IMG_0001.csv", 1), "F", &f_db);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    for name in &names {
+        std::fs::remove_file(out.join(name)).unwrap();
+    }
+    analyze_into(&slr_csv(&second, "IMG_0001.csv", 2), "G", &g_db);
+    let theirs: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(out.join(n)).unwrap())
+        .collect();
+    let forget = gonio(&["forget", "--subject", "F", "--db", path_str(&f_db)]);
+    assert_eq!(forget.status.code(), Some(0), "{}", stderr(&forget));
+    assert!(
+        !stderr(&forget).contains("gonio: deleted /"),
+        "{}",
+        stderr(&forget)
+    );
+    assert!(
+        stderr(&forget).contains("changed since gonio wrote it"),
+        "{}",
+        stderr(&forget)
+    );
+    for (name, bytes) in names.iter().zip(&theirs) {
+        assert_eq!(
+            &std::fs::read(out.join(name)).unwrap(),
+            bytes,
+            "G's {name} kept"
+        );
+    }
+
+    // A user's notes in place of G's result JSON stay; G's other files go.
+    let json = out.join("IMG_0001.json");
+    std::fs::write(&json, "my precious notes").unwrap();
+    let forget = gonio(&["forget", "--subject", "G", "--db", path_str(&g_db)]);
+    assert_eq!(forget.status.code(), Some(0), "{}", stderr(&forget));
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["IMG_0001.json"]);
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), "my precious notes");
+}
+
 /// Item 11: truncated and bit-flipped databases: every store command fails cleanly (naming the
 /// file) or works, and a damaged file is never written.
 #[test]

@@ -415,7 +415,8 @@ impl<'a> TrialOutput<'a> {
         }
         // Each trial is a recording of its own: no file hash identifies it.
         let saved = self.args.save.target().map(|to| {
-            gonio::run::save::save_results(&to, &trial.results, None, |_| None).map(|_| to.session)
+            gonio::run::save::save_results(&to, &trial.results, None, |_| None, &[])
+                .map(|_| to.session)
         });
         match saved.transpose() {
             Ok(Some(label)) => {

@@ -483,6 +483,13 @@ pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
             file.display()
         );
     }
+    for file in &forgotten.changed {
+        eprintln!(
+            "gonio: left {}: changed since gonio wrote it for this subject (written again for \
+             another, or replaced by another file), so not theirs any more",
+            file.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -441,12 +441,18 @@ fn save_file(
             .then(|| picture_of(m, &file.outputs))
             .flatten()
     };
-    save_results(to, &file.results, file_sha256(source.path()), evidence)
-        .map(|saved| saved.replaced)
-        .map_err(|error| RunError::NotSaved {
-            source_name: file.source.clone(),
-            error,
-        })
+    save_results(
+        to,
+        &file.results,
+        file_sha256(source.path()),
+        evidence,
+        &file.outputs,
+    )
+    .map(|saved| saved.replaced)
+    .map_err(|error| RunError::NotSaved {
+        source_name: file.source.clone(),
+        error,
+    })
 }
 
 /// The output file name (without extension) of each source: its file stem, numbered when

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::protocols::Measurement;
-use crate::store::{Store, StoreError, StoredMeasurement};
+use crate::store::{Store, StoreError, StoredMeasurement, WrittenFile};
 
 /// Where results are saved: a subject's session in a database.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,18 +29,22 @@ pub struct Saved {
 
 /// Saves `results` in one transaction, with `sha` (the recording's content hash, when it is a
 /// file) and, per result, the picture `evidence` names. Pictures are stored by absolute path, so
-/// that the report finds them from any folder.
+/// that the report finds them from any folder. `written` are the files written for these
+/// results, recorded as they are now (what `forget` may delete later).
 pub fn save_results(
     to: &SaveTo,
     results: &[Measurement],
     sha: Option<String>,
     evidence: impl Fn(&Measurement) -> Option<PathBuf>,
+    written: &[PathBuf],
 ) -> Result<Saved, StoreError> {
+    let written: Vec<WrittenFile> = written.iter().filter_map(|p| WrittenFile::of(p)).collect();
     let stored: Vec<StoredMeasurement> = results
         .iter()
         .map(|m| StoredMeasurement {
             evidence_path: evidence(m)
                 .map(|p| std::fs::canonicalize(&p).unwrap_or(p).display().to_string()),
+            written_files: written.clone(),
             ..StoredMeasurement::from_measurement(m, sha.clone())
         })
         .collect();

@@ -305,6 +305,7 @@ mod tests {
                     gonio_version: String::new(),
                     evidence_path: None,
                     picture: None,
+                    written_files: Vec::new(),
                 })
                 .collect(),
         }

@@ -23,7 +23,7 @@ use crate::protocols::{Measurement, Quality, Warning, WarningKind};
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// The schema changes, one per version: step `n` brings version `n` to `n + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -98,6 +98,10 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // 4 -> 5: results brought in by `import` name files another machine wrote (or another
     // program's, in a doctored export): `forget` never deletes those.
     "ALTER TABLE measurements ADD COLUMN evidence_imported INTEGER NOT NULL DEFAULT 0;",
+    // 5 -> 6: the files analyze wrote for a result, each with its sha256 then: `forget` deletes
+    // only those still as written (an output folder emptied and used again for another patient,
+    // or a user's file put in place of one, is not this subject's).
+    "ALTER TABLE measurements ADD COLUMN written_files TEXT;",
 ];
 
 /// Why the store could not be used. Every variant names the file.
@@ -185,6 +189,30 @@ pub struct StoredMeasurement {
     /// the database when imported. Never read back by [`Store::history`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picture: Option<Picture>,
+    /// The files analyze wrote for this result (evidence, plot, per-frame CSV, result JSON), as
+    /// written: what [`Store::forget`] may delete. This machine's, so never exported.
+    #[serde(skip)]
+    pub written_files: Vec<WrittenFile>,
+}
+
+/// A file analyze wrote, as it was then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WrittenFile {
+    /// Absolute path.
+    pub path: String,
+    /// sha256 of its contents, hex.
+    pub sha256: String,
+}
+
+impl WrittenFile {
+    /// `path` as it is now, made absolute; None when it cannot be read.
+    pub fn of(path: &Path) -> Option<WrittenFile> {
+        let path = std::fs::canonicalize(path).ok()?;
+        Some(WrittenFile {
+            sha256: file_sha256(&path)?,
+            path: path.display().to_string(),
+        })
+    }
 }
 
 /// A saved session with its measurements.
@@ -1169,19 +1197,20 @@ impl Store {
     /// [`Forgotten::left`].
     pub fn forget(&mut self, subject: &str) -> Result<Forgotten, StoreError> {
         let subject = &subject_name(subject);
-        // (evidence path, whether an import named it)
-        let evidence: Vec<(String, bool)> = {
+        // (evidence path, whether an import named it, the files written as they were)
+        let evidence: Vec<(String, bool, Option<String>)> = {
             let mut statement = self
                 .connection
                 .prepare(
-                    "SELECT m.evidence_path, min(m.evidence_imported) FROM measurements m
+                    "SELECT m.evidence_path, min(m.evidence_imported), max(m.written_files)
+                     FROM measurements m
                      JOIN sessions se ON m.session_id = se.id JOIN subjects s ON se.subject_id = s.id
                      WHERE s.alias = ?1 AND m.evidence_path IS NOT NULL
                      GROUP BY m.evidence_path",
                 )
                 .map_err(|e| self.sql(e))?;
             let rows = statement
-                .query_map(params![subject], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_map(params![subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .map_err(|e| self.sql(e))?;
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| self.sql(e))?
@@ -1210,20 +1239,44 @@ impl Store {
                 .map_err(|e| self.sql(e))
         };
         let mut forgotten = Forgotten::default();
-        for (path, imported) in &evidence {
+        let mut seen = std::collections::HashSet::new();
+        for (path, imported, written) in &evidence {
             if still_named(path)? {
                 continue;
             }
-            let files = files_written_with(Path::new(path));
             if *imported {
-                forgotten.left.extend(files);
+                forgotten.left.extend(files_written_with(Path::new(path)));
                 continue;
             }
-            forgotten.deleted.extend(
-                files
-                    .into_iter()
-                    .filter(|file| std::fs::remove_file(file).is_ok()),
-            );
+            let written: Option<Vec<WrittenFile>> = written
+                .as_deref()
+                .and_then(|w| serde_json::from_str(w).ok());
+            let Some(written) = written else {
+                // Saved before gonio kept what it wrote (schema 5 and older): the files of its
+                // names, as then.
+                forgotten.deleted.extend(
+                    files_written_with(Path::new(path))
+                        .into_iter()
+                        .filter(|file| std::fs::remove_file(file).is_ok()),
+                );
+                continue;
+            };
+            for file in written {
+                if !seen.insert(file.path.clone()) {
+                    continue;
+                }
+                let path = PathBuf::from(&file.path);
+                // Only a regular file still as written: never through a link.
+                let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+                if !regular {
+                    continue;
+                }
+                if file_sha256(&path).as_deref() != Some(file.sha256.as_str()) {
+                    forgotten.changed.push(path);
+                } else if std::fs::remove_file(&path).is_ok() {
+                    forgotten.deleted.push(path);
+                }
+            }
         }
         Ok(forgotten)
     }
@@ -1522,6 +1575,9 @@ pub struct Forgotten {
     /// Files of those names named by imported results: not deleted (another machine's, or not
     /// gonio's at all); the user decides.
     pub left: Vec<PathBuf>,
+    /// Files this database's analyses wrote for the subject that have changed since (written
+    /// again for another patient, or replaced by a user's file): not deleted.
+    pub changed: Vec<PathBuf>,
 }
 
 /// What [`Store::import`] did besides adding.
@@ -1743,11 +1799,15 @@ fn insert_row(
     m: &StoredMeasurement,
     origin: Origin,
 ) -> rusqlite::Result<i64> {
+    // Only this machine's own analyses name files it may delete.
+    let written_files = (origin == Origin::Saved && !m.written_files.is_empty())
+        .then(|| serde_json::to_string(&m.written_files).ok())
+        .flatten();
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
             total_frames, quality, model, source, source_sha256, gonio_version, evidence_path,
-            evidence_imported)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            evidence_imported, written_files)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             session_id,
             m.protocol,
@@ -1765,6 +1825,7 @@ fn insert_row(
             m.gonio_version,
             m.evidence_path,
             origin == Origin::Imported,
+            written_files,
         ],
     )?;
     let measurement_id = tx.last_insert_rowid();
@@ -1851,6 +1912,7 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<(i64, StoredMeasureme
         gonio_version: r.get(13)?,
         evidence_path: r.get(14)?,
         picture: None,
+        written_files: Vec::new(),
     };
     Ok((r.get(9)?, measurement))
 }
@@ -1875,6 +1937,7 @@ impl StoredMeasurement {
             gonio_version: env!("CARGO_PKG_VERSION").to_string(),
             evidence_path: None,
             picture: None,
+            written_files: Vec::new(),
         }
     }
 }
@@ -2065,6 +2128,7 @@ mod tests {
             gonio_version: "0.1.0".into(),
             evidence_path: None,
             picture: None,
+            written_files: Vec::new(),
         }
     }
 

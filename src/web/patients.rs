@@ -392,6 +392,7 @@ pub async fn forget(
             "deleted_measurements": patient.measurements,
             "deleted_files": forgotten.deleted.len(),
             "files_left": forgotten.left,
+            "files_changed": forgotten.changed,
         })))
     })
     .await
