@@ -143,6 +143,10 @@ pub enum StoreError {
     /// always, whose history would be split in two (and the before/after verdict lost).
     #[error("no subject `{given}`, but there is `{existing}`: the same person? give the name as saved (`gonio subjects` lists them); another person needs a name that differs by more than letter case")]
     SimilarSubject { given: String, existing: String },
+    /// A session label that differs from one of the subject's only in letter case: a second
+    /// session of one visit, compared with the first as before and after.
+    #[error("no session `{given}`, but there is `{existing}`: the same session? give its label as saved (`gonio history` lists them); another session needs a label that differs by more than letter case")]
+    SimilarSession { given: String, existing: String },
     #[error("subject `{subject}` has no session `{label}`")]
     NoSession { subject: String, label: String },
     /// A recording said to be of another day than the session it is saved into: saving it would
@@ -595,7 +599,8 @@ impl Store {
         recorded_at: Option<&str>,
         measurements: &[StoredMeasurement],
     ) -> Result<usize, StoreError> {
-        let subject = &subject_name(subject);
+        let subject = &stored_name(subject);
+        let label = &stored_name(label);
         check_session(subject, label, recorded_at, measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
@@ -708,7 +713,7 @@ impl Store {
         &self,
         subject: &str,
     ) -> Result<(SubjectExport, Vec<Vec<i64>>), StoreError> {
-        let subject = &subject_name(subject);
+        let subject = &stored_name(subject);
         let (subject_id, subject_notes, date_of_birth): (i64, Option<String>, Option<String>) =
             self.connection
                 .query_row(
@@ -853,7 +858,7 @@ impl Store {
             }
         }
         let mut id = 0;
-        let alias = &subject_name(alias);
+        let alias = &stored_name(alias);
         let exists = self
             .connection
             .query_row(
@@ -901,6 +906,7 @@ impl Store {
         results: &[(StoredMeasurement, Option<Picture>)],
     ) -> Result<Vec<i64>, StoreError> {
         let subject = self.patient(subject_id)?.alias;
+        let label = &stored_name(label);
         let measurements: Vec<StoredMeasurement> = results.iter().map(|(m, _)| m.clone()).collect();
         check_session(&subject, label, recorded_at, &measurements).map_err(|source| {
             StoreError::Implausible {
@@ -944,6 +950,7 @@ impl Store {
     /// When the patient's session `label` took place (`YYYY-MM-DDTHH:MM:SSZ`), or None when
     /// there is no such session.
     pub fn session_date(&self, subject_id: i64, label: &str) -> Result<Option<String>, StoreError> {
+        let label = &stored_name(label);
         self.connection
             .query_row(
                 "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -963,6 +970,7 @@ impl Store {
         label: &str,
         date: &str,
     ) -> Result<String, StoreError> {
+        let label = &stored_name(label);
         let date = self.session_date_of(label, date)?;
         let mut stored = None;
         self.write(|tx| {
@@ -1106,7 +1114,7 @@ impl Store {
         let mut imported = Imported::default();
         self.write_checked(|tx| {
             for (export, dates) in exports.iter().zip(&dates) {
-                let subject_id = subject_id(tx, &subject_name(&export.subject))?;
+                let subject_id = subject_id(tx, &stored_name(&export.subject))?;
                 // Details the database lacks are taken; those it has are kept.
                 tx.execute(
                     "UPDATE subjects SET notes = coalesce(notes, ?2),
@@ -1196,7 +1204,7 @@ impl Store {
     /// program, and an export can name any path. Those that exist are listed in
     /// [`Forgotten::left`].
     pub fn forget(&mut self, subject: &str) -> Result<Forgotten, StoreError> {
-        let subject = &subject_name(subject);
+        let subject = &stored_name(subject);
         // (evidence path, whether an import named it, the files written as they were)
         let evidence: Vec<(String, bool, Option<String>)> = {
             let mut statement = self
@@ -1485,10 +1493,10 @@ fn why_unreadable(path: &Path, error: &rusqlite::Error) -> StoreError {
     }
 }
 
-/// A subject's name as stored and looked up: without surrounding spaces, in Unicode NFC, so
-/// that "José" typed where the accent is a letter of its own and where it is a combining mark is
-/// one name.
-pub fn subject_name(given: &str) -> String {
+/// A subject's name or a session's label as stored and looked up: without surrounding spaces,
+/// in Unicode NFC, so that "José" typed where the accent is a letter of its own and where it is
+/// a combining mark is one name.
+pub fn stored_name(given: &str) -> String {
     given.trim().nfc().collect()
 }
 
@@ -1507,14 +1515,14 @@ fn similar_subject(
         if existing == alias {
             return Ok(None);
         }
-        if similar.is_none() && subject_name(&existing).to_lowercase() == folded {
+        if similar.is_none() && stored_name(&existing).to_lowercase() == folded {
             similar = Some(existing);
         }
     }
     Ok(similar)
 }
 
-/// The subject's row id (`alias` as [`subject_name`] gives it), creating the subject when new;
+/// The subject's row id (`alias` as [`stored_name`] gives it), creating the subject when new;
 /// refused when a subject of the same name but for letter case is there.
 fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> Result<i64, WriteError> {
     if let Some(existing) = similar_subject(tx, alias)? {
@@ -1619,6 +1627,21 @@ fn dated_session(
             |r| r.get(0),
         )
         .optional()?;
+    if stored.is_none() {
+        // "Before" for "before": a second session of one visit would be compared with the first.
+        let folded = label.to_lowercase();
+        let mut statement = tx.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
+        let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
+        for existing in labels {
+            let existing = existing?;
+            if stored_name(&existing).to_lowercase() == folded {
+                return Err(WriteError::Refused(StoreError::SimilarSession {
+                    given: label.to_string(),
+                    existing,
+                }));
+            }
+        }
+    }
     let Some(date) = date else {
         return Ok(session_id(tx, subject_id, label, None, None)?);
     };
@@ -2401,6 +2424,16 @@ mod tests {
             .unwrap();
         assert_eq!(store.subjects().unwrap().len(), 1);
         assert_eq!(store.history(decomposed).unwrap().sessions.len(), 2);
+        // Session labels alike: spaces and Unicode form are one session, letter case refused.
+        store
+            .save(composed, " after ", None, None, &[measurement(71.0)])
+            .unwrap();
+        assert_eq!(store.history(composed).unwrap().sessions.len(), 2);
+        assert!(matches!(
+            store.save(composed, "After", None, None, &[measurement(90.0)]),
+            Err(StoreError::SimilarSession { existing, .. }) if existing == "after"
+        ));
+        assert_eq!(store.history(composed).unwrap().sessions.len(), 2);
 
         let similar = |e: Result<(), StoreError>| matches!(e, Err(StoreError::SimilarSubject { existing, .. }) if existing == composed);
         assert!(similar(

@@ -81,9 +81,12 @@ impl IntoResponse for WebError {
             WebError::Store(StoreError::NoSubject(_) | StoreError::NoSession { .. }) => {
                 StatusCode::NOT_FOUND
             }
-            WebError::Store(StoreError::SubjectExists(_) | StoreError::OtherDay { .. }) => {
-                StatusCode::CONFLICT
-            }
+            WebError::Store(
+                StoreError::SubjectExists(_)
+                | StoreError::OtherDay { .. }
+                | StoreError::SimilarSubject { .. }
+                | StoreError::SimilarSession { .. },
+            ) => StatusCode::CONFLICT,
             WebError::Store(StoreError::Implausible { .. }) => StatusCode::BAD_REQUEST,
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
