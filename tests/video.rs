@@ -630,3 +630,64 @@ fn videos_whose_timestamps_start_late_are_read_from_their_first_frame() {
         assert_eq!(got.image, reference[index].image, "{}", path.display());
     }
 }
+
+/// MPEG-TS (a camcorder's .mts) has no index: seeking lands on the next keyframe after the point,
+/// and with keyframes far apart there is none before the evidence frame. The picture was never
+/// drawn ("no frame near 0.933 s"); it must be the same frame as the MP4's.
+#[test]
+fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let ts = dir.path().join("cam01.ts");
+    ffmpeg(&[
+        "-i",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        path_str(&ts),
+    ]);
+    let mp4 = dir.path().join("cam01.mp4");
+    std::fs::copy(sample("pose2sim-cam01.mp4"), &mp4).unwrap();
+    let mut pictures = Vec::new();
+    let mut frames = Vec::new();
+    for (input, out) in [(&mp4, "mp4"), (&ts, "ts")] {
+        let out = dir.path().join(out);
+        let output = gonio(&[
+            "analyze",
+            path_str(input),
+            "--protocol",
+            "toe-touch",
+            "--side",
+            "left",
+            "--model",
+            "lightning",
+            "--out",
+            path_str(&out),
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let json = json_of(&output);
+        assert!(
+            !json.to_string().contains("evidence_not_drawn"),
+            "{input:?}: {json}"
+        );
+        pictures.push(
+            image::open(out.join("cam01.left.evidence.png"))
+                .unwrap()
+                .to_rgb8(),
+        );
+        frames.push(json["results"][0]["evidence_frame"].clone());
+    }
+    assert_eq!(frames[0], frames[1]);
+    // The same frame, drawn the same: only the caption (which names the file) differs.
+    let (a, b) = (&pictures[0], &pictures[1]);
+    assert_eq!(a.dimensions(), b.dimensions());
+    let differing = a
+        .pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 8))
+        .count();
+    let share = differing as f64 / (a.width() * a.height()) as f64;
+    assert!(share < 0.01, "{:.2} % of pixels differ", share * 100.0);
+}

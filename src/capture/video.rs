@@ -574,7 +574,28 @@ pub fn frame_at(path: &Path, timestamp_s: f64, origin_pts: f64) -> Result<Frame,
     // ffmpeg seeks from the file's start time, not from time 0: a clip whose timestamps start at
     // 5 s is sought at 5 + `-ss`. The first frame is within a frame or so of the start time.
     let start = (timestamp_s - 0.25).max(0.0);
-    let frames = VideoFrames::open_from(path, start, Some(origin_pts), None)?;
+    match nearest_frame(path, start, timestamp_s, origin_pts) {
+        Ok(frame) if (frame.timestamp_s - timestamp_s).abs() <= NEAR_S => Ok(frame),
+        // A stream without an index (MPEG-TS, .mts from camcorders) is sought by bytes, to the
+        // next keyframe after the point: with keyframes far apart, none comes before the frame.
+        // Decoding from the start always finds it.
+        _ if start > 0.0 => nearest_frame(path, 0.0, timestamp_s, origin_pts),
+        other => other,
+    }
+}
+
+/// How far from the time asked the frame [`frame_at`] finds by seeking may be, seconds: under
+/// the interval of any video slower than 10 frames per second.
+const NEAR_S: f64 = 0.1;
+
+/// The frame nearest `timestamp_s`, decoding from `start_s`.
+fn nearest_frame(
+    path: &Path,
+    start_s: f64,
+    timestamp_s: f64,
+    origin_pts: f64,
+) -> Result<Frame, VideoError> {
+    let frames = VideoFrames::open_from(path, start_s, Some(origin_pts), None)?;
     let mut best: Option<Frame> = None;
     for frame in frames {
         let frame = frame?;
