@@ -691,3 +691,57 @@ fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
     let share = differing as f64 / (a.width() * a.height()) as f64;
     assert!(share < 0.01, "{:.2} % of pixels differ", share * 100.0);
 }
+
+/// Camcorder clips joined by concatenating their MPEG-TS files: the second clip's clock starts
+/// again. Its frames were crushed into a tenth of a millisecond after the first clip's last
+/// (a hold there vanished); they follow on at the frame rate, the result says so, and the
+/// evidence frame is found by counting.
+#[test]
+fn joined_clips_whose_clock_restarts_are_timed_to_follow_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ts = dir.path().join("clip.ts");
+    ffmpeg(&[
+        "-i",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        path_str(&ts),
+    ]);
+    let clip = std::fs::read(&ts).unwrap();
+    let joined = dir.path().join("joined.ts");
+    std::fs::write(&joined, [clip.as_slice(), clip.as_slice()].concat()).unwrap();
+    let out = dir.path().join("out");
+    let output = gonio(&[
+        "analyze",
+        path_str(&joined),
+        "--protocol",
+        "toe-touch",
+        "--side",
+        "left",
+        "--model",
+        "lightning",
+        "--max-fps",
+        "0",
+        "--out",
+        path_str(&out),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json = json_of(&output);
+    let text = json.to_string();
+    assert!(text.contains("clock_restarted"), "{json}");
+    assert!(!text.contains("evidence_not_drawn"), "{json}");
+    let track = read_keypoints_csv(&out.join("joined.csv")).unwrap();
+    assert_eq!(track.time_s.len(), 200, "both clips' frames");
+    let steps: Vec<f64> = track.time_s.windows(2).map(|w| w[1] - w[0]).collect();
+    let (least, most) = steps
+        .iter()
+        .fold((f64::MAX, 0.0_f64), |(a, b), &s| (a.min(s), b.max(s)));
+    // 60 frames per second throughout, the join included.
+    assert!(
+        least > 0.5 / 60.0 && most < 2.0 / 60.0,
+        "steps {least}..{most} s"
+    );
+}

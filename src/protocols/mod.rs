@@ -480,6 +480,22 @@ pub fn note_people(
     }
 }
 
+/// Notes on every result that the recording's clock went back `restarts` times (see
+/// [`WarningKind::ClockRestarted`]); a result graded good becomes fair, since a hold may run
+/// across a join of two clips.
+pub fn note_clock_restarts(results: &mut [Measurement], restarts: usize) {
+    if restarts == 0 {
+        return;
+    }
+    for r in results {
+        r.warnings
+            .push(Warning::new(WarningKind::ClockRestarted).value(restarts as f32));
+        if r.value_deg.is_some() {
+            r.quality = r.quality.max_by_severity(Quality::Fair);
+        }
+    }
+}
+
 /// The criteria one frame does not meet, for live guidance: each failing criterion with
 /// `false`, each that cannot be checked (its angle unknown) with `true`. `angle_of` gives each
 /// channel's angle in that frame, degrees, NaN when unknown.

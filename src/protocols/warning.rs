@@ -58,13 +58,16 @@ pub enum WarningKind {
     /// Swings whose peak was not seen clearly (frames missing or not counted there) are left out
     /// of the mean; `value` is how many, `detail` the number of swings.
     PeaksUnseen,
+    /// The video's clock went back (clips joined, a camcorder's .mts files concatenated); the
+    /// frames after were timed to follow on. `value` is how many times.
+    ClockRestarted,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 19] = [
+    pub const ALL: [WarningKind; 20] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -83,6 +86,7 @@ impl WarningKind {
         WarningKind::FewSwings,
         WarningKind::SwingsLeftOut,
         WarningKind::PeaksUnseen,
+        WarningKind::ClockRestarted,
         WarningKind::Legacy,
     ];
 
@@ -107,6 +111,7 @@ impl WarningKind {
             WarningKind::FewSwings => "few_swings",
             WarningKind::SwingsLeftOut => "swings_left_out",
             WarningKind::PeaksUnseen => "peaks_unseen",
+            WarningKind::ClockRestarted => "clock_restarted",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -286,6 +291,11 @@ impl fmt::Display for Warning {
             WarningKind::PeaksUnseen => write!(
                 f,
                 "the peak of {value:.0} of {detail} swings not seen clearly (frames missing or not counted there): left out of the mean"
+            ),
+            WarningKind::ClockRestarted => write!(
+                f,
+                "the video's clock went back {value:.0} time{} (clips joined?): the frames after were timed to follow on, so a hold may run across a join; check the plot",
+                if value == 1.0 { "" } else { "s" }
             ),
             WarningKind::Legacy => f.write_str(detail),
         }

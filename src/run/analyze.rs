@@ -17,7 +17,8 @@ use super::pipeline::{
 use super::save::{picture_of, save_results, SaveTo};
 use super::shard::Shard;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
-use crate::capture::{load_image, video::frame_at, CaptureError, VideoError};
+use crate::capture::video::{frame_at, frame_number};
+use crate::capture::{load_image, CaptureError, VideoError};
 use crate::pose::{
     Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime,
     SubjectFinder,
@@ -628,6 +629,7 @@ fn analyze_one(
         tracked.frames_with_person,
         frames,
     );
+    protocols::note_clock_restarts(&mut results, tracked.clock_restarts);
     // What was measured is never lost to an output that cannot be written: the results are
     // still printed and saved, the failure reported with them.
     let mut outputs = Vec::new();
@@ -727,6 +729,12 @@ fn write_outputs(
             continue;
         };
         let frame = match source {
+            // Re-timed frames are not at their stream time: counted, not sought.
+            Source::Video(path) if tracked.clock_restarts > 0 => {
+                frame_number(path, index, config.max_fps)
+                    .map(|f| f.image)
+                    .map_err(RunError::from)
+            }
             Source::Video(path) => {
                 frame_at(path, track.time_s[index], tracked.origin_pts.unwrap_or(0.0))
                     .map(|f| f.image)

@@ -16,6 +16,10 @@ use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
 use crate::pose::{PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder};
 use crate::report::frames_csv::is_frames_csv;
 
+/// A video's clock going back by more than this, seconds, is a restart (clips joined), not the
+/// jitter of a broken muxer.
+const CLOCK_RESTART_S: f64 = 0.5;
+
 /// Frames decoded ahead of inference; bounds memory to a few frames.
 const FRAMES_IN_FLIGHT: usize = 4;
 
@@ -268,6 +272,9 @@ pub struct Tracked {
     pub origin_pts: Option<f64>,
     /// Frames where a person was found.
     pub frames_with_person: usize,
+    /// Times the video's clock went back (joined clips): the frames after were re-timed to
+    /// follow on, so `track.time_s` is no longer the stream's time.
+    pub clock_restarts: usize,
     pub people: PeopleSeen,
     pub timings: Timings,
 }
@@ -383,6 +390,9 @@ pub fn track_source(
 
     finder.reset();
     let mut last_id = None;
+    let mut clock_offset_s = 0.0;
+    // The last interval between frames, seconds (a guess until two frames were seen).
+    let mut frame_step_s = 1.0 / 30.0;
     let mut tracked = Tracked::default();
     let mut wait_s = 0.0;
     let mut inference_s = 0.0;
@@ -395,12 +405,25 @@ pub fn track_source(
             if tracked.track.poses.is_empty() {
                 (tracked.width, tracked.height) = (frame.image.width(), frame.image.height());
             }
-            // Timestamps must increase for the series filters and the detector's pace; a
-            // repeated one (broken muxers) is nudged just past its predecessor.
+            // Timestamps must increase for the series filters and the detector's pace. A
+            // repeated one (broken muxers) is nudged just past its predecessor; a clock gone
+            // back by more than CLOCK_RESTART_S (clips joined) restarts one frame after the last,
+            // and every later frame with it.
+            let shifted = frame.timestamp_s + clock_offset_s;
             let time_s = match tracked.track.time_s.last() {
-                Some(&last) if frame.timestamp_s <= last => last + 1e-4,
-                _ => frame.timestamp_s,
+                Some(&last) if last - shifted > CLOCK_RESTART_S => {
+                    clock_offset_s += last + frame_step_s - shifted;
+                    tracked.clock_restarts += 1;
+                    last + frame_step_s
+                }
+                Some(&last) if shifted <= last => last + 1e-4,
+                _ => shifted,
             };
+            if let Some(&last) = tracked.track.time_s.last() {
+                if time_s - last > 1e-3 {
+                    frame_step_s = time_s - last;
+                }
+            }
             let t = Instant::now();
             let found = finder
                 .next(estimator, &frame.image, time_s)
