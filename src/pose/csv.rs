@@ -154,10 +154,15 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
     }
     // Columns by name, so that column order beyond the required ones does not matter.
     let column = |name: &str| {
-        found
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| bad_header(format!("no `{name}` column")))
+        let mut at = found.iter().enumerate().filter(|(_, h)| *h == name);
+        match (at.next(), at.next()) {
+            (Some((i, _)), None) => Ok(i),
+            (None, _) => Err(bad_header(format!("no `{name}` column"))),
+            // Which of the two is meant cannot be known: reading the first would be a guess.
+            (Some(_), Some(_)) => Err(bad_header(format!(
+                "two `{name}` columns: which one holds the keypoint is unknown"
+            ))),
+        }
     };
     let time_column = column("time_s")?;
     let mut keypoint_columns = [[0usize; 3]; KEYPOINT_COUNT];
@@ -332,5 +337,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no frames"));
+
+        // A column twice (a merge of two tools' outputs): neither is guessed.
+        let mut twice = header();
+        twice.push("right_knee_y".to_string());
+        std::fs::write(&path, format!("{}\n", twice.join(","))).unwrap();
+        let e = read_keypoints_csv(&path).unwrap_err().to_string();
+        assert!(e.contains("two `right_knee_y` columns"), "{e}");
     }
 }
