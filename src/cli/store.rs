@@ -470,7 +470,7 @@ pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
     let forgotten = store.forget(&args.subject)?;
     eprintln!(
         "gonio: deleted every session and measurement of {} from {}",
-        args.subject,
+        gonio::store::stored_name(&args.subject),
         store.path().display()
     );
     for file in &forgotten.deleted {
