@@ -403,8 +403,12 @@ fn print_summary(
                 [
                     Cell::new(&file.source),
                     Cell::new(file.frames).set_alignment(CellAlignment::Right),
-                    Cell::new(format!("{:.1}", file.frames_per_second))
-                        .set_alignment(CellAlignment::Right),
+                    // Keypoints read from a file ran no model: their speed says nothing.
+                    Cell::new(r.people_seen.map_or_else(
+                        || "-".to_string(),
+                        |_| format!("{:.1}", file.frames_per_second),
+                    ))
+                    .set_alignment(CellAlignment::Right),
                     Cell::new(
                         r.people_seen
                             .map_or_else(|| "-".to_string(), |n| n.to_string()),
