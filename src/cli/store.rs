@@ -406,7 +406,16 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         exports.extend(read_import(file)?);
     }
     let mut store = args.db.open()?;
-    let imported = store.import(&exports)?;
+    let imported = store.import(&exports).map_err(|e| {
+        let similar = matches!(e, gonio::store::StoreError::SimilarSubject { .. });
+        let e = anyhow::Error::from(e);
+        if similar {
+            // The advice for typing a name does not fit a file: say how to fix the file.
+            e.context("nothing imported: write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case (another person)")
+        } else {
+            e
+        }
+    })?;
     let already = imported.replaced;
     let sessions: usize = exports.iter().map(|e| e.sessions.len()).sum();
     let measurements: usize = exports
