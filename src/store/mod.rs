@@ -23,7 +23,7 @@ use crate::protocols::{Measurement, Quality, Warning, WarningKind};
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// The schema changes, one per version: step `n` brings version `n` to `n + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -102,6 +102,15 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // only those still as written (an output folder emptied and used again for another patient,
     // or a user's file put in place of one, is not this subject's).
     "ALTER TABLE measurements ADD COLUMN written_files TEXT;",
+    // 6 -> 7: row ids are never given twice. SQLite gives a new row the highest id + 1, so the
+    // id of the last patient or result deleted came back: a queued upload or live trial of a
+    // forgotten patient was saved into the next new one, and a stale "discard" deleted another
+    // patient's result. Every insert now takes its id past the highest ever given (see
+    // `next_id`).
+    "CREATE TABLE id_high_water (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+         INSERT INTO id_high_water SELECT 'subjects', coalesce(max(id), 0) FROM subjects;
+         INSERT INTO id_high_water SELECT 'sessions', coalesce(max(id), 0) FROM sessions;
+         INSERT INTO id_high_water SELECT 'measurements', coalesce(max(id), 0) FROM measurements;",
 ];
 
 /// Why the store could not be used. Every variant names the file.
@@ -877,12 +886,12 @@ impl Store {
             });
         }
         self.write(|tx| {
+            id = next_id(tx, Table::Subjects)?;
             tx.execute(
-                "INSERT INTO subjects (alias, notes, date_of_birth) VALUES (?1, ?2, ?3)",
-                params![alias, notes, date_of_birth],
+                "INSERT INTO subjects (id, alias, notes, date_of_birth) VALUES (?1, ?2, ?3, ?4)",
+                params![id, alias, notes, date_of_birth],
             )?;
-            id = tx.last_insert_rowid();
-            Ok(())
+            given_id(tx, Table::Subjects, id)
         })?;
         Ok(id)
     }
@@ -1531,10 +1540,14 @@ fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> Result<i64, WriteError
             existing,
         }));
     }
-    tx.execute(
-        "INSERT OR IGNORE INTO subjects (alias) VALUES (?1)",
-        params![alias],
-    )?;
+    let id = next_id(tx, Table::Subjects)?;
+    if tx.execute(
+        "INSERT OR IGNORE INTO subjects (id, alias) VALUES (?1, ?2)",
+        params![id, alias],
+    )? > 0
+    {
+        given_id(tx, Table::Subjects, id)?;
+    }
     Ok(tx.query_row(
         "SELECT id FROM subjects WHERE alias = ?1",
         params![alias],
@@ -1671,6 +1684,49 @@ fn dated_session(
     }
 }
 
+/// The tables whose row ids name things outside the database (a patient in the app's
+/// addresses, a result to discard, a job's patient).
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Subjects,
+    Sessions,
+    Measurements,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Subjects => "subjects",
+            Table::Sessions => "sessions",
+            Table::Measurements => "measurements",
+        }
+    }
+}
+
+/// The id for a new row of `table`: past every id it ever gave, deleted rows' included (SQLite
+/// alone gives the highest id there + 1, which brings a deleted row's id back).
+fn next_id(tx: &rusqlite::Transaction, table: Table) -> rusqlite::Result<i64> {
+    let name = table.name();
+    tx.query_row(
+        &format!(
+            "SELECT max(coalesce((SELECT max(id) FROM {name}), 0),
+                        coalesce((SELECT last_id FROM id_high_water WHERE name = ?1), 0)) + 1"
+        ),
+        params![name],
+        |r| r.get(0),
+    )
+}
+
+/// Records `id` as given in `table` (see [`next_id`]).
+fn given_id(tx: &rusqlite::Transaction, table: Table, id: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO id_high_water (name, last_id) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+        params![table.name(), id],
+    )?;
+    Ok(())
+}
+
 /// The session's row id, creating it when new (with `started_at`, else now, and `notes`).
 fn session_id(
     tx: &rusqlite::Transaction,
@@ -1679,11 +1735,15 @@ fn session_id(
     started_at: Option<&str>,
     notes: Option<&str>,
 ) -> rusqlite::Result<i64> {
-    tx.execute(
-        "INSERT OR IGNORE INTO sessions (subject_id, label, started_at, notes)
-         VALUES (?1, ?2, coalesce(?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?4)",
-        params![subject_id, label, started_at, notes],
-    )?;
+    let id = next_id(tx, Table::Sessions)?;
+    if tx.execute(
+        "INSERT OR IGNORE INTO sessions (id, subject_id, label, started_at, notes)
+         VALUES (?1, ?2, ?3, coalesce(?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?5)",
+        params![id, subject_id, label, started_at, notes],
+    )? > 0
+    {
+        given_id(tx, Table::Sessions, id)?;
+    }
     tx.query_row(
         "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
         params![subject_id, label],
@@ -1826,11 +1886,12 @@ fn insert_row(
     let written_files = (origin == Origin::Saved && !m.written_files.is_empty())
         .then(|| serde_json::to_string(&m.written_files).ok())
         .flatten();
+    let measurement_id = next_id(tx, Table::Measurements)?;
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
             total_frames, quality, model, source, source_sha256, gonio_version, evidence_path,
-            evidence_imported, written_files)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            evidence_imported, written_files, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             session_id,
             m.protocol,
@@ -1849,9 +1910,10 @@ fn insert_row(
             m.evidence_path,
             origin == Origin::Imported,
             written_files,
+            measurement_id,
         ],
     )?;
-    let measurement_id = tx.last_insert_rowid();
+    given_id(tx, Table::Measurements, measurement_id)?;
     let mut insert_warning = tx.prepare_cached(
         "INSERT INTO warnings (measurement_id, position, kind, side, share, value, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -2153,6 +2215,58 @@ mod tests {
             picture: None,
             written_files: Vec::new(),
         }
+    }
+
+    /// A forgotten patient's id, or a discarded result's, is never given again: a queued upload
+    /// or live trial of the forgotten patient was saved into the next new patient, and a stale
+    /// "discard" deleted another patient's result.
+    #[test]
+    fn ids_of_deleted_rows_are_never_given_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let first = store.add_patient("A", None, None).unwrap();
+        let trial = store
+            .save_trial(first, "before", None, &[(measurement(60.0), None)])
+            .unwrap();
+        store.forget("A").unwrap();
+        let second = store.add_patient("B", None, None).unwrap();
+        assert!(second > first, "{second} after {first}");
+        assert!(store
+            .save_trial(first, "before", None, &[(measurement(61.0), None)])
+            .is_err());
+        let kept = store
+            .save_trial(second, "before", None, &[(measurement(62.0), None)])
+            .unwrap();
+        assert!(kept[0] > trial[0]);
+        assert!(store.discard(kept[0]).unwrap());
+        let next = store
+            .save_trial(second, "before", None, &[(measurement(63.0), None)])
+            .unwrap();
+        assert!(next[0] > kept[0]);
+        assert!(
+            !store.discard(kept[0]).unwrap(),
+            "a stale discard finds nothing"
+        );
+        assert_eq!(store.patient(second).unwrap().measurements, 1);
+        // Through `save` (the command line) too.
+        let id_of = |store: &Store, alias: &str| {
+            store
+                .patients()
+                .unwrap()
+                .iter()
+                .find(|p| p.alias == alias)
+                .map(|p| p.id)
+                .unwrap()
+        };
+        store
+            .save("C", "s", None, None, &[measurement(64.0)])
+            .unwrap();
+        let c = id_of(&store, "C");
+        store.forget("C").unwrap();
+        store
+            .save("D", "s", None, None, &[measurement(65.0)])
+            .unwrap();
+        assert!(id_of(&store, "D") > c);
     }
 
     #[test]
