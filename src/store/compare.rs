@@ -115,6 +115,9 @@ pub enum Verdict {
     Declined,
     /// No MDC is known for this measure.
     NotJudged,
+    /// One recording (the same file, by content hash) is among the trials of both sessions:
+    /// the sessions cannot be told apart by it, so no verdict is given.
+    SameRecording,
 }
 
 impl Verdict {
@@ -124,6 +127,9 @@ impl Verdict {
             Verdict::NoDetectableChange => "no detectable change",
             Verdict::Declined => "declined",
             Verdict::NotJudged => "not judged (no MDC known)",
+            Verdict::SameRecording => {
+                "not judged: the same recording is in both sessions (uploaded or analysed twice?)"
+            }
         }
     }
 }
@@ -169,9 +175,23 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     out
 }
 
+/// The recordings (content hashes) behind each (protocol, measure, side) of a session.
+fn recordings(session: &Session) -> BTreeMap<Key, std::collections::HashSet<&str>> {
+    let mut out: BTreeMap<Key, std::collections::HashSet<&str>> = BTreeMap::new();
+    for m in &session.measurements {
+        if let (Some(sha), Some(_)) = (&m.source_sha256, m.value_deg) {
+            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
+                .or_default()
+                .insert(sha);
+        }
+    }
+    out
+}
+
 /// Compares every measure found in both sessions.
 pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
     let (b, a) = (trials(before), trials(after));
+    let (b_recordings, a_recordings) = (recordings(before), recordings(after));
     let mut out = Vec::new();
     for (key, before_values) in &b {
         let Some(after_values) = a.get(key) else {
@@ -237,7 +257,12 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
         let (before_deg, after_deg) = (mean(before_values), mean(after_values));
         let change = after_deg - before_deg;
         let higher_is_better = definition.is_none_or(|d| d.higher_is_better);
+        let same_recording = b_recordings
+            .get(key)
+            .zip(a_recordings.get(key))
+            .is_some_and(|(b, a)| !b.is_disjoint(a));
         let verdict = match mdc {
+            _ if same_recording => Verdict::SameRecording,
             None => Verdict::NotJudged,
             Some(m) if change.abs() <= m => Verdict::NoDetectableChange,
             Some(_) if (change > 0.0) == higher_is_better => Verdict::Improved,
@@ -355,6 +380,33 @@ mod tests {
 
     fn trials_of(values: &[f32]) -> Vec<(Side, f32)> {
         values.iter().map(|&v| (Side::Left, v)).collect()
+    }
+
+    /// The same file uploaded as "before" and as "after" said "no detectable change".
+    #[test]
+    fn one_recording_in_both_sessions_is_not_judged() {
+        let with_sha = |mut s: Session, shas: &[&str]| {
+            for (m, sha) in s.measurements.iter_mut().zip(shas) {
+                m.source_sha256 = Some(sha.to_string());
+            }
+            s
+        };
+        let before = with_sha(
+            session("b", &trials_of(&[60.0, 70.0]), "slr", "hip_flexion"),
+            &["aa", "bb"],
+        );
+        let after = with_sha(
+            session("a", &trials_of(&[62.0, 80.0]), "slr", "hip_flexion"),
+            &["cc", "bb"],
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.verdict, Verdict::SameRecording, "{c:?}");
+        let after = with_sha(
+            session("a", &trials_of(&[62.0, 80.0]), "slr", "hip_flexion"),
+            &["cc", "dd"],
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_ne!(c.verdict, Verdict::SameRecording, "{c:?}");
     }
 
     #[test]
