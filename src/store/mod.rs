@@ -852,8 +852,13 @@ impl Store {
             path: self.path.clone(),
             problem: Box::new(why),
         };
-        if alias.trim().is_empty() || alias.chars().any(char::is_control) {
+        if alias.trim().is_empty() {
             return Err(implausible(Implausible::NoSubject));
+        }
+        if alias.chars().any(is_hidden_character) {
+            return Err(implausible(Implausible::ControlCharacters {
+                what: "the subject's name",
+            }));
         }
         if let Some(date) = date_of_birth {
             // A day, not a time; not in the future.
@@ -1373,12 +1378,12 @@ fn check_session(
         return Err(Implausible::NoLabel);
     }
     // Names are printed: a newline or a terminal escape in one could forge or hide output.
-    if subject.chars().any(char::is_control) {
+    if subject.chars().any(is_hidden_character) {
         return Err(Implausible::ControlCharacters {
             what: "the subject's name",
         });
     }
-    if label.chars().any(char::is_control) {
+    if label.chars().any(is_hidden_character) {
         return Err(Implausible::ControlCharacters {
             what: "a session's label",
         });
@@ -1503,10 +1508,34 @@ fn why_unreadable(path: &Path, error: &rusqlite::Error) -> StoreError {
 }
 
 /// A subject's name or a session's label as stored and looked up: without surrounding spaces,
-/// in Unicode NFC, so that "José" typed where the accent is a letter of its own and where it is
-/// a combining mark is one name.
+/// runs of spaces inside as one (a page shows them so), in Unicode NFC, so that "José" typed
+/// where the accent is a letter of its own and where it is a combining mark is one name.
 pub fn stored_name(given: &str) -> String {
-    given.trim().nfc().collect()
+    given
+        .trim()
+        .split(' ')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .nfc()
+        .collect()
+}
+
+/// Characters a name must not hold: control characters (a newline, a terminal escape) and
+/// those a page does not show (zero-width spaces and joiners, direction marks and overrides, a
+/// soft hyphen), which would make two names that look the same.
+pub fn is_hidden_character(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// The subject already in the database whose name is `alias` but for letter case, if any (and
@@ -2061,7 +2090,7 @@ pub enum Implausible {
     NoSubject,
     #[error("a session's label is empty")]
     NoLabel,
-    #[error("{what} holds control characters (a newline, a tab or a terminal escape)")]
+    #[error("{what} holds control or invisible characters (a newline, a tab, a terminal escape, a zero-width space or a direction mark)")]
     ControlCharacters { what: &'static str },
     #[error("session `{label}`: started_at {source}")]
     Date { label: String, source: DateError },
@@ -2563,6 +2592,31 @@ mod tests {
             store.history("Maria"),
             Err(StoreError::NoSubject(_))
         ));
+        // Names that look the same on a page: spaces doubled are one; invisible characters are
+        // refused, and so are control characters (they were "an empty name" in the app).
+        store
+            .save("Anna  Smith", "s", None, None, &[measurement(50.0)])
+            .unwrap();
+        assert!(store.history("Anna Smith").is_ok());
+        for hidden in [
+            "Anna\u{200b}Smith",
+            "Anna Smith\u{200b}",
+            "a\u{202e}b",
+            "a\nb",
+        ] {
+            assert!(
+                matches!(
+                    store.add_patient(hidden, None, None),
+                    Err(StoreError::Implausible { ref problem, .. })
+                        if matches!(**problem, Implausible::ControlCharacters { .. })
+                ),
+                "{hidden:?}"
+            );
+            assert!(store
+                .save(hidden, "s", None, None, &[measurement(50.0)])
+                .is_err());
+        }
+        store.forget("Anna Smith").unwrap();
         // An import of the same person under another case is refused whole, nothing half-done.
         let mut export = store.history(composed).unwrap();
         export.subject = "JOS\u{c9}".into();

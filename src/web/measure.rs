@@ -107,8 +107,10 @@ pub async fn start(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(crate::store::today_utc);
-    if session.chars().any(char::is_control) {
-        return Err(WebError::BadRequest("a session label is one line".into()));
+    if session.chars().any(crate::store::is_hidden_character) || session.chars().count() > 80 {
+        return Err(WebError::BadRequest(
+            "a session label is one line of at most 80 characters, without invisible ones".into(),
+        ));
     }
     let patient = request.patient;
     {

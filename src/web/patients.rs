@@ -56,7 +56,7 @@ pub async fn add(
     Json(new): Json<NewPatient>,
 ) -> Result<Json<Value>, WebError> {
     let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    if new.alias.trim().chars().count() > 80 {
+    if crate::store::stored_name(&new.alias).chars().count() > 80 {
         return Err(WebError::BadRequest(
             "an alias has at most 80 characters".into(),
         ));
@@ -377,7 +377,7 @@ pub async fn forget(
     blocking(move || {
         let mut store = app.store()?;
         let patient = store.patient(id)?;
-        if confirm.confirm.trim() != patient.alias {
+        if crate::store::stored_name(&confirm.confirm) != patient.alias {
             return Err(WebError::BadRequest(
                 "type the patient's alias to confirm: nothing was deleted".into(),
             ));

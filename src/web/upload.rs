@@ -77,7 +77,9 @@ pub async fn start(
             "session" => {
                 let label = field.text().await.map_err(bad)?;
                 let label = label.trim();
-                if label.chars().any(char::is_control) || label.chars().count() > 80 {
+                if label.chars().any(crate::store::is_hidden_character)
+                    || label.chars().count() > 80
+                {
                     return Err(WebError::BadRequest(
                         "a session label is one line of at most 80 characters".into(),
                     ));
