@@ -1688,7 +1688,7 @@ fn dated_session(
         return Ok(session_id(tx, subject_id, label, None, None)?);
     };
     match stored {
-        Some(stored) if stored.get(..10) != Some(date.day()) => {
+        Some(stored) if !on_day_somewhere(&stored, date.day()) => {
             Err(WriteError::Refused(StoreError::OtherDay {
                 label: label.to_string(),
                 stored: stored.get(..10).unwrap_or(&stored).to_string(),
@@ -2196,6 +2196,45 @@ pub fn parse_recording_date(text: &str) -> Result<String, DateError> {
     Ok(at)
 }
 
+/// Whether `stored` (a stored session time, `YYYY-MM-DDTHH:MM:SSZ`, UTC) falls on `day`
+/// (`YYYY-MM-DD`) in some time zone, UTC−12 to UTC+14: a day a person gives is their own
+/// calendar's, the store's times are UTC. A clinic east of UTC starts its day on UTC's day
+/// before, and a session made then must take that morning's recordings.
+pub fn on_day_somewhere(stored: &str, day: &str) -> bool {
+    let number = |text: &str, from: usize, to: usize| -> Option<i64> {
+        text.get(from..to).and_then(|t| t.parse().ok())
+    };
+    let seconds = (|| {
+        let days = days_from_civil(
+            number(stored, 0, 4)?,
+            number(stored, 5, 7)?,
+            number(stored, 8, 10)?,
+        );
+        let time = number(stored, 11, 13).unwrap_or(0) * 3600
+            + number(stored, 14, 16).unwrap_or(0) * 60
+            + number(stored, 17, 19).unwrap_or(0);
+        Some(days * 86_400 + time)
+    })();
+    let start = number(day, 0, 4)
+        .zip(number(day, 5, 7))
+        .zip(number(day, 8, 10))
+        .map(|((y, m), d)| days_from_civil(y, m, d) * 86_400);
+    match (seconds, start) {
+        (Some(t), Some(start)) => (start - 14 * 3600..start + 86_400 + 12 * 3600).contains(&t),
+        _ => stored.get(..10) == day.get(..10),
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Today's date, UTC, as YYYY-MM-DD: the label of a session that was not given one.
 pub fn today_utc() -> String {
     day_utc(0)
@@ -2244,6 +2283,23 @@ mod tests {
             picture: None,
             written_files: Vec::new(),
         }
+    }
+
+    /// A session made at 23:00 UTC is the next morning in Sydney: that morning's recordings,
+    /// dated by the clinic's own calendar, go into it; a day two days off does not.
+    #[test]
+    fn a_day_is_the_days_of_every_time_zone() {
+        assert!(on_day_somewhere("2026-12-03T23:00:00Z", "2026-12-04"));
+        assert!(on_day_somewhere("2026-12-03T23:00:00Z", "2026-12-03"));
+        assert!(on_day_somewhere("2026-12-04T10:00:00Z", "2026-12-03"), "UTC-12's evening");
+        assert!(!on_day_somewhere("2026-12-03T09:00:00Z", "2026-12-04"));
+        assert!(!on_day_somewhere("2026-12-05T13:00:00Z", "2026-12-04"));
+        assert!(!on_day_somewhere("2026-11-03T10:00:00Z", "2026-11-05"));
+        // Across a month, a year and a leap day.
+        assert!(on_day_somewhere("2024-02-29T20:00:00Z", "2024-03-01"));
+        assert!(on_day_somewhere("2025-12-31T22:00:00Z", "2026-01-01"));
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
     }
 
     /// A forgotten patient's id, or a discarded result's, is never given again: a queued upload

@@ -122,7 +122,7 @@ pub async fn start(
             store.patient(patient)?;
             let today = crate::store::today_utc();
             match store.session_date(patient, &session)? {
-                Some(stored) if stored.get(..10) != Some(today.as_str()) => {
+                Some(stored) if !crate::store::on_day_somewhere(&stored, &today) => {
                     Err(WebError::Store(crate::store::StoreError::OtherDay {
                         label: session,
                         stored: stored.get(..10).unwrap_or(&stored).to_string(),

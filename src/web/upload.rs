@@ -145,7 +145,7 @@ pub async fn start(
         let (app, session) = (Arc::clone(&app), session.clone());
         blocking(move || {
             if let Some(stored) = app.store()?.session_date(patient, &session)? {
-                if stored.get(..10) != given.get(..10) {
+                if !crate::store::on_day_somewhere(&stored, &given) {
                     return Err(WebError::Store(crate::store::StoreError::OtherDay {
                         label: session,
                         stored: stored.get(..10).unwrap_or(&stored).to_string(),
