@@ -592,6 +592,19 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(upload_folders(), before, "an upload folder left behind");
+    // An empty file says so (it said "Invalid data found when processing input").
+    let request = c.upload(id, &[("protocol", "slr")], "trial.mp4", b"");
+    let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("trial.mp4: the file is empty"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(upload_folders(), before, "an upload folder left behind");
 
     // A picture path from an imported export is served only when it is a picture.
     let dir = tempfile::tempdir().unwrap();

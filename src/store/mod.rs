@@ -2291,7 +2291,10 @@ mod tests {
     fn a_day_is_the_days_of_every_time_zone() {
         assert!(on_day_somewhere("2026-12-03T23:00:00Z", "2026-12-04"));
         assert!(on_day_somewhere("2026-12-03T23:00:00Z", "2026-12-03"));
-        assert!(on_day_somewhere("2026-12-04T10:00:00Z", "2026-12-03"), "UTC-12's evening");
+        assert!(
+            on_day_somewhere("2026-12-04T10:00:00Z", "2026-12-03"),
+            "UTC-12's evening"
+        );
         assert!(!on_day_somewhere("2026-12-03T09:00:00Z", "2026-12-04"));
         assert!(!on_day_somewhere("2026-12-05T13:00:00Z", "2026-12-04"));
         assert!(!on_day_somewhere("2026-11-03T10:00:00Z", "2026-11-05"));

@@ -122,7 +122,9 @@ pub async fn start(
                 let mut file = tokio::fs::File::create(&path)
                     .await
                     .map_err(|e| WebError::Internal(e.to_string()))?;
+                let mut bytes = 0;
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    bytes += chunk.len();
                     file.write_all(&chunk)
                         .await
                         .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -130,6 +132,11 @@ pub async fn start(
                 file.flush()
                     .await
                     .map_err(|e| WebError::Internal(e.to_string()))?;
+                if bytes == 0 {
+                    return Err(WebError::BadRequest(format!(
+                        "{name}: the file is empty (0 bytes): choose the recording again"
+                    )));
+                }
                 upload = Some((name, path));
             }
             _ => {}
