@@ -637,16 +637,18 @@ impl Store {
         Ok(replaced)
     }
 
-    /// The error for a subject that is not there: naming the one whose name differs only in
-    /// letter case, when there is one.
-    fn no_subject(&self, subject: &str) -> StoreError {
-        match similar_subject(&self.connection, subject) {
-            Ok(Some(existing)) => StoreError::SimilarSubject {
-                given: subject.to_string(),
+    /// The alias the subject named `subject` was saved under (see [`Known`]), or the error for
+    /// a subject that is not there, naming the one whose name differs only in letter case when
+    /// there is one.
+    fn saved_alias(&self, subject: &str) -> Result<String, StoreError> {
+        let subject = stored_name(subject);
+        match known_subject(&self.connection, &subject).map_err(|e| self.sql(e))? {
+            Known::Saved(alias) => Ok(alias),
+            Known::CaseOf(existing) => Err(StoreError::SimilarSubject {
+                given: subject,
                 existing,
-            },
-            Ok(None) => StoreError::NoSubject(subject.to_string()),
-            Err(e) => self.sql(e),
+            }),
+            Known::New => Err(StoreError::NoSubject(subject)),
         }
     }
 
@@ -722,7 +724,7 @@ impl Store {
         &self,
         subject: &str,
     ) -> Result<(SubjectExport, Vec<Vec<i64>>), StoreError> {
-        let subject = &stored_name(subject);
+        let subject = &self.saved_alias(subject)?;
         let (subject_id, subject_notes, date_of_birth): (i64, Option<String>, Option<String>) =
             self.connection
                 .query_row(
@@ -732,7 +734,7 @@ impl Store {
                 )
                 .optional()
                 .map_err(|e| self.sql(e))?
-                .ok_or_else(|| self.no_subject(subject))?;
+                .ok_or_else(|| StoreError::NoSubject(subject.to_string()))?;
         let mut sessions_query = self
             .connection
             .prepare("SELECT id, label, started_at, notes FROM sessions WHERE subject_id = ?1 ORDER BY started_at, id")
@@ -873,22 +875,15 @@ impl Store {
         }
         let mut id = 0;
         let alias = &stored_name(alias);
-        let exists = self
-            .connection
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM subjects WHERE alias = ?1)",
-                params![alias],
-                |r| r.get::<_, bool>(0),
-            )
-            .map_err(|e| self.sql(e))?;
-        if exists {
-            return Err(StoreError::SubjectExists(alias.to_string()));
-        }
-        if let Some(existing) = similar_subject(&self.connection, alias).map_err(|e| self.sql(e))? {
-            return Err(StoreError::SimilarSubject {
-                given: alias.to_string(),
-                existing,
-            });
+        match known_subject(&self.connection, alias).map_err(|e| self.sql(e))? {
+            Known::Saved(saved) => return Err(StoreError::SubjectExists(saved)),
+            Known::CaseOf(existing) => {
+                return Err(StoreError::SimilarSubject {
+                    given: alias.to_string(),
+                    existing,
+                })
+            }
+            Known::New => {}
         }
         self.write(|tx| {
             id = next_id(tx, Table::Subjects)?;
@@ -964,7 +959,8 @@ impl Store {
     /// When the patient's session `label` took place (`YYYY-MM-DDTHH:MM:SSZ`), or None when
     /// there is no such session.
     pub fn session_date(&self, subject_id: i64, label: &str) -> Result<Option<String>, StoreError> {
-        let label = &stored_name(label);
+        let label = &saved_label(&self.connection, subject_id, &stored_name(label))
+            .map_err(|e| self.sql(e))?;
         self.connection
             .query_row(
                 "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -984,7 +980,8 @@ impl Store {
         label: &str,
         date: &str,
     ) -> Result<String, StoreError> {
-        let label = &stored_name(label);
+        let label = &saved_label(&self.connection, subject_id, &stored_name(label))
+            .map_err(|e| self.sql(e))?;
         let date = self.session_date_of(label, date)?;
         let mut stored = None;
         self.write(|tx| {
@@ -1218,7 +1215,12 @@ impl Store {
     /// program, and an export can name any path. Those that exist are listed in
     /// [`Forgotten::left`].
     pub fn forget(&mut self, subject: &str) -> Result<Forgotten, StoreError> {
-        let subject = &stored_name(subject);
+        // Not there: the compaction below still runs (it may finish an interrupted forget).
+        let subject = &match self.saved_alias(subject) {
+            Ok(alias) => alias,
+            Err(StoreError::NoSubject(name)) => name,
+            Err(e) => return Err(e),
+        };
         // (evidence path, whether an import named it, the files written as they were)
         let evidence: Vec<(String, bool, Option<String>)> = {
             let mut statement = self
@@ -1538,37 +1540,78 @@ pub fn is_hidden_character(c: char) -> bool {
         )
 }
 
-/// The subject already in the database whose name is `alias` but for letter case, if any (and
-/// `alias` itself is not there).
-fn similar_subject(
-    connection: &rusqlite::Connection,
-    alias: &str,
-) -> rusqlite::Result<Option<String>> {
+/// A name given (in its stored form, see [`stored_name`]) against the subjects there.
+#[derive(Debug, Clone, PartialEq)]
+enum Known {
+    /// Saved under this alias: the name itself or, saved before names were stored in one form,
+    /// its older spelling ("runner-7 ", "Anna  Smith").
+    Saved(String),
+    /// Not there, but this subject is, whose name differs only in letter case.
+    CaseOf(String),
+    /// Not there.
+    New,
+}
+
+/// How `alias` (stored form) stands among the subjects there.
+fn known_subject(connection: &rusqlite::Connection, alias: &str) -> rusqlite::Result<Known> {
     let folded = alias.to_lowercase();
     let mut statement = connection.prepare("SELECT alias FROM subjects")?;
     let aliases = statement.query_map([], |r| r.get::<_, String>(0))?;
-    let mut similar = None;
+    let (mut saved_as, mut case_of) = (None, None);
     for existing in aliases {
         let existing = existing?;
         if existing == alias {
-            return Ok(None);
+            return Ok(Known::Saved(existing));
         }
-        if similar.is_none() && stored_name(&existing).to_lowercase() == folded {
-            similar = Some(existing);
+        let existing_name = stored_name(&existing);
+        if saved_as.is_none() && existing_name == alias {
+            saved_as = Some(existing);
+        } else if case_of.is_none() && existing_name.to_lowercase() == folded {
+            case_of = Some(existing);
         }
     }
-    Ok(similar)
+    Ok(match (saved_as, case_of) {
+        (Some(saved), _) => Known::Saved(saved),
+        (None, Some(other)) => Known::CaseOf(other),
+        (None, None) => Known::New,
+    })
+}
+
+/// The label under which the subject's session `label` (stored form) was saved: the label
+/// itself, or its older spelling saved before labels were stored in one form.
+fn saved_label(
+    connection: &rusqlite::Connection,
+    subject_id: i64,
+    label: &str,
+) -> rusqlite::Result<String> {
+    let mut statement = connection.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
+    let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
+    let mut saved_as = None;
+    for existing in labels {
+        let existing = existing?;
+        if existing == label {
+            return Ok(existing);
+        }
+        if saved_as.is_none() && stored_name(&existing) == label {
+            saved_as = Some(existing);
+        }
+    }
+    Ok(saved_as.unwrap_or_else(|| label.to_string()))
 }
 
 /// The subject's row id (`alias` as [`stored_name`] gives it), creating the subject when new;
 /// refused when a subject of the same name but for letter case is there.
 fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> Result<i64, WriteError> {
-    if let Some(existing) = similar_subject(tx, alias)? {
-        return Err(WriteError::Refused(StoreError::SimilarSubject {
-            given: alias.to_string(),
-            existing,
-        }));
-    }
+    let alias = match known_subject(tx, alias)? {
+        Known::Saved(saved) => saved,
+        Known::CaseOf(existing) => {
+            return Err(WriteError::Refused(StoreError::SimilarSubject {
+                given: alias.to_string(),
+                existing,
+            }))
+        }
+        Known::New => alias.to_string(),
+    };
     let id = next_id(tx, Table::Subjects)?;
     if tx.execute(
         "INSERT OR IGNORE INTO subjects (id, alias) VALUES (?1, ?2)",
@@ -1662,6 +1705,7 @@ fn dated_session(
     label: &str,
     date: Option<&SessionDate>,
 ) -> Result<i64, WriteError> {
+    let label = &saved_label(tx, subject_id, label)?;
     let stored: Option<String> = tx
         .query_row(
             "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -2676,6 +2720,27 @@ mod tests {
                 .is_err());
         }
         store.forget("Anna Smith").unwrap();
+        // Names saved before they were stored in one form (a trailing space, doubled spaces)
+        // are still found, saved into and forgotten by the name typed today.
+        store
+            .connection
+            .execute_batch(
+                "INSERT INTO subjects (id, alias) VALUES (900, 'runner-7 ');
+                 INSERT INTO sessions (id, subject_id, label) VALUES (900, 900, 'before ');",
+            )
+            .unwrap();
+        store
+            .save("runner-7", "before", None, None, &[measurement(61.0)])
+            .unwrap();
+        let history = store.history(" runner-7").unwrap();
+        assert_eq!(history.sessions.len(), 1, "{history:?}");
+        assert_eq!(history.sessions[0].measurements.len(), 1);
+        assert!(matches!(
+            store.add_patient("runner-7", None, None),
+            Err(StoreError::SubjectExists(_))
+        ));
+        store.forget("runner-7").unwrap();
+        assert!(store.history("runner-7 ").is_err());
         // An import of the same person under another case is refused whole, nothing half-done.
         let mut export = store.history(composed).unwrap();
         export.subject = "JOS\u{c9}".into();
