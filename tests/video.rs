@@ -712,36 +712,40 @@ fn joined_clips_whose_clock_restarts_are_timed_to_follow_on() {
     let clip = std::fs::read(&ts).unwrap();
     let joined = dir.path().join("joined.ts");
     std::fs::write(&joined, [clip.as_slice(), clip.as_slice()].concat()).unwrap();
-    let out = dir.path().join("out");
-    let output = gonio(&[
-        "analyze",
-        path_str(&joined),
-        "--protocol",
-        "toe-touch",
-        "--side",
-        "left",
-        "--model",
-        "lightning",
-        "--max-fps",
-        "0",
-        "--out",
-        path_str(&out),
-        "--json",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let json = json_of(&output);
-    let text = json.to_string();
-    assert!(text.contains("clock_restarted"), "{json}");
-    assert!(!text.contains("evidence_not_drawn"), "{json}");
-    let track = read_keypoints_csv(&out.join("joined.csv")).unwrap();
-    assert_eq!(track.time_s.len(), 200, "both clips' frames");
-    let steps: Vec<f64> = track.time_s.windows(2).map(|w| w[1] - w[0]).collect();
-    let (least, most) = steps
-        .iter()
-        .fold((f64::MAX, 0.0_f64), |(a, b), &s| (a.min(s), b.max(s)));
-    // 60 frames per second throughout, the join included.
-    assert!(
-        least > 0.5 / 60.0 && most < 2.0 / 60.0,
-        "steps {least}..{most} s"
-    );
+    // Every frame, and thinned to 30 frames per second (the default), which dropped the whole
+    // second clip: thinning by time waited for its clock to pass the first clip's end.
+    for (max_fps, frames, fps) in [("0", 200, 60.0), ("30", 100, 30.0)] {
+        let out = dir.path().join(format!("out-{max_fps}"));
+        let output = gonio(&[
+            "analyze",
+            path_str(&joined),
+            "--protocol",
+            "toe-touch",
+            "--side",
+            "left",
+            "--model",
+            "lightning",
+            "--max-fps",
+            max_fps,
+            "--out",
+            path_str(&out),
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let json = json_of(&output);
+        let text = json.to_string();
+        assert!(text.contains("clock_restarted"), "{max_fps}: {json}");
+        assert!(!text.contains("evidence_not_drawn"), "{max_fps}: {json}");
+        let track = read_keypoints_csv(&out.join("joined.csv")).unwrap();
+        assert_eq!(track.time_s.len(), frames, "both clips' frames");
+        let steps: Vec<f64> = track.time_s.windows(2).map(|w| w[1] - w[0]).collect();
+        let (least, most) = steps
+            .iter()
+            .fold((f64::MAX, 0.0_f64), |(a, b), &s| (a.min(s), b.max(s)));
+        // The frame rate throughout, the join included.
+        assert!(
+            least > 0.5 / fps && most < 2.0 / fps,
+            "{max_fps}: steps {least}..{most} s"
+        );
+    }
 }

@@ -344,9 +344,11 @@ impl VideoFrames {
         // Thin out only when the source is clearly faster than asked.
         let filter = match max_fps.filter(|&f| f > 0.0 && (info.fps == 0.0 || info.fps > 1.05 * f))
         {
-            // 2 % slack so that jittery timestamps at exactly the target rate are all kept.
+            // 2 % slack so that jittery timestamps at exactly the target rate are all kept. A
+            // clock gone back (joined clips) keeps its frame too: thinning by time would drop
+            // every frame until the clock passed the first clip's end.
             Some(f) => format!(
-                "select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{:.6})',{showinfo}",
+                "select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{:.6})+lt(t\\,prev_selected_t)',{showinfo}",
                 0.98 / f
             ),
             None => showinfo.to_string(),

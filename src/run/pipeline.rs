@@ -16,9 +16,10 @@ use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
 use crate::pose::{PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder};
 use crate::report::frames_csv::is_frames_csv;
 
-/// A video's clock going back by more than this, seconds, is a restart (clips joined), not the
-/// jitter of a broken muxer.
-const CLOCK_RESTART_S: f64 = 0.5;
+/// A video's clock going back by more than this many frame intervals (and at least
+/// [`CLOCK_RESTART_MIN_S`]) is a restart (clips joined), not the jitter of a broken muxer.
+const CLOCK_RESTART_FRAMES: f64 = 2.5;
+const CLOCK_RESTART_MIN_S: f64 = 0.05;
 
 /// Frames decoded ahead of inference; bounds memory to a few frames.
 const FRAMES_IN_FLIGHT: usize = 4;
@@ -407,11 +408,12 @@ pub fn track_source(
             }
             // Timestamps must increase for the series filters and the detector's pace. A
             // repeated one (broken muxers) is nudged just past its predecessor; a clock gone
-            // back by more than CLOCK_RESTART_S (clips joined) restarts one frame after the last,
-            // and every later frame with it.
+            // back further (clips joined) restarts one frame after the last, and every later
+            // frame with it.
             let shifted = frame.timestamp_s + clock_offset_s;
+            let restart_s = (CLOCK_RESTART_FRAMES * frame_step_s).max(CLOCK_RESTART_MIN_S);
             let time_s = match tracked.track.time_s.last() {
-                Some(&last) if last - shifted > CLOCK_RESTART_S => {
+                Some(&last) if last - shifted > restart_s => {
                     clock_offset_s += last + frame_step_s - shifted;
                     tracked.clock_restarts += 1;
                     last + frame_step_s
