@@ -610,7 +610,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let subject = &stored_name(subject);
         let label = &stored_name(label);
-        check_session(subject, label, recorded_at, measurements).map_err(|source| {
+        check_session(Some(subject), label, recorded_at, measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
                 problem: Box::new(source),
@@ -914,10 +914,11 @@ impl Store {
         recorded_at: Option<&str>,
         results: &[(StoredMeasurement, Option<Picture>)],
     ) -> Result<Vec<i64>, StoreError> {
-        let subject = self.patient(subject_id)?.alias;
+        // The patient must be there (its name is not checked again: it was when it was added).
+        self.patient(subject_id)?;
         let label = &stored_name(label);
         let measurements: Vec<StoredMeasurement> = results.iter().map(|(m, _)| m.clone()).collect();
-        check_session(&subject, label, recorded_at, &measurements).map_err(|source| {
+        check_session(None, label, recorded_at, &measurements).map_err(|source| {
             StoreError::Implausible {
                 path: self.path.clone(),
                 problem: Box::new(source),
@@ -1133,19 +1134,23 @@ impl Store {
                     params![subject_id, export.notes, export.date_of_birth],
                 )?;
                 for (session, started_at) in export.sessions.iter().zip(dates) {
+                    let label = &saved_label(tx, subject_id, &stored_name(&session.label))?;
                     let stored: Option<String> = tx
                         .query_row(
                             "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                            params![subject_id, session.label],
+                            params![subject_id, label],
                             |r| r.get(0),
                         )
                         .optional()?;
+                    if stored.is_none() {
+                        refuse_case_of_session(tx, subject_id, label)?;
+                    }
                     let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
                     if let Some(stored) = stored {
                         if day(&stored) != day(started_at) {
                             imported.kept_dates.push(KeptDate {
                                 subject: export.subject.clone(),
-                                label: session.label.clone(),
+                                label: label.clone(),
                                 kept: day(&stored),
                                 imported: day(started_at),
                             });
@@ -1154,7 +1159,7 @@ impl Store {
                     let session_id = session_id(
                         tx,
                         subject_id,
-                        &session.label,
+                        label,
                         Some(started_at),
                         session.notes.as_deref(),
                     )?;
@@ -1226,7 +1231,8 @@ impl Store {
             let mut statement = self
                 .connection
                 .prepare(
-                    "SELECT m.evidence_path, min(m.evidence_imported), max(m.written_files)
+                    "SELECT m.evidence_path, min(m.evidence_imported),
+                            json_group_array(m.written_files)
                      FROM measurements m
                      JOIN sessions se ON m.session_id = se.id JOIN subjects s ON se.subject_id = s.id
                      WHERE s.alias = ?1 AND m.evidence_path IS NOT NULL
@@ -1263,6 +1269,22 @@ impl Store {
                 .map_err(|e| self.sql(e))
         };
         let mut forgotten = Forgotten::default();
+        // Every result's list of what was written under this picture's names (a shard run again
+        // wrote them anew: any of the contents written for this subject is theirs).
+        type WrittenAs = std::collections::BTreeMap<String, Vec<String>>;
+        let written_as = |written: &Option<String>| -> WrittenAs {
+            let mut files = WrittenAs::new();
+            let rows: Vec<Option<String>> = written
+                .as_deref()
+                .and_then(|w| serde_json::from_str(w).ok())
+                .unwrap_or_default();
+            for list in rows.iter().flatten() {
+                for file in serde_json::from_str::<Vec<WrittenFile>>(list).unwrap_or_default() {
+                    files.entry(file.path).or_default().push(file.sha256);
+                }
+            }
+            files
+        };
         let mut seen = std::collections::HashSet::new();
         for (path, imported, written) in &evidence {
             if still_named(path)? {
@@ -1272,10 +1294,8 @@ impl Store {
                 forgotten.left.extend(files_written_with(Path::new(path)));
                 continue;
             }
-            let written: Option<Vec<WrittenFile>> = written
-                .as_deref()
-                .and_then(|w| serde_json::from_str(w).ok());
-            let Some(written) = written else {
+            let written_as = written_as(written);
+            if written_as.is_empty() {
                 // Saved before gonio kept what it wrote (schema 5 and older): the files of its
                 // names, as then.
                 forgotten.deleted.extend(
@@ -1284,21 +1304,22 @@ impl Store {
                         .filter(|file| std::fs::remove_file(file).is_ok()),
                 );
                 continue;
-            };
-            for file in written {
-                if !seen.insert(file.path.clone()) {
+            }
+            for (file, hashes) in &written_as {
+                if !seen.insert(file.clone()) {
                     continue;
                 }
-                let path = PathBuf::from(&file.path);
+                let file = PathBuf::from(file);
                 // Only a regular file still as written: never through a link.
-                let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+                let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
                 if !regular {
                     continue;
                 }
-                if file_sha256(&path).as_deref() != Some(file.sha256.as_str()) {
-                    forgotten.changed.push(path);
-                } else if std::fs::remove_file(&path).is_ok() {
-                    forgotten.deleted.push(path);
+                let now = file_sha256(&file);
+                if !hashes.iter().any(|h| now.as_deref() == Some(h.as_str())) {
+                    forgotten.changed.push(file);
+                } else if std::fs::remove_file(&file).is_ok() {
+                    forgotten.deleted.push(file);
                 }
             }
         }
@@ -1358,7 +1379,7 @@ pub fn check_export(export: &SubjectExport) -> Result<(), Implausible> {
     }
     export.sessions.iter().try_for_each(|session| {
         check_session(
-            &export.subject,
+            Some(&export.subject),
             &session.label,
             Some(&session.started_at),
             &session.measurements,
@@ -1368,22 +1389,25 @@ pub fn check_export(export: &SubjectExport) -> Result<(), Implausible> {
 
 /// [`check_export`] for one session of `subject` (`started_at` None: saved now).
 fn check_session(
-    subject: &str,
+    subject: Option<&str>,
     label: &str,
     started_at: Option<&str>,
     measurements: &[StoredMeasurement],
 ) -> Result<(), Implausible> {
-    if subject.trim().is_empty() {
-        return Err(Implausible::NoSubject);
+    // None: a subject already in the database (saved under older rules, perhaps), not named now.
+    if let Some(subject) = subject {
+        if subject.trim().is_empty() {
+            return Err(Implausible::NoSubject);
+        }
+        // Names are printed: a newline or a terminal escape in one could forge or hide output.
+        if subject.chars().any(is_hidden_character) {
+            return Err(Implausible::ControlCharacters {
+                what: "the subject's name",
+            });
+        }
     }
     if label.trim().is_empty() {
         return Err(Implausible::NoLabel);
-    }
-    // Names are printed: a newline or a terminal escape in one could forge or hide output.
-    if subject.chars().any(is_hidden_character) {
-        return Err(Implausible::ControlCharacters {
-            what: "the subject's name",
-        });
     }
     if label.chars().any(is_hidden_character) {
         return Err(Implausible::ControlCharacters {
@@ -1513,8 +1537,20 @@ fn why_unreadable(path: &Path, error: &rusqlite::Error) -> StoreError {
 /// runs of spaces inside as one (a page shows them so), in Unicode NFC, so that "José" typed
 /// where the accent is a letter of its own and where it is a combining mark is one name.
 pub fn stored_name(given: &str) -> String {
-    given
+    // Every kind of space (a no-break space pasted from a letter) is a space; control
+    // characters, spaces too for Unicode (a newline, a tab), are kept to be refused.
+    let spaced: String = given
         .trim()
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() && !c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    spaced
         .split(' ')
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
@@ -1531,12 +1567,14 @@ pub fn is_hidden_character(c: char) -> bool {
         || matches!(
             c,
             '\u{00AD}'
+                | '\u{034F}'
                 | '\u{180E}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
                 | '\u{2060}'..='\u{2064}'
                 | '\u{2066}'..='\u{2069}'
                 | '\u{FEFF}'
+                | '\u{E0000}'..='\u{E007F}'
         )
 }
 
@@ -1575,6 +1613,29 @@ fn known_subject(connection: &rusqlite::Connection, alias: &str) -> rusqlite::Re
         (None, Some(other)) => Known::CaseOf(other),
         (None, None) => Known::New,
     })
+}
+
+/// Refuses a new session `label` when the subject has one whose label differs only in letter
+/// case ("Before" beside "before"): a second session of one visit would be compared with the
+/// first as before and after.
+fn refuse_case_of_session(
+    tx: &rusqlite::Transaction,
+    subject_id: i64,
+    label: &str,
+) -> Result<(), WriteError> {
+    let folded = label.to_lowercase();
+    let mut statement = tx.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
+    let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
+    for existing in labels {
+        let existing = existing?;
+        if existing != label && stored_name(&existing).to_lowercase() == folded {
+            return Err(WriteError::Refused(StoreError::SimilarSession {
+                given: label.to_string(),
+                existing,
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// The label under which the subject's session `label` (stored form) was saved: the label
@@ -1714,25 +1775,18 @@ fn dated_session(
         )
         .optional()?;
     if stored.is_none() {
-        // "Before" for "before": a second session of one visit would be compared with the first.
-        let folded = label.to_lowercase();
-        let mut statement = tx.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
-        let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
-        for existing in labels {
-            let existing = existing?;
-            if stored_name(&existing).to_lowercase() == folded {
-                return Err(WriteError::Refused(StoreError::SimilarSession {
-                    given: label.to_string(),
-                    existing,
-                }));
-            }
-        }
+        refuse_case_of_session(tx, subject_id, label)?;
     }
     let Some(date) = date else {
         return Ok(session_id(tx, subject_id, label, None, None)?);
     };
     match stored {
-        Some(stored) if !on_day_somewhere(&stored, date.day()) => {
+        // A day alone is the person's own calendar day; a time given is UTC's, and moves the
+        // session: it must be the same UTC day, so that it cannot pass a neighbour.
+        Some(stored)
+            if (date.day_only && !on_day_somewhere(&stored, date.day()))
+                || (!date.day_only && stored.get(..10) != Some(date.day())) =>
+        {
             Err(WriteError::Refused(StoreError::OtherDay {
                 label: label.to_string(),
                 stored: stored.get(..10).unwrap_or(&stored).to_string(),
@@ -2701,6 +2755,10 @@ mod tests {
             .save("Anna  Smith", "s", None, None, &[measurement(50.0)])
             .unwrap();
         assert!(store.history("Anna Smith").is_ok());
+        assert!(
+            store.history("Anna\u{a0}Smith").is_ok(),
+            "a no-break space is a space"
+        );
         for hidden in [
             "Anna\u{200b}Smith",
             "Anna Smith\u{200b}",

@@ -377,7 +377,8 @@ pub async fn forget(
     blocking(move || {
         let mut store = app.store()?;
         let patient = store.patient(id)?;
-        if crate::store::stored_name(&confirm.confirm) != patient.alias {
+        if crate::store::stored_name(&confirm.confirm) != crate::store::stored_name(&patient.alias)
+        {
             return Err(WebError::BadRequest(
                 "type the patient's alias to confirm: nothing was deleted".into(),
             ));

@@ -152,7 +152,13 @@ pub async fn start(
         let (app, session) = (Arc::clone(&app), session.clone());
         blocking(move || {
             if let Some(stored) = app.store()?.session_date(patient, &session)? {
-                if !crate::store::on_day_somewhere(&stored, &given) {
+                let day_only = given.trim().trim_end_matches('Z').len() <= 10;
+                let other_day = if day_only {
+                    !crate::store::on_day_somewhere(&stored, &given)
+                } else {
+                    stored.get(..10) != given.get(..10)
+                };
+                if other_day {
                     return Err(WebError::Store(crate::store::StoreError::OtherDay {
                         label: session,
                         stored: stored.get(..10).unwrap_or(&stored).to_string(),
