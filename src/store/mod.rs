@@ -2383,6 +2383,42 @@ mod tests {
         }
     }
 
+    /// A time given moves the session to it: only within the same UTC day, or a "before" could
+    /// pass its "after" (a day alone, read in any time zone, never moves it).
+    #[test]
+    fn a_time_given_must_be_the_sessions_utc_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let m = [measurement(60.0)];
+        store
+            .save("s", "before", None, Some("2026-11-03T19:00"), &m)
+            .unwrap();
+        store
+            .save("s", "after", None, Some("2026-11-04T15:00"), &m)
+            .unwrap();
+        assert!(matches!(
+            store.save("s", "before", None, Some("2026-11-04T16:00"), &m),
+            Err(StoreError::OtherDay { .. })
+        ));
+        store
+            .save(
+                "s",
+                "before",
+                None,
+                Some("2026-11-04"),
+                &[measurement(61.0)],
+            )
+            .unwrap();
+        let labels: Vec<String> = store
+            .history("s")
+            .unwrap()
+            .sessions
+            .into_iter()
+            .map(|s| s.label)
+            .collect();
+        assert_eq!(labels, ["before", "after"]);
+    }
+
     /// A session made at 23:00 UTC is the next morning in Sydney: that morning's recordings,
     /// dated by the clinic's own calendar, go into it; a day two days off does not.
     #[test]
@@ -2728,6 +2764,15 @@ mod tests {
         store
             .save(composed, " after ", None, None, &[measurement(71.0)])
             .unwrap();
+        assert_eq!(store.history(composed).unwrap().sessions.len(), 2);
+        // On import too.
+        let mut export = store.history(composed).unwrap();
+        export.sessions.retain(|s| s.label == "after");
+        export.sessions[0].label = "AFTER".into();
+        assert!(matches!(
+            store.import(&[export]),
+            Err(StoreError::SimilarSession { .. })
+        ));
         assert_eq!(store.history(composed).unwrap().sessions.len(), 2);
         assert!(matches!(
             store.save(composed, "After", None, None, &[measurement(90.0)]),
