@@ -631,13 +631,8 @@ fn videos_whose_timestamps_start_late_are_read_from_their_first_frame() {
     }
 }
 
-/// MPEG-TS (a camcorder's .mts) has no index: seeking lands on the next keyframe after the point,
-/// and with keyframes far apart there is none before the evidence frame. The picture was never
-/// drawn ("no frame near 0.933 s"); it must be the same frame as the MP4's.
-#[test]
-fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
-    let dir = tempfile::tempdir().unwrap();
-    let ts = dir.path().join("cam01.ts");
+/// The sample video's stream copied into an MPEG-TS file at `path` (as a camcorder's .mts).
+fn sample_as_mpeg_ts(path: &Path) -> PathBuf {
     ffmpeg(&[
         "-i",
         path_str(&sample("pose2sim-cam01.mp4")),
@@ -645,8 +640,18 @@ fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
         "copy",
         "-f",
         "mpegts",
-        path_str(&ts),
+        path_str(path),
     ]);
+    path.to_path_buf()
+}
+
+/// MPEG-TS (a camcorder's .mts) has no index: seeking lands on the next keyframe after the point,
+/// and with keyframes far apart there is none before the evidence frame. The picture was never
+/// drawn ("no frame near 0.933 s"); it must be the same frame as the MP4's.
+#[test]
+fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let ts = sample_as_mpeg_ts(&dir.path().join("cam01.ts"));
     let mp4 = dir.path().join("cam01.mp4");
     std::fs::copy(sample("pose2sim-cam01.mp4"), &mp4).unwrap();
     let mut pictures = Vec::new();
@@ -699,16 +704,7 @@ fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
 #[test]
 fn joined_clips_whose_clock_restarts_are_timed_to_follow_on() {
     let dir = tempfile::tempdir().unwrap();
-    let ts = dir.path().join("clip.ts");
-    ffmpeg(&[
-        "-i",
-        path_str(&sample("pose2sim-cam01.mp4")),
-        "-c",
-        "copy",
-        "-f",
-        "mpegts",
-        path_str(&ts),
-    ]);
+    let ts = sample_as_mpeg_ts(&dir.path().join("clip.ts"));
     let clip = std::fs::read(&ts).unwrap();
     let joined = dir.path().join("joined.ts");
     std::fs::write(&joined, [clip.as_slice(), clip.as_slice()].concat()).unwrap();
