@@ -1134,7 +1134,7 @@ impl Store {
                     params![subject_id, export.notes, export.date_of_birth],
                 )?;
                 for (session, started_at) in export.sessions.iter().zip(dates) {
-                    let label = &saved_label(tx, subject_id, &stored_name(&session.label))?;
+                    let label = &label_to_save(tx, subject_id, &stored_name(&session.label))?;
                     let stored: Option<String> = tx
                         .query_row(
                             "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -1142,9 +1142,6 @@ impl Store {
                             |r| r.get(0),
                         )
                         .optional()?;
-                    if stored.is_none() {
-                        refuse_case_of_session(tx, subject_id, label)?;
-                    }
                     let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
                     if let Some(stored) = stored {
                         if day(&stored) != day(started_at) {
@@ -1578,31 +1575,33 @@ pub fn is_hidden_character(c: char) -> bool {
         )
 }
 
-/// A name given (in its stored form, see [`stored_name`]) against the subjects there.
+/// A name given (in its stored form, see [`stored_name`]) against the subjects there, or a
+/// label against a subject's sessions.
 #[derive(Debug, Clone, PartialEq)]
 enum Known {
-    /// Saved under this alias: the name itself or, saved before names were stored in one form,
+    /// Saved under this name: the name itself or, saved before names were stored in one form,
     /// its older spelling ("runner-7 ", "Anna  Smith").
     Saved(String),
-    /// Not there, but this subject is, whose name differs only in letter case.
+    /// Not there, but this one is, which differs only in letter case.
     CaseOf(String),
     /// Not there.
     New,
 }
 
-/// How `alias` (stored form) stands among the subjects there.
-fn known_subject(connection: &rusqlite::Connection, alias: &str) -> rusqlite::Result<Known> {
-    let folded = alias.to_lowercase();
-    let mut statement = connection.prepare("SELECT alias FROM subjects")?;
-    let aliases = statement.query_map([], |r| r.get::<_, String>(0))?;
+/// How `name` (stored form) stands among the names `saved`.
+fn known_among(
+    saved: impl Iterator<Item = rusqlite::Result<String>>,
+    name: &str,
+) -> rusqlite::Result<Known> {
+    let folded = name.to_lowercase();
     let (mut saved_as, mut case_of) = (None, None);
-    for existing in aliases {
+    for existing in saved {
         let existing = existing?;
-        if existing == alias {
+        if existing == name {
             return Ok(Known::Saved(existing));
         }
         let existing_name = stored_name(&existing);
-        if saved_as.is_none() && existing_name == alias {
+        if saved_as.is_none() && existing_name == name {
             saved_as = Some(existing);
         } else if case_of.is_none() && existing_name.to_lowercase() == folded {
             case_of = Some(existing);
@@ -1615,49 +1614,54 @@ fn known_subject(connection: &rusqlite::Connection, alias: &str) -> rusqlite::Re
     })
 }
 
-/// Refuses a new session `label` when the subject has one whose label differs only in letter
-/// case ("Before" beside "before"): a second session of one visit would be compared with the
-/// first as before and after.
-fn refuse_case_of_session(
-    tx: &rusqlite::Transaction,
-    subject_id: i64,
-    label: &str,
-) -> Result<(), WriteError> {
-    let folded = label.to_lowercase();
-    let mut statement = tx.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
-    let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
-    for existing in labels {
-        let existing = existing?;
-        if existing != label && stored_name(&existing).to_lowercase() == folded {
-            return Err(WriteError::Refused(StoreError::SimilarSession {
-                given: label.to_string(),
-                existing,
-            }));
-        }
-    }
-    Ok(())
+/// How `alias` (stored form) stands among the subjects there.
+fn known_subject(connection: &rusqlite::Connection, alias: &str) -> rusqlite::Result<Known> {
+    let mut statement = connection.prepare("SELECT alias FROM subjects")?;
+    let aliases = statement.query_map([], |r| r.get::<_, String>(0))?;
+    known_among(aliases, alias)
 }
 
-/// The label under which the subject's session `label` (stored form) was saved: the label
-/// itself, or its older spelling saved before labels were stored in one form.
+/// How `label` (stored form) stands among the subject's sessions.
+fn known_session(
+    connection: &rusqlite::Connection,
+    subject_id: i64,
+    label: &str,
+) -> rusqlite::Result<Known> {
+    let mut statement = connection.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
+    let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
+    known_among(labels, label)
+}
+
+/// The label under which the subject's session `label` (stored form) was saved (its older
+/// spelling, perhaps), or `label` for a session not there.
 fn saved_label(
     connection: &rusqlite::Connection,
     subject_id: i64,
     label: &str,
 ) -> rusqlite::Result<String> {
-    let mut statement = connection.prepare("SELECT label FROM sessions WHERE subject_id = ?1")?;
-    let labels = statement.query_map(params![subject_id], |r| r.get::<_, String>(0))?;
-    let mut saved_as = None;
-    for existing in labels {
-        let existing = existing?;
-        if existing == label {
-            return Ok(existing);
-        }
-        if saved_as.is_none() && stored_name(&existing) == label {
-            saved_as = Some(existing);
-        }
+    Ok(match known_session(connection, subject_id, label)? {
+        Known::Saved(saved) => saved,
+        Known::CaseOf(_) | Known::New => label.to_string(),
+    })
+}
+
+/// The label to save the subject's session `label` (stored form) under: as saved, or new.
+/// Refused when the subject has a session whose label differs only in letter case ("Before"
+/// beside "before"): a second session of one visit would be compared with the first as before
+/// and after.
+fn label_to_save(
+    tx: &rusqlite::Transaction,
+    subject_id: i64,
+    label: &str,
+) -> Result<String, WriteError> {
+    match known_session(tx, subject_id, label)? {
+        Known::Saved(saved) => Ok(saved),
+        Known::CaseOf(existing) => Err(WriteError::Refused(StoreError::SimilarSession {
+            given: label.to_string(),
+            existing,
+        })),
+        Known::New => Ok(label.to_string()),
     }
-    Ok(saved_as.unwrap_or_else(|| label.to_string()))
 }
 
 /// The subject's row id (`alias` as [`stored_name`] gives it), creating the subject when new;
@@ -1766,7 +1770,7 @@ fn dated_session(
     label: &str,
     date: Option<&SessionDate>,
 ) -> Result<i64, WriteError> {
-    let label = &saved_label(tx, subject_id, label)?;
+    let label = &label_to_save(tx, subject_id, label)?;
     let stored: Option<String> = tx
         .query_row(
             "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -1774,9 +1778,6 @@ fn dated_session(
             |r| r.get(0),
         )
         .optional()?;
-    if stored.is_none() {
-        refuse_case_of_session(tx, subject_id, label)?;
-    }
     let Some(date) = date else {
         return Ok(session_id(tx, subject_id, label, None, None)?);
     };
