@@ -171,7 +171,7 @@ fn an_output_that_cannot_be_written_keeps_the_results() {
     );
 }
 
-/// A folder of keypoint CSVs (an earlier run's --out) is one input per CSV, not "no images".
+/// A folder of keypoint CSVs (from another tool) is one input per CSV, not "no images".
 #[test]
 fn a_folder_of_keypoint_csvs_is_one_input_each() {
     let dir = tempfile::tempdir().unwrap();

@@ -251,33 +251,26 @@ fn folders_of_frames_need_a_frame_rate() {
     for name in ["a.jpg", "b.jpg"] {
         std::fs::copy(sample("pose2sim-frame060.jpg"), dir.path().join(name)).unwrap();
     }
-    let output = gonio(&[
-        "analyze",
-        path_str(dir.path()),
-        "--protocol",
-        "toe-touch",
-        "--model",
-        "lightning",
-    ]);
+    let analyze = |extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            path_str(dir.path()),
+            "--protocol",
+            "toe-touch",
+            "--model",
+            "lightning",
+        ];
+        args.extend_from_slice(extra);
+        gonio(&args)
+    };
+    let output = analyze(&[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("a folder of frames needs --fps"),
         "{}",
         stderr(&output)
     );
-    let output = gonio(&[
-        "analyze",
-        path_str(dir.path()),
-        "--protocol",
-        "toe-touch",
-        "--model",
-        "lightning",
-        "--fps",
-        "30",
-        "--json",
-        "--out",
-        path_str(dir.path()),
-    ]);
+    let output = analyze(&["--fps", "30", "--json", "--out", path_str(dir.path())]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let first = json_of(&output);
     assert_eq!(first["files"][0]["frames"], 2);
@@ -291,22 +284,8 @@ fn folders_of_frames_need_a_frame_rate() {
 
     // The evidence and plot pictures written into the folder are not frames of the recording
     // the next time (they were: a third "frame" of another size, and a different number).
-    let again = |extra: &[&str]| {
-        let mut args = vec![
-            "analyze",
-            path_str(dir.path()),
-            "--protocol",
-            "toe-touch",
-            "--model",
-            "lightning",
-            "--fps",
-            "30",
-            "--json",
-        ];
-        args.extend_from_slice(extra);
-        gonio(&args)
-    };
-    let output = again(&[]);
+    let again = || analyze(&["--fps", "30", "--json"]);
+    let output = again();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let second = json_of(&output);
     assert_eq!(second["files"][0]["frames"], 2);
@@ -315,7 +294,7 @@ fn folders_of_frames_need_a_frame_rate() {
     // A picture of another size among the frames is refused, by name, not measured.
     let stray = dir.path().join("c.jpg");
     std::fs::copy(sample("sports2d-frame000.jpg"), &stray).unwrap();
-    let output = again(&[]);
+    let output = again();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(
