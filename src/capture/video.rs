@@ -590,17 +590,15 @@ pub fn frame_at(path: &Path, timestamp_s: f64, origin_pts: f64) -> Result<Frame,
 /// [`VideoFrames::open`] reads it, decoding from the start: for a video whose timestamps cannot
 /// be sought (a clock that went back: the same time twice).
 pub fn frame_number(path: &Path, index: usize, max_fps: Option<f64>) -> Result<Frame, VideoError> {
-    let frames = match max_fps {
+    let mut frames = match max_fps {
         Some(fps) => VideoFrames::open_at_most(path, fps)?,
         None => VideoFrames::open(path)?,
     };
-    frames
-        .take(index + 1)
-        .last()
-        .ok_or_else(|| VideoError::Decode {
-            path: path.to_path_buf(),
-            detail: format!("no frame {index}"),
-        })?
+    // Fewer frames than `index` is an error, not the last frame drawn as if it were that one.
+    frames.nth(index).ok_or_else(|| VideoError::Decode {
+        path: path.to_path_buf(),
+        detail: format!("no frame {index}"),
+    })?
 }
 
 /// How far from the time asked the frame [`frame_at`] finds by seeking may be, seconds: under

@@ -54,14 +54,10 @@ pub struct SaveArgs {
     pub notes: Option<String>,
     /// When the session took place, YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC); sessions are compared
     /// in this order (default: when the session was first saved)
-    #[arg(long, value_name = "DATE", requires = "subject", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", requires = "subject", value_parser = parse_recording_date)]
     pub date: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
-}
-
-fn parse_date(text: &str) -> Result<String, gonio::store::DateError> {
-    parse_recording_date(text)
 }
 
 impl SaveArgs {
