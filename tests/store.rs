@@ -77,6 +77,11 @@ fn two_sessions_are_compared_against_the_mdc() {
     assert!((change - 12.0).abs() < 2.5, "{hip}");
     assert_eq!(hip["mdc95_deg"].as_f64().unwrap(), 7.0);
     assert_eq!(hip["verdict"], "improved");
+    assert_eq!(
+        comparison["not_compared"],
+        serde_json::json!([]),
+        "{comparison}"
+    );
 
     // A 2-degree change is within measurement error.
     gonio(&[
@@ -293,10 +298,16 @@ fn a_foreign_database_is_refused_and_untouched() {
     ]);
     assert_eq!(
         output.status.code(),
-        Some(1),
-        "the result prints but is not saved"
+        Some(2),
+        "refused before the analysis: {}",
+        stderr(&output)
     );
-    assert!(stderr(&output).contains("not saved"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nothing analysed")
+            && stderr(&output).contains("not a gonio database"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
 }
 

@@ -228,6 +228,56 @@ fn a_recording_date_in_the_future_or_long_past_is_refused() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
+/// A session of another day, or a label that differs from a saved one only in letter case,
+/// used to be refused only after every input was measured: a long batch for nothing. Now it is
+/// refused first, and nothing is measured or saved.
+#[test]
+fn a_save_that_would_be_refused_is_refused_before_the_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let csv = write_csv(&slr_track(70.0, 5), dir.path().join("before.csv"));
+    let output = analyze_into(&csv, &db, "before", "2026-11-01");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let other = write_csv(&slr_track(75.0, 6), dir.path().join("other.csv"));
+    for (session, date, says) in [
+        ("before", "2026-11-20", "is dated 2026-11-01"),
+        ("Before", "2026-11-01", "but there is `before`"),
+    ] {
+        let output = analyze_into(&other, &db, session, date);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{session}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("nothing analysed") && stderr(&output).contains(says),
+            "{session}: {}",
+            stderr(&output)
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "no result printed: {}",
+            stdout(&output)
+        );
+    }
+    let history = json_of(&gonio(&[
+        "history",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]));
+    let sessions = history["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{history}");
+    assert_eq!(
+        sessions[0]["measurements"].as_array().unwrap().len(),
+        2,
+        "the first file's two measures only: {history}"
+    );
+}
+
 /// Cases 10 and 14: the same file analysed twice is one trial (so its spread is not zero and the
 /// published MDC is used), an export imported twice changes nothing, and sessions are compared
 /// in the order they were recorded, not saved.

@@ -264,6 +264,68 @@ impl Client {
     }
 }
 
+/// A side measured in the first session only used to vanish from the before/after card.
+#[tokio::test]
+async fn a_measure_missing_from_the_latest_session_is_named() {
+    let c = client();
+    let (_, made) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "P-020"})))
+        .await;
+    let id = made["id"].as_i64().unwrap();
+    seed(&c, id);
+    let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(page["not_compared"], json!([]), "{page}");
+    // The other side, once, in the first session only.
+    let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
+    let history = store.history("P-020").unwrap();
+    let mut other = history.sessions[0].measurements[0].clone();
+    other.side = match other.side {
+        gonio::angles::Side::Left => gonio::angles::Side::Right,
+        gonio::angles::Side::Right => gonio::angles::Side::Left,
+    };
+    other.source_sha256 = None;
+    store
+        .save_trial(id, "before", None, &[(other.clone(), None)])
+        .unwrap();
+    let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    let missing = page["not_compared"].as_array().unwrap();
+    assert_eq!(missing.len(), 1, "{page}");
+    assert_eq!(missing[0]["side"], other.side.name());
+    assert_eq!(missing[0]["measured_in"], "before");
+    assert_eq!(missing[0]["missing_from"], "after");
+    assert_eq!(missing[0]["refused_there"], false);
+    assert!(
+        missing[0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("after did not measure it"),
+        "{missing:?}"
+    );
+    // The report says it too.
+    let (status, _, html) = c
+        .send_with(
+            "GET",
+            &format!("/api/patients/{id}/report.html"),
+            None,
+            |_| {},
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("Not compared:"), "the report names it");
+    // Measuring live into "Before" beside "before" is refused before anything starts.
+    let start = json!({"patient": id, "protocol": "slr", "session": "Before"});
+    let (status, refused) = c.send("POST", "/api/measure/start", Some(start)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("but there is `before`"),
+        "{refused}"
+    );
+}
+
 #[tokio::test]
 async fn a_patient_from_first_visit_to_forgetting() {
     let c = client();
@@ -481,16 +543,17 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         page["sessions"][0]["started_at"], "2026-01-15T00:00:00Z",
         "dated by the day the recording was made"
     );
-    // A recording of another day into that session, or a date that is none: refused before
-    // any analysis.
-    for (date, status) in [
-        ("2026-01-16", StatusCode::CONFLICT),
-        ("2026-13-01", StatusCode::BAD_REQUEST),
+    // A recording of another day into that session, a date that is none, or the session's
+    // label in other letter case: refused before any analysis.
+    for (session, date, status) in [
+        ("visit 1", "2026-01-16", StatusCode::CONFLICT),
+        ("visit 1", "2026-13-01", StatusCode::BAD_REQUEST),
+        ("Visit 1", "2026-01-15", StatusCode::CONFLICT),
     ] {
-        let fields = [("protocol", "slr"), ("session", "visit 1"), ("date", date)];
+        let fields = [("protocol", "slr"), ("session", session), ("date", date)];
         let request = c.upload(id, &fields, "raise.csv", &std::fs::read(&csv).unwrap());
         let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
-        assert_eq!(response.status(), status, "{date}");
+        assert_eq!(response.status(), status, "{session} {date}");
     }
     // Today's day into a session made earlier today: the session keeps its time (a midnight
     // would put it before the day's other sessions).

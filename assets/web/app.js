@@ -165,11 +165,13 @@ async function patientPage(id) {
       <a class="button secondary" id="report" href="/api/patients/${id}/report.html">Report</a>
       <button class="danger" id="forget">Forget patient…</button>
     </div>
-    ${data.overall.length ? `<div class="card" id="verdicts"><h2>Before and after: ${
+    ${data.overall.length || data.not_compared.length ? `<div class="card" id="verdicts"><h2>Before and after: ${
       esc(data.sessions[0].label)} → ${esc(data.sessions[data.sessions.length - 1].label)}</h2>
       <p class="muted">A change counts only beyond the measure's minimal detectable change (MDC95):
       inside it, the difference is within measurement error.</p>
-      ${comparisonTable(data.overall)}</div>` : ''}
+      ${comparisonTable(data.overall)}
+      ${data.not_compared.length ? `<p>Not compared:</p><ul id="not-compared">${
+        data.not_compared.map(u => `<li>${esc(u.text)}</li>`).join('')}</ul>` : ''}</div>` : ''}
     ${data.trends.length ? `<div class="card charts" id="trends"><h2>Trends</h2>
       <p class="muted">Each session's mean; the band is the first session's value ± MDC95
       (no detectable change inside it).</p>

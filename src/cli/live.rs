@@ -231,6 +231,12 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let mut finder = args.people.finder(args.protocol.posture, threads)?;
     let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
 
+    // Refused now, not after the trial: a database that cannot be opened, a name that differs
+    // from a saved one only in letter case, a date of another day.
+    if let Some(to) = args.save.target() {
+        gonio::run::save::check_destination(&to)
+            .map_err(|e| anyhow::anyhow!("nothing measured: the trials could not be saved: {e}"))?;
+    }
     let stop = StopRequest::new();
     {
         let stop = stop.clone();

@@ -301,6 +301,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
     let comparisons = compare(b, a, &overrides);
+    let not_compared = gonio::store::uncompared(b, a);
     let asymmetries: Vec<_> = [b, a]
         .iter()
         .flat_map(|s| {
@@ -316,6 +317,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "before": b.label,
             "after": a.label,
             "comparisons": comparisons,
+            "not_compared": not_compared,
             "asymmetry": asymmetries.iter().map(|(s, p, m, l, r)| serde_json::json!({
                 "session": s, "protocol": p, "measure": m, "left_deg": l, "right_deg": r, "difference_deg": l - r,
             })).collect::<Vec<_>>(),
@@ -370,6 +372,9 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             out,
             "A change no larger than the MDC95 (1.96 x sqrt(2) x SEM) is within measurement error."
         )?;
+    }
+    for u in &not_compared {
+        writeln!(out, "  not compared: {u}")?;
     }
     for (session, protocol, measure, left, right) in &asymmetries {
         writeln!(out, "  asymmetry in {session}: {protocol} {measure} left {left:.1}, right {right:.1} ({:+.1} deg)", left - right)?;
@@ -530,10 +535,10 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let pictures = store.pictures(&ids)?;
     let (before, after) = args.pick.indices(&history)?;
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
-    let comparisons = if before == after {
-        Vec::new()
+    let (comparisons, not_compared) = if before == after {
+        (Vec::new(), Vec::new())
     } else {
-        compare(b, a, &overrides)
+        (compare(b, a, &overrides), gonio::store::uncompared(b, a))
     };
 
     let trends = trends_of(&history, &comparisons);
@@ -541,6 +546,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         &history,
         &pictures,
         &comparisons,
+        &not_compared,
         &b.label,
         &a.label,
         &trends,

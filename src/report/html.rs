@@ -10,7 +10,7 @@ use super::plot::register_font;
 use super::DrawError;
 use crate::angles::Side;
 use crate::protocols::Warning;
-use crate::store::{Comparison, Picture, SubjectExport};
+use crate::store::{Comparison, Picture, SubjectExport, Uncompared};
 
 /// Escapes text for HTML.
 fn escape(text: &str) -> String {
@@ -202,6 +202,7 @@ pub fn subject_report(
     history: &SubjectExport,
     pictures: &[Vec<Option<Picture>>],
     comparisons: &[Comparison],
+    not_compared: &[Uncompared],
     before: &str,
     after: &str,
     trends: &[Trend],
@@ -267,6 +268,13 @@ pub fn subject_report(
         sources.dedup();
         html.push_str(&sources.join("; "));
         html.push_str(".</p>");
+    }
+    if !not_compared.is_empty() {
+        html.push_str("<p>Not compared:</p><ul>");
+        for u in not_compared {
+            let _ = write!(html, "<li>{}</li>", escape(&u.to_string()));
+        }
+        html.push_str("</ul>");
     }
     html.push_str("<h2>Trend over all sessions</h2>");
     for trend in trends {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use super::pipeline::{
     sources_from, track_source, LeftOut, PipelineError, Source, Timings, Tracked,
 };
-use super::save::{picture_of, save_results, SaveTo};
+use super::save::{check_destination, picture_of, save_results, SaveTo};
 use super::shard::Shard;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
@@ -123,6 +123,12 @@ pub enum RunError {
     #[error("{source_name}: not saved: {error}")]
     NotSaved {
         source_name: String,
+        #[source]
+        error: StoreError,
+    },
+    /// The results could not be saved where asked (checked before any input is analysed).
+    #[error("nothing analysed: the results could not be saved: {error}")]
+    CannotSave {
         #[source]
         error: StoreError,
     },
@@ -292,6 +298,9 @@ pub fn analyze_batch(
 ) -> Result<BatchReport, RunError> {
     if let Some(out) = &config.out {
         output_folder(out)?;
+    }
+    if let Some(to) = &config.save {
+        check_destination(to).map_err(|error| RunError::CannotSave { error })?;
     }
     for error in &batch.unusable {
         progress(Progress::Unusable { error });

@@ -27,6 +27,13 @@ pub struct Saved {
     pub replaced: usize,
 }
 
+/// Whether results could be saved to `to` (the database opens, and the names and date are not
+/// refused: see [`Store::check_save`]), checked before the work so that a long batch or a live
+/// session is not measured only to be refused at the end.
+pub fn check_destination(to: &SaveTo) -> Result<(), StoreError> {
+    Store::open(&to.db)?.check_save(&to.subject, &to.session, to.recorded_at.as_deref())
+}
+
 /// Saves `results` in one transaction, with `sha` (the recording's content hash, when it is a
 /// file) and, per result, the picture `evidence` names. Pictures are stored by absolute path, so
 /// that the report finds them from any folder. `written` are the files written for these

@@ -285,6 +285,72 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
     out
 }
 
+/// A measure with a result in one of two sessions only: it has no before/after verdict, and
+/// saying so keeps it from vanishing from a comparison unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uncompared {
+    pub protocol: String,
+    pub measure: String,
+    pub side: Side,
+    /// The session with a result.
+    pub measured_in: String,
+    /// The session without one.
+    pub missing_from: String,
+    /// True when that session measured it but every trial was refused (no result), false
+    /// when it did not measure it at all.
+    pub refused_there: bool,
+}
+
+impl std::fmt::Display for Uncompared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}: a result in {} only; {} {}",
+            self.protocol,
+            self.side.name(),
+            self.measure,
+            self.measured_in,
+            self.missing_from,
+            if self.refused_there {
+                "measured it without a result"
+            } else {
+                "did not measure it"
+            }
+        )
+    }
+}
+
+/// The measures with a result in exactly one of `before` and `after`, before's first, each in
+/// the order of [`compare`]'s keys.
+pub fn uncompared(before: &Session, after: &Session) -> Vec<Uncompared> {
+    let (b, a) = (trials(before), trials(after));
+    let tried = |session: &Session, key: &Key| {
+        session
+            .measurements
+            .iter()
+            .any(|m| m.protocol == key.0 && m.measure == key.1 && m.side == key.2)
+    };
+    let only = |has: &BTreeMap<Key, Vec<f32>>,
+                lacks: &BTreeMap<Key, Vec<f32>>,
+                measured_in: &Session,
+                missing_from: &Session| {
+        has.keys()
+            .filter(|key| !lacks.contains_key(*key))
+            .map(|key| Uncompared {
+                protocol: key.0.clone(),
+                measure: key.1.clone(),
+                side: key.2,
+                measured_in: measured_in.label.clone(),
+                missing_from: missing_from.label.clone(),
+                refused_there: tried(missing_from, key),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = only(&b, &a, before, after);
+    out.extend(only(&a, &b, after, before));
+    out
+}
+
 /// Left against right in one session: (protocol, measure, left mean, right mean), degrees.
 pub fn asymmetry(session: &Session) -> Vec<(String, String, f32, f32)> {
     let t = trials(session);
@@ -376,6 +442,59 @@ mod tests {
             compare(&before, &after, &overrides)[0].verdict,
             Verdict::Improved
         );
+    }
+
+    /// A measure taken in one session only used to vanish from the before/after table.
+    #[test]
+    fn a_measure_in_one_session_only_is_named() {
+        let mut before = session(
+            "week 1",
+            &[(Side::Left, 60.0), (Side::Right, 70.0)],
+            "slr",
+            "hip_flexion",
+        );
+        let mut after = session("week 3", &[(Side::Left, 64.0)], "slr", "hip_flexion");
+        // The right side was tried in week 3 and refused.
+        let mut refused = after.measurements[0].clone();
+        refused.side = Side::Right;
+        refused.value_deg = None;
+        after.measurements.push(refused);
+        // Thomas test in week 3 only.
+        after
+            .measurements
+            .extend(session("x", &[(Side::Left, 5.0)], "thomas", "hip_extension").measurements);
+        // Hip extension in week 1 only, and never tried after.
+        before.measurements.extend(
+            session("x", &[(Side::Left, 20.0)], "hip-extension", "hip_extension").measurements,
+        );
+        let compared = compare(&before, &after, &MdcOverrides::default());
+        assert_eq!(compared.len(), 1, "{compared:?}");
+        let missing = uncompared(&before, &after);
+        let named: Vec<_> = missing
+            .iter()
+            .map(|u| {
+                (
+                    u.protocol.as_str(),
+                    u.side,
+                    u.measured_in.as_str(),
+                    u.missing_from.as_str(),
+                    u.refused_there,
+                )
+            })
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("hip-extension", Side::Left, "week 1", "week 3", false),
+                ("slr", Side::Right, "week 1", "week 3", true),
+                ("thomas", Side::Left, "week 3", "week 1", false),
+            ]
+        );
+        assert_eq!(
+            missing[1].to_string(),
+            "slr right hip_flexion: a result in week 1 only; week 3 measured it without a result"
+        );
+        assert!(uncompared(&before, &before).is_empty());
     }
 
     fn trials_of(values: &[f32]) -> Vec<(Side, f32)> {

@@ -8,7 +8,9 @@
 mod compare;
 mod export;
 
-pub use compare::{asymmetry, compare, Comparison, MdcError, MdcOverrides, Verdict};
+pub use compare::{
+    asymmetry, compare, uncompared, Comparison, MdcError, MdcOverrides, Uncompared, Verdict,
+};
 pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
 
 use std::path::{Path, PathBuf};
@@ -635,6 +637,79 @@ impl Store {
             Ok(())
         })?;
         Ok(replaced)
+    }
+
+    /// Whether results could be saved into `subject`'s session `label` dated `recorded_at`: the
+    /// refusals [`Store::save`] gives for the names and the date ([`StoreError::SimilarSubject`],
+    /// [`StoreError::SimilarSession`], [`StoreError::OtherDay`], a date that is not one), found
+    /// before a long analysis instead of after it. Reads only; the save checks again.
+    pub fn check_save(
+        &self,
+        subject: &str,
+        label: &str,
+        recorded_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let subject = stored_name(subject);
+        match known_subject(&self.connection, &subject).map_err(|e| self.sql(e))? {
+            Known::Saved(alias) => {
+                let id = self
+                    .connection
+                    .query_row(
+                        "SELECT id FROM subjects WHERE alias = ?1",
+                        params![alias],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| self.sql(e))?;
+                self.check_save_trial(id, label, recorded_at)
+            }
+            Known::CaseOf(existing) => Err(StoreError::SimilarSubject {
+                given: subject,
+                existing,
+            }),
+            Known::New => recorded_at
+                .map(|text| self.session_date_of(&stored_name(label), text))
+                .transpose()
+                .map(|_| ()),
+        }
+    }
+
+    /// [`Store::check_save`] for [`Store::save_trial`]: the patient by row id.
+    pub fn check_save_trial(
+        &self,
+        subject_id: i64,
+        label: &str,
+        recorded_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let label = stored_name(label);
+        let date = recorded_at
+            .map(|text| self.session_date_of(&label, text))
+            .transpose()?;
+        let saved =
+            match known_session(&self.connection, subject_id, &label).map_err(|e| self.sql(e))? {
+                Known::Saved(saved) => saved,
+                Known::CaseOf(existing) => {
+                    return Err(StoreError::SimilarSession {
+                        given: label,
+                        existing,
+                    })
+                }
+                Known::New => return Ok(()),
+            };
+        let stored: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                params![subject_id, saved],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        match (date, stored) {
+            (Some(date), Some(stored)) if date.is_another_day_than(&stored) => {
+                Err(date.other_day(&saved, &stored))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The alias the subject named `subject` was saved under (see [`Known`]), or the error for
@@ -1713,6 +1788,26 @@ struct SessionDate {
 }
 
 impl SessionDate {
+    /// Whether this date cannot be the day of a session stored as `stored`. A day alone is the
+    /// person's own calendar day; a time given is UTC's, and moves the session: it must be the
+    /// same UTC day, so that it cannot pass a neighbour.
+    fn is_another_day_than(&self, stored: &str) -> bool {
+        if self.day_only {
+            !on_day_somewhere(stored, self.day())
+        } else {
+            stored.get(..10) != Some(self.day())
+        }
+    }
+
+    /// The refusal for saving this date into session `label`, stored as `stored`.
+    fn other_day(&self, label: &str, stored: &str) -> StoreError {
+        StoreError::OtherDay {
+            label: label.to_string(),
+            stored: stored.get(..10).unwrap_or(stored).to_string(),
+            given: self.day().to_string(),
+        }
+    }
+
     fn parse(text: &str) -> Result<SessionDate, DateError> {
         Ok(SessionDate {
             at: parse_recording_date(text)?,
@@ -1782,17 +1877,8 @@ fn dated_session(
         return Ok(session_id(tx, subject_id, label, None, None)?);
     };
     match stored {
-        // A day alone is the person's own calendar day; a time given is UTC's, and moves the
-        // session: it must be the same UTC day, so that it cannot pass a neighbour.
-        Some(stored)
-            if (date.day_only && !on_day_somewhere(&stored, date.day()))
-                || (!date.day_only && stored.get(..10) != Some(date.day())) =>
-        {
-            Err(WriteError::Refused(StoreError::OtherDay {
-                label: label.to_string(),
-                stored: stored.get(..10).unwrap_or(&stored).to_string(),
-                given: date.day().to_string(),
-            }))
+        Some(stored) if date.is_another_day_than(&stored) => {
+            Err(WriteError::Refused(date.other_day(label, &stored)))
         }
         Some(_) => {
             let id = session_id(tx, subject_id, label, None, None)?;

@@ -114,23 +114,15 @@ pub async fn start(
     }
     let patient = request.patient;
     {
-        // Live trials are measured today: a session of another day is refused now, before any
-        // trial is measured, rather than when the first one is saved.
+        // Live trials are measured today: a session of another day, or a label that differs
+        // from a saved one only in letter case, is refused now, before any trial is measured,
+        // rather than when the first one is saved.
         let (app, session) = (Arc::clone(&app), session.clone());
         blocking(move || {
             let store = app.store()?;
             store.patient(patient)?;
             let today = crate::store::today_utc();
-            match store.session_date(patient, &session)? {
-                Some(stored) if !crate::store::on_day_somewhere(&stored, &today) => {
-                    Err(WebError::Store(crate::store::StoreError::OtherDay {
-                        label: session,
-                        stored: stored.get(..10).unwrap_or(&stored).to_string(),
-                        given: today,
-                    }))
-                }
-                _ => Ok(()),
-            }
+            Ok(store.check_save_trial(patient, &session, Some(&today))?)
         })
         .await?;
     }

@@ -14,7 +14,10 @@ use serde_json::{json, Value};
 use super::{blocking, App, WebError};
 use crate::protocols;
 use crate::report::html::{subject_report, trend_png, trends_of};
-use crate::store::{compare, write_csv, Comparison, ExportPictures, MdcOverrides, SubjectExport};
+use crate::store::{
+    compare, uncompared, write_csv, Comparison, ExportPictures, MdcOverrides, SubjectExport,
+    Uncompared,
+};
 
 /// Every protocol with what the page shows before measuring.
 pub async fn protocols() -> Json<Value> {
@@ -85,6 +88,8 @@ struct Record {
     steps: Vec<(String, String, Vec<Comparison>)>,
     /// The first session against the last.
     overall: Vec<Comparison>,
+    /// The measures with a result in only one of those two.
+    not_compared: Vec<Uncompared>,
 }
 
 fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebError> {
@@ -103,9 +108,11 @@ fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebErro
             )
         })
         .collect();
-    let overall = match (history.sessions.first(), history.sessions.last()) {
-        (Some(first), Some(last)) if history.sessions.len() > 1 => compare(first, last, &overrides),
-        _ => Vec::new(),
+    let (overall, not_compared) = match (history.sessions.first(), history.sessions.last()) {
+        (Some(first), Some(last)) if history.sessions.len() > 1 => {
+            (compare(first, last, &overrides), uncompared(first, last))
+        }
+        _ => (Vec::new(), Vec::new()),
     };
     Ok((
         patient,
@@ -114,6 +121,7 @@ fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebErro
             ids,
             steps,
             overall,
+            not_compared,
         },
     ))
 }
@@ -176,6 +184,13 @@ pub async fn show(
                 "comparisons": cs.iter().map(verdict).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "overall": record.overall.iter().map(verdict).collect::<Vec<_>>(),
+            "not_compared": record.not_compared.iter().map(|u| {
+                let mut v = json!(u);
+                if let Some(fields) = v.as_object_mut() {
+                    fields.insert("text".into(), json!(u.to_string()));
+                }
+                v
+            }).collect::<Vec<_>>(),
             "trends": trends,
         })))
     })
@@ -279,6 +294,7 @@ pub async fn report(
             &record.history,
             &pictures,
             &record.overall,
+            &record.not_compared,
             &first.label,
             &last.label,
             &trends,

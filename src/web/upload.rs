@@ -147,26 +147,14 @@ pub async fn start(
             "send a protocol and then a file".into(),
         ));
     };
-    if let Some(given) = recorded_at.clone() {
-        // Refused before the analysis, not after it: see `Store::save_trial`.
-        let (app, session) = (Arc::clone(&app), session.clone());
+    {
+        // Refused before the analysis, not after it: a label that differs from a saved one only
+        // in letter case, or a date of another day than the session's (see `Store::save_trial`).
+        let (app, session, recorded_at) = (Arc::clone(&app), session.clone(), recorded_at.clone());
         blocking(move || {
-            if let Some(stored) = app.store()?.session_date(patient, &session)? {
-                let day_only = given.trim().trim_end_matches('Z').len() <= 10;
-                let other_day = if day_only {
-                    !crate::store::on_day_somewhere(&stored, &given)
-                } else {
-                    stored.get(..10) != given.get(..10)
-                };
-                if other_day {
-                    return Err(WebError::Store(crate::store::StoreError::OtherDay {
-                        label: session,
-                        stored: stored.get(..10).unwrap_or(&stored).to_string(),
-                        given: given.get(..10).unwrap_or(&given).to_string(),
-                    }));
-                }
-            }
-            Ok(())
+            Ok(app
+                .store()?
+                .check_save_trial(patient, &session, recorded_at.as_deref())?)
         })
         .await?;
     }
