@@ -321,7 +321,7 @@ async fn a_measure_missing_from_the_latest_session_is_named() {
         refused["error"]
             .as_str()
             .unwrap()
-            .contains("but there is `before`"),
+            .contains("but this patient has `before`"),
         "{refused}"
     );
 }
@@ -342,6 +342,15 @@ async fn a_patient_from_first_visit_to_forgetting() {
         .send("POST", "/api/patients", Some(json!({"alias": "P-017"})))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "one alias, one patient");
+    let (status, error) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "p-017"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    let error = error["error"].as_str().unwrap();
+    assert!(
+        error.contains("there is already a patient `P-017`") && !error.contains("gonio"),
+        "in the app's words, not the command line's: {error}"
+    );
     let (status, error) = c
         .send(
             "POST",

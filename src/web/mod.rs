@@ -75,6 +75,26 @@ pub enum WebError {
     Internal(String),
 }
 
+impl WebError {
+    /// The error in the app's words: the store's own point at command-line tools (`gonio
+    /// subjects`) that a clinic's staff never see.
+    fn message(&self) -> String {
+        match self {
+            WebError::Store(StoreError::NoSubject(name)) => format!("no patient `{name}`"),
+            WebError::Store(StoreError::SimilarSubject { existing, .. }) => format!(
+                "there is already a patient `{existing}`: the same person? open that patient; \
+                 another person needs a name that differs by more than letter case"
+            ),
+            WebError::Store(StoreError::SimilarSession { given, existing }) => format!(
+                "no session `{given}`, but this patient has `{existing}`: the same session? \
+                 type its label as shown on the patient's page; another session needs a label \
+                 that differs by more than letter case"
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = match &self {
@@ -95,7 +115,7 @@ impl IntoResponse for WebError {
         };
         (
             status,
-            axum::Json(serde_json::json!({ "error": self.to_string() })),
+            axum::Json(serde_json::json!({ "error": self.message() })),
         )
             .into_response()
     }
