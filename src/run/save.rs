@@ -29,8 +29,12 @@ pub struct Saved {
 
 /// Whether results could be saved to `to` (the database opens, and the names and date are not
 /// refused: see [`Store::check_save`]), checked before the work so that a long batch or a live
-/// session is not measured only to be refused at the end.
+/// session is not measured only to be refused at the end. A database not there yet holds
+/// nothing to refuse, and is not made here (the first save makes it).
 pub fn check_destination(to: &SaveTo) -> Result<(), StoreError> {
+    if !to.db.exists() {
+        return Ok(());
+    }
     Store::open(&to.db)?.check_save(&to.subject, &to.session, to.recorded_at.as_deref())
 }
 
