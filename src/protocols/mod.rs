@@ -247,6 +247,15 @@ pub struct Protocol {
 /// need several.
 pub const MIN_SWINGS: usize = 5;
 
+/// Fewer swings seen clearly than this give no result: one or two crests are not told from a
+/// step, a kick or a jump (walking past, stepping onto a box).
+pub const MIN_RESULT_SWINGS: usize = 3;
+
+/// Share of frames whose face points against the majority above which, in a view that is not
+/// side-on ([`OBLIQUE_SPREAD`]), forward and back cannot be told apart: a swing's flexion and
+/// extension would be a coin toss (the same recording re-encoded gave one or the other).
+pub const SWING_FACING_UNCLEAR: f32 = 0.2;
+
 /// What a protocol's result is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ResultKind {
@@ -937,6 +946,23 @@ fn measure_one(
         }
         if let ResultKind::Swings { prominence_deg } = protocol.result {
             hold = None;
+            // Seen from the front, a leg swung forward and back moves towards and away from the
+            // camera: its angle in the picture is not the hip's, and which way it went is read
+            // from a face that keeps turning.
+            let facing_unclear = series.facing_disagreements as f32 / total as f32;
+            if let Some(spread) = series
+                .lateral_spread
+                .filter(|&s| s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
+            {
+                return refuse(
+                    RefusalKind::NotThePosture,
+                    format!(
+                        "not a side view: left-right spacing {:.0}% of trunk length and the face turned the other way in {:.0}% of frames, so a swing forward cannot be told from one back (film side-on)",
+                        100.0 * spread,
+                        100.0 * facing_unclear
+                    ),
+                );
+            }
             // A peak is a swing's only when it and the frames on both sides of it count and were
             // measured: a crest at the edge of frames that do not count, or across a gap filled
             // by a straight line, would be too low (the true peak unseen).
@@ -981,11 +1007,31 @@ fn measure_one(
             }
             // Walking also swings each leg forward and back, but the body travels: a leg swing
             // is done standing in place (the hips sway, they do not cross the picture).
-            // The swings' span and a second either side (one swing alone has a span too).
+            // The span of every measure's swings on this side (so that the front and the back
+            // of the swings are judged alike) and a second either side (one swing alone has a
+            // span too).
             let time = &series.time_s;
+            let swing_times: Vec<f64> = protocol
+                .measures
+                .iter()
+                .flat_map(|m| {
+                    let flip = if m.best == Best::Lowest { -1.0 } else { 1.0 };
+                    let counted: Vec<f32> = m
+                        .values(series, side)
+                        .zip(&validity.frame_ok)
+                        .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
+                        .collect();
+                    crests(time, &counted, prominence_deg)
+                })
+                .map(|c| c.time_s)
+                .collect();
             let (first_s, last_s) = (
-                repetitions.first().map_or(0.0, |c| c.time_s) - 1.0,
-                repetitions.last().map_or(0.0, |c| c.time_s) + 1.0,
+                swing_times.iter().copied().fold(f64::INFINITY, f64::min) - 1.0,
+                swing_times
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max)
+                    + 1.0,
             );
             let from = time.partition_point(|&t| t < first_s);
             let to = time.partition_point(|&t| t <= last_s).saturating_sub(1);
@@ -1007,6 +1053,16 @@ fn measure_one(
                         "{} swing{} but no peak seen clearly (the frames at each peak missing or not counted)",
                         repetitions.len(),
                         if repetitions.len() == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            if swing_peaks.len() < MIN_RESULT_SWINGS {
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "only {} swing{} seen clearly: a leg swing is repeated (ten times or more), and fewer than {MIN_RESULT_SWINGS} are not told from a step or a kick",
+                        swing_peaks.len(),
+                        if swing_peaks.len() == 1 { "" } else { "s" }
                     ),
                 );
             }
