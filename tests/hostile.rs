@@ -181,7 +181,7 @@ fn export_with(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
                 "value_deg": 61.0, "peak_deg": 63.0, "hold_s": 2.0,
                 "valid_frames": 90, "total_frames": 100, "quality": "good",
                 "warnings": ["-2+3"], "model": null, "source": "@trial.mp4",
-                "source_sha256": "aa", "gonio_version": "0.1.0", "evidence_path": null
+                "source_sha256": "ab".repeat(32), "gonio_version": "0.1.0", "evidence_path": null
             }]
         }]
     });
@@ -200,11 +200,11 @@ fn implausible_imports_are_refused_and_reports_never_block() {
     type Edit = Box<dyn Fn(&mut serde_json::Value)>;
     let bad: Vec<(&str, Edit)> = vec![
         (
-            "1e39",
+            "an angle of",
             Box::new(|e| e["sessions"][0]["measurements"][0]["value_deg"] = 1e39.into()),
         ),
         (
-            "720",
+            "an angle of 720 deg",
             Box::new(|e| e["sessions"][0]["measurements"][0]["peak_deg"] = 720.0.into()),
         ),
         (
@@ -216,12 +216,38 @@ fn implausible_imports_are_refused_and_reports_never_block() {
             Box::new(|e| e["sessions"][0]["started_at"] = "last tuesday".into()),
         ),
         ("empty", Box::new(|e| e["subject"] = " ".into())),
+        // A year typed wrong would make this the latest session, a sample of another program's
+        // would sit in the history and never be compared: refused as `--date` refuses them.
+        (
+            "is after today",
+            Box::new(|e| e["sessions"][0]["started_at"] = "2099-01-01T00:00:00Z".into()),
+        ),
+        (
+            "is before 1970",
+            Box::new(|e| e["sessions"][0]["started_at"] = "1960-01-01T00:00:00Z".into()),
+        ),
+        (
+            "no protocol `yoga`",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["protocol"] = "yoga".into()),
+        ),
+        (
+            "no protocol `SLR`",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["protocol"] = "SLR".into()),
+        ),
+        (
+            "is not a sha256",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["source_sha256"] = "zz".into()),
+        ),
     ];
     for (what, edit) in bad {
         let file = export_with(dir.path(), edit);
         let output = gonio(&["import", path_str(&file), "--db", path_str(&db)]);
         assert_clean_failure(&output, "not a plausible measurement");
-        let _ = what;
+        assert!(
+            stderr(&output).contains(what),
+            "{what}: {}",
+            stderr(&output)
+        );
     }
     let fifo = dir.path().join("evidence.png");
     let made = std::process::Command::new("mkfifo")
@@ -264,6 +290,18 @@ fn implausible_imports_are_refused_and_reports_never_block() {
         "{csv}"
     );
     assert!(csv.contains(",61.00,"), "numbers stay numbers: {csv}");
+    // An edited export replaces a trial's result: taken (the same recording), and said.
+    let file = export_with(dir.path(), |e| {
+        e["sessions"][0]["measurements"][0]["value_deg"] = 85.0.into()
+    });
+    let output = gonio(&["import", path_str(&file), "--db", path_str(&db)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("slr left hip_flexion: was 61.0 deg, the import's 85.0 deg replaced it"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// Item 7: each input is saved as soon as it is measured: a batch stuck (or killed) on a later

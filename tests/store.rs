@@ -127,6 +127,43 @@ fn two_sessions_are_compared_against_the_mdc() {
         table.contains("no detectable change") && table.contains("J Sport Rehabil 2015"),
         "{table}"
     );
+    // Labels are read as they are saved: spaces around are not part of them, and one that
+    // differs in letter case is named.
+    let pick = |before: &str, after: &str| {
+        gonio(&[
+            "compare",
+            "--subject",
+            "runner-7",
+            "--before",
+            before,
+            "--after",
+            after,
+            "--db",
+            db,
+        ])
+    };
+    assert_eq!(pick(" before ", "retest").status.code(), Some(0));
+    let output = pick("Before", "retest");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no session `Before`, but has `before`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = pick("retest", "retest");
+    assert!(
+        stderr(&output).contains("--before and --after are both session `retest`"),
+        "{}",
+        stderr(&output)
+    );
+    // The later session as "before": said, not hidden.
+    let output = pick("retest", "before");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("the change is from the later session to the earlier"),
+        "{}",
+        stderr(&output)
+    );
 
     // Export, import elsewhere, forget.
     let export = gonio(&[

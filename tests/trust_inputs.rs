@@ -278,6 +278,59 @@ fn a_save_that_would_be_refused_is_refused_before_the_analysis() {
     );
 }
 
+/// A second recording of the same visit with `--date` used to move its session: a day alone
+/// was read as midnight and put "post" before "pre" (improved became declined), a time moved
+/// it past another session of the day. A day alone is also any time zone's day, as in the app.
+#[test]
+fn a_dated_recording_into_a_session_of_that_day_does_not_move_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let csv = |name: &str, target: f32, seed: u64| {
+        write_csv(&slr_track(target, seed), dir.path().join(name))
+    };
+    let runs = [
+        (csv("pre.csv", 50.0, 1), "pre", "2026-03-01T09:00"),
+        (csv("post.csv", 70.0, 2), "post", "2026-03-01T17:00"),
+        (csv("post2.csv", 72.0, 3), "post", "2026-03-01"),
+        (csv("pre2.csv", 51.0, 4), "pre", "2026-03-01T18:00"),
+    ];
+    for (file, session, date) in &runs {
+        let output = analyze_into(file, &db, session, date);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{session} {date}: {}",
+            stderr(&output)
+        );
+    }
+    let compare = json_of(&gonio(&[
+        "compare",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]));
+    assert_eq!(
+        (&compare["before"], &compare["after"]),
+        (&"pre".into(), &"post".into()),
+        "{compare}"
+    );
+    let hip = compare["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["measure"] == "hip_flexion")
+        .unwrap_or_else(|| panic!("{compare}"));
+    assert_eq!(hip["verdict"], "improved", "{hip}");
+    // A session made at 23:00 UTC takes the next morning's recordings of a clinic east of UTC.
+    let late = csv("late.csv", 60.0, 5);
+    let output = analyze_into(&late, &db, "evening", "2026-03-05T23:00");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = analyze_into(&late, &db, "evening", "2026-03-06");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 /// Cases 10 and 14: the same file analysed twice is one trial (so its spread is not zero and the
 /// published MDC is used), an export imported twice changes nothing, and sessions are compared
 /// in the order they were recorded, not saved.

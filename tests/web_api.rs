@@ -577,7 +577,8 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         ("session", "this morning"),
         ("date", today.as_str()),
     ];
-    let request = c.upload(id, &fields, "raise.csv", &std::fs::read(&csv).unwrap());
+    // (Named as a hidden file: still a CSV, it was taken for a video.)
+    let request = c.upload(id, &fields, ".raise.csv", &std::fs::read(&csv).unwrap());
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -673,6 +674,53 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
         .unwrap();
     assert!(
         String::from_utf8_lossy(&body).contains("trial.mp4: the file is empty"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(upload_folders(), before, "an upload folder left behind");
+    // A side mistyped was measured as `auto`; a second file was dropped without a word.
+    let request = c.upload(
+        id,
+        &[("protocol", "slr"), ("side", "lft")],
+        "trial.csv",
+        b"x",
+    );
+    let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let twice = {
+        let boundary = "gonio-test-boundary";
+        let part = |name: &str, filename: Option<&str>, body: &str| {
+            match filename {
+            Some(f) => format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\r\n{body}\r\n"),
+            None => format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{body}\r\n"),
+        }
+        };
+        let body = format!(
+            "{}{}{}--{boundary}--\r\n",
+            part("protocol", None, "slr"),
+            part("file", Some("a.csv"), "x"),
+            part("file", Some("b.csv"), "y"),
+        );
+        Request::builder()
+            .method("POST")
+            .uri(format!("/api/patients/{id}/uploads"))
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, &c.cookie)
+            .header("x-gonio-csrf", &c.csrf)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let response = router(Arc::clone(&c.app)).oneshot(twice).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("one recording per upload"),
         "{}",
         String::from_utf8_lossy(&body)
     );

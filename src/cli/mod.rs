@@ -106,8 +106,8 @@ fn parse_band_deg(text: &str) -> Result<f32, String> {
 pub fn parse_label(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
         Err("must not be empty".to_string())
-    } else if text.chars().any(char::is_control) {
-        Err("must not contain control characters (newlines, tabs)".to_string())
+    } else if text.chars().any(gonio::store::is_hidden_character) {
+        Err("must not contain control or invisible characters (newlines, tabs, zero-width spaces, direction marks): two names would look the same".to_string())
     } else {
         Ok(text.trim().to_string())
     }

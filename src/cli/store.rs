@@ -40,6 +40,12 @@ impl DbArgs {
     }
 }
 
+/// `--date` checked as [`parse_recording_date`] does, and kept as given: a day alone stays a day
+/// (any time zone's), not midnight UTC.
+fn recording_date(text: &str) -> Result<String, gonio::store::DateError> {
+    parse_recording_date(text).map(|_| text.trim().to_string())
+}
+
 /// Where `analyze` saves its results.
 #[derive(Args, Clone)]
 pub struct SaveArgs {
@@ -54,7 +60,7 @@ pub struct SaveArgs {
     pub notes: Option<String>,
     /// When the session took place, YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC); sessions are compared
     /// in this order (default: when the session was first saved)
-    #[arg(long, value_name = "DATE", requires = "subject", value_parser = parse_recording_date)]
+    #[arg(long, value_name = "DATE", requires = "subject", value_parser = recording_date)]
     pub date: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
@@ -137,14 +143,37 @@ impl SessionPick {
             .len()
             .checked_sub(1)
             .ok_or_else(|| anyhow::anyhow!("subject `{}` has no sessions", history.subject))?;
+        // Labels as they are saved (trimmed, spaces folded, NFC); one that differs only in
+        // letter case is named, not guessed.
         let find = |label: &Option<String>, default: usize| match label {
-            Some(l) => history
-                .sessions
-                .iter()
-                .position(|s| &s.label == l)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("subject `{}` has no session `{l}`", history.subject)
-                }),
+            Some(l) => {
+                let wanted = gonio::store::stored_name(l);
+                let saved = |s: &&gonio::store::Session| gonio::store::stored_name(&s.label);
+                history
+                    .sessions
+                    .iter()
+                    .position(|s| saved(&s) == wanted)
+                    .ok_or_else(|| {
+                        let labels: Vec<&str> =
+                            history.sessions.iter().map(|s| s.label.as_str()).collect();
+                        match history
+                            .sessions
+                            .iter()
+                            .find(|s| saved(s).to_lowercase() == wanted.to_lowercase())
+                        {
+                            Some(s) => anyhow::anyhow!(
+                                "subject `{}` has no session `{l}`, but has `{}`",
+                                history.subject,
+                                s.label
+                            ),
+                            None => anyhow::anyhow!(
+                                "subject `{}` has no session `{l}` (its sessions: {})",
+                                history.subject,
+                                labels.join(", ")
+                            ),
+                        }
+                    })
+            }
             None => Ok(default),
         };
         Ok((find(&self.before, 0)?, find(&self.after, last)?))
@@ -293,6 +322,13 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let history = args.db.open_existing()?.history(&args.subject)?;
     let (before, after) = args.pick.indices(&history)?;
     if before == after {
+        if history.sessions.len() > 1 {
+            anyhow::bail!(
+                "subject `{}`: --before and --after are both session `{}`: name two different sessions (by default the first and the latest)",
+                args.subject,
+                history.sessions[before].label
+            );
+        }
         anyhow::bail!(
             "subject `{}`: need two different sessions to compare (have {})",
             args.subject,
@@ -300,6 +336,15 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
+    if before > after {
+        eprintln!(
+            "gonio: note: \"{}\" ({}) took place after \"{}\" ({}): the change is from the later session to the earlier",
+            b.label,
+            b.started_at.get(..10).unwrap_or(&b.started_at),
+            a.label,
+            a.started_at.get(..10).unwrap_or(&a.started_at)
+        );
+    }
     let comparisons = compare(b, a, &overrides);
     let not_compared = gonio::store::uncompared(b, a);
     let asymmetries: Vec<_> = [b, a]
@@ -443,6 +488,20 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             store.path().display(),
             kept.imported,
             kept.kept
+        );
+    }
+    let shown =
+        |v: Option<f32>| v.map_or_else(|| "no result".to_string(), |v| format!("{v:.1} deg"));
+    for changed in &imported.changed_values {
+        eprintln!(
+            "gonio: warning: {} session \"{}\" {} {} {}: was {}, the import's {} replaced it (the same recording, by sha256)",
+            changed.subject,
+            changed.label,
+            changed.protocol,
+            changed.side.name(),
+            changed.measure,
+            shown(changed.was_deg),
+            shown(changed.now_deg)
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -127,11 +127,9 @@ pub enum RunError {
         error: StoreError,
     },
     /// The results could not be saved where asked (checked before any input is analysed).
+    // (The store's error is in the message, not the source: `{:#}` would print it twice.)
     #[error("nothing analysed: the results could not be saved: {error}")]
-    CannotSave {
-        #[source]
-        error: StoreError,
-    },
+    CannotSave { error: StoreError },
     #[error("{path}: {source}")]
     Output {
         path: PathBuf,

@@ -50,6 +50,11 @@ pub enum MdcError {
         key: String,
         value: f32,
     },
+    #[error("{path}: `{key}` is given twice: which MDC is meant is unknown")]
+    Twice {
+        path: std::path::PathBuf,
+        key: String,
+    },
     #[error("{path}: `{key}` is no protocol/measure (known: {known})")]
     Unknown {
         path: std::path::PathBuf,
@@ -59,34 +64,35 @@ pub enum MdcError {
 }
 
 impl MdcOverrides {
+    /// Reads `path`. Each key is checked against the protocols and stored as the protocol's own
+    /// id (`SLR/hip_flexion` is `slr/hip_flexion`: a key kept as typed would never match and the
+    /// published figure would be used without a word); a key given twice is refused.
     pub fn load(path: &Path) -> Result<MdcOverrides, MdcError> {
         let text = std::fs::read_to_string(path).map_err(|source| MdcError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let map: HashMap<String, f32> =
-            serde_json::from_str(&text).map_err(|source| MdcError::Format {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        if let Some((key, value)) = map
-            .iter()
-            .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= 180.0))
-        {
-            return Err(MdcError::Value {
-                path: path.to_path_buf(),
-                key: key.clone(),
-                value: *value,
+        let format = |source| MdcError::Format {
+            path: path.to_path_buf(),
+            source,
+        };
+        // Entries in file order, repeats kept (a map would keep the last without a word).
+        let entries: Entries = serde_json::from_str(&text).map_err(format)?;
+        let mut map = HashMap::new();
+        for (key, value) in entries.0 {
+            if !(value.is_finite() && value > 0.0 && value <= 180.0) {
+                return Err(MdcError::Value {
+                    path: path.to_path_buf(),
+                    key,
+                    value,
+                });
+            }
+            let known = key.split_once('/').and_then(|(protocol, measure)| {
+                let p = protocols::find(protocol)?;
+                p.measure_named(measure)
+                    .map(|m| format!("{}/{}", p.id, m.name))
             });
-        }
-        // A typo would otherwise be ignored without a word, and the published figure used.
-        let mut keys: Vec<&String> = map.keys().collect();
-        keys.sort();
-        for key in keys {
-            let known = key
-                .split_once('/')
-                .and_then(|(protocol, measure)| protocols::find(protocol)?.measure_named(measure));
-            if known.is_none() {
+            let Some(canonical) = known else {
                 let all: Vec<String> = protocols::ALL
                     .iter()
                     .flat_map(|p| {
@@ -97,12 +103,44 @@ impl MdcOverrides {
                     .collect();
                 return Err(MdcError::Unknown {
                     path: path.to_path_buf(),
-                    key: key.clone(),
+                    key,
                     known: all.join(", "),
+                });
+            };
+            if map.insert(canonical.clone(), value).is_some() {
+                return Err(MdcError::Twice {
+                    path: path.to_path_buf(),
+                    key: canonical,
                 });
             }
         }
         Ok(MdcOverrides(map))
+    }
+}
+
+/// A JSON object's entries in order, a key given twice kept twice.
+struct Entries(Vec<(String, f32)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of \"protocol/measure\": degrees")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, f32>()? {
+                    out.push(entry);
+                }
+                Ok(Entries(out))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -495,6 +533,42 @@ mod tests {
             "slr right hip_flexion: a result in week 1 only; week 3 measured it without a result"
         );
         assert!(uncompared(&before, &before).is_empty());
+    }
+
+    /// `SLR/hip_flexion` was accepted and then never matched (the published 7 deg used without
+    /// a word); a key given twice kept the last.
+    #[test]
+    fn an_mdc_file_is_read_by_the_protocols_own_names_and_refuses_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mdc.json");
+        let load = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            MdcOverrides::load(&file)
+        };
+        let read = load(r#"{"SLR/hip_flexion": 20}"#).unwrap();
+        assert_eq!(read.0.get("slr/hip_flexion"), Some(&20.0));
+        let before = session("b", &[(Side::Left, 60.0)], "slr", "hip_flexion");
+        let after = session("a", &[(Side::Left, 70.0)], "slr", "hip_flexion");
+        let c = &compare(&before, &after, &read)[0];
+        assert_eq!(c.mdc95_deg, Some(20.0));
+        assert_eq!(c.verdict, Verdict::NoDetectableChange);
+        assert!(matches!(
+            load(r#"{"slr/hip_flexion": 15, "slr/hip_flexion": 1}"#),
+            Err(MdcError::Twice { .. })
+        ));
+        assert!(matches!(
+            load(r#"{"slr/hip_flexion": 15, "SLR/hip_flexion": 1}"#),
+            Err(MdcError::Twice { .. })
+        ));
+        assert!(matches!(
+            load(r#"{"slr/hip_flexion": -1}"#),
+            Err(MdcError::Value { .. })
+        ));
+        assert!(matches!(
+            load(r#"{"slr/Hip_flexion": 5}"#),
+            Err(MdcError::Unknown { .. })
+        ));
+        assert!(matches!(load("[1, 2]"), Err(MdcError::Format { .. })));
     }
 
     fn trials_of(values: &[f32]) -> Vec<(Side, f32)> {

@@ -152,11 +152,11 @@ pub enum StoreError {
     SubjectExists(String),
     /// A name that differs from a subject's only in letter case: the same person, almost
     /// always, whose history would be split in two (and the before/after verdict lost).
-    #[error("no subject `{given}`, but there is `{existing}`: the same person? give the name as saved (`gonio subjects` lists them); another person needs a name that differs by more than letter case")]
+    #[error("no subject `{given}`, but there is `{existing}`: the same person? give the name as saved (`gonio subjects` lists them); another person needs a name that differs by more than letter case or width")]
     SimilarSubject { given: String, existing: String },
     /// A session label that differs from one of the subject's only in letter case: a second
     /// session of one visit, compared with the first as before and after.
-    #[error("no session `{given}`, but there is `{existing}`: the same session? give its label as saved (`gonio history` lists them); another session needs a label that differs by more than letter case")]
+    #[error("no session `{given}`, but there is `{existing}`: the same session? give its label as saved (`gonio history` lists them); another session needs a label that differs by more than letter case or width")]
     SimilarSession { given: String, existing: String },
     #[error("subject `{subject}` has no session `{label}`")]
     NoSession { subject: String, label: String },
@@ -650,6 +650,12 @@ impl Store {
         recorded_at: Option<&str>,
     ) -> Result<(), StoreError> {
         let subject = stored_name(subject);
+        check_session(Some(&subject), &stored_name(label), recorded_at, &[]).map_err(|source| {
+            StoreError::Implausible {
+                path: self.path.clone(),
+                problem: Box::new(source),
+            }
+        })?;
         match known_subject(&self.connection, &subject).map_err(|e| self.sql(e))? {
             Known::Saved(alias) => {
                 let id = self
@@ -1236,6 +1242,30 @@ impl Store {
                         session.notes.as_deref(),
                     )?;
                     for m in &session.measurements {
+                        // The same trial with another value: an edited export, or a newer
+                        // analysis of the recording. Taken (the import is the newer), and said.
+                        for id in same_trial_ids(tx, session_id, m)? {
+                            let was: Option<f32> = tx.query_row(
+                                "SELECT value_deg FROM measurements WHERE id = ?1",
+                                params![id],
+                                |r| r.get(0),
+                            )?;
+                            let alike = match (was, m.value_deg) {
+                                (Some(a), Some(b)) => (a - b).abs() < 0.05,
+                                (a, b) => a.is_none() && b.is_none(),
+                            };
+                            if !alike {
+                                imported.changed_values.push(ChangedValue {
+                                    subject: export.subject.clone(),
+                                    label: label.clone(),
+                                    protocol: m.protocol.clone(),
+                                    measure: m.measure.clone(),
+                                    side: m.side,
+                                    was_deg: was,
+                                    now_deg: m.value_deg,
+                                });
+                            }
+                        }
                         imported.replaced +=
                             insert_measurement(tx, session_id, m, Origin::Imported)?;
                     }
@@ -1488,20 +1518,22 @@ fn check_session(
     }
     let label = label.to_string();
     if let Some(started_at) = started_at {
-        parse_session_date(started_at).map_err(|source| Implausible::Date {
+        parse_recording_date(started_at).map_err(|source| Implausible::Date {
             label: label.clone(),
             source,
         })?;
     }
     for m in measurements {
-        let angle_ok = |v: Option<f32>| v.is_none_or(|v| v.is_finite() && v.abs() <= 360.0);
-        if !angle_ok(m.value_deg) || !angle_ok(m.peak_deg) {
+        if let Some(angle_deg) = [m.value_deg, m.peak_deg]
+            .into_iter()
+            .flatten()
+            .find(|v| !(v.is_finite() && v.abs() <= 360.0))
+        {
             return Err(Implausible::Angle {
                 label,
                 protocol: m.protocol.clone(),
                 measure: m.measure.clone(),
-                value_deg: m.value_deg,
-                peak_deg: m.peak_deg,
+                angle_deg,
             });
         }
         if !(m.hold_s.is_finite() && (0.0..=86_400.0).contains(&m.hold_s)) {
@@ -1519,6 +1551,31 @@ fn check_session(
         }
         if m.protocol.trim().is_empty() || m.measure.trim().is_empty() {
             return Err(Implausible::NoProtocol { label });
+        }
+        // The id exactly: results are compared by it (`SLR` would never meet `slr`).
+        if crate::protocols::find(&m.protocol)
+            .filter(|p| p.id == m.protocol)
+            .and_then(|p| p.measure_named(&m.measure))
+            .is_none()
+        {
+            return Err(Implausible::UnknownMeasure {
+                label,
+                protocol: m.protocol.clone(),
+                measure: m.measure.clone(),
+            });
+        }
+        if let Some(sha) = m.source_sha256.as_ref().filter(|sha| {
+            sha.len() != 64
+                || !sha
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }) {
+            return Err(Implausible::Sha {
+                label,
+                protocol: m.protocol.clone(),
+                measure: m.measure.clone(),
+                sha: sha.clone(),
+            });
         }
         if m.picture.as_ref().is_some_and(|p| !p.is_plausible()) {
             return Err(Implausible::Picture {
@@ -1657,10 +1714,17 @@ enum Known {
     /// Saved under this name: the name itself or, saved before names were stored in one form,
     /// its older spelling ("runner-7 ", "Anna  Smith").
     Saved(String),
-    /// Not there, but this one is, which differs only in letter case.
+    /// Not there, but this one is, which differs only in letter case or width (see
+    /// [`look_alike_form`]).
     CaseOf(String),
     /// Not there.
     New,
+}
+
+/// What two names that a person would take for one have in common: compatibility forms folded
+/// (NFKC: full-width `Ａｎｎａ` is `Anna`, the ligature `ﬁ` is `fi`), then letter case.
+fn look_alike_form(name: &str) -> String {
+    name.nfkc().collect::<String>().to_lowercase()
 }
 
 /// How `name` (stored form) stands among the names `saved`.
@@ -1668,7 +1732,7 @@ fn known_among(
     saved: impl Iterator<Item = rusqlite::Result<String>>,
     name: &str,
 ) -> rusqlite::Result<Known> {
-    let folded = name.to_lowercase();
+    let folded = look_alike_form(name);
     let (mut saved_as, mut case_of) = (None, None);
     for existing in saved {
         let existing = existing?;
@@ -1678,7 +1742,7 @@ fn known_among(
         let existing_name = stored_name(&existing);
         if saved_as.is_none() && existing_name == name {
             saved_as = Some(existing);
-        } else if case_of.is_none() && existing_name.to_lowercase() == folded {
+        } else if case_of.is_none() && look_alike_form(&existing_name) == folded {
             case_of = Some(existing);
         }
     }
@@ -1840,6 +1904,23 @@ pub struct Imported {
     pub replaced: usize,
     /// Sessions already present with another day than the import's: they kept their own.
     pub kept_dates: Vec<KeptDate>,
+    /// Trials already present whose result the import changed.
+    pub changed_values: Vec<ChangedValue>,
+}
+
+/// A trial already in the database (the same recording, by sha256) whose result an import
+/// replaced with another: an edited export, or a newer analysis of the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedValue {
+    pub subject: String,
+    pub label: String,
+    pub protocol: String,
+    pub measure: String,
+    pub side: Side,
+    /// The result that was there, degrees (None: no result).
+    pub was_deg: Option<f32>,
+    /// The import's, degrees.
+    pub now_deg: Option<f32>,
 }
 
 /// A session that kept its date on import although the import dated it another day.
@@ -1880,16 +1961,10 @@ fn dated_session(
         Some(stored) if date.is_another_day_than(&stored) => {
             Err(WriteError::Refused(date.other_day(label, &stored)))
         }
-        Some(_) => {
-            let id = session_id(tx, subject_id, label, None, None)?;
-            if !date.day_only {
-                tx.execute(
-                    "UPDATE sessions SET started_at = ?1 WHERE id = ?2",
-                    params![date.at, id],
-                )?;
-            }
-            Ok(id)
-        }
+        // A session already there keeps its date and time: a second recording of one visit,
+        // timed later that day, must not move the session past another of the same day (that
+        // turned a before/after verdict round). `set_session_date` moves a session.
+        Some(_) => Ok(session_id(tx, subject_id, label, None, None)?),
         None => {
             let today = date.day_only && date.day() == today_utc();
             let at = (!today).then_some(date.at.as_str());
@@ -2279,13 +2354,12 @@ pub enum Implausible {
     ControlCharacters { what: &'static str },
     #[error("session `{label}`: started_at {source}")]
     Date { label: String, source: DateError },
-    #[error("session `{label}`: {protocol} {measure}: angle {value_deg:?} / peak {peak_deg:?} deg is not between -360 and 360")]
+    #[error("session `{label}`: {protocol} {measure}: an angle of {angle_deg} deg is not between -360 and 360")]
     Angle {
         label: String,
         protocol: String,
         measure: String,
-        value_deg: Option<f32>,
-        peak_deg: Option<f32>,
+        angle_deg: f32,
     },
     #[error("session `{label}`: hold of {hold_s} s")]
     Hold { label: String, hold_s: f64 },
@@ -2297,6 +2371,21 @@ pub enum Implausible {
     },
     #[error("session `{label}`: a measurement without protocol or measure")]
     NoProtocol { label: String },
+    /// A protocol or measure gonio does not have: a typing error in an edited export, or a
+    /// file of another program. It would be kept and never compared.
+    #[error("session `{label}`: no protocol `{protocol}` with a measure `{measure}` (see `gonio protocols`)")]
+    UnknownMeasure {
+        label: String,
+        protocol: String,
+        measure: String,
+    },
+    #[error("session `{label}`: {protocol} {measure}: source_sha256 `{sha}` is not a sha256 (64 hexadecimal digits)")]
+    Sha {
+        label: String,
+        protocol: String,
+        measure: String,
+        sha: String,
+    },
     #[error("session `{label}`: {protocol} {measure}: its picture is not a PNG or JPEG of at most 64 MiB")]
     Picture {
         label: String,
@@ -2796,10 +2885,16 @@ mod tests {
             .save_trial(id, "before", None, &[(measurement(63.0), None)])
             .unwrap();
         assert_eq!(store.patient(id).unwrap().measurements, 4);
+        // A time given that day does not move the session: a second recording of one visit,
+        // timed later, turned a before/after of the same day round.
+        assert_eq!(
+            store.session_date(id, "before").unwrap().as_deref(),
+            Some("2026-11-03T00:00:00Z")
+        );
         // Dating a session again reorders the sessions.
         assert_eq!(
             store.set_session_date(id, "before", &day_utc(1)).unwrap(),
-            format!("{}T10:00:00Z", day_utc(1))
+            format!("{}T00:00:00Z", day_utc(1))
         );
         // A date after tomorrow or before 1970 is a typo, refused before it reorders anything.
         for typo in [day_utc(2), "2062-11-03".into(), "1926-11-03".into()] {
@@ -2877,6 +2972,12 @@ mod tests {
             store.add_patient("JOSE\u{301}", None, None).map(|_| ())
         ));
         assert!(similar(store.history("jos\u{e9}").map(|_| ())));
+        // Full-width letters (typed with an East Asian input method) look the same too.
+        assert!(similar(
+            store
+                .add_patient("\u{FF2A}\u{FF4F}\u{FF53}\u{FF45}\u{0301}", None, None)
+                .map(|_| ())
+        ));
         assert!(matches!(
             store.history("Maria"),
             Err(StoreError::NoSubject(_))
@@ -3012,8 +3113,9 @@ mod tests {
     fn the_same_file_saved_twice_is_one_trial_and_dates_order_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        // A file's sha256 is 64 hexadecimal digits: `aa` stands for `aaaa...`.
         let trial = |value: f32, sha: &str| StoredMeasurement {
-            source_sha256: Some(sha.to_string()),
+            source_sha256: Some(sha.repeat(32)),
             ..measurement(value)
         };
         let at = |date: &str| parse_session_date(date).unwrap();

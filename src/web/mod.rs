@@ -81,6 +81,8 @@ impl WebError {
     fn message(&self) -> String {
         match self {
             WebError::Store(StoreError::NoSubject(name)) => format!("no patient `{name}`"),
+            // Without the database's path: the server's files are not the page's business.
+            WebError::Store(StoreError::Implausible { problem, .. }) => problem.to_string(),
             WebError::Store(StoreError::SimilarSubject { existing, .. }) => format!(
                 "there is already a patient `{existing}`: the same person? open that patient; \
                  another person needs a name that differs by more than letter case"

@@ -71,7 +71,12 @@ pub async fn start(
                     "left" => SideChoice::Named(Side::Left),
                     "right" => SideChoice::Named(Side::Right),
                     "both" => SideChoice::Both,
-                    _ => SideChoice::Auto,
+                    "auto" | "" => SideChoice::Auto,
+                    other => {
+                        return Err(WebError::BadRequest(format!(
+                            "no side `{other}` (left, right, both or auto)"
+                        )))
+                    }
                 }
             }
             "session" => {
@@ -81,7 +86,7 @@ pub async fn start(
                     || label.chars().count() > 80
                 {
                     return Err(WebError::BadRequest(
-                        "a session label is one line of at most 80 characters".into(),
+                        "a session label is one line of at most 80 characters, without invisible ones".into(),
                     ));
                 }
                 if !label.is_empty() {
@@ -100,6 +105,12 @@ pub async fn start(
                 }
             }
             "file" => {
+                if upload.is_some() {
+                    // Only one would be analysed, the other dropped without a word.
+                    return Err(WebError::BadRequest(
+                        "one recording per upload: send each file on its own".into(),
+                    ));
+                }
                 if protocol.is_none() {
                     return Err(WebError::BadRequest(
                         "send the protocol before the file".into(),
@@ -111,9 +122,10 @@ pub async fn start(
                     .file_name()
                     .and_then(|n| Path::new(n).file_name())
                     .map(|n| n.to_string_lossy().into_owned())
-                    .filter(|n| !n.starts_with('.'))
+                    .filter(|n| !n.trim_start_matches('.').is_empty())
                     .unwrap_or_else(|| "upload.mp4".to_string());
-                let extension: String = Path::new(&name)
+                // (`.trial.csv` is a CSV: a leading dot hides a file, it is not its extension.)
+                let extension: String = Path::new(name.trim_start_matches('.'))
                     .extension()
                     .map(|e| e.to_string_lossy().to_ascii_lowercase())
                     .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
