@@ -102,11 +102,23 @@ fn sample_video_writes_every_output() {
             .join(format!("pose2sim-cam01.{side}.evidence.png")),
     )
     .unwrap();
-    assert_eq!(
-        (evidence.width(), evidence.height()),
-        (1080, 1920),
-        "the evidence is the full frame"
+    // The whole frame, under the caption's band (which covered the person's head when drawn
+    // over the frame).
+    assert_eq!(evidence.width(), 1080, "the evidence is the full frame");
+    assert!(
+        (1920 + 60..1920 + 400).contains(&evidence.height()),
+        "the full frame and a caption band above it: {}",
+        evidence.height()
     );
+    // The band's last rows (below its text) are its dark background, not the frame.
+    let evidence = evidence.to_rgb8();
+    let band = evidence.height() - 1920;
+    for y in band - 2..band {
+        for x in (0..evidence.width()).step_by(7) {
+            let pixel = evidence.get_pixel(x, y).0;
+            assert!(pixel.iter().all(|&c| c < 60), "{x},{y}: {pixel:?}");
+        }
+    }
     assert!(std::fs::read_dir(out.path()).unwrap().all(|e| !e
         .unwrap()
         .file_name()

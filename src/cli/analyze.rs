@@ -215,12 +215,18 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 let seconds = spinners
                     .get(index)
                     .map_or(0.0, |bar| bar.elapsed().as_secs_f64());
-                say(format!(
-                    "gonio: {}: {} frames in {seconds:.1} s ({:.1} frames/s)",
-                    shown(index),
-                    file.frames,
-                    file.frames_per_second
-                ));
+                // Keypoints read from a file ran no model: their speed says nothing.
+                let read_from_file = file.results.iter().all(|r| r.people_seen.is_none());
+                say(if read_from_file {
+                    format!("gonio: {}: {} frames read", shown(index), file.frames)
+                } else {
+                    format!(
+                        "gonio: {}: {} frames in {seconds:.1} s ({:.1} frames/s)",
+                        shown(index),
+                        file.frames,
+                        file.frames_per_second
+                    )
+                });
             }
         }
         Progress::Failed { index, error } => {

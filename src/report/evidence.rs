@@ -39,12 +39,14 @@ pub struct ResultInFrame<'a> {
 /// measured angle as an arc labelled with the result, and a caption with the protocol, side,
 /// value, hold and quality. A refused result shows this frame's angle and the reason, and its
 /// arc is labelled "no result", so that no cropped picture shows a number that looks like one.
-pub fn draw_result_evidence(frame: &mut RgbImage, pose: &Pose, shown: &ResultInFrame) {
+pub fn draw_result_evidence(frame: &RgbImage, pose: &Pose, shown: &ResultInFrame) -> RgbImage {
     let (protocol, r) = (shown.protocol, shown.result);
-    let main = protocol.main_measure();
+    let measure = protocol
+        .measure_named(&r.measure)
+        .unwrap_or_else(|| protocol.main_measure());
     let side = r.side;
     let value = r.value_deg.unwrap_or_else(|| {
-        main.value_in_frame(side, |c| {
+        measure.value_in_frame(side, |c| {
             shown
                 .series
                 .channel(c)
@@ -85,7 +87,7 @@ pub fn draw_result_evidence(frame: &mut RgbImage, pose: &Pose, shown: &ResultInF
     };
     let angle = AngleToDraw {
         side,
-        angle: main.angle,
+        angle: measure.angle,
         anterior_sign: shown.series.anterior_sign,
         min_confidence: shown.min_confidence,
         label,
@@ -93,7 +95,7 @@ pub fn draw_result_evidence(frame: &mut RgbImage, pose: &Pose, shown: &ResultInF
     // The keypoints the series left out as misread are not drawn: the picture shows what was
     // measured.
     let pose = shown.series.as_measured(shown.index, pose);
-    draw_evidence(frame, &pose, &angle, &caption);
+    draw_evidence(frame, &pose, &angle, &caption)
 }
 
 /// An angle to draw at its joint.
@@ -125,16 +127,22 @@ pub fn angle_rays(
     angle.of(rays.leg(side))
 }
 
-/// Draws the evidence on `frame`: skeleton, the angle's reference ray and arc at the joint, its
-/// value, and `caption` lines in a band at the top.
-pub fn draw_evidence(frame: &mut RgbImage, pose: &Pose, angle: &AngleToDraw, caption: &[String]) {
-    draw_pose(frame, pose);
-    draw_measured_angle(frame, pose, angle);
+/// The evidence picture of `frame`: skeleton, the angle's reference ray and arc at the joint,
+/// its value, and `caption` lines in a band above the frame.
+pub fn draw_evidence(
+    frame: &RgbImage,
+    pose: &Pose,
+    angle: &AngleToDraw,
+    caption: &[String],
+) -> RgbImage {
+    let mut drawn = frame.clone();
+    draw_pose(&mut drawn, pose);
+    draw_measured_angle(&mut drawn, pose, angle);
     let lines: Vec<(&str, Rgb<u8>)> = caption
         .iter()
         .map(|line| (line.as_str(), CAPTION_COLOUR))
         .collect();
-    draw_caption(frame, &lines);
+    with_caption_above(&drawn, &lines)
 }
 
 /// Draws the reference ray of `angle` and the arc from it to the moving segment at the joint,
@@ -223,45 +231,86 @@ pub fn draw_photo_reading(frame: &mut RgbImage, pose: &Pose) {
     draw_caption(frame, &[(message.as_str(), WARNING_COLOUR)]);
 }
 
-/// Draws text lines, each in its colour, on a dark band across the top of `frame`.
-pub fn draw_caption(frame: &mut RgbImage, caption: &[(&str, Rgb<u8>)]) {
-    if caption.is_empty() {
-        return;
-    }
-    if let Ok(font) = FontRef::try_from_slice(FONT_TTF) {
-        let font = &font;
-        let scale = PxScale::from((frame.width() as f32 / 40.0).clamp(14.0, 40.0));
+/// Caption lines laid out for a picture `width` pixels wide: the font size, the line height
+/// and the lines wrapped at spaces to the width, each with its colour.
+struct CaptionLayout<'f> {
+    font: FontRef<'f>,
+    scale: PxScale,
+    line_height: u32,
+    lines: Vec<(String, Rgb<u8>)>,
+}
+
+impl CaptionLayout<'_> {
+    fn new(width: u32, caption: &[(&str, Rgb<u8>)]) -> Option<CaptionLayout<'static>> {
+        if caption.is_empty() {
+            return None;
+        }
+        let font = FontRef::try_from_slice(FONT_TTF).ok()?;
+        let scale = PxScale::from((width as f32 / 40.0).clamp(14.0, 40.0));
         let line_height = (scale.y * 1.25) as u32;
-        // Long lines (a refusal's reason) wrap at spaces to the frame's width.
-        let room = frame.width().saturating_sub(line_height / 2).max(1);
-        let wrapped: Vec<(String, Rgb<u8>)> = caption
+        // Long lines (a refusal's reason) wrap at spaces to the picture's width.
+        let room = width.saturating_sub(line_height / 2).max(1);
+        let lines = caption
             .iter()
             .flat_map(|&(line, colour)| {
-                wrap(line, |text| text_size(scale, font, text).0 <= room)
+                wrap(line, |text| text_size(scale, &font, text).0 <= room)
                     .into_iter()
                     .map(move |l| (l, colour))
             })
             .collect();
-        let caption = &wrapped;
-        let band = line_height * caption.len() as u32 + line_height / 2;
+        Some(CaptionLayout {
+            font,
+            scale,
+            line_height,
+            lines,
+        })
+    }
+
+    /// The band's height, pixels.
+    fn band(&self) -> u32 {
+        self.line_height * self.lines.len() as u32 + self.line_height / 2
+    }
+
+    /// Draws the band and its lines at the top of `picture`.
+    fn draw(&self, picture: &mut RgbImage) {
         draw_filled_rect_mut(
-            frame,
-            Rect::at(0, 0).of_size(frame.width(), band.min(frame.height()).max(1)),
+            picture,
+            Rect::at(0, 0).of_size(picture.width(), self.band().min(picture.height()).max(1)),
             LABEL_BACKGROUND,
         );
-        for (i, (line, colour)) in caption.iter().enumerate() {
-            let line = line.as_str();
+        for (i, (line, colour)) in self.lines.iter().enumerate() {
             draw_text_mut(
-                frame,
+                picture,
                 *colour,
-                (line_height / 4) as i32,
-                (line_height / 4 + i as u32 * line_height) as i32,
-                scale,
-                font,
+                (self.line_height / 4) as i32,
+                (self.line_height / 4 + i as u32 * self.line_height) as i32,
+                self.scale,
+                &self.font,
                 line,
             );
         }
     }
+}
+
+/// Draws text lines, each in its colour, on a dark band across the top of `frame` (over the
+/// picture: for views whose size is fixed, the live view and a photo's overlay).
+pub fn draw_caption(frame: &mut RgbImage, caption: &[(&str, Rgb<u8>)]) {
+    if let Some(layout) = CaptionLayout::new(frame.width(), caption) {
+        layout.draw(frame);
+    }
+}
+
+/// `frame` with the caption in a band added above it, so that no line hides the person (a head
+/// near the top of a landscape video was under the band).
+pub fn with_caption_above(frame: &RgbImage, caption: &[(&str, Rgb<u8>)]) -> RgbImage {
+    let Some(layout) = CaptionLayout::new(frame.width(), caption) else {
+        return frame.clone();
+    };
+    let band = layout.band();
+    let mut picture = RgbImage::new(frame.width(), frame.height() + band);
+    image::imageops::replace(&mut picture, frame, 0, i64::from(band));
+    layout.draw(&mut picture);
+    picture
 }
 
 /// Splits `line` at spaces into lines that `fits`; a word too long for a line stands alone.

@@ -732,50 +732,30 @@ fn write_outputs(
 
         // The evidence: the frame in the middle of the hold, else the peak; for a refusal, the
         // frame that shows why.
-        let Some(index) = r.evidence_frame.filter(|&i| i < track.time_s.len()) else {
-            continue;
-        };
-        let frame = match source {
-            // Re-timed frames are not at their stream time: counted, not sought.
-            Source::Video(path) if tracked.clock_restarts > 0 => {
-                frame_number(path, index, config.max_fps)
-                    .map(|f| f.image)
-                    .map_err(RunError::from)
-            }
-            Source::Video(path) => {
-                frame_at(path, track.time_s[index], tracked.origin_pts.unwrap_or(0.0))
-                    .map(|f| f.image)
-                    .map_err(RunError::from)
-            }
-            Source::Frames { files, .. } => load_image(&files[index])
-                .map(|f| f.image)
-                .map_err(RunError::from),
-            Source::Image(path) => load_image(path).map(|f| f.image).map_err(RunError::from),
-            Source::Keypoints(_) => continue,
-        };
-        let mut frame = match frame {
-            Ok(frame) => frame,
-            Err(e) => {
-                r.warnings
-                    .push(Warning::new(WarningKind::EvidenceNotDrawn).detail(e.to_string()));
-                continue;
-            }
-        };
-        draw_result_evidence(
-            &mut frame,
-            &track.poses[index],
-            &ResultInFrame {
-                protocol,
-                result: r,
-                series,
-                index,
-                time_s: track.time_s[index],
-                min_confidence: config.series.min_confidence,
-            },
-        );
         let evidence_path = names.file(&format!(".{}.evidence.png", side.name()));
-        save_png(&frame, &evidence_path)?;
-        outputs.push(evidence_path);
+        draw_evidence_file(source, tracked, series, r, config, &evidence_path, outputs)?;
+    }
+    // A result of another measure gets a picture of its own where the side's picture does not
+    // show it: the main measure refused there, or a swing's back and front (different frames
+    // by nature). Every number printed can be checked.
+    let main_frames: Vec<(Side, Option<usize>)> = results
+        .iter()
+        .filter(|r| r.measure == main.name)
+        .map(|r| (r.side, r.value_deg.and(r.evidence_frame)))
+        .collect();
+    let swings = matches!(protocol.result, protocols::ResultKind::Swings { .. });
+    for r in results
+        .iter_mut()
+        .filter(|r| r.measure != main.name && r.value_deg.is_some())
+    {
+        let shown = main_frames.iter().any(|&(side, frame)| {
+            side == r.side && frame.is_some() && (!swings || frame == r.evidence_frame)
+        });
+        if shown {
+            continue;
+        }
+        let evidence_path = names.file(&format!(".{}.{}.evidence.png", r.side.name(), r.measure));
+        draw_evidence_file(source, tracked, series, r, config, &evidence_path, outputs)?;
     }
 
     let json_path = names.file(".json");
@@ -787,5 +767,64 @@ fn write_outputs(
         .map_err(io::Error::from)
     })?;
     outputs.push(json_path);
+    Ok(())
+}
+
+/// Draws `r`'s evidence picture (its evidence frame read again from `source`) into `path`, and
+/// adds it to `outputs`. A frame that cannot be read again is a warning on `r`; keypoint files
+/// have no frames, and draw nothing.
+fn draw_evidence_file(
+    source: &Source,
+    tracked: &Tracked,
+    series: &AngleSeries,
+    r: &mut Measurement,
+    config: &AnalyzeConfig,
+    path: &Path,
+    outputs: &mut Vec<PathBuf>,
+) -> Result<(), RunError> {
+    let track = &tracked.track;
+    let Some(index) = r.evidence_frame.filter(|&i| i < track.time_s.len()) else {
+        return Ok(());
+    };
+    let frame = match source {
+        // Re-timed frames are not at their stream time: counted, not sought.
+        Source::Video(path) if tracked.clock_restarts > 0 => {
+            frame_number(path, index, config.max_fps)
+                .map(|f| f.image)
+                .map_err(RunError::from)
+        }
+        Source::Video(path) => {
+            frame_at(path, track.time_s[index], tracked.origin_pts.unwrap_or(0.0))
+                .map(|f| f.image)
+                .map_err(RunError::from)
+        }
+        Source::Frames { files, .. } => load_image(&files[index])
+            .map(|f| f.image)
+            .map_err(RunError::from),
+        Source::Image(path) => load_image(path).map(|f| f.image).map_err(RunError::from),
+        Source::Keypoints(_) => return Ok(()),
+    };
+    let frame = match frame {
+        Ok(frame) => frame,
+        Err(e) => {
+            r.warnings
+                .push(Warning::new(WarningKind::EvidenceNotDrawn).detail(e.to_string()));
+            return Ok(());
+        }
+    };
+    let picture = draw_result_evidence(
+        &frame,
+        &track.poses[index],
+        &ResultInFrame {
+            protocol: config.protocol,
+            result: r,
+            series,
+            index,
+            time_s: track.time_s[index],
+            min_confidence: config.series.min_confidence,
+        },
+    );
+    save_png(&picture, path)?;
+    outputs.push(path.to_path_buf());
     Ok(())
 }

@@ -73,11 +73,15 @@ pub fn save_results(
 /// else (keypoint files have no frames to show) its plot.
 pub fn picture_of(result: &Measurement, outputs: &[PathBuf]) -> Option<PathBuf> {
     let written = |kind: &str| {
-        let suffix = format!(".{}.{kind}.png", result.side.name());
+        let suffix = format!(".{kind}.png");
         outputs
             .iter()
             .find(|p| p.to_string_lossy().ends_with(&suffix))
             .cloned()
     };
-    written("evidence").or_else(|| written("plot"))
+    // A measure drawn at a frame of its own first (`<stem>.<side>.<measure>.evidence.png`).
+    let side = result.side.name();
+    written(&format!("{side}.{}.evidence", result.measure))
+        .or_else(|| written(&format!("{side}.evidence")))
+        .or_else(|| written(&format!("{side}.plot")))
 }

@@ -456,7 +456,7 @@ impl PageSink<'_> {
     fn evidence(&self, trial: &Trial, result: &crate::protocols::Measurement) -> Option<Picture> {
         let index = result.evidence_frame?;
         let jpeg = self.trial_frames.get(index)?.as_ref()?;
-        let mut frame = image::load_from_memory(jpeg).ok()?.to_rgb8();
+        let frame = image::load_from_memory(jpeg).ok()?.to_rgb8();
         let pose = trial.track.poses.get(index)?;
         let (width, height) = self.frame_size?;
         let scale = (
@@ -468,8 +468,8 @@ impl PageSink<'_> {
             k.x = (k.x + 0.5) * scale.0 - 0.5;
             k.y = (k.y + 0.5) * scale.1 - 0.5;
         }
-        draw_result_evidence(
-            &mut frame,
+        let picture = draw_result_evidence(
+            &frame,
             &pose_in_view,
             &ResultInFrame {
                 protocol: self.measuring.protocol,
@@ -482,7 +482,7 @@ impl PageSink<'_> {
         );
         Some(Picture {
             mime: "image/jpeg".into(),
-            bytes: jpeg_of(&frame, 85)?,
+            bytes: jpeg_of(&picture, 85)?,
         })
     }
 }
