@@ -636,6 +636,50 @@ fn sample_as_mpeg_ts(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
+/// A file damaged in transfer (bytes flipped in its second half) still decodes to the end, the
+/// decoder concealing what it cannot read: it was measured without a word. Its results now say
+/// so; the clean file's do not.
+#[test]
+fn a_damaged_video_is_measured_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(sample("pose2sim-cam01.mp4")).unwrap();
+    let n = bytes.len();
+    for i in (n * 6 / 10..n * 9 / 10).step_by(4001) {
+        bytes[i] ^= 0x5A;
+    }
+    let damaged = dir.path().join("damaged.mp4");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let kinds = |input: &Path| {
+        let output = gonio(&[
+            "analyze",
+            path_str(input),
+            "--protocol",
+            "toe-touch",
+            "--side",
+            "left",
+            "--model",
+            "lightning",
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let json = json_of(&output);
+        json["results"][0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["kind"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        kinds(&damaged).iter().any(|k| k == "decode_errors"),
+        "{:?}",
+        kinds(&damaged)
+    );
+    assert!(!kinds(&sample("pose2sim-cam01.mp4"))
+        .iter()
+        .any(|k| k == "decode_errors"));
+}
+
 /// MPEG-TS (a camcorder's .mts) has no index: seeking lands on the next keyframe after the point,
 /// and with keyframes far apart there is none before the evidence frame. The picture was never
 /// drawn ("no frame near 0.933 s"); it must be the same frame as the MP4's.

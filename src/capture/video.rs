@@ -295,6 +295,8 @@ pub struct VideoFrames {
     stdout: std::process::ChildStdout,
     timestamps: mpsc::Receiver<f64>,
     stderr_tail: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Lines in which the decoder reported damaged data (see [`is_decode_error`]).
+    decode_errors: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     index: u64,
     first_pts: Option<f64>,
     finished: bool,
@@ -387,7 +389,8 @@ impl VideoFrames {
         };
         let (sender, timestamps) = mpsc::channel();
         let stderr_tail = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        spawn_stderr_reader(stderr, sender, stderr_tail.clone());
+        let decode_errors = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        spawn_stderr_reader(stderr, sender, stderr_tail.clone(), decode_errors.clone());
         Ok(VideoFrames {
             path: path.to_path_buf(),
             info,
@@ -395,6 +398,7 @@ impl VideoFrames {
             stdout,
             timestamps,
             stderr_tail,
+            decode_errors,
             index: 0,
             first_pts: origin_pts,
             finished: false,
@@ -411,6 +415,12 @@ impl VideoFrames {
     /// Stream time of the first frame, seconds (known once a frame was read).
     pub fn origin_pts(&self) -> Option<f64> {
         self.first_pts
+    }
+
+    /// How many errors the decoder reported in damaged data it went on past (a file corrupted
+    /// in transfer): its frames may show smeared blocks. Final once the frames have run out.
+    pub fn decode_errors(&self) -> usize {
+        self.decode_errors.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// ffmpeg's last error lines, for messages.
@@ -464,6 +474,9 @@ impl VideoFrames {
                     detail: format!("stopped at {last:.2} s of {duration:.2} s: the file is truncated or corrupt"),
                 });
             }
+            // ffmpeg has exited: its stderr is read to the end (the reader drops the sender
+            // there), so that the count of decode errors is whole, not a race.
+            while self.timestamps.recv().is_ok() {}
             return Ok(None);
         }
         let fallback = if self.info.fps > 0.0 {
@@ -529,12 +542,31 @@ impl Drop for VideoFrames {
     }
 }
 
+/// Whether an ffmpeg log line reports damaged data that the decoder went on past (H.264's
+/// "error while decoding MB", "concealing ... errors", a corrupt frame, an unreadable NAL unit).
+/// Only a codec's own lines (`[h264 @ 0x...] ...`) count: a file name is in other lines.
+fn is_decode_error(line: &str) -> bool {
+    let line = line.trim_start().to_ascii_lowercase();
+    line.starts_with('[')
+        && [
+            "error while decoding",
+            "concealing ",
+            "corrupt frame",
+            "corrupt decoded frame",
+            "invalid nal unit",
+            "error parsing nal",
+        ]
+        .iter()
+        .any(|sign| line.contains(sign))
+}
+
 /// Reads ffmpeg's stderr: `showinfo` lines give each frame's `pts_time`; the rest is kept (last
 /// lines only) for error messages.
 fn spawn_stderr_reader(
     stderr: ChildStderr,
     timestamps: mpsc::Sender<f64>,
     tail: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    decode_errors: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) {
     std::thread::spawn(move || {
         // Lines as bytes: a file name or title in Latin-1 is not valid UTF-8, and stopping at it
@@ -558,6 +590,9 @@ fn spawn_stderr_reader(
                     let _ = timestamps.send(pts);
                 }
                 continue;
+            }
+            if is_decode_error(&line) {
+                decode_errors.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             if let Ok(mut tail) = tail.lock() {
                 tail.push(line);

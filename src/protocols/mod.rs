@@ -505,6 +505,22 @@ pub fn note_clock_restarts(results: &mut [Measurement], restarts: usize) {
     }
 }
 
+/// Notes on every result that the video's decoder reported `errors` in damaged data it went
+/// on past (see [`WarningKind::DecodeErrors`]); a result graded good becomes fair, since the
+/// damaged frames' keypoints are in it.
+pub fn note_decode_errors(results: &mut [Measurement], errors: usize) {
+    if errors == 0 {
+        return;
+    }
+    for r in results {
+        r.warnings
+            .push(Warning::new(WarningKind::DecodeErrors).value(errors as f32));
+        if r.value_deg.is_some() {
+            r.quality = r.quality.max_by_severity(Quality::Fair);
+        }
+    }
+}
+
 /// The criteria one frame does not meet, for live guidance: each failing criterion with
 /// `false`, each that cannot be checked (its angle unknown) with `true`. `angle_of` gives each
 /// channel's angle in that frame, degrees, NaN when unknown.

@@ -61,13 +61,16 @@ pub enum WarningKind {
     /// The video's clock went back (clips joined, a camcorder's .mts files concatenated); the
     /// frames after were timed to follow on. `value` is how many times.
     ClockRestarted,
+    /// The video's decoder reported damaged data it went on past (a file corrupted in
+    /// transfer); `value` is how many errors.
+    DecodeErrors,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 20] = [
+    pub const ALL: [WarningKind; 21] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -87,6 +90,7 @@ impl WarningKind {
         WarningKind::SwingsLeftOut,
         WarningKind::PeaksUnseen,
         WarningKind::ClockRestarted,
+        WarningKind::DecodeErrors,
         WarningKind::Legacy,
     ];
 
@@ -112,6 +116,7 @@ impl WarningKind {
             WarningKind::SwingsLeftOut => "swings_left_out",
             WarningKind::PeaksUnseen => "peaks_unseen",
             WarningKind::ClockRestarted => "clock_restarted",
+            WarningKind::DecodeErrors => "decode_errors",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -295,6 +300,11 @@ impl fmt::Display for Warning {
             WarningKind::ClockRestarted => write!(
                 f,
                 "the video's clock went back {value:.0} time{} (clips joined?): the frames after were timed to follow on, so a hold may run across a join; check the plot",
+                if value == 1.0 { "" } else { "s" }
+            ),
+            WarningKind::DecodeErrors => write!(
+                f,
+                "the video is damaged: the decoder reported {value:.0} error{} and went on (frames may show smeared blocks, keypoints with them); check the evidence picture",
                 if value == 1.0 { "" } else { "s" }
             ),
             WarningKind::Legacy => f.write_str(detail),

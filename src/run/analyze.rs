@@ -637,6 +637,7 @@ fn analyze_one(
         frames,
     );
     protocols::note_clock_restarts(&mut results, tracked.clock_restarts);
+    protocols::note_decode_errors(&mut results, tracked.decode_errors);
     // What was measured is never lost to an output that cannot be written: the results are
     // still printed and saved, the failure reported with them.
     let mut outputs = Vec::new();

@@ -276,27 +276,42 @@ pub struct Tracked {
     /// Times the video's clock went back (joined clips): the frames after were re-timed to
     /// follow on, so `track.time_s` is no longer the stream's time.
     pub clock_restarts: usize,
+    /// Errors the video's decoder reported in damaged data it went on past (see
+    /// [`crate::capture::VideoFrames::decode_errors`]).
+    pub decode_errors: usize,
     pub people: PeopleSeen,
     pub timings: Timings,
 }
 
 type FrameStream = Box<dyn Iterator<Item = Result<Frame, PipelineError>> + Send>;
 
+/// What a video's decoding learns on its own thread: the stream time of the first frame, and
+/// the decode errors once the last frame was read.
+struct VideoNotes {
+    origin: mpsc::Receiver<f64>,
+    decode_errors: mpsc::Receiver<usize>,
+}
+
 fn frame_stream(
     source: &Source,
     max_fps: Option<f64>,
-) -> Result<(FrameStream, Option<std::sync::mpsc::Receiver<f64>>), PipelineError> {
+) -> Result<(FrameStream, Option<VideoNotes>), PipelineError> {
     Ok(match source {
         Source::Video(path) => {
             let mut frames = match max_fps {
                 Some(fps) => VideoFrames::open_at_most(path, fps)?,
                 None => VideoFrames::open(path)?,
             };
-            // The origin is known once the first frame is read, on the decode thread.
+            // The origin is known once the first frame is read, the decode errors once the
+            // last was, on the decode thread.
             let (origin_sender, origin) = mpsc::channel();
+            let (errors_sender, decode_errors) = mpsc::channel();
             let mut sent = false;
             let stream = std::iter::from_fn(move || {
-                let next = frames.next()?;
+                let Some(next) = frames.next() else {
+                    let _ = errors_sender.send(frames.decode_errors());
+                    return None;
+                };
                 if !sent {
                     if let Some(pts) = frames.origin_pts() {
                         let _ = origin_sender.send(pts);
@@ -305,7 +320,13 @@ fn frame_stream(
                 }
                 Some(next.map_err(PipelineError::from))
             });
-            (Box::new(stream), Some(origin))
+            (
+                Box::new(stream),
+                Some(VideoNotes {
+                    origin,
+                    decode_errors,
+                }),
+            )
         }
         Source::Frames { files, fps, .. } => {
             let (files, fps) = (files.clone(), *fps);
@@ -371,7 +392,7 @@ pub fn track_source(
         return Err(PipelineError::Unsupported { path });
     };
     let started = Instant::now();
-    let (stream, origin) = frame_stream(source, max_fps)?;
+    let (stream, notes) = frame_stream(source, max_fps)?;
     let (sender, receiver) = mpsc::sync_channel::<Result<Frame, PipelineError>>(FRAMES_IN_FLIGHT);
     let decoder = std::thread::spawn(move || {
         let mut decode_s = 0.0;
@@ -454,7 +475,10 @@ pub fn track_source(
         .join()
         .map_err(|_| PipelineError::DecoderDied { path: path.clone() })?;
     result?;
-    tracked.origin_pts = origin.and_then(|o| o.try_recv().ok());
+    if let Some(notes) = notes {
+        tracked.origin_pts = notes.origin.try_recv().ok();
+        tracked.decode_errors = notes.decode_errors.try_recv().unwrap_or(0);
+    }
     tracked.timings = Timings {
         decode_s,
         inference_s,
