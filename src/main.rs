@@ -53,6 +53,8 @@ enum Command {
     /// Add sessions from `gonio export --format json` files or merge other gonio databases
     /// (the shards of a batch); what is already there is not repeated
     Import(cli::store::ImportArgs),
+    /// Move a session to another date (sessions are compared in date order)
+    Redate(cli::store::RedateArgs),
     /// Delete every session and measurement of a subject
     Forget(cli::store::ForgetArgs),
     /// The clinic app: patients, live measuring, uploads, history and reports in the browser
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cli::store::report(&args),
         Command::Export(args) => cli::store::export(&args),
         Command::Import(args) => cli::store::import(&args),
+        Command::Redate(args) => cli::store::redate(&args),
         Command::Forget(args) => cli::store::forget(&args),
         Command::Serve(args) => cli::serve::run(&args),
     };

@@ -235,6 +235,10 @@ fn implausible_imports_are_refused_and_reports_never_block() {
             Box::new(|e| e["sessions"][0]["measurements"][0]["protocol"] = "SLR".into()),
         ),
         (
+            "beyond the extreme reached",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["value_deg"] = 106.9.into()),
+        ),
+        (
             "is not a sha256",
             Box::new(|e| e["sessions"][0]["measurements"][0]["source_sha256"] = "zz".into()),
         ),
@@ -292,13 +296,13 @@ fn implausible_imports_are_refused_and_reports_never_block() {
     assert!(csv.contains(",61.00,"), "numbers stay numbers: {csv}");
     // An edited export replaces a trial's result: taken (the same recording), and said.
     let file = export_with(dir.path(), |e| {
-        e["sessions"][0]["measurements"][0]["value_deg"] = 85.0.into()
+        e["sessions"][0]["measurements"][0]["value_deg"] = 62.5.into()
     });
     let output = gonio(&["import", path_str(&file), "--db", path_str(&db)]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stderr(&output)
-            .contains("slr left hip_flexion: was 61.0 deg, the import's 85.0 deg replaced it"),
+            .contains("slr left hip_flexion: was 61.0 deg, the import's 62.5 deg replaced it"),
         "{}",
         stderr(&output)
     );

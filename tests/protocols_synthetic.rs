@@ -801,6 +801,77 @@ fn placement_for(posture: Posture) -> Placement {
     Placement::new(posture, true)
 }
 
+/// A leg that moved only away from the stretch (hanging off the table, then laid flat; lowered
+/// towards the floor face down) gave "0 deg, good"; a standing leg raise (trunk upright, one
+/// leg up) was a toe touch of 70 deg, good. No result now, each with its reason.
+#[test]
+fn a_movement_away_from_the_test_or_of_one_leg_is_no_result() {
+    let mut rng = XorShift::new(29);
+    let times = timestamps(30.0, 10.0, false, &mut rng);
+    let lying = |posture: Posture, hip: &dyn Fn(f64) -> f32| -> Vec<Pose> {
+        times
+            .iter()
+            .map(|&t| {
+                let mut body = Body::default();
+                body.left.hip_flexion = hip(t);
+                render(&Placement::new(posture, true), &body)
+            })
+            .collect()
+    };
+    let away = |t: f64| if t < 4.0 { -30.0 } else { 0.0 };
+    for (protocol, posture, hip, says) in [
+        (
+            "slr",
+            Posture::Supine,
+            &away as &dyn Fn(f64) -> f32,
+            "no leg was raised",
+        ),
+        (
+            "prone-hip-extension",
+            Posture::Prone,
+            &|t| -away(t),
+            "no leg was lifted",
+        ),
+    ] {
+        let mut poses = lying(posture, hip);
+        let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
+        for r in &results {
+            let refusal = r
+                .refusal
+                .as_ref()
+                .unwrap_or_else(|| panic!("{protocol} {}: {r:?}", r.measure));
+            assert!(
+                refusal.reason.contains(says) || refusal.reason.contains("only the resting level"),
+                "{protocol}: {refusal:?}"
+            );
+            assert!(r.value_deg.is_none());
+        }
+    }
+    // A standing leg raise held at 70 deg, the trunk upright.
+    let raise = stretch_curve(0.0, 70.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            body.left.hip_flexion = raise(t);
+            render(&Placement::new(Posture::Standing, true), &body)
+        })
+        .collect();
+    let results = measure("toe-touch", &times, &mut poses, SideChoice::Both);
+    for r in &results {
+        // The raised leg's frames are not a fold; what is left is standing still.
+        let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+        assert!(
+            refusal.reason.contains("not a forward fold")
+                || refusal.reason.contains("only the resting level")
+                || refusal.reason.contains("no forward fold"),
+            "{}: {refusal:?}",
+            r.side.name()
+        );
+        assert!(r.value_deg.is_none());
+    }
+}
+
 /// Leg swings: the swinging leg's hip goes from 20 deg of extension to 60 of flexion and back
 /// every 1.2 s for 10 s while the other leg stands. Each swing's peaks are recovered (the mean
 /// within 1 deg clean, 2 deg with noise, dropouts and swaps), every swing is counted, in every
@@ -998,7 +1069,14 @@ fn swings_seen_from_the_front_or_only_twice_are_refused() {
             10.0,
             Some("not a side view"),
         ),
-        ("from the front, facing one way", 70.0, None, 10.0, None),
+        ("obliquely, facing one way", 50.0, None, 10.0, None),
+        (
+            "square on, facing one way",
+            120.0,
+            None,
+            10.0,
+            Some("not a side view"),
+        ),
         ("side-on", 4.0, None, 10.0, None),
         (
             "twice",

@@ -323,11 +323,52 @@ fn a_dated_recording_into_a_session_of_that_day_does_not_move_it() {
         .find(|c| c["measure"] == "hip_flexion")
         .unwrap_or_else(|| panic!("{compare}"));
     assert_eq!(hip["verdict"], "improved", "{hip}");
+    // Only re-dating moves a session: "pre" dated after "post" becomes the latest.
+    let redate = |session: &str, date: &str| {
+        gonio(&[
+            "redate",
+            "--subject",
+            "runner",
+            "--session",
+            session,
+            "--date",
+            date,
+            "--db",
+            path_str(&db),
+        ])
+    };
+    let output = redate("pre", "2026-03-02");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let compare = json_of(&gonio(&[
+        "compare",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]));
+    assert_eq!(
+        (&compare["before"], &compare["after"]),
+        (&"post".into(), &"pre".into()),
+        "{compare}"
+    );
+    for (session, date, says) in [
+        ("Pre", "2026-03-01", "but there is `pre`"),
+        ("pre", "2099-03-01", "is after today"),
+        ("nope", "2026-03-01", "no session `nope`"),
+    ] {
+        let output = redate(session, date);
+        assert_eq!(output.status.code(), Some(2), "{session} {date}");
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+    }
     // A session made at 23:00 UTC takes the next morning's recordings of a clinic east of UTC.
     let late = csv("late.csv", 60.0, 5);
     let output = analyze_into(&late, &db, "evening", "2026-03-05T23:00");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let output = analyze_into(&late, &db, "evening", "2026-03-06");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The same with a time given (it was judged by the UTC day alone, and refused).
+    let output = analyze_into(&late, &db, "evening", "2026-03-06T00:30");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 

@@ -58,8 +58,10 @@ pub struct SaveArgs {
     /// Notes kept with the session
     #[arg(long, value_name = "TEXT", requires = "subject")]
     pub notes: Option<String>,
-    /// When the session took place, YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC); sessions are compared
-    /// in this order (default: when the session was first saved)
+    /// When the recording was made: YYYY-MM-DD (your own calendar's day) or YYYY-MM-DDTHH:MM
+    /// (UTC). It dates a new session (sessions are compared in date order; default: when first
+    /// saved); into a session already there it must be that session's day (`gonio redate` moves
+    /// a session)
     #[arg(long, value_name = "DATE", requires = "subject", value_parser = recording_date)]
     pub date: Option<String>,
     #[command(flatten)]
@@ -294,7 +296,8 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 Cell::new(deg(m.value_deg)).set_alignment(CellAlignment::Right),
                 Cell::new(deg(m.peak_deg)).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{:.1}", m.hold_s)).set_alignment(CellAlignment::Right),
-                Cell::new(m.quality.name()),
+                // A refusal is not a poor result: there is none.
+                Cell::new(m.value_deg.map_or("no result", |_| m.quality.name())),
                 Cell::new(&m.source),
             ]);
         }
@@ -532,6 +535,35 @@ fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
         )
     })?;
     Ok(vec![export])
+}
+
+#[derive(Args)]
+pub struct RedateArgs {
+    /// The subject
+    #[arg(long, value_name = "ID")]
+    subject: String,
+    /// The session to move
+    #[arg(long, value_name = "LABEL")]
+    session: String,
+    /// Its date: YYYY-MM-DD (the session keeps its time of day, so that sessions of one day
+    /// keep their order) or YYYY-MM-DDTHH:MM (UTC)
+    #[arg(long, value_name = "DATE", value_parser = recording_date)]
+    date: String,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// Moves a session to another date: sessions are compared in date order, first against latest.
+pub fn redate(args: &RedateArgs) -> anyhow::Result<ExitCode> {
+    let mut store = args.db.open_existing()?;
+    let id = store.subject_row_id(&args.subject)?;
+    let at = store.set_session_date(id, &args.session, &args.date)?;
+    eprintln!(
+        "gonio: {} session \"{}\" is dated {at} (sessions are compared in date order: `gonio history` shows it)",
+        gonio::store::stored_name(&args.subject),
+        gonio::store::stored_name(&args.session)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {

@@ -35,6 +35,7 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 15.0,
         absent: "the knee was never extended",
+        from_deg: None,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

@@ -49,6 +49,7 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 5.0,
         absent: "the hips were never pushed forward",
+        from_deg: None,
     }),
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,

@@ -65,6 +65,7 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 15.0,
         absent: "no leg was swung",
+        from_deg: None,
     }),
     side_rule: SideRule::MostMovementOf(LegAngle::ThighToHorizontal),
     posture: Posture::Standing,

@@ -55,6 +55,7 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 10.0,
         absent: "the knee was not driven forward",
+        from_deg: None,
     }),
     side_rule: SideRule::HigherMedianOf(LegAngle::KneeFlexion),
     posture: Posture::Kneeling,

@@ -216,6 +216,11 @@ pub struct Movement {
     pub rise_deg: f32,
     /// The reason given when it is missing: "no leg was raised".
     pub absent: &'static str,
+    /// The test's starting position, degrees of the measure (0: the leg flat on the table, the
+    /// knee straight), where it has one: the resting level is never taken below it. A leg
+    /// hanging off the table and then laid flat moved away from the stretch, not into it (it
+    /// gave "0 deg, good").
+    pub from_deg: Option<f32>,
 }
 
 /// One stretch or clinical test.
@@ -255,6 +260,10 @@ pub const MIN_RESULT_SWINGS: usize = 3;
 /// side-on ([`OBLIQUE_SPREAD`]), forward and back cannot be told apart: a swing's flexion and
 /// extension would be a coin toss (the same recording re-encoded gave one or the other).
 pub const SWING_FACING_UNCLEAR: f32 = 0.2;
+
+/// Lateral spread above which the view is square on to the body (a result graded poor for
+/// holds): a swing forward and back moves towards and away from the camera, not across it.
+pub const FRONTAL_SPREAD: f32 = 0.6;
 
 /// What a protocol's result is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -851,7 +860,7 @@ fn measure_one(
     if let Some(spread) = series.lateral_spread {
         if spread > OBLIQUE_SPREAD {
             warnings.push(Warning::new(WarningKind::Oblique).value(100.0 * spread));
-            lower(if spread > 0.6 {
+            lower(if spread > FRONTAL_SPREAD {
                 Quality::Poor
             } else {
                 Quality::Fair
@@ -931,11 +940,15 @@ fn measure_one(
         if let Some(movement) = protocol.movement {
             // The lowest level of the frames that count (the series is already smoothed and
             // rid of outliers): a percentile would be the hold itself in a long hold.
-            let rest = values
+            let lowest = values
                 .iter()
                 .copied()
                 .filter(|v| !v.is_nan())
                 .fold(f32::INFINITY, f32::min);
+            let rest = match movement.from_deg {
+                Some(start) if measure.best == Best::Highest => lowest.max(start),
+                _ => lowest,
+            };
             let rise = peak.map_or(0.0, |p| p.1 - rest);
             if rise < movement.rise_deg {
                 return refuse(
@@ -965,11 +978,12 @@ fn measure_one(
             // Seen from the front, a leg swung forward and back moves towards and away from the
             // camera: its angle in the picture is not the hip's, and which way it went is read
             // from a face that keeps turning.
+            // Square on (spacing over FRONTAL_SPREAD) it is not measurable at all; merely oblique,
+            // not when the face keeps turning.
             let facing_unclear = series.facing_disagreements as f32 / total as f32;
-            if let Some(spread) = series
-                .lateral_spread
-                .filter(|&s| s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
-            {
+            if let Some(spread) = series.lateral_spread.filter(|&s| {
+                s > FRONTAL_SPREAD || (s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
+            }) {
                 return refuse(
                     RefusalKind::NotThePosture,
                     format!(
@@ -1073,12 +1087,24 @@ fn measure_one(
                 );
             }
             if swing_peaks.len() < MIN_RESULT_SWINGS {
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                // Swung often enough but seen clearly too rarely: the frames, not the movement.
+                if repetitions.len() >= MIN_RESULT_SWINGS {
+                    return refuse(
+                        RefusalKind::NoValidFrames,
+                        format!(
+                            "{} swings, but only {} seen clearly (the frames at the others' peaks missing, not counted or far off): at least {MIN_RESULT_SWINGS} needed",
+                            repetitions.len(),
+                            swing_peaks.len()
+                        ),
+                    );
+                }
                 return refuse(
                     RefusalKind::NoMovement,
                     format!(
                         "only {} swing{} seen clearly: a leg swing is repeated (ten times or more), and fewer than {MIN_RESULT_SWINGS} are not told from a step or a kick",
                         swing_peaks.len(),
-                        if swing_peaks.len() == 1 { "" } else { "s" }
+                        plural(swing_peaks.len())
                     ),
                 );
             }

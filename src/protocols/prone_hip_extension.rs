@@ -27,6 +27,8 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 5.0,
         absent: "no leg was lifted",
+        // Lying flat, the leg (or knee) straight: movement counts from there.
+        from_deg: Some(0.0),
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

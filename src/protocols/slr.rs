@@ -54,6 +54,8 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 15.0,
         absent: "no leg was raised",
+        // Lying flat, the leg (or knee) straight: movement counts from there.
+        from_deg: Some(0.0),
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

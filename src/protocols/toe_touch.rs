@@ -29,12 +29,23 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "stand or sit up, then fold forward",
             unknown: "trunk position unknown",
         },
+        // A fold bends both hips alike; one leg raised with the trunk upright (a standing
+        // leg raise, a heel on a bench) bends one: it was measured as a toe touch.
+        Criterion {
+            subject: Subject::OtherMinusSame(LegAngle::HipFlexion),
+            test: Test::AbsAtMost(30.0),
+            role: Role::Posture,
+            failure: "one leg raised, not both folded: not a forward fold",
+            hint: "keep both feet down and fold forward from the hips",
+            unknown: "the other leg's hip unknown",
+        },
         KNEE_STRAIGHT,
     ],
     movement: Some(Movement {
         // A tight runner's seated fold may go from 90 (sitting up) to only 100-105.
         rise_deg: 10.0,
         absent: "no forward fold",
+        from_deg: None,
     }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,

@@ -62,7 +62,8 @@ pub enum WarningKind {
     /// frames after were timed to follow on. `value` is how many times.
     ClockRestarted,
     /// The video's decoder reported damaged data it went on past (a file corrupted in
-    /// transfer); `value` is how many errors.
+    /// transfer); `value` is how many of its messages said so (not frames: one damaged frame
+    /// gives several).
     DecodeErrors,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
@@ -304,7 +305,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::DecodeErrors => write!(
                 f,
-                "the video is damaged: the decoder reported {value:.0} error{} and went on (frames may show smeared blocks, keypoints with them); check the evidence picture",
+                "the video is damaged: the decoder reported damaged data ({value:.0} message{}) and went on, so frames may show smeared blocks and their keypoints with them; check the evidence picture",
                 if value == 1.0 { "" } else { "s" }
             ),
             WarningKind::Legacy => f.write_str(detail),

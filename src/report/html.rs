@@ -346,7 +346,7 @@ pub fn subject_report(
                 m.value_deg.map_or("-".to_string(), |v| format!("{v:.1}")),
                 m.peak_deg.map_or("-".to_string(), |v| format!("{v:.1}")),
                 m.hold_s,
-                m.quality.name(),
+                m.value_deg.map_or("no result", |_| m.quality.name()),
                 escape(&Warning::join(&m.warnings, "; "))
             );
         }

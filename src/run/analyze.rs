@@ -294,11 +294,12 @@ pub fn analyze_batch(
     config: &AnalyzeConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<BatchReport, RunError> {
-    if let Some(out) = &config.out {
-        output_folder(out)?;
-    }
+    // The save is checked first: a refused run leaves no empty output folder behind.
     if let Some(to) = &config.save {
         check_destination(to).map_err(|error| RunError::CannotSave { error })?;
+    }
+    if let Some(out) = &config.out {
+        output_folder(out)?;
     }
     for error in &batch.unusable {
         progress(Progress::Unusable { error });

@@ -15,8 +15,10 @@ pub struct SaveTo {
     pub session: String,
     /// Replaces the session's notes when given.
     pub notes: Option<String>,
-    /// When the session took place, UTC, `YYYY-MM-DDTHH:MM:SSZ` (see
-    /// [`crate::store::parse_session_date`]); None keeps the time it was first saved.
+    /// When the recording was made, as the person gave it: `YYYY-MM-DD` (their own calendar's
+    /// day) or `YYYY-MM-DDTHH:MM[:SS]` (UTC), see [`crate::store::parse_recording_date`]. It
+    /// dates a new session; a session already there keeps its date (the recording must be of
+    /// that day). None: a new session is dated now.
     pub recorded_at: Option<String>,
 }
 

@@ -658,14 +658,7 @@ impl Store {
         })?;
         match known_subject(&self.connection, &subject).map_err(|e| self.sql(e))? {
             Known::Saved(alias) => {
-                let id = self
-                    .connection
-                    .query_row(
-                        "SELECT id FROM subjects WHERE alias = ?1",
-                        params![alias],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| self.sql(e))?;
+                let id = self.row_id_of(&alias)?;
                 self.check_save_trial(id, label, recorded_at)
             }
             Known::CaseOf(existing) => Err(StoreError::SimilarSubject {
@@ -716,6 +709,24 @@ impl Store {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The row id of the subject named `subject` (the id [`Store::save_trial`] and
+    /// [`Store::set_session_date`] take), or why there is none (see [`Store::history`]).
+    pub fn subject_row_id(&self, subject: &str) -> Result<i64, StoreError> {
+        let alias = self.saved_alias(subject)?;
+        self.row_id_of(&alias)
+    }
+
+    /// The row id of the subject saved as `alias`.
+    fn row_id_of(&self, alias: &str) -> Result<i64, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT id FROM subjects WHERE alias = ?1",
+                params![alias],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))
     }
 
     /// The alias the subject named `subject` was saved under (see [`Known`]), or the error for
@@ -949,9 +960,7 @@ impl Store {
                 date.len() == 10 && d.ends_with("T00:00:00Z") && d[..10] <= *today_utc()
             });
             if day.is_none() {
-                return Err(implausible(Implausible::BirthDate(DateError::NotADate {
-                    text: date.to_string(),
-                })));
+                return Err(implausible(Implausible::BirthDate(date.to_string())));
             }
         }
         let mut id = 0;
@@ -1062,8 +1071,15 @@ impl Store {
         label: &str,
         date: &str,
     ) -> Result<String, StoreError> {
-        let label = &saved_label(&self.connection, subject_id, &stored_name(label))
-            .map_err(|e| self.sql(e))?;
+        let given = stored_name(label);
+        let label = &match known_session(&self.connection, subject_id, &given)
+            .map_err(|e| self.sql(e))?
+        {
+            Known::Saved(saved) => saved,
+            // Named, not "no session": the page's label was typed in other letter case.
+            Known::CaseOf(existing) => return Err(StoreError::SimilarSession { given, existing }),
+            Known::New => given,
+        };
         let date = self.session_date_of(label, date)?;
         let mut stored = None;
         self.write(|tx| {
@@ -1553,16 +1569,31 @@ fn check_session(
             return Err(Implausible::NoProtocol { label });
         }
         // The id exactly: results are compared by it (`SLR` would never meet `slr`).
-        if crate::protocols::find(&m.protocol)
+        let Some(definition) = crate::protocols::find(&m.protocol)
             .filter(|p| p.id == m.protocol)
             .and_then(|p| p.measure_named(&m.measure))
-            .is_none()
-        {
+        else {
             return Err(Implausible::UnknownMeasure {
                 label,
                 protocol: m.protocol.clone(),
                 measure: m.measure.clone(),
             });
+        };
+        // A sustained maximum (or a mean of swing peaks) never passes the extreme reached.
+        if let (Some(value), Some(peak)) = (m.value_deg, m.peak_deg) {
+            let beyond = match definition.best {
+                crate::protocols::Best::Highest => value - peak,
+                crate::protocols::Best::Lowest => peak - value,
+            };
+            if beyond > 0.5 {
+                return Err(Implausible::BeyondPeak {
+                    label,
+                    protocol: m.protocol.clone(),
+                    measure: m.measure.clone(),
+                    value_deg: value,
+                    peak_deg: peak,
+                });
+            }
         }
         if let Some(sha) = m.source_sha256.as_ref().filter(|sha| {
             sha.len() != 64
@@ -1852,15 +1883,12 @@ struct SessionDate {
 }
 
 impl SessionDate {
-    /// Whether this date cannot be the day of a session stored as `stored`. A day alone is the
-    /// person's own calendar day; a time given is UTC's, and moves the session: it must be the
-    /// same UTC day, so that it cannot pass a neighbour.
+    /// Whether this date cannot be the day of a session stored as `stored`: its day is that
+    /// session's day in no time zone (see [`on_day_somewhere`]). A time given (UTC) is judged by
+    /// its day alike: a session made at 23:00 UTC takes a recording of 00:30 the next day.
+    /// (A session already there is never moved by a recording's date, only by re-dating.)
     fn is_another_day_than(&self, stored: &str) -> bool {
-        if self.day_only {
-            !on_day_somewhere(stored, self.day())
-        } else {
-            stored.get(..10) != Some(self.day())
-        }
+        !on_day_somewhere(stored, self.day())
     }
 
     /// The refusal for saving this date into session `label`, stored as `stored`.
@@ -1937,7 +1965,7 @@ pub struct KeptDate {
 /// The row id of the patient's session `label`, dated by `date`, inside a write:
 /// - a new session takes the date (a day alone, when it is today, is now: a session measured
 ///   live this morning and one recorded today stay in the order they were made);
-/// - an existing one of the same day keeps its time unless a time is given;
+/// - an existing one of the same day keeps its date and time;
 /// - an existing one of another day is refused ([`StoreError::OtherDay`]): its date orders the
 ///   before/after verdict, and moving it would move every result already in it.
 fn dated_session(
@@ -2379,6 +2407,14 @@ pub enum Implausible {
         protocol: String,
         measure: String,
     },
+    #[error("session `{label}`: {protocol} {measure}: the result {value_deg} deg lies beyond the extreme reached ({peak_deg} deg)")]
+    BeyondPeak {
+        label: String,
+        protocol: String,
+        measure: String,
+        value_deg: f32,
+        peak_deg: f32,
+    },
     #[error("session `{label}`: {protocol} {measure}: source_sha256 `{sha}` is not a sha256 (64 hexadecimal digits)")]
     Sha {
         label: String,
@@ -2392,8 +2428,8 @@ pub enum Implausible {
         protocol: String,
         measure: String,
     },
-    #[error("date of birth {0} (a past day, YYYY-MM-DD)")]
-    BirthDate(DateError),
+    #[error("date of birth `{0}` is not a past day: give YYYY-MM-DD, e.g. 1980-02-29")]
+    BirthDate(String),
 }
 
 /// Parses a session date given by a person: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` (UTC, a
@@ -2559,10 +2595,10 @@ mod tests {
         }
     }
 
-    /// A time given moves the session to it: only within the same UTC day, or a "before" could
-    /// pass its "after" (a day alone, read in any time zone, never moves it).
+    /// A time given never moves a session already there (it did, and a "before" could pass its
+    /// "after"); it must fall on the session's day in some time zone, as a day alone does.
     #[test]
-    fn a_time_given_must_be_the_sessions_utc_day() {
+    fn a_time_given_never_moves_a_session() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
         let m = [measurement(60.0)];
@@ -2572,8 +2608,12 @@ mod tests {
         store
             .save("s", "after", None, Some("2026-11-04T15:00"), &m)
             .unwrap();
+        // 21 hours later, yet the same day from UTC+5 to UTC+8: taken, and "before" stays first.
+        store
+            .save("s", "before", None, Some("2026-11-04T16:00"), &m)
+            .unwrap();
         assert!(matches!(
-            store.save("s", "before", None, Some("2026-11-04T16:00"), &m),
+            store.save("s", "before", None, Some("2026-11-06T16:00"), &m),
             Err(StoreError::OtherDay { .. })
         ));
         store
@@ -2891,6 +2931,11 @@ mod tests {
             store.session_date(id, "before").unwrap().as_deref(),
             Some("2026-11-03T00:00:00Z")
         );
+        // A label in other letter case is named, not "no session".
+        assert!(matches!(
+            store.set_session_date(id, "Before", "2026-11-02"),
+            Err(StoreError::SimilarSession { existing, .. }) if existing == "before"
+        ));
         // Dating a session again reorders the sessions.
         assert_eq!(
             store.set_session_date(id, "before", &day_utc(1)).unwrap(),

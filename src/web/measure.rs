@@ -600,7 +600,7 @@ impl LiveSink for PageSink<'_> {
             Err(e) => self.event(json!({
                 "type": "trial_error",
                 "number": trial.number,
-                "error": format!("trial {} not saved: {e}", trial.number),
+                "error": format!("trial {} not saved: {}", trial.number, super::in_app_words(&e)),
             })),
         }
         Ok(())

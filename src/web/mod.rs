@@ -76,24 +76,31 @@ pub enum WebError {
 }
 
 impl WebError {
-    /// The error in the app's words: the store's own point at command-line tools (`gonio
-    /// subjects`) that a clinic's staff never see.
     fn message(&self) -> String {
         match self {
-            WebError::Store(StoreError::NoSubject(name)) => format!("no patient `{name}`"),
-            // Without the database's path: the server's files are not the page's business.
-            WebError::Store(StoreError::Implausible { problem, .. }) => problem.to_string(),
-            WebError::Store(StoreError::SimilarSubject { existing, .. }) => format!(
-                "there is already a patient `{existing}`: the same person? open that patient; \
-                 another person needs a name that differs by more than letter case"
-            ),
-            WebError::Store(StoreError::SimilarSession { given, existing }) => format!(
-                "no session `{given}`, but this patient has `{existing}`: the same session? \
-                 type its label as shown on the patient's page; another session needs a label \
-                 that differs by more than letter case"
-            ),
+            WebError::Store(e) => in_app_words(e),
             other => other.to_string(),
         }
+    }
+}
+
+/// A store error in the app's words: the store's own point at command-line tools (`gonio
+/// subjects`) that a clinic's staff never see, and name the database's file, which is not the
+/// page's business.
+pub(crate) fn in_app_words(error: &StoreError) -> String {
+    match error {
+        StoreError::NoSubject(name) => format!("no patient `{name}`"),
+        StoreError::Implausible { problem, .. } => problem.to_string(),
+        StoreError::SimilarSubject { existing, .. } => format!(
+            "there is already a patient `{existing}`: the same person? open that patient; \
+             another person needs a name that differs by more than letter case or width"
+        ),
+        StoreError::SimilarSession { given, existing } => format!(
+            "no session `{given}`, but this patient has `{existing}`: the same session? type \
+             its label as shown on the patient's page; another session needs a label that \
+             differs by more than letter case or width"
+        ),
+        other => other.to_string(),
     }
 }
 

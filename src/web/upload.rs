@@ -16,7 +16,7 @@ use crate::angles::Side;
 use crate::protocols::{self, SideChoice};
 use crate::run::analyze::{analyze_batch, batch, AnalyzeConfig, People, Progress};
 use crate::run::save::picture_of;
-use crate::store::{file_sha256, Picture, StoredMeasurement};
+use crate::store::{file_sha256, Picture, Store, StoredMeasurement};
 
 /// A job's state, as `/api/jobs/{id}` reports it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -362,11 +362,9 @@ fn analyse(
             )
         })
         .collect();
-    let ids = app
-        .store()
-        .map_err(|e| e.to_string())?
-        .save_trial(to.patient, to.session, to.recorded_at, &stored)
-        .map_err(|e| e.to_string())?;
+    let ids = Store::open(&app.config.db)
+        .and_then(|mut store| store.save_trial(to.patient, to.session, to.recorded_at, &stored))
+        .map_err(|e| super::in_app_words(&e))?;
     Ok(saved
         .iter()
         .zip(ids)
