@@ -498,32 +498,16 @@ pub fn note_people(
     }
 }
 
-/// Notes on every result that the recording's clock went back `restarts` times (see
-/// [`WarningKind::ClockRestarted`]); a result graded good becomes fair, since a hold may run
-/// across a join of two clips.
-pub fn note_clock_restarts(results: &mut [Measurement], restarts: usize) {
-    if restarts == 0 {
+/// Notes on every result a fault of the whole recording, `kind` with `count` as its value:
+/// the clock going back ([`WarningKind::ClockRestarted`]: a hold may run across a join of two
+/// clips) or damaged data the decoder went on past ([`WarningKind::DecodeErrors`]: the damaged
+/// frames' keypoints are in it). A result graded good becomes fair. Nothing when `count` is 0.
+pub fn note_recording_fault(results: &mut [Measurement], kind: WarningKind, count: usize) {
+    if count == 0 {
         return;
     }
     for r in results {
-        r.warnings
-            .push(Warning::new(WarningKind::ClockRestarted).value(restarts as f32));
-        if r.value_deg.is_some() {
-            r.quality = r.quality.max_by_severity(Quality::Fair);
-        }
-    }
-}
-
-/// Notes on every result that the video's decoder reported `errors` in damaged data it went
-/// on past (see [`WarningKind::DecodeErrors`]); a result graded good becomes fair, since the
-/// damaged frames' keypoints are in it.
-pub fn note_decode_errors(results: &mut [Measurement], errors: usize) {
-    if errors == 0 {
-        return;
-    }
-    for r in results {
-        r.warnings
-            .push(Warning::new(WarningKind::DecodeErrors).value(errors as f32));
+        r.warnings.push(Warning::new(kind).value(count as f32));
         if r.value_deg.is_some() {
             r.quality = r.quality.max_by_severity(Quality::Fair);
         }

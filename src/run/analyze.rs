@@ -637,8 +637,12 @@ fn analyze_one(
         tracked.frames_with_person,
         frames,
     );
-    protocols::note_clock_restarts(&mut results, tracked.clock_restarts);
-    protocols::note_decode_errors(&mut results, tracked.decode_errors);
+    for (kind, count) in [
+        (WarningKind::ClockRestarted, tracked.clock_restarts),
+        (WarningKind::DecodeErrors, tracked.decode_errors),
+    ] {
+        protocols::note_recording_fault(&mut results, kind, count);
+    }
     // What was measured is never lost to an output that cannot be written: the results are
     // still printed and saved, the failure reported with them.
     let mut outputs = Vec::new();
