@@ -307,17 +307,33 @@ fn live_on_every_frame_of_a_video_measures_as_analyze_does() {
 fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let live = json_of(&gonio(&[
-        "live",
-        "--source",
-        path_str(&sample("pose2sim-cam01.mp4")),
-        "--protocol",
-        "hip-extension",
-        "--headless",
-        "--json",
-        "--out",
-        path_str(&out),
-    ]));
+    let db = dir.path().join("clinic.sqlite");
+    let video = sample("pose2sim-cam01.mp4");
+    let save = [
+        "--db",
+        path_str(&db),
+        "--subject",
+        "ana",
+        "--session",
+        "before",
+    ];
+    let live = json_of(&gonio(
+        &[
+            &[
+                "live",
+                "--source",
+                path_str(&video),
+                "--protocol",
+                "hip-extension",
+                "--headless",
+                "--json",
+                "--out",
+                path_str(&out),
+            ][..],
+            &save,
+        ]
+        .concat(),
+    ));
     let latency = &live["latency"];
     let frames = latency["frames"].as_u64().unwrap();
     assert!((1..=50).contains(&frames), "{latency}");
@@ -374,6 +390,51 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
         (Some(a), Some(b)) => assert!((a - b).abs() < 0.5, "peak {a} vs {b}"),
         (a, b) => assert_eq!(a, b),
     }
+
+    // One recording is one trial however it is measured again: its per-frame CSV, a replay
+    // (every frame this time, where real time may have dropped some), the whole file.
+    let saved = || {
+        let history = json_of(&gonio(&[
+            "history",
+            "--db",
+            path_str(&db),
+            "--subject",
+            "ana",
+            "--json",
+        ]));
+        history["sessions"][0]["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["side"].as_str().unwrap().to_string(),
+                    m["measure"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut first = saved();
+    first.sort();
+    assert_eq!(first.len(), trial["results"].as_array().unwrap().len());
+    let again = |args: &[&str]| {
+        let output = gonio(&[args, &save[..]].concat());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let mut now = saved();
+        now.sort();
+        assert_eq!(now, first, "{args:?} added a trial");
+    };
+    again(&["analyze", path_str(csv), "--protocol", "hip-extension"]);
+    again(&[
+        "live",
+        "--source",
+        path_str(&video),
+        "--protocol",
+        "hip-extension",
+        "--headless",
+        "--no-realtime",
+    ]);
+    again(&["analyze", path_str(&video), "--protocol", "hip-extension"]);
 }
 
 /// A virtual X display for the window test, stopped when dropped.

@@ -455,3 +455,79 @@ fn two_processes_can_save_at_the_same_time() {
     let history = json(&["history", "--subject", "s", "--db", path_str(&db), "--json"]);
     assert_eq!(history["sessions"].as_array().unwrap().len(), 6);
 }
+
+/// An output folder emptied and used again for another patient: the first patient's export and
+/// report never show the second's picture, and the per-frame CSV of a trial analysed again is
+/// that trial, not a second one.
+#[test]
+fn a_result_shows_only_its_own_picture_and_its_csv_is_the_same_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let db = path_str(&db);
+    let out = dir.path().join("out");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let analyze = |csv: &std::path::Path, subject: &str| {
+        let output = gonio(&[
+            "analyze",
+            path_str(csv),
+            "--protocol",
+            "slr",
+            "--db",
+            db,
+            "--subject",
+            subject,
+            "--session",
+            "before",
+            "--out",
+            path_str(&out),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    let picture = |subject: &str| {
+        json(&["export", "--db", db, "--subject", subject])["sessions"][0]["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["value_deg"].is_number())
+            .map(|m| m["picture"].clone())
+            .unwrap()
+    };
+    analyze(&slr_csv(&a, "trial.csv", 60.0, 1), "anna");
+    assert!(
+        picture("anna").is_object(),
+        "the plot stands for the result"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+    analyze(&slr_csv(&b, "trial.csv", 80.0, 2), "bob");
+    assert!(picture("bob").is_object());
+    assert!(
+        picture("anna").is_null(),
+        "Bob's plot is not Anna's picture"
+    );
+
+    // Bob's per-frame CSV, analysed by name: the same recording, so the same trial.
+    let trials = || {
+        json(&["history", "--db", db, "--subject", "bob", "--json"])["sessions"][0]["measurements"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = trials();
+    let frames = out.join("trial.csv");
+    let output = gonio(&[
+        "analyze",
+        path_str(&frames),
+        "--protocol",
+        "slr",
+        "--db",
+        db,
+        "--subject",
+        "bob",
+        "--session",
+        "before",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(trials(), before);
+}

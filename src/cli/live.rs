@@ -25,6 +25,8 @@ use gonio::live::{
 use gonio::pose::{Device, ModelKind};
 use gonio::protocols::{Measurement, Protocol};
 use gonio::report::live_view::{fit_within, LiveViewRenderer};
+use gonio::run::save::{save_results, Recording};
+use gonio::store::file_sha256;
 
 use super::analyze::parse_protocol;
 use super::store::SaveArgs;
@@ -381,6 +383,8 @@ struct TrialReport {
 struct TrialOutput<'a> {
     args: &'a LiveArgs,
     stem: String,
+    /// sha256 of the video file standing in for the camera (when saving).
+    recording_sha: Option<String>,
     done: Vec<TrialReport>,
     failed: bool,
 }
@@ -394,9 +398,16 @@ impl<'a> TrialOutput<'a> {
                 .map_or_else(|| "live".to_string(), |s| s.to_string_lossy().into_owned()),
             None => format!("camera{}", args.camera),
         };
+        // A video standing in for the camera is one recording: its trials are told apart by
+        // their span, so that replaying it replaces its trials instead of adding copies.
+        let recording_sha = match &args.source {
+            Some(path) if !is_stdin(path) && args.save.target().is_some() => file_sha256(path),
+            _ => None,
+        };
         TrialOutput {
             args,
             stem,
+            recording_sha,
             done: Vec::new(),
             failed: false,
         }
@@ -419,9 +430,25 @@ impl<'a> TrialOutput<'a> {
                 }
             }
         }
-        // Each trial is a recording of its own: no file hash identifies it.
+        // From a file a trial is a part of it; from a camera, a recording of its own, known by
+        // its keypoints.
+        let recording = match &self.recording_sha {
+            Some(sha) => Recording {
+                sha256: Some(sha.clone()),
+                span_s: trial
+                    .track
+                    .time_s
+                    .first()
+                    .zip(trial.track.time_s.last())
+                    .map(|(&start, &end)| [start, end]),
+            },
+            None => Recording {
+                sha256: Some(trial.keypoints_sha256()),
+                span_s: None,
+            },
+        };
         let saved = self.args.save.target().map(|to| {
-            gonio::run::save::save_results(&to, &trial.results, None, |_| None, &[])
+            save_results(&to, &trial.results, &recording, |_| None, &report.outputs)
                 .map(|_| to.session)
         });
         match saved.transpose() {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use super::pipeline::{
     sources_from, track_source, LeftOut, PipelineError, Source, Timings, Tracked,
 };
-use super::save::{check_destination, picture_of, save_results, SaveTo};
+use super::save::{check_destination, picture_of, save_results, Recording, SaveTo};
 use super::shard::Shard;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
@@ -30,7 +30,7 @@ use crate::report::evidence::{draw_result_evidence, ResultInFrame};
 use crate::report::frames_csv::{is_frames_csv, write_frames_csv};
 use crate::report::plot::{render_angle_plot, AnglePlot};
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
-use crate::store::{file_sha256, StoreError};
+use crate::store::StoreError;
 
 /// Who is measured when several people may be in view.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -359,7 +359,7 @@ pub fn analyze_batch(
                         .as_ref()
                         .zip(report.as_ref().ok())
                         .map(|(to, file)| {
-                            let saved = save_file(to, config.protocol, source, file);
+                            let saved = save_file(to, source, file);
                             match &saved {
                                 Ok(replaced) => progress(Progress::Saved {
                                     index,
@@ -436,24 +436,14 @@ fn load_models(
     Ok((estimator, config.people.finder(threads)?))
 }
 
-/// Saves one input's results (with the input's hash and, for the main measure, its picture);
-/// the number of earlier results of the same file replaced.
-fn save_file(
-    to: &SaveTo,
-    protocol: &Protocol,
-    source: &Source,
-    file: &FileReport,
-) -> Result<usize, RunError> {
-    let main = protocol.main_measure().name;
-    let evidence = |m: &Measurement| {
-        (m.measure == main)
-            .then(|| picture_of(m, &file.outputs))
-            .flatten()
-    };
+/// Saves one input's results (with the input's hash and each result's picture); the number of
+/// earlier results of the same file replaced.
+fn save_file(to: &SaveTo, source: &Source, file: &FileReport) -> Result<usize, RunError> {
+    let evidence = |m: &Measurement| picture_of(m, &file.outputs);
     save_results(
         to,
         &file.results,
-        file_sha256(source.path()),
+        &Recording::file(source.path()),
         evidence,
         &file.outputs,
     )

@@ -321,6 +321,22 @@ impl StopRequest {
 }
 
 impl Trial {
+    /// sha256 of the trial's times and keypoints: what identifies a trial from a camera, which
+    /// has no file, so that an edited export of it is known on import as the same trial.
+    pub fn keypoints_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for (t, pose) in self.track.time_s.iter().zip(&self.track.poses) {
+            hash.update(t.to_le_bytes());
+            for k in &pose.keypoints {
+                for v in [k.x, k.y, k.confidence] {
+                    hash.update(v.to_le_bytes());
+                }
+            }
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Writes the trial into `dir` (created when missing) as `<stem>.trial<N>.json` (its
     /// results) and `.csv` (its poses and angles, as `gonio analyze` writes them), with the
     /// first N whose JSON does not exist yet: an earlier trial's files are never replaced.

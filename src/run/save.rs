@@ -1,9 +1,9 @@
 //! Saving one input's (or one live trial's) results into the session store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::protocols::Measurement;
-use crate::store::{Store, StoreError, StoredMeasurement, WrittenFile};
+use crate::store::{file_sha256, Store, StoreError, StoredMeasurement, WrittenFile};
 
 /// Where results are saved: a subject's session in a database.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,28 +40,71 @@ pub fn check_destination(to: &SaveTo) -> Result<(), StoreError> {
     Store::open(&to.db)?.check_save(&to.subject, &to.session, to.recorded_at.as_deref())
 }
 
-/// Saves `results` in one transaction, with `sha` (the recording's content hash, when it is a
-/// file) and, per result, the picture `evidence` names. Pictures are stored by absolute path, so
-/// that the report finds them from any folder. `written` are the files written for these
-/// results, recorded as they are now (what `forget` may delete later).
+/// The recording results were measured from, as saved: the content hash of its file and the
+/// part of it a trial covers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recording {
+    /// sha256 of the file; None for a camera or standard input.
+    pub sha256: Option<String>,
+    /// The trial's first and last frame, seconds from the recording's start; None: the whole
+    /// recording (see [`crate::store::StoredMeasurement::source_span_s`]).
+    pub span_s: Option<[f64; 2]>,
+}
+
+impl Recording {
+    /// The whole of the file at `path` (no hash when it cannot be read).
+    pub fn file(path: &Path) -> Recording {
+        Recording {
+            sha256: file_sha256(path),
+            span_s: None,
+        }
+    }
+}
+
+/// Saves `results` in one transaction, measured from `recording` and, per result, with the
+/// picture `evidence` names. Pictures are stored by absolute path, so that the report finds
+/// them from any folder. `written` are the files written for these results, recorded as they
+/// are now (what `forget` may delete later).
+///
+/// A file gonio wrote for saved results (a per-frame CSV analysed again) stands for the
+/// recording it came from: its results replace that trial's instead of adding another.
 pub fn save_results(
     to: &SaveTo,
     results: &[Measurement],
-    sha: Option<String>,
+    recording: &Recording,
     evidence: impl Fn(&Measurement) -> Option<PathBuf>,
     written: &[PathBuf],
 ) -> Result<Saved, StoreError> {
+    let mut store = Store::open(&to.db)?;
+    let (sha, span) = match &recording.sha256 {
+        Some(sha) => match store.recording_written_as(sha)? {
+            Some((source, span)) => (Some(source), span.or(recording.span_s)),
+            None => (Some(sha.clone()), recording.span_s),
+        },
+        None => (None, None),
+    };
     let written: Vec<WrittenFile> = written.iter().filter_map(|p| WrittenFile::of(p)).collect();
     let stored: Vec<StoredMeasurement> = results
         .iter()
-        .map(|m| StoredMeasurement {
-            evidence_path: evidence(m)
-                .map(|p| std::fs::canonicalize(&p).unwrap_or(p).display().to_string()),
-            written_files: written.clone(),
-            ..StoredMeasurement::from_measurement(m, sha.clone())
+        .map(|m| {
+            let evidence_path =
+                evidence(m).map(|p| std::fs::canonicalize(&p).unwrap_or(p).display().to_string());
+            let evidence_sha256 = evidence_path.as_ref().and_then(|path| {
+                written
+                    .iter()
+                    .find(|w| &w.path == path)
+                    .map(|w| w.sha256.clone())
+            });
+            StoredMeasurement {
+                evidence_path,
+                evidence_sha256,
+                written_files: written.clone(),
+                source_span_s: span,
+                ..StoredMeasurement::from_measurement(m, sha.clone())
+            }
         })
         .collect();
-    let replaced = Store::open(&to.db)?.save(
+    let replaced = store.save(
         &to.subject,
         &to.session,
         to.notes.as_deref(),
@@ -71,8 +114,11 @@ pub fn save_results(
     Ok(Saved { replaced })
 }
 
-/// The picture that stands for a result among the files written for it: its evidence frame,
-/// else (keypoint files have no frames to show) its plot.
+/// The picture that stands for a result among the files written for it: the frame drawn for
+/// its measure (`<stem>.<side>.<measure>.evidence.png`); for the protocol's main measure, else
+/// the side's evidence frame, else (keypoint files have no frames to show) its plot. The side's
+/// pictures draw the main measure only, so another measure without a frame of its own has no
+/// picture rather than one showing another angle.
 pub fn picture_of(result: &Measurement, outputs: &[PathBuf]) -> Option<PathBuf> {
     let written = |kind: &str| {
         let suffix = format!(".{kind}.png");
@@ -81,9 +127,12 @@ pub fn picture_of(result: &Measurement, outputs: &[PathBuf]) -> Option<PathBuf> 
             .find(|p| p.to_string_lossy().ends_with(&suffix))
             .cloned()
     };
-    // A measure drawn at a frame of its own first (`<stem>.<side>.<measure>.evidence.png`).
     let side = result.side.name();
-    written(&format!("{side}.{}.evidence", result.measure))
-        .or_else(|| written(&format!("{side}.evidence")))
-        .or_else(|| written(&format!("{side}.plot")))
+    let is_main = crate::protocols::find(&result.protocol)
+        .is_some_and(|p| p.main_measure().name == result.measure);
+    written(&format!("{side}.{}.evidence", result.measure)).or_else(|| {
+        is_main.then(|| {
+            written(&format!("{side}.evidence")).or_else(|| written(&format!("{side}.plot")))
+        })?
+    })
 }

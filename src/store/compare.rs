@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Session;
+use super::{spans_alike, Session};
 use crate::angles::Side;
 use crate::protocols;
 use crate::stats::{mean, sample_variance};
@@ -194,17 +194,22 @@ pub struct Comparison {
 type Key = (String, String, Side);
 
 /// Trial values per (protocol, measure, side) of a session; trials without a result are left out,
-/// and so are repeats of one recording (the same source hash: a file analysed twice is one trial,
-/// and counting it twice would make the measure look perfectly repeatable).
+/// and so are repeats of one recording (the same part of the same source file: a file analysed
+/// twice is one trial, and counting it twice would make the measure look perfectly repeatable).
 fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
     for m in &session.measurements {
         let key = (m.protocol.clone(), m.measure.clone(), m.side);
         if let Some(sha) = &m.source_sha256 {
-            if !seen.insert((key.clone(), sha.clone())) {
+            let parts = seen.entry(key.clone()).or_default();
+            if parts
+                .iter()
+                .any(|(s, span)| s == sha && spans_alike(*span, m.source_span_s))
+            {
                 continue;
             }
+            parts.push((sha.clone(), m.source_span_s));
         }
         if let Some(v) = m.value_deg {
             out.entry(key).or_default().push(v);
@@ -213,14 +218,17 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     out
 }
 
-/// The recordings (content hashes) behind each (protocol, measure, side) of a session.
-fn recordings(session: &Session) -> BTreeMap<Key, std::collections::HashSet<&str>> {
-    let mut out: BTreeMap<Key, std::collections::HashSet<&str>> = BTreeMap::new();
+/// A part of a recording: its content hash and, for a trial cut from it, its span (seconds).
+type Part = (String, Option<[f64; 2]>);
+
+/// The parts of recordings behind each (protocol, measure, side) of a session's results.
+fn recordings(session: &Session) -> BTreeMap<Key, Vec<Part>> {
+    let mut out: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
     for m in &session.measurements {
         if let (Some(sha), Some(_)) = (&m.source_sha256, m.value_deg) {
             out.entry((m.protocol.clone(), m.measure.clone(), m.side))
                 .or_default()
-                .insert(sha);
+                .push((sha.clone(), m.source_span_s));
         }
     }
     out
@@ -298,7 +306,12 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
         let same_recording = b_recordings
             .get(key)
             .zip(a_recordings.get(key))
-            .is_some_and(|(b, a)| !b.is_disjoint(a));
+            .is_some_and(|(b, a)| {
+                b.iter().any(|(b_sha, b_span)| {
+                    a.iter()
+                        .any(|(a_sha, a_span)| a_sha == b_sha && spans_alike(*a_span, *b_span))
+                })
+            });
         let verdict = match mdc {
             _ if same_recording => Verdict::SameRecording,
             None => Verdict::NotJudged,
@@ -431,9 +444,11 @@ mod tests {
                     model: None,
                     source: String::new(),
                     source_sha256: None,
+                    source_span_s: None,
                     gonio_version: String::new(),
                     evidence_path: None,
                     picture: None,
+                    evidence_sha256: None,
                     written_files: Vec::new(),
                 })
                 .collect(),
@@ -600,6 +615,48 @@ mod tests {
         );
         let c = &compare(&before, &after, &MdcOverrides::default())[0];
         assert_ne!(c.verdict, Verdict::SameRecording, "{c:?}");
+    }
+
+    /// A video replayed live holds several trials: each counts, and before and after cut from
+    /// one long recording are not "the same recording".
+    #[test]
+    fn trials_cut_from_one_recording_count_apart() {
+        let cut = |mut s: Session, spans: &[[f64; 2]]| {
+            for (m, span) in s.measurements.iter_mut().zip(spans) {
+                m.source_sha256 = Some("ee".repeat(32));
+                m.source_span_s = Some(*span);
+            }
+            s
+        };
+        let before = cut(
+            session(
+                "b",
+                &trials_of(&[60.0, 61.0, 60.5]),
+                "toe-touch",
+                "hip_flexion",
+            ),
+            &[[0.0, 10.0], [10.0, 20.0], [20.0, 30.0]],
+        );
+        let after = cut(
+            session(
+                "a",
+                &trials_of(&[70.0, 71.0, 70.5]),
+                "toe-touch",
+                "hip_flexion",
+            ),
+            &[[300.0, 310.0], [310.0, 320.0], [320.0, 330.0]],
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!((c.before_trials, c.after_trials), (3, 3), "{c:?}");
+        assert_eq!(c.verdict, Verdict::Improved, "{c:?}");
+        // The same trial saved twice in a session (an older database) counts once, and the
+        // same part in both sessions is one recording.
+        let mut twice = before.clone();
+        twice.measurements.push(twice.measurements[0].clone());
+        let c = &compare(&twice, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.before_trials, 3, "{c:?}");
+        let c = &compare(&before, &before, &MdcOverrides::default())[0];
+        assert_eq!(c.verdict, Verdict::SameRecording, "{c:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::SubjectExport;
 use crate::protocols::Warning;
 
 /// The CSV columns, in order.
-pub const CSV_HEADERS: [&str; 18] = [
+pub const CSV_HEADERS: [&str; 20] = [
     "subject",
     "session",
     "started_at",
@@ -26,6 +26,8 @@ pub const CSV_HEADERS: [&str; 18] = [
     "source_sha256",
     "gonio_version",
     "session_notes",
+    "source_start_s",
+    "source_end_s",
 ];
 
 /// Writes `history` as CSV: angles in degrees with two decimals, hold in seconds. Text a
@@ -37,6 +39,12 @@ pub fn write_csv(out: impl Write, history: &SubjectExport) -> Result<(), csv::Er
         for m in &s.measurements {
             let opt = |v: Option<f32>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
             let text = |t: &str| spreadsheet_safe(t);
+            // The part of the recording a live trial was cut from; empty: the whole recording.
+            let span = |i: usize| {
+                m.source_span_s
+                    .map(|s| format!("{:.3}", s[i]))
+                    .unwrap_or_default()
+            };
             writer.write_record([
                 text(&history.subject),
                 text(&s.label),
@@ -56,6 +64,8 @@ pub fn write_csv(out: impl Write, history: &SubjectExport) -> Result<(), csv::Er
                 m.source_sha256.clone().unwrap_or_default(),
                 m.gonio_version.clone(),
                 text(s.notes.as_deref().unwrap_or("")),
+                span(0),
+                span(1),
             ])?;
         }
     }

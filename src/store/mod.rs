@@ -25,7 +25,7 @@ use crate::protocols::{Measurement, Quality, Warning, WarningKind};
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
 /// Schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// The schema changes, one per version: step `n` brings version `n` to `n + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -113,6 +113,20 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
          INSERT INTO id_high_water SELECT 'subjects', coalesce(max(id), 0) FROM subjects;
          INSERT INTO id_high_water SELECT 'sessions', coalesce(max(id), 0) FROM sessions;
          INSERT INTO id_high_water SELECT 'measurements', coalesce(max(id), 0) FROM measurements;",
+    // 7 -> 8: the part of the recording a trial was measured from. One video can hold several
+    // live trials, so its hash alone cannot tell a replayed trial from the next one; without
+    // the span a recording replayed live was saved again as new trials, each one shrinking
+    // gonio's own measurement error.
+    // The evidence picture's sha256 as written, so that a file put in its place since (an
+    // output folder emptied and used again for another patient) is never shown as this
+    // result's: taken from the written files where they were recorded.
+    "ALTER TABLE measurements ADD COLUMN source_start_s REAL;
+         ALTER TABLE measurements ADD COLUMN source_end_s REAL;
+         ALTER TABLE measurements ADD COLUMN evidence_sha256 TEXT;
+         UPDATE measurements SET evidence_sha256 = (
+            SELECT json_extract(w.value, '$.sha256') FROM json_each(measurements.written_files) AS w
+            WHERE json_extract(w.value, '$.path') = measurements.evidence_path)
+         WHERE evidence_path IS NOT NULL AND json_valid(written_files);",
 ];
 
 /// Why the store could not be used. Every variant names the file.
@@ -179,6 +193,10 @@ pub fn default_db_path() -> PathBuf {
         .join("gonio.sqlite")
 }
 
+/// A part of a recording: its file's sha256 and the span a trial covers (seconds from the
+/// recording's start; None: all of it).
+pub type RecordingPart = (String, Option<[f64; 2]>);
+
 /// A saved measurement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredMeasurement {
@@ -194,12 +212,21 @@ pub struct StoredMeasurement {
     pub warnings: Vec<Warning>,
     pub model: Option<String>,
     pub source: String,
-    /// sha256 of the source file, when it was a file.
+    /// sha256 of the source file, when it was a file; of a camera trial's times and keypoints
+    /// (see [`crate::live::Trial::keypoints_sha256`]) for a live trial saved by this version.
     pub source_sha256: Option<String>,
+    /// The part of the source the trial was measured from, seconds from the source's start
+    /// (`[start, end]`): a live trial cut from a video file. None: the whole recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_span_s: Option<[f64; 2]>,
     pub gonio_version: String,
     /// The evidence picture written for this result, when there is one.
     #[serde(default)]
     pub evidence_path: Option<String>,
+    /// sha256 of the evidence picture as written: a file found at `evidence_path` with other
+    /// contents is not this result's picture and is never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_sha256: Option<String>,
     /// The evidence picture itself, in exports that carry it (see [`Store::export`]); kept in
     /// the database when imported. Never read back by [`Store::history`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,7 +305,12 @@ pub struct Patient {
 }
 
 /// A measurement's kept picture (mime, bytes) and its evidence file, as read.
-type PictureRow = (Option<String>, Option<Vec<u8>>, Option<String>);
+type PictureRow = (
+    Option<String>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+);
 
 /// A picture kept in the database with a measurement (its evidence frame). In an export, its
 /// bytes are written in base64: `{"mime": "image/png", "base64": "iVBOR..."}`.
@@ -672,6 +704,28 @@ impl Store {
         }
     }
 
+    /// The recording behind a file gonio wrote, found by the file's content hash among the
+    /// files saved results name (`written_files`): its source's hash and the trial's span. A
+    /// per-frame CSV analysed again is the same trial as the video it came from, not a new one.
+    /// None when no saved result wrote a file with this content.
+    pub fn recording_written_as(&self, sha256: &str) -> Result<Option<RecordingPart>, StoreError> {
+        let found: Option<(String, Option<f64>, Option<f64>)> = self
+            .connection
+            .query_row(
+                "SELECT source_sha256, source_start_s, source_end_s FROM measurements
+                 WHERE source_sha256 IS NOT NULL AND source_sha256 <> ?1
+                   AND json_valid(written_files)
+                   AND EXISTS (SELECT 1 FROM json_each(written_files)
+                               WHERE json_extract(value, '$.sha256') = ?1)
+                 ORDER BY id DESC LIMIT 1",
+                params![sha256],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(found.map(|(sha, start, end)| (sha, start.zip(end).map(|(s, e)| [s, e]))))
+    }
+
     /// [`Store::check_save`] for [`Store::save_trial`]: the patient by row id.
     pub fn check_save_trial(
         &self,
@@ -842,7 +896,8 @@ impl Store {
             .connection
             .prepare(
                 "SELECT protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames, total_frames, quality,
-                        id, model, source, source_sha256, gonio_version, evidence_path
+                        id, model, source, source_sha256, gonio_version, evidence_path,
+                        source_start_s, source_end_s, evidence_sha256
                  FROM measurements WHERE session_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -1149,16 +1204,16 @@ impl Store {
         let row: Option<PictureRow> = self
             .connection
             .query_row(
-                "SELECT p.mime, p.bytes, m.evidence_path FROM measurements m
+                "SELECT p.mime, p.bytes, m.evidence_path, m.evidence_sha256 FROM measurements m
                  LEFT JOIN pictures p ON p.measurement_id = m.id WHERE m.id = ?1",
                 params![measurement_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;
         Ok(match row {
-            Some((Some(mime), Some(bytes), _)) => Some(Picture { mime, bytes }),
-            Some((_, _, Some(path))) => evidence_file(Path::new(&path)),
+            Some((Some(mime), Some(bytes), _, _)) => Some(Picture { mime, bytes }),
+            Some((_, _, Some(path), sha)) => evidence_file(Path::new(&path), sha.as_deref()),
             _ => None,
         })
     }
@@ -1452,8 +1507,8 @@ impl Store {
 
 /// An evidence picture file a measurement names, when it is one: a regular file with a picture's
 /// extension, at most 64 MiB (an imported export may name any path: never a FIFO, a device or a
-/// secret).
-fn evidence_file(path: &Path) -> Option<Picture> {
+/// secret), and with the contents written when their `sha256` was recorded.
+fn evidence_file(path: &Path, sha256: Option<&str>) -> Option<Picture> {
     let extension = path.extension()?.to_str()?.to_ascii_lowercase();
     let mime = match extension.as_str() {
         "png" => "image/png",
@@ -1464,12 +1519,21 @@ fn evidence_file(path: &Path) -> Option<Picture> {
     if !meta.is_file() || meta.len() > MAX_PICTURE_BYTES as u64 {
         return None;
     }
-    // The bytes must be that picture, not a text file renamed.
+    // The bytes must be that picture, not a text file renamed, nor another file put in its
+    // place since.
     let picture = Picture {
         mime: mime.to_string(),
         bytes: std::fs::read(path).ok()?,
     };
-    picture.is_plausible().then_some(picture)
+    let as_written = sha256.is_none_or(|sha| {
+        use sha2::{Digest, Sha256};
+        let now: String = Sha256::digest(&picture.bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        now == sha
+    });
+    (as_written && picture.is_plausible()).then_some(picture)
 }
 
 /// `path` as an SQLite URI opened immutable (read without locks or side files).
@@ -1595,17 +1659,34 @@ fn check_session(
                 });
             }
         }
-        if let Some(sha) = m.source_sha256.as_ref().filter(|sha| {
-            sha.len() != 64
-                || !sha
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        for (field, sha) in [
+            ("source_sha256", &m.source_sha256),
+            ("evidence_sha256", &m.evidence_sha256),
+        ] {
+            if let Some(sha) = sha.as_ref().filter(|sha| {
+                sha.len() != 64
+                    || !sha
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            }) {
+                return Err(Implausible::Sha {
+                    label,
+                    protocol: m.protocol.clone(),
+                    measure: m.measure.clone(),
+                    field,
+                    sha: sha.clone(),
+                });
+            }
+        }
+        if let Some([start, end]) = m.source_span_s.filter(|&[start, end]| {
+            !(start.is_finite() && end.is_finite() && 0.0 <= start && start <= end)
         }) {
-            return Err(Implausible::Sha {
+            return Err(Implausible::Span {
                 label,
                 protocol: m.protocol.clone(),
                 measure: m.measure.clone(),
-                sha: sha.clone(),
+                start_s: start,
+                end_s: end,
             });
         }
         if m.picture.as_ref().is_some_and(|p| !p.is_plausible()) {
@@ -2137,25 +2218,48 @@ fn kept_picture(connection: &Connection, measurement_id: i64) -> rusqlite::Resul
         .optional()
 }
 
+/// Whether two trials of one recording are the same part of it: spans (seconds from the
+/// recording's start) overlapping by at least half the shorter one, so that a replayed trial
+/// started a few frames apart is the same trial and the next trial, starting where this one
+/// ended, is not. A result of the whole recording (None) covers every part.
+pub(crate) fn spans_alike(a: Option<[f64; 2]>, b: Option<[f64; 2]>) -> bool {
+    let (Some([a0, a1]), Some([b0, b1])) = (a, b) else {
+        return true;
+    };
+    let overlap = a1.min(b1) - a0.max(b0);
+    let shorter = (a1 - a0).min(b1 - b0).max(0.0);
+    overlap >= 0.0 && overlap >= 0.5 * shorter
+}
+
 /// The session's measurements of the same trial as `m` (see [`insert_measurement`]): the same
-/// protocol, measure and side of the same source (by content hash; without one, by name and
-/// identical figures).
+/// protocol, measure and side of the same part of the same source (by content hash and span,
+/// see [`spans_alike`]; without a hash, by name and identical figures).
 fn same_trial_ids(
     tx: &rusqlite::Transaction,
     session_id: i64,
     m: &StoredMeasurement,
 ) -> rusqlite::Result<Vec<i64>> {
     let ids = match &m.source_sha256 {
-        Some(sha) => tx
-            .prepare(
-                "SELECT id FROM measurements WHERE session_id = ?1 AND protocol = ?2
-                   AND measure = ?3 AND side = ?4 AND source_sha256 = ?5",
-            )?
-            .query_map(
-                params![session_id, m.protocol, m.measure, m.side.name(), sha],
-                |r| r.get(0),
-            )?
-            .collect::<rusqlite::Result<_>>()?,
+        Some(sha) => {
+            let rows: Vec<(i64, Option<f64>, Option<f64>)> = tx
+                .prepare(
+                    "SELECT id, source_start_s, source_end_s FROM measurements
+                     WHERE session_id = ?1 AND protocol = ?2 AND measure = ?3 AND side = ?4
+                       AND source_sha256 = ?5",
+                )?
+                .query_map(
+                    params![session_id, m.protocol, m.measure, m.side.name(), sha],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.into_iter()
+                .filter(|&(_, start, end)| {
+                    let stored = start.zip(end).map(|(s, e)| [s, e]);
+                    spans_alike(stored, m.source_span_s)
+                })
+                .map(|(id, _, _)| id)
+                .collect()
+        }
         None => tx
             .prepare(
                 "SELECT id FROM measurements WHERE session_id = ?1 AND protocol = ?2
@@ -2207,8 +2311,9 @@ fn insert_row(
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
             total_frames, quality, model, source, source_sha256, gonio_version, evidence_path,
-            evidence_imported, written_files, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            evidence_imported, written_files, id, source_start_s, source_end_s, evidence_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21)",
         params![
             session_id,
             m.protocol,
@@ -2228,6 +2333,9 @@ fn insert_row(
             origin == Origin::Imported,
             written_files,
             measurement_id,
+            m.source_span_s.map(|s| s[0]),
+            m.source_span_s.map(|s| s[1]),
+            m.evidence_sha256,
         ],
     )?;
     given_id(tx, Table::Measurements, measurement_id)?;
@@ -2311,8 +2419,13 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<(i64, StoredMeasureme
         model: r.get(10)?,
         source: r.get(11)?,
         source_sha256: r.get(12)?,
+        source_span_s: match (r.get::<_, Option<f64>>(15)?, r.get::<_, Option<f64>>(16)?) {
+            (Some(start), Some(end)) => Some([start, end]),
+            _ => None,
+        },
         gonio_version: r.get(13)?,
         evidence_path: r.get(14)?,
+        evidence_sha256: r.get(17)?,
         picture: None,
         written_files: Vec::new(),
     };
@@ -2336,8 +2449,10 @@ impl StoredMeasurement {
             model: m.model.clone(),
             source: m.source.clone(),
             source_sha256,
+            source_span_s: None,
             gonio_version: env!("CARGO_PKG_VERSION").to_string(),
             evidence_path: None,
+            evidence_sha256: None,
             picture: None,
             written_files: Vec::new(),
         }
@@ -2415,12 +2530,22 @@ pub enum Implausible {
         value_deg: f32,
         peak_deg: f32,
     },
-    #[error("session `{label}`: {protocol} {measure}: source_sha256 `{sha}` is not a sha256 (64 hexadecimal digits)")]
+    #[error("session `{label}`: {protocol} {measure}: {field} `{sha}` is not a sha256 (64 hexadecimal digits)")]
     Sha {
         label: String,
         protocol: String,
         measure: String,
+        /// The field that holds it.
+        field: &'static str,
         sha: String,
+    },
+    #[error("session `{label}`: {protocol} {measure}: source_span_s [{start_s}, {end_s}] is not a part of a recording (seconds from its start, start before end)")]
+    Span {
+        label: String,
+        protocol: String,
+        measure: String,
+        start_s: f64,
+        end_s: f64,
     },
     #[error("session `{label}`: {protocol} {measure}: its picture is not a PNG or JPEG of at most 64 MiB")]
     Picture {
@@ -2588,8 +2713,10 @@ mod tests {
             model: Some("movenet-thunder@sha256:00".into()),
             source: "trial.mp4".into(),
             source_sha256: None,
+            source_span_s: None,
             gonio_version: "0.1.0".into(),
             evidence_path: None,
+            evidence_sha256: None,
             picture: None,
             written_files: Vec::new(),
         }
@@ -3161,6 +3288,7 @@ mod tests {
         // A file's sha256 is 64 hexadecimal digits: `aa` stands for `aaaa...`.
         let trial = |value: f32, sha: &str| StoredMeasurement {
             source_sha256: Some(sha.repeat(32)),
+            source_span_s: None,
             ..measurement(value)
         };
         let at = |date: &str| parse_session_date(date).unwrap();
@@ -3195,6 +3323,61 @@ mod tests {
             .map(|m| m.value_deg)
             .collect();
         assert_eq!(values, [Some(70.5), Some(72.0)]);
+    }
+
+    /// One video holds several live trials: a replay (started a few frames apart) replaces
+    /// its trial, the next trial of the file is another, and the whole file covers them all.
+    #[test]
+    fn trials_cut_from_one_file_are_told_apart_by_their_span() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let part = |value: f32, span: Option<[f64; 2]>| StoredMeasurement {
+            source_sha256: Some("ab".repeat(32)),
+            source_span_s: span,
+            ..measurement(value)
+        };
+        let saved = |store: &Store| -> Vec<(Option<f32>, Option<[f64; 2]>)> {
+            store.history("s").unwrap().sessions[0]
+                .measurements
+                .iter()
+                .map(|m| (m.value_deg, m.source_span_s))
+                .collect()
+        };
+        let first = Some([0.0, 10.0]);
+        let second = Some([10.033, 20.0]);
+        store
+            .save("s", "a", None, None, &[part(60.0, first)])
+            .unwrap();
+        store
+            .save("s", "a", None, None, &[part(62.0, second)])
+            .unwrap();
+        assert_eq!(saved(&store), [(Some(60.0), first), (Some(62.0), second)]);
+        let replay = Some([0.1, 9.9]);
+        assert_eq!(
+            store
+                .save("s", "a", None, None, &[part(61.0, replay)])
+                .unwrap(),
+            1,
+            "a replay of the first trial replaces it only"
+        );
+        assert_eq!(saved(&store), [(Some(62.0), second), (Some(61.0), replay)]);
+        assert_eq!(
+            store
+                .save("s", "a", None, None, &[part(65.0, None)])
+                .unwrap(),
+            2,
+            "the whole file measured stands for every trial cut from it"
+        );
+        assert_eq!(saved(&store), [(Some(65.0), None)]);
+
+        assert!(spans_alike(Some([2.0, 2.0]), Some([0.0, 5.0])));
+        assert!(!spans_alike(Some([6.0, 6.0]), Some([0.0, 5.0])));
+        assert!(!spans_alike(Some([0.0, 10.0]), Some([7.0, 20.0])));
+        let bad = part(60.0, Some([5.0, 1.0]));
+        assert!(matches!(
+            store.save("s", "a", None, None, &[bad]),
+            Err(StoreError::Implausible { .. })
+        ));
     }
 
     #[test]

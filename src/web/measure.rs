@@ -568,7 +568,9 @@ impl LiveSink for PageSink<'_> {
                 let picture = (r.measure == main)
                     .then(|| self.evidence(trial, r))
                     .flatten();
-                (StoredMeasurement::from_measurement(r, None), picture)
+                // A camera trial has no file: its keypoints identify it.
+                let sha = Some(trial.keypoints_sha256());
+                (StoredMeasurement::from_measurement(r, sha), picture)
             })
             .collect();
         self.trial_frames.clear();
