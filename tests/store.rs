@@ -531,3 +531,73 @@ fn a_result_shows_only_its_own_picture_and_its_csv_is_the_same_trial() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(trials(), before);
 }
+
+/// The usual visit: measure, stretch, measure, both dated by the day alone. Which came first is
+/// unknown, so the default comparison withholds its verdicts (a batch that analysed "after" first
+/// reversed them); naming before and after judges them.
+#[test]
+fn sessions_of_one_day_are_judged_only_when_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let db = path_str(&db);
+    for (name, target, session) in [("after.csv", 75.0, "after"), ("before.csv", 60.0, "before")] {
+        let csv = slr_csv(dir.path(), name, target, 4);
+        let output = gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--db",
+            db,
+            "--subject",
+            "P1",
+            "--session",
+            session,
+            "--date",
+            "2026-11-20",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let default = gonio(&["compare", "--db", db, "--subject", "P1", "--json"]);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(
+        stderr(&default).contains("verdicts withheld"),
+        "{}",
+        stderr(&default)
+    );
+    let default: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert!(default["order_doubt"].is_string(), "{default}");
+    let verdicts: Vec<&str> = default["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    assert!(!verdicts.is_empty());
+    assert!(
+        verdicts.iter().all(|&v| v == "order_unknown"),
+        "{verdicts:?}"
+    );
+
+    let named = json(&[
+        "compare",
+        "--db",
+        db,
+        "--subject",
+        "P1",
+        "--before",
+        "before",
+        "--after",
+        "after",
+        "--json",
+    ]);
+    assert!(named["order_doubt"].is_null());
+    let left = named["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["side"] == "left")
+        .unwrap();
+    assert!(left["change_deg"].as_f64().unwrap() > 10.0, "{left}");
+    assert_eq!(left["verdict"], "improved", "{left}");
+}

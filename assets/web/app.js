@@ -169,6 +169,7 @@ async function patientPage(id) {
       esc(data.sessions[0].label)} → ${esc(data.sessions[data.sessions.length - 1].label)}</h2>
       <p class="muted">A change counts only beyond the measure's minimal detectable change (MDC95):
       inside it, the difference is within measurement error.</p>
+      ${data.order_doubt ? `<p class="warn" id="order-doubt">${esc(data.order_doubt)}</p>` : ''}
       ${comparisonTable(data.overall)}
       ${data.not_compared.length ? `<p>Not compared:</p><ul id="not-compared">${
         data.not_compared.map(u => `<li>${esc(u.text)}</li>`).join('')}</ul>` : ''}</div>` : ''}

@@ -10,8 +10,9 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, check_export, compare, default_db_path, parse_recording_date, today_utc,
-    ExportPictures, MdcOverrides, Store, SubjectExport,
+    asymmetry, check_export, compare, default_db_path, parse_recording_date, session_order,
+    today_utc, withhold_verdicts, ExportPictures, MdcOverrides, Session, SessionOrder, Store,
+    SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -136,6 +137,16 @@ impl SessionPick {
             Some(path) => MdcOverrides::load(path).map_err(anyhow::Error::from),
             None => Ok(MdcOverrides::default()),
         }
+    }
+
+    /// Why the sessions taken by default (the first and the latest by date) cannot be taken as
+    /// before and after (see [`gonio::store::order_doubt`]); None when a label was named: the
+    /// person said which is which.
+    fn order_doubt(&self, before: &Session, after: &Session) -> Option<String> {
+        if self.before.is_some() || self.after.is_some() {
+            return None;
+        }
+        gonio::store::order_doubt(before, after)
     }
 
     /// Indices of the before and after sessions (by default the first and the latest).
@@ -320,6 +331,13 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A doubt about the default order, with what to do about it.
+fn doubt_text(doubt: &str, subject: &str) -> String {
+    format!(
+        "{doubt}: verdicts withheld. Name them (--before LABEL --after LABEL), or give the sessions times (gonio redate --subject {subject} --session LABEL --date YYYY-MM-DDTHH:MM)"
+    )
+}
+
 pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let overrides = args.pick.overrides()?;
     let history = args.db.open_existing()?.history(&args.subject)?;
@@ -339,16 +357,18 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
-    if before > after {
+    if session_order(b, a) == SessionOrder::After {
         eprintln!(
             "gonio: note: \"{}\" ({}) took place after \"{}\" ({}): the change is from the later session to the earlier",
-            b.label,
-            b.started_at.get(..10).unwrap_or(&b.started_at),
-            a.label,
-            a.started_at.get(..10).unwrap_or(&a.started_at)
+            b.label, b.started_at, a.label, a.started_at
         );
     }
-    let comparisons = compare(b, a, &overrides);
+    let mut comparisons = compare(b, a, &overrides);
+    let doubt = args.pick.order_doubt(b, a);
+    if let Some(doubt) = &doubt {
+        withhold_verdicts(&mut comparisons);
+        eprintln!("gonio: {}", doubt_text(doubt, &args.subject));
+    }
     let not_compared = gonio::store::uncompared(b, a);
     let asymmetries: Vec<_> = [b, a]
         .iter()
@@ -364,6 +384,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "subject": args.subject,
             "before": b.label,
             "after": a.label,
+            "order_doubt": doubt,
             "comparisons": comparisons,
             "not_compared": not_compared,
             "asymmetry": asymmetries.iter().map(|(s, p, m, l, r)| serde_json::json!({
@@ -629,7 +650,12 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let (comparisons, not_compared) = if before == after {
         (Vec::new(), Vec::new())
     } else {
-        (compare(b, a, &overrides), gonio::store::uncompared(b, a))
+        let mut comparisons = compare(b, a, &overrides);
+        if let Some(doubt) = args.pick.order_doubt(b, a) {
+            withhold_verdicts(&mut comparisons);
+            eprintln!("gonio: {}", doubt_text(&doubt, &args.subject));
+        }
+        (comparisons, gonio::store::uncompared(b, a))
     };
 
     let trends = trends_of(&history, &comparisons);

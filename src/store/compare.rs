@@ -156,6 +156,9 @@ pub enum Verdict {
     /// One recording (the same file, by content hash) is among the trials of both sessions:
     /// the sessions cannot be told apart by it, so no verdict is given.
     SameRecording,
+    /// The sessions were taken in date order, and their dates (or labels) do not confirm that
+    /// the first came first: a change of the wrong sign would look like any other.
+    OrderUnknown,
 }
 
 impl Verdict {
@@ -167,6 +170,9 @@ impl Verdict {
             Verdict::NotJudged => "not judged (no MDC known)",
             Verdict::SameRecording => {
                 "not judged: the same recording is in both sessions (uploaded or analysed twice?)"
+            }
+            Verdict::OrderUnknown => {
+                "not judged: the dates do not confirm which session came first"
             }
         }
     }
@@ -232,6 +238,74 @@ fn recordings(session: &Session) -> BTreeMap<Key, Vec<Part>> {
         }
     }
     out
+}
+
+/// How two sessions' dates order them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionOrder {
+    /// The first took place before the second.
+    Before,
+    /// The first took place after the second.
+    After,
+    /// The dates cannot tell.
+    Unknown,
+}
+
+/// How the dates of sessions `a` and `b` order them. A date given as a day alone is stored at
+/// midnight UTC and stands for the person's own calendar day, which is that UTC day only in
+/// some time zone from UTC−12 to UTC+14 (see [`super::on_day_somewhere`]): two such days order
+/// their sessions only when they differ, and a day against a time only when the time falls
+/// outside every time zone's version of that day. Two times order their sessions unless equal.
+pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
+    let day_only = |s: &Session| s.started_at.get(10..).is_some_and(|t| t == "T00:00:00Z");
+    let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
+    let by = |o: std::cmp::Ordering| match o {
+        std::cmp::Ordering::Less => SessionOrder::Before,
+        std::cmp::Ordering::Greater => SessionOrder::After,
+        std::cmp::Ordering::Equal => SessionOrder::Unknown,
+    };
+    match (day_only(a), day_only(b)) {
+        (true, true) => by(day(a).cmp(&day(b))),
+        (true, false) if super::on_day_somewhere(&b.started_at, &day(a)) => SessionOrder::Unknown,
+        (false, true) if super::on_day_somewhere(&a.started_at, &day(b)) => SessionOrder::Unknown,
+        // Stored times are all `YYYY-MM-DDTHH:MM:SSZ`: as text they sort as times do.
+        _ => by(a.started_at.cmp(&b.started_at)),
+    }
+}
+
+/// Why the first and the latest session by date (`first`, `last`) cannot be taken as before and
+/// after, if they cannot: their dates do not order them (see [`session_order`]), or their labels
+/// say the opposite ("after" dated before "before", "post" before "pre"). The verdicts of such a
+/// pair are withheld ([`Verdict::OrderUnknown`]) unless a person names which is which.
+pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
+    let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
+    if session_order(first, last) != SessionOrder::Before {
+        return Some(format!(
+            "the dates of \"{}\" ({}) and \"{}\" ({}) do not tell which came first",
+            first.label, first.started_at, last.label, last.started_at
+        ));
+    }
+    let says = |label: &str, words: &[&str]| {
+        let label = label.trim().to_lowercase();
+        words.iter().any(|w| label.starts_with(w))
+    };
+    let (before_words, after_words) = (["before", "pre", "baseline"], ["after", "post"]);
+    (says(&first.label, &after_words) && says(&last.label, &before_words)).then(|| {
+        format!(
+            "\"{}\" is dated before \"{}\" ({} against {}): the labels say the opposite",
+            first.label,
+            last.label,
+            day(first),
+            day(last)
+        )
+    })
+}
+
+/// Withholds every verdict (see [`order_doubt`]).
+pub fn withhold_verdicts(comparisons: &mut [Comparison]) {
+    for c in comparisons {
+        c.verdict = Verdict::OrderUnknown;
+    }
 }
 
 /// Compares every measure found in both sessions.
@@ -657,6 +731,54 @@ mod tests {
         assert_eq!(c.before_trials, 3, "{c:?}");
         let c = &compare(&before, &before, &MdcOverrides::default())[0];
         assert_eq!(c.verdict, Verdict::SameRecording, "{c:?}");
+    }
+
+    /// A verdict of the wrong sign looks like any other: the first and latest by date are
+    /// before and after only when their dates order them and their labels do not disagree.
+    #[test]
+    fn sessions_whose_dates_do_not_order_them_are_not_judged() {
+        let at = |label: &str, started_at: &str| Session {
+            started_at: started_at.into(),
+            ..session(label, &[], "slr", "hip_flexion")
+        };
+        let day = |label: &str, d: &str| at(label, &format!("{d}T00:00:00Z"));
+        use SessionOrder::*;
+        // Days alone: ordered when they differ.
+        assert_eq!(
+            session_order(&day("a", "2026-11-19"), &day("b", "2026-11-20")),
+            Before
+        );
+        assert_eq!(
+            session_order(&day("a", "2026-11-20"), &day("b", "2026-11-20")),
+            Unknown
+        );
+        // Sydney's morning of the 4th is UTC's 3rd: that day and "now" cannot be ordered.
+        let morning = at("after", "2026-12-03T11:20:00Z");
+        assert_eq!(
+            session_order(&day("before", "2026-12-04"), &morning),
+            Unknown
+        );
+        assert_eq!(
+            session_order(&day("before", "2026-12-01"), &morning),
+            Before
+        );
+        assert_eq!(session_order(&morning, &day("later", "2026-12-06")), Before);
+        // Times: ordered unless equal.
+        let later = at("b", "2026-12-03T11:21:00Z");
+        assert_eq!(session_order(&morning, &later), Before);
+        assert_eq!(session_order(&later, &morning), After);
+        assert_eq!(session_order(&morning, &morning.clone()), Unknown);
+
+        assert!(order_doubt(&day("after", "2026-11-20"), &day("before", "2026-11-20")).is_some());
+        assert!(order_doubt(&day("before", "2026-11-19"), &day("after", "2026-11-20")).is_none());
+        // Dated apart, but the labels say the opposite (a batch run in alphabetical order).
+        let doubt = order_doubt(&at("After stretch", "2026-12-03T09:00:00Z"), &later);
+        assert!(doubt.is_none(), "\"b\" says nothing: {doubt:?}");
+        let doubt = order_doubt(
+            &at("after stretch", "2026-12-03T09:00:00Z"),
+            &at("Before", "2026-12-03T09:01:00Z"),
+        );
+        assert!(doubt.is_some_and(|d| d.contains("labels say the opposite")));
     }
 
     #[test]

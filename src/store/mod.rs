@@ -9,7 +9,8 @@ mod compare;
 mod export;
 
 pub use compare::{
-    asymmetry, compare, uncompared, Comparison, MdcError, MdcOverrides, Uncompared, Verdict,
+    asymmetry, compare, order_doubt, session_order, uncompared, withhold_verdicts, Comparison,
+    MdcError, MdcOverrides, SessionOrder, Uncompared, Verdict,
 };
 pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
 

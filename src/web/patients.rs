@@ -15,8 +15,8 @@ use super::{blocking, App, WebError};
 use crate::protocols;
 use crate::report::html::{subject_report, trend_png, trends_of};
 use crate::store::{
-    compare, uncompared, write_csv, Comparison, ExportPictures, MdcOverrides, SubjectExport,
-    Uncompared,
+    compare, order_doubt, uncompared, withhold_verdicts, write_csv, Comparison, ExportPictures,
+    MdcOverrides, Session, SubjectExport, Uncompared,
 };
 
 /// Every protocol with what the page shows before measuring.
@@ -92,6 +92,16 @@ struct Record {
     not_compared: Vec<Uncompared>,
 }
 
+/// Two sessions compared in date order, their verdicts withheld where the dates (or labels)
+/// do not confirm that order (see [`crate::store::order_doubt`]).
+fn in_date_order(first: &Session, last: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
+    let mut comparisons = compare(first, last, overrides);
+    if order_doubt(first, last).is_some() {
+        withhold_verdicts(&mut comparisons);
+    }
+    comparisons
+}
+
 fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebError> {
     let store = app.store()?;
     let patient = store.patient(id)?;
@@ -104,14 +114,15 @@ fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebErro
             (
                 pair[0].label.clone(),
                 pair[1].label.clone(),
-                compare(&pair[0], &pair[1], &overrides),
+                in_date_order(&pair[0], &pair[1], &overrides),
             )
         })
         .collect();
     let (overall, not_compared) = match (history.sessions.first(), history.sessions.last()) {
-        (Some(first), Some(last)) if history.sessions.len() > 1 => {
-            (compare(first, last, &overrides), uncompared(first, last))
-        }
+        (Some(first), Some(last)) if history.sessions.len() > 1 => (
+            in_date_order(first, last, &overrides),
+            uncompared(first, last),
+        ),
         _ => (Vec::new(), Vec::new()),
     };
     Ok((
@@ -184,6 +195,9 @@ pub async fn show(
                 "comparisons": cs.iter().map(verdict).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "overall": record.overall.iter().map(verdict).collect::<Vec<_>>(),
+            "order_doubt": record.history.sessions.first().zip(record.history.sessions.last())
+                .and_then(|(first, last)| order_doubt(first, last))
+                .map(|doubt| format!("{doubt}: verdicts withheld; give the sessions their dates and times")),
             "not_compared": record.not_compared.iter().map(|u| {
                 let mut v = json!(u);
                 if let Some(fields) = v.as_object_mut() {
