@@ -28,6 +28,15 @@ pub(crate) fn median(values: &[f32]) -> f32 {
     }
 }
 
+/// The range from the 10th to the 90th percentile of the values that are not NaN (a range a few
+/// stray frames do not widen); None for no values.
+pub(crate) fn central_range(values: &[f32]) -> Option<f32> {
+    let mut sorted: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_by(f32::total_cmp);
+    let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+    (!sorted.is_empty()).then(|| at(0.9) - at(0.1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +49,8 @@ mod tests {
         assert_eq!(median(&[5.0, 1.0, 3.0]), 3.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&[]).is_nan());
+        let ramp: Vec<f32> = (0..=100).map(|v| v as f32).collect();
+        assert_eq!(central_range(&ramp), Some(80.0));
+        assert_eq!(central_range(&[f32::NAN]), None);
     }
 }

@@ -500,3 +500,51 @@ fn the_runners_protocols_refuse_what_is_not_their_test() {
         assert!(value < 112.0, "counted frames with the hip lifted: {value}");
     }
 }
+
+/// Other movements in the right position: a standing quad stretch, a knee hugged and a squat
+/// are no lunge; leaning back and standing up again is no toe touch; a knee bent further and
+/// brought back to the start is no knee extension. Each gave the start or an impossible angle,
+/// graded good.
+#[test]
+fn other_movements_in_the_position_are_not_the_test() {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 1.0);
+    let run = |protocol: &str, posture: Posture, body: &dyn Fn(f32) -> Body| -> Measurement {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| render(&Placement::new(posture, true), &body(curve(t))))
+            .collect();
+        let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
+        results[0].clone()
+    };
+    // Standing, the heel pulled to the buttock: the ankle above the knee.
+    let r = run("lunge-ankle", Posture::Standing, &|c| {
+        legs(leg(-5.0, 140.0 * c), leg(0.0, 5.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NotThePosture, "not a lunge");
+    // Standing, one knee hugged to the chest.
+    let r = run("lunge-ankle", Posture::Standing, &|c| {
+        legs(leg(110.0 * c, 120.0 * c), leg(0.0, 5.0), Side::Left, 0.0)
+    });
+    assert!(r.value_deg.is_none(), "a knee hug: {r:?}");
+    // A squat: both hips and knees bent alike.
+    let r = run("lunge-ankle", Posture::Standing, &|c| {
+        let both = leg(90.0 * c, 100.0 * c);
+        legs(both, both, Side::Left, 40.0 * c)
+    });
+    assert!(r.value_deg.is_none(), "a squat: {r:?}");
+    // (The lunge itself is measured in every orientation: `protocols_synthetic`.)
+
+    // Leaning back 30 deg and standing up again.
+    let r = run("toe-touch", Posture::Standing, &|c| {
+        let lean = leg(-30.0 * c, 3.0);
+        legs(lean, lean, Side::Left, -30.0 * c)
+    });
+    assert_refused(&r, RefusalKind::NoMovement, "no forward fold");
+
+    // Thigh held upright, the knee bent from 90 to 125 deg and back to 90.
+    let r = run("ake", Posture::Supine, &|c| {
+        legs(leg(90.0, 90.0 + 35.0 * c), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NoMovement, "never extended");
+}

@@ -35,7 +35,9 @@ pub const PROTOCOL: Protocol = Protocol {
     movement: Some(Movement {
         rise_deg: 15.0,
         absent: "the knee was never extended",
-        from_deg: None,
+        // The thigh held upright with the knee bent at a right angle: bending it further and
+        // coming back is no extension.
+        from_deg: Some(90.0),
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

@@ -51,6 +51,34 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "drive the front knee forward over the foot",
             unknown: "shank angle unknown",
         },
+        // The front foot stays on the floor: a heel pulled to the buttock (a standing quad
+        // stretch) puts the ankle above the knee, a knee lifted or hugged puts the knee at the
+        // hip's height. Both were measured as lunges.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::ShankToVertical),
+            test: Test::AtMost(75.0),
+            role: Role::Posture,
+            failure: "shank tipped past 75 deg: the foot is off the floor, not a lunge",
+            hint: "keep the front heel down",
+            unknown: "shank angle unknown",
+        },
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::ThighToHorizontal),
+            test: Test::AtMost(-10.0),
+            role: Role::Posture,
+            failure: "knee raised to the hip's height: the foot is off the floor, not a lunge",
+            hint: "keep the front foot on the floor",
+            unknown: "thigh angle unknown",
+        },
+        // A lunge has the other leg behind; a squat bends both hips alike.
+        Criterion {
+            subject: Subject::OtherMinusSame(LegAngle::HipFlexion),
+            test: Test::AtMost(-15.0),
+            role: Role::Posture,
+            failure: "the other leg not behind: both hips bent alike (a squat), not a lunge",
+            hint: "step the other foot back into a lunge",
+            unknown: "the other leg's hip unknown",
+        },
     ],
     movement: Some(Movement {
         rise_deg: 10.0,

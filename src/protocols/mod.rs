@@ -217,9 +217,10 @@ pub struct Movement {
     /// The reason given when it is missing: "no leg was raised".
     pub absent: &'static str,
     /// The test's starting position, degrees of the measure (0: the leg flat on the table, the
-    /// knee straight), where it has one: the resting level is never taken below it. A leg
-    /// hanging off the table and then laid flat moved away from the stretch, not into it (it
-    /// gave "0 deg, good").
+    /// knee straight; 90: the knee bent at a right angle), where it has one: the resting level
+    /// is never taken past it, away from the stretch. A leg hanging off the table and then laid
+    /// flat, a lean back before standing up, a knee bent further before it came back, moved
+    /// away from the stretch, not into it (each gave the starting position, graded good).
     pub from_deg: Option<f32>,
 }
 
@@ -404,6 +405,12 @@ pub struct Measurement {
 /// How far the hips may travel across the picture during leg swings, trunk lengths: a swing in
 /// place sways them a fraction of that; walking crosses several.
 pub const MAX_SWING_TRAVEL: f32 = 1.0;
+
+/// How much the standing leg may move during leg swings, as a share of the swinging leg's
+/// movement (hip flexion, 10th to 90th percentile over the swings): a leg swung while standing on
+/// the other moves that one a little (the pelvis tilts); walking or marching in place moves both
+/// legs alike, and each leg's swings were measured as a leg swing.
+pub const MAX_STANDING_LEG_SHARE: f32 = 0.5;
 
 /// Lateral spread (see [`AngleSeries::lateral_spread`]) above which the view counts as oblique.
 pub const OBLIQUE_SPREAD: f32 = 0.35;
@@ -930,8 +937,8 @@ fn measure_one(
                 .filter(|v| !v.is_nan())
                 .fold(f32::INFINITY, f32::min);
             let rest = match movement.from_deg {
-                Some(start) if measure.best == Best::Highest => lowest.max(start),
-                _ => lowest,
+                Some(start) => lowest.max(start * flip),
+                None => lowest,
             };
             let rise = peak.map_or(0.0, |p| p.1 - rest);
             if rise < movement.rise_deg {
@@ -1059,6 +1066,22 @@ fn measure_one(
                         "not swinging a leg in place: the hips travelled {travel:.1} trunk lengths across the picture (walking or stepping)"
                     ),
                 );
+            }
+            let hip_range = |s: Side| {
+                series
+                    .channel(LegAngle::HipFlexion.channel(s))
+                    .get(from..=to)
+                    .and_then(crate::stats::central_range)
+            };
+            if let (Some(swung), Some(standing)) = (hip_range(side), hip_range(side.other())) {
+                if standing > MAX_STANDING_LEG_SHARE * swung {
+                    return refuse(
+                        RefusalKind::NotThePosture,
+                        format!(
+                            "not one leg swung while standing on the other: the other hip moved {standing:.0} deg against this one's {swung:.0} (walking or marching in place)"
+                        ),
+                    );
+                }
             }
             if swing_peaks.is_empty() {
                 return refuse(

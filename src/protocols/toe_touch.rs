@@ -45,7 +45,8 @@ pub const PROTOCOL: Protocol = Protocol {
         // A tight runner's seated fold may go from 90 (sitting up) to only 100-105.
         rise_deg: 10.0,
         absent: "no forward fold",
-        from_deg: None,
+        // Standing: the hips straight. Leaning back and standing up again is no fold.
+        from_deg: Some(0.0),
     }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,
