@@ -38,6 +38,8 @@ pub enum PoseCsvError {
     },
     #[error("{path}: no frames")]
     Empty { path: PathBuf },
+    #[error("{path}: every keypoint lies within {largest} of the corner: the coordinates look like fractions of the frame (as MediaPipe writes them); gonio needs pixels: multiply x by the frame's width and y by its height")]
+    Normalised { path: PathBuf, largest: f32 },
     #[error("{path}: {source}")]
     Timing {
         path: PathBuf,
@@ -203,7 +205,11 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
             }
             match cell.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(Some(v)),
-                _ => Err(row_error(format!(
+                Ok(_) => Err(row_error(format!(
+                    "`{}` is not a number (column {}): leave the cell empty where a keypoint was not seen",
+                    cell, &found[index]
+                ))),
+                Err(_) => Err(row_error(format!(
                     "`{}` is not a number (column {})",
                     cell, &found[index]
                 ))),
@@ -246,8 +252,29 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
         path: path.to_path_buf(),
         source,
     })?;
+    // Coordinates as fractions of the frame (MediaPipe writes them so) squeeze the body by the
+    // frame's aspect ratio: every angle changes, and the results looked right.
+    let seen = track
+        .poses
+        .iter()
+        .flat_map(|p| p.keypoints.iter())
+        .filter(|k| k.confidence > 0.0);
+    let (mut count, mut largest) = (0usize, 0.0f32);
+    for k in seen {
+        count += 1;
+        largest = largest.max(k.x.abs()).max(k.y.abs());
+    }
+    if count > 0 && largest <= MAX_FRACTION {
+        return Err(PoseCsvError::Normalised {
+            path: path.to_path_buf(),
+            largest,
+        });
+    }
     Ok(track)
 }
+
+/// Keypoints all within this many units of the origin are fractions of the frame, not pixels.
+const MAX_FRACTION: f32 = 1.5;
 
 /// Writes one frame's cells (time and keypoints) to a CSV writer; keypoints with confidence 0
 /// are written as empty cells.
@@ -344,5 +371,43 @@ mod tests {
         std::fs::write(&path, format!("{}\n", twice.join(","))).unwrap();
         let e = read_keypoints_csv(&path).unwrap_err().to_string();
         assert!(e.contains("two `right_knee_y` columns"), "{e}");
+
+        // NaN for a keypoint not seen: say what to write instead.
+        let mut text = header().join(",");
+        text.push_str(&format!("\n0.0,NaN{}\n", ",".repeat(50)));
+        std::fs::write(&path, &text).unwrap();
+        let e = read_keypoints_csv(&path).unwrap_err().to_string();
+        assert!(e.contains("leave the cell empty"), "{e}");
+    }
+
+    /// Coordinates as fractions of the frame squeeze the body by the frame's aspect ratio.
+    #[test]
+    fn fractions_of_the_frame_are_refused() {
+        let at = |x: f32, y: f32| Keypoint {
+            x,
+            y,
+            confidence: 0.9,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.csv");
+        for (scale, refused) in [(1.0 / 1920.0, true), (1.0, false)] {
+            let keypoints: [Keypoint; KEYPOINT_COUNT] = std::array::from_fn(|i| {
+                at(
+                    (900.0 + 10.0 * i as f32) * scale,
+                    (300.0 + 40.0 * i as f32) * scale,
+                )
+            });
+            let track = PoseTrack {
+                time_s: vec![0.0, 0.033],
+                poses: vec![Pose::from_keypoints(keypoints); 2],
+            };
+            write_keypoints_csv(std::fs::File::create(&path).unwrap(), &track).unwrap();
+            let read = read_keypoints_csv(&path);
+            assert_eq!(
+                matches!(read, Err(PoseCsvError::Normalised { .. })),
+                refused,
+                "{read:?}"
+            );
+        }
     }
 }

@@ -386,10 +386,12 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
                         .any(|(a_sha, a_span)| a_sha == b_sha && spans_alike(*a_span, *b_span))
                 })
             });
+        // Judged as shown (to 0.1 deg): "+7.0, MDC 7.0: improved" read as a contradiction.
+        let shown = |v: f32| (v * 10.0).round() / 10.0;
         let verdict = match mdc {
             _ if same_recording => Verdict::SameRecording,
             None => Verdict::NotJudged,
-            Some(m) if change.abs() <= m => Verdict::NoDetectableChange,
+            Some(m) if shown(change.abs()) <= shown(m) => Verdict::NoDetectableChange,
             Some(_) if (change > 0.0) == higher_is_better => Verdict::Improved,
             Some(_) => Verdict::Declined,
         };
@@ -546,6 +548,11 @@ mod tests {
         let c = compare(&before, &after, &MdcOverrides::default());
         assert_eq!(c[0].verdict, Verdict::Improved, "{c:?}"); // +9 > 7
         assert_eq!(c[1].verdict, Verdict::NoDetectableChange); // +2
+        // At the boundary as shown: +7.04 prints +7.0, as the MDC of 7.0 does: within it.
+        let after = session("a", &[(Side::Left, 67.04)], "slr", "hip_flexion");
+        let c = compare(&before, &after, &MdcOverrides::default());
+        assert_eq!(c[0].mdc95_deg, Some(7.0), "{c:?}");
+        assert_eq!(c[0].verdict, Verdict::NoDetectableChange, "{c:?}");
                                                                // For the knee-extension deficit, lower is better.
         let before = session("b", &[(Side::Left, 30.0)], "ake", "knee_extension_deficit");
         let after = session("a", &[(Side::Left, 40.0)], "ake", "knee_extension_deficit");
