@@ -601,3 +601,40 @@ fn sessions_of_one_day_are_judged_only_when_named() {
     assert!(left["change_deg"].as_f64().unwrap() > 10.0, "{left}");
     assert_eq!(left["verdict"], "improved", "{left}");
 }
+
+/// A recording analysed again writes new files beside the first run's (never over them): the
+/// subject's `forget` deletes both runs' files.
+#[test]
+fn forget_deletes_the_files_of_every_run_of_a_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let db = path_str(&db);
+    let out = dir.path().join("out");
+    let csv = slr_csv(dir.path(), "a.csv", 60.0, 5);
+    for _ in 0..2 {
+        let output = gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--db",
+            db,
+            "--subject",
+            "P1",
+            "--session",
+            "before",
+            "--out",
+            path_str(&out),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let written = std::fs::read_dir(&out).unwrap().count();
+    assert!(written >= 6, "two runs' files: {written}");
+    let output = gonio(&["forget", "--db", db, "--subject", "P1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

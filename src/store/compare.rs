@@ -548,12 +548,12 @@ mod tests {
         let c = compare(&before, &after, &MdcOverrides::default());
         assert_eq!(c[0].verdict, Verdict::Improved, "{c:?}"); // +9 > 7
         assert_eq!(c[1].verdict, Verdict::NoDetectableChange); // +2
-        // At the boundary as shown: +7.04 prints +7.0, as the MDC of 7.0 does: within it.
+                                                               // At the boundary as shown: +7.04 prints +7.0, as the MDC of 7.0 does: within it.
         let after = session("a", &[(Side::Left, 67.04)], "slr", "hip_flexion");
         let c = compare(&before, &after, &MdcOverrides::default());
         assert_eq!(c[0].mdc95_deg, Some(7.0), "{c:?}");
         assert_eq!(c[0].verdict, Verdict::NoDetectableChange, "{c:?}");
-                                                               // For the knee-extension deficit, lower is better.
+        // For the knee-extension deficit, lower is better.
         let before = session("b", &[(Side::Left, 30.0)], "ake", "knee_extension_deficit");
         let after = session("a", &[(Side::Left, 40.0)], "ake", "knee_extension_deficit");
         assert_eq!(

@@ -2170,8 +2170,28 @@ fn insert_measurement(
             .find_map(|p| p.transpose())
             .transpose()?,
     };
+    // The files the replaced results wrote stay this subject's: `forget` must still find them
+    // (an analysis run again into another file name left the first run's pictures behind).
+    let mut kept = m.clone();
+    if origin == Origin::Saved {
+        for &id in &same {
+            let text: Option<String> = tx.query_row(
+                "SELECT written_files FROM measurements WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )?;
+            let earlier: Vec<WrittenFile> = text
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            for file in earlier {
+                if !kept.written_files.iter().any(|w| w.path == file.path) {
+                    kept.written_files.push(file);
+                }
+            }
+        }
+    }
     delete_measurements(tx, &same)?;
-    let id = insert_row(tx, session_id, m, origin)?;
+    let id = insert_row(tx, session_id, &kept, origin)?;
     if let Some(picture) = &picture {
         insert_picture(tx, id, picture)?;
     }
