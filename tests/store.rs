@@ -600,6 +600,47 @@ fn sessions_of_one_day_are_judged_only_when_named() {
         .unwrap();
     assert!(left["change_deg"].as_f64().unwrap() > 10.0, "{left}");
     assert_eq!(left["verdict"], "improved", "{left}");
+
+    // The settings are kept with each result, and a change of them is not progress.
+    let history = json(&["history", "--db", db, "--subject", "P1", "--json"]);
+    let settings = &history["sessions"][0]["measurements"][0]["settings"];
+    assert_eq!(settings["hold_s"], 1.0, "{history}");
+    let csv = slr_csv(dir.path(), "later.csv", 75.0, 6);
+    let output = gonio(&[
+        "analyze",
+        path_str(&csv),
+        "--protocol",
+        "slr",
+        "--hold-s",
+        "0.5",
+        "--db",
+        db,
+        "--subject",
+        "P1",
+        "--session",
+        "later",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let later = json(&[
+        "compare",
+        "--db",
+        db,
+        "--subject",
+        "P1",
+        "--before",
+        "before",
+        "--after",
+        "later",
+        "--json",
+    ]);
+    assert!(
+        later["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["verdict"] == "other_settings"),
+        "{later}"
+    );
 }
 
 /// A recording analysed again writes new files beside the first run's (never over them): the

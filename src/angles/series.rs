@@ -207,6 +207,8 @@ pub struct AngleSeries {
     /// Per channel, per frame: whether the angle was measured in that frame (not missing, not
     /// an outlier), before gaps were filled by interpolation.
     measured: [Vec<bool>; CHANNEL_COUNT],
+    /// The keypoint confidence (0..1) under which keypoints were not used.
+    pub min_confidence: f32,
 }
 
 impl AngleSeries {
@@ -347,6 +349,7 @@ impl AngleSeries {
             dropped,
             hips_across: hips_across(poses, options.min_confidence),
             measured: Default::default(),
+            min_confidence: options.min_confidence,
         };
         series.clean(options);
         series

@@ -10,9 +10,8 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, check_export, compare, default_db_path, parse_recording_date, session_order,
-    today_utc, withhold_verdicts, ExportPictures, MdcOverrides, Session, SessionOrder, Store,
-    SubjectExport,
+    asymmetry, check_export, compare, default_db_path, parse_recording_date, today_utc,
+    withhold_verdicts, ExportPictures, MdcOverrides, Session, Store, SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -357,7 +356,8 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
-    if session_order(b, a) == SessionOrder::After {
+    // Named the other way round from the history's order, which the dates confirm: said.
+    if before > after && gonio::store::order_doubt(a, b).is_none() {
         eprintln!(
             "gonio: note: \"{}\" ({}) took place after \"{}\" ({}): the change is from the later session to the earlier",
             b.label, b.started_at, a.label, a.started_at

@@ -400,6 +400,41 @@ pub struct Measurement {
     /// The most people seen in one frame; None when not known (keypoints from a file).
     #[serde(default)]
     pub people_seen: Option<usize>,
+    /// The settings the result was measured with; None in results saved before they were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
+}
+
+/// The settings that define a result (`--hold-s`, `--band-deg`, `--min-confidence`): the same
+/// recording measured with others gives another number, so results measured with different
+/// ones are not compared against measurement error.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The shortest hold that counts, seconds.
+    pub hold_s: f64,
+    /// How far a hold may waver either side of its level, degrees.
+    pub band_deg: f32,
+    /// Keypoints under this confidence (0..1) were not used.
+    pub min_confidence: f32,
+}
+
+impl Settings {
+    /// Whether two results were measured alike (to the precision the settings are given in).
+    pub fn alike(&self, other: &Settings) -> bool {
+        (self.hold_s - other.hold_s).abs() < 1e-3
+            && (self.band_deg - other.band_deg).abs() < 1e-3
+            && (self.min_confidence - other.min_confidence).abs() < 1e-3
+    }
+}
+
+impl std::fmt::Display for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "hold {} s within ±{} deg, keypoint confidence {}",
+            self.hold_s, self.band_deg, self.min_confidence
+        )
+    }
 }
 
 /// How far the hips may travel across the picture during leg swings, trunk lengths: a swing in
@@ -1257,6 +1292,11 @@ fn measure_one(
         norm: protocol.norm.to_string(),
         model: model.map(str::to_string),
         people_seen: None,
+        settings: Some(Settings {
+            hold_s: criteria.min_hold_s,
+            band_deg: criteria.band_deg,
+            min_confidence: series.min_confidence,
+        }),
     }
 }
 

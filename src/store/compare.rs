@@ -159,6 +159,9 @@ pub enum Verdict {
     /// The sessions were taken in date order, and their dates (or labels) do not confirm that
     /// the first came first: a change of the wrong sign would look like any other.
     OrderUnknown,
+    /// The sessions' results were measured with other settings (`--hold-s`, `--band-deg`,
+    /// `--min-confidence`): their difference is partly the settings'.
+    OtherSettings,
 }
 
 impl Verdict {
@@ -170,6 +173,9 @@ impl Verdict {
             Verdict::NotJudged => "not judged (no MDC known)",
             Verdict::SameRecording => {
                 "not judged: the same recording is in both sessions (uploaded or analysed twice?)"
+            }
+            Verdict::OtherSettings => {
+                "not judged: measured with other settings (hold, band or keypoint confidence)"
             }
             Verdict::OrderUnknown => {
                 "not judged: the dates do not confirm which session came first"
@@ -219,6 +225,20 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
         }
         if let Some(v) = m.value_deg {
             out.entry(key).or_default().push(v);
+        }
+    }
+    out
+}
+
+/// The settings each (protocol, measure, side) of a session's results was measured with, where
+/// they were kept.
+fn settings(session: &Session) -> BTreeMap<Key, Vec<crate::protocols::Settings>> {
+    let mut out: BTreeMap<Key, Vec<crate::protocols::Settings>> = BTreeMap::new();
+    for m in &session.measurements {
+        if let (Some(settings), Some(_)) = (m.settings, m.value_deg) {
+            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
+                .or_default()
+                .push(settings);
         }
     }
     out
@@ -279,7 +299,11 @@ pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
 /// pair are withheld ([`Verdict::OrderUnknown`]) unless a person names which is which.
 pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
     let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
-    if session_order(first, last) != SessionOrder::Before {
+    let timed = |s: &Session| s.started_at.get(10..).is_some_and(|t| t != "T00:00:00Z");
+    // Two sessions saved in the same second (dated when saved) are in the order they were
+    // saved: the history's.
+    let same_second = timed(first) && first.started_at == last.started_at;
+    if session_order(first, last) != SessionOrder::Before && !same_second {
         return Some(format!(
             "the dates of \"{}\" ({}) and \"{}\" ({}) do not tell which came first",
             first.label, first.started_at, last.label, last.started_at
@@ -312,6 +336,7 @@ pub fn withhold_verdicts(comparisons: &mut [Comparison]) {
 pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
     let (b, a) = (trials(before), trials(after));
     let (b_recordings, a_recordings) = (recordings(before), recordings(after));
+    let (b_settings, a_settings) = (settings(before), settings(after));
     let mut out = Vec::new();
     for (key, before_values) in &b {
         let Some(after_values) = a.get(key) else {
@@ -388,8 +413,13 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
             });
         // Judged as shown (to 0.1 deg): "+7.0, MDC 7.0: improved" read as a contradiction.
         let shown = |v: f32| (v * 10.0).round() / 10.0;
+        let other_settings = b_settings
+            .get(key)
+            .zip(a_settings.get(key))
+            .is_some_and(|(b, a)| b.iter().any(|b| a.iter().any(|a| !a.alike(b))));
         let verdict = match mdc {
             _ if same_recording => Verdict::SameRecording,
+            _ if other_settings => Verdict::OtherSettings,
             None => Verdict::NotJudged,
             Some(m) if shown(change.abs()) <= shown(m) => Verdict::NoDetectableChange,
             Some(_) if (change > 0.0) == higher_is_better => Verdict::Improved,
@@ -525,6 +555,7 @@ mod tests {
                     evidence_path: None,
                     picture: None,
                     evidence_sha256: None,
+                    settings: None,
                     written_files: Vec::new(),
                 })
                 .collect(),
@@ -777,6 +808,7 @@ mod tests {
         assert_eq!(session_order(&morning, &morning.clone()), Unknown);
 
         assert!(order_doubt(&day("after", "2026-11-20"), &day("before", "2026-11-20")).is_some());
+        assert!(order_doubt(&morning, &at("b", "2026-12-03T11:20:00Z")).is_none());
         assert!(order_doubt(&day("before", "2026-11-19"), &day("after", "2026-11-20")).is_none());
         // Dated apart, but the labels say the opposite (a batch run in alphabetical order).
         let doubt = order_doubt(&at("After stretch", "2026-12-03T09:00:00Z"), &later);
@@ -786,6 +818,42 @@ mod tests {
             &at("Before", "2026-12-03T09:01:00Z"),
         );
         assert!(doubt.is_some_and(|d| d.contains("labels say the opposite")));
+    }
+
+    /// The same stretch held 1 s reads higher than held 3 s: a changed `--hold-s` looked like
+    /// progress.
+    #[test]
+    fn results_measured_with_other_settings_are_not_judged() {
+        let with = |mut s: Session, hold_s: f64| {
+            for m in &mut s.measurements {
+                m.settings = Some(crate::protocols::Settings {
+                    hold_s,
+                    band_deg: 3.0,
+                    min_confidence: 0.3,
+                });
+            }
+            s
+        };
+        let before = with(
+            session("b", &[(Side::Left, 60.0)], "slr", "hip_flexion"),
+            3.0,
+        );
+        let after = with(
+            session("a", &[(Side::Left, 70.0)], "slr", "hip_flexion"),
+            1.0,
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.verdict, Verdict::OtherSettings, "{c:?}");
+        let after = with(
+            session("a", &[(Side::Left, 70.0)], "slr", "hip_flexion"),
+            3.0,
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.verdict, Verdict::Improved, "{c:?}");
+        // Results saved before settings were kept are judged as before.
+        let after = session("a", &[(Side::Left, 70.0)], "slr", "hip_flexion");
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.verdict, Verdict::Improved, "{c:?}");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::angles::Side;
-use crate::protocols::{Measurement, Quality, Warning, WarningKind};
+use crate::protocols::{Measurement, Quality, Settings, Warning, WarningKind};
 
 /// Marks a database as gonio's (SQLite `application_id`), so a foreign file is never taken over.
 const APPLICATION_ID: i32 = 0x476f_6e69; // "Goni"
@@ -118,12 +118,16 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // live trials, so its hash alone cannot tell a replayed trial from the next one; without
     // the span a recording replayed live was saved again as new trials, each one shrinking
     // gonio's own measurement error.
+    // The settings a result was measured with (a result held 1 s is not one held 3 s).
     // The evidence picture's sha256 as written, so that a file put in its place since (an
     // output folder emptied and used again for another patient) is never shown as this
     // result's: taken from the written files where they were recorded.
     "ALTER TABLE measurements ADD COLUMN source_start_s REAL;
          ALTER TABLE measurements ADD COLUMN source_end_s REAL;
          ALTER TABLE measurements ADD COLUMN evidence_sha256 TEXT;
+         ALTER TABLE measurements ADD COLUMN hold_required_s REAL;
+         ALTER TABLE measurements ADD COLUMN band_deg REAL;
+         ALTER TABLE measurements ADD COLUMN min_confidence REAL;
          UPDATE measurements SET evidence_sha256 = (
             SELECT json_extract(w.value, '$.sha256') FROM json_each(measurements.written_files) AS w
             WHERE json_extract(w.value, '$.path') = measurements.evidence_path)
@@ -228,6 +232,10 @@ pub struct StoredMeasurement {
     /// contents is not this result's picture and is never shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_sha256: Option<String>,
+    /// The settings the result was measured with; None for results saved before they were
+    /// kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
     /// The evidence picture itself, in exports that carry it (see [`Store::export`]); kept in
     /// the database when imported. Never read back by [`Store::history`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -898,7 +906,8 @@ impl Store {
             .prepare(
                 "SELECT protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames, total_frames, quality,
                         id, model, source, source_sha256, gonio_version, evidence_path,
-                        source_start_s, source_end_s, evidence_sha256
+                        source_start_s, source_end_s, evidence_sha256,
+                        hold_required_s, band_deg, min_confidence
                  FROM measurements WHERE session_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -1679,6 +1688,20 @@ fn check_session(
                 });
             }
         }
+        if let Some(settings) = m.settings.filter(|s| {
+            !(s.hold_s.is_finite()
+                && s.hold_s > 0.0
+                && s.band_deg.is_finite()
+                && s.band_deg > 0.0
+                && (0.0..=1.0).contains(&s.min_confidence))
+        }) {
+            return Err(Implausible::Settings {
+                label,
+                protocol: m.protocol.clone(),
+                measure: m.measure.clone(),
+                settings: settings.to_string(),
+            });
+        }
         if let Some([start, end]) = m.source_span_s.filter(|&[start, end]| {
             !(start.is_finite() && end.is_finite() && 0.0 <= start && start <= end)
         }) {
@@ -2332,9 +2355,10 @@ fn insert_row(
     tx.execute(
         "INSERT INTO measurements (session_id, protocol, measure, side, value_deg, peak_deg, hold_s, valid_frames,
             total_frames, quality, model, source, source_sha256, gonio_version, evidence_path,
-            evidence_imported, written_files, id, source_start_s, source_end_s, evidence_sha256)
+            evidence_imported, written_files, id, source_start_s, source_end_s, evidence_sha256,
+            hold_required_s, band_deg, min_confidence)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21)",
+            ?19, ?20, ?21, ?22, ?23, ?24)",
         params![
             session_id,
             m.protocol,
@@ -2357,6 +2381,9 @@ fn insert_row(
             m.source_span_s.map(|s| s[0]),
             m.source_span_s.map(|s| s[1]),
             m.evidence_sha256,
+            m.settings.map(|s| s.hold_s),
+            m.settings.map(|s| s.band_deg),
+            m.settings.map(|s| s.min_confidence),
         ],
     )?;
     given_id(tx, Table::Measurements, measurement_id)?;
@@ -2447,6 +2474,14 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<(i64, StoredMeasureme
         gonio_version: r.get(13)?,
         evidence_path: r.get(14)?,
         evidence_sha256: r.get(17)?,
+        settings: match (r.get(18)?, r.get(19)?, r.get(20)?) {
+            (Some(hold_s), Some(band_deg), Some(min_confidence)) => Some(Settings {
+                hold_s,
+                band_deg,
+                min_confidence,
+            }),
+            _ => None,
+        },
         picture: None,
         written_files: Vec::new(),
     };
@@ -2474,6 +2509,7 @@ impl StoredMeasurement {
             gonio_version: env!("CARGO_PKG_VERSION").to_string(),
             evidence_path: None,
             evidence_sha256: None,
+            settings: m.settings,
             picture: None,
             written_files: Vec::new(),
         }
@@ -2559,6 +2595,13 @@ pub enum Implausible {
         /// The field that holds it.
         field: &'static str,
         sha: String,
+    },
+    #[error("session `{label}`: {protocol} {measure}: settings ({settings}) are not plausible (hold and band positive, confidence 0 to 1)")]
+    Settings {
+        label: String,
+        protocol: String,
+        measure: String,
+        settings: String,
     },
     #[error("session `{label}`: {protocol} {measure}: source_span_s [{start_s}, {end_s}] is not a part of a recording (seconds from its start, start before end)")]
     Span {
@@ -2738,6 +2781,7 @@ mod tests {
             gonio_version: "0.1.0".into(),
             evidence_path: None,
             evidence_sha256: None,
+            settings: None,
             picture: None,
             written_files: Vec::new(),
         }
