@@ -240,6 +240,12 @@ fn a_folder_of_keypoint_csvs_is_one_input_each() {
         "{}",
         stderr(&output)
     );
+    // What is not read is said, not passed over in silence.
+    assert!(
+        stderr(&output).contains("1 file(s) left out: not videos, pictures or keypoint CSVs"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -542,6 +542,30 @@ fn other_movements_in_the_position_are_not_the_test() {
     });
     assert_refused(&r, RefusalKind::NoMovement, "no forward fold");
 
+    // Lying on the back, then sitting up into long sitting and staying there: no fold.
+    let times_sitting = frames(10.0);
+    let mut sitting_up: Vec<Pose> = times_sitting
+        .iter()
+        .map(|&t| {
+            let up = ((t as f32 - 2.0) / 3.0).clamp(0.0, 1.0);
+            let placement = Placement::new(Posture::Supine, true);
+            // The trunk rises from lying (-90) to upright (0) over the hips, the legs flat.
+            let both = leg(90.0 * up, 3.0);
+            render(&placement, &legs(both, both, Side::Left, 90.0 * up))
+        })
+        .collect();
+    let results = measure(
+        "toe-touch",
+        &times_sitting,
+        &mut sitting_up,
+        SideChoice::Named(Side::Left),
+    );
+    assert!(
+        results[0].value_deg.is_none(),
+        "sitting up: {:?}",
+        results[0]
+    );
+
     // Thigh held upright, the knee bent from 90 to 125 deg and back to 90.
     let r = run("ake", Posture::Supine, &|c| {
         legs(leg(90.0, 90.0 + 35.0 * c), leg(0.0, 0.0), Side::Left, 0.0)

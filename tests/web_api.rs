@@ -414,7 +414,15 @@ async fn a_patient_from_first_visit_to_forgetting() {
     );
     let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
     assert_eq!(page["sessions"][0]["label"], "after");
-    assert_eq!(hip_verdict(&page), Some(json!("declined")), "{page}");
+    // "after" dated before "before": the labels say the opposite of the dates, so no verdict
+    // (a wrong date would turn it round), and the page says why.
+    assert_eq!(hip_verdict(&page), Some(json!("order_unknown")), "{page}");
+    assert!(
+        page["order_doubt"]
+            .as_str()
+            .is_some_and(|d| d.contains("the labels say the opposite")),
+        "{page}"
+    );
     let (status, _) = c
         .send("POST", &path, Some(redate("before", "2020-01-01")))
         .await;

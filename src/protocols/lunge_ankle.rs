@@ -84,6 +84,7 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 10.0,
         absent: "the knee was not driven forward",
         from_deg: None,
+        trunk_forward_deg: None,
     }),
     side_rule: SideRule::HigherMedianOf(LegAngle::KneeFlexion),
     posture: Posture::Kneeling,

@@ -222,6 +222,10 @@ pub struct Movement {
     /// flat, a lean back before standing up, a knee bent further before it came back, moved
     /// away from the stretch, not into it (each gave the starting position, graded good).
     pub from_deg: Option<f32>,
+    /// The trunk's least forward lean from vertical at the held level, degrees, where the test
+    /// is a fold: the hip angle alone rises as much sitting up from lying (to 90 deg) as
+    /// folding, and sitting up still was measured as a seated toe touch.
+    pub trunk_forward_deg: Option<f32>,
 }
 
 /// One stretch or clinical test.
@@ -984,6 +988,22 @@ fn measure_one(
                         movement.absent, measure.name, movement.rise_deg
                     ),
                 );
+            }
+            if let (Some(least), Some(h)) = (movement.trunk_forward_deg, hold) {
+                let trunk = series
+                    .channel(Channel::TrunkToVertical)
+                    .get(h.frame_index)
+                    .copied()
+                    .unwrap_or(f32::NAN);
+                if trunk < least {
+                    return refuse(
+                        RefusalKind::NoMovement,
+                        format!(
+                            "{}: the trunk leaned {trunk:.0} deg forward at the level held, at least {least:.0} needed (sitting or standing up is no fold)",
+                            movement.absent
+                        ),
+                    );
+                }
             }
             // (A swing test has no hold: standing still before and after is not a refusal.)
             let is_hold = protocol.result == ResultKind::SustainedMaximum;

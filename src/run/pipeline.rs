@@ -197,6 +197,26 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
             });
         }
     };
+    // Files of no kind gonio reads (an audio track, a document) are said, not passed over in
+    // silence; hidden files and gonio's own result JSONs are not worth a note.
+    let other_kinds = files
+        .iter()
+        .filter(|p| {
+            let ext = extension_of(p);
+            let hidden = p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            !hidden
+                && ext != "json"
+                && ext != "csv"
+                && !IMAGE_EXTENSIONS.contains(&ext.as_str())
+                && !VIDEO_EXTENSIONS.contains(&ext.as_str())
+        })
+        .count();
+    left_out(
+        other_kinds,
+        "not videos, pictures or keypoint CSVs by their names (name a file to have it tried)",
+    );
     // gonio's own outputs are never inputs of a folder, and not worth a note.
     let not_gonio = |p: &&PathBuf| !is_gonio_picture(p) && !is_frames_csv(p);
     let csvs = with_extension(&["csv"]);
