@@ -560,14 +560,13 @@ impl LiveSink for PageSink<'_> {
     }
 
     fn trial_finished(&mut self, trial: &Trial) -> Result<(), LiveError> {
-        let main = self.measuring.protocol.main_measure().name;
         let results: Vec<(StoredMeasurement, Option<Picture>)> = trial
             .results
             .iter()
             .map(|r| {
-                let picture = (r.measure == main)
-                    .then(|| self.evidence(trial, r))
-                    .flatten();
+                // Every measure drawn at its own frame (the back of a leg swing, the Thomas
+                // test's knee): the main measure's picture would show another angle.
+                let picture = self.evidence(trial, r);
                 // A camera trial has no file: its keypoints identify it.
                 let sha = Some(trial.keypoints_sha256());
                 (StoredMeasurement::from_measurement(r, sha), picture)
