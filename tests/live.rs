@@ -357,7 +357,20 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
         .iter()
         .map(|p| PathBuf::from(p.as_str().unwrap()))
         .collect();
-    assert_eq!(outputs.len(), 2, "{trial}");
+    // The results, the keypoints and angles, and a plot per side of the main measure: the
+    // picture the saved trial shows.
+    let results = trial["results"].as_array().unwrap();
+    let main_sides = results
+        .iter()
+        .filter(|r| r["measure"] == results[0]["measure"])
+        .count();
+    assert_eq!(outputs.len(), 2 + main_sides, "{trial}");
+    assert!(
+        outputs
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".plot.png")),
+        "{trial}"
+    );
     let csv = outputs
         .iter()
         .find(|p| p.extension().is_some_and(|e| e == "csv"))
@@ -414,6 +427,17 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
             })
             .collect::<Vec<_>>()
     };
+    let export = json_of(&gonio(&[
+        "export",
+        "--db",
+        path_str(&db),
+        "--subject",
+        "ana",
+    ]));
+    assert!(
+        export["sessions"][0]["measurements"][0]["picture"].is_object(),
+        "the live trial's plot is its picture: {export}"
+    );
     let mut first = saved();
     first.sort();
     assert_eq!(first.len(), trial["results"].as_array().unwrap().len());

@@ -25,7 +25,7 @@ use gonio::live::{
 use gonio::pose::{Device, ModelKind};
 use gonio::protocols::{Measurement, Protocol};
 use gonio::report::live_view::{fit_within, LiveViewRenderer};
-use gonio::run::save::{save_results, Recording};
+use gonio::run::save::{picture_of, save_results, Recording};
 use gonio::store::file_sha256;
 
 use super::analyze::parse_protocol;
@@ -448,8 +448,14 @@ impl<'a> TrialOutput<'a> {
             },
         };
         let saved = self.args.save.target().map(|to| {
-            save_results(&to, &trial.results, &recording, |_| None, &report.outputs)
-                .map(|_| to.session)
+            save_results(
+                &to,
+                &trial.results,
+                &recording,
+                |r| picture_of(r, &report.outputs),
+                &report.outputs,
+            )
+            .map(|_| to.session)
         });
         match saved.transpose() {
             Ok(Some(label)) => {

@@ -7,6 +7,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use super::{DrawError, FONT_TTF};
+use crate::angles::AngleSeries;
+use crate::protocols::{self, Measurement, Protocol};
 
 static REGISTER_FONT: Once = Once::new();
 
@@ -32,6 +34,45 @@ pub struct AnglePlot<'a> {
     pub result_deg: Option<f32>,
     /// Written in red under the title: why there is no result.
     pub note: Option<&'a str>,
+}
+
+/// The plot of `result`, a result of `protocol`'s main measure measured over `series`: the
+/// angle over time (seconds), the frames that counted, the hold and the value, or why there is
+/// none. 1200 x 600 pixels.
+pub fn result_plot(
+    protocol: &Protocol,
+    series: &AngleSeries,
+    result: &Measurement,
+) -> Result<RgbImage, DrawError> {
+    let measure = protocol
+        .measure_named(&result.measure)
+        .unwrap_or_else(|| protocol.main_measure());
+    let side = result.side;
+    let values: Vec<f32> = measure.values(series, side).collect();
+    let valid = protocols::valid_frames(protocol, series, side);
+    let title = format!(
+        "{} · {} {} · {}",
+        protocol.id,
+        side.name(),
+        result.measure,
+        result.source
+    );
+    let y_label = format!("{} (deg)", result.measure);
+    let note = result
+        .refusal
+        .as_ref()
+        .map(|refusal| format!("no result: {}", refusal.reason));
+    let plot = AnglePlot {
+        title: &title,
+        y_label: &y_label,
+        time_s: &series.time_s,
+        all: &values,
+        valid: &valid,
+        hold: result.hold_start_s.zip(result.hold_end_s),
+        result_deg: result.value_deg,
+        note: note.as_deref(),
+    };
+    render_angle_plot(&plot, 1200, 600)
 }
 
 /// Renders the plot to an RGB picture `width` x `height` pixels.

@@ -28,7 +28,7 @@ use crate::protocols::{
 };
 use crate::report::evidence::{draw_result_evidence, ResultInFrame};
 use crate::report::frames_csv::{is_frames_csv, write_frames_csv};
-use crate::report::plot::{render_angle_plot, AnglePlot};
+use crate::report::plot::result_plot;
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
 use crate::store::StoreError;
 
@@ -694,32 +694,8 @@ fn write_outputs(
     let main = protocol.main_measure();
     for r in results.iter_mut().filter(|r| r.measure == main.name) {
         let side = r.side;
-        let values: Vec<f32> = main.values(series, side).collect();
-        let valid = protocols::valid_frames(protocol, series, side);
-        let title = format!(
-            "{} · {} {} · {}",
-            protocol.id,
-            side.name(),
-            r.measure,
-            r.source
-        );
-        let y_label = format!("{} (deg)", r.measure);
-        let note = r
-            .refusal
-            .as_ref()
-            .map(|refusal| format!("no result: {}", refusal.reason));
-        let plot = AnglePlot {
-            title: &title,
-            y_label: &y_label,
-            time_s: &track.time_s,
-            all: &values,
-            valid: &valid,
-            hold: r.hold_start_s.zip(r.hold_end_s),
-            result_deg: r.value_deg,
-            note: note.as_deref(),
-        };
         let plot_path = names.file(&format!(".{}.plot.png", side.name()));
-        let picture = render_angle_plot(&plot, 1200, 600).map_err(|source| RunError::Output {
+        let picture = result_plot(protocol, series, r).map_err(|source| RunError::Output {
             path: plot_path.clone(),
             source,
         })?;

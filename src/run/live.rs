@@ -24,7 +24,8 @@ use crate::protocols::{
 };
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::live_view::MeasuredAngle;
-use crate::report::{output_folder, write_atomically, WriteError};
+use crate::report::plot::result_plot;
+use crate::report::{output_folder, save_png, write_atomically, WriteError};
 
 /// Why the live loop stopped.
 #[derive(Debug, thiserror::Error)]
@@ -338,9 +339,10 @@ impl Trial {
     }
 
     /// Writes the trial into `dir` (created when missing) as `<stem>.trial<N>.json` (its
-    /// results) and `.csv` (its poses and angles, as `gonio analyze` writes them), with the
-    /// first N whose JSON does not exist yet: an earlier trial's files are never replaced.
-    /// Returns the two paths.
+    /// results), `.csv` (its poses and angles, as `gonio analyze` writes them) and, per side of
+    /// the main measure, `.<side>.plot.png` (the angle over the trial, the hold and the result:
+    /// the picture a saved trial shows in the report), with the first N whose JSON does not
+    /// exist yet: an earlier trial's files are never replaced. Returns the paths.
     pub fn write_files(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, WriteError> {
         output_folder(dir)?;
         let stem = (1..)
@@ -360,7 +362,23 @@ impl Trial {
             )
             .map_err(io::Error::from)
         })?;
-        Ok(vec![json_path, csv_path])
+        let mut written = vec![json_path, csv_path];
+        for r in &self.results {
+            let Some(protocol) = protocols::find(&r.protocol) else {
+                continue;
+            };
+            if r.measure != protocol.main_measure().name {
+                continue;
+            }
+            let path = dir.join(format!("{stem}.{}.plot.png", r.side.name()));
+            let picture = result_plot(protocol, &self.series, r).map_err(|e| WriteError {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+            save_png(&picture, &path)?;
+            written.push(path);
+        }
+        Ok(written)
     }
 }
 
