@@ -652,8 +652,9 @@ fn forget_deletes_the_files_of_every_run_of_a_trial() {
     let db = path_str(&db);
     let out = dir.path().join("out");
     let csv = slr_csv(dir.path(), "a.csv", 60.0, 5);
-    for _ in 0..2 {
-        let output = gonio(&[
+    // With outputs, again without (the result then names no picture), and with them again.
+    for with_out in [true, false, true] {
+        let mut args = vec![
             "analyze",
             path_str(&csv),
             "--protocol",
@@ -664,9 +665,11 @@ fn forget_deletes_the_files_of_every_run_of_a_trial() {
             "P1",
             "--session",
             "before",
-            "--out",
-            path_str(&out),
-        ]);
+        ];
+        if with_out {
+            args.extend(["--out", path_str(&out)]);
+        }
+        let output = gonio(&args);
         assert!(output.status.success(), "{}", stderr(&output));
     }
     let written = std::fs::read_dir(&out).unwrap().count();

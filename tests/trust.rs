@@ -542,33 +542,64 @@ fn other_movements_in_the_position_are_not_the_test() {
     });
     assert_refused(&r, RefusalKind::NoMovement, "no forward fold");
 
-    // Lying on the back, then sitting up into long sitting and staying there: no fold.
-    let times_sitting = frames(10.0);
-    let mut sitting_up: Vec<Pose> = times_sitting
-        .iter()
-        .map(|&t| {
-            let up = ((t as f32 - 2.0) / 3.0).clamp(0.0, 1.0);
-            let placement = Placement::new(Posture::Supine, true);
-            // The trunk rises from lying (-90) to upright (0) over the hips, the legs flat.
-            let both = leg(90.0 * up, 3.0);
-            render(&placement, &legs(both, both, Side::Left, 90.0 * up))
-        })
-        .collect();
-    let results = measure(
-        "toe-touch",
-        &times_sitting,
-        &mut sitting_up,
-        SideChoice::Named(Side::Left),
-    );
-    assert!(
-        results[0].value_deg.is_none(),
-        "sitting up: {:?}",
-        results[0]
-    );
-
     // Thigh held upright, the knee bent from 90 to 125 deg and back to 90.
     let r = run("ake", Posture::Supine, &|c| {
         legs(leg(90.0, 90.0 + 35.0 * c), leg(0.0, 0.0), Side::Left, 0.0)
     });
     assert_refused(&r, RefusalKind::NoMovement, "never extended");
+}
+
+/// The genuine tests next to those refusals are still measured: a leg swing with the trunk
+/// swaying against it (which moves the standing hip's angle, not its thigh), the half-kneeling
+/// knee-to-wall lunge (front thigh near horizontal) and a short split stance whose back knee
+/// bends as much as the front one (the side is the front leg, by its flexed hip).
+#[test]
+fn genuine_variants_of_those_tests_are_still_measured() {
+    let times = frames(12.0);
+    let mut swings: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let phase = (std::f64::consts::TAU * t / 1.2).sin() as f32;
+            let lean = -12.0 * phase;
+            render(
+                &Placement::new(Posture::Standing, true),
+                &legs(
+                    leg(lean + 15.0 + 35.0 * phase, 5.0),
+                    leg(lean, 3.0),
+                    Side::Left,
+                    lean,
+                ),
+            )
+        })
+        .collect();
+    let results = measure("leg-swing", &times, &mut swings, SideChoice::Auto);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.side == Side::Left && r.value_deg.is_some()),
+        "{results:?}"
+    );
+
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 30.0);
+    let lunge = |front: fn(f32) -> Leg, back: Leg, posture: Posture| {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                render(
+                    &Placement::new(posture, true),
+                    &legs(front(curve(t)), back, Side::Right, 0.0),
+                )
+            })
+            .collect();
+        measure("lunge-ankle", &times, &mut poses, SideChoice::Auto)[0].clone()
+    };
+    // Half-kneeling: the front thigh 5 deg below horizontal, the back shin on the floor.
+    let r = lunge(|c| leg(85.0, 85.0 + c), leg(-10.0, 90.0), Posture::Kneeling);
+    assert_eq!(r.side, Side::Right, "{r:?}");
+    assert!(r.value_deg.is_some_and(|v| (v - 30.0).abs() < 2.0), "{r:?}");
+    // A short split stance, the back knee bent 60 deg.
+    let r = lunge(|c| leg(40.0, 40.0 + c), leg(15.0, 60.0), Posture::Standing);
+    assert_eq!(r.side, Side::Right, "the front leg: {r:?}");
+    assert!(r.value_deg.is_some_and(|v| (v - 30.0).abs() < 2.0), "{r:?}");
 }

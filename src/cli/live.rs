@@ -455,13 +455,20 @@ impl<'a> TrialOutput<'a> {
                 |r| picture_of(r, &report.outputs),
                 &report.outputs,
             )
-            .map(|_| to.session)
+            .map(|saved| (to.session, saved.replaced))
         });
         match saved.transpose() {
-            Ok(Some(label)) => {
+            Ok(Some((label, replaced))) => {
                 let subject = self.args.save.subject.clone().unwrap_or_default();
+                let again = if replaced > 0 {
+                    format!(
+                        " (replaced {replaced} earlier result(s) of this part of the recording)"
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "gonio: trial {} saved for subject {subject}, session \"{label}\"",
+                    "gonio: trial {} saved for subject {subject}, session \"{label}\"{again}",
                     trial.number
                 );
                 report.saved_to_subject = Some(subject);

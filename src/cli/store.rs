@@ -333,7 +333,7 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
 /// A doubt about the default order, with what to do about it.
 fn doubt_text(doubt: &str, subject: &str) -> String {
     format!(
-        "{doubt}: verdicts withheld. Name them (--before LABEL --after LABEL), or give the sessions times (gonio redate --subject {subject} --session LABEL --date YYYY-MM-DDTHH:MM)"
+        "{doubt}: verdicts withheld. Name them (--before LABEL --after LABEL), or correct the sessions' dates and times (gonio redate --subject {subject} --session LABEL --date YYYY-MM-DDTHH:MM)"
     )
 }
 

@@ -38,7 +38,7 @@ pub enum PoseCsvError {
     },
     #[error("{path}: no frames")]
     Empty { path: PathBuf },
-    #[error("{path}: every keypoint lies within {largest} of the corner: the coordinates look like fractions of the frame (as MediaPipe writes them); gonio needs pixels: multiply x by the frame's width and y by its height")]
+    #[error("{path}: the keypoints lie within {largest} of the corner (99 in 100 of them): the coordinates look like fractions of the frame (as MediaPipe writes them); gonio needs pixels: multiply x by the frame's width and y by its height")]
     Normalised { path: PathBuf, largest: f32 },
     #[error("{path}: {source}")]
     Timing {
@@ -253,27 +253,29 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
         source,
     })?;
     // Coordinates as fractions of the frame (MediaPipe writes them so) squeeze the body by the
-    // frame's aspect ratio: every angle changes, and the results looked right.
-    let seen = track
+    // frame's aspect ratio: every angle changes, and the results looked right. Judged by the
+    // 99th percentile: MediaPipe places a limb out of the frame past 1.0, unseen.
+    let mut extents: Vec<f32> = track
         .poses
         .iter()
         .flat_map(|p| p.keypoints.iter())
-        .filter(|k| k.confidence > 0.0);
-    let (mut count, mut largest) = (0usize, 0.0f32);
-    for k in seen {
-        count += 1;
-        largest = largest.max(k.x.abs()).max(k.y.abs());
-    }
-    if count > 0 && largest <= MAX_FRACTION {
-        return Err(PoseCsvError::Normalised {
-            path: path.to_path_buf(),
-            largest,
-        });
+        .filter(|k| k.confidence > 0.0)
+        .map(|k| k.x.abs().max(k.y.abs()))
+        .collect();
+    extents.sort_by(f32::total_cmp);
+    if let Some(&extent) = extents.get(extents.len().saturating_sub(1) * 99 / 100) {
+        if extent <= MAX_FRACTION {
+            return Err(PoseCsvError::Normalised {
+                path: path.to_path_buf(),
+                largest: extent,
+            });
+        }
     }
     Ok(track)
 }
 
-/// Keypoints all within this many units of the origin are fractions of the frame, not pixels.
+/// Keypoints (99 in 100) within this many units of the origin are fractions of the frame, not
+/// pixels.
 const MAX_FRACTION: f32 = 1.5;
 
 /// Writes one frame's cells (time and keypoints) to a CSV writer; keypoints with confidence 0
@@ -397,9 +399,20 @@ mod tests {
                     (300.0 + 40.0 * i as f32) * scale,
                 )
             });
+            let mut outlier = keypoints;
+            // A wrist placed out of the frame, unseen (MediaPipe does so).
+            outlier[9] = Keypoint {
+                x: 1.62,
+                y: 0.5,
+                confidence: 0.04,
+            };
             let track = PoseTrack {
-                time_s: vec![0.0, 0.033],
-                poses: vec![Pose::from_keypoints(keypoints); 2],
+                time_s: vec![0.0, 0.033, 0.066],
+                poses: vec![
+                    Pose::from_keypoints(keypoints),
+                    Pose::from_keypoints(outlier),
+                    Pose::from_keypoints(keypoints),
+                ],
             };
             write_keypoints_csv(std::fs::File::create(&path).unwrap(), &track).unwrap();
             let read = read_keypoints_csv(&path);

@@ -38,7 +38,6 @@ pub const PROTOCOL: Protocol = Protocol {
         // The thigh held upright with the knee bent at a right angle: bending it further and
         // coming back is no extension.
         from_deg: Some(90.0),
-        trunk_forward_deg: None,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

@@ -50,7 +50,6 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 5.0,
         absent: "the hips were never pushed forward",
         from_deg: None,
-        trunk_forward_deg: None,
     }),
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,

@@ -66,7 +66,6 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 15.0,
         absent: "no leg was swung",
         from_deg: None,
-        trunk_forward_deg: None,
     }),
     side_rule: SideRule::MostMovementOf(LegAngle::ThighToHorizontal),
     posture: Posture::Standing,

@@ -62,11 +62,12 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "keep the front heel down",
             unknown: "shank angle unknown",
         },
+        // (Half-kneeling at a wall, the front thigh is near horizontal: 3-9 deg below it.)
         Criterion {
             subject: Subject::SameLeg(LegAngle::ThighToHorizontal),
-            test: Test::AtMost(-10.0),
+            test: Test::AtMost(5.0),
             role: Role::Posture,
-            failure: "knee raised to the hip's height: the foot is off the floor, not a lunge",
+            failure: "knee raised above the hip's height: the foot is off the floor, not a lunge",
             hint: "keep the front foot on the floor",
             unknown: "thigh angle unknown",
         },
@@ -84,9 +85,10 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 10.0,
         absent: "the knee was not driven forward",
         from_deg: None,
-        trunk_forward_deg: None,
     }),
-    side_rule: SideRule::HigherMedianOf(LegAngle::KneeFlexion),
+    // The front leg's hip is the flexed one; in a short split stance the back knee bends as
+    // much as the front one (the back leg was measured).
+    side_rule: SideRule::HigherMedianOf(LegAngle::HipFlexion),
     posture: Posture::Kneeling,
     // COCO keypoints have no heel or toe: a heel lifting cannot be seen (the README says so).
     norm: "no norm for this line: 2D joint-centre lines read about 27 +/- 6 deg where an inclinometer on the tibia read 39-45 (PMID 28108266); compare with yourself and the other leg",

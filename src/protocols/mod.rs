@@ -196,8 +196,8 @@ pub enum SideRule {
     MostMovementOf(LegAngle),
     /// The leg with the higher median of the measured value (the back leg in a lunge).
     HigherMedian,
-    /// The leg with the higher median of this angle (the front leg of a lunge: its knee is the
-    /// bent one).
+    /// The leg with the higher median of this angle (the front leg of a lunge: its hip is the
+    /// flexed one).
     HigherMedianOf(LegAngle),
     /// The leg with the lower median of this angle (the hanging leg in the Thomas test, whose
     /// other hip is held flexed).
@@ -222,10 +222,6 @@ pub struct Movement {
     /// flat, a lean back before standing up, a knee bent further before it came back, moved
     /// away from the stretch, not into it (each gave the starting position, graded good).
     pub from_deg: Option<f32>,
-    /// The trunk's least forward lean from vertical at the held level, degrees, where the test
-    /// is a fold: the hip angle alone rises as much sitting up from lying (to 90 deg) as
-    /// folding, and sitting up still was measured as a seated toe touch.
-    pub trunk_forward_deg: Option<f32>,
 }
 
 /// One stretch or clinical test.
@@ -446,9 +442,9 @@ impl std::fmt::Display for Settings {
 pub const MAX_SWING_TRAVEL: f32 = 1.0;
 
 /// How much the standing leg may move during leg swings, as a share of the swinging leg's
-/// movement (hip flexion, 10th to 90th percentile over the swings): a leg swung while standing on
-/// the other moves that one a little (the pelvis tilts); walking or marching in place moves both
-/// legs alike, and each leg's swings were measured as a leg swing.
+/// movement (the thigh against the horizontal, 10th to 90th percentile over the swings): a leg
+/// swung while standing on the other moves that one a little (the pelvis tilts); walking or
+/// marching in place moves both legs alike, and each leg's swings were measured as a leg swing.
 pub const MAX_STANDING_LEG_SHARE: f32 = 0.5;
 
 /// Lateral spread (see [`AngleSeries::lateral_spread`]) above which the view counts as oblique.
@@ -989,22 +985,6 @@ fn measure_one(
                     ),
                 );
             }
-            if let (Some(least), Some(h)) = (movement.trunk_forward_deg, hold) {
-                let trunk = series
-                    .channel(Channel::TrunkToVertical)
-                    .get(h.frame_index)
-                    .copied()
-                    .unwrap_or(f32::NAN);
-                if trunk < least {
-                    return refuse(
-                        RefusalKind::NoMovement,
-                        format!(
-                            "{}: the trunk leaned {trunk:.0} deg forward at the level held, at least {least:.0} needed (sitting or standing up is no fold)",
-                            movement.absent
-                        ),
-                    );
-                }
-            }
             // (A swing test has no hold: standing still before and after is not a refusal.)
             let is_hold = protocol.result == ResultKind::SustainedMaximum;
             if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
@@ -1122,18 +1102,20 @@ fn measure_one(
                     ),
                 );
             }
-            let hip_range = |s: Side| {
+            // Thighs against the horizontal: the trunk swaying against the swing moves both
+            // hips' angles, not the standing thigh.
+            let thigh_range = |s: Side| {
                 series
-                    .channel(LegAngle::HipFlexion.channel(s))
+                    .channel(LegAngle::ThighToHorizontal.channel(s))
                     .get(from..=to)
                     .and_then(crate::stats::central_range)
             };
-            if let (Some(swung), Some(standing)) = (hip_range(side), hip_range(side.other())) {
+            if let (Some(swung), Some(standing)) = (thigh_range(side), thigh_range(side.other())) {
                 if standing > MAX_STANDING_LEG_SHARE * swung {
                     return refuse(
                         RefusalKind::NotThePosture,
                         format!(
-                            "not one leg swung while standing on the other: the other hip moved {standing:.0} deg against this one's {swung:.0} (walking or marching in place)"
+                            "not one leg swung while standing on the other: the other thigh moved {standing:.0} deg against this one's {swung:.0} (walking or marching in place)"
                         ),
                     );
                 }

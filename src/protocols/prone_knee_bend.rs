@@ -39,7 +39,6 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "no knee was bent",
         // Lying flat, the leg (or knee) straight: movement counts from there.
         from_deg: Some(0.0),
-        trunk_forward_deg: None,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

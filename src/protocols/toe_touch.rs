@@ -47,8 +47,6 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "no forward fold",
         // Standing: the hips straight. Leaning back and standing up again is no fold.
         from_deg: Some(0.0),
-        // A fold leans the trunk forward of vertical; sitting up from lying to 90 deg does not.
-        trunk_forward_deg: Some(5.0),
     }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,

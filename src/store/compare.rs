@@ -178,7 +178,7 @@ impl Verdict {
                 "not judged: measured with other settings (hold, band or keypoint confidence)"
             }
             Verdict::OrderUnknown => {
-                "not judged: the dates do not confirm which session came first"
+                "not judged: which session came first is in doubt (dates or labels)"
             }
         }
     }
@@ -309,9 +309,12 @@ pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
             first.label, first.started_at, last.label, last.started_at
         ));
     }
+    // Whole words only, first in the label: "after block 1", "Pre"; not "Post-op week 1"
+    // against "Pre-discharge", nor "Prescription".
     let says = |label: &str, words: &[&str]| {
         let label = label.trim().to_lowercase();
-        words.iter().any(|w| label.starts_with(w))
+        let first = label.split_whitespace().next().unwrap_or("");
+        words.contains(&first) && (first == label || !["pre", "post"].contains(&first))
     };
     let (before_words, after_words) = (["before", "pre", "baseline"], ["after", "post"]);
     (says(&first.label, &after_words) && says(&last.label, &before_words)).then(|| {
@@ -411,8 +414,9 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
                         .any(|(a_sha, a_span)| a_sha == b_sha && spans_alike(*a_span, *b_span))
                 })
             });
-        // Judged as shown (to 0.1 deg): "+7.0, MDC 7.0: improved" read as a contradiction.
-        let shown = |v: f32| (v * 10.0).round() / 10.0;
+        // Judged as shown (to 0.1 deg, as printed): "+7.0, MDC 7.0: improved" read as a
+        // contradiction.
+        let shown = |v: f32| format!("{v:.1}").parse::<f32>().unwrap_or(v);
         let other_settings = b_settings
             .get(key)
             .zip(a_settings.get(key))
@@ -583,6 +587,12 @@ mod tests {
         let after = session("a", &[(Side::Left, 67.04)], "slr", "hip_flexion");
         let c = compare(&before, &after, &MdcOverrides::default());
         assert_eq!(c[0].mdc95_deg, Some(7.0), "{c:?}");
+        assert_eq!(c[0].verdict, Verdict::NoDetectableChange, "{c:?}");
+        // 7.25 prints 7.2 (ties to even): judged as printed, within an MDC of 7.2.
+        let overrides = MdcOverrides([("slr/hip_flexion".to_string(), 7.2)].into_iter().collect());
+        let after = session("a", &[(Side::Left, 67.25)], "slr", "hip_flexion");
+        let c = compare(&before, &after, &overrides);
+        assert_eq!(format!("{:+.1}", c[0].change_deg), "+7.2", "{c:?}");
         assert_eq!(c[0].verdict, Verdict::NoDetectableChange, "{c:?}");
         // For the knee-extension deficit, lower is better.
         let before = session("b", &[(Side::Left, 30.0)], "ake", "knee_extension_deficit");
@@ -818,6 +828,17 @@ mod tests {
             &at("Before", "2026-12-03T09:01:00Z"),
         );
         assert!(doubt.is_some_and(|d| d.contains("labels say the opposite")));
+        // Words that only begin alike say nothing.
+        let doubt = order_doubt(
+            &at("Post-op week 1", "2026-03-01T00:00:00Z"),
+            &at("Pre-discharge", "2026-03-20T00:00:00Z"),
+        );
+        assert!(doubt.is_none(), "{doubt:?}");
+        assert!(order_doubt(
+            &at("post", "2026-03-01T09:00:00Z"),
+            &at("pre", "2026-03-02T09:00:00Z")
+        )
+        .is_some());
     }
 
     /// The same stretch held 1 s reads higher than held 3 s: a changed `--hold-s` looked like

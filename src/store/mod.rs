@@ -1409,8 +1409,10 @@ impl Store {
             Err(StoreError::NoSubject(name)) => name,
             Err(e) => return Err(e),
         };
-        // (evidence path, whether an import named it, the files written as they were)
-        let evidence: Vec<(String, bool, Option<String>)> = {
+        // (evidence path, whether an import named it, the files written as they were), per
+        // picture; a result without a picture (a live trial's, one analysed again without
+        // `--out`, another measure's) by itself, with the files it wrote.
+        let evidence: Vec<(Option<String>, bool, Option<String>)> = {
             let mut statement = self
                 .connection
                 .prepare(
@@ -1418,8 +1420,9 @@ impl Store {
                             json_group_array(m.written_files)
                      FROM measurements m
                      JOIN sessions se ON m.session_id = se.id JOIN subjects s ON se.subject_id = s.id
-                     WHERE s.alias = ?1 AND m.evidence_path IS NOT NULL
-                     GROUP BY m.evidence_path",
+                     WHERE s.alias = ?1
+                       AND (m.evidence_path IS NOT NULL OR m.written_files IS NOT NULL)
+                     GROUP BY coalesce(m.evidence_path, 'row ' || m.id)",
                 )
                 .map_err(|e| self.sql(e))?;
             let rows = statement
@@ -1440,12 +1443,15 @@ impl Store {
         if deleted == 0 {
             return Err(StoreError::NoSubject(subject.to_string()));
         }
-        // A picture another subject's result still names (an output folder emptied and used
-        // again, the same names) is theirs now: left alone, with its siblings.
-        let still_named = |path: &String| -> Result<bool, StoreError> {
+        // A file another subject's result still names (an output folder emptied and used
+        // again, the same names) is theirs now: left alone (a picture with its siblings).
+        let still_named = |path: &str| -> Result<bool, StoreError> {
             self.connection
                 .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM measurements WHERE evidence_path = ?1)",
+                    "SELECT EXISTS (SELECT 1 FROM measurements WHERE evidence_path = ?1)
+                         OR EXISTS (SELECT 1 FROM measurements m, json_each(m.written_files) w
+                                    WHERE json_valid(m.written_files)
+                                      AND json_extract(w.value, '$.path') = ?1)",
                     params![path],
                     |r| r.get(0),
                 )
@@ -1470,26 +1476,28 @@ impl Store {
         };
         let mut seen = std::collections::HashSet::new();
         for (path, imported, written) in &evidence {
-            if still_named(path)? {
-                continue;
-            }
-            if *imported {
-                forgotten.left.extend(files_written_with(Path::new(path)));
-                continue;
+            if let Some(path) = path {
+                if still_named(path)? {
+                    continue;
+                }
+                if *imported {
+                    forgotten.left.extend(files_written_with(Path::new(path)));
+                    continue;
+                }
             }
             let written_as = written_as(written);
             if written_as.is_empty() {
                 // Saved before gonio kept what it wrote (schema 5 and older): the files of its
                 // names, as then.
                 forgotten.deleted.extend(
-                    files_written_with(Path::new(path))
-                        .into_iter()
+                    path.iter()
+                        .flat_map(|path| files_written_with(Path::new(path)))
                         .filter(|file| std::fs::remove_file(file).is_ok()),
                 );
                 continue;
             }
             for (file, hashes) in &written_as {
-                if !seen.insert(file.clone()) {
+                if !seen.insert(file.clone()) || still_named(file)? {
                     continue;
                 }
                 let file = PathBuf::from(file);
