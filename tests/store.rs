@@ -558,13 +558,15 @@ fn sessions_of_one_day_are_judged_only_when_named() {
         ]);
         assert!(output.status.success(), "{}", stderr(&output));
     }
+    let table = gonio(&["compare", "--db", db, "--subject", "P1"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(
+        stdout(&table).contains("verdicts withheld"),
+        "{}",
+        stdout(&table)
+    );
     let default = gonio(&["compare", "--db", db, "--subject", "P1", "--json"]);
     assert!(default.status.success(), "{}", stderr(&default));
-    assert!(
-        stderr(&default).contains("verdicts withheld"),
-        "{}",
-        stderr(&default)
-    );
     let default: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
     assert!(default["order_doubt"].is_string(), "{default}");
     let verdicts: Vec<&str> = default["comparisons"]

@@ -365,9 +365,8 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let mut comparisons = compare(b, a, &overrides);
     let doubt = args.pick.order_doubt(b, a);
-    if let Some(doubt) = &doubt {
+    if doubt.is_some() {
         withhold_verdicts(&mut comparisons);
-        eprintln!("gonio: {}", doubt_text(doubt, &args.subject));
     }
     let not_compared = gonio::store::uncompared(b, a);
     let asymmetries: Vec<_> = [b, a]
@@ -400,6 +399,9 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         "subject {}: {} ({}) -> {} ({})",
         args.subject, b.label, b.started_at, a.label, a.started_at
     )?;
+    if let Some(doubt) = &doubt {
+        writeln!(out, "note: {}", doubt_text(doubt, &args.subject))?;
+    }
     if comparisons.is_empty() {
         writeln!(out, "no measure with a result in both sessions")?;
     } else {
