@@ -33,7 +33,11 @@ fn two_sessions_are_compared_against_the_mdc() {
     let before = slr_csv(dir.path(), "before.csv", 60.0, 1);
     let after = slr_csv(dir.path(), "after.csv", 72.0, 2);
     let small = slr_csv(dir.path(), "small.csv", 62.0, 3);
-    for (csv, session) in [(&before, "before"), (&after, "after block 1")] {
+    // Dated: two sessions saved in the same second cannot be ordered by when they were saved.
+    for (csv, session, date) in [
+        (&before, "before", "2026-11-01"),
+        (&after, "after block 1", "2026-11-20"),
+    ] {
         let output = gonio(&[
             "analyze",
             path_str(csv),
@@ -43,6 +47,8 @@ fn two_sessions_are_compared_against_the_mdc() {
             "runner-7",
             "--session",
             session,
+            "--date",
+            date,
             "--db",
             db,
         ]);

@@ -187,8 +187,15 @@ async fn away_from_loopback_only_the_token_admits() {
 }
 
 /// One trial of a straight-leg raise held at `target_deg`, saved into `label` as a live trial
-/// is (no source file, no date).
-fn live_trial(c: &Client, patient: i64, label: &str, target_deg: f32, seed: u64) {
+/// is (no source file; dated now unless `recorded_at` says when).
+fn live_trial(
+    c: &Client,
+    patient: i64,
+    label: &str,
+    recorded_at: Option<&str>,
+    target_deg: f32,
+    seed: u64,
+) {
     let track = noisy_slr(target_deg, 6.0, false, false, seed);
     let mut poses = track.poses.clone();
     let results = measure(
@@ -207,15 +214,22 @@ fn live_trial(c: &Client, patient: i64, label: &str, target_deg: f32, seed: u64)
         })
         .collect();
     let mut store = gonio::store::Store::open(&c.app_db()).unwrap();
-    store.save_trial(patient, label, None, &stored).unwrap();
+    store
+        .save_trial(patient, label, recorded_at, &stored)
+        .unwrap();
 }
 
 /// Two sessions with repeated trials, as saved by measuring: a straight-leg raise improving
-/// well beyond its MDC.
+/// well beyond its MDC. "before" was yesterday at noon: two sessions saved in the same second
+/// could not be ordered.
 fn seed(c: &Client, patient: i64) {
-    for (label, values) in [("before", [60.0, 62.0]), ("after", [75.0, 77.0])] {
+    let yesterday = format!("{}T12:00", gonio::store::day_utc(-1));
+    for (label, when, values) in [
+        ("before", Some(yesterday.as_str()), [60.0, 62.0]),
+        ("after", None, [75.0, 77.0]),
+    ] {
         for v in values {
-            live_trial(c, patient, label, v, v as u64);
+            live_trial(c, patient, label, when, v, v as u64);
         }
     }
 }
@@ -574,7 +588,7 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
     }
     // Today's day into a session made earlier today: the session keeps its time (a midnight
     // would put it before the day's other sessions).
-    live_trial(&c, id, "this morning", 60.0, 9);
+    live_trial(&c, id, "this morning", None, 60.0, 9);
     let made_at = {
         let store = gonio::store::Store::open(&c.app_db()).unwrap();
         store.session_date(id, "this morning").unwrap().unwrap()

@@ -607,6 +607,20 @@ pub fn forget(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
             file.display()
         );
     }
+    for file in &forgotten.shared {
+        eprintln!(
+            "gonio: left {}: another subject's result names it or was measured from the same \
+             recording",
+            file.display()
+        );
+    }
+    for file in &forgotten.missing {
+        eprintln!(
+            "gonio: not found {}: moved or deleted since gonio wrote it for this subject \
+             (delete any copy yourself)",
+            file.display()
+        );
+    }
     for file in &forgotten.changed {
         eprintln!(
             "gonio: left {}: changed since gonio wrote it for this subject (written again for \

@@ -38,8 +38,13 @@ pub enum PoseCsvError {
     },
     #[error("{path}: no frames")]
     Empty { path: PathBuf },
-    #[error("{path}: the keypoints lie within {largest} of the corner (99 in 100 of them): the coordinates look like fractions of the frame (as MediaPipe writes them); gonio needs pixels: multiply x by the frame's width and y by its height")]
-    Normalised { path: PathBuf, largest: f32 },
+    #[error("{path}: the keypoints lie within {largest} of the corner (99 in 100 of them): the coordinates look like {unit} of the frame (MediaPipe writes fractions, Label Studio percentages); gonio needs pixels: convert x by the frame's width and y by its height")]
+    Normalised {
+        path: PathBuf,
+        largest: f32,
+        /// "fractions" or "percentages".
+        unit: &'static str,
+    },
     #[error("{path}: {source}")]
     Timing {
         path: PathBuf,
@@ -264,10 +269,15 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
         .collect();
     extents.sort_by(f32::total_cmp);
     if let Some(&extent) = extents.get(extents.len().saturating_sub(1) * 99 / 100) {
-        if extent <= MAX_FRACTION {
+        if extent <= MAX_PERCENT {
             return Err(PoseCsvError::Normalised {
                 path: path.to_path_buf(),
                 largest: extent,
+                unit: if extent <= MAX_FRACTION {
+                    "fractions"
+                } else {
+                    "percentages"
+                },
             });
         }
     }
@@ -277,6 +287,9 @@ pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
 /// Keypoints (99 in 100) within this many units of the origin are fractions of the frame, not
 /// pixels.
 const MAX_FRACTION: f32 = 1.5;
+/// ... and within this many, percentages of it (Label Studio writes them so): a body in a
+/// frame's pixels fits in a 100-pixel corner only in frames too small to read a pose from.
+const MAX_PERCENT: f32 = 100.0;
 
 /// Writes one frame's cells (time and keypoints) to a CSV writer; keypoints with confidence 0
 /// are written as empty cells.
@@ -321,8 +334,8 @@ mod tests {
     #[test]
     fn round_trip_keeps_positions_and_missing_points() {
         let mut keypoints = [Keypoint {
-            x: 10.5,
-            y: 20.25,
+            x: 310.5,
+            y: 420.25,
             confidence: 0.9,
         }; KEYPOINT_COUNT];
         keypoints[3] = Keypoint::default();
@@ -392,7 +405,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.csv");
-        for (scale, refused) in [(1.0 / 1920.0, true), (1.0, false)] {
+        for (scale, refused) in [(1.0 / 1920.0, true), (100.0 / 1920.0, true), (1.0, false)] {
             let keypoints: [Keypoint; KEYPOINT_COUNT] = std::array::from_fn(|i| {
                 at(
                     (900.0 + 10.0 * i as f32) * scale,

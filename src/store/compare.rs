@@ -295,29 +295,41 @@ pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
 
 /// Why the first and the latest session by date (`first`, `last`) cannot be taken as before and
 /// after, if they cannot: their dates do not order them (see [`session_order`]), or their labels
-/// say the opposite ("after" dated before "before", "post" before "pre"). The verdicts of such a
+/// say the opposite ("after" dated before "before", "post-x" before "pre-x"). The verdicts of such a
 /// pair are withheld ([`Verdict::OrderUnknown`]) unless a person names which is which.
 pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
     let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
-    let timed = |s: &Session| s.started_at.get(10..).is_some_and(|t| t != "T00:00:00Z");
-    // Two sessions saved in the same second (dated when saved) are in the order they were
-    // saved: the history's.
-    let same_second = timed(first) && first.started_at == last.started_at;
-    if session_order(first, last) != SessionOrder::Before && !same_second {
+    // (Two sessions of one time, given or saved in the same second, are in doubt too: a batch
+    // saves in the order of its file names.)
+    if session_order(first, last) != SessionOrder::Before {
         return Some(format!(
             "the dates of \"{}\" ({}) and \"{}\" ({}) do not tell which came first",
             first.label, first.started_at, last.label, last.started_at
         ));
     }
-    // Whole words only, first in the label: "after block 1", "Pre"; not "Post-op week 1"
-    // against "Pre-discharge", nor "Prescription".
-    let says = |label: &str, words: &[&str]| {
+    // The first word of a label ("after block 1", "post-treatment", "Pre"), and the rest. Two
+    // labels contradict their dates when the first says after and the last before, about the
+    // same thing or one of them bare: "post-treatment" before "pre-treatment", "after" before
+    // "baseline"; not "Post-op week 1" before "Pre-discharge", nor "Postural".
+    let split = |label: &str| {
         let label = label.trim().to_lowercase();
-        let first = label.split_whitespace().next().unwrap_or("");
-        words.contains(&first) && (first == label || !["pre", "post"].contains(&first))
+        let at = label
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(label.len());
+        let rest = label[at..]
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+        (label[..at].to_string(), rest)
     };
-    let (before_words, after_words) = (["before", "pre", "baseline"], ["after", "post"]);
-    (says(&first.label, &after_words) && says(&last.label, &before_words)).then(|| {
+    let ((first_word, first_rest), (last_word, last_rest)) =
+        (split(&first.label), split(&last.label));
+    let says_after = ["after", "post", "follow"].contains(&first_word.as_str());
+    let says_before = ["before", "pre", "baseline", "initial"].contains(&last_word.as_str());
+    let about_the_same = first_rest == last_rest
+        || first_rest.is_empty()
+        || last_rest.is_empty()
+        || first_word == "follow";
+    (says_after && says_before && about_the_same).then(|| {
         format!(
             "\"{}\" is dated before \"{}\" ({} against {}): the labels say the opposite",
             first.label,
@@ -818,7 +830,9 @@ mod tests {
         assert_eq!(session_order(&morning, &morning.clone()), Unknown);
 
         assert!(order_doubt(&day("after", "2026-11-20"), &day("before", "2026-11-20")).is_some());
-        assert!(order_doubt(&morning, &at("b", "2026-12-03T11:20:00Z")).is_none());
+        // Saved in the same second (a batch saves in the order of its file names), or given
+        // the same time: in doubt.
+        assert!(order_doubt(&morning, &at("b", "2026-12-03T11:20:00Z")).is_some());
         assert!(order_doubt(&day("before", "2026-11-19"), &day("after", "2026-11-20")).is_none());
         // Dated apart, but the labels say the opposite (a batch run in alphabetical order).
         let doubt = order_doubt(&at("After stretch", "2026-12-03T09:00:00Z"), &later);
@@ -834,11 +848,30 @@ mod tests {
             &at("Pre-discharge", "2026-03-20T00:00:00Z"),
         );
         assert!(doubt.is_none(), "{doubt:?}");
-        assert!(order_doubt(
-            &at("post", "2026-03-01T09:00:00Z"),
-            &at("pre", "2026-03-02T09:00:00Z")
-        )
-        .is_some());
+        let labels = |first: &str, last: &str| {
+            order_doubt(
+                &at(first, "2026-03-01T09:00:00Z"),
+                &at(last, "2026-03-02T09:00:00Z"),
+            )
+            .is_some()
+        };
+        for (first, last) in [
+            ("post", "pre"),
+            ("post-treatment", "pre-treatment"),
+            ("Post stretch", "pre stretch"),
+            ("after-stretch", "before-stretch"),
+            ("follow-up", "baseline"),
+            ("after", "initial"),
+        ] {
+            assert!(labels(first, last), "{first} before {last}");
+        }
+        for (first, last) in [
+            ("Post-op week 1", "Pre-discharge"),
+            ("Postural", "Prescription"),
+            ("before", "after"),
+        ] {
+            assert!(!labels(first, last), "{first} before {last}");
+        }
     }
 
     /// The same stretch held 1 s reads higher than held 3 s: a changed `--hold-s` looked like

@@ -1412,12 +1412,15 @@ impl Store {
         // (evidence path, whether an import named it, the files written as they were), per
         // picture; a result without a picture (a live trial's, one analysed again without
         // `--out`, another measure's) by itself, with the files it wrote.
-        let evidence: Vec<(Option<String>, bool, Option<String>)> = {
+        // The recordings measured, as a JSON list: a file another subject's result was
+        // measured from (a per-frame CSV analysed for them) is theirs too.
+        let evidence: Vec<(Option<String>, bool, Option<String>, String)> = {
             let mut statement = self
                 .connection
                 .prepare(
                     "SELECT m.evidence_path, min(m.evidence_imported),
-                            json_group_array(m.written_files)
+                            json_group_array(m.written_files),
+                            json_group_array(m.source_sha256)
                      FROM measurements m
                      JOIN sessions se ON m.session_id = se.id JOIN subjects s ON se.subject_id = s.id
                      WHERE s.alias = ?1
@@ -1426,7 +1429,9 @@ impl Store {
                 )
                 .map_err(|e| self.sql(e))?;
             let rows = statement
-                .query_map(params![subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .query_map(params![subject], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
                 .map_err(|e| self.sql(e))?;
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| self.sql(e))?
@@ -1445,14 +1450,16 @@ impl Store {
         }
         // A file another subject's result still names (an output folder emptied and used
         // again, the same names) is theirs now: left alone (a picture with its siblings).
-        let still_named = |path: &str| -> Result<bool, StoreError> {
+        let still_named = |path: &str, recordings: &str| -> Result<bool, StoreError> {
             self.connection
                 .query_row(
                     "SELECT EXISTS (SELECT 1 FROM measurements WHERE evidence_path = ?1)
                          OR EXISTS (SELECT 1 FROM measurements m, json_each(m.written_files) w
                                     WHERE json_valid(m.written_files)
-                                      AND json_extract(w.value, '$.path') = ?1)",
-                    params![path],
+                                      AND json_extract(w.value, '$.path') = ?1)
+                         OR EXISTS (SELECT 1 FROM measurements
+                                    WHERE source_sha256 IN (SELECT value FROM json_each(?2)))",
+                    params![path, recordings],
                     |r| r.get(0),
                 )
                 .map_err(|e| self.sql(e))
@@ -1475,9 +1482,10 @@ impl Store {
             files
         };
         let mut seen = std::collections::HashSet::new();
-        for (path, imported, written) in &evidence {
+        for (path, imported, written, recordings) in &evidence {
             if let Some(path) = path {
-                if still_named(path)? {
+                if still_named(path, recordings)? {
+                    forgotten.shared.push(PathBuf::from(path));
                     continue;
                 }
                 if *imported {
@@ -1497,14 +1505,25 @@ impl Store {
                 continue;
             }
             for (file, hashes) in &written_as {
-                if !seen.insert(file.clone()) || still_named(file)? {
+                if !seen.insert(file.clone()) {
+                    continue;
+                }
+                if still_named(file, recordings)? {
+                    forgotten.shared.push(PathBuf::from(file));
                     continue;
                 }
                 let file = PathBuf::from(file);
                 // Only a regular file still as written: never through a link.
-                let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
-                if !regular {
-                    continue;
+                match std::fs::symlink_metadata(&file) {
+                    Err(_) => {
+                        forgotten.missing.push(file);
+                        continue;
+                    }
+                    Ok(meta) if !meta.is_file() => {
+                        forgotten.changed.push(file);
+                        continue;
+                    }
+                    Ok(_) => {}
                 }
                 let now = file_sha256(&file);
                 if !hashes.iter().any(|h| now.as_deref() == Some(h.as_str())) {
@@ -2036,6 +2055,12 @@ pub struct Forgotten {
     /// Files this database's analyses wrote for the subject that have changed since (written
     /// again for another patient, or replaced by a user's file): not deleted.
     pub changed: Vec<PathBuf>,
+    /// Files written for the subject that another subject's result still names, or whose
+    /// recording another subject's result was measured from: not deleted.
+    pub shared: Vec<PathBuf>,
+    /// Files written for the subject that are no longer where they were written (moved or
+    /// deleted): copies elsewhere are the user's to delete.
+    pub missing: Vec<PathBuf>,
 }
 
 /// What [`Store::import`] did besides adding.

@@ -424,6 +424,8 @@ pub async fn forget(
             "deleted_files": forgotten.deleted.len(),
             "files_left": forgotten.left,
             "files_changed": forgotten.changed,
+            "files_shared": forgotten.shared,
+            "files_missing": forgotten.missing,
         })))
     })
     .await
