@@ -690,3 +690,61 @@ fn forget_deletes_the_files_of_every_run_of_a_trial() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// A per-frame CSV analysed for another subject is theirs too: forgetting the first leaves it
+/// (and says so); files moved away since are named, not passed over.
+#[test]
+fn forget_leaves_what_another_subject_was_measured_from_and_names_what_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let db = path_str(&db);
+    let out = dir.path().join("out");
+    let csv = slr_csv(dir.path(), "trial.csv", 60.0, 7);
+    let analyze = |input: &std::path::Path, subject: &str, out: Option<&std::path::Path>| {
+        let mut args = vec![
+            "analyze",
+            path_str(input),
+            "--protocol",
+            "slr",
+            "--db",
+            db,
+            "--subject",
+            subject,
+            "--session",
+            "before",
+        ];
+        if let Some(out) = out {
+            args.extend(["--out", path_str(out)]);
+        }
+        let output = gonio(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    analyze(&csv, "alice", Some(&out));
+    let frames = out.join("trial.csv");
+    analyze(&frames, "bob", None);
+    let output = gonio(&["forget", "--db", db, "--subject", "alice"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        frames.exists(),
+        "bob was measured from it: {}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("another subject's result names it or was measured from"),
+        "{}",
+        stderr(&output)
+    );
+
+    let moved = dir.path().join("moved");
+    std::fs::create_dir(dir.path().join("carol")).unwrap();
+    let other = slr_csv(&dir.path().join("carol"), "trial.csv", 65.0, 8);
+    analyze(&other, "carol", Some(&dir.path().join("c")));
+    std::fs::rename(dir.path().join("c"), &moved).unwrap();
+    let output = gonio(&["forget", "--db", db, "--subject", "carol"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not found") && stderr(&output).contains("moved or deleted"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1485,7 +1485,9 @@ impl Store {
         for (path, imported, written, recordings) in &evidence {
             if let Some(path) = path {
                 if still_named(path, recordings)? {
-                    forgotten.shared.push(PathBuf::from(path));
+                    if seen.insert(path.clone()) {
+                        forgotten.shared.push(PathBuf::from(path));
+                    }
                     continue;
                 }
                 if *imported {
