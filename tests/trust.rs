@@ -33,6 +33,19 @@ fn leg(hip_flexion: f32, knee_flexion: f32) -> Leg {
     }
 }
 
+/// The left leg's main result over 10 s of `body` at a stretch going from 0 (rest) to 1 (held)
+/// and back, filmed in `posture`.
+fn run(protocol: &str, posture: Posture, body: &dyn Fn(f32) -> Body) -> Measurement {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 1.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| render(&Placement::new(posture, true), &body(curve(t))))
+        .collect();
+    let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
+    results[0].clone()
+}
+
 /// Asserts that `r` is refused for `kind` with a reason containing `words`, graded poor.
 fn assert_refused(r: &Measurement, kind: RefusalKind, words: &str) {
     let refusal = r
@@ -436,16 +449,6 @@ fn genuine_tests_with_long_holds_and_small_ranges_are_measured() {
 /// the lunge; and the prone knee bend reports the hip lifting (Ely's sign).
 #[test]
 fn the_runners_protocols_refuse_what_is_not_their_test() {
-    let times = frames(10.0);
-    let curve = stretch_curve(0.0, 1.0);
-    let run = |protocol: &str, posture: Posture, body: &dyn Fn(f32) -> Body| -> Measurement {
-        let mut poses: Vec<Pose> = times
-            .iter()
-            .map(|&t| render(&Placement::new(posture, true), &body(curve(t))))
-            .collect();
-        let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
-        results[0].clone()
-    };
     // Lying still on the back, knees bent (hook lying): knee to chest needs the knee drawn up.
     let r = run("knee-to-chest", Posture::Supine, &|_| {
         legs(leg(45.0, 90.0), leg(0.0, 0.0), Side::Left, 0.0)
@@ -507,16 +510,6 @@ fn the_runners_protocols_refuse_what_is_not_their_test() {
 /// graded good.
 #[test]
 fn other_movements_in_the_position_are_not_the_test() {
-    let times = frames(10.0);
-    let curve = stretch_curve(0.0, 1.0);
-    let run = |protocol: &str, posture: Posture, body: &dyn Fn(f32) -> Body| -> Measurement {
-        let mut poses: Vec<Pose> = times
-            .iter()
-            .map(|&t| render(&Placement::new(posture, true), &body(curve(t))))
-            .collect();
-        let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
-        results[0].clone()
-    };
     // Standing, the heel pulled to the buttock: the ankle above the knee.
     let r = run("lunge-ankle", Posture::Standing, &|c| {
         legs(leg(-5.0, 140.0 * c), leg(0.0, 5.0), Side::Left, 0.0)
