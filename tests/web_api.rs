@@ -29,6 +29,14 @@ struct Client {
     _dir: tempfile::TempDir,
 }
 
+impl Drop for Client {
+    /// A live session started by a test ends with it: the test process must not exit while
+    /// the session's thread still runs the pose model (a crash in ONNX Runtime's exit handlers).
+    fn drop(&mut self) {
+        self.app.end_live();
+    }
+}
+
 fn client_for(address: &str, token: Option<&str>) -> Client {
     let dir = tempfile::tempdir().unwrap();
     let access = Access::new(address.parse().unwrap(), token.map(str::to_string), None).unwrap();

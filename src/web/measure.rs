@@ -48,6 +48,27 @@ pub struct LiveHandle {
     running: Arc<AtomicBool>,
     /// The session's last word ("ended", with its error), for a page that connects late.
     last_event: Arc<std::sync::Mutex<Option<String>>>,
+    /// The measuring thread, joined by [`App::end_live`].
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl App {
+    /// Stops the live session, if any, and waits for its thread to end (a trial in progress is
+    /// measured and saved, the pose model released). A process that exits while the thread is
+    /// still running the model crashes inside ONNX Runtime's exit handlers.
+    pub fn end_live(&self) {
+        let handle = self
+            .live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(mut handle) = handle {
+            let _ = handle.commands.send(Command::Quit);
+            if let Some(thread) = handle.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
 }
 
 /// Ends a session when dropped: marks it stopped and sends (and keeps) its last event.
@@ -143,6 +164,7 @@ pub async fn start(
     let running = Arc::new(AtomicBool::new(true));
     let last_event = Arc::new(std::sync::Mutex::new(None));
     let session_label = session.clone();
+    let thread;
     let measuring = Measuring {
         app: Arc::clone(&app),
         patient,
@@ -156,7 +178,7 @@ pub async fn start(
             Arc::clone(&running),
             Arc::clone(&last_event),
         );
-        std::thread::spawn(move || {
+        thread = Some(std::thread::spawn(move || {
             // Whatever happens in the loop (a panic included), the session ends and says so.
             let mut ending = Ending {
                 events,
@@ -168,7 +190,7 @@ pub async fn start(
                 .run(commands_rx, frames_tx, ending.events.clone())
                 .err()
                 .map(|e| e.to_string());
-        });
+        }));
     }
     *live = Some(LiveHandle {
         commands,
@@ -176,6 +198,7 @@ pub async fn start(
         events,
         running,
         last_event,
+        thread,
     });
     Ok(Json(
         json!({ "started": true, "session": session_label, "protocol": protocol.id }),
