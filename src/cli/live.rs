@@ -441,10 +441,12 @@ impl<'a> TrialOutput<'a> {
                     .first()
                     .zip(trial.track.time_s.last())
                     .map(|(&start, &end)| [start, end]),
+                gonio_output: false,
             },
             None => Recording {
                 sha256: Some(trial.keypoints_sha256()),
                 span_s: None,
+                gonio_output: false,
             },
         };
         let saved = self.args.save.target().map(|to| {

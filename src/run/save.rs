@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::protocols::Measurement;
+use crate::report::frames_csv::is_frames_csv;
 use crate::store::{file_sha256, Store, StoreError, StoredMeasurement, WrittenFile};
 
 /// Where results are saved: a subject's session in a database.
@@ -49,6 +50,9 @@ pub struct Recording {
     /// The trial's first and last frame, seconds from the recording's start; None: the whole
     /// recording (see [`crate::store::StoredMeasurement::source_span_s`]).
     pub span_s: Option<[f64; 2]>,
+    /// A per-frame CSV gonio wrote: it stands for the recording it was written for, found
+    /// among the saved results' written files.
+    pub gonio_output: bool,
 }
 
 impl Recording {
@@ -57,6 +61,7 @@ impl Recording {
         Recording {
             sha256: file_sha256(path),
             span_s: None,
+            gonio_output: is_frames_csv(path),
         }
     }
 }
@@ -76,12 +81,16 @@ pub fn save_results(
     written: &[PathBuf],
 ) -> Result<Saved, StoreError> {
     let mut store = Store::open(&to.db)?;
-    let (sha, span) = match &recording.sha256 {
-        Some(sha) => match store.recording_written_as(sha)? {
-            Some((source, span)) => (Some(source), span.or(recording.span_s)),
-            None => (Some(sha.clone()), recording.span_s),
-        },
-        None => (None, None),
+    let written_for = match &recording.sha256 {
+        // (Looked up only for gonio's own CSVs: a batch of videos does not search every saved
+        // result's files once per video.)
+        Some(sha) if recording.gonio_output => store.recording_written_as(sha)?,
+        _ => None,
+    };
+    let (sha, span) = match (&recording.sha256, written_for) {
+        (_, Some((source, span))) => (Some(source), span.or(recording.span_s)),
+        (Some(sha), None) => (Some(sha.clone()), recording.span_s),
+        (None, None) => (None, None),
     };
     let written: Vec<WrittenFile> = written.iter().filter_map(|p| WrittenFile::of(p)).collect();
     let stored: Vec<StoredMeasurement> = results

@@ -1731,9 +1731,10 @@ fn check_session(
                 settings: settings.to_string(),
             });
         }
-        if let Some([start, end]) = m.source_span_s.filter(|&[start, end]| {
-            !(start.is_finite() && end.is_finite() && 0.0 <= start && start <= end)
-        }) {
+        if let Some([start, end]) = m
+            .source_span_s
+            .filter(|&[start, end]| !(start.is_finite() && end.is_finite() && start <= end))
+        {
             return Err(Implausible::Span {
                 label,
                 protocol: m.protocol.clone(),
@@ -2638,7 +2639,7 @@ pub enum Implausible {
         measure: String,
         settings: String,
     },
-    #[error("session `{label}`: {protocol} {measure}: source_span_s [{start_s}, {end_s}] is not a part of a recording (seconds from its start, start before end)")]
+    #[error("session `{label}`: {protocol} {measure}: source_span_s [{start_s}, {end_s}] is not a part of a recording (seconds, start before end)")]
     Span {
         label: String,
         protocol: String,
