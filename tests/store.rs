@@ -14,6 +14,26 @@ fn slr_csv(dir: &std::path::Path, name: &str, target: f32, seed: u64) -> std::pa
     write_csv(&noisy_slr(target, 10.0, true, true, seed), dir.join(name))
 }
 
+/// `gonio analyze CSV --protocol slr` saved into `subject`'s `session` of `db`, with `extra`
+/// arguments after; asserts that it succeeded.
+fn save_slr(db: &str, csv: &std::path::Path, subject: &str, session: &str, extra: &[&str]) {
+    let mut args = vec![
+        "analyze",
+        path_str(csv),
+        "--protocol",
+        "slr",
+        "--db",
+        db,
+        "--subject",
+        subject,
+        "--session",
+        session,
+    ];
+    args.extend(extra);
+    let output = gonio(&args);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+}
+
 fn json(args: &[&str]) -> serde_json::Value {
     let output = gonio(args);
     assert_eq!(
@@ -475,21 +495,7 @@ fn a_result_shows_only_its_own_picture_and_its_csv_is_the_same_trial() {
     std::fs::create_dir_all(&a).unwrap();
     std::fs::create_dir_all(&b).unwrap();
     let analyze = |csv: &std::path::Path, subject: &str| {
-        let output = gonio(&[
-            "analyze",
-            path_str(csv),
-            "--protocol",
-            "slr",
-            "--db",
-            db,
-            "--subject",
-            subject,
-            "--session",
-            "before",
-            "--out",
-            path_str(&out),
-        ]);
-        assert!(output.status.success(), "{}", stderr(&output));
+        save_slr(db, csv, subject, "before", &["--out", path_str(&out)]);
     };
     let picture = |subject: &str| {
         json(&["export", "--db", db, "--subject", subject])["sessions"][0]["measurements"]
@@ -521,20 +527,7 @@ fn a_result_shows_only_its_own_picture_and_its_csv_is_the_same_trial() {
             .len()
     };
     let before = trials();
-    let frames = out.join("trial.csv");
-    let output = gonio(&[
-        "analyze",
-        path_str(&frames),
-        "--protocol",
-        "slr",
-        "--db",
-        db,
-        "--subject",
-        "bob",
-        "--session",
-        "before",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    save_slr(db, &out.join("trial.csv"), "bob", "before", &[]);
     assert_eq!(trials(), before);
 }
 
@@ -548,21 +541,7 @@ fn sessions_of_one_day_are_judged_only_when_named() {
     let db = path_str(&db);
     for (name, target, session) in [("after.csv", 75.0, "after"), ("before.csv", 60.0, "before")] {
         let csv = slr_csv(dir.path(), name, target, 4);
-        let output = gonio(&[
-            "analyze",
-            path_str(&csv),
-            "--protocol",
-            "slr",
-            "--db",
-            db,
-            "--subject",
-            "P1",
-            "--session",
-            session,
-            "--date",
-            "2026-11-20",
-        ]);
-        assert!(output.status.success(), "{}", stderr(&output));
+        save_slr(db, &csv, "P1", session, &["--date", "2026-11-20"]);
     }
     let table = gonio(&["compare", "--db", db, "--subject", "P1"]);
     assert!(table.status.success(), "{}", stderr(&table));
@@ -614,21 +593,7 @@ fn sessions_of_one_day_are_judged_only_when_named() {
     let settings = &history["sessions"][0]["measurements"][0]["settings"];
     assert_eq!(settings["hold_s"], 1.0, "{history}");
     let csv = slr_csv(dir.path(), "later.csv", 75.0, 6);
-    let output = gonio(&[
-        "analyze",
-        path_str(&csv),
-        "--protocol",
-        "slr",
-        "--hold-s",
-        "0.5",
-        "--db",
-        db,
-        "--subject",
-        "P1",
-        "--session",
-        "later",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    save_slr(db, &csv, "P1", "later", &["--hold-s", "0.5"]);
     let later = json(&[
         "compare",
         "--db",
@@ -662,23 +627,12 @@ fn forget_deletes_the_files_of_every_run_of_a_trial() {
     let csv = slr_csv(dir.path(), "a.csv", 60.0, 5);
     // With outputs, again without (the result then names no picture), and with them again.
     for with_out in [true, false, true] {
-        let mut args = vec![
-            "analyze",
-            path_str(&csv),
-            "--protocol",
-            "slr",
-            "--db",
-            db,
-            "--subject",
-            "P1",
-            "--session",
-            "before",
-        ];
-        if with_out {
-            args.extend(["--out", path_str(&out)]);
-        }
-        let output = gonio(&args);
-        assert!(output.status.success(), "{}", stderr(&output));
+        let out: &[&str] = if with_out {
+            &["--out", path_str(&out)]
+        } else {
+            &[]
+        };
+        save_slr(db, &csv, "P1", "before", out);
     }
     let written = std::fs::read_dir(&out).unwrap().count();
     assert!(written >= 6, "two runs' files: {written}");
@@ -701,23 +655,8 @@ fn forget_leaves_what_another_subject_was_measured_from_and_names_what_moved() {
     let out = dir.path().join("out");
     let csv = slr_csv(dir.path(), "trial.csv", 60.0, 7);
     let analyze = |input: &std::path::Path, subject: &str, out: Option<&std::path::Path>| {
-        let mut args = vec![
-            "analyze",
-            path_str(input),
-            "--protocol",
-            "slr",
-            "--db",
-            db,
-            "--subject",
-            subject,
-            "--session",
-            "before",
-        ];
-        if let Some(out) = out {
-            args.extend(["--out", path_str(out)]);
-        }
-        let output = gonio(&args);
-        assert!(output.status.success(), "{}", stderr(&output));
+        let out: Vec<&str> = out.map_or(vec![], |out| vec!["--out", path_str(out)]);
+        save_slr(db, input, subject, "before", &out);
     };
     analyze(&csv, "alice", Some(&out));
     let frames = out.join("trial.csv");

@@ -17,6 +17,7 @@ use crate::capture::{Camera, CameraError, CameraRequest, Frame, StreamError, Vid
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
     BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
+    KEYPOINT_COUNT,
 };
 use crate::protocols::{
     self, HoldCriteria, Measure, Measurement, Protocol, ResultKind, Role, SideChoice, SideRule,
@@ -325,17 +326,16 @@ impl Trial {
     /// sha256 of the trial's times and keypoints: what identifies a trial from a camera, which
     /// has no file, so that an edited export of it is known on import as the same trial.
     pub fn keypoints_sha256(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let mut hash = Sha256::new();
+        let mut bytes = Vec::with_capacity(self.track.poses.len() * (8 + 12 * KEYPOINT_COUNT));
         for (t, pose) in self.track.time_s.iter().zip(&self.track.poses) {
-            hash.update(t.to_le_bytes());
+            bytes.extend(t.to_le_bytes());
             for k in &pose.keypoints {
                 for v in [k.x, k.y, k.confidence] {
-                    hash.update(v.to_le_bytes());
+                    bytes.extend(v.to_le_bytes());
                 }
             }
         }
-        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::store::bytes_sha256(&bytes)
     }
 
     /// Writes the trial into `dir` (created when missing) as `<stem>.trial<N>.json` (its

@@ -1564,14 +1564,7 @@ fn evidence_file(path: &Path, sha256: Option<&str>) -> Option<Picture> {
         mime: mime.to_string(),
         bytes: std::fs::read(path).ok()?,
     };
-    let as_written = sha256.is_none_or(|sha| {
-        use sha2::{Digest, Sha256};
-        let now: String = Sha256::digest(&picture.bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        now == sha
-    });
+    let as_written = sha256.is_none_or(|sha| bytes_sha256(&picture.bytes) == sha);
     (as_written && picture.is_plausible()).then_some(picture)
 }
 
@@ -2558,13 +2551,17 @@ pub fn file_sha256(path: &Path) -> Option<String> {
     let mut file = std::fs::File::open(path).ok()?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher).ok()?;
-    Some(
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
+    Some(hex(&hasher.finalize()))
+}
+
+/// sha256 of `bytes`, as lowercase hexadecimal.
+pub fn bytes_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A date a person gave that is not one (see [`parse_session_date`]), or not one a recording
