@@ -592,3 +592,61 @@ fn an_implausible_photo_reading_is_flagged_and_shown() {
         stdout(&table)
     );
 }
+
+/// A session saved without a label is labelled with the day on the computer's own clock: the UTC
+/// day put a Sydney clinic's 09:00 visit (22:00 UTC) into the day before's session.
+#[test]
+fn the_default_session_label_is_the_local_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let csv = write_csv(&slr_track(70.0, 5), dir.path().join("visit.csv"));
+    // POSIX time zones 26 hours apart: their days always differ.
+    let mut labels = Vec::new();
+    for (tz, offset_h) in [("EAST-14", 14), ("WEST+12", -12)] {
+        let day = || {
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::fixed(
+                    jiff::tz::Offset::from_hours(offset_h).unwrap(),
+                ))
+                .date()
+                .to_string()
+        };
+        let before = day();
+        let subject = format!("runner {offset_h}");
+        let output = gonio_with_env(
+            &[
+                "analyze",
+                path_str(&csv),
+                "--protocol",
+                "slr",
+                "--subject",
+                &subject,
+                "--db",
+                path_str(&db),
+            ],
+            &[("TZ", tz)],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let after = day();
+        let history = gonio(&[
+            "history",
+            "--subject",
+            &subject,
+            "--db",
+            path_str(&db),
+            "--json",
+        ]);
+        let history = json_of(&history);
+        let label = history["sessions"][0]["label"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // (The day may turn during the run.)
+        assert!(
+            label == before || label == after,
+            "{tz}: {label}, not {before} or {after}"
+        );
+        labels.push(label);
+    }
+    assert_ne!(labels[0], labels[1]);
+}

@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, check_export, compare, default_db_path, parse_recording_date, today_utc,
+    asymmetry, check_export, compare, default_db_path, parse_recording_date, today_local,
     withhold_verdicts, ExportPictures, MdcOverrides, Session, Store, SubjectExport,
 };
 
@@ -52,7 +52,7 @@ pub struct SaveArgs {
     /// Save the results for this subject (an id or alias; no other personal data is needed)
     #[arg(long, value_name = "ID", value_parser = super::parse_label)]
     pub subject: Option<String>,
-    /// Session label, e.g. "before" or "after block 1" (default: today's date, UTC)
+    /// Session label, e.g. "before" or "after block 1" (default: today's date on this computer's clock)
     #[arg(long, value_name = "LABEL", requires = "subject", value_parser = super::parse_label)]
     pub session: Option<String>,
     /// Notes kept with the session
@@ -74,7 +74,7 @@ impl SaveArgs {
         Some(SaveTo {
             db: self.db.path(),
             subject: self.subject.clone()?,
-            session: self.session.clone().unwrap_or_else(today_utc),
+            session: self.session.clone().unwrap_or_else(today_local),
             notes: self.notes.clone(),
             recorded_at: self.date.clone(),
         })

@@ -2767,9 +2767,17 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Today's date, UTC, as YYYY-MM-DD: the label of a session that was not given one.
+/// Today's date, UTC, as YYYY-MM-DD.
 pub fn today_utc() -> String {
     day_utc(0)
+}
+
+/// Today's date on this computer's clock (its time zone: `TZ`, else the system's; UTC where
+/// neither can be read), as YYYY-MM-DD: the label of a session that was not given one. The UTC
+/// day would put a Sydney clinic's 09:00 visit into the session of the day before (22:00 UTC),
+/// and a New York evening visit into the next morning's.
+pub fn today_local() -> String {
+    jiff::Zoned::now().date().to_string()
 }
 
 /// The date `days_from_today` days from today (negative: before), UTC, as YYYY-MM-DD.

@@ -105,7 +105,7 @@ pub struct StartRequest {
     /// `auto`, `left` or `right`.
     #[serde(default)]
     side: Option<String>,
-    /// The session the trials go into (default: today's date, UTC).
+    /// The session the trials go into (default: today's date on the server's clock).
     #[serde(default)]
     session: Option<String>,
 }
@@ -127,7 +127,7 @@ pub async fn start(
         .session
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(crate::store::today_utc);
+        .unwrap_or_else(crate::store::today_local);
     if session.chars().any(crate::store::is_hidden_character) || session.chars().count() > 80 {
         return Err(WebError::BadRequest(
             "a session label is one line of at most 80 characters, without invisible ones".into(),

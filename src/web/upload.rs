@@ -49,7 +49,7 @@ pub async fn start(
     }
     let mut protocol = None;
     let mut side = SideChoice::Auto;
-    let mut session = crate::store::today_utc();
+    let mut session = crate::store::today_local();
     // When the recording was made: it dates a new session (an old "before" uploaded after the
     // "after" session must still come first).
     let mut recorded_at: Option<String> = None;
