@@ -780,3 +780,42 @@ fn joined_clips_whose_clock_restarts_are_timed_to_follow_on() {
         );
     }
 }
+
+/// A playlist names other files, and ffmpeg reads them: an upload named `.mp4` that was an HLS
+/// playlist made the clinic app decode another recording on the server. Only files that hold
+/// their own frames are read; the MPEG-TS the playlist names is still read on its own.
+#[test]
+fn a_playlist_naming_other_files_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = sample_as_mpeg_ts(&dir.path().join("other patient.ts"));
+    let playlist = dir.path().join("upload.mp4");
+    std::fs::write(
+        &playlist,
+        format!(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:2,\n{}\n#EXT-X-ENDLIST\n",
+            other.display()
+        ),
+    )
+    .unwrap();
+    let analyze = |input: &Path| {
+        gonio(&[
+            "analyze",
+            path_str(input),
+            "--protocol",
+            "toe-touch",
+            "--model",
+            "lightning",
+            "--max-fps",
+            "2",
+        ])
+    };
+    let output = analyze(&playlist);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("upload.mp4: not a readable video: a playlist"),
+        "{}",
+        stderr(&output)
+    );
+    let output = analyze(&other);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

@@ -667,6 +667,37 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         .filter(|e| e.path().join("raise.csv").exists())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+    // Forgetting another patient keeps this one's finished job (an upload page still polling
+    // for it got "no job").
+    let (_, other) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "Temp"})))
+        .await;
+    let (status, _) = c
+        .send(
+            "DELETE",
+            &format!("/api/patients/{}", other["id"]),
+            Some(json!({"confirm": "Temp"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, state) = c.send("GET", &format!("/api/jobs/{job_id}"), None).await;
+    assert_eq!((status, &state["state"]), (StatusCode::OK, &json!("done")));
+    // Discarding the trial takes both of its results (hip flexion and the leg against the
+    // table): one left behind was still judged against the next session.
+    let ids: Vec<&Value> = done["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["id"])
+        .collect();
+    assert_eq!(ids.len(), 2, "{done}");
+    let (status, discarded) = c
+        .send("DELETE", &format!("/api/measurements/{}", ids[1]), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut gone: Vec<&Value> = discarded["discarded"].as_array().unwrap().iter().collect();
+    gone.sort_by_key(|v| v.as_i64());
+    assert_eq!(gone, ids, "{discarded}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

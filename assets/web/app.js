@@ -219,17 +219,23 @@ async function patientPage(id) {
   bindDiscard(view, () => patientPage(id));
 }
 
+// Each button once: bound again after every live trial, one click asked and deleted as many
+// times as there were trials.
 function bindDiscard(root, after) {
-  root.querySelectorAll('button.discard').forEach(button => button.addEventListener('click', async () => {
-    if (!confirm('Discard this result? It is deleted from the session.')) return;
-    try {
-      await api('DELETE', `/api/measurements/${button.dataset.id}`);
-      toast('Result discarded.');
-      after();
-    } catch (error) {
-      toast(error.message);
-    }
-  }));
+  root.querySelectorAll('button.discard:not([data-bound])').forEach(button => {
+    button.dataset.bound = 'yes';
+    button.addEventListener('click', async () => {
+      if (!confirm('Discard this trial? Every result measured in it is deleted from the session.')) return;
+      try {
+        const done = await api('DELETE', `/api/measurements/${button.dataset.id}`);
+        const n = (done.discarded || []).length;
+        toast(n > 1 ? `Trial discarded (${n} results).` : 'Trial discarded.');
+        after(button, done.discarded);
+      } catch (error) {
+        toast(error.message);
+      }
+    });
+  });
 }
 
 // ---------------------------------------------------------------- choosing the test
@@ -300,7 +306,6 @@ async function measurePage(id) {
   const choice = await protocolPicker(view.querySelector('#picker'));
   let socket = null;
   let recording = false;
-  const values = [];
   const toggle = () => socket && socket.readyState === 1 && socket.send(JSON.stringify({ cmd: 'toggle' }));
   const onKey = e => {
     if (e.code === 'Space' && socket && !['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) {
@@ -332,7 +337,7 @@ async function measurePage(id) {
       return;
     }
     // The spread is of this test's trials on one side.
-    values.length = 0;
+    view.querySelectorAll('#trials tr[data-value]').forEach(r => delete r.dataset.value);
     view.querySelector('#live').hidden = false;
     delete view.querySelector('#live').dataset.ended;
     view.querySelector('#frame').dataset.shown = '0';
@@ -414,16 +419,30 @@ async function measurePage(id) {
       } else if (message.type === 'trial') {
         view.querySelector('#trials-card').hidden = false;
         const rows = message.results.filter(r => r.measure === message.results[0].measure);
-        view.querySelector('#trials').insertAdjacentHTML('beforeend', resultRows(rows, true));
+        const trials = view.querySelector('#trials');
+        trials.insertAdjacentHTML('beforeend', resultRows(rows, true));
         rows.forEach(r => {
-          if (r.value_deg !== null && r.side === rows[0].side) values.push(r.value_deg);
+          if (r.value_deg !== null && r.side === rows[0].side) {
+            trials.querySelector(`tr[data-measurement="${r.id}"]`).dataset.value = r.value_deg;
+          }
         });
-        if (values.length > 1) {
-          const mean = values.reduce((a, b) => a + b, 0) / values.length;
-          view.querySelector('#trial-spread').textContent =
-            `${values.length} trials: mean ${deg(mean)}, range ${deg(Math.max(...values) - Math.min(...values))}.`;
-        }
-        bindDiscard(view.querySelector('#trials'), () => {});
+        // The spread over the trials on the page (recounted when one is discarded).
+        const spread = () => {
+          const values = [...trials.querySelectorAll('tr[data-value]')].map(r => Number(r.dataset.value));
+          view.querySelector('#trial-spread').textContent = values.length > 1
+            ? `${values.length} trials: mean ${deg(values.reduce((a, b) => a + b, 0) / values.length)}, range ${
+              deg(Math.max(...values) - Math.min(...values))}.` : '';
+        };
+        spread();
+        bindDiscard(trials, (button, discarded) => {
+          // Every result of the trial goes: its rows and their warnings.
+          (discarded || [Number(button.dataset.id)]).forEach(id => {
+            const row = trials.querySelector(`tr[data-measurement="${id}"]`);
+            if (row?.nextElementSibling?.querySelector('ul.warnings')) row.nextElementSibling.remove();
+            row?.remove();
+          });
+          spread();
+        });
         toast(`Trial ${message.number} saved to session ${message.session}.`);
       } else if (message.type === 'trial_error') {
         toast(message.error);

@@ -24,6 +24,13 @@ pub const VIDEO_EXTENSIONS: &[&str] = &[
     "mpg", "mpeg", "wmv", "flv", "ogv",
 ];
 
+/// The containers ffmpeg may read a video as (ffmpeg's demuxer names): files that hold their own
+/// frames. A playlist (HLS `.m3u8`) or a concat list names other files, and ffmpeg would read
+/// those: an upload to the clinic app renamed `.mp4` made it decode another recording on the
+/// server and file its frames under a patient.
+const SELF_CONTAINED_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,\
+    mpegvideo,gif,asf,flv,ogg,yuv4mpegpipe,h264,hevc,mjpeg,m4v";
+
 /// Why a video could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -177,6 +184,8 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
             "-show_format",
             "-select_streams",
             "v:0",
+            "-format_whitelist",
+            SELF_CONTAINED_FORMATS,
         ])
         .arg(path)
         .stdin(Stdio::null())
@@ -188,6 +197,13 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     };
     if !output.status.success() {
         let message = String::from_utf8_lossy(&output.stderr);
+        if message.contains("Format not on whitelist") {
+            return Err(not_a_video(
+                "a playlist or list of other files (such as HLS or an ffconcat list), not a \
+                 video file: gonio reads only files that hold their own frames"
+                    .to_string(),
+            ));
+        }
         return Err(not_a_video(last_line(&message, path)));
     }
     let probe: Probe =
@@ -363,6 +379,7 @@ impl VideoFrames {
         // Keep stream timestamps when seeking, so that frames can be matched by time.
         command.arg("-copyts");
         command
+            .args(["-format_whitelist", SELF_CONTAINED_FORMATS])
             .arg("-i")
             .arg(path)
             .args([

@@ -1179,11 +1179,11 @@ impl Store {
         })
     }
 
-    /// Deletes one measurement (a trial discarded as bad), with its warnings and picture.
-    /// Returns whether it was there.
+    /// Deletes a trial discarded as bad: the measurement and every other result of its trial,
+    /// with their warnings and pictures. Returns the ids deleted (none when it was not there).
     /// A session left without measurements goes too (an empty "before" must not stay first).
-    pub fn discard(&mut self, measurement_id: i64) -> Result<bool, StoreError> {
-        let mut deleted = 0;
+    pub fn discard(&mut self, measurement_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut deleted = Vec::new();
         self.write(|tx| {
             let session: Option<i64> = tx
                 .query_row(
@@ -1192,10 +1192,25 @@ impl Store {
                     |r| r.get(0),
                 )
                 .optional()?;
-            deleted = tx.execute(
-                "DELETE FROM measurements WHERE id = ?1",
-                params![measurement_id],
+            // The trial's other results: the same recording (or camera trial's keypoints) and
+            // part of it, in the same session and test. A straight-leg raise saves two
+            // measures; discarding one left the other judged against the next session.
+            let mut trial = tx.prepare(
+                "SELECT t.id FROM measurements m JOIN measurements t
+                   ON t.session_id = m.session_id AND t.protocol = m.protocol
+                  AND t.source_sha256 = m.source_sha256
+                  AND t.source_start_s IS m.source_start_s AND t.source_end_s IS m.source_end_s
+                 WHERE m.id = ?1 AND m.source_sha256 IS NOT NULL
+                 UNION SELECT id FROM measurements WHERE id = ?1
+                 ORDER BY 1",
             )?;
+            deleted = trial
+                .query_map(params![measurement_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            drop(trial);
+            for id in &deleted {
+                tx.execute("DELETE FROM measurements WHERE id = ?1", params![id])?;
+            }
             if let Some(session) = session {
                 tx.execute(
                     "DELETE FROM sessions WHERE id = ?1
@@ -1205,7 +1220,7 @@ impl Store {
             }
             Ok(())
         })?;
-        Ok(deleted > 0)
+        Ok(deleted)
     }
 
     /// The picture kept with a measurement: the one in the database, else the evidence file it
@@ -2909,13 +2924,13 @@ mod tests {
             .save_trial(second, "before", None, &[(measurement(62.0), None)])
             .unwrap();
         assert!(kept[0] > trial[0]);
-        assert!(store.discard(kept[0]).unwrap());
+        assert_eq!(store.discard(kept[0]).unwrap(), vec![kept[0]]);
         let next = store
             .save_trial(second, "before", None, &[(measurement(63.0), None)])
             .unwrap();
         assert!(next[0] > kept[0]);
         assert!(
-            !store.discard(kept[0]).unwrap(),
+            store.discard(kept[0]).unwrap().is_empty(),
             "a stale discard finds nothing"
         );
         assert_eq!(store.patient(second).unwrap().measurements, 1);
@@ -2938,6 +2953,33 @@ mod tests {
             .save("D", "s", None, None, &[measurement(65.0)])
             .unwrap();
         assert!(id_of(&store, "D") > c);
+    }
+
+    /// A trial saves a result per measure (a straight-leg raise: two); discarding it took one,
+    /// and the other stayed to be judged against the next session.
+    #[test]
+    fn discarding_a_trial_takes_every_result_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let id = store.add_patient("P-1", None, None).unwrap();
+        let trial = |sha: &str| {
+            let mut hip = measurement(70.0);
+            hip.source_sha256 = Some(sha.to_string());
+            let mut leg = hip.clone();
+            leg.measure = "leg_to_horizontal".into();
+            [(hip, None), (leg, None)]
+        };
+        let bad = store
+            .save_trial(id, "before", None, &trial(&"a".repeat(64)))
+            .unwrap();
+        let good = store
+            .save_trial(id, "before", None, &trial(&"b".repeat(64)))
+            .unwrap();
+        assert_eq!(bad.len(), 2);
+        assert_eq!(store.discard(bad[1]).unwrap(), bad);
+        assert_eq!(store.patient(id).unwrap().measurements, 2);
+        assert_eq!(store.discard(good[0]).unwrap(), good);
+        assert_eq!(store.patient(id).unwrap().sessions, 0);
     }
 
     #[test]
@@ -2988,8 +3030,8 @@ mod tests {
         assert_eq!(ids, vec![vec![first[0], second[0]]]);
         assert_eq!(history.notes.as_deref(), Some("left hamstring"));
 
-        assert!(store.discard(first[0]).unwrap());
-        assert!(!store.discard(first[0]).unwrap());
+        assert_eq!(store.discard(first[0]).unwrap(), first);
+        assert!(store.discard(first[0]).unwrap().is_empty());
         assert_eq!(store.picture(first[0]).unwrap(), None);
         let count: i64 = store
             .connection
@@ -2998,7 +3040,7 @@ mod tests {
         assert_eq!(count, 0, "the discarded trial's picture went with it");
         assert_eq!(store.patients().unwrap().len(), 1);
         // Discarding a session's last result takes the empty session away.
-        assert!(store.discard(second[0]).unwrap());
+        assert_eq!(store.discard(second[0]).unwrap(), second);
         assert_eq!(store.patient(id).unwrap().sessions, 0);
         // A patient forgotten meanwhile is not brought back by a late trial.
         store.forget("P-017").unwrap();

@@ -3,7 +3,7 @@
 //! page over a WebSocket, takes Start/Stop from it, and saves each trial with its evidence
 //! picture into the patient's session.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,14 @@ pub struct LiveHandle {
     last_event: Arc<std::sync::Mutex<Option<String>>>,
     /// The measuring thread, joined by [`App::end_live`].
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Pages showing the session now.
+    viewers: Arc<AtomicUsize>,
+    /// Its last page went away: the session was told to stop, and is replaced by the next
+    /// Start without a word. (A trial left running with no page attached went on recording
+    /// whoever stepped in front of the camera, for the patient of the closed page.)
+    abandoned: Arc<AtomicBool>,
+    /// Whom it measures, for the refusal of a second session.
+    patient_alias: String,
 }
 
 impl App {
@@ -134,29 +142,43 @@ pub async fn start(
         ));
     }
     let patient = request.patient;
-    {
+    let patient_alias = {
         // Live trials are measured today: a session of another day, or a label that differs
         // from a saved one only in letter case, is refused now, before any trial is measured,
         // rather than when the first one is saved.
         let (app, session) = (Arc::clone(&app), session.clone());
         blocking(move || {
             let store = app.store()?;
-            store.patient(patient)?;
+            let alias = store.patient(patient)?.alias;
             let today = crate::store::today_utc();
-            Ok(store.check_save_trial(patient, &session, Some(&today))?)
+            store.check_save_trial(patient, &session, Some(&today))?;
+            Ok(alias)
         })
-        .await?;
+        .await?
+    };
+    // A session whose page went away ends (its trial in progress saved) before the next one.
+    let abandoned = {
+        let mut live = app.live.lock().map_err(|_| busy())?;
+        if live
+            .as_ref()
+            .is_some_and(|l| l.abandoned.load(Ordering::SeqCst))
+        {
+            live.take()
+        } else {
+            None
+        }
+    };
+    if let Some(thread) = abandoned.and_then(|mut handle| handle.thread.take()) {
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     }
     // Checked and taken under one lock: two clicks on Start make one session, never a second
     // loop nobody can stop.
     let mut live = app.live.lock().map_err(|_| busy())?;
-    if live
-        .as_ref()
-        .is_some_and(|l| l.running.load(Ordering::SeqCst))
-    {
-        return Err(WebError::Conflict(
-            "measuring is already running: stop it first".into(),
-        ));
+    if let Some(other) = live.as_ref().filter(|l| l.running.load(Ordering::SeqCst)) {
+        return Err(WebError::Conflict(format!(
+            "measuring is already running for {}: stop it first",
+            other.patient_alias
+        )));
     }
     let (commands, commands_rx) = mpsc::channel();
     let (frames_tx, frames) = watch::channel(None);
@@ -199,6 +221,9 @@ pub async fn start(
         running,
         last_event,
         thread,
+        viewers: Arc::new(AtomicUsize::new(0)),
+        abandoned: Arc::new(AtomicBool::new(false)),
+        patient_alias,
     });
     Ok(Json(
         json!({ "started": true, "session": session_label, "protocol": protocol.id }),
@@ -228,7 +253,7 @@ pub async fn live_socket(
     State(app): State<Arc<App>>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WebError> {
-    let (commands, frames, events, last) = {
+    let (commands, frames, events, last, viewers, abandoned) = {
         let live = app.live.lock().map_err(|_| busy())?;
         let handle = live
             .as_ref()
@@ -236,24 +261,39 @@ pub async fn live_socket(
         let events = handle.events.subscribe();
         // Read after subscribing: an end between the two is either kept or received.
         let last = handle.last_event.lock().ok().and_then(|l| l.clone());
-        (handle.commands.clone(), handle.frames.clone(), events, last)
+        handle.viewers.fetch_add(1, Ordering::SeqCst);
+        (
+            handle.commands.clone(),
+            handle.frames.clone(),
+            events,
+            last,
+            Arc::clone(&handle.viewers),
+            Arc::clone(&handle.abandoned),
+        )
     };
     Ok(upgrade.on_upgrade(move |mut socket| async move {
         if let Some(last) = last {
             // The session has ended already: say how, and close.
+            viewers.fetch_sub(1, Ordering::SeqCst);
             let _ = socket.send(Message::Text(last.into())).await;
             return;
         }
-        talk(socket, commands, frames, events).await
+        let page_gone = talk(socket, commands.clone(), frames, events).await;
+        // The last page closed or reloaded: stop, rather than record whoever comes next.
+        if viewers.fetch_sub(1, Ordering::SeqCst) == 1 && page_gone {
+            abandoned.store(true, Ordering::SeqCst);
+            let _ = commands.send(Command::Quit);
+        }
     }))
 }
 
+/// Talks to one page until the session ends (false) or the page goes away (true).
 async fn talk(
     mut socket: WebSocket,
     commands: mpsc::Sender<Command>,
     mut frames: watch::Receiver<Option<Arc<LiveFrame>>>,
     mut events: broadcast::Receiver<String>,
-) {
+) -> bool {
     // The newest frame only, and at most two on their way to the page (one drawn while the
     // next travels): a slow page sees fewer frames, never older ones. A frame unanswered for a
     // second is given up.
@@ -296,7 +336,7 @@ async fn talk(
                 if socket.send(Message::Text(status.to_string().into())).await.is_err()
                     || socket.send(Message::Binary(frame.jpeg.clone().into())).await.is_err()
                 {
-                    break;
+                    return true;
                 }
                 in_flight.push_back((frame.id, Instant::now(), frame.captured_at));
             }
@@ -304,15 +344,18 @@ async fn talk(
                 Ok(text) => {
                     let ended = serde_json::from_str::<Value>(&text)
                         .is_ok_and(|v| v["type"] == "ended");
-                    if socket.send(Message::Text(text.into())).await.is_err() || ended {
-                        break;
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        return true;
+                    }
+                    if ended {
+                        return false;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => break,
+                Err(broadcast::error::RecvError::Closed) => return false,
             },
             message = socket.recv() => {
-                let Some(Ok(message)) = message else { break };
+                let Some(Ok(message)) = message else { return true };
                 let Message::Text(text) = message else { continue };
                 let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
                 let skipped = value.get("skipped").and_then(Value::as_bool) == Some(true);

@@ -358,8 +358,9 @@ pub async fn discard(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, WebError> {
     blocking(move || {
-        if app.store()?.discard(id)? {
-            Ok(Json(json!({ "discarded": id })))
+        let discarded = app.store()?.discard(id)?;
+        if !discarded.is_empty() {
+            Ok(Json(json!({ "discarded": discarded })))
         } else {
             Err(WebError::NotFound(format!("no result {id}")))
         }
@@ -414,9 +415,12 @@ pub async fn forget(
             ));
         }
         let forgotten = store.forget(&patient.alias)?;
-        // Finished upload jobs may hold this patient's results and file names: gone too.
+        // This patient's finished upload jobs hold results and file names: gone too (and
+        // only theirs: an upload page still polling for another patient's job lost it).
         if let Ok(mut jobs) = app.jobs.lock() {
-            jobs.retain(|_, job| job.state == "running" || job.state == "queued");
+            jobs.retain(|_, job| {
+                job.patient != id || job.state == "running" || job.state == "queued"
+            });
         }
         Ok(Json(json!({
             "deleted_sessions": patient.sessions,

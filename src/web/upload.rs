@@ -23,6 +23,8 @@ use crate::store::{file_sha256, Picture, Store, StoredMeasurement};
 pub struct Job {
     /// `queued`, `running`, `done` or `failed`.
     pub state: &'static str,
+    /// The patient's row id.
+    pub patient: i64,
     /// The uploaded file's name.
     pub file: String,
     pub frames: usize,
@@ -182,6 +184,7 @@ pub async fn start(
         id,
         Job {
             state: "queued",
+            patient,
             file: name.clone(),
             frames: 0,
             expected_frames,
