@@ -596,3 +596,148 @@ fn genuine_variants_of_those_tests_are_still_measured() {
     assert_eq!(r.side, Side::Right, "the front leg: {r:?}");
     assert!(r.value_deg.is_some_and(|v| (v - 30.0).abs() < 2.0), "{r:?}");
 }
+
+/// `body(t)` at 30 frames/s for `seconds`, filmed in `posture`, measured on `side` (or auto).
+fn over_time(
+    protocol: &str,
+    posture: Posture,
+    seconds: f64,
+    side: SideChoice,
+    body: &dyn Fn(f64) -> Body,
+) -> Vec<Measurement> {
+    let times = frames(seconds);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| render(&Placement::new(posture, true), &body(t)))
+        .collect();
+    measure(protocol, &times, &mut poses, side)
+}
+
+/// 0 before `from`, 1 after `to` seconds, smooth between.
+fn ramp(t: f64, from: f64, to: f64) -> f32 {
+    let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
+    x * x * (3.0 - 2.0 * x)
+}
+
+/// The trunk raised off the table adds its tilt to the hip's angle: propped on the elbows with
+/// both legs flat was a straight-leg raise of 35 deg, a cobra push-up a prone hip extension of
+/// 30 deg, a knee hug with the head and shoulders curled up read 120 for 90. And a movement is
+/// measured from a rest in the position, not from the way into it: sitting up from lying into
+/// long sitting was a seated toe touch of 90 deg. Each was graded good.
+#[test]
+fn a_raised_trunk_or_the_way_into_the_position_is_not_the_test() {
+    let left = SideChoice::Named(Side::Left);
+    // Propped on the elbows, legs flat.
+    let r = &over_time("slr", Posture::Supine, 10.0, left, &|t| {
+        let up = 35.0 * ramp(t, 1.0, 3.0);
+        legs(leg(up, 0.0), leg(up, 0.0), Side::Left, up)
+    })[0];
+    assert!(r.value_deg.is_none(), "propped up: {r:?}");
+    // A cobra push-up, legs flat on the table.
+    let r = &over_time("prone-hip-extension", Posture::Prone, 10.0, left, &|t| {
+        let up = 30.0 * ramp(t, 1.0, 3.0);
+        legs(leg(-up, 0.0), leg(-up, 0.0), Side::Left, -up)
+    })[0];
+    assert!(r.value_deg.is_none(), "a cobra: {r:?}");
+    // A knee hugged to 90 deg with the head and shoulders curled up 30 deg.
+    let r = &over_time("knee-to-chest", Posture::Supine, 10.0, left, &|t| {
+        let c = ramp(t, 1.0, 3.0);
+        legs(
+            leg(120.0 * c, 110.0 * c),
+            leg(30.0 * c, 0.0),
+            Side::Left,
+            30.0 * c,
+        )
+    })[0];
+    assert!(r.value_deg.is_none(), "a crunch: {r:?}");
+    // Lying back, then sitting up into long sitting and staying there.
+    let sit_up = |t: f64| {
+        let lean = -90.0 + 90.0 * ramp(t, 3.0, 5.0);
+        let long_sitting = leg(90.0 + lean, 0.0);
+        legs(long_sitting, long_sitting, Side::Left, lean)
+    };
+    let r = &over_time("toe-touch", Posture::Standing, 10.0, left, &sit_up)[0];
+    assert_refused(
+        r,
+        RefusalKind::NoMovement,
+        "from a rest in the test's position",
+    );
+    // The same, then a fold from sitting upright: measured from there.
+    let r = &over_time("toe-touch", Posture::Standing, 14.0, left, &|t| {
+        let mut body = sit_up(t);
+        let fold = 15.0 * ramp(t, 7.0, 9.0);
+        body.trunk_lean += fold;
+        body.left.hip_flexion += fold;
+        body.right.hip_flexion += fold;
+        body
+    })[0];
+    let value = r
+        .value_deg
+        .unwrap_or_else(|| panic!("a seated fold: {r:?}"));
+    assert!((value - 105.0).abs() < 1.0, "{value}");
+    // Sitting on a chair, one foot tucked back under it: no lunge's back leg.
+    let r = &over_time("hip-extension", Posture::Kneeling, 10.0, left, &|t| {
+        let c = ramp(t, 1.0, 3.0);
+        legs(
+            leg(90.0 - 40.0 * c, 90.0 + 40.0 * c),
+            leg(90.0, 90.0),
+            Side::Left,
+            0.0,
+        )
+    })[0];
+    assert_refused(r, RefusalKind::NotThePosture, "sitting");
+}
+
+/// Genuine tests around those refusals: a straight-leg raise of 30 deg on the right followed by
+/// sitting up on the elbows (the raised trunk moved both hips and took the left leg, 40 deg);
+/// the Thomas test's hanging leg held level for a moment as the patient lay back, then relaxed
+/// to 15 deg below horizontal (the highest hold read 0 deg and a knee of 90); a prone knee bend
+/// with the thigh lifted behind by a hand is no Ely's sign.
+#[test]
+fn genuine_tests_next_to_a_raised_trunk_are_measured() {
+    let results = over_time("slr", Posture::Supine, 12.0, SideChoice::Auto, &|t| {
+        let raise = 30.0 * (ramp(t, 2.0, 4.0) - ramp(t, 8.0, 9.0));
+        let up = 40.0 * ramp(t, 9.5, 10.5);
+        legs(leg(raise + up, 0.0), leg(up, 0.0), Side::Right, up)
+    });
+    let r = &results[0];
+    assert_eq!(r.side, Side::Right, "{r:?}");
+    let value = r.value_deg.unwrap_or_else(|| panic!("the raise: {r:?}"));
+    assert!((value - 30.0).abs() < 1.0, "{value}");
+
+    let results = over_time("thomas", Posture::Supine, 10.0, SideChoice::Auto, &|t| {
+        let relax = ramp(t, 1.5, 2.5);
+        legs(
+            leg(-15.0 * relax, 90.0 - 40.0 * relax),
+            leg(120.0, 110.0),
+            Side::Left,
+            0.0,
+        )
+    });
+    let value = |measure: &str| {
+        let r = results.iter().find(|r| r.measure == measure).unwrap();
+        r.value_deg.unwrap_or_else(|| panic!("{measure}: {r:?}"))
+    };
+    assert!(
+        (value("thigh_to_horizontal") + 15.0).abs() < 1.0,
+        "{results:?}"
+    );
+    assert!((value("knee_flexion") - 50.0).abs() < 1.0, "{results:?}");
+
+    let r = &over_time(
+        "prone-knee-bend",
+        Posture::Prone,
+        10.0,
+        SideChoice::Named(Side::Left),
+        &|t| {
+            let c = ramp(t, 1.0, 3.0);
+            legs(leg(-25.0 * c, 110.0 * c), leg(0.0, 0.0), Side::Left, 0.0)
+        },
+    )[0];
+    let words: Vec<String> = r.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        words.iter().any(|w| w.contains("thigh lifted behind")),
+        "{words:?}"
+    );
+    assert!(!words.iter().any(|w| w.contains("Ely")), "{words:?}");
+}

@@ -37,11 +37,31 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "measure the back leg",
             unknown: "thigh positions unknown",
         },
+        // Sitting, a foot tucked back under the chair put the thigh 30 deg behind the other
+        // with the hip flexed 50 deg: read as a hip extension of -50 deg, graded good.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::AtMost(30.0),
+            role: Role::Posture,
+            failure: "measured hip flexed over 30 deg: sitting, not the back leg of a lunge",
+            hint: "kneel on the back knee, the thigh under or behind the hip",
+            unknown: "measured hip unknown",
+        },
+        // Leaning back arches the lower back, and the trunk line's tilt is read as hip
+        // extension: kneeling still, the trunk 12 deg back, read 11.8 deg, graded good.
         Criterion {
             subject: Subject::Trunk,
-            test: Test::AbsAtMost(15.0),
+            test: Test::AtLeast(-10.0),
             role: Role::Form,
-            failure: "trunk leaned over 15 deg from vertical: compensation",
+            failure: "trunk leaned back over 10 deg: the lower back arched, which reads as hip extension",
+            hint: "keep the trunk upright, the lower back still",
+            unknown: "trunk lean unknown",
+        },
+        Criterion {
+            subject: Subject::Trunk,
+            test: Test::AtMost(15.0),
+            role: Role::Form,
+            failure: "trunk leaned forward over 15 deg: compensation",
             hint: "keep the trunk upright",
             unknown: "trunk lean unknown",
         },

@@ -57,54 +57,12 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
     let gap_s = criteria.max_gap_s.max(3.0 * median_interval(&time_s[..n]));
     // Whether sample k starts a new stretch of time (missing time before it).
     let after_gap = |k: usize| k > 0 && time_s[k] - time_s[k - 1] > gap_s;
-    let mut best: Option<(f32, usize, usize)> = None; // (mean, first, last)
-    let mut windows: Vec<(f32, usize, usize)> = Vec::new(); // every qualifying window
-    let mut max_q = std::collections::VecDeque::new();
-    let mut min_q = std::collections::VecDeque::new();
-    let mut start = 0;
-    while start < n {
-        if values[start].is_nan() {
-            start += 1;
-            continue;
-        }
-        let end = (start + 1..n)
-            .find(|&k| values[k].is_nan() || after_gap(k))
-            .unwrap_or(n);
-        // Slide a window [i, j_end) over the run: the shortest that spans at least min_hold_s.
-        max_q.clear();
-        min_q.clear();
-        let mut sum = 0.0f64;
-        let mut j_end = start;
-        for i in start..end {
-            while j_end < end && (j_end == i || time_s[j_end - 1] - time_s[i] < criteria.min_hold_s)
-            {
-                push(&mut max_q, &mut min_q, values, j_end);
-                sum += values[j_end] as f64;
-                j_end += 1;
-            }
-            let last = j_end - 1;
-            if time_s[last] - time_s[i] < criteria.min_hold_s {
-                break; // the rest of the run is shorter than a hold
-            }
-            let mean = (sum / (j_end - i) as f64) as f32;
-            let (hi, lo) = (values[max_q[0]], values[min_q[0]]);
-            if hi - mean <= criteria.band_deg && mean - lo <= criteria.band_deg {
-                windows.push((mean, i, last));
-                if best.is_none_or(|b| mean > b.0) {
-                    best = Some((mean, i, last));
-                }
-            }
-            sum -= values[i] as f64;
-            if max_q.front() == Some(&i) {
-                max_q.pop_front();
-            }
-            if min_q.front() == Some(&i) {
-                min_q.pop_front();
-            }
-        }
-        start = end;
-    }
-    let (best_mean, first, last) = best?;
+    let windows = still_windows(time_s, values, criteria);
+    let (best_mean, first, last) =
+        windows
+            .iter()
+            .copied()
+            .reduce(|best, w| if w.0 > best.0 { w } else { best })?;
     // The level: mean over the samples of every window near the best (each sample once).
     let tolerance = criteria.band_deg / 3.0;
     let (mut sum, mut count, mut covered_to) = (0.0f64, 0usize, 0usize);
@@ -146,6 +104,110 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
         end_s: time_s[b],
         frame_index,
     })
+}
+
+/// The level held longest: the still windows that follow one another (overlapping or
+/// adjacent, each mean within `band_deg / 3` of the stay's first) make one stay; the longest
+/// stay wins, a later one on a tie. For a position test, where the relaxed limb settles and stays
+/// (the Thomas test's hanging leg): the highest hold was a pause with the leg still level before
+/// it relaxed, the lowest a moment before the other knee was fully hugged.
+///
+/// Returns None when no window qualifies.
+pub fn longest_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<Hold> {
+    let windows = still_windows(time_s, values, criteria);
+    let tolerance = criteria.band_deg / 3.0;
+    // (first mean, first sample, last sample) of each stay.
+    let mut stays: Vec<(f32, usize, usize)> = Vec::new();
+    for &(mean, first, last) in &windows {
+        match stays.last_mut() {
+            Some(stay) if first <= stay.2 + 1 && (mean - stay.0).abs() <= tolerance => {
+                stay.2 = stay.2.max(last);
+            }
+            _ => stays.push((mean, first, last)),
+        }
+    }
+    let &(_, first, last) = stays
+        .iter()
+        .rev()
+        .max_by(|a, b| (time_s[a.2] - time_s[a.1]).total_cmp(&(time_s[b.2] - time_s[b.1])))?;
+    let samples: Vec<f32> = values[first..=last]
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .collect();
+    let level = samples.iter().sum::<f32>() / samples.len().max(1) as f32;
+    let middle_s = (time_s[first] + time_s[last]) / 2.0;
+    let frame_index = (first..=last)
+        .min_by(|&x, &y| {
+            (time_s[x] - middle_s)
+                .abs()
+                .total_cmp(&(time_s[y] - middle_s).abs())
+        })
+        .unwrap_or(first);
+    Some(Hold {
+        level_deg: level,
+        duration_s: time_s[last] - time_s[first],
+        start_s: time_s[first],
+        end_s: time_s[last],
+        frame_index,
+    })
+}
+
+/// Every window of at least `min_hold_s` in which all samples lie within ±`band_deg` of the
+/// window's mean (the angle kept still there): (mean in degrees, first sample, last sample), in
+/// time order. Windows never span a missing (`NaN`) sample nor missing time.
+pub fn still_windows(
+    time_s: &[f64],
+    values: &[f32],
+    criteria: &HoldCriteria,
+) -> Vec<(f32, usize, usize)> {
+    let n = time_s.len().min(values.len());
+    let gap_s = criteria.max_gap_s.max(3.0 * median_interval(&time_s[..n]));
+    let after_gap = |k: usize| k > 0 && time_s[k] - time_s[k - 1] > gap_s;
+    let mut windows = Vec::new();
+    let mut max_q = std::collections::VecDeque::new();
+    let mut min_q = std::collections::VecDeque::new();
+    let mut start = 0;
+    while start < n {
+        if values[start].is_nan() {
+            start += 1;
+            continue;
+        }
+        let end = (start + 1..n)
+            .find(|&k| values[k].is_nan() || after_gap(k))
+            .unwrap_or(n);
+        // Slide a window [i, j_end) over the run: the shortest that spans at least min_hold_s.
+        max_q.clear();
+        min_q.clear();
+        let mut sum = 0.0f64;
+        let mut j_end = start;
+        for i in start..end {
+            while j_end < end && (j_end == i || time_s[j_end - 1] - time_s[i] < criteria.min_hold_s)
+            {
+                push(&mut max_q, &mut min_q, values, j_end);
+                sum += values[j_end] as f64;
+                j_end += 1;
+            }
+            let last = j_end - 1;
+            if time_s[last] - time_s[i] < criteria.min_hold_s {
+                break; // the rest of the run is shorter than a hold
+            }
+            let mean = (sum / (j_end - i) as f64) as f32;
+            let (hi, lo) = (values[max_q[0]], values[min_q[0]]);
+            if hi - mean <= criteria.band_deg && mean - lo <= criteria.band_deg {
+                windows.push((mean, i, last));
+            }
+            sum -= values[i] as f64;
+            if max_q.front() == Some(&i) {
+                max_q.pop_front();
+            }
+            if min_q.front() == Some(&i) {
+                min_q.pop_front();
+            }
+        }
+        start = end;
+    }
+    windows
 }
 
 /// The median interval between consecutive timestamps, seconds; 0 with fewer than two.

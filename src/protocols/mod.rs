@@ -153,26 +153,42 @@ pub struct Criterion {
     pub unknown: &'static str,
 }
 
-/// Lying on the back: the trunk within 45 degrees of horizontal, face up (a position criterion
-/// of the supine tests).
+/// Lying on the back: the trunk within 30 degrees of horizontal, face up (a position criterion
+/// of the supine tests). Reclined on the elbows at 42 deg, a thigh resting on the table was read
+/// as a Thomas test's hanging thigh.
 pub const LYING_ON_THE_BACK: Criterion = Criterion {
     subject: Subject::Trunk,
-    test: Test::Within(-135.0, -45.0),
+    test: Test::Within(-120.0, -60.0),
     role: Role::Posture,
     failure: "not lying on the back",
     hint: "lie on your back",
     unknown: "trunk position unknown",
 };
 
-/// Lying face down: the trunk within 45 degrees of horizontal, face down (a position criterion
+/// Lying face down: the trunk within 30 degrees of horizontal, face down (a position criterion
 /// of the prone tests).
 pub const LYING_FACE_DOWN: Criterion = Criterion {
     subject: Subject::Trunk,
-    test: Test::Within(45.0, 135.0),
+    test: Test::Within(60.0, 120.0),
     role: Role::Posture,
     failure: "not lying face down",
     hint: "lie face down",
     unknown: "trunk position unknown",
+};
+
+/// The resting leg in line with the trunk, within 15 degrees (a position criterion of the tests
+/// lying with one leg flat). Propped on the elbows, curled up or arched, the trunk line tilts by
+/// as much and its tilt is read as the measured hip's movement: lying propped up 35 deg with both
+/// legs flat was a straight-leg raise of 35 deg, a cobra push-up a hip extension of 30 deg, both
+/// graded good. The resting hip's own angle, unlike the trunk's against the horizontal, does not
+/// change with a camera that is not level.
+pub const RESTING_LEG_IN_LINE: Criterion = Criterion {
+    subject: Subject::OtherLeg(LegAngle::HipFlexion),
+    test: Test::AbsAtMost(15.0),
+    role: Role::Posture,
+    failure: "the other hip bent over 15 deg: the trunk raised off the table (propped up, curled up or arched), not lying flat",
+    hint: "lie flat, the other leg straight in line with the trunk",
+    unknown: "the other hip unknown",
 };
 
 /// The measured knee straight, within 20 degrees (a form criterion).
@@ -272,6 +288,9 @@ pub enum ResultKind {
     /// The sustained maximum: the highest level held (a stretch, a clinical test). A level
     /// reached only by repetitions is refused.
     SustainedMaximum,
+    /// A position test (the Thomas test: the hanging leg placed and relaxed, not moved): the
+    /// level held longest, where the relaxed leg settled. Reached only by repetitions, refused.
+    LongestHold,
     /// A dynamic movement (leg swings): the mean and spread of the peaks of its repetitions, each
     /// a crest that rose and fell by at least `prominence_deg`; none is a refusal, fewer than
     /// [`MIN_SWINGS`] a warning.
@@ -596,12 +615,16 @@ struct Validity {
     foreshortened: usize,
     /// Frames that passed every posture criterion.
     in_posture: usize,
+    /// Frames seen out of the test's position by the trunk: a posture criterion about the trunk
+    /// known and failed (sitting up or lying back for a seated fold, sitting for a supine test).
+    out_of_position: Vec<bool>,
 }
 
 fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity {
     let n = series.len();
     let mut frame_ok = vec![true; n];
     let mut posture_ok = vec![true; n];
+    let mut out_of_position = vec![false; n];
     let mut failures = Vec::with_capacity(protocol.criteria.len());
     for criterion in protocol.criteria {
         let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
@@ -621,6 +644,10 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
             }
             if criterion.role == Role::Posture {
                 posture_ok[i] &= passes;
+                // The trunk's position (lying, sitting, standing), not the legs', which the
+                // test itself moves (a knee drawn up from lying flat, a step into a lunge).
+                let trunk = criterion.subject == Subject::Trunk;
+                out_of_position[i] |= trunk && !v.is_nan() && !passes;
             }
         }
         failures.push((failed, unknown, worst));
@@ -637,41 +664,125 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
         failures,
         foreshortened,
         in_posture: posture_ok.iter().filter(|&&ok| ok).count(),
+        out_of_position,
     }
+}
+
+/// The frames that count (`values` not NaN) and were not on the way into or out of the test's
+/// position. After at least `min_hold_s` seen out of position (lying back before a seated fold,
+/// standing before a lunge), the frames up to the first still window (a rest) are the way in;
+/// before such a stretch, the frames after the last still window are the way out. A movement is
+/// measured from a rest in the position: sitting up from lying into long sitting raised the hip
+/// angle from 60 to 90 deg with no fold at all, and was measured as a seated toe touch.
+fn settled_frames(
+    time_s: &[f64],
+    values: &[f32],
+    out_of_position: &[bool],
+    criteria: &HoldCriteria,
+) -> Vec<bool> {
+    let n = values.len().min(time_s.len()).min(out_of_position.len());
+    let mut settled: Vec<bool> = values.iter().map(|v| !v.is_nan()).collect();
+    // Stretches out of position long enough not to be a keypoint's flicker: (first, last).
+    let mut away = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !out_of_position[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i + 1 < n && out_of_position[i + 1] {
+            i += 1;
+        }
+        if time_s[i] - time_s[first] >= criteria.min_hold_s {
+            away.push((first, i));
+        }
+        i += 1;
+    }
+    if away.is_empty() {
+        return settled;
+    }
+    let still = hold::still_windows(&time_s[..n], &values[..n], criteria);
+    for (k, &(first, last)) in away.iter().enumerate() {
+        let next_away = away.get(k + 1).map_or(n, |a| a.0);
+        let first_rest = still
+            .iter()
+            .map(|w| w.1)
+            .find(|&start| start > last)
+            .unwrap_or(n);
+        for s in &mut settled[last + 1..first_rest.min(next_away)] {
+            *s = false;
+        }
+        let previous_away = if k == 0 { 0 } else { away[k - 1].1 + 1 };
+        let after_last_rest = still
+            .iter()
+            .map(|w| w.2)
+            .rfind(|&end| end < first)
+            .map_or(0, |end| end + 1);
+        for s in &mut settled[after_last_rest.max(previous_away)..first] {
+            *s = false;
+        }
+    }
+    settled
 }
 
 fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     let main = protocol.main_measure();
-    let score = |side: Side| -> f32 {
-        let mut values: Vec<f32> = match protocol.side_rule {
-            SideRule::LowerMedianOf(angle) => series
-                .channel(angle.channel(side))
-                .iter()
-                .map(|v| -v)
-                .collect(),
-            SideRule::MostMovementOf(angle) | SideRule::HigherMedianOf(angle) => {
-                series.channel(angle.channel(side)).to_vec()
-            }
-            _ => main.values(series, side).collect(),
-        };
-        values.retain(|v| !v.is_nan());
-        if values.is_empty() {
-            return f32::NEG_INFINITY;
-        }
-        values.sort_by(f32::total_cmp);
-        let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
-        match protocol.side_rule {
-            SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
-            SideRule::HigherMedian | SideRule::HigherMedianOf(_) | SideRule::LowerMedianOf(_) => {
-                at(0.5)
-            }
-            SideRule::MostReliable => values.len() as f32,
+    // Each side is judged over the frames where the body is in the test's position for it: a
+    // trunk propped up moves both hips alike, and was taken for the raised leg.
+    let score = |side: Side| -> (bool, f32) {
+        let away = valid_mask(protocol, series, side).out_of_position;
+        let all = score_over(protocol, main, series, side, &|_| true);
+        match score_over(protocol, main, series, side, &|i| !away[i]) {
+            score if score.is_finite() => (true, score),
+            _ => (false, all),
         }
     };
-    if score(Side::Right) > score(Side::Left) {
+    let (right, left) = (score(Side::Right), score(Side::Left));
+    if (right.0, right.1) > (left.0, left.1) {
         Side::Right
     } else {
         Side::Left
+    }
+}
+
+/// A side's score under the protocol's side rule over the frames `keep` lets through; negative
+/// infinity without any.
+fn score_over(
+    protocol: &Protocol,
+    main: &Measure,
+    series: &AngleSeries,
+    side: Side,
+    keep: &dyn Fn(usize) -> bool,
+) -> f32 {
+    let values: Vec<f32> = match protocol.side_rule {
+        SideRule::LowerMedianOf(angle) => series
+            .channel(angle.channel(side))
+            .iter()
+            .map(|v| -v)
+            .collect(),
+        SideRule::MostMovementOf(angle) | SideRule::HigherMedianOf(angle) => {
+            series.channel(angle.channel(side)).to_vec()
+        }
+        _ => main.values(series, side).collect(),
+    };
+    let mut values: Vec<f32> = values
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, v)| keep(i) && !v.is_nan())
+        .map(|(_, v)| v)
+        .collect();
+    if values.is_empty() {
+        return f32::NEG_INFINITY;
+    }
+    values.sort_by(f32::total_cmp);
+    let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
+    match protocol.side_rule {
+        SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
+        SideRule::HigherMedian | SideRule::HigherMedianOf(_) | SideRule::LowerMedianOf(_) => {
+            at(0.5)
+        }
+        SideRule::MostReliable => values.len() as f32,
     }
 }
 
@@ -789,7 +900,11 @@ fn measure_one(
             .map(|(i, &v)| (i, v))
     };
     let peak = highest(&values);
-    let mut hold = sustained_maximum(&series.time_s, &values, criteria);
+    let mut hold = if protocol.result == ResultKind::LongestHold {
+        hold::longest_hold(&series.time_s, &values, criteria)
+    } else {
+        sustained_maximum(&series.time_s, &values, criteria)
+    };
 
     let mut warnings = Vec::new();
     let mut quality = Quality::Good;
@@ -966,16 +1081,49 @@ fn measure_one(
         if let Some(movement) = protocol.movement {
             // The lowest level of the frames that count (the series is already smoothed and
             // rid of outliers): a percentile would be the hold itself in a long hold.
-            let lowest = values
-                .iter()
-                .copied()
-                .filter(|v| !v.is_nan())
-                .fold(f32::INFINITY, f32::min);
-            let rest = match movement.from_deg {
+            let lowest_of = |keep: &dyn Fn(usize) -> bool| {
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, v)| !v.is_nan() && keep(i))
+                    .fold(f32::INFINITY, |low, (_, &v)| low.min(v))
+            };
+            let rest_from = |lowest: f32| match movement.from_deg {
                 Some(start) => lowest.max(start * flip),
                 None => lowest,
             };
-            let rise = peak.map_or(0.0, |p| p.1 - rest);
+            let rise_from = |rest: f32| peak.map_or(0.0, |p| p.1 - rest);
+            // A hold is measured from a rest in the position, not from the way into it (a swing
+            // test has no rest).
+            let settled = (protocol.result == ResultKind::SustainedMaximum).then(|| {
+                settled_frames(&series.time_s, &values, &validity.out_of_position, criteria)
+            });
+            let lowest_settled = settled
+                .map(|settled| lowest_of(&|i| settled[i]))
+                .filter(|low| low.is_finite());
+            let rest = rest_from(lowest_settled.unwrap_or_else(|| lowest_of(&|_| true)));
+            let rise = rise_from(rest);
+            let rise_on_the_way_in = rise_from(rest_from(lowest_of(&|_| true)));
+            if rise < movement.rise_deg && rise_on_the_way_in >= movement.rise_deg {
+                let away = protocol
+                    .criteria
+                    .iter()
+                    .zip(&validity.failures)
+                    .filter(|(c, f)| {
+                        c.role == Role::Posture && c.subject == Subject::Trunk && f.0 > 0
+                    })
+                    .max_by_key(|(_, f)| f.0)
+                    .map_or("out of position", |(c, _)| c.failure);
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "{} from a rest in the test's position: {} rose {rise_on_the_way_in:.0} deg \
+                         on the way into the position (from: {away}) and {rise:.0} deg from a rest \
+                         in it, at least {:.0} needed; settle in the position, then move",
+                        movement.absent, measure.name, movement.rise_deg
+                    ),
+                );
+            }
             if rise < movement.rise_deg {
                 return refuse(
                     RefusalKind::NoMovement,

@@ -2,7 +2,7 @@
 
 use super::{
     Best, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, SideRule, KNEE_STRAIGHT,
-    LYING_FACE_DOWN,
+    LYING_FACE_DOWN, RESTING_LEG_IN_LINE,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -22,6 +22,7 @@ pub const PROTOCOL: Protocol = Protocol {
     }],
     criteria: &[
         LYING_FACE_DOWN,
+        RESTING_LEG_IN_LINE,
         KNEE_STRAIGHT,
     ],
     movement: Some(Movement {

@@ -2,7 +2,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
-    Subject, Test, LYING_FACE_DOWN,
+    Subject, Test, LYING_FACE_DOWN, RESTING_LEG_IN_LINE,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -22,15 +22,25 @@ pub const PROTOCOL: Protocol = Protocol {
     }],
     criteria: &[
         LYING_FACE_DOWN,
+        RESTING_LEG_IN_LINE,
         // The hip flexing off the table as the knee bends is Ely's sign (a short rectus
         // femoris): a finding the warnings report; those frames do not count.
         Criterion {
             subject: Subject::SameLeg(LegAngle::HipFlexion),
-            test: Test::AbsAtMost(10.0),
+            test: Test::AtMost(10.0),
             role: Role::Form,
             failure:
                 "hip lifted off the table over 10 deg (Ely's sign: the rectus femoris is short)",
             hint: "keep the hip down on the table",
+            unknown: "hip angle unknown",
+        },
+        // The thigh lifted behind the trunk (by a hand, or the trunk raised) is no Ely's sign.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::AtLeast(-10.0),
+            role: Role::Form,
+            failure: "thigh lifted behind the trunk over 10 deg: the hip extended, not flat",
+            hint: "keep the thigh down on the table",
             unknown: "hip angle unknown",
         },
     ],

@@ -3,7 +3,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
-    Subject, Test, LYING_ON_THE_BACK,
+    Subject, Test, LYING_ON_THE_BACK, RESTING_LEG_IN_LINE,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -34,6 +34,7 @@ pub const PROTOCOL: Protocol = Protocol {
     ],
     criteria: &[
         LYING_ON_THE_BACK,
+        RESTING_LEG_IN_LINE,
         Criterion {
             subject: Subject::SameLeg(LegAngle::KneeFlexion),
             test: Test::AtMost(20.0),

@@ -63,5 +63,6 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),
     posture: Posture::Lying,
     norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",
-    result: ResultKind::SustainedMaximum,
+    // The relaxed leg's position: the level held longest.
+    result: ResultKind::LongestHold,
 };
