@@ -650,3 +650,38 @@ fn the_default_session_label_is_the_local_day() {
     }
     assert_ne!(labels[0], labels[1]);
 }
+
+/// One recording saved for two subjects is most often the wrong subject: said as a warning
+/// (the app's uploads say it too).
+#[test]
+fn a_recording_saved_for_another_subject_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let csv = write_csv(&slr_track(70.0, 5), dir.path().join("visit.csv"));
+    let save_for = |subject: &str| {
+        gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--subject",
+            subject,
+            "--db",
+            path_str(&db),
+        ])
+    };
+    let first = save_for("Anna");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        !stderr(&first).contains("also saved for"),
+        "{}",
+        stderr(&first)
+    );
+    let second = save_for("Bob");
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("this recording is also saved for Anna"),
+        "{}",
+        stderr(&second)
+    );
+}

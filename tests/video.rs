@@ -818,4 +818,25 @@ fn a_playlist_naming_other_files_is_not_read() {
     );
     let output = analyze(&other);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Frames beyond 8K are refused before they are decoded (an 8192x8192 upload took the
+    // clinic app from 0.4 to 1.2 GB).
+    let huge = dir.path().join("huge.mkv");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=black:s=8192x5000:d=0.2:r=10",
+        "-c:v",
+        "mjpeg",
+        "-q:v",
+        "31",
+        path_str(&huge),
+    ]);
+    let output = analyze(&huge);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("frames of 8192x5000 pixels: gonio reads videos up to 8K"),
+        "{}",
+        stderr(&output)
+    );
 }

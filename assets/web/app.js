@@ -42,6 +42,21 @@ async function api(method, path, body) {
 }
 
 // Today on this computer's calendar, YYYY-MM-DD.
+// A stored date (UTC, `YYYY-MM-DDTHH:MM...Z`) as this browser's day and time; a day alone
+// (stored at 00:00 UTC) has no time.
+function localDay(utc) {
+  if (utc.slice(11, 16) === '00:00') return utc.slice(0, 10);
+  const d = new Date(utc);
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 10);
+}
+function localTime(utc) {
+  if (utc.slice(11, 16) === '00:00') return '';
+  const d = new Date(utc);
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(11, 16);
+}
+
 function today() {
   const now = new Date();
   now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
@@ -182,8 +197,10 @@ async function patientPage(id) {
       <div class="card session"><h2>Session ${esc(s.label)}
         <span class="muted">${esc(s.started_at.slice(0, 16).replace('T', ' '))}</span></h2>
         <div class="row redate"><label>Date of this session
-          <input type="date" class="session-date" max="${today()}" value="${esc(s.started_at.slice(0, 10))}"
+          <input type="date" class="session-date" max="${today()}" value="${esc(localDay(s.started_at))}"
             data-session="${esc(s.label)}"></label>
+          <label>time (optional: orders sessions of one day)
+          <input type="time" class="session-time" value="${esc(localTime(s.started_at))}"></label>
           <button class="secondary change-date">Change the date</button></div>
         ${s.notes ? `<p class="muted">${esc(s.notes)}</p>` : ''}
         ${s.spread.length ? `<p class="muted spread">Repeated trials: ${s.spread.map(g =>
@@ -207,10 +224,17 @@ async function patientPage(id) {
   view.querySelectorAll('.redate').forEach(row => row.querySelector('.change-date')
     .addEventListener('click', async () => {
       const input = row.querySelector('.session-date');
+      const time = row.querySelector('.session-time').value;
+      if (!input.value) {
+        toast('Choose the session\'s date first.');
+        return;
+      }
+      // A time is the clinic's own (this browser's) clock, sent as UTC; a day alone as it is.
+      const date = time ? new Date(`${input.value}T${time}`).toISOString().slice(0, 16) : input.value;
       try {
         await api('POST', `/api/patients/${id}/session-date`,
-          { session: input.dataset.session, date: input.value });
-        toast(`Session ${input.dataset.session} dated ${input.value}: sessions are in date order.`);
+          { session: input.dataset.session, date });
+        toast(`Session ${input.dataset.session} dated ${input.value}${time ? ' ' + time : ''}: sessions are in date order.`);
         patientPage(id);
       } catch (error) {
         toast(error.message);
@@ -510,7 +534,10 @@ async function uploadPage(id) {
           state.textContent = job.error;
           return;
         }
-        state.textContent = 'done';
+        const also = (job.results[0] || {}).also_for || [];
+        state.textContent = also.length
+          ? `done. Warning: this recording is also saved for ${also.join(', ')}: check that it is this patient's.`
+          : 'done';
         row.querySelector('.results').innerHTML =
           `<table>${RESULT_HEAD}<tbody>${resultRows(job.results, true)}</tbody></table>`;
         bindDiscard(row, () => row.remove());

@@ -31,6 +31,9 @@ pub const VIDEO_EXTENSIONS: &[&str] = &[
 const SELF_CONTAINED_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,\
     mpegvideo,gif,asf,flv,ogg,yuv4mpegpipe,h264,hevc,mjpeg,m4v";
 
+/// The most pixels a video's frame may have: 8K (8192x4608).
+const MAX_VIDEO_PIXELS: u64 = 8192 * 4608;
+
 /// Why a video could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -216,6 +219,14 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     let (Some(width @ 1..), Some(height @ 1..)) = (stream.width, stream.height) else {
         return Err(not_a_video("video stream has no frame size".to_string()));
     };
+    // Frames are decoded to RGB and a few are in flight at once: a 2-second 8192x8192 upload
+    // of 880 kB took the clinic app from 0.4 to 1.2 GB, and larger ones could take it all.
+    if u64::from(width) * u64::from(height) > MAX_VIDEO_PIXELS {
+        return Err(not_a_video(format!(
+            "frames of {width}x{height} pixels: gonio reads videos up to 8K (8192x4608); scale it \
+             down first (`ffmpeg -i IN -vf scale=-2:2160 OUT.mp4`)"
+        )));
+    }
     let rotation = stream
         .side_data_list
         .iter()

@@ -242,12 +242,20 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             index,
             session,
             replaced,
+            also_for,
         } => {
             lines.saved(index, Ok(session));
             if replaced > 0 {
                 say(format!(
                     "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
                     shown(index)
+                ));
+            }
+            if !also_for.is_empty() {
+                say(format!(
+                    "gonio: warning: {}: this recording is also saved for {}: check that it is this subject's",
+                    shown(index),
+                    also_for.join(", ")
                 ));
             }
         }

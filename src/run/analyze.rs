@@ -14,7 +14,7 @@ use std::time::Instant;
 use super::pipeline::{
     sources_from, track_source, LeftOut, PipelineError, Source, Timings, Tracked,
 };
-use super::save::{check_destination, picture_of, save_results, Recording, SaveTo};
+use super::save::{check_destination, picture_of, save_results, Recording, SaveTo, Saved};
 use super::shard::Shard;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
@@ -181,7 +181,10 @@ pub enum Progress<'a> {
     Saved {
         index: usize,
         session: &'a str,
+        /// Earlier results of the same file replaced.
         replaced: usize,
+        /// Other subjects measured from the same file (a warning: most often a mistake).
+        also_for: &'a [String],
     },
 }
 
@@ -361,10 +364,11 @@ pub fn analyze_batch(
                         .map(|(to, file)| {
                             let saved = save_file(to, source, file);
                             match &saved {
-                                Ok(replaced) => progress(Progress::Saved {
+                                Ok(done) => progress(Progress::Saved {
                                     index,
                                     session: &to.session,
-                                    replaced: *replaced,
+                                    replaced: done.replaced,
+                                    also_for: &done.also_for,
                                 }),
                                 Err(error) => progress(Progress::NotSaved { index, error }),
                             }
@@ -436,9 +440,8 @@ fn load_models(
     Ok((estimator, config.people.finder(threads)?))
 }
 
-/// Saves one input's results (with the input's hash and each result's picture); the number of
-/// earlier results of the same file replaced.
-fn save_file(to: &SaveTo, source: &Source, file: &FileReport) -> Result<usize, RunError> {
+/// Saves one input's results (with the input's hash and each result's picture).
+fn save_file(to: &SaveTo, source: &Source, file: &FileReport) -> Result<Saved, RunError> {
     let evidence = |m: &Measurement| picture_of(m, &file.outputs);
     save_results(
         to,
@@ -447,7 +450,6 @@ fn save_file(to: &SaveTo, source: &Source, file: &FileReport) -> Result<usize, R
         evidence,
         &file.outputs,
     )
-    .map(|saved| saved.replaced)
     .map_err(|error| RunError::NotSaved {
         source_name: file.source.clone(),
         error,

@@ -24,10 +24,13 @@ pub struct SaveTo {
 }
 
 /// What a save did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
     /// Earlier results of the same recording replaced (one recording is one trial).
     pub replaced: usize,
+    /// Other subjects with results measured from the same recording (their aliases): most
+    /// often the wrong subject, said as a warning.
+    pub also_for: Vec<String>,
 }
 
 /// Whether results could be saved to `to` (the database opens, and the names and date are not
@@ -120,7 +123,11 @@ pub fn save_results(
         to.recorded_at.as_deref(),
         &stored,
     )?;
-    Ok(Saved { replaced })
+    let also_for = match &sha {
+        Some(sha) => store.others_measured_from(sha, &to.subject)?,
+        None => Vec::new(),
+    };
+    Ok(Saved { replaced, also_for })
 }
 
 /// The picture that stands for a result among the files written for it: the frame drawn for

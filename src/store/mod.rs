@@ -782,6 +782,31 @@ impl Store {
     }
 
     /// The row id of the subject saved as `alias`.
+    /// The other subjects' aliases (sorted) with a result measured from the recording whose
+    /// sha256 is `sha256`: one recording saved for two patients is most often a file uploaded
+    /// on the wrong patient's page, or a subject mistyped.
+    pub fn others_measured_from(
+        &self,
+        sha256: &str,
+        except_alias: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT DISTINCT s.alias FROM measurements m
+                   JOIN sessions se ON se.id = m.session_id
+                   JOIN subjects s ON s.id = se.subject_id
+                  WHERE m.source_sha256 = ?1 AND s.alias <> ?2
+                  ORDER BY s.alias",
+            )
+            .map_err(|e| self.sql(e))?;
+        let aliases = statement
+            .query_map(params![sha256, stored_name(except_alias)], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(aliases)
+    }
+
     fn row_id_of(&self, alias: &str) -> Result<i64, StoreError> {
         self.connection
             .query_row(

@@ -197,7 +197,7 @@ pub async fn show(
             "overall": record.overall.iter().map(verdict).collect::<Vec<_>>(),
             "order_doubt": record.history.sessions.first().zip(record.history.sessions.last())
                 .and_then(|(first, last)| order_doubt(first, last))
-                .map(|doubt| format!("{doubt}: verdicts withheld; correct the sessions' dates and times (or their labels)")),
+                .map(|doubt| format!("{doubt}: verdicts withheld; give the sessions their dates and times of day (under each session below)")),
             "not_compared": record.not_compared.iter().map(|u| {
                 let mut v = json!(u);
                 if let Some(fields) = v.as_object_mut() {

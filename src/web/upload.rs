@@ -365,8 +365,16 @@ fn analyse(
             )
         })
         .collect();
-    let ids = Store::open(&app.config.db)
-        .and_then(|mut store| store.save_trial(to.patient, to.session, to.recorded_at, &stored))
+    let (ids, also_for) = Store::open(&app.config.db)
+        .and_then(|mut store| {
+            let ids = store.save_trial(to.patient, to.session, to.recorded_at, &stored)?;
+            // The same file saved for another patient: most often uploaded on the wrong page.
+            let also_for = match &sha {
+                Some(sha) => store.others_measured_from(sha, &store.patient(to.patient)?.alias)?,
+                None => Vec::new(),
+            };
+            Ok((ids, also_for))
+        })
         .map_err(|e| super::in_app_words(&e))?;
     Ok(saved
         .iter()
@@ -376,6 +384,7 @@ fn analyse(
             if let Some(fields) = value.as_object_mut() {
                 fields.insert("id".into(), json!(id));
                 fields.insert("has_picture".into(), json!(picture.is_some()));
+                fields.insert("also_for".into(), json!(also_for));
                 fields.insert(
                     "warnings_text".into(),
                     json!(r.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>()),
