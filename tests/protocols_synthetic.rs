@@ -215,7 +215,13 @@ const SCENARIOS: &[Scenario] = &[
 
 /// Renders a scenario into a pose series.
 fn series_of(scenario: &Scenario, placement: &Placement, side: Side, times: &[f64]) -> Vec<Pose> {
-    let curve = stretch_curve(scenario.rest, scenario.target);
+    // A position test's leg settles and stays (its result is the last level held); the
+    // stretches move in, hold and come back.
+    let curve: Box<dyn Fn(f64) -> f32> = if scenario.protocol == "thomas" {
+        Box::new(settle_curve(scenario.rest, scenario.target))
+    } else {
+        Box::new(stretch_curve(scenario.rest, scenario.target))
+    };
     times
         .iter()
         .map(|&t| render(placement, &(scenario.body)(curve(t), side)))

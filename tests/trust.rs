@@ -724,6 +724,70 @@ fn genuine_tests_next_to_a_raised_trunk_are_measured() {
     );
     assert!((value("knee_flexion") - 50.0).abs() < 1.0, "{results:?}");
 
+    // Sitting on the table, lying down, resting, a knee drawn to 115 deg, rest, sitting up: the
+    // rest lying flat (the knee straight, so those frames do not count) is the rest.
+    let results = over_time(
+        "knee-to-chest",
+        Posture::Supine,
+        20.0,
+        SideChoice::Auto,
+        &|t| {
+            let sitting = 90.0 * (1.0 - ramp(t, 2.0, 3.5) + ramp(t, 17.0, 18.5));
+            let hug = ramp(t, 6.5, 8.5) - ramp(t, 12.5, 14.0);
+            legs(
+                leg(sitting + 115.0 * hug, 120.0 * hug),
+                leg(sitting, 0.0),
+                Side::Right,
+                sitting,
+            )
+        },
+    );
+    let value = results[0]
+        .value_deg
+        .unwrap_or_else(|| panic!("{results:?}"));
+    assert_eq!(results[0].side, Side::Right);
+    assert!((value - 115.0).abs() < 1.0, "{value}");
+    // A pillow raising the shoulders 15 deg: the resting hip reads 15 deg (allowed to 20); and
+    // the far leg not seen for 0.4 s of every 1.2 s does not break the hold.
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 70.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let raise = curve(t);
+            let mut pose = render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(15.0 + raise, 0.0), leg(15.0, 0.0), Side::Left, 15.0),
+            );
+            if t % 1.2 < 0.4 {
+                pose.keypoints[BodyPart::RightKnee.index()].confidence = 0.1;
+            }
+            pose
+        })
+        .collect();
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let leg_up = results
+        .iter()
+        .find(|r| r.measure == "leg_to_horizontal")
+        .and_then(|r| r.value_deg)
+        .unwrap_or_else(|| panic!("{results:?}"));
+    assert!((leg_up - 70.0).abs() < 1.0, "{leg_up}");
+    // The Thomas test's hug tightened after 3 s half-hugged: the thigh rises from -17 to -8 as
+    // the pelvis tilts back, and that is the test (the longest hold read -17.7).
+    let results = over_time("thomas", Posture::Supine, 9.0, SideChoice::Auto, &|t| {
+        let tight = ramp(t, 4.0, 4.8);
+        legs(
+            leg(-17.0 + 9.0 * tight, 60.0 - 5.0 * tight),
+            leg(95.0 + 30.0 * tight, 110.0),
+            Side::Left,
+            0.0,
+        )
+    });
+    let thigh = results[0]
+        .value_deg
+        .unwrap_or_else(|| panic!("{results:?}"));
+    assert!((thigh + 8.0).abs() < 1.0, "{thigh}");
+
     let r = &over_time(
         "prone-knee-bend",
         Posture::Prone,

@@ -465,8 +465,8 @@ fn print_summary(
         ResultKind::SustainedMaximum => {
             "the highest angle held for the hold time within the band (sustained maximum)"
         }
-        ResultKind::LongestHold => {
-            "the angle held longest within the band (where the relaxed leg settled)"
+        ResultKind::LastHold => {
+            "the last angle held within the band (where the relaxed leg settled)"
         }
         ResultKind::Swings { .. } => {
             "the mean ± spread (standard deviation) of each swing's peak, over the swings counted"

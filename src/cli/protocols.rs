@@ -20,6 +20,7 @@ fn describe(test: Test) -> String {
         Test::AtLeast(v) => format!("at least {v} deg"),
         Test::Within(lo, hi) => format!("between {lo} and {hi} deg"),
         Test::AbsAtMost(v) => format!("within ±{v} deg"),
+        Test::IfSeen(test) => format!("{} (where seen)", describe(*test)),
     }
 }
 

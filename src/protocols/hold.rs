@@ -106,14 +106,15 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
     })
 }
 
-/// The level held longest: the still windows that follow one another (overlapping or
-/// adjacent, each mean within `band_deg / 3` of the stay's first) make one stay; the longest
-/// stay wins, a later one on a tie. For a position test, where the relaxed limb settles and stays
-/// (the Thomas test's hanging leg): the highest hold was a pause with the leg still level before
-/// it relaxed, the lowest a moment before the other knee was fully hugged.
+/// The last level held: the still windows that follow one another (overlapping or adjacent,
+/// each mean within `band_deg / 3` of the stay's first) make one stay, and the last stay wins.
+/// For a position test, where the relaxed limb settles and stays until the patient gets up (the
+/// Thomas test's hanging leg): the highest hold was a pause with the leg still level as the
+/// patient lay back, the lowest a therapist's press, the longest a half-hugged knee held before
+/// the hug was tightened, as the test asks.
 ///
 /// Returns None when no window qualifies.
-pub fn longest_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<Hold> {
+pub fn last_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<Hold> {
     let windows = still_windows(time_s, values, criteria);
     let tolerance = criteria.band_deg / 3.0;
     // (first mean, first sample, last sample) of each stay.
@@ -126,10 +127,7 @@ pub fn longest_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> 
             _ => stays.push((mean, first, last)),
         }
     }
-    let &(_, first, last) = stays
-        .iter()
-        .rev()
-        .max_by(|a, b| (time_s[a.2] - time_s[a.1]).total_cmp(&(time_s[b.2] - time_s[b.1])))?;
+    let &(_, first, last) = stays.last()?;
     let samples: Vec<f32> = values[first..=last]
         .iter()
         .copied()

@@ -36,7 +36,7 @@ pub const PROTOCOL: Protocol = Protocol {
         Criterion {
             subject: Subject::OtherLeg(LegAngle::ThighToHorizontal),
             // Within 15 deg either way: hanging off the table's edge is the Thomas test.
-            test: Test::AbsAtMost(15.0),
+            test: Test::IfSeen(&Test::AbsAtMost(15.0)),
             role: Role::Form,
             failure: "other thigh lifted over 15 deg from the table",
             hint: "keep the other leg flat on the table",

@@ -2,7 +2,7 @@
 
 use super::{
     Best, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, SideRule, KNEE_STRAIGHT,
-    LYING_FACE_DOWN, RESTING_LEG_IN_LINE,
+    LYING_FACE_DOWN, RESTING_LEG_IN_LINE_FACE_DOWN,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -22,7 +22,7 @@ pub const PROTOCOL: Protocol = Protocol {
     }],
     criteria: &[
         LYING_FACE_DOWN,
-        RESTING_LEG_IN_LINE,
+        RESTING_LEG_IN_LINE_FACE_DOWN,
         KNEE_STRAIGHT,
     ],
     movement: Some(Movement {

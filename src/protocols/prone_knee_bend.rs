@@ -2,7 +2,7 @@
 
 use super::{
     Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
-    Subject, Test, LYING_FACE_DOWN, RESTING_LEG_IN_LINE,
+    Subject, Test, LYING_FACE_DOWN, RESTING_LEG_IN_LINE_FACE_DOWN,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -22,7 +22,7 @@ pub const PROTOCOL: Protocol = Protocol {
     }],
     criteria: &[
         LYING_FACE_DOWN,
-        RESTING_LEG_IN_LINE,
+        RESTING_LEG_IN_LINE_FACE_DOWN,
         // The hip flexing off the table as the knee bends is Ely's sign (a short rectus
         // femoris): a finding the warnings report; those frames do not count.
         Criterion {

@@ -63,6 +63,6 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::LowerMedianOf(LegAngle::HipFlexion),
     posture: Posture::Lying,
     norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",
-    // The relaxed leg's position: the level held longest.
-    result: ResultKind::LongestHold,
+    // The relaxed leg's position: the last level held.
+    result: ResultKind::LastHold,
 };

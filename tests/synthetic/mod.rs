@@ -189,6 +189,20 @@ pub fn stretch_curve(rest: f32, target: f32) -> impl Fn(f64) -> f32 {
     }
 }
 
+/// A position settling: rest, move over 2 s to `target`, and stay there (with a slight sway)
+/// to the end, as the Thomas test's hanging thigh rises while the other knee's hug tightens.
+pub fn settle_curve(rest: f32, target: f32) -> impl Fn(f64) -> f32 {
+    move |t: f64| -> f32 {
+        let t = t as f32;
+        let sway = 0.3 * (t * std::f32::consts::PI).sin();
+        match t {
+            t if t < 1.0 => rest,
+            t if t < 3.0 => rest + (target - rest) * smoothstep((t - 1.0) / 2.0),
+            _ => target + sway,
+        }
+    }
+}
+
 fn smoothstep(x: f32) -> f32 {
     let x = x.clamp(0.0, 1.0);
     x * x * (3.0 - 2.0 * x)
