@@ -24,6 +24,15 @@ use synthetic::*;
 /// A child process killed when the test ends, whatever happens.
 struct Running(Child);
 
+impl Running {
+    /// Asks the server to end (SIGTERM) and waits for it.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.0.wait().expect("the server ends")
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -453,7 +462,7 @@ async fn a_before_and_after_assessment_in_the_browser() {
 
     // The same app over TLS: the patient is there, and the live view comes over its socket.
     drop(server);
-    let (_tls_server, tls_url) = serve(&[
+    let (tls_server, tls_url) = serve(&[
         "--db",
         path_str(&db),
         "--camera-source",
@@ -521,6 +530,43 @@ async fn a_before_and_after_assessment_in_the_browser() {
     )
     .await;
     assert_eq!(status, 200);
+    // Start from the page right after Stop: the stopping session is waited for, not refused.
+    client.refresh().await.unwrap();
+    until(
+        &client,
+        "the measure page again",
+        "document.querySelector('#instructions')?.textContent",
+    )
+    .await;
+    choose(&client, "#protocol", "hip-extension").await;
+    click(&client, "#start-measuring").await;
+    until(
+        &client,
+        "the first frame after Stop",
+        "Number(document.querySelector('#frame').dataset.shown) > 0",
+    )
+    .await;
+    click(&client, "#toggle-trial").await;
+    until(
+        &client,
+        "two seconds of trial",
+        r"/trial ([2-9]|\d\d+) s/.test(document.querySelector('#trialline').textContent)",
+    )
+    .await;
+    // The server stopped mid-trial (SIGTERM, as `systemctl stop` sends; Ctrl-C alike): the
+    // trial is measured and saved, and the server ends cleanly.
+    let patient = id.as_str().unwrap().parse::<i64>().unwrap();
+    let results = || {
+        gonio::store::Store::open(&db)
+            .unwrap()
+            .patient(patient)
+            .unwrap()
+            .measurements
+    };
+    let before = results();
+    let status = tls_server.stop();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(results(), before + 1, "the trial in progress is saved");
     client.close().await.unwrap();
 }
 

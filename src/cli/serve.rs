@@ -156,8 +156,60 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         if !args.no_open && open::that_detached(&url).is_err() {
             eprintln!("gonio: open {url} in a browser");
         }
-        web::serve(listener, app, tls).await?;
+        tokio::select! {
+            served = web::serve(listener, std::sync::Arc::clone(&app), tls) => served?,
+            () = stop_signal() => {
+                eprintln!("gonio: stopping: a trial in progress is measured and saved");
+                let unfinished = tokio::task::spawn_blocking(move || app.shut_down())
+                    .await
+                    .unwrap_or_default();
+                if !unfinished.is_empty() {
+                    eprintln!(
+                        "gonio: not analysed, upload again: {} (their files are deleted)",
+                        unfinished.join(", ")
+                    );
+                }
+                eprintln!("gonio: stopped");
+                exit_now(0);
+            }
+        }
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or the system asking the server to end (SIGTERM: `systemctl stop`, a container's
+/// stop).
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// Ends the process now, its output flushed, without running the exit handlers: ONNX
+/// Runtime's crash while an upload's analysis still runs the model on another thread (the
+/// analysis is abandoned; its file was deleted by [`App::shut_down`]).
+fn exit_now(code: i32) -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` ends the process at once; nothing runs after it, so no Rust state is
+    // observed half-changed.
+    unsafe { libc::_exit(code) }
 }

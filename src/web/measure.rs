@@ -52,10 +52,10 @@ pub struct LiveHandle {
     thread: Option<std::thread::JoinHandle<()>>,
     /// Pages showing the session now.
     viewers: Arc<AtomicUsize>,
-    /// Its last page went away: the session was told to stop, and is replaced by the next
-    /// Start without a word. (A trial left running with no page attached went on recording
+    /// Told to stop (Stop, or its last page went away): the next Start waits for it to end
+    /// rather than refusing. (A trial left running with no page attached went on recording
     /// whoever stepped in front of the camera, for the patient of the closed page.)
-    abandoned: Arc<AtomicBool>,
+    ending: Arc<AtomicBool>,
     /// Whom it measures, for the refusal of a second session.
     patient_alias: String,
 }
@@ -156,19 +156,20 @@ pub async fn start(
         })
         .await?
     };
-    // A session whose page went away ends (its trial in progress saved) before the next one.
-    let abandoned = {
+    // A session told to stop, or whose page went away, ends (its trial in progress saved)
+    // before the next one.
+    let ending = {
         let mut live = app.live.lock().map_err(|_| busy())?;
         if live
             .as_ref()
-            .is_some_and(|l| l.abandoned.load(Ordering::SeqCst))
+            .is_some_and(|l| l.ending.load(Ordering::SeqCst))
         {
             live.take()
         } else {
             None
         }
     };
-    if let Some(thread) = abandoned.and_then(|mut handle| handle.thread.take()) {
+    if let Some(thread) = ending.and_then(|mut handle| handle.thread.take()) {
         let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     }
     // Checked and taken under one lock: two clicks on Start make one session, never a second
@@ -222,7 +223,7 @@ pub async fn start(
         last_event,
         thread,
         viewers: Arc::new(AtomicUsize::new(0)),
-        abandoned: Arc::new(AtomicBool::new(false)),
+        ending: Arc::new(AtomicBool::new(false)),
         patient_alias,
     });
     Ok(Json(
@@ -239,6 +240,7 @@ pub async fn stop(State(app): State<Arc<App>>) -> Result<Json<Value>, WebError> 
     let live = app.live.lock().map_err(|_| busy())?;
     match live.as_ref() {
         Some(handle) if handle.running.load(Ordering::SeqCst) => {
+            handle.ending.store(true, Ordering::SeqCst);
             let _ = handle.commands.send(Command::Quit);
             Ok(Json(json!({ "stopping": true })))
         }
@@ -253,7 +255,7 @@ pub async fn live_socket(
     State(app): State<Arc<App>>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WebError> {
-    let (commands, frames, events, last, viewers, abandoned) = {
+    let (commands, frames, events, last, viewers, ending) = {
         let live = app.live.lock().map_err(|_| busy())?;
         let handle = live
             .as_ref()
@@ -268,7 +270,7 @@ pub async fn live_socket(
             events,
             last,
             Arc::clone(&handle.viewers),
-            Arc::clone(&handle.abandoned),
+            Arc::clone(&handle.ending),
         )
     };
     Ok(upgrade.on_upgrade(move |mut socket| async move {
@@ -281,7 +283,7 @@ pub async fn live_socket(
         let page_gone = talk(socket, commands.clone(), frames, events).await;
         // The last page closed or reloaded: stop, rather than record whoever comes next.
         if viewers.fetch_sub(1, Ordering::SeqCst) == 1 && page_gone {
-            abandoned.store(true, Ordering::SeqCst);
+            ending.store(true, Ordering::SeqCst);
             let _ = commands.send(Command::Quit);
         }
     }))

@@ -154,6 +154,26 @@ impl App {
         })
     }
 
+    /// Stops the app's work for the server to end (Ctrl-C): the live session ends and its
+    /// trial in progress is measured and saved; the uploads not analysed yet have their files
+    /// deleted (patients' recordings must not stay in the temporary folder). Returns the names
+    /// of those uploads, to be uploaded again. Blocks until the live session has ended.
+    pub fn shut_down(&self) -> Vec<String> {
+        self.end_live();
+        let Ok(jobs) = self.jobs.lock() else {
+            return Vec::new();
+        };
+        let mut unfinished: Vec<(u64, String)> = Vec::new();
+        for (id, job) in jobs.iter() {
+            if let Some(folder) = &job.folder {
+                let _ = std::fs::remove_dir_all(folder);
+                unfinished.push((*id, job.file.clone()));
+            }
+        }
+        unfinished.sort();
+        unfinished.into_iter().map(|(_, file)| file).collect()
+    }
+
     /// Opens the database for one request (a connection is not shared between threads).
     fn store(&self) -> Result<Store, WebError> {
         Ok(Store::open(&self.config.db)?)

@@ -25,6 +25,10 @@ pub struct Job {
     pub state: &'static str,
     /// The patient's row id.
     pub patient: i64,
+    /// The folder the uploaded file waits in while queued or analysed (deleted when the
+    /// server is stopped).
+    #[serde(skip)]
+    pub folder: Option<PathBuf>,
     /// The uploaded file's name.
     pub file: String,
     pub frames: usize,
@@ -185,6 +189,7 @@ pub async fn start(
         Job {
             state: "queued",
             patient,
+            folder: Some(folder.path().to_path_buf()),
             file: name.clone(),
             frames: 0,
             expected_frames,
@@ -215,6 +220,7 @@ pub async fn start(
             &path,
         );
         drop(folder);
+        update_job(&job_app, id, |job| job.folder = None);
         update_job(&job_app, id, |job| match outcome {
             Ok(results) => {
                 job.state = "done";
