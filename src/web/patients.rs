@@ -408,7 +408,9 @@ pub async fn forget(
     blocking(move || {
         let mut store = app.store()?;
         let patient = store.patient(id)?;
-        if crate::store::stored_name(&confirm.confirm) != crate::store::stored_name(&patient.alias)
+        // Letter case aside: names that differ only in case are one patient.
+        if crate::store::stored_name(&confirm.confirm).to_lowercase()
+            != crate::store::stored_name(&patient.alias).to_lowercase()
         {
             return Err(WebError::BadRequest(
                 "type the patient's alias to confirm: nothing was deleted".into(),
