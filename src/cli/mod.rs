@@ -108,6 +108,8 @@ pub fn parse_label(text: &str) -> Result<String, String> {
         Err("must not be empty".to_string())
     } else if text.chars().any(gonio::store::is_hidden_character) {
         Err("must not contain control or invisible characters (newlines, tabs, zero-width spaces, direction marks): two names would look the same".to_string())
+    } else if gonio::store::mixes_scripts(text) {
+        Err("mixes letters of two scripts (a Cyrillic or Greek letter among Latin ones, such as \"а\" in \"Anna\"): it would look like another name; type it in one script".to_string())
     } else {
         Ok(text.trim().to_string())
     }

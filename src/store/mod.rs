@@ -1044,6 +1044,11 @@ impl Store {
                 what: "the subject's name",
             }));
         }
+        if mixes_scripts(alias) {
+            return Err(implausible(Implausible::MixedScripts {
+                what: "the subject's name",
+            }));
+        }
         if let Some(date) = date_of_birth {
             // A day, not a time; not in the future.
             let day = parse_session_date(date).ok().filter(|d| {
@@ -1659,12 +1664,22 @@ fn check_session(
                 what: "the subject's name",
             });
         }
+        if mixes_scripts(subject) {
+            return Err(Implausible::MixedScripts {
+                what: "the subject's name",
+            });
+        }
     }
     if label.trim().is_empty() {
         return Err(Implausible::NoLabel);
     }
     if label.chars().any(is_hidden_character) {
         return Err(Implausible::ControlCharacters {
+            what: "a session's label",
+        });
+    }
+    if mixes_scripts(label) {
+        return Err(Implausible::MixedScripts {
             what: "a session's label",
         });
     }
@@ -1885,6 +1900,15 @@ pub fn stored_name(given: &str) -> String {
         .join(" ")
         .nfc()
         .collect()
+}
+
+/// Whether a name mixes letters of two scripts (a Cyrillic "а" in a Latin "Anna"): it shows as
+/// a second patient who looks like the first (a keyboard layout switched mid-word, or a copy
+/// from another document). Digits and punctuation belong to every script; Japanese and Korean
+/// writing count as one script each (Unicode's mixed-script rules, UTS #39).
+pub fn mixes_scripts(name: &str) -> bool {
+    use unicode_security::MixedScript;
+    !name.is_single_script()
 }
 
 /// Characters a name must not hold: control characters (a newline, a terminal escape) and
@@ -2625,6 +2649,8 @@ pub enum Implausible {
     NoLabel,
     #[error("{what} holds control or invisible characters (a newline, a tab, a terminal escape, a zero-width space or a direction mark)")]
     ControlCharacters { what: &'static str },
+    #[error("{what} mixes letters of two scripts (a Cyrillic or Greek letter among Latin ones, such as \"а\" in \"Anna\"): it would look like another name; type it in one script")]
+    MixedScripts { what: &'static str },
     #[error("session `{label}`: started_at {source}")]
     Date { label: String, source: DateError },
     #[error("session `{label}`: {protocol} {measure}: an angle of {angle_deg} deg is not between -360 and 360")]
@@ -3354,6 +3380,27 @@ mod tests {
             assert!(store
                 .save(hidden, "s", None, None, &[measurement(50.0)])
                 .is_err());
+        }
+        // A Cyrillic "А" in a Latin name (or "е" in a label) made a second patient, or
+        // session, that looked like the first; names in one script stay free.
+        assert!(matches!(
+            store.add_patient("\u{410}nna Smith", None, None),
+            Err(StoreError::Implausible { ref problem, .. })
+                if matches!(**problem, Implausible::MixedScripts { .. })
+        ));
+        assert!(store
+            .save(
+                "Anna Smith",
+                "b\u{435}fore",
+                None,
+                None,
+                &[measurement(50.0)]
+            )
+            .is_err());
+        for one_script in ["Анна Смирнова", "José Núñez-2", "山田 たろう", "P-017"]
+        {
+            store.add_patient(one_script, None, None).unwrap();
+            store.forget(one_script).unwrap();
         }
         store.forget("Anna Smith").unwrap();
         // Names saved before they were stored in one form (a trailing space, doubled spaces)
