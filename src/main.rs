@@ -71,6 +71,8 @@ fn main() -> ExitCode {
         eprintln!("{}", Cli::command().render_help());
         return ExitCode::from(cli::EXIT_FATAL);
     };
+    // A program reading `--json` gets the error as JSON on stdout too (stdout was empty).
+    let json = std::env::args_os().any(|a| a == "--json");
     let result = match command {
         Command::Pose(args) => cli::pose::run(&args),
         Command::Analyze(args) => cli::analyze::run(&args),
@@ -92,7 +94,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("gonio: {}", cli::one_line(&format!("{error:#}")));
+            let message = cli::one_line(&format!("{error:#}"));
+            eprintln!("gonio: {message}");
+            if json {
+                println!("{}", serde_json::json!({ "error": message }));
+            }
             ExitCode::from(cli::EXIT_FATAL)
         }
     }

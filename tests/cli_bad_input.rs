@@ -333,3 +333,25 @@ fn eval_reports_bad_annotation_files() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains(&format!("{}: cannot read annotations", missing.display())));
 }
+
+/// A command that cannot run says why on stderr and, asked for `--json`, as JSON on stdout too:
+/// a program reading stdout got nothing to parse.
+#[test]
+fn a_fatal_error_with_json_is_json_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let output = gonio(&[
+        "history",
+        "--subject",
+        "nobody",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let error: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", stdout(&output)));
+    let message = error["error"].as_str().unwrap_or_default();
+    assert!(message.contains("no gonio database there"), "{error}");
+    assert!(stderr(&output).contains(message), "{}", stderr(&output));
+}

@@ -633,6 +633,43 @@ fn a_raised_trunk_or_the_way_into_the_position_is_not_the_test() {
         legs(leg(up, 0.0), leg(up, 0.0), Side::Left, up)
     })[0];
     assert!(r.value_deg.is_none(), "propped up: {r:?}");
+    // Propped up 25 deg (inside the 30 deg that lying allows): the resting hip says so.
+    let r = &over_time("slr", Posture::Supine, 10.0, left, &|t| {
+        let up = 25.0 * ramp(t, 1.0, 3.0);
+        legs(leg(up, 0.0), leg(up, 0.0), Side::Left, up)
+    })[0];
+    assert!(r.value_deg.is_none(), "propped up 25: {r:?}");
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.to_string().contains("the other hip bent over 20 deg")),
+        "{r:?}"
+    );
+    // A knee hug with the shoulders curled up 25 deg and the far leg never seen: the raised
+    // trunk cannot be ruled out, so the number is fair at best.
+    let times = frames(10.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let c = ramp(t, 1.0, 3.0);
+            let mut pose = render(
+                &Placement::new(Posture::Supine, true),
+                &legs(
+                    leg(115.0 * c, 110.0 * c),
+                    leg(25.0 * c, 0.0),
+                    Side::Left,
+                    25.0 * c,
+                ),
+            );
+            for part in [BodyPart::RightKnee, BodyPart::RightAnkle] {
+                pose.keypoints[part.index()].confidence = 0.1;
+            }
+            pose
+        })
+        .collect();
+    let r = &measure("knee-to-chest", &times, &mut poses, left)[0];
+    assert!(r.value_deg.is_some(), "{r:?}");
+    assert_eq!(r.quality, Quality::Fair, "{r:?}");
     // A cobra push-up, legs flat on the table.
     let r = &over_time("prone-hip-extension", Posture::Prone, 10.0, left, &|t| {
         let up = 30.0 * ramp(t, 1.0, 3.0);

@@ -159,7 +159,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             served = web::serve(listener, std::sync::Arc::clone(&app), tls) => served?,
             () = stop_signal() => {
-                eprintln!("gonio: stopping: a trial in progress is measured and saved");
+                eprintln!("gonio: stopping (a live trial in progress is measured and saved first)");
+                // A second Ctrl-C ends it at once (a camera that does not let go).
+                tokio::spawn(async {
+                    stop_signal().await;
+                    eprintln!("gonio: stopped at once");
+                    exit_now(130);
+                });
                 let unfinished = tokio::task::spawn_blocking(move || app.shut_down())
                     .await
                     .unwrap_or_default();
@@ -209,7 +215,9 @@ async fn stop_signal() {
 fn exit_now(code: i32) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` ends the process at once; nothing runs after it, so no Rust state is
-    // observed half-changed.
+    // SAFETY: `_exit` only ends the process. What other threads were writing stops where it
+    // is: the database's transactions are atomic (an unfinished one is rolled back when it is
+    // next opened), the live trial was saved by `shut_down` first, and the upload folders it
+    // deleted hold only inputs.
     unsafe { libc::_exit(code) }
 }

@@ -638,6 +638,9 @@ struct Validity {
     failures: Vec<(usize, usize, f32)>, // (failed, unknown, worst value) per criterion
     /// Frames that passed every criterion but whose leg or trunk was foreshortened.
     foreshortened: usize,
+    /// Frames that count, but with a condition that passes unseen ([`Test::IfSeen`]) unseen for
+    /// longer than [`MAX_UNSEEN_S`].
+    unsure: usize,
     /// Frames that passed every posture criterion.
     in_posture: usize,
     /// Frames seen out of the test's position by the trunk: a posture criterion about the trunk
@@ -650,16 +653,29 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
     let mut frame_ok = vec![true; n];
     let mut posture_ok = vec![true; n];
     let mut out_of_position = vec![false; n];
+    let mut unsure = vec![false; n];
     let mut failures = Vec::with_capacity(protocol.criteria.len());
     for criterion in protocol.criteria {
         let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
-        for i in 0..n {
-            let v = criterion.subject.value(side, |c| series.channel(c)[i]);
+        let values: Vec<f32> = (0..n)
+            .map(|i| criterion.subject.value(side, |c| series.channel(c)[i]))
+            .collect();
+        let unseen = criterion
+            .test
+            .passes_unseen()
+            .then(|| unseen_gaps(&series.time_s, &values, criterion.test));
+        for (i, &v) in values.iter().enumerate() {
             let passes = if v.is_nan() {
-                criterion.test.passes_unseen()
+                unseen.as_ref().is_some_and(|(passes, _)| passes[i])
             } else {
                 criterion.test.passes(v)
             };
+            if unseen
+                .as_ref()
+                .is_some_and(|(passes, long)| passes[i] && long[i])
+            {
+                unsure[i] = true;
+            }
             if v.is_nan() {
                 unknown += 1;
             } else if !passes {
@@ -688,13 +704,55 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
             foreshortened += 1;
         }
     }
+    let unsure = frame_ok
+        .iter()
+        .zip(&unsure)
+        .filter(|&(&ok, &unsure)| ok && unsure)
+        .count();
     Validity {
         frame_ok,
         failures,
+        unsure,
         foreshortened,
         in_posture: posture_ok.iter().filter(|&&ok| ok).count(),
         out_of_position,
     }
+}
+
+/// The longest a condition that passes unseen ([`Test::IfSeen`]) goes unseen before the result
+/// is graded fair at best, seconds: a far leg hidden for a moment is normal; hidden for longer
+/// (a knee hug filmed side-on hides the far hip for the whole hold), a raised trunk could not be
+/// ruled out.
+const MAX_UNSEEN_S: f64 = 1.0;
+
+/// Per frame, for a condition that passes unseen ([`Test::IfSeen`]): whether an unseen value
+/// passes (its gap's seen neighbours, the one there at the recording's ends, pass: a trunk
+/// propped up before and after a gap is propped up in it), and whether it lies in a gap longer
+/// than [`MAX_UNSEEN_S`] (or one never seen at all).
+fn unseen_gaps(time_s: &[f64], values: &[f32], test: Test) -> (Vec<bool>, Vec<bool>) {
+    let n = values.len().min(time_s.len());
+    let mut passes = vec![false; values.len()];
+    let mut long = vec![false; values.len()];
+    let mut i = 0;
+    while i < n {
+        if !values[i].is_nan() {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < n && values[i].is_nan() {
+            i += 1;
+        }
+        // The gap is first..i; its neighbours first - 1 and i, where there are.
+        let before = first.checked_sub(1).map(|k| test.passes(values[k]));
+        let after = (i < n).then(|| test.passes(values[i]));
+        let span_s = time_s[i.min(n - 1)] - time_s[first.saturating_sub(1)];
+        let is_long = span_s > MAX_UNSEEN_S || (before.is_none() && after.is_none());
+        let pass = before.unwrap_or(true) && after.unwrap_or(true);
+        passes[first..i].iter_mut().for_each(|p| *p = pass);
+        long[first..i].iter_mut().for_each(|l| *l = is_long);
+    }
+    (passes, long)
 }
 
 /// The frames that count (`values` not NaN) and were not on the way into or out of the test's
@@ -996,6 +1054,11 @@ fn measure_one(
             );
         }
     }
+    // A condition ruling out a wrong movement (the trunk raised) not seen for long: the result
+    // stands, fair at best (the condition's own warning says it was unknown).
+    if valid_frames > 0 && validity.unsure * 10 > valid_frames {
+        lower(Quality::Fair);
+    }
     if validity.foreshortened > 0 {
         warnings.push(
             Warning::new(WarningKind::Foreshortened)
@@ -1102,7 +1165,8 @@ fn measure_one(
                 .criteria
                 .iter()
                 .zip(&validity.failures)
-                .filter(|(_, f)| f.1 > 0)
+                // (A condition that passes unseen rules no frame out by being unseen.)
+                .filter(|(c, f)| f.1 > 0 && !c.test.passes_unseen())
                 .rev()
                 .max_by_key(|(_, f)| f.1)
                 .map(|(c, _)| c.unknown);

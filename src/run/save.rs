@@ -123,10 +123,11 @@ pub fn save_results(
         to.recorded_at.as_deref(),
         &stored,
     )?;
-    let also_for = match &sha {
-        Some(sha) => store.others_measured_from(sha, &to.subject)?,
-        None => Vec::new(),
-    };
+    // (A failed lookup only loses the warning: the results are saved.)
+    let also_for = sha
+        .as_deref()
+        .and_then(|sha| store.others_measured_from(sha, &to.subject).ok())
+        .unwrap_or_default();
     Ok(Saved { replaced, also_for })
 }
 

@@ -781,7 +781,6 @@ impl Store {
         self.row_id_of(&alias)
     }
 
-    /// The row id of the subject saved as `alias`.
     /// The other subjects' aliases (sorted) with a result measured from the recording whose
     /// sha256 is `sha256`: one recording saved for two patients is most often a file uploaded
     /// on the wrong patient's page, or a subject mistyped.
@@ -807,6 +806,7 @@ impl Store {
         Ok(aliases)
     }
 
+    /// The row id of the subject saved as `alias`.
     fn row_id_of(&self, alias: &str) -> Result<i64, StoreError> {
         self.connection
             .query_row(
@@ -1223,12 +1223,13 @@ impl Store {
                 )
                 .optional()?;
             // The trial's other results: the same recording (or camera trial's keypoints) and
-            // part of it, in the same session and test. A straight-leg raise saves two
-            // measures; discarding one left the other judged against the next session.
+            // part of it, in the same session, test and side. A straight-leg raise saves two
+            // measures; discarding one left the other judged against the next session. (The
+            // other side of `--side both` is another result, and stays.)
             let mut trial = tx.prepare(
                 "SELECT t.id FROM measurements m JOIN measurements t
                    ON t.session_id = m.session_id AND t.protocol = m.protocol
-                  AND t.source_sha256 = m.source_sha256
+                  AND t.side = m.side AND t.source_sha256 = m.source_sha256
                   AND t.source_start_s IS m.source_start_s AND t.source_end_s IS m.source_end_s
                  WHERE m.id = ?1 AND m.source_sha256 IS NOT NULL
                  UNION SELECT id FROM measurements WHERE id = ?1
@@ -3020,6 +3021,16 @@ mod tests {
             leg.measure = "leg_to_horizontal".into();
             [(hip, None), (leg, None)]
         };
+        let both = {
+            let mut sides = trial(&"c".repeat(64)).to_vec();
+            let mut right = sides[0].clone();
+            right.0.side = Side::Right;
+            sides.push(right);
+            store.save_trial(id, "other", None, &sides).unwrap()
+        };
+        // The right side's result stays when the left's trial is discarded.
+        assert_eq!(store.discard(both[0]).unwrap(), both[..2].to_vec());
+        assert_eq!(store.discard(both[2]).unwrap(), vec![both[2]]);
         let bad = store
             .save_trial(id, "before", None, &trial(&"a".repeat(64)))
             .unwrap();

@@ -36,6 +36,9 @@ const VIEW_PX: u32 = 640;
 const MAX_IN_FLIGHT: usize = 2;
 /// JPEG quality of the frames sent (1-100).
 const FRAME_QUALITY: u8 = 75;
+/// Seconds without a word from a page that is sent frames before it counts as gone (it
+/// acknowledges every frame it draws).
+const PAGE_SILENT_S: u64 = 20;
 /// Frames of one trial kept for its evidence picture: five minutes at 30 frames/s (about
 /// 50 kB each).
 const MAX_TRIAL_FRAMES: usize = 9000;
@@ -56,11 +59,47 @@ pub struct LiveHandle {
     /// rather than refusing. (A trial left running with no page attached went on recording
     /// whoever stepped in front of the camera, for the patient of the closed page.)
     ending: Arc<AtomicBool>,
-    /// Whom it measures, for the refusal of a second session.
+    /// Whom it measures (row id and name), for the refusal of a second session and of
+    /// forgetting the patient meanwhile.
+    patient: i64,
     patient_alias: String,
+    /// Set when the session has ended (its trial in progress saved): waited on by the next
+    /// Start and by [`App::end_live`], the handle staying in its place meanwhile.
+    ended: Arc<Ended>,
+}
+
+/// A one-time signal that a session has ended.
+#[derive(Default)]
+struct Ended {
+    done: std::sync::Mutex<bool>,
+    signal: std::sync::Condvar,
+}
+
+impl Ended {
+    fn set(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        *done = true;
+        self.signal.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        while !*done {
+            done = self.signal.wait(done).unwrap_or_else(|p| p.into_inner());
+        }
+    }
 }
 
 impl App {
+    /// Whether the patient (row id) is being measured live now.
+    pub(crate) fn measuring(&self, patient: i64) -> bool {
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .is_some_and(|l| l.patient == patient && l.running.load(Ordering::SeqCst))
+    }
+
     /// Stops the live session, if any, and waits for its thread to end (a trial in progress is
     /// measured and saved, the pose model released). A process that exits while the thread is
     /// still running the model crashes inside ONNX Runtime's exit handlers.
@@ -72,6 +111,7 @@ impl App {
             .take();
         if let Some(mut handle) = handle {
             let _ = handle.commands.send(Command::Quit);
+            handle.ended.wait();
             if let Some(thread) = handle.thread.take() {
                 let _ = thread.join();
             }
@@ -84,6 +124,7 @@ struct Ending {
     events: broadcast::Sender<String>,
     running: Arc<AtomicBool>,
     last_event: Arc<std::sync::Mutex<Option<String>>>,
+    ended: Arc<Ended>,
     error: Option<String>,
 }
 
@@ -95,6 +136,7 @@ impl Drop for Ending {
         }
         self.running.store(false, Ordering::SeqCst);
         let _ = self.events.send(event);
+        self.ended.set();
     }
 }
 
@@ -123,6 +165,7 @@ pub async fn start(
     State(app): State<Arc<App>>,
     Json(request): Json<StartRequest>,
 ) -> Result<Json<Value>, WebError> {
+    app.refuse_while_stopping()?;
     let protocol = protocols::find(&request.protocol)
         .ok_or_else(|| WebError::BadRequest(format!("no protocol `{}`", request.protocol)))?;
     let side = match request.side.as_deref().unwrap_or("auto") {
@@ -159,18 +202,13 @@ pub async fn start(
     // A session told to stop, or whose page went away, ends (its trial in progress saved)
     // before the next one.
     let ending = {
-        let mut live = app.live.lock().map_err(|_| busy())?;
-        if live
-            .as_ref()
-            .is_some_and(|l| l.ending.load(Ordering::SeqCst))
-        {
-            live.take()
-        } else {
-            None
-        }
+        let live = app.live.lock().map_err(|_| busy())?;
+        live.as_ref()
+            .filter(|l| l.ending.load(Ordering::SeqCst))
+            .map(|l| Arc::clone(&l.ended))
     };
-    if let Some(thread) = ending.and_then(|mut handle| handle.thread.take()) {
-        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    if let Some(ended) = ending {
+        let _ = tokio::task::spawn_blocking(move || ended.wait()).await;
     }
     // Checked and taken under one lock: two clicks on Start make one session, never a second
     // loop nobody can stop.
@@ -186,6 +224,7 @@ pub async fn start(
     let (events, _) = broadcast::channel(64);
     let running = Arc::new(AtomicBool::new(true));
     let last_event = Arc::new(std::sync::Mutex::new(None));
+    let ended = Arc::new(Ended::default());
     let session_label = session.clone();
     let thread;
     let measuring = Measuring {
@@ -196,10 +235,11 @@ pub async fn start(
         side,
     };
     {
-        let (events, running, last_event) = (
+        let (events, running, last_event, ended) = (
             events.clone(),
             Arc::clone(&running),
             Arc::clone(&last_event),
+            Arc::clone(&ended),
         );
         thread = Some(std::thread::spawn(move || {
             // Whatever happens in the loop (a panic included), the session ends and says so.
@@ -207,6 +247,7 @@ pub async fn start(
                 events,
                 running,
                 last_event,
+                ended,
                 error: Some("measuring stopped unexpectedly".to_string()),
             };
             ending.error = measuring
@@ -224,7 +265,9 @@ pub async fn start(
         thread,
         viewers: Arc::new(AtomicUsize::new(0)),
         ending: Arc::new(AtomicBool::new(false)),
+        patient,
         patient_alias,
+        ended,
     });
     Ok(Json(
         json!({ "started": true, "session": session_label, "protocol": protocol.id }),
@@ -255,7 +298,7 @@ pub async fn live_socket(
     State(app): State<Arc<App>>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WebError> {
-    let (commands, frames, events, last, viewers, ending) = {
+    let (commands, frames, events, last, viewer) = {
         let live = app.live.lock().map_err(|_| busy())?;
         let handle = live
             .as_ref()
@@ -263,30 +306,55 @@ pub async fn live_socket(
         let events = handle.events.subscribe();
         // Read after subscribing: an end between the two is either kept or received.
         let last = handle.last_event.lock().ok().and_then(|l| l.clone());
-        handle.viewers.fetch_add(1, Ordering::SeqCst);
         (
             handle.commands.clone(),
             handle.frames.clone(),
             events,
             last,
-            Arc::clone(&handle.viewers),
-            Arc::clone(&handle.ending),
+            Viewer::new(handle),
         )
     };
     Ok(upgrade.on_upgrade(move |mut socket| async move {
+        let mut viewer = viewer;
         if let Some(last) = last {
             // The session has ended already: say how, and close.
-            viewers.fetch_sub(1, Ordering::SeqCst);
             let _ = socket.send(Message::Text(last.into())).await;
             return;
         }
-        let page_gone = talk(socket, commands.clone(), frames, events).await;
-        // The last page closed or reloaded: stop, rather than record whoever comes next.
-        if viewers.fetch_sub(1, Ordering::SeqCst) == 1 && page_gone {
-            ending.store(true, Ordering::SeqCst);
-            let _ = commands.send(Command::Quit);
-        }
+        viewer.page_gone = talk(socket, commands, frames, events).await;
     }))
+}
+
+/// One page counted among a session's viewers while it lives (dropped also when the socket's
+/// upgrade fails: the count must not stay up). The last page to go away, closed or reloaded,
+/// stops the session rather than let it record whoever comes next.
+struct Viewer {
+    viewers: Arc<AtomicUsize>,
+    ending: Arc<AtomicBool>,
+    commands: mpsc::Sender<Command>,
+    /// The page went away (not the session that ended).
+    page_gone: bool,
+}
+
+impl Viewer {
+    fn new(handle: &LiveHandle) -> Viewer {
+        handle.viewers.fetch_add(1, Ordering::SeqCst);
+        Viewer {
+            viewers: Arc::clone(&handle.viewers),
+            ending: Arc::clone(&handle.ending),
+            commands: handle.commands.clone(),
+            page_gone: false,
+        }
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        if self.viewers.fetch_sub(1, Ordering::SeqCst) == 1 && self.page_gone {
+            self.ending.store(true, Ordering::SeqCst);
+            let _ = self.commands.send(Command::Quit);
+        }
+    }
 }
 
 /// Talks to one page until the session ends (false) or the page goes away (true).
@@ -306,7 +374,16 @@ async fn talk(
     // The loop's frames end before its last events (the trial measured, "ended"): those are
     // still sent.
     let mut frames_open = true;
+    // A page that stops answering without closing (a laptop asleep, the network gone) is a
+    // page gone: frames sent and nothing heard for this long.
+    let mut last_heard = Instant::now();
+    let mut last_sent: Option<Instant> = None;
     loop {
+        if last_sent.is_some_and(|sent| sent > last_heard)
+            && last_heard.elapsed() > Duration::from_secs(PAGE_SILENT_S)
+        {
+            return true;
+        }
         while in_flight
             .front()
             .is_some_and(|(_, sent, _)| sent.elapsed() > Duration::from_secs(1))
@@ -341,6 +418,7 @@ async fn talk(
                     return true;
                 }
                 in_flight.push_back((frame.id, Instant::now(), frame.captured_at));
+                last_sent = Some(Instant::now());
             }
             event = events.recv() => match event {
                 Ok(text) => {
@@ -358,6 +436,7 @@ async fn talk(
             },
             message = socket.recv() => {
                 let Some(Ok(message)) = message else { return true };
+                last_heard = Instant::now();
                 let Message::Text(text) = message else { continue };
                 let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
                 let skipped = value.get("skipped").and_then(Value::as_bool) == Some(true);

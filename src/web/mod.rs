@@ -20,7 +20,7 @@ mod upload;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -139,6 +139,8 @@ pub struct App {
     next_job: AtomicU64,
     /// Held by the upload being analysed: one at a time.
     analysing: Mutex<()>,
+    /// The server is stopping ([`App::shut_down`]): new measuring and uploads are refused.
+    stopping: AtomicBool,
 }
 
 impl App {
@@ -151,6 +153,7 @@ impl App {
             jobs: Mutex::new(HashMap::new()),
             next_job: AtomicU64::new(1),
             analysing: Mutex::new(()),
+            stopping: AtomicBool::new(false),
         })
     }
 
@@ -159,19 +162,35 @@ impl App {
     /// deleted (patients' recordings must not stay in the temporary folder). Returns the names
     /// of those uploads, to be uploaded again. Blocks until the live session has ended.
     pub fn shut_down(&self) -> Vec<String> {
+        // New measuring and uploads are refused from now on.
+        self.stopping.store(true, Ordering::SeqCst);
         self.end_live();
-        let Ok(jobs) = self.jobs.lock() else {
-            return Vec::new();
-        };
-        let mut unfinished: Vec<(u64, String)> = Vec::new();
-        for (id, job) in jobs.iter() {
-            if let Some(folder) = &job.folder {
-                let _ = std::fs::remove_dir_all(folder);
-                unfinished.push((*id, job.file.clone()));
-            }
-        }
+        let jobs = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut unfinished: Vec<(u64, String)> = jobs
+            .iter()
+            .filter(|(_, job)| job.state == "queued" || job.state == "running")
+            .map(|(id, job)| (*id, job.file.clone()))
+            .collect();
         unfinished.sort();
-        unfinished.into_iter().map(|(_, file)| file).collect()
+        let mut names: Vec<String> = unfinished.into_iter().map(|(_, file)| file).collect();
+        // Every upload folder, also of uploads still arriving (no job yet).
+        let folders = upload::delete_upload_folders();
+        if folders > names.len() {
+            names.push(format!("{} still arriving", folders - names.len()));
+        }
+        names
+    }
+
+    /// Refuses new work once the server is stopping.
+    fn refuse_while_stopping(&self) -> Result<(), WebError> {
+        if self.stopping.load(Ordering::SeqCst) {
+            Err(WebError::Conflict("the app is stopping".into()))
+        } else {
+            Ok(())
+        }
     }
 
     /// Opens the database for one request (a connection is not shared between threads).

@@ -408,6 +408,23 @@ pub async fn forget(
     blocking(move || {
         let mut store = app.store()?;
         let patient = store.patient(id)?;
+        // Not while in use: a live trial would fail to save and an upload finish for nobody.
+        if app.measuring(id) {
+            return Err(WebError::Conflict(format!(
+                "{} is being measured: stop measuring first, then forget",
+                patient.alias
+            )));
+        }
+        let analysing = app.jobs.lock().is_ok_and(|jobs| {
+            jobs.values()
+                .any(|job| job.patient == id && (job.state == "queued" || job.state == "running"))
+        });
+        if analysing {
+            return Err(WebError::Conflict(format!(
+                "{}'s uploads are being analysed: forget once they are done",
+                patient.alias
+            )));
+        }
         // Letter case aside: names that differ only in case are one patient.
         if crate::store::stored_name(&confirm.confirm).to_lowercase()
             != crate::store::stored_name(&patient.alias).to_lowercase()

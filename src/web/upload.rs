@@ -25,10 +25,6 @@ pub struct Job {
     pub state: &'static str,
     /// The patient's row id.
     pub patient: i64,
-    /// The folder the uploaded file waits in while queued or analysed (deleted when the
-    /// server is stopped).
-    #[serde(skip)]
-    pub folder: Option<PathBuf>,
     /// The uploaded file's name.
     pub file: String,
     pub frames: usize,
@@ -49,6 +45,7 @@ pub async fn start(
     UrlPath(patient): UrlPath<i64>,
     mut form: Multipart,
 ) -> Result<Json<Value>, WebError> {
+    app.refuse_while_stopping()?;
     {
         let app = Arc::clone(&app);
         blocking(move || Ok(app.store()?.patient(patient)?.id)).await?;
@@ -189,7 +186,6 @@ pub async fn start(
         Job {
             state: "queued",
             patient,
-            folder: Some(folder.path().to_path_buf()),
             file: name.clone(),
             frames: 0,
             expected_frames,
@@ -220,7 +216,6 @@ pub async fn start(
             &path,
         );
         drop(folder);
-        update_job(&job_app, id, |job| job.folder = None);
         update_job(&job_app, id, |job| match outcome {
             Ok(results) => {
                 job.state = "done";
@@ -268,6 +263,22 @@ fn update_job(app: &App, id: u64, change: impl FnOnce(&mut Job)) {
 /// everything in it when dropped.
 struct PrivateFolder(PathBuf);
 
+/// Every upload folder there is now, from the first byte received: deleted when the server is
+/// stopped (an upload still arriving has no job yet).
+static UPLOAD_FOLDERS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Deletes every upload folder there is (the server is stopping); returns how many.
+pub fn delete_upload_folders() -> usize {
+    let mut folders = UPLOAD_FOLDERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let count = folders.len();
+    for folder in folders.drain(..) {
+        let _ = std::fs::remove_dir_all(folder);
+    }
+    count
+}
+
 impl PrivateFolder {
     fn new() -> std::io::Result<PrivateFolder> {
         use std::os::unix::fs::DirBuilderExt;
@@ -276,6 +287,10 @@ impl PrivateFolder {
         let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let folder = std::env::temp_dir().join(format!("gonio-upload-{name}"));
         std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
+        UPLOAD_FOLDERS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(folder.clone());
         Ok(PrivateFolder(folder))
     }
 
@@ -287,6 +302,10 @@ impl PrivateFolder {
 impl Drop for PrivateFolder {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        UPLOAD_FOLDERS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|folder| folder != &self.0);
     }
 }
 
@@ -375,10 +394,14 @@ fn analyse(
         .and_then(|mut store| {
             let ids = store.save_trial(to.patient, to.session, to.recorded_at, &stored)?;
             // The same file saved for another patient: most often uploaded on the wrong page.
-            let also_for = match &sha {
-                Some(sha) => store.others_measured_from(sha, &store.patient(to.patient)?.alias)?,
-                None => Vec::new(),
-            };
+            // (A failed lookup only loses the warning: the results are saved.)
+            let also_for = sha
+                .as_deref()
+                .and_then(|sha| {
+                    let alias = store.patient(to.patient).ok()?.alias;
+                    store.others_measured_from(sha, &alias).ok()
+                })
+                .unwrap_or_default();
             Ok((ids, also_for))
         })
         .map_err(|e| super::in_app_words(&e))?;
