@@ -255,8 +255,11 @@ fn a_save_that_would_be_refused_is_refused_before_the_analysis() {
             "{session}: {}",
             stderr(&output)
         );
+        // `--json` gets the error, and no result.
+        let printed = json_of(&output);
         assert!(
-            output.stdout.is_empty(),
+            printed["error"].as_str().is_some_and(|e| e.contains(says))
+                && printed["results"].is_null(),
             "no result printed: {}",
             stdout(&output)
         );
