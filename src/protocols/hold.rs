@@ -26,8 +26,9 @@ impl Default for HoldCriteria {
 /// The sustained maximum of a series.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hold {
-    /// The held level, degrees: the mean over every window that qualifies as a hold and whose
-    /// mean is within a third of the band of the best window's.
+    /// The held level, degrees: for [`sustained_maximum`], the mean over every window that
+    /// qualifies as a hold and whose mean is within a third of the band of the best window's;
+    /// for [`last_hold`], the mean over the last stay.
     pub level_deg: f32,
     /// How long the angle stayed within ± band of that level around that window, seconds.
     pub duration_s: f64,
@@ -89,14 +90,7 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
     while b + 1 < n && !after_gap(b + 1) && within(b + 1) {
         b += 1;
     }
-    let middle_s = (time_s[first] + time_s[last]) / 2.0;
-    let frame_index = (first..=last)
-        .min_by(|&x, &y| {
-            (time_s[x] - middle_s)
-                .abs()
-                .total_cmp(&(time_s[y] - middle_s).abs())
-        })
-        .unwrap_or(first);
+    let frame_index = middle_frame(time_s, first, last);
     Some(Hold {
         level_deg: level,
         duration_s: time_s[b] - time_s[a],
@@ -134,14 +128,7 @@ pub fn last_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Opt
         .filter(|v| !v.is_nan())
         .collect();
     let level = samples.iter().sum::<f32>() / samples.len().max(1) as f32;
-    let middle_s = (time_s[first] + time_s[last]) / 2.0;
-    let frame_index = (first..=last)
-        .min_by(|&x, &y| {
-            (time_s[x] - middle_s)
-                .abs()
-                .total_cmp(&(time_s[y] - middle_s).abs())
-        })
-        .unwrap_or(first);
+    let frame_index = middle_frame(time_s, first, last);
     Some(Hold {
         level_deg: level,
         duration_s: time_s[last] - time_s[first],
@@ -206,6 +193,18 @@ pub fn still_windows(
         start = end;
     }
     windows
+}
+
+/// The sample nearest the middle (in time) of samples `first..=last`.
+fn middle_frame(time_s: &[f64], first: usize, last: usize) -> usize {
+    let middle_s = (time_s[first] + time_s[last]) / 2.0;
+    (first..=last)
+        .min_by(|&x, &y| {
+            (time_s[x] - middle_s)
+                .abs()
+                .total_cmp(&(time_s[y] - middle_s).abs())
+        })
+        .unwrap_or(first)
 }
 
 /// The median interval between consecutive timestamps, seconds; 0 with fewer than two.
