@@ -109,33 +109,42 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
 ///
 /// Returns None when no window qualifies.
 pub fn last_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<Hold> {
+    stays(time_s, values, criteria).pop()
+}
+
+/// Every stay, in time order: the still windows that follow one another (overlapping or
+/// adjacent, each mean within `band_deg / 3` of the stay's first) make one stay, its level the
+/// mean of its samples (see [`last_hold`]).
+pub fn stays(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Vec<Hold> {
     let windows = still_windows(time_s, values, criteria);
     let tolerance = criteria.band_deg / 3.0;
     // (first mean, first sample, last sample) of each stay.
-    let mut stays: Vec<(f32, usize, usize)> = Vec::new();
+    let mut spans: Vec<(f32, usize, usize)> = Vec::new();
     for &(mean, first, last) in &windows {
-        match stays.last_mut() {
+        match spans.last_mut() {
             Some(stay) if first <= stay.2 + 1 && (mean - stay.0).abs() <= tolerance => {
                 stay.2 = stay.2.max(last);
             }
-            _ => stays.push((mean, first, last)),
+            _ => spans.push((mean, first, last)),
         }
     }
-    let &(_, first, last) = stays.last()?;
-    let samples: Vec<f32> = values[first..=last]
-        .iter()
-        .copied()
-        .filter(|v| !v.is_nan())
-        .collect();
-    let level = samples.iter().sum::<f32>() / samples.len().max(1) as f32;
-    let frame_index = middle_frame(time_s, first, last);
-    Some(Hold {
-        level_deg: level,
-        duration_s: time_s[last] - time_s[first],
-        start_s: time_s[first],
-        end_s: time_s[last],
-        frame_index,
-    })
+    spans
+        .into_iter()
+        .map(|(_, first, last)| {
+            let samples: Vec<f32> = values[first..=last]
+                .iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .collect();
+            Hold {
+                level_deg: samples.iter().sum::<f32>() / samples.len().max(1) as f32,
+                duration_s: time_s[last] - time_s[first],
+                start_s: time_s[first],
+                end_s: time_s[last],
+                frame_index: middle_frame(time_s, first, last),
+            }
+        })
+        .collect()
 }
 
 /// Every window of at least `min_hold_s` in which all samples lie within ±`band_deg` of the

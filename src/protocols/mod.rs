@@ -999,10 +999,24 @@ fn measure_one(
             .map(|(i, &v)| (i, v))
     };
     let peak = highest(&values);
-    let mut hold = if protocol.result == ResultKind::LastHold {
-        hold::last_hold(&series.time_s, &values, criteria)
+    // A position test: the last level held, and any earlier one more than twice the band away.
+    let (mut hold, other_level) = if protocol.result == ResultKind::LastHold {
+        let mut stays = hold::stays(&series.time_s, &values, criteria);
+        let last = stays.pop();
+        let other = last.and_then(|last| {
+            stays
+                .iter()
+                .map(|stay| stay.level_deg)
+                .filter(|level| (level - last.level_deg).abs() > 2.0 * criteria.band_deg)
+                .max_by(|a, b| {
+                    (a - last.level_deg)
+                        .abs()
+                        .total_cmp(&(b - last.level_deg).abs())
+                })
+        });
+        (last, other)
     } else {
-        sustained_maximum(&series.time_s, &values, criteria)
+        (sustained_maximum(&series.time_s, &values, criteria), None)
     };
 
     let mut warnings = Vec::new();
@@ -1053,6 +1067,15 @@ fn measure_one(
                     .frames(unknown, total),
             );
         }
+    }
+    // (Said, not graded down: a hug tightened as the test asks, or a pause as the patient lay
+    // back, gives an earlier level too.)
+    if let Some(level) = other_level {
+        warnings.push(
+            Warning::new(WarningKind::OtherLevelHeld)
+                .side(side)
+                .value(level * flip),
+        );
     }
     // A condition ruling out a wrong movement (the trunk raised) not seen for long: the result
     // stands, fair at best (the condition's own warning says it was unknown).

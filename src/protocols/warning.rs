@@ -65,13 +65,17 @@ pub enum WarningKind {
     /// transfer); `value` is how many of its messages said so (not frames: one damaged frame
     /// gives several).
     DecodeErrors,
+    /// A position test's leg was also held still at another level than the result (the last
+    /// level held): a press or a lift at the end would be the result. `value` is that other
+    /// level, degrees.
+    OtherLevelHeld,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 21] = [
+    pub const ALL: [WarningKind; 22] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -92,6 +96,7 @@ impl WarningKind {
         WarningKind::PeaksUnseen,
         WarningKind::ClockRestarted,
         WarningKind::DecodeErrors,
+        WarningKind::OtherLevelHeld,
         WarningKind::Legacy,
     ];
 
@@ -118,6 +123,7 @@ impl WarningKind {
             WarningKind::PeaksUnseen => "peaks_unseen",
             WarningKind::ClockRestarted => "clock_restarted",
             WarningKind::DecodeErrors => "decode_errors",
+            WarningKind::OtherLevelHeld => "other_level_held",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -307,6 +313,10 @@ impl fmt::Display for Warning {
                 f,
                 "the video is damaged: the decoder reported damaged data ({value:.0} message{}) and went on, so frames may show smeared blocks and their keypoints with them; check the evidence picture",
                 if value == 1.0 { "" } else { "s" }
+            ),
+            WarningKind::OtherLevelHeld => write!(
+                f,
+                "also held still at {value:.1} deg: the result is the last level held; check that the leg was relaxed then, not pressed or lifted"
             ),
             WarningKind::Legacy => f.write_str(detail),
         }
