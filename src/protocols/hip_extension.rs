@@ -43,7 +43,7 @@ pub const PROTOCOL: Protocol = Protocol {
             subject: Subject::SameLeg(LegAngle::HipFlexion),
             test: Test::AtMost(30.0),
             role: Role::Posture,
-            failure: "measured hip flexed over 30 deg: sitting, not the back leg of a lunge",
+            failure: "measured hip flexed over 30 deg: sitting or the knee raised, not the back leg of a lunge",
             hint: "kneel on the back knee, the thigh under or behind the hip",
             unknown: "measured hip unknown",
         },
