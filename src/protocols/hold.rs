@@ -28,7 +28,7 @@ impl Default for HoldCriteria {
 pub struct Hold {
     /// The held level, degrees: for [`sustained_maximum`], the mean over every window that
     /// qualifies as a hold and whose mean is within a third of the band of the best window's;
-    /// for [`last_hold`], the mean over the last stay.
+    /// for a stay ([`stays`]), the mean over its samples.
     pub level_deg: f32,
     /// How long the angle stayed within ± band of that level around that window, seconds.
     pub duration_s: f64,
@@ -100,21 +100,12 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
     })
 }
 
-/// The last level held: the still windows that follow one another (overlapping or adjacent,
-/// each mean within `band_deg / 3` of the stay's first) make one stay, and the last stay wins.
-/// For a position test, where the relaxed limb settles and stays until the patient gets up (the
-/// Thomas test's hanging leg): the highest hold was a pause with the leg still level as the
-/// patient lay back, the lowest a therapist's press, the longest a half-hugged knee held before
-/// the hug was tightened, as the test asks.
-///
-/// Returns None when no window qualifies.
-pub fn last_hold(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<Hold> {
-    stays(time_s, values, criteria).pop()
-}
-
 /// Every stay, in time order: the still windows that follow one another (overlapping or
 /// adjacent, each mean within `band_deg / 3` of the stay's first) make one stay, its level the
-/// mean of its samples (see [`last_hold`]).
+/// mean of its samples. A position test's result is the last stay, where the relaxed limb
+/// settled and stayed until the patient got up (the Thomas test's hanging leg): the highest hold
+/// was a pause with the leg still level as the patient lay back, the lowest a therapist's press,
+/// the longest a half-hugged knee held before the hug was tightened, as the test asks.
 pub fn stays(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Vec<Hold> {
     let windows = still_windows(time_s, values, criteria);
     let tolerance = criteria.band_deg / 3.0;

@@ -176,13 +176,10 @@ pub fn render(placement: &Placement, body: &Body) -> Pose {
 /// A stretch: rest, move in over 2 s, hold 4 s at `target` with a slight sway, release, rest.
 /// Returns the angle at `t` seconds; 10 s in all.
 pub fn stretch_curve(rest: f32, target: f32) -> impl Fn(f64) -> f32 {
+    let settle = settle_curve(rest, target);
     move |t: f64| -> f32 {
-        let t = t as f32;
-        let sway = 0.3 * (t * std::f32::consts::PI).sin();
-        match t {
-            t if t < 1.0 => rest,
-            t if t < 3.0 => rest + (target - rest) * smoothstep((t - 1.0) / 2.0),
-            t if t < 7.0 => target + sway,
+        match t as f32 {
+            t if t < 7.0 => settle(f64::from(t)),
             t if t < 9.0 => target + (rest - target) * smoothstep((t - 7.0) / 2.0),
             _ => rest,
         }
