@@ -531,18 +531,40 @@ fn a_result_shows_only_its_own_picture_and_its_csv_is_the_same_trial() {
     assert_eq!(trials(), before);
 }
 
-/// The usual visit: measure, stretch, measure, both dated by the day alone. Which came first is
-/// unknown, so the default comparison withholds its verdicts (a batch that analysed "after" first
-/// reversed them); naming before and after judges them.
+/// The usual visit: measure, stretch, measure, both dated by the day alone (given, or today's
+/// by default). Which came first is unknown unless the labels say it, so the default comparison
+/// withholds its verdicts (a batch that analysed "T1" first reversed them); naming before and
+/// after judges them. Labels that say which came first order the sessions.
 #[test]
 fn sessions_of_one_day_are_judged_only_when_named() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gonio.sqlite");
     let db = path_str(&db);
-    for (name, target, session) in [("after.csv", 75.0, "after"), ("before.csv", 60.0, "before")] {
+    for (name, target, session) in [("after.csv", 75.0, "T1"), ("before.csv", 60.0, "T0")] {
         let csv = slr_csv(dir.path(), name, target, 4);
         save_slr(db, &csv, "P1", session, &["--date", "2026-11-20"]);
+        // Today's day alone by default: analysed in the wrong order today, alike.
+        save_slr(db, &csv, "P2", session, &[]);
     }
+    for subject in ["P1", "P2"] {
+        let default = json(&["compare", "--db", db, "--subject", subject, "--json"]);
+        assert!(default["order_doubt"].is_string(), "{default}");
+    }
+    // Labels that say the order: judged in that order, whichever was analysed first.
+    for (name, target, session) in [("after.csv", 75.0, "after"), ("before.csv", 60.0, "before")] {
+        let csv = slr_csv(dir.path(), name, target, 4);
+        save_slr(db, &csv, "P3", session, &[]);
+    }
+    let labelled = json(&["compare", "--db", db, "--subject", "P3", "--json"]);
+    assert!(labelled["order_doubt"].is_null(), "{labelled}");
+    assert!(
+        labelled["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["verdict"] == "improved"),
+        "{labelled}"
+    );
     let table = gonio(&["compare", "--db", db, "--subject", "P1"]);
     assert!(table.status.success(), "{}", stderr(&table));
     assert!(
@@ -573,9 +595,9 @@ fn sessions_of_one_day_are_judged_only_when_named() {
         "--subject",
         "P1",
         "--before",
-        "before",
+        "T0",
         "--after",
-        "after",
+        "T1",
         "--json",
     ]);
     assert!(named["order_doubt"].is_null());
@@ -601,7 +623,7 @@ fn sessions_of_one_day_are_judged_only_when_named() {
         "--subject",
         "P1",
         "--before",
-        "before",
+        "T0",
         "--after",
         "later",
         "--json",

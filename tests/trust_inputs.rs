@@ -340,7 +340,8 @@ fn a_dated_recording_into_a_session_of_that_day_does_not_move_it() {
             path_str(&db),
         ])
     };
-    let output = redate("pre", "2026-03-02");
+    // (Two days on: the 2nd somewhere east of UTC is still the 1st's 17:00 UTC.)
+    let output = redate("pre", "2026-03-03");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let compare = json_of(&gonio(&[
         "compare",
@@ -671,6 +672,7 @@ fn a_recording_saved_for_another_subject_is_named() {
             subject,
             "--db",
             path_str(&db),
+            "--json",
         ])
     };
     let first = save_for("Anna");
@@ -687,4 +689,11 @@ fn a_recording_saved_for_another_subject_is_named() {
         "{}",
         stderr(&second)
     );
+    // Programs see it too.
+    let also = |output: &std::process::Output| {
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["files"][0]["also_saved_for"].clone()
+    };
+    assert_eq!(also(&first), serde_json::Value::Null);
+    assert_eq!(also(&second), serde_json::json!(["Anna"]));
 }

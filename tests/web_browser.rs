@@ -454,6 +454,48 @@ async fn a_before_and_after_assessment_in_the_browser() {
     )
     .await;
 
+    // A session dated by a time that is midnight UTC (11:00 in Sydney in summer, 00:00 here
+    // when the clock is UTC): kept as a time, shown as given, not taken for a day alone.
+    let given = client
+        .execute(
+            r"const at = new Date(Date.UTC(2026, 0, 20, 0, 0));
+              const pad = n => String(n).padStart(2, '0');
+              const day = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+              const time = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
+              const row = [...document.querySelectorAll('.redate')]
+                .find(r => r.querySelector('.session-date').dataset.session === 'after');
+              row.querySelector('.session-date').value = day;
+              row.querySelector('.session-time').value = time;
+              row.querySelector('.change-date').click();
+              return [day, time];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (day, time) = (given[0].as_str().unwrap(), given[1].as_str().unwrap());
+    until(
+        &client,
+        "the session dated at midnight UTC",
+        &format!(
+            "[...document.querySelectorAll('.session')].some(s => \
+             s.querySelector('.session-date').dataset.session === 'after' && \
+             s.querySelector('.session-date').value === '{day}' && \
+             s.querySelector('.session-time').value === '{time}' && \
+             s.querySelector('h2').textContent.includes('{day} {time}'))"
+        ),
+    )
+    .await;
+    let history = gonio::store::Store::open(&db)
+        .unwrap()
+        .history("P-017")
+        .unwrap();
+    let after = history
+        .sessions
+        .iter()
+        .find(|s| s.label == "after")
+        .unwrap();
+    assert_eq!(after.started_at, "2026-01-20T00:00:01Z");
+
     let rate = format!(
         "live view in the page (Lightning, {}): {fps:.0} and {fps2:.0} frames/s shown, capture to screen {latency:.0} and {latency2:.0} ms\n",
         "pose2sim-cam01.mp4 standing in for the camera"

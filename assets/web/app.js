@@ -42,16 +42,17 @@ async function api(method, path, body) {
 }
 
 // Today on this computer's calendar, YYYY-MM-DD.
-// A stored date (UTC, `YYYY-MM-DDTHH:MM...Z`) as this browser's day and time; a day alone
-// (stored at 00:00 UTC) has no time.
+// A stored date (UTC, `YYYY-MM-DDTHH:MM:SSZ`) as this browser's day and time; a day alone
+// (stored at 00:00:00 UTC; a time given as midnight UTC is kept as 00:00:01) has no time.
+const dayAlone = utc => utc.slice(11, 19) === '00:00:00';
 function localDay(utc) {
-  if (utc.slice(11, 16) === '00:00') return utc.slice(0, 10);
+  if (dayAlone(utc)) return utc.slice(0, 10);
   const d = new Date(utc);
   d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
   return d.toISOString().slice(0, 10);
 }
 function localTime(utc) {
-  if (utc.slice(11, 16) === '00:00') return '';
+  if (dayAlone(utc)) return '';
   const d = new Date(utc);
   d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
   return d.toISOString().slice(11, 16);
@@ -98,7 +99,7 @@ async function patientsPage() {
         <td><a href="#/patient/${p.id}">${esc(p.alias)}</a></td>
         <td>${esc(p.date_of_birth || '')}</td>
         <td class="n">${p.sessions}</td><td class="n">${p.measurements}</td>
-        <td>${esc((p.last_session_at || '').slice(0, 10))}</td></tr>`).join('');
+        <td>${esc(p.last_session_at ? localDay(p.last_session_at) : '')}</td></tr>`).join('');
     view.querySelector('#no-patients').hidden = patients.length > 0;
   };
   show('');
@@ -195,7 +196,7 @@ async function patientPage(id) {
         alt="${esc(t.title)}" title="${esc(t.title)}">`).join('')}</div>` : ''}
     <div id="sessions">${sessions.map(s => `
       <div class="card session"><h2>Session ${esc(s.label)}
-        <span class="muted">${esc(s.started_at.slice(0, 16).replace('T', ' '))}</span></h2>
+        <span class="muted">${esc(`${localDay(s.started_at)} ${localTime(s.started_at)}`.trim())}</span></h2>
         <div class="row redate"><label>Date of this session
           <input type="date" class="session-date" max="${today()}" value="${esc(localDay(s.started_at))}"
             data-session="${esc(s.label)}"></label>

@@ -244,7 +244,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             replaced,
             also_for,
         } => {
-            lines.saved(index, Ok(session));
+            lines.saved(index, Ok((session, also_for)));
             if replaced > 0 {
                 say(format!(
                     "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
@@ -340,15 +340,22 @@ impl JsonLines {
     }
 
     /// Input `index`'s save: its line goes out with the session, or the reason it was not saved.
-    fn saved(&self, index: usize, outcome: Result<&str, &RunError>) {
+    fn saved(&self, index: usize, outcome: Result<(&str, &[String]), &RunError>) {
         let Some(mut line) = self.waiting.lock().ok().and_then(|mut w| w.remove(&index)) else {
             return;
         };
         if let Some(fields) = line.as_object_mut() {
             match outcome {
-                Ok(session) => fields.insert("saved_to_session".to_string(), session.into()),
-                Err(error) => fields.insert("save_error".to_string(), error.to_string().into()),
-            };
+                Ok((session, also_for)) => {
+                    fields.insert("saved_to_session".to_string(), session.into());
+                    if !also_for.is_empty() {
+                        fields.insert("also_saved_for".to_string(), also_for.into());
+                    }
+                }
+                Err(error) => {
+                    fields.insert("save_error".to_string(), error.to_string().into());
+                }
+            }
         }
         self.write(&line);
     }

@@ -25,7 +25,7 @@ use gonio::live::{
 use gonio::pose::{Device, ModelKind};
 use gonio::protocols::{Measurement, Protocol};
 use gonio::report::live_view::{fit_within, LiveViewRenderer};
-use gonio::run::save::{picture_of, save_results, Recording};
+use gonio::run::save::{picture_of, save_results, Recording, SaveTo};
 use gonio::store::file_sha256;
 
 use super::analyze::parse_protocol;
@@ -235,7 +235,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
 
     // Refused now, not after the trial: a database that cannot be opened, a name that differs
     // from a saved one only in letter case, a date of another day.
-    if let Some(to) = args.save.target() {
+    if let Some(to) = live_target(&args.save) {
         gonio::run::save::check_destination(&to)
             .map_err(|e| anyhow::anyhow!("nothing measured: the trials could not be saved: {e}"))?;
     }
@@ -449,7 +449,7 @@ impl<'a> TrialOutput<'a> {
                 gonio_output: false,
             },
         };
-        let saved = self.args.save.target().map(|to| {
+        let saved = live_target(&self.args.save).map(|to| {
             save_results(
                 &to,
                 &trial.results,
@@ -954,4 +954,12 @@ impl TerminalStatus {
             self.width = 0;
         }
     }
+}
+
+/// Where live trials are saved: dated, unless `--date` says otherwise, by the time they are
+/// measured (a live trial's time is its session's; see `SaveTo::recorded_at`).
+fn live_target(save: &SaveArgs) -> Option<SaveTo> {
+    let mut to = save.target()?;
+    to.recorded_at.get_or_insert_with(gonio::store::now_utc);
+    Some(to)
 }

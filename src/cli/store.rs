@@ -11,7 +11,7 @@ use comfy_table::{Cell, CellAlignment};
 use gonio::run::save::SaveTo;
 use gonio::store::{
     asymmetry, check_export, compare, default_db_path, parse_recording_date, today_local,
-    withhold_verdicts, ExportPictures, MdcOverrides, Session, Store, SubjectExport,
+    withhold_verdicts, ExportPictures, MdcOverrides, Store, SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -139,13 +139,16 @@ impl SessionPick {
     }
 
     /// Why the sessions taken by default (the first and the latest by date) cannot be taken as
-    /// before and after (see [`gonio::store::order_doubt`]); None when a label was named: the
-    /// person said which is which.
-    fn order_doubt(&self, before: &Session, after: &Session) -> Option<String> {
-        if self.before.is_some() || self.after.is_some() {
-            return None;
+    /// before and after (see [`gonio::store::history_doubt`]); for a session named, the person
+    /// said which it is, and only the other is in doubt (the first or the latest may be tied
+    /// with another session); None when both were named.
+    fn order_doubt(&self, history: &SubjectExport) -> Option<String> {
+        match (&self.before, &self.after) {
+            (Some(_), Some(_)) => None,
+            (Some(_), None) => gonio::store::last_in_doubt(&history.sessions),
+            (None, Some(_)) => gonio::store::first_in_doubt(&history.sessions),
+            (None, None) => gonio::store::history_doubt(&history.sessions),
         }
-        gonio::store::order_doubt(before, after)
     }
 
     /// Indices of the before and after sessions (by default the first and the latest).
@@ -364,7 +367,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let mut comparisons = compare(b, a, &overrides);
-    let doubt = args.pick.order_doubt(b, a);
+    let doubt = args.pick.order_doubt(&history);
     if doubt.is_some() {
         withhold_verdicts(&mut comparisons);
     }
@@ -667,7 +670,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         (Vec::new(), Vec::new())
     } else {
         let mut comparisons = compare(b, a, &overrides);
-        if let Some(doubt) = args.pick.order_doubt(b, a) {
+        if let Some(doubt) = args.pick.order_doubt(&history) {
             withhold_verdicts(&mut comparisons);
             eprintln!("gonio: {}", doubt_text(&doubt, &args.subject));
         }

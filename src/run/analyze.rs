@@ -100,6 +100,10 @@ pub struct FileReport {
     /// the batch); the results are kept and reported all the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_error: Option<String>,
+    /// Other subjects this recording is saved for too (when saving): most often the wrong
+    /// subject was given for one of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_saved_for: Vec<String>,
     #[serde(skip)]
     pub results: Vec<Measurement>,
     /// The error behind `output_error`, moved into the batch's errors.
@@ -310,10 +314,11 @@ pub fn analyze_batch(
     let sources = &batch.sources;
     let stems = output_stems(sources, &batch.whole, config.out.as_deref());
     let next = AtomicUsize::new(0);
+    // An input's report and, when saving, its session and the other subjects saved from it.
     type Done = (
         usize,
         Result<FileReport, RunError>,
-        Option<Result<String, RunError>>,
+        Option<Result<(String, Vec<String>), RunError>>,
     );
     let done: Mutex<Vec<Done>> = Mutex::new(Vec::new());
     let jobs = config.jobs.clamp(1, sources.len().max(1));
@@ -372,7 +377,7 @@ pub fn analyze_batch(
                                 }),
                                 Err(error) => progress(Progress::NotSaved { index, error }),
                             }
-                            saved.map(|_| to.session.clone())
+                            saved.map(|done| (to.session.clone(), done.also_for))
                         });
                     match done.lock() {
                         Ok(mut done) => done.push((index, report, saved)),
@@ -413,7 +418,10 @@ pub fn analyze_batch(
                     });
                 }
                 match saved {
-                    Some(Ok(session)) => report.saved_to = report.saved_to.or(Some(session)),
+                    Some(Ok((session, also_for))) => {
+                        report.saved_to = report.saved_to.or(Some(session));
+                        file.also_saved_for = also_for;
+                    }
                     Some(Err(error)) => report.errors.push(Failure {
                         input: input(),
                         error,
@@ -666,6 +674,7 @@ fn analyze_one(
         angles_s,
         outputs,
         output_error: not_written.as_ref().map(|e| e.to_string()),
+        also_saved_for: Vec::new(),
         results,
         not_written,
     })

@@ -110,19 +110,36 @@ fn extension_of(path: &Path) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeftOut {
     pub folder: PathBuf,
-    pub files: usize,
+    /// The files left out, in the folder's order.
+    pub files: Vec<PathBuf>,
     pub why: &'static str,
 }
 
+/// Files a [`LeftOut`] names in its message; the rest are counted.
+const LEFT_OUT_NAMED: usize = 5;
+
 impl std::fmt::Display for LeftOut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = self
+            .files
+            .iter()
+            .take(LEFT_OUT_NAMED)
+            .map(|p| {
+                p.file_name()
+                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
+            })
+            .collect();
         write!(
             f,
-            "{}: {} file(s) left out: {}",
+            "{}: {} file(s) left out ({}",
             self.folder.display(),
-            self.files,
-            self.why
-        )
+            self.files.len(),
+            names.join(", ")
+        )?;
+        if self.files.len() > LEFT_OUT_NAMED {
+            write!(f, " and {} more", self.files.len() - LEFT_OUT_NAMED)?;
+        }
+        write!(f, "): {}", self.why)
     }
 }
 
@@ -188,8 +205,8 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
             .cloned()
             .collect()
     };
-    let mut left_out = |files: usize, why: &'static str| {
-        if files > 0 {
+    let mut left_out = |files: Vec<PathBuf>, why: &'static str| {
+        if !files.is_empty() {
             out.left_out.push(LeftOut {
                 folder: input.to_path_buf(),
                 files,
@@ -212,7 +229,8 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
                 && !IMAGE_EXTENSIONS.contains(&ext.as_str())
                 && !VIDEO_EXTENSIONS.contains(&ext.as_str())
         })
-        .count();
+        .cloned()
+        .collect();
     left_out(
         other_kinds,
         "not videos, pictures or keypoint CSVs by their names (name a file to have it tried)",
@@ -224,7 +242,7 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
     let videos = with_extension(VIDEO_EXTENSIONS);
     if !videos.is_empty() {
         left_out(
-            csvs.iter().chain(&pictures).filter(not_gonio).count(),
+            csvs.iter().chain(&pictures).filter(not_gonio).cloned().collect(),
             "pictures and keypoint CSVs beside videos are not read (a folder of videos is its videos; name the others)",
         );
         out.sources
@@ -246,13 +264,13 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
                 .extend(keypoints.into_iter().map(|c| Ok(Source::Keypoints(c))));
         }
         left_out(
-            own.len(),
+            own,
             "gonio's own per-frame CSVs are not read from a folder (they are trials already measured; name one to analyse it again)",
         );
         return;
     }
     left_out(
-        csvs.iter().filter(not_gonio).count(),
+        csvs.iter().filter(not_gonio).cloned().collect(),
         "keypoint CSVs beside frames are not read (a folder of pictures is one recording; name the CSVs)",
     );
     out.sources.push(match (frames, fps) {

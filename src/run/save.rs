@@ -19,7 +19,9 @@ pub struct SaveTo {
     /// When the recording was made, as the person gave it: `YYYY-MM-DD` (their own calendar's
     /// day) or `YYYY-MM-DDTHH:MM[:SS]` (UTC), see [`crate::store::parse_recording_date`]. It
     /// dates a new session; a session already there keeps its date (the recording must be of
-    /// that day). None: a new session is dated now.
+    /// that day). None: a new session is dated by today's day alone on this computer's
+    /// calendar (the time of saving is not the recording's); live trials give the time they
+    /// were measured.
     pub recorded_at: Option<String>,
 }
 

@@ -207,7 +207,10 @@ type Key = (String, String, Side);
 
 /// Trial values per (protocol, measure, side) of a session; trials without a result are left out,
 /// and so are repeats of one recording (the same part of the same source file: a file analysed
-/// twice is one trial, and counting it twice would make the measure look perfectly repeatable).
+/// twice is one trial, and counting it twice would make the measure look perfectly repeatable),
+/// and trials of the same value as another to within [`SAME_VALUE_DEG`]: copies of one recording
+/// whose bytes differ (a CSV saved again with other line endings, two overlapping trims of one
+/// video) gave an SEM of 0.0 and an MDC of 0.0.
 fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
     let mut seen: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
@@ -224,11 +227,19 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
             parts.push((sha.clone(), m.source_span_s));
         }
         if let Some(v) = m.value_deg {
-            out.entry(key).or_default().push(v);
+            let values = out.entry(key).or_default();
+            if !values.iter().any(|kept| (kept - v).abs() < SAME_VALUE_DEG) {
+                values.push(v);
+            }
         }
     }
     out
 }
+
+/// Trials of one session closer than this (degrees) are taken for copies of one recording (see
+/// [`trials`]). Two genuine trials scattering by 2 to 3 degrees agree this closely about once in
+/// fifty pairs; counted once, the session's mean barely moves.
+const SAME_VALUE_DEG: f32 = 0.05;
 
 /// The settings each (protocol, measure, side) of a session's results was measured with, where
 /// they were kept.
@@ -277,8 +288,13 @@ pub enum SessionOrder {
 /// their sessions only when they differ, and a day against a time only when the time falls
 /// outside every time zone's version of that day. Two times order their sessions unless equal.
 pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
-    let day_only = |s: &Session| s.started_at.get(10..).is_some_and(|t| t == "T00:00:00Z");
-    let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
+    dates_order(&a.started_at, &b.started_at)
+}
+
+/// [`session_order`] of two stored dates.
+fn dates_order(a: &str, b: &str) -> SessionOrder {
+    let day_only = |s: &str| s.get(10..).is_some_and(|t| t == "T00:00:00Z");
+    let day = |s: &str| s.get(..10).unwrap_or(s).to_string();
     let by = |o: std::cmp::Ordering| match o {
         std::cmp::Ordering::Less => SessionOrder::Before,
         std::cmp::Ordering::Greater => SessionOrder::After,
@@ -286,10 +302,10 @@ pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
     };
     match (day_only(a), day_only(b)) {
         (true, true) => by(day(a).cmp(&day(b))),
-        (true, false) if super::on_day_somewhere(&b.started_at, &day(a)) => SessionOrder::Unknown,
-        (false, true) if super::on_day_somewhere(&a.started_at, &day(b)) => SessionOrder::Unknown,
+        (true, false) if super::on_day_somewhere(b, &day(a)) => SessionOrder::Unknown,
+        (false, true) if super::on_day_somewhere(a, &day(b)) => SessionOrder::Unknown,
         // Stored times are all `YYYY-MM-DDTHH:MM:SSZ`: as text they sort as times do.
-        _ => by(a.started_at.cmp(&b.started_at)),
+        _ => by(a.cmp(b)),
     }
 }
 
@@ -300,17 +316,34 @@ pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
 pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
     let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
     // (Two sessions of one time, given or saved in the same second, are in doubt too: a batch
-    // saves in the order of its file names.)
-    if session_order(first, last) != SessionOrder::Before {
+    // saves in the order of its file names.) Labels that say which came first ("before" and
+    // "after" the same thing) settle dates that cannot: the history puts them in that order.
+    if session_order(first, last) != SessionOrder::Before
+        && labels_say_later(&last.label, &first.label) != Some(true)
+    {
         return Some(format!(
             "the dates of \"{}\" ({}) and \"{}\" ({}) do not tell which came first",
             first.label, first.started_at, last.label, last.started_at
         ));
     }
-    // The first word of a label ("after block 1", "post-treatment", "Pre"), and the rest. Two
-    // labels contradict their dates when the first says after and the last before, about the
-    // same thing or one of them bare: "post-treatment" before "pre-treatment", "after" before
-    // "baseline"; not "Post-op week 1" before "Pre-discharge", nor "Postural".
+    (labels_say_later(&first.label, &last.label) == Some(true)).then(|| {
+        format!(
+            "\"{}\" is dated before \"{}\" ({} against {}): the labels say the opposite",
+            first.label,
+            last.label,
+            day(first),
+            day(last)
+        )
+    })
+}
+
+/// Whether two session labels say that `a` came later than `b`: `Some(true)` when `a` says
+/// after and `b` before, `Some(false)` when `a` says before and `b` after, None when they say
+/// nothing. A label says so by its first word ("after block 1", "post-treatment", "Pre",
+/// "baseline"), about the same thing as the other or bare: "post-treatment" and
+/// "pre-treatment", "after" and "baseline"; not "Post-op week 1" and "Pre-discharge", nor
+/// "Postural".
+fn labels_say_later(a: &str, b: &str) -> Option<bool> {
     let split = |label: &str| {
         let label = label.trim().to_lowercase();
         let at = label
@@ -321,23 +354,82 @@ pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
             .to_string();
         (label[..at].to_string(), rest)
     };
-    let ((first_word, first_rest), (last_word, last_rest)) =
-        (split(&first.label), split(&last.label));
-    let says_after = ["after", "post", "follow"].contains(&first_word.as_str());
-    let says_before = ["before", "pre", "baseline", "initial"].contains(&last_word.as_str());
-    let about_the_same = first_rest == last_rest
-        || first_rest.is_empty()
-        || last_rest.is_empty()
-        || first_word == "follow";
-    (says_after && says_before && about_the_same).then(|| {
-        format!(
-            "\"{}\" is dated before \"{}\" ({} against {}): the labels say the opposite",
-            first.label,
-            last.label,
-            day(first),
-            day(last)
-        )
+    let says = |word: &str| {
+        if ["after", "post", "follow"].contains(&word) {
+            Some(true)
+        } else if ["before", "pre", "baseline", "initial"].contains(&word) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let ((a_word, a_rest), (b_word, b_rest)) = (split(a), split(b));
+    let about_the_same = a_rest == b_rest
+        || a_rest.is_empty()
+        || b_rest.is_empty()
+        || a_word == "follow"
+        || b_word == "follow";
+    match (says(&a_word), says(&b_word)) {
+        (Some(a_after), Some(b_after)) if a_after != b_after && about_the_same => Some(a_after),
+        _ => None,
+    }
+}
+
+/// Puts sessions in the order they took place: by date, and sessions whose dates cannot order
+/// them (one day alone twice, a day alone and a time of that day, one second twice) in the order
+/// their labels say ("before" ahead of "after"), else as saved. `sessions` come sorted by date;
+/// `date` and `label` read an item's.
+pub(crate) fn order_ties_by_labels<T>(
+    sessions: &mut [T],
+    date: impl Fn(&T) -> &str,
+    label: impl Fn(&T) -> &str,
+) {
+    // An insertion sort: a pair is swapped only when adjacent, its dates cannot order it, and
+    // its labels say the second came first.
+    for i in 1..sessions.len() {
+        let mut j = i;
+        while j > 0
+            && dates_order(date(&sessions[j - 1]), date(&sessions[j])) == SessionOrder::Unknown
+            && labels_say_later(label(&sessions[j - 1]), label(&sessions[j])) == Some(true)
+        {
+            sessions.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Why the first session of `sessions` (in date order) cannot be taken as the first: another
+/// session's date and labels do not put it after the first. The before of a default comparison
+/// is then in doubt (a "post-stretch" saved on the baseline's day alone was taken as the
+/// baseline).
+pub fn first_in_doubt(sessions: &[Session]) -> Option<String> {
+    let (first, others) = sessions.split_first()?;
+    others.iter().find_map(|s| {
+        order_doubt(first, s).map(|doubt| format!("which session came first is in doubt: {doubt}"))
     })
+}
+
+/// Why the latest session of `sessions` (in date order) cannot be taken as the latest (see
+/// [`first_in_doubt`]).
+pub fn last_in_doubt(sessions: &[Session]) -> Option<String> {
+    let (last, others) = sessions.split_last()?;
+    others.iter().find_map(|s| {
+        order_doubt(s, last)
+            .map(|doubt| format!("which session is the latest is in doubt: {doubt}"))
+    })
+}
+
+/// Why the first and the latest of `sessions` (in date order) cannot be taken as before and
+/// after: their own order is in doubt ([`order_doubt`]), or another session may have come before
+/// the first or after the latest. None for fewer than two sessions.
+pub fn history_doubt(sessions: &[Session]) -> Option<String> {
+    let (first, last) = (sessions.first()?, sessions.last()?);
+    if sessions.len() < 2 {
+        return None;
+    }
+    order_doubt(first, last)
+        .or_else(|| first_in_doubt(sessions))
+        .or_else(|| last_in_doubt(sessions))
 }
 
 /// Withholds every verdict (see [`order_doubt`]).
@@ -368,7 +460,7 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
         .flatten()
         .collect();
         let dof: usize = pooled.iter().map(|p| p.1).sum();
-        let own = (dof >= MIN_OWN_DOF).then(|| {
+        let own = (dof > 0).then(|| {
             let sem = (pooled.iter().map(|(v, d)| v * *d as f32).sum::<f32>() / dof as f32).sqrt();
             (
                 1.96 * std::f32::consts::SQRT_2 * sem,
@@ -387,6 +479,15 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
                     .and_then(|d| d.mdc95)
                     .map(|(v, source)| (v, source.to_string()))
             });
+        // From fewer trials than MIN_OWN_DOF gonio's own counts only when it is the larger: two
+        // trials that happen to agree say nothing, but two that disagree by 34 deg say that
+        // the session's mean cannot be trusted to the published figure.
+        let own = own.filter(|(own, _)| {
+            dof >= MIN_OWN_DOF
+                || external
+                    .as_ref()
+                    .is_some_and(|(external, _)| own > external)
+        });
         let (mdc, source) = match (own, external) {
             (Some((own, own_source)), Some((external, external_source))) => {
                 if own > external {
@@ -794,6 +895,70 @@ mod tests {
     }
 
     /// A verdict of the wrong sign looks like any other: the first and latest by date are
+    /// Labels that say which came first order sessions of one date; a first or latest session
+    /// tied with another puts the default pair in doubt.
+    #[test]
+    fn labels_order_a_tie_and_a_tie_at_either_end_is_doubted() {
+        let at = |label: &str, started_at: &str| Session {
+            started_at: started_at.into(),
+            ..session(label, &[], "slr", "hip_flexion")
+        };
+        let day = |label: &str, d: &str| at(label, &format!("{d}T00:00:00Z"));
+        // One visit, "after" analysed first: the labels put "before" first, and settle it.
+        let mut visit = vec![day("after", "2026-11-20"), day("Before", "2026-11-20")];
+        order_ties_by_labels(&mut visit, |s| &s.started_at, |s| &s.label);
+        assert_eq!(visit[0].label, "Before");
+        assert_eq!(history_doubt(&visit), None);
+        // Labels that say nothing: in doubt, whatever the order saved.
+        let mut visit = vec![day("T1", "2026-11-20"), day("T0", "2026-11-20")];
+        order_ties_by_labels(&mut visit, |s| &s.started_at, |s| &s.label);
+        assert_eq!(visit[0].label, "T1");
+        assert!(history_doubt(&visit).is_some());
+        // A day alone against a time of that day (an upload and a live session): alike.
+        let mut mixed = vec![
+            day("post-treatment", "2026-11-20"),
+            at("pre-treatment", "2026-11-20T10:00:00Z"),
+        ];
+        order_ties_by_labels(&mut mixed, |s| &s.started_at, |s| &s.label);
+        assert_eq!(mixed[0].label, "pre-treatment");
+        assert_eq!(history_doubt(&mixed), None);
+        // A baseline saved after a session of its day that its label puts after it: first.
+        let mut three = vec![
+            day("post-stretch", "2026-01-05"),
+            day("baseline", "2026-01-05"),
+            day("week 6", "2026-02-16"),
+        ];
+        order_ties_by_labels(&mut three, |s| &s.started_at, |s| &s.label);
+        assert_eq!(three[0].label, "baseline");
+        assert_eq!(history_doubt(&three), None);
+        // The first tied with a session of its day, the labels silent: which is the first is in
+        // doubt, though the first and the latest are days apart.
+        let three = [
+            day("visit 1a", "2026-01-05"),
+            day("visit 1b", "2026-01-05"),
+            day("week 6", "2026-02-16"),
+        ];
+        assert_eq!(order_doubt(&three[0], &three[2]), None);
+        assert!(first_in_doubt(&three).is_some());
+        assert!(history_doubt(&three).is_some());
+        let three = [
+            day("baseline", "2026-01-05"),
+            day("week 3", "2026-01-26"),
+            day("week 6", "2026-02-16"),
+        ];
+        assert_eq!(history_doubt(&three), None);
+        // The latest tied likewise.
+        let three = [
+            day("baseline", "2026-01-05"),
+            day("week 6", "2026-02-16"),
+            day("week 6 again", "2026-02-16"),
+        ];
+        assert!(last_in_doubt(&three).is_some());
+        assert_eq!(first_in_doubt(&three), None);
+        // One session: nothing to doubt.
+        assert_eq!(history_doubt(&three[..1]), None);
+    }
+
     /// before and after only when their dates order them and their labels do not disagree.
     #[test]
     fn sessions_whose_dates_do_not_order_them_are_not_judged() {
@@ -934,7 +1099,8 @@ mod tests {
     }
 
     /// Two trials that happen to agree say nothing about the error: no MDC from them, so no
-    /// verdict without a published one.
+    /// verdict without a published one. Two that disagree widely say the mean is uncertain
+    /// beyond the published figure.
     #[test]
     fn too_few_trials_give_no_mdc_of_their_own() {
         let before = session("b", &trials_of(&[60.0, 60.1]), "toe-touch", "hip_flexion");
@@ -943,6 +1109,41 @@ mod tests {
         assert_eq!(c.mdc95_deg, None, "{c:?}");
         assert_eq!(c.verdict, Verdict::NotJudged);
         assert!(c.mdc_source.contains("too few repeated trials"), "{c:?}");
+        // A straight-leg raise (published MDC 7): after trials 57.9 and 91.9 made +14.1
+        // "improved".
+        let before = session("b", &trials_of(&[59.8, 61.9]), "slr", "hip_flexion");
+        let after = session("a", &trials_of(&[57.9, 91.9]), "slr", "hip_flexion");
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert!(c.mdc95_deg.unwrap() > 40.0, "{c:?}");
+        assert!(c.mdc_source.starts_with("gonio's own"), "{c:?}");
+        assert_eq!(c.verdict, Verdict::NoDetectableChange);
+        // Agreeing, they leave the published figure.
+        let after = session("a", &trials_of(&[75.0, 76.0]), "slr", "hip_flexion");
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.mdc95_deg, Some(7.0), "{c:?}");
+        assert_eq!(c.verdict, Verdict::Improved);
+    }
+
+    /// Copies of one recording whose bytes differ (other line endings, overlapping trims) read
+    /// the same value: counted once, they give no MDC of zero.
+    #[test]
+    fn trials_of_one_value_count_once() {
+        let before = session(
+            "b",
+            &trials_of(&[100.0, 100.0, 100.0]),
+            "knee-to-chest",
+            "hip_flexion",
+        );
+        let after = session(
+            "a",
+            &trials_of(&[103.0, 103.0, 103.0]),
+            "knee-to-chest",
+            "hip_flexion",
+        );
+        let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_eq!((c.before_trials, c.after_trials), (1, 1), "{c:?}");
+        assert_eq!(c.mdc95_deg, None, "{c:?}");
+        assert_eq!(c.verdict, Verdict::NotJudged);
     }
 
     /// Consistent trials in one session do not shrink the published figure, which holds the

@@ -9,8 +9,9 @@ mod compare;
 mod export;
 
 pub use compare::{
-    asymmetry, compare, order_doubt, session_order, uncompared, withhold_verdicts, Comparison,
-    MdcError, MdcOverrides, SessionOrder, Uncompared, Verdict,
+    asymmetry, compare, first_in_doubt, history_doubt, last_in_doubt, order_doubt, session_order,
+    uncompared, withhold_verdicts, Comparison, MdcError, MdcOverrides, SessionOrder, Uncompared,
+    Verdict,
 };
 pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
 
@@ -186,6 +187,15 @@ pub enum StoreError {
         label: String,
         stored: String,
         given: String,
+    },
+    /// An import's session whose label is a session here of a day more than one day away:
+    /// another visit with the same label, whose trials would be merged into this one.
+    #[error("subject `{subject}`: session `{label}` is dated {stored} here and {imported} in the import: another visit under the same label; nothing imported (rename one of the two sessions, or redate it if a date is wrong)")]
+    ImportOtherDay {
+        subject: String,
+        label: String,
+        stored: String,
+        imported: String,
     },
 }
 
@@ -919,13 +929,14 @@ impl Store {
             .connection
             .prepare("SELECT id, label, started_at, notes FROM sessions WHERE subject_id = ?1 ORDER BY started_at, id")
             .map_err(|e| self.sql(e))?;
-        let sessions: Vec<(i64, String, String, Option<String>)> = sessions_query
+        let mut sessions: Vec<(i64, String, String, Option<String>)> = sessions_query
             .query_map(params![subject_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .map_err(|e| self.sql(e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(e))?;
+        compare::order_ties_by_labels(&mut sessions, |s| &s.2, |s| &s.1);
         let mut measurements_query = self
             .connection
             .prepare(
@@ -1157,9 +1168,10 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// Dates the patient's session `label` (see [`parse_session_date`]; a day alone keeps the
-    /// session's time of day): sessions are ordered by date, and the first and last make the
-    /// before/after verdict. Returns the stored date.
+    /// Dates the patient's session `label` (see [`parse_session_date`]; a day alone makes it a
+    /// day alone, ordered against others of that day by their labels or not at all): sessions
+    /// are ordered by date, and the first and last make the before/after verdict. Returns the
+    /// stored date.
     pub fn set_session_date(
         &mut self,
         subject_id: i64,
@@ -1178,26 +1190,17 @@ impl Store {
         let date = self.session_date_of(label, date)?;
         let mut stored = None;
         self.write(|tx| {
-            let Some(was) = tx
-                .query_row(
-                    "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                    params![subject_id, label],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()?
-            else {
-                return Ok(());
-            };
-            // A day alone keeps the session's time of day: sessions of one day keep their order.
-            let at = match was.get(10..) {
-                Some(time) if date.day_only => format!("{}{time}", date.day()),
-                _ => date.at.clone(),
-            };
-            tx.execute(
+            // A day alone makes the session a day alone: the time it had may be when it was
+            // saved, not when it took place (two sessions saved after the visit in the wrong
+            // order kept that order when dated to their day).
+            let at = date.at.clone();
+            if tx.execute(
                 "UPDATE sessions SET started_at = ?1 WHERE subject_id = ?2 AND label = ?3",
                 params![at, subject_id, label],
-            )?;
-            stored = Some(at);
+            )? > 0
+            {
+                stored = Some(at);
+            }
             Ok(())
         })?;
         stored.ok_or_else(|| match self.patient(subject_id) {
@@ -1299,9 +1302,11 @@ impl Store {
     /// measurements added), all in one transaction. A measurement already there (the same trial,
     /// see [`Store::save`]) is replaced, so importing a file twice changes nothing.
     ///
-    /// A session already present keeps its date, also when the import's is another day (shards
-    /// of one batch that ran across midnight are one session): each such session is reported in
-    /// [`Imported::kept_dates`], since its date orders the before/after verdict.
+    /// A session already present keeps its date, also when the import's is the next or the day
+    /// before (shards of one batch that ran across midnight are one session): each such session
+    /// is reported in [`Imported::kept_dates`], since its date orders the before/after verdict.
+    /// Further apart, the import is refused ([`StoreError::ImportOtherDay`]): another visit
+    /// under the same label would be merged into this one.
     pub fn import(&mut self, exports: &[SubjectExport]) -> Result<Imported, StoreError> {
         for export in exports {
             check_export(export).map_err(|source| StoreError::Implausible {
@@ -1352,6 +1357,16 @@ impl Store {
                         .optional()?;
                     let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
                     if let Some(stored) = stored {
+                        // The next day is one session across midnight (shards of one batch);
+                        // further apart, another visit that happens to share the label.
+                        if days_apart(&stored, started_at).is_none_or(|days| days > 1) {
+                            return Err(WriteError::Refused(StoreError::ImportOtherDay {
+                                subject: export.subject.clone(),
+                                label: label.clone(),
+                                stored: day(&stored),
+                                imported: day(started_at),
+                            }));
+                        }
                         if day(&stored) != day(started_at) {
                             imported.kept_dates.push(KeptDate {
                                 subject: export.subject.clone(),
@@ -1946,9 +1961,20 @@ enum Known {
 }
 
 /// What two names that a person would take for one have in common: compatibility forms folded
-/// (NFKC: full-width `Ａｎｎａ` is `Anna`, the ligature `ﬁ` is `fi`), then letter case.
+/// (NFKC: full-width `Ａｎｎａ` is `Anna`, the ligature `ﬁ` is `fi`), letter case, and the
+/// apostrophes and dashes phones and word processors type for `'` and `-` (`O’Brien` beside
+/// `O'Brien`, `follow‐up` beside `follow-up` made a second patient and a second session).
 fn look_alike_form(name: &str) -> String {
-    name.nfkc().collect::<String>().to_lowercase()
+    name.nfkc()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{00B4}' | '`' => {
+                '\''
+            }
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// How `name` (stored form) stands among the names `saved`.
@@ -2071,8 +2097,6 @@ impl From<rusqlite::Error> for WriteError {
 /// A session date a person gave, stored form (see [`parse_session_date`]).
 struct SessionDate {
     at: String,
-    /// Only a day was given (`YYYY-MM-DD`), no time of day.
-    day_only: bool,
 }
 
 impl SessionDate {
@@ -2094,10 +2118,22 @@ impl SessionDate {
     }
 
     fn parse(text: &str) -> Result<SessionDate, DateError> {
-        Ok(SessionDate {
-            at: parse_recording_date(text)?,
-            day_only: text.trim().trim_end_matches('Z').len() <= 10,
-        })
+        let mut at = parse_recording_date(text)?;
+        let day_only = text.trim().trim_end_matches('Z').len() <= 10;
+        // The stored form of a day alone is its midnight, UTC. A time given as exactly that (a
+        // Sydney clinic's 11:00) is a time: kept one second later, so it orders the day's
+        // sessions instead of counting as a day alone.
+        if !day_only && at.ends_with("T00:00:00Z") {
+            at.replace_range(17..19, "01");
+        }
+        Ok(SessionDate { at })
+    }
+
+    /// Today on this computer's calendar, a day alone.
+    fn today() -> SessionDate {
+        SessionDate {
+            at: format!("{}T00:00:00Z", today_local()),
+        }
     }
 
     fn day(&self) -> &str {
@@ -2162,8 +2198,9 @@ pub struct KeptDate {
 }
 
 /// The row id of the patient's session `label`, dated by `date`, inside a write:
-/// - a new session takes the date (a day alone, when it is today, is now: a session measured
-///   live this morning and one recorded today stay in the order they were made);
+/// - a new session takes the date; without one, today's day alone on this computer's calendar
+///   (the time of saving is not the recording's: two recordings of one visit analysed in the
+///   wrong order were ordered by it; a live trial gives the time it was measured);
 /// - an existing one of the same day keeps its date and time;
 /// - an existing one of another day is refused ([`StoreError::OtherDay`]): its date orders the
 ///   before/after verdict, and moving it would move every result already in it.
@@ -2181,8 +2218,14 @@ fn dated_session(
             |r| r.get(0),
         )
         .optional()?;
-    let Some(date) = date else {
-        return Ok(session_id(tx, subject_id, label, None, None)?);
+    let today;
+    let date = match (date, &stored) {
+        (Some(date), _) => date,
+        (None, Some(_)) => return Ok(session_id(tx, subject_id, label, None, None)?),
+        (None, None) => {
+            today = SessionDate::today();
+            &today
+        }
     };
     match stored {
         Some(stored) if date.is_another_day_than(&stored) => {
@@ -2192,11 +2235,9 @@ fn dated_session(
         // timed later that day, must not move the session past another of the same day (that
         // turned a before/after verdict round). `set_session_date` moves a session.
         Some(_) => Ok(session_id(tx, subject_id, label, None, None)?),
-        None => {
-            let today = date.day_only && date.day() == today_utc();
-            let at = (!today).then_some(date.at.as_str());
-            Ok(session_id(tx, subject_id, label, at, None)?)
-        }
+        // A day alone is a day alone, today's too: the time of saving is not the recording's
+        // (two recordings of one visit saved in the wrong order were ordered by it).
+        None => Ok(session_id(tx, subject_id, label, Some(&date.at), None)?),
     }
 }
 
@@ -2824,6 +2865,20 @@ pub fn on_day_somewhere(stored: &str, day: &str) -> bool {
     }
 }
 
+/// Whole days between the days of two stored dates (`YYYY-MM-DD...`), None when one is not a
+/// date.
+fn days_apart(a: &str, b: &str) -> Option<i64> {
+    let days = |at: &str| -> Option<i64> {
+        let number = |from: usize, to: usize| at.get(from..to)?.parse::<i64>().ok();
+        Some(days_from_civil(
+            number(0, 4)?,
+            number(5, 7)?,
+            number(8, 10)?,
+        ))
+    };
+    Some((days(a)? - days(b)?).abs())
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -2832,6 +2887,13 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Now, UTC, in the stored form `YYYY-MM-DDTHH:MM:SSZ`: the date of a live trial, measured now.
+pub fn now_utc() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// Today's date, UTC, as YYYY-MM-DD.
@@ -3364,6 +3426,19 @@ mod tests {
             store.history("Maria"),
             Err(StoreError::NoSubject(_))
         ));
+        // A phone's curly apostrophe and a word processor's hyphen look the same too.
+        store
+            .save("O'Brien", "follow-up", None, None, &[measurement(60.0)])
+            .unwrap();
+        assert!(matches!(
+            store.add_patient("O\u{2019}Brien", None, None),
+            Err(StoreError::SimilarSubject { existing, .. }) if existing == "O'Brien"
+        ));
+        assert!(matches!(
+            store.save("O'Brien", "follow\u{2010}up", None, None, &[measurement(61.0)]),
+            Err(StoreError::SimilarSession { existing, .. }) if existing == "follow-up"
+        ));
+        store.forget("O'Brien").unwrap();
         // Names that look the same on a page: spaces doubled are one; invisible characters are
         // refused, and so are control characters (they were "an empty name" in the app).
         store
@@ -3483,23 +3558,37 @@ mod tests {
         assert_eq!(copy.history("runner-7").unwrap(), history);
         assert_eq!(again.replaced, 3);
         assert!(again.kept_dates.is_empty());
-        // The same session dated another day elsewhere: this database's date stays, and is said.
-        let mut elsewhere = history.clone();
-        elsewhere.sessions[0].started_at = "2020-01-02T10:00:00Z".to_string();
-        let kept = copy.import(&[elsewhere]).unwrap();
+        // The same session dated the next day elsewhere (a batch's shards across midnight):
+        // this database's date stays, and is said.
+        let mut dated = history.clone();
+        dated.sessions[0].started_at = "2026-11-20T22:00:00Z".to_string();
+        let mut third = Store::open(&dir.path().join("third.sqlite")).unwrap();
+        third.import(std::slice::from_ref(&dated)).unwrap();
+        let mut next_day = dated.clone();
+        next_day.sessions[0].started_at = "2026-11-21T01:00:00Z".to_string();
+        let kept = third.import(&[next_day]).unwrap();
         assert_eq!(
-            copy.history("runner-7").unwrap().sessions[0].started_at,
-            history.sessions[0].started_at
+            third.history("runner-7").unwrap().sessions[0].started_at,
+            "2026-11-20T22:00:00Z"
         );
         assert_eq!(
             kept.kept_dates,
             vec![KeptDate {
                 subject: "runner-7".to_string(),
                 label: "before".to_string(),
-                kept: history.sessions[0].started_at[..10].to_string(),
-                imported: "2020-01-02".to_string(),
+                kept: "2026-11-20".to_string(),
+                imported: "2026-11-21".to_string(),
             }]
         );
+        // Another visit under the same label: refused, nothing imported.
+        let mut elsewhere = dated.clone();
+        elsewhere.sessions[0].started_at = "2020-01-02T10:00:00Z".to_string();
+        let before_import = third.history("runner-7").unwrap();
+        assert!(matches!(
+            third.import(&[elsewhere]),
+            Err(StoreError::ImportOtherDay { label, .. }) if label == "before"
+        ));
+        assert_eq!(third.history("runner-7").unwrap(), before_import);
 
         store.forget("runner-7").unwrap();
         assert!(matches!(
@@ -3609,6 +3698,24 @@ mod tests {
             store.save("s", "a", None, None, &[bad]),
             Err(StoreError::Implausible { .. })
         ));
+    }
+
+    #[test]
+    fn a_time_of_midnight_utc_is_not_a_day_alone() {
+        let day = SessionDate::parse("2026-11-20").unwrap();
+        assert_eq!(day.at, "2026-11-20T00:00:00Z");
+        for given in [
+            "2026-11-20T00:00",
+            "2026-11-20T00:00:00Z",
+            "2026-11-20 00:00",
+        ] {
+            let time = SessionDate::parse(given).unwrap();
+            assert_eq!(time.at, "2026-11-20T00:00:01Z", "{given}");
+        }
+        assert_eq!(
+            SessionDate::parse("2026-11-20T09:15").unwrap().at,
+            "2026-11-20T09:15:00Z"
+        );
     }
 
     #[test]

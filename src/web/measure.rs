@@ -37,7 +37,8 @@ const MAX_IN_FLIGHT: usize = 2;
 /// JPEG quality of the frames sent (1-100).
 const FRAME_QUALITY: u8 = 75;
 /// Seconds without a word from a page that is sent frames before it counts as gone (it
-/// acknowledges every frame it draws).
+/// acknowledges every frame it draws); also the seconds a session runs with no page showing it
+/// (one that never connected) before it ends.
 const PAGE_SILENT_S: u64 = 20;
 /// Frames of one trial kept for its evidence picture: five minutes at 30 frames/s (about
 /// 50 kB each).
@@ -227,12 +228,18 @@ pub async fn start(
     let ended = Arc::new(Ended::default());
     let session_label = session.clone();
     let thread;
+    let (viewers, ending) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
     let measuring = Measuring {
         app: Arc::clone(&app),
         patient,
         session,
         protocol,
         side,
+        viewers: Arc::clone(&viewers),
+        ending: Arc::clone(&ending),
     };
     {
         let (events, running, last_event, ended) = (
@@ -263,8 +270,8 @@ pub async fn start(
         running,
         last_event,
         thread,
-        viewers: Arc::new(AtomicUsize::new(0)),
-        ending: Arc::new(AtomicBool::new(false)),
+        viewers,
+        ending,
         patient,
         patient_alias,
         ended,
@@ -474,6 +481,9 @@ struct Measuring {
     session: String,
     protocol: &'static Protocol,
     side: Option<Side>,
+    /// The session's [`LiveHandle::viewers`] and [`LiveHandle::ending`].
+    viewers: Arc<AtomicUsize>,
+    ending: Arc<AtomicBool>,
 }
 
 impl Measuring {
@@ -530,6 +540,7 @@ impl Measuring {
             frame_size: None,
             next_id: 0,
             min_confidence: options.min_confidence,
+            unwatched_since: None,
         };
         live::run(
             &capture,
@@ -588,11 +599,28 @@ struct PageSink<'a> {
     frame_size: Option<(u32, u32)>,
     next_id: u64,
     min_confidence: f32,
+    /// Since when no page has shown the session.
+    unwatched_since: Option<Instant>,
 }
 
 impl PageSink<'_> {
+    /// The page's commands, and Quit once no page has shown the session for [`PAGE_SILENT_S`]:
+    /// a Start whose page never connected (or whose socket failed to open) left the camera
+    /// running until Stop, with nobody able to start or end a trial.
     fn commands(&mut self) -> Vec<Command> {
-        self.commands.try_iter().collect()
+        let mut commands: Vec<Command> = self.commands.try_iter().collect();
+        if self.measuring.viewers.load(Ordering::SeqCst) > 0 {
+            self.unwatched_since = None;
+        } else if self
+            .unwatched_since
+            .get_or_insert_with(Instant::now)
+            .elapsed()
+            > Duration::from_secs(PAGE_SILENT_S)
+        {
+            self.measuring.ending.store(true, Ordering::SeqCst);
+            commands.push(Command::Quit);
+        }
+        commands
     }
 
     fn event(&self, value: Value) {
@@ -721,11 +749,13 @@ impl LiveSink for PageSink<'_> {
             .collect();
         self.trial_frames.clear();
         let db = self.measuring.app.config.db.clone();
+        // Dated by the time it was measured: a live trial's time is the session's.
+        let now = crate::store::now_utc();
         let saved = Store::open(&db).and_then(|mut store| {
             store.save_trial(
                 self.measuring.patient,
                 &self.measuring.session,
-                None,
+                Some(&now),
                 &results,
             )
         });

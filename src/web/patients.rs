@@ -15,8 +15,8 @@ use super::{blocking, App, WebError};
 use crate::protocols;
 use crate::report::html::{subject_report, trend_png, trends_of};
 use crate::store::{
-    compare, order_doubt, uncompared, withhold_verdicts, write_csv, Comparison, ExportPictures,
-    MdcOverrides, Session, SubjectExport, Uncompared,
+    compare, history_doubt, order_doubt, uncompared, withhold_verdicts, write_csv, Comparison,
+    ExportPictures, MdcOverrides, Session, SubjectExport, Uncompared,
 };
 
 /// Every protocol with what the page shows before measuring.
@@ -119,10 +119,14 @@ fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebErro
         })
         .collect();
     let (overall, not_compared) = match (history.sessions.first(), history.sessions.last()) {
-        (Some(first), Some(last)) if history.sessions.len() > 1 => (
-            in_date_order(first, last, &overrides),
-            uncompared(first, last),
-        ),
+        (Some(first), Some(last)) if history.sessions.len() > 1 => {
+            let mut overall = in_date_order(first, last, &overrides);
+            // Another session that may have come first or last: the baseline is in doubt.
+            if history_doubt(&history.sessions).is_some() {
+                withhold_verdicts(&mut overall);
+            }
+            (overall, uncompared(first, last))
+        }
         _ => (Vec::new(), Vec::new()),
     };
     Ok((
@@ -195,8 +199,7 @@ pub async fn show(
                 "comparisons": cs.iter().map(verdict).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "overall": record.overall.iter().map(verdict).collect::<Vec<_>>(),
-            "order_doubt": record.history.sessions.first().zip(record.history.sessions.last())
-                .and_then(|(first, last)| order_doubt(first, last))
+            "order_doubt": history_doubt(&record.history.sessions)
                 .map(|doubt| format!("{doubt}: verdicts withheld; give the sessions their dates and times of day (under each session below)")),
             "not_compared": record.not_compared.iter().map(|u| {
                 let mut v = json!(u);
