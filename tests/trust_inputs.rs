@@ -429,6 +429,26 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
         main["change_deg"].as_f64().unwrap() > 0.0,
         "after minus before: {main}"
     );
+    assert_eq!(json["reversed"], false, "{json}");
+    // Named the other way round: said, also to programs.
+    let reversed = gonio(&[
+        "compare",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--before",
+        "after",
+        "--after",
+        "before",
+        "--json",
+    ]);
+    assert!(
+        stderr(&reversed).contains("took place after"),
+        "{}",
+        stderr(&reversed)
+    );
+    assert_eq!(json_of(&reversed)["reversed"], true);
 
     // Export, then import twice into another database: the same history.
     let export = gonio(&["export", "--subject", "runner", "--db", path_str(&db)]);

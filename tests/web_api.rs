@@ -826,3 +826,42 @@ fn upload_folders() -> Vec<std::path::PathBuf> {
     folders.sort();
     folders
 }
+
+/// A Start whose page never connects ends by itself: the camera ran until Stop, and nobody
+/// could start or end a trial.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_session_no_page_connects_to_ends() {
+    let c = client();
+    let (_, made) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "P-9"})))
+        .await;
+    let id = made["id"].as_i64().unwrap();
+    let start = json!({"patient": id, "protocol": "slr", "session": "s"});
+    let started = std::time::Instant::now();
+    let (status, _) = c
+        .send("POST", "/api/measure/start", Some(start.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Refused while it runs; taken once it has ended (asked again until then: at most two
+    // minutes on a busy machine).
+    loop {
+        let (status, answer) = c
+            .send("POST", "/api/measure/start", Some(start.clone()))
+            .await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "still measuring after two minutes with no page"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(20),
+        "ended before its page had 20 s to connect"
+    );
+    let (status, _) = c.send("POST", "/api/measure/stop", None).await;
+    assert_eq!(status, StatusCode::OK);
+}

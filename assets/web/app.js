@@ -155,13 +155,14 @@ function comparisonTable(comparisons) {
   if (!comparisons.length) return '<p class="muted">No measure in both sessions yet.</p>';
   return `<table class="comparison"><thead><tr><th>Protocol</th><th>Side</th><th>Measure</th>
     <th class="n">Before</th><th class="n">After</th><th class="n">Change</th>
-    <th class="n">MDC95</th><th>Verdict</th></tr></thead><tbody>${comparisons.map(c => `
+    <th class="n">MDC95</th><th>Verdict</th><th>Lowest grade</th></tr></thead><tbody>${comparisons.map(c => `
     <tr><td>${esc(c.protocol)}</td><td>${esc(c.side)}</td><td>${esc(c.measure)}</td>
       <td class="n">${deg(c.before_deg)} <span class="muted">(${c.before_trials})</span></td>
       <td class="n">${deg(c.after_deg)} <span class="muted">(${c.after_trials})</span></td>
       <td class="n">${c.change_deg > 0 ? '+' : ''}${deg(c.change_deg)}</td>
       <td class="n" title="${esc(c.mdc_source)}">${c.mdc95_deg === null ? '–' : deg(c.mdc95_deg)}</td>
-      <td class="verdict ${esc(c.verdict)}">${esc(c.verdict_text)}</td></tr>`).join('')}
+      <td class="verdict ${esc(c.verdict)}">${esc(c.verdict_text)}</td>
+      <td class="quality-${esc(c.lowest_quality)}">${esc(c.lowest_quality)}</td></tr>`).join('')}
     </tbody></table>`;
 }
 

@@ -360,7 +360,8 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
     // Named the other way round from the history's order, which the dates confirm: said.
-    if before > after && gonio::store::order_doubt(a, b).is_none() {
+    let reversed = before > after && gonio::store::order_doubt(a, b).is_none();
+    if reversed {
         eprintln!(
             "gonio: note: \"{}\" ({}) took place after \"{}\" ({}): the change is from the later session to the earlier",
             b.label, b.started_at, a.label, a.started_at
@@ -387,6 +388,8 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "before": b.label,
             "after": a.label,
             "order_doubt": doubt,
+            // "before" took place after "after", as named: every change runs backwards in time.
+            "reversed": reversed,
             "comparisons": comparisons,
             "not_compared": not_compared,
             "asymmetry": asymmetries.iter().map(|(s, p, m, l, r)| serde_json::json!({
@@ -418,6 +421,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "change (deg)",
             "MDC95 (deg)",
             "verdict",
+            "lowest grade",
         ]);
         for c in &comparisons {
             table.add_row(vec![
@@ -429,6 +433,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 Cell::new(format!("{:+.1}", c.change_deg)).set_alignment(CellAlignment::Right),
                 Cell::new(deg(c.mdc95_deg)).set_alignment(CellAlignment::Right),
                 Cell::new(c.verdict.text()),
+                Cell::new(c.lowest_quality.name()),
             ]);
         }
         writeln!(out, "{table}")?;

@@ -330,8 +330,8 @@ pub enum SideChoice {
     Both,
 }
 
-/// Overall trust in a result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Overall trust in a result, ordered from good to poor (the larger, the lower the grade).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Quality {
     Good,

@@ -233,7 +233,7 @@ pub fn subject_report(
     if comparisons.is_empty() {
         html.push_str("<p>No measure has a result in both sessions.</p>");
     } else {
-        html.push_str("<table><tr><th>protocol</th><th>side</th><th>measure</th><th>before (deg)</th><th>after (deg)</th><th>change (deg)</th><th>MDC95 (deg)</th><th>verdict</th></tr>");
+        html.push_str("<table><tr><th>protocol</th><th>side</th><th>measure</th><th>before (deg)</th><th>after (deg)</th><th>change (deg)</th><th>MDC95 (deg)</th><th>verdict</th><th>lowest grade</th></tr>");
         for c in comparisons {
             let class = match c.verdict {
                 crate::store::Verdict::Improved => "improved",
@@ -242,7 +242,7 @@ pub fn subject_report(
             };
             let _ = write!(
                 html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{:.1}</td><td class=n>{:.1}</td><td class=n>{:+.1}</td><td class=n>{}</td><td class=\"{class}\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{:.1}</td><td class=n>{:.1}</td><td class=n>{:+.1}</td><td class=n>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
                 escape(&c.protocol),
                 c.side.name(),
                 escape(&c.measure),
@@ -250,7 +250,8 @@ pub fn subject_report(
                 c.after_deg,
                 c.change_deg,
                 c.mdc95_deg.map_or("-".to_string(), |m| format!("{m:.1}")),
-                c.verdict.text()
+                c.verdict.text(),
+                c.lowest_quality.name()
             );
         }
         html.push_str("</table><p class=note>A change no larger than the MDC95 (1.96 × √2 × SEM) is within measurement error. MDC sources: ");

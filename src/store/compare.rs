@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::{spans_alike, Session};
 use crate::angles::Side;
-use crate::protocols;
+use crate::protocols::{self, Quality};
 use crate::stats::{mean, sample_variance};
 
 /// Fewest degrees of freedom (each session's trials beyond its first, summed over both
@@ -201,6 +201,9 @@ pub struct Comparison {
     pub verdict: Verdict,
     pub before_trials: usize,
     pub after_trials: usize,
+    /// The lowest grade among the trials of both sessions: a verdict from fair trials (a trunk
+    /// propped up, a far leg unseen) is shown as such, not as one from good ones.
+    pub lowest_quality: Quality,
 }
 
 type Key = (String, String, Side);
@@ -240,6 +243,22 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
 /// [`trials`]). Two genuine trials scattering by 2 to 3 degrees agree this closely about once in
 /// fifty pairs; counted once, the session's mean barely moves.
 const SAME_VALUE_DEG: f32 = 0.05;
+
+/// The lowest grade of the trials with a result per (protocol, measure, side) of a session.
+fn lowest_quality(session: &Session) -> BTreeMap<Key, Quality> {
+    let mut out: BTreeMap<Key, Quality> = BTreeMap::new();
+    for m in session
+        .measurements
+        .iter()
+        .filter(|m| m.value_deg.is_some())
+    {
+        let lowest = out
+            .entry((m.protocol.clone(), m.measure.clone(), m.side))
+            .or_insert(m.quality);
+        *lowest = (*lowest).max(m.quality);
+    }
+    out
+}
 
 /// The settings each (protocol, measure, side) of a session's results was measured with, where
 /// they were kept.
@@ -444,6 +463,7 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
     let (b, a) = (trials(before), trials(after));
     let (b_recordings, a_recordings) = (recordings(before), recordings(after));
     let (b_settings, a_settings) = (settings(before), settings(after));
+    let (b_quality, a_quality) = (lowest_quality(before), lowest_quality(after));
     let mut out = Vec::new();
     for (key, before_values) in &b {
         let Some(after_values) = a.get(key) else {
@@ -554,6 +574,12 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
             verdict,
             before_trials: before_values.len(),
             after_trials: after_values.len(),
+            lowest_quality: [b_quality.get(key), a_quality.get(key)]
+                .into_iter()
+                .flatten()
+                .copied()
+                .max()
+                .unwrap_or(Quality::Good),
         });
     }
     out
@@ -696,7 +722,15 @@ mod tests {
         let c = compare(&before, &after, &MdcOverrides::default());
         assert_eq!(c[0].verdict, Verdict::Improved, "{c:?}"); // +9 > 7
         assert_eq!(c[1].verdict, Verdict::NoDetectableChange); // +2
-                                                               // At the boundary as shown: +7.04 prints +7.0, as the MDC of 7.0 does: within it.
+        assert_eq!(c[0].lowest_quality, Quality::Good);
+        // A fair trial in either session is shown with the verdict it makes.
+        let mut propped = after.clone();
+        propped.measurements[0].quality = Quality::Fair;
+        let c = compare(&before, &propped, &MdcOverrides::default());
+        assert_eq!(c[0].verdict, Verdict::Improved);
+        assert_eq!(c[0].lowest_quality, Quality::Fair);
+        assert_eq!(c[1].lowest_quality, Quality::Good);
+        // At the boundary as shown: +7.04 prints +7.0, as the MDC of 7.0 does: within it.
         let after = session("a", &[(Side::Left, 67.04)], "slr", "hip_flexion");
         let c = compare(&before, &after, &MdcOverrides::default());
         assert_eq!(c[0].mdc95_deg, Some(7.0), "{c:?}");
