@@ -279,12 +279,17 @@ impl fmt::Display for Warning {
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
             ),
             WarningKind::NoPerson => match self.share.filter(|&s| s > 0.0) {
+                // "No person" read wrongly where the patient walked out and the therapist
+                // stayed in view: it is the subject that was not found.
                 Some(share) => write!(
                     f,
-                    "no person found in {value:.0} of {:.0} frames",
+                    "the subject was not found in {value:.0} of {:.0} frames (out of view, or not made out)",
                     value / share
                 ),
-                None => write!(f, "no person found in {value:.0} frames"),
+                None => write!(
+                    f,
+                    "the subject was not found in {value:.0} frames (out of view, or not made out)"
+                ),
             },
             WarningKind::EvidenceNotDrawn => write!(
                 f,
