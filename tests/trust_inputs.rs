@@ -449,6 +449,27 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
         stderr(&reversed)
     );
     assert_eq!(json_of(&reversed)["reversed"], true);
+    // And in the report, which is what a therapist reads.
+    let html = dir.path().join("reversed.html");
+    let report = gonio(&[
+        "report",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--before",
+        "after",
+        "--after",
+        "before",
+        "--out",
+        path_str(&html),
+    ]);
+    assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<strong>Note:</strong> &quot;after&quot; (2026-11-30) took place after"),
+        "{page}"
+    );
 
     // Export, then import twice into another database: the same history.
     let export = gonio(&["export", "--subject", "runner", "--db", path_str(&db)]);

@@ -10,8 +10,8 @@ use comfy_table::{Cell, CellAlignment};
 
 use gonio::run::save::SaveTo;
 use gonio::store::{
-    asymmetry, check_export, compare, default_db_path, parse_recording_date, today_local,
-    withhold_verdicts, ExportPictures, MdcOverrides, Store, SubjectExport,
+    asymmetry, check_export, compare, date_shown, default_db_path, parse_recording_date,
+    today_local, withhold_verdicts, ExportPictures, MdcOverrides, Store, SubjectExport,
 };
 
 use super::{deg, new_table};
@@ -59,9 +59,9 @@ pub struct SaveArgs {
     #[arg(long, value_name = "TEXT", requires = "subject")]
     pub notes: Option<String>,
     /// When the recording was made: YYYY-MM-DD (your own calendar's day) or YYYY-MM-DDTHH:MM
-    /// (UTC). It dates a new session (sessions are compared in date order; default: when first
-    /// saved); into a session already there it must be that session's day (`gonio redate` moves
-    /// a session)
+    /// (UTC). It dates a new session (sessions are compared in date order; default: today, a day
+    /// alone, for recordings; the time of each trial for `live`); into a session already there it
+    /// must be that session's day (`gonio redate` moves a session)
     #[arg(long, value_name = "DATE", requires = "subject", value_parser = recording_date)]
     pub date: Option<String>,
     #[command(flatten)]
@@ -142,7 +142,7 @@ impl SessionPick {
     /// before and after (see [`gonio::store::history_doubt`]); for a session named, the person
     /// said which it is, and only the other is in doubt (the first or the latest may be tied
     /// with another session); None when both were named.
-    fn order_doubt(&self, history: &SubjectExport) -> Option<String> {
+    fn default_pair_doubt(&self, history: &SubjectExport) -> Option<String> {
         match (&self.before, &self.after) {
             (Some(_), Some(_)) => None,
             (Some(_), None) => gonio::store::last_in_doubt(&history.sessions),
@@ -288,7 +288,7 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let mut table = new_table();
     table.set_header([
         "session",
-        "saved (UTC)",
+        "date",
         "protocol",
         "side",
         "measure",
@@ -302,7 +302,7 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         for m in &session.measurements {
             table.add_row(vec![
                 Cell::new(&session.label),
-                Cell::new(&session.started_at),
+                Cell::new(gonio::store::date_shown(&session.started_at)),
                 Cell::new(&m.protocol),
                 Cell::new(m.side.name()),
                 Cell::new(&m.measure),
@@ -333,6 +333,21 @@ pub fn history(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The note for a pair named the other way round from the history's order, which the dates (or
+/// labels) confirm: the session `before` indexes took place after the one `after` indexes.
+fn reversed_note(before: usize, after: usize, history: &SubjectExport) -> Option<String> {
+    let (b, a) = (&history.sessions[before], &history.sessions[after]);
+    (before > after && gonio::store::order_doubt(a, b).is_none()).then(|| {
+        format!(
+            "\"{}\" ({}) took place after \"{}\" ({}): the change is from the later session to the earlier",
+            b.label,
+            date_shown(&b.started_at),
+            a.label,
+            date_shown(&a.started_at)
+        )
+    })
+}
+
 /// A doubt about the default order, with what to do about it.
 fn doubt_text(doubt: &str, subject: &str) -> String {
     format!(
@@ -359,16 +374,12 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
-    // Named the other way round from the history's order, which the dates confirm: said.
-    let reversed = before > after && gonio::store::order_doubt(a, b).is_none();
-    if reversed {
-        eprintln!(
-            "gonio: note: \"{}\" ({}) took place after \"{}\" ({}): the change is from the later session to the earlier",
-            b.label, b.started_at, a.label, a.started_at
-        );
+    let reversed = reversed_note(before, after, &history);
+    if let Some(note) = &reversed {
+        eprintln!("gonio: note: {note}");
     }
     let mut comparisons = compare(b, a, &overrides);
-    let doubt = args.pick.order_doubt(&history);
+    let doubt = args.pick.default_pair_doubt(&history);
     if doubt.is_some() {
         withhold_verdicts(&mut comparisons);
     }
@@ -389,7 +400,7 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "after": a.label,
             "order_doubt": doubt,
             // "before" took place after "after", as named: every change runs backwards in time.
-            "reversed": reversed,
+            "reversed": reversed.is_some(),
             "comparisons": comparisons,
             "not_compared": not_compared,
             "asymmetry": asymmetries.iter().map(|(s, p, m, l, r)| serde_json::json!({
@@ -403,7 +414,11 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     writeln!(
         out,
         "subject {}: {} ({}) -> {} ({})",
-        args.subject, b.label, b.started_at, a.label, a.started_at
+        args.subject,
+        b.label,
+        date_shown(&b.started_at),
+        a.label,
+        date_shown(&a.started_at)
     )?;
     if let Some(doubt) = &doubt {
         writeln!(out, "note: {}", doubt_text(doubt, &args.subject))?;
@@ -576,8 +591,8 @@ pub struct RedateArgs {
     /// The session to move
     #[arg(long, value_name = "LABEL")]
     session: String,
-    /// Its date: YYYY-MM-DD (the session keeps its time of day, so that sessions of one day
-    /// keep their order) or YYYY-MM-DDTHH:MM (UTC)
+    /// Its date: YYYY-MM-DD (a day alone: sessions of one day are then ordered by their labels,
+    /// or not at all) or YYYY-MM-DDTHH:MM (UTC)
     #[arg(long, value_name = "DATE", value_parser = recording_date)]
     date: String,
     #[command(flatten)]
@@ -654,7 +669,7 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    use gonio::report::html::{is_report_file, subject_report, trends_of};
+    use gonio::report::html::{is_report_file, subject_report, trends_of, ComparedPair};
     // A report written again replaces the old one; nothing else is ever replaced (a mistyped
     // `--out` naming the database or a recording would destroy it).
     // (A link, FIFO or device is refused by the writer itself, with its own words.)
@@ -671,25 +686,37 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let pictures = store.pictures(&ids)?;
     let (before, after) = args.pick.indices(&history)?;
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
+    // What the reader of the report must know is in it, not only on this terminal.
+    let mut notes = Vec::new();
     let (comparisons, not_compared) = if before == after {
         (Vec::new(), Vec::new())
     } else {
         let mut comparisons = compare(b, a, &overrides);
-        if let Some(doubt) = args.pick.order_doubt(&history) {
+        if let Some(doubt) = args.pick.default_pair_doubt(&history) {
             withhold_verdicts(&mut comparisons);
-            eprintln!("gonio: {}", doubt_text(&doubt, &args.subject));
+            let text = doubt_text(&doubt, &args.subject);
+            eprintln!("gonio: {text}");
+            notes.push(text);
+        }
+        if let Some(note) = reversed_note(before, after, &history) {
+            eprintln!("gonio: note: {note}");
+            notes.push(note);
         }
         (comparisons, gonio::store::uncompared(b, a))
     };
 
     let trends = trends_of(&history, &comparisons);
+    let pair = ComparedPair {
+        before: &b.label,
+        after: &a.label,
+        notes,
+    };
     let html = subject_report(
         &history,
         &pictures,
         &comparisons,
         &not_compared,
-        &b.label,
-        &a.label,
+        &pair,
         &trends,
     )?;
     gonio::report::write_atomically(&args.out, |file| file.write_all(html.as_bytes()))?;

@@ -196,6 +196,14 @@ pub fn is_report_file(path: &std::path::Path) -> bool {
         .is_ok_and(|()| start == REPORT_START.as_bytes())
 }
 
+/// The two sessions a report compares, and what a reader must know about the comparison (the
+/// order of the sessions in doubt, or named against their dates): said under its heading.
+pub struct ComparedPair<'a> {
+    pub before: &'a str,
+    pub after: &'a str,
+    pub notes: Vec<String>,
+}
+
 /// Builds the report page. `pictures` holds each measurement's evidence picture, per session
 /// and in the same order as `history` (see [`crate::store::Store::pictures`]).
 pub fn subject_report(
@@ -203,10 +211,10 @@ pub fn subject_report(
     pictures: &[Vec<Option<Picture>>],
     comparisons: &[Comparison],
     not_compared: &[Uncompared],
-    before: &str,
-    after: &str,
+    pair: &ComparedPair,
     trends: &[Trend],
 ) -> Result<String, DrawError> {
+    let (before, after) = (pair.before, pair.after);
     let mut html = String::new();
     let title = format!("gonio report: {}", escape(&history.subject));
     let _ = write!(
@@ -230,6 +238,13 @@ pub fn subject_report(
         escape(before),
         escape(after)
     );
+    for note in &pair.notes {
+        let _ = write!(
+            html,
+            "<p class=note><strong>Note:</strong> {}</p>",
+            escape(note)
+        );
+    }
     if comparisons.is_empty() {
         html.push_str("<p>No measure has a result in both sessions.</p>");
     } else {
@@ -320,27 +335,25 @@ pub fn subject_report(
         html.push_str("<h2>Evidence</h2>");
         html.push_str(&evidence);
     }
-    html.push_str(
-        "<h2>Sessions</h2><table><tr><th>session</th><th>date (UTC)</th><th>notes</th></tr>",
-    );
+    html.push_str("<h2>Sessions</h2><table><tr><th>session</th><th>date</th><th>notes</th></tr>");
     for s in &history.sessions {
         let _ = write!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&s.label),
-            escape(&s.started_at),
+            escape(&crate::store::date_shown(&s.started_at)),
             escape(s.notes.as_deref().unwrap_or(""))
         );
     }
     html.push_str("</table>");
-    html.push_str("<h2>Every result</h2><table><tr><th>session</th><th>date (UTC)</th><th>protocol</th><th>side</th><th>measure</th><th>result (deg)</th><th>peak (deg)</th><th>hold (s)</th><th>quality</th><th>warnings</th></tr>");
+    html.push_str("<h2>Every result</h2><table><tr><th>session</th><th>date</th><th>protocol</th><th>side</th><th>measure</th><th>result (deg)</th><th>peak (deg)</th><th>hold (s)</th><th>quality</th><th>warnings</th></tr>");
     for s in &history.sessions {
         for m in &s.measurements {
             let _ = write!(
                 html,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}</td><td>{}</td><td>{}</td></tr>",
                 escape(&s.label),
-                escape(&s.started_at),
+                escape(&crate::store::date_shown(&s.started_at)),
                 escape(&m.protocol),
                 m.side.name(),
                 escape(&m.measure),

@@ -211,12 +211,13 @@ type Key = (String, String, Side);
 /// Trial values per (protocol, measure, side) of a session; trials without a result are left out,
 /// and so are repeats of one recording (the same part of the same source file: a file analysed
 /// twice is one trial, and counting it twice would make the measure look perfectly repeatable),
-/// and trials of the same value as another to within [`SAME_VALUE_DEG`]: copies of one recording
+/// and trials that repeat another's result, peak and hold ([`is_copy`]): copies of one recording
 /// whose bytes differ (a CSV saved again with other line endings, two overlapping trims of one
 /// video) gave an SEM of 0.0 and an MDC of 0.0.
 fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
     let mut seen: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
+    let mut kept: BTreeMap<Key, Vec<&super::StoredMeasurement>> = BTreeMap::new();
     for m in &session.measurements {
         let key = (m.protocol.clone(), m.measure.clone(), m.side);
         if let Some(sha) = &m.source_sha256 {
@@ -230,19 +231,30 @@ fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
             parts.push((sha.clone(), m.source_span_s));
         }
         if let Some(v) = m.value_deg {
-            let values = out.entry(key).or_default();
-            if !values.iter().any(|kept| (kept - v).abs() < SAME_VALUE_DEG) {
-                values.push(v);
+            let others = kept.entry(key.clone()).or_default();
+            if !others.iter().any(|other| is_copy(other, m)) {
+                others.push(m);
+                out.entry(key).or_default().push(v);
             }
         }
     }
     out
 }
 
-/// Trials of one session closer than this (degrees) are taken for copies of one recording (see
-/// [`trials`]). Two genuine trials scattering by 2 to 3 degrees agree this closely about once in
-/// fifty pairs; counted once, the session's mean barely moves.
-const SAME_VALUE_DEG: f32 = 0.05;
+/// Whether two results of one session are one recording read twice: the same result and peak
+/// to 0.05 deg (as stored, to 0.01) and the same hold to 0.01 s. Two genuine trials agree on
+/// one of these now and then (a result within 0.05 deg about once in fifty pairs), on all three
+/// practically never; copies agree on all three.
+fn is_copy(a: &super::StoredMeasurement, b: &super::StoredMeasurement) -> bool {
+    let close = |x: Option<f32>, y: Option<f32>| match (x, y) {
+        (Some(x), Some(y)) => (x - y).abs() < 0.05,
+        (None, None) => true,
+        _ => false,
+    };
+    close(a.value_deg, b.value_deg)
+        && close(a.peak_deg, b.peak_deg)
+        && (a.hold_s - b.hold_s).abs() < 0.01
+}
 
 /// The lowest grade of the trials with a result per (protocol, measure, side) of a session.
 fn lowest_quality(session: &Session) -> BTreeMap<Key, Quality> {
@@ -312,7 +324,7 @@ pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
 
 /// [`session_order`] of two stored dates.
 fn dates_order(a: &str, b: &str) -> SessionOrder {
-    let day_only = |s: &str| s.get(10..).is_some_and(|t| t == "T00:00:00Z");
+    let day_only = super::is_day_alone;
     let day = |s: &str| s.get(..10).unwrap_or(s).to_string();
     let by = |o: std::cmp::Ordering| match o {
         std::cmp::Ordering::Less => SessionOrder::Before,
@@ -337,12 +349,18 @@ pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
     // (Two sessions of one time, given or saved in the same second, are in doubt too: a batch
     // saves in the order of its file names.) Labels that say which came first ("before" and
     // "after" the same thing) settle dates that cannot: the history puts them in that order.
-    if session_order(first, last) != SessionOrder::Before
-        && labels_say_later(&last.label, &first.label) != Some(true)
-    {
+    let settled = match session_order(first, last) {
+        SessionOrder::Before => true,
+        SessionOrder::Unknown => labels_say_later(&last.label, &first.label) == Some(true),
+        SessionOrder::After => false,
+    };
+    if !settled {
         return Some(format!(
             "the dates of \"{}\" ({}) and \"{}\" ({}) do not tell which came first",
-            first.label, first.started_at, last.label, last.started_at
+            first.label,
+            super::date_shown(&first.started_at),
+            last.label,
+            super::date_shown(&last.started_at)
         ));
     }
     (labels_say_later(&first.label, &last.label) == Some(true)).then(|| {
@@ -1178,6 +1196,19 @@ mod tests {
         assert_eq!((c.before_trials, c.after_trials), (1, 1), "{c:?}");
         assert_eq!(c.mdc95_deg, None, "{c:?}");
         assert_eq!(c.verdict, Verdict::NotJudged);
+        // Genuine trials that happen to agree on the result (not on the peak and hold) both
+        // count: the mean stays the mean of every trial.
+        let mut genuine = session(
+            "b",
+            &trials_of(&[60.0, 60.04, 67.0]),
+            "knee-to-chest",
+            "hip_flexion",
+        );
+        genuine.measurements[1].peak_deg = Some(61.3);
+        genuine.measurements[1].hold_s = 2.4;
+        let c = &compare(&genuine, &after, &MdcOverrides::default())[0];
+        assert_eq!(c.before_trials, 3, "{c:?}");
+        assert!((c.before_deg - 62.35).abs() < 0.01, "{c:?}");
     }
 
     /// Consistent trials in one session do not shrink the published figure, which holds the

@@ -280,7 +280,8 @@ impl WrittenFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub label: String,
-    /// When it was first saved, UTC, ISO 8601.
+    /// When it took place, UTC, `YYYY-MM-DDTHH:MM:SSZ`: a day alone (given without a time, or
+    /// a new session from recorded files without a date) is its midnight ([`is_day_alone`]).
     pub started_at: String,
     pub notes: Option<String>,
     pub measurements: Vec<StoredMeasurement>,
@@ -646,7 +647,7 @@ impl Store {
     /// Saves measurements into the subject's session `label` (both created when new), in one
     /// transaction. `notes` replaces the session's notes when given; `recorded_at` (UTC, ISO
     /// 8601, see [`parse_session_date`]) dates a new session, which orders sessions (default:
-    /// when it was first saved); a session already there of another day is refused
+    /// today's day alone); a session already there of another day is refused
     /// ([`StoreError::OtherDay`]), not moved with every result in it.
     ///
     /// A measurement of the same trial as one already in the session (the same source file by
@@ -2105,7 +2106,16 @@ impl SessionDate {
     /// its day alike: a session made at 23:00 UTC takes a recording of 00:30 the next day.
     /// (A session already there is never moved by a recording's date, only by re-dating.)
     fn is_another_day_than(&self, stored: &str) -> bool {
-        !on_day_somewhere(stored, self.day())
+        let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
+        match (is_day_alone(&self.at), is_day_alone(stored)) {
+            // Two calendar days: the same day or not.
+            (true, true) => day(&self.at) != day(stored),
+            // A time against a day alone: the time must fall on that day in some time zone (a
+            // Los Angeles afternoon is UTC's next day, and its live trials belong to the
+            // session an upload dated that morning).
+            (false, true) => !on_day_somewhere(&self.at, &day(stored)),
+            (_, false) => !on_day_somewhere(stored, self.day()),
+        }
     }
 
     /// The refusal for saving this date into session `label`, stored as `stored`.
@@ -2877,6 +2887,22 @@ fn days_apart(a: &str, b: &str) -> Option<i64> {
         ))
     };
     Some((days(a)? - days(b)?).abs())
+}
+
+/// A stored date as people read it: a day alone as its day (`2026-11-20`: its midnight UTC is
+/// the previous evening in the Americas), a time as `2026-11-20 09:15 UTC`.
+pub fn date_shown(stored: &str) -> String {
+    match (is_day_alone(stored), stored.get(..10), stored.get(11..16)) {
+        (true, Some(day), _) => day.to_string(),
+        (false, Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => stored.to_string(),
+    }
+}
+
+/// Whether a stored date (`YYYY-MM-DDTHH:MM:SSZ`) is a day alone: one given without a time of
+/// day is stored as its midnight, UTC (a time given as that midnight is kept a second later).
+pub fn is_day_alone(stored: &str) -> bool {
+    stored.get(10..) == Some("T00:00:00Z")
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
@@ -3698,6 +3724,31 @@ mod tests {
             store.save("s", "a", None, None, &[bad]),
             Err(StoreError::Implausible { .. })
         ));
+    }
+
+    /// Which recordings belong to a session of a day: a day alone is a calendar day, a time any
+    /// time zone's.
+    #[test]
+    fn a_session_of_a_day_takes_that_days_recordings_only() {
+        let other = |given: &str, stored: &str| {
+            SessionDate::parse(given)
+                .unwrap()
+                .is_another_day_than(stored)
+        };
+        let day = "2026-11-20T00:00:00Z";
+        // A live trial at 16:30 in Los Angeles (00:30 UTC the next day): the morning upload's.
+        assert!(!other("2026-11-21T00:30", day));
+        assert!(!other("2026-11-20T09:00", day));
+        // Another calendar day: the day before is refused as the day after is.
+        assert!(other("2026-11-21", day));
+        assert!(other("2026-11-19", day));
+        assert!(!other("2026-11-20", day));
+        assert!(other("2026-11-22T12:00", day));
+        // A session with a time: a day alone or a time of that day somewhere.
+        let time = "2026-03-05T23:00:00Z";
+        assert!(!other("2026-03-06", time));
+        assert!(!other("2026-03-06T00:30", time));
+        assert!(other("2026-03-08", time));
     }
 
     #[test]

@@ -37,9 +37,11 @@ const MAX_IN_FLIGHT: usize = 2;
 /// JPEG quality of the frames sent (1-100).
 const FRAME_QUALITY: u8 = 75;
 /// Seconds without a word from a page that is sent frames before it counts as gone (it
-/// acknowledges every frame it draws); also the seconds a session runs with no page showing it
-/// (one that never connected) before it ends.
+/// acknowledges every frame it draws).
 const PAGE_SILENT_S: u64 = 20;
+/// Seconds a session runs with no page showing it (one that never connected, or whose socket
+/// failed to open) before it ends.
+const NO_PAGE_S: u64 = 20;
 /// Frames of one trial kept for its evidence picture: five minutes at 30 frames/s (about
 /// 50 kB each).
 const MAX_TRIAL_FRAMES: usize = 9000;
@@ -194,8 +196,9 @@ pub async fn start(
         blocking(move || {
             let store = app.store()?;
             let alias = store.patient(patient)?.alias;
-            let today = crate::store::today_utc();
-            store.check_save_trial(patient, &session, Some(&today))?;
+            // Checked as each trial is saved: dated now.
+            let now = crate::store::now_utc();
+            store.check_save_trial(patient, &session, Some(&now))?;
             Ok(alias)
         })
         .await?
@@ -604,7 +607,7 @@ struct PageSink<'a> {
 }
 
 impl PageSink<'_> {
-    /// The page's commands, and Quit once no page has shown the session for [`PAGE_SILENT_S`]:
+    /// The page's commands, and Quit once no page has shown the session for [`NO_PAGE_S`]:
     /// a Start whose page never connected (or whose socket failed to open) left the camera
     /// running until Stop, with nobody able to start or end a trial.
     fn commands(&mut self) -> Vec<Command> {
@@ -615,7 +618,7 @@ impl PageSink<'_> {
             .unwatched_since
             .get_or_insert_with(Instant::now)
             .elapsed()
-            > Duration::from_secs(PAGE_SILENT_S)
+            > Duration::from_secs(NO_PAGE_S)
         {
             self.measuring.ending.store(true, Ordering::SeqCst);
             commands.push(Command::Quit);

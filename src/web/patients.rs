@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::{blocking, App, WebError};
 use crate::protocols;
-use crate::report::html::{subject_report, trend_png, trends_of};
+use crate::report::html::{subject_report, trend_png, trends_of, ComparedPair};
 use crate::store::{
     compare, history_doubt, order_doubt, uncompared, withhold_verdicts, write_csv, Comparison,
     ExportPictures, MdcOverrides, Session, SubjectExport, Uncompared,
@@ -100,6 +100,11 @@ fn in_date_order(first: &Session, last: &Session, overrides: &MdcOverrides) -> V
         withhold_verdicts(&mut comparisons);
     }
     comparisons
+}
+
+/// The note for verdicts withheld because of `doubt` about the sessions' order.
+fn withheld_because(doubt: &str) -> String {
+    format!("{doubt}: verdicts withheld; give the sessions their dates and times of day (on the patient page)")
 }
 
 fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebError> {
@@ -200,7 +205,7 @@ pub async fn show(
             })).collect::<Vec<_>>(),
             "overall": record.overall.iter().map(verdict).collect::<Vec<_>>(),
             "order_doubt": history_doubt(&record.history.sessions)
-                .map(|doubt| format!("{doubt}: verdicts withheld; give the sessions their dates and times of day (under each session below)")),
+                .map(|doubt| withheld_because(&doubt)),
             "not_compared": record.not_compared.iter().map(|u| {
                 let mut v = json!(u);
                 if let Some(fields) = v.as_object_mut() {
@@ -307,13 +312,20 @@ pub async fn report(
         };
         let trends = trends_of(&record.history, &record.overall);
         let pictures = app.store()?.pictures(&record.ids)?;
+        let pair = ComparedPair {
+            before: &first.label,
+            after: &last.label,
+            notes: history_doubt(sessions)
+                .map(|doubt| withheld_because(&doubt))
+                .into_iter()
+                .collect(),
+        };
         let html = subject_report(
             &record.history,
             &pictures,
             &record.overall,
             &record.not_compared,
-            &first.label,
-            &last.label,
+            &pair,
             &trends,
         )
         .map_err(|e| WebError::Internal(e.to_string()))?;
