@@ -206,7 +206,8 @@ pub struct Comparison {
     pub lowest_quality: Quality,
 }
 
-type Key = (String, String, Side);
+/// A measure of a session: (protocol, measure, side).
+pub type Key = (String, String, Side);
 
 /// Trial values per (protocol, measure, side) of a session; trials without a result are left out,
 /// and so are repeats of one recording (the same part of the same source file: a file analysed
@@ -214,7 +215,7 @@ type Key = (String, String, Side);
 /// and trials that repeat another's result, peak and hold ([`is_copy`]): copies of one recording
 /// whose bytes differ (a CSV saved again with other line endings, two overlapping trims of one
 /// video) gave an SEM of 0.0 and an MDC of 0.0.
-fn trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
+pub fn counted_trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
     let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
     let mut seen: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
     let mut kept: BTreeMap<Key, Vec<&super::StoredMeasurement>> = BTreeMap::new();
@@ -478,7 +479,7 @@ pub fn withhold_verdicts(comparisons: &mut [Comparison]) {
 
 /// Compares every measure found in both sessions.
 pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
-    let (b, a) = (trials(before), trials(after));
+    let (b, a) = (counted_trials(before), counted_trials(after));
     let (b_recordings, a_recordings) = (recordings(before), recordings(after));
     let (b_settings, a_settings) = (settings(before), settings(after));
     let (b_quality, a_quality) = (lowest_quality(before), lowest_quality(after));
@@ -641,7 +642,7 @@ impl std::fmt::Display for Uncompared {
 /// The measures with a result in exactly one of `before` and `after`, before's first, each in
 /// the order of [`compare`]'s keys.
 pub fn uncompared(before: &Session, after: &Session) -> Vec<Uncompared> {
-    let (b, a) = (trials(before), trials(after));
+    let (b, a) = (counted_trials(before), counted_trials(after));
     let tried = |session: &Session, key: &Key| {
         session
             .measurements
@@ -671,7 +672,7 @@ pub fn uncompared(before: &Session, after: &Session) -> Vec<Uncompared> {
 
 /// Left against right in one session: (protocol, measure, left mean, right mean), degrees.
 pub fn asymmetry(session: &Session) -> Vec<(String, String, f32, f32)> {
-    let t = trials(session);
+    let t = counted_trials(session);
     let mut out = Vec::new();
     for ((protocol, measure, side), left) in &t {
         if *side != Side::Left {

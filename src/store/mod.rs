@@ -9,9 +9,9 @@ mod compare;
 mod export;
 
 pub use compare::{
-    asymmetry, compare, first_in_doubt, history_doubt, last_in_doubt, order_doubt, session_order,
-    uncompared, withhold_verdicts, Comparison, MdcError, MdcOverrides, SessionOrder, Uncompared,
-    Verdict,
+    asymmetry, compare, counted_trials, first_in_doubt, history_doubt, last_in_doubt, order_doubt,
+    session_order, uncompared, withhold_verdicts, Comparison, MdcError, MdcOverrides, SessionOrder,
+    Uncompared, Verdict,
 };
 pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
 

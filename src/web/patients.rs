@@ -223,24 +223,15 @@ pub async fn show(
 /// (largest minus smallest, degrees) and the count, so that repeated trials show how well they
 /// agree.
 fn spreads(session: &crate::store::Session) -> Vec<Value> {
-    type Key<'a> = (&'a str, &'a str, &'a str);
-    let mut groups: Vec<(Key, Vec<f32>)> = Vec::new();
-    for m in &session.measurements {
-        let Some(v) = m.value_deg else { continue };
-        let key = (m.protocol.as_str(), m.measure.as_str(), m.side.name());
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => values.push(v),
-            None => groups.push((key, vec![v])),
-        }
-    }
-    groups
+    // The trials a comparison counts: repeats and copies of one recording once.
+    crate::store::counted_trials(session)
         .into_iter()
         .filter(|(_, values)| values.len() >= 2)
         .map(|((protocol, measure, side), values)| {
             let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
             let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             json!({
-                "protocol": protocol, "measure": measure, "side": side,
+                "protocol": protocol, "measure": measure, "side": side.name(),
                 "trials": values.len(),
                 "mean_deg": crate::stats::mean(&values),
                 "range_deg": hi - lo,
