@@ -438,8 +438,8 @@ pub(crate) fn order_ties_by_labels<T>(
 
 /// Why the first session of `sessions` (in date order) cannot be taken as the first: another
 /// session's date and labels do not put it after the first. The before of a default comparison
-/// is then in doubt (a "post-stretch" saved on the baseline's day alone was taken as the
-/// baseline).
+/// is then in doubt (a second session dated by the baseline's day alone, its label silent, was
+/// taken as the baseline).
 pub fn first_in_doubt(sessions: &[Session]) -> Option<String> {
     let (first, others) = sessions.split_first()?;
     others.iter().find_map(|s| {
@@ -947,7 +947,6 @@ mod tests {
         assert_eq!(c.verdict, Verdict::SameRecording, "{c:?}");
     }
 
-    /// A verdict of the wrong sign looks like any other: the first and latest by date are
     /// Labels that say which came first order sessions of one date; a first or latest session
     /// tied with another puts the default pair in doubt.
     #[test]
@@ -1012,6 +1011,7 @@ mod tests {
         assert_eq!(history_doubt(&three[..1]), None);
     }
 
+    /// A verdict of the wrong sign looks like any other: the first and latest by date are
     /// before and after only when their dates order them and their labels do not disagree.
     #[test]
     fn sessions_whose_dates_do_not_order_them_are_not_judged() {
