@@ -112,10 +112,14 @@ async fn until(client: &Client, what: &str, condition: &str) -> Value {
         if !value.is_null() && value != json!(false) {
             return value;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "waited two minutes for {what}"
-        );
+        if started.elapsed() > Duration::from_secs(120) {
+            // What the page showed, for the failure to be read later.
+            let page = client
+                .execute("return document.body.innerText;", vec![])
+                .await
+                .unwrap_or(Value::Null);
+            panic!("waited two minutes for {what}; the page read:\n{page}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -167,7 +171,10 @@ async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f
     until(
         client,
         "the first frame",
-        "Number(document.querySelector('#frame').dataset.shown) > 0",
+        // Not the last session's frames: the page marks a session started by forgetting that
+        // the last one ended.
+        "document.querySelector('#live').dataset.ended === undefined \
+         && Number(document.querySelector('#frame').dataset.shown) > 0",
     )
     .await;
     click(client, "#toggle-trial").await;

@@ -367,6 +367,10 @@ async function measurePage(id) {
     view.querySelector('#live').hidden = false;
     delete view.querySelector('#live').dataset.ended;
     view.querySelector('#frame').dataset.shown = '0';
+    // The last session's last words (a trial's running time among them) are not this one's.
+    view.querySelector('#headline').textContent = '–';
+    view.querySelector('#trialline').textContent = '';
+    view.querySelector('#trialline').classList.remove('recording');
     view.querySelector('#start-measuring').disabled = true;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     socket = new WebSocket(`${scheme}://${location.host}/api/measure/live`);
