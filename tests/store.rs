@@ -182,13 +182,13 @@ fn two_sessions_are_compared_against_the_mdc() {
         "{}",
         stderr(&output)
     );
-    // The later session as "before": said, not hidden.
+    // The later session as "before": said beside the table, not hidden.
     let output = pick("retest", "before");
     assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stderr(&output).contains("the change is from the later session to the earlier"),
-        "{}",
-        stderr(&output)
+        text.contains("the change is from the later session to the earlier"),
+        "{text}"
     );
 
     // Export, import elsewhere, forget.

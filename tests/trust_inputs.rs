@@ -449,6 +449,23 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
         stderr(&reversed)
     );
     assert_eq!(json_of(&reversed)["reversed"], true);
+    // The table says it beside itself: a table saved alone read "declined" for an improvement.
+    let table = gonio(&[
+        "compare",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--before",
+        "after",
+        "--after",
+        "before",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("note: ") && text.contains("took place after"),
+        "{text}"
+    );
     // And in the report, which is what a therapist reads.
     let html = dir.path().join("reversed.html");
     let report = gonio(&[

@@ -61,7 +61,8 @@ pub struct SaveArgs {
     /// When the recording was made: YYYY-MM-DD (your own calendar's day) or YYYY-MM-DDTHH:MM
     /// (UTC). It dates a new session (sessions are compared in date order; default: today, a day
     /// alone, for recordings; the time of each trial for `live`); into a session already there it
-    /// must be that session's day (`gonio redate` moves a session)
+    /// must be that session's day (`gonio redate` moves a session), and without it that session
+    /// must be of today or yesterday
     #[arg(long, value_name = "DATE", requires = "subject", value_parser = recording_date)]
     pub date: Option<String>,
     #[command(flatten)]
@@ -263,13 +264,13 @@ pub fn subjects(args: &SubjectsArgs) -> anyhow::Result<ExitCode> {
         )?;
     } else {
         let mut table = new_table();
-        table.set_header(["subject", "sessions", "measurements", "last session (UTC)"]);
+        table.set_header(["subject", "sessions", "measurements", "last session"]);
         for s in &list {
             table.add_row(vec![
                 Cell::new(&s.subject),
                 Cell::new(s.sessions).set_alignment(CellAlignment::Right),
                 Cell::new(s.measurements).set_alignment(CellAlignment::Right),
-                Cell::new(s.last_session_at.as_deref().unwrap_or("-")),
+                Cell::new(s.last_session_at.as_deref().map_or("-".into(), date_shown)),
             ]);
         }
         writeln!(out, "{table}")?;
@@ -375,9 +376,6 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let (b, a) = (&history.sessions[before], &history.sessions[after]);
     let reversed = reversed_note(before, after, &history);
-    if let Some(note) = &reversed {
-        eprintln!("gonio: note: {note}");
-    }
     let mut comparisons = compare(b, a, &overrides);
     let doubt = args.pick.default_pair_doubt(&history);
     if doubt.is_some() {
@@ -394,6 +392,9 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut out = io::stdout().lock();
     if args.json {
+        if let Some(note) = &reversed {
+            eprintln!("gonio: note: {note}");
+        }
         let json = serde_json::json!({
             "subject": args.subject,
             "before": b.label,
@@ -422,6 +423,11 @@ pub fn compare_sessions(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     )?;
     if let Some(doubt) = &doubt {
         writeln!(out, "note: {}", doubt_text(doubt, &args.subject))?;
+    }
+    // On the table's side of the output: a table saved without its note read "declined" for a
+    // patient who improved.
+    if let Some(note) = &reversed {
+        writeln!(out, "note: {note}")?;
     }
     if comparisons.is_empty() {
         writeln!(out, "no measure with a result in both sessions")?;
@@ -506,7 +512,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         let e = anyhow::Error::from(e);
         if similar {
             // The advice for typing a name does not fit a file: say how to fix the file.
-            e.context("nothing imported: write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case (another person)")
+            e.context("nothing imported: write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case, width, apostrophes or dashes (another person)")
         } else {
             e
         }
@@ -605,9 +611,10 @@ pub fn redate(args: &RedateArgs) -> anyhow::Result<ExitCode> {
     let id = store.subject_row_id(&args.subject)?;
     let at = store.set_session_date(id, &args.session, &args.date)?;
     eprintln!(
-        "gonio: {} session \"{}\" is dated {at} (sessions are compared in date order: `gonio history` shows it)",
+        "gonio: {} session \"{}\" is dated {} (sessions are compared in date order: `gonio history` shows it)",
         gonio::store::stored_name(&args.subject),
-        gonio::store::stored_name(&args.session)
+        gonio::store::stored_name(&args.session),
+        date_shown(&at)
     );
     Ok(ExitCode::SUCCESS)
 }

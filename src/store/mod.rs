@@ -172,21 +172,30 @@ pub enum StoreError {
     SubjectExists(String),
     /// A name that differs from a subject's only in letter case: the same person, almost
     /// always, whose history would be split in two (and the before/after verdict lost).
-    #[error("no subject `{given}`, but there is `{existing}`: the same person? give the name as saved (`gonio subjects` lists them); another person needs a name that differs by more than letter case or width")]
+    #[error("no subject `{given}`, but there is `{existing}`: the same person? give the name as saved (`gonio subjects` lists them); another person needs a name that differs by more than letter case, width, apostrophes or dashes")]
     SimilarSubject { given: String, existing: String },
     /// A session label that differs from one of the subject's only in letter case: a second
     /// session of one visit, compared with the first as before and after.
-    #[error("no session `{given}`, but there is `{existing}`: the same session? give its label as saved (`gonio history` lists them); another session needs a label that differs by more than letter case or width")]
+    #[error("no session `{given}`, but there is `{existing}`: the same session? give its label as saved (`gonio history` lists them); another session needs a label that differs by more than letter case, width, apostrophes or dashes")]
     SimilarSession { given: String, existing: String },
     #[error("subject `{subject}` has no session `{label}`")]
     NoSession { subject: String, label: String },
     /// A recording said to be of another day than the session it is saved into: saving it would
     /// either misdate the session's other results or misplace this one.
-    #[error("session `{label}` is dated {stored}, not {given}: save into another session, or change that session's date first (the clinic app's patient page)")]
+    #[error("session `{label}` is dated {stored}, not {given}: save into another session, or change that session's date first (`gonio redate`, or the clinic app's patient page)")]
     OtherDay {
         label: String,
         stored: String,
         given: String,
+    },
+    /// A recording with no date of its own, for a session more than a day before or after today:
+    /// a recording of that visit analysed late, or a new visit under an old label (merged, it
+    /// moved the old session's mean and the verdict). Which one is not guessed.
+    #[error("session `{label}` is dated {stored} and this recording has no date (today is {today}): give that date (`--date`, or the date box in the app) if it was recorded at that visit, or save it into another session")]
+    UndatedOtherDay {
+        label: String,
+        stored: String,
+        today: String,
     },
     /// An import's session whose label is a session here of a day more than one day away:
     /// another visit with the same label, whose trials would be merged into this one.
@@ -781,6 +790,7 @@ impl Store {
             (Some(date), Some(stored)) if date.is_another_day_than(&stored) => {
                 Err(date.other_day(&saved, &stored))
             }
+            (None, Some(stored)) => undated_other_day(&saved, &stored).map_or(Ok(()), Err),
             _ => Ok(()),
         }
     }
@@ -1966,14 +1976,17 @@ enum Known {
 /// apostrophes and dashes phones and word processors type for `'` and `-` (`O’Brien` beside
 /// `O'Brien`, `follow‐up` beside `follow-up` made a second patient and a second session).
 fn look_alike_form(name: &str) -> String {
-    name.nfkc()
+    // Folded before NFKC: it turns an acute accent (U+00B4) into a space and a combining
+    // accent, which no longer reads as an apostrophe.
+    name.chars()
         .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{00B4}' | '`' => {
-                '\''
-            }
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BB}' | '\u{02BC}'
+            | '\u{00B4}' | '\u{FF07}' | '`' => '\'',
             '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
             c => c,
         })
+        .collect::<String>()
+        .nfkc()
         .collect::<String>()
         .to_lowercase()
 }
@@ -2211,7 +2224,9 @@ pub struct KeptDate {
 /// - a new session takes the date; without one, today's day alone on this computer's calendar
 ///   (the time of saving is not the recording's: two recordings of one visit analysed in the
 ///   wrong order were ordered by it; a live trial gives the time it was measured);
-/// - an existing one of the same day keeps its date and time;
+/// - an existing one of the same day keeps its date and time; without a date, one of today or
+///   the day before (a batch across midnight) does, one further away is refused
+///   ([`StoreError::UndatedOtherDay`]);
 /// - an existing one of another day is refused ([`StoreError::OtherDay`]): its date orders the
 ///   before/after verdict, and moving it would move every result already in it.
 fn dated_session(
@@ -2231,7 +2246,14 @@ fn dated_session(
     let today;
     let date = match (date, &stored) {
         (Some(date), _) => date,
-        (None, Some(_)) => return Ok(session_id(tx, subject_id, label, None, None)?),
+        // Today or the day before (a batch run across midnight): that session. Further apart,
+        // asked (a new visit under an old label is not merged silently).
+        (None, Some(stored)) => {
+            if let Some(refused) = undated_other_day(label, stored) {
+                return Err(WriteError::Refused(refused));
+            }
+            return Ok(session_id(tx, subject_id, label, None, None)?);
+        }
         (None, None) => {
             today = SessionDate::today();
             &today
@@ -2249,6 +2271,19 @@ fn dated_session(
         // (two recordings of one visit saved in the wrong order were ordered by it).
         None => Ok(session_id(tx, subject_id, label, Some(&date.at), None)?),
     }
+}
+
+/// Why a recording with no date is not saved into session `label` dated `stored`: the session
+/// is more than a day from today (today or the day before is a batch run across midnight).
+fn undated_other_day(label: &str, stored: &str) -> Option<StoreError> {
+    let today = SessionDate::today();
+    days_apart(stored, &today.at)
+        .is_none_or(|days| days > 1)
+        .then(|| StoreError::UndatedOtherDay {
+            label: label.to_string(),
+            stored: date_shown(stored),
+            today: today.day().to_string(),
+        })
 }
 
 /// The tables whose row ids name things outside the database (a patient in the app's
@@ -3023,6 +3058,41 @@ mod tests {
         assert_eq!(labels, ["before", "after"]);
     }
 
+    /// A recording with no date joins a session of today or the day before (a batch across
+    /// midnight); an older session is asked about, not merged (a new visit under an old label
+    /// moved its mean, and the verdict).
+    #[test]
+    fn a_recording_with_no_date_does_not_join_an_old_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let m = [measurement(60.0)];
+        store
+            .save("s", "before", None, Some("2026-10-01"), &m)
+            .unwrap();
+        let refused = store.save("s", "before", None, None, &[measurement(70.0)]);
+        assert!(
+            matches!(&refused, Err(StoreError::UndatedOtherDay { stored, .. }) if stored == "2026-10-01"),
+            "{refused:?}"
+        );
+        let id = store.subject_row_id("s").unwrap();
+        assert!(matches!(
+            store.check_save_trial(id, "before", None),
+            Err(StoreError::UndatedOtherDay { .. })
+        ));
+        // Nothing moved: one trial in "before".
+        assert_eq!(
+            store.history("s").unwrap().sessions[0].measurements.len(),
+            1
+        );
+        // Today's session, and yesterday's, take it.
+        let today = jiff::Zoned::now().date();
+        for (label, day) in [("today", today), ("yesterday", today.yesterday().unwrap())] {
+            let day = day.to_string();
+            store.save("s", label, None, Some(&day), &m).unwrap();
+            store.save("s", label, None, None, &m).unwrap();
+        }
+    }
+
     /// A session made at 23:00 UTC is the next morning in Sydney: that morning's recordings,
     /// dated by the clinic's own calendar, go into it; a day two days off does not.
     #[test]
@@ -3337,7 +3407,7 @@ mod tests {
             "{other:?}"
         );
         assert_eq!(store.patient(id).unwrap().measurements, 2);
-        // The same day, or no date: saved into it.
+        // The same day: saved into it. No date, for a session of weeks ago: asked.
         store
             .save_trial(
                 id,
@@ -3346,8 +3416,17 @@ mod tests {
                 &[(measurement(62.0), None)],
             )
             .unwrap();
+        assert!(matches!(
+            store.save_trial(id, "before", None, &[(measurement(63.0), None)]),
+            Err(StoreError::UndatedOtherDay { .. })
+        ));
         store
-            .save_trial(id, "before", None, &[(measurement(63.0), None)])
+            .save_trial(
+                id,
+                "before",
+                Some("2026-11-03"),
+                &[(measurement(63.0), None)],
+            )
             .unwrap();
         assert_eq!(store.patient(id).unwrap().measurements, 4);
         // A time given that day does not move the session: a second recording of one visit,
@@ -3456,10 +3535,13 @@ mod tests {
         store
             .save("O'Brien", "follow-up", None, None, &[measurement(60.0)])
             .unwrap();
-        assert!(matches!(
-            store.add_patient("O\u{2019}Brien", None, None),
-            Err(StoreError::SimilarSubject { existing, .. }) if existing == "O'Brien"
-        ));
+        // An acute accent too: NFKC makes it a space and a combining accent.
+        for apostrophe in ['\u{2019}', '\u{00B4}', '\u{02BB}'] {
+            assert!(matches!(
+                store.add_patient(&format!("O{apostrophe}Brien"), None, None),
+                Err(StoreError::SimilarSubject { existing, .. }) if existing == "O'Brien"
+            ));
+        }
         assert!(matches!(
             store.save("O'Brien", "follow\u{2010}up", None, None, &[measurement(61.0)]),
             Err(StoreError::SimilarSession { existing, .. }) if existing == "follow-up"
@@ -3648,13 +3730,13 @@ mod tests {
         );
         assert_eq!(
             store
-                .save("s", "after", None, None, &[trial(70.5, "aa")])
+                .save("s", "after", None, Some(&after), &[trial(70.5, "aa")])
                 .unwrap(),
             1,
             "the same file again replaces its result"
         );
         store
-            .save("s", "after", None, None, &[trial(72.0, "bb")])
+            .save("s", "after", None, Some(&after), &[trial(72.0, "bb")])
             .unwrap();
         // Saved later, recorded earlier: it comes first.
         store

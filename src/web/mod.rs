@@ -93,12 +93,12 @@ pub(crate) fn in_app_words(error: &StoreError) -> String {
         StoreError::Implausible { problem, .. } => problem.to_string(),
         StoreError::SimilarSubject { existing, .. } => format!(
             "there is already a patient `{existing}`: the same person? open that patient; \
-             another person needs a name that differs by more than letter case or width"
+             another person needs a name that differs by more than letter case, width, apostrophes or dashes"
         ),
         StoreError::SimilarSession { given, existing } => format!(
             "no session `{given}`, but this patient has `{existing}`: the same session? type \
              its label as shown on the patient's page; another session needs a label that \
-             differs by more than letter case or width"
+             differs by more than letter case, width, apostrophes or dashes"
         ),
         other => other.to_string(),
     }
@@ -113,6 +113,7 @@ impl IntoResponse for WebError {
             WebError::Store(
                 StoreError::SubjectExists(_)
                 | StoreError::OtherDay { .. }
+                | StoreError::UndatedOtherDay { .. }
                 | StoreError::SimilarSubject { .. }
                 | StoreError::SimilarSession { .. },
             ) => StatusCode::CONFLICT,
