@@ -431,18 +431,22 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
     );
     assert_eq!(json["reversed"], false, "{json}");
     // Named the other way round: said, also to programs.
-    let reversed = gonio(&[
-        "compare",
-        "--subject",
-        "runner",
-        "--db",
-        path_str(&db),
-        "--before",
-        "after",
-        "--after",
-        "before",
-        "--json",
-    ]);
+    let named_reversed = |command: &str, more: &[&str]| {
+        let mut args = vec![
+            command,
+            "--subject",
+            "runner",
+            "--db",
+            path_str(&db),
+            "--before",
+            "after",
+            "--after",
+            "before",
+        ];
+        args.extend_from_slice(more);
+        gonio(&args)
+    };
+    let reversed = named_reversed("compare", &["--json"]);
     assert!(
         stderr(&reversed).contains("took place after"),
         "{}",
@@ -450,17 +454,7 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
     );
     assert_eq!(json_of(&reversed)["reversed"], true);
     // The table says it beside itself: a table saved alone read "declined" for an improvement.
-    let table = gonio(&[
-        "compare",
-        "--subject",
-        "runner",
-        "--db",
-        path_str(&db),
-        "--before",
-        "after",
-        "--after",
-        "before",
-    ]);
+    let table = named_reversed("compare", &[]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
         text.contains("note: ") && text.contains("took place after"),
@@ -468,19 +462,7 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
     );
     // And in the report, which is what a therapist reads.
     let html = dir.path().join("reversed.html");
-    let report = gonio(&[
-        "report",
-        "--subject",
-        "runner",
-        "--db",
-        path_str(&db),
-        "--before",
-        "after",
-        "--after",
-        "before",
-        "--out",
-        path_str(&html),
-    ]);
+    let report = named_reversed("report", &["--out", path_str(&html)]);
     assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
