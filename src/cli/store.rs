@@ -62,7 +62,7 @@ pub struct SaveArgs {
     /// (UTC). It dates a new session (sessions are compared in date order; default: today, a day
     /// alone, for recordings; the time of each trial for `live`); into a session already there it
     /// must be that session's day (`gonio redate` moves a session), and without it that session
-    /// must be of today or yesterday
+    /// must be of today or yesterday (this computer's calendar)
     #[arg(long, value_name = "DATE", requires = "subject", value_parser = recording_date)]
     pub date: Option<String>,
     #[command(flatten)]

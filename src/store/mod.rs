@@ -191,7 +191,7 @@ pub enum StoreError {
     /// A recording with no date of its own, for a session more than a day before or after today:
     /// a recording of that visit analysed late, or a new visit under an old label (merged, it
     /// moved the old session's mean and the verdict). Which one is not guessed.
-    #[error("session `{label}` is dated {stored} and this recording has no date (today is {today}): give that date (`--date`, or the date box in the app) if it was recorded at that visit, or save it into another session")]
+    #[error("session `{label}` is dated {stored}, and no date was given (today is {today}): give that date (`--date`) if the recordings are of that visit, or save them into another session")]
     UndatedOtherDay {
         label: String,
         stored: String,
@@ -1348,9 +1348,24 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut imported = Imported::default();
+        // Look-alike names the source itself holds apart (a database made before their
+        // characters were folded) are two people there: imported as they are, not refused.
+        let source_subjects: Vec<String> =
+            exports.iter().map(|e| stored_name(&e.subject)).collect();
         self.write_checked(|tx| {
             for (export, dates) in exports.iter().zip(&dates) {
-                let subject_id = subject_id(tx, &stored_name(&export.subject))?;
+                let alias = stored_name(&export.subject);
+                let subject_id = match known_subject(tx, &alias)? {
+                    Known::CaseOf(existing) if source_subjects.contains(&existing) => {
+                        new_subject(tx, &alias)?
+                    }
+                    _ => subject_id(tx, &alias)?,
+                };
+                let source_labels: Vec<String> = export
+                    .sessions
+                    .iter()
+                    .map(|s| stored_name(&s.label))
+                    .collect();
                 // Details the database lacks are taken; those it has are kept.
                 tx.execute(
                     "UPDATE subjects SET notes = coalesce(notes, ?2),
@@ -1358,7 +1373,11 @@ impl Store {
                     params![subject_id, export.notes, export.date_of_birth],
                 )?;
                 for (session, started_at) in export.sessions.iter().zip(dates) {
-                    let label = &label_to_save(tx, subject_id, &stored_name(&session.label))?;
+                    let given = stored_name(&session.label);
+                    let label = &match known_session(tx, subject_id, &given)? {
+                        Known::CaseOf(existing) if source_labels.contains(&existing) => given,
+                        _ => label_to_save(tx, subject_id, &given)?,
+                    };
                     let stored: Option<String> = tx
                         .query_row(
                             "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
@@ -1976,17 +1995,20 @@ enum Known {
 /// apostrophes and dashes phones and word processors type for `'` and `-` (`O’Brien` beside
 /// `O'Brien`, `follow‐up` beside `follow-up` made a second patient and a second session).
 fn look_alike_form(name: &str) -> String {
-    // Folded before NFKC: it turns an acute accent (U+00B4) into a space and a combining
-    // accent, which no longer reads as an apostrophe.
+    let fold = |c: char| match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BB}' | '\u{02BC}'
+        | '\u{00B4}' | '\u{FF07}' | '`' => '\'',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+        c => c,
+    };
+    // Folded before NFKC (it turns an acute accent into a space and a combining accent) and
+    // after (it turns a full-width grave, a vertical dash or a superscript minus into ones the
+    // fold knows).
     name.chars()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BB}' | '\u{02BC}'
-            | '\u{00B4}' | '\u{FF07}' | '`' => '\'',
-            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
-            c => c,
-        })
+        .map(fold)
         .collect::<String>()
         .nfkc()
+        .map(fold)
         .collect::<String>()
         .to_lowercase()
 }
@@ -2080,6 +2102,11 @@ fn subject_id(tx: &rusqlite::Transaction, alias: &str) -> Result<i64, WriteError
         }
         Known::New => alias.to_string(),
     };
+    new_subject(tx, &alias)
+}
+
+/// The row id of the subject saved as `alias` exactly, created when not there.
+fn new_subject(tx: &rusqlite::Transaction, alias: &str) -> Result<i64, WriteError> {
     let id = next_id(tx, Table::Subjects)?;
     if tx.execute(
         "INSERT OR IGNORE INTO subjects (id, alias) VALUES (?1, ?2)",
@@ -2274,16 +2301,29 @@ fn dated_session(
 }
 
 /// Why a recording with no date is not saved into session `label` dated `stored`: the session
-/// is more than a day from today (today or the day before is a batch run across midnight).
+/// is not of today or the day before (a batch run across midnight) on this computer's calendar.
+/// A time is read on that calendar too (a Sydney morning is the UTC day before).
 fn undated_other_day(label: &str, stored: &str) -> Option<StoreError> {
-    let today = SessionDate::today();
-    days_apart(stored, &today.at)
-        .is_none_or(|days| days > 1)
-        .then(|| StoreError::UndatedOtherDay {
-            label: label.to_string(),
-            stored: date_shown(stored),
-            today: today.day().to_string(),
-        })
+    let today = jiff::Zoned::now().date();
+    let fits = calendar_day(stored)
+        .and_then(|day| today.since(day).ok())
+        .is_some_and(|since| (0..=1).contains(&since.get_days()));
+    (!fits).then(|| StoreError::UndatedOtherDay {
+        label: label.to_string(),
+        stored: date_shown(stored),
+        today: today.to_string(),
+    })
+}
+
+/// A stored date's day on this computer's calendar: a day alone is its own day; a time, the day
+/// it falls on here.
+fn calendar_day(stored: &str) -> Option<jiff::civil::Date> {
+    if is_day_alone(stored) {
+        stored.get(..10)?.parse().ok()
+    } else {
+        let at: jiff::Timestamp = stored.parse().ok()?;
+        Some(at.to_zoned(jiff::tz::TimeZone::system()).date())
+    }
 }
 
 /// The tables whose row ids name things outside the database (a patient in the app's
@@ -3086,6 +3126,37 @@ mod tests {
         );
         // Today's session, and yesterday's, take it.
         let today = jiff::Zoned::now().date();
+        // A time is read on this computer's calendar: yesterday noon here (in Sydney, the UTC
+        // day before that) is yesterday; noon two days ago is not.
+        let utc_time_of = |day: jiff::civil::Date| {
+            day.at(12, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::system())
+                .unwrap()
+                .timestamp()
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string()
+        };
+        let two_days_ago = today.yesterday().unwrap().yesterday().unwrap();
+        for (label, at) in [
+            ("two days ago", utc_time_of(two_days_ago)),
+            ("two days ago, a day", two_days_ago.to_string()),
+        ] {
+            store.save("s", label, None, Some(&at), &m).unwrap();
+            assert!(matches!(
+                store.save("s", label, None, None, &m),
+                Err(StoreError::UndatedOtherDay { .. })
+            ));
+        }
+        store
+            .save(
+                "s",
+                "noon",
+                None,
+                Some(&utc_time_of(today.yesterday().unwrap())),
+                &m,
+            )
+            .unwrap();
+        store.save("s", "noon", None, None, &m).unwrap();
         for (label, day) in [("today", today), ("yesterday", today.yesterday().unwrap())] {
             let day = day.to_string();
             store.save("s", label, None, Some(&day), &m).unwrap();
@@ -3374,8 +3445,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
         let id = store.add_patient("P-017", None, None).unwrap();
+        // Dated, not today: today on a calendar east of UTC is the UTC tomorrow this test
+        // redates "before" to, and the two would tie.
         store
-            .save_trial(id, "after", None, &[(measurement(80.0), None)])
+            .save_trial(
+                id,
+                "after",
+                Some("2026-11-20"),
+                &[(measurement(80.0), None)],
+            )
             .unwrap();
         store
             .save_trial(
@@ -3535,17 +3613,21 @@ mod tests {
         store
             .save("O'Brien", "follow-up", None, None, &[measurement(60.0)])
             .unwrap();
-        // An acute accent too: NFKC makes it a space and a combining accent.
-        for apostrophe in ['\u{2019}', '\u{00B4}', '\u{02BB}'] {
+        // An acute accent too: NFKC makes it a space and a combining accent; a full-width grave
+        // NFKC makes a grave.
+        for apostrophe in ['\u{2019}', '\u{00B4}', '\u{02BB}', '\u{FF40}'] {
             assert!(matches!(
                 store.add_patient(&format!("O{apostrophe}Brien"), None, None),
                 Err(StoreError::SimilarSubject { existing, .. }) if existing == "O'Brien"
             ));
         }
-        assert!(matches!(
-            store.save("O'Brien", "follow\u{2010}up", None, None, &[measurement(61.0)]),
-            Err(StoreError::SimilarSession { existing, .. }) if existing == "follow-up"
-        ));
+        // Dashes NFKC makes dashes: a vertical em dash, a superscript minus.
+        for dash in ['\u{2010}', '\u{FE31}', '\u{207B}'] {
+            assert!(matches!(
+                store.save("O'Brien", &format!("follow{dash}up"), None, None, &[measurement(61.0)]),
+                Err(StoreError::SimilarSession { existing, .. }) if existing == "follow-up"
+            ));
+        }
         store.forget("O'Brien").unwrap();
         // Names that look the same on a page: spaces doubled are one; invisible characters are
         // refused, and so are control characters (they were "an empty name" in the app).
@@ -4059,6 +4141,46 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    /// Look-alike names a source holds apart (a database made before they were folded) are
+    /// imported as two; one alone beside a saved name is still refused.
+    #[test]
+    fn look_alikes_the_source_holds_apart_are_imported_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let export = |subject: &str, labels: &[&str]| SubjectExport {
+            subject: subject.into(),
+            notes: None,
+            date_of_birth: None,
+            sessions: labels
+                .iter()
+                .map(|label| Session {
+                    label: (*label).into(),
+                    started_at: "2026-11-01".into(),
+                    notes: None,
+                    measurements: vec![measurement(60.0)],
+                })
+                .collect(),
+        };
+        store
+            .import(&[
+                export("O'Brien", &["follow-up", "follow\u{2010}up"]),
+                export("O\u{00B4}Brien", &["x"]),
+            ])
+            .unwrap();
+        let subjects: Vec<String> = store
+            .subjects()
+            .unwrap()
+            .into_iter()
+            .map(|s| s.subject)
+            .collect();
+        assert_eq!(subjects.len(), 2, "{subjects:?}");
+        assert_eq!(store.history("O'Brien").unwrap().sessions.len(), 2);
+        assert!(matches!(
+            store.import(&[export("O\u{2019}Brien", &["y"])]),
+            Err(StoreError::SimilarSubject { .. })
+        ));
     }
 
     #[test]

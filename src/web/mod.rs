@@ -100,6 +100,14 @@ pub(crate) fn in_app_words(error: &StoreError) -> String {
              its label as shown on the patient's page; another session needs a label that \
              differs by more than letter case, width, apostrophes or dashes"
         ),
+        StoreError::UndatedOtherDay {
+            label,
+            stored,
+            today,
+        } => format!(
+            "session `{label}` is dated {stored}, and no date was given (today is {today}): type \
+             that date in \"Recorded on\" if the videos are of that visit, or use another session"
+        ),
         other => other.to_string(),
     }
 }
