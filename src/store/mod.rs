@@ -188,7 +188,8 @@ pub enum StoreError {
         stored: String,
         given: String,
     },
-    /// A recording with no date of its own, for a session more than a day before or after today:
+    /// A recording with no date of its own, for a session not of today or yesterday (this
+    /// computer's calendar):
     /// a recording of that visit analysed late, or a new visit under an old label (merged, it
     /// moved the old session's mean and the verdict). Which one is not guessed.
     #[error("session `{label}` is dated {stored}, and no date was given (today is {today}): give that date (`--date`) if the recordings are of that visit, or save them into another session")]
@@ -3124,7 +3125,6 @@ mod tests {
             store.history("s").unwrap().sessions[0].measurements.len(),
             1
         );
-        // Today's session, and yesterday's, take it.
         let today = jiff::Zoned::now().date();
         // A time is read on this computer's calendar: yesterday noon here (in Sydney, the UTC
         // day before that) is yesterday; noon two days ago is not.
@@ -3157,6 +3157,7 @@ mod tests {
             )
             .unwrap();
         store.save("s", "noon", None, None, &m).unwrap();
+        // Today's session, and yesterday's, take it.
         for (label, day) in [("today", today), ("yesterday", today.yesterday().unwrap())] {
             let day = day.to_string();
             store.save("s", label, None, Some(&day), &m).unwrap();
