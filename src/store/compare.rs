@@ -325,17 +325,16 @@ pub fn session_order(a: &Session, b: &Session) -> SessionOrder {
 
 /// [`session_order`] of two stored dates.
 fn dates_order(a: &str, b: &str) -> SessionOrder {
-    let day_only = super::is_day_alone;
-    let day = |s: &str| s.get(..10).unwrap_or(s).to_string();
+    let (day_only, day) = (super::is_day_alone, super::day_of);
     let by = |o: std::cmp::Ordering| match o {
         std::cmp::Ordering::Less => SessionOrder::Before,
         std::cmp::Ordering::Greater => SessionOrder::After,
         std::cmp::Ordering::Equal => SessionOrder::Unknown,
     };
     match (day_only(a), day_only(b)) {
-        (true, true) => by(day(a).cmp(&day(b))),
-        (true, false) if super::on_day_somewhere(b, &day(a)) => SessionOrder::Unknown,
-        (false, true) if super::on_day_somewhere(a, &day(b)) => SessionOrder::Unknown,
+        (true, true) => by(day(a).cmp(day(b))),
+        (true, false) if super::on_day_somewhere(b, day(a)) => SessionOrder::Unknown,
+        (false, true) if super::on_day_somewhere(a, day(b)) => SessionOrder::Unknown,
         // Stored times are all `YYYY-MM-DDTHH:MM:SSZ`: as text they sort as times do.
         _ => by(a.cmp(b)),
     }
@@ -346,7 +345,6 @@ fn dates_order(a: &str, b: &str) -> SessionOrder {
 /// say the opposite ("after" dated before "before", "post-x" before "pre-x"). The verdicts of such a
 /// pair are withheld ([`Verdict::OrderUnknown`]) unless a person names which is which.
 pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
-    let day = |s: &Session| s.started_at.get(..10).unwrap_or(&s.started_at).to_string();
     // (Two sessions of one time, given or saved in the same second, are in doubt too: a batch
     // saves in the order of its file names.) Labels that say which came first ("before" and
     // "after" the same thing) settle dates that cannot: the history puts them in that order.
@@ -369,8 +367,8 @@ pub fn order_doubt(first: &Session, last: &Session) -> Option<String> {
             "\"{}\" is dated before \"{}\" ({} against {}): the labels say the opposite",
             first.label,
             last.label,
-            day(first),
-            day(last)
+            super::day_of(&first.started_at),
+            super::day_of(&last.started_at)
         )
     })
 }

@@ -1386,7 +1386,7 @@ impl Store {
                             |r| r.get(0),
                         )
                         .optional()?;
-                    let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
+                    let day = |at: &str| day_of(at).to_string();
                     if let Some(stored) = stored {
                         // The next day is one session across midnight (shards of one batch);
                         // further apart, another visit that happens to share the label.
@@ -2147,14 +2147,13 @@ impl SessionDate {
     /// its day alike: a session made at 23:00 UTC takes a recording of 00:30 the next day.
     /// (A session already there is never moved by a recording's date, only by re-dating.)
     fn is_another_day_than(&self, stored: &str) -> bool {
-        let day = |at: &str| at.get(..10).unwrap_or(at).to_string();
         match (is_day_alone(&self.at), is_day_alone(stored)) {
             // Two calendar days: the same day or not.
-            (true, true) => day(&self.at) != day(stored),
+            (true, true) => self.day() != day_of(stored),
             // A time against a day alone: the time must fall on that day in some time zone (a
             // Los Angeles afternoon is UTC's next day, and its live trials belong to the
             // session an upload dated that morning).
-            (false, true) => !on_day_somewhere(&self.at, &day(stored)),
+            (false, true) => !on_day_somewhere(&self.at, day_of(stored)),
             (_, false) => !on_day_somewhere(stored, self.day()),
         }
     }
@@ -2163,7 +2162,7 @@ impl SessionDate {
     fn other_day(&self, label: &str, stored: &str) -> StoreError {
         StoreError::OtherDay {
             label: label.to_string(),
-            stored: stored.get(..10).unwrap_or(stored).to_string(),
+            stored: day_of(stored).to_string(),
             given: self.day().to_string(),
         }
     }
@@ -2188,7 +2187,7 @@ impl SessionDate {
     }
 
     fn day(&self) -> &str {
-        self.at.get(..10).unwrap_or(&self.at)
+        day_of(&self.at)
     }
 }
 
@@ -2907,7 +2906,7 @@ pub fn parse_session_date(text: &str) -> Result<String, DateError> {
 /// before/after verdict round.
 pub fn parse_recording_date(text: &str) -> Result<String, DateError> {
     let at = parse_session_date(text)?;
-    let day = at.get(..10).unwrap_or(&at);
+    let day = day_of(&at);
     if day < "1970-01-01" {
         return Err(DateError::TooEarly {
             text: text.trim().to_string(),
@@ -2973,6 +2972,12 @@ pub fn date_shown(stored: &str) -> String {
         (false, Some(day), Some(time)) => format!("{day} {time} UTC"),
         _ => stored.to_string(),
     }
+}
+
+/// The day of a stored date (`YYYY-MM-DD` of `YYYY-MM-DDTHH:MM:SSZ`, UTC; the text itself when
+/// shorter).
+pub(crate) fn day_of(stored: &str) -> &str {
+    stored.get(..10).unwrap_or(stored)
 }
 
 /// Whether a stored date (`YYYY-MM-DDTHH:MM:SSZ`) is a day alone: one given without a time of
