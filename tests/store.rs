@@ -306,6 +306,27 @@ fn a_kill_while_saving_loses_nothing_saved_before() {
         let status = child.wait().unwrap();
         completed += usize::from(status.success());
     }
+    // A run after the kills completes and saves: the database is usable, and on a busy machine
+    // every run above may have been killed before saving (the history then had no subject).
+    let last = Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .args([
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--side",
+            "both",
+            "--subject",
+            "s",
+            "--session",
+            "after the kills",
+            "--db",
+            path_str(&db),
+        ])
+        .output()
+        .unwrap();
+    assert!(last.status.success(), "{}", stderr(&last));
+    completed += 1;
     // Every session in the file is whole: 2 measures x 2 sides, never fewer.
     let history = json(&["history", "--subject", "s", "--db", path_str(&db), "--json"]);
     let sessions = history["sessions"].as_array().unwrap();
