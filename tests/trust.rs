@@ -712,6 +712,38 @@ fn a_raised_trunk_or_the_way_into_the_position_is_not_the_test() {
         .value_deg
         .unwrap_or_else(|| panic!("a seated fold: {r:?}"));
     assert!((value - 105.0).abs() < 1.0, "{value}");
+    // Leaning forward on the left leg while the right swings through it slowly (a leg swing
+    // filmed in slow motion): the left hip held 2 s, the right moving 30 deg meanwhile. It was a
+    // toe touch of 38 deg, fair.
+    let r = &over_time("toe-touch", Posture::Standing, 10.0, left, &|t| {
+        let lean = 38.0 * ramp(t, 1.0, 3.0) * (1.0 - ramp(t, 5.0, 6.0));
+        let swing = -25.0 + 30.0 * ramp(t, 3.0, 5.0);
+        legs(leg(lean, 0.0), leg(lean + swing, 0.0), Side::Left, lean)
+    })[0];
+    assert_refused(r, RefusalKind::NotHeld, "only one leg held");
+    // The same with both legs down: a fold held 2 s.
+    let r = &over_time("toe-touch", Posture::Standing, 10.0, left, &|t| {
+        let lean = 38.0 * ramp(t, 1.0, 3.0) * (1.0 - ramp(t, 5.0, 6.0));
+        legs(leg(lean, 0.0), leg(lean, 0.0), Side::Left, lean)
+    })[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("a fold: {r:?}"));
+    assert!((value - 38.0).abs() < 1.0, "{value}");
+    // A lunge's front leg held while the back leg sweeps back 30 deg (the swing of a leg in slow
+    // motion): no lunge held. With the back leg still, the same front leg is measured.
+    let lunge = |t: f64, back_sweep: f32| {
+        let c = 8.0 + 22.0 * ramp(t, 1.0, 3.0) * (1.0 - ramp(t, 6.0, 7.0));
+        let back = -5.0 - back_sweep * ramp(t, 3.0, 5.0);
+        legs(leg(40.0, 40.0 + c), leg(back, 10.0), Side::Left, 0.0)
+    };
+    let r = &over_time("lunge-ankle", Posture::Kneeling, 10.0, left, &|t| {
+        lunge(t, 30.0)
+    })[0];
+    assert_refused(r, RefusalKind::NotHeld, "only one leg held");
+    let r = &over_time("lunge-ankle", Posture::Kneeling, 10.0, left, &|t| {
+        lunge(t, 0.0)
+    })[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("a lunge: {r:?}"));
+    assert!((value - 30.0).abs() < 1.0, "{value}");
     // Sitting on a chair, one foot tucked back under it: no lunge's back leg.
     let r = &over_time("hip-extension", Posture::Kneeling, 10.0, left, &|t| {
         let c = ramp(t, 1.0, 3.0);

@@ -38,6 +38,7 @@ pub const PROTOCOL: Protocol = Protocol {
         // The thigh held upright with the knee bent at a right angle: bending it further and
         // coming back is no extension.
         from_deg: Some(90.0),
+        other_leg_still: None,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

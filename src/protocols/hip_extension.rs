@@ -70,6 +70,7 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 5.0,
         absent: "the hips were never pushed forward",
         from_deg: None,
+        other_leg_still: None,
     }),
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,

@@ -66,6 +66,7 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 15.0,
         absent: "no leg was swung",
         from_deg: None,
+        other_leg_still: None,
     }),
     side_rule: SideRule::MostMovementOf(LegAngle::ThighToHorizontal),
     posture: Posture::Standing,

@@ -85,6 +85,8 @@ pub const PROTOCOL: Protocol = Protocol {
         rise_deg: 10.0,
         absent: "the knee was not driven forward",
         from_deg: None,
+        // A lunge holds both legs: the back leg swinging through is no lunge.
+        other_leg_still: Some(LegAngle::ThighToHorizontal),
     }),
     // The front leg's hip is the flexed one; in a short split stance the back knee bends as
     // much as the front one (the back leg was measured).

@@ -263,6 +263,11 @@ pub struct Movement {
     /// flat, a lean back before standing up, a knee bent further before it came back, moved
     /// away from the stretch, not into it (each gave the starting position, graded good).
     pub from_deg: Option<f32>,
+    /// An angle of the other leg that must stay within [`OTHER_LEG_HELD_DEG`] through the hold,
+    /// where the test holds both legs still (a fold, a lunge). Leaning forward on one leg while
+    /// the other swung through (a leg swing filmed in slow motion) held the standing leg for over
+    /// a second: a toe touch and a lunge of 20-40 deg, graded fair.
+    pub other_leg_still: Option<LegAngle>,
 }
 
 /// One stretch or clinical test.
@@ -965,6 +970,35 @@ fn repeated_movement(
     (stay_s < 2.0 * criteria.min_hold_s && stay_s < 0.5 * period).then_some(near)
 }
 
+/// How far (degrees, highest minus lowest) the other leg's [`Movement::other_leg_still`] angle
+/// may range through a hold. The held side keeps within the hold's band (±3 deg by default, 6 in
+/// all); the other leg, often the far one and read less surely, gets a little more. The
+/// slow-motion swings it refuses moved the other leg 14-17 deg.
+pub const OTHER_LEG_HELD_DEG: f32 = 10.0;
+
+/// How far `angle` of the leg other than `side` ranged (degrees, highest minus lowest) through
+/// `hold`, when over [`OTHER_LEG_HELD_DEG`] and the hold's band twice over; None when it stayed
+/// within that or was not seen.
+fn other_leg_moved(
+    series: &AngleSeries,
+    angle: LegAngle,
+    side: Side,
+    hold: Hold,
+    criteria: &HoldCriteria,
+) -> Option<f32> {
+    let during: Vec<f32> = series
+        .channel(angle.channel(side.other()))
+        .iter()
+        .zip(&series.time_s)
+        .filter(|(v, &t)| !v.is_nan() && t >= hold.start_s && t <= hold.end_s)
+        .map(|(&v, _)| v)
+        .collect();
+    let lowest = during.iter().copied().reduce(f32::min)?;
+    let highest = during.iter().copied().reduce(f32::max)?;
+    let moved = highest - lowest;
+    (moved > OTHER_LEG_HELD_DEG.max(2.0 * criteria.band_deg)).then_some(moved)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn measure_one(
     protocol: &Protocol,
@@ -1279,6 +1313,23 @@ fn measure_one(
                         h.duration_s
                     ),
                 );
+            }
+            let still = movement.other_leg_still.filter(|_| is_hold);
+            if let Some((h, angle)) = hold.zip(still) {
+                if let Some(moved) = other_leg_moved(series, angle, side, h, criteria) {
+                    hold = None;
+                    return refuse(
+                        RefusalKind::NotHeld,
+                        format!(
+                            "only one leg held: the {} leg's {} moved {moved:.0} deg while the {} was held ({:.1}-{:.1} s): the other leg was moving (a swing or a step), not held in the test's position",
+                            side.other().name(),
+                            angle.name(),
+                            side.name(),
+                            h.start_s,
+                            h.end_s,
+                        ),
+                    );
+                }
             }
         }
         if let ResultKind::Swings { prominence_deg } = protocol.result {

@@ -30,6 +30,7 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "no leg was lifted",
         // Lying flat, the leg (or knee) straight: movement counts from there.
         from_deg: Some(0.0),
+        other_leg_still: None,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

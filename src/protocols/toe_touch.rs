@@ -47,6 +47,8 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "no forward fold",
         // Standing: the hips straight. Leaning back and standing up again is no fold.
         from_deg: Some(0.0),
+        // A fold holds both hips: one leg swinging through is no fold.
+        other_leg_still: Some(LegAngle::HipFlexion),
     }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,
