@@ -317,7 +317,7 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
         "--session",
         "before",
     ];
-    let live = json_of(&gonio(
+    let output = gonio(
         &[
             &[
                 "live",
@@ -333,7 +333,14 @@ fn live_in_real_time_reports_latency_and_saves_a_trial_that_analyze_reads_back()
             &save,
         ]
         .concat(),
-    ));
+    );
+    // The database was new: the first save says so, naming it (a mistyped --db is seen).
+    assert!(
+        stderr(&output).contains(&format!("there was no database at {}", db.display())),
+        "{}",
+        stderr(&output)
+    );
+    let live = json_of(&output);
     let latency = &live["latency"];
     let frames = latency["frames"].as_u64().unwrap();
     assert!((1..=50).contains(&frames), "{latency}");

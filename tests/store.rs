@@ -729,3 +729,38 @@ fn forget_leaves_what_another_subject_was_measured_from_and_names_what_moved() {
         stderr(&output)
     );
 }
+
+/// A mistyped `--db` made a new, empty database (and its folders) and said only "saved": the
+/// patient's session was filed where nobody would look. The first save into a new database says
+/// so, naming it; the next ones do not.
+#[test]
+fn a_save_into_a_new_database_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = slr_csv(dir.path(), "raise.csv", 60.0, 7);
+    let db = dir.path().join("typo").join("clinic.sqlite");
+    let analyze = || {
+        gonio(&[
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--db",
+            path_str(&db),
+            "--subject",
+            "p1",
+            "--session",
+            "before",
+        ])
+    };
+    let note = format!("there was no database at {}", db.display());
+    let first = analyze();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains(&note), "{}", stderr(&first));
+    let second = analyze();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        !stderr(&second).contains("no database"),
+        "{}",
+        stderr(&second)
+    );
+}

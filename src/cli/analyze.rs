@@ -260,6 +260,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    let new_database = args.save.new_database();
     let report = analyze_batch(batch, &config, &on_progress)?;
     overall.finish_and_clear();
     if args.model.device == Device::Auto && !noted {
@@ -269,6 +270,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     if let (Some(subject), Some(label)) = (&args.save.subject, &report.saved_to) {
         eprintln!("gonio: saved for subject {subject}, session \"{label}\" (see `gonio history --subject {subject}`)");
+        if let Some(path) = new_database.filter(|path| path.exists()) {
+            eprintln!("{}", super::store::new_database_note(&path));
+        }
     }
 
     let files = &report.files;

@@ -387,6 +387,8 @@ struct TrialOutput<'a> {
     recording_sha: Option<String>,
     done: Vec<TrialReport>,
     failed: bool,
+    /// The database when none was there before the run: said at the first save.
+    new_database: Option<PathBuf>,
 }
 
 impl<'a> TrialOutput<'a> {
@@ -410,6 +412,7 @@ impl<'a> TrialOutput<'a> {
             recording_sha,
             done: Vec::new(),
             failed: false,
+            new_database: args.save.new_database(),
         }
     }
 
@@ -474,6 +477,9 @@ impl<'a> TrialOutput<'a> {
                     trial.number
                 );
                 report.saved_to_subject = Some(subject);
+                if let Some(path) = self.new_database.take() {
+                    eprintln!("{}", super::store::new_database_note(&path));
+                }
             }
             Ok(None) => {}
             Err(e) => {

@@ -40,6 +40,14 @@ impl DbArgs {
     }
 }
 
+/// The note for a database made new by a save (see [`SaveArgs::new_database`]).
+pub fn new_database_note(path: &std::path::Path) -> String {
+    format!(
+        "gonio: note: there was no database at {}: a new one was made there (if you meant an existing one, check --db)",
+        path.display()
+    )
+}
+
 /// `--date` checked as [`parse_recording_date`] does, and kept as given: a day alone stays a day
 /// (any time zone's), not midnight UTC.
 fn recording_date(text: &str) -> Result<String, gonio::store::DateError> {
@@ -70,6 +78,14 @@ pub struct SaveArgs {
 }
 
 impl SaveArgs {
+    /// The database file when results are to be saved and none is there yet: said to the user,
+    /// so that a mistyped `--db` does not file a patient's session where nobody looks.
+    pub fn new_database(&self) -> Option<PathBuf> {
+        self.subject.as_ref()?;
+        let path = self.db.path();
+        (!path.exists()).then_some(path)
+    }
+
     /// Where results go: None without `--subject`; the session defaults to today's date.
     pub fn target(&self) -> Option<SaveTo> {
         Some(SaveTo {
