@@ -171,8 +171,14 @@ fn bad_videos_are_reported_and_the_batch_goes_on() {
         path_str(&audio),
     ]);
     let missing = d.join("missing.mp4");
+    let empty = d.join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let photo = d.join("photo.mp4");
+    std::fs::copy(sample("pose2sim-frame060.jpg"), &photo).unwrap();
 
-    let inputs = [&cut, &cut_index, &text, &nobody, &audio, &missing, &good];
+    let inputs = [
+        &cut, &cut_index, &text, &nobody, &audio, &missing, &empty, &photo, &good,
+    ];
     let mut args = vec![
         "analyze",
         "--protocol",
@@ -200,9 +206,12 @@ fn bad_videos_are_reported_and_the_batch_goes_on() {
     expect(&nobody, "no person found in any frame");
     expect(&audio, "not a readable video: no video stream");
     expect(&missing, "file not found");
+    expect(&empty, "not a readable video: an empty file (0 bytes)");
+    // (Not "a playlist": the photo is refused by the same list of containers.)
+    expect(&photo, "not a readable video: a still image (jpg)");
     assert!(!err.contains("panicked"), "{err}");
     let json = json_of(&output);
-    assert_eq!(json["errors"].as_array().unwrap().len(), 6);
+    assert_eq!(json["errors"].as_array().unwrap().len(), 8);
     // Each error is listed under its input, as given (not under its message).
     let mut sources: Vec<&str> = json["errors"]
         .as_array()
@@ -211,7 +220,10 @@ fn bad_videos_are_reported_and_the_batch_goes_on() {
         .map(|e| e["source"].as_str().unwrap())
         .collect();
     sources.sort_unstable();
-    let mut failed = [&cut, &cut_index, &text, &nobody, &audio, &missing].map(|p| path_str(p));
+    let mut failed = [
+        &cut, &cut_index, &text, &nobody, &audio, &missing, &empty, &photo,
+    ]
+    .map(|p| path_str(p));
     failed.sort_unstable();
     assert_eq!(sources, failed);
     assert_eq!(

@@ -148,9 +148,25 @@ fn ratio(text: &str) -> f64 {
     }
 }
 
+/// The image format of a file whose first bytes are a still image's (JPEG, PNG, ...), if so.
+fn still_image_format(path: &Path) -> Option<image::ImageFormat> {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let mut file = std::fs::File::open(path).ok()?;
+    let read = file.read(&mut head).ok()?;
+    image::guess_format(&head[..read]).ok()
+}
+
 /// Reads a video's stream information with ffprobe.
 pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => {
+            return Err(VideoError::NotAVideo {
+                path: path.to_path_buf(),
+                detail: "an empty file (0 bytes): a copy or a recording that did not finish"
+                    .to_string(),
+            })
+        }
         Ok(m) if m.is_file() => {}
         Ok(m) if m.is_dir() => {
             return Err(VideoError::NotAVideo {
@@ -201,6 +217,14 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     if !output.status.success() {
         let message = String::from_utf8_lossy(&output.stderr);
         if message.contains("Format not on whitelist") {
+            // A photo renamed (or a still given where a recording was meant) is not a playlist.
+            if let Some(format) = still_image_format(path) {
+                let format = format.extensions_str().first().copied().unwrap_or("image");
+                return Err(not_a_video(format!(
+                    "a still image ({format}), not a video: a measurement needs a recording \
+                     (`gonio pose` reads photos)"
+                )));
+            }
             return Err(not_a_video(
                 "a playlist or list of other files (such as HLS or an ffconcat list), not a \
                  video file: gonio reads only files that hold their own frames"
