@@ -62,7 +62,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A program reading `--json` gets the error as JSON on stdout too (stdout was empty).
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // A usage error (an unknown protocol, a bad --date): clap's words, one line of them.
+            if json && error.use_stderr() {
+                let rendered = error.to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                let message = first.strip_prefix("error: ").unwrap_or(first);
+                println!("{}", serde_json::json!({ "error": message }));
+            }
+            error.exit()
+        }
+    };
     let Some(command) = cli.command else {
         if cli.version {
             return cli::version::run(std::env::args().any(|a| a == "--version"));
@@ -71,8 +85,6 @@ fn main() -> ExitCode {
         eprintln!("{}", Cli::command().render_help());
         return ExitCode::from(cli::EXIT_FATAL);
     };
-    // A program reading `--json` gets the error as JSON on stdout too (stdout was empty).
-    let json = std::env::args_os().any(|a| a == "--json");
     let result = match command {
         Command::Pose(args) => cli::pose::run(&args),
         Command::Analyze(args) => cli::analyze::run(&args),

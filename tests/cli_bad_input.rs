@@ -355,3 +355,19 @@ fn a_fatal_error_with_json_is_json_on_stdout() {
     assert!(message.contains("no gonio database there"), "{error}");
     assert!(stderr(&output).contains(message), "{}", stderr(&output));
 }
+
+/// A usage error (an unknown protocol) with `--json` is JSON on stdout too, exit 2; clap's
+/// text stays on stderr. `--help` with `--json` is still the help.
+#[test]
+fn a_usage_error_with_json_is_json_on_stdout() {
+    let output = gonio(&["analyze", "x.csv", "--protocol", "splits", "--json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let error: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", stdout(&output)));
+    let message = error["error"].as_str().unwrap_or_default();
+    assert!(message.contains("splits"), "{error}");
+    assert!(stderr(&output).contains("splits"), "{}", stderr(&output));
+    let help = gonio(&["analyze", "--help", "--json"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Usage"), "{}", stdout(&help));
+}
