@@ -63,15 +63,21 @@ enum Command {
 
 fn main() -> ExitCode {
     // A program reading `--json` gets the error as JSON on stdout too (stdout was empty).
-    let json = std::env::args_os().any(|a| a == "--json");
+    let json = std::env::args_os().any(|a| a == "--json" || a == "--json-lines");
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            // A usage error (an unknown protocol, a bad --date): clap's words, one line of them.
+            // A usage error (an unknown protocol, a missing argument): clap's words up to its
+            // usage line, on one line.
             if json && error.use_stderr() {
                 let rendered = error.to_string();
-                let first = rendered.lines().next().unwrap_or_default();
-                let message = first.strip_prefix("error: ").unwrap_or(first);
+                let words: Vec<&str> = rendered
+                    .lines()
+                    .take_while(|line| !line.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                let message = words.join(" ");
+                let message = message.strip_prefix("error: ").unwrap_or(&message);
                 println!("{}", serde_json::json!({ "error": message }));
             }
             error.exit()

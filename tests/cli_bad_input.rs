@@ -367,6 +367,18 @@ fn a_usage_error_with_json_is_json_on_stdout() {
     let message = error["error"].as_str().unwrap_or_default();
     assert!(message.contains("splits"), "{error}");
     assert!(stderr(&output).contains("splits"), "{}", stderr(&output));
+    // A missing argument is named, not only announced.
+    let output = gonio(&["analyze", "x.csv", "--json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let error: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", stdout(&output)));
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--protocol"),
+        "{error}"
+    );
     let help = gonio(&["analyze", "--help", "--json"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("Usage"), "{}", stdout(&help));

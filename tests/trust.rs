@@ -721,13 +721,21 @@ fn a_raised_trunk_or_the_way_into_the_position_is_not_the_test() {
         legs(leg(lean, 0.0), leg(lean + swing, 0.0), Side::Left, lean)
     })[0];
     assert_refused(r, RefusalKind::NotHeld, "only one leg held");
-    // The same with both legs down: a fold held 2 s.
-    let r = &over_time("toe-touch", Posture::Standing, 10.0, left, &|t| {
-        let lean = 38.0 * ramp(t, 1.0, 3.0) * (1.0 - ramp(t, 5.0, 6.0));
-        legs(leg(lean, 0.0), leg(lean, 0.0), Side::Left, lean)
-    })[0];
+    // The same with both legs down, the right one swaying (the far leg read less surely, a
+    // foot shifting): a fold held 2 s while the right hip ranges 8 deg in each second is
+    // measured; 12 deg, over the 10 a held leg may move, is not.
+    let sway = |range: f32| {
+        move |t: f64| {
+            let lean = 38.0 * ramp(t, 1.0, 3.0) * (1.0 - ramp(t, 5.0, 6.0));
+            let sway = 0.5 * range * (std::f64::consts::TAU * t).sin() as f32;
+            legs(leg(lean, 0.0), leg(lean + sway, 0.0), Side::Left, lean)
+        }
+    };
+    let r = &over_time("toe-touch", Posture::Standing, 10.0, left, &sway(8.0))[0];
     let value = r.value_deg.unwrap_or_else(|| panic!("a fold: {r:?}"));
     assert!((value - 38.0).abs() < 1.0, "{value}");
+    let r = &over_time("toe-touch", Posture::Standing, 10.0, left, &sway(12.0))[0];
+    assert_refused(r, RefusalKind::NotHeld, "only one leg held");
     // A lunge's front leg held while the back leg sweeps back 30 deg (the swing of a leg in slow
     // motion): no lunge held. With the back leg still, the same front leg is measured.
     let lunge = |t: f64, back_sweep: f32| {

@@ -86,7 +86,7 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "the knee was not driven forward",
         from_deg: None,
         // A lunge holds both legs: the back leg swinging through is no lunge.
-        other_leg_still: Some(LegAngle::ThighToHorizontal),
+        other_leg_still: Some(Subject::OtherLeg(LegAngle::ThighToHorizontal)),
     }),
     // The front leg's hip is the flexed one; in a short split stance the back knee bends as
     // much as the front one (the back leg was measured).

@@ -48,7 +48,7 @@ pub const PROTOCOL: Protocol = Protocol {
         // Standing: the hips straight. Leaning back and standing up again is no fold.
         from_deg: Some(0.0),
         // A fold holds both hips: one leg swinging through is no fold.
-        other_leg_still: Some(LegAngle::HipFlexion),
+        other_leg_still: Some(Subject::OtherMinusSame(LegAngle::HipFlexion)),
     }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,
