@@ -977,7 +977,7 @@ fn repeated_movement(
 /// more. Measured on real footage (the two-person development videos, four views, Thunder): over
 /// 596 one-second windows with a leg still (its keypoints within 5 % of the trunk's length), its
 /// hip flexion ranged 1.8 / 4.8 / 6.8 deg (median / 95th percentile / most), its thigh against
-/// the horizontal 1.1 / 3.5 / 5.3. The slow-motion swings it refuses moved the other leg 17-20
+/// the horizontal 1.1 / 3.5 / 5.3. The slow-motion swings it refuses moved the other leg 16-19
 /// deg; genuine folds with the far knee softening 14 deg, 7-8.
 pub const OTHER_LEG_HELD_DEG: f32 = 10.0;
 
