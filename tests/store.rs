@@ -15,8 +15,14 @@ fn slr_csv(dir: &std::path::Path, name: &str, target: f32, seed: u64) -> std::pa
 }
 
 /// `gonio analyze CSV --protocol slr` saved into `subject`'s `session` of `db`, with `extra`
-/// arguments after; asserts that it succeeded.
-fn save_slr(db: &str, csv: &std::path::Path, subject: &str, session: &str, extra: &[&str]) {
+/// arguments after; asserts that it succeeded, and gives its output.
+fn save_slr(
+    db: &str,
+    csv: &std::path::Path,
+    subject: &str,
+    session: &str,
+    extra: &[&str],
+) -> std::process::Output {
     let mut args = vec![
         "analyze",
         path_str(csv),
@@ -32,6 +38,7 @@ fn save_slr(db: &str, csv: &std::path::Path, subject: &str, session: &str, extra
     args.extend(extra);
     let output = gonio(&args);
     assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    output
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
@@ -279,22 +286,27 @@ fn a_kill_while_saving_loses_nothing_saved_before() {
     let csv = slr_csv(dir.path(), "trial.csv", 65.0, 5);
     let mut rng = XorShift::new(9);
     let mut completed = 0;
+    // `gonio analyze` of the trial into `session`.
+    let analyze = |session: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_gonio"));
+        command.args([
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--side",
+            "both",
+            "--subject",
+            "s",
+            "--session",
+            session,
+            "--db",
+            path_str(&db),
+        ]);
+        command
+    };
     for i in 0..30 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
-            .args([
-                "analyze",
-                path_str(&csv),
-                "--protocol",
-                "slr",
-                "--side",
-                "both",
-                "--subject",
-                "s",
-                "--session",
-                &format!("trial {i}"),
-                "--db",
-                path_str(&db),
-            ])
+        let mut child = analyze(&format!("trial {i}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -308,23 +320,7 @@ fn a_kill_while_saving_loses_nothing_saved_before() {
     }
     // A run after the kills completes and saves: the database is usable, and on a busy machine
     // every run above may have been killed before saving (the history then had no subject).
-    let last = Command::new(env!("CARGO_BIN_EXE_gonio"))
-        .args([
-            "analyze",
-            path_str(&csv),
-            "--protocol",
-            "slr",
-            "--side",
-            "both",
-            "--subject",
-            "s",
-            "--session",
-            "after the kills",
-            "--db",
-            path_str(&db),
-        ])
-        .output()
-        .unwrap();
+    let last = analyze("after the kills").output().unwrap();
     assert!(last.status.success(), "{}", stderr(&last));
     completed += 1;
     // Every session in the file is whole: 2 measures x 2 sides, never fewer.
@@ -738,26 +734,10 @@ fn a_save_into_a_new_database_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let csv = slr_csv(dir.path(), "raise.csv", 60.0, 7);
     let db = dir.path().join("typo").join("clinic.sqlite");
-    let analyze = || {
-        gonio(&[
-            "analyze",
-            path_str(&csv),
-            "--protocol",
-            "slr",
-            "--db",
-            path_str(&db),
-            "--subject",
-            "p1",
-            "--session",
-            "before",
-        ])
-    };
     let note = format!("there was no database at {}", db.display());
-    let first = analyze();
-    assert!(first.status.success(), "{}", stderr(&first));
+    let first = save_slr(path_str(&db), &csv, "p1", "before", &[]);
     assert!(stderr(&first).contains(&note), "{}", stderr(&first));
-    let second = analyze();
-    assert!(second.status.success(), "{}", stderr(&second));
+    let second = save_slr(path_str(&db), &csv, "p1", "before", &[]);
     assert!(
         !stderr(&second).contains("no database"),
         "{}",
