@@ -634,6 +634,105 @@ fn videos_whose_timestamps_start_late_are_read_from_their_first_frame() {
     }
 }
 
+/// Phones store slow motion to play slower than it was captured (240 frames/s played at 30)
+/// and say so in the container (`com.android.capture.fps`). A leg swing filmed so held "still"
+/// for over a second of the video's clock and was graded fair as a hold: such a video is timed
+/// in real seconds, thinned by real seconds, its evidence frame found on its own clock, and its
+/// results say so. The same stream without the tag keeps the video's clock.
+#[test]
+fn slow_motion_is_timed_in_real_seconds() {
+    use gonio::capture::video::{frame_at, VideoFrames};
+    let dir = tempfile::tempdir().unwrap();
+    let video = sample("pose2sim-cam01.mp4");
+    // The sample (60 frames/s) stretched 4 times: its frames unchanged, played at 15.
+    let stretch = |name: &str, tag: &[&str]| {
+        let path = dir.path().join(name);
+        let mut args = vec!["-itsscale", "4", "-i", path_str(&video), "-c", "copy"];
+        args.extend_from_slice(tag);
+        args.push(path_str(&path));
+        ffmpeg(&args);
+        path
+    };
+    let slow = stretch(
+        "slow.mp4",
+        &[
+            "-movflags",
+            "use_metadata_tags",
+            "-metadata",
+            "com.android.capture.fps=60.000000",
+        ],
+    );
+    let untagged = stretch("untagged.mp4", &[]);
+    let times = |path: &Path, max_fps: Option<f64>| -> Vec<f64> {
+        let frames = match max_fps {
+            Some(fps) => VideoFrames::open_at_most(path, fps).unwrap(),
+            None => VideoFrames::open(path).unwrap(),
+        };
+        frames.map(|f| f.unwrap().timestamp_s).collect()
+    };
+    let reference = times(&video, None);
+    let near = |a: &[f64], b: &[f64], scale: f64| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y * scale).abs() <= 0.01 * y.max(0.1) * scale)
+    };
+    let got = times(&slow, None);
+    assert!(near(&got, &reference, 1.0), "{got:?}\n{reference:?}");
+    let got = times(&untagged, None);
+    assert!(near(&got, &reference, 4.0), "{got:?}");
+    // Thinned to 30 per real second, as the original is.
+    assert_eq!(
+        times(&slow, Some(30.0)).len(),
+        times(&video, Some(30.0)).len()
+    );
+    // The frame at a real time is the one decoded there.
+    let mut frames = VideoFrames::open(&slow).unwrap();
+    let decoded: Vec<_> = frames.by_ref().map(|f| f.unwrap()).collect();
+    let origin = frames.origin_pts().unwrap();
+    let found = frame_at(&slow, decoded[70].timestamp_s, origin).unwrap();
+    assert!((found.timestamp_s - decoded[70].timestamp_s).abs() < 1e-3);
+    assert_eq!(found.image, decoded[70].image);
+
+    // End to end: the results say so, the keypoints are timed in real seconds, the evidence
+    // is drawn.
+    let out = dir.path().join("out");
+    let output = gonio(&[
+        "analyze",
+        path_str(&slow),
+        "--protocol",
+        "toe-touch",
+        "--side",
+        "left",
+        "--model",
+        "lightning",
+        "--out",
+        path_str(&out),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json = json_of(&output);
+    let warnings = json["results"][0]["warnings"].as_array().unwrap();
+    let retimed = warnings
+        .iter()
+        .find(|w| w["kind"] == "retimed")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(retimed["value"], 60.0);
+    assert!(
+        retimed["message"].as_str().unwrap().starts_with(
+            "slow motion: captured at 60 frames/s and stored to play at 15 (4x slower)"
+        ),
+        "{retimed}"
+    );
+    assert!(!json.to_string().contains("evidence_not_drawn"), "{json}");
+    let track = read_keypoints_csv(&out.join("slow.csv")).unwrap();
+    let last = *track.time_s.last().unwrap();
+    assert!(
+        (last - reference[reference.len() - 1]).abs() < 0.05,
+        "{last}"
+    );
+}
+
 /// The sample video's stream copied into an MPEG-TS file at `path` (as a camcorder's .mts).
 fn sample_as_mpeg_ts(path: &Path) -> PathBuf {
     ffmpeg(&[

@@ -84,6 +84,43 @@ pub struct VideoInfo {
     pub frame_count: Option<u64>,
     /// Rotation the player applies, degrees (phones record portrait this way).
     pub rotation_deg: i32,
+    /// Frames per second the camera captured, where the container states it (Android phones
+    /// write `com.android.capture.fps`): a slow-motion video captured at 240 frames/s is stored
+    /// to play at 30, so its own clock runs 8 times slower than the world did.
+    pub capture_fps: Option<f64>,
+}
+
+/// A video whose own clock runs at another speed than the world did: slow motion, or a
+/// time-lapse.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retimed {
+    /// Frames per second the camera captured.
+    pub capture_fps: f64,
+    /// Frames per second the video plays at.
+    pub playback_fps: f64,
+}
+
+impl VideoInfo {
+    /// Whether the video plays at another speed than it was captured (see
+    /// [`VideoInfo::capture_fps`]). Rates within 10 % are the same speed: the nominal rate
+    /// beside the measured one (30 against 29.97), or a phone that stores its slow motion at the
+    /// rate captured and slows it down in its player.
+    pub fn retimed(&self) -> Option<Retimed> {
+        let capture_fps = self.capture_fps?;
+        (self.fps > 0.0 && (self.fps / capture_fps - 1.0).abs() > 0.1).then_some(Retimed {
+            capture_fps,
+            playback_fps: self.fps,
+        })
+    }
+
+    /// Real seconds per second of the video's own clock: 1 for a recording that plays at the
+    /// speed it was captured, 1/8 for slow motion captured at 240 frames/s and stored to play at
+    /// 30, 30 for a time-lapse captured at 1 frame/s and played at 30. Frames are timed in real
+    /// seconds ([`VideoFrames`]), so that a hold's seconds are the patient's.
+    pub fn real_s_per_video_s(&self) -> f64 {
+        self.retimed()
+            .map_or(1.0, |r| r.playback_fps / r.capture_fps)
+    }
 }
 
 fn ffmpeg_program(name: &str) -> PathBuf {
@@ -136,6 +173,21 @@ struct ProbeStream {
 struct ProbeFormat {
     duration: Option<String>,
     start_time: Option<String>,
+    #[serde(default)]
+    tags: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The capture rate a container states apart from its playback rate, frames per second (see
+/// [`VideoInfo::capture_fps`]); a value no camera captures at is not taken.
+fn capture_fps(format: Option<&ProbeFormat>) -> Option<f64> {
+    format?
+        .tags
+        .get("com.android.capture.fps")?
+        .as_str()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|fps| (0.01..=10_000.0).contains(fps))
 }
 
 fn ratio(text: &str) -> f64 {
@@ -302,6 +354,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         frame_count: stream.nb_frames.and_then(|n| n.parse().ok()),
         rotation_deg: rotation,
         pixel_aspect,
+        capture_fps: capture_fps(probe.format.as_ref()),
     })
 }
 
@@ -337,8 +390,9 @@ fn last_line(stderr: &str, path: &Path) -> String {
 }
 
 /// Frames of one video, decoded by an ffmpeg child process. Iterating yields frames in order
-/// with their timestamps (seconds, from the stream's presentation timestamps, starting at 0);
-/// at most one frame is held in memory at a time.
+/// with their timestamps (real seconds from the first frame: the stream's presentation
+/// timestamps, scaled by [`VideoInfo::real_s_per_video_s`] for slow motion and time-lapse); at
+/// most one frame is held in memory at a time.
 pub struct VideoFrames {
     path: PathBuf,
     info: VideoInfo,
@@ -353,10 +407,13 @@ pub struct VideoFrames {
     finished: bool,
     /// Decoding from the first frame (not after a seek), so the length can be checked.
     from_start: bool,
-    /// Timestamp of the last frame handed over, seconds.
+    /// Stream time of the last frame handed over from the first, seconds of the video's clock.
     last_timestamp_s: Option<f64>,
-    /// Longest expected spacing of frames handed over, seconds (1/max_fps when thinned).
+    /// Longest expected spacing of frames handed over, seconds of the video's clock (a thinned
+    /// video's step).
     frame_step_s: f64,
+    /// See [`VideoInfo::real_s_per_video_s`].
+    real_s_per_video_s: f64,
 }
 
 impl VideoFrames {
@@ -365,14 +422,15 @@ impl VideoFrames {
         Self::open_from(path, 0.0, None, None)
     }
 
-    /// Like [`VideoFrames::open`], but hands over at most `max_fps` frames per second: frames
-    /// closer than 1/`max_fps` to the last one handed over are skipped inside ffmpeg (decoded,
-    /// never converted or piped), and the frames kept keep their own timestamps.
+    /// Like [`VideoFrames::open`], but hands over at most `max_fps` frames per real second:
+    /// frames closer than 1/`max_fps` to the last one handed over are skipped inside ffmpeg
+    /// (decoded, never converted or piped), and the frames kept keep their own timestamps.
     pub fn open_at_most(path: &Path, max_fps: f64) -> Result<VideoFrames, VideoError> {
         Self::open_from(path, 0.0, None, Some(max_fps))
     }
 
-    /// Starts decoding near `start_s` seconds (stream time); timestamps count from `origin_pts`
+    /// Starts decoding near `start_s` seconds (stream time, the video's own clock); timestamps
+    /// count from `origin_pts`
     /// (the first frame's stream time from [`VideoFrames::origin_pts`] of an earlier decode), or
     /// from this decode's first frame when None.
     fn open_from(
@@ -394,15 +452,19 @@ impl VideoFrames {
                 showinfo_filter()
             )
         };
-        // Thin out only when the source is clearly faster than asked.
-        let filter = match max_fps.filter(|&f| f > 0.0 && (info.fps == 0.0 || info.fps > 1.05 * f))
-        {
+        // Thinned in real time: slow motion captured at 240 frames/s and played at 30 has 240
+        // frames per real second. Only when the source is clearly faster than asked.
+        let scale = info.real_s_per_video_s();
+        let step_s = max_fps
+            .filter(|&f| f > 0.0 && (info.fps == 0.0 || info.fps / scale > 1.05 * f))
+            .map(|f| 1.0 / (f * scale));
+        let filter = match step_s {
             // 2 % slack so that jittery timestamps at exactly the target rate are all kept. A
             // clock gone back (joined clips) keeps its frame too: thinning by time would drop
             // every frame until the clock passed the first clip's end.
-            Some(f) => format!(
+            Some(step_s) => format!(
                 "select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{:.6})+lt(t\\,prev_selected_t)',{showinfo}",
-                0.98 / f
+                0.98 * step_s
             ),
             None => showinfo.to_string(),
         };
@@ -456,7 +518,10 @@ impl VideoFrames {
             finished: false,
             from_start: start_s <= 0.0,
             last_timestamp_s: None,
-            frame_step_s: max_fps.filter(|&f| f > 0.0).map_or(0.0, |f| 1.0 / f),
+            frame_step_s: max_fps
+                .filter(|&f| f > 0.0)
+                .map_or(0.0, |f| 1.0 / (f * scale)),
+            real_s_per_video_s: scale,
         })
     }
 
@@ -547,7 +612,7 @@ impl VideoFrames {
         self.last_timestamp_s = Some(pts - first);
         Ok(Some(Frame {
             image,
-            timestamp_s: pts - first,
+            timestamp_s: (pts - first) * self.real_s_per_video_s,
         }))
     }
 
@@ -662,7 +727,9 @@ fn spawn_stderr_reader(
 pub fn frame_at(path: &Path, timestamp_s: f64, origin_pts: f64) -> Result<Frame, VideoError> {
     // ffmpeg seeks from the file's start time, not from time 0: a clip whose timestamps start at
     // 5 s is sought at 5 + `-ss`. The first frame is within a frame or so of the start time.
-    let start = (timestamp_s - 0.25).max(0.0);
+    // Sought on the video's own clock, which slow motion slows.
+    let stream_s = timestamp_s / probe(path)?.real_s_per_video_s();
+    let start = (stream_s - 0.25).max(0.0);
     match nearest_frame(path, start, timestamp_s, origin_pts) {
         Ok(frame) if (frame.timestamp_s - timestamp_s).abs() <= NEAR_S => Ok(frame),
         // A stream without an index (MPEG-TS, .mts from camcorders) is sought by bytes, to the
@@ -718,4 +785,43 @@ fn nearest_frame(
         path: path.to_path_buf(),
         detail: format!("no frame near {timestamp_s:.3} s"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(fps: f64, capture_fps: Option<f64>) -> VideoInfo {
+        VideoInfo {
+            width: 640,
+            height: 480,
+            pixel_aspect: 1.0,
+            codec: "h264".to_string(),
+            fps,
+            duration_s: 10.0,
+            frame_count: None,
+            rotation_deg: 0,
+            capture_fps,
+        }
+    }
+
+    #[test]
+    fn the_capture_rate_retimes_slow_motion_and_time_lapse_only() {
+        // Slow motion 8x: a second of the video is an eighth of a real one.
+        assert_eq!(info(30.0, Some(240.0)).real_s_per_video_s(), 0.125);
+        // A time-lapse at one frame a second, played at 30.
+        assert_eq!(info(30.0, Some(1.0)).real_s_per_video_s(), 30.0);
+        // The same speed: no tag, the nominal rate beside the measured one, slow motion stored
+        // at its captured rate (the player slows it), a rate the container does not state.
+        for (fps, capture) in [
+            (30.0, None),
+            (29.97, Some(30.0)),
+            (240.0, Some(240.0)),
+            (0.0, Some(240.0)),
+        ] {
+            let info = info(fps, capture);
+            assert_eq!(info.retimed(), None, "{fps} {capture:?}");
+            assert_eq!(info.real_s_per_video_s(), 1.0);
+        }
+    }
 }

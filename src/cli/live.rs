@@ -23,7 +23,7 @@ use gonio::live::{
     LoopStats, Pacing, Reading, StopRequest, Trial,
 };
 use gonio::pose::{Device, ModelKind};
-use gonio::protocols::{Measurement, Protocol};
+use gonio::protocols::{Measurement, Protocol, Warning};
 use gonio::report::live_view::{fit_within, LiveViewRenderer};
 use gonio::run::save::{picture_of, save_results, Recording, SaveTo};
 use gonio::store::file_sha256;
@@ -258,6 +258,14 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             },
         ),
         Some(path) => {
+            // Slow motion is replayed and timed in real seconds (see `VideoInfo::retimed`).
+            if let Some(retimed) = gonio::capture::video::probe(path)
+                .ok()
+                .and_then(|info| info.retimed())
+            {
+                let note = Warning::retimed(retimed.capture_fps, retimed.playback_fps);
+                eprintln!("gonio: note: {}: {note}", path.display());
+            }
             let (path, fps) = (path.clone(), f64::from(args.fps));
             let pacing = if args.no_realtime {
                 Pacing::EveryFrame

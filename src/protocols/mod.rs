@@ -606,6 +606,16 @@ pub fn note_recording_fault(results: &mut [Measurement], kind: WarningKind, coun
     }
 }
 
+/// Notes on every result that the video was slow motion or a time-lapse, timed in real
+/// seconds (its hold and times are the patient's, not the player's). The grade stands: the
+/// frames are the same, only their clock was corrected.
+/// `capture_fps` and `playback_fps` are frames per second.
+pub fn note_retimed(results: &mut [Measurement], capture_fps: f64, playback_fps: f64) {
+    for r in results {
+        r.warnings.push(Warning::retimed(capture_fps, playback_fps));
+    }
+}
+
 /// The criteria one frame does not meet, for live guidance: each failing criterion with
 /// `false`, each that cannot be checked (its angle unknown) with `true`. `angle_of` gives each
 /// channel's angle in that frame, degrees, NaN when unknown.

@@ -69,13 +69,17 @@ pub enum WarningKind {
     /// level held): a press or a lift at the end would be the result. `value` is that other
     /// level, degrees.
     OtherLevelHeld,
+    /// The video plays at another speed than it was captured (slow motion, a time-lapse) and
+    /// was timed in real seconds; `value` is the frames per second captured, `detail` the frames
+    /// per second it plays at.
+    Retimed,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 22] = [
+    pub const ALL: [WarningKind; 23] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -97,6 +101,7 @@ impl WarningKind {
         WarningKind::ClockRestarted,
         WarningKind::DecodeErrors,
         WarningKind::OtherLevelHeld,
+        WarningKind::Retimed,
         WarningKind::Legacy,
     ];
 
@@ -124,6 +129,7 @@ impl WarningKind {
             WarningKind::ClockRestarted => "clock_restarted",
             WarningKind::DecodeErrors => "decode_errors",
             WarningKind::OtherLevelHeld => "other_level_held",
+            WarningKind::Retimed => "retimed",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -188,6 +194,14 @@ impl Warning {
             detail: detail.into(),
             ..self
         }
+    }
+
+    /// A [`WarningKind::Retimed`] warning: the video was captured at `capture_fps` and plays
+    /// at `playback_fps`, frames per second.
+    pub fn retimed(capture_fps: f64, playback_fps: f64) -> Warning {
+        Warning::new(WarningKind::Retimed)
+            .value(capture_fps as f32)
+            .detail((playback_fps as f32).to_string())
     }
 
     /// The warnings' words, joined by `separator`.
@@ -323,6 +337,23 @@ impl fmt::Display for Warning {
                 f,
                 "also held still at {value:.1} deg: the result is the last level held; check that the leg was relaxed then, not pressed or lifted"
             ),
+            WarningKind::Retimed => {
+                let playback: f32 = detail.parse().unwrap_or(f32::NAN);
+                let (what, factor) = if value > playback {
+                    ("slow motion", value / playback)
+                } else {
+                    ("a time-lapse", playback / value)
+                };
+                let (speed, times) = if value > playback {
+                    ("slower", format!("1/{factor:.0} of"))
+                } else {
+                    ("faster", format!("{factor:.0} times"))
+                };
+                write!(
+                    f,
+                    "{what}: captured at {value:.0} frames/s and stored to play at {playback:.0} ({factor:.0}x {speed}); timed in real seconds, so the times here are {times} the player's"
+                )
+            }
             WarningKind::Legacy => f.write_str(detail),
         }
     }

@@ -643,6 +643,9 @@ fn analyze_one(
     ] {
         protocols::note_recording_fault(&mut results, kind, count);
     }
+    if let Some(retimed) = tracked.retimed {
+        protocols::note_retimed(&mut results, retimed.capture_fps, retimed.playback_fps);
+    }
     // What was measured is never lost to an output that cannot be written: the results are
     // still printed and saved, the failure reported with them.
     let mut outputs = Vec::new();

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::capture::{
-    collect_image_paths, is_gonio_picture, load_image, CaptureError, Frame, VideoError,
+    collect_image_paths, is_gonio_picture, load_image, CaptureError, Frame, Retimed, VideoError,
     VideoFrames, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
 use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
@@ -317,6 +317,9 @@ pub struct Tracked {
     /// Errors the video's decoder reported in damaged data it went on past (see
     /// [`crate::capture::VideoFrames::decode_errors`]).
     pub decode_errors: usize,
+    /// A slow-motion or time-lapse video, timed in real seconds (see
+    /// [`crate::capture::VideoInfo::retimed`]): `track.time_s` is not the player's time.
+    pub retimed: Option<Retimed>,
     pub people: PeopleSeen,
     pub timings: Timings,
 }
@@ -328,6 +331,8 @@ type FrameStream = Box<dyn Iterator<Item = Result<Frame, PipelineError>> + Send>
 struct VideoNotes {
     origin: mpsc::Receiver<f64>,
     decode_errors: mpsc::Receiver<usize>,
+    /// Known when the video is opened.
+    retimed: Option<Retimed>,
 }
 
 fn frame_stream(
@@ -344,6 +349,7 @@ fn frame_stream(
             // last was, on the decode thread.
             let (origin_sender, origin) = mpsc::channel();
             let (errors_sender, decode_errors) = mpsc::channel();
+            let retimed = frames.info().retimed();
             let mut sent = false;
             let stream = std::iter::from_fn(move || {
                 let Some(next) = frames.next() else {
@@ -363,6 +369,7 @@ fn frame_stream(
                 Some(VideoNotes {
                     origin,
                     decode_errors,
+                    retimed,
                 }),
             )
         }
@@ -516,6 +523,7 @@ pub fn track_source(
     if let Some(notes) = notes {
         tracked.origin_pts = notes.origin.try_recv().ok();
         tracked.decode_errors = notes.decode_errors.try_recv().unwrap_or(0);
+        tracked.retimed = notes.retimed;
     }
     tracked.timings = Timings {
         decode_s,

@@ -178,7 +178,12 @@ pub async fn start(
         let path = path.clone();
         blocking(move || Ok(crate::capture::video::probe(&path).ok()))
             .await?
-            .map(|info| (info.duration_s * info.fps.clamp(1.0, MAX_FPS)).round() as usize)
+            .map(|info| {
+                // Thinned per real second: slow motion has more frames per second than it plays.
+                let scale = info.real_s_per_video_s();
+                let real_s = info.duration_s * scale;
+                (real_s * (info.fps / scale).clamp(1.0, MAX_FPS)).round() as usize
+            })
     };
     set_job(
         &app,
