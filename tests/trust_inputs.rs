@@ -397,6 +397,19 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
         "{}",
         stderr(&again)
     );
+    // A copy under another name is the same trial too, and the name it replaced is given.
+    let copy = dir.path().join("before-copy.csv");
+    std::fs::copy(&before, &copy).unwrap();
+    let output = analyze_into(&copy, &db, "before", "2026-11-01");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "replaced 2 earlier result(s) in session \"before\" measured from {}: the same recording (identical content) under another name",
+            before.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
     let compare = gonio(&[
         "compare",
         "--subject",

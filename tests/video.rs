@@ -201,7 +201,10 @@ fn bad_videos_are_reported_and_the_batch_goes_on() {
         );
     };
     expect(&cut, "decoding failed: stopped at 0.");
-    expect(&cut_index, "not a readable video");
+    expect(
+        &cut_index,
+        "not a readable video: incomplete: the file's index",
+    );
     expect(&text, "not a readable video");
     expect(&nobody, "no person found in any frame");
     expect(&audio, "not a readable video: no video stream");

@@ -283,6 +283,16 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
                     .to_string(),
             ));
         }
+        // An MP4 or MOV writes its index last: a phone recording stopped by a crash or a
+        // full disk, or a copy cut short, has none ("Invalid data found" said nothing of that).
+        if message.contains("moov atom not found") {
+            return Err(not_a_video(
+                "incomplete: the file's index (the MP4/MOV `moov` box, written when a recording \
+                 stops) is missing: a recording that did not finish, or a copy or download cut \
+                 short; copy it again from the camera"
+                    .to_string(),
+            ));
+        }
         return Err(not_a_video(last_line(&message, path)));
     }
     let probe: Probe =

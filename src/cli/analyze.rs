@@ -242,13 +242,20 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             index,
             session,
             replaced,
+            replaced_from,
             also_for,
         } => {
             lines.saved(index, Ok((session, also_for)));
-            if replaced > 0 {
+            if replaced > 0 && replaced_from.is_empty() {
                 say(format!(
                     "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
                     shown(index)
+                ));
+            } else if replaced > 0 {
+                say(format!(
+                    "gonio: {}: replaced {replaced} earlier result(s) in session \"{session}\" measured from {}: the same recording (identical content) under another name, and one recording is one trial",
+                    shown(index),
+                    replaced_from.join(", ")
                 ));
             }
             if !also_for.is_empty() {

@@ -187,6 +187,8 @@ pub enum Progress<'a> {
         session: &'a str,
         /// Earlier results of the same file replaced.
         replaced: usize,
+        /// The other file names they were measured from (copies of the same recording).
+        replaced_from: &'a [String],
         /// Other subjects measured from the same file (a warning: most often a mistake).
         also_for: &'a [String],
     },
@@ -373,6 +375,7 @@ pub fn analyze_batch(
                                     index,
                                     session: &to.session,
                                     replaced: done.replaced,
+                                    replaced_from: &done.replaced_from,
                                     also_for: &done.also_for,
                                 }),
                                 Err(error) => progress(Progress::NotSaved { index, error }),

@@ -30,6 +30,9 @@ pub struct SaveTo {
 pub struct Saved {
     /// Earlier results of the same recording replaced (one recording is one trial).
     pub replaced: usize,
+    /// The other file names the replaced results were measured from: copies of the same
+    /// recording (the same content under another name).
+    pub replaced_from: Vec<String>,
     /// Other subjects with results measured from the same recording (their aliases): most
     /// often the wrong subject, said as a warning.
     pub also_for: Vec<String>,
@@ -118,6 +121,14 @@ pub fn save_results(
             }
         })
         .collect();
+    // The names the same recording was saved under before, for saying which results a copy
+    // replaces. (A failed lookup only loses the name.)
+    let saved_as: Vec<String> = match (&sha, results.first()) {
+        (Some(sha), Some(first)) => store
+            .sources_measured_from(sha, &first.protocol, &to.subject, &to.session)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let replaced = store.save(
         &to.subject,
         &to.session,
@@ -130,7 +141,19 @@ pub fn save_results(
         .as_deref()
         .and_then(|sha| store.others_measured_from(sha, &to.subject).ok())
         .unwrap_or_default();
-    Ok(Saved { replaced, also_for })
+    let replaced_from = if replaced > 0 {
+        saved_as
+            .into_iter()
+            .filter(|name| results.iter().all(|m| &m.source != name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Saved {
+        replaced,
+        replaced_from,
+        also_for,
+    })
 }
 
 /// The picture that stands for a result among the files written for it: the frame drawn for

@@ -828,6 +828,37 @@ impl Store {
         Ok(aliases)
     }
 
+    /// The file names `protocol`'s results in `alias`'s session `label` were measured from,
+    /// where the file had the content `sha256` (one recording saved under several names: copies
+    /// of one file).
+    pub fn sources_measured_from(
+        &self,
+        sha256: &str,
+        protocol: &str,
+        alias: &str,
+        label: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT DISTINCT m.source FROM measurements m
+                   JOIN sessions se ON se.id = m.session_id
+                   JOIN subjects s ON s.id = se.subject_id
+                  WHERE m.source_sha256 = ?1 AND m.protocol = ?2 AND s.alias = ?3
+                    AND se.label = ?4
+                  ORDER BY m.source",
+            )
+            .map_err(|e| self.sql(e))?;
+        let sources = statement
+            .query_map(
+                params![sha256, protocol, stored_name(alias), stored_name(label)],
+                |r| r.get(0),
+            )
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(sources)
+    }
+
     /// The row id of the subject saved as `alias`.
     fn row_id_of(&self, alias: &str) -> Result<i64, StoreError> {
         self.connection
