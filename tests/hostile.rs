@@ -349,6 +349,82 @@ fn a_batch_saves_each_input_before_the_next() {
     assert_eq!(measurements.len(), 2, "{saved}");
 }
 
+/// Ctrl-C (or SIGTERM) in a batch killed it: with `--json` nothing at all was printed. The input
+/// under way is finished and printed, no other is started, and the exit status (130) and the
+/// JSON name the inputs not analysed.
+#[test]
+fn an_interrupted_batch_prints_what_it_measured() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&first)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let later = slr_csv(dir.path(), "later.csv", 2);
+    let last = slr_csv(dir.path(), "last.csv", 3);
+    let keypoints = std::fs::read(slr_csv(dir.path(), "keypoints.csv", 4)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .arg("analyze")
+        .args([&first, &later, &last])
+        .args(["--protocol", "slr", "--jobs", "1", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let printed = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    // gonio opens the FIFO when it analyses the first input, once Ctrl-C is handled: this open
+    // returns then.
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&first)
+        .unwrap();
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    // The first input gets its keypoints once gonio has said it is stopping.
+    let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut before = Vec::new();
+    loop {
+        let line = said
+            .next()
+            .unwrap_or_else(|| panic!("gonio never said it stops: {before:?}"))
+            .unwrap();
+        if line.starts_with("gonio: stopping:") {
+            break;
+        }
+        before.push(line);
+    }
+    writer.write_all(&keypoints).unwrap();
+    drop(writer);
+    let after: Vec<String> = said.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    let printed = printed.join().unwrap().unwrap();
+    assert_eq!(status.code(), Some(130), "{after:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&printed).unwrap_or_else(|e| panic!("{e}: {printed}"));
+    assert_eq!(json["files"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["files"][0]["source"], path_str(&first));
+    assert!(json["results"][0]["value_deg"].as_f64().is_some(), "{json}");
+    assert_eq!(
+        json["not_analysed"],
+        serde_json::json!([path_str(&later), path_str(&last)])
+    );
+    assert!(
+        after
+            .iter()
+            .any(|l| l.starts_with("gonio: stopped: 2 input(s) not analysed: ")),
+        "{after:?}"
+    );
+}
+
 /// Items 8 and 9: outputs never replace a symlink, FIFO or device, nor an input photo.
 #[test]
 fn outputs_never_replace_links_devices_or_inputs() {

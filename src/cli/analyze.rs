@@ -18,10 +18,12 @@ use gonio::protocols::{self, Measurement, Protocol, ResultKind, SideChoice};
 use gonio::run::analyze::{analyze_batch, batch, AnalyzeConfig, FileReport, Progress, RunError};
 use gonio::run::pipeline::Source;
 use gonio::run::shard::Shard;
+use gonio::run::StopRequest;
 
 use super::store::SaveArgs;
 use super::{
-    new_table, result_cells, MeasureArgs, ModelArgs, PeopleArgs, EXIT_PARTIAL, RESULT_HEADERS,
+    new_table, result_cells, MeasureArgs, ModelArgs, PeopleArgs, EXIT_INTERRUPTED, EXIT_PARTIAL,
+    RESULT_HEADERS,
 };
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -115,6 +117,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         people: args.people.people(args.protocol.posture),
         save: args.save.target(),
         names: HashMap::new(),
+        stop: Some(StopRequest::new()),
     };
     // A GPU asked for is checked before any input; the CPU runtime loads only when a model runs
     // (keypoint CSVs need none).
@@ -268,6 +271,24 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let new_database = args.save.new_database();
+    if let Some(stop) = config.stop.clone() {
+        // Ctrl-C (or SIGTERM) ends the batch cleanly: the inputs under way are finished, written
+        // and saved, what was measured is printed (`--json` too), and no other input is started.
+        // A second one stops at once.
+        let multi = multi.clone();
+        let _ = ctrlc::set_handler(move || {
+            if stop.requested() {
+                std::process::exit(EXIT_INTERRUPTED.into());
+            }
+            stop.request();
+            let message = "gonio: stopping: the inputs under way are finished and kept, no other is started (Ctrl-C again to stop at once)";
+            if log_lines {
+                eprintln!("{message}");
+            } else {
+                let _ = multi.println(message);
+            }
+        });
+    }
     let report = analyze_batch(batch, &config, &on_progress)?;
     overall.finish_and_clear();
     if args.model.device == Device::Auto && !noted {
@@ -282,17 +303,28 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    if !report.not_started.is_empty() {
+        eprintln!(
+            "gonio: stopped: {} input(s) not analysed: {}",
+            report.not_started.len(),
+            some_of(&report.not_started)
+        );
+    }
+
     let files = &report.files;
     let results: Vec<&Measurement> = files.iter().flat_map(|f| f.results.iter()).collect();
     let mut out = io::stdout().lock();
     if args.json_lines {
         // Already written, input by input.
     } else if args.json {
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "results": results,
             "errors": report.errors.iter().map(|f| serde_json::json!({"source": f.input, "error": f.error.to_string()})).collect::<Vec<_>>(),
             "files": files,
         });
+        if !report.not_started.is_empty() {
+            json["not_analysed"] = serde_json::json!(report.not_started);
+        }
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     } else if !files.is_empty() {
@@ -301,11 +333,27 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(error) = lines.failure() {
         return Err(anyhow::Error::from(error).context("cannot write the JSON lines"));
     }
-    Ok(if report.errors.is_empty() {
+    Ok(if !report.not_started.is_empty() {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PARTIAL)
     })
+}
+
+/// The first few of `paths`, and how many more.
+fn some_of(paths: &[PathBuf]) -> String {
+    const NAMED: usize = 5;
+    let named: Vec<String> = paths
+        .iter()
+        .take(NAMED)
+        .map(|p| p.display().to_string())
+        .collect();
+    match paths.len().saturating_sub(NAMED) {
+        0 => named.join(", "),
+        more => format!("{} and {more} more", named.join(", ")),
+    }
 }
 
 /// `--json-lines`: one JSON object per input on stdout, each written with one write.

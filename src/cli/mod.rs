@@ -23,6 +23,9 @@ use gonio::run::analyze::People;
 pub const EXIT_PARTIAL: u8 = 1;
 /// Exit status when the command could not run at all.
 pub const EXIT_FATAL: u8 = 2;
+/// Exit status when a batch was stopped (Ctrl-C, SIGTERM) before every input was analysed:
+/// 128 + SIGINT, as shells report a command interrupted.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Args)]
 pub struct ModelArgs {

@@ -16,6 +16,7 @@ use super::pipeline::{
 };
 use super::save::{check_destination, picture_of, save_results, Recording, SaveTo, Saved};
 use super::shard::Shard;
+use super::StopRequest;
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
 use crate::capture::{load_image, CaptureError, VideoError};
@@ -79,6 +80,9 @@ pub struct AnalyzeConfig {
     /// Names inputs are shown and saved under instead of their paths (an uploaded file's own
     /// name rather than the temporary file it was written to).
     pub names: HashMap<PathBuf, String>,
+    /// Ends the batch early when requested (Ctrl-C): the inputs under way are finished, written
+    /// and saved, and no other is started.
+    pub stop: Option<StopRequest>,
 }
 
 /// What one input produced.
@@ -274,6 +278,8 @@ pub struct BatchReport {
     pub errors: Vec<Failure>,
     /// The session the results were saved into, when any were.
     pub saved_to: Option<String>,
+    /// Inputs not analysed because the batch was stopped ([`AnalyzeConfig::stop`]).
+    pub not_started: Vec<PathBuf>,
 }
 
 /// Expands `inputs` (folders of videos, folders of frames at `frames_fps`, files).
@@ -331,6 +337,9 @@ pub fn analyze_batch(
             scope.spawn(|| {
                 let mut models: Option<(PoseEstimator, SubjectFinder)> = None;
                 loop {
+                    if config.stop.as_ref().is_some_and(StopRequest::requested) {
+                        break;
+                    }
                     let index = next.fetch_add(1, Ordering::SeqCst);
                     let Some(source) = sources.get(index) else {
                         break;
@@ -394,10 +403,19 @@ pub fn analyze_batch(
         return Err(failure);
     }
     let mut done = done.into_inner().map_err(|_| RunError::JobDied)?;
-    if done.len() < sources.len() {
-        return Err(RunError::JobDied);
-    }
     done.sort_by_key(|(i, _, _)| *i);
+    let stopped = config.stop.as_ref().is_some_and(StopRequest::requested);
+    let not_started: Vec<PathBuf> = if stopped {
+        let finished: HashSet<usize> = done.iter().map(|(i, _, _)| *i).collect();
+        (0..sources.len())
+            .filter(|i| !finished.contains(i))
+            .map(|i| sources[i].path().to_path_buf())
+            .collect()
+    } else if done.len() < sources.len() {
+        return Err(RunError::JobDied);
+    } else {
+        Vec::new()
+    };
     let mut report = BatchReport {
         files: Vec::new(),
         errors: batch
@@ -409,6 +427,7 @@ pub fn analyze_batch(
             })
             .collect(),
         saved_to: None,
+        not_started,
     };
     for (index, file, saved) in done {
         let input = || sources[index].path().to_path_buf();

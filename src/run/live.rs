@@ -8,7 +8,6 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -27,6 +26,8 @@ use crate::report::frames_csv::write_frames_csv;
 use crate::report::live_view::MeasuredAngle;
 use crate::report::plot::result_plot;
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
+
+pub use super::StopRequest;
 
 /// Why the live loop stopped.
 #[derive(Debug, thiserror::Error)]
@@ -301,25 +302,6 @@ pub struct Trial {
     /// The trial's angles, as measured.
     pub series: AngleSeries,
     pub results: Vec<Measurement>,
-}
-
-/// A request to end the live loop, made from another thread (Ctrl-C) and read by the sink.
-#[derive(Debug, Clone, Default)]
-pub struct StopRequest(Arc<AtomicBool>);
-
-impl StopRequest {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the loop to end (the trial under way is measured and saved).
-    pub fn request(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    pub fn requested(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
 }
 
 impl Trial {

@@ -11,6 +11,30 @@
 
 pub mod analyze;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A request to end a run early, made from another thread (Ctrl-C) and read by the run: the
+/// live loop measures and saves the trial under way, a batch finishes the inputs under way and
+/// starts no other.
+#[derive(Debug, Clone, Default)]
+pub struct StopRequest(Arc<AtomicBool>);
+
+impl StopRequest {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to end.
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// Inference threads for each of `jobs` loops that share the machine with their frame sources
 /// (an ffmpeg decoder, a camera, the clinic app's page): `requested` when above 0, else the cores
 /// shared out. The runtime's threads sleep rather than spin while they wait (see

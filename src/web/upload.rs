@@ -356,6 +356,7 @@ fn analyse(
         names: [(path.to_path_buf(), name.to_string())]
             .into_iter()
             .collect(),
+        stop: None,
     };
     let progress = |event: Progress| {
         if let Progress::Frames { frames, .. } = event {
