@@ -994,3 +994,60 @@ fn a_source_that_stops_sending_frames_is_an_error_not_a_hang() {
         "the trial in progress was still measured"
     );
 }
+
+/// A stream that stalls after a trial was measured and saved: `--json` printed only the error,
+/// so a program never learnt of the saved trial. It gives both, in one document (exit 2).
+#[test]
+fn a_stalled_stream_with_json_still_gives_the_trials_it_measured() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let y4m = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["-vf", "scale=270:-2", "-pix_fmt", "yuv420p"])
+        .args(["-f", "yuv4mpegpipe", "-"])
+        .output()
+        .expect("ffmpeg runs (installed by .ci/run)");
+    assert!(y4m.status.success());
+    let db = dir.path().join("db.sqlite");
+    let printed = dir.path().join("stdout.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .args([
+            "live",
+            "--source",
+            "-",
+            "--headless",
+            "--no-realtime",
+            "--json",
+        ])
+        .args(["--protocol", "hip-extension", "--model", "lightning"])
+        .args(["--subject", "z", "--db"])
+        .arg(&db)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(&printed).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Every frame is sent and the stream then held open without another: a stalled camera.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&y4m.stdout).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(2));
+    let text = std::fs::read_to_string(&printed).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .contains("stdin: no frame for 10 s"),
+        "{json}"
+    );
+    let trials = json["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), 1, "{json}");
+    assert_eq!(trials[0]["frames"], 100, "{json}");
+    let history = gonio(&["history", "--subject", "z", "--db", path_str(&db), "--json"]);
+    assert_eq!(history.status.code(), Some(0), "{}", stderr(&history));
+}

@@ -306,14 +306,38 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             }))
         },
     };
-    let (ending, stats) = live::run(
+    let run = live::run(
         &frames,
         &mut estimator,
         &mut finder,
         &mut meter,
         &mut sink,
         args.autostart || headless,
-    )?;
+    );
+    let (ending, stats) = match run {
+        Ok(done) => done,
+        // A stream that stalls or breaks after trials were measured and saved: `--json` gives
+        // them with the error (one document: the error alone left them out).
+        Err(error) if args.json => {
+            if let Display::Terminal(status) = &mut sink.display {
+                status.finish();
+            }
+            let message = super::one_line(&format!("{:#}", anyhow::Error::from(error)));
+            eprintln!("gonio: {message}");
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({
+                    "source": source_name,
+                    "trials": sink.trials.done,
+                    "error": message,
+                }),
+            )?;
+            writeln!(out)?;
+            return Ok(ExitCode::from(super::EXIT_FATAL));
+        }
+        Err(error) => return Err(error.into()),
+    };
     if let Display::Terminal(status) = &mut sink.display {
         status.finish();
     }
