@@ -143,6 +143,20 @@ fn empty_folder_is_reported() {
         )),
         "{err}"
     );
+    // The files a folder holds that are not photos are named (a video pointed to `analyze`);
+    // a folder with photos among them still reads its photos.
+    std::fs::write(dir.path().join("clip.MP4"), "a video").unwrap();
+    std::fs::copy(sample("pose2sim-frame020.jpg"), dir.path().join("a.jpg")).unwrap();
+    let output = gonio(&["pose", "--model", "lightning", path_str(dir.path())]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: 2 file(s) not read, not photos (clip.MP4, readme.txt): videos are measured with `gonio analyze`",
+            dir.path().display()
+        )),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -192,6 +192,27 @@ pub fn is_gonio_picture(path: &Path) -> bool {
             .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The files in `dir` that [`collect_image_paths`] does not read: not images by their
+/// extension (a video, notes), in name order. gonio's own pictures are not among them.
+pub fn files_not_read(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|path| {
+            let is_image = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+            !is_image && path.is_file()
+        })
+        .collect();
+    alphanumeric_sort::sort_path_slice(&mut files);
+    files
+}
+
 fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::capture::{collect_image_paths, load_image};
+use gonio::capture::{collect_image_paths, files_not_read, load_image, VIDEO_EXTENSIONS};
 use gonio::pose::{
     PersonDetector, PhotoReader, Pick, PoseEstimator, Runtime, PERSON_MIN_CONFIDENCE,
 };
@@ -74,6 +74,38 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
     let model_id = estimator.model_id().to_string();
     if let Some(dir) = &args.overlay {
         gonio::report::output_folder(dir)?;
+    }
+    // Files a folder holds that are not read are named, not passed over in silence.
+    for dir in args.images.iter().filter(|p| p.is_dir()) {
+        let skipped = files_not_read(dir);
+        if skipped.is_empty() {
+            continue;
+        }
+        const NAMED: usize = 5;
+        let mut names: Vec<String> = skipped
+            .iter()
+            .take(NAMED)
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        if skipped.len() > NAMED {
+            names.push(format!("and {} more", skipped.len() - NAMED));
+        }
+        let videos = skipped.iter().any(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        });
+        eprintln!(
+            "gonio: {}: {} file(s) not read, not photos ({}){}",
+            dir.display(),
+            skipped.len(),
+            names.join(", "),
+            if videos {
+                ": videos are measured with `gonio analyze`"
+            } else {
+                ""
+            }
+        );
     }
     let inputs = collect_image_paths(&args.images);
     let bar = progress_bar(inputs.len(), "pose");
