@@ -16,7 +16,8 @@ use clap::{CommandFactory, Parser, Subcommand};
     long_about = "gonio finds a person's keypoints with a pose model (MoveNet, run by ONNX Runtime) and \
                   turns them into joint angles and one clinical result per side for each stretch \
                   protocol.\n\nExit status: 0 when everything succeeded, 1 when some inputs failed \
-                  (the others were still processed), 2 when the command could not run."
+                  (the others were still processed), 2 when the command could not run, 130 when \
+                  a batch was stopped (Ctrl-C) before every input was analysed."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -425,6 +425,90 @@ fn an_interrupted_batch_prints_what_it_measured() {
     );
 }
 
+/// A Ctrl-C at a terminal (and `systemctl stop`) signals the whole process group: the ffmpeg
+/// decoding the video under way quit with it, and the video was reported "damaged or cut short"
+/// instead of being finished. It is finished.
+#[test]
+fn an_interrupt_to_the_process_group_does_not_fail_the_video_under_way() {
+    use std::io::{BufRead, Write};
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("long.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-stream_loop", "4", "-i"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["-vf", "scale=270:-2", "-c:v", "libx264"])
+        .arg(&video)
+        .status()
+        .expect("ffmpeg runs (installed by .ci/run)");
+    assert!(made.success());
+    let fifo = dir.path().join("second.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let short = dir.path().join("short.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["-vf", "scale=270:-2", "-c:v", "libx264"])
+        .arg(&short)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let keypoints = std::fs::read(slr_csv(dir.path(), "keypoints.csv", 4)).unwrap();
+    // Two jobs: one decodes the long video while the other measures the short one and then
+    // waits on the FIFO, so that the long one's decoder runs when the signal comes.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .arg("analyze")
+        .args([&video, &short, &fifo])
+        .args(["--protocol", "slr", "--model", "lightning", "--jobs", "2"])
+        .args(["--json"])
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    // As a terminal does: to the group (gonio and its decoders).
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut before = Vec::new();
+    loop {
+        let line = said
+            .next()
+            .unwrap_or_else(|| panic!("gonio never said it stops: {before:?}"))
+            .unwrap();
+        if line.starts_with("gonio: stopping:") {
+            break;
+        }
+        before.push(line);
+    }
+    writer.write_all(&keypoints).unwrap();
+    drop(writer);
+    let after: Vec<String> = said.map(|l| l.unwrap()).collect();
+    let output = child.wait_with_output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(json["errors"], serde_json::json!([]), "{after:?}");
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&path_str(&fifo)), "{json}");
+    assert!(files.contains(&path_str(&video)), "{json}");
+}
+
 /// Items 8 and 9: outputs never replace a symlink, FIFO or device, nor an input photo.
 #[test]
 fn outputs_never_replace_links_devices_or_inputs() {

@@ -102,12 +102,21 @@ pub struct Retimed {
 
 impl VideoInfo {
     /// Whether the video plays at another speed than it was captured (see
-    /// [`VideoInfo::capture_fps`]). Rates within 10 % are the same speed: the nominal rate
-    /// beside the measured one (30 against 29.97), or a phone that stores its slow motion at the
-    /// rate captured and slows it down in its player.
+    /// [`VideoInfo::capture_fps`]): slow motion captured at 100 frames/s or more and played at
+    /// least 2 times slower, or a time-lapse played at least 2 times faster. Android writes the
+    /// rate asked for on ordinary recordings too (30), and a phone lowers its rate in dim light
+    /// (to 24 or 15: the frames' own times are real then), so a lower rate than stated is no
+    /// slow motion unless the camera ran at a high-speed rate; a phone that stores slow motion
+    /// at the rate captured and slows it down in its player is not retimed either.
     pub fn retimed(&self) -> Option<Retimed> {
         let capture_fps = self.capture_fps?;
-        (self.fps > 0.0 && (self.fps / capture_fps - 1.0).abs() > 0.1).then_some(Retimed {
+        if self.fps <= 0.0 {
+            return None;
+        }
+        let slower = capture_fps / self.fps;
+        let slow_motion = slower >= 2.0 && capture_fps >= 100.0;
+        let time_lapse = slower <= 0.5;
+        (slow_motion || time_lapse).then_some(Retimed {
             capture_fps,
             playback_fps: self.fps,
         })
@@ -132,6 +141,20 @@ fn ffmpeg_program(name: &str) -> PathBuf {
     std::env::var_os(var)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// A command running ffmpeg's `name` (ffmpeg, ffprobe) in a process group of its own: a Ctrl-C
+/// at the terminal (or `systemctl stop`) signals the whole foreground group, and the decoder
+/// quitting at once made the input under way fail as "damaged" instead of being finished, as
+/// gonio finishes it. It still ends with gonio: its output pipe closes.
+fn ffmpeg_command(name: &str) -> Command {
+    let mut command = Command::new(ffmpeg_program(name));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    command
 }
 
 /// The error for an ffmpeg or ffprobe that could not be started on `path`.
@@ -178,11 +201,14 @@ struct ProbeFormat {
 }
 
 /// The capture rate a container states apart from its playback rate, frames per second (see
-/// [`VideoInfo::capture_fps`]); a value no camera captures at is not taken.
+/// [`VideoInfo::capture_fps`]); a value no camera captures at is not taken. (Matroska writes
+/// tag names in capitals: a phone's file remuxed to .mkv.)
 fn capture_fps(format: Option<&ProbeFormat>) -> Option<f64> {
     format?
         .tags
-        .get("com.android.capture.fps")?
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("com.android.capture.fps"))?
+        .1
         .as_str()?
         .trim()
         .parse::<f64>()
@@ -207,6 +233,22 @@ fn still_image_format(path: &Path) -> Option<image::ImageFormat> {
     let mut file = std::fs::File::open(path).ok()?;
     let read = file.read(&mut head).ok()?;
     image::guess_format(&head[..read]).ok()
+}
+
+/// The kind of still image (HEIC, AVIF) a file in the MP4 family holds, from its `ftyp` box's
+/// brand, if it is one.
+fn heif_brand(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;
+    if &head[4..8] != b"ftyp" {
+        return None;
+    }
+    match &head[8..12] {
+        b"heic" | b"heix" | b"heim" | b"heis" | b"mif1" | b"msf1" => Some("HEIC"),
+        b"avif" | b"avis" => Some("AVIF"),
+        _ => None,
+    }
 }
 
 /// Reads a video's stream information with ffprobe.
@@ -245,7 +287,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
             })
         }
     }
-    let output = Command::new(ffmpeg_program("ffprobe"))
+    let output = ffmpeg_command("ffprobe")
         .args([
             "-v",
             "error",
@@ -286,6 +328,13 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         // An MP4 or MOV writes its index last: a phone recording stopped by a crash or a
         // full disk, or a copy cut short, has none ("Invalid data found" said nothing of that).
         if message.contains("moov atom not found") {
+            // A phone's photo (HEIC, AVIF) is the same kind of file, with no video in it.
+            if let Some(brand) = heif_brand(path) {
+                return Err(not_a_video(format!(
+                    "a still image ({brand}), not a video: a measurement needs a recording \
+                     (`gonio pose` reads photos once converted to JPEG or PNG)"
+                )));
+            }
             return Err(not_a_video(
                 "incomplete: the file's index (the MP4/MOV `moov` box, written when a recording \
                  stops) is missing: a recording that did not finish, or a copy or download cut \
@@ -374,7 +423,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
 fn showinfo_filter() -> &'static str {
     static FILTER: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     FILTER.get_or_init(|| {
-        let help = Command::new(ffmpeg_program("ffmpeg"))
+        let help = ffmpeg_command("ffmpeg")
             .args(["-hide_banner", "-h", "filter=showinfo"])
             .stdin(Stdio::null())
             .stderr(Stdio::null())
@@ -478,7 +527,7 @@ impl VideoFrames {
             ),
             None => showinfo.to_string(),
         };
-        let mut command = Command::new(ffmpeg_program("ffmpeg"));
+        let mut command = ffmpeg_command("ffmpeg");
         command.args(["-hide_banner", "-nostdin", "-loglevel", "info"]);
         if start_s > 0.0 {
             command.args(["-ss", &format!("{start_s:.6}")]);
@@ -819,13 +868,19 @@ mod tests {
     fn the_capture_rate_retimes_slow_motion_and_time_lapse_only() {
         // Slow motion 8x: a second of the video is an eighth of a real one.
         assert_eq!(info(30.0, Some(240.0)).real_s_per_video_s(), 0.125);
+        assert_eq!(info(30.0, Some(120.0)).real_s_per_video_s(), 0.25);
         // A time-lapse at one frame a second, played at 30.
         assert_eq!(info(30.0, Some(1.0)).real_s_per_video_s(), 30.0);
-        // The same speed: no tag, the nominal rate beside the measured one, slow motion stored
-        // at its captured rate (the player slows it), a rate the container does not state.
+        // The same speed: no tag, the nominal rate beside the measured one, an ordinary
+        // recording in dim light (Android states the 30 asked for; the phone gave 24 or 15, or
+        // 30 of 60), slow motion stored at its captured rate (the player slows it), a rate the
+        // container does not state.
         for (fps, capture) in [
             (30.0, None),
             (29.97, Some(30.0)),
+            (24.0, Some(30.0)),
+            (15.0, Some(30.0)),
+            (30.0, Some(60.0)),
             (240.0, Some(240.0)),
             (0.0, Some(240.0)),
         ] {

@@ -256,7 +256,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 ));
             } else if replaced > 0 {
                 say(format!(
-                    "gonio: {}: replaced {replaced} earlier result(s) in session \"{session}\" measured from {}: the same recording (identical content) under another name, and one recording is one trial",
+                    "gonio: {}: replaced {replaced} earlier result(s) in session \"{session}\" measured from {}: a copy of the same recording (identical content), and one recording is one trial",
                     shown(index),
                     replaced_from.join(", ")
                 ));
@@ -278,7 +278,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         let multi = multi.clone();
         let _ = ctrlc::set_handler(move || {
             if stop.requested() {
-                std::process::exit(EXIT_INTERRUPTED.into());
+                super::exit_now(EXIT_INTERRUPTED.into());
             }
             stop.request();
             let message = "gonio: stopping: the inputs under way are finished and kept, no other is started (Ctrl-C again to stop at once)";

@@ -23,6 +23,20 @@ use gonio::run::analyze::People;
 pub const EXIT_PARTIAL: u8 = 1;
 /// Exit status when the command could not run at all.
 pub const EXIT_FATAL: u8 = 2;
+/// Ends the process now, its output flushed, without running the exit handlers: ONNX
+/// Runtime's teardown while another thread still runs the model crashes it or makes that
+/// thread's inference fail (an analysis abandoned: a server stopping, a second Ctrl-C).
+pub fn exit_now(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` only ends the process. What other threads were writing stops where it
+    // is: the database's transactions are atomic (an unfinished one is rolled back when it is
+    // next opened), outputs are written under temporary names and renamed when whole, and the
+    // upload folders a server deletes hold only inputs (it saved its live trial first).
+    unsafe { libc::_exit(code) }
+}
+
 /// Exit status when a batch was stopped (Ctrl-C, SIGTERM) before every input was analysed:
 /// 128 + SIGINT, as shells report a command interrupted.
 pub const EXIT_INTERRUPTED: u8 = 130;

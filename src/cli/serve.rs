@@ -164,7 +164,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 tokio::spawn(async {
                     stop_signal().await;
                     eprintln!("gonio: stopped at once");
-                    exit_now(130);
+                    super::exit_now(130);
                 });
                 let unfinished = tokio::task::spawn_blocking(move || app.shut_down())
                     .await
@@ -176,7 +176,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                     );
                 }
                 eprintln!("gonio: stopped");
-                exit_now(0);
+                super::exit_now(0);
             }
         }
         anyhow::Ok(())
@@ -207,17 +207,4 @@ async fn stop_signal() {
     {
         let _ = interrupt.await;
     }
-}
-
-/// Ends the process now, its output flushed, without running the exit handlers: ONNX
-/// Runtime's crash while an upload's analysis still runs the model on another thread (the
-/// analysis is abandoned; its file was deleted by [`App::shut_down`]).
-fn exit_now(code: i32) -> ! {
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` only ends the process. What other threads were writing stops where it
-    // is: the database's transactions are atomic (an unfinished one is rolled back when it is
-    // next opened), the live trial was saved by `shut_down` first, and the upload folders it
-    // deleted hold only inputs.
-    unsafe { libc::_exit(code) }
 }

@@ -73,13 +73,16 @@ pub enum WarningKind {
     /// was timed in real seconds; `value` is the frames per second captured, `detail` the frames
     /// per second it plays at.
     Retimed,
+    /// The subject was small in the frame (see [`super::SMALL_SUBJECT_PX`]); `value` is its
+    /// size, pixels.
+    SmallSubject,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 23] = [
+    pub const ALL: [WarningKind; 24] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -102,6 +105,7 @@ impl WarningKind {
         WarningKind::DecodeErrors,
         WarningKind::OtherLevelHeld,
         WarningKind::Retimed,
+        WarningKind::SmallSubject,
         WarningKind::Legacy,
     ];
 
@@ -130,6 +134,7 @@ impl WarningKind {
             WarningKind::DecodeErrors => "decode_errors",
             WarningKind::OtherLevelHeld => "other_level_held",
             WarningKind::Retimed => "retimed",
+            WarningKind::SmallSubject => "small_subject",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -339,21 +344,37 @@ impl fmt::Display for Warning {
             ),
             WarningKind::Retimed => {
                 let playback: f32 = detail.parse().unwrap_or(f32::NAN);
-                let (what, factor) = if value > playback {
-                    ("slow motion", value / playback)
-                } else {
-                    ("a time-lapse", playback / value)
+                // Rates and factors as people say them: 240, 29.97, 0.5; 8, 2.5.
+                let shown = |v: f32| {
+                    if v >= 10.0 || (v - v.round()).abs() < 0.05 {
+                        format!("{v:.0}")
+                    } else {
+                        let text = format!("{v:.2}");
+                        text.trim_end_matches('0').trim_end_matches('.').to_string()
+                    }
                 };
-                let (speed, times) = if value > playback {
-                    ("slower", format!("1/{factor:.0} of"))
+                let (what, speed, factor) = if value > playback {
+                    ("slow motion", "slower", shown(value / playback))
                 } else {
-                    ("faster", format!("{factor:.0} times"))
+                    ("a time-lapse", "faster", shown(playback / value))
+                };
+                let times = if value > playback {
+                    format!("1/{factor} of")
+                } else {
+                    format!("{factor} times")
                 };
                 write!(
                     f,
-                    "{what}: captured at {value:.0} frames/s and stored to play at {playback:.0} ({factor:.0}x {speed}); timed in real seconds, so the times here are {times} the player's"
+                    "{what}: captured at {} frames/s and stored to play at {} ({factor}x {speed}); timed in real seconds, so the times here are {times} the player's",
+                    shown(value),
+                    shown(playback)
                 )
             }
+            WarningKind::SmallSubject => write!(
+                f,
+                "the subject is small in the frame ({value:.0} px across its keypoints): the pose model reads people under {:.0} px less well, so angles may be off by tens of degrees; move the camera closer or record at a higher resolution",
+                super::SMALL_SUBJECT_PX
+            ),
             WarningKind::Legacy => f.write_str(detail),
         }
     }

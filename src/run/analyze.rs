@@ -355,6 +355,10 @@ pub fn analyze_batch(
                             }
                         }
                     }
+                    // (Loading the models takes a while: a stop asked meanwhile is heeded.)
+                    if config.stop.as_ref().is_some_and(StopRequest::requested) {
+                        break;
+                    }
                     progress(Progress::Started {
                         index,
                         source: source.path(),
@@ -656,8 +660,7 @@ fn analyze_one(
     protocols::note_people(
         &mut results,
         source.needs_model().then_some(&tracked.people),
-        tracked.frames_with_person,
-        frames,
+        &tracked.track.poses,
     );
     for (kind, count) in [
         (WarningKind::ClockRestarted, tracked.clock_restarts),

@@ -481,13 +481,7 @@ impl LiveMeter {
         // per-frame CSV of `analyze` does.
         let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &self.config.options);
         let mut results = self.measure_series(&series, side);
-        let with_person = track.poses.iter().filter(|p| p.has_person()).count();
-        protocols::note_people(
-            &mut results,
-            Some(&self.people),
-            with_person,
-            track.poses.len(),
-        );
+        protocols::note_people(&mut results, Some(&self.people), &track.poses);
         Some(Trial {
             number: self.trials,
             track,

@@ -30,8 +30,8 @@ pub struct SaveTo {
 pub struct Saved {
     /// Earlier results of the same recording replaced (one recording is one trial).
     pub replaced: usize,
-    /// The other file names the replaced results were measured from: copies of the same
-    /// recording (the same content under another name).
+    /// The other files the replaced results were measured from: copies of the same recording
+    /// (the same content), as they were named.
     pub replaced_from: Vec<String>,
     /// Other subjects with results measured from the same recording (their aliases): most
     /// often the wrong subject, said as a warning.
@@ -141,10 +141,18 @@ pub fn save_results(
         .as_deref()
         .and_then(|sha| store.others_measured_from(sha, &to.subject).ok())
         .unwrap_or_default();
+    // (The same file given by another path is no copy.)
+    let same_file = |a: &str, b: &str| {
+        a == b
+            || matches!(
+                (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    };
     let replaced_from = if replaced > 0 {
         saved_as
             .into_iter()
-            .filter(|name| results.iter().all(|m| &m.source != name))
+            .filter(|name| results.iter().all(|m| !same_file(&m.source, name)))
             .collect()
     } else {
         Vec::new()
