@@ -27,6 +27,7 @@ fn meter(c: &mut Criterion) {
         options: SeriesOptions::default(),
         source_name: "bench".to_string(),
         stall_after: Duration::from_secs(5),
+        retimed: None,
     };
     let mut group = c.benchmark_group("live");
     group.sample_size(10);

@@ -470,10 +470,7 @@ fn an_interrupt_to_the_process_group_does_not_fail_the_video_under_way() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut writer = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&fifo)
-        .unwrap();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     // As a terminal does: to the group (gonio and its decoders).
     let interrupted = std::process::Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])

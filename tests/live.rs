@@ -27,6 +27,7 @@ fn config(protocol: &str) -> LiveConfig {
         options: SeriesOptions::default(),
         source_name: "test".to_string(),
         stall_after: Duration::from_secs(5),
+        retimed: None,
     }
 }
 
@@ -1050,4 +1051,52 @@ fn a_stalled_stream_with_json_still_gives_the_trials_it_measured() {
     assert_eq!(trials[0]["frames"], 100, "{json}");
     let history = gonio(&["history", "--subject", "z", "--db", path_str(&db), "--json"]);
     assert_eq!(history.status.code(), Some(0), "{}", stderr(&history));
+}
+
+/// A slow-motion file played as the live source is timed in real seconds, as `analyze` times
+/// it, and its trial says so (only stderr did).
+#[test]
+fn a_slow_motion_source_gives_trials_that_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("slow.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-itsscale", "4", "-i"])
+        .arg(sample("pose2sim-cam01.mp4"))
+        .args(["-c", "copy", "-movflags", "use_metadata_tags"])
+        .args(["-metadata", "com.android.capture.fps=240"])
+        .arg(&slow)
+        .status()
+        .expect("ffmpeg runs (installed by .ci/run)");
+    assert!(made.success());
+    let output = gonio(&[
+        "live",
+        "--source",
+        path_str(&slow),
+        "--headless",
+        "--no-realtime",
+        "--json",
+        "--protocol",
+        "toe-touch",
+        "--model",
+        "lightning",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("slow motion: captured at 240 frames/s"),
+        "{}",
+        stderr(&output)
+    );
+    let json = json_of(&output);
+    let results = json["trials"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "{json}");
+    for r in results {
+        assert!(
+            r["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["kind"] == "retimed" && w["value"] == 240.0),
+            "{r}"
+        );
+    }
 }

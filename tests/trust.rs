@@ -349,6 +349,7 @@ fn the_live_trial_refuses_what_the_recording_refuses() {
         options: SeriesOptions::default(),
         source_name: "test".to_string(),
         stall_after: std::time::Duration::from_secs(5),
+        retimed: None,
     };
     let mut meter = LiveMeter::new(config, None);
     meter.start_trial();

@@ -213,6 +213,17 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         Some(path) => path.display().to_string(),
         None => format!("camera {}", args.camera),
     };
+    // Slow motion is replayed and timed in real seconds (see `VideoInfo::retimed`).
+    let retimed = args
+        .source
+        .as_ref()
+        .filter(|path| !is_stdin(path))
+        .and_then(|path| gonio::capture::video::probe(path).ok())
+        .and_then(|info| info.retimed());
+    if let (Some(retimed), Some(path)) = (retimed, &args.source) {
+        let note = Warning::retimed(retimed.capture_fps, retimed.playback_fps);
+        eprintln!("gonio: note: {}: {note}", path.display());
+    }
     let config = LiveConfig {
         protocol: args.protocol,
         side: match args.side {
@@ -229,6 +240,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         } else {
             args.stall_s
         }),
+        retimed,
     };
     let mut finder = args.people.finder(args.protocol.posture, threads)?;
     let mut meter = LiveMeter::new(config, Some(estimator.model_id().to_string()));
@@ -258,14 +270,6 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             },
         ),
         Some(path) => {
-            // Slow motion is replayed and timed in real seconds (see `VideoInfo::retimed`).
-            if let Some(retimed) = gonio::capture::video::probe(path)
-                .ok()
-                .and_then(|info| info.retimed())
-            {
-                let note = Warning::retimed(retimed.capture_fps, retimed.playback_fps);
-                eprintln!("gonio: note: {}: {note}", path.display());
-            }
             let (path, fps) = (path.clone(), f64::from(args.fps));
             let pacing = if args.no_realtime {
                 Pacing::EveryFrame

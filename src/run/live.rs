@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::angles::{frame_lateral_spread, AngleSeries, Channel, LiveAngles, SeriesOptions, Side};
-use crate::capture::{Camera, CameraError, CameraRequest, Frame, StreamError, VideoError};
+use crate::capture::{Camera, CameraError, CameraRequest, Frame, Retimed, StreamError, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
     BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
@@ -226,6 +226,9 @@ pub struct LiveConfig {
     pub source_name: String,
     /// Without a frame for this long, the source counts as stalled.
     pub stall_after: Duration,
+    /// A slow-motion or time-lapse video played as the source, timed in real seconds (see
+    /// [`crate::capture::VideoInfo::retimed`]): its trials say so.
+    pub retimed: Option<Retimed>,
 }
 
 /// What the loop read from one frame.
@@ -482,6 +485,9 @@ impl LiveMeter {
         let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &self.config.options);
         let mut results = self.measure_series(&series, side);
         protocols::note_people(&mut results, Some(&self.people), &track.poses);
+        if let Some(retimed) = self.config.retimed {
+            protocols::note_retimed(&mut results, retimed.capture_fps, retimed.playback_fps);
+        }
         Some(Trial {
             number: self.trials,
             track,

@@ -530,6 +530,7 @@ impl Measuring {
                 options,
                 source_name,
                 stall_after: Duration::from_secs(10),
+                retimed: None,
             },
             Some(estimator.model_id().to_string()),
         );
