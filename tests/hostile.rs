@@ -316,11 +316,7 @@ fn a_batch_saves_each_input_before_the_next() {
     let db = dir.path().join("db.sqlite");
     let good = slr_csv(dir.path(), "good.csv", 2);
     let stuck = dir.path().join("stuck.csv");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&stuck)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    make_fifo(&stuck);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
         .args(["analyze"])
         .args([&good, &stuck])
@@ -349,47 +345,64 @@ fn a_batch_saves_each_input_before_the_next() {
     assert_eq!(measurements.len(), 2, "{saved}");
 }
 
-/// Ctrl-C (or SIGTERM) in a batch killed it: with `--json` nothing at all was printed. The input
-/// under way is finished and printed, no other is started, and the exit status (130) and the
-/// JSON name the inputs not analysed.
-#[test]
-fn an_interrupted_batch_prints_what_it_measured() {
-    use std::io::{BufRead, Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let first = dir.path().join("first.csv");
+/// Makes a FIFO at `path`: a reader blocks on it until a writer opens it.
+fn make_fifo(path: &Path) {
     let made = std::process::Command::new("mkfifo")
-        .arg(&first)
+        .arg(path)
         .status()
         .unwrap();
     assert!(made.success());
-    let later = slr_csv(dir.path(), "later.csv", 2);
-    let last = slr_csv(dir.path(), "last.csv", 3);
-    let keypoints = std::fs::read(slr_csv(dir.path(), "keypoints.csv", 4)).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+}
+
+/// What `gonio analyze` did with `inputs` (`fifo`, a FIFO, among them) and `flags` when
+/// interrupted (SIGINT) as soon as it opened the FIFO: sent to gonio alone, or to its whole
+/// process group (`group`) as a terminal sends it. The FIFO gets `keypoints` once gonio has
+/// said it is stopping, so no input can start between the signal and the stop.
+struct Interrupted {
+    status: std::process::ExitStatus,
+    stdout: String,
+    /// The stderr lines after "gonio: stopping: ...".
+    after: Vec<String>,
+}
+
+fn interrupt_analyze(
+    inputs: &[&Path],
+    flags: &[&str],
+    fifo: &Path,
+    keypoints: &[u8],
+    group: bool,
+) -> Interrupted {
+    use std::io::{BufRead, Read, Write};
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"));
+    command
         .arg("analyze")
-        .args([&first, &later, &last])
-        .args(["--protocol", "slr", "--jobs", "1", "--json"])
+        .args(inputs)
+        .args(flags)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::piped());
+    if group {
+        command.process_group(0);
+    }
+    let mut child = command.spawn().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let printed = std::thread::spawn(move || {
         let mut text = String::new();
         stdout.read_to_string(&mut text).map(|_| text)
     });
-    // gonio opens the FIFO when it analyses the first input, once Ctrl-C is handled: this open
+    // gonio opens the FIFO when it analyses that input, once Ctrl-C is handled: this open
     // returns then.
-    let mut writer = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&first)
-        .unwrap();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+    let target = if group {
+        format!("-{}", child.id())
+    } else {
+        child.id().to_string()
+    };
     let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", "--", &target])
         .status()
         .unwrap();
     assert!(interrupted.success());
-    // The first input gets its keypoints once gonio has said it is stopping.
     let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut before = Vec::new();
     loop {
@@ -402,14 +415,39 @@ fn an_interrupted_batch_prints_what_it_measured() {
         }
         before.push(line);
     }
-    writer.write_all(&keypoints).unwrap();
+    writer.write_all(keypoints).unwrap();
     drop(writer);
     let after: Vec<String> = said.map(|l| l.unwrap()).collect();
     let status = child.wait().unwrap();
-    let printed = printed.join().unwrap().unwrap();
-    assert_eq!(status.code(), Some(130), "{after:?}");
+    let stdout = printed.join().unwrap().unwrap();
+    Interrupted {
+        status,
+        stdout,
+        after,
+    }
+}
+
+/// Ctrl-C (or SIGTERM) in a batch killed it: with `--json` nothing at all was printed. The input
+/// under way is finished and printed, no other is started, and the exit status (130) and the
+/// JSON name the inputs not analysed.
+#[test]
+fn an_interrupted_batch_prints_what_it_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.csv");
+    make_fifo(&first);
+    let later = slr_csv(dir.path(), "later.csv", 2);
+    let last = slr_csv(dir.path(), "last.csv", 3);
+    let keypoints = std::fs::read(slr_csv(dir.path(), "keypoints.csv", 4)).unwrap();
+    let run = interrupt_analyze(
+        &[&first, &later, &last],
+        &["--protocol", "slr", "--jobs", "1", "--json"],
+        &first,
+        &keypoints,
+        false,
+    );
+    assert_eq!(run.status.code(), Some(130), "{:?}", run.after);
     let json: serde_json::Value =
-        serde_json::from_str(&printed).unwrap_or_else(|e| panic!("{e}: {printed}"));
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
     assert_eq!(json["files"].as_array().unwrap().len(), 1, "{json}");
     assert_eq!(json["files"][0]["source"], path_str(&first));
     assert!(json["results"][0]["value_deg"].as_f64().is_some(), "{json}");
@@ -418,10 +456,11 @@ fn an_interrupted_batch_prints_what_it_measured() {
         serde_json::json!([path_str(&later), path_str(&last)])
     );
     assert!(
-        after
+        run.after
             .iter()
             .any(|l| l.starts_with("gonio: stopped: 2 input(s) not analysed: ")),
-        "{after:?}"
+        "{:?}",
+        run.after
     );
 }
 
@@ -430,8 +469,6 @@ fn an_interrupted_batch_prints_what_it_measured() {
 /// instead of being finished. It is finished.
 #[test]
 fn an_interrupt_to_the_process_group_does_not_fail_the_video_under_way() {
-    use std::io::{BufRead, Write};
-    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let video = dir.path().join("long.mp4");
     let made = std::process::Command::new("ffmpeg")
@@ -443,11 +480,7 @@ fn an_interrupt_to_the_process_group_does_not_fail_the_video_under_way() {
         .expect("ffmpeg runs (installed by .ci/run)");
     assert!(made.success());
     let fifo = dir.path().join("second.csv");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    make_fifo(&fifo);
     let short = dir.path().join("short.mp4");
     let made = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
@@ -460,42 +493,24 @@ fn an_interrupt_to_the_process_group_does_not_fail_the_video_under_way() {
     let keypoints = std::fs::read(slr_csv(dir.path(), "keypoints.csv", 4)).unwrap();
     // Two jobs: one decodes the long video while the other measures the short one and then
     // waits on the FIFO, so that the long one's decoder runs when the signal comes.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
-        .arg("analyze")
-        .args([&video, &short, &fifo])
-        .args(["--protocol", "slr", "--model", "lightning", "--jobs", "2"])
-        .args(["--json"])
-        .process_group(0)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    // As a terminal does: to the group (gonio and its decoders).
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", "--", &format!("-{}", child.id())])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut before = Vec::new();
-    loop {
-        let line = said
-            .next()
-            .unwrap_or_else(|| panic!("gonio never said it stops: {before:?}"))
-            .unwrap();
-        if line.starts_with("gonio: stopping:") {
-            break;
-        }
-        before.push(line);
-    }
-    writer.write_all(&keypoints).unwrap();
-    drop(writer);
-    let after: Vec<String> = said.map(|l| l.unwrap()).collect();
-    let output = child.wait_with_output().unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
-    assert_eq!(json["errors"], serde_json::json!([]), "{after:?}");
+    let run = interrupt_analyze(
+        &[&video, &short, &fifo],
+        &[
+            "--protocol",
+            "slr",
+            "--model",
+            "lightning",
+            "--jobs",
+            "2",
+            "--json",
+        ],
+        &fifo,
+        &keypoints,
+        true,
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    assert_eq!(json["errors"], serde_json::json!([]), "{:?}", run.after);
     let files: Vec<&str> = json["files"]
         .as_array()
         .unwrap()

@@ -22,6 +22,26 @@ fn json_of(output: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(output), stderr(output)))
 }
 
+/// `gonio analyze INPUT --protocol toe-touch --side left --model lightning --json` with `extra`
+/// arguments, which must succeed: its JSON.
+fn analyze_left_toe_touch(input: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "analyze",
+        path_str(input),
+        "--protocol",
+        "toe-touch",
+        "--side",
+        "left",
+        "--model",
+        "lightning",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let output = gonio(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    json_of(&output)
+}
+
 #[test]
 fn sample_video_writes_every_output() {
     let out = tempfile::tempdir().unwrap();
@@ -707,21 +727,7 @@ fn slow_motion_is_timed_in_real_seconds() {
     // End to end: the results say so, the keypoints are timed in real seconds, the evidence
     // is drawn.
     let out = dir.path().join("out");
-    let output = gonio(&[
-        "analyze",
-        path_str(&slow),
-        "--protocol",
-        "toe-touch",
-        "--side",
-        "left",
-        "--model",
-        "lightning",
-        "--out",
-        path_str(&out),
-        "--json",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let json = json_of(&output);
+    let json = analyze_left_toe_touch(&slow, &["--out", path_str(&out)]);
     let warnings = json["results"][0]["warnings"].as_array().unwrap();
     let retimed = warnings
         .iter()
@@ -771,19 +777,7 @@ fn a_damaged_video_is_measured_with_a_warning() {
     let damaged = dir.path().join("damaged.mp4");
     std::fs::write(&damaged, &bytes).unwrap();
     let kinds = |input: &Path| {
-        let output = gonio(&[
-            "analyze",
-            path_str(input),
-            "--protocol",
-            "toe-touch",
-            "--side",
-            "left",
-            "--model",
-            "lightning",
-            "--json",
-        ]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        let json = json_of(&output);
+        let json = analyze_left_toe_touch(input, &[]);
         json["results"][0]["warnings"]
             .as_array()
             .unwrap()
@@ -814,21 +808,7 @@ fn the_evidence_of_an_mpeg_ts_video_is_its_frame() {
     let mut frames = Vec::new();
     for (input, out) in [(&mp4, "mp4"), (&ts, "ts")] {
         let out = dir.path().join(out);
-        let output = gonio(&[
-            "analyze",
-            path_str(input),
-            "--protocol",
-            "toe-touch",
-            "--side",
-            "left",
-            "--model",
-            "lightning",
-            "--out",
-            path_str(&out),
-            "--json",
-        ]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        let json = json_of(&output);
+        let json = analyze_left_toe_touch(input, &["--out", path_str(&out)]);
         assert!(
             !json.to_string().contains("evidence_not_drawn"),
             "{input:?}: {json}"
@@ -868,23 +848,8 @@ fn joined_clips_whose_clock_restarts_are_timed_to_follow_on() {
     // second clip: thinning by time waited for its clock to pass the first clip's end.
     for (max_fps, frames, fps) in [("0", 200, 60.0), ("30", 100, 30.0)] {
         let out = dir.path().join(format!("out-{max_fps}"));
-        let output = gonio(&[
-            "analyze",
-            path_str(&joined),
-            "--protocol",
-            "toe-touch",
-            "--side",
-            "left",
-            "--model",
-            "lightning",
-            "--max-fps",
-            max_fps,
-            "--out",
-            path_str(&out),
-            "--json",
-        ]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        let json = json_of(&output);
+        let json =
+            analyze_left_toe_touch(&joined, &["--max-fps", max_fps, "--out", path_str(&out)]);
         let text = json.to_string();
         assert!(text.contains("clock_restarted"), "{max_fps}: {json}");
         assert!(!text.contains("evidence_not_drawn"), "{max_fps}: {json}");

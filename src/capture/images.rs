@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits};
 
-use super::{CaptureError, Frame};
+use super::{has_extension, CaptureError, Frame};
 
 /// File extensions (lower case) taken as images when a folder is given.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"];
@@ -201,13 +201,7 @@ pub fn files_not_read(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|path| {
-            let is_image = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-            !is_image && path.is_file()
-        })
+        .filter(|path| !has_extension(path, IMAGE_EXTENSIONS) && path.is_file())
         .collect();
     alphanumeric_sort::sort_path_slice(&mut files);
     files
@@ -217,11 +211,7 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let is_image = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-        if is_image && path.is_file() && !is_gonio_picture(&path) {
+        if has_extension(&path, IMAGE_EXTENSIONS) && path.is_file() && !is_gonio_picture(&path) {
             files.push(path);
         }
     }

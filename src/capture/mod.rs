@@ -16,6 +16,13 @@ use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
+/// Whether `path`'s extension is one of `extensions` (lower case), in any letter case.
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 /// One RGB frame and when it was taken.
 #[derive(Debug, Clone)]
 pub struct Frame {

@@ -478,27 +478,27 @@ pub struct VideoFrames {
 impl VideoFrames {
     /// Starts decoding `path` from the beginning. Timestamps count from the first frame.
     pub fn open(path: &Path) -> Result<VideoFrames, VideoError> {
-        Self::open_from(path, 0.0, None, None)
+        Self::open_from(path, probe(path)?, 0.0, None, None)
     }
 
     /// Like [`VideoFrames::open`], but hands over at most `max_fps` frames per real second:
     /// frames closer than 1/`max_fps` to the last one handed over are skipped inside ffmpeg
     /// (decoded, never converted or piped), and the frames kept keep their own timestamps.
     pub fn open_at_most(path: &Path, max_fps: f64) -> Result<VideoFrames, VideoError> {
-        Self::open_from(path, 0.0, None, Some(max_fps))
+        Self::open_from(path, probe(path)?, 0.0, None, Some(max_fps))
     }
 
-    /// Starts decoding near `start_s` seconds (stream time, the video's own clock); timestamps
-    /// count from `origin_pts`
-    /// (the first frame's stream time from [`VideoFrames::origin_pts`] of an earlier decode), or
-    /// from this decode's first frame when None.
+    /// Starts decoding `path` (`info` is [`probe`]'s of it) near `start_s` seconds (stream
+    /// time, the video's own clock); timestamps count from `origin_pts` (the first frame's
+    /// stream time from [`VideoFrames::origin_pts`] of an earlier decode), or from this decode's
+    /// first frame when None.
     fn open_from(
         path: &Path,
+        info: VideoInfo,
         start_s: f64,
         origin_pts: Option<f64>,
         max_fps: Option<f64>,
     ) -> Result<VideoFrames, VideoError> {
-        let info = probe(path)?;
         // Non-square pixels are stretched to the size players show (see VideoInfo::width),
         // after ffmpeg's own rotation; frames left out by the selection are never scaled.
         let showinfo = if info.pixel_aspect == 1.0 {
@@ -786,15 +786,16 @@ fn spawn_stderr_reader(
 pub fn frame_at(path: &Path, timestamp_s: f64, origin_pts: f64) -> Result<Frame, VideoError> {
     // ffmpeg seeks from the file's start time, not from time 0: a clip whose timestamps start at
     // 5 s is sought at 5 + `-ss`. The first frame is within a frame or so of the start time.
-    // Sought on the video's own clock, which slow motion slows.
-    let stream_s = timestamp_s / probe(path)?.real_s_per_video_s();
+    // Sought on the video's own clock, which slow motion slows. (Probed once for both tries.)
+    let info = probe(path)?;
+    let stream_s = timestamp_s / info.real_s_per_video_s();
     let start = (stream_s - 0.25).max(0.0);
-    match nearest_frame(path, start, timestamp_s, origin_pts) {
+    match nearest_frame(path, &info, start, timestamp_s, origin_pts) {
         Ok(frame) if (frame.timestamp_s - timestamp_s).abs() <= NEAR_S => Ok(frame),
         // A stream without an index (MPEG-TS, .mts from camcorders) is sought by bytes, to the
         // next keyframe after the point: with keyframes far apart, none comes before the frame.
         // Decoding from the start always finds it.
-        _ if start > 0.0 => nearest_frame(path, 0.0, timestamp_s, origin_pts),
+        _ if start > 0.0 => nearest_frame(path, &info, 0.0, timestamp_s, origin_pts),
         other => other,
     }
 }
@@ -818,14 +819,16 @@ pub fn frame_number(path: &Path, index: usize, max_fps: Option<f64>) -> Result<F
 /// the interval of any video slower than 10 frames per second.
 const NEAR_S: f64 = 0.1;
 
-/// The frame nearest `timestamp_s`, decoding from `start_s`.
+/// The frame nearest `timestamp_s`, decoding from `start_s` (stream time) the video `info`
+/// describes.
 fn nearest_frame(
     path: &Path,
+    info: &VideoInfo,
     start_s: f64,
     timestamp_s: f64,
     origin_pts: f64,
 ) -> Result<Frame, VideoError> {
-    let frames = VideoFrames::open_from(path, start_s, Some(origin_pts), None)?;
+    let frames = VideoFrames::open_from(path, info.clone(), start_s, Some(origin_pts), None)?;
     let mut best: Option<Frame> = None;
     for frame in frames {
         let frame = frame?;

@@ -307,7 +307,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "gonio: stopped: {} input(s) not analysed: {}",
             report.not_started.len(),
-            some_of(&report.not_started)
+            super::first_few(report.not_started.iter().map(|p| p.display().to_string()))
         );
     }
 
@@ -340,20 +340,6 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_PARTIAL)
     })
-}
-
-/// The first few of `paths`, and how many more.
-fn some_of(paths: &[PathBuf]) -> String {
-    const NAMED: usize = 5;
-    let named: Vec<String> = paths
-        .iter()
-        .take(NAMED)
-        .map(|p| p.display().to_string())
-        .collect();
-    match paths.len().saturating_sub(NAMED) {
-        0 => named.join(", "),
-        more => format!("{} and {more} more", named.join(", ")),
-    }
 }
 
 /// `--json-lines`: one JSON object per input on stdout, each written with one write.

@@ -37,6 +37,17 @@ pub fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// The first five of `names` joined in one line, and how many more: for naming files.
+pub fn first_few(names: impl ExactSizeIterator<Item = String>) -> String {
+    const NAMED: usize = 5;
+    let more = names.len().saturating_sub(NAMED);
+    let named: Vec<String> = names.take(NAMED).collect();
+    match more {
+        0 => named.join(", "),
+        more => format!("{} and {more} more", named.join(", ")),
+    }
+}
+
 /// Exit status when a batch was stopped (Ctrl-C, SIGTERM) before every input was analysed:
 /// 128 + SIGINT, as shells report a command interrupted.
 pub const EXIT_INTERRUPTED: u8 = 130;

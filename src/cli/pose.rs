@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
 
-use gonio::capture::{collect_image_paths, files_not_read, load_image, VIDEO_EXTENSIONS};
+use gonio::capture::{
+    collect_image_paths, files_not_read, has_extension, load_image, VIDEO_EXTENSIONS,
+};
 use gonio::pose::{
     PersonDetector, PhotoReader, Pick, PoseEstimator, Runtime, PERSON_MIN_CONFIDENCE,
 };
@@ -81,25 +83,18 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
         if skipped.is_empty() {
             continue;
         }
-        const NAMED: usize = 5;
-        let mut names: Vec<String> = skipped
-            .iter()
-            .take(NAMED)
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        if skipped.len() > NAMED {
-            names.push(format!("and {} more", skipped.len() - NAMED));
-        }
-        let videos = skipped.iter().any(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        });
+        let names = super::first_few(skipped.iter().map(|p| {
+            p.file_name()
+                .unwrap_or(p.as_os_str())
+                .to_string_lossy()
+                .into_owned()
+        }));
+        let videos = skipped.iter().any(|p| has_extension(p, VIDEO_EXTENSIONS));
         eprintln!(
             "gonio: {}: {} file(s) not read, not photos ({}){}",
             dir.display(),
             skipped.len(),
-            names.join(", "),
+            names,
             if videos {
                 ": videos are measured with `gonio analyze`"
             } else {

@@ -332,12 +332,13 @@ pub fn analyze_batch(
     let jobs = config.jobs.clamp(1, sources.len().max(1));
     let threads = super::inference_threads(config.threads, jobs);
     let model_failure: Mutex<Option<RunError>> = Mutex::new(None);
+    let stopped = || config.stop.as_ref().is_some_and(StopRequest::requested);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 let mut models: Option<(PoseEstimator, SubjectFinder)> = None;
                 loop {
-                    if config.stop.as_ref().is_some_and(StopRequest::requested) {
+                    if stopped() {
                         break;
                     }
                     let index = next.fetch_add(1, Ordering::SeqCst);
@@ -356,7 +357,7 @@ pub fn analyze_batch(
                         }
                     }
                     // (Loading the models takes a while: a stop asked meanwhile is heeded.)
-                    if config.stop.as_ref().is_some_and(StopRequest::requested) {
+                    if stopped() {
                         break;
                     }
                     progress(Progress::Started {
@@ -408,8 +409,7 @@ pub fn analyze_batch(
     }
     let mut done = done.into_inner().map_err(|_| RunError::JobDied)?;
     done.sort_by_key(|(i, _, _)| *i);
-    let stopped = config.stop.as_ref().is_some_and(StopRequest::requested);
-    let not_started: Vec<PathBuf> = if stopped {
+    let not_started: Vec<PathBuf> = if stopped() {
         let finished: HashSet<usize> = done.iter().map(|(i, _, _)| *i).collect();
         (0..sources.len())
             .filter(|i| !finished.contains(i))

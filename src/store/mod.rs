@@ -811,21 +811,14 @@ impl Store {
         sha256: &str,
         except_alias: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare(
-                "SELECT DISTINCT s.alias FROM measurements m
-                   JOIN sessions se ON se.id = m.session_id
-                   JOIN subjects s ON s.id = se.subject_id
-                  WHERE m.source_sha256 = ?1 AND s.alias <> ?2
-                  ORDER BY s.alias",
-            )
-            .map_err(|e| self.sql(e))?;
-        let aliases = statement
-            .query_map(params![sha256, stored_name(except_alias)], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-            .map_err(|e| self.sql(e))?;
-        Ok(aliases)
+        self.texts(
+            "SELECT DISTINCT s.alias FROM measurements m
+               JOIN sessions se ON se.id = m.session_id
+               JOIN subjects s ON s.id = se.subject_id
+              WHERE m.source_sha256 = ?1 AND s.alias <> ?2
+              ORDER BY s.alias",
+            params![sha256, stored_name(except_alias)],
+        )
     }
 
     /// The file names `protocol`'s results in `alias`'s session `label` were measured from,
@@ -838,25 +831,24 @@ impl Store {
         alias: &str,
         label: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare(
-                "SELECT DISTINCT m.source FROM measurements m
-                   JOIN sessions se ON se.id = m.session_id
-                   JOIN subjects s ON s.id = se.subject_id
-                  WHERE m.source_sha256 = ?1 AND m.protocol = ?2 AND s.alias = ?3
-                    AND se.label = ?4
-                  ORDER BY m.source",
-            )
-            .map_err(|e| self.sql(e))?;
-        let sources = statement
-            .query_map(
-                params![sha256, protocol, stored_name(alias), stored_name(label)],
-                |r| r.get(0),
-            )
+        self.texts(
+            "SELECT DISTINCT m.source FROM measurements m
+               JOIN sessions se ON se.id = m.session_id
+               JOIN subjects s ON s.id = se.subject_id
+              WHERE m.source_sha256 = ?1 AND m.protocol = ?2 AND s.alias = ?3
+                AND se.label = ?4
+              ORDER BY m.source",
+            params![sha256, protocol, stored_name(alias), stored_name(label)],
+        )
+    }
+
+    /// The first column of every row `sql` selects with `params`, as text.
+    fn texts(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.connection.prepare(sql).map_err(|e| self.sql(e))?;
+        statement
+            .query_map(params, |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-            .map_err(|e| self.sql(e))?;
-        Ok(sources)
+            .map_err(|e| self.sql(e))
     }
 
     /// The row id of the subject saved as `alias`.
