@@ -69,6 +69,66 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
 }
 
 #[test]
+fn a_trial_of_a_subject_chosen_by_a_guess_is_fair_and_says_so_until_the_patient_is_clicked() {
+    use gonio::pose::{Guess, Posture};
+    use gonio::protocols::{Quality, WarningKind};
+    let track = noisy_slr(72.0, 10.0, false, false, 5);
+    // The frames of a trial as two people in view, the subject's id `id`; the subject chosen in
+    // the first frame given, `guessed` when that was a guess.
+    let trial = |meter: &mut LiveMeter, id: u32, guessed: Option<Guess>, offset_s: f64| {
+        let first = Found {
+            people: 2,
+            subject_id: Some(id),
+            guessed,
+            ..Found::alone(track.poses[0])
+        };
+        let before = meter.push(offset_s, &first);
+        meter.start_trial();
+        for (&t, pose) in track.time_s.iter().zip(&track.poses) {
+            let found = Found {
+                people: 2,
+                subject_id: Some(id),
+                ..Found::alone(*pose)
+            };
+            meter.push(offset_s + 0.01 + t, &found);
+        }
+        let results = meter.stop_trial().expect("frames").results;
+        (before.subject_guessed, results)
+    };
+    let mut meter = LiveMeter::new(config("slr"), None);
+    // Nobody was lying when the subject was chosen (before the trial): the nearest was taken.
+    let guess = Guess {
+        posture: Posture::Lying,
+        in_posture: 0,
+    };
+    let (shown, results) = trial(&mut meter, 1, Some(guess), 0.0);
+    assert!(shown, "the live view did not say the subject was a guess");
+    let main = &results[0];
+    assert!(main.value_deg.is_some_and(|v| (v - 72.0).abs() < 2.0));
+    assert_eq!(main.quality, Quality::Fair, "{:?}", main.warnings);
+    assert!(main
+        .warnings
+        .iter()
+        .any(|w| w.kind == WarningKind::SubjectGuessed && w.value == Some(0.0)));
+    // A second trial of the same subject still carries the doubt.
+    let (_, results) = trial(&mut meter, 1, None, 20.0);
+    assert_eq!(results[0].quality, Quality::Fair);
+    // A click on the patient (a new subject, chosen by the user): no doubt left.
+    let (shown, results) = trial(&mut meter, 2, None, 40.0);
+    assert!(!shown);
+    assert_eq!(
+        results[0].quality,
+        Quality::Good,
+        "{:?}",
+        results[0].warnings
+    );
+    assert!(results[0]
+        .warnings
+        .iter()
+        .all(|w| w.kind != WarningKind::SubjectGuessed));
+}
+
+#[test]
 fn meter_guides_the_person() {
     let mut meter = LiveMeter::new(config("slr"), None);
     let nobody = gonio::Pose::nobody();

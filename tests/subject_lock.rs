@@ -6,7 +6,7 @@ mod synthetic;
 
 use gonio::angles::Side;
 use gonio::pose::{
-    Ask, BodyPart, BoxInFrame, Found, PeopleSeen, Person, Pick, Pose, Posture, Seen, Step,
+    Ask, BodyPart, BoxInFrame, Found, Guess, PeopleSeen, Person, Pick, Pose, Posture, Seen, Step,
     SubjectLock, DETECT_EVERY_ALONE, DETECT_EVERY_ALONE_S, MAX_MISSED_FRAMES,
 };
 use gonio::protocols::{Warning, WarningKind};
@@ -331,6 +331,8 @@ fn a_therapist_kneeling_beside_the_patient_and_holding_the_leg_is_never_measured
         }
     }
     assert_eq!(seen.locks, 1);
+    // Only the patient lies: the posture told who is meant.
+    assert_eq!(seen.guessed, None);
 }
 
 #[test]
@@ -360,6 +362,8 @@ fn someone_walking_behind_the_subject_does_not_take_the_lock() {
     }
     assert_eq!(seen.locks, 1);
     assert_eq!(seen.most, 2);
+    // Both stand, but the walker is well behind (0.6 of the subject's size): not a guess.
+    assert_eq!(seen.guessed, None);
 }
 
 fn alone(f: usize) -> Pose {
@@ -724,4 +728,96 @@ fn close_contact_merged_for_two_seconds(
         "{merged:?} merged: the client's hips measured in {hips_while_merged} of 60 merged frames"
     );
     assert_eq!(seen.locks, 1);
+}
+
+/// Frame `f` of a toe touch with two people standing: the patient at `patient_at` (thigh
+/// 100 px) bending forward from frame 30, and another person at `other_at` with a thigh of
+/// `other_thigh_px` (nearer the camera when larger), showing the bend in frames 5 to 25.
+fn toe_touch_with_another(
+    f: usize,
+    patient_at: (f32, f32),
+    other_at: (f32, f32),
+    other_thigh_px: f32,
+) -> Frame {
+    let bend = |from: usize, to: usize| Body {
+        trunk_lean: if (from..to).contains(&f) { 70.0 } else { 0.0 },
+        ..Body::default()
+    };
+    let patient = render(&standing(true, 100.0, patient_at), &bend(30, 60));
+    let other = render(&standing(false, other_thigh_px, other_at), &bend(5, 25));
+    Frame::with(vec![Some(patient), Some(other)])
+}
+
+#[test]
+fn a_subject_chosen_by_size_among_people_alike_in_posture_is_a_guess_and_said() {
+    // The therapist stands beside the patient, a step nearer the camera, and shows the bend
+    // first: by size the therapist is measured, so the choice is a guess and the result says so.
+    let scene = |other_at: (f32, f32), other_thigh_px: f32| -> Vec<Frame> {
+        (0..60)
+            .map(|f| toe_touch_with_another(f, (400.0, 420.0), other_at, other_thigh_px))
+            .collect()
+    };
+    let beside = scene((900.0, 440.0), 115.0);
+    let (found, seen, _) = run(Pick::Auto(Posture::Standing), &beside);
+    assert_eq!(
+        found[0].guessed,
+        Some(Guess {
+            posture: Posture::Standing,
+            in_posture: 2
+        })
+    );
+    assert!(found[1..].iter().all(|f| f.guessed.is_none()));
+    assert_eq!(seen.guessed, found[0].guessed);
+    let warnings = Warning::from_people(&seen, beside.len());
+    let guessed: Vec<String> = warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::SubjectGuessed && w.value == Some(2.0))
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        guessed.len() == 1
+            && guessed[0].starts_with("2 people were standing (the test's position)")
+            && guessed[0].contains("may not be the patient")
+            && guessed[0].contains("--pick"),
+        "{warnings:?}"
+    );
+
+    // Said who the patient is (the leftmost): no guess, and the patient is measured.
+    let (found, seen, _) = run(Pick::Left, &beside);
+    assert_eq!(seen.guessed, None);
+    assert!(found
+        .iter()
+        .zip(&beside)
+        .all(|(f, frame)| is_subject(f, frame)));
+    assert!(Warning::from_people(&seen, beside.len())
+        .iter()
+        .all(|w| w.kind != WarningKind::SubjectGuessed));
+
+    // Someone standing well behind (under two thirds of the patient's size) is not a candidate.
+    let behind = scene((900.0, 330.0), 60.0);
+    let (found, seen, _) = run(Pick::Auto(Posture::Standing), &behind);
+    assert_eq!(seen.guessed, None);
+    assert!(found
+        .iter()
+        .zip(&behind)
+        .all(|(f, frame)| is_subject(f, frame)));
+
+    // Nobody in the test's position (a straight-leg raise, both standing): also a guess.
+    let (_, seen, _) = run(Pick::Auto(Posture::Lying), &beside);
+    assert_eq!(
+        seen.guessed,
+        Some(Guess {
+            posture: Posture::Lying,
+            in_posture: 0
+        })
+    );
+    let words: Vec<String> = Warning::from_people(&seen, beside.len())
+        .iter()
+        .filter(|w| w.kind == WarningKind::SubjectGuessed)
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        words.len() == 1 && words[0].starts_with("nobody was lying (the test's position)"),
+        "{words:?}"
+    );
 }

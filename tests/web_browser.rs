@@ -163,8 +163,15 @@ async fn choose(client: &Client, css: &str, value: &str) {
 }
 
 /// One live trial: start the camera (the video, looping), start a trial, end it after four
-/// seconds of recording; its result appears. Returns the page's frame rate and latency.
-async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f64) {
+/// seconds of recording; its result appears. With `click_subject`, the person in the middle of
+/// the picture is clicked during the trial (saying who the patient is). Returns the page's frame
+/// rate and latency.
+async fn live_trial(
+    client: &Client,
+    session: &str,
+    rows_before: u64,
+    click_subject: bool,
+) -> (f64, f64) {
     choose(client, "#protocol", "hip-extension").await;
     type_into(client, "#session", session).await;
     click(client, "#start-measuring").await;
@@ -178,6 +185,22 @@ async fn live_trial(client: &Client, session: &str, rows_before: u64) -> (f64, f
     )
     .await;
     click(client, "#toggle-trial").await;
+    if click_subject {
+        until(
+            client,
+            "the trial to start",
+            r"/trial \d+ s/.test(document.querySelector('#trialline').textContent)",
+        )
+        .await;
+        click(client, "#frame").await;
+        // Frames after the click are followed on the person clicked.
+        until(
+            client,
+            "the click to be taken",
+            "Number(document.querySelector('#frame').dataset.picks) >= 1",
+        )
+        .await;
+    }
     until(
         client,
         "four seconds of trial",
@@ -293,9 +316,9 @@ async fn a_before_and_after_assessment_in_the_browser() {
         "document.querySelector('#instructions')?.textContent",
     )
     .await;
-    let (fps, latency) = live_trial(&client, "before", 0).await;
+    let (fps, latency) = live_trial(&client, "before", 0, false).await;
     screenshot(&client, "measure").await;
-    let (fps2, latency2) = live_trial(&client, "before", 1).await;
+    let (fps2, latency2) = live_trial(&client, "before", 1, true).await;
     eprintln!("live view in the page: {fps} and {fps2} frames/s shown, capture to screen {latency:.0} and {latency2:.0} ms (median)");
     let evidence_loaded = until(
         &client,
@@ -315,6 +338,16 @@ async fn a_before_and_after_assessment_in_the_browser() {
         refused, "no result",
         "the sample is not a hip-extension stretch: refused, with its picture"
     );
+    // The click during the second trial chose the subject afresh, and its result says so; the
+    // first trial's does not.
+    let chosen_again = client
+        .execute(
+            "return [...document.querySelectorAll('#trials .warnings')].map(u => u.textContent.includes('chosen again'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen_again, json!([false, true]), "a click on the picture");
 
     // Session "after": recordings uploaded (keypoint files of a straight-leg raise standing
     // in for videos: no model, known angles), two trials per session.

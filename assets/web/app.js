@@ -386,6 +386,16 @@ async function measurePage(id) {
     let pending = null;
     const canvas = view.querySelector('#frame');
     const context = canvas.getContext('2d');
+    // A click says who the patient is: the person there is measured from now on. The point goes
+    // as shares of the picture, which the page shows scaled.
+    canvas.onclick = e => {
+      const box = canvas.getBoundingClientRect();
+      if (!socket || socket.readyState !== 1 || box.width === 0 || box.height === 0) return;
+      const x = Math.min(Math.max((e.clientX - box.left) / box.width, 0), 1);
+      const y = Math.min(Math.max((e.clientY - box.top) / box.height, 0), 1);
+      socket.send(JSON.stringify({ cmd: 'pick', x, y }));
+      toast('The person you clicked is measured now.');
+    };
     // Text is written only when it changes: the page lays itself out again on every write, and
     // the browser shares the machine with the measuring loop.
     const put = (selector, text) => {
@@ -423,6 +433,7 @@ async function measurePage(id) {
       if (message.type === 'frame') {
         pending = message.id;
         recording = message.recording;
+        canvas.dataset.picks = message.picks;
         put('#headline', message.headline);
         const line = view.querySelector('#trialline');
         put('#trialline', message.trial);
@@ -435,7 +446,10 @@ async function measurePage(id) {
         }
         put('#people', message.ambiguous
           ? 'Bodies overlap: check that the skeleton is on the patient.'
-          : (message.people > 1 ? `${message.people} people in view: the patient is followed.` : ''));
+          : message.guessed && message.people > 1
+            ? `${message.people} people in view and the test's position does not tell who the patient is: the nearest is measured. Click the patient to measure them.`
+            : (message.people > 1 ? `${message.people} people in view: the patient is followed (click another person to measure them).` : ''));
+        view.querySelector('#people').classList.toggle('warn', Boolean(message.ambiguous || message.guessed));
         put('#rate',
           `${message.shown_fps} frames/s shown (${Math.round(message.loop_fps)} measured) · capture to screen ${
             message.latency_ms === null ? '–' : Math.round(message.latency_ms)} ms (p90 ${

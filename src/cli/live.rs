@@ -814,6 +814,11 @@ impl WindowView {
         }
         let people = if reading.ambiguous {
             "bodies overlap: check that the skeleton is on the person measured".to_string()
+        } else if reading.subject_guessed {
+            format!(
+                "{} people in view, the nearest measured: click the patient to measure them",
+                reading.people
+            )
         } else {
             format!(
                 "{} people in view: click a person to measure them",
@@ -821,10 +826,8 @@ impl WindowView {
             )
         };
         if reading.people > 1 || reading.ambiguous {
-            lines.push((
-                people.as_str(),
-                if reading.ambiguous { ORANGE } else { WHITE },
-            ));
+            let warn = reading.ambiguous || reading.subject_guessed;
+            lines.push((people.as_str(), if warn { ORANGE } else { WHITE }));
         }
         lines.push((latency.as_str(), GREY));
         let value_text = reading.value_label();

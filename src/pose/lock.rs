@@ -6,7 +6,8 @@ use super::multipose::{BoxInFrame, Person};
 use super::{BodyPart, Keypoint, Pose, KEYPOINT_COUNT};
 
 /// The posture a protocol's subject is in, for choosing the subject among several people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Posture {
     /// Lying on a table or the floor (trunk within 35 degrees of horizontal).
     Lying,
@@ -14,6 +15,17 @@ pub enum Posture {
     Kneeling,
     /// Standing: trunk within 35 degrees of vertical, knees nearly straight.
     Standing,
+}
+
+impl Posture {
+    /// The posture in words: "2 people {word}".
+    pub fn words(self) -> &'static str {
+        match self {
+            Posture::Lying => "lying",
+            Posture::Kneeling => "kneeling or lunging",
+            Posture::Standing => "standing",
+        }
+    }
 }
 
 /// How the subject is chosen among the people in view.
@@ -48,6 +60,20 @@ pub struct Found {
     /// Another person was about as likely to be the subject as the one chosen (two bodies
     /// overlapping), or the single-person model drifted onto another body and was overruled.
     pub ambiguous: bool,
+    /// The subject was chosen in this frame by a guess (see [`guessed_choice`]); None in every
+    /// other frame.
+    pub guessed: Option<Guess>,
+}
+
+/// A subject chosen by size where the posture did not tell who is meant: several people of
+/// about the same size in the protocol's posture (two people standing for a toe touch: the
+/// therapist showing the movement beside the patient), or nobody in it yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Guess {
+    /// The protocol's posture.
+    pub posture: Posture,
+    /// People in that posture when the subject was chosen: 0, or 2 and more.
+    pub in_posture: usize,
 }
 
 impl Found {
@@ -59,6 +85,7 @@ impl Found {
             subject_id: person.then_some(1),
             people: usize::from(person),
             ambiguous: false,
+            guessed: None,
         }
     }
 }
@@ -216,6 +243,43 @@ pub fn choose_subject(people: &[Person], pick: Pick, width: u32, height: u32) ->
                 fits + 0.5 * size(p) / max_size.max(1.0)
             })
         }
+    }
+}
+
+/// Another candidate for the subject at least this share of the chosen one's size (torso
+/// length) makes a choice by size a guess: people within 1.5 times each other's distance from
+/// the camera (a therapist a step nearer than the patient). A smaller one is taken for someone
+/// further back (passing in the background).
+const GUESS_SIZE_RATIO: f32 = 2.0 / 3.0;
+
+/// Whether [`Pick::Auto`] choosing among `people` is a guess: the posture does not single out
+/// one person (several are in it, or nobody is) and the one taken for being the largest has a
+/// candidate of about its size (see [`GUESS_SIZE_RATIO`]). None for any other pick (the user
+/// said who), or when the choice is clear.
+pub fn guessed_choice(people: &[Person], pick: Pick) -> Option<Guess> {
+    let Pick::Auto(posture) = pick else {
+        return None;
+    };
+    let fitting: Vec<&Person> = people
+        .iter()
+        .filter(|p| is_in_posture(&p.pose, posture))
+        .collect();
+    let candidates: Vec<&Person> = match fitting.len() {
+        1 => return None,
+        0 => people.iter().collect(),
+        _ => fitting.clone(),
+    };
+    let mut sizes: Vec<f32> = candidates
+        .iter()
+        .map(|p| torso_length(&p.pose).unwrap_or_else(|| torso_from_box(p.bbox)))
+        .collect();
+    sizes.sort_by(|a, b| b.total_cmp(a));
+    match sizes[..] {
+        [largest, second, ..] if second >= GUESS_SIZE_RATIO * largest => Some(Guess {
+            posture,
+            in_posture: fitting.len(),
+        }),
+        _ => None,
     }
 }
 
@@ -424,6 +488,8 @@ pub struct SubjectLock {
     last_detection_s: Option<f64>,
     now_s: f64,
     phase: Phase,
+    /// The choice made in this frame was a guess: given to the lock it starts.
+    pending_guess: Option<Guess>,
 }
 
 impl SubjectLock {
@@ -440,6 +506,7 @@ impl SubjectLock {
             last_detection_s: None,
             now_s: 0.0,
             phase: Phase::Idle,
+            pending_guess: None,
         }
     }
 
@@ -532,6 +599,7 @@ impl SubjectLock {
     }
 
     fn detect(&mut self) -> Ask {
+        self.pending_guess = None;
         self.frames_since_detection = 0;
         self.last_detection_s = Some(self.now_s);
         self.phase = Phase::Detecting;
@@ -612,6 +680,7 @@ impl SubjectLock {
             }
             None => {
                 let (width, height) = self.frame_size;
+                self.pending_guess = guessed_choice(&people, self.pick);
                 match choose_subject(&people, self.pick, width, height) {
                     Some(i) => (i, false),
                     None => return Step::Done(self.missed(count)),
@@ -781,10 +850,10 @@ impl SubjectLock {
         if !pose.has_person() {
             return self.missed(people);
         }
-        let id = match &mut self.lock {
+        let (id, guessed) = match &mut self.lock {
             Some(lock) => {
                 lock.track.seen(&pose);
-                lock.id
+                (lock.id, None)
             }
             None => {
                 let id = self.next_id;
@@ -793,7 +862,7 @@ impl SubjectLock {
                     id,
                     track: Track::new(pose),
                 });
-                id
+                (id, self.pending_guess.take())
             }
         };
         Found {
@@ -801,6 +870,7 @@ impl SubjectLock {
             subject_id: Some(id),
             people,
             ambiguous,
+            guessed,
         }
     }
 
@@ -816,6 +886,7 @@ impl SubjectLock {
             subject_id: None,
             people,
             ambiguous: false,
+            guessed: None,
         }
     }
 }
@@ -1030,6 +1101,8 @@ pub struct PeopleSeen {
     /// Times a subject was chosen: more than one means the subject was lost and another (or the
     /// same) person chosen again.
     pub locks: usize,
+    /// The last choice of a subject that was a guess (see [`guessed_choice`]), if any was.
+    pub guessed: Option<Guess>,
 }
 
 impl PeopleSeen {
@@ -1042,5 +1115,6 @@ impl PeopleSeen {
             self.locks += 1;
             *last_id = found.subject_id;
         }
+        self.guessed = found.guessed.or(self.guessed);
     }
 }

@@ -46,6 +46,10 @@ pub enum WarningKind {
     ChosenAgain,
     /// The subject lock was ambiguous in a share of frames (bodies overlapping).
     LockAmbiguous,
+    /// The subject was chosen by size, the protocol's posture not telling who is meant (see
+    /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
+    /// or 2 and more), `detail` the posture in words.
+    SubjectGuessed,
     /// No person was found in a share of frames; `value` is the number of frames.
     NoPerson,
     /// The evidence picture could not be drawn; `detail` is the error.
@@ -82,7 +86,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 24] = [
+    pub const ALL: [WarningKind; 25] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -96,6 +100,7 @@ impl WarningKind {
         WarningKind::SeveralPeople,
         WarningKind::ChosenAgain,
         WarningKind::LockAmbiguous,
+        WarningKind::SubjectGuessed,
         WarningKind::NoPerson,
         WarningKind::EvidenceNotDrawn,
         WarningKind::FewSwings,
@@ -125,6 +130,7 @@ impl WarningKind {
             WarningKind::SeveralPeople => "several_people",
             WarningKind::ChosenAgain => "chosen_again",
             WarningKind::LockAmbiguous => "lock_ambiguous",
+            WarningKind::SubjectGuessed => "subject_guessed",
             WarningKind::NoPerson => "no_person",
             WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
             WarningKind::FewSwings => "few_swings",
@@ -237,6 +243,13 @@ impl Warning {
                 Warning::new(WarningKind::LockAmbiguous).frames(people.ambiguous_frames, frames),
             );
         }
+        if let Some(guess) = people.guessed {
+            out.push(
+                Warning::new(WarningKind::SubjectGuessed)
+                    .value(guess.in_posture as f32)
+                    .detail(guess.posture.words()),
+            );
+        }
         out
     }
 }
@@ -297,6 +310,20 @@ impl fmt::Display for Warning {
                 f,
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
             ),
+            WarningKind::SubjectGuessed => {
+                let (who, measured) = if value >= 2.0 {
+                    (
+                        format!("{value:.0} people were {detail}"),
+                        "the nearest of them",
+                    )
+                } else {
+                    (format!("nobody was {detail}"), "the nearest person in view")
+                };
+                write!(
+                    f,
+                    "{who} (the test's position) when the subject was chosen, so {measured} was measured, who may not be the patient: check the evidence picture, or say who the patient is (`--pick`, or a click on them in the live view)"
+                )
+            }
             WarningKind::NoPerson => match self.share.filter(|&s| s > 0.0) {
                 // "No person" read wrongly where the patient walked out and the therapist
                 // stayed in view: it is the subject that was not found.

@@ -15,7 +15,7 @@ use crate::angles::{frame_lateral_spread, AngleSeries, Channel, LiveAngles, Seri
 use crate::capture::{Camera, CameraError, CameraRequest, Frame, Retimed, StreamError, VideoError};
 use crate::pose::csv::PoseTrack;
 use crate::pose::{
-    BodyPart, Found, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
+    BodyPart, Found, Guess, PeopleSeen, Pick, Pose, PoseError, PoseEstimator, SubjectFinder,
     KEYPOINT_COUNT,
 };
 use crate::protocols::{
@@ -267,6 +267,9 @@ pub struct Reading {
     pub people: usize,
     /// Whether another person was about as likely to be the subject.
     pub ambiguous: bool,
+    /// Whether the subject followed was chosen by a guess (see [`crate::pose::guessed_choice`]):
+    /// the user should say who the patient is.
+    pub subject_guessed: bool,
 }
 
 impl Reading {
@@ -425,6 +428,9 @@ pub struct LiveMeter {
     /// People in view during the trial, and the subject lock's certainty.
     people: PeopleSeen,
     last_subject: Option<u32>,
+    /// Whether the subject followed now was chosen by a guess: a trial started while following
+    /// them carries it.
+    subject_guess: Option<Guess>,
 }
 
 impl LiveMeter {
@@ -445,6 +451,7 @@ impl LiveMeter {
             best: (f64::NEG_INFINITY, None),
             people: PeopleSeen::default(),
             last_subject: None,
+            subject_guess: None,
         }
     }
 
@@ -465,6 +472,7 @@ impl LiveMeter {
         self.people = PeopleSeen::default();
         // The subject followed into the trial is its first lock, not a change of subject.
         self.people.locks = usize::from(self.last_subject.is_some());
+        self.people.guessed = self.subject_guess;
     }
 
     /// The number the trial under way (or the next one) gets when it ends with a frame.
@@ -526,6 +534,9 @@ impl LiveMeter {
 
     /// Reads one frame's subject, taken at `time_s` (seconds, increasing).
     pub fn push(&mut self, time_s: f64, found: &Found) -> Reading {
+        if found.subject_id.is_some() && found.subject_id != self.last_subject {
+            self.subject_guess = found.guessed;
+        }
         self.people.add(found, &mut self.last_subject);
         let protocol = self.config.protocol;
         let person = found.pose.has_person();
@@ -601,6 +612,7 @@ impl LiveMeter {
             recording_s,
             people: found.people,
             ambiguous: found.ambiguous,
+            subject_guessed: self.subject_guess.is_some(),
             anterior_sign: angles.raw.anterior_sign,
             swings: matches!(protocol.result, ResultKind::Swings { .. }),
         }

@@ -46,9 +46,19 @@ const NO_PAGE_S: u64 = 20;
 /// 50 kB each).
 const MAX_TRIAL_FRAMES: usize = 9000;
 
+/// What a page asks of the measuring loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PageCommand {
+    /// A command for the loop as it is.
+    Loop(Command),
+    /// Measure the person at this point of the view, in shares of its width and height (0 to
+    /// 1, from the top left): the page shows the frame scaled and does not know its size.
+    PickAtShare { x: f32, y: f32 },
+}
+
 /// A running live session.
 pub struct LiveHandle {
-    commands: mpsc::Sender<Command>,
+    commands: mpsc::Sender<PageCommand>,
     frames: watch::Receiver<Option<Arc<LiveFrame>>>,
     events: broadcast::Sender<String>,
     running: Arc<AtomicBool>,
@@ -113,7 +123,7 @@ impl App {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
         if let Some(mut handle) = handle {
-            let _ = handle.commands.send(Command::Quit);
+            let _ = handle.commands.send(PageCommand::Loop(Command::Quit));
             handle.ended.wait();
             if let Some(thread) = handle.thread.take() {
                 let _ = thread.join();
@@ -294,7 +304,7 @@ pub async fn stop(State(app): State<Arc<App>>) -> Result<Json<Value>, WebError> 
     match live.as_ref() {
         Some(handle) if handle.running.load(Ordering::SeqCst) => {
             handle.ending.store(true, Ordering::SeqCst);
-            let _ = handle.commands.send(Command::Quit);
+            let _ = handle.commands.send(PageCommand::Loop(Command::Quit));
             Ok(Json(json!({ "stopping": true })))
         }
         _ => Ok(Json(json!({ "stopping": false }))),
@@ -303,7 +313,8 @@ pub async fn stop(State(app): State<Arc<App>>) -> Result<Json<Value>, WebError> 
 
 /// The live view: frames (a JSON status, then the JPEG) and events out; `{"ack": id}` when a
 /// frame is shown (`"skipped": true` when the page dropped it for a newer one), `{"cmd":
-/// "toggle" | "stop"}` in.
+/// "toggle" | "stop"}` and `{"cmd": "pick", "x", "y"}` (the person clicked on, in shares of the
+/// view's width and height) in.
 pub async fn live_socket(
     State(app): State<Arc<App>>,
     upgrade: WebSocketUpgrade,
@@ -341,7 +352,7 @@ pub async fn live_socket(
 struct Viewer {
     viewers: Arc<AtomicUsize>,
     ending: Arc<AtomicBool>,
-    commands: mpsc::Sender<Command>,
+    commands: mpsc::Sender<PageCommand>,
     /// The page went away (not the session that ended).
     page_gone: bool,
 }
@@ -362,7 +373,7 @@ impl Drop for Viewer {
     fn drop(&mut self) {
         if self.viewers.fetch_sub(1, Ordering::SeqCst) == 1 && self.page_gone {
             self.ending.store(true, Ordering::SeqCst);
-            let _ = self.commands.send(Command::Quit);
+            let _ = self.commands.send(PageCommand::Loop(Command::Quit));
         }
     }
 }
@@ -370,7 +381,7 @@ impl Drop for Viewer {
 /// Talks to one page until the session ends (false) or the page goes away (true).
 async fn talk(
     mut socket: WebSocket,
-    commands: mpsc::Sender<Command>,
+    commands: mpsc::Sender<PageCommand>,
     mut frames: watch::Receiver<Option<Arc<LiveFrame>>>,
     mut events: broadcast::Receiver<String>,
 ) -> bool {
@@ -467,8 +478,16 @@ async fn talk(
                     }
                 }
                 match value.get("cmd").and_then(Value::as_str) {
-                    Some("toggle") => { let _ = commands.send(Command::ToggleTrial); }
-                    Some("stop") => { let _ = commands.send(Command::Quit); }
+                    Some("toggle") => { let _ = commands.send(PageCommand::Loop(Command::ToggleTrial)); }
+                    Some("stop") => { let _ = commands.send(PageCommand::Loop(Command::Quit)); }
+                    Some("pick") => {
+                        let share = |key: &str| {
+                            value.get(key).and_then(Value::as_f64).filter(|v| (0.0..=1.0).contains(v))
+                        };
+                        if let (Some(x), Some(y)) = (share("x"), share("y")) {
+                            let _ = commands.send(PageCommand::PickAtShare { x: x as f32, y: y as f32 });
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -492,7 +511,7 @@ struct Measuring {
 impl Measuring {
     fn run(
         self,
-        commands: mpsc::Receiver<Command>,
+        commands: mpsc::Receiver<PageCommand>,
         frames: watch::Sender<Option<Arc<LiveFrame>>>,
         events: broadcast::Sender<String>,
     ) -> Result<(), LiveError> {
@@ -543,6 +562,7 @@ impl Measuring {
             trial_frames: Vec::new(),
             frame_size: None,
             next_id: 0,
+            picks: 0,
             min_confidence: options.min_confidence,
             unwatched_since: None,
         };
@@ -592,7 +612,7 @@ fn looping(
 /// The live loop's sink for the page.
 struct PageSink<'a> {
     measuring: &'a Measuring,
-    commands: mpsc::Receiver<Command>,
+    commands: mpsc::Receiver<PageCommand>,
     frames: watch::Sender<Option<Arc<LiveFrame>>>,
     events: broadcast::Sender<String>,
     renderer: LiveViewRenderer,
@@ -602,6 +622,8 @@ struct PageSink<'a> {
     /// The source's frame size, pixels: poses are in it.
     frame_size: Option<(u32, u32)>,
     next_id: u64,
+    /// Clicks on a person handed to the loop: a frame's status counts those taken before it.
+    picks: u64,
     min_confidence: f32,
     /// Since when no page has shown the session.
     unwatched_since: Option<Instant>,
@@ -612,7 +634,22 @@ impl PageSink<'_> {
     /// a Start whose page never connected (or whose socket failed to open) left the camera
     /// running until Stop, with nobody able to start or end a trial.
     fn commands(&mut self) -> Vec<Command> {
-        let mut commands: Vec<Command> = self.commands.try_iter().collect();
+        let (frame_size, picks) = (self.frame_size, &mut self.picks);
+        let mut commands: Vec<Command> = self
+            .commands
+            .try_iter()
+            .filter_map(|command| match command {
+                PageCommand::Loop(command) => Some(command),
+                PageCommand::PickAtShare { x, y } => {
+                    let (width, height) = frame_size?;
+                    *picks += 1;
+                    Some(Command::PickAt {
+                        x: x * width as f32,
+                        y: y * height as f32,
+                    })
+                }
+            })
+            .collect();
         if self.measuring.viewers.load(Ordering::SeqCst) > 0 {
             self.unwatched_since = None;
         } else if self
@@ -717,6 +754,8 @@ impl LiveSink for PageSink<'_> {
             "guidance": reading.guidance,
             "people": reading.people,
             "ambiguous": reading.ambiguous,
+            "guessed": reading.subject_guessed,
+            "picks": self.picks,
             "loop_fps": stats.recent_fps(),
         });
         let _ = self.frames.send(Some(Arc::new(LiveFrame {
