@@ -1079,6 +1079,43 @@ fn other_leg_moved(
     most.filter(|&moved| moved > OTHER_LEG_HELD_DEG.max(2.0 * criteria.band_deg))
 }
 
+/// A lying trunk at least this far from the picture's horizontal (degrees, the median over the
+/// hold) makes an angle against the horizontal suspect: lying flat on a table, the shoulder and
+/// hip joints are about as high above it (a pillow under the head raises the shoulders a few
+/// degrees' worth), so a trunk line further off is mostly the camera's tilt, which shifts every
+/// angle against the picture's horizontal by as much.
+pub const TILTED_TRUNK_DEG: f32 = 10.0;
+
+/// The lying trunk's tilt from the picture's horizontal during `hold` (degrees, unsigned, the
+/// median over the hold's frames) when it is at least [`TILTED_TRUNK_DEG`] and `measure` is an
+/// angle against the picture's horizontal of a protocol done lying; None otherwise.
+fn lying_trunk_tilt(
+    protocol: &Protocol,
+    measure: &Measure,
+    series: &AngleSeries,
+    hold: Hold,
+) -> Option<f32> {
+    let against_horizontal = matches!(
+        measure.angle,
+        LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal
+    );
+    if protocol.posture != Posture::Lying || !against_horizontal {
+        return None;
+    }
+    // The trunk's lean from vertical is about -90 degrees lying on the back, +90 face down.
+    let tilts: Vec<f32> = series
+        .time_s
+        .iter()
+        .zip(series.channel(Channel::TrunkToVertical))
+        .filter(|(&t, v)| (hold.start_s..=hold.end_s).contains(&t) && !v.is_nan())
+        .map(|(_, v)| (v.abs() - 90.0).abs())
+        .collect();
+    if tilts.is_empty() {
+        return None;
+    }
+    Some(stats::median(&tilts)).filter(|&tilt| tilt >= TILTED_TRUNK_DEG)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn measure_one(
     protocol: &Protocol,
@@ -1623,6 +1660,14 @@ fn measure_one(
         lower(Quality::Poor);
     }
     let hold = hold.filter(|_| refusal.is_none());
+    if let Some(tilt) = hold.and_then(|h| lying_trunk_tilt(protocol, measure, series, h)) {
+        warnings.push(
+            Warning::new(WarningKind::Tilted)
+                .value(tilt)
+                .detail(measure.angle.name()),
+        );
+        lower(Quality::Fair);
+    }
     // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
     let swings =
         (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {

@@ -46,6 +46,10 @@ pub enum WarningKind {
     ChosenAgain,
     /// The subject lock was ambiguous in a share of frames (bodies overlapping).
     LockAmbiguous,
+    /// A result against the picture's horizontal while the lying trunk was tilted from it (see
+    /// [`super::TILTED_TRUNK_DEG`]): a tilted camera; `value` is the trunk's tilt, degrees,
+    /// `detail` the angle.
+    Tilted,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
     /// or 2 and more), `detail` the posture in words.
@@ -86,7 +90,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 25] = [
+    pub const ALL: [WarningKind; 26] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -100,6 +104,7 @@ impl WarningKind {
         WarningKind::SeveralPeople,
         WarningKind::ChosenAgain,
         WarningKind::LockAmbiguous,
+        WarningKind::Tilted,
         WarningKind::SubjectGuessed,
         WarningKind::NoPerson,
         WarningKind::EvidenceNotDrawn,
@@ -130,6 +135,7 @@ impl WarningKind {
             WarningKind::SeveralPeople => "several_people",
             WarningKind::ChosenAgain => "chosen_again",
             WarningKind::LockAmbiguous => "lock_ambiguous",
+            WarningKind::Tilted => "tilted",
             WarningKind::SubjectGuessed => "subject_guessed",
             WarningKind::NoPerson => "no_person",
             WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
@@ -309,6 +315,10 @@ impl fmt::Display for Warning {
             WarningKind::LockAmbiguous => write!(
                 f,
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
+            ),
+            WarningKind::Tilted => write!(
+                f,
+                "the trunk lay {value:.0} deg from the picture's horizontal during the hold: lying flat on a level table, that is the camera tilted, and the {detail} is off by as much; level the camera with the table (if the table is level in the picture, the patient's shoulders were raised and the angle stands)"
             ),
             WarningKind::SubjectGuessed => {
                 let (who, measured) = if value >= 2.0 {
