@@ -818,3 +818,41 @@ fn a_recording_saved_for_another_subject_is_named() {
     assert_eq!(also(&first), serde_json::Value::Null);
     assert_eq!(also(&second), serde_json::json!(["Anna"]));
 }
+
+/// `gonio pose` says when the person is small in the photo, as `analyze` does for a subject in
+/// a video: the sample photo at full size is not; shrunk 20 times (the man about 33 px across
+/// his keypoints, as across a room on a small webcam) it is.
+#[test]
+fn pose_says_a_person_is_small_in_the_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = image::open(sample("pose2sim-frame060.jpg")).unwrap();
+    let shrunk = photo.resize_exact(
+        photo.width() / 20,
+        photo.height() / 20,
+        image::imageops::FilterType::Lanczos3,
+    );
+    let small = dir.path().join("small.png");
+    shrunk.save(&small).unwrap();
+    let full = sample("pose2sim-frame060.jpg");
+    let output = gonio(&["pose", "--json", path_str(&full), path_str(&small)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json = json_of(&output);
+    let person = |i: usize| json[i]["people"][0].clone();
+    assert!(person(0)["keypoints"].is_array(), "{json}");
+    assert_eq!(person(0).get("small"), None, "{json}");
+    let said = &person(1)["small"];
+    let span = said["span_px"].as_f64().unwrap_or(f64::NAN);
+    assert!(span > 10.0 && span < 45.0, "{said}");
+    assert!(
+        said["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("the subject is small in the frame")),
+        "{said}"
+    );
+    let table = gonio(&["pose", path_str(&small)]);
+    assert!(
+        stdout(&table).contains("small: ") && stdout(&table).contains("px across"),
+        "{}",
+        stdout(&table)
+    );
+}

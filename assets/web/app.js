@@ -446,8 +446,8 @@ async function measurePage(id) {
         }
         put('#people', message.ambiguous
           ? 'Bodies overlap: check that the skeleton is on the patient.'
-          : message.guessed && message.people > 1
-            ? `${message.people} people in view and the test's position does not tell who the patient is: the nearest is measured. Click the patient to measure them.`
+          : message.guessed
+            ? 'The test\'s position did not tell who the patient is when the measured person was chosen: the nearest was taken. Click the patient to measure them (trials until then are graded fair).'
             : (message.people > 1 ? `${message.people} people in view: the patient is followed (click another person to measure them).` : ''));
         view.querySelector('#people').classList.toggle('warn', Boolean(message.ambiguous || message.guessed));
         put('#rate',

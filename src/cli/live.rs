@@ -815,17 +815,15 @@ impl WindowView {
         let people = if reading.ambiguous {
             "bodies overlap: check that the skeleton is on the person measured".to_string()
         } else if reading.subject_guessed {
-            format!(
-                "{} people in view, the nearest measured: click the patient to measure them",
-                reading.people
-            )
+            // Said while the guess stands, even once the others have left the picture.
+            "the nearest person was taken (the test's position did not tell who the patient is): click the patient to measure them".to_string()
         } else {
             format!(
                 "{} people in view: click a person to measure them",
                 reading.people
             )
         };
-        if reading.people > 1 || reading.ambiguous {
+        if reading.people > 1 || reading.ambiguous || reading.subject_guessed {
             let warn = reading.ambiguous || reading.subject_guessed;
             lines.push((people.as_str(), if warn { ORANGE } else { WHITE }));
         }
@@ -980,6 +978,9 @@ impl TerminalStatus {
         );
         if let Some(hint) = reading.guidance.first() {
             line.push_str(&format!(" | {hint}"));
+        }
+        if reading.subject_guessed {
+            line.push_str(" | the nearest person was taken as the subject: --pick chooses");
         }
         let mut err = io::stderr().lock();
         if self.on_terminal {

@@ -245,13 +245,21 @@ fn print_pose_table(
         } else {
             String::new()
         };
-        let check = record
-            .people
-            .first()
-            .and_then(|p| p.implausible.as_ref())
-            .map_or(String::new(), |i| {
-                format!("implausible: {} {:.1}x too long", i.segment.name(), i.ratio)
-            });
+        let check = record.people.first().map_or(String::new(), |p| {
+            let implausible = p
+                .implausible
+                .as_ref()
+                .map(|i| format!("implausible: {} {:.1}x too long", i.segment.name(), i.ratio));
+            let small = p
+                .small
+                .as_ref()
+                .map(|s| format!("small: {:.0} px across, read less well", s.span_px));
+            implausible
+                .into_iter()
+                .chain(small)
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
         table.add_row(vec![
             Cell::new(&record.image),
             Cell::new(size),

@@ -46,9 +46,11 @@ pub enum WarningKind {
     ChosenAgain,
     /// The subject lock was ambiguous in a share of frames (bodies overlapping).
     LockAmbiguous,
-    /// A result against the picture's horizontal while the lying trunk was tilted from it (see
-    /// [`super::TILTED_TRUNK_DEG`]): a tilted camera; `value` is the trunk's tilt, degrees,
-    /// `detail` the angle.
+    /// A lying test's angle against the picture's horizontal or the trunk line, measured while
+    /// the trunk lay tilted from the picture's horizontal (see [`super::TILTED_TRUNK_DEG`]): a
+    /// tilted camera, or raised shoulders; `value` is the tilt, degrees, positive with the
+    /// shoulders higher in the picture; `detail` the angle in words ("thigh to horizontal",
+    /// "hip flexion").
     Tilted,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
@@ -316,10 +318,25 @@ impl fmt::Display for Warning {
                 f,
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
             ),
-            WarningKind::Tilted => write!(
-                f,
-                "the trunk lay {value:.0} deg from the picture's horizontal during the hold: lying flat on a level table, that is the camera tilted, and the {detail} is off by as much; level the camera with the table (if the table is level in the picture, the patient's shoulders were raised and the angle stands)"
-            ),
+            WarningKind::Tilted => {
+                let shoulders = if value > 0.0 { "higher" } else { "lower" };
+                write!(
+                    f,
+                    "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {shoulders} than the hips) while measured: ",
+                    value.abs()
+                )?;
+                if detail.ends_with("horizontal") {
+                    write!(
+                        f,
+                        "if the camera was tilted, the {detail} is off by as much: level the camera with the table (if the table looks level in the picture, the shoulders were raised and this angle stands)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "if the table looks level in the picture, the shoulders were raised or lowered and the {detail}, against the trunk line, is off by as much; if the camera was tilted instead, it stands (level the camera with the table to tell)"
+                    )
+                }
+            }
             WarningKind::SubjectGuessed => {
                 let (who, measured) = if value >= 2.0 {
                     (

@@ -23,6 +23,19 @@ pub struct PersonJson {
     /// this reading.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub implausible: Option<ImplausibleJson>,
+    /// Present when the person is small in the image (confident keypoints spanning under
+    /// [`crate::protocols::SMALL_SUBJECT_PX`]): the model reads such people less well.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small: Option<SmallJson>,
+}
+
+/// A person small in the image.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmallJson {
+    /// The longer side of the box around the confident keypoints, pixels.
+    pub span_px: f32,
+    /// What it means, for people.
+    pub message: String,
 }
 
 /// Why a reading is implausible.
@@ -56,6 +69,16 @@ impl From<&Pose> for PersonJson {
                 ratio: limb.ratio,
                 message: format!("{limb}: a keypoint is misplaced, check the picture"),
             }),
+            small: crate::protocols::subject_size_px(std::slice::from_ref(pose))
+                .filter(|&px| px < crate::protocols::SMALL_SUBJECT_PX)
+                .map(|span_px| SmallJson {
+                    span_px,
+                    message: crate::protocols::Warning::new(
+                        crate::protocols::WarningKind::SmallSubject,
+                    )
+                    .value(span_px)
+                    .to_string(),
+                }),
         }
     }
 }
