@@ -31,6 +31,9 @@ pub struct ResultInFrame<'a> {
     pub index: usize,
     /// The frame's time, seconds from the start of the source.
     pub time_s: f64,
+    /// The frame's time in a video player, seconds, where it is not `time_s`: slow motion or a
+    /// time-lapse timed in real seconds (see [`crate::capture::Retimed`]). None otherwise.
+    pub player_time_s: Option<f64>,
     /// Keypoints under this confidence are not drawn into the angle.
     pub min_confidence: f32,
 }
@@ -79,7 +82,7 @@ pub fn draw_result_evidence(frame: &RgbImage, pose: &Pose, shown: &ResultInFrame
             refusal.reason.clone(),
         ],
     };
-    caption.push(format!("{} at {:.2} s", r.source, shown.time_s));
+    caption.push(when_caption(&r.source, shown.time_s, shown.player_time_s));
     let label = if r.refusal.is_some() {
         "no result"
     } else {
@@ -96,6 +99,17 @@ pub fn draw_result_evidence(frame: &RgbImage, pose: &Pose, shown: &ResultInFrame
     // measured.
     let pose = shown.series.as_measured(shown.index, pose);
     draw_evidence(frame, &pose, &angle, &caption)
+}
+
+/// Where the frame is: "`source` at `time_s` s", with the time a video player shows where it
+/// differs (a retimed video: that is where a therapist looks for the frame).
+fn when_caption(source: &str, time_s: f64, player_time_s: Option<f64>) -> String {
+    match player_time_s {
+        Some(player_s) => {
+            format!("{source} at {time_s:.2} s ({player_s:.2} s in a video player)")
+        }
+        None => format!("{source} at {time_s:.2} s"),
+    }
 }
 
 /// An angle to draw at its joint.
@@ -378,6 +392,16 @@ mod tests {
             .clamp(-1.0, 1.0)
             .acos()
             .to_degrees()
+    }
+
+    #[test]
+    fn a_retimed_videos_picture_gives_the_players_time_too() {
+        assert_eq!(when_caption("a.mp4", 1.5, None), "a.mp4 at 1.50 s");
+        // 8x slow motion: 1.5 real seconds are 12 s into the video.
+        assert_eq!(
+            when_caption("a.mp4", 1.5, Some(12.0)),
+            "a.mp4 at 1.50 s (12.00 s in a video player)"
+        );
     }
 
     #[test]

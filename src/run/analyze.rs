@@ -832,6 +832,9 @@ fn draw_evidence_file(
             series,
             index,
             time_s: track.time_s[index],
+            player_time_s: tracked
+                .retimed
+                .map(|r| track.time_s[index] * r.capture_fps / r.playback_fps),
             min_confidence: config.series.min_confidence,
         },
     );

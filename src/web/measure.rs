@@ -693,6 +693,7 @@ impl PageSink<'_> {
                 series: &trial.series,
                 index,
                 time_s: trial.track.time_s.get(index).copied().unwrap_or(0.0),
+                player_time_s: None,
                 min_confidence: self.min_confidence,
             },
         );
