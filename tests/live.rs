@@ -73,8 +73,8 @@ fn a_trial_of_a_subject_chosen_by_a_guess_is_fair_and_says_so_until_the_patient_
     use gonio::pose::{Guess, Posture};
     use gonio::protocols::{Quality, WarningKind};
     let track = noisy_slr(72.0, 10.0, false, false, 5);
-    // The frames of a trial as two people in view, the subject's id `id`; the subject chosen in
-    // the first frame given, `guessed` when that was a guess.
+    // The frames of a trial as two people in view, the subject's id `id`, followed on a guess
+    // when `guessed`; one frame before the trial starts.
     let trial = |meter: &mut LiveMeter, id: u32, guessed: Option<Guess>, offset_s: f64| {
         let first = Found {
             people: 2,
@@ -88,6 +88,7 @@ fn a_trial_of_a_subject_chosen_by_a_guess_is_fair_and_says_so_until_the_patient_
             let found = Found {
                 people: 2,
                 subject_id: Some(id),
+                guessed,
                 ..Found::alone(*pose)
             };
             meter.push(offset_s + 0.01 + t, &found);
@@ -111,7 +112,7 @@ fn a_trial_of_a_subject_chosen_by_a_guess_is_fair_and_says_so_until_the_patient_
         .iter()
         .any(|w| w.kind == WarningKind::SubjectGuessed && w.value == Some(0.0)));
     // A second trial of the same subject still carries the doubt.
-    let (_, results) = trial(&mut meter, 1, None, 20.0);
+    let (_, results) = trial(&mut meter, 1, Some(guess), 20.0);
     assert_eq!(results[0].quality, Quality::Fair);
     // A click on the patient (a new subject, chosen by the user): no doubt left.
     let (shown, results) = trial(&mut meter, 2, None, 40.0);
@@ -886,7 +887,9 @@ fn live_window_shows_the_skeleton_and_the_angle_and_obeys_its_keys() {
         serde_json::from_slice(&std::fs::read(out.join("stdin.trial2.json")).unwrap()).unwrap();
     let warnings = trial2["results"][0]["warnings"].to_string();
     assert!(
-        warnings.contains("the subject was chosen again 1 time (lost, or picked by a click)"),
+        warnings.contains(
+            "the subject was chosen again 1 time (lost, picked by a click, or taken over"
+        ),
         "the click did not choose the subject afresh: {warnings}"
     );
 

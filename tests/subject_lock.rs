@@ -766,7 +766,8 @@ fn a_subject_chosen_by_size_among_people_alike_in_posture_is_a_guess_and_said() 
             in_posture: 2
         })
     );
-    assert!(found[1..].iter().all(|f| f.guessed.is_none()));
+    // The guess stands while both stand.
+    assert!(found.iter().all(|f| f.guessed == found[0].guessed));
     assert_eq!(seen.guessed, found[0].guessed);
     let warnings = Warning::from_people(&seen, beside.len());
     let guessed: Vec<String> = warnings
@@ -820,4 +821,99 @@ fn a_subject_chosen_by_size_among_people_alike_in_posture_is_a_guess_and_said() 
         words.len() == 1 && words[0].starts_with("nobody was lying (the test's position)"),
         "{words:?}"
     );
+}
+
+/// Frame `f` of a straight-leg raise whose recording starts before the patient lies down: the
+/// therapist (index 1, larger: nearer the camera) and the patient (index 0) stand side by side
+/// until `lies_from`; then the patient lies on the table raising the right leg. The therapist
+/// bends over in the frames of `bends`, 10 deg a frame down to 80 deg and up again (from 60 deg
+/// on, lying to the lock's posture test).
+fn patient_lies_down(f: usize, lies_from: usize, bends: std::ops::Range<usize>) -> Frame {
+    let into_bend = if bends.contains(&f) {
+        (f - bends.start).min(bends.end - 1 - f) as f32
+    } else {
+        0.0
+    };
+    let therapist_body = Body {
+        trunk_lean: (10.0 * into_bend).min(80.0),
+        ..Body::default()
+    };
+    let therapist = render(&standing(false, 115.0, (900.0, 420.0)), &therapist_body);
+    let patient = if f < lies_from {
+        render(&standing(true, 100.0, (450.0, 430.0)), &Body::default())
+    } else {
+        let mut body = Body::default();
+        body.right.hip_flexion = 2.0 * (f - lies_from) as f32;
+        render(
+            &Placement {
+                hip_at: (450.0, 560.0),
+                ..Placement::new(Figure::Supine, true)
+            },
+            &body,
+        )
+    };
+    Frame::with(vec![Some(patient), Some(therapist)])
+}
+
+#[test]
+fn a_choice_made_before_anyone_was_in_position_is_settled_by_who_takes_it() {
+    // Nobody lies in the first frame: the nearer therapist is taken, a guess. Once the patient
+    // has lain on the table for a second (and the therapist not), the patient is taken instead,
+    // by posture: no guess left, the change counted.
+    let scene = |bends: std::ops::Range<usize>| -> Vec<Frame> {
+        (0..120)
+            .map(|f| patient_lies_down(f, 30, bends.clone()))
+            .collect()
+    };
+    let frames = scene(0..0);
+    let (found, seen, _) = run(Pick::Auto(Posture::Lying), &frames);
+    assert!(
+        !is_subject(&found[0], &frames[0]),
+        "the nearer therapist is taken first"
+    );
+    assert_eq!(found[0].guessed.map(|g| g.in_posture), Some(0));
+    // One second after lying down (30 frames at 30 frames/s), the patient is taken.
+    let taken = found.iter().position(|f| f.subject_id == Some(2));
+    assert!(
+        taken.is_some_and(|t| (60..=62).contains(&t)),
+        "taken at {taken:?}"
+    );
+    for (f, (found, frame)) in found.iter().zip(&frames).enumerate().skip(62) {
+        assert!(is_subject(found, frame), "frame {f}: not the patient");
+        assert_eq!(found.guessed, None, "frame {f}");
+    }
+    assert_eq!((seen.locks, seen.guessed), (2, None));
+    let warnings = Warning::from_people(&seen, frames.len());
+    assert!(
+        warnings.iter().any(|w| w.kind == WarningKind::ChosenAgain)
+            && warnings
+                .iter()
+                .all(|w| w.kind != WarningKind::SubjectGuessed),
+        "{warnings:?}"
+    );
+
+    // The therapist (the subject) bending over the table for half a second before the patient
+    // lies down does not confirm the guess; the patient is still taken once lying.
+    let frames: Vec<Frame> = (0..150).map(|f| patient_lies_down(f, 40, 5..31)).collect();
+    let (found, seen, _) = run(Pick::Auto(Posture::Lying), &frames);
+    assert!(found[..40]
+        .iter()
+        .all(|f| f.subject_id == Some(1) && f.guessed.is_some()));
+    assert_eq!(seen.locks, 2);
+    assert!(is_subject(&found[149], &frames[149]));
+
+    // Bent over for two seconds, the therapist held the position alone: the guess is confirmed
+    // (the lock cannot tell a bend from lying down), and the patient lying down later is not
+    // taken. Which person was measured, the evidence picture shows.
+    let frames: Vec<Frame> = (0..180).map(|f| patient_lies_down(f, 100, 5..85)).collect();
+    let (found, seen, _) = run(Pick::Auto(Posture::Lying), &frames);
+    assert!(found.iter().all(|f| f.subject_id == Some(1)));
+    assert!(found[..40].iter().all(|f| f.guessed.is_some()));
+    assert!(found[50..].iter().all(|f| f.guessed.is_none()));
+    assert_eq!((seen.locks, seen.guessed), (1, None));
+
+    // An explicit pick is never changed by who takes the position.
+    let (found, seen, _) = run(Pick::Largest, &scene(0..0));
+    assert_eq!(seen.locks, 1);
+    assert!(found.iter().all(|f| f.guessed.is_none()));
 }

@@ -60,8 +60,8 @@ pub struct Found {
     /// Another person was about as likely to be the subject as the one chosen (two bodies
     /// overlapping), or the single-person model drifted onto another body and was overruled.
     pub ambiguous: bool,
-    /// The subject was chosen in this frame by a guess (see [`guessed_choice`]); None in every
-    /// other frame.
+    /// The subject followed in this frame was chosen by a guess that still stands (see
+    /// [`guessed_choice`]); None when the choice was clear, or the user's.
     pub guessed: Option<Guess>,
 }
 
@@ -283,6 +283,12 @@ pub fn guessed_choice(people: &[Person], pick: Pick) -> Option<Guess> {
     }
 }
 
+/// How long (seconds) one person alone must hold the protocol's posture to settle a choice made
+/// with nobody in it (the recording started before the patient lay down): the subject holding it
+/// confirms the choice; another person holding it while the subject does not is taken instead.
+/// Long enough that a therapist bending over the table for a moment does not take the lock.
+pub const POSTURE_SETTLES_S: f64 = 1.0;
+
 /// One person followed from frame to frame: the subject, or someone else in view.
 #[derive(Debug, Clone, Copy)]
 struct Track {
@@ -391,6 +397,12 @@ impl Track {
 struct Lock {
     id: u32,
     track: Track,
+    /// The choice was a guess, and still stands as one (see [`guessed_choice`]).
+    guess: Option<Guess>,
+    /// Since when (seconds) the posture has told who is meant while the choice was a guess with
+    /// nobody in the posture: one person alone has held it, the subject or another (true when it
+    /// is the subject). See [`POSTURE_SETTLES_S`].
+    posture_told: Option<(f64, bool)>,
 }
 
 /// What the lock asks of the models to follow the subject through one frame.
@@ -590,6 +602,48 @@ impl SubjectLock {
         }
     }
 
+    /// Whether the posture has settled a choice made with nobody in it (see
+    /// [`POSTURE_SETTLES_S`]): Some(true) when the subject has held it alone for that long (the
+    /// guess stands confirmed), Some(false) when another person has while the subject has not
+    /// (they are to be chosen instead); None while it has not, or for any other choice.
+    fn posture_settles(&mut self, people: &[Person]) -> Option<bool> {
+        let Pick::Auto(posture) = self.pick else {
+            return None;
+        };
+        let now_s = self.now_s;
+        let lock = self.lock.as_mut()?;
+        if lock.guess.is_none_or(|g| g.in_posture > 0) {
+            return None;
+        }
+        let subject = lock.track.predicted();
+        let scale = torso_length(&subject).unwrap_or_else(|| torso_from_box(box_of(&subject)));
+        let fitting: Vec<&Person> = people
+            .iter()
+            .filter(|p| is_in_posture(&p.pose, posture))
+            .collect();
+        let told = match fitting[..] {
+            [one] => Some(lock.track.distance(&one.pose, scale) <= MAX_MATCH_DISTANCE),
+            _ => None,
+        };
+        let Some(is_subject) = told else {
+            lock.posture_told = None;
+            return None;
+        };
+        let since = match lock.posture_told {
+            Some((since, was_subject)) if was_subject == is_subject => since,
+            _ => now_s,
+        };
+        lock.posture_told = Some((since, is_subject));
+        if now_s - since < POSTURE_SETTLES_S {
+            return None;
+        }
+        if is_subject {
+            lock.guess = None;
+            lock.posture_told = None;
+        }
+        Some(is_subject)
+    }
+
     /// `pose` when it is a person within `max_distance` torso lengths of the subject (see
     /// [`Track::distance`]); None without a subject.
     fn near_subject(&self, pose: Option<Pose>, max_distance: f32) -> Option<Pose> {
@@ -625,6 +679,10 @@ impl SubjectLock {
                 unclear,
             };
             return Step::Ask(Ask::Search);
+        }
+        if self.posture_settles(&people) == Some(false) {
+            // Another person took the test's position: they are the subject now.
+            self.lock = None;
         }
         let (chosen, ambiguous) = match self.lock {
             Some(lock) => {
@@ -853,16 +911,25 @@ impl SubjectLock {
         let (id, guessed) = match &mut self.lock {
             Some(lock) => {
                 lock.track.seen(&pose);
-                (lock.id, None)
+                (lock.id, lock.guess)
             }
             None => {
+                // Chosen among people followed as others until now (the subject lost and another
+                // chosen, or the one who took the test's position): their own track would claim
+                // them from the subject.
+                let scale = torso_length(&pose).unwrap_or_else(|| torso_from_box(box_of(&pose)));
+                self.rivals
+                    .retain(|r| r.distance(&pose, scale) > MAX_MATCH_DISTANCE);
                 let id = self.next_id;
                 self.next_id += 1;
+                let guess = self.pending_guess.take();
                 self.lock = Some(Lock {
                     id,
                     track: Track::new(pose),
+                    guess,
+                    posture_told: None,
                 });
-                (id, self.pending_guess.take())
+                (id, guess)
             }
         };
         Found {
@@ -1101,7 +1168,8 @@ pub struct PeopleSeen {
     /// Times a subject was chosen: more than one means the subject was lost and another (or the
     /// same) person chosen again.
     pub locks: usize,
-    /// The last choice of a subject that was a guess (see [`guessed_choice`]), if any was.
+    /// Whether the subject was chosen by a guess that still stood in the last frame with a
+    /// subject (see [`guessed_choice`]).
     pub guessed: Option<Guess>,
 }
 
@@ -1115,6 +1183,8 @@ impl PeopleSeen {
             self.locks += 1;
             *last_id = found.subject_id;
         }
-        self.guessed = found.guessed.or(self.guessed);
+        if found.subject_id.is_some() {
+            self.guessed = found.guessed;
+        }
     }
 }

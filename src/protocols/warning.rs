@@ -42,7 +42,8 @@ pub enum WarningKind {
     /// Several people were in view; `value` is the most in one frame, `share` the frames with
     /// more than one.
     SeveralPeople,
-    /// The subject was chosen again (lost, or picked by a click); `value` is how many times.
+    /// The subject was chosen again (lost, picked by a click, or taken over by the person who
+    /// took the test's position after a guess); `value` is how many times.
     ChosenAgain,
     /// The subject lock was ambiguous in a share of frames (bodies overlapping).
     LockAmbiguous,
@@ -311,7 +312,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::ChosenAgain => write!(
                 f,
-                "the subject was chosen again {value:.0} time{} (lost, or picked by a click): check that the same person was measured throughout",
+                "the subject was chosen again {value:.0} time{} (lost, picked by a click, or taken over by the one person who took the test's position after a choice made with nobody in it): check that the same person was measured throughout",
                 if value == 1.0 { "" } else { "s" }
             ),
             WarningKind::LockAmbiguous => write!(

@@ -534,7 +534,7 @@ impl LiveMeter {
 
     /// Reads one frame's subject, taken at `time_s` (seconds, increasing).
     pub fn push(&mut self, time_s: f64, found: &Found) -> Reading {
-        if found.subject_id.is_some() && found.subject_id != self.last_subject {
+        if found.subject_id.is_some() {
             self.subject_guess = found.guessed;
         }
         self.people.add(found, &mut self.last_subject);
