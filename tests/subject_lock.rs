@@ -917,3 +917,33 @@ fn a_choice_made_before_anyone_was_in_position_is_settled_by_who_takes_it() {
     assert_eq!(seen.locks, 1);
     assert!(found.iter().all(|f| f.guessed.is_none()));
 }
+
+#[test]
+fn a_person_chosen_after_the_subject_was_lost_is_followed_from_then_on() {
+    // A (chosen, the leftmost) leaves for good; B, followed until then as someone else, walks on
+    // in view: once A has been gone long enough, B is chosen and followed in every frame after,
+    // not claimed back by B's own earlier track.
+    let away_from = 20;
+    let frames: Vec<Frame> = (0..away_from + MAX_MISSED_FRAMES + 40)
+        .map(|f| {
+            let a = (f < away_from)
+                .then(|| render(&standing(true, 100.0, (300.0, 420.0)), &Body::default()));
+            let b = render(
+                &standing(false, 100.0, (900.0 - 3.0 * f as f32, 420.0)),
+                &stride(f),
+            );
+            Frame::with(vec![a, Some(b)])
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Left, &frames);
+    let chosen = found
+        .iter()
+        .position(|f| f.subject_id == Some(2))
+        .expect("B chosen once A was gone");
+    for (f, found) in found.iter().enumerate().skip(chosen) {
+        assert_eq!(found.subject_id, Some(2), "frame {f}: B not followed");
+        let b = frames[f].people[1].unwrap_or(Pose::nobody());
+        assert!(distance(&found.pose, &b) < 10.0, "frame {f}");
+    }
+    assert_eq!(seen.locks, 2);
+}
