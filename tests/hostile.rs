@@ -462,6 +462,30 @@ fn an_interrupted_batch_prints_what_it_measured() {
         "{:?}",
         run.after
     );
+
+    // With --json-lines: the measured input's line, then one line per input left out.
+    let again = dir.path().join("again.csv");
+    make_fifo(&again);
+    let run = interrupt_analyze(
+        &[&again, &later, &last],
+        &["--protocol", "slr", "--jobs", "1", "--json-lines"],
+        &again,
+        &keypoints,
+        false,
+    );
+    assert_eq!(run.status.code(), Some(130), "{:?}", run.after);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert_eq!(lines[0]["source"], path_str(&again));
+    assert!(lines[0]["results"][0]["value_deg"].as_f64().is_some());
+    for (line, input) in lines[1..].iter().zip([&later, &last]) {
+        assert_eq!(line["source"], path_str(input), "{line}");
+        assert!(line["not_analysed"].is_string(), "{line}");
+    }
 }
 
 /// A Ctrl-C at a terminal (and `systemctl stop`) signals the whole process group: the ffmpeg

@@ -71,7 +71,8 @@ pub struct AnalyzeArgs {
     #[arg(long, conflicts_with = "json_lines")]
     json: bool,
     /// Print one JSON object per input as soon as it is done: {"source", "results", ...} or
-    /// {"source", "error"}; the outputs of several jobs concatenate
+    /// {"source", "error"} (or, after a stop, {"source", "not_analysed"}); the outputs of several
+    /// jobs concatenate
     #[arg(long)]
     json_lines: bool,
     /// Analyse only shard K of N (from 1): every N-th input of the batch sorted by path, so that
@@ -315,7 +316,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let results: Vec<&Measurement> = files.iter().flat_map(|f| f.results.iter()).collect();
     let mut out = io::stdout().lock();
     if args.json_lines {
-        // Already written, input by input.
+        // Written input by input; those a stop left out get a line each, so that a program
+        // reading the lines knows every input's fate.
+        for path in &report.not_started {
+            lines.write(&serde_json::json!({
+                "source": path,
+                "not_analysed": "stopped before this input was started",
+            }));
+        }
     } else if args.json {
         let mut json = serde_json::json!({
             "results": results,
