@@ -1217,16 +1217,29 @@ fn check_tilt_said(
         let words = said.to_string();
         let way = if shoulders_higher { "higher" } else { "lower" };
         let start = format!(
-            "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {way} than the hips) while measured: ",
+            "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {way} than the hips) in the test's frames: ",
             tilt.abs()
         );
         assert!(words.starts_with(&start), "{label}: {words}");
-        let blamed = if against_horizontal {
-            "if the camera was tilted"
+        let moved = if shoulders_higher {
+            "raised"
         } else {
-            "against the trunk line, is off"
+            "lowered"
         };
-        assert!(words.contains(blamed), "{label}: {words}");
+        let blamed = if against_horizontal {
+            format!(
+                "if the camera was tilted, the {} is off",
+                r.measure.replace('_', " ")
+            )
+        } else {
+            format!(
+                "the shoulders were {moved} and the hip flexion, against the trunk line, is off"
+            )
+        };
+        assert!(words.contains(&blamed), "{label}: {words}");
+        if against_horizontal {
+            assert!(words.contains(&format!("the shoulders were {moved} and this angle stands")));
+        }
         if r.value_deg.is_some() {
             assert_eq!(r.quality, Quality::Fair, "{label}: {:?}", r.warnings);
         }

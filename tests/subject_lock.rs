@@ -912,6 +912,40 @@ fn a_choice_made_before_anyone_was_in_position_is_settled_by_who_takes_it() {
     assert!(found[50..].iter().all(|f| f.guessed.is_none()));
     assert_eq!((seen.locks, seen.guessed), (1, None));
 
+    // The subject (the patient, nearer: taken first) bends down into the position but is then
+    // missed by the detector (followed by the crop around them), while the therapist bends
+    // over for two seconds: with the subject unseen nobody can tell who holds the position
+    // alone, so the lock stays, and so does the doubt.
+    let frames: Vec<Frame> = (0..150usize)
+        .map(|f| {
+            let into = |from: usize| (10.0 * f.saturating_sub(from) as f32).min(80.0f32);
+            let patient = Body {
+                trunk_lean: into(20),
+                ..Body::default()
+            };
+            let therapist = Body {
+                trunk_lean: if f < 110 { into(40) } else { 0.0 },
+                ..Body::default()
+            };
+            let mut frame = Frame::with(vec![
+                Some(render(&standing(true, 120.0, (400.0, 430.0)), &patient)),
+                Some(render(&standing(false, 100.0, (950.0, 420.0)), &therapist)),
+            ]);
+            if f >= 30 {
+                frame.detected = vec![1];
+            }
+            frame
+        })
+        .collect();
+    let (found, seen, _) = run(Pick::Auto(Posture::Lying), &frames);
+    assert!(is_subject(&found[0], &frames[0]));
+    assert!(
+        found.iter().all(|f| f.subject_id == Some(1)),
+        "the lock moved"
+    );
+    assert_eq!(seen.locks, 1);
+    assert!(seen.guessed.is_some());
+
     // An explicit pick is never changed by who takes the position.
     let (found, seen, _) = run(Pick::Largest, &scene(0..0));
     assert_eq!(seen.locks, 1);

@@ -390,7 +390,8 @@ async function measurePage(id) {
     // as shares of the picture, which the page shows scaled.
     canvas.onclick = e => {
       const box = canvas.getBoundingClientRect();
-      if (!socket || socket.readyState !== 1 || box.width === 0 || box.height === 0) return;
+      // (Before the first frame there is nobody to click on.)
+      if (!socket || socket.readyState !== 1 || canvas.dataset.shown === '0' || box.width === 0 || box.height === 0) return;
       const x = Math.min(Math.max((e.clientX - box.left) / box.width, 0), 1);
       const y = Math.min(Math.max((e.clientY - box.top) / box.height, 0), 1);
       socket.send(JSON.stringify({ cmd: 'pick', x, y }));

@@ -617,12 +617,16 @@ impl SubjectLock {
         }
         let subject = lock.track.predicted();
         let scale = torso_length(&subject).unwrap_or_else(|| torso_from_box(box_of(&subject)));
+        let is_subject = |p: &Person| lock.track.distance(&p.pose, scale) <= MAX_MATCH_DISTANCE;
         let fitting: Vec<&Person> = people
             .iter()
             .filter(|p| is_in_posture(&p.pose, posture))
             .collect();
+        // Only with the subject seen in this frame: a subject the detector missed may be in the
+        // position all the same (a patient lying low on the table, hidden by the therapist).
+        let subject_seen = people.iter().any(&is_subject);
         let told = match fitting[..] {
-            [one] => Some(lock.track.distance(&one.pose, scale) <= MAX_MATCH_DISTANCE),
+            [one] if subject_seen => Some(is_subject(one)),
             _ => None,
         };
         let Some(is_subject) = told else {
@@ -672,6 +676,10 @@ impl SubjectLock {
         let count = people.len();
         self.alone = count == 1 && !unclear && self.rivals.is_empty();
         if people.is_empty() {
+            // (Nobody seen holds the test's position.)
+            if let Some(lock) = &mut self.lock {
+                lock.posture_told = None;
+            }
             // The detector saw nobody clearly: the single-person search (sliding windows,
             // tracking crop) may still find a small or unusual figure.
             self.phase = Phase::Searching {
@@ -918,8 +926,9 @@ impl SubjectLock {
                 // chosen, or the one who took the test's position): their own track would claim
                 // them from the subject.
                 let scale = torso_length(&pose).unwrap_or_else(|| torso_from_box(box_of(&pose)));
+                // (Those seen in this frame are others: a therapist in close contact stays.)
                 self.rivals
-                    .retain(|r| r.distance(&pose, scale) > MAX_MATCH_DISTANCE);
+                    .retain(|r| r.missed == 0 || r.distance(&pose, scale) > MAX_MATCH_DISTANCE);
                 let id = self.next_id;
                 self.next_id += 1;
                 let guess = self.pending_guess.take();

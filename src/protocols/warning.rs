@@ -320,21 +320,25 @@ impl fmt::Display for Warning {
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
             ),
             WarningKind::Tilted => {
-                let shoulders = if value > 0.0 { "higher" } else { "lower" };
+                let (shoulders, moved) = if value > 0.0 {
+                    ("higher", "raised")
+                } else {
+                    ("lower", "lowered")
+                };
                 write!(
                     f,
-                    "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {shoulders} than the hips) while measured: ",
+                    "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {shoulders} than the hips) in the test's frames: ",
                     value.abs()
                 )?;
                 if detail.ends_with("horizontal") {
                     write!(
                         f,
-                        "if the camera was tilted, the {detail} is off by as much: level the camera with the table (if the table looks level in the picture, the shoulders were raised and this angle stands)"
+                        "if the camera was tilted, the {detail} is off by as much: level the camera with the table (if the table looks level in the picture, the shoulders were {moved} and this angle stands)"
                     )
                 } else {
                     write!(
                         f,
-                        "if the table looks level in the picture, the shoulders were raised or lowered and the {detail}, against the trunk line, is off by as much; if the camera was tilted instead, it stands (level the camera with the table to tell)"
+                        "if the table looks level in the picture, the shoulders were {moved} and the {detail}, against the trunk line, is off by as much; if the camera was tilted instead, it stands (level the camera with the table to tell)"
                     )
                 }
             }
