@@ -488,6 +488,75 @@ fn an_interrupted_batch_prints_what_it_measured() {
     }
 }
 
+/// A second Ctrl-C stops at once: the input under way is not finished. With `--json-lines`, the
+/// lines already written stay, and every input without one gets a `not_analysed` line (before,
+/// they were left out without a word); stderr names them too.
+#[test]
+fn a_second_interrupt_stops_at_once_and_says_what_was_left() {
+    use std::io::{BufRead, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let first = slr_csv(dir.path(), "first.csv", 2);
+    let fifo = dir.path().join("second.csv");
+    make_fifo(&fifo);
+    let last = slr_csv(dir.path(), "last.csv", 3);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .arg("analyze")
+        .args([&first, &fifo, &last])
+        .args(["--protocol", "slr", "--jobs", "1", "--json-lines"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let printed = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    // gonio opens the FIFO once the first input is done: this open returns then.
+    let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let pid = child.id().to_string();
+    let interrupt = || {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    interrupt();
+    let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    while !said
+        .next()
+        .expect("gonio said it stops")
+        .unwrap()
+        .starts_with("gonio: stopping:")
+    {}
+    interrupt();
+    let after: Vec<String> = said.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    drop(writer);
+    assert_eq!(status.code(), Some(130), "{after:?}");
+    let stdout = printed.join().unwrap().unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0]["source"], path_str(&first));
+    assert!(lines[0]["results"][0]["value_deg"].as_f64().is_some());
+    for (line, input) in lines[1..].iter().zip([&fifo, &last]) {
+        assert_eq!(line["source"], path_str(input), "{line}");
+        assert!(line["not_analysed"].is_string(), "{line}");
+    }
+    assert!(
+        after.iter().any(|l| l.contains(&format!(
+            "gonio: stopped at once: 2 input(s) not finished: {}, {}",
+            path_str(&fifo),
+            path_str(&last)
+        ))),
+        "{after:?}"
+    );
+}
+
 /// A Ctrl-C at a terminal (and `systemctl stop`) signals the whole process group: the ffmpeg
 /// decoding the video under way quit with it, and the video was reported "damaged or cut short"
 /// instead of being finished. It is finished.

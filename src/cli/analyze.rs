@@ -1,12 +1,12 @@
 //! `gonio analyze`: one clinical result per side from recorded videos, frame folders, images or
 //! keypoint CSVs, in batch, with the evidence written per input.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use clap::{Args, ValueEnum};
 use comfy_table::{Cell, CellAlignment};
@@ -189,7 +189,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     // One line per input for programs, written whole (one write) as soon as the input is done,
     // and saved when saving: a killed job leaves only complete lines.
-    let lines = JsonLines::new(args.json_lines, config.save.is_some());
+    let lines = Arc::new(JsonLines::new(
+        args.json_lines,
+        config.save.is_some(),
+        batch.sources.iter().map(|s| s.path().display().to_string()),
+    ));
     let on_progress = |event: Progress| match event {
         Progress::Unusable { error } => {
             lines.error(error.source_name(), error);
@@ -235,6 +239,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         Progress::Failed { index, error } => {
             lines.error(shown(index), error);
+            lines.done(index);
             finish(&multi, &overall, spinners.get(index));
             say(format!("gonio: {error}"));
         }
@@ -277,8 +282,18 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         // and saved, what was measured is printed (`--json` too), and no other input is started.
         // A second one stops at once.
         let multi = multi.clone();
+        let lines = Arc::clone(&lines);
         let _ = ctrlc::set_handler(move || {
             if stop.requested() {
+                // What is left is said, on stderr and in the JSON lines, before going.
+                let left = lines.abandon();
+                if !left.is_empty() {
+                    eprintln!(
+                        "\ngonio: stopped at once: {} input(s) not finished: {}",
+                        left.len(),
+                        super::first_few(left.into_iter())
+                    );
+                }
                 super::exit_now(EXIT_INTERRUPTED.into());
             }
             stop.request();
@@ -356,17 +371,22 @@ struct JsonLines {
     /// When saving, an input's line waits for its save to say whether it was saved.
     saving: bool,
     waiting: Mutex<HashMap<usize, serde_json::Value>>,
+    /// The inputs of the batch whose line is not written yet, by index: what a stop at once
+    /// leaves (see [`JsonLines::abandon`]).
+    pending: Mutex<BTreeMap<usize, String>>,
     /// The first write error other than a closed pipe: the command then fails.
     failed: Mutex<Option<io::Error>>,
     closed: AtomicBool,
 }
 
 impl JsonLines {
-    fn new(enabled: bool, saving: bool) -> Self {
+    /// `sources` are the batch's inputs, in order, as they are named.
+    fn new(enabled: bool, saving: bool, sources: impl Iterator<Item = String>) -> Self {
         JsonLines {
             enabled,
             saving,
             waiting: Mutex::new(HashMap::new()),
+            pending: Mutex::new(sources.enumerate().collect()),
             failed: Mutex::new(None),
             closed: AtomicBool::new(false),
         }
@@ -375,6 +395,7 @@ impl JsonLines {
     /// Input `index` is measured: its report with its results.
     fn finished(&self, index: usize, file: &FileReport) {
         if !self.enabled {
+            self.done(index);
             return;
         }
         let mut line = serde_json::to_value(file).unwrap_or_default();
@@ -390,6 +411,44 @@ impl JsonLines {
             }
         }
         self.write(&line);
+        self.done(index);
+    }
+
+    /// Input `index` has its line (or needs none).
+    fn done(&self, index: usize) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.remove(&index);
+        }
+    }
+
+    /// A stop at once: writes what each input without a line has (its results when measured
+    /// but not yet saved, else that it was not analysed) and returns their names.
+    fn abandon(&self) -> Vec<String> {
+        let pending = match self.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending),
+            Err(_) => return Vec::new(),
+        };
+        let mut waiting = self
+            .waiting
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
+        let mut left = Vec::new();
+        for (index, source) in pending {
+            match waiting.remove(&index) {
+                Some(line) => self.write(&line),
+                None => {
+                    if self.enabled {
+                        self.write(&serde_json::json!({
+                            "source": source,
+                            "not_analysed": "stopped at once (Ctrl-C twice) before this input was finished",
+                        }));
+                    }
+                    left.push(source);
+                }
+            }
+        }
+        left
     }
 
     /// Input `index`'s save: its line goes out with the session, or the reason it was not saved.
@@ -411,6 +470,7 @@ impl JsonLines {
             }
         }
         self.write(&line);
+        self.done(index);
     }
 
     /// An input that failed.
