@@ -127,6 +127,30 @@ fn a_trial_of_a_subject_chosen_by_a_guess_is_fair_and_says_so_until_the_patient_
         .warnings
         .iter()
         .all(|w| w.kind != WarningKind::SubjectGuessed));
+    // A click mid-trial (on the patient, after the nearest was taken by a guess) ends the guess,
+    // but the trial holds two people's frames: it is said, and fair.
+    meter.start_trial();
+    let half = track.poses.len() / 2;
+    for (i, (&t, pose)) in track.time_s.iter().zip(&track.poses).enumerate() {
+        let found = Found {
+            people: 2,
+            subject_id: Some(if i < half { 3 } else { 4 }),
+            guessed: (i < half).then_some(guess),
+            ..Found::alone(*pose)
+        };
+        meter.push(60.0 + t, &found);
+    }
+    let results = meter.stop_trial().expect("frames").results;
+    assert_eq!(
+        results[0].quality,
+        Quality::Fair,
+        "{:?}",
+        results[0].warnings
+    );
+    assert!(results[0]
+        .warnings
+        .iter()
+        .any(|w| w.kind == WarningKind::ChosenAgain));
 }
 
 #[test]

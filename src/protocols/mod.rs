@@ -568,8 +568,8 @@ impl Measure {
 
 /// Adds to each result what finding the subject showed in its `poses` (one per frame, frame
 /// pixels): with `people` (a model ran), how many people were in view and any doubt about which
-/// one was measured (a subject chosen by a guess: fair); the frames without a person; and a
-/// subject too small in the frame to be read well ([`SMALL_SUBJECT_PX`]: fair,
+/// one was measured (a subject chosen by a guess, or chosen again: fair); the frames without a
+/// person; and a subject too small in the frame to be read well ([`SMALL_SUBJECT_PX`]: fair,
 /// [`TINY_SUBJECT_PX`]: poor).
 pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, poses: &[Pose]) {
     let frames = poses.len();
@@ -585,8 +585,9 @@ pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, pos
         if let Some(people) = people {
             r.people_seen = Some(people.most);
             r.warnings.extend(Warning::from_people(people, frames));
-            // A number from someone who may not be the patient is fair at best.
-            if people.guessed.is_some() && r.value_deg.is_some() {
+            // A number from someone who may not be the patient, or from two people (the subject
+            // chosen again: lost, or picked by a click mid-trial), is fair at best.
+            if (people.guessed.is_some() || people.locks > 1) && r.value_deg.is_some() {
                 r.quality = r.quality.max_by_severity(Quality::Fair);
             }
         }
