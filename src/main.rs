@@ -17,7 +17,8 @@ use clap::{CommandFactory, Parser, Subcommand};
                   turns them into joint angles and one clinical result per side for each stretch \
                   protocol.\n\nExit status: 0 when everything succeeded, 1 when some inputs failed \
                   (the others were still processed), 2 when the command could not run, 130 when \
-                  a batch was stopped (Ctrl-C) before every input was analysed."
+                  a batch was stopped by Ctrl-C before every input was analysed (143 by \
+                  SIGTERM)."
 )]
 struct Cli {
     #[command(subcommand)]

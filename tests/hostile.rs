@@ -372,6 +372,18 @@ fn interrupt_analyze(
     keypoints: &[u8],
     group: bool,
 ) -> Interrupted {
+    signal_analyze("-INT", inputs, flags, fifo, keypoints, group)
+}
+
+/// As [`interrupt_analyze`], with `signal` (`-INT`, `-TERM`) for the interrupt.
+fn signal_analyze(
+    signal: &str,
+    inputs: &[&Path],
+    flags: &[&str],
+    fifo: &Path,
+    keypoints: &[u8],
+    group: bool,
+) -> Interrupted {
     use std::io::{BufRead, Read, Write};
     use std::os::unix::process::CommandExt;
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"));
@@ -399,7 +411,7 @@ fn interrupt_analyze(
         child.id().to_string()
     };
     let interrupted = std::process::Command::new("kill")
-        .args(["-INT", "--", &target])
+        .args([signal, "--", &target])
         .status()
         .unwrap();
     assert!(interrupted.success());
@@ -463,17 +475,20 @@ fn an_interrupted_batch_prints_what_it_measured() {
         run.after
     );
 
-    // With --json-lines: the measured input's line, then one line per input left out.
+    // Terminated (a scheduler's time limit), with --json-lines: the same clean stop, the
+    // measured input's line, then one line per input left out; 143 (128 + SIGTERM), as shells
+    // report it.
     let again = dir.path().join("again.csv");
     make_fifo(&again);
-    let run = interrupt_analyze(
+    let run = signal_analyze(
+        "-TERM",
         &[&again, &later, &last],
         &["--protocol", "slr", "--jobs", "1", "--json-lines"],
         &again,
         &keypoints,
         false,
     );
-    assert_eq!(run.status.code(), Some(130), "{:?}", run.after);
+    assert_eq!(run.status.code(), Some(143), "{:?}", run.after);
     let lines: Vec<serde_json::Value> = run
         .stdout
         .lines()

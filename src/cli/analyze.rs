@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use clap::{Args, ValueEnum};
@@ -277,13 +277,16 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let new_database = args.save.new_database();
+    // The signal that stopped the batch, for its exit status (0 while none has).
+    let stopped_by = Arc::new(AtomicI32::new(0));
     if let Some(stop) = config.stop.clone() {
         // Ctrl-C (or SIGTERM) ends the batch cleanly: the inputs under way are finished, written
         // and saved, what was measured is printed (`--json` too), and no other input is started.
         // A second one stops at once.
         let multi = multi.clone();
         let lines = Arc::clone(&lines);
-        let _ = ctrlc::set_handler(move || {
+        let stopped_by = Arc::clone(&stopped_by);
+        super::on_stop_signals(move |signal| {
             if stop.requested() {
                 // What is left is said, on stderr and in the JSON lines, before going.
                 let left = lines.abandon();
@@ -294,8 +297,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                         super::first_few(left.into_iter())
                     );
                 }
-                super::exit_now(EXIT_INTERRUPTED.into());
+                super::exit_now(super::exit_status_of_signal(signal).into());
             }
+            stopped_by.store(signal, Ordering::SeqCst);
             stop.request();
             let message = "gonio: stopping: the inputs under way are finished and kept, no other is started (Ctrl-C again to stop at once)";
             if log_lines {
@@ -357,7 +361,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         return Err(anyhow::Error::from(error).context("cannot write the JSON lines"));
     }
     Ok(if !report.not_started.is_empty() {
-        ExitCode::from(EXIT_INTERRUPTED)
+        ExitCode::from(match stopped_by.load(Ordering::SeqCst) {
+            0 => EXIT_INTERRUPTED,
+            signal => super::exit_status_of_signal(signal),
+        })
     } else if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -255,7 +255,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     {
         let stop = stop.clone();
         // Ctrl-C (or a terminating signal) ends the run cleanly: the trial is measured and saved.
-        let _ = ctrlc::set_handler(move || stop.request());
+        super::on_stop_signals(move |_| stop.request());
     }
     let frames = match &args.source {
         Some(path) if is_stdin(path) => live::start_capture(

@@ -48,9 +48,30 @@ pub fn first_few(names: impl ExactSizeIterator<Item = String>) -> String {
     }
 }
 
-/// Exit status when a batch was stopped (Ctrl-C, SIGTERM) before every input was analysed:
-/// 128 + SIGINT, as shells report a command interrupted.
+/// Exit status when a batch was stopped by Ctrl-C before every input was analysed: 128 +
+/// SIGINT, as shells report a command interrupted (143, 128 + SIGTERM, when terminated: see
+/// [`on_stop_signals`]).
 pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Calls `handle` with each SIGINT (Ctrl-C), SIGTERM (a scheduler's or `systemctl`'s stop) or
+/// SIGHUP (the terminal closed) the process gets, on a thread of its own, for the rest of the
+/// run. Without it such a signal ends the process at once; where the handler cannot be installed
+/// (never on Linux), it still does.
+pub fn on_stop_signals(mut handle: impl FnMut(i32) + Send + 'static) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                handle(signal);
+            }
+        });
+    }
+}
+
+/// The exit status of a command stopped by `signal`: 128 + its number, as shells report it.
+pub fn exit_status_of_signal(signal: i32) -> u8 {
+    u8::try_from(128 + signal).unwrap_or(EXIT_INTERRUPTED)
+}
 
 #[derive(Args)]
 pub struct ModelArgs {
