@@ -846,7 +846,7 @@ fn pose_says_a_person_is_small_in_the_photo() {
     assert!(
         said["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("the subject is small in the frame")),
+            .is_some_and(|m| m.starts_with("the person is small in the photo")),
         "{said}"
     );
     let table = gonio(&["pose", path_str(&small)]);

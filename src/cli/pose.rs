@@ -250,10 +250,14 @@ fn print_pose_table(
                 .implausible
                 .as_ref()
                 .map(|i| format!("implausible: {} {:.1}x too long", i.segment.name(), i.ratio));
-            let small = p
-                .small
-                .as_ref()
-                .map(|s| format!("small: {:.0} px across, read less well", s.span_px));
+            let small = p.small.as_ref().map(|s| {
+                let how = if s.span_px < gonio::protocols::TINY_SUBJECT_PX {
+                    "poorly"
+                } else {
+                    "less well"
+                };
+                format!("small: {:.0} px across, read {how}", s.span_px)
+            });
             implausible
                 .into_iter()
                 .chain(small)

@@ -71,13 +71,19 @@ impl From<&Pose> for PersonJson {
             }),
             small: crate::protocols::subject_size_px(std::slice::from_ref(pose))
                 .filter(|&px| px < crate::protocols::SMALL_SUBJECT_PX)
-                .map(|span_px| SmallJson {
-                    span_px,
-                    message: crate::protocols::Warning::new(
-                        crate::protocols::WarningKind::SmallSubject,
-                    )
-                    .value(span_px)
-                    .to_string(),
+                .map(|span_px| {
+                    let how = if span_px < crate::protocols::TINY_SUBJECT_PX {
+                        "poorly"
+                    } else {
+                        "less well"
+                    };
+                    SmallJson {
+                        span_px,
+                        message: format!(
+                            "the person is small in the photo ({span_px:.0} px across their keypoints): the pose model reads people under {:.0} px {how}, so angles from this reading may be off by tens of degrees",
+                            crate::protocols::SMALL_SUBJECT_PX
+                        ),
+                    }
                 }),
         }
     }
