@@ -375,10 +375,12 @@ async fn a_before_and_after_assessment_in_the_browser() {
         .goto(&format!("{url}#/upload/{}", id.as_str().unwrap()))
         .await
         .unwrap();
+    // The page is ready once it says so: its drop area is drawn before the test picker, which
+    // waits for the protocols (a busy machine left the picker missing when the test chose).
     until(
         &client,
         "the upload page",
-        "document.querySelector('#drop')",
+        "document.body.dataset.page === 'upload' && document.querySelector('#protocol')",
     )
     .await;
     choose(&client, "#protocol", "slr").await;
