@@ -357,7 +357,8 @@ fn make_fifo(path: &Path) {
 /// What `gonio analyze` did with `inputs` (`fifo`, a FIFO, among them) and `flags` when
 /// interrupted (SIGINT) as soon as it opened the FIFO: sent to gonio alone, or to its whole
 /// process group (`group`) as a terminal sends it. The FIFO gets `keypoints` once gonio has
-/// said it is stopping, so no input can start between the signal and the stop.
+/// said it is stopping, so no input can start between the signal and the stop (see
+/// [`signal_analyze`] for a second signal instead).
 struct Interrupted {
     status: std::process::ExitStatus,
     stdout: String,
@@ -372,16 +373,32 @@ fn interrupt_analyze(
     keypoints: &[u8],
     group: bool,
 ) -> Interrupted {
-    signal_analyze("-INT", inputs, flags, fifo, keypoints, group)
+    signal_analyze(
+        "-INT",
+        inputs,
+        flags,
+        fifo,
+        AfterStopping::Feed(keypoints),
+        group,
+    )
 }
 
-/// As [`interrupt_analyze`], with `signal` (`-INT`, `-TERM`) for the interrupt.
+/// What the test does once gonio has said it is stopping.
+enum AfterStopping<'a> {
+    /// The FIFO gets these keypoints: the input under way is finished.
+    Feed(&'a [u8]),
+    /// The same signal again: gonio stops at once, the FIFO's input unfinished.
+    SignalAgain,
+}
+
+/// As [`interrupt_analyze`], with `signal` (`-INT`, `-TERM`) for the interrupt, and `then` once
+/// gonio has said it is stopping.
 fn signal_analyze(
     signal: &str,
     inputs: &[&Path],
     flags: &[&str],
     fifo: &Path,
-    keypoints: &[u8],
+    then: AfterStopping,
     group: bool,
 ) -> Interrupted {
     use std::io::{BufRead, Read, Write};
@@ -410,11 +427,14 @@ fn signal_analyze(
     } else {
         child.id().to_string()
     };
-    let interrupted = std::process::Command::new("kill")
-        .args([signal, "--", &target])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
+    let send = || {
+        let sent = std::process::Command::new("kill")
+            .args([signal, "--", &target])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    send();
     let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut before = Vec::new();
     loop {
@@ -427,8 +447,13 @@ fn signal_analyze(
         }
         before.push(line);
     }
-    writer.write_all(keypoints).unwrap();
-    drop(writer);
+    match then {
+        AfterStopping::Feed(keypoints) => {
+            writer.write_all(keypoints).unwrap();
+            drop(writer);
+        }
+        AfterStopping::SignalAgain => send(),
+    }
     let after: Vec<String> = said.map(|l| l.unwrap()).collect();
     let status = child.wait().unwrap();
     let stdout = printed.join().unwrap().unwrap();
@@ -436,6 +461,22 @@ fn signal_analyze(
         status,
         stdout,
         after,
+    }
+}
+
+/// Checks `--json-lines` output of a stopped batch: `measured`'s line with its result, then a
+/// `not_analysed` line for each of `left`, in order.
+fn assert_stopped_lines(stdout: &str, measured: &Path, left: &[&Path]) {
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 1 + left.len(), "{stdout}");
+    assert_eq!(lines[0]["source"], path_str(measured));
+    assert!(lines[0]["results"][0]["value_deg"].as_f64().is_some());
+    for (line, input) in lines[1..].iter().zip(left) {
+        assert_eq!(line["source"], path_str(input), "{line}");
+        assert!(line["not_analysed"].is_string(), "{line}");
     }
 }
 
@@ -485,22 +526,11 @@ fn an_interrupted_batch_prints_what_it_measured() {
         &[&again, &later, &last],
         &["--protocol", "slr", "--jobs", "1", "--json-lines"],
         &again,
-        &keypoints,
+        AfterStopping::Feed(&keypoints),
         false,
     );
     assert_eq!(run.status.code(), Some(143), "{:?}", run.after);
-    let lines: Vec<serde_json::Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    assert_eq!(lines.len(), 3, "{}", run.stdout);
-    assert_eq!(lines[0]["source"], path_str(&again));
-    assert!(lines[0]["results"][0]["value_deg"].as_f64().is_some());
-    for (line, input) in lines[1..].iter().zip([&later, &last]) {
-        assert_eq!(line["source"], path_str(input), "{line}");
-        assert!(line["not_analysed"].is_string(), "{line}");
-    }
+    assert_stopped_lines(&run.stdout, &again, &[&later, &last]);
 }
 
 /// A second Ctrl-C stops at once: the input under way is not finished. With `--json-lines`, the
@@ -508,67 +538,30 @@ fn an_interrupted_batch_prints_what_it_measured() {
 /// they were left out without a word); stderr names them too.
 #[test]
 fn a_second_interrupt_stops_at_once_and_says_what_was_left() {
-    use std::io::{BufRead, Read};
     let dir = tempfile::tempdir().unwrap();
     let first = slr_csv(dir.path(), "first.csv", 2);
     let fifo = dir.path().join("second.csv");
     make_fifo(&fifo);
     let last = slr_csv(dir.path(), "last.csv", 3);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
-        .arg("analyze")
-        .args([&first, &fifo, &last])
-        .args(["--protocol", "slr", "--jobs", "1", "--json-lines"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let printed = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
-    // gonio opens the FIFO once the first input is done: this open returns then.
-    let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    let pid = child.id().to_string();
-    let interrupt = || {
-        let sent = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    };
-    interrupt();
-    let mut said = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    while !said
-        .next()
-        .expect("gonio said it stops")
-        .unwrap()
-        .starts_with("gonio: stopping:")
-    {}
-    interrupt();
-    let after: Vec<String> = said.map(|l| l.unwrap()).collect();
-    let status = child.wait().unwrap();
-    drop(writer);
-    assert_eq!(status.code(), Some(130), "{after:?}");
-    let stdout = printed.join().unwrap().unwrap();
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
-    assert_eq!(lines[0]["source"], path_str(&first));
-    assert!(lines[0]["results"][0]["value_deg"].as_f64().is_some());
-    for (line, input) in lines[1..].iter().zip([&fifo, &last]) {
-        assert_eq!(line["source"], path_str(input), "{line}");
-        assert!(line["not_analysed"].is_string(), "{line}");
-    }
+    // gonio opens the FIFO once the first input is done: the first signal comes then.
+    let run = signal_analyze(
+        "-INT",
+        &[&first, &fifo, &last],
+        &["--protocol", "slr", "--jobs", "1", "--json-lines"],
+        &fifo,
+        AfterStopping::SignalAgain,
+        false,
+    );
+    assert_eq!(run.status.code(), Some(130), "{:?}", run.after);
+    assert_stopped_lines(&run.stdout, &first, &[&fifo, &last]);
     assert!(
-        after.iter().any(|l| l.contains(&format!(
+        run.after.iter().any(|l| l.contains(&format!(
             "gonio: stopped at once: 2 input(s) not finished: {}, {}",
             path_str(&fifo),
             path_str(&last)
         ))),
-        "{after:?}"
+        "{:?}",
+        run.after
     );
 }
 
