@@ -1163,14 +1163,17 @@ fn a_tilted_trunk_is_said_where_a_result_depends_on_it() {
     // and which it was cannot be told from the keypoints. From 10 deg either is said, with which
     // way the trunk lay, and a result is graded fair; the knee is not in doubt; 5 deg (a pillow)
     // is not said. Tilted 20 deg a test may be refused (the resting thigh off the table): said
-    // too.
+    // too. Tilted 40 deg no frame is lying and every measure is refused: said on each, as the
+    // likely reason; tilted 70 deg the trunk is nearer upright than lying: not said.
     let mut rng = XorShift::new(21);
     for scenario in [&SCENARIOS[2], &SCENARIOS[3]] {
         for towards_right in [true, false] {
             let times = timestamps(30.0, 10.0, false, &mut rng);
             let placement = Placement::new(Posture::Supine, towards_right);
             let level = series_of(scenario, &placement, Side::Left, &times);
-            for tilt in [-20.0f32, -12.0, -5.0, 0.0, 5.0, 12.0, 20.0] {
+            for tilt in [
+                -70.0f32, -40.0, -20.0, -12.0, -5.0, 0.0, 5.0, 12.0, 20.0, 40.0, 70.0,
+            ] {
                 let label = format!(
                     "{} towards_right={towards_right}, tilted {tilt}",
                     scenario.protocol
@@ -1206,6 +1209,28 @@ fn check_tilt_said(
     let against_horizontal = r.measure.ends_with("_to_horizontal");
     let in_doubt = against_horizontal || r.measure == "hip_flexion";
     let said = r.warnings.iter().find(|w| w.kind == WarningKind::Tilted);
+    if tilt.abs() > 30.0 {
+        assert!(r.refusal.is_some(), "{label}: {r:?}");
+        if tilt.abs() > 60.0 {
+            assert!(said.is_none(), "{label}: {said:?}");
+            return;
+        }
+        let said = said.unwrap_or_else(|| panic!("{label}: not said: {:?}", r.warnings));
+        let read = said.value.unwrap_or_default();
+        assert!(
+            (read.abs() - tilt.abs()).abs() < 1.0,
+            "{label}: tilt read {read}"
+        );
+        assert_eq!(read > 0.0, shoulders_higher, "{label}: {read}");
+        let words = said.to_string();
+        assert!(
+            words.contains(
+                "more than lying allows (30): if the patient lay flat, the camera was tilted"
+            ),
+            "{label}: {words}"
+        );
+        return;
+    }
     if in_doubt && tilt.abs() > 10.0 {
         let said = said.unwrap_or_else(|| panic!("{label}: not said: {:?}", r.warnings));
         let read = said.value.unwrap_or_default();

@@ -1,5 +1,6 @@
 //! A batch split across independent jobs (`gonio analyze --shard K/N`) and merged back
-//! (`gonio import` of the shards' databases).
+//! (`gonio import` of the shards' databases), and a batch resumed where it stopped
+//! (`--resume`).
 
 mod common;
 mod synthetic;
@@ -333,4 +334,248 @@ fn a_shard_never_writes_over_an_input_or_a_users_file() {
         }
         assert!(!out.join("trial-3.csv").exists() && !out.join("other-3.json").exists());
     }
+}
+
+/// The file names in `dir`, sorted.
+fn names_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Each line's results, by source.
+fn by_source(lines: &[serde_json::Value]) -> std::collections::BTreeMap<String, serde_json::Value> {
+    lines
+        .iter()
+        .map(|line| (line["source"].as_str().unwrap().to_string(), line.clone()))
+        .collect()
+}
+
+/// A batch stopped half-way (Ctrl-C, a cluster's time limit) or given new inputs goes on where
+/// it stopped with `--resume`: the inputs whose outputs are in `--out` are taken from there (the
+/// same results, no new files), and an input that changed, a run with other settings, a missing
+/// output or a result JSON that does not say how it was made is analysed again, with the reason.
+#[test]
+fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let trial = |i: u64, seed: u64| {
+        write_csv(
+            &noisy_slr(60.0 + 5.0 * i as f32, 4.0, false, false, seed),
+            dir.path().join(format!("trial{i}.csv")),
+        )
+    };
+    let trials: Vec<String> = (0..3)
+        .map(|i| path_str(&trial(i, 70 + i)).to_string())
+        .collect();
+    let resume = ["--out", path_str(&out), "--resume", "--json-lines"];
+
+    // Stopped after two of the three.
+    let first = analyze(&trials[..2], &["--out", path_str(&out), "--json-lines"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let first = by_source(&json_lines(&first));
+    let written_first = names_in(&out);
+
+    let resumed = analyze(&trials, &resume);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(
+        !stderr(&resumed).contains("analysed again"),
+        "{}",
+        stderr(&resumed)
+    );
+    let lines = by_source(&json_lines(&resumed));
+    for (i, trial) in trials.iter().enumerate().take(2) {
+        let json = out.join(format!("trial{i}.json"));
+        assert_eq!(lines[trial]["resumed_from"], path_str(&json), "{trial}");
+        assert_eq!(lines[trial]["results"], first[trial]["results"], "{trial}");
+        assert_eq!(lines[trial]["frames"], first[trial]["frames"], "{trial}");
+    }
+    assert!(lines[&trials[2]].get("resumed_from").is_none());
+    assert!(lines[&trials[2]]["results"][0]["value_deg"].is_number());
+    let written = names_in(&out);
+    assert!(written.is_superset(&written_first) && written.contains("trial2.json"));
+    assert!(
+        written.iter().all(|name| !name.contains("-2")),
+        "{written:?}"
+    );
+
+    // The table says so.
+    let table = analyze(&trials, &["--out", path_str(&out), "--resume"]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    assert!(
+        stdout(&table).contains("3 of 3 input(s) taken from an earlier run"),
+        "{}",
+        stdout(&table)
+    );
+    assert_eq!(names_in(&out), written);
+
+    // A changed input is analysed again, under a new name (the earlier evidence is kept).
+    trial(1, 99);
+    let changed = analyze(&trials, &resume);
+    assert_eq!(changed.status.code(), Some(0), "{}", stderr(&changed));
+    let err = stderr(&changed);
+    assert!(
+        err.contains(&format!("{}: analysed again: ", trials[1]))
+            && err.contains("the input changed since"),
+        "{err}"
+    );
+    let lines = by_source(&json_lines(&changed));
+    assert!(lines[&trials[1]].get("resumed_from").is_none());
+    assert!(lines[&trials[0]].get("resumed_from").is_some());
+    assert!(out.join("trial1-2.json").is_file());
+
+    // Other settings: everything analysed again, the setting named.
+    let other = analyze(&trials, &[&resume[..], &["--hold-s", "2"]].concat());
+    assert_eq!(other.status.code(), Some(0), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("analysed with other settings (hold)"),
+        "{}",
+        stderr(&other)
+    );
+    assert!(json_lines(&other)
+        .iter()
+        .all(|line| line.get("resumed_from").is_none()));
+
+    // A missing output, and a result JSON of an earlier gonio (no record of how it was made).
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("trial2.json")).unwrap()).unwrap();
+    let picture = record["analysis"]["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .find(|name| name.ends_with(".png"))
+        .expect("a plot listed");
+    let fresh = tempfile::tempdir().unwrap();
+    let out = fresh.path().join("out");
+    let first = analyze(&trials, &["--out", path_str(&out)]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    std::fs::remove_file(out.join(picture)).unwrap();
+    let old = out.join("trial0.json");
+    let mut without: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&old).unwrap()).unwrap();
+    without.as_object_mut().unwrap().remove("analysis");
+    std::fs::write(&old, serde_json::to_string_pretty(&without).unwrap()).unwrap();
+    let again = analyze(
+        &trials,
+        &["--out", path_str(&out), "--resume", "--json-lines"],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(
+        err.contains(&format!("{}: analysed again: ", trials[2])) && err.contains("is missing"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{}: analysed again: ", trials[0]))
+            && err.contains("written by an earlier gonio"),
+        "{err}"
+    );
+    let lines = by_source(&json_lines(&again));
+    assert!(lines[&trials[1]].get("resumed_from").is_some());
+    assert!(lines[&trials[0]].get("resumed_from").is_none());
+    assert!(lines[&trials[2]].get("resumed_from").is_none());
+
+    // A shard resumes its own outputs, whose names do not depend on what it finds.
+    let sharded = fresh.path().join("sharded");
+    let shard = [
+        "--out",
+        path_str(&sharded),
+        "--shard",
+        "1/1",
+        "--json-lines",
+    ];
+    let first = analyze(&trials, &shard);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let written = names_in(&sharded);
+    let again = analyze(&trials, &[&shard[..], &["--resume"]].concat());
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(json_lines(&again)
+        .iter()
+        .all(|line| line.get("resumed_from").is_some()));
+    assert_eq!(names_in(&sharded), written);
+
+    // Without an output folder there is nothing to resume from.
+    let alone = analyze(&trials, &["--resume"]);
+    assert_eq!(alone.status.code(), Some(2));
+    assert!(stderr(&alone).contains("--out"), "{}", stderr(&alone));
+}
+
+/// A resumed input is saved again when the batch saves (its earlier save may have been cut
+/// off), replacing the earlier run's save of the same results: one trial, and no message about
+/// replacing anything.
+#[test]
+fn a_resumed_input_saved_again_is_one_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let db = dir.path().join("gonio.sqlite");
+    let trial = write_csv(
+        &noisy_slr(70.0, 4.0, false, false, 5),
+        dir.path().join("trial.csv"),
+    );
+    let inputs = [path_str(&trial).to_string()];
+    let save = [
+        "--out",
+        path_str(&out),
+        "--subject",
+        "s1",
+        "--session",
+        "before",
+        "--db",
+        path_str(&db),
+    ];
+    let history = || {
+        let output = gonio(&[
+            "history",
+            "--subject",
+            "s1",
+            "--db",
+            path_str(&db),
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let first = analyze(&inputs, &save);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let saved = history();
+    let again = analyze(
+        &inputs,
+        &[&save[..], &["--resume", "--json-lines"]].concat(),
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let line = &json_lines(&again)[0];
+    assert!(line.get("resumed_from").is_some());
+    assert_eq!(line["saved_to_session"], "before");
+    assert!(!stderr(&again).contains("replaced"), "{}", stderr(&again));
+    assert_eq!(history(), saved);
+}
+
+/// An input given twice (spelled `a/./t.csv` and `a/t.csv`, or named and in a folder given) is
+/// analysed once, and said: two rows of one recording read as two trials.
+#[test]
+fn an_input_given_twice_is_analysed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("a");
+    std::fs::create_dir(&folder).unwrap();
+    let trial = write_csv(
+        &noisy_slr(70.0, 4.0, false, false, 3),
+        folder.join("trial.csv"),
+    );
+    let inputs = [
+        path_str(&trial).to_string(),
+        format!("{}/./trial.csv", path_str(&folder)),
+        path_str(&folder).to_string(),
+    ];
+    let output = analyze(&inputs, &["--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 1);
+    assert_eq!(json["files"][0]["source"], path_str(&trial));
+    assert!(
+        stderr(&output).contains("given more than once, analysed once"),
+        "{}",
+        stderr(&output)
+    );
 }

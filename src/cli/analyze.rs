@@ -75,6 +75,11 @@ pub struct AnalyzeArgs {
     /// jobs concatenate
     #[arg(long)]
     json_lines: bool,
+    /// Take the results of inputs already analysed into --out by an earlier run of this batch
+    /// (stopped, or extended with new inputs) instead of analysing them again; an input is
+    /// analysed again when it changed, gonio or a setting differs, or an output is missing
+    #[arg(long, requires = "out")]
+    resume: bool,
     /// Analyse only shard K of N (from 1): every N-th input of the batch sorted by path, so that
     /// N jobs given the same inputs cover each input exactly once (a cluster's job array)
     #[arg(long, value_name = "K/N")]
@@ -119,6 +124,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         save: args.save.target(),
         names: HashMap::new(),
         stop: Some(StopRequest::new()),
+        resume: args.resume,
     };
     // A GPU asked for is checked before any input; the CPU runtime loads only when a model runs
     // (keypoint CSVs need none).
@@ -130,6 +136,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let batch = batch(&args.inputs, args.fps);
     for note in &batch.left_out {
         eprintln!("gonio: {note}");
+    }
+    if !batch.repeated.is_empty() {
+        eprintln!(
+            "gonio: given more than once, analysed once: {}",
+            super::first_few(batch.repeated.iter().map(|p| p.display().to_string()))
+        );
     }
     if args.fps.is_some()
         && !batch
@@ -210,9 +222,22 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 bar.set_position(frames as u64);
             }
         }
+        Progress::NotResumed { index, why } => {
+            say(format!("gonio: {}: analysed again: {why}", shown(index)));
+        }
         Progress::Finished { index, file } => {
             lines.finished(index, file);
             finish(&multi, &overall, spinners.get(index));
+            if let Some(json) = &file.resumed_from {
+                if log_lines {
+                    say(format!(
+                        "gonio: {}: taken from {} (analysed before; --resume)",
+                        shown(index),
+                        json.display()
+                    ));
+                }
+                return;
+            }
             if let Some(error) = &file.not_written {
                 say(format!(
                     "gonio: {error} (the results of {} are kept)",
@@ -253,9 +278,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             replaced,
             replaced_from,
             also_for,
+            resumed,
         } => {
             lines.saved(index, Ok((session, also_for)));
-            if replaced > 0 && replaced_from.is_empty() {
+            // A resumed input's earlier save of the same results is replaced by design.
+            if resumed && replaced_from.is_empty() {
+            } else if replaced > 0 && replaced_from.is_empty() {
                 say(format!(
                     "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
                     shown(index)
@@ -544,11 +572,16 @@ fn print_summary(
                 [
                     Cell::new(&file.source),
                     Cell::new(file.frames).set_alignment(CellAlignment::Right),
-                    // Keypoints read from a file ran no model: their speed says nothing.
-                    Cell::new(r.people_seen.map_or_else(
-                        || "-".to_string(),
-                        |_| format!("{:.1}", file.frames_per_second),
-                    ))
+                    // Keypoints read from a file ran no model, and a result taken from an
+                    // earlier run ran nothing now: their speed says nothing.
+                    Cell::new(
+                        r.people_seen
+                            .filter(|_| file.resumed_from.is_none())
+                            .map_or_else(
+                                || "-".to_string(),
+                                |_| format!("{:.1}", file.frames_per_second),
+                            ),
+                    )
                     .set_alignment(CellAlignment::Right),
                     Cell::new(
                         r.people_seen
@@ -563,6 +596,14 @@ fn print_summary(
     }
     writeln!(out, "{}: {}", protocol.id, protocol.title)?;
     writeln!(out, "{table}")?;
+    let resumed = files.iter().filter(|f| f.resumed_from.is_some()).count();
+    if resumed > 0 {
+        writeln!(
+            out,
+            "  {resumed} of {} input(s) taken from an earlier run's results (--resume), not analysed again",
+            files.len()
+        )?;
+    }
     for file in files {
         for r in &file.results {
             for w in &r.warnings {

@@ -6,7 +6,7 @@ use super::multipose::{BoxInFrame, Person};
 use super::{BodyPart, Keypoint, Pose, KEYPOINT_COUNT};
 
 /// The posture a protocol's subject is in, for choosing the subject among several people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Posture {
     /// Lying on a table or the floor (trunk within 35 degrees of horizontal).
@@ -68,7 +68,7 @@ pub struct Found {
 /// A subject chosen by size where the posture did not tell who is meant: several people of
 /// about the same size in the protocol's posture (two people standing for a toe touch: the
 /// therapist showing the movement beside the patient), or nobody in it yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Guess {
     /// The protocol's posture.
     pub posture: Posture,
@@ -1165,7 +1165,7 @@ fn without_keypoints_where(pose: &Pose, drop: impl Fn(BodyPart, &Keypoint) -> bo
 }
 
 /// Who else was in view, and how sure the subject lock was.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSeen {
     /// The most people seen in one frame.
     pub most: usize,

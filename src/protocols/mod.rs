@@ -1093,34 +1093,50 @@ pub const TILTED_TRUNK_DEG: f32 = 10.0;
 /// higher in the picture than the hips; the median over the hold's frames, or without a hold over
 /// the frames where the trunk lies within 30 degrees of horizontal) when it is at least
 /// [`TILTED_TRUNK_DEG`] and `measure` is an angle of a protocol done lying that the tilt puts in
-/// doubt (against the picture's horizontal or the trunk line); None otherwise.
+/// doubt (against the picture's horizontal or the trunk line).
+///
+/// Without a hold and with no frame lying (the test refused), the median over the frames where
+/// the trunk lies 30 to 60 degrees from horizontal, when those are most of the frames with a
+/// trunk and the median is over 30 degrees: a camera tilted that far (or a patient propped up)
+/// is why every measure of the test was refused. None otherwise.
 fn lying_trunk_tilt(
     protocol: &Protocol,
     measure: &Measure,
     series: &AngleSeries,
     hold: Option<Hold>,
 ) -> Option<f32> {
+    if protocol.posture != Posture::Lying {
+        return None;
+    }
     let in_doubt = matches!(
         measure.angle,
         LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal | LegAngle::HipFlexion
     );
-    if protocol.posture != Posture::Lying || !in_doubt {
-        return None;
-    }
     // The trunk's lean from vertical is about -90 degrees lying on the back, +90 face down; under
     // 90 either way, the shoulders are above the hips in the picture.
-    let tilts: Vec<f32> = series
+    let all: Vec<f32> = series
         .time_s
         .iter()
         .zip(series.channel(Channel::TrunkToVertical))
         .filter(|(&t, v)| !v.is_nan() && hold.is_none_or(|h| (h.start_s..=h.end_s).contains(&t)))
         .map(|(_, v)| 90.0 - v.abs())
-        .filter(|tilt| hold.is_some() || tilt.abs() <= 30.0)
         .collect();
-    if tilts.is_empty() {
+    let within = |deg: f32| -> Vec<f32> {
+        all.iter()
+            .copied()
+            .filter(|tilt| hold.is_some() || tilt.abs() <= deg)
+            .collect()
+    };
+    let lying = within(30.0);
+    if !lying.is_empty() {
+        return Some(stats::median(&lying))
+            .filter(|tilt| in_doubt && tilt.abs() >= TILTED_TRUNK_DEG);
+    }
+    let leaning = within(60.0);
+    if leaning.is_empty() || 2 * leaning.len() < all.len() {
         return None;
     }
-    Some(stats::median(&tilts)).filter(|tilt| tilt.abs() >= TILTED_TRUNK_DEG)
+    Some(stats::median(&leaning)).filter(|tilt| tilt.abs() > 30.0)
 }
 
 #[allow(clippy::too_many_arguments)]

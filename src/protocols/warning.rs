@@ -51,7 +51,9 @@ pub enum WarningKind {
     /// the trunk lay tilted from the picture's horizontal (see [`super::TILTED_TRUNK_DEG`]): a
     /// tilted camera, or raised shoulders; `value` is the tilt, degrees, positive with the
     /// shoulders higher in the picture; `detail` the angle in words ("thigh to horizontal",
-    /// "hip flexion").
+    /// "hip flexion"). Over 30 degrees (on any measure of a lying test): no frame was lying
+    /// and the trunk lay that far from horizontal in most frames, the test refused (a camera
+    /// tilted that far, or a patient propped up).
     Tilted,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
@@ -325,6 +327,14 @@ impl fmt::Display for Warning {
                 } else {
                     ("lower", "lowered")
                 };
+                if value.abs() > 30.0 {
+                    // No frame was lying: the test refused (see `lying_trunk_tilt`).
+                    return write!(
+                        f,
+                        "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {shoulders} than the hips) in most frames, more than lying allows (30): if the patient lay flat, the camera was tilted: level it with the table and record again; if the table looks level in the picture, the patient was not lying flat",
+                        value.abs()
+                    );
+                }
                 write!(
                     f,
                     "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {shoulders} than the hips) in the test's frames: ",

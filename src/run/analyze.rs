@@ -14,9 +14,10 @@ use std::time::Instant;
 use super::pipeline::{
     sources_from, track_source, LeftOut, PipelineError, Source, Timings, Tracked,
 };
+use super::resume::{self, Analysis, Earlier, InputStamp, NotTaken, ResultsFile};
 use super::save::{check_destination, picture_of, save_results, Recording, SaveTo, Saved};
 use super::shard::Shard;
-use super::StopRequest;
+use super::{normal, StopRequest};
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
 use crate::capture::{load_image, CaptureError, VideoError};
@@ -83,6 +84,10 @@ pub struct AnalyzeConfig {
     /// Ends the batch early when requested (Ctrl-C): the inputs under way are finished, written
     /// and saved, and no other is started.
     pub stop: Option<StopRequest>,
+    /// Takes an input's results from an earlier result JSON in `out` instead of analysing it
+    /// again, when the input, gonio and the settings are the same and its outputs are all there
+    /// (see [`super::resume`]).
+    pub resume: bool,
 }
 
 /// What one input produced.
@@ -108,6 +113,10 @@ pub struct FileReport {
     /// subject was given for one of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_saved_for: Vec<String>,
+    /// The earlier result JSON the results were taken from (`resume`): the input was not
+    /// analysed again, and the timings are zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<PathBuf>,
     #[serde(skip)]
     pub results: Vec<Measurement>,
     /// The error behind `output_error`, moved into the batch's errors.
@@ -183,6 +192,9 @@ pub enum Progress<'a> {
     Finished { index: usize, file: &'a FileReport },
     /// Input `index` failed; the others go on.
     Failed { index: usize, error: &'a RunError },
+    /// Input `index` had an earlier result in the output folder that could not be taken
+    /// (`resume`): it is analysed again.
+    NotResumed { index: usize, why: &'a NotTaken },
     /// Input `index` was measured, but its results could not be saved.
     NotSaved { index: usize, error: &'a RunError },
     /// Input `index`'s results are in the database.
@@ -195,6 +207,9 @@ pub enum Progress<'a> {
         replaced_from: &'a [String],
         /// Other subjects measured from the same file (a warning: most often a mistake).
         also_for: &'a [String],
+        /// The results were taken from an earlier run (`resume`): replacing that run's save
+        /// of them is expected.
+        resumed: bool,
     },
 }
 
@@ -205,6 +220,9 @@ pub struct Batch {
     pub unusable: Vec<RunError>,
     /// Files in folders given that were not read, and why.
     pub left_out: Vec<LeftOut>,
+    /// Inputs given more than once (also spelled `./a` and `a`, or named and in a folder
+    /// given): each is analysed once, where it first came.
+    pub repeated: Vec<PathBuf>,
     /// When this is one shard of a bigger batch: every source path of the whole batch, sorted,
     /// so that an input's output files get the same name whichever job writes them.
     whole: Vec<PathBuf>,
@@ -249,17 +267,10 @@ impl Batch {
             sources,
             unusable,
             left_out: self.left_out,
+            repeated: self.repeated,
             whole,
         }
     }
-}
-
-/// `path` without `.` components or doubled separators: the same input spelled two ways is one.
-/// Lexical only (no links resolved), so every machine of a cluster gets the same answer.
-fn normal(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect()
 }
 
 /// An input that failed, or whose outputs or save failed, and why.
@@ -286,9 +297,14 @@ pub struct BatchReport {
 pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
     let mut sources = Vec::new();
     let mut unusable = Vec::new();
+    let mut repeated = Vec::new();
+    let mut seen = HashSet::new();
     let found = sources_from(inputs, frames_fps);
     for source in found.sources {
         match source {
+            // One recording is one trial: given twice, it would be two rows of one result
+            // (and written twice).
+            Ok(s) if !seen.insert(normal(s.path())) => repeated.push(s.path().to_path_buf()),
             Ok(s) => sources.push(s),
             Err(e) => unusable.push(RunError::from(e)),
         }
@@ -297,6 +313,7 @@ pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
         sources,
         unusable,
         left_out: found.left_out,
+        repeated,
         whole: Vec::new(),
     }
 }
@@ -320,7 +337,14 @@ pub fn analyze_batch(
         progress(Progress::Unusable { error });
     }
     let sources = &batch.sources;
-    let stems = output_stems(sources, &batch.whole, config.out.as_deref());
+    let mut stems = output_stems(sources, &batch.whole, config.out.as_deref());
+    let resumed = resumed(
+        sources,
+        &mut stems,
+        !batch.whole.is_empty(),
+        config,
+        progress,
+    );
     let next = AtomicUsize::new(0);
     // An input's report and, when saving, its session and the other subjects saved from it.
     type Done = (
@@ -345,6 +369,16 @@ pub fn analyze_batch(
                     let Some(source) = sources.get(index) else {
                         break;
                     };
+                    if let Some(earlier) = &resumed[index] {
+                        let file = resumed_report(earlier);
+                        progress(Progress::Finished { index, file: &file });
+                        let saved = save_and_report(config, source, &file, index, true, progress);
+                        match done.lock() {
+                            Ok(mut done) => done.push((index, Ok(file), saved)),
+                            Err(_) => break,
+                        }
+                        continue;
+                    }
                     if source.needs_model() && models.is_none() {
                         match load_models(config, threads) {
                             Ok(loaded) => models = Some(loaded),
@@ -378,24 +412,9 @@ pub fn analyze_batch(
                     }
                     // Saved as soon as measured, each input in its own transaction: a crash, a
                     // kill or a bad input later in the batch loses nothing measured before.
-                    let saved = config
-                        .save
-                        .as_ref()
-                        .zip(report.as_ref().ok())
-                        .map(|(to, file)| {
-                            let saved = save_file(to, source, file);
-                            match &saved {
-                                Ok(done) => progress(Progress::Saved {
-                                    index,
-                                    session: &to.session,
-                                    replaced: done.replaced,
-                                    replaced_from: &done.replaced_from,
-                                    also_for: &done.also_for,
-                                }),
-                                Err(error) => progress(Progress::NotSaved { index, error }),
-                            }
-                            saved.map(|done| (to.session.clone(), done.also_for))
-                        });
+                    let saved = report.as_ref().ok().and_then(|file| {
+                        save_and_report(config, source, file, index, false, progress)
+                    });
                     match done.lock() {
                         Ok(mut done) => done.push((index, report, saved)),
                         Err(_) => break,
@@ -463,6 +482,135 @@ pub fn analyze_batch(
         }
     }
     Ok(report)
+}
+
+/// An input's session and the other subjects saved from it, or why it was not saved.
+type SaveOutcome = Result<(String, Vec<String>), RunError>;
+
+/// Saves `file`'s results when the batch saves, reporting it to `progress`.
+fn save_and_report(
+    config: &AnalyzeConfig,
+    source: &Source,
+    file: &FileReport,
+    index: usize,
+    resumed: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Option<SaveOutcome> {
+    let to = config.save.as_ref()?;
+    let saved = save_file(to, source, file);
+    match &saved {
+        Ok(done) => progress(Progress::Saved {
+            index,
+            session: &to.session,
+            replaced: done.replaced,
+            replaced_from: &done.replaced_from,
+            also_for: &done.also_for,
+            resumed,
+        }),
+        Err(error) => progress(Progress::NotSaved { index, error }),
+    }
+    Some(saved.map(|done| (to.session.clone(), done.also_for)))
+}
+
+/// The earlier result to take for each source (`config.resume`); each source whose earlier
+/// result cannot be taken is reported to `progress`, and analysed again. A resumed source's
+/// stem becomes its earlier outputs' name; a shard (`fixed_names`) takes only outputs of the
+/// name it gives the input, so that no other input of the batch can be given that name.
+fn resumed(
+    sources: &[Source],
+    stems: &mut [String],
+    fixed_names: bool,
+    config: &AnalyzeConfig,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<Option<Earlier>> {
+    let (Some(out), true) = (&config.out, config.resume) else {
+        return vec![None; sources.len()];
+    };
+    let earlier = resume::earlier_results(out, is_results_json, |input| normal(Path::new(input)));
+    let settings = settings_of(config);
+    sources
+        .iter()
+        .zip(stems.iter_mut())
+        .enumerate()
+        .map(|(index, (source, stem))| {
+            // Keyed by the name recorded (a path not in UTF-8 is recorded as shown).
+            let candidates = earlier.get(&normal(Path::new(&shown_name(source, config))))?;
+            let stamp = stamp_of(source, config);
+            let fixed = fixed_names.then_some(stem.as_str());
+            match resume::choose(candidates, stamp.as_ref(), &settings, fixed)? {
+                Ok(taken) => {
+                    if let Some(name) = taken.stem() {
+                        *stem = name.to_string();
+                    }
+                    Some(taken.clone())
+                }
+                Err(why) => {
+                    progress(Progress::NotResumed { index, why: &why });
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The report of an input whose results are taken from an earlier run.
+fn resumed_report(earlier: &Earlier) -> FileReport {
+    let analysis = earlier.analysis.as_ref();
+    let source = earlier
+        .results
+        .first()
+        .map(|r| r.source.clone())
+        .or_else(|| analysis.and_then(|a| a.input.as_ref().map(|i| i.path.clone())))
+        .unwrap_or_default();
+    FileReport {
+        source,
+        frames: analysis.map_or(0, |a| a.frames),
+        frames_with_person: analysis.map_or(0, |a| a.frames_with_person),
+        frames_per_second: 0.0,
+        timings: Timings::default(),
+        people: analysis.map(|a| a.people).unwrap_or_default(),
+        angles_s: 0.0,
+        outputs: earlier.outputs(),
+        output_error: None,
+        also_saved_for: Vec::new(),
+        resumed_from: Some(earlier.json.clone()),
+        results: earlier.results.clone(),
+        not_written: None,
+    }
+}
+
+/// How `source` is as it is analysed: its name, size and modification time.
+fn stamp_of(source: &Source, config: &AnalyzeConfig) -> Option<InputStamp> {
+    let files = match source {
+        Source::Frames { files, .. } => files.clone(),
+        other => vec![other.path().to_path_buf()],
+    };
+    InputStamp::of(&shown_name(source, config), &files)
+}
+
+/// The name `source` is shown and saved under.
+fn shown_name(source: &Source, config: &AnalyzeConfig) -> String {
+    config
+        .names
+        .get(source.path())
+        .cloned()
+        .unwrap_or_else(|| source.path().display().to_string())
+}
+
+/// What `--resume` compares: gonio's version and every setting that shapes a result. (The
+/// number of jobs, threads and the device do not: the same model gives the same keypoints
+/// on the CPU and the GPU within rounding.)
+fn settings_of(config: &AnalyzeConfig) -> serde_json::Value {
+    resume::settings(&[
+        ("protocol", config.protocol.id.into()),
+        ("side", format!("{:?}", config.side).into()),
+        ("hold", format!("{:?}", config.hold).into()),
+        ("series", format!("{:?}", config.series).into()),
+        ("frames_fps", config.frames_fps.into()),
+        ("max_fps", config.max_fps.into()),
+        ("model", format!("{:?}", config.model).into()),
+        ("people", format!("{:?}", config.people).into()),
+    ])
 }
 
 /// The pose model and the subject finder one job uses.
@@ -633,6 +781,9 @@ fn analyze_one(
     on_frames: &dyn Fn(usize),
 ) -> Result<FileReport, RunError> {
     let started = Instant::now();
+    // Stamped before it is read: an input changed during its analysis is analysed again by a
+    // later `--resume`.
+    let stamp = stamp_of(source, config);
     let model_id = estimator
         .as_ref()
         .filter(|_| source.needs_model())
@@ -642,11 +793,7 @@ fn analyze_one(
     // Swap correction fixes the poses in place, so the CSV and pictures show corrected labels.
     let track = &mut tracked.track;
     let series = AngleSeries::from_poses(&track.time_s, &mut track.poses, &config.series);
-    let name = config
-        .names
-        .get(source.path())
-        .cloned()
-        .unwrap_or_else(|| source.path().display().to_string());
+    let name = shown_name(source, config);
     let mut results = protocols::measure(
         config.protocol,
         &series,
@@ -674,6 +821,14 @@ fn analyze_one(
     // What was measured is never lost to an output that cannot be written: the results are
     // still printed and saved, the failure reported with them.
     let mut outputs = Vec::new();
+    let analysis = Analysis {
+        input: stamp,
+        settings: settings_of(config),
+        frames,
+        frames_with_person: tracked.frames_with_person,
+        people: tracked.people,
+        outputs: Vec::new(),
+    };
     let not_written = config.out.as_ref().and_then(|dir| {
         let names = OutputNames { dir, stem };
         write_outputs(
@@ -685,6 +840,7 @@ fn analyze_one(
             config,
             &mut outputs,
         )
+        .and_then(|()| write_results_json(&names, &results, analysis, &mut outputs))
         .err()
     });
     let seconds = started.elapsed().as_secs_f64();
@@ -703,16 +859,17 @@ fn analyze_one(
         outputs,
         output_error: not_written.as_ref().map(|e| e.to_string()),
         also_saved_for: Vec::new(),
+        resumed_from: None,
         results,
         not_written,
     })
 }
 
-/// Writes `<stem>.csv` (keypoints and angles per frame), `<stem>.json` (the results) and, per
-/// side of the main measure, `<stem>.<side>.plot.png` and `<stem>.<side>.evidence.png` (not for
-/// keypoint files, which have no frames). An evidence frame that cannot be read again is a
-/// warning on its result, not a lost input. Adds each file to `outputs` once written; the
-/// files after one that cannot be written are not tried.
+/// Writes `<stem>.csv` (keypoints and angles per frame) and, per side of the main measure, `<stem>.<side>.plot.png` and `<stem>.<side>.evidence.png` (not for
+/// keypoint files, which have no frames); the result JSON follows ([`write_results_json`]).
+/// An evidence frame that cannot be read again is a warning on its result, not a lost input.
+/// Adds each file to `outputs` once written; the files after one that cannot be written are
+/// not tried.
 fn write_outputs(
     names: &OutputNames,
     source: &Source,
@@ -768,14 +925,30 @@ fn write_outputs(
         let evidence_path = names.file(&format!(".{}.{}.evidence.png", r.side.name(), r.measure));
         draw_evidence_file(source, tracked, series, r, config, &evidence_path, outputs)?;
     }
+    Ok(())
+}
 
+/// Writes `<stem>.json`: the results, then `analysis` with the names of `outputs`. Written
+/// after every other output: a result JSON says that every output it lists is complete
+/// (`--resume`).
+fn write_results_json(
+    names: &OutputNames,
+    results: &[Measurement],
+    mut analysis: Analysis,
+    outputs: &mut Vec<PathBuf>,
+) -> Result<(), RunError> {
+    analysis.outputs = outputs
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
     let json_path = names.file(".json");
-    write_atomically(&json_path, |file| {
-        serde_json::to_writer_pretty(
-            io::BufWriter::new(file),
-            &serde_json::json!({ "results": results }),
-        )
-        .map_err(io::Error::from)
+    write_atomically(&json_path, |file_writer| {
+        let file = ResultsFile {
+            results,
+            analysis: &analysis,
+        };
+        serde_json::to_writer_pretty(io::BufWriter::new(file_writer), &file)
+            .map_err(io::Error::from)
     })?;
     outputs.push(json_path);
     Ok(())

@@ -6,11 +6,13 @@
 //!   tracking);
 //! - [`analyze`]: a batch of recordings to results, outputs and saved sessions;
 //! - [`live`]: a camera (or a stand-in) to a live readout and measured trials;
+//! - [`resume`]: an earlier run's results taken instead of analysing an input again;
 //! - [`save`]: results into the session store;
 //! - [`shard`]: one job's part of a batch split across many.
 
 pub mod analyze;
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -50,5 +52,14 @@ pub fn inference_threads(requested: usize, jobs: usize) -> usize {
 }
 pub mod live;
 pub mod pipeline;
+pub mod resume;
 pub mod save;
 pub mod shard;
+
+/// `path` without `.` components or doubled separators: the same input spelled two ways is one.
+/// Lexical only (no links resolved), so every machine of a cluster gets the same answer.
+fn normal(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}

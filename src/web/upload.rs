@@ -357,6 +357,7 @@ fn analyse(
             .into_iter()
             .collect(),
         stop: None,
+        resume: false,
     };
     let progress = |event: Progress| {
         if let Progress::Frames { frames, .. } = event {
