@@ -425,19 +425,81 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
     assert!(lines[&trials[0]].get("resumed_from").is_some());
     assert!(out.join("trial1-2.json").is_file());
 
-    // Other settings: everything analysed again, the setting named.
+    // Files swapped between names: the same sizes and modification times (as a zip or a
+    // memory card keeps them, to the second), other content. Analysed again.
+    let swapped = fresh_dir_with_swapped_files(&dir.path().join("swap"));
+    let swap_out = dir.path().join("swap-out");
+    let swap_args = ["--out", path_str(&swap_out), "--json-lines"];
+    let before = by_source(&json_lines(&analyze(&swapped, &swap_args)));
+    let [a, b] = [&swapped[0], &swapped[1]].map(PathBuf::from);
+    let held = a.with_extension("held");
+    std::fs::rename(&a, &held).unwrap();
+    std::fs::rename(&b, &a).unwrap();
+    std::fs::rename(&held, &b).unwrap();
+    let after = analyze(&swapped, &[&swap_args[..], &["--resume"]].concat());
+    assert!(
+        stderr(&after).contains("its content differs"),
+        "{}",
+        stderr(&after)
+    );
+    let after = by_source(&json_lines(&after));
+    assert!(after
+        .values()
+        .all(|line| line.get("resumed_from").is_none()));
+    assert_eq!(
+        after[&swapped[0]]["results"][0]["value_deg"],
+        before[&swapped[1]]["results"][0]["value_deg"]
+    );
+
+    // Other settings: everything analysed again, the option named. Options that do not apply to
+    // a keypoint CSV (it runs no model) change nothing.
     let other = analyze(&trials, &[&resume[..], &["--hold-s", "2"]].concat());
     assert_eq!(other.status.code(), Some(0), "{}", stderr(&other));
     assert!(
-        stderr(&other).contains("analysed with other settings (hold)"),
+        stderr(&other).contains("analysed with other settings (--hold-s, --band-deg)"),
         "{}",
         stderr(&other)
     );
     assert!(json_lines(&other)
         .iter()
         .all(|line| line.get("resumed_from").is_none()));
+    let model = analyze(
+        &trials,
+        &[&resume[..], &["--hold-s", "2", "--model", "lightning"]].concat(),
+    );
+    assert!(json_lines(&model)
+        .iter()
+        .all(|line| line.get("resumed_from").is_some()));
 
-    // A missing output, and a result JSON of an earlier gonio (no record of how it was made).
+    // The same input spelled another way, or from another folder, is found.
+    let spelled = [format!("{}/./trial0.csv", path_str(dir.path()))];
+    let found = analyze(&spelled, &resume);
+    assert!(
+        json_lines(&found)[0].get("resumed_from").is_some(),
+        "{}",
+        stderr(&found)
+    );
+    let from_elsewhere = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .current_dir(dir.path())
+        .args([
+            "analyze",
+            "--protocol",
+            "slr",
+            "trial0.csv",
+            "--resume",
+            "--json-lines",
+        ])
+        .args(["--out", path_str(&out)])
+        .output()
+        .unwrap();
+    assert!(
+        json_lines(&from_elsewhere)[0].get("resumed_from").is_some(),
+        "{}",
+        stderr(&from_elsewhere)
+    );
+
+    // A missing output, a result JSON of an earlier gonio (no record of how it was made), and
+    // one cut short.
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("trial2.json")).unwrap()).unwrap();
     let picture = record["analysis"]["outputs"]
@@ -457,6 +519,9 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
         serde_json::from_slice(&std::fs::read(&old).unwrap()).unwrap();
     without.as_object_mut().unwrap().remove("analysis");
     std::fs::write(&old, serde_json::to_string_pretty(&without).unwrap()).unwrap();
+    let cut = out.join("trial1.json");
+    let text = std::fs::read_to_string(&cut).unwrap();
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
     let again = analyze(
         &trials,
         &["--out", path_str(&out), "--resume", "--json-lines"],
@@ -472,10 +537,15 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
             && err.contains("written by an earlier gonio"),
         "{err}"
     );
+    assert!(
+        err.contains(&format!("{}: analysed again: ", trials[1]))
+            && err.contains("trial1.json: cannot be read as gonio's results"),
+        "{err}"
+    );
     let lines = by_source(&json_lines(&again));
-    assert!(lines[&trials[1]].get("resumed_from").is_some());
-    assert!(lines[&trials[0]].get("resumed_from").is_none());
-    assert!(lines[&trials[2]].get("resumed_from").is_none());
+    assert!(lines
+        .values()
+        .all(|line| line.get("resumed_from").is_none()));
 
     // A shard resumes its own outputs, whose names do not depend on what it finds.
     let sharded = fresh.path().join("sharded");
@@ -503,8 +573,8 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
 }
 
 /// A resumed input is saved again when the batch saves (its earlier save may have been cut
-/// off), replacing the earlier run's save of the same results: one trial, and no message about
-/// replacing anything.
+/// off), replacing the earlier run's save of the same file, as any input analysed again does
+/// (and says): one trial.
 #[test]
 fn a_resumed_input_saved_again_is_one_trial() {
     let dir = tempfile::tempdir().unwrap();
@@ -548,7 +618,6 @@ fn a_resumed_input_saved_again_is_one_trial() {
     let line = &json_lines(&again)[0];
     assert!(line.get("resumed_from").is_some());
     assert_eq!(line["saved_to_session"], "before");
-    assert!(!stderr(&again).contains("replaced"), "{}", stderr(&again));
     assert_eq!(history(), saved);
 }
 
@@ -578,4 +647,34 @@ fn an_input_given_twice_is_analysed_once() {
         "{}",
         stderr(&output)
     );
+}
+
+/// Two keypoint CSVs of the same size and modification time and different results, in `dir`.
+fn fresh_dir_with_swapped_files(dir: &Path) -> Vec<String> {
+    std::fs::create_dir_all(dir).unwrap();
+    let paths: Vec<PathBuf> = [(64.0, "a.csv"), (76.0, "b.csv")]
+        .iter()
+        .map(|(angle, name)| write_csv(&noisy_slr(*angle, 4.0, false, false, 11), dir.join(name)))
+        .collect();
+    // The same size: the CSVs' numbers differ, their layout not always; pad the shorter.
+    let sizes: Vec<u64> = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .collect();
+    let longest = *sizes.iter().max().unwrap();
+    for (path, size) in paths.iter().zip(&sizes) {
+        let mut text = std::fs::read_to_string(path).unwrap();
+        text.push_str(&"\n".repeat((longest - size) as usize));
+        std::fs::write(path, text).unwrap();
+    }
+    let time = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    for path in &paths {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(time)
+            .unwrap();
+    }
+    paths.iter().map(|p| path_str(p).to_string()).collect()
 }

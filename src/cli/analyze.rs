@@ -278,12 +278,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             replaced,
             replaced_from,
             also_for,
-            resumed,
         } => {
             lines.saved(index, Ok((session, also_for)));
-            // A resumed input's earlier save of the same results is replaced by design.
-            if resumed && replaced_from.is_empty() {
-            } else if replaced > 0 && replaced_from.is_empty() {
+            if replaced > 0 && replaced_from.is_empty() {
                 say(format!(
                     "gonio: {}: replaced {replaced} earlier result(s) of the same file in session \"{session}\" (one recording is one trial)",
                     shown(index)

@@ -21,9 +21,10 @@ use super::{normal, StopRequest};
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
 use crate::capture::{load_image, CaptureError, VideoError};
+use crate::pose::multipose::MULTIPOSE_FILE;
 use crate::pose::{
-    Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator, Runtime,
-    SubjectFinder,
+    model_file_sha256, Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError,
+    PoseEstimator, Runtime, SubjectFinder,
 };
 use crate::protocols::{
     self, HoldCriteria, Measurement, Protocol, SideChoice, Warning, WarningKind,
@@ -207,9 +208,6 @@ pub enum Progress<'a> {
         replaced_from: &'a [String],
         /// Other subjects measured from the same file (a warning: most often a mistake).
         also_for: &'a [String],
-        /// The results were taken from an earlier run (`resume`): replacing that run's save
-        /// of them is expected.
-        resumed: bool,
     },
 }
 
@@ -372,7 +370,7 @@ pub fn analyze_batch(
                     if let Some(earlier) = &resumed[index] {
                         let file = resumed_report(earlier);
                         progress(Progress::Finished { index, file: &file });
-                        let saved = save_and_report(config, source, &file, index, true, progress);
+                        let saved = save_and_report(config, source, &file, index, progress);
                         match done.lock() {
                             Ok(mut done) => done.push((index, Ok(file), saved)),
                             Err(_) => break,
@@ -412,9 +410,10 @@ pub fn analyze_batch(
                     }
                     // Saved as soon as measured, each input in its own transaction: a crash, a
                     // kill or a bad input later in the batch loses nothing measured before.
-                    let saved = report.as_ref().ok().and_then(|file| {
-                        save_and_report(config, source, file, index, false, progress)
-                    });
+                    let saved = report
+                        .as_ref()
+                        .ok()
+                        .and_then(|file| save_and_report(config, source, file, index, progress));
                     match done.lock() {
                         Ok(mut done) => done.push((index, report, saved)),
                         Err(_) => break,
@@ -493,7 +492,6 @@ fn save_and_report(
     source: &Source,
     file: &FileReport,
     index: usize,
-    resumed: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Option<SaveOutcome> {
     let to = config.save.as_ref()?;
@@ -505,7 +503,6 @@ fn save_and_report(
             replaced: done.replaced,
             replaced_from: &done.replaced_from,
             also_for: &done.also_for,
-            resumed,
         }),
         Err(error) => progress(Progress::NotSaved { index, error }),
     }
@@ -526,18 +523,42 @@ fn resumed(
     let (Some(out), true) = (&config.out, config.resume) else {
         return vec![None; sources.len()];
     };
-    let earlier = resume::earlier_results(out, is_results_json, |input| normal(Path::new(input)));
-    let settings = settings_of(config);
+    let earlier = resume::earlier_results(out, is_results_json);
     sources
         .iter()
         .zip(stems.iter_mut())
         .enumerate()
         .map(|(index, (source, stem))| {
-            // Keyed by the name recorded (a path not in UTF-8 is recorded as shown).
-            let candidates = earlier.get(&normal(Path::new(&shown_name(source, config))))?;
-            let stamp = stamp_of(source, config);
-            let fixed = fixed_names.then_some(stem.as_str());
-            match resume::choose(candidates, stamp.as_ref(), &settings, fixed)? {
+            let found = resume::absolute(source.path())
+                .and_then(|input| earlier.by_input.get(&input))
+                .and_then(|candidates| {
+                    let files = files_of(source);
+                    let bytes = files.iter().try_fold(0u64, |sum, file| {
+                        Some(sum.saturating_add(std::fs::metadata(file).ok()?.len()))
+                    });
+                    let hash = || resume::content_sha256(source.path(), &files);
+                    let settings = settings_of(config, source);
+                    let fixed = fixed_names.then_some(stem.as_str());
+                    resume::choose(candidates, bytes, hash, &settings, fixed)
+                })
+                .or_else(|| {
+                    // A result JSON cut short or edited says nothing of its input: one of the
+                    // input's own name is said.
+                    let own = source.path().file_stem()?.to_string_lossy().into_owned();
+                    earlier
+                        .unreadable
+                        .iter()
+                        .find(|(json, _)| {
+                            json.file_stem().is_some_and(|s| s.to_string_lossy() == own)
+                        })
+                        .map(|(json, error)| {
+                            Err(NotTaken::Unreadable {
+                                json: json.clone(),
+                                error: error.clone(),
+                            })
+                        })
+                })?;
+            match found {
                 Ok(taken) => {
                     if let Some(name) = taken.stem() {
                         *stem = name.to_string();
@@ -579,13 +600,21 @@ fn resumed_report(earlier: &Earlier) -> FileReport {
     }
 }
 
-/// How `source` is as it is analysed: its name, size and modification time.
+/// How `source` is as it is analysed: its name, place, size and content hash.
 fn stamp_of(source: &Source, config: &AnalyzeConfig) -> Option<InputStamp> {
-    let files = match source {
+    InputStamp::of(
+        &shown_name(source, config),
+        source.path(),
+        &files_of(source),
+    )
+}
+
+/// The files `source` is read from: itself, or a folder's frames in order.
+fn files_of(source: &Source) -> Vec<PathBuf> {
+    match source {
         Source::Frames { files, .. } => files.clone(),
         other => vec![other.path().to_path_buf()],
-    };
-    InputStamp::of(&shown_name(source, config), &files)
+    }
 }
 
 /// The name `source` is shown and saved under.
@@ -597,20 +626,37 @@ fn shown_name(source: &Source, config: &AnalyzeConfig) -> String {
         .unwrap_or_else(|| source.path().display().to_string())
 }
 
-/// What `--resume` compares: gonio's version and every setting that shapes a result. (The
-/// number of jobs, threads and the device do not: the same model gives the same keypoints
-/// on the CPU and the GPU within rounding.)
-fn settings_of(config: &AnalyzeConfig) -> serde_json::Value {
-    resume::settings(&[
-        ("protocol", config.protocol.id.into()),
-        ("side", format!("{:?}", config.side).into()),
-        ("hold", format!("{:?}", config.hold).into()),
-        ("series", format!("{:?}", config.series).into()),
-        ("frames_fps", config.frames_fps.into()),
-        ("max_fps", config.max_fps.into()),
-        ("model", format!("{:?}", config.model).into()),
-        ("people", format!("{:?}", config.people).into()),
-    ])
+/// What `--resume` compares for `source`: the gonio build and every setting that shapes its
+/// result, named by the options that set them. Settings that do not apply to it are left out (a
+/// keypoint CSV runs no model; only a video is thinned by `--max-fps`, only a folder of frames
+/// timed by `--fps`), and so are the jobs, threads and device: the same model gives the same
+/// keypoints on the CPU and the GPU within rounding. A model is its file's content.
+fn settings_of(config: &AnalyzeConfig, source: &Source) -> serde_json::Value {
+    let mut shaping: Vec<(&str, serde_json::Value)> = vec![
+        ("--protocol", config.protocol.id.into()),
+        ("--side", format!("{:?}", config.side).into()),
+        ("--hold-s, --band-deg", format!("{:?}", config.hold).into()),
+        ("--min-confidence", format!("{:?}", config.series).into()),
+    ];
+    if source.needs_model() {
+        let model = model_file_sha256(config.model.file_name())
+            .map(|sha256| format!("{:?}, sha256 {sha256}", config.model));
+        shaping.push(("--model", model.into()));
+        let people = match config.people {
+            People::Single => "Single".to_string(),
+            People::Several(pick) => format!(
+                "{pick:?}, detector sha256 {}",
+                model_file_sha256(MULTIPOSE_FILE).unwrap_or_default()
+            ),
+        };
+        shaping.push(("--pick, --single-person", people.into()));
+    }
+    match source {
+        Source::Video(_) => shaping.push(("--max-fps", config.max_fps.into())),
+        Source::Frames { fps, .. } => shaping.push(("--fps", (*fps).into())),
+        Source::Image(_) | Source::Keypoints(_) => {}
+    }
+    resume::settings(&shaping)
 }
 
 /// The pose model and the subject finder one job uses.
@@ -783,7 +829,7 @@ fn analyze_one(
     let started = Instant::now();
     // Stamped before it is read: an input changed during its analysis is analysed again by a
     // later `--resume`.
-    let stamp = stamp_of(source, config);
+    let stamp = config.out.as_ref().and_then(|_| stamp_of(source, config));
     let model_id = estimator
         .as_ref()
         .filter(|_| source.needs_model())
@@ -823,7 +869,7 @@ fn analyze_one(
     let mut outputs = Vec::new();
     let analysis = Analysis {
         input: stamp,
-        settings: settings_of(config),
+        settings: settings_of(config, source),
         frames,
         frames_with_person: tracked.frames_with_person,
         people: tracked.people,
