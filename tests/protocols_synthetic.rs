@@ -1194,6 +1194,49 @@ fn a_tilted_trunk_is_said_where_a_result_depends_on_it() {
     }
 }
 
+#[test]
+fn a_trunk_propped_up_is_not_taken_for_a_tilted_camera() {
+    // Propped up 35 or 40 deg with both legs flat on the table, a straight-leg raise is refused
+    // (the trunk raised off the table, which the refusal says); a tilted camera turns the whole
+    // body, so a body whose hips bend by the trunk's rise is not told to level the camera.
+    let mut rng = XorShift::new(5);
+    let times = timestamps(30.0, 10.0, false, &mut rng);
+    for towards_right in [true, false] {
+        let placement = Placement::new(Posture::Supine, towards_right);
+        for rise in [35.0f32, 40.0] {
+            let curve = stretch_curve(0.0, 70.0);
+            let mut poses: Vec<Pose> = times
+                .iter()
+                .map(|&t| {
+                    let flat = Leg {
+                        hip_flexion: rise,
+                        knee_flexion: 0.0,
+                    };
+                    let raised = Leg {
+                        hip_flexion: rise + curve(t),
+                        ..flat
+                    };
+                    render(&placement, &with_legs(raised, flat, Side::Left, rise))
+                })
+                .collect();
+            // The resting thigh lies flat in the picture, the shoulders above the hips.
+            let pose = &poses[0];
+            let (hip, knee) = (pose.get(BodyPart::RightHip), pose.get(BodyPart::RightKnee));
+            assert!((hip.y - knee.y).abs() < 1.0, "{hip:?} {knee:?}");
+            assert!(pose.get(BodyPart::RightShoulder).y < hip.y - 30.0);
+            let label = format!("propped up {rise} deg, towards_right={towards_right}");
+            for r in &measure("slr", &times, &mut poses, SideChoice::Named(Side::Left)) {
+                assert!(r.refusal.is_some(), "{label}: {r:?}");
+                assert!(
+                    r.warnings.iter().all(|w| w.kind != WarningKind::Tilted),
+                    "{label}: {:?}",
+                    r.warnings
+                );
+            }
+        }
+    }
+}
+
 /// One result of a lying test filmed with the camera tilted by `tilt` degrees (the shoulders
 /// then `shoulders_higher` in the picture than the hips): said, and fair if measured, where it
 /// is in doubt and the tilt is 10 deg or more; else good and unchanged where the tilt does not

@@ -492,11 +492,15 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
         .args(["--out", path_str(&out)])
         .output()
         .unwrap();
+    let line = &json_lines(&from_elsewhere)[0];
     assert!(
-        json_lines(&from_elsewhere)[0].get("resumed_from").is_some(),
+        line.get("resumed_from").is_some(),
         "{}",
         stderr(&from_elsewhere)
     );
+    // Shown and saved under the name it is given now.
+    assert_eq!(line["source"], "trial0.csv");
+    assert_eq!(line["results"][0]["source"], "trial0.csv");
 
     // A missing output, a result JSON of an earlier gonio (no record of how it was made), and
     // one cut short.
@@ -621,8 +625,8 @@ fn a_resumed_input_saved_again_is_one_trial() {
     assert_eq!(history(), saved);
 }
 
-/// An input given twice (spelled `a/./t.csv` and `a/t.csv`, or named and in a folder given) is
-/// analysed once, and said: two rows of one recording read as two trials.
+/// An input given twice (spelled `a/./t.csv` and `a/t.csv`, through a link, or named and in a
+/// folder given) is analysed once, and said: two rows of one recording read as two trials.
 #[test]
 fn an_input_given_twice_is_analysed_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -632,9 +636,13 @@ fn an_input_given_twice_is_analysed_once() {
         &noisy_slr(70.0, 4.0, false, false, 3),
         folder.join("trial.csv"),
     );
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&trial, &link).unwrap();
     let inputs = [
         path_str(&trial).to_string(),
         format!("{}/./trial.csv", path_str(&folder)),
+        format!("{}/a/../a/trial.csv", path_str(dir.path())),
+        path_str(&link).to_string(),
         path_str(&folder).to_string(),
     ];
     let output = analyze(&inputs, &["--json"]);

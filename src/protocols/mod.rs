@@ -1089,6 +1089,10 @@ fn other_leg_moved(
 /// thick upper back may raise the shoulders' line by some degrees.
 pub const TILTED_TRUNK_DEG: f32 = 10.0;
 
+/// A hip bent no more than this (degrees) keeps the body straight: a whole body tilted in the
+/// picture is the camera's doing (see [`lying_trunk_tilt`]).
+const STRAIGHT_BODY_HIP_DEG: f32 = 15.0;
+
 /// The lying trunk's tilt from the picture's horizontal (degrees, positive with the shoulders
 /// higher in the picture than the hips; the median over the hold's frames, or without a hold over
 /// the frames where the trunk lies within 30 degrees of horizontal) when it is at least
@@ -1097,8 +1101,9 @@ pub const TILTED_TRUNK_DEG: f32 = 10.0;
 ///
 /// Without a hold and with no frame lying (the test refused), the median over the frames where
 /// the trunk lies 30 to 60 degrees from horizontal, when those are most of the frames with a
-/// trunk and the median is over 30 degrees: a camera tilted that far (or a patient propped up)
-/// is why every measure of the test was refused. None otherwise.
+/// trunk, the median is over 30 degrees and a leg lies in line with the trunk (one hip bent
+/// under [`STRAIGHT_BODY_HIP_DEG`]): a camera tilted that far is the likely reason every
+/// measure of the test was refused. None otherwise.
 fn lying_trunk_tilt(
     protocol: &Protocol,
     measure: &Measure,
@@ -1134,6 +1139,21 @@ fn lying_trunk_tilt(
     }
     let leaning = within(60.0);
     if leaning.is_empty() || 2 * leaning.len() < all.len() {
+        return None;
+    }
+    // A tilted camera turns the whole body: a leg still lies in line with the trunk. A trunk
+    // raised off the table (propped up) bends both hips, and the refusal says so already.
+    let hip_bent = |side: Side| {
+        let bends: Vec<f32> = series
+            .channel(LegAngle::HipFlexion.channel(side))
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        (!bends.is_empty()).then(|| stats::median(&bends).abs())
+    };
+    let straightest = Side::BOTH.into_iter().filter_map(hip_bent).reduce(f32::min);
+    if straightest.is_none_or(|bend| bend > STRAIGHT_BODY_HIP_DEG) {
         return None;
     }
     Some(stats::median(&leaning)).filter(|tilt| tilt.abs() > 30.0)

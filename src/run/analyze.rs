@@ -299,10 +299,14 @@ pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
     let mut seen = HashSet::new();
     let found = sources_from(inputs, frames_fps);
     for source in found.sources {
+        // The same file however it is spelled or linked to (lexically when it cannot be
+        // resolved: a missing input is reported once).
+        let same =
+            |s: &Source| std::fs::canonicalize(s.path()).unwrap_or_else(|_| normal(s.path()));
         match source {
             // One recording is one trial: given twice, it would be two rows of one result
             // (and written twice).
-            Ok(s) if !seen.insert(normal(s.path())) => repeated.push(s.path().to_path_buf()),
+            Ok(s) if !seen.insert(same(&s)) => repeated.push(s.path().to_path_buf()),
             Ok(s) => sources.push(s),
             Err(e) => unusable.push(RunError::from(e)),
         }
@@ -368,7 +372,7 @@ pub fn analyze_batch(
                         break;
                     };
                     if let Some(earlier) = &resumed[index] {
-                        let file = resumed_report(earlier);
+                        let file = resumed_report(earlier, shown_name(source, config));
                         progress(Progress::Finished { index, file: &file });
                         let saved = save_and_report(config, source, &file, index, progress);
                         match done.lock() {
@@ -575,14 +579,14 @@ fn resumed(
 }
 
 /// The report of an input whose results are taken from an earlier run.
-fn resumed_report(earlier: &Earlier) -> FileReport {
+/// The results are shown and saved under the name the input is given now (the earlier run may
+/// have spelled its path from another folder).
+fn resumed_report(earlier: &Earlier, source: String) -> FileReport {
     let analysis = earlier.analysis.as_ref();
-    let source = earlier
-        .results
-        .first()
-        .map(|r| r.source.clone())
-        .or_else(|| analysis.and_then(|a| a.input.as_ref().map(|i| i.path.clone())))
-        .unwrap_or_default();
+    let mut results = earlier.results.clone();
+    for r in &mut results {
+        r.source.clone_from(&source);
+    }
     FileReport {
         source,
         frames: analysis.map_or(0, |a| a.frames),
@@ -595,7 +599,7 @@ fn resumed_report(earlier: &Earlier) -> FileReport {
         output_error: None,
         also_saved_for: Vec::new(),
         resumed_from: Some(earlier.json.clone()),
-        results: earlier.results.clone(),
+        results,
         not_written: None,
     }
 }
