@@ -218,8 +218,8 @@ pub struct Batch {
     pub unusable: Vec<RunError>,
     /// Files in folders given that were not read, and why.
     pub left_out: Vec<LeftOut>,
-    /// Inputs given more than once (also spelled `./a` and `a`, or named and in a folder
-    /// given): each is analysed once, where it first came.
+    /// Inputs given more than once (also spelled `./a` and `a`, through a link, or named and in
+    /// a folder given): each is analysed once, where it first came.
     pub repeated: Vec<PathBuf>,
     /// When this is one shard of a bigger batch: every source path of the whole batch, sorted,
     /// so that an input's output files get the same name whichever job writes them.
@@ -578,8 +578,7 @@ fn resumed(
         .collect()
 }
 
-/// The report of an input whose results are taken from an earlier run.
-/// The results are shown and saved under the name the input is given now (the earlier run may
+/// The report of an input whose results are taken from an earlier run. The results are shown and saved under the name the input is given now (the earlier run may
 /// have spelled its path from another folder).
 fn resumed_report(earlier: &Earlier, source: String) -> FileReport {
     let analysis = earlier.analysis.as_ref();
