@@ -4,9 +4,9 @@
 //!
 //! Each result JSON gonio writes records how its results were made ([`Analysis`]): the input's
 //! place, size and content hash, the gonio build and every setting that shapes a result (the
-//! model files' hashes among them), and the other files written with it. An earlier result is taken only when all of these match and
-//! every file is still there; otherwise the input is analysed again and the reason is given
-//! ([`NotTaken`]). When unsure, analyse again: a stale number that looks current is the failure
+//! model files' hashes among them), and the other files written with it. An earlier result is
+//! taken only when all of these match and every file is still there; otherwise the input is
+//! analysed again and the reason is given ([`NotTaken`]). When unsure, analyse again: a stale number that looks current is the failure
 //! to avoid.
 
 use std::collections::HashMap;
@@ -23,11 +23,11 @@ use crate::protocols::Measurement;
 /// How one input's results were made: written into its result JSON after the results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
-    /// The input as it was when analysed; None when its metadata could not be read (never
-    /// resumed).
+    /// The input as it was when analysed; None when it could not be read (never resumed).
     pub input: Option<InputStamp>,
-    /// gonio's version and every setting that shapes a result (protocol, side, hold and series
-    /// settings, frame rates, model, who is measured), as [`settings`] gives them.
+    /// The gonio build and every setting that shapes the input's results (protocol, side, hold
+    /// and series settings, frame rate, model files, who is measured), as [`settings`] gives
+    /// them.
     pub settings: serde_json::Value,
     /// Frames analysed, and those with a person found.
     pub frames: usize,
