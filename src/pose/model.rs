@@ -81,36 +81,6 @@ pub fn find_model_file(file_name: &str) -> Result<PathBuf, PoseError> {
         })
 }
 
-/// The sha256 (lower-case hex) of the model file `file_name` found on the search path, read
-/// once per process; None when it cannot be found or read. What `--resume` records of a model:
-/// another file under the same name (`GONIO_MODEL_DIR`) is another model.
-pub fn model_file_sha256(file_name: &str) -> Option<String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static KNOWN: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
-    let known = KNOWN.get_or_init(Mutex::default);
-    if let Some(sha256) = known.lock().ok()?.get(file_name) {
-        return sha256.clone();
-    }
-    let sha256 = find_model_file(file_name).ok().and_then(|path| {
-        let mut file = std::fs::File::open(path).ok()?;
-        let mut hasher = Sha256::new();
-        std::io::copy(&mut file, &mut hasher).ok()?;
-        Some(
-            hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
-    });
-    known
-        .lock()
-        .ok()?
-        .insert(file_name.to_string(), sha256.clone());
-    sha256
-}
-
 /// A model file as found on the search path: for `gonio --version` and the release check.
 #[derive(Debug)]
 pub struct InstalledModel {

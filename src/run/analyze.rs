@@ -23,8 +23,8 @@ use crate::capture::video::{frame_at, frame_number};
 use crate::capture::{load_image, CaptureError, VideoError};
 use crate::pose::multipose::MULTIPOSE_FILE;
 use crate::pose::{
-    model_file_sha256, Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError,
-    PoseEstimator, Runtime, SubjectFinder,
+    find_model_file, Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator,
+    Runtime, SubjectFinder,
 };
 use crate::protocols::{
     self, HoldCriteria, Measurement, Protocol, SideChoice, Warning, WarningKind,
@@ -33,7 +33,7 @@ use crate::report::evidence::{draw_result_evidence, ResultInFrame};
 use crate::report::frames_csv::{is_frames_csv, write_frames_csv};
 use crate::report::plot::result_plot;
 use crate::report::{output_folder, save_png, write_atomically, WriteError};
-use crate::store::StoreError;
+use crate::store::{file_sha256, StoreError};
 
 /// Who is measured when several people may be in view.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -297,12 +297,11 @@ pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
     let mut unusable = Vec::new();
     let mut repeated = Vec::new();
     let mut seen = HashSet::new();
+    // The same file however it is spelled or linked to (lexically when it cannot be resolved: a
+    // missing input is reported once).
+    let same = |s: &Source| std::fs::canonicalize(s.path()).unwrap_or_else(|_| normal(s.path()));
     let found = sources_from(inputs, frames_fps);
     for source in found.sources {
-        // The same file however it is spelled or linked to (lexically when it cannot be
-        // resolved: a missing input is reported once).
-        let same =
-            |s: &Source| std::fs::canonicalize(s.path()).unwrap_or_else(|_| normal(s.path()));
         match source {
             // One recording is one trial: given twice, it would be two rows of one result
             // (and written twice).
@@ -340,11 +339,13 @@ pub fn analyze_batch(
     }
     let sources = &batch.sources;
     let mut stems = output_stems(sources, &batch.whole, config.out.as_deref());
+    let model_files = ModelFiles::default();
     let resumed = resumed(
         sources,
         &mut stems,
         !batch.whole.is_empty(),
         config,
+        &model_files,
         progress,
     );
     let next = AtomicUsize::new(0);
@@ -404,10 +405,15 @@ pub fn analyze_batch(
                         Some((e, f)) => (Some(e), f),
                         None => (None, &mut SubjectFinder::single()),
                     };
-                    let report =
-                        analyze_one(source, &stems[index], estimator, finder, config, &|n| {
-                            progress(Progress::Frames { index, frames: n })
-                        });
+                    let report = analyze_one(
+                        source,
+                        &stems[index],
+                        estimator,
+                        finder,
+                        config,
+                        &model_files,
+                        &|n| progress(Progress::Frames { index, frames: n }),
+                    );
                     match &report {
                         Ok(file) => progress(Progress::Finished { index, file }),
                         Err(error) => progress(Progress::Failed { index, error }),
@@ -522,6 +528,7 @@ fn resumed(
     stems: &mut [String],
     fixed_names: bool,
     config: &AnalyzeConfig,
+    model_files: &ModelFiles,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<Option<Earlier>> {
     let (Some(out), true) = (&config.out, config.resume) else {
@@ -537,13 +544,10 @@ fn resumed(
                 .and_then(|input| earlier.by_input.get(&input))
                 .and_then(|candidates| {
                     let files = files_of(source);
-                    let bytes = files.iter().try_fold(0u64, |sum, file| {
-                        Some(sum.saturating_add(std::fs::metadata(file).ok()?.len()))
-                    });
                     let hash = || resume::content_sha256(source.path(), &files);
-                    let settings = settings_of(config, source);
+                    let settings = settings_of(config, source, model_files);
                     let fixed = fixed_names.then_some(stem.as_str());
-                    resume::choose(candidates, bytes, hash, &settings, fixed)
+                    resume::choose(candidates, resume::bytes_of(&files), hash, &settings, fixed)
                 })
                 .or_else(|| {
                     // A result JSON cut short or edited says nothing of its input: one of the
@@ -634,7 +638,11 @@ fn shown_name(source: &Source, config: &AnalyzeConfig) -> String {
 /// keypoint CSV runs no model; only a video is thinned by `--max-fps`, only a folder of frames
 /// timed by `--fps`), and so are the jobs, threads and device: the same model gives the same
 /// keypoints on the CPU and the GPU within rounding. A model is its file's content.
-fn settings_of(config: &AnalyzeConfig, source: &Source) -> serde_json::Value {
+fn settings_of(
+    config: &AnalyzeConfig,
+    source: &Source,
+    model_files: &ModelFiles,
+) -> serde_json::Value {
     let mut shaping: Vec<(&str, serde_json::Value)> = vec![
         ("--protocol", config.protocol.id.into()),
         ("--side", format!("{:?}", config.side).into()),
@@ -642,14 +650,16 @@ fn settings_of(config: &AnalyzeConfig, source: &Source) -> serde_json::Value {
         ("--min-confidence", format!("{:?}", config.series).into()),
     ];
     if source.needs_model() {
-        let model = model_file_sha256(config.model.file_name())
+        let (pose, detector) = model_files.sha256(config);
+        let model = pose
+            .as_ref()
             .map(|sha256| format!("{:?}, sha256 {sha256}", config.model));
         shaping.push(("--model", model.into()));
         let people = match config.people {
             People::Single => "Single".to_string(),
             People::Several(pick) => format!(
                 "{pick:?}, detector sha256 {}",
-                model_file_sha256(MULTIPOSE_FILE).unwrap_or_default()
+                detector.as_deref().unwrap_or_default()
             ),
         };
         shaping.push(("--pick, --single-person", people.into()));
@@ -660,6 +670,24 @@ fn settings_of(config: &AnalyzeConfig, source: &Source) -> serde_json::Value {
         Source::Image(_) | Source::Keypoints(_) => {}
     }
     resume::settings(&shaping)
+}
+
+/// The sha256 of the pose model's and the person detector's files, hashed once per batch when
+/// first needed (about 35 MB read): another file under the same name is another model.
+#[derive(Default)]
+struct ModelFiles(std::sync::OnceLock<(Option<String>, Option<String>)>);
+
+impl ModelFiles {
+    fn sha256(&self, config: &AnalyzeConfig) -> &(Option<String>, Option<String>) {
+        self.0.get_or_init(|| {
+            let hash = |file| {
+                find_model_file(file)
+                    .ok()
+                    .and_then(|path| file_sha256(&path))
+            };
+            (hash(config.model.file_name()), hash(MULTIPOSE_FILE))
+        })
+    }
 }
 
 /// The pose model and the subject finder one job uses.
@@ -827,6 +855,7 @@ fn analyze_one(
     estimator: Option<&mut PoseEstimator>,
     finder: &mut SubjectFinder,
     config: &AnalyzeConfig,
+    model_files: &ModelFiles,
     on_frames: &dyn Fn(usize),
 ) -> Result<FileReport, RunError> {
     let started = Instant::now();
@@ -872,7 +901,7 @@ fn analyze_one(
     let mut outputs = Vec::new();
     let analysis = Analysis {
         input: stamp,
-        settings: settings_of(config, source),
+        settings: settings_of(config, source, model_files),
         frames,
         frames_with_person: tracked.frames_with_person,
         people: tracked.people,

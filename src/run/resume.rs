@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::pose::PeopleSeen;
 use crate::protocols::Measurement;
+use crate::store::{file_sha256, hex};
 
 /// How one input's results were made: written into its result JSON after the results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,17 +60,20 @@ impl InputStamp {
     /// The stamp of the input `path`, shown as `shown`, made of `files` (itself, or a folder's
     /// frames in order); None when a file cannot be read.
     pub fn of(shown: &str, path: &Path, files: &[PathBuf]) -> Option<InputStamp> {
-        let mut bytes = 0u64;
-        for file in files {
-            bytes = bytes.saturating_add(std::fs::metadata(file).ok()?.len());
-        }
         Some(InputStamp {
             path: shown.to_string(),
             absolute: absolute(path)?,
-            bytes,
+            bytes: bytes_of(files)?,
             sha256: content_sha256(path, files)?,
         })
     }
+}
+
+/// The size of `files` added up, bytes; None when one cannot be read.
+pub fn bytes_of(files: &[PathBuf]) -> Option<u64> {
+    files.iter().try_fold(0u64, |sum, file| {
+        Some(sum.saturating_add(std::fs::metadata(file).ok()?.len()))
+    })
 }
 
 /// `path` absolute with links resolved, as text (a name not in UTF-8 as shown).
@@ -82,23 +86,17 @@ pub fn absolute(path: &Path) -> Option<String> {
 /// sha256 of `files`' content (one file: its content, as `sha256sum` gives it; a folder's
 /// frames: each frame's name and content in order); None when one cannot be read.
 pub fn content_sha256(path: &Path, files: &[PathBuf]) -> Option<String> {
+    if files.len() == 1 && files[0] == path {
+        return file_sha256(path);
+    }
     let mut hasher = Sha256::new();
-    let single = files.len() == 1 && files[0] == path;
     for file in files {
-        if !single {
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-            hasher.update(name.unwrap_or_default().as_bytes());
-            hasher.update([0]);
-        }
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        hasher.update(name.unwrap_or_default().as_bytes());
+        hasher.update([0]);
         io::copy(&mut std::fs::File::open(file).ok()?, &mut hasher).ok()?;
     }
-    Some(
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
+    Some(hex(&hasher.finalize()))
 }
 
 /// The settings record of a run: the gonio build and `shaping`, the settings that shape a
