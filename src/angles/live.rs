@@ -36,7 +36,8 @@ pub struct LiveAngles {
     max_gap_s: f64,
     filters: [OneEuroFilter; CHANNEL_COUNT],
     last_seen_s: [f64; CHANNEL_COUNT],
-    anterior_votes: f32,
+    /// Running anterior-side votes of the ears' guesses (0) and of the face and bent knees (1).
+    anterior_votes: [f32; 2],
 }
 
 impl LiveAngles {
@@ -48,18 +49,25 @@ impl LiveAngles {
             max_gap_s,
             filters: std::array::from_fn(|_| OneEuroFilter::new(MIN_CUTOFF_HZ, BETA)),
             last_seen_s: [f64::NEG_INFINITY; CHANNEL_COUNT],
-            anterior_votes: 0.0,
+            anterior_votes: [0.0; 2],
         }
     }
 
     /// The angles of the frame at `time_s` (seconds, increasing).
     pub fn push(&mut self, time_s: f64, pose: &Pose) -> LiveFrameAngles {
         let own = joint_angles(pose, None, self.min_confidence);
-        if let Some(sign) = own.anterior_sign {
+        if let (Some(sign), Some(cue)) = (own.anterior_sign, own.facing_cue) {
             // Capped so that a person who turns round is followed within a second or two.
-            self.anterior_votes = (self.anterior_votes + sign).clamp(-30.0, 30.0);
+            let votes = &mut self.anterior_votes[usize::from(cue.is_strong())];
+            *votes = (*votes + sign).clamp(-30.0, 30.0);
         }
-        let majority = (self.anterior_votes != 0.0).then(|| self.anterior_votes.signum());
+        // The face or a bent knee decide; the ears only when neither was ever seen.
+        let majority = self
+            .anterior_votes
+            .iter()
+            .rev()
+            .find(|&&v| v != 0.0)
+            .map(|v| v.signum());
         let raw = match majority {
             Some(sign) if own.anterior_sign != Some(sign) => {
                 joint_angles(pose, Some(sign), self.min_confidence)
@@ -112,6 +120,25 @@ mod tests {
             300.0 + 100.0 * a.cos(),
         );
         Pose::from_keypoints(k)
+    }
+
+    #[test]
+    fn the_face_outvotes_the_ears_however_many() {
+        let mut live = LiveAngles::new(0.3, 0.3);
+        // The nose hidden and the knee straight: the ear, a hair behind the shoulder, guesses
+        // "facing left" frame after frame.
+        let mut ear_only = pose_with_knee(0.0);
+        ear_only.keypoints[BodyPart::Nose as usize].confidence = 0.0;
+        ear_only.keypoints[BodyPart::LeftEar as usize].x = 98.0;
+        for i in 0..20 {
+            let frame = live.push(i as f64 / 30.0, &ear_only);
+            assert_eq!(frame.raw.anterior_sign, Some(-1.0));
+        }
+        // One frame shows the face (facing right): it decides, for the ear frames after it too.
+        let face = live.push(1.0, &pose_with_knee(0.0));
+        assert_eq!(face.raw.anterior_sign, Some(1.0));
+        let after = live.push(1.1, &ear_only);
+        assert_eq!(after.raw.anterior_sign, Some(1.0));
     }
 
     #[test]

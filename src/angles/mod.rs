@@ -10,8 +10,8 @@ pub mod live;
 pub mod series;
 
 pub use joints::{
-    joint_angles, joint_rays, Angle, JointAngles, JointRays, Joints, Leg, LegAngles, LegRays, Rays,
-    Side, DEFAULT_MIN_CONFIDENCE,
+    joint_angles, joint_rays, Angle, FacingCue, JointAngles, JointRays, Joints, Leg, LegAngles,
+    LegRays, Rays, Side, DEFAULT_MIN_CONFIDENCE,
 };
 pub use live::{LiveAngles, LiveFrameAngles};
 pub use series::{

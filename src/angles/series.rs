@@ -180,12 +180,22 @@ pub struct AngleSeries {
     channels: [Vec<f32>; CHANNEL_COUNT],
     /// Frames whose left and right legs or arms were exchanged to restore continuity.
     pub swaps_corrected: usize,
-    /// Frames whose face pointed against the majority (their anterior side was taken from the
-    /// majority).
+    /// Frames whose own cue pointed against the majority (their anterior side was taken from
+    /// the majority). Only cues as strong as those that decided count: an ear's guess against
+    /// what the face or a bent knee showed in other frames is no disagreement.
     pub facing_disagreements: usize,
-    /// The anterior side the angles were computed with (the majority of the frames' faces, see
-    /// [`JointAngles::anterior_sign`]); None when no face gave a cue.
+    /// Frames whose nose lay on the trunk line (see [`JointAngles::face_square_on`]): the face
+    /// seen from the front or the back; those among `facing_disagreements` not counted again.
+    pub faces_square_on: usize,
+    /// The anterior side the angles were computed with (see [`JointAngles::anterior_sign`]): the
+    /// majority of the frames whose face or bent knee showed it, else of those whose ears
+    /// suggested it; None when no frame gave a cue.
     pub anterior_sign: Option<f32>,
+    /// Whether `anterior_sign` was guessed from the ears alone: no frame showed the face or a
+    /// bent knee. Lying with the face turned away, the ear seen points at the ceiling face up
+    /// or face down alike, so the test's position, and the sign of every angle against the
+    /// trunk, may be reversed.
+    pub facing_guessed: bool,
     /// Median over frames of the left-right shoulder and hip spacing divided by trunk length:
     /// near 0 in a true side view, near 0.8 facing the camera.
     pub lateral_spread: Option<f32>,
@@ -314,19 +324,35 @@ impl AngleSeries {
             .iter()
             .map(|p| joint_angles(p, None, options.min_confidence))
             .collect();
-        let votes: f32 = frames.iter().filter_map(|a| a.anterior_sign).sum();
-        let majority = if votes != 0.0 {
-            Some(votes.signum())
+        // The face and a bent knee show the body's front; the ears only suggest it, and decide
+        // only when nothing else does.
+        let votes = |strong: bool| -> f32 {
+            frames
+                .iter()
+                .filter(|a| a.facing_cue.is_some_and(|c| c.is_strong() == strong))
+                .filter_map(|a| a.anterior_sign)
+                .sum()
+        };
+        let (strong, weak) = (votes(true), votes(false));
+
+        let (majority, facing_guessed) = if strong != 0.0 {
+            (Some(strong.signum()), false)
+        } else if weak != 0.0 {
+            (Some(weak.signum()), true)
         } else {
-            None
+            (None, false)
         };
         let mut facing_disagreements = 0;
-        if let Some(sign) = majority {
-            for (angles, pose) in frames.iter_mut().zip(readable.iter()) {
-                if angles.anterior_sign != Some(sign) {
-                    facing_disagreements += usize::from(angles.anterior_sign.is_some());
-                    *angles = joint_angles(pose, Some(sign), options.min_confidence);
-                }
+        let mut faces_square_on = 0;
+        for (angles, pose) in frames.iter_mut().zip(readable.iter()) {
+            let disagrees = majority.is_some() && angles.anterior_sign != majority;
+            let decisive = angles
+                .facing_cue
+                .is_some_and(|c| facing_guessed || c.is_strong());
+            facing_disagreements += usize::from(disagrees && decisive);
+            faces_square_on += usize::from(angles.face_square_on && !(disagrees && decisive));
+            if let (true, Some(sign)) = (disagrees, majority) {
+                *angles = joint_angles(pose, Some(sign), options.min_confidence);
             }
         }
 
@@ -342,7 +368,9 @@ impl AngleSeries {
             channels,
             swaps_corrected,
             facing_disagreements,
+            faces_square_on,
             anterior_sign: majority,
+            facing_guessed,
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: lengths.map(|l| l.in_plane_ratios()),
             misread,

@@ -304,9 +304,10 @@ pub const MIN_SWINGS: usize = 5;
 /// step, a kick or a jump (walking past, stepping onto a box).
 pub const MIN_RESULT_SWINGS: usize = 3;
 
-/// Share of frames whose face points against the majority above which, in a view that is not
-/// side-on ([`OBLIQUE_SPREAD`]), forward and back cannot be told apart: a swing's flexion and
-/// extension would be a coin toss (the same recording re-encoded gave one or the other).
+/// Share of frames whose face points against the majority or at the camera (or away from it)
+/// above which, in a view that is not side-on ([`OBLIQUE_SPREAD`]), forward and back cannot be
+/// told apart: a swing's flexion and extension would be a coin toss (the same recording
+/// re-encoded gave one or the other).
 pub const SWING_FACING_UNCLEAR: f32 = 0.2;
 
 /// Lateral spread above which the view is square on to the body (a result graded poor for
@@ -1345,6 +1346,10 @@ fn measure_one(
         );
         lower(Quality::Fair);
     }
+    if series.facing_guessed {
+        warnings.push(Warning::new(WarningKind::FacingGuessed));
+        lower(Quality::Fair);
+    }
 
     let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
     let mut repetitions = Vec::new();
@@ -1371,9 +1376,16 @@ fn measure_one(
             };
             if validity.in_posture == 0 {
                 if let Some(failure) = worst(Role::Posture) {
+                    // Face up and face down differ only by which way the body faces.
+                    let guessed = if series.facing_guessed {
+                        " (which way the body faced was guessed from an ear: no face or bent \
+                         knee seen; turn the face towards the camera)"
+                    } else {
+                        ""
+                    };
                     return refuse(
                         RefusalKind::NotThePosture,
-                        format!("not the test's position in any frame: {failure}"),
+                        format!("not the test's position in any frame: {failure}{guessed}"),
                     );
                 }
             }
@@ -1508,14 +1520,15 @@ fn measure_one(
             // from a face that keeps turning.
             // Square on (spacing over FRONTAL_SPREAD) it is not measurable at all; merely oblique,
             // not when the face keeps turning.
-            let facing_unclear = series.facing_disagreements as f32 / total as f32;
+            let facing_unclear =
+                (series.facing_disagreements + series.faces_square_on) as f32 / total as f32;
             if let Some(spread) = series.lateral_spread.filter(|&s| {
                 s > FRONTAL_SPREAD || (s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
             }) {
                 return refuse(
                     RefusalKind::NotThePosture,
                     format!(
-                        "not a side view: left-right spacing {:.0}% of trunk length and the face turned the other way in {:.0}% of frames, so a swing forward cannot be told from one back (film side-on)",
+                        "not a side view: left-right spacing {:.0}% of trunk length and the face turned the other way or square on in {:.0}% of frames, so a swing forward cannot be told from one back (film side-on)",
                         100.0 * spread,
                         100.0 * facing_unclear
                     ),

@@ -39,6 +39,10 @@ pub enum WarningKind {
     SidesSwapped,
     /// The face pointed against the body's facing direction in a share of frames.
     FacingUnclear,
+    /// Which way the body faced was guessed from the ears alone: no frame showed the face or a
+    /// bent knee (see [`crate::angles::AngleSeries::facing_guessed`]). The test's position and
+    /// the sign of the angles against the trunk may be reversed.
+    FacingGuessed,
     /// Several people were in view; `value` is the most in one frame, `share` the frames with
     /// more than one.
     SeveralPeople,
@@ -95,7 +99,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 26] = [
+    pub const ALL: [WarningKind; 27] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -106,6 +110,7 @@ impl WarningKind {
         WarningKind::Oblique,
         WarningKind::SidesSwapped,
         WarningKind::FacingUnclear,
+        WarningKind::FacingGuessed,
         WarningKind::SeveralPeople,
         WarningKind::ChosenAgain,
         WarningKind::LockAmbiguous,
@@ -137,6 +142,7 @@ impl WarningKind {
             WarningKind::Oblique => "oblique",
             WarningKind::SidesSwapped => "sides_swapped",
             WarningKind::FacingUnclear => "facing_unclear",
+            WarningKind::FacingGuessed => "facing_guessed",
             WarningKind::SeveralPeople => "several_people",
             WarningKind::ChosenAgain => "chosen_again",
             WarningKind::LockAmbiguous => "lock_ambiguous",
@@ -307,6 +313,10 @@ impl fmt::Display for Warning {
             WarningKind::FacingUnclear => write!(
                 f,
                 "facing direction unclear in {pct}% of frames (the face pointed the other way)"
+            ),
+            WarningKind::FacingGuessed => write!(
+                f,
+                "which way the body faced was guessed from an ear (no face or bent knee seen): face up and face down look alike so; turn the face towards the camera"
             ),
             WarningKind::SeveralPeople => write!(
                 f,
