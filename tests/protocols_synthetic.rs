@@ -1445,3 +1445,97 @@ fn a_face_turned_away_lying_is_told_by_a_bent_knee_or_said() {
         }
     }
 }
+
+/// A person who turns round or over within one recording faces the other way after it. Read
+/// with the whole recording's majority facing, every angle against the trunk after the turn was
+/// reversed: a runner's left leg, swung facing right before turning to swing the right, read 10
+/// deg of flexion and 49 of extension (truth 50 and 10); a straight-leg raise of 60 deg recorded
+/// after a prone hip extension of 15 read 17.5, the prone lift. Each stretch is read with its
+/// own facing now.
+#[test]
+fn a_turn_within_a_recording_is_read_each_way() {
+    let mut rng = XorShift::new(37);
+    let times = timestamps(30.0, 20.0, false, &mut rng);
+    let noise = Noise {
+        sigma_px: 2.0,
+        dropout: 0.1,
+        swaps: 0.05,
+    };
+    // 41.6 deg forward and 21.6 back (10 + 31.6 sin), 7 swings from standing to standing: the
+    // left leg for 8.4 s facing right, standing, the turn at 10 s, standing, the right leg from
+    // 11 s facing left. (Handed from one leg to the other at once, the left-right continuity
+    // would take the legs for swapped.)
+    let swing = |t: f64| {
+        let phase = std::f64::consts::TAU * t / 1.2;
+        (30.0 * phase.sin() + 10.0 * (1.0 - phase.cos())) as f32
+    };
+    // Facing right (or lying with the head on the left) until the turn at 10 s, then the other
+    // way; seen from the front or the back for the 0.4 s of the turn.
+    let turning = |posture: Posture, t: f64| {
+        let mut placement = Placement::new(posture, t < 10.0 || posture != Posture::Standing);
+        if (9.8..10.2).contains(&t) {
+            placement.lateral_px = 80.0;
+        }
+        placement
+    };
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            if t < 8.4 {
+                body.left.hip_flexion = swing(t);
+            } else if (11.0..19.4).contains(&t) {
+                body.right.hip_flexion = swing(t - 11.0);
+            }
+            render(&turning(Posture::Standing, t), &body)
+        })
+        .collect();
+    corrupt(&mut poses, &noise, &mut rng);
+    let results = measure("leg-swing", &times, &mut poses, SideChoice::Both);
+    for side in Side::BOTH {
+        for (measure_name, truth) in [("hip_flexion", 41.6), ("hip_extension", 21.6)] {
+            let r = results
+                .iter()
+                .find(|r| r.side == side && r.measure == measure_name)
+                .expect("both sides measured");
+            let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+            assert!(
+                (value - truth).abs() <= 2.0,
+                "{side:?} {measure_name}: {value:.1}, truth {truth}"
+            );
+        }
+    }
+
+    let lift = stretch_curve(0.0, 15.0);
+    let raise = stretch_curve(0.0, 60.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            if t < 10.0 {
+                body.left.hip_flexion = -lift(t);
+                render(&turning(Posture::Prone, t), &body)
+            } else {
+                body.left.hip_flexion = raise(t - 10.0);
+                render(&turning(Posture::Supine, t), &body)
+            }
+        })
+        .collect();
+    corrupt(&mut poses, &noise, &mut rng);
+    for (protocol, truth) in [("prone-hip-extension", 15.0), ("slr", 60.0)] {
+        let results = measure(
+            protocol,
+            &times,
+            &mut poses.clone(),
+            SideChoice::Named(Side::Left),
+        );
+        for r in &results {
+            let value = r.value_deg.unwrap_or_else(|| panic!("{protocol}: {r:?}"));
+            assert!(
+                (value - truth).abs() <= 2.0,
+                "{protocol} {}: {value:.1}, truth {truth}",
+                r.measure
+            );
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! Angles are degrees; positions are frame pixels (y down); times are seconds. The conventions
 //! of each angle are in [`joints`].
 
+pub mod facing;
 pub mod filter;
 pub mod geometry;
 pub mod joints;

@@ -187,15 +187,18 @@ pub struct AngleSeries {
     /// Frames whose nose lay on the trunk line (see [`JointAngles::face_square_on`]): the face
     /// seen from the front or the back; those among `facing_disagreements` not counted again.
     pub faces_square_on: usize,
-    /// The anterior side the angles were computed with (see [`JointAngles::anterior_sign`]): the
+    /// The anterior side of the whole recording (see [`JointAngles::anterior_sign`]): the
     /// majority of the frames whose face or bent knee showed it, else of those whose ears
-    /// suggested it; None when no frame gave a cue.
+    /// suggested it; None when no frame gave a cue. A stretch after a turn is read with its
+    /// own ([`AngleSeries::anterior_sign_at`]).
     pub anterior_sign: Option<f32>,
     /// Whether `anterior_sign` was guessed from the ears alone: no frame showed the face or a
     /// bent knee. Lying with the face turned away, the ear seen points at the ceiling face up
     /// or face down alike, so the test's position, and the sign of every angle against the
     /// trunk, may be reversed.
     pub facing_guessed: bool,
+    /// Per frame, the anterior side its angles were computed with (see [`super::facing`]).
+    facing: Vec<Option<f32>>,
     /// Median over frames of the left-right shoulder and hip spacing divided by trunk length:
     /// near 0 in a true side view, near 0.8 facing the camera.
     pub lateral_spread: Option<f32>,
@@ -272,6 +275,16 @@ impl AngleSeries {
     }
 
     /// Number of frames.
+    /// The anterior side frame `frame`'s angles were computed with: the recording's, or that of
+    /// the stretch after a turn (see [`super::facing`]).
+    pub fn anterior_sign_at(&self, frame: usize) -> Option<f32> {
+        self.facing
+            .get(frame)
+            .copied()
+            .flatten()
+            .or(self.anterior_sign)
+    }
+
     pub fn len(&self) -> usize {
         self.time_s.len()
     }
@@ -324,35 +337,27 @@ impl AngleSeries {
             .iter()
             .map(|p| joint_angles(p, None, options.min_confidence))
             .collect();
-        // The face and a bent knee show the body's front; the ears only suggest it, and decide
-        // only when nothing else does.
-        let votes = |strong: bool| -> f32 {
-            frames
-                .iter()
-                .filter(|a| a.facing_cue.is_some_and(|c| c.is_strong() == strong))
-                .filter_map(|a| a.anterior_sign)
-                .sum()
-        };
-        let (strong, weak) = (votes(true), votes(false));
-
-        let (majority, facing_guessed) = if strong != 0.0 {
-            (Some(strong.signum()), false)
-        } else if weak != 0.0 {
-            (Some(weak.signum()), true)
-        } else {
-            (None, false)
-        };
+        let spread: Vec<Option<f32>> = readable
+            .iter()
+            .map(|pose| frame_lateral_spread(pose, options.min_confidence))
+            .collect();
+        let facing = super::facing::facing(time_s, &frames, &spread);
         let mut facing_disagreements = 0;
         let mut faces_square_on = 0;
-        for (angles, pose) in frames.iter_mut().zip(readable.iter()) {
-            let disagrees = majority.is_some() && angles.anterior_sign != majority;
+        for ((angles, pose), &way) in frames
+            .iter_mut()
+            .zip(readable.iter())
+            .zip(&facing.per_frame)
+        {
+            let disagrees = way.is_some() && angles.anterior_sign != way;
+            // Only a cue as strong as those that decided disagrees.
             let decisive = angles
                 .facing_cue
-                .is_some_and(|c| facing_guessed || c.is_strong());
+                .is_some_and(|c| facing.guessed || c.is_strong());
             facing_disagreements += usize::from(disagrees && decisive);
             faces_square_on += usize::from(angles.face_square_on && !(disagrees && decisive));
-            if let (true, Some(sign)) = (disagrees, majority) {
-                *angles = joint_angles(pose, Some(sign), options.min_confidence);
+            if disagrees {
+                *angles = joint_angles(pose, way, options.min_confidence);
             }
         }
 
@@ -369,8 +374,9 @@ impl AngleSeries {
             swaps_corrected,
             facing_disagreements,
             faces_square_on,
-            anterior_sign: majority,
-            facing_guessed,
+            anterior_sign: facing.majority,
+            facing_guessed: facing.guessed,
+            facing: facing.per_frame,
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: lengths.map(|l| l.in_plane_ratios()),
             misread,

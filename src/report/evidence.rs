@@ -91,7 +91,7 @@ pub fn draw_result_evidence(frame: &RgbImage, pose: &Pose, shown: &ResultInFrame
     let angle = AngleToDraw {
         side,
         angle: measure.angle,
-        anterior_sign: shown.series.anterior_sign,
+        anterior_sign: shown.series.anterior_sign_at(shown.index),
         min_confidence: shown.min_confidence,
         label,
     };
