@@ -77,7 +77,12 @@ fn absurd_timestamps_neither_panic_nor_allocate_by_time_span() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // A fixed seed: the same cases on every run, so that a failure is the code's, not the draw's.
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261204),
+        ..ProptestConfig::default()
+    })]
 
     /// Damaged timestamps of every kind: huge, tiny, NaN, duplicated, unsorted, unit-scaled.
     #[test]

@@ -4,7 +4,12 @@ use gonio::capture::load_image;
 use proptest::prelude::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    // A fixed seed: the same cases on every run, so that a failure is the code's, not the draw's.
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261204),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn arbitrary_bytes_never_panic(prefix in prop::sample::select(vec![

@@ -76,6 +76,12 @@ pub fn signed_angle_deg(u: Point, v: Point) -> Option<f32> {
     Some(atan2_deg(cross(u, v), dot(u, v)))
 }
 
+/// Distance between two points, pixels.
+#[inline]
+pub fn distance(a: Point, b: Point) -> f32 {
+    norm_sq(sub(a, b)).sqrt()
+}
+
 /// The interior angle at `vertex` between the rays to `a` and to `b`, in degrees, 0 to 180.
 /// None when either ray is (nearly) zero.
 #[inline]

@@ -16,13 +16,15 @@
 //!   lunge, measured on the joint-centre line. Valid only with a level camera.
 //!
 //! The trunk line runs from mid-hip to mid-shoulder when both sides are reliable, else from the
-//! same-side hip to shoulder. The anterior direction comes from the face: the way the nose points
-//! from the ears, else the side of the trunk line on which the nose lies; without a nose, from a
-//! bent knee (a knee bends only backwards: the ankle lies posterior of the thigh line); else from
-//! the side of the trunk line on which the ears lie, a weak cue ([`FacingCue`]).
+//! same-side hip to shoulder. The anterior direction comes from the face seen in profile: the way
+//! the nose points from the ears, else the side of the trunk line on which the nose lies; without
+//! a nose, from a bent knee (a knee bends only backwards: the ankle lies posterior of the thigh
+//! line); else from the side of the trunk line on which the ears lie, a weak cue
+//! ([`FacingCue`]). A face seen square on gives none.
 
 use super::geometry::{
-    atan2_deg, cross, dot, midpoint, norm_sq, signed_angle_deg, sub, Point, MIN_SEGMENT_SQ_PX,
+    atan2_deg, cross, distance, dot, midpoint, norm_sq, signed_angle_deg, sub, Point,
+    MIN_SEGMENT_SQ_PX,
 };
 use crate::pose::{BodyPart, Keypoint, Pose};
 
@@ -41,11 +43,34 @@ pub const FACE_CUE_MIN_OFFSET: f32 = 0.05;
 /// over-straightens.
 pub const KNEE_FACING_CUE_DEG: f32 = 30.0;
 
-/// The knee tells which way the body faces only in a side view: the left-right spacing of the
-/// shoulders and hips at most this share of the trunk length (the oblique bound of the
-/// protocols). Seen obliquely, legs apart or turned in bend on screen either way (a man
-/// balancing at three-quarter view: both knees "bent" 20-35 deg against his face in most frames).
-pub const KNEE_FACING_MAX_SPREAD: f32 = 0.35;
+/// Shoulder and hip spacing over the trunk length ([`frame_lateral_spread`]) above which a view
+/// counts as oblique. A knee tells which way the body faces only under it: seen obliquely, legs
+/// apart or turned in bend on screen either way (a man balancing at three-quarter view: both
+/// knees "bent" 20-35 deg against his face in most frames).
+pub const OBLIQUE_SPREAD: f32 = 0.35;
+
+/// Shoulder and hip spacing over the trunk length ([`frame_lateral_spread`]) above which the
+/// view is square on to the body, from the front or the back.
+pub const FRONTAL_SPREAD: f32 = 0.6;
+
+/// Shoulder and hip spacing over trunk length in one frame, ((shoulder spacing + hip spacing) / 2
+/// / trunk length): near 0 side-on, near 0.7 facing the camera. None without confident
+/// shoulders and hips.
+pub fn frame_lateral_spread(pose: &Pose, min_confidence: f32) -> Option<f32> {
+    use BodyPart::*;
+    let get = |part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= min_confidence).then_some((k.x, k.y))
+    };
+    let (ls, rs, lh, rh) = (
+        get(LeftShoulder)?,
+        get(RightShoulder)?,
+        get(LeftHip)?,
+        get(RightHip)?,
+    );
+    let trunk = distance(midpoint(ls, rs), midpoint(lh, rh));
+    (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
+}
 
 /// What a frame's anterior direction ([`Joints::anterior_sign`]) was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +78,8 @@ pub enum FacingCue {
     /// The nose: the way it points from the ears, or its side of the trunk line, at least
     /// [`FACE_CUE_MIN_OFFSET`] across the trunk line.
     Face,
-    /// A knee bent at least [`KNEE_FACING_CUE_DEG`] in a side view (see
-    /// [`KNEE_FACING_MAX_SPREAD`]): the ankle lies posterior of the thigh line.
+    /// A knee bent at least [`KNEE_FACING_CUE_DEG`] in a side view (see [`OBLIQUE_SPREAD`]): the
+    /// ankle lies posterior of the thigh line.
     Knee,
     /// The ears' side of the trunk line, with no nose and no bent knee. A weak cue: the ear sits
     /// about on the trunk line, and with the face turned away from the camera lying down, the
@@ -176,8 +201,8 @@ pub struct Joints<T> {
     /// What `anterior_sign` was read from in this frame; None when the caller gave it (or there
     /// was no cue).
     pub facing_cue: Option<FacingCue>,
-    /// A nose was seen within [`FACE_CUE_MIN_OFFSET`] of the trunk line: the face seen from the
-    /// front or the back, its way not told.
+    /// A nose was seen less than [`FACE_CUE_MIN_OFFSET`] across the trunk line from the ears (or
+    /// the shoulder): the face seen from the front or the back, its way not told.
     pub face_square_on: bool,
 }
 
@@ -243,17 +268,6 @@ fn trace<T: Traced>(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
         reliable(BodyPart::LeftHip),
         reliable(BodyPart::RightHip),
     );
-    // A side view, unless the shoulders and hips are spaced wider than the oblique bound (one of
-    // them not seen: side-on, the far side is hidden).
-    let side_on = match (ls, rs, lh, rh) {
-        (Some(ls), Some(rs), Some(lh), Some(rh)) => {
-            let trunk = norm_sq(sub(midpoint(p(ls), p(rs)), midpoint(p(lh), p(rh)))).sqrt();
-            let spacing =
-                (norm_sq(sub(p(ls), p(rs))).sqrt() + norm_sq(sub(p(lh), p(rh))).sqrt()) / 2.0;
-            spacing <= KNEE_FACING_MAX_SPREAD * trunk
-        }
-        _ => true,
-    };
     // The trunk of both sides, when all four points are reliable.
     let mid_trunk = match (ls, rs, lh, rh) {
         (Some(ls), Some(rs), Some(lh), Some(rh)) => Some((
@@ -291,8 +305,8 @@ fn trace<T: Traced>(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
         let c = cross(trunk_up, v);
         (c != 0.0).then(|| c.signum())
     };
-    // The nose's offset across the trunk line, over the trunk length: a face seen from the front
-    // (or the back) has none, and its sign is noise.
+    // The nose's offset from the ears (or the shoulder), pixels: a face seen from the front (or
+    // the back) has none across the trunk line, and its side is noise.
     let nose_offset = match (nose, ear) {
         (Some(n), Some(e)) => Some(sub(n, e)),
         (Some(n), None) => Some(sub(n, shoulder)),
@@ -306,12 +320,19 @@ fn trace<T: Traced>(pose: &Pose, anterior_sign: Option<f32>, min_confidence: f32
             let face = nose_offset.filter(clear).and_then(side_of);
             face.map(|s| (s, Some(FacingCue::Face)))
                 .or_else(|| {
+                    // A side view, unless the shoulders and hips are spaced wider than the
+                    // oblique bound (one of them not seen: side-on, the far side is hidden).
+                    let side_on = frame_lateral_spread(pose, min_confidence)
+                        .is_none_or(|spread| spread <= OBLIQUE_SPREAD);
                     knee_facing(pose, min_confidence)
                         .filter(|_| side_on)
                         .map(|s| (s, Some(FacingCue::Knee)))
                 })
                 .or_else(|| {
-                    ear.and_then(|e| side_of(sub(e, shoulder)))
+                    // The ears only without a nose: beside a face seen square on they lie as
+                    // much on the trunk line as it does.
+                    ear.filter(|_| nose.is_none())
+                        .and_then(|e| side_of(sub(e, shoulder)))
                         .map(|s| (s, Some(FacingCue::Ear)))
                 })
         }
@@ -553,7 +574,14 @@ mod tests {
         set(&mut pose, BodyPart::RightEar, 108.0, 58.0);
         let front = joint_angles(&pose, None, 0.3);
         assert!(front.face_square_on);
-        assert_eq!(front.facing_cue, Some(FacingCue::Ear));
+        // Nor are the ears beside it, which lie as much on the trunk line.
+        assert_eq!(front.facing_cue, None);
+        assert_eq!(front.anterior_sign, None);
+        // Without the nose, the ears guess (weakly).
+        let mut no_nose = pose;
+        no_nose.keypoints[BodyPart::Nose.index()].confidence = 0.0;
+        let ears = joint_angles(&no_nose, None, 0.3);
+        assert_eq!(ears.facing_cue, Some(FacingCue::Ear));
         assert!(!FacingCue::Ear.is_strong());
         // Side-on, the nose 25 px ahead of the ear: the face.
         set(&mut pose, BodyPart::Nose, 125.0, 62.0);

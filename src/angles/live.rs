@@ -38,6 +38,8 @@ pub struct LiveAngles {
     last_seen_s: [f64; CHANNEL_COUNT],
     /// Running anterior-side votes of the ears' guesses (0) and of the face and bent knees (1).
     anterior_votes: [f32; 2],
+    /// The side the face and bent knees last leaned to.
+    strong_sign: Option<f32>,
 }
 
 impl LiveAngles {
@@ -50,6 +52,7 @@ impl LiveAngles {
             filters: std::array::from_fn(|_| OneEuroFilter::new(MIN_CUTOFF_HZ, BETA)),
             last_seen_s: [f64::NEG_INFINITY; CHANNEL_COUNT],
             anterior_votes: [0.0; 2],
+            strong_sign: None,
         }
     }
 
@@ -60,14 +63,16 @@ impl LiveAngles {
             // Capped so that a person who turns round is followed within a second or two.
             let votes = &mut self.anterior_votes[usize::from(cue.is_strong())];
             *votes = (*votes + sign).clamp(-30.0, 30.0);
+            if cue.is_strong() && *votes != 0.0 {
+                self.strong_sign = Some(votes.signum());
+            }
         }
-        // The face or a bent knee decide; the ears only when neither was ever seen.
+        // The face or a bent knee decide (a tie keeps their last word); the ears only when
+        // neither was ever seen.
+        let weak = self.anterior_votes[0];
         let majority = self
-            .anterior_votes
-            .iter()
-            .rev()
-            .find(|&&v| v != 0.0)
-            .map(|v| v.signum());
+            .strong_sign
+            .or_else(|| (weak != 0.0).then(|| weak.signum()));
         let raw = match majority {
             Some(sign) if own.anterior_sign != Some(sign) => {
                 joint_angles(pose, Some(sign), self.min_confidence)
@@ -139,6 +144,13 @@ mod tests {
         assert_eq!(face.raw.anterior_sign, Some(1.0));
         let after = live.push(1.1, &ear_only);
         assert_eq!(after.raw.anterior_sign, Some(1.0));
+        // The face seen the other way once: the strong votes tie, which keeps their last lean;
+        // the ears (20 against) still do not decide.
+        let mut facing_left = pose_with_knee(0.0);
+        facing_left.keypoints[BodyPart::Nose as usize].x = 70.0;
+        assert_eq!(live.push(1.2, &facing_left).raw.anterior_sign, Some(1.0));
+        let tied = live.push(1.3, &ear_only);
+        assert_eq!(tied.raw.anterior_sign, Some(1.0));
     }
 
     #[test]

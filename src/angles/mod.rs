@@ -3,7 +3,7 @@
 //! Angles are degrees; positions are frame pixels (y down); times are seconds. The conventions
 //! of each angle are in [`joints`].
 
-pub mod facing;
+mod facing;
 pub mod filter;
 pub mod geometry;
 pub mod joints;
@@ -11,10 +11,8 @@ pub mod live;
 pub mod series;
 
 pub use joints::{
-    joint_angles, joint_rays, Angle, FacingCue, JointAngles, JointRays, Joints, Leg, LegAngles,
-    LegRays, Rays, Side, DEFAULT_MIN_CONFIDENCE,
+    frame_lateral_spread, joint_angles, joint_rays, Angle, FacingCue, JointAngles, JointRays,
+    Joints, Leg, LegAngles, LegRays, Rays, Side, DEFAULT_MIN_CONFIDENCE,
 };
 pub use live::{LiveAngles, LiveFrameAngles};
-pub use series::{
-    frame_lateral_spread, AngleSeries, Channel, LegAngle, SeriesOptions, Smoothing, CHANNEL_COUNT,
-};
+pub use series::{AngleSeries, Channel, LegAngle, SeriesOptions, Smoothing, CHANNEL_COUNT};

@@ -4,9 +4,13 @@
 //! Everything works from timestamps (seconds), not frame counts: frame rates vary and frames
 //! drop.
 
+use super::facing;
 use super::filter::{butterworth_zero_phase, fill_gaps, reject_outliers, OneEuroFilter};
-use super::geometry::{midpoint, norm_sq, sub, Point};
-use super::joints::{joint_angles, Angle, JointAngles, Leg, Side, DEFAULT_MIN_CONFIDENCE};
+use super::geometry::{distance, midpoint, Point};
+use super::joints::{
+    frame_lateral_spread, joint_angles, Angle, JointAngles, Leg, Side, DEFAULT_MIN_CONFIDENCE,
+    FRONTAL_SPREAD,
+};
 use crate::pose::{overlong_limbs, BodyPart, Pose};
 
 /// One angle of one leg: the single definition of each leg angle's name, CSV column and
@@ -180,9 +184,10 @@ pub struct AngleSeries {
     channels: [Vec<f32>; CHANNEL_COUNT],
     /// Frames whose left and right legs or arms were exchanged to restore continuity.
     pub swaps_corrected: usize,
-    /// Frames whose own cue pointed against the majority (their anterior side was taken from
-    /// the majority). Only cues as strong as those that decided count: an ear's guess against
-    /// what the face or a bent knee showed in other frames is no disagreement.
+    /// Frames whose own cue pointed against the facing of the stretch they are in (their
+    /// anterior side was taken from the stretch). Only cues as strong as those that decided
+    /// count: an ear's guess against what the face or a bent knee showed in other frames is no
+    /// disagreement.
     pub facing_disagreements: usize,
     /// Frames whose nose lay on the trunk line (see [`JointAngles::face_square_on`]): the face
     /// seen from the front or the back; those among `facing_disagreements` not counted again.
@@ -192,12 +197,12 @@ pub struct AngleSeries {
     /// suggested it; None when no frame gave a cue. A stretch after a turn is read with its
     /// own ([`AngleSeries::anterior_sign_at`]).
     pub anterior_sign: Option<f32>,
-    /// Whether `anterior_sign` was guessed from the ears alone: no frame showed the face or a
-    /// bent knee. Lying with the face turned away, the ear seen points at the ceiling face up
-    /// or face down alike, so the test's position, and the sign of every angle against the
-    /// trunk, may be reversed.
+    /// Whether `anterior_sign` was guessed: too few frames showed the face in profile or a bent
+    /// knee (a face turned to the camera or away from it shows neither; lying with the face
+    /// turned away, the ear seen points at the ceiling face up or face down alike), so the
+    /// test's position, and the sign of every angle against the trunk, may be reversed.
     pub facing_guessed: bool,
-    /// Per frame, the anterior side its angles were computed with (see [`super::facing`]).
+    /// Per frame, the anterior side its angles were computed with.
     facing: Vec<Option<f32>>,
     /// Median over frames of the left-right shoulder and hip spacing divided by trunk length:
     /// near 0 in a true side view, near 0.8 facing the camera.
@@ -274,9 +279,8 @@ impl AngleSeries {
         Some(at(0.95) - at(0.05))
     }
 
-    /// Number of frames.
     /// The anterior side frame `frame`'s angles were computed with: the recording's, or that of
-    /// the stretch after a turn (see [`super::facing`]).
+    /// the stretch after a turn.
     pub fn anterior_sign_at(&self, frame: usize) -> Option<f32> {
         self.facing
             .get(frame)
@@ -285,6 +289,7 @@ impl AngleSeries {
             .or(self.anterior_sign)
     }
 
+    /// Number of frames.
     pub fn len(&self) -> usize {
         self.time_s.len()
     }
@@ -341,7 +346,13 @@ impl AngleSeries {
             .iter()
             .map(|pose| frame_lateral_spread(pose, options.min_confidence))
             .collect();
-        let facing = super::facing::facing(time_s, &frames, &spread);
+        let trunk_seen: Vec<bool> = readable
+            .iter()
+            .map(|pose| trunk_seen(pose, options.min_confidence))
+            .collect();
+        let turning =
+            facing::turning_frames(time_s, &spread, &trunk_seen, FRONTAL_SPREAD, TURN_GAP_S);
+        let facing = facing::facing(time_s, &frames, &turning);
         let mut facing_disagreements = 0;
         let mut faces_square_on = 0;
         for ((angles, pose), &way) in frames
@@ -602,27 +613,17 @@ pub fn correct_swaps(poses: &mut [Pose], min_confidence: f32) -> usize {
     changed.iter().filter(|&&c| c).count()
 }
 
-fn distance(a: Point, b: Point) -> f32 {
-    norm_sq(sub(a, b)).sqrt()
-}
+/// A stretch without a trunk at least this long, seconds, is the person out of the picture (a
+/// turn may have happened then), not a dropout.
+const TURN_GAP_S: f64 = 0.3;
 
-/// Shoulder and hip spacing over trunk length in one frame, ((shoulder spacing + hip spacing) / 2
-/// / trunk length): near 0 side-on, near 0.7 facing the camera. None without confident
-/// shoulders and hips.
-pub fn frame_lateral_spread(pose: &Pose, min_confidence: f32) -> Option<f32> {
-    use BodyPart::*;
-    let get = |part: BodyPart| {
-        let k = pose.get(part);
-        (k.confidence >= min_confidence).then_some((k.x, k.y))
-    };
-    let (ls, rs, lh, rh) = (
-        get(LeftShoulder)?,
-        get(RightShoulder)?,
-        get(LeftHip)?,
-        get(RightHip)?,
-    );
-    let trunk = distance(midpoint(ls, rs), midpoint(lh, rh));
-    (trunk > 1.0).then(|| (distance(ls, rs) + distance(lh, rh)) / 2.0 / trunk)
+/// Whether a shoulder and the hip of its side are both reliable.
+fn trunk_seen(pose: &Pose, min_confidence: f32) -> bool {
+    let reliable = |part: BodyPart| pose.get(part).confidence >= min_confidence;
+    Side::BOTH.into_iter().any(|side| {
+        let parts = side.parts();
+        reliable(parts.shoulder) && reliable(parts.hip)
+    })
 }
 
 /// Median over frames of [`frame_lateral_spread`].

@@ -312,7 +312,7 @@ pub const SWING_FACING_UNCLEAR: f32 = 0.2;
 
 /// Lateral spread above which the view is square on to the body (a result graded poor for
 /// holds): a swing forward and back moves towards and away from the camera, not across it.
-pub const FRONTAL_SPREAD: f32 = 0.6;
+pub use crate::angles::joints::FRONTAL_SPREAD;
 
 /// What a protocol's result is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -499,7 +499,7 @@ pub const MAX_SWING_TRAVEL: f32 = 1.0;
 pub const MAX_STANDING_LEG_SHARE: f32 = 0.5;
 
 /// Lateral spread (see [`AngleSeries::lateral_spread`]) above which the view counts as oblique.
-pub const OBLIQUE_SPREAD: f32 = 0.35;
+pub use crate::angles::joints::OBLIQUE_SPREAD;
 
 impl Protocol {
     /// The main result, the one the side is chosen by and the evidence picture shows (the first
@@ -1357,7 +1357,19 @@ fn measure_one(
     let mut swing_peaks: Vec<Repetition> = Vec::new();
     let mut left_out: Vec<f32> = Vec::new();
     let refusal = (|| {
-        let refuse = |kind: RefusalKind, reason: String| Some(Refusal { kind, reason });
+        // Face up and face down, or forward and back, differ only by which way the body faces: a
+        // guess may be why (a prone test read as lying on the back, a fold as a lean back).
+        let guessed = if series.facing_guessed {
+            " (which way the body faced was guessed: no face seen in profile, no knee bent)"
+        } else {
+            ""
+        };
+        let refuse = |kind: RefusalKind, reason: String| {
+            Some(Refusal {
+                kind,
+                reason: format!("{reason}{guessed}"),
+            })
+        };
         if total == 0 {
             return refuse(RefusalKind::NoFrames, "no frames".to_string());
         }
@@ -1376,16 +1388,9 @@ fn measure_one(
             };
             if validity.in_posture == 0 {
                 if let Some(failure) = worst(Role::Posture) {
-                    // Face up and face down differ only by which way the body faces.
-                    let guessed = if series.facing_guessed {
-                        " (which way the body faced was guessed from an ear: no face or bent \
-                         knee seen; turn the face towards the camera)"
-                    } else {
-                        ""
-                    };
                     return refuse(
                         RefusalKind::NotThePosture,
-                        format!("not the test's position in any frame: {failure}{guessed}"),
+                        format!("not the test's position in any frame: {failure}"),
                     );
                 }
             }

@@ -39,9 +39,9 @@ pub enum WarningKind {
     SidesSwapped,
     /// The face pointed against the body's facing direction in a share of frames.
     FacingUnclear,
-    /// Which way the body faced was guessed from the ears alone: no frame showed the face or a
-    /// bent knee (see [`crate::angles::AngleSeries::facing_guessed`]). The test's position and
-    /// the sign of the angles against the trunk may be reversed.
+    /// Which way the body faced was guessed: too few frames showed the face in profile or a bent
+    /// knee (see [`crate::angles::AngleSeries::facing_guessed`]). The test's position and the
+    /// sign of the angles against the trunk may be reversed.
     FacingGuessed,
     /// Several people were in view; `value` is the most in one frame, `share` the frames with
     /// more than one.
@@ -316,7 +316,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::FacingGuessed => write!(
                 f,
-                "which way the body faced was guessed from an ear (no face or bent knee seen): face up and face down look alike so; turn the face towards the camera"
+                "which way the body faced was guessed: the face was not seen in profile, nor a knee bent, in enough frames (a face turned to the camera or away from it does not tell), so face up and face down, forward and back, may be reversed: film the face in profile"
             ),
             WarningKind::SeveralPeople => write!(
                 f,
