@@ -2,7 +2,7 @@
 //! ([`JointAngles::facing_cue`]).
 //!
 //! The face and a bent knee show the body's front; the ears only suggest it and decide only when
-//! no frame shows more. One frame's cue can be misread, so the recording votes, and so do its
+//! too few frames show more. One frame's cue can be misread, so the recording votes, and so do its
 //! stretches, since a person may turn round (a runner swings one leg facing right, turns, and
 //! swings the other facing left) or over (a prone test, then a supine one): read with the whole
 //! recording's majority, every angle against the trunk after such a turn was reversed.
@@ -51,7 +51,8 @@ pub(crate) struct Facing {
     pub per_frame: Vec<Option<f32>>,
     /// The whole recording's majority.
     pub majority: Option<f32>,
-    /// Whether it was guessed from the ears alone (no frame showed the face or a bent knee).
+    /// Whether it was guessed: fewer than [`FACING_MIN_SHOWN_SHARE`] of the frames showed the
+    /// face in profile or a bent knee.
     pub guessed: bool,
 }
 
