@@ -1454,10 +1454,6 @@ fn a_face_turned_away_lying_is_told_by_a_bent_knee_or_said() {
             }
         }
     }
-    let swing = |t: f64| {
-        let phase = std::f64::consts::TAU * t / 1.2;
-        (30.0 * phase.sin() + 10.0 * (1.0 - phase.cos())) as f32
-    };
     for seed in 0..4 {
         let mut rng = XorShift::new(40 + seed);
         let times = timestamps(30.0, 12.0, false, &mut rng);
@@ -1465,7 +1461,7 @@ fn a_face_turned_away_lying_is_told_by_a_bent_knee_or_said() {
             .iter()
             .map(|&t| {
                 let mut body = Body::default();
-                body.left.hip_flexion = swing(t);
+                body.left.hip_flexion = uneven_swing(t);
                 let mut pose = render(&Placement::new(Posture::Standing, true), &body);
                 face_to_camera(&mut pose);
                 pose
@@ -1498,6 +1494,13 @@ fn a_face_turned_away_lying_is_told_by_a_bent_knee_or_said() {
     }
 }
 
+/// A leg swing 41.6 deg forward and 21.6 back (10 + 31.6 sin), a swing every 1.2 s from standing
+/// at `t` = 0: uneven, so that forward and back exchanged would show.
+fn uneven_swing(t: f64) -> f32 {
+    let phase = std::f64::consts::TAU * t / 1.2;
+    (30.0 * phase.sin() + 10.0 * (1.0 - phase.cos())) as f32
+}
+
 /// A person who turns round or over within one recording faces the other way after it. Read
 /// with the whole recording's majority facing, every angle against the trunk after the turn was
 /// reversed: a runner's left leg, swung facing right before turning to swing the right, read 10
@@ -1513,14 +1516,10 @@ fn a_turn_within_a_recording_is_read_each_way() {
         dropout: 0.1,
         swaps: 0.05,
     };
-    // 41.6 deg forward and 21.6 back (10 + 31.6 sin), 7 swings from standing to standing: the
-    // left leg for 8.4 s facing right, standing, the turn at 10 s, standing, the right leg from
-    // 11 s facing left. (Handed from one leg to the other at once, the left-right continuity
-    // would take the legs for swapped.)
-    let swing = |t: f64| {
-        let phase = std::f64::consts::TAU * t / 1.2;
-        (30.0 * phase.sin() + 10.0 * (1.0 - phase.cos())) as f32
-    };
+    // 7 swings from standing to standing: the left leg for 8.4 s facing right, standing, the turn
+    // at 10 s, standing, the right leg from 11 s facing left. (Handed from one leg to the other at
+    // once, the left-right continuity would take the legs for swapped.)
+    let swing = uneven_swing;
     // Facing right (or lying with the head on the left) until the turn at 10 s, then the other
     // way; seen from the front or the back for the 0.4 s of the turn.
     let turning = |posture: Posture, t: f64| {
