@@ -10,38 +10,38 @@
 use super::joints::JointAngles;
 
 /// Half the window over which a stretch of the recording votes, seconds.
-pub(crate) const FACING_WINDOW_S: f64 = 0.75;
+const FACING_WINDOW_S: f64 = 0.75;
 
 /// A window decides its frames' facing with at least this many more votes one way than the
 /// other, and at least [`FACING_MIN_NET_SHARE`] of its cues.
-pub(crate) const FACING_MIN_NET_VOTES: f32 = 5.0;
+const FACING_MIN_NET_VOTES: f32 = 5.0;
 
 /// A window decides with a net vote of at least this share of the cues in it (whatever the frame
 /// rate: a 240 frames/s recording has 360 frames in a window): a quarter of the cues misread
 /// still decides (half of them net), 70 against 30 does not. Under 3.3 frames/s a window holds
 /// fewer than 5 frames: it then needs [`FACING_MIN_NET_VOTES`] or 60 % of its frames net,
 /// whichever is fewer.
-pub(crate) const FACING_MIN_NET_SHARE: f32 = 0.4;
+const FACING_MIN_NET_SHARE: f32 = 0.4;
 
 /// The face and bent knees decide the recording's facing when they were seen in at least this
 /// share of its frames (and at least [`FACING_MIN_NET_VOTES`] frames): a face turned to the
 /// camera all along, whose nose keypoint noise pushes off the trunk line in 3 to 8 of 360
 /// frames, only guesses.
-pub(crate) const FACING_MIN_SHOWN_SHARE: f32 = 0.1;
+const FACING_MIN_SHOWN_SHARE: f32 = 0.1;
 
 /// A stretch must face against the whole recording's majority at least this long, seconds, to
 /// count as a turn, as its windows decide it (they decide a frame only well inside it: the
 /// stretch itself lasts about 2.5 s or more, with a quarter of its cues misread); shorter
 /// stretches either way are folded into their neighbours (a head turned back for a moment is
 /// not the body turning, a glance forward during a turn does not undo it).
-pub(crate) const MIN_TURNED_S: f64 = 1.5;
+const MIN_TURNED_S: f64 = 1.5;
 
 /// A body turning round or over is seen square on from the front or the back on the way, or
 /// leaves the picture: a turn counts only with such a frame (see [`turning_frames`]) within this
 /// many seconds of each end of the stretch, unless the end is the recording's own. A head turned
 /// back keeps the body side-on, however long (looking back over the shoulder twists the
 /// shoulders, not the hips).
-pub(crate) const TURN_NEAR_S: f64 = 1.5;
+const TURN_NEAR_S: f64 = 1.5;
 
 /// The facing of every frame of a series.
 #[derive(Debug, Clone, PartialEq)]
