@@ -15,7 +15,7 @@ use common::*;
 use gonio::angles::{SeriesOptions, Side};
 use gonio::capture::Frame;
 use gonio::live::{Captured, LiveConfig, LiveMeter, NewestFrame, Next};
-use gonio::pose::{Found, SubjectFinder};
+use gonio::pose::{BodyPart, Found, SubjectFinder};
 use gonio::protocols::{self, HoldCriteria};
 use synthetic::*;
 
@@ -1184,6 +1184,115 @@ fn a_slow_motion_source_gives_trials_that_say_so() {
                 .iter()
                 .any(|w| w["kind"] == "retimed" && w["value"] == 240.0),
             "{r}"
+        );
+    }
+}
+
+/// A runner who watches the laptop while swinging shows the camera the face square on, and the
+/// knees stay straight: which way they face is a guess. A recording says so (`facing_guessed`);
+/// the live view said nothing while its arc might read forward as back. It judges the last 10 s,
+/// so that a runner who turns from the screen to the side is not told for minutes after.
+#[test]
+fn the_live_view_says_when_which_way_the_body_faces_is_a_guess() {
+    use gonio::protocols::WarningKind;
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Face {
+        Profile,
+        /// The nose between the ears, as seen from the front; in one frame of 25 the model's
+        /// noise puts it 10 px (a twelfth of the trunk) ahead, as in profile.
+        AtTheCamera,
+        /// The nose hidden: the ears alone (a weak cue).
+        Away,
+        /// In profile for 5 s, then at the camera.
+        ProfileThenAtTheCamera,
+    }
+    let swing = |t: f64| (35.0 * (std::f64::consts::TAU * t / 1.2).sin()) as f32;
+    for face in [
+        Face::Profile,
+        Face::AtTheCamera,
+        Face::Away,
+        Face::ProfileThenAtTheCamera,
+    ] {
+        let mut meter = LiveMeter::new(
+            LiveConfig {
+                side: Some(Side::Left),
+                ..config("leg-swing")
+            },
+            None,
+        );
+        meter.start_trial();
+        let mut said = Vec::new();
+        for i in 0..600 {
+            let t = i as f64 / 30.0;
+            let mut body = Body::default();
+            body.left.hip_flexion = swing(t);
+            let mut pose = render(&Placement::new(Posture::Standing, true), &body);
+            let nose = pose.keypoints[BodyPart::Nose.index()];
+            let at_the_camera = match face {
+                Face::Profile => false,
+                Face::AtTheCamera => true,
+                Face::ProfileThenAtTheCamera => t >= 5.0,
+                Face::Away => {
+                    pose.keypoints[BodyPart::Nose.index()].confidence = 0.0;
+                    false
+                }
+            };
+            if at_the_camera {
+                for (part, dx) in [(BodyPart::LeftEar, 1.0), (BodyPart::RightEar, -1.0)] {
+                    let ear = &mut pose.keypoints[part.index()];
+                    (ear.x, ear.y) = (nose.x + dx, nose.y);
+                }
+                if i % 25 == 0 {
+                    pose.keypoints[BodyPart::Nose.index()].x += 10.0;
+                }
+            }
+            let reading = meter.push(t, &Found::alone(pose));
+            said.push(
+                reading
+                    .guidance
+                    .iter()
+                    .any(|g| g.contains("forward and back are a guess")),
+            );
+        }
+        let said_between = |from_s: f64, to_s: f64| -> Vec<bool> {
+            said[(from_s * 30.0) as usize..(to_s * 30.0) as usize].to_vec()
+        };
+        match face {
+            Face::Profile => assert!(!said.iter().any(|&s| s), "{face:?}: {said:?}"),
+            Face::AtTheCamera | Face::Away => {
+                // Not in the first 2 s (a moment to settle), then throughout.
+                assert!(
+                    !said_between(0.0, 1.9).contains(&true),
+                    "{face:?}: {said:?}"
+                );
+                assert!(
+                    !said_between(2.0, 20.0).contains(&false),
+                    "{face:?}: {said:?}"
+                );
+            }
+            Face::ProfileThenAtTheCamera => {
+                // Until the profile frames are fewer than a tenth of the last 10 s.
+                assert!(
+                    !said_between(0.0, 12.0).contains(&true),
+                    "{face:?}: {said:?}"
+                );
+                assert!(
+                    !said_between(15.0, 20.0).contains(&false),
+                    "{face:?}: {said:?}"
+                );
+            }
+        }
+        // The saved trial says it too where its 20 s showed too few frames in profile.
+        let trial = meter.stop_trial().expect("the trial had frames");
+        let saved = trial.results[0]
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::FacingGuessed);
+        assert_eq!(
+            saved,
+            matches!(face, Face::AtTheCamera | Face::Away),
+            "{face:?}: {:?}",
+            trial.results[0]
         );
     }
 }

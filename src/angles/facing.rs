@@ -69,8 +69,7 @@ pub(crate) fn facing(time_s: &[f64], frames: &[JointAngles], turning: &[bool]) -
     let strong_sum: f32 = strong.iter().sum();
     let strong_count = strong.iter().filter(|&&v| v != 0.0).count() as f32;
     let weak_sum: f32 = frames.iter().map(|a| vote(a, false)).sum();
-    let shown =
-        strong_count >= FACING_MIN_NET_VOTES.max(FACING_MIN_SHOWN_SHARE * frames.len() as f32);
+    let shown = facing_shown(strong_count as usize, frames.len());
     // A tie between strong cues (as many frames each way of a turn) is broken by the first.
     let first_strong = strong.iter().copied().find(|&v| v != 0.0);
     let strong_majority = match first_strong {
@@ -95,6 +94,13 @@ pub(crate) fn facing(time_s: &[f64], frames: &[JointAngles], turning: &[bool]) -
         majority,
         guessed,
     }
+}
+
+/// Whether `strong` frames showing the face in profile or a bent knee, of `frames`, are enough
+/// to tell which way the body faces (else it is a guess): the rule of a recording, and of the
+/// live view's recent frames.
+pub(crate) fn facing_shown(strong: usize, frames: usize) -> bool {
+    strong as f32 >= FACING_MIN_NET_VOTES.max(FACING_MIN_SHOWN_SHARE * frames as f32)
 }
 
 /// Per frame, whether the body was seen turning: shoulders and hips spaced wider than

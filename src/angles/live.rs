@@ -1,6 +1,9 @@
 //! Angles one frame at a time, for the live view: no look-ahead, so the zero-phase filter of a
 //! recorded series is replaced by a One Euro filter per channel.
 
+use std::collections::VecDeque;
+
+use super::facing::facing_shown;
 use super::filter::OneEuroFilter;
 use super::joints::{joint_angles, JointAngles};
 use super::series::{Channel, CHANNEL_COUNT};
@@ -11,6 +14,15 @@ const MIN_CUTOFF_HZ: f64 = 1.0;
 /// Cutoff rise per degree/second: a leg moving at 30 degrees/s lags by about a degree.
 const BETA: f64 = 0.05;
 
+/// The live view judges whether which way the body faces is a guess over the frames with a
+/// person of this many seconds back: recent enough to follow a person who turns from the screen
+/// to the side (or a new person stepping in), long enough for a glance ahead now and then.
+const FACING_RECENT_S: f64 = 10.0;
+
+/// Seconds with a person in view (within [`FACING_RECENT_S`]) before the live view says that
+/// which way the body faces is a guess: a moment to settle before being told anything.
+const FACING_JUDGED_AFTER_S: f64 = 2.0;
+
 /// The angles of one frame, raw and filtered.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveFrameAngles {
@@ -19,6 +31,12 @@ pub struct LiveFrameAngles {
     /// Each channel filtered over time, degrees (indexed like [`Channel::ALL`]); NaN when the
     /// angle is unknown in this frame.
     pub filtered: [f32; CHANNEL_COUNT],
+    /// Whether which way the body faces (`raw.anterior_sign`) is a guess: too few of the last
+    /// 10 s of frames with a person showed the face in profile or a bent knee, by the rule of a
+    /// recording's [`crate::angles::AngleSeries::facing_guessed`] (which counts all of a
+    /// recording's frames, a person in view or not). Forward and back (face up and face down)
+    /// may then be reversed. Said once a person has been in view for 2 s.
+    pub facing_guessed: bool,
 }
 
 impl LiveFrameAngles {
@@ -40,6 +58,9 @@ pub struct LiveAngles {
     anterior_votes: [f32; 2],
     /// The side the face and bent knees last leaned to.
     strong_sign: Option<f32>,
+    /// The frames with a person of the last [`FACING_RECENT_S`]: time, seconds, and whether
+    /// the face or a bent knee gave a cue.
+    recent_cues: VecDeque<(f64, bool)>,
 }
 
 impl LiveAngles {
@@ -53,12 +74,24 @@ impl LiveAngles {
             last_seen_s: [f64::NEG_INFINITY; CHANNEL_COUNT],
             anterior_votes: [0.0; 2],
             strong_sign: None,
+            recent_cues: VecDeque::new(),
         }
     }
 
     /// The angles of the frame at `time_s` (seconds, increasing).
     pub fn push(&mut self, time_s: f64, pose: &Pose) -> LiveFrameAngles {
         let own = joint_angles(pose, None, self.min_confidence);
+        if pose.has_person() {
+            let strong = own.facing_cue.is_some_and(|cue| cue.is_strong());
+            self.recent_cues.push_back((time_s, strong));
+            while self
+                .recent_cues
+                .front()
+                .is_some_and(|&(t, _)| time_s - t > FACING_RECENT_S)
+            {
+                self.recent_cues.pop_front();
+            }
+        }
         if let (Some(sign), Some(cue)) = (own.anterior_sign, own.facing_cue) {
             // Capped so that a person who turns round is followed within a second or two.
             let votes = &mut self.anterior_votes[usize::from(cue.is_strong())];
@@ -91,7 +124,24 @@ impl LiveAngles {
             self.last_seen_s[i] = time_s;
             filtered[i] = self.filters[i].filter(time_s, angle.deg);
         }
-        LiveFrameAngles { raw, filtered }
+        LiveFrameAngles {
+            raw,
+            filtered,
+            facing_guessed: majority.is_some() && self.facing_guessed_recently(),
+        }
+    }
+
+    /// Whether the recent frames with a person ([`FACING_RECENT_S`], once they span
+    /// [`FACING_JUDGED_AFTER_S`]) showed the face in profile or a bent knee too rarely to tell
+    /// which way the body faces.
+    fn facing_guessed_recently(&self) -> bool {
+        let (Some(&(first_s, _)), Some(&(last_s, _))) =
+            (self.recent_cues.front(), self.recent_cues.back())
+        else {
+            return false;
+        };
+        let strong = self.recent_cues.iter().filter(|&&(_, s)| s).count();
+        last_s - first_s >= FACING_JUDGED_AFTER_S && !facing_shown(strong, self.recent_cues.len())
     }
 }
 

@@ -19,8 +19,8 @@ use crate::pose::{
     KEYPOINT_COUNT,
 };
 use crate::protocols::{
-    self, HoldCriteria, Measure, Measurement, Protocol, ResultKind, Role, SideChoice, SideRule,
-    OBLIQUE_SPREAD,
+    self, HoldCriteria, Measure, Measurement, Posture, Protocol, ResultKind, Role, SideChoice,
+    SideRule, OBLIQUE_SPREAD,
 };
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::live_view::MeasuredAngle;
@@ -599,6 +599,24 @@ impl LiveMeter {
             self.trial = Some(track);
         }
 
+        let mut guidance = guidance(&pose, side, self.config.options.min_confidence, &unmet);
+        if person && angles.facing_guessed {
+            // Said last (the terminal's status line shows only the first hint): it asks for
+            // nothing the test needs, only for the face in profile now and then.
+            guidance.push(
+                match protocol.posture {
+                    Posture::Lying => {
+                        "face up or face down is a guess: let the camera see the face in \
+                         profile now and then"
+                    }
+                    Posture::Kneeling | Posture::Standing => {
+                        "forward and back are a guess: now and then look ahead, the way you \
+                         face, not at the screen"
+                    }
+                }
+                .to_string(),
+            );
+        }
         Reading {
             pose,
             side,
@@ -608,7 +626,7 @@ impl LiveMeter {
             hold_s,
             best_deg: self.best.1.filter(|_| recording_s.is_some()).map(|b| b.1),
             best_side: self.best.1.filter(|_| recording_s.is_some()).map(|b| b.0),
-            guidance: guidance(&pose, side, self.config.options.min_confidence, &unmet),
+            guidance,
             recording_s,
             people: found.people,
             ambiguous: found.ambiguous,
