@@ -212,7 +212,7 @@ pub type Key = (String, String, Side);
 /// Trial values per (protocol, measure, side) of a session; trials without a result are left out,
 /// and so are repeats of one recording (the same part of the same source file: a file analysed
 /// twice is one trial, and counting it twice would make the measure look perfectly repeatable),
-/// and trials that repeat another's result, peak and hold ([`is_copy`]): copies of one recording
+/// and trials that repeat another's result, peak and hold (`is_copy`): copies of one recording
 /// whose bytes differ (a CSV saved again with other line endings, two overlapping trims of one
 /// video) gave an SEM of 0.0 and an MDC of 0.0.
 pub fn counted_trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {

@@ -1,0 +1,191 @@
+//! Importing exports (another machine's results, a merged database): sessions joined by label
+//! and day, a trial already there replaced rather than repeated.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::dates::{day_of, days_apart, parse_session_date};
+use super::names::{known_session, known_subject, stored_name, Known};
+use super::plausible::{check_export, Implausible};
+use super::{
+    insert_measurement, label_to_save, new_subject, same_trial_ids, session_id, subject_id, Origin,
+    Store, StoreError, SubjectExport, WriteError,
+};
+use crate::angles::Side;
+
+impl Store {
+    /// Adds exported subjects' sessions (sessions already present by label get the
+    /// measurements added), all in one transaction. A measurement already there (the same trial,
+    /// see [`Store::save`]) is replaced, so importing a file twice changes nothing.
+    ///
+    /// A session already present keeps its date, also when the import's is the next or the day
+    /// before (shards of one batch that ran across midnight are one session): each such session
+    /// is reported in [`Imported::kept_dates`], since its date orders the before/after verdict.
+    /// Further apart, the import is refused ([`StoreError::ImportOtherDay`]): another visit
+    /// under the same label would be merged into this one.
+    pub fn import(&mut self, exports: &[SubjectExport]) -> Result<Imported, StoreError> {
+        for export in exports {
+            check_export(export).map_err(|source| StoreError::Implausible {
+                path: self.path.clone(),
+                problem: Box::new(source),
+            })?;
+        }
+        // The dates as stored: an import's own text (" 2026-11-20", a day alone) would sort
+        // sessions wrongly and compare days wrongly. They all parse: checked above.
+        let dates = exports
+            .iter()
+            .map(|export| {
+                export
+                    .sessions
+                    .iter()
+                    .map(|session| {
+                        parse_session_date(&session.started_at).map_err(|source| {
+                            StoreError::Implausible {
+                                path: self.path.clone(),
+                                problem: Box::new(Implausible::Date {
+                                    label: session.label.clone(),
+                                    source,
+                                }),
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut imported = Imported::default();
+        // Look-alike names the source itself holds apart (a database made before their
+        // characters were folded) are two people there: imported as they are, not refused.
+        let source_subjects: Vec<String> =
+            exports.iter().map(|e| stored_name(&e.subject)).collect();
+        self.write_checked(|tx| {
+            for (export, dates) in exports.iter().zip(&dates) {
+                let alias = stored_name(&export.subject);
+                let subject_id = match known_subject(tx, &alias)? {
+                    Known::CaseOf(existing) if source_subjects.contains(&existing) => {
+                        new_subject(tx, &alias)?
+                    }
+                    _ => subject_id(tx, &alias)?,
+                };
+                let source_labels: Vec<String> = export
+                    .sessions
+                    .iter()
+                    .map(|s| stored_name(&s.label))
+                    .collect();
+                // Details the database lacks are taken; those it has are kept.
+                tx.execute(
+                    "UPDATE subjects SET notes = coalesce(notes, ?2),
+                        date_of_birth = coalesce(date_of_birth, ?3) WHERE id = ?1",
+                    params![subject_id, export.notes, export.date_of_birth],
+                )?;
+                for (session, started_at) in export.sessions.iter().zip(dates) {
+                    let given = stored_name(&session.label);
+                    let label = &match known_session(tx, subject_id, &given)? {
+                        Known::CaseOf(existing) if source_labels.contains(&existing) => given,
+                        _ => label_to_save(tx, subject_id, &given)?,
+                    };
+                    let stored: Option<String> = tx
+                        .query_row(
+                            "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                            params![subject_id, label],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    let day = |at: &str| day_of(at).to_string();
+                    if let Some(stored) = stored {
+                        // The next day is one session across midnight (shards of one batch);
+                        // further apart, another visit that happens to share the label.
+                        if days_apart(&stored, started_at).is_none_or(|days| days > 1) {
+                            return Err(WriteError::Refused(StoreError::ImportOtherDay {
+                                subject: export.subject.clone(),
+                                label: label.clone(),
+                                stored: day(&stored),
+                                imported: day(started_at),
+                            }));
+                        }
+                        if day(&stored) != day(started_at) {
+                            imported.kept_dates.push(KeptDate {
+                                subject: export.subject.clone(),
+                                label: label.clone(),
+                                kept: day(&stored),
+                                imported: day(started_at),
+                            });
+                        }
+                    }
+                    let session_id = session_id(
+                        tx,
+                        subject_id,
+                        label,
+                        Some(started_at),
+                        session.notes.as_deref(),
+                    )?;
+                    for m in &session.measurements {
+                        // The same trial with another value: an edited export, or a newer
+                        // analysis of the recording. Taken (the import is the newer), and said.
+                        for id in same_trial_ids(tx, session_id, m)? {
+                            let was: Option<f32> = tx.query_row(
+                                "SELECT value_deg FROM measurements WHERE id = ?1",
+                                params![id],
+                                |r| r.get(0),
+                            )?;
+                            let alike = match (was, m.value_deg) {
+                                (Some(a), Some(b)) => (a - b).abs() < 0.05,
+                                (a, b) => a.is_none() && b.is_none(),
+                            };
+                            if !alike {
+                                imported.changed_values.push(ChangedValue {
+                                    subject: export.subject.clone(),
+                                    label: label.clone(),
+                                    protocol: m.protocol.clone(),
+                                    measure: m.measure.clone(),
+                                    side: m.side,
+                                    was_deg: was,
+                                    now_deg: m.value_deg,
+                                });
+                            }
+                        }
+                        imported.replaced +=
+                            insert_measurement(tx, session_id, m, Origin::Imported)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(imported)
+    }
+}
+
+/// What [`Store::import`] did besides adding.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Imported {
+    /// Measurements that were already there (the same trial) and were replaced, not repeated.
+    pub replaced: usize,
+    /// Sessions already present with another day than the import's: they kept their own.
+    pub kept_dates: Vec<KeptDate>,
+    /// Trials already present whose result the import changed.
+    pub changed_values: Vec<ChangedValue>,
+}
+
+/// A trial already in the database (the same recording, by sha256) whose result an import
+/// replaced with another: an edited export, or a newer analysis of the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedValue {
+    pub subject: String,
+    pub label: String,
+    pub protocol: String,
+    pub measure: String,
+    pub side: Side,
+    /// The result that was there, degrees (None: no result).
+    pub was_deg: Option<f32>,
+    /// The import's, degrees.
+    pub now_deg: Option<f32>,
+}
+
+/// A session that kept its date on import although the import dated it another day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptDate {
+    pub subject: String,
+    pub label: String,
+    /// The day kept (`YYYY-MM-DD`, UTC).
+    pub kept: String,
+    /// The import's day for it (`YYYY-MM-DD`, UTC).
+    pub imported: String,
+}
