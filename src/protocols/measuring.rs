@@ -1,0 +1,1323 @@
+//! From an angle series to results: which frames count (the protocol's criteria, the subject
+//! settled), which side, and per measure the clinical result (the sustained maximum, the last
+//! hold or the swings) with its quality and warnings, or a refusal with its reason. Also the
+//! notes added to results after the fact (people in view, the subject's size, faults of the
+//! recording, slow motion).
+
+use super::hold::{self, sustained_maximum, Hold, HoldCriteria};
+use super::warning::{Warning, WarningKind};
+use super::{
+    Best, Criterion, LegAngle, Measure, Measurement, Posture, Protocol, Quality, Refusal,
+    RefusalKind, Repetition, ResultKind, Role, Settings, SideChoice, SideRule, Subject, Test,
+    FRONTAL_SPREAD, MAX_STANDING_LEG_SHARE, MAX_SWING_TRAVEL, MIN_RESULT_SWINGS, MIN_SWINGS,
+    OBLIQUE_SPREAD, SWING_FACING_UNCLEAR,
+};
+use crate::angles::{AngleSeries, Channel, Side};
+use crate::pose::{PeopleSeen, Pose, PERSON_MIN_CONFIDENCE};
+use crate::stats;
+
+/// Measures `series` by `protocol`: one [`Measurement`] per side and measure.
+pub fn measure(
+    protocol: &Protocol,
+    series: &AngleSeries,
+    side: SideChoice,
+    hold: &HoldCriteria,
+    source: &str,
+    model: Option<&str>,
+) -> Vec<Measurement> {
+    let sides: Vec<Side> = match side {
+        SideChoice::Named(s) => vec![s],
+        SideChoice::Both => Side::BOTH.to_vec(),
+        SideChoice::Auto => vec![choose_side(protocol, series)],
+    };
+    let mut out = Vec::new();
+    for side in sides {
+        let valid = valid_mask(protocol, series, side);
+        for measure in protocol.measures {
+            out.push(measure_one(
+                protocol, measure, series, side, &valid, hold, source, model,
+            ));
+        }
+    }
+    out
+}
+
+/// Adds to each result what finding the subject showed in its `poses` (one per frame, frame
+/// pixels): with `people` (a model ran), how many people were in view and any doubt about which
+/// one was measured (a subject chosen by a guess, or chosen again: fair); the frames without a
+/// person; and a subject too small in the frame to be read well ([`SMALL_SUBJECT_PX`]: fair,
+/// [`TINY_SUBJECT_PX`]: poor).
+pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, poses: &[Pose]) {
+    let frames = poses.len();
+    let frames_with_person = poses.iter().filter(|p| p.has_person()).count();
+    let missing = (frames_with_person < frames).then(|| {
+        let count = frames - frames_with_person;
+        Warning::new(WarningKind::NoPerson)
+            .value(count as f32)
+            .frames(count, frames)
+    });
+    let size_px = subject_size_px(poses).filter(|&px| px < SMALL_SUBJECT_PX);
+    for r in results {
+        if let Some(people) = people {
+            r.people_seen = Some(people.most);
+            r.warnings.extend(Warning::from_people(people, frames));
+            // A number from someone who may not be the patient, or from two people (the subject
+            // chosen again: lost, or picked by a click mid-trial), is fair at best.
+            if (people.guessed.is_some() || people.locks > 1) && r.value_deg.is_some() {
+                r.quality = r.quality.max_by_severity(Quality::Fair);
+            }
+        }
+        r.warnings.extend(missing.clone());
+        if let Some(px) = size_px {
+            r.warnings
+                .push(Warning::new(WarningKind::SmallSubject).value(px));
+            if r.value_deg.is_some() {
+                let grade = if px < TINY_SUBJECT_PX {
+                    Quality::Poor
+                } else {
+                    Quality::Fair
+                };
+                r.quality = r.quality.max_by_severity(grade);
+            }
+        }
+    }
+}
+
+/// A subject whose confident keypoints span less than this, pixels (the longer side of their
+/// box, the median over the frames with a person), is read less well: measured on the COCO
+/// val2017 dev photos shrunk until the people were small (68 people, Thunder), the knee and hip
+/// angle error's mean / median / 90th percentile was 6.2 / 4.0 / 11.7 deg at 45-60 px (as at
+/// any larger size), 11.8 / 4.8 / 32.1 at 30-45 px.
+pub const SMALL_SUBJECT_PX: f32 = 45.0;
+/// ... and below this, poorly: 22.9 / 10.6 / 58.1 deg.
+pub const TINY_SUBJECT_PX: f32 = 30.0;
+
+/// The subject's size in the frame, pixels: the longer side of the box around its confident
+/// keypoints, the median over the frames with a person (None without one).
+pub fn subject_size_px(poses: &[Pose]) -> Option<f32> {
+    let mut sizes: Vec<f32> = poses
+        .iter()
+        .filter(|p| p.has_person())
+        .map(|p| {
+            let confident = || {
+                p.keypoints
+                    .iter()
+                    .filter(|k| k.confidence >= PERSON_MIN_CONFIDENCE)
+            };
+            let span = |of: fn(&crate::pose::Keypoint) -> f32| {
+                let (low, high) = confident()
+                    .map(of)
+                    .fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(v), h.max(v)));
+                high - low
+            };
+            span(|k| k.x).max(span(|k| k.y))
+        })
+        .filter(|size| size.is_finite())
+        .collect();
+    if sizes.is_empty() {
+        return None;
+    }
+    let middle = sizes.len() / 2;
+    let (_, median, _) = sizes.select_nth_unstable_by(middle, f32::total_cmp);
+    Some(*median)
+}
+
+/// Notes on every result a fault of the whole recording, `kind` with `count` as its value:
+/// the clock going back ([`WarningKind::ClockRestarted`]: a hold may run across a join of two
+/// clips) or damaged data the decoder went on past ([`WarningKind::DecodeErrors`]: the damaged
+/// frames' keypoints are in it). A result graded good becomes fair. Nothing when `count` is 0.
+pub fn note_recording_fault(results: &mut [Measurement], kind: WarningKind, count: usize) {
+    if count == 0 {
+        return;
+    }
+    for r in results {
+        r.warnings.push(Warning::new(kind).value(count as f32));
+        if r.value_deg.is_some() {
+            r.quality = r.quality.max_by_severity(Quality::Fair);
+        }
+    }
+}
+
+/// Notes on every result that the video was slow motion or a time-lapse, timed in real
+/// seconds (its hold and times are the patient's, not the player's). The grade stands: the
+/// frames are the same, only their clock was corrected.
+/// `capture_fps` and `playback_fps` are frames per second.
+pub fn note_retimed(results: &mut [Measurement], capture_fps: f64, playback_fps: f64) {
+    for r in results {
+        r.warnings.push(Warning::retimed(capture_fps, playback_fps));
+    }
+}
+
+/// The criteria one frame does not meet, for live guidance: each failing criterion with
+/// `false`, each that cannot be checked (its angle unknown) with `true`. `angle_of` gives each
+/// channel's angle in that frame, degrees, NaN when unknown.
+pub fn unmet_criteria(
+    protocol: &Protocol,
+    side: Side,
+    angle_of: impl Fn(Channel) -> f32,
+) -> Vec<(&'static Criterion, bool)> {
+    protocol
+        .criteria
+        .iter()
+        .filter_map(|criterion| {
+            let value = criterion.subject.value(side, &angle_of);
+            if value.is_nan() {
+                (!criterion.test.passes_unseen()).then_some((criterion, true))
+            } else {
+                (!criterion.test.passes(value)).then_some((criterion, false))
+            }
+        })
+        .collect()
+}
+
+/// Per frame: whether it counts for `protocol` on `side` (every criterion passes and the leg is
+/// seen in the camera's plane).
+pub fn valid_frames(protocol: &Protocol, series: &AngleSeries, side: Side) -> Vec<bool> {
+    valid_mask(protocol, series, side).frame_ok
+}
+
+/// A frame whose leg or trunk appears shorter than this share of its own length in clear frames
+/// points towards or away from the camera: its angles are not the body's (cos 41 deg).
+pub const FORESHORTENED_RATIO: f32 = 0.75;
+
+/// Per frame: whether every criterion passes. Also the per-criterion failure and unknown counts.
+struct Validity {
+    frame_ok: Vec<bool>,
+    failures: Vec<(usize, usize, f32)>, // (failed, unknown, worst value) per criterion
+    /// Frames that passed every criterion but whose leg or trunk was foreshortened.
+    foreshortened: usize,
+    /// Frames that count, but with a condition that passes unseen ([`Test::IfSeen`]) unseen for
+    /// longer than [`MAX_UNSEEN_S`].
+    unsure: usize,
+    /// Frames that passed every posture criterion.
+    in_posture: usize,
+    /// Frames seen out of the test's position by the trunk: a posture criterion about the trunk
+    /// known and failed (sitting up or lying back for a seated fold, sitting for a supine test).
+    out_of_position: Vec<bool>,
+}
+
+fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity {
+    let n = series.len();
+    let mut frame_ok = vec![true; n];
+    let mut posture_ok = vec![true; n];
+    let mut out_of_position = vec![false; n];
+    let mut unsure = vec![false; n];
+    let mut failures = Vec::with_capacity(protocol.criteria.len());
+    for criterion in protocol.criteria {
+        let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
+        let values: Vec<f32> = (0..n)
+            .map(|i| criterion.subject.value(side, |c| series.channel(c)[i]))
+            .collect();
+        let unseen = criterion
+            .test
+            .passes_unseen()
+            .then(|| unseen_gaps(&series.time_s, &values, criterion.test));
+        for (i, &v) in values.iter().enumerate() {
+            let passes = if v.is_nan() {
+                unseen.as_ref().is_some_and(|(passes, _)| passes[i])
+            } else {
+                criterion.test.passes(v)
+            };
+            if unseen
+                .as_ref()
+                .is_some_and(|(passes, long)| passes[i] && long[i])
+            {
+                unsure[i] = true;
+            }
+            if v.is_nan() {
+                unknown += 1;
+            } else if !passes {
+                failed += 1;
+                if worst.is_nan() || v.abs() > worst.abs() {
+                    worst = v;
+                }
+            }
+            if criterion.role != Role::Flag {
+                frame_ok[i] &= passes;
+            }
+            if criterion.role == Role::Posture {
+                posture_ok[i] &= passes;
+                // The trunk's position (lying, sitting, standing), not the legs', which the
+                // test itself moves (a knee drawn up from lying flat, a step into a lunge).
+                let trunk = criterion.subject == Subject::Trunk;
+                out_of_position[i] |= trunk && !v.is_nan() && !passes;
+            }
+        }
+        failures.push((failed, unknown, worst));
+    }
+    let mut foreshortened = 0;
+    for (ok, &ratio) in frame_ok.iter_mut().zip(series.in_plane_ratio(side)) {
+        if *ok && ratio < FORESHORTENED_RATIO {
+            *ok = false;
+            foreshortened += 1;
+        }
+    }
+    let unsure = frame_ok
+        .iter()
+        .zip(&unsure)
+        .filter(|&(&ok, &unsure)| ok && unsure)
+        .count();
+    Validity {
+        frame_ok,
+        failures,
+        unsure,
+        foreshortened,
+        in_posture: posture_ok.iter().filter(|&&ok| ok).count(),
+        out_of_position,
+    }
+}
+
+/// The longest a condition that passes unseen ([`Test::IfSeen`]) goes unseen before the result
+/// is graded fair at best, seconds: a far leg hidden for a moment is normal; hidden for longer
+/// (a knee hug filmed side-on hides the far hip for the whole hold), a raised trunk could not be
+/// ruled out.
+const MAX_UNSEEN_S: f64 = 1.0;
+
+/// Per frame, for a condition that passes unseen ([`Test::IfSeen`]): whether an unseen value
+/// passes (its gap's seen neighbours, the one there at the recording's ends, pass: a trunk
+/// propped up before and after a gap is propped up in it), and whether it lies in a gap longer
+/// than [`MAX_UNSEEN_S`] (or one never seen at all).
+fn unseen_gaps(time_s: &[f64], values: &[f32], test: Test) -> (Vec<bool>, Vec<bool>) {
+    let n = values.len().min(time_s.len());
+    let mut passes = vec![false; values.len()];
+    let mut long = vec![false; values.len()];
+    let mut i = 0;
+    while i < n {
+        if !values[i].is_nan() {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < n && values[i].is_nan() {
+            i += 1;
+        }
+        // The gap is first..i; its neighbours first - 1 and i, where there are.
+        let before = first.checked_sub(1).map(|k| test.passes(values[k]));
+        let after = (i < n).then(|| test.passes(values[i]));
+        let span_s = time_s[i.min(n - 1)] - time_s[first.saturating_sub(1)];
+        let is_long = span_s > MAX_UNSEEN_S || (before.is_none() && after.is_none());
+        let pass = before.unwrap_or(true) && after.unwrap_or(true);
+        passes[first..i].iter_mut().for_each(|p| *p = pass);
+        long[first..i].iter_mut().for_each(|l| *l = is_long);
+    }
+    (passes, long)
+}
+
+/// The frames that count (`values` not NaN) and were not on the way into or out of the test's
+/// position. After at least `min_hold_s` with the trunk seen out of position (lying back before
+/// a seated fold, sitting before a supine test), the frames up to the first rest in position
+/// (the measured angle still for the hold time in `all_values`, whether or not those frames
+/// count: lying flat before a knee is drawn up) are the way in; before such a stretch, the
+/// frames after the last rest are the way out. A movement is measured from a rest in the
+/// position: sitting up from lying into long sitting raised the hip angle from 60 to 90 deg
+/// with no fold at all, and was measured as a seated toe touch.
+fn settled_frames(
+    time_s: &[f64],
+    values: &[f32],
+    all_values: &[f32],
+    out_of_position: &[bool],
+    criteria: &HoldCriteria,
+) -> Vec<bool> {
+    let n = values
+        .len()
+        .min(all_values.len())
+        .min(time_s.len())
+        .min(out_of_position.len());
+    let mut settled: Vec<bool> = values.iter().map(|v| !v.is_nan()).collect();
+    // Stretches out of position long enough not to be a keypoint's flicker: (first, last).
+    let mut away = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !out_of_position[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i + 1 < n && out_of_position[i + 1] {
+            i += 1;
+        }
+        if time_s[i] - time_s[first] >= criteria.min_hold_s {
+            away.push((first, i));
+        }
+        i += 1;
+    }
+    if away.is_empty() {
+        return settled;
+    }
+    let in_position: Vec<f32> = all_values[..n]
+        .iter()
+        .zip(out_of_position)
+        .map(|(&v, &out)| if out { f32::NAN } else { v })
+        .collect();
+    let still = hold::still_windows(&time_s[..n], &in_position, criteria);
+    for (k, &(first, last)) in away.iter().enumerate() {
+        let next_away = away.get(k + 1).map_or(n, |a| a.0);
+        let first_rest = still
+            .iter()
+            .map(|w| w.1)
+            .find(|&start| start > last)
+            .unwrap_or(n);
+        for s in &mut settled[last + 1..first_rest.min(next_away)] {
+            *s = false;
+        }
+        let previous_away = if k == 0 { 0 } else { away[k - 1].1 + 1 };
+        let after_last_rest = still
+            .iter()
+            .map(|w| w.2)
+            .rfind(|&end| end < first)
+            .map_or(0, |end| end + 1);
+        for s in &mut settled[after_last_rest.max(previous_away)..first] {
+            *s = false;
+        }
+    }
+    settled
+}
+
+fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
+    let main = protocol.main_measure();
+    // Each side is judged over the frames where the body is in the test's position for it: a
+    // trunk propped up moves both hips alike, and was taken for the raised leg.
+    let score = |side: Side| -> (bool, f32) {
+        let away = valid_mask(protocol, series, side).out_of_position;
+        let all = score_over(protocol, main, series, side, &|_| true);
+        match score_over(protocol, main, series, side, &|i| !away[i]) {
+            score if score.is_finite() => (true, score),
+            _ => (false, all),
+        }
+    };
+    let (right, left) = (score(Side::Right), score(Side::Left));
+    if (right.0, right.1) > (left.0, left.1) {
+        Side::Right
+    } else {
+        Side::Left
+    }
+}
+
+/// A side's score under the protocol's side rule over the frames `keep` lets through; negative
+/// infinity without any.
+fn score_over(
+    protocol: &Protocol,
+    main: &Measure,
+    series: &AngleSeries,
+    side: Side,
+    keep: &dyn Fn(usize) -> bool,
+) -> f32 {
+    let values: Vec<f32> = match protocol.side_rule {
+        SideRule::LowerMedianOf(angle) => series
+            .channel(angle.channel(side))
+            .iter()
+            .map(|v| -v)
+            .collect(),
+        SideRule::MostMovementOf(angle) | SideRule::HigherMedianOf(angle) => {
+            series.channel(angle.channel(side)).to_vec()
+        }
+        _ => main.values(series, side).collect(),
+    };
+    let mut values: Vec<f32> = values
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, v)| keep(i) && !v.is_nan())
+        .map(|(_, v)| v)
+        .collect();
+    if values.is_empty() {
+        return f32::NEG_INFINITY;
+    }
+    values.sort_by(f32::total_cmp);
+    let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
+    match protocol.side_rule {
+        SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
+        SideRule::HigherMedian | SideRule::HigherMedianOf(_) | SideRule::LowerMedianOf(_) => {
+            at(0.5)
+        }
+        SideRule::MostReliable => values.len() as f32,
+    }
+}
+
+/// The crests of a movement that goes up and back down by at least `drop_deg` each time
+/// (hysteresis, so jitter within a hold makes no crests), NaN samples skipped. Each crest is the
+/// highest sample between two such drops.
+fn crests(time_s: &[f64], values: &[f32], drop_deg: f32) -> Vec<Repetition> {
+    let mut out = Vec::new();
+    let mut high: Option<usize> = None; // highest sample since the last trough
+    let mut low = f32::INFINITY; // lowest sample since the last crest
+    let mut rising = false; // rose by drop_deg since the last trough
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        if !rising {
+            low = low.min(v);
+            if v - low >= drop_deg {
+                rising = true;
+                high = Some(i);
+            }
+            continue;
+        }
+        if high.is_none_or(|h| v > values[h]) {
+            high = Some(i);
+        }
+        if let Some(h) = high.filter(|&h| values[h] - v >= drop_deg) {
+            out.push(Repetition {
+                time_s: time_s[h],
+                peak_deg: values[h],
+                frame: h,
+            });
+            rising = false;
+            low = v;
+            high = None;
+        }
+    }
+    out
+}
+
+/// The peaks far from the others: further from their median than 10 deg or 4 robust standard
+/// deviations, whichever is larger; none with fewer than 4 peaks.
+fn far_from_the_others(peaks: &[f32]) -> Vec<f32> {
+    if peaks.len() < 4 {
+        return Vec::new();
+    }
+    let m = stats::median(peaks);
+    let deviations: Vec<f32> = peaks.iter().map(|p| (p - m).abs()).collect();
+    let mad = stats::median(&deviations);
+    let limit = (4.0 * 1.4826 * mad).max(10.0);
+    peaks
+        .iter()
+        .copied()
+        .filter(|p| (p - m).abs() > limit)
+        .collect()
+}
+
+/// A hold counts as a plateau unless its level was reached two or more times by a movement that
+/// went down and up again between (rocking, repetitions), its stay (`stay_s`, 0 without a hold)
+/// too short to be a hold: under twice the minimum hold and under half the time between crests.
+/// Returns the crests when it was repeated movement. `values` are the frames that count (NaN elsewhere), flipped so that
+/// higher is better.
+fn repeated_movement(
+    time_s: &[f64],
+    values: &[f32],
+    level_deg: f32,
+    stay_s: f64,
+    criteria: &HoldCriteria,
+) -> Option<Vec<Repetition>> {
+    let drop = 2.0 * criteria.band_deg + 1.0;
+    let near: Vec<Repetition> = crests(time_s, values, drop)
+        .into_iter()
+        .filter(|c| c.peak_deg >= level_deg - 2.0 * criteria.band_deg)
+        .collect();
+    if near.len() < 2 {
+        return None;
+    }
+    let mut gaps: Vec<f64> = near.windows(2).map(|w| w[1].time_s - w[0].time_s).collect();
+    gaps.sort_by(f64::total_cmp);
+    let period = gaps[gaps.len() / 2];
+    (stay_s < 2.0 * criteria.min_hold_s && stay_s < 0.5 * period).then_some(near)
+}
+
+/// How far (degrees, highest minus lowest) the other leg's [`super::Movement::other_leg_still`] angle
+/// may range in one hold's length of a hold. The held side keeps within the hold's band (±3 deg
+/// by default, 6 in all); the other leg, often the far one and read less surely, gets a little
+/// more. Measured on real footage (the two-person development videos, four views, Thunder): over
+/// 596 one-second windows with a leg still (its keypoints within 5 % of the trunk's length), its
+/// hip flexion ranged 1.8 / 4.8 / 6.8 deg (median / 95th percentile / most), its thigh against
+/// the horizontal 1.1 / 3.5 / 5.3. The slow-motion swings it refuses moved the other leg 16-19
+/// deg; genuine folds with the far knee softening 14 deg, 7-8.
+pub const OTHER_LEG_HELD_DEG: f32 = 10.0;
+
+/// The most `subject` (the other leg's angle, see [`super::Movement::other_leg_still`]) ranged
+/// (degrees, highest minus lowest) within any `criteria.min_hold_s` of `hold` of `side`, when
+/// over [`OTHER_LEG_HELD_DEG`] and the hold's band twice over; None when it stayed within that
+/// or was not seen. A window, not the whole hold: a long genuine hold may drift slowly.
+fn other_leg_moved(
+    series: &AngleSeries,
+    subject: Subject,
+    side: Side,
+    hold: Hold,
+    criteria: &HoldCriteria,
+) -> Option<f32> {
+    let during: Vec<(f64, f32)> = series
+        .time_s
+        .iter()
+        .enumerate()
+        .filter(|(_, &t)| t >= hold.start_s && t <= hold.end_s)
+        .map(|(i, &t)| (t, subject.value(side, |channel| series.channel(channel)[i])))
+        .filter(|(_, v)| !v.is_nan())
+        .collect();
+    let mut most: Option<f32> = None;
+    for (first, &(start, _)) in during.iter().enumerate() {
+        let window = during[first..]
+            .iter()
+            .take_while(|(t, _)| *t <= start + criteria.min_hold_s)
+            .map(|&(_, v)| v);
+        let (lowest, highest) = window.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        most = Some(most.unwrap_or(0.0).max(highest - lowest));
+    }
+    most.filter(|&moved| moved > OTHER_LEG_HELD_DEG.max(2.0 * criteria.band_deg))
+}
+
+/// A lying trunk at least this far from the picture's horizontal (degrees, the median over the
+/// hold) puts the lying tests' angles in doubt. Lying flat on a level table, the shoulder and hip
+/// joints are about as high above it, so the trunk line lies along the table; further off, either
+/// the camera is tilted (every angle against the picture's horizontal is off by as much) or the
+/// shoulders were raised (every angle against the trunk line is). Chosen, not measured: no
+/// recording of people lying with a level camera is in the development data, and a pillow or a
+/// thick upper back may raise the shoulders' line by some degrees.
+pub const TILTED_TRUNK_DEG: f32 = 10.0;
+
+/// A hip bent no more than this (degrees) keeps the body straight: a whole body tilted in the
+/// picture is the camera's doing (see [`lying_trunk_tilt`]).
+const STRAIGHT_BODY_HIP_DEG: f32 = 15.0;
+
+/// The lying trunk's tilt from the picture's horizontal (degrees, positive with the shoulders
+/// higher in the picture than the hips; the median over the hold's frames, or without a hold over
+/// the frames where the trunk lies within 30 degrees of horizontal) when it is at least
+/// [`TILTED_TRUNK_DEG`] and `measure` is an angle of a protocol done lying that the tilt puts in
+/// doubt (against the picture's horizontal or the trunk line).
+///
+/// Without a hold and with no frame lying (the test refused), the median over the frames where
+/// the trunk lies 30 to 60 degrees from horizontal, when those are most of the frames with a
+/// trunk, the median is over 30 degrees and a leg lies in line with the trunk (one hip bent
+/// under [`STRAIGHT_BODY_HIP_DEG`]): a camera tilted that far is the likely reason every
+/// measure of the test was refused. None otherwise.
+fn lying_trunk_tilt(
+    protocol: &Protocol,
+    measure: &Measure,
+    series: &AngleSeries,
+    hold: Option<Hold>,
+) -> Option<f32> {
+    if protocol.posture != Posture::Lying {
+        return None;
+    }
+    let in_doubt = matches!(
+        measure.angle,
+        LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal | LegAngle::HipFlexion
+    );
+    // The trunk's lean from vertical is about -90 degrees lying on the back, +90 face down; under
+    // 90 either way, the shoulders are above the hips in the picture.
+    let all: Vec<f32> = series
+        .time_s
+        .iter()
+        .zip(series.channel(Channel::TrunkToVertical))
+        .filter(|(&t, v)| !v.is_nan() && hold.is_none_or(|h| (h.start_s..=h.end_s).contains(&t)))
+        .map(|(_, v)| 90.0 - v.abs())
+        .collect();
+    let within = |deg: f32| -> Vec<f32> {
+        all.iter()
+            .copied()
+            .filter(|tilt| hold.is_some() || tilt.abs() <= deg)
+            .collect()
+    };
+    let lying = within(30.0);
+    if !lying.is_empty() {
+        return Some(stats::median(&lying))
+            .filter(|tilt| in_doubt && tilt.abs() >= TILTED_TRUNK_DEG);
+    }
+    let leaning = within(60.0);
+    if leaning.is_empty() || 2 * leaning.len() < all.len() {
+        return None;
+    }
+    // A tilted camera turns the whole body: a leg still lies in line with the trunk. A trunk
+    // raised off the table (propped up) bends both hips, and the refusal says so already.
+    let hip_bent = |side: Side| {
+        let bends: Vec<f32> = series
+            .channel(LegAngle::HipFlexion.channel(side))
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        (!bends.is_empty()).then(|| stats::median(&bends).abs())
+    };
+    let straightest = Side::BOTH.into_iter().filter_map(hip_bent).reduce(f32::min);
+    if straightest.is_none_or(|bend| bend > STRAIGHT_BODY_HIP_DEG) {
+        return None;
+    }
+    Some(stats::median(&leaning)).filter(|tilt| tilt.abs() > 30.0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn measure_one(
+    protocol: &Protocol,
+    measure: &Measure,
+    series: &AngleSeries,
+    side: Side,
+    validity: &Validity,
+    criteria: &HoldCriteria,
+    source: &str,
+    model: Option<&str>,
+) -> Measurement {
+    let total = series.len();
+    // Hold detection looks for a maximum: flip the sign for measures where lower is better.
+    let flip = if measure.best == Best::Lowest {
+        -1.0
+    } else {
+        1.0
+    };
+    let all_values: Vec<f32> = measure.values(series, side).map(|v| v * flip).collect();
+    let values: Vec<f32> = all_values
+        .iter()
+        .zip(&validity.frame_ok)
+        .map(|(&v, &ok)| if ok { v } else { f32::NAN })
+        .collect();
+    let valid_frames = values.iter().filter(|v| !v.is_nan()).count();
+    let highest = |values: &[f32]| {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_nan())
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, &v)| (i, v))
+    };
+    let peak = highest(&values);
+    // A position test: the last level held, and any earlier one more than twice the band away.
+    let (mut hold, other_level) = if protocol.result == ResultKind::LastHold {
+        let mut stays = hold::stays(&series.time_s, &values, criteria);
+        let last = stays.pop();
+        let other = last.and_then(|last| {
+            stays
+                .iter()
+                .map(|stay| stay.level_deg)
+                .filter(|level| (level - last.level_deg).abs() > 2.0 * criteria.band_deg)
+                .max_by(|a, b| {
+                    (a - last.level_deg)
+                        .abs()
+                        .total_cmp(&(b - last.level_deg).abs())
+                })
+        });
+        (last, other)
+    } else {
+        (sustained_maximum(&series.time_s, &values, criteria), None)
+    };
+
+    let mut warnings = Vec::new();
+    let mut quality = Quality::Good;
+    let mut lower = |q: Quality| quality = quality.max_by_severity(q);
+    let pct = |count: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            100.0 * count as f32 / total as f32
+        }
+    };
+
+    let missing = all_values.iter().filter(|v| v.is_nan()).count();
+    if missing > 0 && total > 0 {
+        warnings.push(
+            Warning::new(WarningKind::AngleUnknown)
+                .side(side)
+                .detail(measure.name)
+                .frames(missing, total),
+        );
+    }
+    for (criterion, &(failed, unknown, worst)) in protocol.criteria.iter().zip(&validity.failures) {
+        if failed > 0 {
+            match criterion.role {
+                Role::Posture => warnings.push(
+                    Warning::new(WarningKind::OutOfPosition)
+                        .detail(criterion.failure)
+                        .frames(failed, total),
+                ),
+                Role::Form | Role::Flag => {
+                    warnings.push(
+                        Warning::new(WarningKind::FormBroken)
+                            .detail(criterion.failure)
+                            .frames(failed, total)
+                            .value(worst),
+                    );
+                    if pct(failed) > 10.0 {
+                        lower(Quality::Fair);
+                    }
+                }
+            }
+        }
+        if unknown > missing {
+            warnings.push(
+                Warning::new(WarningKind::ConditionUnknown)
+                    .detail(criterion.unknown)
+                    .frames(unknown, total),
+            );
+        }
+    }
+    // (Said, not graded down: a hug tightened as the test asks, or a pause as the patient lay
+    // back, gives an earlier level too.)
+    if let Some(level) = other_level {
+        warnings.push(
+            Warning::new(WarningKind::OtherLevelHeld)
+                .side(side)
+                .value(level * flip),
+        );
+    }
+    // A condition ruling out a wrong movement (the trunk raised) not seen for long: the result
+    // stands, fair at best (the condition's own warning says it was unknown).
+    if valid_frames > 0 && validity.unsure * 10 > valid_frames {
+        lower(Quality::Fair);
+    }
+    if validity.foreshortened > 0 {
+        warnings.push(
+            Warning::new(WarningKind::Foreshortened)
+                .side(side)
+                .frames(validity.foreshortened, total),
+        );
+        if pct(validity.foreshortened) > 10.0 {
+            lower(Quality::Fair);
+        }
+    }
+    // Misreads during the test: from the first frame that counts to the last (before it the
+    // subject may have walked up to the camera, reading longer than in the test). Without a
+    // frame that counts, over the whole recording.
+    let counted = validity
+        .frame_ok
+        .iter()
+        .position(|&ok| ok)
+        .zip(validity.frame_ok.iter().rposition(|&ok| ok));
+    let during_test = counted.map_or(0..total, |(first, last)| first..last + 1);
+    let misread = series
+        .misread(side)
+        .get(during_test)
+        .map_or(0, |frames| frames.iter().filter(|&&m| m).count());
+    if misread > 0 {
+        warnings.push(
+            Warning::new(WarningKind::Misread)
+                .side(side)
+                .frames(misread, total),
+        );
+        if pct(misread) > 10.0 {
+            lower(Quality::Fair);
+        }
+    }
+    let valid_share = if validity.in_posture == 0 {
+        0.0
+    } else {
+        valid_frames as f32 / validity.in_posture as f32
+    };
+    if valid_share < 0.3 {
+        lower(Quality::Poor);
+    } else if valid_share < 0.7 {
+        lower(Quality::Fair);
+    }
+    if let Some(spread) = series.lateral_spread {
+        if spread > OBLIQUE_SPREAD {
+            warnings.push(Warning::new(WarningKind::Oblique).value(100.0 * spread));
+            lower(if spread > FRONTAL_SPREAD {
+                Quality::Poor
+            } else {
+                Quality::Fair
+            });
+        }
+    }
+    if series.swaps_corrected > 0 {
+        warnings.push(
+            Warning::new(WarningKind::SidesSwapped)
+                .value(series.swaps_corrected as f32)
+                .frames(series.swaps_corrected, total),
+        );
+        if pct(series.swaps_corrected) > 10.0 {
+            lower(Quality::Fair);
+        }
+    }
+    if series.facing_disagreements > 0 && pct(series.facing_disagreements) > 10.0 {
+        warnings.push(
+            Warning::new(WarningKind::FacingUnclear).frames(series.facing_disagreements, total),
+        );
+        lower(Quality::Fair);
+    }
+    if series.facing_guessed {
+        warnings.push(Warning::new(WarningKind::FacingGuessed));
+        lower(Quality::Fair);
+    }
+
+    let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
+    let mut repetitions = Vec::new();
+    // For swings: the peaks seen clearly, which the mean and spread are taken over.
+    let mut swing_peaks: Vec<Repetition> = Vec::new();
+    let mut left_out: Vec<f32> = Vec::new();
+    let refusal = (|| {
+        // Face up and face down, or forward and back, differ only by which way the body faces: a
+        // guess may be why (a prone test read as lying on the back, a fold as a lean back).
+        let guessed = if series.facing_guessed {
+            " (which way the body faced was guessed: no face seen in profile, no knee bent)"
+        } else {
+            ""
+        };
+        let refuse = |kind: RefusalKind, reason: String| {
+            Some(Refusal {
+                kind,
+                reason: format!("{reason}{guessed}"),
+            })
+        };
+        if total == 0 {
+            return refuse(RefusalKind::NoFrames, "no frames".to_string());
+        }
+        if valid_frames == 0 {
+            // The condition that ruled out most frames is the reason, posture first; on a tie,
+            // the one listed first (protocols list the defining condition first).
+            let worst = |role: Role| {
+                protocol
+                    .criteria
+                    .iter()
+                    .zip(&validity.failures)
+                    .filter(|(c, f)| c.role == role && f.0 > 0)
+                    .rev()
+                    .max_by_key(|(_, f)| f.0)
+                    .map(|(c, _)| c.failure)
+            };
+            if validity.in_posture == 0 {
+                if let Some(failure) = worst(Role::Posture) {
+                    return refuse(
+                        RefusalKind::NotThePosture,
+                        format!("not the test's position in any frame: {failure}"),
+                    );
+                }
+            }
+            // Else the condition that could be checked least often says what was not seen.
+            let least_known = protocol
+                .criteria
+                .iter()
+                .zip(&validity.failures)
+                // (A condition that passes unseen rules no frame out by being unseen.)
+                .filter(|(c, f)| f.1 > 0 && !c.test.passes_unseen())
+                .rev()
+                .max_by_key(|(_, f)| f.1)
+                .map(|(c, _)| c.unknown);
+            let why = worst(Role::Form)
+                .map(str::to_string)
+                .or_else(|| {
+                    (validity.foreshortened > 0)
+                        .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
+                })
+                .or_else(|| least_known.map(|u| format!("{u} (keypoints not reliable)")))
+                .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
+            return refuse(
+                RefusalKind::NoValidFrames,
+                format!("no frame met the test's conditions: {why}"),
+            );
+        }
+        if let Some(movement) = protocol.movement {
+            // The lowest level of the frames that count (the series is already smoothed and
+            // rid of outliers): a percentile would be the hold itself in a long hold.
+            let lowest_of = |keep: &dyn Fn(usize) -> bool| {
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, v)| !v.is_nan() && keep(i))
+                    .fold(f32::INFINITY, |low, (_, &v)| low.min(v))
+            };
+            let rest_from = |lowest: f32| match movement.from_deg {
+                Some(start) => lowest.max(start * flip),
+                None => lowest,
+            };
+            let rise_from = |rest: f32| peak.map_or(0.0, |p| p.1 - rest);
+            // A hold is measured from a rest in the position, not from the way into it (a swing
+            // test has no rest).
+            let settled = (protocol.result == ResultKind::SustainedMaximum).then(|| {
+                settled_frames(
+                    &series.time_s,
+                    &values,
+                    &all_values,
+                    &validity.out_of_position,
+                    criteria,
+                )
+            });
+            let lowest_settled = settled
+                .map(|settled| lowest_of(&|i| settled[i]))
+                .filter(|low| low.is_finite());
+            let rest = rest_from(lowest_settled.unwrap_or_else(|| lowest_of(&|_| true)));
+            let rise = rise_from(rest);
+            let rise_on_the_way_in = rise_from(rest_from(lowest_of(&|_| true)));
+            if rise < movement.rise_deg && rise_on_the_way_in >= movement.rise_deg {
+                let away = protocol
+                    .criteria
+                    .iter()
+                    .zip(&validity.failures)
+                    .filter(|(c, f)| {
+                        c.role == Role::Posture && c.subject == Subject::Trunk && f.0 > 0
+                    })
+                    .max_by_key(|(_, f)| f.0)
+                    .map_or("out of position", |(c, _)| c.failure);
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "{} from a rest in the test's position: {} rose {rise_on_the_way_in:.0} deg \
+                         on the way into the position (from: {away}) and {rise:.0} deg from a rest \
+                         in it, at least {:.0} needed; settle in the position, then move",
+                        movement.absent, measure.name, movement.rise_deg
+                    ),
+                );
+            }
+            if rise < movement.rise_deg {
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "{} ({} changed {rise:.0} deg from its resting level, at least {:.0} needed)",
+                        movement.absent, measure.name, movement.rise_deg
+                    ),
+                );
+            }
+            // (A swing test has no hold: standing still before and after is not a refusal.)
+            let is_hold = protocol.result == ResultKind::SustainedMaximum;
+            if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
+                hold = None;
+                return refuse(
+                    RefusalKind::NotHeld,
+                    format!(
+                        "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
+                        h.level_deg * flip,
+                        h.duration_s
+                    ),
+                );
+            }
+            let still = movement.other_leg_still.filter(|_| is_hold);
+            if let Some((h, subject)) = hold.zip(still) {
+                if let Some(moved) = other_leg_moved(series, subject, side, h, criteria) {
+                    hold = None;
+                    let what = match subject {
+                        Subject::OtherMinusSame(angle) => {
+                            format!("{} against the {} leg's", angle.name(), side.name())
+                        }
+                        Subject::OtherLeg(angle) | Subject::SameLeg(angle) => {
+                            format!("angle ({})", angle.name())
+                        }
+                        Subject::Trunk => "trunk".to_string(),
+                    };
+                    return refuse(
+                        RefusalKind::NotHeld,
+                        format!(
+                            "only one leg held: the {} leg's {what} changed {moved:.1} deg within {:.1} s while the {} leg was held ({:.1}-{:.1} s; a held leg stays within {OTHER_LEG_HELD_DEG:.0}): the other leg was moving, not held in the test's position",
+                            side.other().name(),
+                            criteria.min_hold_s,
+                            side.name(),
+                            h.start_s,
+                            h.end_s,
+                        ),
+                    );
+                }
+            }
+        }
+        if let ResultKind::Swings { prominence_deg } = protocol.result {
+            hold = None;
+            // Seen from the front, a leg swung forward and back moves towards and away from the
+            // camera: its angle in the picture is not the hip's, and which way it went is read
+            // from a face that keeps turning.
+            // Square on (spacing over FRONTAL_SPREAD) it is not measurable at all; merely oblique,
+            // not when the face keeps turning.
+            let facing_unclear =
+                (series.facing_disagreements + series.faces_square_on) as f32 / total as f32;
+            if let Some(spread) = series.lateral_spread.filter(|&s| {
+                s > FRONTAL_SPREAD || (s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
+            }) {
+                return refuse(
+                    RefusalKind::NotThePosture,
+                    format!(
+                        "not a side view: left-right spacing {:.0}% of trunk length and the face turned the other way or square on in {:.0}% of frames, so a swing forward cannot be told from one back (film side-on)",
+                        100.0 * spread,
+                        100.0 * facing_unclear
+                    ),
+                );
+            }
+            // A peak is a swing's only when it and the frames on both sides of it count and were
+            // measured: a crest at the edge of frames that do not count, or across a gap filled
+            // by a straight line, would be too low (the true peak unseen).
+            let measured = series.measured(measure.angle.channel(side));
+            let seen = |i: usize| {
+                values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true)
+            };
+            // One frame missing beside the peak moves it by well under a degree; more may hide it.
+            let seen_around = |c: &Repetition| {
+                let before = |k: usize| c.frame >= k && seen(c.frame - k);
+                seen(c.frame)
+                    && (before(1) || before(2))
+                    && (seen(c.frame + 1) || seen(c.frame + 2))
+            };
+            repetitions = crests(&series.time_s, &values, prominence_deg)
+                .into_iter()
+                .map(|c| Repetition {
+                    peak_deg: c.peak_deg * flip,
+                    ..c
+                })
+                .collect();
+            swing_peaks = repetitions
+                .iter()
+                .filter(|c| seen_around(c))
+                .copied()
+                .collect();
+            // A peak far from the others is a glitch (a left/right swap the series could not
+            // undo, a keypoint on the wrong limb), not a different swing: left out, and said.
+            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
+            let outliers = far_from_the_others(&peaks);
+            if !outliers.is_empty() {
+                swing_peaks.retain(|c| !outliers.contains(&c.peak_deg));
+                left_out = outliers;
+            }
+            if repetitions.is_empty() {
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "no swing of at least {prominence_deg:.0} deg (the leg must go out and come back)"
+                    ),
+                );
+            }
+            // Walking also swings each leg forward and back, but the body travels: a leg swing
+            // is done standing in place (the hips sway, they do not cross the picture).
+            // The span of every measure's swings on this side (so that the front and the back
+            // of the swings are judged alike) and a second either side (one swing alone has a
+            // span too).
+            let time = &series.time_s;
+            let swing_times: Vec<f64> = protocol
+                .measures
+                .iter()
+                .flat_map(|m| {
+                    let flip = if m.best == Best::Lowest { -1.0 } else { 1.0 };
+                    let counted: Vec<f32> = m
+                        .values(series, side)
+                        .zip(&validity.frame_ok)
+                        .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
+                        .collect();
+                    crests(time, &counted, prominence_deg)
+                })
+                .map(|c| c.time_s)
+                .collect();
+            let (first_s, last_s) = (
+                swing_times.iter().copied().fold(f64::INFINITY, f64::min) - 1.0,
+                swing_times
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max)
+                    + 1.0,
+            );
+            let from = time.partition_point(|&t| t < first_s);
+            let to = time.partition_point(|&t| t <= last_s).saturating_sub(1);
+            if let Some(travel) = series
+                .hips_travel(from, to)
+                .filter(|t| *t > MAX_SWING_TRAVEL)
+            {
+                return refuse(
+                    RefusalKind::NotThePosture,
+                    format!(
+                        "not swinging a leg in place: the hips travelled {travel:.1} trunk lengths across the picture (walking or stepping)"
+                    ),
+                );
+            }
+            // Thighs against the horizontal: the trunk swaying against the swing moves both
+            // hips' angles, not the standing thigh.
+            let thigh_range = |s: Side| {
+                series
+                    .channel(LegAngle::ThighToHorizontal.channel(s))
+                    .get(from..=to)
+                    .and_then(crate::stats::central_range)
+            };
+            if let (Some(swung), Some(standing)) = (thigh_range(side), thigh_range(side.other())) {
+                if standing > MAX_STANDING_LEG_SHARE * swung {
+                    return refuse(
+                        RefusalKind::NotThePosture,
+                        format!(
+                            "not one leg swung while standing on the other: the other thigh moved {standing:.0} deg against this one's {swung:.0} (walking or marching in place)"
+                        ),
+                    );
+                }
+            }
+            if swing_peaks.is_empty() {
+                return refuse(
+                    RefusalKind::NoValidFrames,
+                    format!(
+                        "{} swing{} but no peak seen clearly (the frames at each peak missing or not counted)",
+                        repetitions.len(),
+                        if repetitions.len() == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            if swing_peaks.len() < MIN_RESULT_SWINGS {
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                // Swung often enough but seen clearly too rarely: the frames, not the movement.
+                if repetitions.len() >= MIN_RESULT_SWINGS {
+                    return refuse(
+                        RefusalKind::NoValidFrames,
+                        format!(
+                            "{} swings, but only {} seen clearly (the frames at the others' peaks missing, not counted or far off): at least {MIN_RESULT_SWINGS} needed",
+                            repetitions.len(),
+                            swing_peaks.len()
+                        ),
+                    );
+                }
+                return refuse(
+                    RefusalKind::NoMovement,
+                    format!(
+                        "only {} swing{} seen clearly: a leg swing is repeated (ten times or more), and fewer than {MIN_RESULT_SWINGS} are not told from a step or a kick",
+                        swing_peaks.len(),
+                        plural(swing_peaks.len())
+                    ),
+                );
+            }
+            return None;
+        }
+        let (level, stay_s) = match (hold, peak) {
+            (Some(h), _) => (h.level_deg, h.duration_s),
+            (None, Some(p)) => (p.1, 0.0),
+            (None, None) => (f32::NAN, 0.0),
+        };
+        if let Some(crests) = repeated_movement(&series.time_s, &values, level, stay_s, criteria) {
+            let peaks: Vec<String> = crests
+                .iter()
+                .map(|c| format!("{:.1}", c.peak_deg * flip))
+                .collect();
+            let span = crests.last().map_or(0.0, |c| c.time_s) - crests[0].time_s;
+            let reason = format!(
+                "repeated movement, not a hold: {} repetitions about {:.1} s apart, peaks {} deg (held {:.1} s at most)",
+                crests.len(),
+                span / (crests.len() - 1) as f64,
+                peaks.join(", "),
+                stay_s
+            );
+            repetitions = crests
+                .into_iter()
+                .map(|c| Repetition {
+                    peak_deg: c.peak_deg * flip,
+                    ..c
+                })
+                .collect();
+            hold = None;
+            return refuse(RefusalKind::Repetitions, reason);
+        }
+        if hold.is_none() {
+            return refuse(
+                RefusalKind::NotHeld,
+                format!(
+                    "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
+                    criteria.min_hold_s, criteria.band_deg
+                ),
+            );
+        }
+        None
+    })();
+    if let Some(refusal) = &refusal {
+        warnings.insert(
+            0,
+            Warning::new(WarningKind::NoResult).detail(refusal.reason.clone()),
+        );
+        lower(Quality::Poor);
+    }
+    let hold = hold.filter(|_| refusal.is_none());
+    // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
+    if let Some(tilt) = lying_trunk_tilt(protocol, measure, series, hold) {
+        warnings.push(
+            Warning::new(WarningKind::Tilted)
+                .value(tilt)
+                .detail(measure.angle.name()),
+        );
+        lower(Quality::Fair);
+    }
+    // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
+    let swings =
+        (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
+            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
+            // One swing has no spread; a few give a rough one.
+            let spread = stats::sample_variance(&peaks).map(|(variance, _)| variance.sqrt());
+            (stats::mean(&peaks), spread)
+        });
+    if swings.is_some() {
+        let unseen = repetitions
+            .len()
+            .saturating_sub(swing_peaks.len() + left_out.len());
+        if unseen > 0 {
+            warnings.push(
+                Warning::new(WarningKind::PeaksUnseen)
+                    .value(unseen as f32)
+                    .detail(repetitions.len().to_string()),
+            );
+        }
+        if !left_out.is_empty() {
+            let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
+            warnings.push(
+                Warning::new(WarningKind::SwingsLeftOut)
+                    .value(left_out.len() as f32)
+                    .detail(peaks.join(", ")),
+            );
+        }
+        if swing_peaks.len() < MIN_SWINGS {
+            warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
+            lower(Quality::Fair);
+        }
+    }
+    // For swings, the peak and the picture are of the swings the result is over: the highest,
+    // and the one nearest the mean.
+    let peak = match swings {
+        Some(_) => swing_peaks
+            .iter()
+            .max_by(|a, b| a.peak_deg.total_cmp(&b.peak_deg))
+            .map(|c| (c.frame, c.peak_deg * flip)), // back to the flipped scale of `peak`
+        None => peak,
+    };
+    let swing_frame = swings.and_then(|(mean, _)| {
+        swing_peaks
+            .iter()
+            .min_by(|a, b| {
+                (a.peak_deg - mean)
+                    .abs()
+                    .total_cmp(&(b.peak_deg - mean).abs())
+            })
+            .map(|c| c.frame)
+    });
+    // The hold's picture on a frame whose angle was measured, not filled in across a gap (a
+    // dropped or misread keypoint there would leave the picture without its arc).
+    let measured = series.measured(measure.angle.channel(side));
+    let hold_picture = hold.map(|h| {
+        (0..series.len())
+            .filter(|&i| (h.start_s..=h.end_s).contains(&series.time_s[i]))
+            .filter(|&i| measured.get(i).copied().unwrap_or(false))
+            .min_by_key(|&i| i.abs_diff(h.frame_index))
+            .unwrap_or(h.frame_index)
+    });
+    let evidence_frame = hold_picture
+        .or(swing_frame)
+        .or(peak.map(|p| p.0))
+        .or(highest(&all_values).map(|p| p.0))
+        .or((total > 0).then_some(total / 2));
+
+    Measurement {
+        source: source.to_string(),
+        protocol: protocol.id.to_string(),
+        measure: measure.name.to_string(),
+        side,
+        value_deg: hold
+            .map(|h| h.level_deg * flip)
+            .or(swings.map(|(mean, _)| mean)),
+        spread_deg: swings.and_then(|(_, spread)| spread),
+        swings: swings.map(|_| repetitions.len()),
+        peak_deg: peak.map(|p| p.1 * flip),
+        peak_frame: peak.map(|p| p.0),
+        hold_s: hold.map_or(0.0, |h| h.duration_s),
+        hold_start_s: hold.map(|h| h.start_s),
+        hold_end_s: hold.map(|h| h.end_s),
+        hold_frame: hold.map(|h| h.frame_index),
+        valid_frames,
+        total_frames: total,
+        quality,
+        warnings,
+        refusal,
+        repetitions,
+        evidence_frame,
+        norm: protocol.norm.to_string(),
+        model: model.map(str::to_string),
+        people_seen: None,
+        settings: Some(Settings {
+            hold_s: criteria.min_hold_s,
+            band_deg: criteria.band_deg,
+            min_confidence: series.min_confidence,
+        }),
+    }
+}
+
+impl Quality {
+    /// The worse of two grades.
+    fn max_by_severity(self, other: Quality) -> Quality {
+        let rank = |q: Quality| match q {
+            Quality::Good => 0,
+            Quality::Fair => 1,
+            Quality::Poor => 2,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
