@@ -254,7 +254,7 @@ const GUESS_SIZE_RATIO: f32 = 2.0 / 3.0;
 
 /// Whether [`Pick::Auto`] choosing among `people` is a guess: the posture does not single out
 /// one person (several are in it, or nobody is) and the one taken for being the largest has a
-/// candidate of about its size (see [`GUESS_SIZE_RATIO`]). None for any other pick (the user
+/// candidate of about its size (two-thirds of its size or more). None for any other pick (the user
 /// said who), or when the choice is clear.
 pub fn guessed_choice(people: &[Person], pick: Pick) -> Option<Guess> {
     let Pick::Auto(posture) = pick else {

@@ -25,7 +25,9 @@ pub use lock::{
     choose_subject, guessed_choice, is_in_posture, Ask, Found, Guess, PeopleSeen, Pick, Posture,
     Seen, Step, SubjectLock, DETECT_EVERY_ALONE, DETECT_EVERY_ALONE_S, MAX_MISSED_FRAMES,
 };
-pub use model::{find_model_file, installed_models, InstalledModel, ModelId, ModelKind};
+pub use model::{
+    find_model_file, installed_models, InstalledModel, ModelId, ModelKind, MULTIPOSE_FILE,
+};
 pub use movenet::{pose_in_frame, turn_to_stand_up, PoseEstimator, Steps, BOX_CROP_SCALE};
 pub use multipose::{BoxInFrame, Person, PersonDetector};
 pub use photo::PhotoReader;

@@ -10,6 +10,10 @@ use sha2::{Digest, Sha256};
 use super::install::model_search_path;
 use super::PoseError;
 
+/// The person detector's file in the model folder (MoveNet MultiPose Lightning, see
+/// [`super::PersonDetector`]).
+pub const MULTIPOSE_FILE: &str = "movenet_multipose_lightning.onnx";
+
 /// The pose models gonio ships in `models/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ModelKind {
@@ -102,11 +106,7 @@ pub fn installed_models() -> Vec<InstalledModel> {
                 format!("movenet-{}", kind.name()),
             )
         })
-        .chain([(
-            "multipose",
-            super::multipose::MULTIPOSE_FILE,
-            "movenet-multipose".to_string(),
-        )]);
+        .chain([("multipose", MULTIPOSE_FILE, "movenet-multipose".to_string())]);
     files
         .map(|(name, file, id_name)| InstalledModel {
             name,

@@ -9,11 +9,9 @@ use image::RgbImage;
 use ort::session::Session;
 
 use super::input::{Layout, ModelInput};
+use super::model::{find_model_file, MULTIPOSE_FILE};
 use super::movenet::{load_model, run_image_model, Output};
-use super::{model::find_model_file, Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT};
-
-/// The detector's file in the model folder.
-pub const MULTIPOSE_FILE: &str = "movenet_multipose_lightning.onnx";
+use super::{Keypoint, ModelId, Pose, PoseError, Runtime, KEYPOINT_COUNT};
 /// The detector input's longer side, pixels: the model's recommended size (a multiple of 32).
 const INPUT_LONG_SIDE: u32 = 256;
 /// People the model reports at most.

@@ -21,7 +21,7 @@ use super::{normal, StopRequest};
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
 use crate::capture::{load_image, CaptureError, VideoError};
-use crate::pose::multipose::MULTIPOSE_FILE;
+use crate::pose::MULTIPOSE_FILE;
 use crate::pose::{
     find_model_file, Device, ModelKind, PeopleSeen, PersonDetector, Pick, PoseError, PoseEstimator,
     Runtime, SubjectFinder,
