@@ -15,18 +15,18 @@ use crate::pose::BodyPart;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PoseType {
-    /// The shoulders below the hips, the trunk within [`HORIZONTAL_TRUNK_DEG`] of upside down:
-    /// handstands, cartwheels, a head-down fall.
+    /// The shoulders below the hips, the trunk within 45° of upside down
+    /// (`HORIZONTAL_TRUNK_DEG`): handstands, cartwheels, a head-down fall.
     Inverted,
-    /// The trunk (mid-hip to mid-shoulder) more than [`HORIZONTAL_TRUNK_DEG`] from the photo's
-    /// vertical: lying on a table or the floor, bent over.
+    /// The trunk (mid-hip to mid-shoulder) more than 45° (`HORIZONTAL_TRUNK_DEG`) from the
+    /// photo's vertical: lying on a table or the floor, bent over.
     TrunkHorizontal,
-    /// A straight leg raised towards the trunk: hip angle (shoulder-hip-knee) under
-    /// [`FLEXED_HIP_DEG`] with the knee bent less than [`STRAIGHT_KNEE_DEG`]: kicks, splits,
-    /// the straight-leg raise.
+    /// A straight leg raised towards the trunk: hip angle (shoulder-hip-knee) under 120°
+    /// (`FLEXED_HIP_DEG`) with the knee bent less than 45° (`STRAIGHT_KNEE_DEG`): kicks,
+    /// splits, the straight-leg raise.
     LegRaised,
-    /// A hip or knee strongly bent: hip angle under [`FLEXED_HIP_DEG`] or knee flexion over
-    /// [`BENT_KNEE_DEG`]: sitting, crouching, kneeling, lunging.
+    /// A hip or knee strongly bent: hip angle under 120° or knee flexion over 60°
+    /// (`BENT_KNEE_DEG`): sitting, crouching, kneeling, lunging.
     Folded,
     /// Neither: standing, walking, a body upright with its legs near straight.
     Upright,

@@ -412,7 +412,7 @@ fn frame_stream(
 }
 
 /// Estimates the subject's pose in every frame of `source`, found by `finder`. Decoding runs on
-/// its own thread, at most [`FRAMES_IN_FLIGHT`] frames ahead. `on_frame` is called after each
+/// its own thread, at most 4 frames ahead. `on_frame` is called after each
 /// frame with the number done. Videos faster than `max_fps` are thinned to it (see
 /// [`VideoFrames::open_at_most`]). A keypoint CSV is read as it is.
 pub fn track_source(

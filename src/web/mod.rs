@@ -3,9 +3,9 @@
 //! in the page, and upload of recorded videos.
 //!
 //! - [`security`]: who may ask (an access token in a cookie, cross-site requests refused);
-//! - [`patients`]: the patient and result pages' data, exports, report, pictures;
-//! - [`measure`]: live measuring: the capture loop on its own thread, frames over a WebSocket;
-//! - [`upload`]: recorded videos analysed as background jobs;
+//! - `patients`: the patient and result pages' data, exports, report, pictures;
+//! - `measure`: live measuring: the capture loop on its own thread, frames over a WebSocket;
+//! - `upload`: recorded videos analysed as background jobs;
 //! - [`Tls`]: the certificate to serve over TLS.
 //!
 //! The database is the only store: pictures of live trials are kept in it, uploads are analysed

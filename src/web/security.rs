@@ -234,7 +234,7 @@ impl Access {
     }
 }
 
-/// [`admit`]'s answer, with the headers every answer carries: patients' pages are never framed
+/// `admit`'s answer, with the headers every answer carries: patients' pages are never framed
 /// by another site, sniffed into another type, cached, or named in a referrer.
 pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let mut response = admit(State(app), request, next).await;
