@@ -7,7 +7,7 @@
 use super::hold::{self, sustained_maximum, Hold, HoldCriteria};
 use super::warning::{Warning, WarningKind};
 use super::{
-    Best, Criterion, LegAngle, Measure, Measurement, Posture, Protocol, Quality, Refusal,
+    Best, Criterion, LegAngle, Measure, Measurement, Movement, Posture, Protocol, Quality, Refusal,
     RefusalKind, Repetition, ResultKind, Role, Settings, SideChoice, SideRule, Subject, Test,
     FRONTAL_SPREAD, MAX_STANDING_LEG_SHARE, MAX_SWING_TRAVEL, MIN_RESULT_SWINGS, MIN_SWINGS,
     OBLIQUE_SPREAD, SWING_FACING_UNCLEAR,
@@ -635,6 +635,111 @@ fn lying_trunk_tilt(
     Some(stats::median(&leaning)).filter(|tilt| tilt.abs() > 30.0)
 }
 
+/// One measure on one side, as the refusals and the result read it: its values on a scale where
+/// higher is better (flipped where lower is), and which frames count.
+struct Reading<'a> {
+    protocol: &'a Protocol,
+    measure: &'a Measure,
+    series: &'a AngleSeries,
+    side: Side,
+    validity: &'a Validity,
+    criteria: &'a HoldCriteria,
+    /// 1, or -1 for a measure where lower is better: hold detection looks for a maximum.
+    flip: f32,
+    /// Every frame's value, degrees, flipped; NaN where the angle is unknown.
+    all_values: Vec<f32>,
+    /// The values of the frames that count, NaN elsewhere.
+    values: Vec<f32>,
+    /// Frames that count with a known value.
+    valid_frames: usize,
+    /// The highest value that counts (flipped, degrees) and its frame.
+    peak: Option<(usize, f32)>,
+}
+
+impl<'a> Reading<'a> {
+    fn new(
+        protocol: &'a Protocol,
+        measure: &'a Measure,
+        series: &'a AngleSeries,
+        side: Side,
+        validity: &'a Validity,
+        criteria: &'a HoldCriteria,
+    ) -> Self {
+        let flip = if measure.best == Best::Lowest {
+            -1.0
+        } else {
+            1.0
+        };
+        let all_values: Vec<f32> = measure.values(series, side).map(|v| v * flip).collect();
+        let values: Vec<f32> = all_values
+            .iter()
+            .zip(&validity.frame_ok)
+            .map(|(&v, &ok)| if ok { v } else { f32::NAN })
+            .collect();
+        let valid_frames = values.iter().filter(|v| !v.is_nan()).count();
+        let peak = highest(&values);
+        Self {
+            protocol,
+            measure,
+            series,
+            side,
+            validity,
+            criteria,
+            flip,
+            all_values,
+            values,
+            valid_frames,
+            peak,
+        }
+    }
+
+    /// Frames in the series.
+    fn total(&self) -> usize {
+        self.series.len()
+    }
+
+    /// `count` frames as a percentage of all frames.
+    fn pct(&self, count: usize) -> f32 {
+        match self.total() {
+            0 => 0.0,
+            total => 100.0 * count as f32 / total as f32,
+        }
+    }
+}
+
+/// The highest value that is not NaN, with its index.
+fn highest(values: &[f32]) -> Option<(usize, f32)> {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_nan())
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, &v)| (i, v))
+}
+
+/// `crests` found on the flipped scale of [`Reading::values`], back on the measure's own.
+fn unflipped(crests: Vec<Repetition>, flip: f32) -> Vec<Repetition> {
+    crests
+        .into_iter()
+        .map(|c| Repetition {
+            peak_deg: c.peak_deg * flip,
+            ..c
+        })
+        .collect()
+}
+
+/// What the refusal checks leave for the result: the hold that stands (none where a check found
+/// the level held was not the test's), and the crests of a repeated movement or of the swings.
+struct Found {
+    hold: Option<Hold>,
+    /// Every crest of a repeated movement or every swing, degrees as measured (not flipped).
+    repetitions: Vec<Repetition>,
+    /// For swings: the peaks seen clearly, which the mean and spread are taken over.
+    swing_peaks: Vec<Repetition>,
+    /// For swings: peaks left out as far from the others, degrees.
+    left_out: Vec<f32>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn measure_one(
     protocol: &Protocol,
@@ -646,32 +751,11 @@ fn measure_one(
     source: &str,
     model: Option<&str>,
 ) -> Measurement {
-    let total = series.len();
-    // Hold detection looks for a maximum: flip the sign for measures where lower is better.
-    let flip = if measure.best == Best::Lowest {
-        -1.0
-    } else {
-        1.0
-    };
-    let all_values: Vec<f32> = measure.values(series, side).map(|v| v * flip).collect();
-    let values: Vec<f32> = all_values
-        .iter()
-        .zip(&validity.frame_ok)
-        .map(|(&v, &ok)| if ok { v } else { f32::NAN })
-        .collect();
-    let valid_frames = values.iter().filter(|v| !v.is_nan()).count();
-    let highest = |values: &[f32]| {
-        values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.is_nan())
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(i, &v)| (i, v))
-    };
-    let peak = highest(&values);
+    let reading = Reading::new(protocol, measure, series, side, validity, criteria);
+    let (total, flip) = (reading.total(), reading.flip);
     // A position test: the last level held, and any earlier one more than twice the band away.
-    let (mut hold, other_level) = if protocol.result == ResultKind::LastHold {
-        let mut stays = hold::stays(&series.time_s, &values, criteria);
+    let (hold, other_level) = if protocol.result == ResultKind::LastHold {
+        let mut stays = hold::stays(&series.time_s, &reading.values, criteria);
         let last = stays.pop();
         let other = last.and_then(|last| {
             stays
@@ -686,21 +770,176 @@ fn measure_one(
         });
         (last, other)
     } else {
-        (sustained_maximum(&series.time_s, &values, criteria), None)
+        (
+            sustained_maximum(&series.time_s, &reading.values, criteria),
+            None,
+        )
     };
 
+    let (mut warnings, mut quality) = warnings_and_grade(&reading, other_level);
+    let mut lower = |q: Quality| quality = quality.max_by_severity(q);
+    let mut found = Found {
+        hold,
+        repetitions: Vec::new(),
+        swing_peaks: Vec::new(),
+        left_out: Vec::new(),
+    };
+    let refusal = refusal(&reading, &mut found).map(|(kind, reason)| {
+        // Face up and face down, or forward and back, differ only by which way the body faces:
+        // a guess may be why (a prone test read as lying on the back, a fold as a lean back).
+        let guessed = if series.facing_guessed {
+            " (which way the body faced was guessed: no face seen in profile, no knee bent)"
+        } else {
+            ""
+        };
+        Refusal {
+            kind,
+            reason: format!("{reason}{guessed}"),
+        }
+    });
+    let Found {
+        hold,
+        repetitions,
+        swing_peaks,
+        left_out,
+    } = found;
+    if let Some(refusal) = &refusal {
+        warnings.insert(
+            0,
+            Warning::new(WarningKind::NoResult).detail(refusal.reason.clone()),
+        );
+        lower(Quality::Poor);
+    }
+    let hold = hold.filter(|_| refusal.is_none());
+    // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
+    if let Some(tilt) = lying_trunk_tilt(protocol, measure, series, hold) {
+        warnings.push(
+            Warning::new(WarningKind::Tilted)
+                .value(tilt)
+                .detail(measure.angle.name()),
+        );
+        lower(Quality::Fair);
+    }
+    // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
+    let swings =
+        (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
+            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
+            // One swing has no spread; a few give a rough one.
+            let spread = stats::sample_variance(&peaks).map(|(variance, _)| variance.sqrt());
+            (stats::mean(&peaks), spread)
+        });
+    if swings.is_some() {
+        let unseen = repetitions
+            .len()
+            .saturating_sub(swing_peaks.len() + left_out.len());
+        if unseen > 0 {
+            warnings.push(
+                Warning::new(WarningKind::PeaksUnseen)
+                    .value(unseen as f32)
+                    .detail(repetitions.len().to_string()),
+            );
+        }
+        if !left_out.is_empty() {
+            let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
+            warnings.push(
+                Warning::new(WarningKind::SwingsLeftOut)
+                    .value(left_out.len() as f32)
+                    .detail(peaks.join(", ")),
+            );
+        }
+        if swing_peaks.len() < MIN_SWINGS {
+            warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
+            lower(Quality::Fair);
+        }
+    }
+    // For swings, the peak and the picture are of the swings the result is over: the highest,
+    // and the one nearest the mean.
+    let peak = match swings {
+        Some(_) => swing_peaks
+            .iter()
+            .max_by(|a, b| a.peak_deg.total_cmp(&b.peak_deg))
+            .map(|c| (c.frame, c.peak_deg * flip)), // back to the flipped scale of `peak`
+        None => reading.peak,
+    };
+    let swing_frame = swings.and_then(|(mean, _)| {
+        swing_peaks
+            .iter()
+            .min_by(|a, b| {
+                (a.peak_deg - mean)
+                    .abs()
+                    .total_cmp(&(b.peak_deg - mean).abs())
+            })
+            .map(|c| c.frame)
+    });
+    // The hold's picture on a frame whose angle was measured, not filled in across a gap (a
+    // dropped or misread keypoint there would leave the picture without its arc).
+    let measured = series.measured(measure.angle.channel(side));
+    let hold_picture = hold.map(|h| {
+        (0..series.len())
+            .filter(|&i| (h.start_s..=h.end_s).contains(&series.time_s[i]))
+            .filter(|&i| measured.get(i).copied().unwrap_or(false))
+            .min_by_key(|&i| i.abs_diff(h.frame_index))
+            .unwrap_or(h.frame_index)
+    });
+    let evidence_frame = hold_picture
+        .or(swing_frame)
+        .or(peak.map(|p| p.0))
+        .or(highest(&reading.all_values).map(|p| p.0))
+        .or((total > 0).then_some(total / 2));
+
+    Measurement {
+        source: source.to_string(),
+        protocol: protocol.id.to_string(),
+        measure: measure.name.to_string(),
+        side,
+        value_deg: hold
+            .map(|h| h.level_deg * flip)
+            .or(swings.map(|(mean, _)| mean)),
+        spread_deg: swings.and_then(|(_, spread)| spread),
+        swings: swings.map(|_| repetitions.len()),
+        peak_deg: peak.map(|p| p.1 * flip),
+        peak_frame: peak.map(|p| p.0),
+        hold_s: hold.map_or(0.0, |h| h.duration_s),
+        hold_start_s: hold.map(|h| h.start_s),
+        hold_end_s: hold.map(|h| h.end_s),
+        hold_frame: hold.map(|h| h.frame_index),
+        valid_frames: reading.valid_frames,
+        total_frames: total,
+        quality,
+        warnings,
+        refusal,
+        repetitions,
+        evidence_frame,
+        norm: protocol.norm.to_string(),
+        model: model.map(str::to_string),
+        people_seen: None,
+        settings: Some(Settings {
+            hold_s: criteria.min_hold_s,
+            band_deg: criteria.band_deg,
+            min_confidence: series.min_confidence,
+        }),
+    }
+}
+
+/// The warnings about how the measure was read (angles unknown, conditions broken or unknown,
+/// another level held, foreshortening, misreads, the camera oblique, sides swapped, facing
+/// unclear or guessed) and the grade they leave: good, fair or poor.
+fn warnings_and_grade(reading: &Reading, other_level: Option<f32>) -> (Vec<Warning>, Quality) {
+    let Reading {
+        protocol,
+        measure,
+        series,
+        side,
+        validity,
+        ..
+    } = *reading;
+    let total = reading.total();
+    let pct = |count: usize| reading.pct(count);
     let mut warnings = Vec::new();
     let mut quality = Quality::Good;
     let mut lower = |q: Quality| quality = quality.max_by_severity(q);
-    let pct = |count: usize| {
-        if total == 0 {
-            0.0
-        } else {
-            100.0 * count as f32 / total as f32
-        }
-    };
 
-    let missing = all_values.iter().filter(|v| v.is_nan()).count();
+    let missing = reading.all_values.iter().filter(|v| v.is_nan()).count();
     if missing > 0 && total > 0 {
         warnings.push(
             Warning::new(WarningKind::AngleUnknown)
@@ -744,11 +983,12 @@ fn measure_one(
         warnings.push(
             Warning::new(WarningKind::OtherLevelHeld)
                 .side(side)
-                .value(level * flip),
+                .value(level * reading.flip),
         );
     }
     // A condition ruling out a wrong movement (the trunk raised) not seen for long: the result
     // stands, fair at best (the condition's own warning says it was unknown).
+    let valid_frames = reading.valid_frames;
     if valid_frames > 0 && validity.unsure * 10 > valid_frames {
         lower(Quality::Fair);
     }
@@ -825,485 +1065,408 @@ fn measure_one(
         warnings.push(Warning::new(WarningKind::FacingGuessed));
         lower(Quality::Fair);
     }
+    (warnings, quality)
+}
 
-    let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
-    let mut repetitions = Vec::new();
-    // For swings: the peaks seen clearly, which the mean and spread are taken over.
-    let mut swing_peaks: Vec<Repetition> = Vec::new();
-    let mut left_out: Vec<f32> = Vec::new();
-    let refusal = (|| {
-        // Face up and face down, or forward and back, differ only by which way the body faces: a
-        // guess may be why (a prone test read as lying on the back, a fold as a lean back).
-        let guessed = if series.facing_guessed {
-            " (which way the body faced was guessed: no face seen in profile, no knee bent)"
-        } else {
-            ""
-        };
-        let refuse = |kind: RefusalKind, reason: String| {
-            Some(Refusal {
-                kind,
-                reason: format!("{reason}{guessed}"),
-            })
-        };
-        if total == 0 {
-            return refuse(RefusalKind::NoFrames, "no frames".to_string());
-        }
-        if valid_frames == 0 {
-            // The condition that ruled out most frames is the reason, posture first; on a tie,
-            // the one listed first (protocols list the defining condition first).
-            let worst = |role: Role| {
-                protocol
-                    .criteria
-                    .iter()
-                    .zip(&validity.failures)
-                    .filter(|(c, f)| c.role == role && f.0 > 0)
-                    .rev()
-                    .max_by_key(|(_, f)| f.0)
-                    .map(|(c, _)| c.failure)
-            };
-            if validity.in_posture == 0 {
-                if let Some(failure) = worst(Role::Posture) {
-                    return refuse(
-                        RefusalKind::NotThePosture,
-                        format!("not the test's position in any frame: {failure}"),
-                    );
-                }
-            }
-            // Else the condition that could be checked least often says what was not seen.
-            let least_known = protocol
-                .criteria
-                .iter()
-                .zip(&validity.failures)
-                // (A condition that passes unseen rules no frame out by being unseen.)
-                .filter(|(c, f)| f.1 > 0 && !c.test.passes_unseen())
-                .rev()
-                .max_by_key(|(_, f)| f.1)
-                .map(|(c, _)| c.unknown);
-            let why = worst(Role::Form)
-                .map(str::to_string)
-                .or_else(|| {
-                    (validity.foreshortened > 0)
-                        .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
-                })
-                .or_else(|| least_known.map(|u| format!("{u} (keypoints not reliable)")))
-                .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
-            return refuse(
-                RefusalKind::NoValidFrames,
-                format!("no frame met the test's conditions: {why}"),
-            );
-        }
-        if let Some(movement) = protocol.movement {
-            // The lowest level of the frames that count (the series is already smoothed and
-            // rid of outliers): a percentile would be the hold itself in a long hold.
-            let lowest_of = |keep: &dyn Fn(usize) -> bool| {
-                values
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, v)| !v.is_nan() && keep(i))
-                    .fold(f32::INFINITY, |low, (_, &v)| low.min(v))
-            };
-            let rest_from = |lowest: f32| match movement.from_deg {
-                Some(start) => lowest.max(start * flip),
-                None => lowest,
-            };
-            let rise_from = |rest: f32| peak.map_or(0.0, |p| p.1 - rest);
-            // A hold is measured from a rest in the position, not from the way into it (a swing
-            // test has no rest).
-            let settled = (protocol.result == ResultKind::SustainedMaximum).then(|| {
-                settled_frames(
-                    &series.time_s,
-                    &values,
-                    &all_values,
-                    &validity.out_of_position,
-                    criteria,
-                )
-            });
-            let lowest_settled = settled
-                .map(|settled| lowest_of(&|i| settled[i]))
-                .filter(|low| low.is_finite());
-            let rest = rest_from(lowest_settled.unwrap_or_else(|| lowest_of(&|_| true)));
-            let rise = rise_from(rest);
-            let rise_on_the_way_in = rise_from(rest_from(lowest_of(&|_| true)));
-            if rise < movement.rise_deg && rise_on_the_way_in >= movement.rise_deg {
-                let away = protocol
-                    .criteria
-                    .iter()
-                    .zip(&validity.failures)
-                    .filter(|(c, f)| {
-                        c.role == Role::Posture && c.subject == Subject::Trunk && f.0 > 0
-                    })
-                    .max_by_key(|(_, f)| f.0)
-                    .map_or("out of position", |(c, _)| c.failure);
-                return refuse(
-                    RefusalKind::NoMovement,
-                    format!(
-                        "{} from a rest in the test's position: {} rose {rise_on_the_way_in:.0} deg \
-                         on the way into the position (from: {away}) and {rise:.0} deg from a rest \
-                         in it, at least {:.0} needed; settle in the position, then move",
-                        movement.absent, measure.name, movement.rise_deg
-                    ),
-                );
-            }
-            if rise < movement.rise_deg {
-                return refuse(
-                    RefusalKind::NoMovement,
-                    format!(
-                        "{} ({} changed {rise:.0} deg from its resting level, at least {:.0} needed)",
-                        movement.absent, measure.name, movement.rise_deg
-                    ),
-                );
-            }
-            // (A swing test has no hold: standing still before and after is not a refusal.)
-            let is_hold = protocol.result == ResultKind::SustainedMaximum;
-            if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
-                hold = None;
-                return refuse(
-                    RefusalKind::NotHeld,
-                    format!(
-                        "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
-                        h.level_deg * flip,
-                        h.duration_s
-                    ),
-                );
-            }
-            let still = movement.other_leg_still.filter(|_| is_hold);
-            if let Some((h, subject)) = hold.zip(still) {
-                if let Some(moved) = other_leg_moved(series, subject, side, h, criteria) {
-                    hold = None;
-                    let what = match subject {
-                        Subject::OtherMinusSame(angle) => {
-                            format!("{} against the {} leg's", angle.name(), side.name())
-                        }
-                        Subject::OtherLeg(angle) | Subject::SameLeg(angle) => {
-                            format!("angle ({})", angle.name())
-                        }
-                        Subject::Trunk => "trunk".to_string(),
-                    };
-                    return refuse(
-                        RefusalKind::NotHeld,
-                        format!(
-                            "only one leg held: the {} leg's {what} changed {moved:.1} deg within {:.1} s while the {} leg was held ({:.1}-{:.1} s; a held leg stays within {OTHER_LEG_HELD_DEG:.0}): the other leg was moving, not held in the test's position",
-                            side.other().name(),
-                            criteria.min_hold_s,
-                            side.name(),
-                            h.start_s,
-                            h.end_s,
-                        ),
-                    );
-                }
-            }
-        }
-        if let ResultKind::Swings { prominence_deg } = protocol.result {
-            hold = None;
-            // Seen from the front, a leg swung forward and back moves towards and away from the
-            // camera: its angle in the picture is not the hip's, and which way it went is read
-            // from a face that keeps turning.
-            // Square on (spacing over FRONTAL_SPREAD) it is not measurable at all; merely oblique,
-            // not when the face keeps turning.
-            let facing_unclear =
-                (series.facing_disagreements + series.faces_square_on) as f32 / total as f32;
-            if let Some(spread) = series.lateral_spread.filter(|&s| {
-                s > FRONTAL_SPREAD || (s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
-            }) {
-                return refuse(
-                    RefusalKind::NotThePosture,
-                    format!(
-                        "not a side view: left-right spacing {:.0}% of trunk length and the face turned the other way or square on in {:.0}% of frames, so a swing forward cannot be told from one back (film side-on)",
-                        100.0 * spread,
-                        100.0 * facing_unclear
-                    ),
-                );
-            }
-            // A peak is a swing's only when it and the frames on both sides of it count and were
-            // measured: a crest at the edge of frames that do not count, or across a gap filled
-            // by a straight line, would be too low (the true peak unseen).
-            let measured = series.measured(measure.angle.channel(side));
-            let seen = |i: usize| {
-                values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true)
-            };
-            // One frame missing beside the peak moves it by well under a degree; more may hide it.
-            let seen_around = |c: &Repetition| {
-                let before = |k: usize| c.frame >= k && seen(c.frame - k);
-                seen(c.frame)
-                    && (before(1) || before(2))
-                    && (seen(c.frame + 1) || seen(c.frame + 2))
-            };
-            repetitions = crests(&series.time_s, &values, prominence_deg)
-                .into_iter()
-                .map(|c| Repetition {
-                    peak_deg: c.peak_deg * flip,
-                    ..c
-                })
-                .collect();
-            swing_peaks = repetitions
-                .iter()
-                .filter(|c| seen_around(c))
-                .copied()
-                .collect();
-            // A peak far from the others is a glitch (a left/right swap the series could not
-            // undo, a keypoint on the wrong limb), not a different swing: left out, and said.
-            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
-            let outliers = far_from_the_others(&peaks);
-            if !outliers.is_empty() {
-                swing_peaks.retain(|c| !outliers.contains(&c.peak_deg));
-                left_out = outliers;
-            }
-            if repetitions.is_empty() {
-                return refuse(
-                    RefusalKind::NoMovement,
-                    format!(
-                        "no swing of at least {prominence_deg:.0} deg (the leg must go out and come back)"
-                    ),
-                );
-            }
-            // Walking also swings each leg forward and back, but the body travels: a leg swing
-            // is done standing in place (the hips sway, they do not cross the picture).
-            // The span of every measure's swings on this side (so that the front and the back
-            // of the swings are judged alike) and a second either side (one swing alone has a
-            // span too).
-            let time = &series.time_s;
-            let swing_times: Vec<f64> = protocol
-                .measures
-                .iter()
-                .flat_map(|m| {
-                    let flip = if m.best == Best::Lowest { -1.0 } else { 1.0 };
-                    let counted: Vec<f32> = m
-                        .values(series, side)
-                        .zip(&validity.frame_ok)
-                        .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
-                        .collect();
-                    crests(time, &counted, prominence_deg)
-                })
-                .map(|c| c.time_s)
-                .collect();
-            let (first_s, last_s) = (
-                swing_times.iter().copied().fold(f64::INFINITY, f64::min) - 1.0,
-                swing_times
-                    .iter()
-                    .copied()
-                    .fold(f64::NEG_INFINITY, f64::max)
-                    + 1.0,
-            );
-            let from = time.partition_point(|&t| t < first_s);
-            let to = time.partition_point(|&t| t <= last_s).saturating_sub(1);
-            if let Some(travel) = series
-                .hips_travel(from, to)
-                .filter(|t| *t > MAX_SWING_TRAVEL)
-            {
-                return refuse(
-                    RefusalKind::NotThePosture,
-                    format!(
-                        "not swinging a leg in place: the hips travelled {travel:.1} trunk lengths across the picture (walking or stepping)"
-                    ),
-                );
-            }
-            // Thighs against the horizontal: the trunk swaying against the swing moves both
-            // hips' angles, not the standing thigh.
-            let thigh_range = |s: Side| {
-                series
-                    .channel(LegAngle::ThighToHorizontal.channel(s))
-                    .get(from..=to)
-                    .and_then(crate::stats::central_range)
-            };
-            if let (Some(swung), Some(standing)) = (thigh_range(side), thigh_range(side.other())) {
-                if standing > MAX_STANDING_LEG_SHARE * swung {
-                    return refuse(
-                        RefusalKind::NotThePosture,
-                        format!(
-                            "not one leg swung while standing on the other: the other thigh moved {standing:.0} deg against this one's {swung:.0} (walking or marching in place)"
-                        ),
-                    );
-                }
-            }
-            if swing_peaks.is_empty() {
-                return refuse(
-                    RefusalKind::NoValidFrames,
-                    format!(
-                        "{} swing{} but no peak seen clearly (the frames at each peak missing or not counted)",
-                        repetitions.len(),
-                        if repetitions.len() == 1 { "" } else { "s" }
-                    ),
-                );
-            }
-            if swing_peaks.len() < MIN_RESULT_SWINGS {
-                let plural = |n: usize| if n == 1 { "" } else { "s" };
-                // Swung often enough but seen clearly too rarely: the frames, not the movement.
-                if repetitions.len() >= MIN_RESULT_SWINGS {
-                    return refuse(
-                        RefusalKind::NoValidFrames,
-                        format!(
-                            "{} swings, but only {} seen clearly (the frames at the others' peaks missing, not counted or far off): at least {MIN_RESULT_SWINGS} needed",
-                            repetitions.len(),
-                            swing_peaks.len()
-                        ),
-                    );
-                }
-                return refuse(
-                    RefusalKind::NoMovement,
-                    format!(
-                        "only {} swing{} seen clearly: a leg swing is repeated (ten times or more), and fewer than {MIN_RESULT_SWINGS} are not told from a step or a kick",
-                        swing_peaks.len(),
-                        plural(swing_peaks.len())
-                    ),
-                );
-            }
-            return None;
-        }
-        let (level, stay_s) = match (hold, peak) {
-            (Some(h), _) => (h.level_deg, h.duration_s),
-            (None, Some(p)) => (p.1, 0.0),
-            (None, None) => (f32::NAN, 0.0),
-        };
-        if let Some(crests) = repeated_movement(&series.time_s, &values, level, stay_s, criteria) {
-            let peaks: Vec<String> = crests
-                .iter()
-                .map(|c| format!("{:.1}", c.peak_deg * flip))
-                .collect();
-            let span = crests.last().map_or(0.0, |c| c.time_s) - crests[0].time_s;
-            let reason = format!(
-                "repeated movement, not a hold: {} repetitions about {:.1} s apart, peaks {} deg (held {:.1} s at most)",
-                crests.len(),
-                span / (crests.len() - 1) as f64,
-                peaks.join(", "),
-                stay_s
-            );
-            repetitions = crests
-                .into_iter()
-                .map(|c| Repetition {
-                    peak_deg: c.peak_deg * flip,
-                    ..c
-                })
-                .collect();
-            hold = None;
-            return refuse(RefusalKind::Repetitions, reason);
-        }
-        if hold.is_none() {
-            return refuse(
-                RefusalKind::NotHeld,
-                format!(
-                    "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
-                    criteria.min_hold_s, criteria.band_deg
-                ),
-            );
-        }
-        None
-    })();
-    if let Some(refusal) = &refusal {
-        warnings.insert(
-            0,
-            Warning::new(WarningKind::NoResult).detail(refusal.reason.clone()),
-        );
-        lower(Quality::Poor);
+/// Why this reading gives no result, if it gives none: no frames, none that count, no movement
+/// from a rest, a level held that is not the stretch, one leg held while the other moved, swings
+/// that are not a leg swung in place, repetitions instead of a hold, or nothing held. Checked in
+/// that order; the first that applies is the reason. Leaves in `found` the hold that stands and
+/// the crests seen.
+fn refusal(reading: &Reading, found: &mut Found) -> Option<(RefusalKind, String)> {
+    if reading.total() == 0 {
+        return Some((RefusalKind::NoFrames, "no frames".to_string()));
     }
-    let hold = hold.filter(|_| refusal.is_none());
-    // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
-    if let Some(tilt) = lying_trunk_tilt(protocol, measure, series, hold) {
-        warnings.push(
-            Warning::new(WarningKind::Tilted)
-                .value(tilt)
-                .detail(measure.angle.name()),
-        );
-        lower(Quality::Fair);
+    if reading.valid_frames == 0 {
+        return Some(no_valid_frames(reading));
     }
-    // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
-    let swings =
-        (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
-            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
-            // One swing has no spread; a few give a rough one.
-            let spread = stats::sample_variance(&peaks).map(|(variance, _)| variance.sqrt());
-            (stats::mean(&peaks), spread)
-        });
-    if swings.is_some() {
-        let unseen = repetitions
-            .len()
-            .saturating_sub(swing_peaks.len() + left_out.len());
-        if unseen > 0 {
-            warnings.push(
-                Warning::new(WarningKind::PeaksUnseen)
-                    .value(unseen as f32)
-                    .detail(repetitions.len().to_string()),
-            );
-        }
-        if !left_out.is_empty() {
-            let peaks: Vec<String> = left_out.iter().map(|p| format!("{p:.1}")).collect();
-            warnings.push(
-                Warning::new(WarningKind::SwingsLeftOut)
-                    .value(left_out.len() as f32)
-                    .detail(peaks.join(", ")),
-            );
-        }
-        if swing_peaks.len() < MIN_SWINGS {
-            warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
-            lower(Quality::Fair);
+    if let Some(movement) = reading.protocol.movement {
+        if let Some(refusal) = no_movement_held(reading, movement, found) {
+            return Some(refusal);
         }
     }
-    // For swings, the peak and the picture are of the swings the result is over: the highest,
-    // and the one nearest the mean.
-    let peak = match swings {
-        Some(_) => swing_peaks
-            .iter()
-            .max_by(|a, b| a.peak_deg.total_cmp(&b.peak_deg))
-            .map(|c| (c.frame, c.peak_deg * flip)), // back to the flipped scale of `peak`
-        None => peak,
-    };
-    let swing_frame = swings.and_then(|(mean, _)| {
-        swing_peaks
-            .iter()
-            .min_by(|a, b| {
-                (a.peak_deg - mean)
-                    .abs()
-                    .total_cmp(&(b.peak_deg - mean).abs())
-            })
-            .map(|c| c.frame)
-    });
-    // The hold's picture on a frame whose angle was measured, not filled in across a gap (a
-    // dropped or misread keypoint there would leave the picture without its arc).
-    let measured = series.measured(measure.angle.channel(side));
-    let hold_picture = hold.map(|h| {
-        (0..series.len())
-            .filter(|&i| (h.start_s..=h.end_s).contains(&series.time_s[i]))
-            .filter(|&i| measured.get(i).copied().unwrap_or(false))
-            .min_by_key(|&i| i.abs_diff(h.frame_index))
-            .unwrap_or(h.frame_index)
-    });
-    let evidence_frame = hold_picture
-        .or(swing_frame)
-        .or(peak.map(|p| p.0))
-        .or(highest(&all_values).map(|p| p.0))
-        .or((total > 0).then_some(total / 2));
+    if let ResultKind::Swings { prominence_deg } = reading.protocol.result {
+        found.hold = None;
+        return not_swings(reading, prominence_deg, found);
+    }
+    not_held(reading, found)
+}
 
-    Measurement {
-        source: source.to_string(),
-        protocol: protocol.id.to_string(),
-        measure: measure.name.to_string(),
+/// Why no frame counts: the condition that ruled out most frames, posture first; on a tie, the
+/// one listed first (protocols list the defining condition first). Else what was not seen.
+fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
+    let Reading {
+        protocol,
+        measure,
         side,
-        value_deg: hold
-            .map(|h| h.level_deg * flip)
-            .or(swings.map(|(mean, _)| mean)),
-        spread_deg: swings.and_then(|(_, spread)| spread),
-        swings: swings.map(|_| repetitions.len()),
-        peak_deg: peak.map(|p| p.1 * flip),
-        peak_frame: peak.map(|p| p.0),
-        hold_s: hold.map_or(0.0, |h| h.duration_s),
-        hold_start_s: hold.map(|h| h.start_s),
-        hold_end_s: hold.map(|h| h.end_s),
-        hold_frame: hold.map(|h| h.frame_index),
-        valid_frames,
-        total_frames: total,
-        quality,
-        warnings,
-        refusal,
-        repetitions,
-        evidence_frame,
-        norm: protocol.norm.to_string(),
-        model: model.map(str::to_string),
-        people_seen: None,
-        settings: Some(Settings {
-            hold_s: criteria.min_hold_s,
-            band_deg: criteria.band_deg,
-            min_confidence: series.min_confidence,
-        }),
+        validity,
+        ..
+    } = *reading;
+    let worst = |role: Role| {
+        protocol
+            .criteria
+            .iter()
+            .zip(&validity.failures)
+            .filter(|(c, f)| c.role == role && f.0 > 0)
+            .rev()
+            .max_by_key(|(_, f)| f.0)
+            .map(|(c, _)| c.failure)
+    };
+    if validity.in_posture == 0 {
+        if let Some(failure) = worst(Role::Posture) {
+            return (
+                RefusalKind::NotThePosture,
+                format!("not the test's position in any frame: {failure}"),
+            );
+        }
     }
+    // Else the condition that could be checked least often says what was not seen.
+    let least_known = protocol
+        .criteria
+        .iter()
+        .zip(&validity.failures)
+        // (A condition that passes unseen rules no frame out by being unseen.)
+        .filter(|(c, f)| f.1 > 0 && !c.test.passes_unseen())
+        .rev()
+        .max_by_key(|(_, f)| f.1)
+        .map(|(c, _)| c.unknown);
+    let why = worst(Role::Form)
+        .map(str::to_string)
+        .or_else(|| {
+            (validity.foreshortened > 0)
+                .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
+        })
+        .or_else(|| least_known.map(|u| format!("{u} (keypoints not reliable)")))
+        .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
+    (
+        RefusalKind::NoValidFrames,
+        format!("no frame met the test's conditions: {why}"),
+    )
+}
+
+/// Whether the test's defining movement was made from a rest in its position, and for a hold,
+/// whether what was held is the stretch (not the resting level, not one leg while the other
+/// moved). Clears `found.hold` where the level held is not the test's.
+fn no_movement_held(
+    reading: &Reading,
+    movement: Movement,
+    found: &mut Found,
+) -> Option<(RefusalKind, String)> {
+    let Reading {
+        protocol,
+        measure,
+        series,
+        side,
+        validity,
+        criteria,
+        flip,
+        ..
+    } = *reading;
+    let values = &reading.values;
+    // The lowest level of the frames that count (the series is already smoothed and rid of
+    // outliers): a percentile would be the hold itself in a long hold.
+    let lowest_of = |keep: &dyn Fn(usize) -> bool| {
+        values
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| !v.is_nan() && keep(i))
+            .fold(f32::INFINITY, |low, (_, &v)| low.min(v))
+    };
+    let rest_from = |lowest: f32| match movement.from_deg {
+        Some(start) => lowest.max(start * flip),
+        None => lowest,
+    };
+    let rise_from = |rest: f32| reading.peak.map_or(0.0, |p| p.1 - rest);
+    // A hold is measured from a rest in the position, not from the way into it (a swing test
+    // has no rest).
+    let settled = (protocol.result == ResultKind::SustainedMaximum).then(|| {
+        settled_frames(
+            &series.time_s,
+            values,
+            &reading.all_values,
+            &validity.out_of_position,
+            criteria,
+        )
+    });
+    let lowest_settled = settled
+        .map(|settled| lowest_of(&|i| settled[i]))
+        .filter(|low| low.is_finite());
+    let rest = rest_from(lowest_settled.unwrap_or_else(|| lowest_of(&|_| true)));
+    let rise = rise_from(rest);
+    let rise_on_the_way_in = rise_from(rest_from(lowest_of(&|_| true)));
+    if rise < movement.rise_deg && rise_on_the_way_in >= movement.rise_deg {
+        let away = protocol
+            .criteria
+            .iter()
+            .zip(&validity.failures)
+            .filter(|(c, f)| c.role == Role::Posture && c.subject == Subject::Trunk && f.0 > 0)
+            .max_by_key(|(_, f)| f.0)
+            .map_or("out of position", |(c, _)| c.failure);
+        return Some((
+            RefusalKind::NoMovement,
+            format!(
+                "{} from a rest in the test's position: {} rose {rise_on_the_way_in:.0} deg \
+                 on the way into the position (from: {away}) and {rise:.0} deg from a rest \
+                 in it, at least {:.0} needed; settle in the position, then move",
+                movement.absent, measure.name, movement.rise_deg
+            ),
+        ));
+    }
+    if rise < movement.rise_deg {
+        return Some((
+            RefusalKind::NoMovement,
+            format!(
+                "{} ({} changed {rise:.0} deg from its resting level, at least {:.0} needed)",
+                movement.absent, measure.name, movement.rise_deg
+            ),
+        ));
+    }
+    // (A swing test has no hold: standing still before and after is not a refusal.)
+    let is_hold = protocol.result == ResultKind::SustainedMaximum;
+    if let Some(h) = found
+        .hold
+        .filter(|h| is_hold && h.level_deg - rest < movement.rise_deg)
+    {
+        found.hold = None;
+        return Some((
+            RefusalKind::NotHeld,
+            format!(
+                "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
+                h.level_deg * flip,
+                h.duration_s
+            ),
+        ));
+    }
+    let still = movement.other_leg_still.filter(|_| is_hold);
+    let (h, subject) = found.hold.zip(still)?;
+    let moved = other_leg_moved(series, subject, side, h, criteria)?;
+    found.hold = None;
+    let what = match subject {
+        Subject::OtherMinusSame(angle) => {
+            format!("{} against the {} leg's", angle.name(), side.name())
+        }
+        Subject::OtherLeg(angle) | Subject::SameLeg(angle) => format!("angle ({})", angle.name()),
+        Subject::Trunk => "trunk".to_string(),
+    };
+    Some((
+        RefusalKind::NotHeld,
+        format!(
+            "only one leg held: the {} leg's {what} changed {moved:.1} deg within {:.1} s while the {} leg was held ({:.1}-{:.1} s; a held leg stays within {OTHER_LEG_HELD_DEG:.0}): the other leg was moving, not held in the test's position",
+            side.other().name(),
+            criteria.min_hold_s,
+            side.name(),
+            h.start_s,
+            h.end_s,
+        ),
+    ))
+}
+
+/// Whether a swing test's swings are a leg swung in place, seen side-on, often and clearly
+/// enough to give a result. Leaves every swing in `found.repetitions` and those seen clearly in
+/// `found.swing_peaks` (peaks far from the others moved to `found.left_out`).
+fn not_swings(
+    reading: &Reading,
+    prominence_deg: f32,
+    found: &mut Found,
+) -> Option<(RefusalKind, String)> {
+    let Reading {
+        protocol,
+        measure,
+        series,
+        side,
+        validity,
+        flip,
+        ..
+    } = *reading;
+    let values = &reading.values;
+    let total = reading.total();
+    // Seen from the front, a leg swung forward and back moves towards and away from the camera:
+    // its angle in the picture is not the hip's, and which way it went is read from a face that
+    // keeps turning. Square on (spacing over FRONTAL_SPREAD) it is not measurable at all; merely
+    // oblique, not when the face keeps turning.
+    let facing_unclear =
+        (series.facing_disagreements + series.faces_square_on) as f32 / total as f32;
+    if let Some(spread) = series.lateral_spread.filter(|&s| {
+        s > FRONTAL_SPREAD || (s > OBLIQUE_SPREAD && facing_unclear > SWING_FACING_UNCLEAR)
+    }) {
+        return Some((
+            RefusalKind::NotThePosture,
+            format!(
+                "not a side view: left-right spacing {:.0}% of trunk length and the face turned the other way or square on in {:.0}% of frames, so a swing forward cannot be told from one back (film side-on)",
+                100.0 * spread,
+                100.0 * facing_unclear
+            ),
+        ));
+    }
+    // A peak is a swing's only when it and the frames on both sides of it count and were
+    // measured: a crest at the edge of frames that do not count, or across a gap filled by a
+    // straight line, would be too low (the true peak unseen).
+    let measured = series.measured(measure.angle.channel(side));
+    let seen =
+        |i: usize| values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true);
+    // One frame missing beside the peak moves it by well under a degree; more may hide it.
+    let seen_around = |c: &Repetition| {
+        let before = |k: usize| c.frame >= k && seen(c.frame - k);
+        seen(c.frame) && (before(1) || before(2)) && (seen(c.frame + 1) || seen(c.frame + 2))
+    };
+    found.repetitions = unflipped(crests(&series.time_s, values, prominence_deg), flip);
+    found.swing_peaks = found
+        .repetitions
+        .iter()
+        .filter(|c| seen_around(c))
+        .copied()
+        .collect();
+    // A peak far from the others is a glitch (a left/right swap the series could not undo, a
+    // keypoint on the wrong limb), not a different swing: left out, and said.
+    let peaks: Vec<f32> = found.swing_peaks.iter().map(|c| c.peak_deg).collect();
+    let outliers = far_from_the_others(&peaks);
+    if !outliers.is_empty() {
+        found
+            .swing_peaks
+            .retain(|c| !outliers.contains(&c.peak_deg));
+        found.left_out = outliers;
+    }
+    let (swings, clear) = (found.repetitions.len(), found.swing_peaks.len());
+    if swings == 0 {
+        return Some((
+            RefusalKind::NoMovement,
+            format!(
+                "no swing of at least {prominence_deg:.0} deg (the leg must go out and come back)"
+            ),
+        ));
+    }
+    // Walking also swings each leg forward and back, but the body travels: a leg swing is done
+    // standing in place (the hips sway, they do not cross the picture). The span of every
+    // measure's swings on this side (so that the front and the back of the swings are judged
+    // alike) and a second either side (one swing alone has a span too).
+    let time = &series.time_s;
+    let swing_times: Vec<f64> = protocol
+        .measures
+        .iter()
+        .flat_map(|m| {
+            let flip = if m.best == Best::Lowest { -1.0 } else { 1.0 };
+            let counted: Vec<f32> = m
+                .values(series, side)
+                .zip(&validity.frame_ok)
+                .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
+                .collect();
+            crests(time, &counted, prominence_deg)
+        })
+        .map(|c| c.time_s)
+        .collect();
+    let (first_s, last_s) = (
+        swing_times.iter().copied().fold(f64::INFINITY, f64::min) - 1.0,
+        swing_times
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+            + 1.0,
+    );
+    let from = time.partition_point(|&t| t < first_s);
+    let to = time.partition_point(|&t| t <= last_s).saturating_sub(1);
+    if let Some(travel) = series
+        .hips_travel(from, to)
+        .filter(|t| *t > MAX_SWING_TRAVEL)
+    {
+        return Some((
+            RefusalKind::NotThePosture,
+            format!(
+                "not swinging a leg in place: the hips travelled {travel:.1} trunk lengths across the picture (walking or stepping)"
+            ),
+        ));
+    }
+    // Thighs against the horizontal: the trunk swaying against the swing moves both hips'
+    // angles, not the standing thigh.
+    let thigh_range = |s: Side| {
+        series
+            .channel(LegAngle::ThighToHorizontal.channel(s))
+            .get(from..=to)
+            .and_then(crate::stats::central_range)
+    };
+    if let (Some(swung), Some(standing)) = (thigh_range(side), thigh_range(side.other())) {
+        if standing > MAX_STANDING_LEG_SHARE * swung {
+            return Some((
+                RefusalKind::NotThePosture,
+                format!(
+                    "not one leg swung while standing on the other: the other thigh moved {standing:.0} deg against this one's {swung:.0} (walking or marching in place)"
+                ),
+            ));
+        }
+    }
+    if clear == 0 {
+        return Some((
+            RefusalKind::NoValidFrames,
+            format!(
+                "{swings} swing{} but no peak seen clearly (the frames at each peak missing or not counted)",
+                if swings == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    if clear < MIN_RESULT_SWINGS {
+        // Swung often enough but seen clearly too rarely: the frames, not the movement.
+        if swings >= MIN_RESULT_SWINGS {
+            return Some((
+                RefusalKind::NoValidFrames,
+                format!(
+                    "{swings} swings, but only {clear} seen clearly (the frames at the others' peaks missing, not counted or far off): at least {MIN_RESULT_SWINGS} needed"
+                ),
+            ));
+        }
+        return Some((
+            RefusalKind::NoMovement,
+            format!(
+                "only {clear} swing{} seen clearly: a leg swing is repeated (ten times or more), and fewer than {MIN_RESULT_SWINGS} are not told from a step or a kick",
+                if clear == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    None
+}
+
+/// Whether a hold test's maximum was held: not a repeated movement (its crests left in
+/// `found.repetitions`, the hold cleared), and held at all.
+fn not_held(reading: &Reading, found: &mut Found) -> Option<(RefusalKind, String)> {
+    let Reading {
+        series,
+        criteria,
+        flip,
+        ..
+    } = *reading;
+    let (level, stay_s) = match (found.hold, reading.peak) {
+        (Some(h), _) => (h.level_deg, h.duration_s),
+        (None, Some(p)) => (p.1, 0.0),
+        (None, None) => (f32::NAN, 0.0),
+    };
+    if let Some(crests) =
+        repeated_movement(&series.time_s, &reading.values, level, stay_s, criteria)
+    {
+        let peaks: Vec<String> = crests
+            .iter()
+            .map(|c| format!("{:.1}", c.peak_deg * flip))
+            .collect();
+        let span = crests.last().map_or(0.0, |c| c.time_s) - crests[0].time_s;
+        let reason = format!(
+            "repeated movement, not a hold: {} repetitions about {:.1} s apart, peaks {} deg (held {:.1} s at most)",
+            crests.len(),
+            span / (crests.len() - 1) as f64,
+            peaks.join(", "),
+            stay_s
+        );
+        found.repetitions = unflipped(crests, flip);
+        found.hold = None;
+        return Some((RefusalKind::Repetitions, reason));
+    }
+    if found.hold.is_none() {
+        let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
+        return Some((
+            RefusalKind::NotHeld,
+            format!(
+                "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
+                criteria.min_hold_s, criteria.band_deg
+            ),
+        ));
+    }
+    None
 }
 
 impl Quality {
