@@ -728,10 +728,10 @@ fn unflipped(crests: Vec<Repetition>, flip: f32) -> Vec<Repetition> {
         .collect()
 }
 
-/// What the refusal checks leave for the result: the hold that stands (none where a check found
-/// the level held was not the test's), and the crests of a repeated movement or of the swings.
-struct Found {
-    hold: Option<Hold>,
+/// The crests the refusal checks find on their way, which the result reports: those of a
+/// repeated movement (the reason a hold test refuses), or a swing test's swings.
+#[derive(Default)]
+struct Crests {
     /// Every crest of a repeated movement or every swing, degrees as measured (not flipped).
     repetitions: Vec<Repetition>,
     /// For swings: the peaks seen clearly, which the mean and spread are taken over.
@@ -778,13 +778,8 @@ fn measure_one(
 
     let (mut warnings, mut quality) = warnings_and_grade(&reading, other_level);
     let mut lower = |q: Quality| quality = quality.max_by_severity(q);
-    let mut found = Found {
-        hold,
-        repetitions: Vec::new(),
-        swing_peaks: Vec::new(),
-        left_out: Vec::new(),
-    };
-    let refusal = refusal(&reading, &mut found).map(|(kind, reason)| {
+    let mut found = Crests::default();
+    let refusal = why_refused(&reading, hold, &mut found).map(|(kind, reason)| {
         // Face up and face down, or forward and back, differ only by which way the body faces:
         // a guess may be why (a prone test read as lying on the back, a fold as a lean back).
         let guessed = if series.facing_guessed {
@@ -797,12 +792,12 @@ fn measure_one(
             reason: format!("{reason}{guessed}"),
         }
     });
-    let Found {
-        hold,
+    let Crests {
         repetitions,
         swing_peaks,
         left_out,
     } = found;
+    let swing_test = matches!(protocol.result, ResultKind::Swings { .. });
     if let Some(refusal) = &refusal {
         warnings.insert(
             0,
@@ -810,7 +805,8 @@ fn measure_one(
         );
         lower(Quality::Poor);
     }
-    let hold = hold.filter(|_| refusal.is_none());
+    // A swing test's result is the swings, never a hold.
+    let hold = hold.filter(|_| refusal.is_none() && !swing_test);
     // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
     if let Some(tilt) = lying_trunk_tilt(protocol, measure, series, hold) {
         warnings.push(
@@ -821,13 +817,12 @@ fn measure_one(
         lower(Quality::Fair);
     }
     // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).
-    let swings =
-        (matches!(protocol.result, ResultKind::Swings { .. }) && refusal.is_none()).then(|| {
-            let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
-            // One swing has no spread; a few give a rough one.
-            let spread = stats::sample_variance(&peaks).map(|(variance, _)| variance.sqrt());
-            (stats::mean(&peaks), spread)
-        });
+    let swings = (swing_test && refusal.is_none()).then(|| {
+        let peaks: Vec<f32> = swing_peaks.iter().map(|c| c.peak_deg).collect();
+        // One swing has no spread; a few give a rough one.
+        let spread = stats::sample_variance(&peaks).map(|(variance, _)| variance.sqrt());
+        (stats::mean(&peaks), spread)
+    });
     if swings.is_some() {
         let unseen = repetitions
             .len()
@@ -923,7 +918,9 @@ fn measure_one(
 
 /// The warnings about how the measure was read (angles unknown, conditions broken or unknown,
 /// another level held, foreshortening, misreads, the camera oblique, sides swapped, facing
-/// unclear or guessed) and the grade they leave: good, fair or poor.
+/// unclear or guessed), and the grade: good, lowered to fair or poor by those warnings and, with
+/// no warning of their own, by a small share of the frames in position counting, or a condition
+/// that rules out a wrong movement unseen in many of them.
 fn warnings_and_grade(reading: &Reading, other_level: Option<f32>) -> (Vec<Warning>, Quality) {
     let Reading {
         protocol,
@@ -1068,12 +1065,18 @@ fn warnings_and_grade(reading: &Reading, other_level: Option<f32>) -> (Vec<Warni
     (warnings, quality)
 }
 
-/// Why this reading gives no result, if it gives none: no frames, none that count, no movement
-/// from a rest, a level held that is not the stretch, one leg held while the other moved, swings
-/// that are not a leg swung in place, repetitions instead of a hold, or nothing held. Checked in
-/// that order; the first that applies is the reason. Leaves in `found` the hold that stands and
-/// the crests seen.
-fn refusal(reading: &Reading, found: &mut Found) -> Option<(RefusalKind, String)> {
+/// Why this reading gives no result, if it gives none, checked in this order, the first that
+/// applies being the reason: no frames; none that count; the test's movement not made from a
+/// rest, or a level `hold` that is not the stretch (the resting level, one leg held while the
+/// other moved); for a swing test, swings not seen side-on, not made in place on one leg, or
+/// too few seen clearly; for a hold test, repetitions instead of a hold, or nothing held. Leaves
+/// in `found` the crests the swing and repetition checks saw. The reason is without the note that
+/// facing was guessed, which [`measure_one`] adds.
+fn why_refused(
+    reading: &Reading,
+    hold: Option<Hold>,
+    found: &mut Crests,
+) -> Option<(RefusalKind, String)> {
     if reading.total() == 0 {
         return Some((RefusalKind::NoFrames, "no frames".to_string()));
     }
@@ -1081,19 +1084,20 @@ fn refusal(reading: &Reading, found: &mut Found) -> Option<(RefusalKind, String)
         return Some(no_valid_frames(reading));
     }
     if let Some(movement) = reading.protocol.movement {
-        if let Some(refusal) = no_movement_held(reading, movement, found) {
+        if let Some(refusal) = not_moved_from_rest(reading, movement, hold) {
             return Some(refusal);
         }
     }
     if let ResultKind::Swings { prominence_deg } = reading.protocol.result {
-        found.hold = None;
         return not_swings(reading, prominence_deg, found);
     }
-    not_held(reading, found)
+    not_held(reading, hold, found)
 }
 
-/// Why no frame counts: the condition that ruled out most frames, posture first; on a tie, the
-/// one listed first (protocols list the defining condition first). Else what was not seen.
+/// Why no frame counts. With no frame in the test's position, the posture condition that ruled
+/// out most frames (on a tie, the one listed first: protocols list the defining condition
+/// first); else the form condition that did, else foreshortening, else the condition seen least
+/// often, else the angle itself unknown.
 fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
     let Reading {
         protocol,
@@ -1146,11 +1150,11 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
 
 /// Whether the test's defining movement was made from a rest in its position, and for a hold,
 /// whether what was held is the stretch (not the resting level, not one leg while the other
-/// moved). Clears `found.hold` where the level held is not the test's.
-fn no_movement_held(
+/// moved).
+fn not_moved_from_rest(
     reading: &Reading,
     movement: Movement,
-    found: &mut Found,
+    hold: Option<Hold>,
 ) -> Option<(RefusalKind, String)> {
     let Reading {
         protocol,
@@ -1223,11 +1227,7 @@ fn no_movement_held(
     }
     // (A swing test has no hold: standing still before and after is not a refusal.)
     let is_hold = protocol.result == ResultKind::SustainedMaximum;
-    if let Some(h) = found
-        .hold
-        .filter(|h| is_hold && h.level_deg - rest < movement.rise_deg)
-    {
-        found.hold = None;
+    if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
         return Some((
             RefusalKind::NotHeld,
             format!(
@@ -1238,9 +1238,8 @@ fn no_movement_held(
         ));
     }
     let still = movement.other_leg_still.filter(|_| is_hold);
-    let (h, subject) = found.hold.zip(still)?;
+    let (h, subject) = hold.zip(still)?;
     let moved = other_leg_moved(series, subject, side, h, criteria)?;
-    found.hold = None;
     let what = match subject {
         Subject::OtherMinusSame(angle) => {
             format!("{} against the {} leg's", angle.name(), side.name())
@@ -1262,12 +1261,13 @@ fn no_movement_held(
 }
 
 /// Whether a swing test's swings are a leg swung in place, seen side-on, often and clearly
-/// enough to give a result. Leaves every swing in `found.repetitions` and those seen clearly in
-/// `found.swing_peaks` (peaks far from the others moved to `found.left_out`).
+/// enough to give a result. Unless refused as not seen side-on, leaves every swing in
+/// `found.repetitions` and those seen clearly in `found.swing_peaks` (peaks far from the others
+/// moved to `found.left_out`).
 fn not_swings(
     reading: &Reading,
     prominence_deg: f32,
-    found: &mut Found,
+    found: &mut Crests,
 ) -> Option<(RefusalKind, String)> {
     let Reading {
         protocol,
@@ -1423,16 +1423,21 @@ fn not_swings(
     None
 }
 
-/// Whether a hold test's maximum was held: not a repeated movement (its crests left in
-/// `found.repetitions`, the hold cleared), and held at all.
-fn not_held(reading: &Reading, found: &mut Found) -> Option<(RefusalKind, String)> {
+/// Whether a hold or position test's level was held (the sustained maximum, or minimum where
+/// lower is better; the last level held): not a repeated movement (its crests left in
+/// `found.repetitions`), and `hold` found at all.
+fn not_held(
+    reading: &Reading,
+    hold: Option<Hold>,
+    found: &mut Crests,
+) -> Option<(RefusalKind, String)> {
     let Reading {
         series,
         criteria,
         flip,
         ..
     } = *reading;
-    let (level, stay_s) = match (found.hold, reading.peak) {
+    let (level, stay_s) = match (hold, reading.peak) {
         (Some(h), _) => (h.level_deg, h.duration_s),
         (None, Some(p)) => (p.1, 0.0),
         (None, None) => (f32::NAN, 0.0),
@@ -1453,10 +1458,9 @@ fn not_held(reading: &Reading, found: &mut Found) -> Option<(RefusalKind, String
             stay_s
         );
         found.repetitions = unflipped(crests, flip);
-        found.hold = None;
         return Some((RefusalKind::Repetitions, reason));
     }
-    if found.hold.is_none() {
+    if hold.is_none() {
         let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
         return Some((
             RefusalKind::NotHeld,
