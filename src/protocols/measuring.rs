@@ -729,7 +729,7 @@ fn unflipped(crests: Vec<Repetition>, flip: f32) -> Vec<Repetition> {
 }
 
 /// The crests the refusal checks find on their way, which the result reports: those of a
-/// repeated movement (the reason a hold test refuses), or a swing test's swings.
+/// repeated movement (the reason a hold or position test refuses), or a swing test's swings.
 #[derive(Default)]
 struct Crests {
     /// Every crest of a repeated movement or every swing, degrees as measured (not flipped).
@@ -1068,10 +1068,10 @@ fn warnings_and_grade(reading: &Reading, other_level: Option<f32>) -> (Vec<Warni
 /// Why this reading gives no result, if it gives none, checked in this order, the first that
 /// applies being the reason: no frames; none that count; the test's movement not made from a
 /// rest, or a level `hold` that is not the stretch (the resting level, one leg held while the
-/// other moved); for a swing test, swings not seen side-on, not made in place on one leg, or
-/// too few seen clearly; for a hold test, repetitions instead of a hold, or nothing held. Leaves
-/// in `found` the crests the swing and repetition checks saw. The reason is without the note that
-/// facing was guessed, which [`measure_one`] adds.
+/// other moved); for a swing test, swings not seen side-on, no swing at all, not made in place
+/// on one leg, or too few seen clearly; for a hold or position test, repetitions instead of a
+/// hold, or nothing held. Leaves in `found` the crests the swing and repetition checks saw. The
+/// reason is without the note that facing was guessed, which `measure_one` adds.
 fn why_refused(
     reading: &Reading,
     hold: Option<Hold>,
