@@ -665,11 +665,7 @@ impl<'a> Reading<'a> {
         validity: &'a Validity,
         criteria: &'a HoldCriteria,
     ) -> Self {
-        let flip = if measure.best == Best::Lowest {
-            -1.0
-        } else {
-            1.0
-        };
+        let flip = flip_of(measure);
         let all_values: Vec<f32> = measure.values(series, side).map(|v| v * flip).collect();
         let values: Vec<f32> = all_values
             .iter()
@@ -704,6 +700,16 @@ impl<'a> Reading<'a> {
             0 => 0.0,
             total => 100.0 * count as f32 / total as f32,
         }
+    }
+}
+
+/// 1, or -1 for a measure where lower is better: values times this are higher where better, as
+/// hold and crest detection, which look for maxima, need.
+fn flip_of(measure: &Measure) -> f32 {
+    if measure.best == Best::Lowest {
+        -1.0
+    } else {
+        1.0
     }
 }
 
@@ -1344,7 +1350,7 @@ fn not_swings(
         .measures
         .iter()
         .flat_map(|m| {
-            let flip = if m.best == Best::Lowest { -1.0 } else { 1.0 };
+            let flip = flip_of(m);
             let counted: Vec<f32> = m
                 .values(series, side)
                 .zip(&validity.frame_ok)
