@@ -6,10 +6,11 @@ use rusqlite::{params, OptionalExtension};
 use super::dates::{day_of, days_apart, parse_session_date};
 use super::names::{known_session, known_subject, stored_name, Known};
 use super::plausible::{check_export, Implausible};
-use super::{
+use super::save::{
     insert_measurement, label_to_save, new_subject, same_trial_ids, session_id, subject_id, Origin,
-    Store, StoreError, SubjectExport, WriteError,
+    WriteError,
 };
+use super::{Store, StoreError, SubjectExport};
 use crate::angles::Side;
 
 impl Store {
