@@ -589,6 +589,62 @@ fn one_file_is_one_trial_and_sessions_follow_their_dates() {
     assert!(stderr(&bad).contains("is not a date"), "{}", stderr(&bad));
 }
 
+/// One recording is one visit: the "after" video analysed again into a later session (an old
+/// video run again without `--session` goes into today's) would make a visit that never took
+/// place, and `compare` would judge the patient against themselves. Refused with the session it
+/// is in, nothing saved, the outputs kept; a copy under another name is the same recording.
+#[test]
+fn a_recording_is_not_saved_as_a_second_visit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let before = write_csv(&slr_track(60.0, 5), dir.path().join("before.csv"));
+    let after = write_csv(&slr_track(80.0, 6), dir.path().join("after.csv"));
+    for (csv, session, date) in [
+        (&before, "before", "2026-01-05"),
+        (&after, "after", "2026-02-05"),
+    ] {
+        let output = analyze_into(csv, &db, session, date);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let copy = dir.path().join("after-copy.csv");
+    std::fs::copy(&after, &copy).unwrap();
+    for csv in [&after, &copy] {
+        let output = analyze_into(csv, &db, "after 4", "2026-03-03");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains(&format!(
+                "{}: not saved: this recording is already saved in the subject's session `after` (2026-02-05), measured from {}: one recording is one visit",
+                csv.display(),
+                after.display()
+            )),
+            "{err}"
+        );
+        // Measured all the same: the results are printed.
+        assert!(
+            json_of(&output)["results"][0]["value_deg"].is_number(),
+            "{}",
+            stdout(&output)
+        );
+    }
+    let history = gonio(&[
+        "history",
+        "--subject",
+        "runner",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]);
+    assert_eq!(history.status.code(), Some(0), "{}", stderr(&history));
+    let labels: Vec<String> = json_of(&history)["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["before", "after"]);
+}
+
 /// Case 11 (and an input never overwritten): a second run into the same folder writes new files
 /// beside the first run's, and a CSV analysed into its own folder is left as it was.
 #[test]

@@ -105,6 +105,15 @@ pub enum StoreError {
         stored: String,
         today: String,
     },
+    /// A recording already saved in another session of the subject (the same part of the same
+    /// file, by content): one recording is one visit, and saved again into a later session it
+    /// makes a visit that never took place, compared with the one it was recorded at.
+    #[error("this recording is already saved in the subject's session `{label}` ({date}), measured from {saved_from}: one recording is one visit. Save it into that session, or, if that session is the wrong one, discard the result there first (the clinic app's patient page)")]
+    RecordingInOtherSession {
+        saved_from: String,
+        label: String,
+        date: String,
+    },
     /// An import's session whose label is a session here of a day more than one day away:
     /// another visit with the same label, whose trials would be merged into this one.
     #[error("subject `{subject}`: session `{label}` is dated {stored} here and {imported} in the import: another visit under the same label; nothing imported (rename one of the two sessions, or redate it if a date is wrong)")]
@@ -1223,6 +1232,124 @@ mod tests {
             store.save("s", "a", None, None, &[bad]),
             Err(StoreError::Implausible { .. })
         ));
+    }
+
+    /// One recording is one visit: the same part of a file saved into another session of the
+    /// subject is refused (by `save` and `save_trial` alike) and nothing of it is written, while
+    /// another part of one long recording (before and after in one video), another subject's
+    /// session and a camera trial (no file) are saved.
+    #[test]
+    fn a_recording_saved_in_one_session_is_refused_in_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let part = |value: f32, sha: &str, span: Option<[f64; 2]>| StoredMeasurement {
+            source: format!("{sha}.mp4"),
+            source_sha256: Some(sha.repeat(32)),
+            source_span_s: span,
+            ..measurement(value)
+        };
+        store
+            .save(
+                "s",
+                "before",
+                None,
+                Some("2026-02-05"),
+                &[part(60.0, "ab", Some([0.0, 30.0]))],
+            )
+            .unwrap();
+        store
+            .save(
+                "s",
+                "after",
+                None,
+                Some("2026-02-05"),
+                &[part(70.0, "ab", Some([600.0, 630.0]))],
+            )
+            .unwrap();
+        let refused = store
+            .save(
+                "s",
+                "later",
+                None,
+                Some("2026-03-03"),
+                &[part(70.0, "ab", Some([601.0, 629.0]))],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::RecordingInOtherSession { label, date, saved_from }
+                if label == "after" && date == "2026-02-05" && saved_from == "ab.mp4"),
+            "{refused:?}"
+        );
+        assert!(
+            refused.to_string().contains("one recording is one visit"),
+            "{refused}"
+        );
+        // The whole file stands for every part of it.
+        assert!(store
+            .save(
+                "s",
+                "later",
+                None,
+                Some("2026-03-03"),
+                &[part(70.0, "ab", None)]
+            )
+            .is_err());
+        let id = store.subject_row_id("s").unwrap();
+        let trial = |value: f32, sha: Option<&str>| {
+            let m = match sha {
+                Some(sha) => part(value, sha, None),
+                None => measurement(value),
+            };
+            [(m, None)]
+        };
+        assert!(matches!(
+            store.save_trial(
+                id,
+                "later",
+                Some("2026-03-03T10:00"),
+                &trial(70.0, Some("ab"))
+            ),
+            Err(StoreError::RecordingInOtherSession { .. })
+        ));
+        let sessions = |store: &Store| -> Vec<String> {
+            store
+                .history("s")
+                .unwrap()
+                .sessions
+                .into_iter()
+                .map(|s| s.label)
+                .collect()
+        };
+        assert_eq!(sessions(&store), ["before", "after"], "nothing written");
+        // Saved again into its own session, it replaces itself as before.
+        assert_eq!(
+            store
+                .save(
+                    "s",
+                    "after",
+                    None,
+                    Some("2026-02-05"),
+                    &[part(71.0, "ab", Some([600.0, 630.0]))]
+                )
+                .unwrap(),
+            1
+        );
+        store
+            .save_trial(id, "later", Some("2026-03-03T10:00"), &trial(72.0, None))
+            .unwrap();
+        store
+            .save_trial(id, "later", Some("2026-03-03"), &trial(73.0, Some("cd")))
+            .unwrap();
+        store
+            .save(
+                "t",
+                "before",
+                None,
+                None,
+                &[part(60.0, "ab", Some([0.0, 30.0]))],
+            )
+            .unwrap();
+        assert_eq!(sessions(&store), ["before", "after", "later"]);
     }
 
     #[test]

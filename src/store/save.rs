@@ -8,8 +8,8 @@ use super::names::{known_session, known_subject, stored_name, Known};
 use super::plausible::{check_session, Implausible};
 use super::read::kept_picture;
 use super::{
-    is_hidden_character, mixes_scripts, parse_session_date, spans_alike, today_utc, Picture, Store,
-    StoreError, StoredMeasurement, WrittenFile,
+    date_shown, is_hidden_character, mixes_scripts, parse_session_date, spans_alike, today_utc,
+    Picture, Store, StoreError, StoredMeasurement, WrittenFile,
 };
 use crate::angles::Side;
 
@@ -54,6 +54,7 @@ impl Store {
                 )?;
             }
             for m in measurements {
+                refuse_recording_elsewhere(tx, subject_id, session_id, m)?;
                 replaced += insert_measurement(tx, session_id, m, Origin::Saved)?;
             }
             Ok(())
@@ -269,6 +270,7 @@ impl Store {
             )?;
             let session_id = dated_session(tx, subject_id, label, date.as_ref())?;
             for (m, picture) in results {
+                refuse_recording_elsewhere(tx, subject_id, session_id, m)?;
                 if m.source_sha256.is_some() {
                     delete_same_trial(tx, session_id, m)?;
                 }
@@ -765,4 +767,47 @@ fn insert_row(
         ])?;
     }
     Ok(measurement_id)
+}
+
+/// Refuses `m` when its recording (the same part of the same file, see [`spans_alike`]) is
+/// already saved in another session of the subject: one recording is one visit. An old video
+/// analysed again without `--session` went into today's session, a visit that never took place,
+/// and the before/after verdict compared the patient with themselves.
+fn refuse_recording_elsewhere(
+    tx: &rusqlite::Transaction,
+    subject_id: i64,
+    session_id: i64,
+    m: &StoredMeasurement,
+) -> Result<(), WriteError> {
+    let Some(sha) = &m.source_sha256 else {
+        return Ok(());
+    };
+    let mut statement = tx.prepare(
+        "SELECT se.label, se.started_at, m.source, m.source_start_s, m.source_end_s
+           FROM measurements m JOIN sessions se ON se.id = m.session_id
+          WHERE se.subject_id = ?1 AND se.id <> ?2 AND m.source_sha256 = ?3
+          ORDER BY se.started_at, se.id, m.id",
+    )?;
+    let mut rows = statement.query(params![subject_id, session_id, sha])?;
+    let mut found = None;
+    while let Some(r) = rows.next()? {
+        let span = r
+            .get::<_, Option<f64>>(3)?
+            .zip(r.get::<_, Option<f64>>(4)?)
+            .map(|(start, end)| [start, end]);
+        if spans_alike(span, m.source_span_s) {
+            found = Some((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?));
+            break;
+        }
+    }
+    match found {
+        Some((label, started_at, saved_from)) => {
+            Err(WriteError::Refused(StoreError::RecordingInOtherSession {
+                saved_from,
+                label,
+                date: date_shown(&started_at),
+            }))
+        }
+        None => Ok(()),
+    }
 }
