@@ -551,6 +551,37 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
         .values()
         .all(|line| line.get("resumed_from").is_none()));
 
+    // A result edited by hand (a number typed in, a refusal made a "good") is not gonio's: it
+    // is analysed again, never printed or saved as measured.
+    let edited = fresh.path().join("edited");
+    let first = analyze(&trials, &["--out", path_str(&edited), "--json-lines"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let measured = by_source(&json_lines(&first))[&trials[1]]["results"][0]["value_deg"].clone();
+    let json = edited.join("trial1.json");
+    // (Edited as text, as a person would: the file keeps its order.)
+    let text = std::fs::read_to_string(&json).unwrap();
+    let at = text.find("\"value_deg\": ").unwrap() + "\"value_deg\": ".len();
+    let end = at + text[at..].find(',').unwrap();
+    std::fs::write(&json, format!("{}99.5{}", &text[..at], &text[end..])).unwrap();
+    let again = analyze(
+        &trials,
+        &["--out", path_str(&edited), "--resume", "--json-lines"],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(
+        err.contains(&format!(
+            "{}: analysed again: {}: its results were changed since gonio wrote them",
+            trials[1],
+            json.display()
+        )),
+        "{err}"
+    );
+    let lines = by_source(&json_lines(&again));
+    assert!(lines[&trials[1]].get("resumed_from").is_none());
+    assert_eq!(lines[&trials[1]]["results"][0]["value_deg"], measured);
+    assert!(lines[&trials[0]].get("resumed_from").is_some());
+
     // A shard resumes its own outputs, whose names do not depend on what it finds.
     let sharded = fresh.path().join("sharded");
     let shard = [
@@ -565,9 +596,13 @@ fn a_resumed_batch_takes_what_was_analysed_and_analyses_the_rest() {
     let written = names_in(&sharded);
     let again = analyze(&trials, &[&shard[..], &["--resume"]].concat());
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert!(json_lines(&again)
-        .iter()
-        .all(|line| line.get("resumed_from").is_some()));
+    assert!(
+        json_lines(&again)
+            .iter()
+            .all(|line| line.get("resumed_from").is_some()),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(names_in(&sharded), written);
 
     // Without an output folder there is nothing to resume from.

@@ -906,6 +906,7 @@ fn analyze_one(
         frames_with_person: tracked.frames_with_person,
         people: tracked.people,
         outputs: Vec::new(),
+        results_sha256: None,
     };
     let not_written = config.out.as_ref().and_then(|dir| {
         let names = OutputNames { dir, stem };
@@ -1019,6 +1020,7 @@ fn write_results_json(
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
+    analysis.results_sha256 = resume::results_sha256(results);
     let json_path = names.file(".json");
     write_atomically(&json_path, |file_writer| {
         let file = ResultsFile {

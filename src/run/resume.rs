@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::pose::PeopleSeen;
 use crate::protocols::Measurement;
-use crate::store::{file_sha256, hex};
+use crate::store::{bytes_sha256, file_sha256, hex};
 
 /// How one input's results were made: written into its result JSON after the results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,18 @@ pub struct Analysis {
     pub people: PeopleSeen,
     /// The other files written for the input, by name, in the result JSON's folder.
     pub outputs: Vec<String>,
+    /// sha256 of the results as written (see [`results_sha256`]): results edited since, by hand
+    /// or by another program, are not taken for gonio's. None: written before it was recorded.
+    #[serde(default)]
+    pub results_sha256: Option<String>,
+}
+
+/// sha256 of `results` as gonio writes them (compact JSON, lower-case hex). Read back, the
+/// same results give the same hash: numbers are written in their shortest exact form.
+pub fn results_sha256(results: &[Measurement]) -> Option<String> {
+    serde_json::to_vec(results)
+        .ok()
+        .map(|bytes| bytes_sha256(&bytes))
 }
 
 /// An input as it was when analysed. Its content is hashed: files swapped between names, a
@@ -187,6 +199,8 @@ pub enum NotTaken {
     Changed { json: PathBuf },
     #[error("{}: analysed with other settings ({})", json.display(), keys.join(", "))]
     OtherSettings { json: PathBuf, keys: Vec<String> },
+    #[error("{}: its results were changed since gonio wrote them", json.display())]
+    Edited { json: PathBuf },
     #[error("{}: its output {} is missing", json.display(), missing.display())]
     Missing { json: PathBuf, missing: PathBuf },
     #[error("{}: another name than this batch gives the input (written by another batch)", json.display())]
@@ -289,6 +303,15 @@ pub fn choose<'a>(
                 keys: differing_keys(&analysis.settings, settings),
             });
         }
+        // A number typed into the file is not gonio's: it would be printed and saved as
+        // measured, beside the evidence picture that says otherwise.
+        match &analysis.results_sha256 {
+            None => return Some(NotTaken::Unrecorded { json }),
+            Some(written) if results_sha256(&earlier.results).as_ref() != Some(written) => {
+                return Some(NotTaken::Edited { json })
+            }
+            Some(_) => {}
+        }
         if stem.is_some_and(|stem| earlier.stem() != Some(stem)) {
             return Some(NotTaken::OtherName { json });
         }
@@ -365,6 +388,7 @@ mod tests {
             frames_with_person: 3,
             people: PeopleSeen::default(),
             outputs: outputs.iter().map(|s| s.to_string()).collect(),
+            results_sha256: results_sha256(&[]),
         }
     }
 
