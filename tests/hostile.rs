@@ -204,9 +204,18 @@ fn implausible_imports_are_refused_and_reports_never_block() {
     let db = dir.path().join("db.sqlite");
     type Edit = Box<dyn Fn(&mut serde_json::Value)>;
     let bad: Vec<(&str, Edit)> = vec![
+        // Beyond what the file's numbers can hold: the field is named.
         (
-            "an angle of",
+            "a gonio export, but sessions[0].measurements[0].value_deg cannot be read",
             Box::new(|e| e["sessions"][0]["measurements"][0]["value_deg"] = 1e39.into()),
+        ),
+        (
+            "a gonio export, but sessions[0].measurements[0].quality cannot be read: unknown variant `excellent`",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["quality"] = "excellent".into()),
+        ),
+        (
+            "not a plausible measurement: session `before`: slr hip_flexion: an angle of",
+            Box::new(|e| e["sessions"][0]["measurements"][0]["value_deg"] = (-400.0).into()),
         ),
         (
             "an angle of 720 deg",
@@ -247,11 +256,28 @@ fn implausible_imports_are_refused_and_reports_never_block() {
             "is not a sha256",
             Box::new(|e| e["sessions"][0]["measurements"][0]["source_sha256"] = "zz".into()),
         ),
+        // A result from no frame at all was never measured.
+        (
+            "0 valid frames of 0 frames",
+            Box::new(|e| {
+                e["sessions"][0]["measurements"][0]["valid_frames"] = 0.into();
+                e["sessions"][0]["measurements"][0]["total_frames"] = 0.into();
+            }),
+        ),
+        // Settings `analyze` would refuse (`--band-deg` 0.5 to 30): a hold within ±1e9 deg holds
+        // anything.
+        (
+            "not settings gonio measures with",
+            Box::new(|e| {
+                e["sessions"][0]["measurements"][0]["settings"] =
+                    serde_json::json!({"hold_s": 1.0, "band_deg": 1e9, "min_confidence": 0.3})
+            }),
+        ),
     ];
     for (what, edit) in bad {
         let file = export_with(dir.path(), edit);
         let output = gonio(&["import", path_str(&file), "--db", path_str(&db)]);
-        assert_clean_failure(&output, "not a plausible measurement");
+        assert_clean_failure(&output, "nothing was imported");
         assert!(
             stderr(&output).contains(what),
             "{what}: {}",

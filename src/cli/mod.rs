@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use gonio::angles::{SeriesOptions, DEFAULT_MIN_CONFIDENCE};
 use gonio::pose::{Device, ModelKind, Pick, PoseEstimator, Posture, Runtime, SubjectFinder};
-use gonio::protocols::{HoldCriteria, Measurement};
+use gonio::protocols::{HoldCriteria, Measurement, Settings};
 use gonio::run::analyze::People;
 
 /// Exit status when some inputs failed and the others were processed.
@@ -144,11 +144,14 @@ fn number_between(text: &str, lo: f64, hi: f64, unit: &str) -> Result<f64, Strin
 }
 
 fn parse_hold_s(text: &str) -> Result<f64, String> {
-    number_between(text, 0.1, 600.0, "seconds")
+    let range = Settings::HOLD_S;
+    number_between(text, *range.start(), *range.end(), "seconds")
 }
 
 fn parse_band_deg(text: &str) -> Result<f32, String> {
-    number_between(text, 0.5, 30.0, "degrees").map(|v| v as f32)
+    let range = Settings::BAND_DEG;
+    let (lo, hi) = (f64::from(*range.start()), f64::from(*range.end()));
+    number_between(text, lo, hi, "degrees").map(|v| v as f32)
 }
 
 /// A label a person gives (subject, session): not empty, no control characters.

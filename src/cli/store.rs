@@ -590,11 +590,26 @@ fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
     }
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
-    let export: SubjectExport = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: neither a gonio database nor a gonio export (write one with `gonio export --format json`): {e}",
-            file.display()
-        )
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    let export: SubjectExport = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        // An export edited by hand (a grade misspelt, a count made negative) is said to be one,
+        // with the field that cannot be read.
+        let looks_like_export = serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|v| v.get("subject").is_some() && v.get("sessions").is_some());
+        if looks_like_export {
+            anyhow::anyhow!(
+                "{}: a gonio export, but {} cannot be read: {}; nothing was imported",
+                file.display(),
+                e.path(),
+                e.inner()
+            )
+        } else {
+            anyhow::anyhow!(
+                "{}: neither a gonio database nor a gonio export (write one with `gonio export --format json`): {}",
+                file.display(),
+                e.inner()
+            )
+        }
     })?;
     check_export(&export).map_err(|problem| {
         anyhow::anyhow!(

@@ -475,6 +475,19 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The holds that may be asked for, seconds (`--hold-s`).
+    pub const HOLD_S: std::ops::RangeInclusive<f64> = 0.1..=600.0;
+    /// The bands that may be asked for, degrees (`--band-deg`).
+    pub const BAND_DEG: std::ops::RangeInclusive<f32> = 0.5..=30.0;
+
+    /// Whether these are settings gonio measures with: within [`Settings::HOLD_S`] and
+    /// [`Settings::BAND_DEG`], a confidence from 0 to 1.
+    pub fn is_plausible(&self) -> bool {
+        Self::HOLD_S.contains(&self.hold_s)
+            && Self::BAND_DEG.contains(&self.band_deg)
+            && (0.0..=1.0).contains(&self.min_confidence)
+    }
+
     /// Whether two results were measured alike (to the precision the settings are given in).
     pub fn alike(&self, other: &Settings) -> bool {
         (self.hold_s - other.hold_s).abs() < 1e-3

@@ -28,7 +28,7 @@ pub enum Implausible {
     },
     #[error("session `{label}`: hold of {hold_s} s")]
     Hold { label: String, hold_s: f64 },
-    #[error("session `{label}`: {valid} valid frames of {total} frames")]
+    #[error("session `{label}`: {valid} valid frames of {total} frames (a result is read from at least one valid frame, and the valid frames are among the frames)")]
     Frames {
         label: String,
         valid: usize,
@@ -61,7 +61,7 @@ pub enum Implausible {
         field: &'static str,
         sha: String,
     },
-    #[error("session `{label}`: {protocol} {measure}: settings ({settings}) are not plausible (hold and band positive, confidence 0 to 1)")]
+    #[error("session `{label}`: {protocol} {measure}: settings ({settings}) are not settings gonio measures with (hold 0.1 to 600 s, band 0.5 to 30 deg, confidence 0 to 1)")]
     Settings {
         label: String,
         protocol: String,
@@ -166,7 +166,8 @@ pub(super) fn check_session(
                 hold_s: m.hold_s,
             });
         }
-        if m.valid_frames > m.total_frames {
+        // A result is read from frames: one from none was not measured.
+        if m.valid_frames > m.total_frames || (m.value_deg.is_some() && m.valid_frames == 0) {
             return Err(Implausible::Frames {
                 label,
                 valid: m.valid_frames,
@@ -222,13 +223,7 @@ pub(super) fn check_session(
                 });
             }
         }
-        if let Some(settings) = m.settings.filter(|s| {
-            !(s.hold_s.is_finite()
-                && s.hold_s > 0.0
-                && s.band_deg.is_finite()
-                && s.band_deg > 0.0
-                && (0.0..=1.0).contains(&s.min_confidence))
-        }) {
+        if let Some(settings) = m.settings.filter(|s| !s.is_plausible()) {
             return Err(Implausible::Settings {
                 label,
                 protocol: m.protocol.clone(),
