@@ -189,6 +189,38 @@ fn meter_guides_the_person() {
         reading.guidance
     );
 
+    // Not counted, and said so beside the angle.
+    let (headline, _) = gonio::run::live::status_text(&reading);
+    assert!(
+        headline.starts_with("left hip flexion: ") && headline.ends_with("° (not counted)"),
+        "{headline}"
+    );
+
+    // Standing for a straight-leg raise: the position comes first (the status line shows only
+    // the first hint), before the view.
+    let mut placement = Placement::new(Posture::Standing, true);
+    placement.lateral_px = 60.0;
+    let mut meter = LiveMeter::new(config("slr"), None);
+    let reading = meter.push(0.0, &Found::alone(render(&placement, &Body::default())));
+    assert_eq!(
+        reading.guidance.first().map(String::as_str),
+        Some("lie on your back"),
+        "{:?}",
+        reading.guidance
+    );
+    assert!(
+        reading.guidance.iter().any(|g| g.contains("turn sideways")),
+        "{:?}",
+        reading.guidance
+    );
+    let mut meter = LiveMeter::new(
+        LiveConfig {
+            side: Some(Side::Left),
+            ..config("slr")
+        },
+        None,
+    );
+
     // Facing the camera (shoulders and hips wide apart): asked to turn sideways.
     let mut placement = Placement::new(Posture::Standing, true);
     placement.lateral_px = 60.0;

@@ -696,7 +696,15 @@ fn guidance(
             BodyPart::RightAnkle,
         ),
     };
-    let mut out = Vec::new();
+    // A position the test needs comes first: a person standing in front of the camera for a
+    // straight-leg raise must read "lie on your back", not "turn sideways".
+    let hints = |posture: bool| {
+        unmet
+            .iter()
+            .filter(move |(c, unknown)| !unknown && (c.role == Role::Posture) == posture)
+            .map(|(c, _)| c.hint.to_string())
+    };
+    let mut out: Vec<String> = hints(true).collect();
     if ![hip, knee, ankle].into_iter().all(reliable)
         || !(reliable(BodyPart::LeftShoulder) || reliable(BodyPart::RightShoulder))
     {
@@ -708,12 +716,7 @@ fn guidance(
         }
     }
     // A criterion that cannot be checked is covered by "whole body not in view".
-    out.extend(
-        unmet
-            .iter()
-            .filter(|(_, unknown)| !unknown)
-            .map(|(c, _)| c.hint.to_string()),
-    );
+    out.extend(hints(false));
     out
 }
 
@@ -829,9 +832,13 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
 
 /// The status of a reading as two lines: the measure with its value (and hold), and the trial.
 pub fn status_text(reading: &Reading) -> (String, String) {
-    let value = reading
-        .value_deg
-        .map_or_else(|| "--".to_string(), |v| format!("{v:.0}°"));
+    // An angle read in a frame that does not count (not the test's position, the knee bent) is
+    // no measurement of the test: said beside it.
+    let value = match reading.value_deg {
+        None => "--".to_string(),
+        Some(v) if reading.valid => format!("{v:.0}°"),
+        Some(v) => format!("{v:.0}° (not counted)"),
+    };
     let mut headline = format!(
         "{} {}: {value}",
         reading.side.name(),
