@@ -1216,9 +1216,12 @@ fn not_moved_from_rest(
             RefusalKind::NoMovement,
             format!(
                 "{} from a rest in the test's position: {} rose {rise_on_the_way_in:.0} deg \
-                 on the way into the position (from: {away}) and {rise:.0} deg from a rest \
+                 on the way into the position (from: {away}) and {} from a rest \
                  in it, at least {:.0} needed; settle in the position, then move",
-                movement.absent, measure.name, movement.rise_deg
+                movement.absent,
+                measure.name,
+                degrees_short_of(rise, movement.rise_deg),
+                movement.rise_deg
             ),
         ));
     }
@@ -1226,8 +1229,11 @@ fn not_moved_from_rest(
         return Some((
             RefusalKind::NoMovement,
             format!(
-                "{} ({} changed {rise:.0} deg from its resting level, at least {:.0} needed)",
-                movement.absent, measure.name, movement.rise_deg
+                "{} ({} changed {} from its resting level, at least {:.0} needed)",
+                movement.absent,
+                measure.name,
+                degrees_short_of(rise, movement.rise_deg),
+                movement.rise_deg
             ),
         ));
     }
@@ -1492,5 +1498,34 @@ impl Quality {
         } else {
             self
         }
+    }
+}
+
+/// A rise short of `needed` degrees, as a refusal says it: whole degrees, or tenths where whole
+/// degrees would round up to what is needed ("4.6 deg", never "5 deg, at least 5 needed"), and
+/// none for an angle that ended below where it rested ("0 deg", never "-39 deg").
+fn degrees_short_of(rise: f32, needed: f32) -> String {
+    let rise = rise.max(0.0);
+    if format!("{rise:.0}")
+        .parse::<f32>()
+        .is_ok_and(|shown| shown >= needed)
+    {
+        format!("{:.1} deg", (rise * 10.0).floor() / 10.0)
+    } else {
+        format!("{rise:.0} deg")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rise_short_of_what_is_needed_never_reads_as_enough() {
+        assert_eq!(degrees_short_of(4.6, 5.0), "4.6 deg");
+        assert_eq!(degrees_short_of(4.96, 5.0), "4.9 deg");
+        assert_eq!(degrees_short_of(3.2, 5.0), "3 deg");
+        assert_eq!(degrees_short_of(14.4, 15.0), "14 deg");
+        assert_eq!(degrees_short_of(-39.0, 5.0), "0 deg");
     }
 }
