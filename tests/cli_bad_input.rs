@@ -30,6 +30,8 @@ fn mixed_list_reports_each_bad_file_and_processes_the_good_one() {
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     std::fs::write(&truncated_png, &png[..png.len() / 2]).unwrap();
+    let empty = dir.path().join("empty.png");
+    std::fs::write(&empty, b"").unwrap();
 
     let output = gonio(&[
         "pose",
@@ -40,6 +42,7 @@ fn mixed_list_reports_each_bad_file_and_processes_the_good_one() {
         path_str(&not_image),
         path_str(&truncated),
         path_str(&truncated_png),
+        path_str(&empty),
         path_str(&good),
     ]);
     let err = stderr(&output);
@@ -70,14 +73,19 @@ fn mixed_list_reports_each_bad_file_and_processes_the_good_one() {
         )),
         "{err}"
     );
+    // As `analyze` says it of a video.
+    assert!(
+        err.contains(&format!("{}: an empty file (0 bytes)", empty.display())),
+        "{err}"
+    );
 
     let entries = json_entries(&output);
-    assert_eq!(entries.len(), 5, "one entry per input");
-    for entry in &entries[..4] {
+    assert_eq!(entries.len(), 6, "one entry per input");
+    for entry in &entries[..5] {
         assert!(entry["people"].as_array().unwrap().is_empty());
         assert!(entry["error"].is_string());
     }
-    let last = &entries[4];
+    let last = &entries[5];
     assert_eq!(last["image"], path_str(&good));
     assert_eq!(
         last["people"].as_array().unwrap().len(),

@@ -230,7 +230,11 @@ fn bad_videos_are_reported_and_the_batch_goes_on() {
         &cut_index,
         "not a readable video: incomplete: the file's index",
     );
-    expect(&text, "not a readable video");
+    // (Not "incomplete": a text file named `.mp4` is no recording cut short.)
+    expect(
+        &text,
+        "not a readable video: not an MP4 or MOV recording: its first bytes are not those of one",
+    );
     expect(&nobody, "no person found in any frame");
     expect(&audio, "not a readable video: no video stream");
     expect(&missing, "file not found");

@@ -31,8 +31,14 @@ pub fn load_image(path: &Path) -> Result<Frame, CaptureError> {
         },
     };
     // A FIFO would wait for ever (opening it already) and a device (`/dev/zero`) never end.
-    if !std::fs::metadata(path).map_err(read_error)?.is_file() {
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
         return Err(CaptureError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if metadata.len() == 0 {
+        return Err(CaptureError::EmptyFile {
             path: path.to_path_buf(),
         });
     }

@@ -45,6 +45,8 @@ pub enum CaptureError {
     },
     #[error("{path}: not an image (unrecognised or unsupported format)")]
     NotAnImage { path: PathBuf },
+    #[error("{path}: an empty file (0 bytes): a copy or a download that did not finish")]
+    EmptyFile { path: PathBuf },
     #[error("{path}: corrupt or truncated image: {detail}")]
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: image is empty (0 pixels wide or high)")]
@@ -70,6 +72,7 @@ impl CaptureError {
             CaptureError::NotFound { path }
             | CaptureError::Read { path, .. }
             | CaptureError::NotAnImage { path }
+            | CaptureError::EmptyFile { path }
             | CaptureError::Corrupt { path, .. }
             | CaptureError::Empty { path }
             | CaptureError::TooLarge { path, .. }

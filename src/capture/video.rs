@@ -235,6 +235,19 @@ fn still_image_format(path: &Path) -> Option<image::ImageFormat> {
     image::guess_format(&head[..read]).ok()
 }
 
+/// Whether a file begins as an MP4 or MOV does: a box of a kind these files begin with (`ftyp`,
+/// or in older QuickTime files `mdat`, `moov`, `wide`, `free`, `skip`, `pnot`).
+fn begins_as_mp4(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    read.is_ok()
+        && matches!(
+            &head[4..8],
+            b"ftyp" | b"mdat" | b"moov" | b"wide" | b"free" | b"skip" | b"pnot"
+        )
+}
+
 /// The kind of still image (HEIC, AVIF) a file in the MP4 family holds, from its `ftyp` box's
 /// brand, if it is one.
 fn heif_brand(path: &Path) -> Option<&'static str> {
@@ -334,6 +347,14 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
                     "a still image ({brand}), not a video: a measurement needs a recording \
                      (`gonio pose` reads photos once converted to JPEG or PNG)"
                 )));
+            }
+            // A text file or a playlist named `.mp4` is no recording cut short.
+            if !begins_as_mp4(path) {
+                return Err(not_a_video(
+                    "not an MP4 or MOV recording: its first bytes are not those of one (a \
+                     text file, a playlist or another kind of file given a video's name)"
+                        .to_string(),
+                ));
             }
             return Err(not_a_video(
                 "incomplete: the file's index (the MP4/MOV `moov` box, written when a recording \
