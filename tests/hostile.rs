@@ -971,10 +971,12 @@ fn damaged_databases_are_named_and_never_written() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("good.sqlite");
     let csv = slr_csv(dir.path(), "t.csv", 5);
-    for session in ["before", "after"] {
+    // (Two recordings: one recording is one visit.)
+    let after = slr_csv(dir.path(), "after.csv", 6);
+    for (session, recording) in [("before", &csv), ("after", &after)] {
         let output = gonio(&[
             "analyze",
-            path_str(&csv),
+            path_str(recording),
             "--protocol",
             "slr",
             "--subject",
