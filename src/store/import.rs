@@ -7,8 +7,8 @@ use super::dates::{day_of, days_apart, parse_session_date};
 use super::names::{known_session, known_subject, stored_name, Known};
 use super::plausible::{check_export, Implausible};
 use super::save::{
-    insert_measurement, label_to_save, new_subject, same_trial_ids, session_id, subject_id, Origin,
-    WriteError,
+    insert_measurement, label_to_save, new_subject, refuse_recording_elsewhere, same_trial_ids,
+    session_id, subject_id, Origin, WriteError,
 };
 use super::{Store, StoreError, SubjectExport};
 use crate::angles::Side;
@@ -143,6 +143,22 @@ impl Store {
                                 });
                             }
                         }
+                        // One recording is one visit, as when saving: a merge must not bring
+                        // in a visit that never took place.
+                        refuse_recording_elsewhere(tx, subject_id, session_id, m).map_err(|e| {
+                            match e {
+                                WriteError::Refused(StoreError::RecordingInOtherSession {
+                                    label: other,
+                                    date,
+                                    ..
+                                }) => WriteError::Refused(StoreError::ImportRecordingElsewhere {
+                                    subject: export.subject.clone(),
+                                    label: label.clone(),
+                                    other: format!("`{other}` ({date})"),
+                                }),
+                                e => e,
+                            }
+                        })?;
                         imported.replaced +=
                             insert_measurement(tx, session_id, m, Origin::Imported)?;
                     }

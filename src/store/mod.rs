@@ -114,6 +114,15 @@ pub enum StoreError {
         label: String,
         date: String,
     },
+    /// An import's session holding a recording that is in another session of the subject here
+    /// (or in the import): one recording is one visit.
+    #[error("subject `{subject}`: session `{label}` of the import holds a recording already in session {other}: one recording is one visit; nothing imported (discard the result from the wrong session, in the clinic app, then import again)")]
+    ImportRecordingElsewhere {
+        subject: String,
+        label: String,
+        /// The other session, as said: its label and date, "`after` (2026-02-05)".
+        other: String,
+    },
     /// An import's session whose label is a session here of a day more than one day away:
     /// another visit with the same label, whose trials would be merged into this one.
     #[error("subject `{subject}`: session `{label}` is dated {stored} here and {imported} in the import: another visit under the same label; nothing imported (rename one of the two sessions, or redate it if a date is wrong)")]
@@ -1349,6 +1358,36 @@ mod tests {
                 &[part(60.0, "ab", Some([0.0, 30.0]))],
             )
             .unwrap();
+        assert_eq!(sessions(&store), ["before", "after", "later"]);
+
+        // A merge brings in no such visit either: nothing of it is imported.
+        let mut elsewhere = Store::open(&dir.path().join("other.sqlite")).unwrap();
+        elsewhere
+            .save(
+                "s",
+                "march",
+                None,
+                Some("2026-03-10"),
+                &[part(70.0, "ab", Some([600.0, 630.0]))],
+            )
+            .unwrap();
+        elsewhere
+            .save(
+                "s",
+                "march",
+                None,
+                Some("2026-03-10"),
+                &[part(75.0, "ef", None)],
+            )
+            .unwrap();
+        let export = elsewhere.export("s", ExportPictures::Kept).unwrap();
+        let refused = store.import(&[export]).unwrap_err();
+        assert!(
+            refused.to_string().contains(
+                "session `march` of the import holds a recording already in session `after` (2026-02-05): one recording is one visit; nothing imported"
+            ),
+            "{refused}"
+        );
         assert_eq!(sessions(&store), ["before", "after", "later"]);
     }
 

@@ -773,7 +773,7 @@ fn insert_row(
 /// already saved in another session of the subject: one recording is one visit. An old video
 /// analysed again without `--session` went into today's session, a visit that never took place,
 /// and the before/after verdict compared the patient with themselves.
-fn refuse_recording_elsewhere(
+pub(super) fn refuse_recording_elsewhere(
     tx: &rusqlite::Transaction,
     subject_id: i64,
     session_id: i64,
