@@ -195,6 +195,11 @@ fn meter_guides_the_person() {
         headline.starts_with("left hip flexion: ") && headline.ends_with("° (not counted)"),
         "{headline}"
     );
+    assert!(
+        reading.value_label().ends_with("° not counted"),
+        "the arc's label: {}",
+        reading.value_label()
+    );
 
     // Standing for a straight-leg raise: the position comes first (the status line shows only
     // the first hint), before the view.

@@ -236,16 +236,19 @@ fn still_image_format(path: &Path) -> Option<image::ImageFormat> {
 }
 
 /// Whether a file begins as an MP4 or MOV does: a box of a kind these files begin with (`ftyp`,
-/// or in older QuickTime files `mdat`, `moov`, `wide`, `free`, `skip`, `pnot`).
+/// or in older QuickTime files `mdat`, `moov`, `wide`, `free`, `skip`, `pnot`), or with zeros
+/// where such a file was still to be written.
 fn begins_as_mp4(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 8];
     let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    // (A file whose start is still zeros is a download or copy that did not finish.)
     read.is_ok()
-        && matches!(
-            &head[4..8],
-            b"ftyp" | b"mdat" | b"moov" | b"wide" | b"free" | b"skip" | b"pnot"
-        )
+        && (head == [0; 8]
+            || matches!(
+                &head[4..8],
+                b"ftyp" | b"mdat" | b"moov" | b"wide" | b"free" | b"skip" | b"pnot"
+            ))
 }
 
 /// The kind of still image (HEIC, AVIF) a file in the MP4 family holds, from its `ftyp` box's

@@ -1502,9 +1502,13 @@ impl Quality {
 }
 
 /// A rise short of `needed` degrees, as a refusal says it: whole degrees, or tenths where whole
-/// degrees would round up to what is needed ("4.6 deg", never "5 deg, at least 5 needed"), and
-/// none for an angle that ended below where it rested ("0 deg", never "-39 deg").
+/// degrees would round up to what is needed ("4.6 deg", never "5 deg, at least 5 needed"); an
+/// angle that went below where it rested "the wrong way" ("39 deg the wrong way", never
+/// "-39 deg").
 fn degrees_short_of(rise: f32, needed: f32) -> String {
+    if rise <= -0.5 {
+        return format!("{:.0} deg the wrong way", -rise);
+    }
     let rise = rise.max(0.0);
     if format!("{rise:.0}")
         .parse::<f32>()
@@ -1526,6 +1530,7 @@ mod tests {
         assert_eq!(degrees_short_of(4.96, 5.0), "4.9 deg");
         assert_eq!(degrees_short_of(3.2, 5.0), "3 deg");
         assert_eq!(degrees_short_of(14.4, 15.0), "14 deg");
-        assert_eq!(degrees_short_of(-39.0, 5.0), "0 deg");
+        assert_eq!(degrees_short_of(-39.0, 5.0), "39 deg the wrong way");
+        assert_eq!(degrees_short_of(-0.2, 5.0), "0 deg");
     }
 }

@@ -273,10 +273,15 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// The value now as the arc's label: whole degrees; empty without a value.
+    /// The value now as the arc's label: whole degrees, "not counted" beside them in a frame
+    /// that does not count for the test (the largest number on the screen must not pass for a
+    /// measurement); empty without a value.
     pub fn value_label(&self) -> String {
-        self.value_deg
-            .map_or_else(String::new, |v| format!("{v:.0}°"))
+        match self.value_deg {
+            None => String::new(),
+            Some(v) if self.valid => format!("{v:.0}°"),
+            Some(v) => format!("{v:.0}° not counted"),
+        }
     }
 
     /// The measured angle to draw at its joint, labelled `label` (see
