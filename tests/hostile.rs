@@ -973,6 +973,8 @@ fn damaged_databases_are_named_and_never_written() {
     let csv = slr_csv(dir.path(), "t.csv", 5);
     // (Two recordings: one recording is one visit.)
     let after = slr_csv(dir.path(), "after.csv", 6);
+    // Analysed into each damaged copy: a third recording (the first two are saved already).
+    let later = slr_csv(dir.path(), "later.csv", 7);
     for (session, recording) in [("before", &csv), ("after", &after)] {
         let output = gonio(&[
             "analyze",
@@ -1039,7 +1041,7 @@ fn damaged_databases_are_named_and_never_written() {
             ],
             vec![
                 "analyze",
-                path_str(&csv),
+                path_str(&later),
                 "--protocol",
                 "slr",
                 "--subject",

@@ -283,11 +283,12 @@ fn two_sessions_are_compared_against_the_mdc() {
 fn a_kill_while_saving_loses_nothing_saved_before() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gonio.sqlite");
-    let csv = slr_csv(dir.path(), "trial.csv", 65.0, 5);
     let mut rng = XorShift::new(9);
     let mut completed = 0;
-    // `gonio analyze` of the trial into `session`.
-    let analyze = |session: &str| {
+    // `gonio analyze` of a trial into `session`: a recording of its own (one recording is one
+    // visit).
+    let analyze = |session: &str, seed: u64| {
+        let csv = slr_csv(dir.path(), &format!("{session}.csv"), 65.0, seed);
         let mut command = Command::new(env!("CARGO_BIN_EXE_gonio"));
         command.args([
             "analyze",
@@ -306,7 +307,7 @@ fn a_kill_while_saving_loses_nothing_saved_before() {
         command
     };
     for i in 0..30 {
-        let mut child = analyze(&format!("trial {i}"))
+        let mut child = analyze(&format!("trial {i}"), i)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -320,7 +321,7 @@ fn a_kill_while_saving_loses_nothing_saved_before() {
     }
     // A run after the kills completes and saves: the database is usable, and on a busy machine
     // every run above may have been killed before saving (the history then had no subject).
-    let last = analyze("after the kills").output().unwrap();
+    let last = analyze("after the kills", 99).output().unwrap();
     assert!(last.status.success(), "{}", stderr(&last));
     completed += 1;
     // Every session in the file is whole: 2 measures x 2 sides, never fewer.
@@ -465,8 +466,9 @@ fn the_report_is_one_self_contained_html_file() {
 fn two_processes_can_save_at_the_same_time() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gonio.sqlite");
-    let csv = slr_csv(dir.path(), "trial.csv", 65.0, 5);
     let spawn = |i: usize| {
+        // A recording of its own per session (one recording is one visit).
+        let csv = slr_csv(dir.path(), &format!("trial{i}.csv"), 65.0, 5 + i as u64);
         Command::new(env!("CARGO_BIN_EXE_gonio"))
             .args([
                 "analyze",

@@ -607,8 +607,13 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         ("session", "this morning"),
         ("date", today.as_str()),
     ];
-    // (Named as a hidden file: still a CSV, it was taken for a video.)
-    let request = c.upload(id, &fields, ".raise.csv", &std::fs::read(&csv).unwrap());
+    // (Named as a hidden file: still a CSV, it was taken for a video. Another recording: one
+    // recording is one visit.)
+    let second = write_csv(
+        &noisy_slr(70.0, 8.0, false, false, 6),
+        dir.path().join("second.csv"),
+    );
+    let request = c.upload(id, &fields, ".raise.csv", &std::fs::read(&second).unwrap());
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
