@@ -1,11 +1,12 @@
 //! Importing exports (another machine's results, a merged database): sessions joined by label
 //! and day, a trial already there replaced rather than repeated.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use super::dates::{day_of, days_apart, parse_session_date};
 use super::names::{known_session, known_subject, stored_name, Known};
 use super::plausible::{check_export, Implausible};
+use super::read::session_started_at;
 use super::save::{
     insert_measurement, label_to_save, new_subject, refuse_recording_elsewhere, same_trial_ids,
     session_id, subject_id, Origin, WriteError,
@@ -25,10 +26,7 @@ impl Store {
     /// under the same label would be merged into this one.
     pub fn import(&mut self, exports: &[SubjectExport]) -> Result<Imported, StoreError> {
         for export in exports {
-            check_export(export).map_err(|source| StoreError::Implausible {
-                path: self.path.clone(),
-                problem: Box::new(source),
-            })?;
+            check_export(export).map_err(|source| self.implausible(source))?;
         }
         // The dates as stored: an import's own text (" 2026-11-20", a day alone) would sort
         // sessions wrongly and compare days wrongly. They all parse: checked above.
@@ -40,13 +38,10 @@ impl Store {
                     .iter()
                     .map(|session| {
                         parse_session_date(&session.started_at).map_err(|source| {
-                            StoreError::Implausible {
-                                path: self.path.clone(),
-                                problem: Box::new(Implausible::Date {
-                                    label: session.label.clone(),
-                                    source,
-                                }),
-                            }
+                            self.implausible(Implausible::Date {
+                                label: session.label.clone(),
+                                source,
+                            })
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()
@@ -83,13 +78,7 @@ impl Store {
                         Known::CaseOf(existing) if source_labels.contains(&existing) => given,
                         _ => label_to_save(tx, subject_id, &given)?,
                     };
-                    let stored: Option<String> = tx
-                        .query_row(
-                            "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                            params![subject_id, label],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
+                    let stored = session_started_at(tx, subject_id, label)?;
                     let day = |at: &str| day_of(at).to_string();
                     if let Some(stored) = stored {
                         // The next day is one session across midnight (shards of one batch);

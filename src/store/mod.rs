@@ -333,6 +333,14 @@ impl Store {
         }
     }
 
+    /// The refusal of `problem`, naming this store's file.
+    fn implausible(&self, problem: Implausible) -> StoreError {
+        StoreError::Implausible {
+            path: self.path.clone(),
+            problem: Box::new(problem),
+        }
+    }
+
     /// The file behind this store.
     pub fn path(&self) -> &Path {
         &self.path

@@ -285,14 +285,7 @@ impl Store {
     pub fn session_date(&self, subject_id: i64, label: &str) -> Result<Option<String>, StoreError> {
         let label = &saved_label(&self.connection, subject_id, &stored_name(label))
             .map_err(|e| self.sql(e))?;
-        self.connection
-            .query_row(
-                "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                params![subject_id, label],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))
+        session_started_at(&self.connection, subject_id, label).map_err(|e| self.sql(e))
     }
 
     /// The picture kept with a measurement: the one in the database, else the evidence file it
@@ -495,4 +488,20 @@ fn read_measurement(r: &rusqlite::Row) -> rusqlite::Result<(i64, StoredMeasureme
         written_files: Vec::new(),
     };
     Ok((r.get(9)?, measurement))
+}
+
+/// When the patient's session `label` (as saved) took place, as stored; None when there is no
+/// such session. (A transaction is a connection too.)
+pub(super) fn session_started_at(
+    connection: &Connection,
+    subject_id: i64,
+    label: &str,
+) -> rusqlite::Result<Option<String>> {
+    connection
+        .query_row(
+            "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
+            params![subject_id, label],
+            |r| r.get(0),
+        )
+        .optional()
 }

@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use super::dates::{undated_other_day, SessionDate};
 use super::names::{known_session, known_subject, stored_name, Known};
 use super::plausible::{check_session, Implausible};
-use super::read::kept_picture;
+use super::read::{kept_picture, session_started_at};
 use super::{
     date_shown, is_hidden_character, mixes_scripts, parse_session_date, spans_alike, today_utc,
     Picture, Store, StoreError, StoredMeasurement, WrittenFile,
@@ -34,12 +34,8 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let subject = &stored_name(subject);
         let label = &stored_name(label);
-        check_session(Some(subject), label, recorded_at, measurements).map_err(|source| {
-            StoreError::Implausible {
-                path: self.path.clone(),
-                problem: Box::new(source),
-            }
-        })?;
+        check_session(Some(subject), label, recorded_at, measurements)
+            .map_err(|source| self.implausible(source))?;
         let date = recorded_at
             .map(|text| self.session_date_of(label, text))
             .transpose()?;
@@ -73,12 +69,8 @@ impl Store {
         recorded_at: Option<&str>,
     ) -> Result<(), StoreError> {
         let subject = stored_name(subject);
-        check_session(Some(&subject), &stored_name(label), recorded_at, &[]).map_err(|source| {
-            StoreError::Implausible {
-                path: self.path.clone(),
-                problem: Box::new(source),
-            }
-        })?;
+        check_session(Some(&subject), &stored_name(label), recorded_at, &[])
+            .map_err(|source| self.implausible(source))?;
         match known_subject(&self.connection, &subject).map_err(|e| self.sql(e))? {
             Known::Saved(alias) => {
                 let id = self.row_id_of(&alias)?;
@@ -117,15 +109,8 @@ impl Store {
                 }
                 Known::New => return Ok(()),
             };
-        let stored: Option<String> = self
-            .connection
-            .query_row(
-                "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
-                params![subject_id, saved],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?;
+        let stored =
+            session_started_at(&self.connection, subject_id, &saved).map_err(|e| self.sql(e))?;
         match (date, stored) {
             (Some(date), Some(stored)) if date.is_another_day_than(&stored) => {
                 Err(date.other_day(&saved, &stored))
@@ -137,12 +122,11 @@ impl Store {
 
     /// `text` read as session `label`'s date, or why it is not one.
     fn session_date_of(&self, label: &str, text: &str) -> Result<SessionDate, StoreError> {
-        SessionDate::parse(text).map_err(|source| StoreError::Implausible {
-            path: self.path.clone(),
-            problem: Box::new(Implausible::Date {
+        SessionDate::parse(text).map_err(|source| {
+            self.implausible(Implausible::Date {
                 label: label.to_string(),
                 source,
-            }),
+            })
         })
     }
 
@@ -180,10 +164,7 @@ impl Store {
         notes: Option<&str>,
         date_of_birth: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let implausible = |why: Implausible| StoreError::Implausible {
-            path: self.path.clone(),
-            problem: Box::new(why),
-        };
+        let implausible = |why: Implausible| self.implausible(why);
         if alias.trim().is_empty() {
             return Err(implausible(Implausible::NoSubject));
         }
@@ -251,12 +232,8 @@ impl Store {
         self.patient(subject_id)?;
         let label = &stored_name(label);
         let measurements: Vec<StoredMeasurement> = results.iter().map(|(m, _)| m.clone()).collect();
-        check_session(None, label, recorded_at, &measurements).map_err(|source| {
-            StoreError::Implausible {
-                path: self.path.clone(),
-                problem: Box::new(source),
-            }
-        })?;
+        check_session(None, label, recorded_at, &measurements)
+            .map_err(|source| self.implausible(source))?;
         let date = recorded_at
             .map(|text| self.session_date_of(label, text))
             .transpose()?;
@@ -462,13 +439,7 @@ fn dated_session(
     date: Option<&SessionDate>,
 ) -> Result<i64, WriteError> {
     let label = &label_to_save(tx, subject_id, label)?;
-    let stored: Option<String> = tx
-        .query_row(
-            "SELECT started_at FROM sessions WHERE subject_id = ?1 AND label = ?2",
-            params![subject_id, label],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let stored = session_started_at(tx, subject_id, label)?;
     let today;
     let date = match (date, &stored) {
         (Some(date), _) => date,
