@@ -1166,12 +1166,15 @@ fn camera_tilted(poses: &[Pose], deg: f32) -> Vec<Pose> {
 fn a_tilted_trunk_is_said_where_a_result_depends_on_it() {
     // A camera tilted (or the shoulders raised) turns the lying trunk from the picture's
     // horizontal: the Thomas test's thigh and the straight-leg raise's leg against the horizontal
-    // shift with a tilted camera, its hip flexion against the trunk line with raised shoulders,
-    // and which it was cannot be told from the keypoints. From 10 deg either is said, with which
-    // way the trunk lay, and a result is graded fair; the knee is not in doubt; 5 deg (a pillow)
-    // is not said. Tilted 20 deg a test may be refused (the resting thigh off the table): said
-    // too. Tilted 40 deg no frame is lying and every measure is refused: said on each, as the
-    // likely reason; tilted 70 deg the trunk is nearer upright than lying: not said.
+    // shift with a tilted camera, its hip flexion against the trunk line with raised shoulders.
+    // In the Thomas test (one knee held to the chest) the keypoints cannot tell which: from 10
+    // deg both are said, with which way the trunk lay, and a result is graded fair; the knee is
+    // not in doubt; 3 and 7 deg are not said. In the straight-leg raise the resting leg lies
+    // turned as far as the trunk: the camera's doing, said from 5 deg on the leg against the
+    // horizontal with how far it reads low or high, and the hip flexion stands. Tilted 20 deg a
+    // test may be refused (the resting thigh off the table): said on every measure. Tilted 40
+    // deg no frame is lying and every measure is refused: said on each, as the likely reason;
+    // tilted 70 deg the trunk is nearer upright than lying: not said.
     let mut rng = XorShift::new(21);
     for scenario in [&SCENARIOS[2], &SCENARIOS[3]] {
         for towards_right in [true, false] {
@@ -1179,7 +1182,7 @@ fn a_tilted_trunk_is_said_where_a_result_depends_on_it() {
             let placement = Placement::new(Posture::Supine, towards_right);
             let level = series_of(scenario, &placement, Side::Left, &times);
             for tilt in [
-                -70.0f32, -40.0, -20.0, -12.0, -5.0, 0.0, 5.0, 12.0, 20.0, 40.0, 70.0,
+                -70.0f32, -40.0, -20.0, -12.0, -7.0, -3.0, 0.0, 3.0, 7.0, 12.0, 20.0, 40.0, 70.0,
             ] {
                 let label = format!(
                     "{} towards_right={towards_right}, tilted {tilt}",
@@ -1244,6 +1247,55 @@ fn a_trunk_propped_up_is_not_taken_for_a_tilted_camera() {
     }
 }
 
+#[test]
+fn raised_shoulders_are_not_taken_for_a_tilted_camera() {
+    // A pillow or a thick upper back raises the shoulders: the trunk line turns, the legs stay
+    // flat. The straight-leg raise's leg against the horizontal stands: under 10 deg nothing is
+    // said; from 10 deg the trunk's tilt is said as before (the keypoints cannot tell raised
+    // shoulders from a camera whose tilt the resting leg does not share), never as the camera's.
+    let mut rng = XorShift::new(9);
+    let times = timestamps(30.0, 10.0, false, &mut rng);
+    for towards_right in [true, false] {
+        let placement = Placement::new(Posture::Supine, towards_right);
+        for rise in [7.0f32, 13.0] {
+            let curve = stretch_curve(0.0, 72.0);
+            let mut poses: Vec<Pose> = times
+                .iter()
+                .map(|&t| {
+                    let flat = Leg {
+                        hip_flexion: rise,
+                        knee_flexion: 0.0,
+                    };
+                    let raised = Leg {
+                        hip_flexion: rise + curve(t),
+                        ..flat
+                    };
+                    render(&placement, &with_legs(raised, flat, Side::Left, rise))
+                })
+                .collect();
+            let label = format!("shoulders raised {rise} deg, towards_right={towards_right}");
+            for r in &measure("slr", &times, &mut poses, SideChoice::Named(Side::Left)) {
+                let label = format!("{label}: {}", r.measure);
+                let kinds: Vec<WarningKind> = r.warnings.iter().map(|w| w.kind).collect();
+                assert!(
+                    !kinds.contains(&WarningKind::CameraTilted),
+                    "{label}: {kinds:?}"
+                );
+                assert_eq!(kinds.contains(&WarningKind::Tilted), rise > 10.0, "{label}");
+                let value = r
+                    .value_deg
+                    .unwrap_or_else(|| panic!("{label}: no result: {r:?}"));
+                if r.measure == "leg_to_horizontal" {
+                    assert!((value - 72.0).abs() < 1.0, "{label}: {value}");
+                }
+                if rise < 10.0 {
+                    assert_eq!(r.quality, Quality::Good, "{label}: {:?}", r.warnings);
+                }
+            }
+        }
+    }
+}
+
 /// One result of a lying test filmed with the camera tilted by `tilt` degrees (the shoulders
 /// then `shoulders_higher` in the picture than the hips): said, and fair if measured, where it
 /// is in doubt and the tilt is 10 deg or more; else good and unchanged where the tilt does not
@@ -1259,6 +1311,61 @@ fn check_tilt_said(
     let against_horizontal = r.measure.ends_with("_to_horizontal");
     let in_doubt = against_horizontal || r.measure == "hip_flexion";
     let said = r.warnings.iter().find(|w| w.kind == WarningKind::Tilted);
+    let camera_said = r
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::CameraTilted);
+    // The straight-leg raise keeps the other leg flat on the table: a second witness of level.
+    if scenario.protocol == "slr" && (5.0..=30.0).contains(&tilt.abs()) {
+        assert!(said.is_none(), "{label}: {said:?}");
+        if !against_horizontal && r.refusal.is_none() {
+            assert!(camera_said.is_none(), "{label}: {camera_said:?}");
+            assert_eq!(r.quality, Quality::Good, "{label}: {:?}", r.warnings);
+            let value = r.value_deg.unwrap_or_default();
+            assert!((value - scenario.target).abs() < 1.0, "{label}: {value}");
+            return;
+        }
+        let said = camera_said.unwrap_or_else(|| panic!("{label}: not said: {:?}", r.warnings));
+        let read = said.value.unwrap_or_default();
+        assert!(
+            (read.abs() - tilt.abs()).abs() < 1.0,
+            "{label}: tilt read {read}"
+        );
+        assert_eq!(read > 0.0, shoulders_higher, "{label}: {read}");
+        let words = said.to_string();
+        let (end, reads) = if shoulders_higher {
+            ("higher", "low")
+        } else {
+            ("lower", "high")
+        };
+        let start = format!(
+            "the trunk and the resting leg lay {:.0} deg from the picture's horizontal alike (the head end {end}) in the test's frames: the camera was tilted",
+            tilt.abs()
+        );
+        assert!(words.starts_with(&start), "{label}: {words}");
+        if against_horizontal {
+            let off = format!(
+                "the leg to horizontal reads about {:.0} deg {reads} against the table",
+                tilt.abs()
+            );
+            assert!(words.contains(&off), "{label}: {words}");
+        }
+        if let Some(value) = r.value_deg {
+            assert_eq!(r.quality, Quality::Fair, "{label}: {:?}", r.warnings);
+            // Read low (or high) by the tilt, as said.
+            let off = if shoulders_higher {
+                -tilt.abs()
+            } else {
+                tilt.abs()
+            };
+            assert!(
+                (value - (scenario.target + off)).abs() < 1.0,
+                "{label}: {value}"
+            );
+        }
+        return;
+    }
+    assert!(camera_said.is_none(), "{label}: {camera_said:?}");
     // The tilt said, read within 1 deg and the right way round; its words.
     let said_words = || {
         let said = said.unwrap_or_else(|| panic!("{label}: not said: {:?}", r.warnings));

@@ -566,52 +566,93 @@ fn other_leg_moved(
 pub const TILTED_TRUNK_DEG: f32 = 10.0;
 
 /// A hip bent no more than this (degrees) keeps the body straight: a whole body tilted in the
-/// picture is the camera's doing (see [`lying_trunk_tilt`]).
+/// picture is the camera's doing (see [`lying_tilt`]).
 const STRAIGHT_BODY_HIP_DEG: f32 = 15.0;
 
-/// The lying trunk's tilt from the picture's horizontal (degrees, positive with the shoulders
-/// higher in the picture than the hips; the median over the hold's frames, or without a hold over
-/// the frames where the trunk lies within 30 degrees of horizontal) when it is at least
-/// [`TILTED_TRUNK_DEG`] and `measure` is an angle of a protocol done lying that the tilt puts in
-/// doubt (against the picture's horizontal or the trunk line).
+/// The trunk and the resting leg both at least this far from the picture's horizontal (degrees),
+/// the same way and within [`BODY_TILT_SPREAD_DEG`] of each other: the whole body lay turned in
+/// the picture. A pillow or raised shoulders turn the trunk alone, a lifted leg the leg alone; a
+/// tilted camera (or a table not level) turns both. Under the straight-leg raise's 7 deg MDC, so
+/// that a tilt which could change a verdict is said. Chosen, not measured: lying flat before a
+/// level camera, the hip joint lies some 4 cm higher than the ankle's centre (about 3 deg over
+/// the leg), so a camera tilted with the feet lower is said from about 5 deg, the other way
+/// from about 8.
+pub const TILTED_BODY_DEG: f32 = 5.0;
+
+/// How far apart (degrees) the trunk's and the resting leg's tilts may be and still be one turn
+/// of the whole body (see [`TILTED_BODY_DEG`]).
+const BODY_TILT_SPREAD_DEG: f32 = 5.0;
+
+/// How a lying body lay in the picture, where it puts a measure in doubt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tilt {
+    /// The trunk lay tilted (degrees, positive with the shoulders higher in the picture than the
+    /// hips): a tilted camera or raised shoulders, which the keypoints cannot tell apart.
+    Trunk(f32),
+    /// The trunk and the resting leg lay tilted alike (degrees, their mean, positive with the
+    /// head end higher): the whole body turned, a tilted camera. Angles against the trunk line
+    /// stand; those against the picture's horizontal are off by as much.
+    Body(f32),
+}
+
+/// The lying body's tilt in the picture when it puts `measure` in doubt (see [`Tilt`]).
+///
+/// Over the hold's frames, or without a hold the frames where the trunk lies within 30 degrees
+/// of horizontal, the median trunk tilt and, where the protocol keeps the other leg flat on the
+/// table and it was seen in a third of those frames, the median slope of that leg (hip to
+/// ankle). Both at least [`TILTED_BODY_DEG`] alike ([`Tilt::Body`]): said on the angles against
+/// the picture's horizontal. Otherwise the trunk at least [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]):
+/// said on those and on the angles against the trunk line.
 ///
 /// Without a hold and with no frame lying (the test refused), the median over the frames where
 /// the trunk lies 30 to 60 degrees from horizontal, when those are most of the frames with a
 /// trunk, the median is over 30 degrees and a leg lies in line with the trunk (one hip bent
 /// under [`STRAIGHT_BODY_HIP_DEG`]): a camera tilted that far is the likely reason every
 /// measure of the test was refused. None otherwise.
-fn lying_trunk_tilt(
+fn lying_tilt(
     protocol: &Protocol,
     measure: &Measure,
     series: &AngleSeries,
+    side: Side,
     hold: Option<Hold>,
-) -> Option<f32> {
+) -> Option<Tilt> {
     if protocol.posture != Posture::Lying {
         return None;
     }
-    let in_doubt = matches!(
+    let against_horizontal = matches!(
         measure.angle,
-        LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal | LegAngle::HipFlexion
+        LegAngle::ThighToHorizontal | LegAngle::LegToHorizontal
     );
+    let in_doubt = against_horizontal || measure.angle == LegAngle::HipFlexion;
     // The trunk's lean from vertical is about -90 degrees lying on the back, +90 face down; under
-    // 90 either way, the shoulders are above the hips in the picture.
-    let all: Vec<f32> = series
+    // 90 either way, the shoulders are above the hips in the picture. (frame, tilt)
+    let all: Vec<(usize, f32)> = series
         .time_s
         .iter()
         .zip(series.channel(Channel::TrunkToVertical))
-        .filter(|(&t, v)| !v.is_nan() && hold.is_none_or(|h| (h.start_s..=h.end_s).contains(&t)))
-        .map(|(_, v)| 90.0 - v.abs())
+        .enumerate()
+        .filter(|(_, (&t, v))| {
+            !v.is_nan() && hold.is_none_or(|h| (h.start_s..=h.end_s).contains(&t))
+        })
+        .map(|(i, (_, v))| (i, 90.0 - v.abs()))
         .collect();
-    let within = |deg: f32| -> Vec<f32> {
+    let within = |deg: f32| -> Vec<(usize, f32)> {
         all.iter()
             .copied()
-            .filter(|tilt| hold.is_some() || tilt.abs() <= deg)
+            .filter(|(_, tilt)| hold.is_some() || tilt.abs() <= deg)
             .collect()
     };
+    let tilts = |frames: &[(usize, f32)]| -> Vec<f32> { frames.iter().map(|f| f.1).collect() };
     let lying = within(30.0);
     if !lying.is_empty() {
-        return Some(stats::median(&lying))
-            .filter(|tilt| in_doubt && tilt.abs() >= TILTED_TRUNK_DEG);
+        let trunk = stats::median(&tilts(&lying));
+        if let Some(body) = body_tilt(protocol, series, side, &lying, trunk) {
+            // A turned camera turns the trunk and the thigh alike: the hip flexion stands. On a
+            // refusal (no hold) it is said on every measure: the test's conditions against the
+            // horizontal (the resting thigh on the table) may be why.
+            return (against_horizontal || hold.is_none()).then_some(Tilt::Body(body));
+        }
+        return (in_doubt && trunk.abs() >= TILTED_TRUNK_DEG).then_some(Tilt::Trunk(trunk));
     }
     let leaning = within(60.0);
     if leaning.is_empty() || 2 * leaning.len() < all.len() {
@@ -632,7 +673,46 @@ fn lying_trunk_tilt(
     if straightest.is_none_or(|bend| bend > STRAIGHT_BODY_HIP_DEG) {
         return None;
     }
-    Some(stats::median(&leaning)).filter(|tilt| tilt.abs() > 30.0)
+    Some(stats::median(&tilts(&leaning)))
+        .filter(|tilt| tilt.abs() > 30.0)
+        .map(Tilt::Trunk)
+}
+
+/// The whole lying body's tilt (degrees, positive with the head end higher in the picture): the
+/// mean of `trunk` (the median trunk tilt over `frames`) and the resting leg's median slope over
+/// the same frames, when the protocol keeps the leg other than `side` flat on the table, it was
+/// seen in a third of the frames and the two lay tilted alike (see [`TILTED_BODY_DEG`]).
+fn body_tilt(
+    protocol: &Protocol,
+    series: &AngleSeries,
+    side: Side,
+    frames: &[(usize, f32)],
+    trunk: f32,
+) -> Option<f32> {
+    let rests = protocol
+        .criteria
+        .iter()
+        .any(|c| c.subject == Subject::OtherLeg(LegAngle::ThighToHorizontal));
+    if !rests {
+        return None;
+    }
+    // The leg's elevation is positive with the ankle above the hip; turned the trunk's way, a
+    // slope is positive with the feet lower, as the trunk's tilt is with the shoulders higher.
+    let elevation = series.channel(LegAngle::LegToHorizontal.channel(side.other()));
+    let slopes: Vec<f32> = frames
+        .iter()
+        .filter_map(|&(i, _)| elevation.get(i).copied())
+        .filter(|v| !v.is_nan())
+        .map(|v| -v)
+        .collect();
+    if slopes.is_empty() || 3 * slopes.len() < frames.len() {
+        return None;
+    }
+    let leg = stats::median(&slopes);
+    let alike = trunk.signum() == leg.signum()
+        && trunk.abs().min(leg.abs()) >= TILTED_BODY_DEG
+        && (trunk - leg).abs() <= BODY_TILT_SPREAD_DEG;
+    alike.then_some((trunk + leg) / 2.0)
 }
 
 /// One measure on one side, as the refusals and the result read it: its values on a scale where
@@ -814,12 +894,12 @@ fn measure_one(
     // A swing test's result is the swings, never a hold.
     let hold = hold.filter(|_| refusal.is_none() && !swing_test);
     // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
-    if let Some(tilt) = lying_trunk_tilt(protocol, measure, series, hold) {
-        warnings.push(
-            Warning::new(WarningKind::Tilted)
-                .value(tilt)
-                .detail(measure.angle.name()),
-        );
+    if let Some(tilt) = lying_tilt(protocol, measure, series, side, hold) {
+        let (kind, deg) = match tilt {
+            Tilt::Trunk(deg) => (WarningKind::Tilted, deg),
+            Tilt::Body(deg) => (WarningKind::CameraTilted, deg),
+        };
+        warnings.push(Warning::new(kind).value(deg).detail(measure.angle.name()));
         lower(Quality::Fair);
     }
     // A dynamic result: the mean of the swing peaks and their spread (sample standard deviation).

@@ -59,6 +59,12 @@ pub enum WarningKind {
     /// and the trunk lay that far from horizontal in most frames, the test refused (a camera
     /// tilted that far, or a patient propped up).
     Tilted,
+    /// A lying test's angle against the picture's horizontal, measured while the trunk and the
+    /// resting leg lay tilted alike from it (see [`super::TILTED_BODY_DEG`]): the whole body
+    /// turned in the picture, a tilted camera (or a table not level), so the angle is off by as
+    /// much against the table; `value` is the tilt, degrees, positive with the head end higher in
+    /// the picture (the angle then reads that much low); `detail` the angle in words.
+    CameraTilted,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
     /// or 2 and more), `detail` the posture in words.
@@ -99,7 +105,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 27] = [
+    pub const ALL: [WarningKind; 28] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -115,6 +121,7 @@ impl WarningKind {
         WarningKind::ChosenAgain,
         WarningKind::LockAmbiguous,
         WarningKind::Tilted,
+        WarningKind::CameraTilted,
         WarningKind::SubjectGuessed,
         WarningKind::NoPerson,
         WarningKind::EvidenceNotDrawn,
@@ -147,6 +154,7 @@ impl WarningKind {
             WarningKind::ChosenAgain => "chosen_again",
             WarningKind::LockAmbiguous => "lock_ambiguous",
             WarningKind::Tilted => "tilted",
+            WarningKind::CameraTilted => "camera_tilted",
             WarningKind::SubjectGuessed => "subject_guessed",
             WarningKind::NoPerson => "no_person",
             WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
@@ -331,6 +339,31 @@ impl fmt::Display for Warning {
                 f,
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
             ),
+            WarningKind::CameraTilted => {
+                let (end, reads) = if value > 0.0 {
+                    ("higher", "low")
+                } else {
+                    ("lower", "high")
+                };
+                write!(
+                    f,
+                    "the trunk and the resting leg lay {:.0} deg from the picture's horizontal alike (the head end {end}) in the test's frames: the camera was tilted (or the table is not level), so ",
+                    value.abs(),
+                )?;
+                if detail.ends_with("horizontal") {
+                    write!(
+                        f,
+                        "the {detail} reads about {:.0} deg {reads} against the table",
+                        value.abs()
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "the test's conditions against the picture's horizontal are off by as much (the {detail}, against the trunk line, is not)"
+                    )?;
+                }
+                write!(f, ": level the camera with the table and record again")
+            }
             WarningKind::Tilted => {
                 let (shoulders, moved) = if value > 0.0 {
                     ("higher", "raised")
@@ -338,7 +371,7 @@ impl fmt::Display for Warning {
                     ("lower", "lowered")
                 };
                 if value.abs() > 30.0 {
-                    // No frame was lying: the test refused (see `lying_trunk_tilt`).
+                    // No frame was lying: the test refused (see `lying_tilt`).
                     return write!(
                         f,
                         "the trunk lay {:.0} deg from the picture's horizontal (the shoulders {shoulders} than the hips) in most frames, more than lying allows (30): if the patient lay flat, the camera was tilted: level it with the table and record again; if the table looks level in the picture, the patient was not lying flat",
