@@ -1140,6 +1140,14 @@ fn swings_seen_from_the_front_or_only_twice_are_refused() {
                         .unwrap_or_else(|| panic!("{label}: {} {r:?}", r.measure));
                     assert!(refusal.reason.contains(says), "{label}: {refusal:?}");
                     assert!(r.value_deg.is_none());
+                    // Forward not told from back: no peak labelled flexion or extension.
+                    // (Two swings seen side-on did reach their peak.)
+                    assert_eq!(
+                        r.peak_deg.is_none(),
+                        says == "not a side view",
+                        "{label}: {}",
+                        r.measure
+                    );
                 }
                 None => assert!(
                     r.value_deg.is_some(),

@@ -38,6 +38,10 @@ impl Drop for Client {
 }
 
 fn client_for(address: &str, token: Option<&str>) -> Client {
+    client_with(address, token, gonio::store::MdcOverrides::default())
+}
+
+fn client_with(address: &str, token: Option<&str>, mdc: gonio::store::MdcOverrides) -> Client {
     let dir = tempfile::tempdir().unwrap();
     let access = Access::new(address.parse().unwrap(), token.map(str::to_string), None).unwrap();
     let cookie = access.cookie().split(';').next().unwrap().to_string();
@@ -50,6 +54,7 @@ fn client_for(address: &str, token: Option<&str>) -> Client {
             upload_model: gonio::ModelKind::Lightning,
             threads: 1,
             device: gonio::pose::Device::Cpu,
+            mdc,
         },
         access,
     );
@@ -346,6 +351,42 @@ async fn a_measure_missing_from_the_latest_session_is_named() {
             .contains("but this patient has `before`"),
         "{refused}"
     );
+}
+
+/// The clinic's own MDC (`gonio serve --mdc-config`) judges the app's comparisons as it does
+/// `gonio compare`'s: without it the page said "improved" where the command line said "no
+/// detectable change".
+#[tokio::test]
+async fn the_app_judges_with_the_clinics_own_mdc() {
+    let hip = |page: &Value| {
+        page["overall"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["measure"] == "hip_flexion")
+            .expect("hip flexion compared")
+            .clone()
+    };
+    let page_of = |c: Client| async move {
+        let (_, made) = c
+            .send("POST", "/api/patients", Some(json!({"alias": "P-1"})))
+            .await;
+        let id = made["id"].as_i64().unwrap();
+        seed(&c, id);
+        c.send("GET", &format!("/api/patients/{id}"), None).await.1
+    };
+    let published = hip(&page_of(client()).await);
+    assert_eq!(published["verdict"], "improved", "{published}");
+    let change = published["change_deg"].as_f64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("mdc.json");
+    let own = change.abs().ceil() + 5.0;
+    std::fs::write(&config, format!("{{\"slr/hip_flexion\": {own}}}")).unwrap();
+    let mdc = gonio::store::MdcOverrides::load(&config).unwrap();
+    let clinic = hip(&page_of(client_with(HOST, None, mdc)).await);
+    assert_eq!(clinic["verdict"], "no_detectable_change", "{clinic}");
+    assert_eq!(clinic["mdc95_deg"].as_f64(), Some(own), "{clinic}");
+    assert_eq!(clinic["mdc_source"], "configuration file", "{clinic}");
 }
 
 #[tokio::test]

@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// The certificate's private key: an unencrypted PEM file. Needs --tls-cert
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// JSON file of MDC95 values overriding the published ones in every comparison the app
+    /// shows, as for `gonio compare`: {"slr/hip_flexion": 5.0}
+    #[arg(long, value_name = "FILE")]
+    mdc_config: Option<PathBuf>,
     /// Do not open the page in the browser
     #[arg(long)]
     no_open: bool,
@@ -81,6 +85,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    // (Read before the database is made: a mistyped file must not leave an empty one.)
+    let mdc = match &args.mdc_config {
+        Some(path) => gonio::store::MdcOverrides::load(path)?,
+        None => gonio::store::MdcOverrides::default(),
+    };
     drop(Store::open(&db)?);
     let camera = match &args.camera_source {
         Some(video) => {
@@ -122,6 +131,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 upload_model: args.upload_model,
                 threads: args.threads,
                 device: args.device,
+                mdc,
             },
             access,
         );

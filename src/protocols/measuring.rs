@@ -968,6 +968,14 @@ fn measure_one(
         .or(highest(&reading.all_values).map(|p| p.0))
         .or((total > 0).then_some(total / 2));
 
+    // Refused as not the test's position (a swing filmed from the front, forward not told
+    // from back), the frames' extreme is no reading of the test: shown as "hip flexion 27",
+    // it read as one.
+    let peak = peak.filter(|_| {
+        refusal
+            .as_ref()
+            .is_none_or(|r| r.kind != RefusalKind::NotThePosture)
+    });
     Measurement {
         source: source.to_string(),
         protocol: protocol.id.to_string(),

@@ -10,7 +10,7 @@
 //! (camera placed again, the patient warmed up differently) that a published test-retest figure
 //! holds, and a published figure cannot see a patient whose trials scatter widely.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
@@ -162,6 +162,10 @@ pub enum Verdict {
     /// The sessions' results were measured with other settings (`--hold-s`, `--band-deg`,
     /// `--min-confidence`): their difference is partly the settings'.
     OtherSettings,
+    /// The sessions' results were read by other pose models (Thunder and Lightning, as the
+    /// clinic app's live measuring and its uploads do by default): the models place keypoints
+    /// differently, by degrees, so their difference is partly the models'.
+    OtherModels,
 }
 
 impl Verdict {
@@ -176,6 +180,9 @@ impl Verdict {
             }
             Verdict::OtherSettings => {
                 "not judged: measured with other settings (hold, band or keypoint confidence)"
+            }
+            Verdict::OtherModels => {
+                "not judged: measured with other pose models (Thunder and Lightning read angles differently): analyse both with one"
             }
             Verdict::OrderUnknown => {
                 "not judged: which session came first is in doubt (dates or labels)"
@@ -282,6 +289,21 @@ fn settings(session: &Session) -> BTreeMap<Key, Vec<crate::protocols::Settings>>
             out.entry((m.protocol.clone(), m.measure.clone(), m.side))
                 .or_default()
                 .push(settings);
+        }
+    }
+    out
+}
+
+/// The pose models (their names, without the file's hash) that read each (protocol, measure,
+/// side) of a session's results; results from keypoints given (no model run) have none.
+fn models(session: &Session) -> BTreeMap<Key, BTreeSet<String>> {
+    let mut out: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+    for m in &session.measurements {
+        if let (Some(model), Some(_)) = (&m.model, m.value_deg) {
+            let name = model.split('@').next().unwrap_or(model);
+            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
+                .or_default()
+                .insert(name.to_string());
         }
     }
     out
@@ -480,6 +502,7 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
     let (b, a) = (counted_trials(before), counted_trials(after));
     let (b_recordings, a_recordings) = (recordings(before), recordings(after));
     let (b_settings, a_settings) = (settings(before), settings(after));
+    let (b_models, a_models) = (models(before), models(after));
     let (b_quality, a_quality) = (lowest_quality(before), lowest_quality(after));
     let mut out = Vec::new();
     for (key, before_values) in &b {
@@ -571,9 +594,15 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
             .get(key)
             .zip(a_settings.get(key))
             .is_some_and(|(b, a)| b.iter().any(|b| a.iter().any(|a| !a.alike(b))));
+        // (A model file converted again under the same name reads alike: only names count.)
+        let other_models = b_models
+            .get(key)
+            .zip(a_models.get(key))
+            .is_some_and(|(b, a)| b != a);
         let verdict = match mdc {
             _ if same_recording => Verdict::SameRecording,
             _ if other_settings => Verdict::OtherSettings,
+            _ if other_models => Verdict::OtherModels,
             None => Verdict::NotJudged,
             Some(m) if shown(change.abs()) <= shown(m) => Verdict::NoDetectableChange,
             Some(_) if (change > 0.0) == higher_is_better => Verdict::Improved,
@@ -1088,6 +1117,45 @@ mod tests {
         ] {
             assert!(!labels(first, last), "{first} before {last}");
         }
+    }
+
+    /// Thunder and Lightning place keypoints differently (on a side-view video, per-frame hip
+    /// angles 8 to 16 deg apart at the 90th percentile): a session measured live (Lightning, the
+    /// clinic app's default) against one uploaded (Thunder) was judged "improved".
+    #[test]
+    fn results_read_by_other_models_are_not_judged() {
+        let with = |mut s: Session, models: &[Option<&str>]| {
+            for (m, model) in s.measurements.iter_mut().zip(models.iter().cycle()) {
+                m.model = model.map(str::to_string);
+            }
+            s
+        };
+        let (thunder, lightning) = (
+            Some("movenet-thunder@sha256:b79bee3d"),
+            Some("movenet-lightning@sha256:17fe42f6"),
+        );
+        let values = [(Side::Left, 60.0), (Side::Left, 61.0)];
+        let before = with(session("b", &values, "slr", "hip_flexion"), &[thunder]);
+        let after_values = [(Side::Left, 75.0), (Side::Left, 76.0)];
+        let verdict = |after_models: &[Option<&str>]| {
+            let after = with(
+                session("a", &after_values, "slr", "hip_flexion"),
+                after_models,
+            );
+            compare(&before, &after, &MdcOverrides::default())[0].verdict
+        };
+        assert_eq!(verdict(&[lightning]), Verdict::OtherModels);
+        // One of the after session's trials by the other model: partly the models'.
+        assert_eq!(verdict(&[thunder, lightning]), Verdict::OtherModels);
+        assert_eq!(verdict(&[thunder]), Verdict::Improved);
+        // The same model converted again (another file hash) reads alike.
+        assert_eq!(
+            verdict(&[Some("movenet-thunder@sha256:0123")]),
+            Verdict::Improved
+        );
+        // Keypoints given (no model run) are judged as before.
+        assert_eq!(verdict(&[None]), Verdict::Improved);
+        assert!(Verdict::OtherModels.text().contains("other pose models"));
     }
 
     /// The same stretch held 1 s reads higher than held 3 s: a changed `--hold-s` looked like

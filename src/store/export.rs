@@ -57,7 +57,10 @@ pub fn write_csv(out: impl Write, history: &SubjectExport) -> Result<(), csv::Er
                 format!("{:.2}", m.hold_s),
                 m.valid_frames.to_string(),
                 m.total_frames.to_string(),
-                m.quality.name().to_string(),
+                // As `history` and the report show it: a refusal is no result, not a poor one.
+                m.value_deg
+                    .map_or("no result", |_| m.quality.name())
+                    .to_string(),
                 text(&Warning::join(&m.warnings, "; ")),
                 text(m.model.as_deref().unwrap_or_default()),
                 text(&m.source),

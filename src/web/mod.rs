@@ -30,7 +30,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::pose::{Device, ModelKind};
-use crate::store::{Store, StoreError};
+use crate::store::{MdcOverrides, Store, StoreError};
 
 pub use security::Access;
 pub use tls::{Tls, TlsError};
@@ -58,6 +58,9 @@ pub struct ServeConfig {
     /// Inference threads (0 = all cores, see [`crate::run::inference_threads`]).
     pub threads: usize,
     pub device: Device,
+    /// The clinic's own MDC95 values, overriding the published ones in every comparison the
+    /// app shows (as `gonio compare --mdc-config` does).
+    pub mdc: MdcOverrides,
 }
 
 /// Why a request failed: shown to the user as JSON `{"error": ...}` with a status.

@@ -111,7 +111,7 @@ fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebErro
     let store = app.store()?;
     let patient = store.patient(id)?;
     let (history, ids) = store.history_with_ids(&patient.alias)?;
-    let overrides = MdcOverrides::default();
+    let overrides = &app.config.mdc;
     let steps = history
         .sessions
         .windows(2)
@@ -119,13 +119,13 @@ fn record(app: &App, id: i64) -> Result<(crate::store::Patient, Record), WebErro
             (
                 pair[0].label.clone(),
                 pair[1].label.clone(),
-                in_date_order(&pair[0], &pair[1], &overrides),
+                in_date_order(&pair[0], &pair[1], overrides),
             )
         })
         .collect();
     let (overall, not_compared) = match (history.sessions.first(), history.sessions.last()) {
         (Some(first), Some(last)) if history.sessions.len() > 1 => {
-            let mut overall = in_date_order(first, last, &overrides);
+            let mut overall = in_date_order(first, last, overrides);
             // Another session that may have come first or last: the baseline is in doubt.
             if history_doubt(&history.sessions).is_some() {
                 withhold_verdicts(&mut overall);
