@@ -248,6 +248,42 @@ fn a_folder_of_keypoint_csvs_is_one_input_each() {
         "{}",
         stderr(&output)
     );
+
+    // A subfolder is said (it was passed over, exit 0); a link whose target is gone is an input
+    // that failed, by name.
+    let nested = dir.path().join("nested");
+    std::fs::create_dir_all(nested.join("p1")).unwrap();
+    slr_csv(&nested);
+    slr_csv(&nested.join("p1"));
+    let output = gonio(&["analyze", path_str(&nested), "--protocol", "slr"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: 1 subfolder(s) left out (p1): subfolders are not read",
+            nested.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let gone = nested.join("gone.csv");
+    std::os::unix::fs::symlink(dir.path().join("moved-away.csv"), &gone).unwrap();
+    let output = gonio(&["analyze", path_str(&nested), "--protocol", "slr", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: a link to a file that is not there ({})",
+            gone.display(),
+            dir.path().join("moved-away.csv").display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["files"].as_array().unwrap().len(),
+        1,
+        "the rest measured"
+    );
 }
 
 #[test]

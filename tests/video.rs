@@ -320,10 +320,12 @@ fn folders_of_frames_need_a_frame_rate() {
         args.extend_from_slice(extra);
         gonio(&args)
     };
+    // The command's fault, not the input's: exit 2, as for a bad option.
     let output = analyze(&[]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("a folder of frames needs --fps"),
+        stderr(&output)
+            .contains("a folder of frames needs --fps (frames per second); nothing analysed"),
         "{}",
         stderr(&output)
     );

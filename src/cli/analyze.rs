@@ -16,7 +16,7 @@ use gonio::angles::Side;
 use gonio::pose::{Device, Runtime};
 use gonio::protocols::{self, Measurement, Protocol, ResultKind, SideChoice};
 use gonio::run::analyze::{analyze_batch, batch, AnalyzeConfig, FileReport, Progress, RunError};
-use gonio::run::pipeline::Source;
+use gonio::run::pipeline::{PipelineError, Source};
 use gonio::run::shard::Shard;
 use gonio::run::StopRequest;
 
@@ -134,6 +134,16 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         super::load_runtime(&args.model)?.note().is_some()
     };
     let batch = batch(&args.inputs, args.fps);
+    // A missing --fps is the command's fault, not an input's: said before anything is analysed.
+    if let Some(folder) = batch.unusable.iter().find_map(|e| match e {
+        RunError::Pipeline(PipelineError::FramesNeedFps { path }) => Some(path),
+        _ => None,
+    }) {
+        anyhow::bail!(
+            "{}: a folder of frames needs --fps (frames per second); nothing analysed",
+            folder.display()
+        );
+    }
     for note in &batch.left_out {
         eprintln!("gonio: {note}");
     }

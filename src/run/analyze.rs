@@ -165,6 +165,7 @@ impl RunError {
             | RunError::Pipeline(PipelineError::FramesNeedFps { path })
             | RunError::Pipeline(PipelineError::NothingInFolder { path })
             | RunError::Pipeline(PipelineError::Unsupported { path })
+            | RunError::Pipeline(PipelineError::BrokenLink { path, .. })
             | RunError::Output { path, .. } => path.display().to_string(),
             RunError::Pipeline(PipelineError::Capture(e)) | RunError::Capture(e) => {
                 e.path().display().to_string()

@@ -91,6 +91,10 @@ pub enum PipelineError {
     },
     #[error("{path}: not a video, image, keypoint CSV or folder of them")]
     Unsupported { path: PathBuf },
+    /// A link in a folder given as input whose target is not there (moved, or on a drive not
+    /// mounted): an input meant, that cannot be read.
+    #[error("{path}: a link to a file that is not there ({target})")]
+    BrokenLink { path: PathBuf, target: String },
     #[error("{path}: cannot read folder: {source}")]
     Folder {
         path: PathBuf,
@@ -110,8 +114,10 @@ fn extension_of(path: &Path) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeftOut {
     pub folder: PathBuf,
-    /// The files left out, in the folder's order.
+    /// The files (or subfolders) left out, in the folder's order.
     pub files: Vec<PathBuf>,
+    /// What they are, plural: "file(s)", "subfolder(s)".
+    pub what: &'static str,
     pub why: &'static str,
 }
 
@@ -131,9 +137,10 @@ impl std::fmt::Display for LeftOut {
             .collect();
         write!(
             f,
-            "{}: {} file(s) left out ({}",
+            "{}: {} {} left out ({}",
             self.folder.display(),
             self.files.len(),
+            self.what,
             names.join(", ")
         )?;
         if self.files.len() > LEFT_OUT_NAMED {
@@ -192,12 +199,36 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
             return;
         }
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
+    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    alphanumeric_sort::sort_path_slice(&mut entries);
+    let hidden = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    };
+    // A link whose target is gone was meant as an input: it fails by name, as a missing file
+    // named on the command line does.
+    for link in entries.iter().filter(|p| !p.exists() && !hidden(p)) {
+        if let Ok(target) = std::fs::read_link(link) {
+            out.sources.push(Err(PipelineError::BrokenLink {
+                path: link.clone(),
+                target: target.display().to_string(),
+            }));
+        }
+    }
+    let subfolders: Vec<PathBuf> = entries
+        .iter()
+        .filter(|p| p.is_dir() && !hidden(p))
+        .cloned()
         .collect();
-    alphanumeric_sort::sort_path_slice(&mut files);
+    if !subfolders.is_empty() {
+        out.left_out.push(LeftOut {
+            folder: input.to_path_buf(),
+            files: subfolders,
+            what: "subfolder(s)",
+            why: "subfolders are not read (name a subfolder to analyse what it holds)",
+        });
+    }
+    let files: Vec<PathBuf> = entries.into_iter().filter(|p| p.is_file()).collect();
     let with_extension = |wanted: &[&str]| -> Vec<PathBuf> {
         files
             .iter()
@@ -210,6 +241,7 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
             out.left_out.push(LeftOut {
                 folder: input.to_path_buf(),
                 files,
+                what: "file(s)",
                 why,
             });
         }
