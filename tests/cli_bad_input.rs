@@ -114,6 +114,23 @@ fn image_without_a_person_is_reported() {
         (entries[0]["width"].as_u64(), entries[0]["height"].as_u64()),
         (Some(400), Some(300))
     );
+    // One photo named three ways is read once, and said.
+    let again = dir.path().join(".").join("wall.png");
+    let output = gonio(&[
+        "pose",
+        "--model",
+        "lightning",
+        "--json",
+        path_str(&blank),
+        path_str(&again),
+        path_str(dir.path()),
+    ]);
+    assert_eq!(json_entries(&output).len(), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("given more than once, read once"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// A FIFO would wait for ever and `/dev/zero` never end: both are named, not read.

@@ -115,6 +115,44 @@ impl Client {
     }
 }
 
+/// A request the app cannot read (a field of the wrong kind, another content type, an id that
+/// is not a number) is refused as every other is, with `{"error": ...}` the page shows: the
+/// page showed only "400 Bad Request".
+#[tokio::test]
+async fn requests_the_app_cannot_read_are_refused_in_words() {
+    let c = client();
+    let (status, body) = c
+        .send("POST", "/api/patients", Some(json!({"alias": 5})))
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("alias")),
+        "{body}"
+    );
+    let (status, _, bytes) = c
+        .send_with(
+            "POST",
+            "/api/patients",
+            Some(json!({"alias": "P-9"})),
+            |h| set(h, header::CONTENT_TYPE, "text/plain"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("application/json")),
+        "{body}"
+    );
+    let (status, body) = c.send("GET", "/api/patients/abc", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn requests_without_the_token_or_from_elsewhere_are_refused() {
     let c = client();

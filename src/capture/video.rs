@@ -355,7 +355,8 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
             if !begins_as_mp4(path) {
                 return Err(not_a_video(
                     "not an MP4 or MOV recording: its first bytes are not those of one (a \
-                     text file, a playlist or another kind of file given a video's name)"
+                     text file, a playlist or another kind of file given a video's name, or no \
+                     name that says its kind: a keypoint CSV is read by its `.csv` name)"
                         .to_string(),
                 ));
             }

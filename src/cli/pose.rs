@@ -102,7 +102,30 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    let inputs = collect_image_paths(&args.images);
+    // One photo is read once, however it was named (`a.jpg ./a.jpg`, a link, a folder and a
+    // file in it), as `analyze` does: given twice, it was two rows of one person.
+    let mut seen = std::collections::HashSet::new();
+    let mut repeated = Vec::new();
+    let inputs: Vec<_> = collect_image_paths(&args.images)
+        .into_iter()
+        .filter(|input| match input {
+            Ok(path) => {
+                let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                let first = seen.insert(same);
+                if !first {
+                    repeated.push(path.display().to_string());
+                }
+                first
+            }
+            Err(_) => true,
+        })
+        .collect();
+    if !repeated.is_empty() {
+        eprintln!(
+            "gonio: given more than once, read once: {}",
+            super::first_few(repeated.into_iter())
+        );
+    }
     let bar = progress_bar(inputs.len(), "pose");
     let mut records = Vec::with_capacity(inputs.len());
     let mut failures = 0usize;

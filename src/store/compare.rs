@@ -34,15 +34,16 @@ pub struct MdcOverrides(HashMap<String, f32>);
 /// Why an MDC file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum MdcError {
-    #[error("{path}: cannot read: {source}")]
+    // (The cause is in the message, not a `source`: `{:#}` would print it twice.)
+    #[error("{path}: cannot read: {error}")]
     Read {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: expected {{\"protocol/measure\": degrees, ...}}: {source}")]
+    #[error("{path}: expected {{\"protocol/measure\": degrees, ...}}: {error}")]
     Format {
         path: std::path::PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error("{path}: MDC for `{key}` must be a positive number of degrees up to 180, not {value}")]
     Value {
@@ -68,13 +69,13 @@ impl MdcOverrides {
     /// id (`SLR/hip_flexion` is `slr/hip_flexion`: a key kept as typed would never match and the
     /// published figure would be used without a word); a key given twice is refused.
     pub fn load(path: &Path) -> Result<MdcOverrides, MdcError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MdcError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| MdcError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
-        let format = |source| MdcError::Format {
+        let format = |error| MdcError::Format {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         // Entries in file order, repeats kept (a map would keep the last without a word).
         let entries: Entries = serde_json::from_str(&text).map_err(format)?;

@@ -37,10 +37,10 @@ impl Store {
                     .sessions
                     .iter()
                     .map(|session| {
-                        parse_session_date(&session.started_at).map_err(|source| {
+                        parse_session_date(&session.started_at).map_err(|error| {
                             self.implausible(Implausible::Date {
                                 label: session.label.clone(),
-                                source,
+                                error,
                             })
                         })
                     })

@@ -17,8 +17,9 @@ pub enum Implausible {
     ControlCharacters { what: &'static str },
     #[error("{what} mixes letters of two scripts (a Cyrillic or Greek letter among Latin ones, such as \"а\" in \"Anna\"): it would look like another name; type it in one script")]
     MixedScripts { what: &'static str },
-    #[error("session `{label}`: started_at {source}")]
-    Date { label: String, source: DateError },
+    // (The date's error is in the message, not a `source`: `{:#}` would print it twice.)
+    #[error("session `{label}`: its date {error}")]
+    Date { label: String, error: DateError },
     #[error("session `{label}`: {protocol} {measure}: an angle of {angle_deg} deg is not between -360 and 360")]
     Angle {
         label: String,
@@ -82,7 +83,9 @@ pub enum Implausible {
         protocol: String,
         measure: String,
     },
-    #[error("date of birth `{0}` is not a past day: give YYYY-MM-DD, e.g. 1980-02-29")]
+    #[error(
+        "date of birth `{0}` is not a day from 1900 to today: give YYYY-MM-DD, e.g. 1980-02-29"
+    )]
     BirthDate(String),
 }
 
@@ -142,9 +145,9 @@ pub(super) fn check_session(
     }
     let label = label.to_string();
     if let Some(started_at) = started_at {
-        parse_recording_date(started_at).map_err(|source| Implausible::Date {
+        parse_recording_date(started_at).map_err(|error| Implausible::Date {
             label: label.clone(),
-            source,
+            error,
         })?;
     }
     for m in measurements {

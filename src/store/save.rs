@@ -122,10 +122,10 @@ impl Store {
 
     /// `text` read as session `label`'s date, or why it is not one.
     fn session_date_of(&self, label: &str, text: &str) -> Result<SessionDate, StoreError> {
-        SessionDate::parse(text).map_err(|source| {
+        SessionDate::parse(text).map_err(|error| {
             self.implausible(Implausible::Date {
                 label: label.to_string(),
-                source,
+                error,
             })
         })
     }

@@ -260,11 +260,41 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/measure/start", post(measure::start))
         .route("/api/measure/stop", post(measure::stop))
         .route("/api/measure/live", get(measure::live_socket))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&app),
             security::guard,
         ))
         .with_state(app)
+}
+
+/// Axum's own refusals of a request (a body that is not JSON, another content type, an id
+/// that is not a number) come as plain text, and the page showed only "400 Bad Request": every
+/// refusal in plain text is given as the app's others are, `{"error": ...}`.
+async fn json_errors(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let status = response.status();
+    if !(status.is_client_error() && plain) {
+        return response;
+    }
+    // (Axum's refusals are a line or two; a body too long to read is given by its status.)
+    let text = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(body) => String::from_utf8_lossy(&body).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let text = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("bad request")
+            .to_string()
+    } else {
+        text
+    };
+    (status, axum::Json(serde_json::json!({ "error": text }))).into_response()
 }
 
 async fn index(State(app): State<Arc<App>>) -> Response {
