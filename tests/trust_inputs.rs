@@ -612,21 +612,43 @@ fn a_recording_is_not_saved_as_a_second_visit() {
         let output = analyze_into(csv, &db, "after 4", "2026-03-03");
         assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
         let err = stderr(&output);
+        // Refused before it is analysed (a folder of old videos is not measured for nothing).
         assert!(
             err.contains(&format!(
-                "{}: not saved: this recording is already saved in the subject's session `after` (2026-02-05), measured from {}: one recording is one visit",
+                "{}: not analysed: this recording is already saved in the subject's session `after` (2026-02-05), measured from {}: one recording is one visit",
                 csv.display(),
                 after.display()
             )),
             "{err}"
         );
-        // Measured all the same: the results are printed.
         assert!(
-            json_of(&output)["results"][0]["value_deg"].is_number(),
+            json_of(&output)["files"]
+                .as_array()
+                .is_some_and(Vec::is_empty),
             "{}",
             stdout(&output)
         );
     }
+    // A batch goes on past it: the new recording beside it is measured and saved.
+    let new = write_csv(&slr_track(85.0, 7), dir.path().join("new.csv"));
+    let output = gonio(&[
+        "analyze",
+        path_str(&after),
+        path_str(&new),
+        "--protocol",
+        "slr",
+        "--subject",
+        "runner",
+        "--session",
+        "after 4",
+        "--date",
+        "2026-03-03",
+        "--db",
+        path_str(&db),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(json_of(&output)["files"].as_array().map(Vec::len), Some(1));
     let history = gonio(&[
         "history",
         "--subject",
@@ -642,7 +664,7 @@ fn a_recording_is_not_saved_as_a_second_visit() {
         .iter()
         .map(|s| s["label"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(labels, ["before", "after"]);
+    assert_eq!(labels, ["before", "after", "after 4"]);
 }
 
 /// Case 11 (and an input never overwritten): a second run into the same folder writes new files

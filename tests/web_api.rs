@@ -673,6 +673,43 @@ async fn an_uploaded_recording_is_analysed_and_saved_with_its_picture() {
         let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
         assert_eq!(response.status(), status, "{session} {date}");
     }
+    // The same recording into another session: one recording is one visit, refused before
+    // the analysis (no frame read), and no session made.
+    let fields = [
+        ("protocol", "slr"),
+        ("session", "visit 2"),
+        ("date", "2026-02-01"),
+    ];
+    let request = c.upload(id, &fields, "raise.csv", &std::fs::read(&csv).unwrap());
+    let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let job: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut polls = 0;
+    let refused = loop {
+        let (_, state) = c
+            .send("GET", &format!("/api/jobs/{}", job["job"]), None)
+            .await;
+        if state["state"] != "running" && state["state"] != "queued" {
+            break state;
+        }
+        polls += 1;
+        assert!(polls < 6000, "the job never ended: {state}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(refused["state"], "failed", "{refused}");
+    assert!(
+        refused["error"].as_str().is_some_and(|e| e
+            .contains("already saved in the subject's session `visit 1`")
+            && e.contains("one recording is one visit")),
+        "{refused}"
+    );
+    assert_eq!(
+        refused["frames"], 0,
+        "refused before the analysis: {refused}"
+    );
+    let (_, page) = c.send("GET", &format!("/api/patients/{id}"), None).await;
+    assert_eq!(page["sessions"].as_array().map(Vec::len), Some(1), "{page}");
     // Today's day into a session made earlier today: the session keeps its time (a midnight
     // would put it before the day's other sessions).
     live_trial(&c, id, "this morning", None, 60.0, 9);

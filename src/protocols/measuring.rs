@@ -570,14 +570,20 @@ pub const TILTED_TRUNK_DEG: f32 = 10.0;
 const STRAIGHT_BODY_HIP_DEG: f32 = 15.0;
 
 /// The trunk and the resting leg both at least this far from the picture's horizontal (degrees),
-/// the same way and within [`BODY_TILT_SPREAD_DEG`] of each other: the whole body lay turned in
-/// the picture. A pillow or raised shoulders turn the trunk alone, a lifted leg the leg alone; a
-/// tilted camera (or a table not level) turns both. Under the straight-leg raise's 7 deg MDC, so
-/// that a tilt which could change a verdict is said. Chosen, not measured: lying flat before a
-/// level camera, the hip joint lies some 4 cm higher than the ankle's centre (about 3 deg over
-/// the leg), so a camera tilted with the feet lower is said from about 5 deg, the other way
-/// from about 8.
+/// the same way and within [`BODY_TILT_SPREAD_DEG`] of each other (the leg's slope less
+/// [`RESTING_LEG_SLOPE_DEG`]): the whole body lay turned in the picture. A pillow or raised
+/// shoulders turn the trunk alone, a lifted leg the leg alone; a tilted camera (or a table not
+/// level) turns both. Under the straight-leg raise's 7 deg MDC, so that a tilt which could change
+/// a verdict is said. Chosen, not measured: no recording of people lying before a level camera
+/// is in the development data.
 pub const TILTED_BODY_DEG: f32 = 5.0;
+
+/// How far (degrees) a resting leg lying flat slopes down to the foot before a level camera:
+/// the hip joint's centre lies some 10 cm above the table, the ankle's some 5 (about 3 deg over
+/// a leg of 85 cm). Taken off the leg's slope before it is compared with the trunk's tilt, so
+/// that a camera tilted either way is said from the same tilt, and a trunk raised 6 deg with the
+/// leg sloping as it does is not taken for one. From anatomy, not measured.
+const RESTING_LEG_SLOPE_DEG: f32 = 3.0;
 
 /// How far apart (degrees) the trunk's and the resting leg's tilts may be and still be one turn
 /// of the whole body (see [`TILTED_BODY_DEG`]).
@@ -597,12 +603,14 @@ enum Tilt {
 
 /// The lying body's tilt in the picture when it puts `measure` in doubt (see [`Tilt`]).
 ///
-/// Over the hold's frames, or without a hold the frames where the trunk lies within 30 degrees
-/// of horizontal, the median trunk tilt and, where the protocol keeps the other leg flat on the
-/// table and it was seen in a third of those frames, the median slope of that leg (hip to
-/// ankle). Both at least [`TILTED_BODY_DEG`] alike ([`Tilt::Body`]): said on the angles against
-/// the picture's horizontal. Otherwise the trunk at least [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]):
-/// said on those and on the angles against the trunk line.
+/// Over the hold's frames, or without a hold (the test refused) the frames where the trunk lies
+/// within 30 degrees of horizontal, the median trunk tilt and, where the protocol keeps the other
+/// leg flat on the table and it was measured in a third of those frames, the median slope of that
+/// leg (hip to ankle). Both at least [`TILTED_BODY_DEG`] alike ([`Tilt::Body`]): said on the
+/// angles against the picture's horizontal, and on a refusal on every measure (the test's
+/// conditions against the horizontal may be why). Otherwise the trunk at least
+/// [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]): said on those and on the angles against the trunk
+/// line.
 ///
 /// Without a hold and with no frame lying (the test refused), the median over the frames where
 /// the trunk lies 30 to 60 degrees from horizontal, when those are most of the frames with a
@@ -680,8 +688,9 @@ fn lying_tilt(
 
 /// The whole lying body's tilt (degrees, positive with the head end higher in the picture): the
 /// mean of `trunk` (the median trunk tilt over `frames`) and the resting leg's median slope over
-/// the same frames, when the protocol keeps the leg other than `side` flat on the table, it was
-/// seen in a third of the frames and the two lay tilted alike (see [`TILTED_BODY_DEG`]).
+/// the same frames less [`RESTING_LEG_SLOPE_DEG`], when the protocol keeps the leg other than
+/// `side` flat on the table, it was measured (not filled in across a gap) in a third of the
+/// frames and the two lay tilted alike (see [`TILTED_BODY_DEG`]).
 fn body_tilt(
     protocol: &Protocol,
     series: &AngleSeries,
@@ -698,9 +707,12 @@ fn body_tilt(
     }
     // The leg's elevation is positive with the ankle above the hip; turned the trunk's way, a
     // slope is positive with the feet lower, as the trunk's tilt is with the shoulders higher.
-    let elevation = series.channel(LegAngle::LegToHorizontal.channel(side.other()));
+    // (The far leg is often hidden: a value filled in across a gap is no witness.)
+    let channel = LegAngle::LegToHorizontal.channel(side.other());
+    let (elevation, measured) = (series.channel(channel), series.measured(channel));
     let slopes: Vec<f32> = frames
         .iter()
+        .filter(|&&(i, _)| measured.get(i).copied().unwrap_or(false))
         .filter_map(|&(i, _)| elevation.get(i).copied())
         .filter(|v| !v.is_nan())
         .map(|v| -v)
@@ -708,7 +720,7 @@ fn body_tilt(
     if slopes.is_empty() || 3 * slopes.len() < frames.len() {
         return None;
     }
-    let leg = stats::median(&slopes);
+    let leg = stats::median(&slopes) - RESTING_LEG_SLOPE_DEG;
     let alike = trunk.signum() == leg.signum()
         && trunk.abs().min(leg.abs()) >= TILTED_BODY_DEG
         && (trunk - leg).abs() <= BODY_TILT_SPREAD_DEG;

@@ -59,11 +59,12 @@ pub enum WarningKind {
     /// and the trunk lay that far from horizontal in most frames, the test refused (a camera
     /// tilted that far, or a patient propped up).
     Tilted,
-    /// A lying test's angle against the picture's horizontal, measured while the trunk and the
-    /// resting leg lay tilted alike from it (see [`super::TILTED_BODY_DEG`]): the whole body
-    /// turned in the picture, a tilted camera (or a table not level), so the angle is off by as
-    /// much against the table; `value` is the tilt, degrees, positive with the head end higher in
-    /// the picture (the angle then reads that much low); `detail` the angle in words.
+    /// A lying test's angle against the picture's horizontal (or any measure of a refused lying
+    /// test), measured while the trunk and the resting leg lay tilted alike from it (see
+    /// [`super::TILTED_BODY_DEG`]): the whole body turned in the picture, a tilted camera (or a
+    /// table not level), so the angle is off by as much against the table; `value` is the tilt,
+    /// degrees, positive with the head end higher in the picture (the angle then reads that much
+    /// low); `detail` the angle in words.
     CameraTilted,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,

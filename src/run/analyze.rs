@@ -15,7 +15,9 @@ use super::pipeline::{
     sources_from, track_source, LeftOut, PipelineError, Source, Timings, Tracked,
 };
 use super::resume::{self, Analysis, Earlier, InputStamp, NotTaken, ResultsFile};
-use super::save::{check_destination, picture_of, save_results, Recording, SaveTo, Saved};
+use super::save::{
+    check_destination, check_recording, picture_of, save_results, Recording, SaveTo, Saved,
+};
 use super::shard::Shard;
 use super::{normal, StopRequest};
 use crate::angles::{AngleSeries, SeriesOptions, Side};
@@ -144,6 +146,14 @@ pub enum RunError {
         #[source]
         error: StoreError,
     },
+    /// The input's recording is saved in another session of the subject: refused before it was
+    /// analysed (see [`super::save::check_recording`]).
+    #[error("{source_name}: not analysed: {error}")]
+    NotAnalysed {
+        source_name: String,
+        #[source]
+        error: StoreError,
+    },
     /// The results could not be saved where asked (checked before any input is analysed).
     // (The store's error is in the message, not the source: `{:#}` would print it twice.)
     #[error("nothing analysed: the results could not be saved: {error}")]
@@ -171,7 +181,9 @@ impl RunError {
                 e.path().display().to_string()
             }
             RunError::Write(e) => e.path.display().to_string(),
-            RunError::NotSaved { source_name, .. } => source_name.clone(),
+            RunError::NotSaved { source_name, .. } | RunError::NotAnalysed { source_name, .. } => {
+                source_name.clone()
+            }
             RunError::Video(e) => e
                 .path()
                 .map_or_else(|| e.to_string(), |p| p.display().to_string()),
@@ -382,6 +394,25 @@ pub fn analyze_batch(
                             Err(_) => break,
                         }
                         continue;
+                    }
+                    // One recording is one visit: a recording saved in another session of the
+                    // subject is refused before it is analysed, not after.
+                    if let Some(to) = &config.save {
+                        if let Err(error) = check_recording(to, &Recording::file(source.path())) {
+                            let error = RunError::NotAnalysed {
+                                source_name: source.path().display().to_string(),
+                                error,
+                            };
+                            progress(Progress::Failed {
+                                index,
+                                error: &error,
+                            });
+                            match done.lock() {
+                                Ok(mut done) => done.push((index, Err(error), None)),
+                                Err(_) => break,
+                            }
+                            continue;
+                        }
                     }
                     if source.needs_model() && models.is_none() {
                         match load_models(config, threads) {

@@ -49,6 +49,30 @@ pub fn check_destination(to: &SaveTo) -> Result<(), StoreError> {
     Store::open(&to.db)?.check_save(&to.subject, &to.session, to.recorded_at.as_deref())
 }
 
+/// Refuses, before the analysis, a recording already saved in another session of `to`'s
+/// subject (one recording is one visit: see [`Store::check_recording`]), so that a batch of old
+/// videos analysed again into today's session is not measured only to be refused at the end. A
+/// per-frame CSV gonio wrote stands for the recording it was written for; a database not there
+/// yet holds nothing to refuse.
+pub fn check_recording(to: &SaveTo, recording: &Recording) -> Result<(), StoreError> {
+    let Some(sha) = &recording.sha256 else {
+        return Ok(());
+    };
+    if !to.db.exists() {
+        return Ok(());
+    }
+    let store = Store::open(&to.db)?;
+    let written_for = match recording.gonio_output {
+        true => store.recording_written_as(sha)?,
+        false => None,
+    };
+    let (sha, span) = match written_for {
+        Some((source, span)) => (source, span.or(recording.span_s)),
+        None => (sha.clone(), recording.span_s),
+    };
+    store.check_recording(&to.subject, &to.session, &sha, span)
+}
+
 /// The recording results were measured from, as saved: the content hash of its file and the
 /// part of it a trial covers.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -183,7 +183,7 @@ impl Verdict {
                 "not judged: measured with other settings (hold, band or keypoint confidence)"
             }
             Verdict::OtherModels => {
-                "not judged: measured with other pose models (Thunder and Lightning read angles differently): analyse both with one"
+                "not judged: measured with other pose models (Thunder and Lightning read angles differently): measure both sessions with one (in the clinic app: both live, or both uploaded)"
             }
             Verdict::OrderUnknown => {
                 "not judged: which session came first is in doubt (dates or labels)"
@@ -224,7 +224,14 @@ pub type Key = (String, String, Side);
 /// whose bytes differ (a CSV saved again with other line endings, two overlapping trims of one
 /// video) gave an SEM of 0.0 and an MDC of 0.0.
 pub fn counted_trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
-    let mut out: BTreeMap<Key, Vec<f32>> = BTreeMap::new();
+    kept_trials(session)
+        .into_iter()
+        .map(|(key, kept)| (key, kept.iter().filter_map(|m| m.value_deg).collect()))
+        .collect()
+}
+
+/// The results [`counted_trials`] counts, each measure's in the session's order.
+fn kept_trials(session: &Session) -> BTreeMap<Key, Vec<&super::StoredMeasurement>> {
     let mut seen: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
     let mut kept: BTreeMap<Key, Vec<&super::StoredMeasurement>> = BTreeMap::new();
     for m in &session.measurements {
@@ -239,15 +246,14 @@ pub fn counted_trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
             }
             parts.push((sha.clone(), m.source_span_s));
         }
-        if let Some(v) = m.value_deg {
-            let others = kept.entry(key.clone()).or_default();
+        if m.value_deg.is_some() {
+            let others = kept.entry(key).or_default();
             if !others.iter().any(|other| is_copy(other, m)) {
                 others.push(m);
-                out.entry(key).or_default().push(v);
             }
         }
     }
-    out
+    kept
 }
 
 /// Whether two results of one session are one recording read twice: the same result and peak
@@ -284,30 +290,26 @@ fn lowest_quality(session: &Session) -> BTreeMap<Key, Quality> {
 /// The settings each (protocol, measure, side) of a session's results was measured with, where
 /// they were kept.
 fn settings(session: &Session) -> BTreeMap<Key, Vec<crate::protocols::Settings>> {
-    let mut out: BTreeMap<Key, Vec<crate::protocols::Settings>> = BTreeMap::new();
-    for m in &session.measurements {
-        if let (Some(settings), Some(_)) = (m.settings, m.value_deg) {
-            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
-                .or_default()
-                .push(settings);
-        }
-    }
-    out
+    kept_trials(session)
+        .into_iter()
+        .map(|(key, kept)| (key, kept.iter().filter_map(|m| m.settings).collect()))
+        .collect()
 }
 
 /// The pose models (their names, without the file's hash) that read each (protocol, measure,
 /// side) of a session's results; results from keypoints given (no model run) have none.
 fn models(session: &Session) -> BTreeMap<Key, BTreeSet<String>> {
-    let mut out: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
-    for m in &session.measurements {
-        if let (Some(model), Some(_)) = (&m.model, m.value_deg) {
-            let name = model.split('@').next().unwrap_or(model);
-            out.entry((m.protocol.clone(), m.measure.clone(), m.side))
-                .or_default()
-                .insert(name.to_string());
-        }
-    }
-    out
+    kept_trials(session)
+        .into_iter()
+        .map(|(key, kept)| {
+            let names = kept
+                .iter()
+                .filter_map(|m| m.model.as_deref())
+                .map(|model| model.split('@').next().unwrap_or(model).to_string())
+                .collect();
+            (key, names)
+        })
+        .collect()
 }
 
 /// A part of a recording: its content hash and, for a trial cut from it, its span (seconds).
@@ -595,11 +597,13 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
             .get(key)
             .zip(a_settings.get(key))
             .is_some_and(|(b, a)| b.iter().any(|b| a.iter().any(|a| !a.alike(b))));
+        // Any two trials by other models, within a session too (the SEM pooled across them).
         // (A model file converted again under the same name reads alike: only names count.)
         let other_models = b_models
             .get(key)
             .zip(a_models.get(key))
-            .is_some_and(|(b, a)| b != a);
+            .filter(|(b, a)| !b.is_empty() && !a.is_empty())
+            .is_some_and(|(b, a)| b.len() > 1 || a.len() > 1 || b != a);
         let verdict = match mdc {
             _ if same_recording => Verdict::SameRecording,
             _ if other_settings => Verdict::OtherSettings,
@@ -1148,6 +1152,19 @@ mod tests {
         assert_eq!(verdict(&[lightning]), Verdict::OtherModels);
         // One of the after session's trials by the other model: partly the models'.
         assert_eq!(verdict(&[thunder, lightning]), Verdict::OtherModels);
+        // Both sessions mixed alike: still partly the models' (each session's mean, the SEM).
+        let mixed = with(
+            session("b", &values, "slr", "hip_flexion"),
+            &[thunder, lightning],
+        );
+        let after = with(
+            session("a", &after_values, "slr", "hip_flexion"),
+            &[lightning, thunder],
+        );
+        assert_eq!(
+            compare(&mixed, &after, &MdcOverrides::default())[0].verdict,
+            Verdict::OtherModels
+        );
         assert_eq!(verdict(&[thunder]), Verdict::Improved);
         // The same model converted again (another file hash) reads alike.
         assert_eq!(

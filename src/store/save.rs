@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::dates::{undated_other_day, SessionDate};
-use super::names::{known_session, known_subject, stored_name, Known};
+use super::names::{known_session, known_subject, saved_label, stored_name, Known};
 use super::plausible::{check_session, Implausible};
 use super::read::{kept_picture, session_started_at};
 use super::{
@@ -84,6 +84,43 @@ impl Store {
                 .map(|text| self.session_date_of(&stored_name(label), text))
                 .transpose()
                 .map(|_| ()),
+        }
+    }
+
+    /// Whether the part `span_s` (None: the whole) of the recording whose content hash is
+    /// `sha256` may be saved into `subject`'s session `label`: the refusal [`Store::save`] gives
+    /// for one saved in another session of the subject
+    /// ([`StoreError::RecordingInOtherSession`]), found before a long analysis instead of after
+    /// it. Reads only; the save checks again.
+    pub fn check_recording(
+        &self,
+        subject: &str,
+        label: &str,
+        sha256: &str,
+        span_s: Option<[f64; 2]>,
+    ) -> Result<(), StoreError> {
+        let Known::Saved(alias) =
+            known_subject(&self.connection, &stored_name(subject)).map_err(|e| self.sql(e))?
+        else {
+            return Ok(());
+        };
+        let subject_id = self.row_id_of(&alias)?;
+        let label = saved_label(&self.connection, subject_id, &stored_name(label))
+            .map_err(|e| self.sql(e))?;
+        let session_id: Option<i64> = self
+            .connection
+            .query_row(
+                "SELECT id FROM sessions WHERE subject_id = ?1 AND label = ?2",
+                params![subject_id, label],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        match recording_elsewhere(&self.connection, subject_id, session_id, sha256, span_s)
+            .map_err(|e| self.sql(e))?
+        {
+            Some(refused) => Err(refused),
+            None => Ok(()),
         }
     }
 
@@ -753,32 +790,42 @@ pub(super) fn refuse_recording_elsewhere(
     let Some(sha) = &m.source_sha256 else {
         return Ok(());
     };
-    let mut statement = tx.prepare(
+    match recording_elsewhere(tx, subject_id, Some(session_id), sha, m.source_span_s)? {
+        Some(refused) => Err(WriteError::Refused(refused)),
+        None => Ok(()),
+    }
+}
+
+/// [`StoreError::RecordingInOtherSession`] when the part `span_s` of the recording `sha` (None:
+/// the whole) is saved in a session of the subject other than `session_id` (None: a session not
+/// saved yet, so any), the first by date.
+fn recording_elsewhere(
+    connection: &rusqlite::Connection,
+    subject_id: i64,
+    session_id: Option<i64>,
+    sha: &str,
+    span_s: Option<[f64; 2]>,
+) -> rusqlite::Result<Option<StoreError>> {
+    let mut statement = connection.prepare(
         "SELECT se.label, se.started_at, m.source, m.source_start_s, m.source_end_s
            FROM measurements m JOIN sessions se ON se.id = m.session_id
-          WHERE se.subject_id = ?1 AND se.id <> ?2 AND m.source_sha256 = ?3
+          WHERE se.subject_id = ?1 AND (?2 IS NULL OR se.id <> ?2) AND m.source_sha256 = ?3
           ORDER BY se.started_at, se.id, m.id",
     )?;
     let mut rows = statement.query(params![subject_id, session_id, sha])?;
-    let mut found = None;
     while let Some(r) = rows.next()? {
         let span = r
             .get::<_, Option<f64>>(3)?
             .zip(r.get::<_, Option<f64>>(4)?)
             .map(|(start, end)| [start, end]);
-        if spans_alike(span, m.source_span_s) {
-            found = Some((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?));
-            break;
-        }
-    }
-    match found {
-        Some((label, started_at, saved_from)) => {
-            Err(WriteError::Refused(StoreError::RecordingInOtherSession {
-                saved_from,
-                label,
+        if spans_alike(span, span_s) {
+            let started_at: String = r.get(1)?;
+            return Ok(Some(StoreError::RecordingInOtherSession {
+                saved_from: r.get(2)?,
+                label: r.get(0)?,
                 date: date_shown(&started_at),
-            }))
+            }));
         }
-        None => Ok(()),
     }
+    Ok(None)
 }

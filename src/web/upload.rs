@@ -338,6 +338,17 @@ fn analyse(
         .parent()
         .map(|p| p.join("out"))
         .ok_or_else(|| "no folder for the outputs".to_string())?;
+    // One recording is one visit: one saved in another session of the patient is refused
+    // before the analysis (minutes of it), not after.
+    let sha = file_sha256(path);
+    if let Some(sha) = &sha {
+        Store::open(&app.config.db)
+            .and_then(|store| {
+                let alias = store.patient(to.patient)?.alias;
+                store.check_recording(&alias, to.session, sha, None)
+            })
+            .map_err(|e| super::in_app_words(&e))?;
+    }
     let (hold, series) = (Default::default(), Default::default());
     let config = AnalyzeConfig {
         protocol,
@@ -376,7 +387,6 @@ fn analyse(
     let Some(file) = report.files.first() else {
         return Err("nothing was analysed".into());
     };
-    let sha = file_sha256(path);
     let mut saved = Vec::new();
     for r in &file.results {
         let result = r.clone();
