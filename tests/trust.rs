@@ -865,7 +865,8 @@ fn genuine_tests_next_to_a_raised_trunk_are_measured() {
         .value_deg
         .unwrap_or_else(|| panic!("{results:?}"));
     assert!((thigh + 8.0).abs() < 1.0, "{thigh}");
-    // The earlier level is said, since a press or a lift at the end would be the last level.
+    // The earlier level is said, since a press or a lift at the end would be the last level;
+    // the hug tightened between them (as the test asks) leaves the last level good.
     assert!(
         results[0]
             .warnings
@@ -874,6 +875,37 @@ fn genuine_tests_next_to_a_raised_trunk_are_measured() {
                 && w.value.is_some_and(|v| (v + 17.0).abs() < 1.0)),
         "{:?}",
         results[0].warnings
+    );
+    assert_eq!(
+        results[0].quality,
+        Quality::Good,
+        "{:?}",
+        results[0].warnings
+    );
+    // The leg relaxed at +5 for 8 s, then pressed down to -15 for 3 s, the hug unchanged: the
+    // press is the last level, and read "normal" it was graded good. Now fair, the relaxed
+    // level named with how long it was held.
+    let results = over_time("thomas", Posture::Supine, 12.0, SideChoice::Auto, &|t| {
+        let press = ramp(t, 8.0, 8.6);
+        legs(
+            leg(5.0 - 20.0 * press, 60.0),
+            leg(110.0, 110.0),
+            Side::Left,
+            0.0,
+        )
+    });
+    let thigh = &results[0];
+    let value = thigh.value_deg.unwrap_or_else(|| panic!("{results:?}"));
+    assert!((value + 15.0).abs() < 1.0, "{value}");
+    assert_eq!(thigh.quality, Quality::Fair, "{:?}", thigh.warnings);
+    assert!(
+        thigh.warnings.iter().any(|w| {
+            let words = w.to_string();
+            words.contains("also held still at 5.0 deg for 8.")
+                && words.contains("not pressed or lifted")
+        }),
+        "{:?}",
+        thigh.warnings
     );
 
     let r = &over_time(

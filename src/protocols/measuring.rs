@@ -826,6 +826,49 @@ fn unflipped(crests: Vec<Repetition>, flip: f32) -> Vec<Repetition> {
         .collect()
 }
 
+/// Another level a position test's leg was held at (see [`ResultKind::LastHold`]).
+#[derive(Debug, Clone, Copy)]
+struct OtherLevel {
+    /// Degrees, on the reading's (flipped) scale.
+    level_deg: f32,
+    /// Seconds.
+    duration_s: f64,
+    /// Whether it leaves the last level in doubt (see [`last_level_in_doubt`]).
+    in_doubt: bool,
+}
+
+/// Whether another level held (`other`) leaves the last one (`last`) in doubt as the relaxed
+/// leg's: held at least half as long, with the other hip not drawn 10 degrees or more closer to
+/// the chest from the earlier of the two to the later. Tightening the hug, as the test asks,
+/// tilts the pelvis and moves the hanging thigh to its last level; a therapist's press or a lift
+/// at the end moves the hanging leg alone (a leg relaxed at +5 deg for 7 s, then pressed to -15
+/// for 3 s, read -15 "normal", graded good). The last level stands, graded fair at best.
+fn last_level_in_doubt(series: &AngleSeries, side: Side, last: &Hold, other: &Hold) -> bool {
+    if other.duration_s < 0.5 * last.duration_s {
+        return false;
+    }
+    let hip = series.channel(LegAngle::HipFlexion.channel(side.other()));
+    let median_over = |h: &Hold| {
+        let values: Vec<f32> = series
+            .time_s
+            .iter()
+            .zip(hip)
+            .filter(|(t, v)| (h.start_s..=h.end_s).contains(t) && !v.is_nan())
+            .map(|(_, &v)| v)
+            .collect();
+        (!values.is_empty()).then(|| stats::median(&values))
+    };
+    let (earlier, later) = if other.start_s < last.start_s {
+        (other, last)
+    } else {
+        (last, other)
+    };
+    match (median_over(earlier), median_over(later)) {
+        (Some(before), Some(after)) => after - before < 10.0,
+        _ => true,
+    }
+}
+
 /// The crests the refusal checks find on their way, which the result reports: those of a
 /// repeated movement (the reason a hold or position test refuses), or a swing test's swings.
 #[derive(Default)]
@@ -855,15 +898,17 @@ fn measure_one(
     let (hold, other_level) = if protocol.result == ResultKind::LastHold {
         let mut stays = hold::stays(&series.time_s, &reading.values, criteria);
         let last = stays.pop();
+        // The longest of them is the last level's rival (a pause of a second as the patient
+        // lay back is no rival to a leg relaxed for seven).
         let other = last.and_then(|last| {
             stays
                 .iter()
-                .map(|stay| stay.level_deg)
-                .filter(|level| (level - last.level_deg).abs() > 2.0 * criteria.band_deg)
-                .max_by(|a, b| {
-                    (a - last.level_deg)
-                        .abs()
-                        .total_cmp(&(b - last.level_deg).abs())
+                .filter(|stay| (stay.level_deg - last.level_deg).abs() > 2.0 * criteria.band_deg)
+                .max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
+                .map(|stay| OtherLevel {
+                    level_deg: stay.level_deg,
+                    duration_s: stay.duration_s,
+                    in_doubt: last_level_in_doubt(series, side, &last, stay),
                 })
         });
         (last, other)
@@ -1027,7 +1072,10 @@ fn measure_one(
 /// unclear or guessed), and the grade: good, lowered to fair or poor by those warnings and, with
 /// no warning of their own, by a small share of the frames in position counting, or a condition
 /// that rules out a wrong movement unseen in many of them.
-fn warnings_and_grade(reading: &Reading, other_level: Option<f32>) -> (Vec<Warning>, Quality) {
+fn warnings_and_grade(
+    reading: &Reading,
+    other_level: Option<OtherLevel>,
+) -> (Vec<Warning>, Quality) {
     let Reading {
         protocol,
         measure,
@@ -1080,14 +1128,18 @@ fn warnings_and_grade(reading: &Reading, other_level: Option<f32>) -> (Vec<Warni
             );
         }
     }
-    // (Said, not graded down: a hug tightened as the test asks, or a pause as the patient lay
-    // back, gives an earlier level too.)
-    if let Some(level) = other_level {
+    // Said; graded down only when it leaves the last level in doubt (a hug tightened as the
+    // test asks, or a pause as the patient lay back, gives an earlier level too).
+    if let Some(other) = other_level {
         warnings.push(
             Warning::new(WarningKind::OtherLevelHeld)
                 .side(side)
-                .value(level * reading.flip),
+                .value(other.level_deg * reading.flip)
+                .detail(format!("{:.1}", other.duration_s)),
         );
+        if other.in_doubt {
+            lower(Quality::Fair);
+        }
     }
     // A condition ruling out a wrong movement (the trunk raised) not seen for long: the result
     // stands, fair at best (the condition's own warning says it was unknown).

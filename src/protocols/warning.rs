@@ -91,7 +91,8 @@ pub enum WarningKind {
     DecodeErrors,
     /// A position test's leg was also held still at another level than the result (the last
     /// level held): a press or a lift at the end would be the result. `value` is that other
-    /// level, degrees.
+    /// level (the longest held of those more than twice the band away), degrees; `detail` how
+    /// long it was held, seconds (empty in older results).
     OtherLevelHeld,
     /// The video plays at another speed than it was captured (slow motion, a time-lapse) and
     /// was timed in real seconds; `value` is the frames per second captured, `detail` the frames
@@ -451,10 +452,17 @@ impl fmt::Display for Warning {
                 "the video is damaged: the decoder reported damaged data ({value:.0} message{}) and went on, so frames may show smeared blocks and their keypoints with them; check the evidence picture",
                 if value == 1.0 { "" } else { "s" }
             ),
-            WarningKind::OtherLevelHeld => write!(
-                f,
-                "also held still at {value:.1} deg: the result is the last level held; check that the leg was relaxed then, not pressed or lifted"
-            ),
+            WarningKind::OtherLevelHeld => {
+                write!(f, "also held still at {value:.1} deg")?;
+                // (Older results carry no duration.)
+                if let Ok(seconds) = detail.parse::<f64>() {
+                    write!(f, " for {seconds:.1} s")?;
+                }
+                write!(
+                    f,
+                    ": the result is the last level held; check that the leg was relaxed then, not pressed or lifted"
+                )
+            }
             WarningKind::Retimed => {
                 let playback: f32 = detail.parse().unwrap_or(f32::NAN);
                 // Rates and factors as people say them: 240, 29.97, 0.5; 8, 2.5.
