@@ -766,6 +766,64 @@ fn a_raised_trunk_or_the_way_into_the_position_is_not_the_test() {
     assert_refused(r, RefusalKind::NotThePosture, "sitting");
 }
 
+/// The trunk moving is no leg moving: an arched back 9 deg face down, both legs flat, was a
+/// prone hip extension of 8.9 deg on both legs, and kneeling upright, leaning back 9 deg with
+/// the back thigh still, a hip extension of 8.8 deg, each graded good (both under the limits
+/// on the other hip and on the lean). A leg lifted 10 deg with the back arched 9 read 18.9,
+/// good: it stands, fair, the trunk's part said.
+#[test]
+fn the_trunk_moving_is_no_leg_moving() {
+    let left = SideChoice::Named(Side::Left);
+    let trunk_said = |r: &Measurement| {
+        r.warnings
+            .iter()
+            .find(|w| w.to_string().contains("the trunk moved with the leg"))
+            .and_then(|w| w.value)
+    };
+    // Face down, the back arched 9 deg, no leg lifted.
+    let r = &over_time("prone-hip-extension", Posture::Prone, 12.0, left, &|t| {
+        let arch = 9.0 * (ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5));
+        legs(leg(-arch, 0.0), leg(-arch, 0.0), Side::Left, -arch)
+    })[0];
+    assert_refused(r, RefusalKind::NoMovement, "the trunk moved");
+    // The left leg lifted 10 deg, the back arched 9 with it: 19, fair, 9 of them the trunk's.
+    let r = &over_time("prone-hip-extension", Posture::Prone, 12.0, left, &|t| {
+        let c = ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5);
+        legs(
+            leg(-19.0 * c, 0.0),
+            leg(-9.0 * c, 0.0),
+            Side::Left,
+            -9.0 * c,
+        )
+    })[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+    assert!((value - 19.0).abs() < 1.0, "{value}");
+    assert_eq!(r.quality, Quality::Fair, "{:?}", r.warnings);
+    let trunk = trunk_said(r).unwrap_or_else(|| panic!("{:?}", r.warnings));
+    assert!((trunk - 9.0).abs() < 2.5, "{trunk}");
+    // A clean lift of 15 deg: good, nothing said.
+    let r = &over_time("prone-hip-extension", Posture::Prone, 12.0, left, &|t| {
+        let c = ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5);
+        legs(leg(-15.0 * c, 0.0), leg(0.0, 0.0), Side::Left, 0.0)
+    })[0];
+    assert_eq!(r.quality, Quality::Good, "{:?}", r.warnings);
+    assert_eq!(trunk_said(r), None, "{:?}", r.warnings);
+    // Kneeling upright, leaning back 9 deg, the back (left) thigh still.
+    let r = &over_time("hip-extension", Posture::Kneeling, 12.0, left, &|t| {
+        let lean = 9.0 * (ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5));
+        legs(leg(-lean, 90.0), leg(90.0 - lean, 90.0), Side::Left, -lean)
+    })[0];
+    assert_refused(r, RefusalKind::NoMovement, "the trunk moved");
+    // The hips pushed forward 15 deg over the back knee, the trunk upright: good.
+    let r = &over_time("hip-extension", Posture::Kneeling, 12.0, left, &|t| {
+        let c = 15.0 * (ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5));
+        legs(leg(-c, 90.0 + c), leg(90.0 - c, 90.0), Side::Left, 0.0)
+    })[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+    assert!((value - 15.0).abs() < 1.0, "{value}");
+    assert_eq!(r.quality, Quality::Good, "{:?}", r.warnings);
+}
+
 /// Genuine tests around those refusals: a straight-leg raise of 30 deg on the right followed by
 /// sitting up on the elbows (the raised trunk moved both hips and took the left leg, 40 deg);
 /// the Thomas test's hanging leg held level for a moment as the patient lay back, then relaxed

@@ -39,6 +39,7 @@ pub const PROTOCOL: Protocol = Protocol {
         // coming back is no extension.
         from_deg: Some(90.0),
         other_leg_still: None,
+        thigh_moves: false,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

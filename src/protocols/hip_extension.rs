@@ -71,6 +71,7 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "the hips were never pushed forward",
         from_deg: None,
         other_leg_still: None,
+        thigh_moves: true,
     }),
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,

@@ -67,6 +67,7 @@ pub const PROTOCOL: Protocol = Protocol {
         absent: "no leg was swung",
         from_deg: None,
         other_leg_still: None,
+        thigh_moves: false,
     }),
     side_rule: SideRule::MostMovementOf(LegAngle::ThighToHorizontal),
     posture: Posture::Standing,

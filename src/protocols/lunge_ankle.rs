@@ -87,6 +87,7 @@ pub const PROTOCOL: Protocol = Protocol {
         from_deg: None,
         // A lunge holds both legs: the back leg swinging through is no lunge.
         other_leg_still: Some(Subject::OtherLeg(LegAngle::ThighToHorizontal)),
+        thigh_moves: false,
     }),
     // The front leg's hip is the flexed one; in a short split stance the back knee bends as
     // much as the front one (the back leg was measured).

@@ -951,6 +951,21 @@ fn measure_one(
     // A swing test's result is the swings, never a hold.
     let hold = hold.filter(|_| refusal.is_none() && !swing_test);
     // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
+    // A rise beyond the thigh's own turn is the trunk's (the refusal rules out the rest).
+    let trunk_share = hold
+        .filter(|_| protocol.movement.is_some_and(|m| m.thigh_moves))
+        .and_then(|h| thigh_share(&reading, h))
+        .map(|(rise, turned)| rise - turned)
+        .filter(|&share| protocol.movement.is_some_and(|m| share >= m.rise_deg));
+    if let Some(share) = trunk_share {
+        warnings.push(
+            Warning::new(WarningKind::TrunkMoved)
+                .side(side)
+                .value(share)
+                .detail(measure.name.replace('_', " ")),
+        );
+        lower(Quality::Fair);
+    }
     if let Some(tilt) = lying_tilt(protocol, measure, series, side, hold) {
         let (kind, deg) = match tilt {
             Tilt::Trunk(deg) => (WarningKind::Tilted, deg),
@@ -1306,6 +1321,54 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
     )
 }
 
+/// How much of a hold's rise the measured thigh made itself (see [`Movement::thigh_moves`]):
+/// the measure's rise from its rest (the lowest settled frame, flipped scale) to the hold, and
+/// how far the thigh turned in the picture from that frame (the median within 0.25 s) to the
+/// hold (the median over it), degrees. None where the thigh was not seen at both.
+fn thigh_share(reading: &Reading, hold: Hold) -> Option<(f32, f32)> {
+    let Reading {
+        series,
+        side,
+        validity,
+        criteria,
+        ..
+    } = *reading;
+    let values = &reading.values;
+    let settled = settled_frames(
+        &series.time_s,
+        values,
+        &reading.all_values,
+        &validity.out_of_position,
+        criteria,
+    );
+    let lowest = |keep: &dyn Fn(usize) -> bool| {
+        values
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| !v.is_nan() && keep(i))
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+    };
+    let rest =
+        lowest(&|i| settled.get(i).copied().unwrap_or(false)).or_else(|| lowest(&|_| true))?;
+    let thigh = series.channel(LegAngle::ThighToHorizontal.channel(side));
+    let rest_s = series.time_s[rest];
+    let median_where = |keep: &dyn Fn(f64) -> bool| {
+        let seen: Vec<f32> = series
+            .time_s
+            .iter()
+            .zip(thigh)
+            .filter(|(&t, v)| keep(t) && !v.is_nan())
+            .map(|(_, &v)| v)
+            .collect();
+        (!seen.is_empty()).then(|| stats::median(&seen))
+    };
+    let at_rest = median_where(&|t| (t - rest_s).abs() <= 0.25)?;
+    let held = median_where(&|t| (hold.start_s..=hold.end_s).contains(&t))?;
+    let turned = (held - at_rest + 540.0).rem_euclid(360.0) - 180.0;
+    Some((hold.level_deg - values[rest], turned.abs()))
+}
+
 /// Whether the test's defining movement was made from a rest in its position, and for a hold,
 /// whether what was held is the stretch (not the resting level, not one leg while the other
 /// moved).
@@ -1388,6 +1451,26 @@ fn not_moved_from_rest(
                 movement.rise_deg
             ),
         ));
+    }
+    // The thigh's own movement: an arched back or a lean back turns the trunk line alone.
+    if let Some((rise, turned)) = hold
+        .filter(|_| movement.thigh_moves)
+        .and_then(|h| thigh_share(reading, h))
+    {
+        if turned < movement.rise_deg {
+            return Some((
+                RefusalKind::NoMovement,
+                format!(
+                    "{}: {} rose {rise:.0} deg from its resting level, but the thigh itself \
+                     turned {} in the picture, at least {:.0} needed: the trunk moved (the back \
+                     arched, or a lean back), not the leg",
+                    movement.absent,
+                    measure.name,
+                    degrees_short_of(turned, movement.rise_deg),
+                    movement.rise_deg
+                ),
+            ));
+        }
     }
     // (A swing test has no hold: standing still before and after is not a refusal.)
     let is_hold = protocol.result == ResultKind::SustainedMaximum;

@@ -49,6 +49,7 @@ pub const PROTOCOL: Protocol = Protocol {
         from_deg: Some(0.0),
         // A fold holds both hips: one leg swinging through is no fold.
         other_leg_still: Some(Subject::OtherMinusSame(LegAngle::HipFlexion)),
+        thigh_moves: false,
     }),
     side_rule: SideRule::MostReliable,
     posture: Posture::Standing,

@@ -66,6 +66,10 @@ pub enum WarningKind {
     /// degrees, positive with the head end higher in the picture (the angle then reads that much
     /// low); `detail` the angle in words.
     CameraTilted,
+    /// The measure rose further than the thigh turned in the picture (see
+    /// [`super::Movement::thigh_moves`]): the rest was the trunk's (the back arched, a lean
+    /// back); `value` is that rest, degrees; `detail` the measure in words.
+    TrunkMoved,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
     /// or 2 and more), `detail` the posture in words.
@@ -107,7 +111,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 28] = [
+    pub const ALL: [WarningKind; 29] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -124,6 +128,7 @@ impl WarningKind {
         WarningKind::LockAmbiguous,
         WarningKind::Tilted,
         WarningKind::CameraTilted,
+        WarningKind::TrunkMoved,
         WarningKind::SubjectGuessed,
         WarningKind::NoPerson,
         WarningKind::EvidenceNotDrawn,
@@ -157,6 +162,7 @@ impl WarningKind {
             WarningKind::LockAmbiguous => "lock_ambiguous",
             WarningKind::Tilted => "tilted",
             WarningKind::CameraTilted => "camera_tilted",
+            WarningKind::TrunkMoved => "trunk_moved",
             WarningKind::SubjectGuessed => "subject_guessed",
             WarningKind::NoPerson => "no_person",
             WarningKind::EvidenceNotDrawn => "evidence_not_drawn",
@@ -340,6 +346,10 @@ impl fmt::Display for Warning {
             WarningKind::LockAmbiguous => write!(
                 f,
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
+            ),
+            WarningKind::TrunkMoved => write!(
+                f,
+                "the trunk moved with the leg: about {value:.0} deg of the {detail} are the trunk's (the back arched, or a lean back), not the hip's; keep the trunk still"
             ),
             WarningKind::CameraTilted => {
                 let (end, reads) = if value > 0.0 {
