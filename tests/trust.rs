@@ -814,6 +814,22 @@ fn the_trunk_moving_is_no_leg_moving() {
         legs(leg(-lean, 90.0), leg(90.0 - lean, 90.0), Side::Left, -lean)
     })[0];
     assert_refused(r, RefusalKind::NoMovement, "the trunk moved");
+    // Resting leaning 8 deg forward, then upright with the hips pushed forward 12 deg: the
+    // straightened trunk adds 8 to the rise, but it is no compensation: 12, good.
+    let r = &over_time("hip-extension", Posture::Kneeling, 12.0, left, &|t| {
+        let c = ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5);
+        let lean = 8.0 * (1.0 - c);
+        let back = 12.0 * c;
+        legs(
+            leg(lean - back, 90.0 + back),
+            leg(90.0 + lean - back, 90.0),
+            Side::Left,
+            lean,
+        )
+    })[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+    assert!((value - 12.0).abs() < 1.0, "{value}");
+    assert_eq!(r.quality, Quality::Good, "{:?}", r.warnings);
     // The hips pushed forward 15 deg over the back knee, the trunk upright: good.
     let r = &over_time("hip-extension", Posture::Kneeling, 12.0, left, &|t| {
         let c = 15.0 * (ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5));
@@ -955,6 +971,30 @@ fn genuine_tests_next_to_a_raised_trunk_are_measured() {
     let thigh = &results[0];
     let value = thigh.value_deg.unwrap_or_else(|| panic!("{results:?}"));
     assert!((value + 15.0).abs() < 1.0, "{value}");
+    // Half-hugged at +12 for 8 s, the hug tightened and the leg relaxed to +2 for 5 s, then
+    // pressed to -8 for 4 s: the press is the last level. The half hug is no rival (the hug
+    // tightened after it); the relaxed +2 is, and it is the one named.
+    let results = over_time("thomas", Posture::Supine, 18.0, SideChoice::Auto, &|t| {
+        let (tight, press) = (ramp(t, 8.0, 8.8), ramp(t, 13.5, 14.1));
+        legs(
+            leg(12.0 - 10.0 * tight - 10.0 * press, 60.0),
+            leg(95.0 + 30.0 * tight, 110.0),
+            Side::Left,
+            0.0,
+        )
+    });
+    let pressed = &results[0];
+    let value = pressed.value_deg.unwrap_or_else(|| panic!("{results:?}"));
+    assert!((value + 8.0).abs() < 1.0, "{value}");
+    assert_eq!(pressed.quality, Quality::Fair, "{:?}", pressed.warnings);
+    assert!(
+        pressed
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("also held still at 2.0 deg for ")),
+        "{:?}",
+        pressed.warnings
+    );
     assert_eq!(thigh.quality, Quality::Fair, "{:?}", thigh.warnings);
     assert!(
         thigh.warnings.iter().any(|w| {

@@ -837,14 +837,21 @@ struct OtherLevel {
     in_doubt: bool,
 }
 
-/// Whether another level held (`other`) leaves the last one (`last`) in doubt as the relaxed
-/// leg's: held at least half as long, with the other hip not drawn 10 degrees or more closer to
-/// the chest from the earlier of the two to the later. Tightening the hug, as the test asks,
-/// tilts the pelvis and moves the hanging thigh to its last level; a therapist's press or a lift
-/// at the end moves the hanging leg alone (a leg relaxed at +5 deg for 7 s, then pressed to -15
-/// for 3 s, read -15 "normal", graded good). The last level stands, graded fair at best.
-fn last_level_in_doubt(series: &AngleSeries, side: Side, last: &Hold, other: &Hold) -> bool {
-    if other.duration_s < 0.5 * last.duration_s {
+/// Whether another level held (`other`) leaves the last one (`last`, held `last_s` seconds in
+/// all) in doubt as the relaxed leg's: held at least half as long, with the other hip not drawn
+/// 10 degrees or more closer to the chest from the earlier of the two to the later. Tightening
+/// the hug, as the test asks, tilts the pelvis and moves the hanging thigh to its last level; a
+/// therapist's press or a lift at the end moves the hanging leg alone (a leg relaxed at +5 deg
+/// for 8 s, then pressed to -15 for 3 s, read -15 "normal", graded good). The last level
+/// stands, graded fair at best.
+fn last_level_in_doubt(
+    series: &AngleSeries,
+    side: Side,
+    last: &Hold,
+    last_s: f64,
+    other: &Hold,
+) -> bool {
+    if other.duration_s < 0.5 * last_s {
         return false;
     }
     let hip = series.channel(LegAngle::HipFlexion.channel(side.other()));
@@ -898,17 +905,28 @@ fn measure_one(
     let (hold, other_level) = if protocol.result == ResultKind::LastHold {
         let mut stays = hold::stays(&series.time_s, &reading.values, criteria);
         let last = stays.pop();
-        // The longest of them is the last level's rival (a pause of a second as the patient
-        // lay back is no rival to a leg relaxed for seven).
+        // Named: the longest of those that leave the last level in doubt, else the longest (a
+        // pause of a second as the patient lay back is no rival to a leg relaxed for seven).
+        // The last level's time is all the time near it: a leg settling slowly is held in
+        // pieces a degree apart.
         let other = last.and_then(|last| {
-            stays
+            let near =
+                |stay: &&Hold| (stay.level_deg - last.level_deg).abs() <= 2.0 * criteria.band_deg;
+            let last_s =
+                last.duration_s + stays.iter().filter(near).map(|s| s.duration_s).sum::<f64>();
+            let longest = |a: &&Hold, b: &&Hold| a.duration_s.total_cmp(&b.duration_s);
+            let rivals: Vec<&Hold> = stays.iter().filter(|s| !near(s)).collect();
+            let doubting = rivals
                 .iter()
-                .filter(|stay| (stay.level_deg - last.level_deg).abs() > 2.0 * criteria.band_deg)
-                .max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
+                .copied()
+                .filter(|stay| last_level_in_doubt(series, side, &last, last_s, stay))
+                .max_by(longest);
+            doubting
+                .or_else(|| rivals.iter().copied().max_by(longest))
                 .map(|stay| OtherLevel {
                     level_deg: stay.level_deg,
                     duration_s: stay.duration_s,
-                    in_doubt: last_level_in_doubt(series, side, &last, stay),
+                    in_doubt: doubting.is_some(),
                 })
         });
         (last, other)
@@ -951,11 +969,11 @@ fn measure_one(
     // A swing test's result is the swings, never a hold.
     let hold = hold.filter(|_| refusal.is_none() && !swing_test);
     // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
-    // A rise beyond the thigh's own turn is the trunk's (the refusal rules out the rest).
+    // The trunk's turn past upright (or level) is a compensation in the result.
     let trunk_share = hold
         .filter(|_| protocol.movement.is_some_and(|m| m.thigh_moves))
-        .and_then(|h| thigh_share(&reading, h))
-        .map(|(rise, turned)| rise - turned)
+        .and_then(|h| rise_parts(&reading, h))
+        .map(|parts| parts.compensation)
         .filter(|&share| protocol.movement.is_some_and(|m| share >= m.rise_deg));
     if let Some(share) = trunk_share {
         warnings.push(
@@ -1321,14 +1339,27 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
     )
 }
 
-/// How much of a hold's rise the measured thigh made itself (see [`Movement::thigh_moves`]):
-/// the measure's rise from its rest (the lowest settled frame, flipped scale) to the hold, and
-/// how far the thigh turned in the picture from that frame (the median within 0.25 s) to the
-/// hold (the median over it), degrees. None where the thigh was not seen at both.
-fn thigh_share(reading: &Reading, hold: Hold) -> Option<(f32, f32)> {
+/// What a hold's rise was made of (see [`Movement::thigh_moves`]), degrees.
+#[derive(Debug, Clone, Copy)]
+struct RiseParts {
+    /// The measure's rise from its rest to the hold.
+    rise: f32,
+    /// The part the thigh made by turning itself: the rise less the trunk's turn the same way
+    /// (a hip's angle is the trunk's turn plus the thigh's).
+    thigh: f32,
+    /// The trunk's turn past upright (kneeling: leaning back) or past level (face down: the
+    /// shoulders raised): the compensation. A forward lean straightened to upright is no
+    /// compensation, though it adds to the rise.
+    compensation: f32,
+}
+
+/// How a hold's rise was made (see [`RiseParts`]): from the rest (the frames within 0.25 s of
+/// the lowest settled frame that count, their medians) to the hold (the medians over it; the
+/// measure's level). None where the trunk was not seen at both.
+fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     let Reading {
+        protocol,
         series,
-        side,
         validity,
         criteria,
         ..
@@ -1351,22 +1382,37 @@ fn thigh_share(reading: &Reading, hold: Hold) -> Option<(f32, f32)> {
     };
     let rest =
         lowest(&|i| settled.get(i).copied().unwrap_or(false)).or_else(|| lowest(&|_| true))?;
-    let thigh = series.channel(LegAngle::ThighToHorizontal.channel(side));
     let rest_s = series.time_s[rest];
-    let median_where = |keep: &dyn Fn(f64) -> bool| {
-        let seen: Vec<f32> = series
-            .time_s
-            .iter()
-            .zip(thigh)
-            .filter(|(&t, v)| keep(t) && !v.is_nan())
-            .map(|(_, &v)| v)
+    // Medians over frames that count (a frame out of position may read the trunk otherwise).
+    let median_where = |channel: &[f32], keep: &dyn Fn(f64) -> bool| {
+        let seen: Vec<f32> = (0..series.len())
+            .filter(|&i| keep(series.time_s[i]) && !values[i].is_nan())
+            .filter_map(|i| channel.get(i).copied())
+            .filter(|v| !v.is_nan())
             .collect();
         (!seen.is_empty()).then(|| stats::median(&seen))
     };
-    let at_rest = median_where(&|t| (t - rest_s).abs() <= 0.25)?;
-    let held = median_where(&|t| (hold.start_s..=hold.end_s).contains(&t))?;
-    let turned = (held - at_rest + 540.0).rem_euclid(360.0) - 180.0;
-    Some((hold.level_deg - values[rest], turned.abs()))
+    let near_rest = |t: f64| (t - rest_s).abs() <= 0.25;
+    let in_hold = |t: f64| (hold.start_s..=hold.end_s).contains(&t);
+    // The trunk's turn in the extension's sense: kneeling, leaning back (its lean is positive
+    // forward); face down, the shoulders raised (its tilt from horizontal, positive with the
+    // shoulders higher, as in `lying_tilt`).
+    let trunk: Vec<f32> = series
+        .channel(Channel::TrunkToVertical)
+        .iter()
+        .map(|&lean| match protocol.posture {
+            Posture::Lying => 90.0 - lean.abs(),
+            Posture::Kneeling | Posture::Standing => -lean,
+        })
+        .collect();
+    let trunk_rest = median_where(&trunk, &near_rest)?;
+    let trunk_hold = median_where(&trunk, &in_hold)?;
+    let rise = hold.level_deg - median_where(values, &near_rest)?;
+    Some(RiseParts {
+        rise,
+        thigh: rise - (trunk_hold - trunk_rest),
+        compensation: (trunk_hold.max(0.0) - trunk_rest.max(0.0)).max(0.0),
+    })
 }
 
 /// Whether the test's defining movement was made from a rest in its position, and for a hold,
@@ -1453,20 +1499,21 @@ fn not_moved_from_rest(
         ));
     }
     // The thigh's own movement: an arched back or a lean back turns the trunk line alone.
-    if let Some((rise, turned)) = hold
+    if let Some(parts) = hold
         .filter(|_| movement.thigh_moves)
-        .and_then(|h| thigh_share(reading, h))
+        .and_then(|h| rise_parts(reading, h))
     {
-        if turned < movement.rise_deg {
+        if parts.thigh < movement.rise_deg {
             return Some((
                 RefusalKind::NoMovement,
                 format!(
-                    "{}: {} rose {rise:.0} deg from its resting level, but the thigh itself \
-                     turned {} in the picture, at least {:.0} needed: the trunk moved (the back \
-                     arched, or a lean back), not the leg",
+                    "{}: {} rose {:.0} deg from its resting level, but the thigh itself turned \
+                     {} (the rest was the trunk's), at least {:.0} needed: the trunk moved (the \
+                     back arched, or a lean back), not the leg",
                     movement.absent,
                     measure.name,
-                    degrees_short_of(turned, movement.rise_deg),
+                    parts.rise,
+                    degrees_short_of(parts.thigh, movement.rise_deg),
                     movement.rise_deg
                 ),
             ));

@@ -275,10 +275,11 @@ pub struct Movement {
     /// of 20-40 deg, graded fair.
     pub other_leg_still: Option<Subject>,
     /// The movement is the measured thigh's own (a leg lifted face down, the hips pushed
-    /// forward over the back knee), measured against the trunk line: the thigh must turn in the
-    /// picture by at least `rise_deg` from the rest to the hold, and a rise beyond its own turn
-    /// is the trunk's (the back arched, a lean back), said and graded fair. Arching the back
-    /// 9 deg with no leg lifted was a prone hip extension of 8.9 deg on both legs, graded good.
+    /// forward over the back knee), measured against the trunk line: of the rise from the rest
+    /// to the hold, the thigh's own turn (the rise less the trunk's turn the same way) must be
+    /// at least `rise_deg`, and the trunk's turn past upright or level (the back arched, a lean
+    /// back) is said and graded fair. Arching the back 9 deg with no leg lifted was a prone hip
+    /// extension of 8.9 deg on both legs, graded good.
     pub thigh_moves: bool,
 }
 

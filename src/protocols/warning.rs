@@ -66,9 +66,9 @@ pub enum WarningKind {
     /// degrees, positive with the head end higher in the picture (the angle then reads that much
     /// low); `detail` the angle in words.
     CameraTilted,
-    /// The measure rose further than the thigh turned in the picture (see
-    /// [`super::Movement::thigh_moves`]): the rest was the trunk's (the back arched, a lean
-    /// back); `value` is that rest, degrees; `detail` the measure in words.
+    /// The trunk turned past upright (kneeling: a lean back) or past level (face down: the back
+    /// arched) from the rest to the hold (see [`super::Movement::thigh_moves`]): that much of the
+    /// result is the trunk's; `value` is that turn, degrees; `detail` the measure in words.
     TrunkMoved,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,

@@ -104,7 +104,17 @@ impl Store {
         else {
             return Ok(());
         };
-        let subject_id = self.row_id_of(&alias)?;
+        self.check_recording_of(self.row_id_of(&alias)?, label, sha256, span_s)
+    }
+
+    /// [`Store::check_recording`] for [`Store::save_trial`]: the patient by row id.
+    pub fn check_recording_of(
+        &self,
+        subject_id: i64,
+        label: &str,
+        sha256: &str,
+        span_s: Option<[f64; 2]>,
+    ) -> Result<(), StoreError> {
         let label = saved_label(&self.connection, subject_id, &stored_name(label))
             .map_err(|e| self.sql(e))?;
         let session_id: Option<i64> = self

@@ -343,10 +343,7 @@ fn analyse(
     let sha = file_sha256(path);
     if let Some(sha) = &sha {
         Store::open(&app.config.db)
-            .and_then(|store| {
-                let alias = store.patient(to.patient)?.alias;
-                store.check_recording(&alias, to.session, sha, None)
-            })
+            .and_then(|store| store.check_recording_of(to.patient, to.session, sha, None))
             .map_err(|e| super::in_app_words(&e))?;
     }
     let (hold, series) = (Default::default(), Default::default());
