@@ -350,6 +350,36 @@ fn folders_of_frames_need_a_frame_rate() {
     assert_eq!(second["files"][0]["frames"], 2);
     assert_eq!(second["results"], first["results"]);
 
+    // A folder of frames is one recording, by its frames' content: saved into one session, it
+    // is refused in another before it is analysed (one recording is one visit).
+    let db = tempfile::tempdir().unwrap();
+    let db = db.path().join("db.sqlite");
+    let save = |session: &str, date: &str| {
+        analyze(&[
+            "--fps",
+            "30",
+            "--subject",
+            "runner",
+            "--session",
+            session,
+            "--date",
+            date,
+            "--db",
+            path_str(&db),
+        ])
+    };
+    let output = save("before", "2026-01-05");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = save("after", "2026-02-05");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "not analysed: this recording is already saved in the subject's session `before`"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
     // A picture of another size among the frames is refused, by name, not measured.
     let stray = dir.path().join("c.jpg");
     std::fs::copy(sample("sports2d-frame000.jpg"), &stray).unwrap();

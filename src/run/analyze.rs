@@ -398,7 +398,7 @@ pub fn analyze_batch(
                     // One recording is one visit: a recording saved in another session of the
                     // subject is refused before it is analysed, not after.
                     if let Some(to) = &config.save {
-                        if let Err(error) = check_recording(to, &Recording::file(source.path())) {
+                        if let Err(error) = check_recording(to, &recording_of(source)) {
                             let error = RunError::NotAnalysed {
                                 source_name: source.path().display().to_string(),
                                 error,
@@ -649,6 +649,20 @@ fn stamp_of(source: &Source, config: &AnalyzeConfig) -> Option<InputStamp> {
 }
 
 /// The files `source` is read from: itself, or a folder's frames in order.
+/// The recording `source` is, as saved: a file by its content, a folder of frames by its
+/// frames' names and content (see [`resume::content_sha256`]), so that one recording is one
+/// visit and one trial for frames too.
+fn recording_of(source: &Source) -> Recording {
+    match source {
+        Source::Frames { .. } => Recording {
+            sha256: resume::content_sha256(source.path(), &files_of(source)),
+            span_s: None,
+            gonio_output: false,
+        },
+        _ => Recording::file(source.path()),
+    }
+}
+
 fn files_of(source: &Source) -> Vec<PathBuf> {
     match source {
         Source::Frames { files, .. } => files.clone(),
@@ -737,7 +751,7 @@ fn save_file(to: &SaveTo, source: &Source, file: &FileReport) -> Result<Saved, R
     save_results(
         to,
         &file.results,
-        &Recording::file(source.path()),
+        &recording_of(source),
         evidence,
         &file.outputs,
     )
