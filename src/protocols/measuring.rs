@@ -838,8 +838,9 @@ struct OtherLevel {
 }
 
 /// Whether another level held (`other`) leaves the last one (`last`, held `last_s` seconds in
-/// all) in doubt as the relaxed leg's: held at least half as long, with the other hip not drawn
-/// 10 degrees or more closer to the chest from the earlier of the two to the later. Tightening
+/// all) in doubt as the relaxed leg's: held at least half as long, with the trunk lying within
+/// 10 degrees of where it lay then, and the other hip not drawn 10 degrees or more closer to
+/// the chest from the earlier of the two to the later. Tightening
 /// the hug, as the test asks, tilts the pelvis and moves the hanging thigh to its last level; a
 /// therapist's press or a lift at the end moves the hanging leg alone (a leg relaxed at +5 deg
 /// for 8 s, then pressed to -15 for 3 s, read -15 "normal", graded good). The last level
@@ -854,23 +855,31 @@ fn last_level_in_doubt(
     if other.duration_s < 0.5 * last_s {
         return false;
     }
-    let hip = series.channel(LegAngle::HipFlexion.channel(side.other()));
-    let median_over = |h: &Hold| {
+    let median_over = |channel: &[f32], h: &Hold| {
         let values: Vec<f32> = series
             .time_s
             .iter()
-            .zip(hip)
+            .zip(channel)
             .filter(|(t, v)| (h.start_s..=h.end_s).contains(t) && !v.is_nan())
             .map(|(_, &v)| v)
             .collect();
         (!values.is_empty()).then(|| stats::median(&values))
     };
+    // A pause while lying back (the trunk still 25 deg up, the leg level) is no rival either:
+    // the trunk lay 10 deg or more otherwise then.
+    let trunk = series.channel(Channel::TrunkToVertical);
+    if let (Some(a), Some(b)) = (median_over(trunk, other), median_over(trunk, last)) {
+        if (a - b).abs() >= 10.0 {
+            return false;
+        }
+    }
+    let hip = series.channel(LegAngle::HipFlexion.channel(side.other()));
     let (earlier, later) = if other.start_s < last.start_s {
         (other, last)
     } else {
         (last, other)
     };
-    match (median_over(earlier), median_over(later)) {
+    match (median_over(hip, earlier), median_over(hip, later)) {
         (Some(before), Some(after)) => after - before < 10.0,
         _ => true,
     }
@@ -1344,12 +1353,10 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
 struct RiseParts {
     /// The measure's rise from its rest to the hold.
     rise: f32,
-    /// The part the thigh made by turning itself: the rise less the trunk's turn the same way
-    /// (a hip's angle is the trunk's turn plus the thigh's).
-    thigh: f32,
     /// The trunk's turn past upright (kneeling: leaning back) or past level (face down: the
-    /// shoulders raised): the compensation. A forward lean straightened to upright is no
-    /// compensation, though it adds to the rise.
+    /// shoulders raised): the compensation, which a hip's angle counts as its own (it is the
+    /// trunk's turn plus the thigh's). A forward lean straightened to upright is none: the
+    /// hip's angle then is the test's.
     compensation: f32,
 }
 
@@ -1410,7 +1417,6 @@ fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     let rise = hold.level_deg - median_where(values, &near_rest)?;
     Some(RiseParts {
         rise,
-        thigh: rise - (trunk_hold - trunk_rest),
         compensation: (trunk_hold.max(0.0) - trunk_rest.max(0.0)).max(0.0),
     })
 }
@@ -1503,17 +1509,19 @@ fn not_moved_from_rest(
         .filter(|_| movement.thigh_moves)
         .and_then(|h| rise_parts(reading, h))
     {
-        if parts.thigh < movement.rise_deg {
+        let own = parts.rise - parts.compensation;
+        if own < movement.rise_deg {
             return Some((
                 RefusalKind::NoMovement,
                 format!(
-                    "{}: {} rose {:.0} deg from its resting level, but the thigh itself turned \
-                     {} (the rest was the trunk's), at least {:.0} needed: the trunk moved (the \
-                     back arched, or a lean back), not the leg",
+                    "{}: {} rose {:.0} deg from its resting level, {:.0} of them the trunk's turn \
+                     past upright (the back arched, or a lean back): {} without it, at least \
+                     {:.0} needed: the trunk moved, not the leg",
                     movement.absent,
                     measure.name,
                     parts.rise,
-                    degrees_short_of(parts.thigh, movement.rise_deg),
+                    parts.compensation,
+                    degrees_short_of(own, movement.rise_deg),
                     movement.rise_deg
                 ),
             ));
