@@ -839,12 +839,12 @@ struct OtherLevel {
 
 /// Whether another level held (`other`) leaves the last one (`last`, held `last_s` seconds in
 /// all) in doubt as the relaxed leg's: held at least half as long, with the trunk lying within
-/// 10 degrees of where it lay then, and the other hip not drawn 10 degrees or more closer to
-/// the chest from the earlier of the two to the later. Tightening
-/// the hug, as the test asks, tilts the pelvis and moves the hanging thigh to its last level; a
-/// therapist's press or a lift at the end moves the hanging leg alone (a leg relaxed at +5 deg
-/// for 8 s, then pressed to -15 for 3 s, read -15 "normal", graded good). The last level
-/// stands, graded fair at best.
+/// 10 degrees of where it lay then (a pause while lying back is none), and the other hip not
+/// drawn 10 degrees or more closer to the chest from the earlier of the two to the later.
+/// Tightening the hug, as the test asks, tilts the pelvis and moves the hanging thigh to its
+/// last level; a therapist's press or a lift at the end moves the hanging leg alone (a leg
+/// relaxed at +5 deg for 8 s, then pressed to -15 for 3 s, read -15 "normal", graded good). The
+/// last level stands, graded fair at best.
 fn last_level_in_doubt(
     series: &AngleSeries,
     side: Side,
@@ -1504,7 +1504,7 @@ fn not_moved_from_rest(
             ),
         ));
     }
-    // The thigh's own movement: an arched back or a lean back turns the trunk line alone.
+    // The leg's own movement: an arched back or a lean back turns the trunk line alone.
     if let Some(parts) = hold
         .filter(|_| movement.thigh_moves)
         .and_then(|h| rise_parts(reading, h))

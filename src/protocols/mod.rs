@@ -275,11 +275,11 @@ pub struct Movement {
     /// of 20-40 deg, graded fair.
     pub other_leg_still: Option<Subject>,
     /// The movement is the measured thigh's own (a leg lifted face down, the hips pushed
-    /// forward over the back knee), measured against the trunk line: of the rise from the rest
-    /// to the hold, the thigh's own turn (the rise less the trunk's turn the same way) must be
-    /// at least `rise_deg`, and the trunk's turn past upright or level (the back arched, a lean
-    /// back) is said and graded fair. Arching the back 9 deg with no leg lifted was a prone hip
-    /// extension of 8.9 deg on both legs, graded good.
+    /// forward over the back knee), measured against the trunk line: the rise from the rest to
+    /// the hold, less the trunk's turn past upright or level (the back arched, a lean back),
+    /// must be at least `rise_deg`, and that turn of the trunk is said and graded fair. Arching
+    /// the back 9 deg with no leg lifted was a prone hip extension of 8.9 deg on both legs,
+    /// graded good. (A forward lean straightened to upright is no such turn.)
     pub thigh_moves: bool,
 }
 
