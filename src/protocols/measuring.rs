@@ -1504,13 +1504,26 @@ fn not_moved_from_rest(
             ),
         ));
     }
+    // (A swing test has no hold: standing still before and after is not a refusal.)
+    let is_hold = protocol.result == ResultKind::SustainedMaximum;
+    if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
+        return Some((
+            RefusalKind::NotHeld,
+            format!(
+                "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
+                h.level_deg * flip,
+                h.duration_s
+            ),
+        ));
+    }
     // The leg's own movement: an arched back or a lean back turns the trunk line alone.
     if let Some(parts) = hold
         .filter(|_| movement.thigh_moves)
         .and_then(|h| rise_parts(reading, h))
     {
         let own = parts.rise - parts.compensation;
-        if own < movement.rise_deg {
+        // (A turn of a degree or two is the keypoints' noise: the checks above judge the rest.)
+        if parts.compensation >= 2.0 && own < movement.rise_deg {
             return Some((
                 RefusalKind::NoMovement,
                 format!(
@@ -1526,18 +1539,6 @@ fn not_moved_from_rest(
                 ),
             ));
         }
-    }
-    // (A swing test has no hold: standing still before and after is not a refusal.)
-    let is_hold = protocol.result == ResultKind::SustainedMaximum;
-    if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
-        return Some((
-            RefusalKind::NotHeld,
-            format!(
-                "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
-                h.level_deg * flip,
-                h.duration_s
-            ),
-        ));
     }
     let still = movement.other_leg_still.filter(|_| is_hold);
     let (h, subject) = hold.zip(still)?;
