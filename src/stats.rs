@@ -28,6 +28,12 @@ pub(crate) fn median(values: &[f32]) -> f32 {
     }
 }
 
+/// The median of the values that are not NaN; None for none.
+pub(crate) fn median_of_seen(values: impl IntoIterator<Item = f32>) -> Option<f32> {
+    let seen: Vec<f32> = values.into_iter().filter(|v| !v.is_nan()).collect();
+    (!seen.is_empty()).then(|| median(&seen))
+}
+
 /// The range from the 10th to the 90th percentile of the values that are not NaN (a range a few
 /// stray frames do not widen); None for no values.
 pub(crate) fn central_range(values: &[f32]) -> Option<f32> {
@@ -49,6 +55,8 @@ mod tests {
         assert_eq!(median(&[5.0, 1.0, 3.0]), 3.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&[]).is_nan());
+        assert_eq!(median_of_seen([f32::NAN, 4.0, 2.0]), Some(3.0));
+        assert_eq!(median_of_seen([f32::NAN]), None);
         let ramp: Vec<f32> = (0..=100).map(|v| v as f32).collect();
         assert_eq!(central_range(&ramp), Some(80.0));
         assert_eq!(central_range(&[f32::NAN]), None);

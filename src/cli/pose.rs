@@ -110,8 +110,7 @@ pub fn run(args: &PoseArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|input| match input {
             Ok(path) => {
-                let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-                let first = seen.insert(same);
+                let first = seen.insert(gonio::run::same_file(path));
                 if !first {
                     repeated.push(path.display().to_string());
                 }

@@ -669,13 +669,13 @@ fn lying_tilt(
     // A tilted camera turns the whole body: a leg still lies in line with the trunk. A trunk
     // raised off the table (propped up) bends both hips, and the refusal says so already.
     let hip_bent = |side: Side| {
-        let bends: Vec<f32> = series
-            .channel(LegAngle::HipFlexion.channel(side))
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .collect();
-        (!bends.is_empty()).then(|| stats::median(&bends).abs())
+        stats::median_of_seen(
+            series
+                .channel(LegAngle::HipFlexion.channel(side))
+                .iter()
+                .copied(),
+        )
+        .map(f32::abs)
     };
     let straightest = Side::BOTH.into_iter().filter_map(hip_bent).reduce(f32::min);
     if straightest.is_none_or(|bend| bend > STRAIGHT_BODY_HIP_DEG) {
@@ -856,14 +856,14 @@ fn last_level_in_doubt(
         return false;
     }
     let median_over = |channel: &[f32], h: &Hold| {
-        let values: Vec<f32> = series
-            .time_s
-            .iter()
-            .zip(channel)
-            .filter(|(t, v)| (h.start_s..=h.end_s).contains(t) && !v.is_nan())
-            .map(|(_, &v)| v)
-            .collect();
-        (!values.is_empty()).then(|| stats::median(&values))
+        stats::median_of_seen(
+            series
+                .time_s
+                .iter()
+                .zip(channel)
+                .filter(|(t, _)| (h.start_s..=h.end_s).contains(t))
+                .map(|(_, &v)| v),
+        )
     };
     // A pause while lying back (the trunk still 25 deg up, the leg level) is no rival either:
     // the trunk lay 10 deg or more otherwise then.
@@ -949,7 +949,12 @@ fn measure_one(
     let (mut warnings, mut quality) = warnings_and_grade(&reading, other_level);
     let mut lower = |q: Quality| quality = quality.max_by_severity(q);
     let mut found = Crests::default();
-    let refusal = why_refused(&reading, hold, &mut found).map(|(kind, reason)| {
+    // What the hold's rise was made of, where the leg is to move itself: the refusal and the
+    // compensation's warning both read it.
+    let rise = hold
+        .filter(|_| protocol.movement.is_some_and(|m| m.thigh_moves))
+        .and_then(|h| rise_parts(&reading, h));
+    let refusal = why_refused(&reading, hold, rise, &mut found).map(|(kind, reason)| {
         // Face up and face down, or forward and back, differ only by which way the body faces:
         // a guess may be why (a prone test read as lying on the back, a fold as a lean back).
         let guessed = if series.facing_guessed {
@@ -979,9 +984,8 @@ fn measure_one(
     let hold = hold.filter(|_| refusal.is_none() && !swing_test);
     // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
     // The trunk's turn past upright (or level) is a compensation in the result.
-    let trunk_share = hold
-        .filter(|_| protocol.movement.is_some_and(|m| m.thigh_moves))
-        .and_then(|h| rise_parts(&reading, h))
+    let trunk_share = rise
+        .filter(|_| refusal.is_none())
         .map(|parts| parts.compensation)
         .filter(|&share| protocol.movement.is_some_and(|m| share >= m.rise_deg));
     if let Some(share) = trunk_share {
@@ -1275,6 +1279,7 @@ fn warnings_and_grade(
 fn why_refused(
     reading: &Reading,
     hold: Option<Hold>,
+    rise: Option<RiseParts>,
     found: &mut Crests,
 ) -> Option<(RefusalKind, String)> {
     if reading.total() == 0 {
@@ -1284,7 +1289,7 @@ fn why_refused(
         return Some(no_valid_frames(reading));
     }
     if let Some(movement) = reading.protocol.movement {
-        if let Some(refusal) = not_moved_from_rest(reading, movement, hold) {
+        if let Some(refusal) = not_moved_from_rest(reading, movement, hold, rise) {
             return Some(refusal);
         }
     }
@@ -1392,12 +1397,11 @@ fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     let rest_s = series.time_s[rest];
     // Medians over frames that count (a frame out of position may read the trunk otherwise).
     let median_where = |channel: &[f32], keep: &dyn Fn(f64) -> bool| {
-        let seen: Vec<f32> = (0..series.len())
-            .filter(|&i| keep(series.time_s[i]) && !values[i].is_nan())
-            .filter_map(|i| channel.get(i).copied())
-            .filter(|v| !v.is_nan())
-            .collect();
-        (!seen.is_empty()).then(|| stats::median(&seen))
+        stats::median_of_seen(
+            (0..series.len())
+                .filter(|&i| keep(series.time_s[i]) && !values[i].is_nan())
+                .filter_map(|i| channel.get(i).copied()),
+        )
     };
     let near_rest = |t: f64| (t - rest_s).abs() <= 0.25;
     let in_hold = |t: f64| (hold.start_s..=hold.end_s).contains(&t);
@@ -1428,6 +1432,7 @@ fn not_moved_from_rest(
     reading: &Reading,
     movement: Movement,
     hold: Option<Hold>,
+    parts: Option<RiseParts>,
 ) -> Option<(RefusalKind, String)> {
     let Reading {
         protocol,
@@ -1517,10 +1522,7 @@ fn not_moved_from_rest(
         ));
     }
     // The leg's own movement: an arched back or a lean back turns the trunk line alone.
-    if let Some(parts) = hold
-        .filter(|_| movement.thigh_moves)
-        .and_then(|h| rise_parts(reading, h))
-    {
+    if let Some(parts) = parts {
         let own = parts.rise - parts.compensation;
         // (A turn of a degree or two is the keypoints' noise: the checks above judge the rest.)
         if parts.compensation >= 2.0 && own < movement.rise_deg {

@@ -310,15 +310,14 @@ pub fn batch(inputs: &[PathBuf], frames_fps: Option<f64>) -> Batch {
     let mut unusable = Vec::new();
     let mut repeated = Vec::new();
     let mut seen = HashSet::new();
-    // The same file however it is spelled or linked to (lexically when it cannot be resolved: a
-    // missing input is reported once).
-    let same = |s: &Source| std::fs::canonicalize(s.path()).unwrap_or_else(|_| normal(s.path()));
     let found = sources_from(inputs, frames_fps);
     for source in found.sources {
         match source {
             // One recording is one trial: given twice, it would be two rows of one result
             // (and written twice).
-            Ok(s) if !seen.insert(same(&s)) => repeated.push(s.path().to_path_buf()),
+            Ok(s) if !seen.insert(super::same_file(s.path())) => {
+                repeated.push(s.path().to_path_buf())
+            }
             Ok(s) => sources.push(s),
             Err(e) => unusable.push(RunError::from(e)),
         }
@@ -385,10 +384,14 @@ pub fn analyze_batch(
                     let Some(source) = sources.get(index) else {
                         break;
                     };
+                    // The recording as saved, read once for the check before the analysis and the
+                    // save after it (a long video's hash is a second of reading).
+                    let recording = config.save.as_ref().map(|_| recording_of(source));
                     if let Some(earlier) = &resumed[index] {
                         let file = resumed_report(earlier, shown_name(source, config));
                         progress(Progress::Finished { index, file: &file });
-                        let saved = save_and_report(config, source, &file, index, progress);
+                        let saved =
+                            save_and_report(config, recording.as_ref(), &file, index, progress);
                         match done.lock() {
                             Ok(mut done) => done.push((index, Ok(file), saved)),
                             Err(_) => break,
@@ -397,8 +400,8 @@ pub fn analyze_batch(
                     }
                     // One recording is one visit: a recording saved in another session of the
                     // subject is refused before it is analysed, not after.
-                    if let Some(to) = &config.save {
-                        if let Err(error) = check_recording(to, &recording_of(source)) {
+                    if let Some((to, recording)) = config.save.as_ref().zip(recording.as_ref()) {
+                        if let Err(error) = check_recording(to, recording) {
                             let error = RunError::NotAnalysed {
                                 source_name: source.path().display().to_string(),
                                 error,
@@ -452,10 +455,9 @@ pub fn analyze_batch(
                     }
                     // Saved as soon as measured, each input in its own transaction: a crash, a
                     // kill or a bad input later in the batch loses nothing measured before.
-                    let saved = report
-                        .as_ref()
-                        .ok()
-                        .and_then(|file| save_and_report(config, source, file, index, progress));
+                    let saved = report.as_ref().ok().and_then(|file| {
+                        save_and_report(config, recording.as_ref(), file, index, progress)
+                    });
                     match done.lock() {
                         Ok(mut done) => done.push((index, report, saved)),
                         Err(_) => break,
@@ -528,16 +530,17 @@ pub fn analyze_batch(
 /// An input's session and the other subjects saved from it, or why it was not saved.
 type SaveOutcome = Result<(String, Vec<String>), RunError>;
 
-/// Saves `file`'s results when the batch saves, reporting it to `progress`.
+/// Saves `file`'s results, measured from `recording`, when the batch saves (and so has the
+/// recording), reporting it to `progress`.
 fn save_and_report(
     config: &AnalyzeConfig,
-    source: &Source,
+    recording: Option<&Recording>,
     file: &FileReport,
     index: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Option<SaveOutcome> {
-    let to = config.save.as_ref()?;
-    let saved = save_file(to, source, file);
+    let (to, recording) = config.save.as_ref().zip(recording)?;
+    let saved = save_file(to, recording, file);
     match &saved {
         Ok(done) => progress(Progress::Saved {
             index,
@@ -648,7 +651,6 @@ fn stamp_of(source: &Source, config: &AnalyzeConfig) -> Option<InputStamp> {
     )
 }
 
-/// The files `source` is read from: itself, or a folder's frames in order.
 /// The recording `source` is, as saved: a file by its content, a folder of frames by its
 /// frames' names and content (see [`resume::content_sha256`]), so that one recording is one
 /// visit and one trial for frames too.
@@ -663,6 +665,7 @@ fn recording_of(source: &Source) -> Recording {
     }
 }
 
+/// The files `source` is read from: itself, or a folder's frames in order.
 fn files_of(source: &Source) -> Vec<PathBuf> {
     match source {
         Source::Frames { files, .. } => files.clone(),
@@ -745,19 +748,14 @@ fn load_models(
     Ok((estimator, config.people.finder(threads)?))
 }
 
-/// Saves one input's results (with the input's hash and each result's picture).
-fn save_file(to: &SaveTo, source: &Source, file: &FileReport) -> Result<Saved, RunError> {
+/// Saves one input's results (with its recording's hash and each result's picture).
+fn save_file(to: &SaveTo, recording: &Recording, file: &FileReport) -> Result<Saved, RunError> {
     let evidence = |m: &Measurement| picture_of(m, &file.outputs);
-    save_results(
-        to,
-        &file.results,
-        &recording_of(source),
-        evidence,
-        &file.outputs,
-    )
-    .map_err(|error| RunError::NotSaved {
-        source_name: file.source.clone(),
-        error,
+    save_results(to, &file.results, recording, evidence, &file.outputs).map_err(|error| {
+        RunError::NotSaved {
+            source_name: file.source.clone(),
+            error,
+        }
     })
 }
 

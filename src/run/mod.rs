@@ -56,6 +56,13 @@ pub mod resume;
 pub mod save;
 pub mod shard;
 
+/// One file however it is spelled or linked to (`a.jpg`, `./a.jpg`, a link to it): its resolved
+/// path, or `path` without `.` components when it cannot be resolved (a missing input given
+/// twice is then reported once).
+pub fn same_file(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| normal(path))
+}
+
 /// `path` without `.` components or doubled separators: the same input spelled two ways is one.
 /// Lexical only (no links resolved), so every machine of a cluster gets the same answer.
 fn normal(path: &Path) -> PathBuf {

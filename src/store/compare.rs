@@ -224,14 +224,14 @@ pub type Key = (String, String, Side);
 /// whose bytes differ (a CSV saved again with other line endings, two overlapping trims of one
 /// video) gave an SEM of 0.0 and an MDC of 0.0.
 pub fn counted_trials(session: &Session) -> BTreeMap<Key, Vec<f32>> {
-    kept_trials(session)
-        .into_iter()
-        .map(|(key, kept)| (key, kept.iter().filter_map(|m| m.value_deg).collect()))
-        .collect()
+    per_trial(&kept_trials(session), |m| m.value_deg)
 }
 
-/// The results [`counted_trials`] counts, each measure's in the session's order.
-fn kept_trials(session: &Session) -> BTreeMap<Key, Vec<&super::StoredMeasurement>> {
+/// The results [`counted_trials`] counts, per measure, each measure's in the session's order.
+type Kept<'a> = BTreeMap<Key, Vec<&'a super::StoredMeasurement>>;
+
+/// The results [`counted_trials`] counts (see [`Kept`]).
+fn kept_trials(session: &Session) -> Kept<'_> {
     let mut seen: BTreeMap<Key, Vec<Part>> = BTreeMap::new();
     let mut kept: BTreeMap<Key, Vec<&super::StoredMeasurement>> = BTreeMap::new();
     for m in &session.measurements {
@@ -287,29 +287,26 @@ fn lowest_quality(session: &Session) -> BTreeMap<Key, Quality> {
     out
 }
 
-/// The settings each (protocol, measure, side) of a session's results was measured with, where
-/// they were kept.
-fn settings(session: &Session) -> BTreeMap<Key, Vec<crate::protocols::Settings>> {
-    kept_trials(session)
-        .into_iter()
-        .map(|(key, kept)| (key, kept.iter().filter_map(|m| m.settings).collect()))
+/// Per measure, what `of` reads from each counted result, where it has it.
+fn per_trial<T>(
+    kept: &Kept,
+    of: impl Fn(&super::StoredMeasurement) -> Option<T>,
+) -> BTreeMap<Key, Vec<T>> {
+    kept.iter()
+        .map(|(key, trials)| (key.clone(), trials.iter().filter_map(|m| of(m)).collect()))
         .collect()
 }
 
-/// The pose models (their names, without the file's hash) that read each (protocol, measure,
-/// side) of a session's results; results from keypoints given (no model run) have none.
-fn models(session: &Session) -> BTreeMap<Key, BTreeSet<String>> {
-    kept_trials(session)
-        .into_iter()
-        .map(|(key, kept)| {
-            let names = kept
-                .iter()
-                .filter_map(|m| m.model.as_deref())
-                .map(|model| model.split('@').next().unwrap_or(model).to_string())
-                .collect();
-            (key, names)
-        })
-        .collect()
+/// The pose models (their names, without the file's hash) that read each measure's counted
+/// results; results from keypoints given (no model run) have none.
+fn models(kept: &Kept) -> BTreeMap<Key, BTreeSet<String>> {
+    per_trial(kept, |m| {
+        let model = m.model.as_deref()?;
+        Some(model.split('@').next().unwrap_or(model).to_string())
+    })
+    .into_iter()
+    .map(|(key, names)| (key, names.into_iter().collect()))
+    .collect()
 }
 
 /// A part of a recording: its content hash and, for a trial cut from it, its span (seconds).
@@ -502,10 +499,18 @@ pub fn withhold_verdicts(comparisons: &mut [Comparison]) {
 
 /// Compares every measure found in both sessions.
 pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> Vec<Comparison> {
-    let (b, a) = (counted_trials(before), counted_trials(after));
+    let (b_kept, a_kept) = (kept_trials(before), kept_trials(after));
+    let (b, a) = (
+        per_trial(&b_kept, |m| m.value_deg),
+        per_trial(&a_kept, |m| m.value_deg),
+    );
     let (b_recordings, a_recordings) = (recordings(before), recordings(after));
-    let (b_settings, a_settings) = (settings(before), settings(after));
-    let (b_models, a_models) = (models(before), models(after));
+    // The settings each measure's counted results were measured with, where they were kept.
+    let (b_settings, a_settings) = (
+        per_trial(&b_kept, |m| m.settings),
+        per_trial(&a_kept, |m| m.settings),
+    );
+    let (b_models, a_models) = (models(&b_kept), models(&a_kept));
     let (b_quality, a_quality) = (lowest_quality(before), lowest_quality(after));
     let mut out = Vec::new();
     for (key, before_values) in &b {
