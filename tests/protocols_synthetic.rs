@@ -8,7 +8,9 @@ mod synthetic;
 use gonio::angles::{AngleSeries, SeriesOptions, Side};
 use gonio::pose::BodyPart;
 use gonio::pose::Pose;
-use gonio::protocols::{self, HoldCriteria, Measurement, Quality, SideChoice, WarningKind};
+use gonio::protocols::{
+    self, HoldCriteria, Measurement, Quality, RefusalKind, SideChoice, WarningKind,
+};
 use proptest::prelude::*;
 use synthetic::*;
 
@@ -352,6 +354,58 @@ fn higher_frame_rates_and_other_scales_work_too() {
             &format!("slr at {fps} fps, thigh {thigh_px} px"),
         );
     }
+}
+
+/// A still hold read with heavy keypoint noise (2-4 px on thighs of 60-100 px, 10 % dropped
+/// frames, swaps) is measured or refused, not called rocking because a few misread frames split
+/// it: the hip extension and the straight-leg raise, 30 seeds each. Before misreads were set
+/// aside, 42 of the 540 were refused as repetitions (20 now); the 22 are now 19 results within
+/// 3 deg of the truth and 3 "never held". At 3 px or less every result is within 3 deg (at
+/// 4 px on a 60-px thigh, 6 hip extensions are not, before and after).
+#[test]
+fn a_noisy_still_hold_is_not_taken_for_rocking() {
+    let mut repetitions = 0;
+    for scenario in [&SCENARIOS[0], &SCENARIOS[3]] {
+        for thigh_px in [60.0, 80.0, 100.0] {
+            for sigma_px in [2.0, 3.0, 4.0] {
+                for seed in 1..=30 {
+                    let label = format!(
+                        "{} thigh {thigh_px} px, noise {sigma_px} px, seed {seed}",
+                        scenario.protocol
+                    );
+                    let mut rng = XorShift::new(seed);
+                    let times = timestamps(30.0, 10.0, true, &mut rng);
+                    let placement = Placement {
+                        thigh_px,
+                        ..Placement::new(scenario.postures[0], seed % 2 == 0)
+                    };
+                    let mut poses = series_of(scenario, &placement, Side::Left, &times);
+                    let noise = Noise {
+                        sigma_px,
+                        dropout: 0.1,
+                        swaps: 0.05,
+                    };
+                    corrupt(&mut poses, &noise, &mut rng);
+                    let results = measure(scenario.protocol, &times, &mut poses, SideChoice::Auto);
+                    let r = &results[0];
+                    if r.refusal.as_ref().map(|f| f.kind) == Some(RefusalKind::Repetitions) {
+                        repetitions += 1;
+                    }
+                    if let (Some(value), true) = (r.value_deg, sigma_px <= 3.0) {
+                        assert!(
+                            (value - scenario.target).abs() <= 3.0,
+                            "{label}: {value:.1} against {}: {r:?}",
+                            scenario.target
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        repetitions <= 20,
+        "{repetitions} of 540 still holds called rocking"
+    );
 }
 
 /// A straight-leg raise on the left (target 72 deg, held from 3 to 7 s, then rest) at `times`,

@@ -510,7 +510,59 @@ fn repeated_movement(
     let mut gaps: Vec<f64> = near.windows(2).map(|w| w[1].time_s - w[0].time_s).collect();
     gaps.sort_by(f64::total_cmp);
     let period = gaps[gaps.len() / 2];
-    (stay_s < 2.0 * criteria.min_hold_s && stay_s < 0.5 * period).then_some(near)
+    // The period is the one over every crest, misreads and all, so that setting the misreads
+    // aside can only withdraw a call of repetitions, never make one (two crests left further
+    // apart would make a short stay look shorter still).
+    let moves = without_brief_dips(time_s, values, near, drop, criteria.max_gap_s);
+    (moves.len() >= 2 && stay_s < 2.0 * criteria.min_hold_s && stay_s < 0.5 * period)
+        .then_some(moves)
+}
+
+/// `crests` (in time order) with those split only by a brief dip taken as one, the highest
+/// standing for them: a misread in the middle of a hold is not a second repetition. A dip is the
+/// time from the last sample before it within `drop_deg` of the lower crest to the first after
+/// it (samples that do not count, NaN, inside it); brief when under `max_gap_s` (the gap of
+/// unseen frames a hold may bridge: a misread is the same few frames seen wrong rather than not
+/// seen) and under a quarter of the time between the crests. A person who lets a stretch go and
+/// takes it up again takes longer, and one who bounces spends about half of each bounce down.
+/// Seeded noisy stick figures held still split their hold with dips of 0.1-0.2 s (a burst of
+/// misread frames, through the filter) between crests 2-3 s apart, and were refused as rocking.
+fn without_brief_dips(
+    time_s: &[f64],
+    values: &[f32],
+    crests: Vec<Repetition>,
+    drop_deg: f32,
+    max_gap_s: f64,
+) -> Vec<Repetition> {
+    let brief = |a: &Repetition, b: &Repetition| {
+        let floor = a.peak_deg.min(b.peak_deg) - drop_deg;
+        let seen = |i: &usize| !values[*i].is_nan();
+        let below = |i: &usize| values[*i] <= floor;
+        let (Some(first), Some(last)) = (
+            (a.frame..=b.frame).find(below),
+            (a.frame..=b.frame).rfind(below),
+        ) else {
+            return true; // nothing below: no dip at all
+        };
+        let left = (a.frame..first).rfind(seen).unwrap_or(a.frame);
+        let right = (last + 1..=b.frame).find(seen).unwrap_or(b.frame);
+        let dip_s = time_s[right] - time_s[left];
+        dip_s < max_gap_s && dip_s < 0.25 * (b.time_s - a.time_s)
+    };
+    let mut out: Vec<Repetition> = Vec::new();
+    let mut previous: Option<Repetition> = None;
+    for crest in crests {
+        match (previous, out.last_mut()) {
+            (Some(p), Some(last)) if brief(&p, &crest) => {
+                if crest.peak_deg > last.peak_deg {
+                    *last = crest;
+                }
+            }
+            _ => out.push(crest),
+        }
+        previous = Some(crest);
+    }
+    out
 }
 
 /// How far (degrees, highest minus lowest) the other leg's [`super::Movement::other_leg_still`] angle
@@ -1825,5 +1877,45 @@ mod tests {
         assert_eq!(degrees_short_of(14.4, 15.0), "14 deg");
         assert_eq!(degrees_short_of(-39.0, 5.0), "39 deg the wrong way");
         assert_eq!(degrees_short_of(-0.2, 5.0), "0 deg");
+    }
+
+    /// A hold at 70 deg from 3 to 7 s (30 frames/s) with crests of 71 at 3.2 and 6.8 s, released
+    /// at 7 s, with the frames from `dip.0` to `dip.1` s read at 55.
+    fn hold_with_dip(dip: (f64, f64)) -> (Vec<f64>, Vec<f32>) {
+        let time_s: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
+        let values = time_s
+            .iter()
+            .map(|&t| match t {
+                t if !(3.0..7.0).contains(&t) => 0.0,
+                t if (dip.0..dip.1).contains(&t) => 55.0,
+                t if (t - 3.2).abs() < 0.02 || (t - 6.8).abs() < 0.02 => 71.0,
+                _ => 70.0,
+            })
+            .collect();
+        (time_s, values)
+    }
+
+    #[test]
+    fn a_hold_misread_for_a_few_frames_is_not_a_repetition() {
+        let criteria = HoldCriteria::default();
+        // Longest stay 1.2 s, crests 3.6 s apart: a rocking movement, were the dip a movement.
+        let stay_s = 1.2;
+        let (time_s, values) = hold_with_dip((5.0, 5.13));
+        assert!(
+            repeated_movement(&time_s, &values, 70.0, stay_s, &criteria).is_none(),
+            "four misread frames split the hold"
+        );
+        // The same dip lasting 1 s is the stretch let go and taken up again.
+        let (time_s, values) = hold_with_dip((4.5, 5.5));
+        let crests = repeated_movement(&time_s, &values, 70.0, stay_s, &criteria);
+        assert_eq!(crests.map(|c| c.len()), Some(2));
+        // Brief dips, but half of each bounce: bouncing at 2 per second is repetitions.
+        let time_s: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
+        let bounces: Vec<f32> = time_s
+            .iter()
+            .map(|&t| 60.0 + 10.0 * (t * std::f64::consts::TAU * 2.0).cos() as f32)
+            .collect();
+        let crests = repeated_movement(&time_s, &bounces, 70.0, 0.0, &criteria);
+        assert!(crests.is_some_and(|c| c.len() >= 15), "bouncing not seen");
     }
 }
