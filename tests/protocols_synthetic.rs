@@ -364,7 +364,7 @@ fn higher_frame_rates_and_other_scales_work_too() {
 /// 4 px on a 60-px thigh, 6 hip extensions are not, before and after).
 #[test]
 fn a_noisy_still_hold_is_not_taken_for_rocking() {
-    let mut repetitions = 0;
+    let (mut repetitions, mut off) = (0, 0);
     for scenario in [&SCENARIOS[0], &SCENARIOS[3]] {
         for thigh_px in [60.0, 80.0, 100.0] {
             for sigma_px in [2.0, 3.0, 4.0] {
@@ -391,6 +391,11 @@ fn a_noisy_still_hold_is_not_taken_for_rocking() {
                     if r.refusal.as_ref().map(|f| f.kind) == Some(RefusalKind::Repetitions) {
                         repetitions += 1;
                     }
+                    if r.value_deg
+                        .is_some_and(|v| (v - scenario.target).abs() > 3.0)
+                    {
+                        off += 1;
+                    }
                     if let (Some(value), true) = (r.value_deg, sigma_px <= 3.0) {
                         assert!(
                             (value - scenario.target).abs() <= 3.0,
@@ -406,6 +411,9 @@ fn a_noisy_still_hold_is_not_taken_for_rocking() {
         repetitions <= 20,
         "{repetitions} of 540 still holds called rocking"
     );
+    // The calls withdrawn became results within 3 deg or refusals: the 6 results further off
+    // (4 px on a 60-px thigh) were there before.
+    assert!(off <= 6, "{off} of 540 results more than 3 deg off");
 }
 
 /// A straight-leg raise on the left (target 72 deg, held from 3 to 7 s, then rest) at `times`,

@@ -490,8 +490,9 @@ fn far_from_the_others(peaks: &[f32]) -> Vec<f32> {
 /// A hold counts as a plateau unless its level was reached two or more times by a movement that
 /// went down and up again between (rocking, repetitions), its stay (`stay_s`, 0 without a hold)
 /// too short to be a hold: under twice the minimum hold and under half the time between crests.
-/// Returns the crests when it was repeated movement. `values` are the frames that count (NaN elsewhere), flipped so that
-/// higher is better.
+/// Crests split only by a few misread frames are one (see [`without_brief_dips`]). Returns the
+/// crests when it was repeated movement. `values` are the frames that count (NaN elsewhere),
+/// flipped so that higher is better.
 fn repeated_movement(
     time_s: &[f64],
     values: &[f32],
@@ -524,7 +525,8 @@ fn repeated_movement(
 /// it (samples that do not count, NaN, inside it); brief when under `max_gap_s` (the gap of
 /// unseen frames a hold may bridge: a misread is the same few frames seen wrong rather than not
 /// seen) and under a quarter of the time between the crests. A person who lets a stretch go and
-/// takes it up again takes longer, and one who bounces spends about half of each bounce down.
+/// takes it up again takes longer. A shallow bounce can be as brief: merged, it still gives no
+/// result unless the level was truly held between the bounces (then that hold is the result).
 /// Seeded noisy stick figures held still split their hold with dips of 0.1-0.2 s (a burst of
 /// misread frames, through the filter) between crests 2-3 s apart, and were refused as rocking.
 fn without_brief_dips(
@@ -542,7 +544,9 @@ fn without_brief_dips(
             (a.frame..=b.frame).find(below),
             (a.frame..=b.frame).rfind(below),
         ) else {
-            return true; // nothing below: no dip at all
+            // Unreachable (`crests` leaves a sample this low between two crests); were it
+            // reached, the crests are kept apart, the side that gives no number.
+            return false;
         };
         let left = (a.frame..first).rfind(seen).unwrap_or(a.frame);
         let right = (last + 1..=b.frame).find(seen).unwrap_or(b.frame);
@@ -1898,7 +1902,8 @@ mod tests {
     #[test]
     fn a_hold_misread_for_a_few_frames_is_not_a_repetition() {
         let criteria = HoldCriteria::default();
-        // Longest stay 1.2 s, crests 3.6 s apart: a rocking movement, were the dip a movement.
+        // The stay rule's verdict when the dip counts as a movement: crests 3.6 s apart and a
+        // longest stay of 1.2 s (as when noise breaks the hold's band besides the dip).
         let stay_s = 1.2;
         let (time_s, values) = hold_with_dip((5.0, 5.13));
         assert!(
