@@ -553,18 +553,18 @@ fn without_brief_dips(
         let dip_s = time_s[right] - time_s[left];
         dip_s < max_gap_s && dip_s < 0.25 * (b.time_s - a.time_s)
     };
-    let mut out: Vec<Repetition> = Vec::new();
-    let mut previous: Option<Repetition> = None;
-    for crest in crests {
-        match (previous, out.last_mut()) {
-            (Some(p), Some(last)) if brief(&p, &crest) => {
+    let mut out: Vec<Repetition> = crests.first().copied().into_iter().collect();
+    for pair in crests.windows(2) {
+        let crest = pair[1];
+        match out.last_mut() {
+            // Each dip is judged between neighbours, not from the crest standing for a group.
+            Some(last) if brief(&pair[0], &crest) => {
                 if crest.peak_deg > last.peak_deg {
                     *last = crest;
                 }
             }
             _ => out.push(crest),
         }
-        previous = Some(crest);
     }
     out
 }
