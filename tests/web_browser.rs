@@ -231,6 +231,15 @@ async fn live_trial(
         "document.querySelector('#live').dataset.ended === 'yes'",
     )
     .await;
+    // With the camera stopped, a trial cannot be started: the button says so by being off.
+    let toggle = client
+        .execute(
+            "const b = document.querySelector('#toggle-trial'); return [b.disabled, b.textContent];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(toggle, json!([true, "Start trial"]));
     (
         rate[0].as_f64().unwrap_or(0.0),
         rate[1].as_f64().unwrap_or(0.0),

@@ -319,7 +319,7 @@ async function measurePage(id) {
         <ul class="guidance" id="guidance"></ul>
         <p class="muted" id="people"></p>
         <div class="actions">
-          <button id="toggle-trial">Start trial</button>
+          <button id="toggle-trial" disabled>Start trial</button>
           <button class="secondary" id="stop-measuring">Stop the camera</button>
         </div>
         <p class="muted">Space bar: start or end a trial.</p>
@@ -332,7 +332,13 @@ async function measurePage(id) {
   const choice = await protocolPicker(view.querySelector('#picker'));
   let socket = null;
   let recording = false;
-  const toggle = () => socket && socket.readyState === 1 && socket.send(JSON.stringify({ cmd: 'toggle' }));
+  // The button is enabled only while the camera's connection is open, so a click is never
+  // dropped without a word (the space bar says so too).
+  const toggleButton = view.querySelector('#toggle-trial');
+  const toggle = () => {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ cmd: 'toggle' }));
+    else toast('The camera is not running yet: wait for its picture.');
+  };
   const onKey = e => {
     if (e.code === 'Space' && socket && !['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) {
       e.preventDefault();
@@ -347,7 +353,7 @@ async function measurePage(id) {
       api('POST', '/api/measure/stop').catch(() => {});
     }
   };
-  view.querySelector('#toggle-trial').addEventListener('click', toggle);
+  toggleButton.addEventListener('click', toggle);
   view.querySelector('#stop-measuring').addEventListener('click', () => {
     api('POST', '/api/measure/stop').catch(error => toast(error.message));
   });
@@ -380,9 +386,14 @@ async function measurePage(id) {
       if (socket !== mine) return;
       view.querySelector('#start-measuring').disabled = false;
       view.querySelector('#live').dataset.ended = 'yes';
+      toggleButton.disabled = true;
+      toggleButton.textContent = 'Start trial';
       socket = null;
     };
     socket.onclose = ended;
+    socket.onopen = () => {
+      if (socket === mine) toggleButton.disabled = false;
+    };
     let pending = null;
     const canvas = view.querySelector('#frame');
     const context = canvas.getContext('2d');
@@ -411,6 +422,12 @@ async function measurePage(id) {
         // Decoded off the page's thread, then drawn: cheaper than an <img> per frame.
         // Two frames can be decoding at once: one finishing late is not drawn over a newer one.
         createImageBitmap(event.data).then(bitmap => {
+          // A frame of a connection closed while it was decoding is not this session's: drawn
+          // and counted, it would say that the new camera is running before it is.
+          if (socket !== mine) {
+            bitmap.close();
+            return;
+          }
           if (id === null || id > drawnId) {
             drawnId = id ?? drawnId;
             if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
