@@ -205,9 +205,71 @@ impl OneEuroFilter {
     }
 }
 
+/// How much `values` scatter from sample to sample over the samples `keep` lets through, in
+/// their unit: a robust estimate of one sample's noise (standard deviation) from the second
+/// differences of three consecutive samples kept and known, with how many triples it is over;
+/// None without any. The second difference of three independent errors has 6 times their
+/// variance, and takes out a level and a steady slope; its median absolute deviation times
+/// 1.4826 is the standard deviation of normal errors, and a wild sample or two does not move
+/// it.
+pub(crate) fn frame_scatter(values: &[f32], keep: impl Fn(usize) -> bool) -> Option<(f32, usize)> {
+    let mut second: Vec<f32> = (1..values.len().saturating_sub(1))
+        .filter(|&i| keep(i - 1) && keep(i) && keep(i + 1))
+        .map(|i| values[i - 1] - 2.0 * values[i] + values[i + 1])
+        .filter(|d| d.is_finite())
+        .collect();
+    if second.is_empty() {
+        return None;
+    }
+    let median = crate::stats::median(&second);
+    for d in &mut second {
+        *d = (*d - median).abs();
+    }
+    Some((
+        1.4826 * crate::stats::median(&second) / 6f32.sqrt(),
+        second.len(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_scatter_reads_the_noise_not_the_movement() {
+        // Normal noise of 2 deg (Box-Muller over a fixed congruential sequence) on a stretch at
+        // 30 frames/s: 1 s of rest, 30 deg risen over 2 s, then held.
+        let mut state = 12345u64;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let movement = |i: usize| 30.0 * ((i as f32 / 30.0 - 1.0) / 2.0).clamp(0.0, 1.0);
+        let noisy: Vec<f32> = (0..600)
+            .map(|i| {
+                let (u, v) = (uniform(), uniform());
+                let normal = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                movement(i) + 2.0 * normal as f32
+            })
+            .collect();
+        let (deg, triples) = frame_scatter(&noisy, |_| true).expect("an estimate");
+        assert_eq!(triples, 598);
+        assert!((deg - 2.0).abs() < 0.3, "{deg}");
+        // The movement alone scatters by nothing (its two bends are no median).
+        let still: Vec<f32> = (0..600).map(movement).collect();
+        assert!(frame_scatter(&still, |_| true).is_some_and(|(deg, _)| deg < 0.01));
+        // Only three consecutive samples known and kept make a triple.
+        let gappy: Vec<f32> = noisy
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| if i % 2 == 0 { f32::NAN } else { v })
+            .collect();
+        assert_eq!(frame_scatter(&gappy, |_| true), None);
+        assert_eq!(frame_scatter(&noisy, |i| i % 3 != 0), None);
+        assert_eq!(frame_scatter(&noisy, |i| i < 12).map(|s| s.1), Some(10));
+    }
 
     #[test]
     fn outliers_are_removed_and_smooth_data_kept() {

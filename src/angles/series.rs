@@ -5,7 +5,9 @@
 //! drop.
 
 use super::facing;
-use super::filter::{butterworth_zero_phase, fill_gaps, reject_outliers, OneEuroFilter};
+use super::filter::{
+    butterworth_zero_phase, fill_gaps, frame_scatter, reject_outliers, OneEuroFilter,
+};
 use super::geometry::{distance, midpoint, Point};
 use super::joints::{
     frame_lateral_spread, joint_angles, Angle, JointAngles, Leg, Side, DEFAULT_MIN_CONFIDENCE,
@@ -176,6 +178,10 @@ impl Default for SeriesOptions {
     }
 }
 
+/// The fewest triples of consecutive frames [`AngleSeries::frame_scatter_deg`] estimates from
+/// (a second at 15 frames/s).
+pub const MIN_SCATTER_TRIPLES: usize = 15;
+
 /// Every angle over time, cleaned. Missing samples are `NaN`.
 #[derive(Debug, Clone, Default)]
 pub struct AngleSeries {
@@ -225,6 +231,9 @@ pub struct AngleSeries {
     /// Per channel, per frame: whether the angle was measured in that frame (not missing, not
     /// an outlier), before gaps were filled by interpolation.
     measured: [Vec<bool>; CHANNEL_COUNT],
+    /// Per channel, per frame: the angle as measured, degrees, before gap filling and
+    /// smoothing; NaN where it was not measured (missing or an outlier).
+    unsmoothed: [Vec<f32>; CHANNEL_COUNT],
     /// The keypoint confidence (0..1) under which keypoints were not used.
     pub min_confidence: f32,
 }
@@ -239,6 +248,27 @@ impl AngleSeries {
     /// gap (a filled value is a straight line: it can cut off a swing's peak).
     pub fn measured(&self, channel: Channel) -> &[bool] {
         &self.measured[channel.index()]
+    }
+
+    /// The samples of one channel as measured, degrees, before gap filling and smoothing: `NaN`
+    /// where the angle was not measured (missing, or rejected as an outlier). Their scatter
+    /// around [`AngleSeries::channel`] is the keypoints' jitter.
+    pub fn unsmoothed(&self, channel: Channel) -> &[f32] {
+        &self.unsmoothed[channel.index()]
+    }
+
+    /// How much `channel` scattered from frame to frame over the frames `keep` lets through,
+    /// degrees: the keypoints' jitter, as the standard deviation of one frame's angle. A robust
+    /// estimate from the second differences of the unsmoothed angle over three consecutive
+    /// frames kept and measured (their median absolute deviation times 1.4826, over the square
+    /// root of 6, the second difference of three independent errors having 6 times their
+    /// variance): a held or slowly moving angle changes by a negligible amount from frame to
+    /// frame at video rates, and a misread frame or two does not move a median. None with fewer
+    /// than [`MIN_SCATTER_TRIPLES`] such triples.
+    pub fn frame_scatter_deg(&self, channel: Channel, keep: impl Fn(usize) -> bool) -> Option<f32> {
+        frame_scatter(self.unsmoothed(channel), keep)
+            .filter(|&(_, triples)| triples >= MIN_SCATTER_TRIPLES)
+            .map(|(deg, _)| deg)
     }
 
     /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
@@ -394,6 +424,7 @@ impl AngleSeries {
             dropped,
             hips_across: hips_across(poses, options.min_confidence),
             measured: Default::default(),
+            unsmoothed: Default::default(),
             min_confidence: options.min_confidence,
         };
         series.clean(options);
@@ -404,9 +435,15 @@ impl AngleSeries {
     fn clean(&mut self, options: &SeriesOptions) {
         let mut scratch = Vec::new();
         let sample_rate = sample_rate_hz(&self.time_s);
-        for (values, measured) in self.channels.iter_mut().zip(self.measured.iter_mut()) {
+        for ((values, measured), unsmoothed) in self
+            .channels
+            .iter_mut()
+            .zip(self.measured.iter_mut())
+            .zip(self.unsmoothed.iter_mut())
+        {
             reject_outliers(values, options.outlier_deg, &mut scratch);
             *measured = values.iter().map(|v| !v.is_nan()).collect();
+            unsmoothed.clone_from(values);
             fill_gaps(&self.time_s, values, options.max_gap_s);
             match options.smoothing {
                 Smoothing::None => {}

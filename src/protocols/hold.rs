@@ -146,10 +146,40 @@ pub fn still_windows(
     values: &[f32],
     criteria: &HoldCriteria,
 ) -> Vec<(f32, usize, usize)> {
+    let mut windows = Vec::new();
+    each_window(time_s, values, criteria, |mean, (lo, hi), first, last| {
+        if hi - mean <= criteria.band_deg && mean - lo <= criteria.band_deg {
+            windows.push((mean, first, last));
+        }
+    });
+    windows
+}
+
+/// The lowest mean over a stretch of at least `min_hold_s` (missing samples and missing time
+/// never spanned), still or not, degrees: where the angle rested, measured as a hold is. The
+/// lowest single sample is the deepest dip of the keypoints' jitter: with a thigh read ±4 px
+/// at 60 px, a held rest sat 2 to 5 deg above it, and that rest was taken for a stretch made
+/// from a lower one. None when no stretch is that long.
+pub fn lowest_level(time_s: &[f64], values: &[f32], criteria: &HoldCriteria) -> Option<f32> {
+    let mut lowest: Option<f32> = None;
+    each_window(time_s, values, criteria, |mean, _, _, _| {
+        lowest = Some(lowest.map_or(mean, |low| low.min(mean)));
+    });
+    lowest
+}
+
+/// Calls `visit(mean, (lowest, highest), first, last)` for the shortest window of at least
+/// `min_hold_s` starting at each sample, in time order, never spanning a missing (`NaN`)
+/// sample nor missing time. O(n) after the typical frame interval.
+fn each_window(
+    time_s: &[f64],
+    values: &[f32],
+    criteria: &HoldCriteria,
+    mut visit: impl FnMut(f32, (f32, f32), usize, usize),
+) {
     let n = time_s.len().min(values.len());
     let gap_s = criteria.max_gap_s.max(3.0 * median_interval(&time_s[..n]));
     let after_gap = |k: usize| k > 0 && time_s[k] - time_s[k - 1] > gap_s;
-    let mut windows = Vec::new();
     let mut max_q = std::collections::VecDeque::new();
     let mut min_q = std::collections::VecDeque::new();
     let mut start = 0;
@@ -178,10 +208,7 @@ pub fn still_windows(
                 break; // the rest of the run is shorter than a hold
             }
             let mean = (sum / (j_end - i) as f64) as f32;
-            let (hi, lo) = (values[max_q[0]], values[min_q[0]]);
-            if hi - mean <= criteria.band_deg && mean - lo <= criteria.band_deg {
-                windows.push((mean, i, last));
-            }
+            visit(mean, (values[min_q[0]], values[max_q[0]]), i, last);
             sum -= values[i] as f64;
             if max_q.front() == Some(&i) {
                 max_q.pop_front();
@@ -192,7 +219,6 @@ pub fn still_windows(
         }
         start = end;
     }
-    windows
 }
 
 /// The sample nearest the middle (in time) of samples `first..=last`.
@@ -244,6 +270,27 @@ mod tests {
             .collect();
         let v = t.iter().map(|&t| f(t)).collect();
         (t, v)
+    }
+
+    #[test]
+    fn the_lowest_level_is_a_hold_long_not_a_dip() {
+        // A rest at 0 with a dip to -6 for 0.2 s, then 18 held.
+        let (t, v) = series(
+            30.0,
+            |t| match t {
+                t if (1.0..1.2).contains(&t) => -6.0,
+                t if t < 3.0 => 0.0,
+                _ => 18.0,
+            },
+            8.0,
+        );
+        let criteria = HoldCriteria::default();
+        let low = lowest_level(&t, &v, &criteria).expect("a level");
+        // The second over the dip: 6 of its 31 samples at -6.
+        assert!(low > -1.5 && low < 0.0, "{low}");
+        // No stretch as long as a hold, no level.
+        let (t, v) = series(30.0, |_| 0.0, 0.9);
+        assert_eq!(lowest_level(&t, &v, &criteria), None);
     }
 
     #[test]

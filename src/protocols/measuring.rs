@@ -83,6 +83,16 @@ pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, pos
     }
 }
 
+/// The frame-to-frame scatter of the measured angle (one frame's standard deviation, see
+/// [`AngleSeries::frame_scatter_deg`]) over which keypoints count as unsteady, degrees: said,
+/// and a result graded fair. Measured on 1080 seeded synthetic holds (a hip extension and a
+/// straight-leg raise, thighs of 60 to 100 px, keypoints read ±0 to 6 px; 938 results): every result more
+/// than 3 deg off the truth (6: a 1-s stretch of the way in or out taken for the hold, the true
+/// hold hidden by the jitter) had a scatter over the hold of 4.6 deg or more; results within
+/// 3 deg had up to 14. Thunder on the development videos (people of 90 to 300 px per segment,
+/// moving): 0.8 to 2.3 deg.
+pub const UNSTEADY_DEG: f32 = 4.5;
+
 /// A subject whose confident keypoints span less than this, pixels (the longer side of their
 /// box, the median over the frames with a person), is read less well: measured on the COCO
 /// val2017 dev photos shrunk until the people were small (68 people, Thunder), the knee and hip
@@ -1010,6 +1020,13 @@ fn measure_one(
     let rise = hold
         .filter(|_| protocol.movement.is_some_and(|m| m.thigh_moves))
         .and_then(|h| rise_parts(&reading, h));
+    // The keypoints' jitter over the frames that count (a swing's own speed would count as
+    // jitter: swings are not judged by it).
+    let swing_test = matches!(protocol.result, ResultKind::Swings { .. });
+    let channel = measure.angle.channel(side);
+    let counts = |i: usize| reading.values.get(i).is_some_and(|v| !v.is_nan());
+    let unsteady = |deg: Option<f32>| deg.filter(|&d| !swing_test && d > UNSTEADY_DEG);
+    let unsteady_counted = unsteady(series.frame_scatter_deg(channel, counts));
     let refusal = why_refused(&reading, hold, rise, &mut found).map(|(kind, reason)| {
         // Face up and face down, or forward and back, differ only by which way the body faces:
         // a guess may be why (a prone test read as lying on the back, a fold as a lean back).
@@ -1018,9 +1035,17 @@ fn measure_one(
         } else {
             ""
         };
+        // A hold hidden by jittering keypoints, or jitter read as rocking, may be why.
+        let jitter = match (kind, unsteady_counted) {
+            (RefusalKind::NotHeld | RefusalKind::Repetitions, Some(deg)) => format!(
+                " (the keypoints were unsteady: the angle scattered {deg:.1} deg from frame to \
+                 frame, enough to hide a hold; film closer or in better light)"
+            ),
+            _ => String::new(),
+        };
         Refusal {
             kind,
-            reason: format!("{reason}{guessed}"),
+            reason: format!("{reason}{guessed}{jitter}"),
         }
     });
     let Crests {
@@ -1028,7 +1053,6 @@ fn measure_one(
         swing_peaks,
         left_out,
     } = found;
-    let swing_test = matches!(protocol.result, ResultKind::Swings { .. });
     if let Some(refusal) = &refusal {
         warnings.insert(
             0,
@@ -1038,6 +1062,22 @@ fn measure_one(
     }
     // A swing test's result is the swings, never a hold.
     let hold = hold.filter(|_| refusal.is_none() && !swing_test);
+    // Judged where the result was read: over the hold; without one, over the frames that count.
+    let unsteady_deg = match hold {
+        Some(h) => unsteady(series.frame_scatter_deg(channel, |i| {
+            counts(i) && (h.start_s..=h.end_s).contains(&series.time_s[i])
+        })),
+        None => unsteady_counted,
+    };
+    if let Some(deg) = unsteady_deg {
+        warnings.push(
+            Warning::new(WarningKind::Unsteady)
+                .side(side)
+                .value(deg)
+                .detail(measure.angle.name()),
+        );
+        lower(Quality::Fair);
+    }
     // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
     // The trunk's turn past upright (or level) is a compensation in the result.
     let trunk_share = rise
@@ -1527,6 +1567,7 @@ fn not_moved_from_rest(
         )
     });
     let lowest_settled = settled
+        .as_ref()
         .map(|settled| lowest_of(&|i| settled[i]))
         .filter(|low| low.is_finite());
     let rest = rest_from(lowest_settled.unwrap_or_else(|| lowest_of(&|_| true)));
@@ -1567,7 +1608,19 @@ fn not_moved_from_rest(
     }
     // (A swing test has no hold: standing still before and after is not a refusal.)
     let is_hold = protocol.result == ResultKind::SustainedMaximum;
-    if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest < movement.rise_deg) {
+    // The hold is compared with the level the angle rested at for as long as a hold lasts, not
+    // with its lowest frame, the deepest dip of the keypoints' jitter (a hold that is the rest
+    // read with jitter stood more than the rise above that dip).
+    let rested_at = settled.as_ref().and_then(|settled| {
+        let settled_values: Vec<f32> = values
+            .iter()
+            .zip(settled)
+            .map(|(&v, &ok)| if ok { v } else { f32::NAN })
+            .collect();
+        hold::lowest_level(&series.time_s, &settled_values, criteria)
+    });
+    let rest_of_hold = rested_at.map_or(rest, rest_from);
+    if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest_of_hold < movement.rise_deg) {
         return Some((
             RefusalKind::NotHeld,
             format!(

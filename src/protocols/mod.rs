@@ -24,7 +24,7 @@ pub use hold::{sustained_maximum, Hold, HoldCriteria};
 pub use measuring::{
     measure, note_people, note_recording_fault, note_retimed, subject_size_px, unmet_criteria,
     valid_frames, FORESHORTENED_RATIO, OTHER_LEG_HELD_DEG, SMALL_SUBJECT_PX, TILTED_BODY_DEG,
-    TILTED_TRUNK_DEG, TINY_SUBJECT_PX,
+    TILTED_TRUNK_DEG, TINY_SUBJECT_PX, UNSTEADY_DEG,
 };
 pub use warning::{Warning, WarningKind};
 

@@ -105,13 +105,18 @@ pub enum WarningKind {
     /// The subject was small in the frame (see [`super::SMALL_SUBJECT_PX`]); `value` is its
     /// size, pixels.
     SmallSubject,
+    /// The measured angle scattered from frame to frame by more than [`super::UNSTEADY_DEG`]
+    /// where the result was read (the hold; with no result, the frames that count): keypoints
+    /// that unsteady can hide a hold or put one at the wrong level. `value` is the scatter (one
+    /// frame's standard deviation), degrees; `detail` the angle in words.
+    Unsteady,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 29] = [
+    pub const ALL: [WarningKind; 30] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -140,6 +145,7 @@ impl WarningKind {
         WarningKind::OtherLevelHeld,
         WarningKind::Retimed,
         WarningKind::SmallSubject,
+        WarningKind::Unsteady,
         WarningKind::Legacy,
     ];
 
@@ -174,6 +180,7 @@ impl WarningKind {
             WarningKind::OtherLevelHeld => "other_level_held",
             WarningKind::Retimed => "retimed",
             WarningKind::SmallSubject => "small_subject",
+            WarningKind::Unsteady => "unsteady",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -505,6 +512,11 @@ impl fmt::Display for Warning {
                 f,
                 "the subject is small in the frame ({value:.0} px across its keypoints): the pose model reads people under {:.0} px less well, so angles may be off by tens of degrees; move the camera closer or record at a higher resolution",
                 super::SMALL_SUBJECT_PX
+            ),
+            WarningKind::Unsteady => write!(
+                f,
+                "keypoints unsteady: the {side} {detail} scattered {value:.1} deg from frame to frame (over {:.1}), enough to hide a hold or put it at the wrong level; move the camera closer (the leg larger in the picture), light the room better or steady the camera",
+                super::UNSTEADY_DEG
             ),
             WarningKind::Legacy => f.write_str(detail),
         }
