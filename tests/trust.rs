@@ -7,7 +7,9 @@ mod synthetic;
 
 use gonio::angles::{SeriesOptions, Side};
 use gonio::pose::{BodyPart, Pose};
-use gonio::protocols::{self, HoldCriteria, Measurement, Quality, RefusalKind, SideChoice};
+use gonio::protocols::{
+    self, HoldCriteria, Measurement, Quality, RefusalKind, SideChoice, WarningKind,
+};
 use synthetic::*;
 
 fn frames(seconds: f64) -> Vec<f64> {
@@ -1045,4 +1047,81 @@ fn genuine_tests_next_to_a_raised_trunk_are_measured() {
         "{words:?}"
     );
     assert!(!words.iter().any(|w| w.contains("Ely")), "{words:?}");
+}
+
+/// Face up, the head and shoulders raised during a raise turn the trunk line towards the leg,
+/// and the hip's angle against it counts the turn as its own: a curl-up of 8 deg (under the
+/// tilt that lying allows and under the warning for a tilted trunk) read a straight-leg raise
+/// of 68 for a leg raised to 60, graded good. Now the turn from the rest to the hold is said and
+/// grades that angle fair (the leg against the table stands), and a rise that is mostly the
+/// trunk's is refused, as face down and kneeling.
+#[test]
+fn a_curl_up_during_a_raise_is_the_trunks_part_of_the_result() {
+    let left = SideChoice::Named(Side::Left);
+    let raise = |protocol: &str, raise: f32, curl: f32, knee: f32| {
+        over_time(protocol, Posture::Supine, 10.0, left, &|t| {
+            let c = ramp(t, 1.0, 3.0) * (1.0 - ramp(t, 7.0, 8.0));
+            let up = curl * c;
+            // The other leg stays flat on the table: against the raised trunk, its hip bends.
+            legs(leg(raise * c + up, knee * c), leg(up, 0.0), Side::Left, up)
+        })
+    };
+    let trunk_moved = |r: &Measurement| {
+        r.warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::TrunkMoved)
+            .and_then(|w| w.value)
+    };
+    for (curl, graded) in [
+        (0.0, Quality::Good),
+        (4.0, Quality::Good),
+        (8.0, Quality::Fair),
+    ] {
+        let results = raise("slr", 60.0, curl, 0.0);
+        let (hip, table) = (&results[0], &results[1]);
+        assert_eq!(hip.measure, "hip_flexion");
+        let value = hip.value_deg.unwrap_or_else(|| panic!("{hip:?}"));
+        assert!((value - 60.0 - curl).abs() < 1.0, "curl {curl}: {hip:?}");
+        assert_eq!(hip.quality, graded, "curl {curl}: {hip:?}");
+        match trunk_moved(hip) {
+            Some(turn) => assert!(curl >= 5.0 && (turn - curl).abs() < 1.0, "{hip:?}"),
+            None => assert!(curl < 5.0, "curl {curl}: {hip:?}"),
+        }
+        assert_eq!(table.measure, "leg_to_horizontal");
+        assert!(
+            table.value_deg.is_some_and(|v| (v - 60.0).abs() < 1.0),
+            "{table:?}"
+        );
+        assert_eq!(table.quality, Quality::Good, "curl {curl}: {table:?}");
+        assert_eq!(trunk_moved(table), None, "{table:?}");
+    }
+    // A knee hugged to 100 deg with the shoulders curled up 15.
+    let r = &raise("knee-to-chest", 100.0, 15.0, 110.0)[0];
+    assert!(r.value_deg.is_some() && trunk_moved(r).is_some(), "{r:?}");
+    assert_eq!(r.quality, Quality::Fair, "{r:?}");
+    // A leg raised 10 deg while curling up 12: the hip's angle rose 22, its own part 10.
+    let r = &raise("slr", 10.0, 12.0, 0.0)[0];
+    assert_refused(r, RefusalKind::NoMovement, "the trunk moved, not the leg");
+}
+
+/// With steady keypoints, a rest of a fifth of a second before the hold, or none (a recording
+/// that starts on the way in), is still where the movement rose from: the hold is compared with
+/// the level rested at for a hold's time only as far as the keypoints' jitter explains the
+/// difference from the lowest frame.
+#[test]
+fn a_brief_rest_or_none_before_the_hold_is_still_a_rest() {
+    let left = SideChoice::Named(Side::Left);
+    // Kneeling: 0.2 s at rest, the hips pushed forward to 10 deg of hip extension over 0.5 s,
+    // held to the end.
+    for (from, start_s, rise_s) in [(0.0, 0.2, 0.5), (4.0, 0.0, 0.5)] {
+        let r = &over_time("hip-extension", Posture::Kneeling, 6.0, left, &|t| {
+            let extension = from + (10.0 - from) * ramp(t, start_s, start_s + rise_s);
+            legs(leg(-extension, 90.0), leg(90.0, 90.0), Side::Left, 3.0)
+        })[0];
+        let value = r
+            .value_deg
+            .unwrap_or_else(|| panic!("from {from} at {start_s} s: {r:?}"));
+        assert!((value - 10.0).abs() < 1.0, "{r:?}");
+        assert_eq!(r.quality, Quality::Good, "{r:?}");
+    }
 }

@@ -826,9 +826,12 @@ fn a_damaged_video_is_measured_with_a_warning() {
         "{:?}",
         kinds(&damaged)
     );
-    assert!(!kinds(&sample("pose2sim-cam01.mp4"))
-        .iter()
-        .any(|k| k == "decode_errors"));
+    let sound = kinds(&sample("pose2sim-cam01.mp4"));
+    assert!(!sound.iter().any(|k| k == "decode_errors"), "{sound:?}");
+    // A real video's keypoints are steady enough: the frames that count (a toe touch never
+    // held) scatter under the 4.5 deg of `unsteady` (measured, Thunder on the development
+    // videos: 0.4-2.5 deg).
+    assert!(!sound.iter().any(|k| k == "unsteady"), "{sound:?}");
 }
 
 /// MPEG-TS (a camcorder's .mts) has no index: seeking lands on the next keyframe after the point,

@@ -333,13 +333,15 @@ async function measurePage(id) {
   let socket = null;
   let recording = false;
   // The button is enabled only while the camera's connection is open, so a click is never
-  // dropped without a word (the space bar says so too).
+  // dropped without a word (the space bar, while the camera starts, says so).
   const toggleButton = view.querySelector('#toggle-trial');
   const toggle = () => {
     if (socket && socket.readyState === 1) socket.send(JSON.stringify({ cmd: 'toggle' }));
-    else toast('The camera is not running yet: wait for its picture.');
+    else if (socket && socket.readyState === 0) toast('The camera is starting: wait for its picture.');
+    else toast('The camera is not running: start it first.');
   };
   const onKey = e => {
+    // (Without a camera session the space bar is left to the page: it presses a focused button.)
     if (e.code === 'Space' && socket && !['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) {
       e.preventDefault();
       toggle();
@@ -349,7 +351,11 @@ async function measurePage(id) {
   leavePage = () => {
     document.removeEventListener('keydown', onKey);
     if (socket) {
-      socket.close();
+      // Closed without a word back: its end belongs to this page, not to the one shown next.
+      const closing = socket;
+      socket = null;
+      closing.onclose = null;
+      closing.close();
       api('POST', '/api/measure/stop').catch(() => {});
     }
   };

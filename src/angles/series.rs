@@ -179,8 +179,8 @@ impl Default for SeriesOptions {
 }
 
 /// The fewest triples of consecutive frames [`AngleSeries::frame_scatter_deg`] estimates from
-/// (a second at 15 frames/s).
-pub const MIN_SCATTER_TRIPLES: usize = 15;
+/// (a hold of 1 s at 15 frames/s has up to 14).
+pub const MIN_SCATTER_TRIPLES: usize = 10;
 
 /// Every angle over time, cleaned. Missing samples are `NaN`.
 #[derive(Debug, Clone, Default)]
@@ -259,14 +259,19 @@ impl AngleSeries {
 
     /// How much `channel` scattered from frame to frame over the frames `keep` lets through,
     /// degrees: the keypoints' jitter, as the standard deviation of one frame's angle. A robust
-    /// estimate from the second differences of the unsmoothed angle over three consecutive
-    /// frames kept and measured (their median absolute deviation times 1.4826, over the square
-    /// root of 6, the second difference of three independent errors having 6 times their
-    /// variance): a held or slowly moving angle changes by a negligible amount from frame to
-    /// frame at video rates, and a misread frame or two does not move a median. None with fewer
-    /// than [`MIN_SCATTER_TRIPLES`] such triples.
+    /// estimate (see `frame_scatter`) from the second differences, over three consecutive frames
+    /// kept and measured, of the angle as measured less the smoothed angle: the movement itself,
+    /// slower than the smoothing's cutoff, is taken out (a leg rocked ±15 deg at 2 Hz filmed at
+    /// 15 frames/s would otherwise scatter 4 deg), and a misread frame or two does not move a
+    /// median. None with fewer than [`MIN_SCATTER_TRIPLES`] such triples.
     pub fn frame_scatter_deg(&self, channel: Channel, keep: impl Fn(usize) -> bool) -> Option<f32> {
-        frame_scatter(self.unsmoothed(channel), keep)
+        let residual: Vec<f32> = self
+            .unsmoothed(channel)
+            .iter()
+            .zip(self.channel(channel))
+            .map(|(measured, smoothed)| measured - smoothed)
+            .collect();
+        frame_scatter(&residual, keep)
             .filter(|&(_, triples)| triples >= MIN_SCATTER_TRIPLES)
             .map(|(deg, _)| deg)
     }

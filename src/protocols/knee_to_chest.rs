@@ -49,7 +49,7 @@ pub const PROTOCOL: Protocol = Protocol {
         // Lying flat, the leg (or knee) straight: movement counts from there.
         from_deg: Some(0.0),
         other_leg_still: None,
-        thigh_moves: false,
+        thigh_moves: true,
     }),
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,

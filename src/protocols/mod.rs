@@ -24,7 +24,7 @@ pub use hold::{sustained_maximum, Hold, HoldCriteria};
 pub use measuring::{
     measure, note_people, note_recording_fault, note_retimed, subject_size_px, unmet_criteria,
     valid_frames, FORESHORTENED_RATIO, OTHER_LEG_HELD_DEG, SMALL_SUBJECT_PX, TILTED_BODY_DEG,
-    TILTED_TRUNK_DEG, TINY_SUBJECT_PX, UNSTEADY_DEG,
+    TILTED_TRUNK_DEG, TINY_SUBJECT_PX, TRUNK_TURN_DEG, UNSTEADY_DEG,
 };
 pub use warning::{Warning, WarningKind};
 
@@ -274,12 +274,15 @@ pub struct Movement {
     /// filmed in slow motion) held the standing leg for over a second: a toe touch and a lunge
     /// of 20-40 deg, graded fair.
     pub other_leg_still: Option<Subject>,
-    /// The movement is the measured thigh's own (a leg lifted face down, the hips pushed
-    /// forward over the back knee), measured against the trunk line: the rise from the rest to
-    /// the hold, less the trunk's turn past upright or level (the back arched, a lean back),
-    /// must be at least `rise_deg`, and that turn of the trunk is said and graded fair. Arching
-    /// the back 9 deg with no leg lifted was a prone hip extension of 8.9 deg on both legs,
-    /// graded good. (A forward lean straightened to upright is no such turn.)
+    /// The movement is the measured thigh's own (a leg lifted face down or face up, a knee
+    /// drawn to the chest, the hips pushed forward over the back knee), and its measures
+    /// against the trunk line ([`LegAngle::HipFlexion`]) count the trunk's turn as the hip's:
+    /// the rise from the rest to the hold, less the trunk's turn past upright or level (the
+    /// back arched, a lean back, the head and shoulders raised), must be at least `rise_deg`,
+    /// and a turn of [`TRUNK_TURN_DEG`] or more is said and graded fair. Arching the back 9 deg
+    /// with no leg lifted was a prone hip extension of 8.9 deg on both legs, and curling up 8
+    /// deg a straight-leg raise of 68 for a leg raised to 60, each graded good. (A forward lean
+    /// straightened to upright is no such turn.)
     pub thigh_moves: bool,
 }
 

@@ -67,7 +67,7 @@ pub enum WarningKind {
     /// low); `detail` the angle in words.
     CameraTilted,
     /// The trunk turned past upright (kneeling: a lean back) or past level (face down: the back
-    /// arched) from the rest to the hold (see [`super::Movement::thigh_moves`]): that much of the
+    /// arched; face up: the head and shoulders raised) from the rest to the hold (see [`super::Movement::thigh_moves`]): that much of the
     /// result is the trunk's; `value` is that turn, degrees; `detail` the measure in words.
     TrunkMoved,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
@@ -356,7 +356,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::TrunkMoved => write!(
                 f,
-                "the trunk moved with the leg: about {value:.0} deg of the {detail} are the trunk's (the back arched, or a lean back), not the hip's; keep the trunk still"
+                "the trunk moved with the leg: about {value:.0} deg of the {detail} are the trunk's (the back arched, a lean back, or the head and shoulders raised), not the hip's; keep the trunk still"
             ),
             WarningKind::CameraTilted => {
                 let (end, reads) = if value > 0.0 {
