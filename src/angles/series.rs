@@ -262,8 +262,8 @@ impl AngleSeries {
     /// estimate (see `frame_scatter`) from the second differences, over three consecutive frames
     /// kept and measured, of the angle as measured less the smoothed angle: the movement itself,
     /// slower than the smoothing's cutoff, is taken out (a leg rocked ±15 deg at 2 Hz filmed at
-    /// 15 frames/s would otherwise scatter 4 deg), and a misread frame or two does not move a
-    /// median. None with fewer than [`MIN_SCATTER_TRIPLES`] such triples.
+    /// 15 frames/s would otherwise scatter about 4.5 deg), and a misread frame or two does not
+    /// move a median. None with fewer than [`MIN_SCATTER_TRIPLES`] such triples.
     pub fn frame_scatter_deg(&self, channel: Channel, keep: impl Fn(usize) -> bool) -> Option<f32> {
         let residual: Vec<f32> = self
             .unsmoothed(channel)
