@@ -1239,6 +1239,121 @@ fn camera_tilted(poses: &[Pose], deg: f32) -> Vec<Pose> {
     })
 }
 
+/// Keypoints that jitter only while the stretch is held (the leg, raised highest, read least
+/// well) hid that hold, and a steadier pause on the way down was the result: a straight-leg
+/// raise held at 60 deg read 40, graded good. The jitter above the result is judged too: the
+/// result is graded fair with the keypoints named, or the hold at 60 is found.
+#[test]
+fn jitter_only_in_the_hold_does_not_leave_a_lower_pause_as_a_good_result() {
+    let mut off = 0;
+    for sigma_px in [6.0, 8.0, 10.0] {
+        for seed in 1..=10 {
+            let mut rng = XorShift::new(seed);
+            let times = timestamps(30.0, 10.5, false, &mut rng);
+            // At rest for 2 s, raised to 60 over 1 s and held to 6.5 s, lowered to 40 and held
+            // to 8.5 s, then down.
+            let level = |t: f64| -> f32 {
+                let points = [
+                    (0.0, 0.0),
+                    (2.0, 0.0),
+                    (3.0, 60.0),
+                    (6.5, 60.0),
+                    (7.0, 40.0),
+                    (8.5, 40.0),
+                    (9.0, 0.0),
+                ];
+                let k = points.iter().rposition(|p| p.0 <= t).unwrap_or(0);
+                match points.get(k + 1) {
+                    Some(&(t1, v1)) => {
+                        let (t0, v0) = points[k];
+                        v0 + (v1 - v0) * ((t - t0) / (t1 - t0)) as f32
+                    }
+                    None => points[k].1,
+                }
+            };
+            let placement = Placement::new(Posture::Supine, seed % 2 == 0);
+            let mut poses: Vec<Pose> = times
+                .iter()
+                .map(|&t| {
+                    let mut body = Body::default();
+                    body.left.hip_flexion = level(t);
+                    body.right.hip_flexion = RESTING_FLAT.hip_flexion;
+                    render(&placement, &body)
+                })
+                .collect();
+            let held: Vec<usize> = (0..times.len())
+                .filter(|&i| (3.0..6.5).contains(&times[i]))
+                .collect();
+            let (first, last) = (held[0], held[held.len() - 1]);
+            let noise = Noise {
+                sigma_px,
+                dropout: 0.0,
+                swaps: 0.0,
+            };
+            corrupt(&mut poses[first..=last], &noise, &mut rng);
+            let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+            let r = &results[0];
+            let label = format!("jitter {sigma_px} px, seed {seed}");
+            if let Some(value) = r.value_deg.filter(|v| (v - 60.0).abs() > 3.0) {
+                assert_ne!(r.quality, Quality::Good, "{label}: {value:.1}, {r:?}");
+                assert!(
+                    r.warnings.iter().any(|w| w.kind == WarningKind::Unsteady),
+                    "{label}: {r:?}"
+                );
+                off += 1;
+            }
+        }
+    }
+    // Measured: 18 of the 30 were the pause at 40 (each now fair, the keypoints named); the
+    // test is about them.
+    assert!(off >= 10, "{off} results off");
+}
+
+/// A curl-up during a straight-leg raise filmed with a tilted camera: the trunk's turn is
+/// counted from where it lay at rest, not from the picture's level. With the head end 8 deg
+/// lower, a curl-up of 6 never brought the trunk past the picture's level, and the raise read
+/// 66 for 60, graded good, without a word.
+#[test]
+fn a_curl_up_is_seen_whichever_way_the_camera_is_tilted() {
+    let times: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
+    let ramp = |t: f64, from: f64, to: f64| {
+        let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
+        x * x * (3.0 - 2.0 * x)
+    };
+    let level: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let c = ramp(t, 2.0, 3.5) * (1.0 - ramp(t, 6.5, 8.0));
+            let curl = 6.0 * c;
+            let mut body = Body {
+                trunk_lean: curl,
+                ..Body::default()
+            };
+            body.left.hip_flexion = 60.0 * c + curl;
+            body.right.hip_flexion = curl;
+            render(&Placement::new(Posture::Supine, true), &body)
+        })
+        .collect();
+    for tilt in [-8.0, 0.0, 8.0] {
+        let mut poses = camera_tilted(&level, tilt);
+        let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+        let r = results
+            .iter()
+            .find(|r| r.measure == "hip_flexion")
+            .unwrap_or_else(|| panic!("{results:?}"));
+        let turn = r
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::TrunkMoved)
+            .and_then(|w| w.value);
+        assert!(
+            turn.is_some_and(|deg| (deg - 6.0).abs() < 1.0),
+            "camera tilted {tilt}: {r:?}"
+        );
+        assert_eq!(r.quality, Quality::Fair, "camera tilted {tilt}: {r:?}");
+    }
+}
+
 #[test]
 fn a_tilted_trunk_is_said_where_a_result_depends_on_it() {
     // A camera tilted (or the shoulders raised) turns the lying trunk from the picture's
@@ -1897,4 +2012,69 @@ fn jittering_keypoints_never_give_a_good_wrong_number() {
         refusals_naming_jitter * 100 >= refused * 95,
         "{refusals_naming_jitter} of {refused} refusals name the jitter"
     );
+}
+
+/// A swing's peaks are read where the leg turns: smoothed at 2.5 Hz like a hold, a leg swung
+/// from 20 deg of extension to 60 of flexion every 0.8 s read 2.2 deg low, and one that turned
+/// sharply (a triangle) 5.9 deg low every 1.2 s and 8.6 every 0.8 s, each graded good. Read at
+/// 5 Hz: within 0.2 deg, 2.7 and 4.1 (the triangle's sharp turn is between frames too).
+#[test]
+fn swing_peaks_are_read_where_the_leg_turns() {
+    let (flexion, extension) = (60.0f32, 20.0f32);
+    // (waveform, period in seconds, noisy, largest error allowed in degrees)
+    let cases = [
+        ("smooth", 0.8, false, 0.5),
+        ("smooth", 0.8, true, 1.5),
+        ("smooth", 1.2, false, 0.5),
+        ("sharp", 1.2, false, 3.0),
+        ("sharp", 0.8, false, 4.5),
+    ];
+    for (shape, period_s, noisy, tolerance) in cases {
+        let mut rng = XorShift::new(7);
+        let times = timestamps(30.0, 10.0, noisy, &mut rng);
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let x = (t / period_s).fract() as f32;
+                // From the middle of the swing, out to flexion, back to extension and in again.
+                let wave = match shape {
+                    "smooth" => (std::f32::consts::TAU * x).sin(),
+                    _ if x < 0.25 => 4.0 * x,
+                    _ if x < 0.75 => 2.0 - 4.0 * x,
+                    _ => 4.0 * x - 4.0,
+                };
+                let mut body = Body::default();
+                body.left.hip_flexion =
+                    (flexion - extension) / 2.0 + (flexion + extension) / 2.0 * wave;
+                body.left.knee_flexion = 5.0;
+                body.right.knee_flexion = 3.0;
+                render(&Placement::new(Posture::Standing, true), &body)
+            })
+            .collect();
+        if noisy {
+            let noise = Noise {
+                sigma_px: 2.0,
+                dropout: 0.1,
+                swaps: 0.05,
+            };
+            corrupt(&mut poses, &noise, &mut rng);
+        }
+        let results = measure(
+            "leg-swing",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        );
+        for (measure, expected) in [("hip_flexion", flexion), ("hip_extension", extension)] {
+            let r = results
+                .iter()
+                .find(|r| r.measure == measure)
+                .unwrap_or_else(|| panic!("no {measure} in {results:?}"));
+            let mean = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+            assert!(
+                (mean - expected).abs() <= tolerance,
+                "{shape} every {period_s} s, noisy={noisy}: {measure} {mean:.2} for {expected}"
+            );
+        }
+    }
 }

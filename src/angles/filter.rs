@@ -213,22 +213,38 @@ impl OneEuroFilter {
 /// 1.4826 is the standard deviation of normal errors, and a wild sample or two does not move
 /// it.
 pub(crate) fn frame_scatter(values: &[f32], keep: impl Fn(usize) -> bool) -> Option<(f32, usize)> {
-    let mut second: Vec<f32> = (1..values.len().saturating_sub(1))
-        .filter(|&i| keep(i - 1) && keep(i) && keep(i + 1))
-        .map(|i| values[i - 1] - 2.0 * values[i] + values[i + 1])
-        .filter(|d| d.is_finite())
+    let mut second: Vec<f32> = second_differences(values, keep)
+        .into_iter()
+        .map(|(_, d)| d)
         .collect();
+    let triples = second.len();
+    scatter_of(&mut second).map(|deg| (deg, triples))
+}
+
+/// The second differences of `values` over three consecutive samples kept and known, each with
+/// the index of its middle sample.
+pub(crate) fn second_differences(
+    values: &[f32],
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(usize, f32)> {
+    (1..values.len().saturating_sub(1))
+        .filter(|&i| keep(i - 1) && keep(i) && keep(i + 1))
+        .map(|i| (i, values[i - 1] - 2.0 * values[i] + values[i + 1]))
+        .filter(|(_, d)| d.is_finite())
+        .collect()
+}
+
+/// One sample's noise (standard deviation) from second differences (see [`frame_scatter`]);
+/// None without any. Reorders `second`.
+pub(crate) fn scatter_of(second: &mut [f32]) -> Option<f32> {
     if second.is_empty() {
         return None;
     }
-    let median = crate::stats::median(&second);
-    for d in &mut second {
+    let median = crate::stats::median(second);
+    for d in second.iter_mut() {
         *d = (*d - median).abs();
     }
-    Some((
-        1.4826 * crate::stats::median(&second) / 6f32.sqrt(),
-        second.len(),
-    ))
+    Some(1.4826 * crate::stats::median(second) / 6f32.sqrt())
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 
 use super::facing;
 use super::filter::{
-    butterworth_zero_phase, fill_gaps, frame_scatter, reject_outliers, OneEuroFilter,
+    butterworth_zero_phase, fill_gaps, frame_scatter, reject_outliers, scatter_of,
+    second_differences, OneEuroFilter,
 };
 use super::geometry::{distance, midpoint, Point};
 use super::joints::{
@@ -236,6 +237,8 @@ pub struct AngleSeries {
     unsmoothed: [Vec<f32>; CHANNEL_COUNT],
     /// The keypoint confidence (0..1) under which keypoints were not used.
     pub min_confidence: f32,
+    /// How the gaps were filled and the channels smoothed.
+    options: SeriesOptions,
 }
 
 impl AngleSeries {
@@ -265,15 +268,56 @@ impl AngleSeries {
     /// 15 frames/s would otherwise scatter about 4.5 deg), and a misread frame or two does not
     /// move a median. None with fewer than [`MIN_SCATTER_TRIPLES`] such triples.
     pub fn frame_scatter_deg(&self, channel: Channel, keep: impl Fn(usize) -> bool) -> Option<f32> {
-        let residual: Vec<f32> = self
-            .unsmoothed(channel)
+        frame_scatter(&self.residual(channel), keep)
+            .filter(|&(_, triples)| triples >= MIN_SCATTER_TRIPLES)
+            .map(|(deg, _)| deg)
+    }
+
+    /// The highest [`AngleSeries::frame_scatter_deg`] over any `window_s` seconds of the frames
+    /// `keep` lets through (windows a quarter of that apart), degrees: keypoints unsteady for a
+    /// while, which the median over a whole recording with a steady rest hides. None where no
+    /// window has [`MIN_SCATTER_TRIPLES`] triples.
+    pub fn frame_scatter_peak_deg(
+        &self,
+        channel: Channel,
+        keep: impl Fn(usize) -> bool,
+        window_s: f64,
+    ) -> Option<f32> {
+        let second = second_differences(&self.residual(channel), keep);
+        let time = |k: usize| self.time_s[second[k].0];
+        // The triples from `k` on that lie from its time to `span_s` after it (none further:
+        // damaged timestamps, NaN or running back, end a window rather than loop).
+        let within = |k: usize, span_s: f64| {
+            let from_s = time(k);
+            (k..second.len())
+                .take_while(|&j| time(j) >= from_s && time(j) < from_s + span_s)
+                .count()
+        };
+        let (mut highest, mut scratch): (Option<f32>, Vec<f32>) = (None, Vec::new());
+        let mut start = 0;
+        while start < second.len() {
+            let count = within(start, window_s);
+            if count >= MIN_SCATTER_TRIPLES {
+                scratch.clear();
+                scratch.extend(second[start..start + count].iter().map(|&(_, d)| d));
+                if let Some(deg) = scatter_of(&mut scratch) {
+                    highest = Some(highest.map_or(deg, |h| h.max(deg)));
+                }
+            }
+            // The next window starts a quarter later (at the next triple after a stretch
+            // without any), and always on a later triple.
+            start += within(start, window_s / 4.0).max(1);
+        }
+        highest
+    }
+
+    /// The angle as measured less the smoothed angle, degrees (NaN where not measured).
+    fn residual(&self, channel: Channel) -> Vec<f32> {
+        self.unsmoothed(channel)
             .iter()
             .zip(self.channel(channel))
             .map(|(measured, smoothed)| measured - smoothed)
-            .collect();
-        frame_scatter(&residual, keep)
-            .filter(|&(_, triples)| triples >= MIN_SCATTER_TRIPLES)
-            .map(|(deg, _)| deg)
+            .collect()
     }
 
     /// Per frame, the shortest of `side`'s thigh and shank and the trunk as a share of its own
@@ -431,6 +475,7 @@ impl AngleSeries {
             measured: Default::default(),
             unsmoothed: Default::default(),
             min_confidence: options.min_confidence,
+            options: *options,
         };
         series.clean(options);
         series
@@ -449,28 +494,70 @@ impl AngleSeries {
             reject_outliers(values, options.outlier_deg, &mut scratch);
             *measured = values.iter().map(|v| !v.is_nan()).collect();
             unsmoothed.clone_from(values);
-            fill_gaps(&self.time_s, values, options.max_gap_s);
-            match options.smoothing {
-                Smoothing::None => {}
-                Smoothing::Butterworth { cutoff_hz } => match sample_rate {
-                    Some(SampleRate::Even(rate)) => {
-                        butterworth_zero_phase(values, rate, cutoff_hz, &mut scratch)
-                    }
-                    Some(SampleRate::Uneven(rate)) => {
-                        smooth_uneven(&self.time_s, values, rate, cutoff_hz, &mut scratch)
-                    }
-                    None => {}
-                },
-                Smoothing::OneEuro {
-                    min_cutoff_hz,
-                    beta,
-                } => {
-                    let mut filter = OneEuroFilter::new(min_cutoff_hz, beta);
-                    for (v, &t) in values.iter_mut().zip(&self.time_s) {
-                        if !v.is_nan() {
-                            *v = filter.filter(t, *v);
-                        }
-                    }
+            fill_and_smooth(
+                &self.time_s,
+                values,
+                options.max_gap_s,
+                options.smoothing,
+                sample_rate.as_ref(),
+                &mut scratch,
+            );
+        }
+    }
+
+    /// `channel` filled and smoothed as the series was, degrees, but a zero-phase Butterworth
+    /// low-pass cut off at `cutoff_hz` at the least: a swing's peak, where the leg turns
+    /// quickly, is cut by the 2.5 Hz that steadies a hold (a leg swung every 0.8 s read 2.2 deg
+    /// low, 8.6 deg where it turned sharply). A series smoothed otherwise (live) is as it was.
+    pub fn smoothed_at_least(&self, channel: Channel, cutoff_hz: f64) -> Vec<f32> {
+        let Smoothing::Butterworth { cutoff_hz: own } = self.options.smoothing else {
+            return self.channel(channel).to_vec();
+        };
+        let mut values = self.unsmoothed(channel).to_vec();
+        fill_and_smooth(
+            &self.time_s,
+            &mut values,
+            self.options.max_gap_s,
+            Smoothing::Butterworth {
+                cutoff_hz: own.max(cutoff_hz),
+            },
+            sample_rate_hz(&self.time_s).as_ref(),
+            &mut Vec::new(),
+        );
+        values
+    }
+}
+
+/// Fills the gaps of `values` up to `max_gap_s` and smooths them, in place (see
+/// [`AngleSeries::from_poses`]).
+fn fill_and_smooth(
+    time_s: &[f64],
+    values: &mut [f32],
+    max_gap_s: f64,
+    smoothing: Smoothing,
+    sample_rate: Option<&SampleRate>,
+    scratch: &mut Vec<f32>,
+) {
+    fill_gaps(time_s, values, max_gap_s);
+    match smoothing {
+        Smoothing::None => {}
+        Smoothing::Butterworth { cutoff_hz } => match sample_rate {
+            Some(&SampleRate::Even(rate)) => {
+                butterworth_zero_phase(values, rate, cutoff_hz, scratch)
+            }
+            Some(&SampleRate::Uneven(rate)) => {
+                smooth_uneven(time_s, values, rate, cutoff_hz, scratch)
+            }
+            None => {}
+        },
+        Smoothing::OneEuro {
+            min_cutoff_hz,
+            beta,
+        } => {
+            let mut filter = OneEuroFilter::new(min_cutoff_hz, beta);
+            for (v, &t) in values.iter_mut().zip(time_s) {
+                if !v.is_nan() {
+                    *v = filter.filter(t, *v);
                 }
             }
         }

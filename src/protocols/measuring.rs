@@ -83,6 +83,10 @@ pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, pos
     }
 }
 
+/// The low-pass cutoff a swing test's angle is read with, hertz, at the least (a hold's is
+/// 2.5): see [`AngleSeries::smoothed_at_least`].
+pub const SWING_CUTOFF_HZ: f64 = 5.0;
+
 /// A turn of the trunk from the rest to the hold this large or larger, degrees, is said as the
 /// trunk's part of a result against the trunk line ([`Movement::thigh_moves`]) and grades it
 /// fair: chosen under the 6-7 deg MDC of the straight-leg raise (a curl-up of 8 deg read 68
@@ -95,9 +99,15 @@ pub const TRUNK_TURN_DEG: f32 = 5.0;
 /// straight-leg raise, thighs of 60 to 100 px, keypoints read with σ 0 to 6 px; 938 results):
 /// every result more than 3 deg off the truth (6: a 1-s stretch of the way in or out taken for
 /// the hold, the true hold hidden by the jitter) had a scatter over the hold of 4.7 deg or
-/// more; results within 3 deg had up to 14.5. Thunder on four development videos (people of 90 to 300 px per
-/// segment, moving; hip and knee angles, the leg against the horizontal): 0.4 to 2.5 deg.
+/// more; results within 3 deg had up to 14.5. Thunder on four development videos (people of 90
+/// to 300 px per segment, moving; hip and knee angles, the leg against the horizontal): 0.4 to
+/// 2.5 deg over a whole video.
 pub const UNSTEADY_DEG: f32 = 4.5;
+/// ... judged also over each stretch this long at the result's level or above, seconds (see
+/// [`AngleSeries::frame_scatter_peak_deg`]). Over 1 s, five swaps falling together read a
+/// clean 60-px thigh as unsteady; over 2 s the worst at 1 px of jitter was 3.4 deg, and
+/// Thunder's fast movement in a sports video reached 6.3 (so not every stretch is judged).
+pub const UNSTEADY_WINDOW_S: f64 = 2.0;
 
 /// A subject whose confident keypoints span less than this, pixels (the longer side of their
 /// box, the median over the frames with a person), is read less well: measured on the COCO
@@ -833,7 +843,18 @@ impl<'a> Reading<'a> {
         criteria: &'a HoldCriteria,
     ) -> Self {
         let flip = flip_of(measure);
-        let all_values: Vec<f32> = measure.values(series, side).map(|v| v * flip).collect();
+        let all_values: Vec<f32> = match protocol.result {
+            // A swing's peaks are read less smoothed than a hold.
+            ResultKind::Swings { .. } => {
+                let sign = if measure.negate { -1.0 } else { 1.0 };
+                series
+                    .smoothed_at_least(measure.angle.channel(side), SWING_CUTOFF_HZ)
+                    .into_iter()
+                    .map(|v| v * sign * flip)
+                    .collect()
+            }
+            _ => measure.values(series, side).map(|v| v * flip).collect(),
+        };
         let values: Vec<f32> = all_values
             .iter()
             .zip(&validity.frame_ok)
@@ -964,6 +985,14 @@ fn last_level_in_doubt(
     }
 }
 
+/// The larger of two numbers where either may be unknown.
+fn larger(a: Option<f32>, b: Option<f32>) -> Option<f32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The crests the refusal checks find on their way, which the result reports: those of a
 /// repeated movement (the reason a hold or position test refuses), or a swing test's swings.
 #[derive(Default)]
@@ -1042,7 +1071,22 @@ fn measure_one(
     let channel = measure.angle.channel(side);
     let counts = |i: usize| reading.values.get(i).is_some_and(|v| !v.is_nan());
     let unsteady = |deg: Option<f32>| deg.filter(|&d| !swing_test && d > UNSTEADY_DEG);
-    let unsteady_counted = unsteady(reading.scatter_deg);
+    // Also over each stretch of UNSTEADY_WINDOW_S above the level held (or at it, for a
+    // result): keypoints jittering only while the stretch was held hid that hold, and a lower,
+    // steadier pause on the way out (40 deg for a raise held at 60) was the result, graded
+    // good; over the whole recording, its steady rest hid the jitter. (Not over every stretch:
+    // a fast movement on the way in or out is no hold, and scatters more than a still one.)
+    let scatter_from = |level: f32| {
+        series.frame_scatter_peak_deg(
+            channel,
+            |i| reading.values.get(i).is_some_and(|&v| v >= level),
+            UNSTEADY_WINDOW_S,
+        )
+    };
+    let unsteady_counted = unsteady(larger(
+        reading.scatter_deg,
+        hold.and_then(|h| scatter_from(h.level_deg + criteria.band_deg)),
+    ));
     let refusal = why_refused(&reading, hold, rise, &mut found).map(|(kind, reason)| {
         // Face up and face down, or forward and back, differ only by which way the body faces:
         // a guess may be why (a prone test read as lying on the back, a fold as a lean back).
@@ -1078,16 +1122,18 @@ fn measure_one(
     }
     // A swing test's result is the swings, never a hold.
     let hold = hold.filter(|_| refusal.is_none() && !swing_test);
-    // Judged where the result was read: over the hold; without one, over the frames that count.
-    // (A hold too short to judge by itself, at a low frame rate, is judged with the rest.)
+    // Judged where the result was read: over the hold, and over each stretch at its level or
+    // above; without a result, as above. (A hold too short to judge by itself, at a low frame
+    // rate, is judged with the frames that count.)
     let unsteady_deg = match hold {
-        Some(h) => unsteady(
+        Some(h) => unsteady(larger(
             series
                 .frame_scatter_deg(channel, |i| {
                     counts(i) && (h.start_s..=h.end_s).contains(&series.time_s[i])
                 })
                 .or(reading.scatter_deg),
-        ),
+            scatter_from(h.level_deg - criteria.band_deg),
+        )),
         None => unsteady_counted,
     };
     if let Some(deg) = unsteady_deg {
@@ -1536,9 +1582,17 @@ fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     let trunk_rest = median_where(&trunk, &near_rest)?;
     let trunk_hold = median_where(&trunk, &in_hold)?;
     let rise = hold.level_deg - median_where(values, &near_rest)?;
+    // Kneeling or standing, a forward lean straightened to upright is no turn: the hold is the
+    // test's, the trunk upright. Lying, the picture's level is no reference (a camera tilted
+    // with the head end lower put the rest below it, and a curl-up of 6 deg from there was no
+    // turn at all): any turn of the shoulders up from the rest is one.
+    let compensation = match protocol.posture {
+        Posture::Lying => trunk_hold - trunk_rest,
+        Posture::Kneeling | Posture::Standing => trunk_hold.max(0.0) - trunk_rest.max(0.0),
+    };
     Some(RiseParts {
         rise,
-        compensation: (trunk_hold.max(0.0) - trunk_rest.max(0.0)).max(0.0),
+        compensation: compensation.max(0.0),
     })
 }
 
