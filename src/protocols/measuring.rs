@@ -845,14 +845,11 @@ impl<'a> Reading<'a> {
         let flip = flip_of(measure);
         let all_values: Vec<f32> = match protocol.result {
             // A swing's peaks are read less smoothed than a hold.
-            ResultKind::Swings { .. } => {
-                let sign = if measure.negate { -1.0 } else { 1.0 };
-                series
-                    .smoothed_at_least(measure.angle.channel(side), SWING_CUTOFF_HZ)
-                    .into_iter()
-                    .map(|v| v * sign * flip)
-                    .collect()
-            }
+            ResultKind::Swings { .. } => series
+                .smoothed_at_least(measure.angle.channel(side), SWING_CUTOFF_HZ)
+                .into_iter()
+                .map(|v| v * measure.sign() * flip)
+                .collect(),
             _ => measure.values(series, side).map(|v| v * flip).collect(),
         };
         let values: Vec<f32> = all_values

@@ -546,12 +546,7 @@ impl Measure {
     /// This measure's value in one frame (negated where the measure says), degrees; NaN when
     /// unknown. `angle_of` gives each channel's angle in that frame, NaN when unknown.
     pub fn value_in_frame(&self, side: Side, angle_of: impl Fn(Channel) -> f32) -> f32 {
-        let value = angle_of(self.angle.channel(side));
-        if self.negate {
-            -value
-        } else {
-            value
-        }
+        angle_of(self.angle.channel(side)) * self.sign()
     }
 
     /// This measure's value in every frame of `series` (negated where the measure says),
@@ -561,10 +556,19 @@ impl Measure {
         series: &'a AngleSeries,
         side: Side,
     ) -> impl Iterator<Item = f32> + 'a {
-        let sign = if self.negate { -1.0 } else { 1.0 };
+        let sign = self.sign();
         series
             .channel(self.angle.channel(side))
             .iter()
             .map(move |v| v * sign)
+    }
+
+    /// -1 where the measure is its angle negated, else 1.
+    pub fn sign(&self) -> f32 {
+        if self.negate {
+            -1.0
+        } else {
+            1.0
+        }
     }
 }
