@@ -1337,7 +1337,8 @@ fn a_curl_up_is_seen_whichever_way_the_camera_is_tilted() {
                 ..Body::default()
             };
             body.left.hip_flexion = 60.0 * c + curl;
-            body.right.hip_flexion = curl;
+            // The resting leg lies as a real one does, the foot a little lower than the hip.
+            body.right.hip_flexion = curl - 3.0;
             render(&Placement::new(Posture::Supine, true), &body)
         })
         .collect();
@@ -1358,6 +1359,32 @@ fn a_curl_up_is_seen_whichever_way_the_camera_is_tilted() {
             "camera tilted {tilt}: {r:?}"
         );
         assert_eq!(r.quality, Quality::Fair, "camera tilted {tilt}: {r:?}");
+        // The leg against the picture's horizontal reads the camera's tilt: the curled trunk
+        // no longer lay as the resting leg did in the hold, and -8 read 68 for 60, good. The
+        // body at rest says it.
+        let table = results
+            .iter()
+            .find(|r| r.measure == "leg_to_horizontal")
+            .unwrap_or_else(|| panic!("{results:?}"));
+        let camera = table
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::CameraTilted)
+            .and_then(|w| w.value);
+        if tilt == 0.0 {
+            assert_eq!(camera, None, "{table:?}");
+            assert_eq!(table.quality, Quality::Good, "{table:?}");
+        } else {
+            assert!(
+                camera.is_some_and(|deg| (deg - tilt).abs() < 1.5),
+                "camera tilted {tilt}: {table:?}"
+            );
+            assert_eq!(
+                table.quality,
+                Quality::Fair,
+                "camera tilted {tilt}: {table:?}"
+            );
+        }
     }
 }
 

@@ -93,6 +93,10 @@ pub const SWING_CUTOFF_HZ: f64 = 5.0;
 /// for a leg raised to 60, graded good), not measured.
 pub const TRUNK_TURN_DEG: f32 = 5.0;
 
+/// The rest a movement is measured from is the frames within this of its lowest frame,
+/// seconds: a median over a few frames, not one frame's noise.
+const REST_WINDOW_S: f64 = 0.25;
+
 /// The frame-to-frame scatter of the measured angle (one frame's standard deviation, see
 /// [`AngleSeries::frame_scatter_deg`]) over which keypoints count as unsteady, degrees: said,
 /// and a result graded fair. Measured on 1080 seeded synthetic holds (a hip extension and a
@@ -688,7 +692,8 @@ enum Tilt {
 /// Over the hold's frames, or without a hold (the test refused) the frames where the trunk lies
 /// within 30 degrees of horizontal, the median trunk tilt and, where the protocol keeps the other
 /// leg flat on the table and it was measured in a third of those frames, the median slope of that
-/// leg (hip to ankle). Both at least [`TILTED_BODY_DEG`] alike ([`Tilt::Body`]): said on the
+/// leg (hip to ankle). Both at least [`TILTED_BODY_DEG`] alike over the hold, or else over the
+/// rest it rose from ([`Reading::rest_frames`]) ([`Tilt::Body`]): said on the
 /// angles against the picture's horizontal, and on a refusal on every measure (the test's
 /// conditions against the horizontal may be why). Otherwise the trunk at least
 /// [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]): said on those and on the angles against the trunk
@@ -699,13 +704,14 @@ enum Tilt {
 /// trunk, the median is over 30 degrees and a leg lies in line with the trunk (one hip bent
 /// under [`STRAIGHT_BODY_HIP_DEG`]): a camera tilted that far is the likely reason every
 /// measure of the test was refused. None otherwise.
-fn lying_tilt(
-    protocol: &Protocol,
-    measure: &Measure,
-    series: &AngleSeries,
-    side: Side,
-    hold: Option<Hold>,
-) -> Option<Tilt> {
+fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
+    let Reading {
+        protocol,
+        measure,
+        series,
+        side,
+        ..
+    } = *reading;
     if protocol.posture != Posture::Lying {
         return None;
     }
@@ -736,7 +742,26 @@ fn lying_tilt(
     let lying = within(30.0);
     if !lying.is_empty() {
         let trunk = stats::median(&tilts(&lying));
-        if let Some(body) = body_tilt(protocol, series, side, &lying, trunk) {
+        // A camera does not turn during a recording, a trunk may: curled up in the hold, it no
+        // longer lay as the resting leg did, and a camera tilted with the head end lower read a
+        // raise to 60 as 68, good. The body at rest is the camera's second witness.
+        let at_rest = || {
+            let rest: Vec<(usize, f32)> = reading
+                .rest_frames()
+                .into_iter()
+                .filter_map(|i| {
+                    let lean = series.channel(Channel::TrunkToVertical).get(i)?;
+                    (!lean.is_nan()).then(|| (i, 90.0 - lean.abs()))
+                })
+                .filter(|(_, tilt)| tilt.abs() <= 30.0)
+                .collect();
+            (!rest.is_empty())
+                .then(|| body_tilt(protocol, series, side, &rest, stats::median(&tilts(&rest))))
+                .flatten()
+        };
+        let body = body_tilt(protocol, series, side, &lying, trunk)
+            .or_else(|| hold.and_then(|_| at_rest()));
+        if let Some(body) = body {
             // A turned camera turns the trunk and the thigh alike: the hip flexion stands. On a
             // refusal (no hold) it is said on every measure: the test's conditions against the
             // horizontal (the resting thigh on the table) may be why.
@@ -881,6 +906,48 @@ impl<'a> Reading<'a> {
     /// Frames in the series.
     fn total(&self) -> usize {
         self.series.len()
+    }
+
+    /// The frames of the rest the test's movement was made from: those within
+    /// [`REST_WINDOW_S`] of the lowest settled frame (see [`settled_frames`]) in the test's
+    /// position, whether or not the form conditions let it count. A knee hug begun with the leg
+    /// straight counts only from a knee bent 45 deg, by when a curl-up made with it is half
+    /// made: the trunk's rest is where it lay before. Empty where no frame was in position.
+    fn rest_frames(&self) -> Vec<usize> {
+        let out = &self.validity.out_of_position;
+        let in_position: Vec<f32> = self
+            .all_values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                if out.get(i).copied().unwrap_or(true) {
+                    f32::NAN
+                } else {
+                    v
+                }
+            })
+            .collect();
+        let settled = settled_frames(
+            &self.series.time_s,
+            &in_position,
+            &self.all_values,
+            out,
+            self.criteria,
+        );
+        let Some(rest) = in_position
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| !v.is_nan() && settled.get(i).copied().unwrap_or(false))
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+        else {
+            return Vec::new();
+        };
+        let time_s = &self.series.time_s;
+        (0..in_position.len().min(time_s.len()))
+            .filter(|&i| !in_position[i].is_nan())
+            .filter(|&i| (time_s[i] - time_s[rest]).abs() <= REST_WINDOW_S)
+            .collect()
     }
 
     /// `count` frames as a percentage of all frames.
@@ -1142,12 +1209,11 @@ fn measure_one(
         );
         lower(Quality::Fair);
     }
-    // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
-    // The trunk's turn past upright (or level) is a compensation in the result.
+    // The trunk's turn past upright (or lying, from its rest, either way) is in the result.
     let trunk_share = rise
         .filter(|_| refusal.is_none())
         .map(|parts| parts.compensation)
-        .filter(|&share| share >= TRUNK_TURN_DEG);
+        .filter(|&share| share.abs() >= TRUNK_TURN_DEG);
     if let Some(share) = trunk_share {
         warnings.push(
             Warning::new(WarningKind::TrunkMoved)
@@ -1157,7 +1223,8 @@ fn measure_one(
         );
         lower(Quality::Fair);
     }
-    if let Some(tilt) = lying_tilt(protocol, measure, series, side, hold) {
+    // Also on a refusal: a tilted camera can break the test's conditions against the horizontal.
+    if let Some(tilt) = lying_tilt(&reading, hold) {
         let (kind, deg) = match tilt {
             Tilt::Trunk(deg) => (WarningKind::Tilted, deg),
             Tilt::Body(deg) => (WarningKind::CameraTilted, deg),
@@ -1518,53 +1585,31 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
 struct RiseParts {
     /// The measure's rise from its rest to the hold.
     rise: f32,
-    /// The trunk's turn past upright (kneeling: leaning back) or past level (face down: the
-    /// shoulders raised): the compensation, which a hip's angle counts as its own (it is the
-    /// trunk's turn plus the thigh's). A forward lean straightened to upright is none: the
-    /// hip's angle then is the test's.
+    /// The trunk's turn past upright (kneeling: leaning back), or lying from where it lay at
+    /// rest (positive with the shoulders raised, towards the leg): the compensation, which a
+    /// hip's angle counts as its own (it is the trunk's turn plus the thigh's). Kneeling, a
+    /// forward lean straightened to upright is none: the hip's angle then is the test's; lying,
+    /// a turn down (negative) takes as much off the hip's angle.
     compensation: f32,
 }
 
-/// How a hold's rise was made (see [`RiseParts`]): from the rest (the frames within 0.25 s of
-/// the lowest settled frame that count, their medians) to the hold (the medians over it; the
-/// measure's level). None where the trunk was not seen at both.
+/// How a hold's rise was made (see [`RiseParts`]): from the rest ([`Reading::rest_frames`],
+/// their medians) to the hold (the medians over it; the measure's level). None where no frame
+/// was in position or the trunk was not seen at both.
 fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     let Reading {
-        protocol,
-        series,
-        validity,
-        criteria,
-        ..
+        protocol, series, ..
     } = *reading;
-    let values = &reading.values;
-    let settled = settled_frames(
-        &series.time_s,
-        values,
-        &reading.all_values,
-        &validity.out_of_position,
-        criteria,
-    );
-    let lowest = |keep: &dyn Fn(usize) -> bool| {
-        values
-            .iter()
-            .enumerate()
-            .filter(|&(i, v)| !v.is_nan() && keep(i))
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(i, _)| i)
+    let rest = reading.rest_frames();
+    // The hold's medians over frames that count (a frame out of position may read the trunk
+    // otherwise).
+    let in_hold: Vec<usize> = (0..series.len())
+        .filter(|&i| (hold.start_s..=hold.end_s).contains(&series.time_s[i]))
+        .filter(|&i| !reading.values[i].is_nan())
+        .collect();
+    let median_over = |channel: &[f32], frames: &[usize]| {
+        stats::median_of_seen(frames.iter().filter_map(|&i| channel.get(i).copied()))
     };
-    let rest =
-        lowest(&|i| settled.get(i).copied().unwrap_or(false)).or_else(|| lowest(&|_| true))?;
-    let rest_s = series.time_s[rest];
-    // Medians over frames that count (a frame out of position may read the trunk otherwise).
-    let median_where = |channel: &[f32], keep: &dyn Fn(f64) -> bool| {
-        stats::median_of_seen(
-            (0..series.len())
-                .filter(|&i| keep(series.time_s[i]) && !values[i].is_nan())
-                .filter_map(|i| channel.get(i).copied()),
-        )
-    };
-    let near_rest = |t: f64| (t - rest_s).abs() <= 0.25;
-    let in_hold = |t: f64| (hold.start_s..=hold.end_s).contains(&t);
     // The trunk's turn in the extension's sense: kneeling, leaning back (its lean is positive
     // forward); face down, the shoulders raised (its tilt from horizontal, positive with the
     // shoulders higher, as in `lying_tilt`).
@@ -1576,21 +1621,22 @@ fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
             Posture::Kneeling | Posture::Standing => -lean,
         })
         .collect();
-    let trunk_rest = median_where(&trunk, &near_rest)?;
-    let trunk_hold = median_where(&trunk, &in_hold)?;
-    let rise = hold.level_deg - median_where(values, &near_rest)?;
-    // Kneeling or standing, a forward lean straightened to upright is no turn: the hold is the
-    // test's, the trunk upright. Lying, the picture's level is no reference (a camera tilted
-    // with the head end lower put the rest below it, and a curl-up of 6 deg from there was no
-    // turn at all): any turn of the shoulders up from the rest is one.
+    let trunk_rest = median_over(&trunk, &rest)?;
+    let trunk_hold = median_over(&trunk, &in_hold)?;
+    let rise = hold.level_deg - median_over(&reading.all_values, &rest)?;
+    // Kneeling or standing, a forward lean straightened to upright is no turn, and a lean
+    // forward in the hold is the hip's own bend: the hold is the test's, the trunk upright.
+    // Lying, the picture's level is no reference (a camera tilted with the head end lower put
+    // the rest below it, and a curl-up of 6 deg from there was no turn at all): any turn of the
+    // shoulders from the rest is one, up (a curl-up) or down (the head slipping off a pillow,
+    // which the hip's angle against the trunk line counts against the leg).
     let compensation = match protocol.posture {
         Posture::Lying => trunk_hold - trunk_rest,
-        Posture::Kneeling | Posture::Standing => trunk_hold.max(0.0) - trunk_rest.max(0.0),
+        Posture::Kneeling | Posture::Standing => {
+            (trunk_hold.max(0.0) - trunk_rest.max(0.0)).max(0.0)
+        }
     };
-    Some(RiseParts {
-        rise,
-        compensation: compensation.max(0.0),
-    })
+    Some(RiseParts { rise, compensation })
 }
 
 /// Whether the test's defining movement was made from a rest in its position, and for a hold,

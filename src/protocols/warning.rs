@@ -66,9 +66,11 @@ pub enum WarningKind {
     /// degrees, positive with the head end higher in the picture (the angle then reads that much
     /// low); `detail` the angle in words.
     CameraTilted,
-    /// The trunk turned past upright (kneeling: a lean back) or past level (face down: the back
-    /// arched; face up: the head and shoulders raised) from the rest to the hold (see [`super::Movement::thigh_moves`]): that much of the
-    /// result is the trunk's; `value` is that turn, degrees; `detail` the measure in words.
+    /// The trunk turned from the rest to the hold (see [`super::Movement::thigh_moves`]): past
+    /// upright (kneeling: a lean back), or lying, from where it lay at rest (face down: the back
+    /// arched; face up: the head and shoulders raised); that much of the result is the trunk's.
+    /// `value` is that turn, degrees, positive towards the leg; lying, a negative turn (the
+    /// shoulders lowered) took as much off the hip's rise. `detail` is the measure in words.
     TrunkMoved,
     /// The subject was chosen by size, the protocol's posture not telling who is meant (see
     /// [`crate::pose::guessed_choice`]); `value` is how many people were in the posture then (0,
@@ -353,6 +355,11 @@ impl fmt::Display for Warning {
             WarningKind::LockAmbiguous => write!(
                 f,
                 "subject lock ambiguous in {pct}% of frames (bodies overlapping, or a person the detector could not make out): check the evidence picture"
+            ),
+            WarningKind::TrunkMoved if value < 0.0 => write!(
+                f,
+                "the trunk turned away from the leg in the hold: the {detail} rose about {:.0} deg less than the leg did (the head and shoulders lowered, off a pillow or the table's end); keep the trunk still",
+                -value
             ),
             WarningKind::TrunkMoved => write!(
                 f,
