@@ -338,6 +338,55 @@ fn a_hold_never_spans_missing_rows() {
     assert!((value - 50.0).abs() < 1.0, "{r:?}");
 }
 
+/// A hold split by missing time is not a hold (unseen time is never counted as held), but the
+/// refusal says so: at 15 frames/s, a raise held 1.5 s with 0.4 s of rows missing (0.47 s between the frames seen), or of the leg
+/// lost, in its middle was refused as "only the resting level was held", which blames the
+/// person for what the recording lost.
+#[test]
+fn a_hold_split_by_unseen_time_is_refused_for_that() {
+    for leg_lost in [false, true] {
+        let (mut times, mut raised) = (Vec::new(), Vec::new());
+        for k in 0..105 {
+            let t = f64::from(k) / 15.0;
+            if !leg_lost && (3.05..3.45).contains(&t) {
+                continue;
+            }
+            times.push(t);
+            raised.push(60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 4.0, 4.5)));
+        }
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .zip(&raised)
+            .map(|(&t, &up)| {
+                let mut pose = render(
+                    &Placement::new(Posture::Supine, true),
+                    &legs(leg(up, 0.0), leg(-3.0, 0.0), Side::Left, 0.0),
+                );
+                if leg_lost && (3.05..3.45).contains(&t) {
+                    for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
+                        pose.keypoints[part.index()].confidence = 0.0;
+                    }
+                }
+                pose
+            })
+            .collect();
+        let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+        for r in &results {
+            assert_refused(r, RefusalKind::NotHeld, "split by 0.5 s with nothing seen");
+            let reason = &r
+                .refusal
+                .as_ref()
+                .map(|f| f.reason.clone())
+                .unwrap_or_default();
+            assert!(
+                reason.contains("about 60 deg"),
+                "leg lost {leg_lost}: {reason}"
+            );
+            assert!(!reason.contains("only the resting level"), "{reason}");
+        }
+    }
+}
+
 /// Cases 1-6 apply to the live readout too: the live meter re-measures a trial with the same
 /// function, so a trial of someone lying still shows no best value.
 #[test]

@@ -100,6 +100,44 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
     })
 }
 
+/// A hold that unseen time split: the sustained maximum (see [`sustained_maximum`]) with
+/// unseen stretches (samples not `seen`, and missing time) of up to `max_unseen_s` seconds
+/// bridged, and the longest unseen stretch inside it, seconds. A sample seen but `NaN` in
+/// `values` (seen, but not counting) still breaks a hold. None where no hold is found so, or
+/// none of its unseen stretches is long enough to have split it. Such a hold is not held
+/// (nothing was seen in between): it tells a refusal why no hold was found at that level.
+pub fn split_by_unseen_time(
+    time_s: &[f64],
+    values: &[f32],
+    seen: &[bool],
+    criteria: &HoldCriteria,
+    max_unseen_s: f64,
+) -> Option<(Hold, f64)> {
+    let n = time_s.len().min(values.len()).min(seen.len());
+    let gap_s = criteria.max_gap_s.max(3.0 * median_interval(&time_s[..n]));
+    // The samples seen, with the index of each in the series.
+    let seen: Vec<usize> = (0..n).filter(|&i| seen[i]).collect();
+    let seen_time: Vec<f64> = seen.iter().map(|&i| time_s[i]).collect();
+    let seen_values: Vec<f32> = seen.iter().map(|&i| values[i]).collect();
+    let bridged = HoldCriteria {
+        max_gap_s: max_unseen_s,
+        ..*criteria
+    };
+    let hold = sustained_maximum(&seen_time, &seen_values, &bridged)?;
+    let longest_unseen_s = seen_time
+        .windows(2)
+        .filter(|w| w[0] >= hold.start_s && w[1] <= hold.end_s)
+        .map(|w| w[1] - w[0])
+        .fold(0.0, f64::max);
+    (longest_unseen_s > gap_s).then(|| {
+        let hold = Hold {
+            frame_index: seen[hold.frame_index],
+            ..hold
+        };
+        (hold, longest_unseen_s)
+    })
+}
+
 /// Every stay, in time order: the still windows that follow one another (overlapping or
 /// adjacent, each mean within `band_deg / 3` of the stay's first) make one stay, its level the
 /// mean of its samples. A position test's result is the last stay, where the relaxed limb
@@ -270,6 +308,43 @@ mod tests {
             .collect();
         let v = t.iter().map(|&t| f(t)).collect();
         (t, v)
+    }
+
+    #[test]
+    fn a_hold_split_by_unseen_time_is_found_and_a_break_seen_is_not_bridged() {
+        // 0 for 2 s, 20 from 2 to 3.6 s, 0 after; 0.4 s unseen from 2.6 s.
+        let (t, v) = series(
+            30.0,
+            |t| if (2.0..3.6).contains(&t) { 20.0 } else { 0.0 },
+            6.0,
+        );
+        let criteria = HoldCriteria::default();
+        let unseen = |t: f64| (2.6..3.0).contains(&t);
+        let seen: Vec<bool> = t.iter().map(|&t| !unseen(t)).collect();
+        let values: Vec<f32> = v
+            .iter()
+            .zip(&seen)
+            .map(|(&v, &s)| if s { v } else { f32::NAN })
+            .collect();
+        let held = sustained_maximum(&t, &values, &criteria).expect("the rest");
+        assert!(held.level_deg.abs() < 0.1, "{held:?}");
+        let (split, unseen_s) =
+            split_by_unseen_time(&t, &values, &seen, &criteria, 1.0).expect("split");
+        assert!((split.level_deg - 20.0).abs() < 0.1, "{split:?}");
+        assert!((unseen_s - 0.433).abs() < 0.01, "{unseen_s}");
+        assert!(!unseen(t[split.frame_index]), "{split:?}");
+        // Unseen for longer than bridged: no hold.
+        assert_eq!(
+            split_by_unseen_time(&t, &values, &seen, &criteria, 0.3).map(|s| s.1),
+            None
+        );
+        // Seen but not counting (a knee bent in a straight-leg raise): the hold is broken.
+        let seen = vec![true; t.len()];
+        let split = split_by_unseen_time(&t, &values, &seen, &criteria, 1.0);
+        assert!(
+            split.is_none_or(|(h, _)| h.level_deg.abs() < 0.1),
+            "{split:?}"
+        );
     }
 
     #[test]

@@ -1001,6 +1001,35 @@ struct OtherLevel {
     in_doubt: bool,
 }
 
+/// Why no hold was found at the stretch's level, where unseen time split it (see
+/// [`hold::split_by_unseen_time`], bridging up to [`MAX_UNSEEN_S`]): a level above the one held
+/// (`hold`, if any) by more than the band. None otherwise.
+fn split_by_unseen(reading: &Reading, hold: Option<Hold>) -> Option<String> {
+    let seen: Vec<bool> = reading.all_values.iter().map(|v| !v.is_nan()).collect();
+    let (split, unseen_s) = hold::split_by_unseen_time(
+        &reading.series.time_s,
+        &reading.values,
+        &seen,
+        reading.criteria,
+        MAX_UNSEEN_S,
+    )?;
+    let above = hold.map_or(f32::NEG_INFINITY, |h| {
+        h.level_deg + reading.criteria.band_deg
+    });
+    (split.level_deg > above).then(|| {
+        format!(
+            "not held: {} stayed at about {:.0} deg from {:.1} to {:.1} s, but split by {:.1} s \
+             with nothing seen (frames dropped, or the leg not found), and unseen time never \
+             counts as held; record again with the whole body in view",
+            reading.measure.name,
+            split.level_deg * reading.flip,
+            split.start_s,
+            split.end_s,
+            unseen_s
+        )
+    })
+}
+
 /// Whether another level held (`other`) leaves the last one (`last`, held `last_s` seconds in
 /// all) in doubt as the relaxed leg's: held at least half as long, with the trunk lying within
 /// 10 degrees of where it lay then (a pause while lying back is none), and the other hip not
@@ -1166,6 +1195,12 @@ fn measure_one(
                  frame, enough to hide a hold; film closer or in better light)"
             ),
             _ => String::new(),
+        };
+        // Not held because unseen time split the hold: said instead (the level held longest
+        // was the rest, and "only the resting level was held" blamed the person).
+        let reason = match kind {
+            RefusalKind::NotHeld => split_by_unseen(&reading, hold).unwrap_or(reason),
+            _ => reason,
         };
         Refusal {
             kind,
@@ -1749,7 +1784,8 @@ fn not_moved_from_rest(
             RefusalKind::NotHeld,
             format!(
                 "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
-                h.level_deg * flip,
+                // (+ 0.0: a level of -0.0 is shown as 0.0)
+                h.level_deg * flip + 0.0,
                 h.duration_s
             ),
         ));
