@@ -385,6 +385,29 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
             assert!(!reason.contains("only the resting level"), "{reason}");
         }
     }
+    // The knee seen bent 30 deg for those 0.4 s (a straight-leg raise's condition broken, not
+    // unseen): not held, and nothing said of unseen time.
+    let times = frames(7.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let up = 60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 4.0, 4.5));
+            let knee = if (3.05..3.45).contains(&t) { 30.0 } else { 0.0 };
+            render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(up, knee), leg(-3.0, 0.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let r = &results[0];
+    assert_refused(r, RefusalKind::NotHeld, "");
+    let reason = r
+        .refusal
+        .as_ref()
+        .map(|f| f.reason.clone())
+        .unwrap_or_default();
+    assert!(!reason.contains("nothing seen"), "{reason}");
 }
 
 /// Cases 1-6 apply to the live readout too: the live meter re-measures a trial with the same
@@ -863,6 +886,22 @@ fn the_trunk_moving_is_no_leg_moving() {
     let r = &over_time("hip-extension", Posture::Kneeling, 12.0, left, &|t| {
         let lean = 9.0 * (ramp(t, 1.0, 4.0) - ramp(t, 10.0, 11.5));
         legs(leg(-lean, 90.0), leg(90.0 - lean, 90.0), Side::Left, -lean)
+    })[0];
+    assert_refused(r, RefusalKind::NoMovement, "the trunk moved");
+    // The same after 1.5 s sitting back reclined (the back thigh 50 deg forward, the trunk 15
+    // back) on the way into the kneel: no condition says the trunk is out of position kneeling,
+    // so that is no rest to count the trunk's turn from (from it, the lean back was none: 9
+    // deg, good).
+    let r = &over_time("hip-extension", Posture::Kneeling, 12.0, left, &|t| {
+        let kneel = ramp(t, 1.5, 2.5);
+        let (thigh, recline) = (50.0 * (1.0 - kneel), 15.0 * (1.0 - kneel));
+        let lean = recline + 9.0 * (ramp(t, 4.0, 7.0) - ramp(t, 10.0, 11.5));
+        legs(
+            leg(thigh - lean, 90.0 + thigh),
+            leg(90.0 - lean, 90.0),
+            Side::Left,
+            -lean,
+        )
     })[0];
     assert_refused(r, RefusalKind::NoMovement, "the trunk moved");
     // Resting leaning `lean` deg forward with the thigh `from` deg behind vertical, then upright

@@ -102,9 +102,10 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
 
 /// A hold that unseen time split: the sustained maximum (see [`sustained_maximum`]) with
 /// unseen stretches (samples not `seen`, and missing time) of up to `max_unseen_s` seconds
-/// bridged, and the longest unseen stretch inside it, seconds. A sample seen but `NaN` in
-/// `values` (seen, but not counting) still breaks a hold. None where no hold is found so, or
-/// none of its unseen stretches is long enough to have split it. Such a hold is not held
+/// bridged, and the longest unseen stretch inside it, seconds (from the last sample seen before
+/// it to the first after). A sample seen but `NaN` in `values` (seen, but not counting) still
+/// breaks a hold. None where no hold is found so, where nothing unseen lies inside it, or where
+/// less than half of [`HoldCriteria::min_hold_s`] of it was seen. Such a hold is not held
 /// (nothing was seen in between): it tells a refusal why no hold was found at that level.
 pub fn split_by_unseen_time(
     time_s: &[f64],
@@ -124,17 +125,22 @@ pub fn split_by_unseen_time(
         ..*criteria
     };
     let hold = sustained_maximum(&seen_time, &seen_values, &bridged)?;
-    let longest_unseen_s = seen_time
+    // Each step from one sample seen to the next inside the hold: unseen where samples between
+    // were not seen, or time went missing.
+    let unseen_steps: Vec<f64> = seen
         .windows(2)
-        .filter(|w| w[0] >= hold.start_s && w[1] <= hold.end_s)
-        .map(|w| w[1] - w[0])
-        .fold(0.0, f64::max);
-    (longest_unseen_s > gap_s).then(|| {
+        .filter(|w| time_s[w[0]] >= hold.start_s && time_s[w[1]] <= hold.end_s)
+        .filter(|w| w[1] - w[0] > 1 || time_s[w[1]] - time_s[w[0]] > gap_s)
+        .map(|w| time_s[w[1]] - time_s[w[0]])
+        .collect();
+    let longest_s = unseen_steps.iter().copied().fold(0.0, f64::max);
+    let seen_s = hold.duration_s - unseen_steps.iter().sum::<f64>();
+    (longest_s > 0.0 && seen_s >= 0.5 * criteria.min_hold_s).then(|| {
         let hold = Hold {
             frame_index: seen[hold.frame_index],
             ..hold
         };
-        (hold, longest_unseen_s)
+        (hold, longest_s)
     })
 }
 

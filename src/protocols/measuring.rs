@@ -224,6 +224,10 @@ struct Validity {
     /// Frames seen out of the test's position by the trunk: a posture criterion about the trunk
     /// known and failed (sitting up or lying back for a seated fold, sitting for a supine test).
     out_of_position: Vec<bool>,
+    /// Frames ruled out by what was seen: a condition known there and failed, or the leg or
+    /// trunk foreshortened. A frame that does not count only for what was not seen (an angle or
+    /// a condition unknown) is not one.
+    ruled_out_seen: Vec<bool>,
 }
 
 fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity {
@@ -232,6 +236,7 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
     let mut posture_ok = vec![true; n];
     let mut out_of_position = vec![false; n];
     let mut unsure = vec![false; n];
+    let mut ruled_out_seen = vec![false; n];
     let mut failures = Vec::with_capacity(protocol.criteria.len());
     for criterion in protocol.criteria {
         let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
@@ -264,6 +269,7 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
             }
             if criterion.role != Role::Flag {
                 frame_ok[i] &= passes;
+                ruled_out_seen[i] |= !v.is_nan() && !passes;
             }
             if criterion.role == Role::Posture {
                 posture_ok[i] &= passes;
@@ -282,6 +288,9 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
             foreshortened += 1;
         }
     }
+    for (ruled_out, &ratio) in ruled_out_seen.iter_mut().zip(series.in_plane_ratio(side)) {
+        *ruled_out |= ratio < FORESHORTENED_RATIO;
+    }
     let unsure = frame_ok
         .iter()
         .zip(&unsure)
@@ -294,6 +303,7 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
         foreshortened,
         in_posture: posture_ok.iter().filter(|&&ok| ok).count(),
         out_of_position,
+        ruled_out_seen,
     }
 }
 
@@ -693,11 +703,13 @@ enum Tilt {
 /// within 30 degrees of horizontal, the median trunk tilt and, where the protocol keeps the other
 /// leg flat on the table and it was measured in a third of those frames, the median slope of that
 /// leg (hip to ankle). Both at least [`TILTED_BODY_DEG`] alike over the hold, or else over the
-/// rest it rose from ([`Reading::rest_frames`]) ([`Tilt::Body`]): said on the
+/// rest it rose from ([`Reading::trunk_rest_frames`]) ([`Tilt::Body`]): said on the
 /// angles against the picture's horizontal, and on a refusal on every measure (the test's
 /// conditions against the horizontal may be why). Otherwise the trunk at least
 /// [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]): said on those and on the angles against the trunk
-/// line.
+/// line. (A whole-body tilt found over either is the camera's: the angles against the trunk line
+/// are then not in doubt, and the trunk's tilt is not said on them; a curl-up is
+/// [`WarningKind::TrunkMoved`]'s.)
 ///
 /// Without a hold and with no frame lying (the test refused), the median over the frames where
 /// the trunk lies 30 to 60 degrees from horizontal, when those are most of the frames with a
@@ -730,7 +742,7 @@ fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
         .filter(|(_, (&t, v))| {
             !v.is_nan() && hold.is_none_or(|h| (h.start_s..=h.end_s).contains(&t))
         })
-        .map(|(i, (_, v))| (i, 90.0 - v.abs()))
+        .map(|(i, (_, &v))| (i, lying_trunk_tilt(v)))
         .collect();
     let within = |deg: f32| -> Vec<(usize, f32)> {
         all.iter()
@@ -746,12 +758,13 @@ fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
         // longer lay as the resting leg did, and a camera tilted with the head end lower read a
         // raise to 60 as 68, good. The body at rest is the camera's second witness.
         let at_rest = || {
-            let rest: Vec<(usize, f32)> = reading
-                .rest_frames()
+            let rest: Vec<(usize, f32)> = hold
+                .map(|h| reading.trunk_rest_frames(&h))
+                .unwrap_or_default()
                 .into_iter()
                 .filter_map(|i| {
                     let lean = series.channel(Channel::TrunkToVertical).get(i)?;
-                    (!lean.is_nan()).then(|| (i, 90.0 - lean.abs()))
+                    (!lean.is_nan()).then(|| (i, lying_trunk_tilt(*lean)))
                 })
                 .filter(|(_, tilt)| tilt.abs() <= 30.0)
                 .collect();
@@ -759,8 +772,10 @@ fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
                 .then(|| body_tilt(protocol, series, side, &rest, stats::median(&tilts(&rest))))
                 .flatten()
         };
-        let body = body_tilt(protocol, series, side, &lying, trunk)
-            .or_else(|| hold.and_then(|_| at_rest()));
+        let body = body_tilt(protocol, series, side, &lying, trunk).or_else(|| {
+            hold.filter(|_| other_leg_rests_flat(protocol))
+                .and_then(|_| at_rest())
+        });
         if let Some(body) = body {
             // A turned camera turns the trunk and the thigh alike: the hip flexion stands. On a
             // refusal (no hold) it is said on every measure: the test's conditions against the
@@ -805,11 +820,7 @@ fn body_tilt(
     frames: &[(usize, f32)],
     trunk: f32,
 ) -> Option<f32> {
-    let rests = protocol
-        .criteria
-        .iter()
-        .any(|c| c.subject == Subject::OtherLeg(LegAngle::ThighToHorizontal));
-    if !rests {
+    if !other_leg_rests_flat(protocol) {
         return None;
     }
     // The leg's elevation is positive with the ankle above the hip; turned the trunk's way, a
@@ -832,6 +843,15 @@ fn body_tilt(
         && trunk.abs().min(leg.abs()) >= TILTED_BODY_DEG
         && (trunk - leg).abs() <= BODY_TILT_SPREAD_DEG;
     alike.then_some((trunk + leg) / 2.0)
+}
+
+/// Whether the protocol keeps the leg not measured flat on the table: a witness of the picture's
+/// level (see [`body_tilt`]).
+fn other_leg_rests_flat(protocol: &Protocol) -> bool {
+    protocol
+        .criteria
+        .iter()
+        .any(|c| c.subject == Subject::OtherLeg(LegAngle::ThighToHorizontal))
 }
 
 /// One measure on one side, as the refusals and the result read it: its values on a scale where
@@ -908,12 +928,65 @@ impl<'a> Reading<'a> {
         self.series.len()
     }
 
-    /// The frames of the rest the test's movement was made from: those within
-    /// [`REST_WINDOW_S`] of the lowest settled frame (see [`settled_frames`]) in the test's
-    /// position, whether or not the form conditions let it count. A knee hug begun with the leg
-    /// straight counts only from a knee bent 45 deg, by when a curl-up made with it is half
-    /// made: the trunk's rest is where it lay before. Empty where no frame was in position.
-    fn rest_frames(&self) -> Vec<usize> {
+    /// The frames of the rest `hold` rose from, in `values` (degrees, flipped; NaN where a
+    /// frame is not to be considered): the lowest still stretch (a hold's time within the band,
+    /// see [`hold::still_windows`]) before the hold, settled (see [`settled_frames`]) and at
+    /// least the movement's rise below the hold, or else the frames within [`REST_WINDOW_S`]
+    /// of the lowest settled frame. The lowest frame alone may be on the way into the position:
+    /// kneeling down from sitting back reclined, the trunk leant back as far as it later did in
+    /// the hold, and a lean back of 9 deg with no hip moved was measured from there as no turn
+    /// at all. Empty where no frame is to be considered.
+    fn rest_before(&self, values: &[f32], hold: &Hold) -> Vec<usize> {
+        let time_s = &self.series.time_s;
+        let settled = settled_frames(
+            time_s,
+            values,
+            &self.all_values,
+            &self.validity.out_of_position,
+            self.criteria,
+        );
+        let mut settled: Vec<f32> = values
+            .iter()
+            .zip(&settled)
+            .map(|(&v, &ok)| if ok { v } else { f32::NAN })
+            .collect();
+        // (Nothing settled: every frame considered is on the way in or out; the lowest of them.)
+        if settled.iter().all(|v| v.is_nan()) {
+            settled = values.to_vec();
+        }
+        let n = settled.len().min(time_s.len());
+        let rise = self.protocol.movement.map_or(0.0, |m| m.rise_deg);
+        let still_rest = hold::still_windows(&time_s[..n], &settled[..n], self.criteria)
+            .into_iter()
+            .filter(|&(mean, _, last)| {
+                time_s[last] <= hold.start_s && mean <= hold.level_deg - rise
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, first, last)) = still_rest {
+            return (first..=last).filter(|&i| !settled[i].is_nan()).collect();
+        }
+        let Some(lowest) = (0..n)
+            .filter(|&i| !settled[i].is_nan())
+            .min_by(|&a, &b| settled[a].total_cmp(&settled[b]))
+        else {
+            return Vec::new();
+        };
+        (0..n)
+            .filter(|&i| !settled[i].is_nan())
+            .filter(|&i| (time_s[i] - time_s[lowest]).abs() <= REST_WINDOW_S)
+            .collect()
+    }
+
+    /// The frames where the trunk rested before `hold`, as far as the trunk's position tells:
+    /// [`Reading::rest_before`] over the frames not seen out of position by the trunk, whatever
+    /// the other conditions (a knee hug begun with the leg straight counts only from a knee bent
+    /// 45 deg, by when a curl-up made with it is half made: the trunk's rest is where it lay
+    /// before). Lying only, where the trunk's condition tells the position: kneeling, the
+    /// frames that count. Empty where none is in position.
+    fn trunk_rest_frames(&self, hold: &Hold) -> Vec<usize> {
+        if self.protocol.posture != Posture::Lying {
+            return self.rest_before(&self.values, hold);
+        }
         let out = &self.validity.out_of_position;
         let in_position: Vec<f32> = self
             .all_values
@@ -927,27 +1000,7 @@ impl<'a> Reading<'a> {
                 }
             })
             .collect();
-        let settled = settled_frames(
-            &self.series.time_s,
-            &in_position,
-            &self.all_values,
-            out,
-            self.criteria,
-        );
-        let Some(rest) = in_position
-            .iter()
-            .enumerate()
-            .filter(|&(i, v)| !v.is_nan() && settled.get(i).copied().unwrap_or(false))
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(i, _)| i)
-        else {
-            return Vec::new();
-        };
-        let time_s = &self.series.time_s;
-        (0..in_position.len().min(time_s.len()))
-            .filter(|&i| !in_position[i].is_nan())
-            .filter(|&i| (time_s[i] - time_s[rest]).abs() <= REST_WINDOW_S)
-            .collect()
+        self.rest_before(&in_position, hold)
     }
 
     /// `count` frames as a percentage of all frames.
@@ -1002,10 +1055,16 @@ struct OtherLevel {
 }
 
 /// Why no hold was found at the stretch's level, where unseen time split it (see
-/// [`hold::split_by_unseen_time`], bridging up to [`MAX_UNSEEN_S`]): a level above the one held
-/// (`hold`, if any) by more than the band. None otherwise.
-fn split_by_unseen(reading: &Reading, hold: Option<Hold>) -> Option<String> {
-    let seen: Vec<bool> = reading.all_values.iter().map(|v| !v.is_nan()).collect();
+/// [`hold::split_by_unseen_time`], bridging up to [`MAX_UNSEEN_S`]; a frame counts as seen
+/// where it counts or what was seen there ruled it out): a hold so bridged above `above`
+/// (degrees, on the reading's flipped scale). None otherwise.
+fn split_by_unseen(reading: &Reading, above: f32) -> Option<String> {
+    let seen: Vec<bool> = reading
+        .values
+        .iter()
+        .zip(&reading.validity.ruled_out_seen)
+        .map(|(v, &ruled_out)| !v.is_nan() || ruled_out)
+        .collect();
     let (split, unseen_s) = hold::split_by_unseen_time(
         &reading.series.time_s,
         &reading.values,
@@ -1013,21 +1072,25 @@ fn split_by_unseen(reading: &Reading, hold: Option<Hold>) -> Option<String> {
         reading.criteria,
         MAX_UNSEEN_S,
     )?;
-    let above = hold.map_or(f32::NEG_INFINITY, |h| {
-        h.level_deg + reading.criteria.band_deg
-    });
     (split.level_deg > above).then(|| {
         format!(
             "not held: {} stayed at about {:.0} deg from {:.1} to {:.1} s, but split by {:.1} s \
              with nothing seen (frames dropped, or the leg not found), and unseen time never \
              counts as held; record again with the whole body in view",
             reading.measure.name,
-            split.level_deg * reading.flip,
+            shown(split.level_deg * reading.flip, 0),
             split.start_s,
             split.end_s,
             unseen_s
         )
     })
+}
+
+/// `deg` rounded to `decimals` places, never shown as "-0".
+fn shown(deg: f32, decimals: i32) -> f32 {
+    let scale = 10f32.powi(decimals);
+    // (+ 0.0 turns -0.0 into 0.0)
+    (deg * scale).round() / scale + 0.0
 }
 
 /// Whether another level held (`other`) leaves the last one (`last`, held `last_s` seconds in
@@ -1195,12 +1258,6 @@ fn measure_one(
                  frame, enough to hide a hold; film closer or in better light)"
             ),
             _ => String::new(),
-        };
-        // Not held because unseen time split the hold: said instead (the level held longest
-        // was the rest, and "only the resting level was held" blamed the person).
-        let reason = match kind {
-            RefusalKind::NotHeld => split_by_unseen(&reading, hold).unwrap_or(reason),
-            _ => reason,
         };
         Refusal {
             kind,
@@ -1628,37 +1685,36 @@ struct RiseParts {
     compensation: f32,
 }
 
-/// How a hold's rise was made (see [`RiseParts`]): from the rest ([`Reading::rest_frames`],
-/// their medians) to the hold (the medians over it; the measure's level). None where no frame
-/// was in position or the trunk was not seen at both.
+/// How a hold's rise was made (see [`RiseParts`]): from the rest (see [`Reading::rest_before`];
+/// for the trunk, [`Reading::trunk_rest_frames`]), their medians, to the hold (the medians
+/// over it; the measure's level). None where the trunk was not seen at both.
 fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     let Reading {
         protocol, series, ..
     } = *reading;
-    let rest = reading.rest_frames();
-    // The hold's medians over frames that count (a frame out of position may read the trunk
-    // otherwise).
+    let values = &reading.values;
+    let rest = reading.rest_before(values, &hold);
+    let trunk_rest_frames = reading.trunk_rest_frames(&hold);
+    // The hold's frames that count (a frame out of position may read the trunk otherwise).
     let in_hold: Vec<usize> = (0..series.len())
-        .filter(|&i| (hold.start_s..=hold.end_s).contains(&series.time_s[i]))
-        .filter(|&i| !reading.values[i].is_nan())
+        .filter(|&i| !values[i].is_nan() && (hold.start_s..=hold.end_s).contains(&series.time_s[i]))
         .collect();
     let median_over = |channel: &[f32], frames: &[usize]| {
         stats::median_of_seen(frames.iter().filter_map(|&i| channel.get(i).copied()))
     };
     // The trunk's turn in the extension's sense: kneeling, leaning back (its lean is positive
-    // forward); face down, the shoulders raised (its tilt from horizontal, positive with the
-    // shoulders higher, as in `lying_tilt`).
+    // forward); lying, the shoulders raised (see [`lying_trunk_tilt`]).
     let trunk: Vec<f32> = series
         .channel(Channel::TrunkToVertical)
         .iter()
         .map(|&lean| match protocol.posture {
-            Posture::Lying => 90.0 - lean.abs(),
+            Posture::Lying => lying_trunk_tilt(lean),
             Posture::Kneeling | Posture::Standing => -lean,
         })
         .collect();
-    let trunk_rest = median_over(&trunk, &rest)?;
+    let trunk_rest = median_over(&trunk, &trunk_rest_frames)?;
     let trunk_hold = median_over(&trunk, &in_hold)?;
-    let rise = hold.level_deg - median_over(&reading.all_values, &rest)?;
+    let rise = hold.level_deg - median_over(values, &rest)?;
     // Kneeling or standing, a forward lean straightened to upright is no turn, and a lean
     // forward in the hold is the hip's own bend: the hold is the test's, the trunk upright.
     // Lying, the picture's level is no reference (a camera tilted with the head end lower put
@@ -1672,6 +1728,13 @@ fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
         }
     };
     Some(RiseParts { rise, compensation })
+}
+
+/// A lying trunk's tilt from the picture's horizontal, degrees, positive with the shoulders
+/// higher than the hips, from its lean from vertical (`lean`, about -90 lying on the back, +90
+/// face down).
+fn lying_trunk_tilt(lean: f32) -> f32 {
+    90.0 - lean.abs()
 }
 
 /// Whether the test's defining movement was made from a rest in its position, and for a hold,
@@ -1780,15 +1843,16 @@ fn not_moved_from_rest(
     let jitter = reading.scatter_deg.unwrap_or(0.0);
     let rest_of_hold = rested_at.map_or(rest, |level| rest_from(level.min(lowest + 2.0 * jitter)));
     if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest_of_hold < movement.rise_deg) {
-        return Some((
-            RefusalKind::NotHeld,
-            format!(
+        // Unseen time may have split the stretch's hold: said instead, not blamed on the person.
+        let reason =
+            split_by_unseen(reading, rest_of_hold + movement.rise_deg).unwrap_or_else(|| {
+                format!(
                 "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
-                // (+ 0.0: a level of -0.0 is shown as 0.0)
-                h.level_deg * flip + 0.0,
+                shown(h.level_deg * flip, 1),
                 h.duration_s
-            ),
-        ));
+            )
+            });
+        return Some((RefusalKind::NotHeld, reason));
     }
     // The leg's own movement: an arched back or a lean back turns the trunk line alone.
     if let Some(parts) = parts {
@@ -2036,14 +2100,23 @@ fn not_held(
         return Some((RefusalKind::Repetitions, reason));
     }
     if hold.is_none() {
+        // Unseen time may have split the stretch's hold (from the lowest level that counts,
+        // as far as the test's movement rises): said instead, not blamed on the person.
+        let lowest = reading
+            .values
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f32::INFINITY, f32::min);
+        let above = lowest + reading.protocol.movement.map_or(0.0, |m| m.rise_deg);
         let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
-        return Some((
-            RefusalKind::NotHeld,
+        let reason = split_by_unseen(reading, above).unwrap_or_else(|| {
             format!(
                 "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
                 criteria.min_hold_s, criteria.band_deg
-            ),
-        ));
+            )
+        });
+        return Some((RefusalKind::NotHeld, reason));
     }
     None
 }
