@@ -372,7 +372,11 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
             .collect();
         let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
         for r in &results {
-            assert_refused(r, RefusalKind::NotHeld, "split by 0.5 s with nothing seen");
+            assert_refused(
+                r,
+                RefusalKind::NotHeld,
+                "before and after 0.5 s with nothing seen",
+            );
             let reason = &r
                 .refusal
                 .as_ref()
@@ -408,6 +412,49 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
         .map(|f| f.reason.clone())
         .unwrap_or_default();
     assert!(!reason.contains("nothing seen"), "{reason}");
+    // Rows missing for 1 s in a hold of 2.4 s: the same.
+    let times: Vec<f64> = frames(8.0)
+        .into_iter()
+        .filter(|t| !(3.2..4.2).contains(t))
+        .collect();
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let up = 60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 5.0, 5.5));
+            render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(up, 0.0), leg(-3.0, 0.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    assert_refused(&results[0], RefusalKind::NotHeld, "before and after 1.0 s");
+    // Held at 60 for 1.4 s with 0.5 s of rows missing, then at 40 for 2 s: the result is the 40
+    // held, but the 60 is said and the result is fair (it read 40, good, without a word).
+    let times: Vec<f64> = frames(9.0)
+        .into_iter()
+        .filter(|t| !(3.45..3.95).contains(t))
+        .collect();
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let up = 60.0 * ramp(t, 2.0, 2.6) - 20.0 * ramp(t, 4.4, 4.8) - 40.0 * ramp(t, 7.0, 7.5);
+            render(
+                &Placement::new(Posture::Supine, true),
+                &legs(leg(up, 0.0), leg(-3.0, 0.0), Side::Left, 0.0),
+            )
+        })
+        .collect();
+    for r in measure("slr", &times, &mut poses, SideChoice::Named(Side::Left)) {
+        assert!(r.value_deg.is_some_and(|v| (v - 40.0).abs() < 1.0), "{r:?}");
+        let higher = r
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::HigherLevelUnseen)
+            .and_then(|w| w.value);
+        assert!(higher.is_some_and(|v| (v - 60.0).abs() < 1.5), "{r:?}");
+        assert_eq!(r.quality, Quality::Fair, "{r:?}");
+    }
 }
 
 /// Cases 1-6 apply to the live readout too: the live meter re-measures a trial with the same
@@ -1196,6 +1243,22 @@ fn a_curl_up_during_a_raise_is_the_trunks_part_of_the_result() {
             "{r:?}"
         );
         assert_eq!(r.quality, Quality::Fair, "{r:?}");
+    }
+    // The shoulders dipping 6 deg for half a second at rest (a keypoint pulled down by an arm)
+    // are no rest to count a turn from: nothing said.
+    let results = over_time("slr", Posture::Supine, 10.0, left, &|t| {
+        let c = ramp(t, 2.0, 3.5) * (1.0 - ramp(t, 6.5, 8.0));
+        let dip = -6.0 * ramp(t, 0.6, 0.8) * (1.0 - ramp(t, 1.1, 1.3));
+        legs(
+            leg(60.0 * c + dip, 0.0),
+            leg(dip - 3.0, 0.0),
+            Side::Left,
+            dip,
+        )
+    });
+    for r in &results {
+        assert_eq!(trunk_moved(r), None, "{r:?}");
+        assert_eq!(r.quality, Quality::Good, "{r:?}");
     }
     // A leg raised 10 deg while curling up 12: the hip's angle rose 22, its own part 10.
     let r = &raise("slr", 10.0, 12.0, 0.0)[0];

@@ -929,10 +929,12 @@ impl<'a> Reading<'a> {
     }
 
     /// The frames of the rest `hold` rose from, in `values` (degrees, flipped; NaN where a
-    /// frame is not to be considered): the lowest still stretch (a hold's time within the band,
-    /// see [`hold::still_windows`]) before the hold, settled (see [`settled_frames`]) and at
-    /// least the movement's rise below the hold, or else the frames within [`REST_WINDOW_S`]
-    /// of the lowest settled frame. The lowest frame alone may be on the way into the position:
+    /// frame is not to be considered): the lowest stay (a hold's time or more within the band,
+    /// see [`hold::stays`]) before the hold, settled (see [`settled_frames`]) and at
+    /// least the movement's rise below the hold; or else the settled frames before the hold
+    /// within twice the band of the lowest level kept for a hold's time (see
+    /// [`hold::lowest_level`]); or else the frames within [`REST_WINDOW_S`] of the lowest settled
+    /// frame. The lowest frame alone may be on the way into the position:
     /// kneeling down from sitting back reclined, the trunk leant back as far as it later did in
     /// the hold, and a lean back of 9 deg with no hip moved was measured from there as no turn
     /// at all. Empty where no frame is to be considered.
@@ -956,14 +958,36 @@ impl<'a> Reading<'a> {
         }
         let n = settled.len().min(time_s.len());
         let rise = self.protocol.movement.map_or(0.0, |m| m.rise_deg);
-        let still_rest = hold::still_windows(&time_s[..n], &settled[..n], self.criteria)
+        // Over the whole stay, not one window of it: a dip of the shoulders for half a second
+        // at rest was the trunk's rest in a window of one second.
+        let still_rest = hold::stays(&time_s[..n], &settled[..n], self.criteria)
             .into_iter()
-            .filter(|&(mean, _, last)| {
-                time_s[last] <= hold.start_s && mean <= hold.level_deg - rise
+            .filter(|stay| stay.end_s <= hold.start_s && stay.level_deg <= hold.level_deg - rise)
+            .min_by(|a, b| a.level_deg.total_cmp(&b.level_deg));
+        if let Some(stay) = still_rest {
+            return (0..n)
+                .filter(|&i| !settled[i].is_nan())
+                .filter(|&i| (stay.start_s..=stay.end_s).contains(&time_s[i]))
+                .collect();
+        }
+        // No still rest: the frames before the hold within twice the band of the lowest level
+        // kept for a hold's time (a keypoint's dip for half a second is not where the body
+        // rested); else those near the lowest frame.
+        let before: Vec<f32> = (0..n)
+            .map(|i| {
+                if time_s[i] < hold.start_s {
+                    settled[i]
+                } else {
+                    f32::NAN
+                }
             })
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((_, first, last)) = still_rest {
-            return (first..=last).filter(|&i| !settled[i].is_nan()).collect();
+            .collect();
+        if let Some(level) = hold::lowest_level(&time_s[..n], &before, self.criteria) {
+            let near = level + 2.0 * self.criteria.band_deg;
+            let frames: Vec<usize> = (0..n).filter(|&i| before[i] <= near).collect();
+            if !frames.is_empty() {
+                return frames;
+            }
         }
         let Some(lowest) = (0..n)
             .filter(|&i| !settled[i].is_nan())
@@ -1054,11 +1078,37 @@ struct OtherLevel {
     in_doubt: bool,
 }
 
-/// Why no hold was found at the stretch's level, where unseen time split it (see
-/// [`hold::split_by_unseen_time`], bridging up to [`MAX_UNSEEN_S`]; a frame counts as seen
-/// where it counts or what was seen there ruled it out): a hold so bridged above `above`
+/// The longest stretch with nothing seen that [`split_by_unseen`] looks across, seconds. A
+/// hold never spans unseen time; this only says that one may have been lost to it.
+const SPLIT_UNSEEN_S: f64 = 2.0;
+
+/// A level the measure was seen at before and after a stretch with nothing seen, which no hold
+/// spans (see [`hold::split_by_unseen_time`]).
+struct SplitHold {
+    /// Degrees, on the measure's own scale.
+    level_deg: f32,
+    start_s: f64,
+    end_s: f64,
+    /// The longest stretch unseen in it, seconds.
+    unseen_s: f64,
+}
+
+impl SplitHold {
+    /// When, in words: "before and after 0.5 s with nothing seen (from 2.5 to 4.0 s: frames
+    /// dropped, or keypoints not found)".
+    fn when(&self) -> String {
+        format!(
+            "before and after {:.1} s with nothing seen (from {:.1} to {:.1} s: frames dropped, \
+             or keypoints not found)",
+            self.unseen_s, self.start_s, self.end_s
+        )
+    }
+}
+
+/// A level the measure was seen at before and after unseen time (up to [`SPLIT_UNSEEN_S`]; a
+/// frame counts as seen where it counts or what was seen there ruled it out), above `above`
 /// (degrees, on the reading's flipped scale). None otherwise.
-fn split_by_unseen(reading: &Reading, above: f32) -> Option<String> {
+fn split_by_unseen(reading: &Reading, above: f32) -> Option<SplitHold> {
     let seen: Vec<bool> = reading
         .values
         .iter()
@@ -1070,20 +1120,25 @@ fn split_by_unseen(reading: &Reading, above: f32) -> Option<String> {
         &reading.values,
         &seen,
         reading.criteria,
-        MAX_UNSEEN_S,
+        SPLIT_UNSEEN_S,
     )?;
-    (split.level_deg > above).then(|| {
-        format!(
-            "not held: {} stayed at about {:.0} deg from {:.1} to {:.1} s, but split by {:.1} s \
-             with nothing seen (frames dropped, or the leg not found), and unseen time never \
-             counts as held; record again with the whole body in view",
-            reading.measure.name,
-            shown(split.level_deg * reading.flip, 0),
-            split.start_s,
-            split.end_s,
-            unseen_s
-        )
+    (split.level_deg > above).then(|| SplitHold {
+        level_deg: shown(split.level_deg * reading.flip, 1),
+        start_s: split.start_s,
+        end_s: split.end_s,
+        unseen_s,
     })
+}
+
+/// The refusal's reason where unseen time may have split the stretch's hold.
+fn split_reason(reading: &Reading, split: &SplitHold) -> String {
+    format!(
+        "not held: {} was at about {:.0} deg {}, and unseen time never counts as held; record \
+         again with the whole body in view",
+        reading.measure.name,
+        split.level_deg,
+        split.when()
+    )
 }
 
 /// `deg` rounded to `decimals` places, never shown as "-0".
@@ -1298,6 +1353,21 @@ fn measure_one(
                 .side(side)
                 .value(deg)
                 .detail(measure.angle.name()),
+        );
+        lower(Quality::Fair);
+    }
+    // A level further lost to unseen time: the result may be low (a raise held at 60 for 1.4 s
+    // with 0.5 s of rows missing, then at 40, read 40, good). (A position test's result is the
+    // last level, not the highest.)
+    let higher_unseen = hold
+        .filter(|_| protocol.result == ResultKind::SustainedMaximum)
+        .and_then(|h| split_by_unseen(&reading, h.level_deg + criteria.band_deg));
+    if let Some(split) = higher_unseen {
+        warnings.push(
+            Warning::new(WarningKind::HigherLevelUnseen)
+                .side(side)
+                .value(split.level_deg)
+                .detail(split.when()),
         );
         lower(Quality::Fair);
     }
@@ -1844,8 +1914,10 @@ fn not_moved_from_rest(
     let rest_of_hold = rested_at.map_or(rest, |level| rest_from(level.min(lowest + 2.0 * jitter)));
     if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest_of_hold < movement.rise_deg) {
         // Unseen time may have split the stretch's hold: said instead, not blamed on the person.
-        let reason =
-            split_by_unseen(reading, rest_of_hold + movement.rise_deg).unwrap_or_else(|| {
+        let split = split_by_unseen(reading, rest_of_hold + movement.rise_deg);
+        let reason = split
+            .map(|split| split_reason(reading, &split))
+            .unwrap_or_else(|| {
                 format!(
                 "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
                 shown(h.level_deg * flip, 1),
@@ -2110,12 +2182,15 @@ fn not_held(
             .fold(f32::INFINITY, f32::min);
         let above = lowest + reading.protocol.movement.map_or(0.0, |m| m.rise_deg);
         let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
-        let reason = split_by_unseen(reading, above).unwrap_or_else(|| {
-            format!(
-                "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
-                criteria.min_hold_s, criteria.band_deg
-            )
-        });
+        let split = split_by_unseen(reading, above);
+        let reason = split
+            .map(|split| split_reason(reading, &split))
+            .unwrap_or_else(|| {
+                format!(
+                    "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
+                    criteria.min_hold_s, criteria.band_deg
+                )
+            });
         return Some((RefusalKind::NotHeld, reason));
     }
     None

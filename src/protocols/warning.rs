@@ -112,13 +112,18 @@ pub enum WarningKind {
     /// that unsteady can hide a hold or put one at the wrong level. `value` is the scatter (one
     /// frame's standard deviation), degrees; `detail` the angle in words.
     Unsteady,
+    /// The measure was also seen at a level further into the stretch before and after a stretch
+    /// with nothing seen (frames dropped, keypoints not found), which no hold spans: the result
+    /// may fall short.
+    /// `value` is that level, degrees; `detail` when, in words.
+    HigherLevelUnseen,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
 }
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 30] = [
+    pub const ALL: [WarningKind; 31] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -148,6 +153,7 @@ impl WarningKind {
         WarningKind::Retimed,
         WarningKind::SmallSubject,
         WarningKind::Unsteady,
+        WarningKind::HigherLevelUnseen,
         WarningKind::Legacy,
     ];
 
@@ -183,6 +189,7 @@ impl WarningKind {
             WarningKind::Retimed => "retimed",
             WarningKind::SmallSubject => "small_subject",
             WarningKind::Unsteady => "unsteady",
+            WarningKind::HigherLevelUnseen => "higher_level_unseen",
             WarningKind::Legacy => "legacy",
         }
     }
@@ -524,6 +531,10 @@ impl fmt::Display for Warning {
                 f,
                 "keypoints unsteady: the {side} {detail} scattered {value:.1} deg from frame to frame (over {:.1}), enough to hide a hold or put it at the wrong level; move the camera closer (the leg larger in the picture), light the room better or steady the camera",
                 super::UNSTEADY_DEG
+            ),
+            WarningKind::HigherLevelUnseen => write!(
+                f,
+                "a level further into the stretch not counted: the {side} leg was at about {value:.0} deg {detail}, and unseen time never counts as held, so the result may fall short; record again with the whole body in view"
             ),
             WarningKind::Legacy => f.write_str(detail),
         }
