@@ -453,6 +453,9 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
             .find(|w| w.kind == WarningKind::HigherLevelUnseen)
             .and_then(|w| w.value);
         assert!(higher.is_some_and(|v| (v - 60.0).abs() < 1.5), "{r:?}");
+        let said = r.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let what = format!("{} was at about 60 deg from", r.measure.replace('_', " "));
+        assert!(said.iter().any(|w| w.contains(&what)), "{said:?}");
         assert_eq!(r.quality, Quality::Fair, "{r:?}");
     }
 }

@@ -106,7 +106,7 @@ pub fn sustained_maximum(time_s: &[f64], values: &[f32], criteria: &HoldCriteria
 /// it to the first after). A sample seen but `NaN` in `values` (seen, but not counting) still
 /// breaks a hold. None where no hold is found so, where nothing unseen lies inside it, or where
 /// less than half of [`HoldCriteria::min_hold_s`] of it was seen. Such a hold is not held
-/// (nothing was seen in between): it tells a refusal why no hold was found at that level.
+/// (nothing was seen in between): it tells why no hold was found at that level.
 pub fn split_by_unseen_time(
     time_s: &[f64],
     values: &[f32],

@@ -932,8 +932,9 @@ impl<'a> Reading<'a> {
     /// frame is not to be considered): the lowest stay (a hold's time or more within the band,
     /// see [`hold::stays`]) before the hold, settled (see [`settled_frames`]) and at
     /// least the movement's rise below the hold; or else the settled frames before the hold
-    /// within twice the band of the lowest level kept for a hold's time (see
-    /// [`hold::lowest_level`]); or else the frames within [`REST_WINDOW_S`] of the lowest settled
+    /// near the lowest level kept there for a hold's time (see [`hold::lowest_level`]), where
+    /// that is the movement's rise below the hold (within twice the band, or half the rise if
+    /// less, but at least the band); or else the frames within [`REST_WINDOW_S`] of the lowest settled
     /// frame. The lowest frame alone may be on the way into the position:
     /// kneeling down from sitting back reclined, the trunk leant back as far as it later did in
     /// the hold, and a lean back of 9 deg with no hip moved was measured from there as no turn
@@ -982,8 +983,14 @@ impl<'a> Reading<'a> {
                 }
             })
             .collect();
-        if let Some(level) = hold::lowest_level(&time_s[..n], &before, self.criteria) {
-            let near = level + 2.0 * self.criteria.band_deg;
+        let lowest_before = hold::lowest_level(&time_s[..n], &before, self.criteria)
+            .filter(|&level| level <= hold.level_deg - rise);
+        if let Some(level) = lowest_before {
+            // (Within the band, and under half the rise: not the way into the stretch.)
+            let near = level
+                + (2.0 * self.criteria.band_deg)
+                    .min(rise / 2.0)
+                    .max(self.criteria.band_deg);
             let frames: Vec<usize> = (0..n).filter(|&i| before[i] <= near).collect();
             if !frames.is_empty() {
                 return frames;
@@ -1094,13 +1101,13 @@ struct SplitHold {
 }
 
 impl SplitHold {
-    /// When, in words: "before and after 0.5 s with nothing seen (from 2.5 to 4.0 s: frames
+    /// When, in words: "from 2.5 to 4.0 s, before and after 0.5 s with nothing seen (frames
     /// dropped, or keypoints not found)".
     fn when(&self) -> String {
         format!(
-            "before and after {:.1} s with nothing seen (from {:.1} to {:.1} s: frames dropped, \
+            "from {:.1} to {:.1} s, before and after {:.1} s with nothing seen (frames dropped, \
              or keypoints not found)",
-            self.unseen_s, self.start_s, self.end_s
+            self.start_s, self.end_s, self.unseen_s
         )
     }
 }
@@ -1367,7 +1374,12 @@ fn measure_one(
             Warning::new(WarningKind::HigherLevelUnseen)
                 .side(side)
                 .value(split.level_deg)
-                .detail(split.when()),
+                .detail(format!(
+                    "{} was at about {:.0} deg {}",
+                    measure.name.replace('_', " "),
+                    split.level_deg,
+                    split.when()
+                )),
         );
         lower(Quality::Fair);
     }

@@ -115,7 +115,7 @@ pub enum WarningKind {
     /// The measure was also seen at a level further into the stretch before and after a stretch
     /// with nothing seen (frames dropped, keypoints not found), which no hold spans: the result
     /// may fall short.
-    /// `value` is that level, degrees; `detail` when, in words.
+    /// `value` is that level, degrees; `detail` the measure, the level and when, in words.
     HigherLevelUnseen,
     /// A warning stored by a gonio that kept warnings as text; `detail` is that text.
     Legacy,
@@ -534,7 +534,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::HigherLevelUnseen => write!(
                 f,
-                "a level further into the stretch not counted: the {side} leg was at about {value:.0} deg {detail}, and unseen time never counts as held, so the result may fall short; record again with the whole body in view"
+                "a level further into the stretch not counted: the {side} {detail}, and unseen time never counts as held, so the result may fall short; record again with the whole body in view"
             ),
             WarningKind::Legacy => f.write_str(detail),
         }
