@@ -346,10 +346,42 @@ mod tests {
         );
         // Seen but not counting (a knee bent in a straight-leg raise): the hold is broken.
         let seen = vec![true; t.len()];
-        let split = split_by_unseen_time(&t, &values, &seen, &criteria, 1.0);
-        assert!(
-            split.is_none_or(|(h, _)| h.level_deg.abs() < 0.1),
-            "{split:?}"
+        assert_eq!(
+            split_by_unseen_time(&t, &values, &seen, &criteria, 1.0),
+            None
+        );
+        // At 5 frames/s, one frame unseen (0.4 s between the frames seen, under three
+        // intervals): the hold it broke is found.
+        let (t, v) = series(
+            5.0,
+            |t| if (2.0..3.6).contains(&t) { 20.0 } else { 0.0 },
+            6.0,
+        );
+        let seen: Vec<bool> = t.iter().map(|&t| (t - 2.8).abs() > 0.01).collect();
+        let values: Vec<f32> = v
+            .iter()
+            .zip(&seen)
+            .map(|(&v, &s)| if s { v } else { f32::NAN })
+            .collect();
+        let (split, unseen_s) =
+            split_by_unseen_time(&t, &values, &seen, &criteria, 1.0).expect("split");
+        assert!((split.level_deg - 20.0).abs() < 0.1, "{split:?}");
+        assert!((unseen_s - 0.4).abs() < 0.01, "{unseen_s}");
+        // Seen for 0.1 s either side of 0.9 s unseen: too little seen to speak of a hold.
+        let (t, v) = series(
+            30.0,
+            |t| if (2.0..3.1).contains(&t) { 20.0 } else { 0.0 },
+            6.0,
+        );
+        let seen: Vec<bool> = t.iter().map(|&t| !(2.1..3.0).contains(&t)).collect();
+        let values: Vec<f32> = v
+            .iter()
+            .zip(&seen)
+            .map(|(&v, &s)| if s { v } else { f32::NAN })
+            .collect();
+        assert_eq!(
+            split_by_unseen_time(&t, &values, &seen, &criteria, 1.0),
+            None
         );
     }
 
