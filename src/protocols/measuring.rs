@@ -93,8 +93,9 @@ pub const SWING_CUTOFF_HZ: f64 = 5.0;
 /// for a leg raised to 60, graded good), not measured.
 pub const TRUNK_TURN_DEG: f32 = 5.0;
 
-/// The rest a movement is measured from is the frames within this of its lowest frame,
-/// seconds: a median over a few frames, not one frame's noise.
+/// Where no still rest is found, the rest a movement is measured from is the frames within this
+/// of its lowest frame, seconds (see `Reading::rest_before`): a median over a few frames, not one
+/// frame's noise.
 const REST_WINDOW_S: f64 = 0.25;
 
 /// The frame-to-frame scatter of the measured angle (one frame's standard deviation, see
@@ -384,11 +385,7 @@ fn settled_frames(
     if away.is_empty() {
         return settled;
     }
-    let in_position: Vec<f32> = all_values[..n]
-        .iter()
-        .zip(out_of_position)
-        .map(|(&v, &out)| if out { f32::NAN } else { v })
-        .collect();
+    let in_position = kept(&all_values[..n], |i| !out_of_position[i]);
     let still = hold::still_windows(&time_s[..n], &in_position, criteria);
     for (k, &(first, last)) in away.iter().enumerate() {
         let next_away = away.get(k + 1).map_or(n, |a| a.0);
@@ -897,11 +894,9 @@ impl<'a> Reading<'a> {
                 .collect(),
             _ => measure.values(series, side).map(|v| v * flip).collect(),
         };
-        let values: Vec<f32> = all_values
-            .iter()
-            .zip(&validity.frame_ok)
-            .map(|(&v, &ok)| if ok { v } else { f32::NAN })
-            .collect();
+        let values = kept(&all_values, |i| {
+            validity.frame_ok.get(i).copied().unwrap_or(false)
+        });
         let valid_frames = values.iter().filter(|v| !v.is_nan()).count();
         let peak = highest(&values);
         let scatter_deg = series.frame_scatter_deg(measure.angle.channel(side), |i| {
@@ -948,11 +943,7 @@ impl<'a> Reading<'a> {
             &self.validity.out_of_position,
             self.criteria,
         );
-        let mut settled: Vec<f32> = values
-            .iter()
-            .zip(&settled)
-            .map(|(&v, &ok)| if ok { v } else { f32::NAN })
-            .collect();
+        let mut settled = kept(values, |i| settled.get(i).copied().unwrap_or(false));
         // (Nothing settled: every frame considered is on the way in or out; the lowest of them.)
         if settled.iter().all(|v| v.is_nan()) {
             settled = values.to_vec();
@@ -974,15 +965,7 @@ impl<'a> Reading<'a> {
         // No still rest: the frames before the hold within twice the band of the lowest level
         // kept for a hold's time (a keypoint's dip for half a second is not where the body
         // rested); else those near the lowest frame.
-        let before: Vec<f32> = (0..n)
-            .map(|i| {
-                if time_s[i] < hold.start_s {
-                    settled[i]
-                } else {
-                    f32::NAN
-                }
-            })
-            .collect();
+        let before = kept(&settled[..n], |i| time_s[i] < hold.start_s);
         let lowest_before = hold::lowest_level(&time_s[..n], &before, self.criteria)
             .filter(|&level| level <= hold.level_deg - rise);
         if let Some(level) = lowest_before {
@@ -1012,25 +995,12 @@ impl<'a> Reading<'a> {
     /// [`Reading::rest_before`] over the frames not seen out of position by the trunk, whatever
     /// the other conditions (a knee hug begun with the leg straight counts only from a knee bent
     /// 45 deg, by when a curl-up made with it is half made: the trunk's rest is where it lay
-    /// before). Lying only, where the trunk's condition tells the position: kneeling, the
-    /// frames that count. Empty where none is in position.
+    /// before). For lying protocols, whose trunk condition tells the position (kneeling, none
+    /// does: [`rise_parts`] takes the rest of the frames that count). Empty where none is in
+    /// position.
     fn trunk_rest_frames(&self, hold: &Hold) -> Vec<usize> {
-        if self.protocol.posture != Posture::Lying {
-            return self.rest_before(&self.values, hold);
-        }
         let out = &self.validity.out_of_position;
-        let in_position: Vec<f32> = self
-            .all_values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                if out.get(i).copied().unwrap_or(true) {
-                    f32::NAN
-                } else {
-                    v
-                }
-            })
-            .collect();
+        let in_position = kept(&self.all_values, |i| !out.get(i).copied().unwrap_or(true));
         self.rest_before(&in_position, hold)
     }
 
@@ -1041,6 +1011,15 @@ impl<'a> Reading<'a> {
             total => 100.0 * count as f32 / total as f32,
         }
     }
+}
+
+/// `values` with NaN wherever `keep` (given the index) says no.
+fn kept(values: &[f32], keep: impl Fn(usize) -> bool) -> Vec<f32> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if keep(i) { v } else { f32::NAN })
+        .collect()
 }
 
 /// 1, or -1 for a measure where lower is better: values times this are higher where better, as
@@ -1776,7 +1755,10 @@ fn rise_parts(reading: &Reading, hold: Hold) -> Option<RiseParts> {
     } = *reading;
     let values = &reading.values;
     let rest = reading.rest_before(values, &hold);
-    let trunk_rest_frames = reading.trunk_rest_frames(&hold);
+    let trunk_rest_frames = match protocol.posture {
+        Posture::Lying => reading.trunk_rest_frames(&hold),
+        Posture::Kneeling | Posture::Standing => rest.clone(),
+    };
     // The hold's frames that count (a frame out of position may read the trunk otherwise).
     let in_hold: Vec<usize> = (0..series.len())
         .filter(|&i| !values[i].is_nan() && (hold.start_s..=hold.end_s).contains(&series.time_s[i]))
@@ -1915,11 +1897,7 @@ fn not_moved_from_rest(
     // With steady keypoints a brief rest, or a recording that starts on the way in, is still a
     // rest.
     let rested_at = settled.as_ref().and_then(|settled| {
-        let settled_values: Vec<f32> = values
-            .iter()
-            .zip(settled)
-            .map(|(&v, &ok)| if ok { v } else { f32::NAN })
-            .collect();
+        let settled_values = kept(values, |i| settled.get(i).copied().unwrap_or(false));
         hold::lowest_level(&series.time_s, &settled_values, criteria)
     });
     let jitter = reading.scatter_deg.unwrap_or(0.0);
