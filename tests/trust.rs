@@ -389,22 +389,32 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
             assert!(!reason.contains("only the resting level"), "{reason}");
         }
     }
+    // A straight-leg raise at `times` (rows missing where absent), the left leg at `raised(t)`,
+    // the right resting foot-down.
+    let raise = |times: &[f64], raised: &dyn Fn(f64) -> Leg| {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                render(
+                    &Placement::new(Posture::Supine, true),
+                    &legs(raised(t), leg(-3.0, 0.0), Side::Left, 0.0),
+                )
+            })
+            .collect();
+        measure("slr", times, &mut poses, SideChoice::Named(Side::Left))
+    };
+    let without = |seconds: f64, missing: std::ops::Range<f64>| -> Vec<f64> {
+        frames(seconds)
+            .into_iter()
+            .filter(|t| !missing.contains(t))
+            .collect()
+    };
     // The knee seen bent 30 deg for those 0.4 s (a straight-leg raise's condition broken, not
     // unseen): not held, and nothing said of unseen time.
-    let times = frames(7.0);
-    let mut poses: Vec<Pose> = times
-        .iter()
-        .map(|&t| {
-            let up = 60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 4.0, 4.5));
-            let knee = if (3.05..3.45).contains(&t) { 30.0 } else { 0.0 };
-            render(
-                &Placement::new(Posture::Supine, true),
-                &legs(leg(up, knee), leg(-3.0, 0.0), Side::Left, 0.0),
-            )
-        })
-        .collect();
-    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
-    let r = &results[0];
+    let r = &raise(&frames(7.0), &|t| {
+        let up = 60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 4.0, 4.5));
+        leg(up, if (3.05..3.45).contains(&t) { 30.0 } else { 0.0 })
+    })[0];
     assert_refused(r, RefusalKind::NotHeld, "");
     let reason = r
         .refusal
@@ -413,39 +423,17 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
         .unwrap_or_default();
     assert!(!reason.contains("nothing seen"), "{reason}");
     // Rows missing for 1 s in a hold of 2.4 s: the same.
-    let times: Vec<f64> = frames(8.0)
-        .into_iter()
-        .filter(|t| !(3.2..4.2).contains(t))
-        .collect();
-    let mut poses: Vec<Pose> = times
-        .iter()
-        .map(|&t| {
-            let up = 60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 5.0, 5.5));
-            render(
-                &Placement::new(Posture::Supine, true),
-                &legs(leg(up, 0.0), leg(-3.0, 0.0), Side::Left, 0.0),
-            )
-        })
-        .collect();
-    let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+    let results = raise(&without(8.0, 3.2..4.2), &|t| {
+        leg(60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 5.0, 5.5)), 0.0)
+    });
     assert_refused(&results[0], RefusalKind::NotHeld, "before and after 1.0 s");
     // Held at 60 for 1.4 s with 0.5 s of rows missing, then at 40 for 2 s: the result is the 40
     // held, but the 60 is said and the result is fair (it read 40, good, without a word).
-    let times: Vec<f64> = frames(9.0)
-        .into_iter()
-        .filter(|t| !(3.45..3.95).contains(t))
-        .collect();
-    let mut poses: Vec<Pose> = times
-        .iter()
-        .map(|&t| {
-            let up = 60.0 * ramp(t, 2.0, 2.6) - 20.0 * ramp(t, 4.4, 4.8) - 40.0 * ramp(t, 7.0, 7.5);
-            render(
-                &Placement::new(Posture::Supine, true),
-                &legs(leg(up, 0.0), leg(-3.0, 0.0), Side::Left, 0.0),
-            )
-        })
-        .collect();
-    for r in measure("slr", &times, &mut poses, SideChoice::Named(Side::Left)) {
+    let results = raise(&without(9.0, 3.45..3.95), &|t| {
+        let up = 60.0 * ramp(t, 2.0, 2.6) - 20.0 * ramp(t, 4.4, 4.8) - 40.0 * ramp(t, 7.0, 7.5);
+        leg(up, 0.0)
+    });
+    for r in results {
         assert!(r.value_deg.is_some_and(|v| (v - 40.0).abs() < 1.0), "{r:?}");
         let higher = r
             .warnings
