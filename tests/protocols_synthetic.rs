@@ -1805,6 +1805,41 @@ fn a_face_turned_away_lying_is_told_by_a_bent_knee_or_said() {
             }
         }
     }
+    // No face at all (the camera framed on the legs, or a therapist in front of the head the
+    // whole time) and no knee bent: no cue, not even an ear's. Refused, saying why (it said "trunk
+    // position unknown (keypoints not reliable)"), and for the leg that moved: `--side auto` named
+    // the resting leg, whose own angles are as unknown.
+    for (name, raised) in [("slr", Side::Left), ("slr", Side::Right)] {
+        let mut poses = series_of(
+            scenario(name),
+            &Placement::new(Posture::Supine, true),
+            raised,
+            &times,
+        );
+        for pose in &mut poses {
+            for part in [
+                BodyPart::Nose,
+                BodyPart::LeftEye,
+                BodyPart::RightEye,
+                BodyPart::LeftEar,
+                BodyPart::RightEar,
+            ] {
+                pose.keypoints[part.index()].confidence = 0.05;
+            }
+        }
+        let results = measure(name, &times, &mut poses, SideChoice::Auto);
+        assert!(!results.is_empty());
+        for r in &results {
+            assert_eq!(r.side, raised, "{name}: {r:?}");
+            let refusal = r.refusal.as_ref().expect("no facing: refused");
+            assert!(
+                refusal
+                    .reason
+                    .contains("which way the body faced is unknown"),
+                "{name}: {refusal:?}"
+            );
+        }
+    }
     for seed in 0..4 {
         let mut rng = XorShift::new(40 + seed);
         let times = timestamps(30.0, 12.0, false, &mut rng);

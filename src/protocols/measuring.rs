@@ -416,13 +416,27 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     // trunk propped up moves both hips alike, and was taken for the raised leg.
     let score = |side: Side| -> (bool, f32) {
         let away = valid_mask(protocol, series, side).out_of_position;
-        let all = score_over(protocol, main, series, side, &|_| true);
-        match score_over(protocol, main, series, side, &|i| !away[i]) {
+        let all = score_over(protocol.side_rule, main, series, side, &|_| true);
+        match score_over(protocol.side_rule, main, series, side, &|i| !away[i]) {
             score if score.is_finite() => (true, score),
             _ => (false, all),
         }
     };
-    let (right, left) = (score(Side::Right), score(Side::Left));
+    let (mut right, mut left) = (score(Side::Right), score(Side::Left));
+    // With the main measure unknown on both sides (which way the body faced is unknown: the
+    // angles against the trunk are), the thigh's movement against the horizontal, which needs
+    // no facing, still tells the leg that moved; else the refusal named the resting leg.
+    if !right.1.is_finite()
+        && !left.1.is_finite()
+        && matches!(
+            protocol.side_rule,
+            SideRule::MostMovement | SideRule::MostMovementOf(_)
+        )
+    {
+        let thigh = SideRule::MostMovementOf(LegAngle::ThighToHorizontal);
+        let moved = |side: Side| score_over(thigh, main, series, side, &|_| true);
+        (right, left) = ((false, moved(Side::Right)), (false, moved(Side::Left)));
+    }
     if (right.0, right.1) > (left.0, left.1) {
         Side::Right
     } else {
@@ -430,16 +444,16 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     }
 }
 
-/// A side's score under the protocol's side rule over the frames `keep` lets through; negative
+/// A side's score under a protocol's side `rule` over the frames `keep` lets through; negative
 /// infinity without any.
 fn score_over(
-    protocol: &Protocol,
+    rule: SideRule,
     main: &Measure,
     series: &AngleSeries,
     side: Side,
     keep: &dyn Fn(usize) -> bool,
 ) -> f32 {
-    let values: Vec<f32> = match protocol.side_rule {
+    let values: Vec<f32> = match rule {
         SideRule::LowerMedianOf(angle) => series
             .channel(angle.channel(side))
             .iter()
@@ -461,7 +475,7 @@ fn score_over(
     }
     values.sort_by(f32::total_cmp);
     let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
-    match protocol.side_rule {
+    match rule {
         SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
         SideRule::HigherMedian | SideRule::HigherMedianOf(_) | SideRule::LowerMedianOf(_) => {
             at(0.5)
@@ -1719,6 +1733,19 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
         .rev()
         .max_by_key(|(_, f)| f.1)
         .map(|(c, _)| c.unknown);
+    // No face in profile and no bent knee in any frame: every angle against the trunk, and the
+    // trunk's own position (face up or down, forward or back), is unknown, and saying only that
+    // a condition was unknown blamed the keypoints (the camera framed on the legs, or a
+    // therapist standing in front of the head, the whole recording).
+    if reading.series.anterior_sign.is_none() {
+        return (
+            RefusalKind::NoValidFrames,
+            "which way the body faced is unknown: no face was seen in profile and no knee bent \
+             in any frame (the head hidden, turned away or out of the picture), so no angle \
+             against the trunk could be read; let the camera see the head side-on"
+                .to_string(),
+        );
+    }
     let why = worst(Role::Form)
         .map(str::to_string)
         .or_else(|| {
