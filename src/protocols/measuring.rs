@@ -696,15 +696,19 @@ const RESTING_LEG_SLOPE_DEG: f32 = 3.0;
 /// of the whole body (see [`TILTED_BODY_DEG`]).
 const BODY_TILT_SPREAD_DEG: f32 = 5.0;
 
+/// A leg lying on the table with its knee bent no more than this (degrees) is a witness of the
+/// table's level (see [`flat_leg_tilt`]); the straight-leg raise keeps its knees within 20.
+const FLAT_LEG_KNEE_DEG: f32 = 20.0;
+
 /// How a lying body lay in the picture, where it puts a measure in doubt.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tilt {
     /// The trunk lay tilted (degrees, positive with the shoulders higher in the picture than the
     /// hips): a tilted camera or raised shoulders, which the keypoints cannot tell apart.
     Trunk(f32),
-    /// The trunk and the resting leg lay tilted alike (degrees, their mean, positive with the
-    /// head end higher): the whole body turned, a tilted camera. Angles against the trunk line
-    /// stand; those against the picture's horizontal are off by as much.
+    /// The trunk and the resting leg, or both legs at rest, lay tilted alike (degrees, their
+    /// mean, positive with the head end higher): the whole body turned, a tilted camera. Angles
+    /// against the trunk line stand; those against the picture's horizontal are off by as much.
     Body(f32),
 }
 
@@ -714,12 +718,12 @@ enum Tilt {
 /// within 30 degrees of horizontal, the median trunk tilt and, where the protocol keeps the other
 /// leg flat on the table and it was measured in a third of those frames, the median slope of that
 /// leg (hip to ankle). Both at least [`TILTED_BODY_DEG`] alike over the hold, or else over the
-/// rest it rose from ([`Reading::trunk_rest_frames`]) ([`Tilt::Body`]): said on the
-/// angles against the picture's horizontal, and on a refusal on every measure (the test's
-/// conditions against the horizontal may be why). Otherwise the trunk at least
-/// [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]): said on those and on the angles against the trunk
-/// line. (A whole-body tilt found over either is the camera's: the angles against the trunk line
-/// are then not in doubt, and the trunk's tilt is not said on them; a curl-up is
+/// rest it rose from ([`Reading::trunk_rest_frames`]), or both legs so at rest ([`legs_tilt`])
+/// ([`Tilt::Body`]): said on the angles against the picture's horizontal, and on a refusal on
+/// every measure (the test's conditions against the horizontal may be why). Otherwise the trunk
+/// at least [`TILTED_TRUNK_DEG`] ([`Tilt::Trunk`]): said on those and on the angles against the
+/// trunk line. (A whole-body tilt found over any of them is the camera's: the angles against the
+/// trunk line are then not in doubt, and the trunk's tilt is not said on them; a curl-up is
 /// [`WarningKind::TrunkMoved`]'s.)
 ///
 /// Without a hold and with no frame lying (the test refused), the median over the frames where
@@ -780,7 +784,10 @@ fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
                 .filter(|(_, tilt)| tilt.abs() <= 30.0)
                 .collect();
             (!rest.is_empty())
-                .then(|| body_tilt(protocol, series, side, &rest, stats::median(&tilts(&rest))))
+                .then(|| {
+                    body_tilt(protocol, series, side, &rest, stats::median(&tilts(&rest)))
+                        .or_else(|| legs_tilt(protocol, series, side, &rest))
+                })
                 .flatten()
         };
         let body = body_tilt(protocol, series, side, &lying, trunk).or_else(|| {
@@ -821,9 +828,8 @@ fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
 
 /// The whole lying body's tilt (degrees, positive with the head end higher in the picture): the
 /// mean of `trunk` (the median trunk tilt over `frames`) and the resting leg's median slope over
-/// the same frames less [`RESTING_LEG_SLOPE_DEG`], when the protocol keeps the leg other than
-/// `side` flat on the table, it was measured (not filled in across a gap) in a third of the
-/// frames and the two lay tilted alike (see [`TILTED_BODY_DEG`]).
+/// the same frames (see [`flat_leg_tilt`]), when the protocol keeps the leg other than `side`
+/// flat on the table and the two lay tilted alike (see [`TILTED_BODY_DEG`]).
 fn body_tilt(
     protocol: &Protocol,
     series: &AngleSeries,
@@ -834,14 +840,53 @@ fn body_tilt(
     if !other_leg_rests_flat(protocol) {
         return None;
     }
-    // The leg's elevation is positive with the ankle above the hip; turned the trunk's way, a
-    // slope is positive with the feet lower, as the trunk's tilt is with the shoulders higher.
-    // (The far leg is often hidden: a value filled in across a gap is no witness.)
-    let channel = LegAngle::LegToHorizontal.channel(side.other());
+    let leg = flat_leg_tilt(series, side.other(), frames)?;
+    let alike = trunk.signum() == leg.signum()
+        && trunk.abs().min(leg.abs()) >= TILTED_BODY_DEG
+        && (trunk - leg).abs() <= BODY_TILT_SPREAD_DEG;
+    alike.then_some((trunk + leg) / 2.0)
+}
+
+/// The whole lying body's tilt (degrees, positive with the head end higher) from both legs lying
+/// flat at rest (`frames`, the rest the hold rose from): their mean slope less
+/// [`RESTING_LEG_SLOPE_DEG`], when the protocol keeps the other leg flat on the table, each leg
+/// was measured straight in a third of the frames, both lay turned the same way within
+/// [`BODY_TILT_SPREAD_DEG`] of each other and their mean is at least [`TILTED_BODY_DEG`]. Two
+/// legs on the table are two witnesses of its level that the trunk's own slope does not blur: the
+/// line from the hips to the shoulder joints lies a few degrees off the table by build (a trunk
+/// lying 4 deg shoulders-low before a camera tilted 8 deg the other way read 4, under
+/// [`TILTED_BODY_DEG`], and a raise to 60 read 52, good).
+fn legs_tilt(
+    protocol: &Protocol,
+    series: &AngleSeries,
+    side: Side,
+    frames: &[(usize, f32)],
+) -> Option<f32> {
+    if !other_leg_rests_flat(protocol) {
+        return None;
+    }
+    let own = flat_leg_tilt(series, side, frames)?;
+    let other = flat_leg_tilt(series, side.other(), frames)?;
+    let mean = (own + other) / 2.0;
+    let alike = own.signum() == other.signum()
+        && (own - other).abs() <= BODY_TILT_SPREAD_DEG
+        && mean.abs() >= TILTED_BODY_DEG;
+    alike.then_some(mean)
+}
+
+/// The median slope of `leg` (hip to ankle, degrees, positive with the foot lower, as a trunk's
+/// tilt is with the shoulders higher) over `frames` where it was measured (not filled in across
+/// a gap: the far leg is often hidden, and a value filled in is no witness) with the knee
+/// straight (a knee drawn up lifts the line off the table), less [`RESTING_LEG_SLOPE_DEG`]; None
+/// where that is under a third of the frames.
+fn flat_leg_tilt(series: &AngleSeries, leg: Side, frames: &[(usize, f32)]) -> Option<f32> {
+    let channel = LegAngle::LegToHorizontal.channel(leg);
     let (elevation, measured) = (series.channel(channel), series.measured(channel));
+    let knee = series.channel(LegAngle::KneeFlexion.channel(leg));
     let slopes: Vec<f32> = frames
         .iter()
         .filter(|&&(i, _)| measured.get(i).copied().unwrap_or(false))
+        .filter(|&&(i, _)| knee.get(i).is_some_and(|&k| k <= FLAT_LEG_KNEE_DEG))
         .filter_map(|&(i, _)| elevation.get(i).copied())
         .filter(|v| !v.is_nan())
         .map(|v| -v)
@@ -849,11 +894,7 @@ fn body_tilt(
     if slopes.is_empty() || 3 * slopes.len() < frames.len() {
         return None;
     }
-    let leg = stats::median(&slopes) - RESTING_LEG_SLOPE_DEG;
-    let alike = trunk.signum() == leg.signum()
-        && trunk.abs().min(leg.abs()) >= TILTED_BODY_DEG
-        && (trunk - leg).abs() <= BODY_TILT_SPREAD_DEG;
-    alike.then_some((trunk + leg) / 2.0)
+    Some(stats::median(&slopes) - RESTING_LEG_SLOPE_DEG)
 }
 
 /// Whether the protocol keeps the leg not measured flat on the table: a witness of the picture's

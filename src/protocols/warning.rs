@@ -60,11 +60,11 @@ pub enum WarningKind {
     /// tilted that far, or a patient propped up).
     Tilted,
     /// A lying test's angle against the picture's horizontal (or any measure of a refused lying
-    /// test), measured while the trunk and the resting leg lay tilted alike from it (see
-    /// [`super::TILTED_BODY_DEG`]): the whole body turned in the picture, a tilted camera (or a
-    /// table not level), so the angle is off by as much against the table; `value` is the tilt,
-    /// degrees, positive with the head end higher in the picture (the angle then reads that much
-    /// low); `detail` the angle in words.
+    /// test), measured while the trunk and the resting leg, or both legs at rest, lay tilted
+    /// alike from it (see [`super::TILTED_BODY_DEG`]): the whole body turned in the picture, a
+    /// tilted camera (or a table not level), so the angle is off by as much against the table;
+    /// `value` is the tilt, degrees, positive with the head end higher in the picture (the angle
+    /// then reads that much low); `detail` the angle in words.
     CameraTilted,
     /// The trunk turned from the rest to the hold (see [`super::Movement::thigh_moves`]): past
     /// upright (kneeling: a lean back), or lying, from where it lay at rest (face down: the back
@@ -380,7 +380,7 @@ impl fmt::Display for Warning {
                 };
                 write!(
                     f,
-                    "the trunk and the resting leg lay {:.0} deg from the picture's horizontal alike (the head end {end}) in the test's frames: the camera was tilted (or the table is not level), so ",
+                    "the whole body lay {:.0} deg from the picture's horizontal (the head end {end}): the camera was tilted (or the table is not level), so ",
                     value.abs(),
                 )?;
                 if detail.ends_with("horizontal") {
