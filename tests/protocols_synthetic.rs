@@ -231,10 +231,16 @@ fn series_of(scenario: &Scenario, placement: &Placement, side: Side, times: &[f6
     } else {
         Box::new(stretch_curve(scenario.rest, scenario.target))
     };
-    times
+    let poses: Vec<Pose> = times
         .iter()
         .map(|&t| render(placement, &(scenario.body)(curve(t), side)))
-        .collect()
+        .collect();
+    if scenario.protocol == "lunge-ankle" {
+        // The figure's legs hang from the hips: the front foot stays planted instead, as in a
+        // lunge (its ankle rising as the shank tilts would be a heel lifted).
+        return planted(poses, side);
+    }
+    poses
 }
 
 fn check(scenario: &Scenario, results: &[Measurement], side: Side, tolerance: f32, label: &str) {
@@ -637,15 +643,22 @@ fn invalid_frames_are_flagged_with_reasons() {
     );
     assert_ne!(r.quality, Quality::Good);
     // The bent-knee hold is not the result; and the only level held with a straight knee is
-    // the resting one, which is no result either.
+    // the resting one, which is no result either. The refusal says why the hold did not count
+    // (it said "only the resting level was held", blaming the person for not holding).
     assert!(
         r.value_deg.is_none_or(|v| v < 50.0),
         "the bent-knee hold is not the result: {r:?}"
     );
-    assert_eq!(
-        r.refusal.as_ref().map(|refusal| refusal.kind),
-        Some(protocols::RefusalKind::NotHeld),
-        "{r:?}"
+    let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(refusal.kind, protocols::RefusalKind::NoValidFrames, "{r:?}");
+    assert!(
+        refusal
+            .reason
+            .starts_with("hip_flexion was held at about 70 deg from ")
+            && refusal
+                .reason
+                .ends_with("but those frames did not count: raised knee bent over 20 deg"),
+        "{refusal:?}"
     );
 
     // Kneeling stretch with the trunk leaning 25 degrees: compensation.

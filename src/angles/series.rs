@@ -229,6 +229,9 @@ pub struct AngleSeries {
     /// Per frame: the hips' midpoint across the picture (x), in trunk lengths (the median over
     /// the series); NaN unknown. Differences tell whether the body stayed in place.
     hips_across: Vec<f32>,
+    /// Per side (left, right), per frame: how far the ankle stood above the floor where its foot
+    /// stood, in shank lengths (see [`ankle_lifts`]); NaN unknown.
+    ankle_lift: [Vec<f32>; 2],
     /// Per channel, per frame: whether the angle was measured in that frame (not missing, not
     /// an outlier), before gaps were filled by interpolation.
     measured: [Vec<bool>; CHANNEL_COUNT],
@@ -336,6 +339,12 @@ impl AngleSeries {
     /// as misread have confidence 0 (for pictures of what was measured).
     pub fn as_measured(&self, index: usize, pose: &Pose) -> Pose {
         without_parts(pose, self.dropped.get(index).copied().unwrap_or(0))
+    }
+
+    /// Per frame: how far `side`'s ankle stood above the floor where its foot stood, in shank
+    /// lengths (0 with the heel down, positive with it lifted; see [`ankle_lifts`]); NaN unknown.
+    pub fn ankle_lift(&self, side: Side) -> &[f32] {
+        &self.ankle_lift[side_index(side)]
     }
 
     /// How far the hips moved across the picture between frames `from` and `to` (inclusive),
@@ -472,6 +481,7 @@ impl AngleSeries {
             misread,
             dropped,
             hips_across: hips_across(poses, options.min_confidence),
+            ankle_lift: Side::BOTH.map(|side| ankle_lifts(&readable, side, options.min_confidence)),
             measured: Default::default(),
             unsmoothed: Default::default(),
             min_confidence: options.min_confidence,
@@ -797,6 +807,95 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
         .collect()
 }
 
+/// Per frame: how far `side`'s ankle stood above the floor where the foot stood, in shank
+/// lengths (the median knee-to-ankle distance over the series), positive up the picture; NaN
+/// where the ankle is unknown, all NaN without a known shank.
+///
+/// The floor is where the ankle stood lowest in the picture (its 90th percentile, so that one
+/// frame's jitter is not the floor) among the frames whose ankle stood within a quarter of a
+/// shank across the picture (see [`FOOT_PLACE_SHANKS`]): a foot planted in one place, the heel
+/// down at first. A heel lifted turns the foot about the toes and raises the ankle (some 2 cm for
+/// a heel 3 cm up), and lets the knee go further forward than the ankle bends: the lunge test
+/// keeps the heel down. A foot that never stood heel down in that place gives no lift. Taken as
+/// the median of five frames around each, as the other per-frame checks are.
+fn ankle_lifts(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
+    let (knee, ankle) = match side {
+        Side::Left => (BodyPart::LeftKnee, BodyPart::LeftAnkle),
+        Side::Right => (BodyPart::RightKnee, BodyPart::RightAnkle),
+    };
+    let seen = |pose: &Pose, part: BodyPart| {
+        let k = pose.get(part);
+        (k.confidence >= min_confidence).then_some((k.x, k.y))
+    };
+    let shanks: Vec<f32> = poses
+        .iter()
+        .filter_map(|p| Some(distance(seen(p, knee)?, seen(p, ankle)?)))
+        .filter(|d| *d > 0.0)
+        .collect();
+    let ankles: Vec<Option<Point>> = poses.iter().map(|p| seen(p, ankle)).collect();
+    if shanks.is_empty() {
+        return vec![f32::NAN; poses.len()];
+    }
+    let shank = crate::stats::median(&shanks);
+    // Places across the picture, a quarter of a shank wide; a foot's place is its own and its
+    // two neighbours (jitter, or the ankle moving forward a little as the heel lifts).
+    let place_width = FOOT_PLACE_SHANKS * shank;
+    let place = |x: f32| (x / place_width).floor() as i64;
+    let mut heights: std::collections::BTreeMap<i64, Vec<f32>> = Default::default();
+    for &(x, y) in ankles.iter().flatten() {
+        heights.entry(place(x)).or_default().push(y);
+    }
+    // (The picture's y grows downwards: the floor is the high end.)
+    let floors: std::collections::BTreeMap<i64, f32> = heights
+        .keys()
+        .map(|&at| {
+            let mut ys: Vec<f32> = (at - 1..=at + 1)
+                .filter_map(|p| heights.get(&p))
+                .flatten()
+                .copied()
+                .collect();
+            ys.sort_by(f32::total_cmp);
+            (at, ys[((ys.len() - 1) as f32 * 0.9).round() as usize])
+        })
+        .collect();
+    let lifts: Vec<f32> = ankles
+        .iter()
+        .map(|a| {
+            a.and_then(|(x, y)| Some((floors.get(&place(x))? - y) / shank))
+                .unwrap_or(f32::NAN)
+        })
+        .collect();
+    median_of_five(&lifts)
+}
+
+/// Per frame: the median of the known values among the five frames around it (two either
+/// side); NaN where the frame's own is unknown. One keypoint misplaced for a frame is not the
+/// body's movement.
+fn median_of_five(values: &[f32]) -> Vec<f32> {
+    (0..values.len())
+        .map(|i| {
+            if values[i].is_nan() {
+                return f32::NAN;
+            }
+            let mut near = [0.0f32; 5];
+            let mut count = 0;
+            for &v in &values[i.saturating_sub(2)..(i + 3).min(values.len())] {
+                if !v.is_nan() {
+                    near[count] = v;
+                    count += 1;
+                }
+            }
+            let near = &mut near[..count];
+            near.sort_unstable_by(f32::total_cmp);
+            near[count / 2]
+        })
+        .collect()
+}
+
+/// How wide a place across the picture a planted foot's ankle keeps, in shank lengths (see
+/// [`ankle_lifts`]).
+const FOOT_PLACE_SHANKS: f32 = 0.25;
+
 /// The keypoints of `side`'s leg segments that the body's own proportions in this frame rule out
 /// (see [`overlong_limbs`]; bit `i` for [`BodyPart`] index `i`), judged from keypoints with
 /// `min_confidence` or more only: a body whose upper half is hidden or guessed is not judged.
@@ -925,25 +1024,8 @@ impl SegmentLengths {
                     .fold(f32::NAN, f32::min)
             })
             .collect();
-        // The median of five frames: one keypoint misplaced for a frame (a hand over the ankle)
-        // is not a leg turned out of the plane, and must not cut a hold in two.
-        (0..ratios.len())
-            .map(|i| {
-                if ratios[i].is_nan() {
-                    return f32::NAN;
-                }
-                let mut near = [0.0f32; 5];
-                let mut count = 0;
-                for &r in &ratios[i.saturating_sub(2)..(i + 3).min(ratios.len())] {
-                    if !r.is_nan() {
-                        near[count] = r;
-                        count += 1;
-                    }
-                }
-                let near = &mut near[..count];
-                near.sort_unstable_by(f32::total_cmp);
-                near[count / 2]
-            })
-            .collect()
+        // One keypoint misplaced for a frame (a hand over the ankle) is not a leg turned out of
+        // the plane, and must not cut a hold in two.
+        median_of_five(&ratios)
     }
 }

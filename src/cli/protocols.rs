@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use gonio::protocols::{Criterion, Protocol, Role, Subject, Test, ALL};
+use gonio::protocols::{Criterion, Protocol, Role, Subject, Test, ALL, HEEL_LIFT_SHANKS};
 
 #[derive(Args)]
 pub struct ProtocolsArgs {
@@ -49,6 +49,17 @@ fn movement(protocol: &Protocol) -> Option<String> {
     })
 }
 
+/// The heel rule, for the protocols that keep the heel down.
+fn heel(protocol: &Protocol) -> Option<String> {
+    protocol.heel_down.then(|| {
+        format!(
+            "the measured leg's heel down (its ankle within {:.0}% of the shank above the floor \
+             where the foot stood)",
+            100.0 * HEEL_LIFT_SHANKS
+        )
+    })
+}
+
 pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     if args.json {
@@ -61,7 +72,7 @@ pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
                     "instructions": p.instructions,
                     "measures": p.measures.iter().map(|m| serde_json::json!({"name": m.name, "description": m.description})).collect::<Vec<_>>(),
                     "position": p.criteria.iter().filter(|c| c.role == Role::Posture).map(requirement).collect::<Vec<_>>(),
-                    "valid_frames": p.criteria.iter().map(requirement).collect::<Vec<_>>(),
+                    "valid_frames": p.criteria.iter().map(requirement).chain(heel(p)).collect::<Vec<_>>(),
                     "movement": movement(p),
                     "norm": p.norm,
                 })
@@ -85,6 +96,9 @@ pub fn run(args: &ProtocolsArgs) -> anyhow::Result<ExitCode> {
             };
             let label = format!("{role}:");
             writeln!(out, "  {label:10}{what} {}", requirement(c))?;
+        }
+        if let Some(text) = heel(p) {
+            writeln!(out, "  counts:   frames with {text}")?;
         }
         if let Some(text) = movement(p) {
             writeln!(out, "  movement: {text}")?;

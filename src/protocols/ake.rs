@@ -44,5 +44,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "deficit under about 20 deg; men 17.8 ± 9.1, women 13.4 ± 6 (Balkan Med J 2018)",
-    result: ResultKind::SustainedMaximum,
+    result: ResultKind::SustainedMaximum,    heel_down: false,
 };

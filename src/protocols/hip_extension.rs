@@ -76,5 +76,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::HigherMedian,
     posture: Posture::Kneeling,
     norm: "10-20 deg hip extension (Norkin and White; AAOS reports 20)",
-    result: ResultKind::SustainedMaximum,
+    result: ResultKind::SustainedMaximum,    heel_down: false,
 };

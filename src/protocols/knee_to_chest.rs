@@ -55,4 +55,5 @@ pub const PROTOCOL: Protocol = Protocol {
     posture: Posture::Lying,
     norm: "about 120 deg hip flexion (AAOS; Norkin and White 0-120)",
     result: ResultKind::SustainedMaximum,
+    heel_down: false,
 };

@@ -75,4 +75,5 @@ pub const PROTOCOL: Protocol = Protocol {
     result: ResultKind::Swings {
         prominence_deg: 15.0,
     },
+    heel_down: false,
 };

@@ -93,7 +93,7 @@ pub const PROTOCOL: Protocol = Protocol {
     // much as the front one (the back leg was measured).
     side_rule: SideRule::HigherMedianOf(LegAngle::HipFlexion),
     posture: Posture::Kneeling,
-    // COCO keypoints have no heel or toe: a heel lifting cannot be seen (the README says so).
     norm: "no norm for this line: 2D joint-centre lines read about 27 +/- 6 deg where an inclinometer on the tibia read 39-45 (PMID 28108266); compare with yourself and the other leg",
-    result: ResultKind::SustainedMaximum,
+    result: ResultKind::SustainedMaximum,    // COCO keypoints have no heel or toe, but a heel lifted raises the ankle.
+    heel_down: true,
 };

@@ -9,8 +9,8 @@ use super::warning::{Warning, WarningKind};
 use super::{
     Best, Criterion, LegAngle, Measure, Measurement, Movement, Posture, Protocol, Quality, Refusal,
     RefusalKind, Repetition, ResultKind, Role, Settings, SideChoice, SideRule, Subject, Test,
-    FRONTAL_SPREAD, MAX_STANDING_LEG_SHARE, MAX_SWING_TRAVEL, MIN_RESULT_SWINGS, MIN_SWINGS,
-    OBLIQUE_SPREAD, SWING_FACING_UNCLEAR,
+    FRONTAL_SPREAD, HEEL_LIFT_SHANKS, MAX_STANDING_LEG_SHARE, MAX_SWING_TRAVEL, MIN_RESULT_SWINGS,
+    MIN_SWINGS, OBLIQUE_SPREAD, SWING_FACING_UNCLEAR,
 };
 use crate::angles::{AngleSeries, Channel, Side};
 use crate::pose::{PeopleSeen, Pose, PERSON_MIN_CONFIDENCE};
@@ -217,6 +217,9 @@ struct Validity {
     failures: Vec<(usize, usize, f32)>, // (failed, unknown, worst value) per criterion
     /// Frames that passed every criterion but whose leg or trunk was foreshortened.
     foreshortened: usize,
+    /// Frames that passed every criterion and were not foreshortened, but whose heel was lifted
+    /// (see [`Protocol::heel_down`]).
+    heel_lifted: usize,
     /// Frames that count, but with a condition that passes unseen ([`Test::IfSeen`]) unseen for
     /// longer than [`MAX_UNSEEN_S`].
     unsure: usize,
@@ -292,6 +295,21 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
     for (ruled_out, &ratio) in ruled_out_seen.iter_mut().zip(series.in_plane_ratio(side)) {
         *ruled_out |= ratio < FORESHORTENED_RATIO;
     }
+    // The heel lifted: the knee goes further forward than the ankle bends.
+    let mut heel_lifted = 0;
+    if protocol.heel_down {
+        for ((ok, ruled_out), &lift) in frame_ok
+            .iter_mut()
+            .zip(ruled_out_seen.iter_mut())
+            .zip(series.ankle_lift(side))
+        {
+            if lift > HEEL_LIFT_SHANKS {
+                heel_lifted += usize::from(*ok);
+                *ok = false;
+                *ruled_out = true;
+            }
+        }
+    }
     let unsure = frame_ok
         .iter()
         .zip(&unsure)
@@ -302,6 +320,7 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
         failures,
         unsure,
         foreshortened,
+        heel_lifted,
         in_posture: posture_ok.iter().filter(|&&ok| ok).count(),
         out_of_position,
         ruled_out_seen,
@@ -1171,6 +1190,84 @@ fn split_by_unseen(reading: &Reading, above: f32) -> Option<SplitHold> {
     })
 }
 
+/// The refusal's reason where the stretch was held but its frames did not count: the highest
+/// level held (a hold's time within the band) over the frames in the test's position by the
+/// trunk, whatever the other conditions, when it stood above `above` (flipped degrees: the rest
+/// and the movement's rise) and most of its frames did not count, with the condition that most
+/// of them were seen failing (a form condition, the leg foreshortened, the heel lifted). Saying
+/// "only the resting level was held" there blamed a person who held the stretch with the knees
+/// bent, the heel lifted or the hip rising (Ely's sign), for not holding it.
+fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
+    let Reading {
+        protocol,
+        measure,
+        series,
+        side,
+        validity,
+        criteria,
+        flip,
+        ..
+    } = *reading;
+    let out = &validity.out_of_position;
+    let in_position = kept(&reading.all_values, |i| {
+        !out.get(i).copied().unwrap_or(true)
+    });
+    let held = sustained_maximum(&series.time_s, &in_position, criteria)
+        .filter(|held| held.level_deg > above)?;
+    let frames: Vec<usize> = (0..in_position.len().min(series.time_s.len()))
+        .filter(|&i| {
+            !in_position[i].is_nan() && (held.start_s..=held.end_s).contains(&series.time_s[i])
+        })
+        .collect();
+    let uncounted = |i: &&usize| !validity.frame_ok.get(**i).copied().unwrap_or(false);
+    if 2 * frames.iter().filter(uncounted).count() < frames.len() {
+        return None;
+    }
+    let count = |fails: &dyn Fn(usize) -> bool| frames.iter().filter(|&&i| fails(i)).count();
+    let mut why: Vec<(usize, String)> = protocol
+        .criteria
+        .iter()
+        // (The trunk's position is what put these frames in position.)
+        .filter(|c| {
+            c.role == Role::Form || (c.role == Role::Posture && c.subject != Subject::Trunk)
+        })
+        .map(|c| {
+            let failed = count(&|i| {
+                let v = c.subject.value(side, |channel| series.channel(channel)[i]);
+                !v.is_nan() && !c.test.passes(v)
+            });
+            (failed, c.failure.to_string())
+        })
+        .collect();
+    let ratio = series.in_plane_ratio(side);
+    why.push((
+        count(&|i| ratio.get(i).is_some_and(|&r| r < FORESHORTENED_RATIO)),
+        "leg or trunk foreshortened: camera not side-on".to_string(),
+    ));
+    if protocol.heel_down {
+        let lift = series.ankle_lift(side);
+        why.push((
+            count(&|i| lift.get(i).is_some_and(|&l| l > HEEL_LIFT_SHANKS)),
+            format!(
+                "the heel lifted (the ankle rose over {:.0}% of the shank above the floor where \
+                 the foot stood): keep the heel down",
+                100.0 * HEEL_LIFT_SHANKS
+            ),
+        ));
+    }
+    // The first of the most failed, as the protocol lists them.
+    let most = why.iter().map(|w| w.0).max().filter(|&n| n > 0)?;
+    let (_, why) = why.into_iter().find(|w| w.0 == most)?;
+    Some(format!(
+        "{} was held at about {:.0} deg from {:.1} to {:.1} s, but those frames did not count: \
+         {why}",
+        measure.name,
+        shown(held.level_deg * flip, 0),
+        held.start_s,
+        held.end_s
+    ))
+}
+
 /// The refusal's reason where unseen time may have split the stretch's hold.
 fn split_reason(reading: &Reading, split: &SplitHold) -> String {
     format!(
@@ -1638,6 +1735,16 @@ fn warnings_and_grade(
             lower(Quality::Fair);
         }
     }
+    if validity.heel_lifted > 0 {
+        warnings.push(
+            Warning::new(WarningKind::HeelLifted)
+                .side(side)
+                .frames(validity.heel_lifted, total),
+        );
+        if pct(validity.heel_lifted) > 10.0 {
+            lower(Quality::Fair);
+        }
+    }
     // Misreads during the test: from the first frame that counts to the last (before it the
     // subject may have walked up to the camera, reading longer than in the test). Without a
     // frame that counts, over the whole recording.
@@ -1793,6 +1900,15 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
             (validity.foreshortened > 0)
                 .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
         })
+        .or_else(|| {
+            (validity.heel_lifted > 0).then(|| {
+                format!(
+                    "heel lifted (the ankle rose over {:.0}% of the shank above the floor where \
+                     the foot stood): keep the heel down",
+                    100.0 * HEEL_LIFT_SHANKS
+                )
+            })
+        })
         .or_else(|| least_known.map(|u| format!("{u} (keypoints not reliable)")))
         .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
     (
@@ -1944,6 +2060,9 @@ fn not_moved_from_rest(
         ));
     }
     if rise < movement.rise_deg {
+        if let Some(reason) = uncounted_hold(reading, rest + movement.rise_deg) {
+            return Some((RefusalKind::NoValidFrames, reason));
+        }
         return Some((
             RefusalKind::NoMovement,
             format!(
@@ -1973,6 +2092,11 @@ fn not_moved_from_rest(
     if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest_of_hold < movement.rise_deg) {
         // Unseen time may have split the stretch's hold: said instead, not blamed on the person.
         let split = split_by_unseen(reading, rest_of_hold + movement.rise_deg);
+        if split.is_none() {
+            if let Some(reason) = uncounted_hold(reading, rest_of_hold + movement.rise_deg) {
+                return Some((RefusalKind::NoValidFrames, reason));
+            }
+        }
         let reason = split
             .map(|split| split_reason(reading, &split))
             .unwrap_or_else(|| {
@@ -2241,6 +2365,11 @@ fn not_held(
         let above = lowest + reading.protocol.movement.map_or(0.0, |m| m.rise_deg);
         let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
         let split = split_by_unseen(reading, above);
+        if split.is_none() {
+            if let Some(reason) = uncounted_hold(reading, above) {
+                return Some((RefusalKind::NoValidFrames, reason));
+            }
+        }
         let reason = split
             .map(|split| split_reason(reading, &split))
             .unwrap_or_else(|| {

@@ -36,5 +36,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "10-20 deg hip extension (Norkin and White)",
-    result: ResultKind::SustainedMaximum,
+    result: ResultKind::SustainedMaximum,    heel_down: false,
 };

@@ -56,4 +56,5 @@ pub const PROTOCOL: Protocol = Protocol {
     posture: Posture::Lying,
     norm: "heel near the buttock, about 130-140 deg knee flexion (AAOS 0-135; working assumption)",
     result: ResultKind::SustainedMaximum,
+    heel_down: false,
 };

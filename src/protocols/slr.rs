@@ -64,5 +64,5 @@ pub const PROTOCOL: Protocol = Protocol {
     side_rule: SideRule::MostMovement,
     posture: Posture::Lying,
     norm: "about 70-90 deg; under 70 often called tight hamstrings (MDD 6-7 deg, J Sport Rehabil 2015)",
-    result: ResultKind::SustainedMaximum,
+    result: ResultKind::SustainedMaximum,    heel_down: false,
 };

@@ -64,5 +64,5 @@ pub const PROTOCOL: Protocol = Protocol {
     posture: Posture::Lying,
     norm: "thigh at or below horizontal; knee flexion about 67 deg or more (BMC Sports Sci Med Rehabil 2021)",
     // The relaxed leg's position: the last level held.
-    result: ResultKind::LastHold,
+    result: ResultKind::LastHold,    heel_down: false,
 };

@@ -55,4 +55,5 @@ pub const PROTOCOL: Protocol = Protocol {
     posture: Posture::Standing,
     norm: "no published norm for this camera measure: compare with your own earlier sessions",
     result: ResultKind::SustainedMaximum,
+    heel_down: false,
 };

@@ -32,6 +32,10 @@ pub enum WarningKind {
     /// The side's thigh or shank, or the trunk, was read longer than its own length in a share
     /// of frames (a keypoint misplaced): those angles were left out.
     Misread,
+    /// The side's heel was lifted in a share of frames (not counted): its ankle stood more than
+    /// [`super::HEEL_LIFT_SHANKS`] above the floor where the foot stood (the lunge test keeps
+    /// the heel down).
+    HeelLifted,
     /// The camera saw the body obliquely; `value` is the left-right spacing, percent of the
     /// trunk length.
     Oblique,
@@ -123,7 +127,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 31] = [
+    pub const ALL: [WarningKind; 32] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -131,6 +135,7 @@ impl WarningKind {
         WarningKind::ConditionUnknown,
         WarningKind::Foreshortened,
         WarningKind::Misread,
+        WarningKind::HeelLifted,
         WarningKind::Oblique,
         WarningKind::SidesSwapped,
         WarningKind::FacingUnclear,
@@ -167,6 +172,7 @@ impl WarningKind {
             WarningKind::ConditionUnknown => "condition_unknown",
             WarningKind::Foreshortened => "foreshortened",
             WarningKind::Misread => "misread",
+            WarningKind::HeelLifted => "heel_lifted",
             WarningKind::Oblique => "oblique",
             WarningKind::SidesSwapped => "sides_swapped",
             WarningKind::FacingUnclear => "facing_unclear",
@@ -329,6 +335,11 @@ impl fmt::Display for Warning {
             WarningKind::Foreshortened => write!(
                 f,
                 "{side} leg or trunk foreshortened (pointing towards or away from the camera) in {pct}% of frames: not counted"
+            ),
+            WarningKind::HeelLifted => write!(
+                f,
+                "{side} heel lifted (the ankle rose over {:.0}% of the shank above the floor where the foot stood) in {pct}% of frames: not counted; keep the heel down",
+                100.0 * super::HEEL_LIFT_SHANKS
             ),
             WarningKind::Misread => write!(
                 f,

@@ -383,3 +383,28 @@ pub fn measure(
         None,
     )
 }
+
+/// `poses` moved, each as a whole, so that `side`'s ankle stays where it was in the first: the
+/// figure's legs hang from the hips, and a lunge's front foot stands planted instead (its ankle
+/// rising as the shank tilts would be a heel lifted).
+pub fn planted(poses: Vec<Pose>, side: Side) -> Vec<Pose> {
+    let ankle = match side {
+        Side::Left => BodyPart::LeftAnkle,
+        Side::Right => BodyPart::RightAnkle,
+    };
+    let Some(first) = poses.first().map(|p| p.keypoints[ankle.index()]) else {
+        return poses;
+    };
+    poses
+        .into_iter()
+        .map(|mut pose| {
+            let at = pose.keypoints[ankle.index()];
+            let (dx, dy) = (first.x - at.x, first.y - at.y);
+            for k in &mut pose.keypoints {
+                k.x += dx;
+                k.y += dy;
+            }
+            pose
+        })
+        .collect()
+}
