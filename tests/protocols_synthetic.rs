@@ -1079,6 +1079,53 @@ fn standing_still_or_a_held_raise_is_not_a_leg_swing() {
     }
 }
 
+/// Knee drives (the knee brought up bent 100 deg, as in high knees) flex the hip further than a
+/// leg swung nearly straight: they read a leg swing of 60 deg forward, good, 8 swings. Refused;
+/// swings with the knee bent 30 deg at the front are still measured.
+#[test]
+fn knee_drives_are_not_leg_swings() {
+    let mut rng = XorShift::new(17);
+    let times = timestamps(30.0, 10.0, false, &mut rng);
+    for (front_knee, drives) in [(100.0f32, true), (30.0, false)] {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let phase = std::f64::consts::TAU * t / 1.2;
+                let hip = 20.0 + 40.0 * phase.sin() as f32;
+                let mut body = Body::default();
+                body.left.hip_flexion = hip;
+                // Straight at the back of the swing, bent `front_knee` at the front.
+                body.left.knee_flexion = front_knee * ((hip + 20.0) / 80.0).max(0.0);
+                render(&Placement::new(Posture::Standing, true), &body)
+            })
+            .collect();
+        let results = measure(
+            "leg-swing",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        );
+        for r in &results {
+            let label = format!("knee {front_knee} at the front, {}", r.measure);
+            if drives {
+                let refusal = r
+                    .refusal
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{label}: {r:?}"));
+                let bent: f32 = refusal
+                    .reason
+                    .strip_prefix("knee drives, not leg swings: the swinging knee was bent about ")
+                    .and_then(|rest| rest.split(' ').next())
+                    .and_then(|deg| deg.parse().ok())
+                    .unwrap_or_else(|| panic!("{label}: {refusal:?}"));
+                assert!((bent - front_knee).abs() < 3.0, "{label}: {refusal:?}");
+            } else {
+                assert!(r.value_deg.is_some(), "{label}: {r:?}");
+            }
+        }
+    }
+}
+
 /// Standing still before and after the swings is not a refusal (a swing test has no hold), even
 /// for a stiff runner whose leg goes only 8 deg behind.
 #[test]

@@ -1841,6 +1841,13 @@ fn why_refused(
     not_held(reading, hold, found)
 }
 
+/// A swinging knee bent more than this (degrees, the median at the front of the swings) makes
+/// knee drives, not leg swings: a relaxed swing comes up with the knee nearly straight (the
+/// synthetic swings bend it 5 deg; a leg swung from the hip keeps it well under 45), a knee
+/// drive brings it up bent 90 or more. Chosen, not measured: no recording of leg swings with
+/// knee angles is in the development data.
+const KNEE_DRIVE_DEG: f32 = 60.0;
+
 /// Why no frame counts. With no frame in the test's position, the posture condition that ruled
 /// out most frames (on a tie, the one listed first: protocols list the defining condition
 /// first); else the form condition that did, else foreshortening, else the condition seen least
@@ -2285,6 +2292,38 @@ fn not_swings(
                 ),
             ));
         }
+    }
+    // A knee drive (the knee brought up bent, as in high knees) flexes the hip further than a
+    // leg swung nearly straight: the hamstrings, which a swing's front shows, are slack. Judged
+    // at the front of the swings on both measures (the exercise, not one peak).
+    let forward: Vec<f32> = protocol
+        .measures
+        .iter()
+        .filter(|m| !m.negate)
+        .flat_map(|m| {
+            let counted = kept(&m.values(series, side).collect::<Vec<_>>(), |i| {
+                validity.frame_ok.get(i).copied().unwrap_or(false)
+            });
+            crests(time, &counted, prominence_deg)
+        })
+        .filter_map(|c| {
+            let knee = series
+                .channel(LegAngle::KneeFlexion.channel(side))
+                .get(c.frame)?;
+            (!knee.is_nan()).then_some(*knee)
+        })
+        .collect();
+    if let Some(knee) = stats::median_of_seen(forward.iter().copied())
+        .filter(|&knee| forward.len() >= MIN_RESULT_SWINGS && knee > KNEE_DRIVE_DEG)
+    {
+        return Some((
+            RefusalKind::NotThePosture,
+            format!(
+                "knee drives, not leg swings: the swinging knee was bent about {knee:.0} deg at \
+                 the front of the swings, and the hip flexes further with the knee bent; swing \
+                 the leg nearly straight"
+            ),
+        ));
     }
     if clear == 0 {
         return Some((
