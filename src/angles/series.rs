@@ -230,7 +230,7 @@ pub struct AngleSeries {
     /// the series); NaN unknown. Differences tell whether the body stayed in place.
     hips_across: Vec<f32>,
     /// Per side (left, right), per frame: how far the ankle stood above the floor where its foot
-    /// stood, in shank lengths (see [`ankle_lifts`]); NaN unknown.
+    /// stood, past its jitter, in shank lengths (see [`ankle_lifts`]); NaN unknown.
     ankle_lift: [Vec<f32>; 2],
     /// Per channel, per frame: whether the angle was measured in that frame (not missing, not
     /// an outlier), before gaps were filled by interpolation.
@@ -341,8 +341,9 @@ impl AngleSeries {
         without_parts(pose, self.dropped.get(index).copied().unwrap_or(0))
     }
 
-    /// Per frame: how far `side`'s ankle stood above the floor where its foot stood, in shank
-    /// lengths (0 with the heel down, positive with it lifted; see [`ankle_lifts`]); NaN unknown.
+    /// Per frame: how far `side`'s ankle stood above the floor where its foot stood, past what
+    /// its jitter explains, in shank lengths (0 with the heel down, positive with it lifted; see
+    /// [`ankle_lifts`]); NaN where unknown or no floor was seen.
     pub fn ankle_lift(&self, side: Side) -> &[f32] {
         &self.ankle_lift[side_index(side)]
     }
@@ -481,7 +482,8 @@ impl AngleSeries {
             misread,
             dropped,
             hips_across: hips_across(poses, options.min_confidence),
-            ankle_lift: Side::BOTH.map(|side| ankle_lifts(&readable, side, options.min_confidence)),
+            ankle_lift: Side::BOTH
+                .map(|side| ankle_lifts(time_s, &readable, side, options.min_confidence)),
             measured: Default::default(),
             unsmoothed: Default::default(),
             min_confidence: options.min_confidence,
@@ -807,66 +809,153 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Per frame: how far `side`'s ankle stood above the floor where the foot stood, in shank
-/// lengths (the median knee-to-ankle distance over the series), positive up the picture; NaN
-/// where the ankle is unknown, all NaN without a known shank.
+/// Per frame: how far `side`'s ankle stood above the floor where the foot stood, beyond what
+/// its jitter explains, in shank lengths (the median knee-to-ankle distance over the series),
+/// positive up the picture; NaN where the ankle is unknown or its floor was not seen, all NaN
+/// without a known shank.
 ///
-/// The floor is where the ankle stood lowest in the picture (its 90th percentile, so that one
-/// frame's jitter is not the floor) among the frames whose ankle stood within a quarter of a
-/// shank across the picture (see [`FOOT_PLACE_SHANKS`]): a foot planted in one place, the heel
-/// down at first. A heel lifted turns the foot about the toes and raises the ankle (some 2 cm for
-/// a heel 3 cm up), and lets the knee go further forward than the ankle bends: the lunge test
-/// keeps the heel down. A foot that never stood heel down in that place gives no lift. Taken as
-/// the median of five frames around each, as the other per-frame checks are.
-fn ankle_lifts(poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
+/// A heel lifted turns the foot about the toes and raises the ankle (some 2 cm for a heel 3 cm
+/// up), and lets the knee go further forward than the ankle bends: the lunge test keeps the heel
+/// down. Each frame's ankle height is the median of five frames around it. A foot's stay is a
+/// run of frames with its ankle within [`FOOT_PLACE_SHANKS`] across the picture of where the
+/// stay began (unseen for at most [`FLOOR_GAP_S`]); its floor is the lowest level the ankle kept
+/// for [`FLOOR_HELD_S`] in the stay (the heel down, however briefly before a lift; a stay
+/// without such a level has no floor: a foot never seen down there, or in the air). Only the
+/// stay's own frames count, so the floor of a foot planted elsewhere, or of the same spot seen
+/// from nearer before, is not this one's. The rise is counted past three times the jitter of
+/// the smoothed height (the ankle's frame-to-frame scatter; 2 px on a shank of 100 px reads no
+/// lift under about 3 %), so that jitter is not a heel lifted.
+fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
+    let n = time_s.len().min(poses.len());
     let (knee, ankle) = match side {
         Side::Left => (BodyPart::LeftKnee, BodyPart::LeftAnkle),
         Side::Right => (BodyPart::RightKnee, BodyPart::RightAnkle),
     };
     let seen = |pose: &Pose, part: BodyPart| {
         let k = pose.get(part);
-        (k.confidence >= min_confidence).then_some((k.x, k.y))
+        (k.confidence >= min_confidence && k.x.is_finite() && k.y.is_finite()).then_some((k.x, k.y))
     };
-    let shanks: Vec<f32> = poses
+    let shanks: Vec<f32> = poses[..n]
         .iter()
         .filter_map(|p| Some(distance(seen(p, knee)?, seen(p, ankle)?)))
         .filter(|d| *d > 0.0)
         .collect();
-    let ankles: Vec<Option<Point>> = poses.iter().map(|p| seen(p, ankle)).collect();
+    let mut lifts = vec![f32::NAN; n];
     if shanks.is_empty() {
-        return vec![f32::NAN; poses.len()];
+        return lifts;
     }
     let shank = crate::stats::median(&shanks);
-    // Places across the picture, a quarter of a shank wide; a foot's place is its own and its
-    // two neighbours (jitter, or the ankle moving forward a little as the heel lifts).
-    let place_width = FOOT_PLACE_SHANKS * shank;
-    let place = |x: f32| (x / place_width).floor() as i64;
-    let mut heights: std::collections::BTreeMap<i64, Vec<f32>> = Default::default();
-    for &(x, y) in ankles.iter().flatten() {
-        heights.entry(place(x)).or_default().push(y);
-    }
-    // (The picture's y grows downwards: the floor is the high end.)
-    let floors: std::collections::BTreeMap<i64, f32> = heights
-        .keys()
-        .map(|&at| {
-            let mut ys: Vec<f32> = (at - 1..=at + 1)
-                .filter_map(|p| heights.get(&p))
-                .flatten()
-                .copied()
-                .collect();
-            ys.sort_by(f32::total_cmp);
-            (at, ys[((ys.len() - 1) as f32 * 0.9).round() as usize])
-        })
-        .collect();
-    let lifts: Vec<f32> = ankles
+    let ankles: Vec<Option<Point>> = poses[..n].iter().map(|p| seen(p, ankle)).collect();
+    let raw_y: Vec<f32> = ankles.iter().map(|a| a.map_or(f32::NAN, |a| a.1)).collect();
+    let height = median_of_five(&raw_y);
+    // The body's scale in each frame, from its shank (in the picture's plane in a side view):
+    // nearer the camera, the floor itself lies lower in the picture.
+    let shank_px: Vec<f32> = poses[..n]
         .iter()
-        .map(|a| {
-            a.and_then(|(x, y)| Some((floors.get(&place(x))? - y) / shank))
-                .unwrap_or(f32::NAN)
+        .map(|p| {
+            seen(p, knee)
+                .zip(seen(p, ankle))
+                .map_or(f32::NAN, |(k, a)| distance(k, a))
         })
         .collect();
-    median_of_five(&lifts)
+    let scale = median_of_five(&shank_px);
+    // The jitter: the median absolute second difference of consecutive heights as seen, over
+    // sqrt 6, as a standard deviation; the median of five scatters about half as much.
+    let second: Vec<f32> = raw_y
+        .windows(3)
+        .map(|w| (w[0] - 2.0 * w[1] + w[2]).abs())
+        .filter(|d| !d.is_nan())
+        .collect();
+    let jitter = if second.is_empty() {
+        0.0
+    } else {
+        1.4826 * crate::stats::median(&second) / 6f32.sqrt()
+    };
+    let margin = 3.0 * 0.55 * jitter;
+    let mut start = 0;
+    while start < n {
+        let Some(anchor) = ankles[start] else {
+            start += 1;
+            continue;
+        };
+        // The stay: frames near where it began, unseen for a short while at most.
+        let mut end = start;
+        let mut last_seen = start;
+        for i in start + 1..n {
+            match ankles[i] {
+                Some((x, _)) if (x - anchor.0).abs() <= FOOT_PLACE_SHANKS * shank => {
+                    last_seen = i;
+                    end = i;
+                }
+                Some(_) => break,
+                None if time_s[i] - time_s[last_seen] > FLOOR_GAP_S => break,
+                None => {}
+            }
+        }
+        let stay = start..=end;
+        // Each window of FLOOR_HELD_S: the level the ankle kept over it (its highest height: the
+        // picture's y grows downwards), and the body's scale then.
+        let mut levels: Vec<(f32, f32)> = Vec::new();
+        for first in stay.clone() {
+            let within: Vec<usize> = stay
+                .clone()
+                .skip(first - start)
+                .take_while(|&i| time_s[i] - time_s[first] <= FLOOR_HELD_S)
+                .collect();
+            let Some(&last) = within.last() else {
+                continue;
+            };
+            let top = within
+                .iter()
+                .map(|&i| height[i])
+                .filter(|h| !h.is_nan())
+                .fold(f32::INFINITY, f32::min);
+            let scales: Vec<f32> = within
+                .iter()
+                .map(|&i| scale[i])
+                .filter(|s| !s.is_nan())
+                .collect();
+            if time_s[last] - time_s[first] >= FLOOR_HELD_S * 0.9
+                && top.is_finite()
+                && !scales.is_empty()
+            {
+                levels.push((top, crate::stats::median(&scales)));
+            }
+        }
+        // Lowest first: a frame's floor is the lowest level kept at its own scale (seen nearer
+        // or further, as a person walking up to the camera and back, the floor lies elsewhere in
+        // the picture).
+        levels.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for i in stay {
+            let floor = levels
+                .iter()
+                .find(|(_, at)| (scale[i] / at - 1.0).abs() <= SCALE_TOLERANCE);
+            if let (Some(&(floor, _)), false) = (floor, height[i].is_nan()) {
+                lifts[i] = ((floor - height[i] - margin) / shank).max(0.0);
+            }
+        }
+        start = end + 1;
+    }
+    lifts
 }
+
+/// How far across the picture (shank lengths) a planted foot's ankle stays from where it stood
+/// first (see [`ankle_lifts`]): jitter, and the ankle moving forward as the heel lifts (some
+/// 0.1-0.2 shank), stay within it; a foot placed again elsewhere does not.
+const FOOT_PLACE_SHANKS: f32 = 0.5;
+
+/// How far (a share) the body's scale in the picture (its shank's length) may differ from where
+/// the floor was seen for the floor to stand (see [`ankle_lifts`]): the same spot seen 5 %
+/// nearer from a camera at hip height puts the floor a tenth of a shank lower. A shank's length
+/// over five frames scatters a few percent with keypoint jitter.
+const SCALE_TOLERANCE: f32 = 0.04;
+
+/// How long (seconds) an ankle may go unseen within one stay of its foot (see [`ankle_lifts`]).
+const FLOOR_GAP_S: f64 = 0.5;
+
+/// How long (seconds) an ankle must keep a level for it to be its floor (see [`ankle_lifts`]):
+/// the heel set down before a lift, not a frame's dip.
+const FLOOR_HELD_S: f64 = 0.5;
 
 /// Per frame: the median of the known values among the five frames around it (two either
 /// side); NaN where the frame's own is unknown. One keypoint misplaced for a frame is not the
@@ -891,10 +980,6 @@ fn median_of_five(values: &[f32]) -> Vec<f32> {
         })
         .collect()
 }
-
-/// How wide a place across the picture a planted foot's ankle keeps, in shank lengths (see
-/// [`ankle_lifts`]).
-const FOOT_PLACE_SHANKS: f32 = 0.25;
 
 /// The keypoints of `side`'s leg segments that the body's own proportions in this frame rule out
 /// (see [`overlong_limbs`]; bit `i` for [`BodyPart`] index `i`), judged from keypoints with

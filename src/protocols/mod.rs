@@ -314,12 +314,13 @@ pub struct Protocol {
     pub heel_down: bool,
 }
 
-/// How far above the floor where the foot stood (in shank lengths, knee to ankle) an ankle may
-/// stand with the heel down (see [`crate::angles::AngleSeries::ankle_lift`]): about 3 cm on a
-/// shank of 40, the ankle's rise with the heel some 4 cm up. An ankle keypoint jitters about 1-2
-/// % of the shank from frame to frame (the sample video: 1.9 and 2.3 px on shanks of 125 and
-/// 170), less over the five frames each frame is judged by. A heel lifted less than that is not
-/// seen. Chosen, not measured: no recording of a lunge test is in the development data.
+/// How far above the floor where the foot stood (in shank lengths, knee to ankle, past what the
+/// ankle's jitter explains) an ankle may stand with the heel down (see
+/// [`crate::angles::AngleSeries::ankle_lift`]): about 3 cm on a shank of 40, the ankle's rise
+/// with the heel some 4 cm up. An ankle keypoint jitters about 1-2 % of the shank from frame to
+/// frame (the sample video: 1.9 and 2.3 px on shanks of 125 and 170). A heel lifted less than
+/// that is not seen. Chosen, not measured: no recording of a lunge test is in the development
+/// data.
 pub const HEEL_LIFT_SHANKS: f32 = 0.08;
 
 /// Fewer swings than this give a result graded fair at best, with a warning: a mean and a spread
