@@ -11,6 +11,7 @@ use std::process::Output;
 
 use common::*;
 use gonio::angles::{AngleSeries, SeriesOptions};
+use gonio::pose::BodyPart;
 use gonio::protocols::{self, HoldCriteria, SideChoice};
 use proptest::prelude::*;
 use synthetic::*;
@@ -73,6 +74,44 @@ fn absurd_timestamps_neither_panic_nor_allocate_by_time_span() {
             None,
         );
         assert_eq!(results.len(), 2);
+    }
+}
+
+/// Huge coordinates (a keypoint file's `1e21`, or `1e39`, finite as a number but not as a
+/// keypoint's f32) in any keypoint of a frame: measured without a panic, for every protocol.
+/// An ankle at 1e21 once overflowed the heel check's places across the picture (index out of
+/// bounds, exit 101) for every protocol, not only the lunge.
+#[test]
+fn huge_coordinates_are_measured_without_panic() {
+    let track = noisy_slr(70.0, 10.0, false, false, 3);
+    for value in [1e20f32, f32::MAX, f32::INFINITY, -1e21] {
+        for part in [BodyPart::LeftAnkle, BodyPart::LeftKnee, BodyPart::LeftHip] {
+            for every_frame in [false, true] {
+                let mut poses = track.poses.clone();
+                for (i, pose) in poses.iter_mut().enumerate() {
+                    if every_frame || i == 100 {
+                        pose.keypoints[part.index()].x = value;
+                        // (With the knee unseen, no segment's length rules the ankle out.)
+                        if part == BodyPart::LeftAnkle {
+                            pose.keypoints[BodyPart::LeftKnee.index()].confidence = 0.0;
+                        }
+                    }
+                }
+                let series =
+                    AngleSeries::from_poses(&track.time_s, &mut poses, &SeriesOptions::default());
+                for protocol in protocols::ALL {
+                    let results = protocols::measure(
+                        protocol,
+                        &series,
+                        SideChoice::Both,
+                        &HoldCriteria::default(),
+                        "huge",
+                        None,
+                    );
+                    assert!(!results.is_empty(), "{value} {part:?}");
+                }
+            }
+        }
     }
 }
 

@@ -816,15 +816,16 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 ///
 /// A heel lifted turns the foot about the toes and raises the ankle (some 2 cm for a heel 3 cm
 /// up), and lets the knee go further forward than the ankle bends: the lunge test keeps the heel
-/// down. Each frame's ankle height is the median of five frames around it. A foot's stay is a
-/// run of frames with its ankle within [`FOOT_PLACE_SHANKS`] across the picture of where the
-/// stay began (unseen for at most [`FLOOR_GAP_S`]); its floor is the lowest level the ankle kept
-/// for [`FLOOR_HELD_S`] in the stay (the heel down, however briefly before a lift; a stay
-/// without such a level has no floor: a foot never seen down there, or in the air). Only the
-/// stay's own frames count, so the floor of a foot planted elsewhere, or of the same spot seen
-/// from nearer before, is not this one's. The rise is counted past three times the jitter of
-/// the smoothed height (the ankle's frame-to-frame scatter; 2 px on a shank of 100 px reads no
-/// lift under about 3 %), so that jitter is not a heel lifted.
+/// down. Each frame's ankle height and place across the picture are the median of five frames
+/// around it. A foot's stay is a run of frames with its ankle within [`FOOT_PLACE_SHANKS`]
+/// across the picture of where the stay began (unseen for at most [`FLOOR_GAP_S`]); a frame's
+/// floor is the lowest level the ankle kept for [`FLOOR_HELD_S`] earlier in the stay, seen at
+/// the same scale (see [`judge_stay`]): the heel set down, however briefly, before a lift. A
+/// frame with no such level before it has no floor (a foot never seen down there, or in the
+/// air). Only the stay's own frames count, so the floor of a foot planted elsewhere is not this
+/// one's. The rise is counted past three times the jitter of the smoothed height (the ankle's
+/// frame-to-frame scatter; 2 px on a shank of 100 px reads no lift under about 3 %), so that
+/// jitter is not a heel lifted.
 fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
     let n = time_s.len().min(poses.len());
     let (knee, ankle) = match side {
@@ -872,71 +873,110 @@ fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) 
         1.4826 * crate::stats::median(&second) / 6f32.sqrt()
     };
     let margin = 3.0 * 0.55 * jitter;
+    // Where the foot stood across the picture, as the median of five frames: one frame's
+    // misplaced ankle does not end its stay.
+    let raw_x: Vec<f32> = ankles.iter().map(|a| a.map_or(f32::NAN, |a| a.0)).collect();
+    let across = median_of_five(&raw_x);
     let mut start = 0;
     while start < n {
-        let Some(anchor) = ankles[start] else {
+        if across[start].is_nan() {
             start += 1;
             continue;
-        };
+        }
+        let anchor = across[start];
         // The stay: frames near where it began, unseen for a short while at most.
         let mut end = start;
-        let mut last_seen = start;
         for i in start + 1..n {
-            match ankles[i] {
-                Some((x, _)) if (x - anchor.0).abs() <= FOOT_PLACE_SHANKS * shank => {
-                    last_seen = i;
-                    end = i;
+            if across[i].is_nan() {
+                if time_s[i] - time_s[end] > FLOOR_GAP_S {
+                    break;
                 }
-                Some(_) => break,
-                None if time_s[i] - time_s[last_seen] > FLOOR_GAP_S => break,
-                None => {}
+            } else if (across[i] - anchor).abs() <= FOOT_PLACE_SHANKS * shank {
+                end = i;
+            } else {
+                break;
             }
         }
-        let stay = start..=end;
-        // Each window of FLOOR_HELD_S: the level the ankle kept over it (its highest height: the
-        // picture's y grows downwards), and the body's scale then.
-        let mut levels: Vec<(f32, f32)> = Vec::new();
-        for first in stay.clone() {
-            let within: Vec<usize> = stay
-                .clone()
-                .skip(first - start)
-                .take_while(|&i| time_s[i] - time_s[first] <= FLOOR_HELD_S)
-                .collect();
-            let Some(&last) = within.last() else {
-                continue;
-            };
-            let top = within
-                .iter()
-                .map(|&i| height[i])
-                .filter(|h| !h.is_nan())
-                .fold(f32::INFINITY, f32::min);
-            let scales: Vec<f32> = within
-                .iter()
-                .map(|&i| scale[i])
-                .filter(|s| !s.is_nan())
-                .collect();
-            if time_s[last] - time_s[first] >= FLOOR_HELD_S * 0.9
-                && top.is_finite()
-                && !scales.is_empty()
-            {
-                levels.push((top, crate::stats::median(&scales)));
-            }
-        }
-        // Lowest first: a frame's floor is the lowest level kept at its own scale (seen nearer
-        // or further, as a person walking up to the camera and back, the floor lies elsewhere in
-        // the picture).
-        levels.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for i in stay {
-            let floor = levels
-                .iter()
-                .find(|(_, at)| (scale[i] / at - 1.0).abs() <= SCALE_TOLERANCE);
-            if let (Some(&(floor, _)), false) = (floor, height[i].is_nan()) {
-                lifts[i] = ((floor - height[i] - margin) / shank).max(0.0);
-            }
-        }
+        judge_stay(
+            &time_s[start..=end],
+            &height[start..=end],
+            &scale[start..=end],
+            margin,
+            shank,
+            &mut lifts[start..=end],
+        );
         start = end + 1;
     }
     lifts
+}
+
+/// The lifts of one stay of a foot (see [`ankle_lifts`]): each frame's height (pixels, the
+/// picture's y) against the lowest level the ankle kept for [`FLOOR_HELD_S`] before it, at its
+/// own scale (`scale`, the shank's length in pixels, within [`SCALE_TOLERANCE`]), less `margin`
+/// (pixels), in shank lengths (`shank`, pixels), into `lifts`. Only levels kept before a frame
+/// count: a camera nudged down as the recording is stopped moves the floor for the frames after
+/// it, not for the stretch before.
+fn judge_stay(
+    time_s: &[f64],
+    height: &[f32],
+    scale: &[f32],
+    margin: f32,
+    shank: f32,
+    lifts: &mut [f32],
+) {
+    let n = time_s
+        .len()
+        .min(height.len())
+        .min(scale.len())
+        .min(lifts.len());
+    // Each window of FLOOR_HELD_S, by the frame it ends on: the level the ankle kept over it
+    // (its highest height: the picture's y grows downwards) and the body's scale then.
+    let mut ending: Vec<Vec<(f32, f32)>> = vec![Vec::new(); n];
+    let mut last = 0;
+    for first in 0..n {
+        last = last.max(first);
+        while last + 1 < n && time_s[last + 1] - time_s[first] <= FLOOR_HELD_S {
+            last += 1;
+        }
+        if time_s[last] - time_s[first] < 0.9 * FLOOR_HELD_S {
+            continue;
+        }
+        let window = first..=last;
+        let top = height[window.clone()]
+            .iter()
+            .copied()
+            .filter(|h| !h.is_nan())
+            .fold(f32::INFINITY, f32::min);
+        let scales: Vec<f32> = scale[window]
+            .iter()
+            .copied()
+            .filter(|s| !s.is_nan())
+            .collect();
+        if top.is_finite() && !scales.is_empty() {
+            ending[last].push((top, crate::stats::median(&scales)));
+        }
+    }
+    // The lowest level kept so far, per scale (bins of a hundredth of the shank).
+    let bin = |px: f32| (px / (0.01 * shank)).round() as i64;
+    let reach = (SCALE_TOLERANCE / 0.01).round() as i64;
+    let mut lowest: std::collections::BTreeMap<i64, f32> = Default::default();
+    for i in 0..n {
+        for &(level, at) in &ending[i] {
+            let floor = lowest.entry(bin(at)).or_insert(f32::NEG_INFINITY);
+            *floor = floor.max(level);
+        }
+        if height[i].is_nan() || scale[i].is_nan() {
+            continue;
+        }
+        let here = bin(scale[i]);
+        let floor = lowest
+            .range(here - reach..=here + reach)
+            .map(|(_, &level)| level)
+            .fold(f32::NEG_INFINITY, f32::max);
+        if floor.is_finite() {
+            lifts[i] = ((floor - height[i] - margin) / shank).max(0.0);
+        }
+    }
 }
 
 /// How far across the picture (shank lengths) a planted foot's ankle stays from where it stood

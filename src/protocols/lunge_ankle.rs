@@ -76,7 +76,7 @@ pub const PROTOCOL: Protocol = Protocol {
             subject: Subject::OtherMinusSame(LegAngle::HipFlexion),
             test: Test::AtMost(-15.0),
             role: Role::Posture,
-            failure: "the other leg not behind: both hips bent alike (a squat), or this is the back leg, not the front one",
+            failure: "the other leg not behind: not a lunge (both hips bent alike, a squat; or this is the back leg, not the front one)",
             hint: "step the other foot back into a lunge",
             unknown: "the other leg's hip unknown",
         },

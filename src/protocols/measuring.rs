@@ -201,8 +201,8 @@ pub fn unmet_criteria(
         .collect()
 }
 
-/// Per frame: whether it counts for `protocol` on `side` (every criterion passes and the leg is
-/// seen in the camera's plane).
+/// Per frame: whether it counts for `protocol` on `side` (every criterion passes, the leg is
+/// seen in the camera's plane and, where the protocol keeps it down, the heel is down).
 pub fn valid_frames(protocol: &Protocol, series: &AngleSeries, side: Side) -> Vec<bool> {
     valid_mask(protocol, series, side).frame_ok
 }
@@ -228,9 +228,9 @@ struct Validity {
     /// Frames seen out of the test's position by the trunk: a posture criterion about the trunk
     /// known and failed (sitting up or lying back for a seated fold, sitting for a supine test).
     out_of_position: Vec<bool>,
-    /// Frames ruled out by what was seen: a condition known there and failed, or the leg or
-    /// trunk foreshortened. A frame that does not count only for what was not seen (an angle or
-    /// a condition unknown) is not one.
+    /// Frames ruled out by what was seen: a condition known there and failed, the leg or trunk
+    /// foreshortened, or the heel lifted. A frame that does not count only for what was not seen
+    /// (an angle or a condition unknown) is not one.
     ruled_out_seen: Vec<bool>,
 }
 
@@ -805,7 +805,7 @@ fn lying_tilt(reading: &Reading, hold: Option<Hold>) -> Option<Tilt> {
             (!rest.is_empty())
                 .then(|| {
                     body_tilt(protocol, series, side, &rest, stats::median(&tilts(&rest)))
-                        .or_else(|| legs_tilt(protocol, series, side, &rest))
+                        .or_else(|| legs_tilt(series, side, &rest))
                 })
                 .flatten()
         };
@@ -868,22 +868,14 @@ fn body_tilt(
 
 /// The whole lying body's tilt (degrees, positive with the head end higher) from both legs lying
 /// flat at rest (`frames`, the rest the hold rose from): their mean slope less
-/// [`RESTING_LEG_SLOPE_DEG`], when the protocol keeps the other leg flat on the table, each leg
-/// was measured straight in a third of the frames, both lay turned the same way within
+/// [`RESTING_LEG_SLOPE_DEG`] (for a protocol that keeps the other leg flat on the table), when
+/// each leg was measured straight in a third of the frames, both lay turned the same way within
 /// [`BODY_TILT_SPREAD_DEG`] of each other and their mean is at least [`TILTED_BODY_DEG`]. Two
 /// legs on the table are two witnesses of its level that the trunk's own slope does not blur: the
 /// line from the hips to the shoulder joints lies a few degrees off the table by build (a trunk
 /// lying 4 deg shoulders-low before a camera tilted 8 deg the other way read 4, under
 /// [`TILTED_BODY_DEG`], and a raise to 60 read 52, good).
-fn legs_tilt(
-    protocol: &Protocol,
-    series: &AngleSeries,
-    side: Side,
-    frames: &[(usize, f32)],
-) -> Option<f32> {
-    if !other_leg_rests_flat(protocol) {
-        return None;
-    }
+fn legs_tilt(series: &AngleSeries, side: Side, frames: &[(usize, f32)]) -> Option<f32> {
     let own = flat_leg_tilt(series, side, frames)?;
     let other = flat_leg_tilt(series, side.other(), frames)?;
     let mean = (own + other) / 2.0;
@@ -905,7 +897,11 @@ fn flat_leg_tilt(series: &AngleSeries, leg: Side, frames: &[(usize, f32)]) -> Op
     let slopes: Vec<f32> = frames
         .iter()
         .filter(|&&(i, _)| measured.get(i).copied().unwrap_or(false))
-        .filter(|&&(i, _)| knee.get(i).is_some_and(|&k| k <= FLAT_LEG_KNEE_DEG))
+        // (A knee unseen does not rule the leg out: the far leg's often is.)
+        .filter(|&&(i, _)| {
+            knee.get(i)
+                .is_none_or(|&k| k.is_nan() || k <= FLAT_LEG_KNEE_DEG)
+        })
         .filter_map(|&(i, _)| elevation.get(i).copied())
         .filter(|v| !v.is_nan())
         .map(|v| -v)
@@ -1208,6 +1204,10 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
         flip,
         ..
     } = *reading;
+    // (A position test's result is its last level, not its highest.)
+    if protocol.result != ResultKind::SustainedMaximum {
+        return None;
+    }
     let out = &validity.out_of_position;
     let in_position = kept(&reading.all_values, |i| {
         !out.get(i).copied().unwrap_or(true)
@@ -1220,7 +1220,8 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
         })
         .collect();
     let uncounted = |i: &&usize| !validity.frame_ok.get(**i).copied().unwrap_or(false);
-    if 2 * frames.iter().filter(uncounted).count() < frames.len() {
+    let uncounted = frames.iter().filter(uncounted).count();
+    if 2 * uncounted < frames.len() {
         return None;
     }
     let count = |fails: &dyn Fn(usize) -> bool| frames.iter().filter(|&&i| fails(i)).count();
@@ -1242,21 +1243,23 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
     let ratio = series.in_plane_ratio(side);
     why.push((
         count(&|i| ratio.get(i).is_some_and(|&r| r < FORESHORTENED_RATIO)),
-        "leg or trunk foreshortened: camera not side-on".to_string(),
+        FORESHORTENED.to_string(),
     ));
     if protocol.heel_down {
         let lift = series.ankle_lift(side);
         why.push((
             count(&|i| lift.get(i).is_some_and(|&l| l > HEEL_LIFT_SHANKS)),
-            format!(
-                "the heel lifted (the ankle rose over {:.0}% of the shank above the floor where \
-                 the foot stood): keep the heel down",
-                100.0 * HEEL_LIFT_SHANKS
-            ),
+            heel_lifted(),
         ));
     }
-    // The first of the most failed, as the protocol lists them.
-    let most = why.iter().map(|w| w.0).max().filter(|&n| n > 0)?;
+    // The first of the most failed, as the protocol lists them, where it explains at least half
+    // of the frames that did not count (else unseen keypoints may be why, and one frame's bent
+    // knee would be blamed).
+    let most = why
+        .iter()
+        .map(|w| w.0)
+        .max()
+        .filter(|&most| most > 0 && 2 * most >= uncounted)?;
     let (_, why) = why.into_iter().find(|w| w.0 == most)?;
     Some(format!(
         "{} was held at about {:.0} deg from {:.1} to {:.1} s, but those frames did not count: \
@@ -1266,6 +1269,31 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
         held.start_s,
         held.end_s
     ))
+}
+
+/// The refusal for a stretch held whose frames did not count ([`uncounted_hold`]), unless unseen
+/// time split it (`split`: said instead).
+fn uncounted_unless_split(
+    reading: &Reading,
+    split: Option<&SplitHold>,
+    above: f32,
+) -> Option<(RefusalKind, String)> {
+    if split.is_some() {
+        return None;
+    }
+    uncounted_hold(reading, above).map(|reason| (RefusalKind::NoValidFrames, reason))
+}
+
+/// Why frames of a leg or the trunk pointing towards or away from the camera did not count.
+const FORESHORTENED: &str = "leg or trunk foreshortened: camera not side-on";
+
+/// Why frames with the heel lifted did not count (see [`Protocol::heel_down`]).
+fn heel_lifted() -> String {
+    format!(
+        "the heel lifted (the ankle rose over {:.0}% of the shank above the floor where the foot \
+         stood): keep the heel down",
+        100.0 * HEEL_LIFT_SHANKS
+    )
 }
 
 /// The refusal's reason where unseen time may have split the stretch's hold.
@@ -1850,8 +1878,9 @@ const KNEE_DRIVE_DEG: f32 = 60.0;
 
 /// Why no frame counts. With no frame in the test's position, the posture condition that ruled
 /// out most frames (on a tie, the one listed first: protocols list the defining condition
-/// first); else the form condition that did, else foreshortening, else the condition seen least
-/// often, else the angle itself unknown.
+/// first); else, with no cue to which way the body faced in any frame, that; else the form
+/// condition that ruled out most frames, else foreshortening, else the heel lifted, else the
+/// condition seen least often, else the angle itself unknown.
 fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
     let Reading {
         protocol,
@@ -1903,19 +1932,8 @@ fn no_valid_frames(reading: &Reading) -> (RefusalKind, String) {
     }
     let why = worst(Role::Form)
         .map(str::to_string)
-        .or_else(|| {
-            (validity.foreshortened > 0)
-                .then(|| "leg or trunk foreshortened: camera not side-on".to_string())
-        })
-        .or_else(|| {
-            (validity.heel_lifted > 0).then(|| {
-                format!(
-                    "heel lifted (the ankle rose over {:.0}% of the shank above the floor where \
-                     the foot stood): keep the heel down",
-                    100.0 * HEEL_LIFT_SHANKS
-                )
-            })
-        })
+        .or_else(|| (validity.foreshortened > 0).then(|| FORESHORTENED.to_string()))
+        .or_else(|| (validity.heel_lifted > 0).then(heel_lifted))
         .or_else(|| least_known.map(|u| format!("{u} (keypoints not reliable)")))
         .unwrap_or_else(|| format!("{} {} unknown", side.name(), measure.name));
     (
@@ -2099,10 +2117,9 @@ fn not_moved_from_rest(
     if let Some(h) = hold.filter(|h| is_hold && h.level_deg - rest_of_hold < movement.rise_deg) {
         // Unseen time may have split the stretch's hold: said instead, not blamed on the person.
         let split = split_by_unseen(reading, rest_of_hold + movement.rise_deg);
-        if split.is_none() {
-            if let Some(reason) = uncounted_hold(reading, rest_of_hold + movement.rise_deg) {
-                return Some((RefusalKind::NoValidFrames, reason));
-            }
+        let above = rest_of_hold + movement.rise_deg;
+        if let Some(uncounted) = uncounted_unless_split(reading, split.as_ref(), above) {
+            return Some(uncounted);
         }
         let reason = split
             .map(|split| split_reason(reading, &split))
@@ -2404,10 +2421,8 @@ fn not_held(
         let above = lowest + reading.protocol.movement.map_or(0.0, |m| m.rise_deg);
         let extreme = if flip > 0.0 { "maximum" } else { "minimum" };
         let split = split_by_unseen(reading, above);
-        if split.is_none() {
-            if let Some(reason) = uncounted_hold(reading, above) {
-                return Some((RefusalKind::NoValidFrames, reason));
-            }
+        if let Some(uncounted) = uncounted_unless_split(reading, split.as_ref(), above) {
+            return Some(uncounted);
         }
         let reason = split
             .map(|split| split_reason(reading, &split))

@@ -393,7 +393,8 @@ pub enum RefusalKind {
     /// lying, the front leg instead of the back leg).
     NotThePosture,
     /// Frames showed the posture, but none met the test's other conditions (knee bent, trunk
-    /// leaning, leg foreshortened, keypoints unreliable).
+    /// leaning, leg foreshortened, heel lifted, keypoints unreliable), or none of those where
+    /// the stretch was held (the frames at rest may have counted).
     NoValidFrames,
     /// The limb that the test moves never moved.
     NoMovement,

@@ -391,7 +391,7 @@ impl fmt::Display for Warning {
                 };
                 write!(
                     f,
-                    "the whole body lay {:.0} deg from the picture's horizontal (the head end {end}): the camera was tilted (or the table is not level), so ",
+                    "the body lay {:.0} deg from the picture's horizontal (the trunk and the resting leg alike, or both legs at rest; the head end {end}): the camera was tilted (or the table is not level), so ",
                     value.abs(),
                 )?;
                 if detail.ends_with("horizontal") {
