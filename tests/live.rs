@@ -68,6 +68,81 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
     assert_eq!(last.best_side, Some(main.side));
 }
 
+/// The lunge test keeps the heel down: while it is lifted, the live view says so and its hold
+/// timer does not run, as the result does not count those frames (the live result and the
+/// guidance once disagreed: the timer ran on frames the result left out).
+#[test]
+fn the_live_view_says_when_the_heel_came_up_in_a_lunge() {
+    let times: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
+    let ramp = |t: f64, from: f64, to: f64| {
+        let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
+        x * x * (3.0 - 2.0 * x)
+    };
+    // Into the lunge to 30 deg by 2.5 s, held; from 5 s on to 40 with the heel lifted, held.
+    let further = |t: f64| ramp(t, 5.0, 6.0);
+    let poses: Vec<_> = times
+        .iter()
+        .map(|&t| {
+            let mut body = Body::default();
+            let shank = 8.0 + 22.0 * ramp(t, 1.0, 2.5) + 10.0 * further(t);
+            body.left = Leg {
+                hip_flexion: 40.0,
+                knee_flexion: 40.0 + shank,
+            };
+            body.right = Leg {
+                hip_flexion: -5.0,
+                knee_flexion: 10.0,
+            };
+            render(&Placement::new(Posture::Kneeling, true), &body)
+        })
+        .collect();
+    let mut poses = planted(poses, Side::Left);
+    // The heel lifted raises the ankle 15 % of the shank, and the body above it with it.
+    for (pose, &t) in poses.iter_mut().zip(&times) {
+        let knee = pose.keypoints[BodyPart::LeftKnee.index()];
+        let ankle = pose.keypoints[BodyPart::LeftAnkle.index()];
+        let up = 0.15 * further(t) * (knee.x - ankle.x).hypot(knee.y - ankle.y);
+        for (i, k) in pose.keypoints.iter_mut().enumerate() {
+            if i != BodyPart::RightAnkle.index() {
+                k.y -= up;
+            }
+        }
+    }
+    let mut config = config("lunge-ankle");
+    config.side = Some(Side::Left);
+    let mut meter = LiveMeter::new(config, None);
+    meter.start_trial();
+    let said = |r: &gonio::live::Reading| {
+        r.guidance
+            .first()
+            .is_some_and(|g| g.starts_with("keep the heel down"))
+    };
+    let (mut said_down, mut said_up, mut longest_up) = (0, 0, 0.0f64);
+    for (&t, pose) in times.iter().zip(&poses) {
+        let reading = meter.push(t, &Found::alone(*pose));
+        if t < 5.0 {
+            said_down += usize::from(said(&reading));
+        } else if t > 6.5 {
+            said_up += usize::from(said(&reading));
+            longest_up = longest_up.max(reading.hold_s);
+        }
+    }
+    assert_eq!(said_down, 0, "said with the heel down");
+    assert!(
+        said_up > 60,
+        "said in {said_up} of 105 frames with the heel up"
+    );
+    assert!(
+        longest_up < 0.5,
+        "the hold timer ran {longest_up} s with the heel up"
+    );
+    let trial = meter.stop_trial().expect("frames");
+    let value = trial.results[0]
+        .value_deg
+        .expect("the hold with the heel down");
+    assert!((value - 30.0).abs() < 1.5, "{value}");
+}
+
 #[test]
 fn a_trial_of_a_subject_chosen_by_a_guess_is_fair_and_says_so_until_the_patient_is_clicked() {
     use gonio::pose::{Guess, Posture};

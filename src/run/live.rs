@@ -20,7 +20,7 @@ use crate::pose::{
 };
 use crate::protocols::{
     self, HoldCriteria, Measure, Measurement, Posture, Protocol, ResultKind, Role, SideChoice,
-    SideRule, OBLIQUE_SPREAD,
+    SideRule, HEEL_LIFT_SHANKS, OBLIQUE_SPREAD,
 };
 use crate::report::frames_csv::write_frames_csv;
 use crate::report::live_view::MeasuredAngle;
@@ -430,6 +430,9 @@ pub struct LiveMeter {
     trial_start_s: f64,
     trials: usize,
     best: (f64, Option<(Side, f32)>), // (when computed, side and value)
+    /// Whether the measured leg's heel stood lifted in the trial's last frame, as the trial was
+    /// last measured (for a protocol that keeps it down; see [`AngleSeries::ankle_lift`]).
+    heel_lifted: bool,
     /// People in view during the trial, and the subject lock's certainty.
     people: PeopleSeen,
     last_subject: Option<u32>,
@@ -454,6 +457,7 @@ impl LiveMeter {
             trial_start_s: 0.0,
             trials: 0,
             best: (f64::NEG_INFINITY, None),
+            heel_lifted: false,
             people: PeopleSeen::default(),
             last_subject: None,
             subject_guess: None,
@@ -474,6 +478,7 @@ impl LiveMeter {
         self.trial_start_s = f64::NAN;
         self.side_stats = Default::default();
         self.best = (f64::NEG_INFINITY, None);
+        self.heel_lifted = false;
         self.people = PeopleSeen::default();
         // The subject followed into the trial is its first lock, not a change of subject.
         self.people.locks = usize::from(self.last_subject.is_some());
@@ -488,6 +493,7 @@ impl LiveMeter {
     /// Ends the trial and measures it; None when no trial was running or it has no frame.
     pub fn stop_trial(&mut self) -> Option<Trial> {
         let mut track = self.trial.take()?;
+        self.heel_lifted = false;
         if track.poses.is_empty() {
             return None;
         }
@@ -516,14 +522,6 @@ impl LiveMeter {
             Some(side) => SideChoice::Named(side),
             None => SideChoice::Auto,
         }
-    }
-
-    /// The trial so far measured as it would be if it ended now (on a copy: the recording goes
-    /// on).
-    fn measure(&self, track: &PoseTrack, side: SideChoice) -> Vec<Measurement> {
-        let mut poses = track.poses.clone();
-        let series = AngleSeries::from_poses(&track.time_s, &mut poses, &self.config.options);
-        self.measure_series(&series, side)
     }
 
     fn measure_series(&self, series: &AngleSeries, side: SideChoice) -> Vec<Measurement> {
@@ -555,8 +553,10 @@ impl LiveMeter {
         let side = self.side;
         let value = measure.value_in_frame(side, angle_of);
         let unmet = protocols::unmet_criteria(protocol, side, angle_of);
-        // A flagged condition is shown as guidance but does not stop a frame counting.
-        let valid = !value.is_nan() && unmet.iter().all(|(c, _)| c.role == Role::Flag);
+        // A flagged condition is shown as guidance but does not stop a frame counting; a heel
+        // lifted (as the trial was last measured, a few times a second) does, as in the result.
+        let valid =
+            !value.is_nan() && unmet.iter().all(|(c, _)| c.role == Role::Flag) && !self.heel_lifted;
 
         // Hold timer: time within ± band of the mean of the current hold.
         if valid {
@@ -591,9 +591,18 @@ impl LiveMeter {
             // less often (every 0.25 s up to a minute, every 2.5 s at ten minutes).
             let every_s = BEST_EVERY_S.max((time_s - self.trial_start_s) / 240.0);
             if time_s - self.best.0 >= every_s {
-                // Measured exactly as the trial will be at its end (the same side choice), so
-                // the readout and the saved result can never name different legs.
-                let results = self.measure(&track, self.side_choice());
+                // The trial so far measured exactly as it will be at its end (on a copy: the
+                // recording goes on; the same side choice), so the readout and the saved result
+                // can never name different legs.
+                let mut poses = track.poses.clone();
+                let series =
+                    AngleSeries::from_poses(&track.time_s, &mut poses, &self.config.options);
+                let results = self.measure_series(&series, self.side_choice());
+                self.heel_lifted = protocol.heel_down
+                    && series
+                        .ankle_lift(side)
+                        .last()
+                        .is_some_and(|&lift| lift > HEEL_LIFT_SHANKS);
                 let best = results
                     .iter()
                     .find(|m| m.measure == measure.name)
@@ -605,6 +614,9 @@ impl LiveMeter {
         }
 
         let mut guidance = guidance(&pose, side, self.config.options.min_confidence, &unmet);
+        if person && self.heel_lifted && recording_s.is_some() {
+            guidance.insert(0, "keep the heel down: it came off the floor".to_string());
+        }
         if person && angles.facing_guessed {
             // Said last (the terminal's status line shows only the first hint): it asks for
             // nothing the test needs, only for the face in profile now and then.
