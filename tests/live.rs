@@ -74,10 +74,6 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
 #[test]
 fn the_live_view_says_when_the_heel_came_up_in_a_lunge() {
     let times: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
-    let ramp = |t: f64, from: f64, to: f64| {
-        let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
-        x * x * (3.0 - 2.0 * x)
-    };
     // Into the lunge to 30 deg by 2.5 s, held; from 5 s on to 40 with the heel lifted, held.
     let further = |t: f64| ramp(t, 5.0, 6.0);
     let poses: Vec<_> = times

@@ -1383,10 +1383,6 @@ fn jitter_only_in_the_hold_does_not_leave_a_lower_pause_as_a_good_result() {
 #[test]
 fn a_curl_up_is_seen_whichever_way_the_camera_is_tilted() {
     let times: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
-    let ramp = |t: f64, from: f64, to: f64| {
-        let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
-        x * x * (3.0 - 2.0 * x)
-    };
     let level: Vec<Pose> = times
         .iter()
         .map(|&t| {
@@ -1455,10 +1451,6 @@ fn a_curl_up_is_seen_whichever_way_the_camera_is_tilted() {
 #[test]
 fn a_tilted_camera_is_seen_whatever_the_trunks_build() {
     let times: Vec<f64> = (0..300).map(|i| f64::from(i) / 30.0).collect();
-    let ramp = |t: f64, from: f64, to: f64| {
-        let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
-        x * x * (3.0 - 2.0 * x)
-    };
     // (build, the legs' slope to the foot at rest: a real leg's 3 deg, a heavy-set one's 6)
     for (build, slope) in [(-4.0, 3.0), (4.0, 3.0), (0.0, 6.0)] {
         let level: Vec<Pose> = times

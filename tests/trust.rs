@@ -737,12 +737,6 @@ fn over_time(
     measure(protocol, &times, &mut poses, side)
 }
 
-/// 0 before `from`, 1 after `to` seconds, smooth between.
-fn ramp(t: f64, from: f64, to: f64) -> f32 {
-    let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
-    x * x * (3.0 - 2.0 * x)
-}
-
 /// The trunk raised off the table adds its tilt to the hip's angle: propped on the elbows with
 /// both legs flat was a straight-leg raise of 35 deg, a cobra push-up a prone hip extension of
 /// 30 deg, a knee hug with the head and shoulders curled up read 120 for 90. And a movement is

@@ -828,37 +828,32 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 /// jitter is not a heel lifted.
 fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
     let n = time_s.len().min(poses.len());
-    let (knee, ankle) = match side {
-        Side::Left => (BodyPart::LeftKnee, BodyPart::LeftAnkle),
-        Side::Right => (BodyPart::RightKnee, BodyPart::RightAnkle),
-    };
+    let parts = side.parts();
     let seen = |pose: &Pose, part: BodyPart| {
         let k = pose.get(part);
         (k.confidence >= min_confidence && k.x.is_finite() && k.y.is_finite()).then_some((k.x, k.y))
     };
-    let shanks: Vec<f32> = poses[..n]
+    let ankles: Vec<Option<Point>> = poses[..n].iter().map(|p| seen(p, parts.ankle)).collect();
+    // Each frame's shank length, pixels: the body's scale (in the picture's plane in a side
+    // view; nearer the camera, the floor itself lies lower in the picture), and its median the
+    // unit of a lift.
+    let shank_px: Vec<f32> = poses[..n]
         .iter()
-        .filter_map(|p| Some(distance(seen(p, knee)?, seen(p, ankle)?)))
-        .filter(|d| *d > 0.0)
+        .zip(&ankles)
+        .map(|(p, ankle)| {
+            seen(p, parts.knee)
+                .zip(*ankle)
+                .map_or(f32::NAN, |(k, a)| distance(k, a))
+        })
         .collect();
+    let shanks: Vec<f32> = shank_px.iter().copied().filter(|d| *d > 0.0).collect();
     let mut lifts = vec![f32::NAN; n];
     if shanks.is_empty() {
         return lifts;
     }
     let shank = crate::stats::median(&shanks);
-    let ankles: Vec<Option<Point>> = poses[..n].iter().map(|p| seen(p, ankle)).collect();
     let raw_y: Vec<f32> = ankles.iter().map(|a| a.map_or(f32::NAN, |a| a.1)).collect();
     let height = median_of_five(&raw_y);
-    // The body's scale in each frame, from its shank (in the picture's plane in a side view):
-    // nearer the camera, the floor itself lies lower in the picture.
-    let shank_px: Vec<f32> = poses[..n]
-        .iter()
-        .map(|p| {
-            seen(p, knee)
-                .zip(seen(p, ankle))
-                .map_or(f32::NAN, |(k, a)| distance(k, a))
-        })
-        .collect();
     let scale = median_of_five(&shank_px);
     // The jitter: the median absolute second difference of consecutive heights as seen, over
     // sqrt 6, as a standard deviation; the median of five scatters about half as much.

@@ -2257,19 +2257,22 @@ fn not_swings(
     // measure's swings on this side (so that the front and the back of the swings are judged
     // alike) and a second either side (one swing alone has a span too).
     let time = &series.time_s;
-    let swing_times: Vec<f64> = protocol
+    let swings_of: Vec<(&Measure, Vec<Repetition>)> = protocol
         .measures
         .iter()
-        .flat_map(|m| {
+        .map(|m| {
             let flip = flip_of(m);
             let counted: Vec<f32> = m
                 .values(series, side)
                 .zip(&validity.frame_ok)
                 .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
                 .collect();
-            crests(time, &counted, prominence_deg)
+            (m, crests(time, &counted, prominence_deg))
         })
-        .map(|c| c.time_s)
+        .collect();
+    let swing_times: Vec<f64> = swings_of
+        .iter()
+        .flat_map(|(_, swings)| swings.iter().map(|c| c.time_s))
         .collect();
     let (first_s, last_s) = (
         swing_times.iter().copied().fold(f64::INFINITY, f64::min) - 1.0,
@@ -2313,16 +2316,10 @@ fn not_swings(
     // A knee drive (the knee brought up bent, as in high knees) flexes the hip further than a
     // leg swung nearly straight: the hamstrings, which a swing's front shows, are slack. Judged
     // at the front of the swings on both measures (the exercise, not one peak).
-    let forward: Vec<f32> = protocol
-        .measures
+    let forward: Vec<f32> = swings_of
         .iter()
-        .filter(|m| !m.negate)
-        .flat_map(|m| {
-            let counted = kept(&m.values(series, side).collect::<Vec<_>>(), |i| {
-                validity.frame_ok.get(i).copied().unwrap_or(false)
-            });
-            crests(time, &counted, prominence_deg)
-        })
+        .filter(|(m, _)| !m.negate)
+        .flat_map(|(_, swings)| swings)
         .filter_map(|c| {
             let knee = series
                 .channel(LegAngle::KneeFlexion.channel(side))

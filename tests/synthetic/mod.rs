@@ -408,3 +408,9 @@ pub fn planted(poses: Vec<Pose>, side: Side) -> Vec<Pose> {
         })
         .collect()
 }
+
+/// 0 before `from`, 1 after `to` seconds, smooth between (at `t` seconds).
+pub fn ramp(t: f64, from: f64, to: f64) -> f32 {
+    let x = ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
+    x * x * (3.0 - 2.0 * x)
+}
