@@ -1126,6 +1126,100 @@ fn knee_drives_are_not_leg_swings() {
     }
 }
 
+/// A side-to-side swing is not a forward-and-back one, however the camera is turned. Filmed
+/// side-on it barely moves in the picture; with the body turned 20-33 deg from side-on (under
+/// the oblique warning) it drew a forward-and-back swing of 13-21 deg, graded good. The thigh
+/// drawn short at the peaks gives it away: it swung towards and away from the camera. A
+/// forward-and-back swing filmed as far from side-on is still measured, noise or not.
+#[test]
+fn a_side_to_side_swing_is_not_a_forward_and_back_one() {
+    // The left leg straight, `forward` deg to the front and `outward` deg to the side; the body
+    // turned `turn` deg from side-on towards the camera (the hips' spacing shows the turn).
+    let swing_pose = |forward: f32, outward: f32, turn: f32| {
+        let (forward, outward, turn) = (
+            forward.to_radians(),
+            outward.to_radians(),
+            turn.to_radians(),
+        );
+        let mut placement = Placement::new(Posture::Standing, true);
+        placement.lateral_px = 60.0 * turn.sin();
+        let mut pose = render(&placement, &Body::default());
+        // A unit leg direction in the body (forward, outward, down), then in the picture.
+        let down = forward.cos() * outward.cos();
+        let (ahead, side) = (forward.sin(), outward.sin() * forward.cos());
+        let across = ahead * turn.cos() + side * turn.sin();
+        let hip = pose.keypoints[BodyPart::LeftHip.index()];
+        for (part, length) in [(BodyPart::LeftKnee, 100.0), (BodyPart::LeftAnkle, 200.0)] {
+            let k = &mut pose.keypoints[part.index()];
+            k.x = hip.x + length * across;
+            k.y = hip.y + length * down;
+        }
+        pose
+    };
+    let mut rng = XorShift::new(29);
+    let times = timestamps(30.0, 12.0, false, &mut rng);
+    let phase = |t: f64| (std::f64::consts::TAU * (t - 1.0) / 1.5).sin() as f32 * ramp(t, 1.0, 1.5);
+    for sigma_px in [0.0, 3.0] {
+        for turn in [0.0f32, 20.0, 25.0, 33.0] {
+            let label = format!("turned {turn} deg, noise {sigma_px} px");
+            let noise = Noise {
+                sigma_px,
+                ..Noise::default()
+            };
+            let mut sideways: Vec<Pose> = times
+                .iter()
+                .map(|&t| swing_pose(0.0, 35.0 * phase(t), turn))
+                .collect();
+            corrupt(&mut sideways, &noise, &mut rng);
+            for r in measure(
+                "leg-swing",
+                &times,
+                &mut sideways,
+                SideChoice::Named(Side::Left),
+            ) {
+                // Side-on, a sideways swing hardly moves the leg in the picture: no swing.
+                let refusal = r
+                    .refusal
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("side to side, {label}: {r:?}"));
+                if turn > 0.0 {
+                    assert!(
+                        refusal
+                            .reason
+                            .starts_with("not a forward-and-back swing seen side-on"),
+                        "side to side, {label}: {refusal:?}"
+                    );
+                }
+            }
+            let mut forward_and_back: Vec<Pose> = times
+                .iter()
+                .map(|&t| swing_pose(20.0 + 40.0 * phase(t), 0.0, turn))
+                .collect();
+            corrupt(&mut forward_and_back, &noise, &mut rng);
+            let results = measure(
+                "leg-swing",
+                &times,
+                &mut forward_and_back,
+                SideChoice::Named(Side::Left),
+            );
+            for (measure, swung) in [("hip_flexion", 60.0f32), ("hip_extension", 20.0)] {
+                let r = results.iter().find(|r| r.measure == measure).unwrap();
+                // Turned, the swing is drawn shorter: tan(drawn) = tan(swung) cos(turn).
+                let drawn = (swung.to_radians().tan() * turn.to_radians().cos())
+                    .atan()
+                    .to_degrees();
+                let value = r
+                    .value_deg
+                    .unwrap_or_else(|| panic!("forward and back, {label}: {r:?}"));
+                assert!(
+                    (value - drawn).abs() < 2.0,
+                    "forward and back, {label}, {measure}: {value} for {drawn}"
+                );
+            }
+        }
+    }
+}
+
 /// Standing still before and after the swings is not a refusal (a swing test has no hold), even
 /// for a stiff runner whose leg goes only 8 deg behind.
 #[test]

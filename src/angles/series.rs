@@ -218,6 +218,9 @@ pub struct AngleSeries {
     /// as a share of the segment's own length in clear frames (its 90th percentile over the
     /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
     in_plane: [Vec<f32>; 2],
+    /// Per side (left, right), per frame: the thigh alone as a share of its own length, as
+    /// `in_plane` (the median of five frames around); NaN unknown.
+    thigh_in_plane: [Vec<f32>; 2],
     /// Per side (left, right), per frame: whether that side's thigh or shank, or the trunk, was
     /// read longer than [`OVERLONG_RATIO`] times its own length (a keypoint misplaced, often on
     /// another person or limb). The angles drawn from that segment's keypoints are left out,
@@ -327,6 +330,12 @@ impl AngleSeries {
     /// length in clear frames (1 = full length; see the field's documentation); NaN unknown.
     pub fn in_plane_ratio(&self, side: Side) -> &[f32] {
         &self.in_plane[side_index(side)]
+    }
+
+    /// Per frame, `side`'s thigh alone as a share of its own length in clear frames (1 = full
+    /// length, less where it points towards or away from the camera); NaN unknown.
+    pub fn thigh_in_plane_ratio(&self, side: Side) -> &[f32] {
+        &self.thigh_in_plane[side_index(side)]
     }
 
     /// Per frame: whether `side`'s thigh or shank, or the trunk, was read impossibly long (see
@@ -478,7 +487,8 @@ impl AngleSeries {
             facing_guessed: facing.guessed,
             facing: facing.per_frame,
             lateral_spread: lateral_spread(poses, options.min_confidence),
-            in_plane: lengths.map(|l| l.in_plane_ratios()),
+            in_plane: lengths.each_ref().map(|l| l.in_plane_ratios()),
+            thigh_in_plane: lengths.each_ref().map(|l| l.thigh_ratios()),
             misread,
             dropped,
             hips_across: hips_across(poses, options.min_confidence),
@@ -1056,7 +1066,13 @@ pub const OVERLONG_RATIO: f32 = 1.3;
 struct SegmentLengths {
     per_frame_px: Vec<[f32; 3]>,
     own_px: [f32; 3],
+    /// Per frame: whether the thigh hung within [`HANGING_DEG`] of straight down in the picture.
+    thigh_hanging: Vec<bool>,
 }
+
+/// A thigh drawn within this of straight down in the picture (degrees) hangs: standing, its
+/// length drawn is its own length whichever way it would swing.
+const HANGING_DEG: f32 = 5.0;
 
 impl SegmentLengths {
     /// `side`'s thigh (hip-knee), shank (knee-ankle) and trunk (mid-hip to mid-shoulder, else
@@ -1085,6 +1101,16 @@ impl SegmentLengths {
             ]
         };
         let per_frame_px: Vec<[f32; 3]> = poses.iter().map(segments).collect();
+        let thigh_hanging = poses
+            .iter()
+            .map(|pose| {
+                let (hip, knee) = (pose.get(parts.hip), pose.get(parts.knee));
+                let (across, down) = (knee.x - hip.x, knee.y - hip.y);
+                hip.confidence >= min_confidence
+                    && knee.confidence >= min_confidence
+                    && across.abs() <= HANGING_DEG.to_radians().tan() * down
+            })
+            .collect();
         let own_px = std::array::from_fn(|k| {
             let mut known: Vec<f32> = per_frame_px
                 .iter()
@@ -1101,6 +1127,7 @@ impl SegmentLengths {
         SegmentLengths {
             per_frame_px,
             own_px,
+            thigh_hanging,
         }
     }
 
@@ -1147,5 +1174,25 @@ impl SegmentLengths {
         // One keypoint misplaced for a frame (a hand over the ankle) is not a leg turned out of
         // the plane, and must not cut a hold in two.
         median_of_five(&ratios)
+    }
+
+    /// Per frame: the thigh's length as the median of five frames around it, as a share of its
+    /// median length in the frames where it hung straight down (NaN unknown, and everywhere
+    /// with fewer than 5 such frames). A percentile of every frame's length would be read long
+    /// by the keypoints' jitter, and a thigh in the picture's plane read short.
+    fn thigh_ratios(&self) -> Vec<f32> {
+        let lengths: Vec<f32> = self.per_frame_px.iter().map(|l| l[0]).collect();
+        let hanging: Vec<f32> = lengths
+            .iter()
+            .zip(&self.thigh_hanging)
+            .filter(|&(l, &hanging)| hanging && l.is_finite())
+            .map(|(&l, _)| l)
+            .collect();
+        let own = if hanging.len() < 5 {
+            f32::NAN
+        } else {
+            crate::stats::median(&hanging)
+        };
+        median_of_five(&lengths).iter().map(|l| l / own).collect()
     }
 }

@@ -1876,6 +1876,63 @@ fn why_refused(
 /// knee angles is in the development data.
 const KNEE_DRIVE_DEG: f32 = 60.0;
 
+/// A swing whose thigh points more than this out of the picture's plane at its peaks (degrees,
+/// the median over the peaks) went towards and away from the camera: a side-to-side swing, or
+/// one filmed from the front. A forward-and-back swing filmed side-on is at 0, and at the
+/// body's turn from side-on when not (the oblique warning starts near 35); a side-to-side
+/// swing filmed side-on is at 90 less that turn. 50 leaves room for a thigh read a few percent
+/// short at every peak.
+const SWING_ACROSS_DEG: f32 = 45.0;
+
+/// Only peaks where the thigh was lifted at least this far from hanging straight down
+/// (degrees, however the camera saw it) tell which way it went: near hanging, a thigh read a
+/// few percent short looks turned far out of the plane.
+const SWING_PLANE_FROM_DEG: f32 = 25.0;
+
+/// Where the swings went out of the picture's plane: how far the thigh pointed out of it at
+/// the peaks, degrees, with the thigh's length shown there, percent of its own; `None` when
+/// that is within [`SWING_ACROSS_DEG`], or no measure has [`MIN_RESULT_SWINGS`] peaks lifted
+/// at least [`SWING_PLANE_FROM_DEG`].
+///
+/// A thigh of length 1 at `a` deg from hanging straight down, in a plane `p` deg out of the
+/// picture's, is drawn `cos a` down and `sin a cos p` across: from the length drawn (`r`, its
+/// share of the thigh's own length) and its angle in the picture from straight down (`f`),
+/// `cos a = r cos f` and `cos p = r sin f / sin a`. The camera is taken as level and the body
+/// as upright, as the protocol asks. Judged per measure from the medians of `r` and `f` over
+/// its peaks, on the measure whose peaks lift the thigh furthest: a thigh's jitter makes single
+/// peaks look shorter as often as longer, and the result turns short peaks far out of the plane.
+fn swing_plane(
+    series: &AngleSeries,
+    side: Side,
+    swings_of: &[(&Measure, Vec<Repetition>)],
+) -> Option<(f32, f32)> {
+    let ratio = series.thigh_in_plane_ratio(side);
+    let elevation = series.channel(LegAngle::ThighToHorizontal.channel(side));
+    let judged = swings_of.iter().filter_map(|(_, swings)| {
+        let (rs, fs): (Vec<f32>, Vec<f32>) = swings
+            .iter()
+            .filter_map(|c| {
+                let r = *ratio.get(c.frame)?;
+                // Thigh to the horizontal is -90 hanging straight down.
+                let from_down = (elevation.get(c.frame)? + 90.0).abs();
+                (r.is_finite() && from_down.is_finite()).then_some((r.min(1.0), from_down))
+            })
+            .unzip();
+        if rs.len() < MIN_RESULT_SWINGS {
+            return None;
+        }
+        let r = stats::median(&rs);
+        let from_down = stats::median(&fs).to_radians();
+        let down = r * from_down.cos();
+        let lifted = (1.0 - down * down).max(0.0).sqrt();
+        let across = r * from_down.sin().abs();
+        (lifted >= SWING_PLANE_FROM_DEG.to_radians().sin())
+            .then(|| (lifted, (across / lifted).min(1.0).acos().to_degrees(), r))
+    });
+    let (_, across, r) = judged.max_by(|a, b| a.0.total_cmp(&b.0))?;
+    (across > SWING_ACROSS_DEG).then_some((across, 100.0 * r))
+}
+
 /// Why no frame counts. With no frame in the test's position, the posture condition that ruled
 /// out most frames (on a tie, the one listed first: protocols list the defining condition
 /// first); else, with no cue to which way the body faced in any frame, that; else the form
@@ -2336,6 +2393,17 @@ fn not_swings(
                 "knee drives, not leg swings: the swinging knee was bent about {knee:.0} deg at \
                  the front of the swings, and the hip flexes further with the knee bent; swing \
                  the leg nearly straight"
+            ),
+        ));
+    }
+    if let Some((across, shortened)) = swing_plane(series, side, &swings_of) {
+        return Some((
+            RefusalKind::NotThePosture,
+            format!(
+                "not a forward-and-back swing seen side-on: at the peaks the thigh pointed about \
+                 {across:.0} deg out of the picture (shown {shortened:.0}% of its length), so the \
+                 leg swung towards and away from the camera (a side-to-side swing, or the camera \
+                 not side-on); swing forward and back, side-on to the camera"
             ),
         ));
     }
