@@ -2,7 +2,7 @@
 
 mod cli;
 
-use std::io;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -117,7 +117,9 @@ fn main() -> ExitCode {
             let message = cli::one_line(&format!("{error:#}"));
             eprintln!("gonio: {message}");
             if json {
-                println!("{}", serde_json::json!({ "error": message }));
+                // Stdout may be what failed (a full disk): the error is on stderr already, and
+                // printing must not panic over it.
+                let _ = writeln!(io::stdout(), "{}", serde_json::json!({ "error": message }));
             }
             ExitCode::from(cli::EXIT_FATAL)
         }

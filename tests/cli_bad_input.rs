@@ -422,3 +422,23 @@ fn a_usage_error_with_json_is_json_on_stdout() {
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("Usage"), "{}", stdout(&help));
 }
+
+/// Standard output that cannot be written (a full disk) is an error said on stderr, exit 2:
+/// with `--json`, the error object printed to that same output panicked (exit 101).
+#[test]
+fn a_full_standard_output_is_an_error_not_a_panic() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("SKIPPED a_full_standard_output_is_an_error_not_a_panic: no /dev/full");
+        return;
+    };
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .args(["protocols", "--json"])
+        .current_dir(root())
+        .stdout(full)
+        .output()
+        .expect("the gonio binary runs");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -63,7 +63,7 @@ pub struct SaveArgs {
     /// Session label, e.g. "before" or "after block 1" (default: today's date on this computer's clock)
     #[arg(long, value_name = "LABEL", requires = "subject", value_parser = super::parse_label)]
     pub session: Option<String>,
-    /// Notes kept with the session
+    /// Notes kept with the session (added to its notes when it has some)
     #[arg(long, value_name = "TEXT", requires = "subject")]
     pub notes: Option<String>,
     /// When the recording was made: YYYY-MM-DD (your own calendar's day) or YYYY-MM-DDTHH:MM
@@ -518,21 +518,39 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
 
 pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     // Every file is read before anything is written: a bad one stops the import, not half of it.
-    let mut exports = Vec::new();
+    let mut sources = Vec::new();
     for file in &args.files {
-        exports.extend(read_import(file)?);
+        sources.push(read_import(file)?);
     }
     let mut store = args.db.open()?;
-    let imported = store.import(&exports).map_err(|e| {
-        let similar = matches!(e, gonio::store::StoreError::SimilarSubject { .. });
-        let e = anyhow::Error::from(e);
-        if similar {
-            // The advice for typing a name does not fit a file: say how to fix the file.
-            e.context("nothing imported: write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case, width, apostrophes or dashes (another person)")
-        } else {
-            e
-        }
-    })?;
+    let imported = store
+        .import_sources(&sources.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        .map_err(|e| {
+            // The file that holds the name (one of several, or one whose look-alike is in
+            // another of them).
+            let holding = match &e {
+                gonio::store::StoreError::SimilarSubject { given, .. } => Some(
+                    args.files
+                        .iter()
+                        .zip(&sources)
+                        .find(|(_, exports)| {
+                            exports
+                                .iter()
+                                .any(|x| gonio::store::stored_name(&x.subject) == *given)
+                        })
+                        .map(|(file, _)| format!(" in {},", file.display()))
+                        .unwrap_or_default(),
+                ),
+                _ => None,
+            };
+            let e = anyhow::Error::from(e);
+            match holding {
+                // The advice for typing a name does not fit a file: say how to fix the file.
+                Some(file) => e.context(format!("nothing imported:{file} write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case, width, apostrophes or dashes (another person)")),
+                None => e,
+            }
+        })?;
+    let exports: Vec<&SubjectExport> = sources.iter().flatten().collect();
     let already = imported.replaced;
     let sessions: usize = exports.iter().map(|e| e.sessions.len()).sum();
     let measurements: usize = exports

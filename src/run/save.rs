@@ -14,7 +14,7 @@ pub struct SaveTo {
     pub subject: String,
     /// The session's label ("before", "after block 1").
     pub session: String,
-    /// Replaces the session's notes when given.
+    /// Added to the session's notes when given (notes already there are kept).
     pub notes: Option<String>,
     /// When the recording was made, as the person gave it: `YYYY-MM-DD` (their own calendar's
     /// day) or `YYYY-MM-DDTHH:MM[:SS]` (UTC), see [`crate::store::parse_recording_date`]. It
@@ -67,7 +67,7 @@ pub fn check_recording(to: &SaveTo, recording: &Recording) -> Result<(), StoreEr
         false => None,
     };
     let (sha, span) = match written_for {
-        Some((source, span)) => (source, span.or(recording.span_s)),
+        Some(w) => (w.source_sha256, w.span_s.or(recording.span_s)),
         None => (sha.clone(), recording.span_s),
     };
     store.check_recording(&to.subject, &to.session, &sha, span)
@@ -119,10 +119,14 @@ pub fn save_results(
         Some(sha) if recording.gonio_output => store.recording_written_as(sha)?,
         _ => None,
     };
-    let (sha, span) = match (&recording.sha256, written_for) {
-        (_, Some((source, span))) => (Some(source), span.or(recording.span_s)),
-        (Some(sha), None) => (Some(sha.clone()), recording.span_s),
-        (None, None) => (None, None),
+    let (sha, span, model) = match (&recording.sha256, written_for) {
+        (_, Some(w)) => (
+            Some(w.source_sha256),
+            w.span_s.or(recording.span_s),
+            w.model,
+        ),
+        (Some(sha), None) => (Some(sha.clone()), recording.span_s, None),
+        (None, None) => (None, None, None),
     };
     let written: Vec<WrittenFile> = written.iter().filter_map(|p| WrittenFile::of(p)).collect();
     let stored: Vec<StoredMeasurement> = results
@@ -136,12 +140,16 @@ pub fn save_results(
                     .find(|w| &w.path == path)
                     .map(|w| w.sha256.clone())
             });
+            let stored = StoredMeasurement::from_measurement(m, sha.clone());
             StoredMeasurement {
                 evidence_path,
                 evidence_sha256,
                 written_files: written.clone(),
                 source_span_s: span,
-                ..StoredMeasurement::from_measurement(m, sha.clone())
+                // The keypoints of a per-frame CSV were placed by the model that read its
+                // recording: without it, a verdict against the other model's session was given.
+                model: stored.model.clone().or_else(|| model.clone()),
+                ..stored
             }
         })
         .collect();

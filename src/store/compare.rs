@@ -583,10 +583,16 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
                     .to_string(),
             ),
         };
+        // Judged as shown (to 0.1 deg, as printed): "+7.0, MDC 7.0: improved" read as a
+        // contradiction, and so did "60.0 -> 67.0, +7.1" (the change of the unrounded means).
+        let shown = |v: f32| format!("{v:.1}").parse::<f32>().unwrap_or(v);
         let (before_deg, after_deg) = (mean(before_values), mean(after_values));
-        let change = after_deg - before_deg;
+        let change = shown(shown(after_deg) - shown(before_deg));
         let higher_is_better = definition.is_none_or(|d| d.higher_is_better);
-        let same_recording = b_recordings
+        // One recording in both sessions: the same file, or a copy whose bytes differ (saved
+        // again with other line endings, trimmed again) that gave the same result, peak and
+        // hold (`is_copy`, as within a session).
+        let same_file = b_recordings
             .get(key)
             .zip(a_recordings.get(key))
             .is_some_and(|(b, a)| {
@@ -595,9 +601,11 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
                         .any(|(a_sha, a_span)| a_sha == b_sha && spans_alike(*a_span, *b_span))
                 })
             });
-        // Judged as shown (to 0.1 deg, as printed): "+7.0, MDC 7.0: improved" read as a
-        // contradiction.
-        let shown = |v: f32| format!("{v:.1}").parse::<f32>().unwrap_or(v);
+        let copied = b_kept
+            .get(key)
+            .zip(a_kept.get(key))
+            .is_some_and(|(b, a)| b.iter().any(|b| a.iter().any(|a| is_copy(a, b))));
+        let same_recording = same_file || copied;
         let other_settings = b_settings
             .get(key)
             .zip(a_settings.get(key))
@@ -797,6 +805,19 @@ mod tests {
         let c = compare(&before, &after, &overrides);
         assert_eq!(format!("{:+.1}", c[0].change_deg), "+7.2", "{c:?}");
         assert_eq!(c[0].verdict, Verdict::NoDetectableChange, "{c:?}");
+        // The change is the printed means' ("60.0 -> 67.0, +7.1: improved" did not add up).
+        for (before, after, change, verdict) in [
+            (59.96, 67.04, "+7.0", Verdict::NoDetectableChange),
+            (60.04, 67.06, "+7.1", Verdict::Improved),
+        ] {
+            let c = &compare(
+                &session("b", &[(Side::Left, before)], "slr", "hip_flexion"),
+                &session("a", &[(Side::Left, after)], "slr", "hip_flexion"),
+                &MdcOverrides::default(),
+            )[0];
+            assert_eq!(format!("{:+.1}", c.change_deg), change, "{c:?}");
+            assert_eq!(c.verdict, verdict, "{c:?}");
+        }
         // For the knee-extension deficit, lower is better.
         let before = session("b", &[(Side::Left, 30.0)], "ake", "knee_extension_deficit");
         let after = session("a", &[(Side::Left, 40.0)], "ake", "knee_extension_deficit");
@@ -939,6 +960,19 @@ mod tests {
             &["cc", "dd"],
         );
         let c = &compare(&before, &after, &MdcOverrides::default())[0];
+        assert_ne!(c.verdict, Verdict::SameRecording, "{c:?}");
+        // A copy whose bytes differ (saved again with other line endings) has another hash,
+        // but the same result, peak and hold: "before" copied into "after" pulled the mean
+        // towards "no detectable change".
+        let mut copy = with_sha(
+            session("a", &trials_of(&[70.0, 80.0]), "slr", "hip_flexion"),
+            &["cc", "ff"],
+        );
+        let c = &compare(&before, &copy, &MdcOverrides::default())[0];
+        assert_eq!(c.verdict, Verdict::SameRecording, "{c:?}");
+        // The same result with another hold is another trial.
+        copy.measurements[0].hold_s = 3.5;
+        let c = &compare(&before, &copy, &MdcOverrides::default())[0];
         assert_ne!(c.verdict, Verdict::SameRecording, "{c:?}");
     }
 

@@ -8,8 +8,8 @@ use super::names::{known_session, known_subject, stored_name, Known};
 use super::plausible::{check_export, Implausible};
 use super::read::session_started_at;
 use super::save::{
-    insert_measurement, label_to_save, new_subject, refuse_recording_elsewhere, same_trial_ids,
-    session_id, subject_id, Origin, WriteError,
+    add_session_notes, insert_measurement, label_to_save, new_subject, refuse_recording_elsewhere,
+    same_trial_ids, session_id, subject_id, Origin, WriteError,
 };
 use super::{Store, StoreError, SubjectExport};
 use crate::angles::Side;
@@ -25,14 +25,27 @@ impl Store {
     /// Further apart, the import is refused ([`StoreError::ImportOtherDay`]): another visit
     /// under the same label would be merged into this one.
     pub fn import(&mut self, exports: &[SubjectExport]) -> Result<Imported, StoreError> {
-        for export in exports {
+        self.import_sources(&[exports])
+    }
+
+    /// As [`Store::import`], from several sources at once (the files of one `gonio import`,
+    /// each a database or an export), in one transaction. Look-alike names are told apart
+    /// within a source only: one person typed "Runner-7" on one machine and "runner-7" on
+    /// another is refused as one import after the other would be, not split into two.
+    pub fn import_sources(&mut self, sources: &[&[SubjectExport]]) -> Result<Imported, StoreError> {
+        let exports: Vec<(usize, &SubjectExport)> = sources
+            .iter()
+            .enumerate()
+            .flat_map(|(source, exports)| exports.iter().map(move |e| (source, e)))
+            .collect();
+        for (_, export) in &exports {
             check_export(export).map_err(|source| self.implausible(source))?;
         }
         // The dates as stored: an import's own text (" 2026-11-20", a day alone) would sort
         // sessions wrongly and compare days wrongly. They all parse: checked above.
         let dates = exports
             .iter()
-            .map(|export| {
+            .map(|(_, export)| {
                 export
                     .sessions
                     .iter()
@@ -50,13 +63,15 @@ impl Store {
         let mut imported = Imported::default();
         // Look-alike names the source itself holds apart (a database made before their
         // characters were folded) are two people there: imported as they are, not refused.
-        let source_subjects: Vec<String> =
-            exports.iter().map(|e| stored_name(&e.subject)).collect();
+        let source_subjects: Vec<Vec<String>> = sources
+            .iter()
+            .map(|exports| exports.iter().map(|e| stored_name(&e.subject)).collect())
+            .collect();
         self.write_checked(|tx| {
-            for (export, dates) in exports.iter().zip(&dates) {
+            for (&(source, export), dates) in exports.iter().zip(&dates) {
                 let alias = stored_name(&export.subject);
                 let subject_id = match known_subject(tx, &alias)? {
-                    Known::CaseOf(existing) if source_subjects.contains(&existing) => {
+                    Known::CaseOf(existing) if source_subjects[source].contains(&existing) => {
                         new_subject(tx, &alias)?
                     }
                     _ => subject_id(tx, &alias)?,
@@ -107,6 +122,10 @@ impl Store {
                         Some(started_at),
                         session.notes.as_deref(),
                     )?;
+                    // A session already there keeps its notes and gets the import's too.
+                    if let Some(notes) = &session.notes {
+                        add_session_notes(tx, session_id, notes)?;
+                    }
                     for m in &session.measurements {
                         // The same trial with another value: an edited export, or a newer
                         // analysis of the recording. Taken (the import is the newer), and said.

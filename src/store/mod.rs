@@ -143,9 +143,18 @@ pub fn default_db_path() -> PathBuf {
         .join("gonio.sqlite")
 }
 
-/// A part of a recording: its file's sha256 and the span a trial covers (seconds from the
-/// recording's start; None: all of it).
-pub type RecordingPart = (String, Option<[f64; 2]>);
+/// The recording a file gonio wrote (a per-frame CSV) was written for, as a saved result
+/// names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenFor {
+    /// The recording's file's sha256.
+    pub source_sha256: String,
+    /// The span the trial covers, seconds from the recording's start; None: all of it.
+    pub span_s: Option<[f64; 2]>,
+    /// The pose model that read the recording's keypoints (the CSV holds the keypoints, not
+    /// which model placed them).
+    pub model: Option<String>,
+}
 
 /// A saved measurement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1587,6 +1596,58 @@ mod tests {
         assert_eq!(version, SCHEMA_VERSION);
     }
 
+    /// A session's notes are what a therapist wrote: a later `--notes` into the session, or an
+    /// import of it with notes of its own, adds to them (it replaced them, and `--notes ""`
+    /// erased them); notes already there are not repeated.
+    #[test]
+    fn session_notes_are_added_to_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let notes = |store: &Store| store.history("s").unwrap().sessions[0].notes.clone();
+        let m = [measurement(60.0)];
+        store
+            .save("s", "after", Some("pain 3/10"), Some("2026-11-02"), &m)
+            .unwrap();
+        for (given, expected) in [
+            (
+                Some("left hamstring cramp"),
+                "pain 3/10\nleft hamstring cramp",
+            ),
+            // A live session saves its notes with every trial; an empty --notes keeps them.
+            (
+                Some("left hamstring cramp"),
+                "pain 3/10\nleft hamstring cramp",
+            ),
+            (Some("pain 3/10"), "pain 3/10\nleft hamstring cramp"),
+            (Some("  "), "pain 3/10\nleft hamstring cramp"),
+            (None, "pain 3/10\nleft hamstring cramp"),
+            // Part of a line is not the line.
+            (Some("pain 3"), "pain 3/10\nleft hamstring cramp\npain 3"),
+        ] {
+            store
+                .save("s", "after", given, Some("2026-11-02"), &m)
+                .unwrap();
+            assert_eq!(notes(&store).as_deref(), Some(expected), "{given:?}");
+        }
+        // Merged from another machine's database: both kept, and a second import changes
+        // nothing.
+        let mut other = Store::open(&dir.path().join("other.sqlite")).unwrap();
+        other
+            .save("s", "after", None, Some("2026-11-02"), &[measurement(61.0)])
+            .unwrap();
+        let mut export = store.history("s").unwrap();
+        export.sessions[0].notes = Some("stopped early".into());
+        for _ in 0..2 {
+            other.import(std::slice::from_ref(&export)).unwrap();
+            assert_eq!(notes(&other).as_deref(), Some("stopped early"));
+        }
+        store.import(std::slice::from_ref(&export)).unwrap();
+        assert_eq!(
+            notes(&store).as_deref(),
+            Some("pain 3/10\nleft hamstring cramp\npain 3\nstopped early")
+        );
+    }
+
     /// Look-alike names a source holds apart (a database made before they were folded) are
     /// imported as two; one alone beside a saved name is still refused.
     #[test]
@@ -1625,6 +1686,18 @@ mod tests {
             store.import(&[export("O\u{2019}Brien", &["y"])]),
             Err(StoreError::SimilarSubject { .. })
         ));
+        // Each in a source of its own (two shards, typed on two machines), they are one name
+        // typed two ways: refused, as one import after the other is, not split into two
+        // subjects whose sessions are never compared.
+        let mut merged = Store::open(&dir.path().join("merged.sqlite")).unwrap();
+        assert!(matches!(
+            merged.import_sources(&[
+                &[export("Runner-7", &["before"])],
+                &[export("runner-7", &["after"])]
+            ]),
+            Err(StoreError::SimilarSubject { .. })
+        ));
+        assert!(merged.subjects().unwrap().is_empty());
     }
 
     #[test]

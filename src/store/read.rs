@@ -6,8 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::names::{known_subject, saved_label, stored_name, Known};
 use super::{
-    bytes_sha256, compare, ExportPictures, Patient, Picture, RecordingPart, Session, Store,
-    StoreError, StoredMeasurement, SubjectExport, SubjectSummary, MAX_PICTURE_BYTES,
+    bytes_sha256, compare, ExportPictures, Patient, Picture, Session, Store, StoreError,
+    StoredMeasurement, SubjectExport, SubjectSummary, WrittenFor, MAX_PICTURE_BYTES,
 };
 use crate::angles::Side;
 use crate::protocols::{Quality, Settings, Warning, WarningKind};
@@ -22,25 +22,31 @@ type PictureRow = (
 
 impl Store {
     /// The recording behind a file gonio wrote, found by the file's content hash among the
-    /// files saved results name (`written_files`): its source's hash and the trial's span. A
-    /// per-frame CSV analysed again is the same trial as the video it came from, not a new one.
-    /// None when no saved result wrote a file with this content.
-    pub fn recording_written_as(&self, sha256: &str) -> Result<Option<RecordingPart>, StoreError> {
-        let found: Option<(String, Option<f64>, Option<f64>)> = self
+    /// files saved results name (`written_files`): its source's hash, the trial's span and the
+    /// model that read it. A per-frame CSV analysed again is the same trial as the video it
+    /// came from, not a new one, read by the same model. None when no saved result wrote a
+    /// file with this content.
+    pub fn recording_written_as(&self, sha256: &str) -> Result<Option<WrittenFor>, StoreError> {
+        type Row = (String, Option<f64>, Option<f64>, Option<String>);
+        let found: Option<Row> = self
             .connection
             .query_row(
-                "SELECT source_sha256, source_start_s, source_end_s FROM measurements
+                "SELECT source_sha256, source_start_s, source_end_s, model FROM measurements
                  WHERE source_sha256 IS NOT NULL AND source_sha256 <> ?1
                    AND json_valid(written_files)
                    AND EXISTS (SELECT 1 FROM json_each(written_files)
                                WHERE json_extract(value, '$.sha256') = ?1)
                  ORDER BY id DESC LIMIT 1",
                 params![sha256],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;
-        Ok(found.map(|(sha, start, end)| (sha, start.zip(end).map(|(s, e)| [s, e]))))
+        Ok(found.map(|(source_sha256, start, end, model)| WrittenFor {
+            source_sha256,
+            span_s: start.zip(end).map(|(s, e)| [s, e]),
+            model,
+        }))
     }
 
     /// The row id of the subject named `subject` (the id [`Store::save_trial`] and

@@ -15,7 +15,8 @@ use crate::angles::Side;
 
 impl Store {
     /// Saves measurements into the subject's session `label` (both created when new), in one
-    /// transaction. `notes` replaces the session's notes when given; `recorded_at` (UTC, ISO
+    /// transaction. `notes` are added to the session's notes (see [`add_session_notes`]);
+    /// `recorded_at` (UTC, ISO
     /// 8601, see [`parse_session_date`]) dates a new session, which orders sessions (default:
     /// today's day alone); a session already there of another day is refused
     /// ([`StoreError::OtherDay`]), not moved with every result in it.
@@ -44,10 +45,7 @@ impl Store {
             let subject_id = subject_id(tx, subject)?;
             let session_id = dated_session(tx, subject_id, label, date.as_ref())?;
             if let Some(notes) = notes {
-                tx.execute(
-                    "UPDATE sessions SET notes = ?1 WHERE id = ?2",
-                    params![notes, session_id],
-                )?;
+                add_session_notes(tx, session_id, notes)?;
             }
             for m in measurements {
                 refuse_recording_elsewhere(tx, subject_id, session_id, m)?;
@@ -556,6 +554,36 @@ fn given_id(tx: &rusqlite::Transaction, table: Table, id: i64) -> rusqlite::Resu
         "INSERT INTO id_high_water (name, last_id) VALUES (?1, ?2)
          ON CONFLICT (name) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
         params![table.name(), id],
+    )?;
+    Ok(())
+}
+
+/// Adds `notes` to the session's notes, on a line of their own; nothing when they are blank or
+/// already there (a line or lines of the notes: a live session saves its notes with every
+/// trial, an import may come twice). Notes are what a therapist wrote: a later `--notes` into
+/// the same session, or an import of that session with its own notes, replaced them.
+pub(super) fn add_session_notes(
+    tx: &rusqlite::Transaction,
+    session_id: i64,
+    notes: &str,
+) -> rusqlite::Result<()> {
+    let notes = notes.trim();
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let old: Option<String> = tx.query_row(
+        "SELECT notes FROM sessions WHERE id = ?1",
+        params![session_id],
+        |r| r.get(0),
+    )?;
+    let merged = match old.as_deref().map(str::trim) {
+        None | Some("") => notes.to_string(),
+        Some(old) if format!("\n{old}\n").contains(&format!("\n{notes}\n")) => return Ok(()),
+        Some(old) => format!("{old}\n{notes}"),
+    };
+    tx.execute(
+        "UPDATE sessions SET notes = ?1 WHERE id = ?2",
+        params![merged, session_id],
     )?;
     Ok(())
 }
