@@ -463,6 +463,14 @@ fn choose_side(protocol: &Protocol, series: &AngleSeries) -> Side {
     }
 }
 
+/// A level held this long within this band counts as where a leg moved to, for choosing the
+/// side (see [`score_over`]).
+const SIDE_HELD: HoldCriteria = HoldCriteria {
+    min_hold_s: 0.5,
+    band_deg: 3.0,
+    max_gap_s: 0.3,
+};
+
 /// A side's score under a protocol's side `rule` over the frames `keep` lets through; negative
 /// infinity without any.
 fn score_over(
@@ -483,19 +491,29 @@ fn score_over(
         }
         _ => main.values(series, side).collect(),
     };
-    let mut values: Vec<f32> = values
+    let kept: Vec<f32> = values
         .into_iter()
         .enumerate()
-        .filter(|&(i, v)| keep(i) && !v.is_nan())
-        .map(|(_, v)| v)
+        .map(|(i, v)| if keep(i) { v } else { f32::NAN })
         .collect();
+    let mut values: Vec<f32> = kept.iter().copied().filter(|v| !v.is_nan()).collect();
     if values.is_empty() {
         return f32::NEG_INFINITY;
     }
     values.sort_by(f32::total_cmp);
     let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
     match rule {
-        SideRule::MostMovement | SideRule::MostMovementOf(_) => at(0.95) - at(0.05),
+        SideRule::MostMovement | SideRule::MostMovementOf(_) => {
+            // The 95th percentile misses a movement held for less than a twentieth of the
+            // recording (a 3-s raise after 9 minutes at rest named the resting leg, by its
+            // jitter): the highest level held half a second counts too. Added, not the larger
+            // of the two: a label swap that lasts gives the resting leg the raise's held level
+            // as well, and the spread of the frames still tells the legs apart then.
+            let (rest, high) = (at(0.05), at(0.95));
+            let held = hold::sustained_maximum(&series.time_s, &kept, &SIDE_HELD)
+                .map_or(high, |h| h.level_deg.max(high));
+            (high - rest) + (held - rest)
+        }
         SideRule::HigherMedian | SideRule::HigherMedianOf(_) | SideRule::LowerMedianOf(_) => {
             at(0.5)
         }
