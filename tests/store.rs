@@ -746,3 +746,40 @@ fn a_save_into_a_new_database_says_so() {
         stderr(&second)
     );
 }
+
+/// Saved without `--date`, results join a session of the label dated the day before (a batch
+/// run across midnight): said, since a label used again for the next visit joined it silently
+/// (and `compare` then found one session).
+#[test]
+fn results_added_to_a_session_of_the_day_before_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let yesterday = gonio::store::day_utc(-1);
+    let save = |name: &str, seed: u64, session: &str, date: Option<&str>| {
+        let csv = slr_csv(dir.path(), name, 60.0, seed);
+        let mut args = vec![
+            "analyze",
+            path_str(&csv),
+            "--protocol",
+            "slr",
+            "--db",
+            path_str(&db),
+            "--subject",
+            "p1",
+            "--session",
+            session,
+        ];
+        if let Some(date) = date {
+            args.extend(["--date", date]);
+        }
+        // Today and yesterday on one calendar (the test's, UTC).
+        let output = gonio_with_env(&args, &[("TZ", "UTC")]);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stderr(&output)
+    };
+    let note = format!("session \"before\" is dated {yesterday}, not today");
+    assert!(!save("a.csv", 11, "before", Some(&yesterday)).contains("not today"));
+    let joined = save("b.csv", 12, "before", None);
+    assert!(joined.contains(&note), "{joined}");
+    assert!(!save("c.csv", 13, "after", None).contains("not today"));
+}

@@ -353,6 +353,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     if let (Some(subject), Some(label)) = (&args.save.subject, &report.saved_to) {
         eprintln!("gonio: saved for subject {subject}, session \"{label}\" (see `gonio history --subject {subject}`)");
+        if args.save.date.is_none() {
+            if let Some(day) = session_of_another_day(&args.save.db.path(), subject, label) {
+                eprintln!(
+                    "gonio: note: session \"{label}\" is dated {day}, not today: these results were added to it (one batch run across midnight); a new visit needs a label of its own"
+                );
+            }
+        }
         if let Some(path) = new_database.filter(|path| path.exists()) {
             eprintln!("{}", super::store::new_database_note(&path));
         }
@@ -648,4 +655,23 @@ fn print_summary(
         }
     };
     writeln!(out, "result = {result}; typical: {}", protocol.norm)
+}
+
+/// The day of `subject`'s session `label` in the database at `db`, when it is dated by a day
+/// alone other than today's: results saved without `--date` join a session of the day before
+/// (a batch across midnight), which a label used again for a new visit would do silently.
+/// (A session dated by a time is left out: its UTC day is not the calendar's.) None on any
+/// failure to read: this is a note.
+fn session_of_another_day(db: &std::path::Path, subject: &str, label: &str) -> Option<String> {
+    let history = gonio::store::Store::open_existing(db)
+        .ok()?
+        .history(subject)
+        .ok()?;
+    let stored = &history
+        .sessions
+        .iter()
+        .find(|s| gonio::store::stored_name(&s.label) == gonio::store::stored_name(label))?
+        .started_at;
+    let day = gonio::store::date_shown(stored);
+    (gonio::store::is_day_alone(stored) && day != gonio::store::today_local()).then_some(day)
 }

@@ -1014,6 +1014,10 @@ mod tests {
             "Anna Smith\u{200b}",
             "a\u{202e}b",
             "a\nb",
+            // Blank letters, said as hidden (they were "a Cyrillic or Greek letter").
+            "Anna Smith\u{2800}",
+            "Anna Smith\u{3164}",
+            "Anna\u{fe0f} Smith",
         ] {
             assert!(
                 matches!(
