@@ -579,6 +579,14 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             kept.kept
         );
     }
+    for also in &imported.also_for {
+        eprintln!(
+            "gonio: warning: {}: {} is also saved for {}: one recording for two people; check that it is this subject's",
+            also.subject,
+            also.source,
+            also.others.join(", ")
+        );
+    }
     let shown =
         |v: Option<f32>| v.map_or_else(|| "no result".to_string(), |v| format!("{v:.1} deg"));
     for changed in &imported.changed_values {

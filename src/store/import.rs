@@ -61,6 +61,8 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut imported = Imported::default();
+        // (subject's alias, recording's sha256, its source name) of what was imported.
+        let mut recordings: Vec<(String, String, String)> = Vec::new();
         // Look-alike names the source itself holds apart (a database made before their
         // characters were folded) are two people there: imported as they are, not refused.
         let source_subjects: Vec<Vec<String>> = sources
@@ -169,13 +171,41 @@ impl Store {
                         })?;
                         imported.replaced +=
                             insert_measurement(tx, session_id, m, Origin::Imported)?;
+                        if let Some(sha) = &m.source_sha256 {
+                            let recording = (alias.clone(), sha.clone(), m.source.clone());
+                            if !recordings.contains(&recording) {
+                                recordings.push(recording);
+                            }
+                        }
                     }
                 }
             }
             Ok(())
         })?;
+        // One recording saved for two people is most often a file put on the wrong patient:
+        // said, as when analysing (a failed lookup only loses the warning).
+        for (alias, sha, source) in recordings {
+            let others = self.others_measured_from(&sha, &alias).unwrap_or_default();
+            if !others.is_empty() {
+                imported.also_for.push(AlsoFor {
+                    subject: alias,
+                    source,
+                    others,
+                });
+            }
+        }
         Ok(imported)
     }
+}
+
+/// A recording imported for a subject that other subjects have results from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlsoFor {
+    pub subject: String,
+    /// The recording's name, as the import gives it.
+    pub source: String,
+    /// The other subjects (their aliases, sorted).
+    pub others: Vec<String>,
 }
 
 /// What [`Store::import`] did besides adding.
@@ -187,6 +217,8 @@ pub struct Imported {
     pub kept_dates: Vec<KeptDate>,
     /// Trials already present whose result the import changed.
     pub changed_values: Vec<ChangedValue>,
+    /// Recordings imported for a subject that other subjects have results from.
+    pub also_for: Vec<AlsoFor>,
 }
 
 /// A trial already in the database (the same recording, by sha256) whose result an import

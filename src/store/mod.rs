@@ -27,7 +27,7 @@ pub use dates::{
 };
 pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
 pub use forget::Forgotten;
-pub use import::{ChangedValue, Imported, KeptDate};
+pub use import::{AlsoFor, ChangedValue, Imported, KeptDate};
 pub use names::{is_hidden_character, mixes_scripts, stored_name};
 pub use plausible::{check_export, Implausible};
 pub use schema::SCHEMA_VERSION;
@@ -1650,6 +1650,46 @@ mod tests {
             notes(&store).as_deref(),
             Some("pain 3/10\nleft hamstring cramp\npain 3\nstopped early")
         );
+    }
+
+    /// A recording imported for one subject that another has results from is said, as when
+    /// analysing (an import said nothing).
+    #[test]
+    fn an_import_says_a_recording_is_also_another_subjects() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let with_sha = |sha: &str| StoredMeasurement {
+            source_sha256: Some(sha.repeat(64)),
+            ..measurement(60.0)
+        };
+        store
+            .save("anna", "before", None, Some("2026-11-02"), &[with_sha("a")])
+            .unwrap();
+        let export = |subject: &str, sha: &str| SubjectExport {
+            subject: subject.into(),
+            notes: None,
+            date_of_birth: None,
+            sessions: vec![Session {
+                label: "before".into(),
+                started_at: "2026-11-02".into(),
+                notes: None,
+                measurements: vec![with_sha(sha)],
+            }],
+        };
+        let imported = store.import(&[export("bob", "a")]).unwrap();
+        assert_eq!(
+            imported.also_for,
+            [AlsoFor {
+                subject: "bob".into(),
+                source: "trial.mp4".into(),
+                others: vec!["anna".into()],
+            }]
+        );
+        assert!(store
+            .import(&[export("carl", "b")])
+            .unwrap()
+            .also_for
+            .is_empty());
     }
 
     /// Look-alike names a source holds apart (a database made before they were folded) are
