@@ -218,8 +218,8 @@ pub struct AngleSeries {
     /// as a share of the segment's own length in clear frames (its 90th percentile over the
     /// series); 1 = full length, lower = pointing towards or away from the camera; NaN unknown.
     in_plane: [Vec<f32>; 2],
-    /// Per side (left, right), per frame: the thigh alone as a share of its own length, as
-    /// `in_plane` (the median of five frames around); NaN unknown.
+    /// Per side (left, right), per frame: the thigh alone as a share of its length hanging
+    /// straight down (see `SegmentLengths::thigh_ratios`); NaN unknown.
     thigh_in_plane: [Vec<f32>; 2],
     /// Per side (left, right), per frame: whether that side's thigh or shank, or the trunk, was
     /// read longer than [`OVERLONG_RATIO`] times its own length (a keypoint misplaced, often on
@@ -332,8 +332,9 @@ impl AngleSeries {
         &self.in_plane[side_index(side)]
     }
 
-    /// Per frame, `side`'s thigh alone as a share of its own length in clear frames (1 = full
-    /// length, less where it points towards or away from the camera); NaN unknown.
+    /// Per frame, `side`'s thigh alone as a share of its length where it hung straight down in
+    /// the picture (1 = full length, less where it points towards or away from the camera);
+    /// NaN unknown, and everywhere when it never hung straight down for 5 frames.
     pub fn thigh_in_plane_ratio(&self, side: Side) -> &[f32] {
         &self.thigh_in_plane[side_index(side)]
     }
