@@ -782,4 +782,12 @@ fn results_added_to_a_session_of_the_day_before_are_said() {
     let joined = save("b.csv", 12, "before", None);
     assert!(joined.contains(&note), "{joined}");
     assert!(!save("c.csv", 13, "after", None).contains("not today"));
+    // Dated by a time (yesterday at 10:00 on the test's calendar, UTC): said too.
+    let at = format!("{yesterday}T10:00");
+    assert!(!save("d.csv", 14, "visit 2", Some(&at)).contains("not today"));
+    let joined = save("e.csv", 15, "visit 2", None);
+    assert!(
+        joined.contains(&format!("is dated {yesterday} 10:00 UTC, not today")),
+        "{joined}"
+    );
 }

@@ -489,7 +489,7 @@ impl AngleSeries {
             facing: facing.per_frame,
             lateral_spread: lateral_spread(poses, options.min_confidence),
             in_plane: lengths.each_ref().map(|l| l.in_plane_ratios()),
-            thigh_in_plane: lengths.each_ref().map(|l| l.thigh_ratios()),
+            thigh_in_plane: lengths.each_ref().map(|l| l.thigh_ratios(time_s)),
             misread,
             dropped,
             hips_across: hips_across(poses, options.min_confidence),
@@ -1075,6 +1075,10 @@ struct SegmentLengths {
 /// length drawn is its own length whichever way it would swing.
 const HANGING_DEG: f32 = 5.0;
 
+/// A thigh's own length is taken from the frames where it hung within this of a frame
+/// (seconds, either side): a swinging leg passes straight down twice a swing.
+const HANGING_NEAR_S: f64 = 2.0;
+
 impl SegmentLengths {
     /// `side`'s thigh (hip-knee), shank (knee-ankle) and trunk (mid-hip to mid-shoulder, else
     /// this side's hip to shoulder) in each frame, from keypoints at `min_confidence` or more.
@@ -1177,23 +1181,43 @@ impl SegmentLengths {
         median_of_five(&ratios)
     }
 
-    /// Per frame: the thigh's length as the median of five frames around it, as a share of its
-    /// median length in the frames where it hung straight down (NaN unknown, and everywhere
-    /// with fewer than 5 such frames). A percentile of every frame's length would be read long
-    /// by the keypoints' jitter, and a thigh in the picture's plane read short.
-    fn thigh_ratios(&self) -> Vec<f32> {
+    /// Per frame (at `time_s`, seconds): the thigh's length as the median of five frames
+    /// around it, as a share of its median length in the frames where it hung straight down
+    /// within [`HANGING_NEAR_S`] of it (with fewer than 5 such frames, in the whole series;
+    /// NaN unknown, and everywhere with fewer than 5 in all). A percentile of every frame's
+    /// length would be read long by the keypoints' jitter, and a thigh in the picture's plane
+    /// read short; the whole series' length, by a person who stood nearer the camera before
+    /// (a thigh 15% longer in the picture).
+    fn thigh_ratios(&self, time_s: &[f64]) -> Vec<f32> {
         let lengths: Vec<f32> = self.per_frame_px.iter().map(|l| l[0]).collect();
-        let hanging: Vec<f32> = lengths
+        let hanging: Vec<(f64, f32)> = time_s
             .iter()
+            .zip(&lengths)
             .zip(&self.thigh_hanging)
-            .filter(|&(l, &hanging)| hanging && l.is_finite())
-            .map(|(&l, _)| l)
+            .filter(|&((_, l), &hanging)| hanging && l.is_finite())
+            .map(|((&t, &l), _)| (t, l))
             .collect();
-        let own = if hanging.len() < 5 {
-            f32::NAN
-        } else {
-            crate::stats::median(&hanging)
-        };
-        median_of_five(&lengths).iter().map(|l| l / own).collect()
+        if hanging.len() < 5 {
+            return vec![f32::NAN; lengths.len()];
+        }
+        let all: Vec<f32> = hanging.iter().map(|&(_, l)| l).collect();
+        let everywhere = crate::stats::median(&all);
+        let mut near = Vec::new();
+        median_of_five(&lengths)
+            .iter()
+            .zip(time_s)
+            .map(|(l, &t)| {
+                let from = hanging.partition_point(|&(h, _)| h < t - HANGING_NEAR_S);
+                let to = hanging.partition_point(|&(h, _)| h <= t + HANGING_NEAR_S);
+                near.clear();
+                near.extend(hanging[from..to].iter().map(|&(_, l)| l));
+                let own = if near.len() >= 5 {
+                    crate::stats::median(&near)
+                } else {
+                    everywhere
+                };
+                l / own
+            })
+            .collect()
     }
 }

@@ -657,12 +657,15 @@ fn print_summary(
     writeln!(out, "result = {result}; typical: {}", protocol.norm)
 }
 
-/// The day of `subject`'s session `label` in the database at `db`, when it is dated by a day
-/// alone other than today's: results saved without `--date` join a session of the day before
-/// (a batch across midnight), which a label used again for a new visit would do silently.
-/// (A session dated by a time is left out: its UTC day is not the calendar's.) None on any
-/// failure to read: this is a note.
-fn session_of_another_day(db: &std::path::Path, subject: &str, label: &str) -> Option<String> {
+/// The date of `subject`'s session `label` in the database at `db` (as people read it), when
+/// it falls on another day than today on this computer's calendar: results saved without
+/// `--date` join a session of the day before (a batch across midnight), which a label used
+/// again for a new visit would do silently. None on any failure to read: this is a note.
+pub(crate) fn session_of_another_day(
+    db: &std::path::Path,
+    subject: &str,
+    label: &str,
+) -> Option<String> {
     let history = gonio::store::Store::open_existing(db)
         .ok()?
         .history(subject)
@@ -672,6 +675,6 @@ fn session_of_another_day(db: &std::path::Path, subject: &str, label: &str) -> O
         .iter()
         .find(|s| gonio::store::stored_name(&s.label) == gonio::store::stored_name(label))?
         .started_at;
-    let day = gonio::store::date_shown(stored);
-    (gonio::store::is_day_alone(stored) && day != gonio::store::today_local()).then_some(day)
+    (gonio::store::day_here(stored)? != gonio::store::today_local())
+        .then(|| gonio::store::date_shown(stored))
 }

@@ -512,6 +512,16 @@ impl<'a> TrialOutput<'a> {
                     "gonio: trial {} saved for subject {subject}, session \"{label}\"{again}",
                     trial.number
                 );
+                // Once, at the first trial saved: a session of the day before, joined.
+                if report.saved_to_subject.is_none() && self.args.save.date.is_none() {
+                    if let Some(day) = super::analyze::session_of_another_day(
+                        &self.args.save.db.path(),
+                        &subject,
+                        &label,
+                    ) {
+                        eprintln!("gonio: note: session \"{label}\" is dated {day}, not today: these trials were added to it; a new visit needs a label of its own");
+                    }
+                }
                 report.saved_to_subject = Some(subject);
                 if let Some(path) = self.new_database.take() {
                     eprintln!("{}", super::store::new_database_note(&path));

@@ -201,7 +201,9 @@ pub struct Comparison {
     /// Mean of the session's trials, degrees.
     pub before_deg: f32,
     pub after_deg: f32,
-    /// After minus before, degrees.
+    /// After minus before as printed: the difference of the means rounded to 0.1, degrees
+    /// (so that the printed figures add up; it may differ from `after_deg - before_deg` by
+    /// 0.1).
     pub change_deg: f32,
     pub mdc95_deg: Option<f32>,
     /// Where the MDC comes from.
@@ -601,10 +603,16 @@ pub fn compare(before: &Session, after: &Session, overrides: &MdcOverrides) -> V
                         .any(|(a_sha, a_span)| a_sha == b_sha && spans_alike(*a_span, *b_span))
                 })
             });
-        let copied = b_kept
-            .get(key)
-            .zip(a_kept.get(key))
-            .is_some_and(|(b, a)| b.iter().any(|b| a.iter().any(|a| is_copy(a, b))));
+        // Across sessions, also the same frames: a swing test's hold is always 0, and one
+        // chance match of two genuine trials would withhold the whole verdict.
+        let copied = b_kept.get(key).zip(a_kept.get(key)).is_some_and(|(b, a)| {
+            b.iter().any(|b| {
+                a.iter().any(|a| {
+                    is_copy(a, b)
+                        && (a.valid_frames, a.total_frames) == (b.valid_frames, b.total_frames)
+                })
+            })
+        });
         let same_recording = same_file || copied;
         let other_settings = b_settings
             .get(key)
@@ -970,8 +978,12 @@ mod tests {
         );
         let c = &compare(&before, &copy, &MdcOverrides::default())[0];
         assert_eq!(c.verdict, Verdict::SameRecording, "{c:?}");
-        // The same result with another hold is another trial.
+        // The same result with another hold, or from other frames, is another trial.
         copy.measurements[0].hold_s = 3.5;
+        let c = &compare(&before, &copy, &MdcOverrides::default())[0];
+        assert_ne!(c.verdict, Verdict::SameRecording, "{c:?}");
+        copy.measurements[0].hold_s = 2.0;
+        copy.measurements[0].total_frames = 300;
         let c = &compare(&before, &copy, &MdcOverrides::default())[0];
         assert_ne!(c.verdict, Verdict::SameRecording, "{c:?}");
     }

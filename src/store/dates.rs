@@ -274,6 +274,12 @@ pub(super) fn undated_other_day(label: &str, stored: &str) -> Option<StoreError>
     })
 }
 
+/// A stored date's day on this computer's calendar (`YYYY-MM-DD`): a day alone is its own day;
+/// a time, the day it falls on here. None when `stored` is not a date.
+pub fn day_here(stored: &str) -> Option<String> {
+    calendar_day(stored).map(|day| day.to_string())
+}
+
 /// A stored date's day on this computer's calendar: a day alone is its own day; a time, the day
 /// it falls on here.
 fn calendar_day(stored: &str) -> Option<jiff::civil::Date> {

@@ -22,7 +22,7 @@ pub use compare::{
     Uncompared, Verdict,
 };
 pub use dates::{
-    date_shown, day_utc, is_day_alone, now_utc, on_day_somewhere, parse_recording_date,
+    date_shown, day_here, day_utc, is_day_alone, now_utc, on_day_somewhere, parse_recording_date,
     parse_session_date, today_local, today_utc, DateError,
 };
 pub use export::{spreadsheet_safe, write_csv, CSV_HEADERS};
@@ -1009,6 +1009,16 @@ mod tests {
             store.history("Anna\u{a0}Smith").is_ok(),
             "a no-break space is a space"
         );
+        // An emoji's variation selector is no hidden character: "after ❤️" is a label.
+        store
+            .save(
+                "Anna Smith",
+                "after \u{2764}\u{fe0f}",
+                None,
+                None,
+                &[measurement(51.0)],
+            )
+            .unwrap();
         for hidden in [
             "Anna\u{200b}Smith",
             "Anna Smith\u{200b}",
@@ -1017,7 +1027,6 @@ mod tests {
             // Blank letters, said as hidden (they were "a Cyrillic or Greek letter").
             "Anna Smith\u{2800}",
             "Anna Smith\u{3164}",
-            "Anna\u{fe0f} Smith",
         ] {
             assert!(
                 matches!(
@@ -1646,6 +1655,19 @@ mod tests {
             assert_eq!(notes(&other).as_deref(), Some("stopped early"));
         }
         store.import(std::slice::from_ref(&export)).unwrap();
+        assert_eq!(
+            notes(&store).as_deref(),
+            Some("pain 3/10\nleft hamstring cramp\npain 3\nstopped early")
+        );
+        // Two databases merged both ways, again and again (shards synced): each line once.
+        for _ in 0..3 {
+            other.import(&[store.history("s").unwrap()]).unwrap();
+            store.import(&[other.history("s").unwrap()]).unwrap();
+        }
+        assert_eq!(
+            notes(&other).as_deref(),
+            Some("stopped early\npain 3/10\nleft hamstring cramp\npain 3")
+        );
         assert_eq!(
             notes(&store).as_deref(),
             Some("pain 3/10\nleft hamstring cramp\npain 3\nstopped early")

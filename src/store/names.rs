@@ -42,8 +42,9 @@ pub fn mixes_scripts(name: &str) -> bool {
 
 /// Characters a name must not hold: control characters (a newline, a terminal escape) and
 /// those a page does not show (zero-width spaces and joiners, direction marks and overrides, a
-/// soft hyphen, variation selectors, and the blank letters of Hangul, Khmer and Braille, which
-/// count as letters but draw nothing), which would make two names that look the same.
+/// soft hyphen, and the blank letters of Hangul, Khmer and Braille, which count as letters but
+/// draw nothing), which would make two names that look the same. (Variation selectors are
+/// allowed: one follows many emoji, "after ❤️", and some Japanese and Mongolian names.)
 pub fn is_hidden_character(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -54,12 +55,10 @@ pub fn is_hidden_character(c: char) -> bool {
                 | '\u{1160}'
                 | '\u{17B4}'
                 | '\u{17B5}'
-                | '\u{180B}'..='\u{180F}'
+                | '\u{180E}'
                 | '\u{2800}'
                 | '\u{3164}'
-                | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FFA0}'
-                | '\u{E0100}'..='\u{E01EF}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
                 | '\u{2060}'..='\u{2064}'

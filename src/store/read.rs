@@ -64,13 +64,18 @@ impl Store {
         sha256: &str,
         except_alias: &str,
     ) -> Result<Vec<String>, StoreError> {
+        // The subject as saved (a name saved before names were stored in one form, "runner  7",
+        // is the subject "runner 7" names, not another one).
+        let except = self
+            .saved_alias(except_alias)
+            .unwrap_or_else(|_| stored_name(except_alias));
         self.texts(
             "SELECT DISTINCT s.alias FROM measurements m
                JOIN sessions se ON se.id = m.session_id
                JOIN subjects s ON s.id = se.subject_id
               WHERE m.source_sha256 = ?1 AND s.alias <> ?2
               ORDER BY s.alias",
-            params![sha256, stored_name(except_alias)],
+            params![sha256, except],
         )
     }
 

@@ -558,28 +558,38 @@ fn given_id(tx: &rusqlite::Transaction, table: Table, id: i64) -> rusqlite::Resu
     Ok(())
 }
 
-/// Adds `notes` to the session's notes, on a line of their own; nothing when they are blank or
-/// already there (a line or lines of the notes: a live session saves its notes with every
-/// trial, an import may come twice). Notes are what a therapist wrote: a later `--notes` into
-/// the same session, or an import of that session with its own notes, replaced them.
+/// Adds the lines of `notes` the session's notes lack, each on a line of its own (blank lines
+/// never): a live session saves its notes with every trial, an import may come twice, and two
+/// databases merged both ways bring each other's notes back. Notes are what a therapist wrote:
+/// a later `--notes` into the same session, or an import of that session with its own notes,
+/// replaced them.
 pub(super) fn add_session_notes(
     tx: &rusqlite::Transaction,
     session_id: i64,
     notes: &str,
 ) -> rusqlite::Result<()> {
-    let notes = notes.trim();
-    if notes.is_empty() {
-        return Ok(());
-    }
     let old: Option<String> = tx.query_row(
         "SELECT notes FROM sessions WHERE id = ?1",
         params![session_id],
         |r| r.get(0),
     )?;
-    let merged = match old.as_deref().map(str::trim) {
-        None | Some("") => notes.to_string(),
-        Some(old) if format!("\n{old}\n").contains(&format!("\n{notes}\n")) => return Ok(()),
-        Some(old) => format!("{old}\n{notes}"),
+    // The notes there are kept as written (blank lines too); only lines they lack are added.
+    let old = old.as_deref().unwrap_or_default().trim_end();
+    let there: Vec<&str> = old.lines().map(str::trim_end).collect();
+    let mut added: Vec<&str> = Vec::new();
+    for line in notes.lines().map(str::trim_end) {
+        if !line.trim().is_empty() && !there.contains(&line) && !added.contains(&line) {
+            added.push(line);
+        }
+    }
+    if added.is_empty() {
+        return Ok(());
+    }
+    let added = added.join("\n");
+    let merged = if old.trim().is_empty() {
+        added
+    } else {
+        format!("{old}\n{added}")
     };
     tx.execute(
         "UPDATE sessions SET notes = ?1 WHERE id = ?2",
