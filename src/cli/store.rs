@@ -530,23 +530,28 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             // another of them).
             let holding = match &e {
                 gonio::store::StoreError::SimilarSubject { given, .. } => Some(
-                    args.files
-                        .iter()
-                        .zip(&sources)
-                        .find(|(_, exports)| {
-                            exports
-                                .iter()
-                                .any(|x| gonio::store::stored_name(&x.subject) == *given)
-                        })
-                        .map(|(file, _)| format!(" in {},", file.display()))
-                        .unwrap_or_default(),
+                    args.files.iter().zip(&sources).find(|(_, exports)| {
+                        exports
+                            .iter()
+                            .any(|x| gonio::store::stored_name(&x.subject) == *given)
+                    }),
                 ),
                 _ => None,
             };
             let e = anyhow::Error::from(e);
+            // The advice for typing a name does not fit a file: say how to fix the file (a
+            // database has no field to edit: its export has).
+            let fix = "write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case, width, apostrophes or dashes (another person)";
             match holding {
-                // The advice for typing a name does not fit a file: say how to fix the file.
-                Some(file) => e.context(format!("nothing imported:{file} write the saved name in the export's \"subject\" field (the same person), or a name that differs by more than letter case, width, apostrophes or dashes (another person)")),
+                Some(Some((file, _))) if is_database(file) => e.context(format!(
+                    "nothing imported: in {file}: export that subject to JSON (`gonio export --db {file} --subject NAME > s.json`), then {fix}, and import s.json",
+                    file = file.display()
+                )),
+                Some(Some((file, _))) => e.context(format!(
+                    "nothing imported: in {}, {fix}",
+                    file.display()
+                )),
+                Some(None) => e.context(format!("nothing imported: {fix}")),
                 None => e,
             }
         })?;
@@ -605,13 +610,17 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The subjects in `file`: a gonio database (every subject) or a JSON export (one).
-fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
+/// Whether `file` starts as an SQLite database does.
+fn is_database(file: &Path) -> bool {
     let mut head = [0u8; 16];
-    let is_database = std::fs::File::open(file)
+    std::fs::File::open(file)
         .and_then(|mut f| f.read_exact(&mut head))
         .is_ok()
-        && head == *b"SQLite format 3\0";
-    if is_database {
+        && head == *b"SQLite format 3\0"
+}
+
+fn read_import(file: &Path) -> anyhow::Result<Vec<SubjectExport>> {
+    if is_database(file) {
         return Ok(Store::open_copy(file)?.export_all()?);
     }
     let text = std::fs::read_to_string(file)
