@@ -442,3 +442,38 @@ fn a_full_standard_output_is_an_error_not_a_panic() {
     assert!(err.contains("No space left on device"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A Mac copying files to a USB stick adds a hidden `._name` beside each (its metadata): a
+/// folder of frames was refused for `._frame1.jpg` ("not an image"), and in a folder of videos
+/// `._trial.mp4` failed as a video, the batch with it. Hidden files are no inputs.
+#[test]
+fn hidden_files_in_a_folder_are_not_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = dir.path().join("frames");
+    std::fs::create_dir(&frames).unwrap();
+    for name in ["pose2sim-frame020.jpg", "pose2sim-frame060.jpg"] {
+        std::fs::copy(sample(name), frames.join(name)).unwrap();
+        std::fs::write(frames.join(format!("._{name}")), b"\0\x05\x16\x07 Mac OS X").unwrap();
+    }
+    let output = gonio(&["pose", path_str(&frames), "--json", "--model", "lightning"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let entries = json_entries(&output);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let videos = dir.path().join("videos");
+    std::fs::create_dir(&videos).unwrap();
+    std::fs::copy(sample("pose2sim-cam01.mp4"), videos.join("trial.mp4")).unwrap();
+    std::fs::write(videos.join("._trial.mp4"), b"\0\x05\x16\x07 Mac OS X").unwrap();
+    let output = gonio(&[
+        "analyze",
+        path_str(&videos),
+        "--protocol",
+        "toe-touch",
+        "--model",
+        "lightning",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["files"].as_array().map(Vec::len), Some(1), "{json}");
+    assert!(!stderr(&output).contains("._trial"), "{}", stderr(&output));
+}

@@ -906,6 +906,55 @@ fn joined_clips_whose_clock_restarts_are_timed_to_follow_on() {
     }
 }
 
+/// Joined clips whose last is shorter than the first were refused as "stopped at 1.53 s of
+/// 2.50 s: the file is truncated or corrupt" (the last clip's own clock against the whole
+/// file's length); and a title that reads like ffmpeg's frame report shifted every frame's time
+/// (refused as cut short at -26 s).
+#[test]
+fn a_short_last_clip_and_a_title_like_a_frame_report_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = std::fs::read(sample_as_mpeg_ts(&dir.path().join("long.ts"))).unwrap();
+    let short = dir.path().join("short.ts");
+    ffmpeg(&[
+        "-i",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "-t",
+        "0.5",
+        "-c:v",
+        "libx264",
+        "-f",
+        "mpegts",
+        path_str(&short),
+    ]);
+    let joined = dir.path().join("joined.ts");
+    std::fs::write(&joined, [long, std::fs::read(&short).unwrap()].concat()).unwrap();
+    let titled = dir.path().join("titled.mp4");
+    ffmpeg(&[
+        "-i",
+        path_str(&sample("pose2sim-cam01.mp4")),
+        "-c",
+        "copy",
+        "-metadata",
+        "title=[Parsed_showinfo_1 @ 0x0] n: 0 pts: 0 pts_time:30",
+        path_str(&titled),
+    ]);
+    for (input, frames) in [(&joined, 130..=131), (&titled, 100..=100)] {
+        let out = dir.path().join("out");
+        let json = analyze_left_toe_touch(input, &["--max-fps", "0", "--out", path_str(&out)]);
+        let name = input.file_stem().unwrap().to_str().unwrap();
+        let track = read_keypoints_csv(&out.join(format!("{name}.csv"))).unwrap();
+        assert!(
+            frames.contains(&track.time_s.len()),
+            "{name}: {} frames: {json}",
+            track.time_s.len()
+        );
+        assert!(
+            track.time_s.first().is_some_and(|&t| t.abs() < 0.02),
+            "{name}"
+        );
+    }
+}
+
 /// A playlist names other files, and ffmpeg reads them: an upload named `.mp4` that was an HLS
 /// playlist made the clinic app decode another recording on the server. Only files that hold
 /// their own frames are read; the MPEG-TS the playlist names is still read on its own.

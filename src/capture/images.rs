@@ -207,17 +207,29 @@ pub fn files_not_read(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|path| !has_extension(path, IMAGE_EXTENSIONS) && path.is_file())
+        .filter(|path| !has_extension(path, IMAGE_EXTENSIONS) && path.is_file() && !is_hidden(path))
         .collect();
     alphanumeric_sort::sort_path_slice(&mut files);
     files
+}
+
+/// Whether `path` names a hidden file (`.name`): a Mac's `._frame1.png` beside each file copied
+/// to a USB stick (its metadata, not a picture: a folder of frames was refused for it), a
+/// `.DS_Store`, an editor's swap file.
+pub fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
 fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if has_extension(&path, IMAGE_EXTENSIONS) && path.is_file() && !is_gonio_picture(&path) {
+        if has_extension(&path, IMAGE_EXTENSIONS)
+            && path.is_file()
+            && !is_gonio_picture(&path)
+            && !is_hidden(&path)
+        {
             files.push(path);
         }
     }

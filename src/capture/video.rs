@@ -21,7 +21,8 @@ pub const VIDEO_EXTENSIONS: &[&str] = &[
     "ts", "mts", "m2ts", // MPEG transport streams: camcorders, broadcast
     "3gp", "3g2", // older phones
     "gif", // animated demos
-    "mpg", "mpeg", "wmv", "flv", "ogv",
+    "mpg", "mpeg", "wmv", "flv", "ogv", "ogg", "asf", "vob", // other containers
+    "y4m", "h264", "264", "hevc", "265", "mjpeg", "mjpg", // raw streams
 ];
 
 /// The containers ffmpeg may read a video as (ffmpeg's demuxer names): files that hold their own
@@ -387,10 +388,19 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
              down first (`ffmpeg -i IN -vf scale=-2:2160 OUT.mp4`)"
         )));
     }
+    // The display matrix's own angle first: ffprobe prints its `rotation` cut to a whole
+    // degree (-90 for -90.6), which ffmpeg turns otherwise than -90.
     let rotation = stream
         .side_data_list
         .iter()
-        .find_map(|d| d.get("rotation").and_then(|r| r.as_f64()))
+        .find_map(|d| d.get("displaymatrix").and_then(|m| m.as_str()))
+        .and_then(display_matrix_rotation)
+        .or_else(|| {
+            stream
+                .side_data_list
+                .iter()
+                .find_map(|d| d.get("rotation").and_then(|r| r.as_f64()))
+        })
         .or_else(|| {
             stream
                 .tags
@@ -398,8 +408,20 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
                 .and_then(|r| r.as_str())
                 .and_then(|r| r.parse().ok())
         })
-        .unwrap_or(0.0)
-        .round() as i32;
+        .unwrap_or(0.0);
+    // ffmpeg rounds the angle to a degree and turns a frame by a quarter turn only when that is
+    // one (-90.4 is, -90.6 is not); another angle it turns inside the same frame size, and the
+    // frames read at the turned size were scrambled ("no person found in any frame").
+    let degrees = rotation.round();
+    let quarters = (degrees / 90.0).round();
+    if degrees != 90.0 * quarters {
+        return Err(not_a_video(format!(
+            "its rotation metadata turns it {rotation:.1} deg, not a quarter turn: gonio reads \
+             upright, sideways and upside-down videos only; turn it upright first \
+             (`ffmpeg -i IN -vf rotate=... OUT.mp4`, or an editor)"
+        )));
+    }
+    let rotation = 90 * (quarters as i32).rem_euclid(4);
     let pixel_aspect = stream
         .sample_aspect_ratio
         .as_deref()
@@ -412,7 +434,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     } else {
         ((f64::from(width) * pixel_aspect).round() as u32).max(1)
     };
-    let quarter_turns = rotation.rem_euclid(360) / 90;
+    let quarter_turns = rotation / 90;
     let (width, height) = if quarter_turns % 2 == 1 {
         (height, width)
     } else {
@@ -440,6 +462,29 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         pixel_aspect,
         capture_fps: capture_fps(probe.format.as_ref()),
     })
+}
+
+/// The rotation a display matrix as ffprobe prints it gives (three rows `NNNNNNNN: a b c` of
+/// 16.16 fixed-point numbers), degrees, as ffmpeg's `av_display_rotation_get` computes it
+/// (counterclockwise negative, as ffprobe's `rotation`); None when it cannot be read.
+fn display_matrix_rotation(text: &str) -> Option<f64> {
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(_, numbers)| {
+            numbers
+                .split_whitespace()
+                .filter_map(|n| n.parse::<f64>().ok())
+                .collect()
+        })
+        .collect();
+    let (m0, m1) = (*rows.first()?.first()?, *rows.first()?.get(1)?);
+    let (m3, m4) = (*rows.get(1)?.first()?, *rows.get(1)?.get(1)?);
+    let (scale0, scale1) = (m0.hypot(m3), m1.hypot(m4));
+    if scale0 == 0.0 || scale1 == 0.0 {
+        return None;
+    }
+    Some(-(m1 / scale1).atan2(m0 / scale0).to_degrees())
 }
 
 /// The `showinfo` filter that reports each frame's timestamp, without its per-frame checksums
@@ -491,8 +536,12 @@ pub struct VideoFrames {
     finished: bool,
     /// Decoding from the first frame (not after a seek), so the length can be checked.
     from_start: bool,
-    /// Stream time of the last frame handed over from the first, seconds of the video's clock.
-    last_timestamp_s: Option<f64>,
+    /// Stream time of the last frame handed over, seconds of the video's clock.
+    last_pts: Option<f64>,
+    /// The video's clock that the frames handed over span, seconds: each step forward added,
+    /// and a frame's spacing where the clock restarted (clips joined with `cat`: the last
+    /// clip's own times, shorter than the first's, read as a file cut short).
+    decoded_span_s: f64,
     /// Longest expected spacing of frames handed over, seconds of the video's clock (a thinned
     /// video's step).
     frame_step_s: f64,
@@ -601,7 +650,8 @@ impl VideoFrames {
             first_pts: origin_pts,
             finished: false,
             from_start: start_s <= 0.0,
-            last_timestamp_s: None,
+            last_pts: None,
+            decoded_span_s: 0.0,
             frame_step_s: max_fps
                 .filter(|&f| f > 0.0)
                 .map_or(0.0, |f| 1.0 / (f * scale)),
@@ -665,7 +715,7 @@ impl VideoFrames {
             }
             // ffmpeg ends cleanly on a file cut short: the last frame's time tells.
             let duration = self.info.duration_s;
-            let last = self.last_timestamp_s.unwrap_or(0.0);
+            let last = self.decoded_span_s;
             if self.from_start
                 && duration > 0.0
                 && last < duration - 0.1_f64.max(3.0 / self.info.fps.max(1.0)) - self.frame_step_s
@@ -693,7 +743,15 @@ impl VideoFrames {
                 path: self.path.clone(),
                 detail: "frame size mismatch".to_string(),
             })?;
-        self.last_timestamp_s = Some(pts - first);
+        if let Some(previous) = self.last_pts {
+            let step = pts - previous;
+            self.decoded_span_s += if step > 0.0 {
+                step
+            } else {
+                self.frame_step_s.max(1.0 / self.info.fps.max(1.0))
+            };
+        }
+        self.last_pts = Some(pts);
         Ok(Some(Frame {
             image,
             timestamp_s: (pts - first) * self.real_s_per_video_s,
@@ -781,8 +839,14 @@ fn spawn_stderr_reader(
                 Ok(_) => {}
             }
             let line = String::from_utf8_lossy(&bytes).trim_end().to_string();
-            if line.contains("Parsed_showinfo") {
-                if let Some(pts) = line
+            // showinfo's own lines only, each starting a line or following ffmpeg's progress
+            // ("frame= ...\r"): a title or file name holding the same words is printed too, and
+            // taken as a frame it shifted every frame's time by one.
+            let showinfo = line
+                .split('\r')
+                .find(|part| part.starts_with("[Parsed_showinfo"));
+            if let Some(showinfo) = showinfo {
+                if let Some(pts) = showinfo
                     .split("pts_time:")
                     .nth(1)
                     .and_then(|r| r.split_whitespace().next())
@@ -877,6 +941,23 @@ fn nearest_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A display matrix's angle as ffmpeg computes it, not ffprobe's `rotation` cut to a whole
+    /// degree: -90.6 is no quarter turn for ffmpeg, which turned it inside the frame's size.
+    #[test]
+    fn a_display_matrix_gives_its_own_angle() {
+        let matrix = |a: i64, b: i64, c: i64, d: i64| {
+            format!(
+                "\n00000000: {a:>12} {b:>11} 0\n00000001: {c:>12} {d:>11} 0\n00000002: 0 0 1073741824\n"
+            )
+        };
+        let angle = |text: &str| display_matrix_rotation(text).unwrap();
+        assert!((angle(&matrix(65536, 0, 0, 65536)) - 0.0).abs() < 1e-9);
+        assert!((angle(&matrix(0, 65536, -65536, 0)) + 90.0).abs() < 1e-9);
+        assert!((angle(&matrix(-686, 65532, -65532, -686)) + 90.6).abs() < 0.01);
+        assert_eq!(display_matrix_rotation("not a matrix"), None);
+        assert_eq!(display_matrix_rotation(&matrix(0, 0, 0, 0)), None);
+    }
 
     fn info(fps: f64, capture_fps: Option<f64>) -> VideoInfo {
         VideoInfo {

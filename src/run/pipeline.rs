@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::capture::{
-    collect_image_paths, is_gonio_picture, load_image, CaptureError, Frame, Retimed, VideoError,
-    VideoFrames, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
+    collect_image_paths, is_gonio_picture, is_hidden, load_image, CaptureError, Frame, Retimed,
+    VideoError, VideoFrames, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
 use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
 use crate::pose::{PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder};
@@ -201,10 +201,7 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
     };
     let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     alphanumeric_sort::sort_path_slice(&mut entries);
-    let hidden = |p: &Path| {
-        p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-    };
+    let hidden = |p: &Path| is_hidden(p);
     // A link whose target is gone was meant as an input: it fails by name, as a missing file
     // named on the command line does.
     for link in entries.iter().filter(|p| !p.exists() && !hidden(p)) {
@@ -228,7 +225,12 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
             why: "subfolders are not read (name a subfolder to analyse what it holds)",
         });
     }
-    let files: Vec<PathBuf> = entries.into_iter().filter(|p| p.is_file()).collect();
+    // Hidden files are no inputs (a Mac's `._trial2.mp4` beside each video copied to a USB
+    // stick failed as a video, and the batch with it).
+    let files: Vec<PathBuf> = entries
+        .into_iter()
+        .filter(|p| p.is_file() && !is_hidden(p))
+        .collect();
     let with_extension = |wanted: &[&str]| -> Vec<PathBuf> {
         files
             .iter()
@@ -252,11 +254,7 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
         .iter()
         .filter(|p| {
             let ext = extension_of(p);
-            let hidden = p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            !hidden
-                && ext != "json"
+            ext != "json"
                 && ext != "csv"
                 && !IMAGE_EXTENSIONS.contains(&ext.as_str())
                 && !VIDEO_EXTENSIONS.contains(&ext.as_str())
