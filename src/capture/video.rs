@@ -83,7 +83,8 @@ pub struct VideoInfo {
     pub duration_s: f64,
     /// Frame count from the container, when it states one.
     pub frame_count: Option<u64>,
-    /// Rotation the player applies, degrees (phones record portrait this way).
+    /// Rotation the player applies, degrees: 0, 90, 180 or 270 (as ffprobe's display-matrix
+    /// `rotation` taken modulo 360; phones record portrait this way). Other angles are refused.
     pub rotation_deg: i32,
     /// Frames per second the camera captured, where the container states it (Android phones
     /// write `com.android.capture.fps`): a slow-motion video captured at 240 frames/s is stored
