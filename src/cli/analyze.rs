@@ -354,7 +354,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let (Some(subject), Some(label)) = (&args.save.subject, &report.saved_to) {
         eprintln!("gonio: saved for subject {subject}, session \"{label}\" (see `gonio history --subject {subject}`)");
         if args.save.date.is_none() {
-            if let Some(day) = session_of_another_day(&args.save.db.path(), subject, label) {
+            if let Some(day) =
+                super::store::session_of_another_day(&args.save.db.path(), subject, label)
+            {
                 eprintln!(
                     "gonio: note: session \"{label}\" is dated {day}, not today: these results were added to it (one batch run across midnight); a new visit needs a label of its own"
                 );
@@ -655,26 +657,4 @@ fn print_summary(
         }
     };
     writeln!(out, "result = {result}; typical: {}", protocol.norm)
-}
-
-/// The date of `subject`'s session `label` in the database at `db` (as people read it), when
-/// it falls on another day than today on this computer's calendar: results saved without
-/// `--date` join a session of the day before (a batch across midnight), which a label used
-/// again for a new visit would do silently. None on any failure to read: this is a note.
-pub(crate) fn session_of_another_day(
-    db: &std::path::Path,
-    subject: &str,
-    label: &str,
-) -> Option<String> {
-    let history = gonio::store::Store::open_existing(db)
-        .ok()?
-        .history(subject)
-        .ok()?;
-    let stored = &history
-        .sessions
-        .iter()
-        .find(|s| gonio::store::stored_name(&s.label) == gonio::store::stored_name(label))?
-        .started_at;
-    (gonio::store::day_here(stored)? != gonio::store::today_local())
-        .then(|| gonio::store::date_shown(stored))
 }

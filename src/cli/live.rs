@@ -514,7 +514,7 @@ impl<'a> TrialOutput<'a> {
                 );
                 // Once, at the first trial saved: a session of the day before, joined.
                 if report.saved_to_subject.is_none() && self.args.save.date.is_none() {
-                    if let Some(day) = super::analyze::session_of_another_day(
+                    if let Some(day) = super::store::session_of_another_day(
                         &self.args.save.db.path(),
                         &subject,
                         &label,

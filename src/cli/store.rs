@@ -40,6 +40,24 @@ impl DbArgs {
     }
 }
 
+/// The date of `subject`'s session `label` in the database at `db` (as people read it), when
+/// it falls on another day than today on this computer's calendar: results saved without
+/// `--date` join a session of the day before (a batch across midnight), which a label used
+/// again for a new visit would do silently. None on any failure to read: this is a note.
+pub fn session_of_another_day(db: &std::path::Path, subject: &str, label: &str) -> Option<String> {
+    let history = gonio::store::Store::open_existing(db)
+        .ok()?
+        .history(subject)
+        .ok()?;
+    let stored = &history
+        .sessions
+        .iter()
+        .find(|s| gonio::store::stored_name(&s.label) == gonio::store::stored_name(label))?
+        .started_at;
+    (gonio::store::day_here(stored)? != gonio::store::today_local())
+        .then(|| gonio::store::date_shown(stored))
+}
+
 /// The note for a database made new by a save (see [`SaveArgs::new_database`]).
 pub fn new_database_note(path: &std::path::Path) -> String {
     format!(

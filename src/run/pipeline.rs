@@ -201,10 +201,9 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
     };
     let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     alphanumeric_sort::sort_path_slice(&mut entries);
-    let hidden = |p: &Path| is_hidden(p);
     // A link whose target is gone was meant as an input: it fails by name, as a missing file
     // named on the command line does.
-    for link in entries.iter().filter(|p| !p.exists() && !hidden(p)) {
+    for link in entries.iter().filter(|p| !p.exists() && !is_hidden(p)) {
         if let Ok(target) = std::fs::read_link(link) {
             out.sources.push(Err(PipelineError::BrokenLink {
                 path: link.clone(),
@@ -214,7 +213,7 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
     }
     let subfolders: Vec<PathBuf> = entries
         .iter()
-        .filter(|p| p.is_dir() && !hidden(p))
+        .filter(|p| p.is_dir() && !is_hidden(p))
         .cloned()
         .collect();
     if !subfolders.is_empty() {

@@ -62,7 +62,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let mut imported = Imported::default();
         // (subject's alias, recording's sha256, its source name) of what was imported.
-        let mut recordings: Vec<(String, String, String)> = Vec::new();
+        let mut recordings = std::collections::BTreeSet::new();
         // Look-alike names the source itself holds apart (a database made before their
         // characters were folded) are two people there: imported as they are, not refused.
         let source_subjects: Vec<Vec<String>> = sources
@@ -172,10 +172,7 @@ impl Store {
                         imported.replaced +=
                             insert_measurement(tx, session_id, m, Origin::Imported)?;
                         if let Some(sha) = &m.source_sha256 {
-                            let recording = (alias.clone(), sha.clone(), m.source.clone());
-                            if !recordings.contains(&recording) {
-                                recordings.push(recording);
-                            }
+                            recordings.insert((alias.clone(), sha.clone(), m.source.clone()));
                         }
                     }
                 }
