@@ -1184,6 +1184,92 @@ fn knee_drives_are_not_leg_swings() {
     }
 }
 
+/// Where a swinging leg passes the standing one, the knees meet: a pose model that exchanges the
+/// legs' labels there (and keeps them so) is invisible to left-right continuity, and the
+/// standing leg read the swing: 56 and 25 deg, graded good, for a leg that never swung. One leg
+/// does not stop dead in mid-swing while the other sets off at its speed: swings carried on
+/// from one leg to the other with no pause are refused, naming why. A real change of leg (the
+/// swinging leg brought to rest, both feet down for half a second, the other leg started) is
+/// measured on both sides.
+#[test]
+fn swings_passed_to_the_other_leg_in_mid_swing_are_refused() {
+    let mut rng = XorShift::new(31);
+    let times = timestamps(30.0, 14.0, false, &mut rng);
+    // The right leg swings from 1 s, 30 deg either way of 20 (50 deg forward, 10 back).
+    let swing = |t: f64| {
+        let phase = std::f64::consts::TAU * (t - 1.0) / 1.2;
+        (20.0 + 30.0 * phase.sin() as f32) * ramp(t, 1.0, 1.6)
+    };
+    // Where the swinging thigh passes the standing one (hip flexion 0) nearest 7 s.
+    let crossing_s = times
+        .iter()
+        .copied()
+        .filter(|t| (6.4..7.6).contains(t))
+        .min_by(|a, b| swing(*a).abs().total_cmp(&swing(*b).abs()))
+        .expect("frames near 7 s");
+    for sigma_px in [0.0f32, 2.0] {
+        let noise = Noise {
+            sigma_px,
+            ..Noise::default()
+        };
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let mut body = Body::default();
+                body.right.hip_flexion = swing(t);
+                let mut pose = render(&Placement::new(Posture::Standing, true), &body);
+                if t >= crossing_s {
+                    for (l, r) in [
+                        (BodyPart::LeftKnee, BodyPart::RightKnee),
+                        (BodyPart::LeftAnkle, BodyPart::RightAnkle),
+                    ] {
+                        pose.keypoints.swap(l.index(), r.index());
+                    }
+                }
+                pose
+            })
+            .collect();
+        corrupt(&mut poses, &noise, &mut rng);
+        let results = measure("leg-swing", &times, &mut poses, SideChoice::Both);
+        assert_eq!(results.len(), 4);
+        for r in &results {
+            let label = format!("labels exchanged at {crossing_s:.2} s, noise {sigma_px} px");
+            let refusal = r
+                .refusal
+                .as_ref()
+                .unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!(
+                refusal.reason.starts_with("which leg swung is not known"),
+                "{label}: {refusal:?}"
+            );
+        }
+
+        // The right leg swung until 6.4 s (brought to rest by 7), both feet down for half a
+        // second, then the left leg from 7.5 s.
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let mut body = Body::default();
+                body.right.hip_flexion = swing(t) * (1.0 - ramp(t, 6.4, 7.0));
+                body.left.hip_flexion = swing(t - 6.5);
+                render(&Placement::new(Posture::Standing, true), &body)
+            })
+            .collect();
+        corrupt(&mut poses, &noise, &mut rng);
+        let results = measure("leg-swing", &times, &mut poses, SideChoice::Both);
+        for r in &results {
+            let label = format!("{:?} {}, noise {sigma_px} px", r.side, r.measure);
+            let truth = if r.measure == "hip_flexion" {
+                50.0
+            } else {
+                10.0
+            };
+            let value = r.value_deg.unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!((value - truth).abs() < 3.0, "{label}: {value:.1}");
+        }
+    }
+}
+
 /// A side-to-side swing is not a forward-and-back one, however the camera is turned. Filmed
 /// side-on it barely moves in the picture; with the body turned 20-33 deg from side-on (under
 /// the oblique warning) it drew a forward-and-back swing of 13-21 deg, graded good. The thigh

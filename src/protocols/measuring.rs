@@ -1887,6 +1887,120 @@ fn why_refused(
     not_held(reading, hold, found)
 }
 
+/// Both legs at rest this long, seconds, make a change of swinging leg a real one: the foot
+/// planted and the weight moved onto it before the other leg sets off. Where a model exchanged
+/// the labels, the one leg arrives at rest as the other leaves it: the time the swinging leg
+/// takes to pass 2 x [`REST_BAND_DEG`] (under 0.1 s; 0.2 s in slow swings of 2 s). Chosen on
+/// synthetic swings, not measured.
+const LEG_CHANGE_PAUSE_S: f64 = 0.25;
+
+/// A thigh within this of its resting angle, degrees, is at rest.
+const REST_BAND_DEG: f32 = 5.0;
+
+/// One leg's last turn and the other's first no further apart than this many times the swings'
+/// own spacing between turns carry one rhythm on: two spacings (the turn beside the exchange of
+/// labels is often lost: the leg that stops there never falls back from it) and some slack.
+const RHYTHM_SLACK: f64 = 2.5;
+
+/// Where swings pass from one leg to the other with no pause: the last turn (a crest of any
+/// measure) of one leg and the first of the other, seconds, when they follow at the swings' own
+/// rhythm and the one leg comes to rest only as the other leaves it. One leg does not stop dead
+/// in mid-swing while the other sets off: the pose model exchanged the legs' labels as they
+/// passed each other (invisible to position continuity, where the knees meet), and the standing
+/// leg would read the swing. `swings_of` holds `side`'s crests per measure.
+fn swings_handed_over(
+    series: &AngleSeries,
+    side: Side,
+    swings_of: &[(&Measure, Vec<Repetition>)],
+    prominence_deg: f32,
+) -> Option<(f64, f64)> {
+    let sorted = |mut times: Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times
+    };
+    let here = sorted(
+        swings_of
+            .iter()
+            .flat_map(|(_, swings)| swings.iter().map(|c| c.time_s))
+            .collect(),
+    );
+    let there = sorted(
+        swings_of
+            .iter()
+            .flat_map(|(m, _)| {
+                let flip = flip_of(m);
+                let values: Vec<f32> = m.values(series, side.other()).map(|v| v * flip).collect();
+                crests(&series.time_s, &values, prominence_deg)
+            })
+            .map(|c| c.time_s)
+            .collect(),
+    );
+    let spacing: Vec<f32> = [&here, &there]
+        .into_iter()
+        .flat_map(|t| t.windows(2).map(|w| (w[1] - w[0]) as f32))
+        .collect();
+    let spacing = f64::from(stats::median_of_seen(spacing)?);
+    let (first, last) = (*here.first()?, *here.last()?);
+    // Both legs swinging at once is walking, judged before.
+    if there.iter().any(|&t| t > first && t < last) {
+        return None;
+    }
+    let time = &series.time_s;
+    let frames = |from_s: f64, to_s: f64| {
+        time.partition_point(|&t| t < from_s)..time.partition_point(|&t| t <= to_s)
+    };
+    let thigh = |s: Side| series.channel(LegAngle::ThighToHorizontal.channel(s));
+    // From `from` (turns from `from_first` to `a`) to `to` (turns from `b` to `to_last`): when
+    // the one leg came to rest and when the other left it, each at the angle where it rests
+    // while the other swings.
+    let handed_over = |from: Side, from_first: f64, a: f64, to: Side, b: f64, to_last: f64| {
+        if b - a > RHYTHM_SLACK * spacing {
+            return false;
+        }
+        let resting = |s: Side, range: std::ops::Range<usize>| {
+            stats::median_of_seen(thigh(s).get(range)?.iter().copied())
+        };
+        let (Some(from_rest), Some(to_rest)) = (
+            resting(from, frames(b, to_last)),
+            resting(to, frames(from_first, a)),
+        ) else {
+            return false;
+        };
+        let gap = frames(a, b);
+        let at_rest = |s: Side, rest: f32, i: usize| {
+            thigh(s)
+                .get(i)
+                .is_none_or(|v| v.is_nan() || (v - rest).abs() <= REST_BAND_DEG)
+        };
+        // Unseen frames are passed over: they neither start nor end a rest.
+        let arrived = gap
+            .clone()
+            .rev()
+            .take_while(|&i| at_rest(from, from_rest, i))
+            .last();
+        let left = gap.clone().take_while(|&i| at_rest(to, to_rest, i)).last();
+        match (arrived, left) {
+            (Some(arrived), Some(left)) => {
+                arrived > gap.start
+                    && left + 1 < gap.end
+                    && time[left] - time[arrived] < LEG_CHANGE_PAUSE_S
+            }
+            _ => false,
+        }
+    };
+    if let Some(&a) = there.iter().rev().find(|&&t| t < first) {
+        if handed_over(side.other(), there[0], a, side, first, last) {
+            return Some((a, first));
+        }
+    }
+    if let Some(&b) = there.iter().find(|&&t| t > last) {
+        if handed_over(side, first, last, side.other(), b, *there.last()?) {
+            return Some((last, b));
+        }
+    }
+    None
+}
+
 /// A swinging knee bent more than this (degrees, the median at the front of the swings) makes
 /// knee drives, not leg swings: a relaxed swing comes up with the knee nearly straight (the
 /// synthetic swings bend it 5 deg; a leg swung from the hip keeps it well under 45), a knee
@@ -2420,6 +2534,17 @@ fn not_swings(
                 "knee drives, not leg swings: the swinging knee was bent about {knee:.0} deg at \
                  the front of the swings, and the hip flexes further with the knee bent; swing \
                  the leg nearly straight"
+            ),
+        ));
+    }
+    if let Some((last_s, first_s)) = swings_handed_over(series, side, &swings_of, prominence_deg) {
+        return Some((
+            RefusalKind::NoValidFrames,
+            format!(
+                "which leg swung is not known: the swings passed between the legs with no pause \
+                 (one rhythm carried on from {last_s:.1} to {first_s:.1} s, the two feet never \
+                 still together), so the pose model exchanged the legs as they passed each other; \
+                 check the picture (a real change of leg plants the foot first)"
             ),
         ));
     }
