@@ -336,6 +336,60 @@ fn a_shard_never_writes_over_an_input_or_a_users_file() {
     }
 }
 
+/// A shard run again after the batch changed (a recording added in a folder that sorts first)
+/// names the inputs anew: its first input's name was another recording's. It wrote over that
+/// recording's results and pictures (exit 0); now it refuses to, naming whose they are, and
+/// keeps the results it measured.
+#[test]
+fn a_shard_never_writes_over_another_inputs_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let folder = |name: &str, target: f32, seed: u64| {
+        let path = dir.path().join(name).join("x.csv");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        write_csv(&noisy_slr(target, 4.0, false, false, seed), path)
+    };
+    let a = folder("b", 60.0, 1);
+    let b = folder("c", 70.0, 2);
+    let inputs = [path_str(&a).to_string(), path_str(&b).to_string()];
+    let output = analyze(&inputs, &["--out", path_str(&out), "--shard", "1/1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let before = std::fs::read(out.join("x.json")).unwrap();
+    // A new recording sorts before both: it is given `x`, which holds b/x.csv's results.
+    let new = folder("a", 50.0, 3);
+    let inputs = [
+        path_str(&new).to_string(),
+        inputs[0].clone(),
+        inputs[1].clone(),
+    ];
+    let output = analyze(
+        &inputs,
+        &["--out", path_str(&out), "--shard", "1/1", "--json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(out.join("x.json")).unwrap(),
+        before,
+        "not written over"
+    );
+    assert!(
+        stderr(&output).contains("not written over: it holds the results of")
+            && stderr(&output)
+                .contains(&format!("{}", std::fs::canonicalize(&a).unwrap().display())),
+        "{}",
+        stderr(&output)
+    );
+    // Its results are still reported.
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let measured = json["results"].as_array().unwrap().iter().any(|r| {
+        r["source"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("/a/x.csv"))
+            && r["value_deg"].is_number()
+    });
+    assert!(measured, "{json}");
+}
+
 /// The file names in `dir`, sorted.
 fn names_in(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)

@@ -163,6 +163,11 @@ pub enum RunError {
         path: PathBuf,
         source: crate::report::DrawError,
     },
+    /// A shard's output name holds another input's results, or files written since the batch
+    /// started: the batch changed since other shards ran, or another run writes into the same
+    /// folder. Nothing is written over.
+    #[error("{}: not written over: {holds}; give each batch its own --out folder", path.display())]
+    OutputTaken { path: PathBuf, holds: String },
     #[error("a job stopped unexpectedly: the results of this batch that were saved are in the database, the rest are lost")]
     JobDied,
 }
@@ -176,7 +181,8 @@ impl RunError {
             | RunError::Pipeline(PipelineError::NothingInFolder { path })
             | RunError::Pipeline(PipelineError::Unsupported { path })
             | RunError::Pipeline(PipelineError::BrokenLink { path, .. })
-            | RunError::Output { path, .. } => path.display().to_string(),
+            | RunError::Output { path, .. }
+            | RunError::OutputTaken { path, .. } => path.display().to_string(),
             RunError::Pipeline(PipelineError::Capture(e)) | RunError::Capture(e) => {
                 e.path().display().to_string()
             }
@@ -351,6 +357,7 @@ pub fn analyze_batch(
     }
     let sources = &batch.sources;
     let mut stems = output_stems(sources, &batch.whole, config.out.as_deref());
+    let sharded = !batch.whole.is_empty();
     let model_files = ModelFiles::default();
     let resumed = resumed(
         sources,
@@ -442,7 +449,10 @@ pub fn analyze_batch(
                     };
                     let report = analyze_one(
                         source,
-                        &stems[index],
+                        GivenName {
+                            stem: &stems[index],
+                            sharded,
+                        },
                         estimator,
                         finder,
                         config,
@@ -880,6 +890,86 @@ fn stems_of(paths: &[PathBuf], existing: &HashSet<String>) -> Vec<String> {
         .collect()
 }
 
+/// The name one input's outputs are written under in `dir`: `stem` (given when the batch
+/// started), claimed as they are written. An input's own earlier outputs (its result JSON made
+/// from the same file) are written over; another's, or files that appeared since the batch
+/// started, never: another run writing into the same folder since took the name. A batch then
+/// takes the next free name (`stem-2`, ...); a shard, whose names must agree with the other
+/// shards', refuses to write ([`RunError::OutputTaken`]). `input` is the input's absolute path.
+/// The claim is the CSV created new (no other run can create it too), which the outputs then
+/// replace.
+fn claim_stem(
+    dir: &Path,
+    stem: &str,
+    input: Option<&str>,
+    sharded: bool,
+) -> Result<String, RunError> {
+    let claim = |stem: &str| -> Result<(), String> {
+        let json = dir.join(format!("{stem}.json"));
+        if json.exists() {
+            return match resume::written_for(&json) {
+                Some(owner) if input == Some(owner.as_str()) => Ok(()),
+                Some(owner) => Err(format!("it holds the results of {owner}")),
+                None => Err("it is not a result of gonio's".to_string()),
+            };
+        }
+        let csv = dir.join(format!("{stem}.csv"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&csv)
+        {
+            Ok(_) => Ok(()),
+            // A shard stopped while writing this input left its keypoints without a result.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if sharded && is_frames_csv(&csv) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} was written since this batch started (another run writes into this folder)",
+                        csv.display()
+                    ))
+                }
+            }
+            // Not writable: said when the outputs are written.
+            Err(_) => Ok(()),
+        }
+    };
+    let holds = match claim(stem) {
+        Ok(()) => return Ok(stem.to_string()),
+        Err(holds) => holds,
+    };
+    if sharded {
+        return Err(RunError::OutputTaken {
+            path: dir.join(format!("{stem}.json")),
+            holds,
+        });
+    }
+    (2..10_000)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|candidate| {
+            let pictures_free = Side::BOTH.iter().all(|side| {
+                !dir.join(format!("{candidate}.{}.evidence.png", side.name()))
+                    .exists()
+                    && !dir
+                        .join(format!("{candidate}.{}.plot.png", side.name()))
+                        .exists()
+            });
+            pictures_free && claim(candidate).is_ok()
+        })
+        .ok_or(RunError::OutputTaken {
+            path: dir.join(format!("{stem}.json")),
+            holds,
+        })
+}
+
+/// The name an input's outputs were given when the batch started (see [`claim_stem`]).
+struct GivenName<'a> {
+    stem: &'a str,
+    /// A shard's: it must agree with the other shards', and is never changed.
+    sharded: bool,
+}
+
 /// Where one input's outputs go: `<dir>/<stem><suffix>`.
 struct OutputNames<'a> {
     dir: &'a Path,
@@ -895,7 +985,7 @@ impl OutputNames<'_> {
 /// One input through the stages, with its outputs written when `config.out` is set.
 fn analyze_one(
     source: &Source,
-    stem: &str,
+    given: GivenName,
     estimator: Option<&mut PoseEstimator>,
     finder: &mut SubjectFinder,
     config: &AnalyzeConfig,
@@ -952,20 +1042,43 @@ fn analyze_one(
         outputs: Vec::new(),
         results_sha256: None,
     };
-    let not_written = config.out.as_ref().and_then(|dir| {
-        let names = OutputNames { dir, stem };
-        write_outputs(
-            &names,
-            source,
-            &tracked,
-            &series,
-            &mut results,
-            config,
-            &mut outputs,
+    let claimed = config.out.as_ref().map(|dir| {
+        claim_stem(
+            dir,
+            given.stem,
+            analysis.input.as_ref().map(|i| i.absolute.as_str()),
+            given.sharded,
         )
-        .and_then(|()| write_results_json(&names, &results, analysis, &mut outputs))
-        .err()
     });
+    let (stem, not_claimed) = match claimed {
+        Some(Ok(claimed)) => (claimed, None),
+        Some(Err(e)) => (given.stem.to_string(), Some(e)),
+        None => (given.stem.to_string(), None),
+    };
+    let stem = stem.as_str();
+    let not_written = not_claimed.or_else(|| {
+        config.out.as_ref().and_then(|dir| {
+            let names = OutputNames { dir, stem };
+            write_outputs(
+                &names,
+                source,
+                &tracked,
+                &series,
+                &mut results,
+                config,
+                &mut outputs,
+            )
+            .and_then(|()| write_results_json(&names, &results, analysis, &mut outputs))
+            .err()
+        })
+    });
+    // The claim's empty CSV, where the outputs could not replace it.
+    if let (Some(dir), Some(_)) = (config.out.as_ref(), &not_written) {
+        let csv = dir.join(format!("{stem}.csv"));
+        if std::fs::metadata(&csv).is_ok_and(|m| m.len() == 0) {
+            let _ = std::fs::remove_file(csv);
+        }
+    }
     let seconds = started.elapsed().as_secs_f64();
     Ok(FileReport {
         source: name,
@@ -1138,4 +1251,60 @@ fn draw_evidence_file(
     save_png(&picture, path)?;
     outputs.push(path.to_path_buf());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A result JSON as gonio writes it, made from `input` (an absolute path).
+    fn results_of(dir: &Path, stem: &str, input: &str) {
+        let analysis = serde_json::json!({
+            "input": {"path": input, "absolute": input, "bytes": 1, "sha256": "00"},
+            "settings": {}, "frames": 0, "frames_with_person": 0,
+            "people": serde_json::to_value(PeopleSeen::default()).unwrap(),
+            "outputs": [],
+        });
+        let json = format!("{RESULTS_JSON_START}], \"analysis\": {analysis}}}");
+        std::fs::write(dir.join(format!("{stem}.json")), json).unwrap();
+    }
+
+    /// Names are claimed as the outputs are written: another run's files that appeared since
+    /// the batch started are never written over (the batch takes the next name, a shard
+    /// refuses), an input's own earlier outputs are.
+    #[test]
+    fn an_output_name_taken_since_the_batch_started_is_not_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        // Free: claimed by creating the CSV; the next claim of it is another run's.
+        assert_eq!(claim_stem(dir, "a", Some("/in/a.csv"), false).unwrap(), "a");
+        assert!(dir.join("a.csv").is_file());
+        assert_eq!(
+            claim_stem(dir, "a", Some("/in/b/a.csv"), false).unwrap(),
+            "a-2"
+        );
+        assert!(matches!(
+            claim_stem(dir, "a", Some("/in/b/a.csv"), true),
+            Err(RunError::OutputTaken { .. })
+        ));
+        // Another input's results: the next free name, or a shard's refusal naming the owner.
+        results_of(dir, "x", "/in/x.csv");
+        assert_eq!(
+            claim_stem(dir, "x", Some("/in/new/x.csv"), false).unwrap(),
+            "x-2"
+        );
+        match claim_stem(dir, "x", Some("/in/new/x.csv"), true) {
+            Err(e @ RunError::OutputTaken { .. }) => {
+                assert!(e.to_string().contains("/in/x.csv"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Its own earlier results are written over, in a batch and in a shard.
+        for sharded in [false, true] {
+            assert_eq!(
+                claim_stem(dir, "x", Some("/in/x.csv"), sharded).unwrap(),
+                "x"
+            );
+        }
+    }
 }

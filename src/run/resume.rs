@@ -216,6 +216,24 @@ pub struct EarlierResults {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
+/// The input a result JSON gonio wrote was made from (its absolute path), if it can be read as
+/// one.
+pub fn written_for(json: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Written {
+        results: Vec<Measurement>,
+        analysis: Option<Analysis>,
+    }
+    let written: Written = serde_json::from_slice(&std::fs::read(json).ok()?).ok()?;
+    match written.analysis {
+        Some(analysis) => analysis.input.map(|stamp| stamp.absolute),
+        None => written
+            .results
+            .first()
+            .and_then(|r| absolute(Path::new(&r.source))),
+    }
+}
+
 /// Every result JSON gonio wrote in `out` (`is_ours` tells them). One of an earlier gonio,
 /// which recorded no absolute path, is found by its results' source, a path taken from the
 /// current folder.
