@@ -390,6 +390,51 @@ fn a_shard_never_writes_over_another_inputs_results() {
     assert!(measured, "{json}");
 }
 
+/// Shards given the same inputs spelled another way (relative to the working folder in one job,
+/// partly absolute in another) cover each input once: sorted as typed, one input was never
+/// analysed and another twice, all shards exiting 0.
+#[test]
+fn shards_cover_the_batch_once_however_the_inputs_are_spelled() {
+    let target = root().join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let dir = tempfile::tempdir_in(&target).unwrap();
+    let relative_dir = dir.path().strip_prefix(root()).unwrap().to_path_buf();
+    let mut relative = Vec::new();
+    let mut absolute = Vec::new();
+    for (i, name) in ["A", "B", "C", "D"].into_iter().enumerate() {
+        let path = dir.path().join(name).join("x.csv");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        write_csv(
+            &noisy_slr(50.0 + 5.0 * i as f32, 4.0, false, false, i as u64),
+            path.clone(),
+        );
+        relative.push(path_str(&relative_dir.join(name).join("x.csv")).to_string());
+        absolute.push(path_str(&path).to_string());
+    }
+    let mixed = vec![
+        relative[0].clone(),
+        absolute[1].clone(),
+        relative[2].clone(),
+        absolute[3].clone(),
+    ];
+    let mut analysed: Vec<PathBuf> = Vec::new();
+    for (given, shard) in [(&relative, "1/2"), (&mixed, "2/2")] {
+        let output = analyze(given, &["--json-lines", "--shard", shard]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        for line in json_lines(&output) {
+            let source = line["source"].as_str().unwrap();
+            analysed.push(std::fs::canonicalize(root().join(source)).unwrap());
+        }
+    }
+    analysed.sort();
+    let mut all: Vec<PathBuf> = absolute
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap())
+        .collect();
+    all.sort();
+    assert_eq!(analysed, all, "each input once");
+}
+
 /// The file names in `dir`, sorted.
 fn names_in(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)

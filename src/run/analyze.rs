@@ -19,7 +19,7 @@ use super::save::{
     check_destination, check_recording, picture_of, save_results, Recording, SaveTo, Saved,
 };
 use super::shard::Shard;
-use super::{normal, StopRequest};
+use super::{batch_key, StopRequest};
 use crate::angles::{AngleSeries, SeriesOptions, Side};
 use crate::capture::video::{frame_at, frame_number};
 use crate::capture::{load_image, CaptureError, VideoError};
@@ -255,8 +255,8 @@ impl Batch {
             Unusable(RunError),
         }
         let key = |input: &Input| match input {
-            Input::Source(source) => normal(source.path()),
-            Input::Unusable(error) => normal(Path::new(&error.source_name())),
+            Input::Source(source) => batch_key(source.path()),
+            Input::Unusable(error) => batch_key(Path::new(&error.source_name())),
         };
         let mut inputs: Vec<(PathBuf, Input)> = self
             .sources
@@ -791,7 +791,7 @@ fn output_stems(sources: &[Source], whole: &[PathBuf], out: Option<&Path>) -> Ve
             .iter()
             .map(|s| {
                 place
-                    .get(normal(s.path()).as_path())
+                    .get(batch_key(s.path()).as_path())
                     .map_or_else(|| "input".to_string(), |&i| stems[i].clone())
             })
             .collect();

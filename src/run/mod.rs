@@ -63,8 +63,15 @@ pub fn same_file(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| normal(path))
 }
 
-/// `path` without `.` components or doubled separators: the same input spelled two ways is one.
-/// Lexical only (no links resolved), so every machine of a cluster gets the same answer.
+/// `path` made absolute (from the current folder), without `.` components or doubled
+/// separators: the same input spelled two ways (`a`, `./a`, `/data/a` from `/data`) is one.
+/// Lexical only (no links resolved), so machines of a cluster that see the inputs under other
+/// folders still sort them alike.
+fn batch_key(path: &Path) -> PathBuf {
+    normal(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// `path` without `.` components or doubled separators.
 fn normal(path: &Path) -> PathBuf {
     path.components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
