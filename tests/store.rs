@@ -352,6 +352,23 @@ fn rusqlite_integrity(db: &std::path::Path) -> String {
         .unwrap()
 }
 
+/// Another program writing to the database (a long save, a backup) does not stop reading it:
+/// opening it took a write lock to look for migrations, so while another connection held one,
+/// `subjects` (and every page of the clinic app) waited 10 s and failed "database is locked".
+#[test]
+fn a_database_being_written_by_another_program_can_still_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gonio.sqlite");
+    let csv = slr_csv(dir.path(), "trial.csv", 70.0, 1);
+    save_slr(path_str(&db), &csv, "Ana", "before", &[]);
+    let writer = rusqlite::Connection::open(&db).unwrap();
+    writer.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+    let output = gonio(&["subjects", "--db", path_str(&db)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("Ana"), "{}", stdout(&output));
+    writer.execute_batch("ROLLBACK;").unwrap();
+}
+
 #[test]
 fn a_foreign_database_is_refused_and_untouched() {
     let dir = tempfile::tempdir().unwrap();

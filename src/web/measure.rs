@@ -795,7 +795,7 @@ impl LiveSink for PageSink<'_> {
         let db = self.measuring.app.config.db.clone();
         // Dated by the time it was measured: a live trial's time is the session's.
         let now = crate::store::now_utc();
-        let saved = Store::open(&db).and_then(|mut store| {
+        let saved = Store::open_again(&db).and_then(|mut store| {
             store.save_trial(
                 self.measuring.patient,
                 &self.measuring.session,

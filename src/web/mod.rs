@@ -111,8 +111,18 @@ pub(crate) fn in_app_words(error: &StoreError) -> String {
             "session `{label}` is dated {stored}, and no date was given (today is {today}): type \
              that date in \"Recorded on\" if the videos are of that visit, or use another session"
         ),
+        StoreError::Sql { detail, .. } if is_busy(detail) => {
+            "the database is busy: another program (another gonio, a backup) has been writing to \
+             it for over 10 s; try again in a moment"
+                .to_string()
+        }
         other => other.to_string(),
     }
+}
+
+/// Whether SQLite's message says another connection held the database past the wait.
+fn is_busy(detail: &str) -> bool {
+    detail.contains("database is locked") || detail.contains("database is busy")
 }
 
 impl IntoResponse for WebError {
@@ -129,6 +139,9 @@ impl IntoResponse for WebError {
                 | StoreError::SimilarSession { .. },
             ) => StatusCode::CONFLICT,
             WebError::Store(StoreError::Implausible { .. }) => StatusCode::BAD_REQUEST,
+            WebError::Store(StoreError::Sql { detail, .. }) if is_busy(detail) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -207,7 +220,7 @@ impl App {
 
     /// Opens the database for one request (a connection is not shared between threads).
     fn store(&self) -> Result<Store, WebError> {
-        Ok(Store::open(&self.config.db)?)
+        Ok(Store::open_again(&self.config.db)?)
     }
 
     /// The access rules: for printing the address to open.

@@ -342,7 +342,7 @@ fn analyse(
     // before the analysis (minutes of it), not after.
     let sha = file_sha256(path);
     if let Some(sha) = &sha {
-        Store::open(&app.config.db)
+        Store::open_again(&app.config.db)
             .and_then(|store| store.check_recording_of(to.patient, to.session, sha, None))
             .map_err(|e| super::in_app_words(&e))?;
     }
@@ -404,7 +404,7 @@ fn analyse(
             )
         })
         .collect();
-    let (ids, also_for) = Store::open(&app.config.db)
+    let (ids, also_for) = Store::open_again(&app.config.db)
         .and_then(|mut store| {
             let ids = store.save_trial(to.patient, to.session, to.recorded_at, &stored)?;
             // The same file saved for another patient: most often uploaded on the wrong page.
