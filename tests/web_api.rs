@@ -937,6 +937,79 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
     assert!(!String::from_utf8_lossy(&body).contains("secret"));
 }
 
+/// An upload whose client goes silent without closing (a laptop shut mid-upload) is answered
+/// after a minute without data, and its partial recording deleted: it stayed open, the file on
+/// disk, until the server stopped. A text field far over any label's length is refused as it
+/// arrives, not read whole into memory first. (Time is the test's own: the minute passes at
+/// once.)
+#[tokio::test(start_paused = true)]
+async fn a_stalled_or_oversized_upload_is_answered_and_deleted() {
+    use futures_util::StreamExt;
+    let c = client();
+    let (_, made) = c
+        .send("POST", "/api/patients", Some(json!({"alias": "P-31"})))
+        .await;
+    let id = made["id"].as_i64().unwrap();
+    let before = upload_folders();
+    let boundary = "gonio-test-boundary";
+    let request = |parts: Vec<Vec<u8>>, then_silent: bool| {
+        let chunks = futures_util::stream::iter(
+            parts
+                .into_iter()
+                .map(|p| Ok::<_, std::io::Error>(axum::body::Bytes::from(p))),
+        );
+        let body = if then_silent {
+            Body::from_stream(chunks.chain(futures_util::stream::pending()))
+        } else {
+            Body::from_stream(chunks)
+        };
+        Request::builder()
+            .method("POST")
+            .uri(format!("/api/patients/{id}/uploads"))
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, &c.cookie)
+            .header("x-gonio-csrf", &c.csrf)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .unwrap()
+    };
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"protocol\"\r\n\r\nslr\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"knee.mp4\"\r\n\r\n"
+    );
+    let stalled = request(vec![head.into_bytes(), vec![0u8; 64 * 1024]], true);
+    let response = router(Arc::clone(&c.app)).oneshot(stalled).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("the upload stalled"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(upload_folders(), before, "the partial recording deleted");
+
+    let huge = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\n\r\n{}",
+        "x".repeat(64 * 1024)
+    );
+    let oversized = request(vec![huge.into_bytes()], true);
+    let response = router(Arc::clone(&c.app)).oneshot(oversized).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("the field `session` is over"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+}
+
 fn upload_folders() -> Vec<std::path::PathBuf> {
     let mut folders: Vec<_> = std::fs::read_dir(std::env::temp_dir())
         .unwrap()

@@ -37,6 +37,44 @@ pub struct Job {
 /// Frames per second analysed from uploads (as `gonio analyze` does by default).
 const MAX_FPS: f64 = 30.0;
 
+/// Longest wait, seconds, for the next part of an upload: a client gone silent without closing
+/// (a laptop shut mid-upload) is answered and its partial file deleted, not kept open until the
+/// server stops.
+pub const UPLOAD_IDLE_S: u64 = 60;
+
+/// Longest text field of an upload, bytes (a protocol, a side, a session label of at most 80
+/// characters, a date): a longer one is refused as it arrives, not read whole first.
+const TEXT_FIELD_BYTES: usize = 1024;
+
+/// `next` (the next part of an upload), or an error once nothing arrived for
+/// [`UPLOAD_IDLE_S`].
+async fn arriving<T>(next: impl std::future::Future<Output = T>) -> Result<T, WebError> {
+    tokio::time::timeout(std::time::Duration::from_secs(UPLOAD_IDLE_S), next)
+        .await
+        .map_err(|_| {
+            WebError::BadRequest(format!(
+                "the upload stalled: nothing arrived for {UPLOAD_IDLE_S} s; send it again"
+            ))
+        })
+}
+
+/// A text field of an upload, refused past [`TEXT_FIELD_BYTES`].
+async fn small_text(field: &mut axum::extract::multipart::Field<'_>) -> Result<String, WebError> {
+    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
+    let name = field.name().unwrap_or_default().to_string();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = arriving(field.chunk()).await?.map_err(bad)? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > TEXT_FIELD_BYTES {
+            return Err(WebError::BadRequest(format!(
+                "the field `{name}` is over {TEXT_FIELD_BYTES} bytes"
+            )));
+        }
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| WebError::BadRequest(format!("the field `{name}` is not UTF-8 text")))
+}
+
 /// Receives one video (multipart field `file`, with `protocol`, optional `side`, `session` and
 /// `date` (the day it was recorded, `YYYY-MM-DD`) fields before it) and starts its analysis.
 /// Returns the job's number.
@@ -60,17 +98,17 @@ pub async fn start(
     let folder = PrivateFolder::new().map_err(|e| WebError::Internal(e.to_string()))?;
     let mut upload: Option<(String, PathBuf)> = None;
     let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+    while let Some(mut field) = arriving(form.next_field()).await?.map_err(bad)? {
         match field.name().unwrap_or_default() {
             "protocol" => {
-                let id = field.text().await.map_err(bad)?;
+                let id = small_text(&mut field).await?;
                 protocol = Some(
                     protocols::find(id.trim())
                         .ok_or_else(|| WebError::BadRequest(format!("no protocol `{id}`")))?,
                 );
             }
             "side" => {
-                side = match field.text().await.map_err(bad)?.trim() {
+                side = match small_text(&mut field).await?.trim() {
                     "left" => SideChoice::Named(Side::Left),
                     "right" => SideChoice::Named(Side::Right),
                     "both" => SideChoice::Both,
@@ -83,7 +121,7 @@ pub async fn start(
                 }
             }
             "session" => {
-                let label = field.text().await.map_err(bad)?;
+                let label = small_text(&mut field).await?;
                 let label = label.trim();
                 if label.chars().any(crate::store::is_hidden_character)
                     || label.chars().count() > 80
@@ -97,7 +135,7 @@ pub async fn start(
                 }
             }
             "date" => {
-                let text = field.text().await.map_err(bad)?;
+                let text = small_text(&mut field).await?;
                 let text = text.trim();
                 if !text.is_empty() {
                     // Checked here, kept as given: a day alone (no time) is read as such when
@@ -138,7 +176,7 @@ pub async fn start(
                     .await
                     .map_err(|e| WebError::Internal(e.to_string()))?;
                 let mut bytes = 0;
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                while let Some(chunk) = arriving(field.chunk()).await?.map_err(bad)? {
                     bytes += chunk.len();
                     file.write_all(&chunk)
                         .await
