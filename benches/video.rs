@@ -53,7 +53,7 @@ fn end_to_end(c: &mut Criterion) {
                     Some(&mut estimator),
                     &mut SubjectFinder::single(),
                     Some(ANALYSIS_FPS),
-                    |_| {},
+                    |_| std::ops::ControlFlow::Continue(()),
                 );
                 last_track = tracked.ok();
             })
@@ -72,7 +72,7 @@ fn end_to_end(c: &mut Criterion) {
                         Some(&mut estimator),
                         &mut finder,
                         Some(ANALYSIS_FPS),
-                        |_| {},
+                        |_| std::ops::ControlFlow::Continue(()),
                     )
                     .is_ok(),
                 )

@@ -563,17 +563,39 @@ async function uploadPage(id) {
         return;
       }
       state.textContent = 'analysing';
+      // A recording uploaded by mistake (an hour long) would hold every later upload back.
+      const cancel = document.createElement('button');
+      cancel.type = 'button';
+      cancel.className = 'cancel';
+      cancel.textContent = 'Cancel';
+      cancel.addEventListener('click', async () => {
+        cancel.disabled = true;
+        try {
+          await api('DELETE', `/api/jobs/${answer.job}`);
+          state.textContent = 'cancelling';
+        } catch (error) {
+          state.textContent = error.message;
+        }
+      });
+      state.after(cancel);
       const poll = async () => {
         const job = await api('GET', `/api/jobs/${answer.job}`);
         if (job.expected_frames) bar.value = 50 + 50 * Math.min(1, job.frames / job.expected_frames);
         if (job.state === 'running' || job.state === 'queued') {
-          state.textContent = job.state === 'queued'
-            ? 'waiting for the upload before it' : `analysing: ${job.frames} frames`;
+          if (!cancel.disabled) {
+            state.textContent = job.state === 'queued'
+              ? 'waiting for the upload before it' : `analysing: ${job.frames} frames`;
+          }
           setTimeout(poll, 400);
           return;
         }
+        cancel.remove();
         bar.value = 100;
         row.dataset.state = job.state;
+        if (job.state === 'cancelled') {
+          state.textContent = 'cancelled: nothing saved';
+          return;
+        }
         if (job.state === 'failed') {
           state.textContent = job.error;
           return;

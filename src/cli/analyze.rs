@@ -123,6 +123,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         people: args.people.people(args.protocol.posture),
         save: args.save.target(),
         names: HashMap::new(),
+        abandon: None,
         stop: Some(StopRequest::new()),
         resume: args.resume,
     };

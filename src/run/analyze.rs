@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -87,6 +88,9 @@ pub struct AnalyzeConfig {
     /// Ends the batch early when requested (Ctrl-C): the inputs under way are finished, written
     /// and saved, and no other is started.
     pub stop: Option<StopRequest>,
+    /// Ends the batch at once when requested, the input under way too, between two frames (the
+    /// clinic app's "Cancel"): that input fails as stopped, nothing of it is written or saved.
+    pub abandon: Option<StopRequest>,
     /// Takes an input's results from an earlier result JSON in `out` instead of analysing it
     /// again, when the input, gonio and the settings are the same and its outputs are all there
     /// (see [`super::resume`]).
@@ -378,7 +382,12 @@ pub fn analyze_batch(
     let jobs = config.jobs.clamp(1, sources.len().max(1));
     let threads = super::inference_threads(config.threads, jobs);
     let model_failure: Mutex<Option<RunError>> = Mutex::new(None);
-    let stopped = || config.stop.as_ref().is_some_and(StopRequest::requested);
+    let stopped = || {
+        [&config.stop, &config.abandon]
+            .into_iter()
+            .flatten()
+            .any(StopRequest::requested)
+    };
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -1000,7 +1009,15 @@ fn analyze_one(
         .as_ref()
         .filter(|_| source.needs_model())
         .map(|e| e.model_id().to_string());
-    let mut tracked = track_source(source, estimator, finder, config.max_fps, on_frames)?;
+    let abandoned = || config.abandon.as_ref().is_some_and(StopRequest::requested);
+    let mut tracked = track_source(source, estimator, finder, config.max_fps, |n| {
+        on_frames(n);
+        if abandoned() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
     let t = Instant::now();
     // Swap correction fixes the poses in place, so the CSV and pictures show corrected labels.
     let track = &mut tracked.track;
@@ -1267,6 +1284,64 @@ mod tests {
         });
         let json = format!("{RESULTS_JSON_START}], \"analysis\": {analysis}}}");
         std::fs::write(dir.join(format!("{stem}.json")), json).unwrap();
+    }
+
+    /// An input abandoned while it is analysed (the clinic app's "Cancel") stops there: it
+    /// fails as stopped, and nothing of it is written.
+    #[test]
+    fn an_abandoned_input_stops_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("trial.csv");
+        let mut text = String::from("time_s");
+        for part in crate::pose::BodyPart::ALL {
+            text += &format!(",{0}_x,{0}_y,{0}_conf", part.name());
+        }
+        for i in 0..60 {
+            text += &format!("\n{}", f64::from(i) / 30.0);
+            for _ in crate::pose::BodyPart::ALL {
+                text += ",300,400,0.9";
+            }
+        }
+        std::fs::write(&csv, text + "\n").unwrap();
+        let out = dir.path().join("out");
+        let abandon = StopRequest::new();
+        let config = AnalyzeConfig {
+            protocol: crate::protocols::find("slr").unwrap(),
+            side: SideChoice::Auto,
+            hold: HoldCriteria::default(),
+            series: SeriesOptions::default(),
+            out: Some(out.clone()),
+            frames_fps: None,
+            max_fps: None,
+            jobs: 1,
+            model: ModelKind::Lightning,
+            threads: 1,
+            device: Device::Cpu,
+            people: People::Single,
+            save: None,
+            names: HashMap::new(),
+            stop: None,
+            abandon: Some(abandon.clone()),
+            resume: false,
+        };
+        // Asked as soon as the first frames are read.
+        let progress = |event: Progress| {
+            if let Progress::Frames { .. } = event {
+                abandon.request();
+            }
+        };
+        let report = analyze_batch(batch(&[csv], None), &config, &progress).unwrap();
+        assert!(report.files.is_empty(), "{:?}", report.files);
+        assert!(
+            matches!(
+                report.errors.first().map(|f| &f.error),
+                Some(RunError::Pipeline(PipelineError::Stopped { .. }))
+            ),
+            "{:?}",
+            report.errors
+        );
+        let written = std::fs::read_dir(&out).map_or(0, |d| d.count());
+        assert_eq!(written, 0, "nothing written");
     }
 
     /// Names are claimed as the outputs are written: another run's files that appeared since

@@ -59,6 +59,9 @@ impl Source {
 /// Why an input could not be analysed. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// The analysis was stopped on request before its end (see [`track_source`]).
+    #[error("{}: stopped before its end, as asked", path.display())]
+    Stopped { path: PathBuf },
     #[error(transparent)]
     Capture(#[from] CaptureError),
     #[error(transparent)]
@@ -442,20 +445,22 @@ fn frame_stream(
 
 /// Estimates the subject's pose in every frame of `source`, found by `finder`. Decoding runs on
 /// its own thread, at most 4 frames ahead. `on_frame` is called after each
-/// frame with the number done. Videos faster than `max_fps` are thinned to it (see
+/// frame with the number done; breaking stops the analysis there ([`PipelineError::Stopped`]). Videos faster than `max_fps` are thinned to it (see
 /// [`VideoFrames::open_at_most`]). A keypoint CSV is read as it is.
 pub fn track_source(
     source: &Source,
     estimator: Option<&mut PoseEstimator>,
     finder: &mut SubjectFinder,
     max_fps: Option<f64>,
-    mut on_frame: impl FnMut(usize),
+    mut on_frame: impl FnMut(usize) -> std::ops::ControlFlow<()>,
 ) -> Result<Tracked, PipelineError> {
     let path = source.path().to_path_buf();
     if let Source::Keypoints(csv) = source {
         let track = read_keypoints_csv(csv)?;
         let frames_with_person = track.poses.iter().filter(|p| p.has_person()).count();
-        on_frame(track.poses.len());
+        if on_frame(track.poses.len()).is_break() {
+            return Err(PipelineError::Stopped { path });
+        }
         return Ok(Tracked {
             track,
             frames_with_person,
@@ -539,7 +544,9 @@ pub fn track_source(
             };
             tracked.track.time_s.push(time_s);
             tracked.track.poses.push(pose);
-            on_frame(tracked.track.poses.len());
+            if on_frame(tracked.track.poses.len()).is_break() {
+                return Err(PipelineError::Stopped { path: path.clone() });
+            }
         }
         Ok(())
     })();

@@ -267,7 +267,7 @@ pub fn router(app: Arc<App>) -> Router {
             // Recordings: up to 2 GiB each (everything else keeps axum's 2 MB).
             post(upload::start).layer(axum::extract::DefaultBodyLimit::max(2 << 30)),
         )
-        .route("/api/jobs/{id}", get(upload::status))
+        .route("/api/jobs/{id}", get(upload::status).delete(upload::cancel))
         .route("/api/pictures/{id}", get(patients::picture))
         .route("/api/measurements/{id}", delete(patients::discard))
         .route("/api/measure/start", post(measure::start))

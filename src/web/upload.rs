@@ -16,12 +16,13 @@ use crate::angles::Side;
 use crate::protocols::{self, SideChoice};
 use crate::run::analyze::{analyze_batch, batch, AnalyzeConfig, People, Progress};
 use crate::run::save::picture_of;
+use crate::run::StopRequest;
 use crate::store::{file_sha256, Picture, Store, StoredMeasurement};
 
 /// A job's state, as `/api/jobs/{id}` reports it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Job {
-    /// `queued`, `running`, `done` or `failed`.
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
     pub state: &'static str,
     /// The patient's row id.
     pub patient: i64,
@@ -32,6 +33,10 @@ pub struct Job {
     pub expected_frames: Option<usize>,
     pub results: Vec<Value>,
     pub error: Option<String>,
+    /// Asked by `DELETE /api/jobs/{id}`: a queued job is never started, a running one stops
+    /// between two frames; nothing of it is saved.
+    #[serde(skip)]
+    pub cancel: StopRequest,
 }
 
 /// Frames per second analysed from uploads (as `gonio analyze` does by default).
@@ -212,6 +217,7 @@ pub async fn start(
         .await?;
     }
     let id = app.next_job.fetch_add(1, Ordering::SeqCst);
+    let cancel = StopRequest::new();
     let expected_frames = {
         let path = path.clone();
         blocking(move || Ok(crate::capture::video::probe(&path).ok()))
@@ -234,6 +240,7 @@ pub async fn start(
             expected_frames,
             results: Vec::new(),
             error: None,
+            cancel: cancel.clone(),
         },
     );
     let job_app = Arc::clone(&app);
@@ -244,10 +251,15 @@ pub async fn start(
             .analysing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cancel.requested() {
+            drop(folder);
+            update_job(&job_app, id, |job| job.state = "cancelled");
+            return;
+        }
         update_job(&job_app, id, |job| job.state = "running");
         let outcome = analyse(
             &job_app,
-            id,
+            (id, &cancel),
             Destination {
                 patient,
                 session: &session,
@@ -264,6 +276,7 @@ pub async fn start(
                 job.state = "done";
                 job.results = results;
             }
+            Err(_) if cancel.requested() => job.state = "cancelled",
             Err(error) => {
                 job.state = "failed";
                 job.error = Some(error);
@@ -271,6 +284,29 @@ pub async fn start(
         });
     });
     Ok(Json(json!({ "job": id })))
+}
+
+/// Cancels a job that is queued or running (a recording uploaded by mistake, an hour long,
+/// would hold every other upload back): it stops between two frames and saves nothing.
+pub async fn cancel(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<u64>,
+) -> Result<Json<Value>, WebError> {
+    let jobs = app
+        .jobs
+        .lock()
+        .map_err(|_| WebError::Internal("jobs unusable".into()))?;
+    let job = jobs
+        .get(&id)
+        .ok_or_else(|| WebError::NotFound(format!("no job {id}")))?;
+    if job.state != "queued" && job.state != "running" {
+        return Err(WebError::Conflict(format!(
+            "job {id} is {} already: nothing to cancel",
+            job.state
+        )));
+    }
+    job.cancel.request();
+    Ok(Json(json!({ "job": id, "cancelling": true })))
 }
 
 /// A job's progress and, when done, its results.
@@ -365,13 +401,14 @@ struct Destination<'a> {
 /// uploaded file's name, with their evidence pictures. Returns the results for the page.
 fn analyse(
     app: &App,
-    id: u64,
+    job: (u64, &StopRequest),
     to: Destination,
     protocol: &'static crate::protocols::Protocol,
     side: SideChoice,
     name: &str,
     path: &Path,
 ) -> Result<Vec<Value>, String> {
+    let (id, cancel) = job;
     let out = path
         .parent()
         .map(|p| p.join("out"))
@@ -403,6 +440,7 @@ fn analyse(
             .into_iter()
             .collect(),
         stop: None,
+        abandon: Some(cancel.clone()),
         resume: false,
     };
     let progress = |event: Progress| {
@@ -474,4 +512,117 @@ fn analyse(
             value
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::{router, Access, CameraSource, ServeConfig};
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use tower::ServiceExt;
+
+    /// A recording uploaded by mistake (an hour long) held every later upload back, and nothing
+    /// could stop it short of stopping the server. A job cancelled while it waits is never
+    /// started: its file is deleted and nothing is saved; a finished job is not "cancelled".
+    // The turn is held across the requests on purpose: it stands for another upload being
+    // analysed (the job's thread, not the handler, waits for it).
+    #[allow(clippy::await_holding_lock)]
+    #[tokio::test]
+    async fn a_waiting_upload_is_cancelled_and_nothing_of_it_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("clinic.sqlite");
+        let access = Access::new("127.0.0.1:8732".parse().unwrap(), None, None).unwrap();
+        let cookie = access.cookie().split(';').next().unwrap().to_string();
+        let csrf = access.csrf().to_string();
+        let app = App::new(
+            ServeConfig {
+                db: db.clone(),
+                camera: CameraSource::Camera(0),
+                live_model: crate::ModelKind::Lightning,
+                upload_model: crate::ModelKind::Lightning,
+                threads: 1,
+                device: crate::pose::Device::Cpu,
+                mdc: Default::default(),
+            },
+            access,
+        );
+        let send = |method: &str, path: &str, content_type: &str, body: Vec<u8>| {
+            let request = Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::HOST, "127.0.0.1:8732")
+                .header(header::COOKIE, &cookie)
+                .header("x-gonio-csrf", &csrf)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap();
+            let app = Arc::clone(&app);
+            async move {
+                let response = router(app).oneshot(request).await.unwrap();
+                let status = response.status();
+                let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                (
+                    status,
+                    serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+                )
+            }
+        };
+        let (status, patient) = send(
+            "POST",
+            "/api/patients",
+            "application/json",
+            br#"{"alias": "P-1"}"#.to_vec(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{patient}");
+        let patient = patient["id"].as_i64().unwrap();
+        // Another upload is being analysed: this one waits its turn.
+        let turn = app.analysing.lock().unwrap();
+        let boundary = "b";
+        let form = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"protocol\"\r\n\r\nslr\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hour.mp4\"\r\n\r\nnot analysed\r\n\
+             --{boundary}--\r\n"
+        );
+        let (status, job) = send(
+            "POST",
+            &format!("/api/patients/{patient}/uploads"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            form.into_bytes(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        let job = job["job"].as_u64().unwrap();
+        let folders = UPLOAD_FOLDERS.lock().unwrap().len();
+        assert_eq!(folders, 1, "the upload waits in its folder");
+        let (status, answer) = send("DELETE", &format!("/api/jobs/{job}"), "", Vec::new()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        drop(turn);
+        // Its turn comes at once: wait for the state to change, however long the thread takes.
+        let state = loop {
+            let state = app.jobs.lock().unwrap()[&job].state;
+            if state != "queued" {
+                break state;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert_eq!(state, "cancelled");
+        assert!(
+            UPLOAD_FOLDERS.lock().unwrap().is_empty(),
+            "its file deleted"
+        );
+        let store = crate::store::Store::open(&db).unwrap();
+        assert!(
+            store.history("P-1").unwrap().sessions.is_empty(),
+            "nothing saved"
+        );
+        let (status, answer) = send("DELETE", &format!("/api/jobs/{job}"), "", Vec::new()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        let (status, _) = send("DELETE", "/api/jobs/999", "", Vec::new()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
 }
