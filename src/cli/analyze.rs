@@ -640,7 +640,7 @@ fn print_summary(
                 file.source,
                 file.outputs
                     .iter()
-                    .map(|p| p.display().to_string())
+                    .map(|p| gonio::run::shown_path(p))
                     .collect::<Vec<_>>()
                     .join(", ")
             )?;

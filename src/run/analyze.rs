@@ -698,7 +698,7 @@ fn shown_name(source: &Source, config: &AnalyzeConfig) -> String {
         .names
         .get(source.path())
         .cloned()
-        .unwrap_or_else(|| source.path().display().to_string())
+        .unwrap_or_else(|| super::shown_path(source.path()))
 }
 
 /// What `--resume` compares for `source`: the gonio build and every setting that shapes its

@@ -63,6 +63,29 @@ pub fn same_file(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| normal(path))
 }
 
+/// `path` as shown to people and saved as a result's source: as typed, except what would show
+/// wrong or not at all. Bytes that are not UTF-8 (a Latin-1 name, `M\xfcller.csv`) are written
+/// `\xNN`: lossily, `Müller.csv` and `Möller.csv` both printed `M�ller.csv` beside different
+/// numbers. Control characters (a newline splits a table's row, an escape sequence drives the
+/// terminal) are written as Rust escapes them (`\n`, `\u{1b}`).
+pub fn shown_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut shown = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                shown.extend(c.escape_default());
+            } else {
+                shown.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            shown += &format!("\\x{byte:02x}");
+        }
+    }
+    shown
+}
+
 /// `path` made absolute (from the current folder), without `.` components or doubled
 /// separators: the same input spelled two ways (`a`, `./a`, `/data/a` from `/data`) is one.
 /// Lexical only (no links resolved), so machines of a cluster that see the inputs under other
@@ -76,4 +99,24 @@ fn normal(path: &Path) -> PathBuf {
     path.components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// Two Latin-1 names that differ in one byte are shown apart, and a newline or an escape in
+    /// a name cannot split a table's row or drive the terminal.
+    #[test]
+    fn a_name_is_shown_as_it_is_whatever_its_bytes() {
+        let shown = |bytes: &[u8]| shown_path(Path::new(std::ffi::OsStr::from_bytes(bytes)));
+        assert_eq!(shown(b"b5/M\xfcller.csv"), "b5/M\\xfcller.csv");
+        assert_eq!(shown(b"b5/M\xf6ller.csv"), "b5/M\\xf6ller.csv");
+        assert_eq!(shown(b"a\nb\x1b[2J.csv"), "a\\nb\\u{1b}[2J.csv");
+        assert_eq!(
+            shown("Müller ünd Ørsted.mp4".as_bytes()),
+            "Müller ünd Ørsted.mp4"
+        );
+    }
 }
