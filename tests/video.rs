@@ -302,6 +302,39 @@ fn missing_ffmpeg_says_how_to_install_it() {
     );
 }
 
+/// Frames missing from a folder's numbering (dropped, deleted) are time without frames: a hold
+/// across such a hole was timed as if the frames followed on (1.1 s read for 1.4 s).
+#[test]
+fn frames_are_timed_by_the_numbers_in_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = dir.path().join("trial");
+    std::fs::create_dir(&frames).unwrap();
+    for name in ["f_0001.jpg", "f_0002.jpg", "f_0010.jpg", "f_0011.jpg"] {
+        std::fs::copy(sample("pose2sim-frame060.jpg"), frames.join(name)).unwrap();
+    }
+    let out = dir.path().join("out");
+    let output = gonio(&[
+        "analyze",
+        path_str(&frames),
+        "--protocol",
+        "toe-touch",
+        "--model",
+        "lightning",
+        "--fps",
+        "10",
+        "--out",
+        path_str(&out),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let track = read_keypoints_csv(&out.join("trial.csv")).unwrap();
+    let times: Vec<f64> = track
+        .time_s
+        .iter()
+        .map(|t| (t * 1000.0).round() / 1000.0)
+        .collect();
+    assert_eq!(times, [0.0, 0.1, 0.9, 1.0]);
+}
+
 #[test]
 fn folders_of_frames_need_a_frame_rate() {
     let dir = tempfile::tempdir().unwrap();

@@ -235,12 +235,154 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     // Frames are numbered without leading zeros by many tools: frame_2 comes before frame_10.
     alphanumeric_sort::sort_path_slice(&mut files);
+    // Names ending in decimal numbers (times: t0.3 after t0.25) go in the numbers' order, which
+    // the natural order of their digits is not.
+    let numbers: Option<Vec<NumberInName>> = files.iter().map(|f| number_in_name(f)).collect();
+    if let Some(numbers) = numbers.filter(|n| n.iter().any(|n| n.whole.is_none())) {
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by(|&a, &b| {
+            (numbers[a].before.as_str(), numbers[a].value)
+                .partial_cmp(&(numbers[b].before.as_str(), numbers[b].value))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        files = order.into_iter().map(|i| files[i].clone()).collect();
+    }
     Ok(files)
+}
+
+/// When each frame of a folder of frames was taken, seconds from the first, at `fps` frames per
+/// second. Frames whose names end in whole numbers rising by a common step (`frame_0041.png`,
+/// or every second frame exported: 2, 4, 6) are timed by their numbers, so frames missing from
+/// the numbering (dropped, deleted) are time without frames: `frame_0040` to `frame_0052` is 12
+/// frames' time, not one. Otherwise (names without numbers, decimal numbers, numbers not rising
+/// or not multiples of one step) frames are timed by their position, `i / fps`.
+pub fn frame_times_s(files: &[PathBuf], fps: f64) -> Vec<f64> {
+    let by_position = || (0..files.len()).map(|i| i as f64 / fps).collect();
+    let numbers: Option<Vec<u64>> = files
+        .iter()
+        .map(|f| number_in_name(f).and_then(|n| n.whole))
+        .collect();
+    let Some(numbers) = numbers else {
+        return by_position();
+    };
+    let steps: Option<Vec<u64>> = numbers
+        .windows(2)
+        .map(|w| w[1].checked_sub(w[0]).filter(|&d| d > 0))
+        .collect();
+    let Some(step) = steps.as_ref().and_then(|s| s.iter().copied().min()) else {
+        return by_position();
+    };
+    if steps.iter().flatten().any(|d| d % step != 0) {
+        return by_position();
+    }
+    numbers
+        .iter()
+        .map(|&n| ((n - numbers[0]) / step) as f64 / fps)
+        .collect()
+}
+
+/// The number a file's name ends with, before its extension.
+struct NumberInName {
+    /// The name's text before the number.
+    before: String,
+    value: f64,
+    /// The number when it is whole (no decimal point).
+    whole: Option<u64>,
+}
+
+/// `frame_0042.png`: 42; `t1.25.png`: 1.25 (a point between two runs of digits); `None` for a
+/// name that does not end in digits.
+fn number_in_name(path: &Path) -> Option<NumberInName> {
+    let stem = path.file_stem()?.to_str()?;
+    let digits_start = |s: &str| s.len() - s.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let last = digits_start(stem);
+    if last == stem.len() {
+        return None;
+    }
+    let start = match stem[..last].strip_suffix('.') {
+        Some(before) if digits_start(before) < before.len() => digits_start(before),
+        _ => last,
+    };
+    let number = &stem[start..];
+    Some(NumberInName {
+        before: stem[..start].to_string(),
+        value: number.parse().ok()?,
+        whole: if start == last {
+            number.parse().ok()
+        } else {
+            None
+        },
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn times(names: &[&str]) -> Vec<f64> {
+        let files: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        frame_times_s(&files, 10.0)
+    }
+
+    /// A hold over frames with a hole in their numbering was timed 1.1 s for 1.4 s.
+    #[test]
+    fn frames_missing_from_the_numbering_are_time_without_frames() {
+        assert_eq!(
+            times(&["f_0039.png", "f_0040.png", "f_0044.png", "f_0045.png"]),
+            [0.0, 0.1, 0.5, 0.6]
+        );
+        // Every second frame exported: the folder's own rate is --fps.
+        assert_eq!(times(&["f2.png", "f4.png", "f8.png"]), [0.0, 0.1, 0.3]);
+        // Nothing to time by: position.
+        for names in [
+            &["a.png", "b.png", "c.png"][..],
+            &["f1.png", "f1.jpg", "f2.png"],
+            &["f3.png", "f6.png", "f10.png"],
+            &["t0.1.png", "t0.2.png", "t0.5.png"],
+        ] {
+            assert_eq!(
+                times(names),
+                [0.0, 0.1, 0.2, 0.3][..names.len()],
+                "{names:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn frames_named_by_decimal_numbers_are_in_their_numbers_order() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for name in [
+            "t0.3.png",
+            "t0.25.png",
+            "t1.png",
+            "t0.1.png",
+            "t10.png",
+            "t2.png",
+        ] {
+            std::fs::write(dir.path().join(name), b"").expect("file written");
+        }
+        let names: Vec<String> = list_images(dir.path())
+            .expect("listed")
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "t0.1.png",
+                "t0.25.png",
+                "t0.3.png",
+                "t1.png",
+                "t2.png",
+                "t10.png"
+            ]
+        );
+    }
 
     #[test]
     fn gonio_pictures_are_known_by_name() {

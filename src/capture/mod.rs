@@ -7,7 +7,8 @@ pub mod video;
 
 pub use camera::{list_cameras, Camera, CameraError, CameraInfo, CameraRequest};
 pub use images::{
-    collect_image_paths, files_not_read, is_gonio_picture, is_hidden, load_image, IMAGE_EXTENSIONS,
+    collect_image_paths, files_not_read, frame_times_s, is_gonio_picture, is_hidden, load_image,
+    IMAGE_EXTENSIONS,
 };
 pub use stream::{StreamError, Y4mFrames};
 pub use video::{Retimed, VideoError, VideoFrames, VideoInfo, VIDEO_EXTENSIONS};

@@ -51,7 +51,8 @@ pub struct AnalyzeArgs {
     /// Write per input: per-frame CSV, result JSON, evidence picture and angle plot into DIR
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Frame rate of folders of frames, frames per second
+    /// Frame rate of folders of frames, frames per second (frames numbered in their names are
+    /// timed by their numbers: a hole in the numbering is time without frames)
     #[arg(long, value_name = "FPS")]
     fps: Option<f64>,
     /// Inputs analysed in parallel (each runs its own model; at most four times the cores)

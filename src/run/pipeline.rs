@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::capture::{
-    collect_image_paths, is_gonio_picture, is_hidden, load_image, CaptureError, Frame, Retimed,
-    VideoError, VideoFrames, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
+    collect_image_paths, frame_times_s, is_gonio_picture, is_hidden, load_image, CaptureError,
+    Frame, Retimed, VideoError, VideoFrames, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
 use crate::pose::csv::{read_keypoints_csv, PoseCsvError, PoseTrack};
 use crate::pose::{PeopleSeen, Pose, PoseError, PoseEstimator, SubjectFinder};
@@ -410,24 +410,28 @@ fn frame_stream(
             // A picture of another size is not a frame of this recording (a stray photo, a
             // picture written into the folder): its keypoints would be scaled into the series.
             let mut first_size = None;
-            let stream = files.into_iter().enumerate().map(move |(i, file)| {
-                let frame = load_image(&file)?;
-                let size = frame.image.dimensions();
-                let (first_width, first_height) = *first_size.get_or_insert(size);
-                if size != (first_width, first_height) {
-                    return Err(PipelineError::FrameSize {
-                        path: file,
-                        width: size.0,
-                        height: size.1,
-                        first_width,
-                        first_height,
-                    });
-                }
-                Ok(Frame {
-                    image: frame.image,
-                    timestamp_s: i as f64 / fps,
-                })
-            });
+            let times_s = frame_times_s(&files, fps);
+            let stream = files
+                .into_iter()
+                .zip(times_s)
+                .map(move |(file, timestamp_s)| {
+                    let frame = load_image(&file)?;
+                    let size = frame.image.dimensions();
+                    let (first_width, first_height) = *first_size.get_or_insert(size);
+                    if size != (first_width, first_height) {
+                        return Err(PipelineError::FrameSize {
+                            path: file,
+                            width: size.0,
+                            height: size.1,
+                            first_width,
+                            first_height,
+                        });
+                    }
+                    Ok(Frame {
+                        image: frame.image,
+                        timestamp_s,
+                    })
+                });
             (Box::new(stream), None)
         }
         Source::Image(path) => {
