@@ -169,7 +169,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             served = web::serve(listener, std::sync::Arc::clone(&app), tls) => served?,
             () = stop_signal() => {
-                eprintln!("gonio: stopping (a live trial in progress is measured and saved first)");
+                eprintln!(
+                    "gonio: stopping (a live trial in progress is measured and saved first, \
+                     uploads not analysed yet are cancelled)"
+                );
                 // A second Ctrl-C ends it at once (a camera that does not let go).
                 tokio::spawn(async {
                     stop_signal().await;

@@ -164,6 +164,8 @@ pub struct App {
     next_job: AtomicU64,
     /// Held by the upload being analysed: one at a time.
     analysing: Mutex<()>,
+    /// The uploads' temporary folders.
+    upload_folders: Arc<upload::UploadFolders>,
     /// The server is stopping ([`App::shut_down`]): new measuring and uploads are refused.
     stopping: AtomicBool,
 }
@@ -178,33 +180,64 @@ impl App {
             jobs: Mutex::new(HashMap::new()),
             next_job: AtomicU64::new(1),
             analysing: Mutex::new(()),
+            upload_folders: Arc::default(),
             stopping: AtomicBool::new(false),
         })
     }
 
     /// Stops the app's work for the server to end (Ctrl-C): the live session ends and its
-    /// trial in progress is measured and saved; the uploads not analysed yet have their files
-    /// deleted (patients' recordings must not stay in the temporary folder). Returns the names
-    /// of those uploads, to be uploaded again. Blocks until the live session has ended.
+    /// trial in progress is measured and saved; the uploads not analysed yet are cancelled and
+    /// their files deleted (patients' recordings must not stay in the temporary folder). Returns
+    /// the names of those uploads, to be uploaded again. Blocks until the live session has ended
+    /// and the upload being analysed has stopped (between two frames).
     pub fn shut_down(&self) -> Vec<String> {
         // New measuring and uploads are refused from now on.
         self.stopping.store(true, Ordering::SeqCst);
         self.end_live();
-        let jobs = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut unfinished: Vec<(u64, String)> = jobs
+        let jobs = || {
+            self.jobs
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        let unfinished: Vec<u64> = jobs()
             .iter()
-            .filter(|(_, job)| job.state == "queued" || job.state == "running")
-            .map(|(id, job)| (*id, job.file.clone()))
+            .filter(|(_, job)| job.is_unfinished())
+            .map(|(id, job)| {
+                job.cancel.request();
+                *id
+            })
             .collect();
-        unfinished.sort();
-        let mut names: Vec<String> = unfinished.into_iter().map(|(_, file)| file).collect();
-        // Every upload folder, also of uploads still arriving (no job yet).
-        let folders = upload::delete_upload_folders();
-        if folders > names.len() {
-            names.push(format!("{} still arriving", folders - names.len()));
+        // Their threads end before the folders are deleted and the names are taken: the
+        // analysis went on writing into its deleted folder (made again, readable by all), and
+        // one saving its results as the server stopped was named to be uploaded again. Each
+        // queued job takes its turn only to find itself cancelled.
+        loop {
+            drop(
+                self.analysing
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            );
+            let jobs = jobs();
+            if !unfinished
+                .iter()
+                .any(|id| jobs.get(id).is_some_and(upload::Job::is_unfinished))
+            {
+                break;
+            }
+            drop(jobs);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let jobs = jobs();
+        let mut names: Vec<String> = unfinished
+            .iter()
+            .filter_map(|id| jobs.get(id))
+            .filter(|job| job.state != "done")
+            .map(|job| job.file.clone())
+            .collect();
+        // What is left are uploads still arriving (no job yet).
+        let arriving = self.upload_folders.delete_all();
+        if arriving > 0 {
+            names.push(format!("{arriving} still arriving"));
         }
         names
     }

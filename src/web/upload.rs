@@ -39,6 +39,13 @@ pub struct Job {
     pub cancel: StopRequest,
 }
 
+impl Job {
+    /// Whether it is still to be analysed or being analysed.
+    pub fn is_unfinished(&self) -> bool {
+        self.state == "queued" || self.state == "running"
+    }
+}
+
 /// Frames per second analysed from uploads (as `gonio analyze` does by default).
 const MAX_FPS: f64 = 30.0;
 
@@ -100,7 +107,8 @@ pub async fn start(
     // "after" session must still come first).
     let mut recorded_at: Option<String> = None;
     // Deleted when dropped: on every error, a closed connection or the job's end.
-    let folder = PrivateFolder::new().map_err(|e| WebError::Internal(e.to_string()))?;
+    let folder =
+        PrivateFolder::new(&app.upload_folders).map_err(|e| WebError::Internal(e.to_string()))?;
     let mut upload: Option<(String, PathBuf)> = None;
     let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
     while let Some(mut field) = arriving(form.next_field()).await?.map_err(bad)? {
@@ -216,6 +224,8 @@ pub async fn start(
         })
         .await?;
     }
+    // The server may have begun stopping while the file arrived: its folder is deleted then.
+    app.refuse_while_stopping()?;
     let id = app.next_job.fetch_add(1, Ordering::SeqCst);
     let cancel = StopRequest::new();
     let expected_frames = {
@@ -299,7 +309,7 @@ pub async fn cancel(
     let job = jobs
         .get(&id)
         .ok_or_else(|| WebError::NotFound(format!("no job {id}")))?;
-    if job.state != "queued" && job.state != "running" {
+    if !job.is_unfinished() {
         return Err(WebError::Conflict(format!(
             "job {id} is {} already: nothing to cancel",
             job.state
@@ -338,53 +348,68 @@ fn update_job(app: &App, id: u64, change: impl FnOnce(&mut Job)) {
     }
 }
 
+/// Every upload folder of an app there is now, from the first byte received: deleted when the
+/// server is stopped (an upload still arriving has no job yet).
+#[derive(Debug, Default)]
+pub struct UploadFolders(std::sync::Mutex<Vec<PathBuf>>);
+
+impl UploadFolders {
+    fn folders(&self) -> std::sync::MutexGuard<'_, Vec<PathBuf>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many there are.
+    #[cfg(test)]
+    pub fn count(&self) -> usize {
+        self.folders().len()
+    }
+
+    /// Deletes every one (the server is stopping); returns how many there were.
+    pub fn delete_all(&self) -> usize {
+        let mut folders = self.folders();
+        let count = folders.len();
+        for folder in folders.drain(..) {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+        count
+    }
+}
+
 /// A new folder only this user can read, in the system's temporary folder, deleted with
 /// everything in it when dropped.
-struct PrivateFolder(PathBuf);
-
-/// Every upload folder there is now, from the first byte received: deleted when the server is
-/// stopped (an upload still arriving has no job yet).
-static UPLOAD_FOLDERS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Deletes every upload folder there is (the server is stopping); returns how many.
-pub fn delete_upload_folders() -> usize {
-    let mut folders = UPLOAD_FOLDERS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let count = folders.len();
-    for folder in folders.drain(..) {
-        let _ = std::fs::remove_dir_all(folder);
-    }
-    count
+struct PrivateFolder {
+    path: PathBuf,
+    registry: Arc<UploadFolders>,
 }
 
 impl PrivateFolder {
-    fn new() -> std::io::Result<PrivateFolder> {
+    fn new(registry: &Arc<UploadFolders>) -> std::io::Result<PrivateFolder> {
         use std::os::unix::fs::DirBuilderExt;
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
         let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let folder = std::env::temp_dir().join(format!("gonio-upload-{name}"));
-        std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
-        UPLOAD_FOLDERS
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(folder.clone());
-        Ok(PrivateFolder(folder))
+        let path = std::env::temp_dir().join(format!("gonio-upload-{name}"));
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        registry.folders().push(path.clone());
+        Ok(PrivateFolder {
+            path,
+            registry: Arc::clone(registry),
+        })
     }
 
     fn path(&self) -> &Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for PrivateFolder {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-        UPLOAD_FOLDERS
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .retain(|folder| folder != &self.0);
+        let _ = std::fs::remove_dir_all(&self.path);
+        self.registry
+            .folders()
+            .retain(|folder| folder != &self.path);
     }
 }
 
@@ -522,6 +547,124 @@ mod tests {
     use axum::http::{header, Request, StatusCode};
     use tower::ServiceExt;
 
+    /// An app over a new database in `dir`, with a patient `P-1`, its requests sent as the
+    /// browser sends them.
+    struct Harness {
+        app: Arc<App>,
+        db: PathBuf,
+        cookie: String,
+        csrf: String,
+        patient: i64,
+    }
+
+    impl Harness {
+        async fn new(dir: &Path) -> Harness {
+            let db = dir.join("clinic.sqlite");
+            let access = Access::new("127.0.0.1:8732".parse().unwrap(), None, None).unwrap();
+            let cookie = access.cookie().split(';').next().unwrap().to_string();
+            let csrf = access.csrf().to_string();
+            let app = App::new(
+                ServeConfig {
+                    db: db.clone(),
+                    camera: CameraSource::Camera(0),
+                    live_model: crate::ModelKind::Lightning,
+                    upload_model: crate::ModelKind::Lightning,
+                    threads: 1,
+                    device: crate::pose::Device::Cpu,
+                    mdc: Default::default(),
+                },
+                access,
+            );
+            let mut harness = Harness {
+                app,
+                db,
+                cookie,
+                csrf,
+                patient: 0,
+            };
+            let (status, patient) = harness
+                .send(
+                    "POST",
+                    "/api/patients",
+                    "application/json",
+                    br#"{"alias": "P-1"}"#.to_vec(),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{patient}");
+            harness.patient = patient["id"].as_i64().unwrap();
+            harness
+        }
+
+        async fn send(
+            &self,
+            method: &str,
+            path: &str,
+            content_type: &str,
+            body: Vec<u8>,
+        ) -> (StatusCode, Value) {
+            let request = Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::HOST, "127.0.0.1:8732")
+                .header(header::COOKIE, &self.cookie)
+                .header("x-gonio-csrf", &self.csrf)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap();
+            let response = router(Arc::clone(&self.app))
+                .oneshot(request)
+                .await
+                .unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+
+        /// Uploads a file named `name` (not a video: it is never analysed) for the straight-leg
+        /// raise.
+        async fn upload(&self, name: &str) -> (StatusCode, Value) {
+            let boundary = "b";
+            let form = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"protocol\"\r\n\r\nslr\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\nnot analysed\r\n\
+                 --{boundary}--\r\n"
+            );
+            self.send(
+                "POST",
+                &format!("/api/patients/{}/uploads", self.patient),
+                &format!("multipart/form-data; boundary={boundary}"),
+                form.into_bytes(),
+            )
+            .await
+        }
+
+        fn state(&self, job: u64) -> &'static str {
+            self.app.jobs.lock().unwrap()[&job].state
+        }
+
+        /// Waits, however long the job's thread takes, for `job` to leave the state `from`.
+        async fn state_after(&self, job: u64, from: &str) -> &'static str {
+            loop {
+                let state = self.state(job);
+                if state != from {
+                    return state;
+                }
+                tokio::task::yield_now().await;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+
+        fn nothing_saved(&self) -> bool {
+            let store = crate::store::Store::open(&self.db).unwrap();
+            store.history("P-1").unwrap().sessions.is_empty()
+        }
+    }
+
     /// A recording uploaded by mistake (an hour long) held every later upload back, and nothing
     /// could stop it short of stopping the server. A job cancelled while it waits is never
     /// started: its file is deleted and nothing is saved; a finished job is not "cancelled".
@@ -531,98 +674,89 @@ mod tests {
     #[tokio::test]
     async fn a_waiting_upload_is_cancelled_and_nothing_of_it_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("clinic.sqlite");
-        let access = Access::new("127.0.0.1:8732".parse().unwrap(), None, None).unwrap();
-        let cookie = access.cookie().split(';').next().unwrap().to_string();
-        let csrf = access.csrf().to_string();
-        let app = App::new(
-            ServeConfig {
-                db: db.clone(),
-                camera: CameraSource::Camera(0),
-                live_model: crate::ModelKind::Lightning,
-                upload_model: crate::ModelKind::Lightning,
-                threads: 1,
-                device: crate::pose::Device::Cpu,
-                mdc: Default::default(),
-            },
-            access,
-        );
-        let send = |method: &str, path: &str, content_type: &str, body: Vec<u8>| {
-            let request = Request::builder()
-                .method(method)
-                .uri(path)
-                .header(header::HOST, "127.0.0.1:8732")
-                .header(header::COOKIE, &cookie)
-                .header("x-gonio-csrf", &csrf)
-                .header(header::CONTENT_TYPE, content_type)
-                .body(Body::from(body))
-                .unwrap();
-            let app = Arc::clone(&app);
-            async move {
-                let response = router(app).oneshot(request).await.unwrap();
-                let status = response.status();
-                let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-                    .await
-                    .unwrap();
-                (
-                    status,
-                    serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-                )
-            }
-        };
-        let (status, patient) = send(
-            "POST",
-            "/api/patients",
-            "application/json",
-            br#"{"alias": "P-1"}"#.to_vec(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{patient}");
-        let patient = patient["id"].as_i64().unwrap();
+        let harness = Harness::new(dir.path()).await;
+        let app = &harness.app;
         // Another upload is being analysed: this one waits its turn.
         let turn = app.analysing.lock().unwrap();
-        let boundary = "b";
-        let form = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"protocol\"\r\n\r\nslr\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hour.mp4\"\r\n\r\nnot analysed\r\n\
-             --{boundary}--\r\n"
-        );
-        let (status, job) = send(
-            "POST",
-            &format!("/api/patients/{patient}/uploads"),
-            &format!("multipart/form-data; boundary={boundary}"),
-            form.into_bytes(),
-        )
-        .await;
+        let (status, job) = harness.upload("hour.mp4").await;
         assert_eq!(status, StatusCode::OK, "{job}");
         let job = job["job"].as_u64().unwrap();
-        let folders = UPLOAD_FOLDERS.lock().unwrap().len();
-        assert_eq!(folders, 1, "the upload waits in its folder");
-        let (status, answer) = send("DELETE", &format!("/api/jobs/{job}"), "", Vec::new()).await;
+        assert_eq!(
+            app.upload_folders.count(),
+            1,
+            "the upload waits in its folder"
+        );
+        let (status, answer) = harness
+            .send("DELETE", &format!("/api/jobs/{job}"), "", Vec::new())
+            .await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         drop(turn);
-        // Its turn comes at once: wait for the state to change, however long the thread takes.
-        let state = loop {
-            let state = app.jobs.lock().unwrap()[&job].state;
-            if state != "queued" {
-                break state;
-            }
+        assert_eq!(harness.state_after(job, "queued").await, "cancelled");
+        assert_eq!(app.upload_folders.count(), 0, "its file deleted");
+        assert!(harness.nothing_saved());
+        let (status, answer) = harness
+            .send("DELETE", &format!("/api/jobs/{job}"), "", Vec::new())
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        let (status, _) = harness
+            .send("DELETE", "/api/jobs/999", "", Vec::new())
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    /// Stopping the server (Ctrl-C, SIGTERM) cancels the uploads not analysed yet and waits for
+    /// the one being analysed before deleting folders and naming what to upload again: the
+    /// analysis went on writing into its deleted folder (made again), and an upload that
+    /// finished saving meanwhile was named to be uploaded again (4 of 18 names).
+    #[allow(clippy::await_holding_lock)]
+    #[tokio::test]
+    async fn stopping_names_only_the_uploads_not_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let harness = Harness::new(dir.path()).await;
+        let app = &harness.app;
+        // This test's thread stands for the upload being analysed: job `saving` below.
+        let turn = app.analysing.lock().unwrap();
+        let (status, waiting) = harness.upload("waiting.mp4").await;
+        assert_eq!(status, StatusCode::OK, "{waiting}");
+        let waiting = waiting["job"].as_u64().unwrap();
+        let saving = app.next_job.fetch_add(1, Ordering::SeqCst);
+        set_job(
+            app,
+            saving,
+            Job {
+                state: "running",
+                patient: harness.patient,
+                file: "saving.mp4".into(),
+                frames: 0,
+                expected_frames: None,
+                results: Vec::new(),
+                error: None,
+                cancel: StopRequest::new(),
+            },
+        );
+        let stopping = std::thread::spawn({
+            let app = Arc::clone(app);
+            move || app.shut_down()
+        });
+        // Once the waiting job is cancelled, the server is stopping...
+        let began = std::time::Instant::now();
+        while !app.jobs.lock().unwrap()[&waiting].cancel.requested() {
+            assert!(
+                began.elapsed().as_secs() < 60,
+                "stopping never cancelled the waiting upload"
+            );
             tokio::task::yield_now().await;
             std::thread::sleep(std::time::Duration::from_millis(5));
-        };
-        assert_eq!(state, "cancelled");
-        assert!(
-            UPLOAD_FOLDERS.lock().unwrap().is_empty(),
-            "its file deleted"
-        );
-        let store = crate::store::Store::open(&db).unwrap();
-        assert!(
-            store.history("P-1").unwrap().sessions.is_empty(),
-            "nothing saved"
-        );
-        let (status, answer) = send("DELETE", &format!("/api/jobs/{job}"), "", Vec::new()).await;
+        }
+        // ... and the upload being analysed finishes saving before it stops.
+        update_job(app, saving, |job| job.state = "done");
+        drop(turn);
+        let names = stopping.join().unwrap();
+        assert_eq!(names, ["waiting.mp4"]);
+        assert_eq!(harness.state(waiting), "cancelled");
+        assert_eq!(app.upload_folders.count(), 0, "every file deleted");
+        assert!(harness.nothing_saved());
+        let (status, answer) = harness.upload("late.mp4").await;
         assert_eq!(status, StatusCode::CONFLICT, "{answer}");
-        let (status, _) = send("DELETE", "/api/jobs/999", "", Vec::new()).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
