@@ -130,18 +130,42 @@ pub fn header() -> Vec<String> {
 
 /// Reads a keypoint CSV.
 pub fn read_keypoints_csv(path: &Path) -> Result<PoseTrack, PoseCsvError> {
-    let file = std::fs::File::open(path).map_err(|source| PoseCsvError::Read {
+    use std::io::Read;
+    let read_error = |source| PoseCsvError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(file);
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
     let bad_header = |detail: String| PoseCsvError::Header {
         path: path.to_path_buf(),
         detail,
     };
+    // What it is, from its first bytes: "no `time_s` column" said nothing useful of an empty
+    // file or a video given the wrong name.
+    let mut head = Vec::new();
+    (&mut file)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(read_error)?;
+    if head.is_empty() {
+        return Err(bad_header("the file is empty (0 bytes)".into()));
+    }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(bad_header(
+            "it is saved as UTF-16 (Excel's \"Unicode Text\"): save it as CSV (UTF-8)".into(),
+        ));
+    }
+    if head.contains(&0) {
+        return Err(bad_header(
+            "its content is not text (a video or a picture named .csv? give it its own extension)"
+                .into(),
+        ));
+    }
+    // (Read on after those bytes, not from the start again: a FIFO cannot seek.)
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::Cursor::new(head).chain(file));
     // Bytes, not text: a stray Latin-1 byte in a column gonio does not read must not reject
     // the file; the columns it reads are checked where they are parsed.
     let found: Vec<String> = reader
@@ -386,6 +410,20 @@ mod tests {
         std::fs::write(&path, format!("{}\n", twice.join(","))).unwrap();
         let e = read_keypoints_csv(&path).unwrap_err().to_string();
         assert!(e.contains("two `right_knee_y` columns"), "{e}");
+
+        // Not a CSV at all: say what it is instead of "no `time_s` column".
+        for (bytes, said) in [
+            (&b""[..], "the file is empty (0 bytes)"),
+            (
+                b"\0\0\0\x20ftypisom\0\0\x02\0",
+                "a video or a picture named .csv?",
+            ),
+            (b"\xff\xfet\0i\0m\0e\0", "saved as UTF-16"),
+        ] {
+            std::fs::write(&path, bytes).unwrap();
+            let e = read_keypoints_csv(&path).unwrap_err().to_string();
+            assert!(e.contains("bad.csv") && e.contains(said), "{e}");
+        }
 
         // NaN for a keypoint not seen: say what to write instead.
         let mut text = header().join(",");
