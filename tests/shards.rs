@@ -273,6 +273,46 @@ fn shard_databases_merge_without_duplicates() {
         "{message}"
     );
     assert!(!fresh.exists(), "a database made for an import that failed");
+
+    // A recording of one shard in another session of another file: refused, naming that file
+    // and the recording, and the database made for the import not left behind, empty.
+    let output = gonio(&[
+        "export",
+        "--subject",
+        "P-7",
+        "--format",
+        "json",
+        "--db",
+        path_str(&shards[0]),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut moved: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let session = &mut moved["sessions"][0];
+    session["label"] = "another-visit".into();
+    session["started_at"] = "2026-03-01T09:00:00Z".into();
+    let recording = session["measurements"][0]["source"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let moved_file = dir.path().join("moved.json");
+    std::fs::write(&moved_file, moved.to_string()).unwrap();
+    let refused = gonio(&[
+        "import",
+        path_str(&shards[0]),
+        path_str(&moved_file),
+        "--db",
+        path_str(&fresh),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("in ")
+            && message.contains("moved.json")
+            && message.contains(&format!("holds a recording ({recording})"))
+            && message.contains("one recording is one visit"),
+        "{message}"
+    );
+    assert!(!fresh.exists(), "a database made for an import that failed");
 }
 
 #[test]

@@ -58,6 +58,16 @@ pub fn session_of_another_day(db: &std::path::Path, subject: &str, label: &str) 
         .then(|| gonio::store::date_shown(stored))
 }
 
+/// Deletes the database file at `path` with SQLite's files beside it (an empty one this
+/// command made; what cannot be deleted stays).
+fn remove_database(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 /// The note for a database made new by a save (see [`SaveArgs::new_database`]).
 pub fn new_database_note(path: &std::path::Path) -> String {
     format!(
@@ -540,19 +550,46 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     for file in &args.files {
         sources.push(read_import(file)?);
     }
+    let made_new = !args.db.path().exists();
     let mut store = args.db.open()?;
     let imported = store
         .import_sources(&sources.iter().map(Vec::as_slice).collect::<Vec<_>>())
         .map_err(|e| {
+            use gonio::store::{stored_name, StoreError};
+            let file_holding = |held: &dyn Fn(&SubjectExport) -> bool| {
+                args.files
+                    .iter()
+                    .zip(&sources)
+                    .find(|(_, exports)| exports.iter().any(held))
+                    .map(|(file, _)| file)
+            };
+            // A recording in two sessions: the file it was found in (one of several shards).
+            if let StoreError::ImportRecordingElsewhere {
+                subject,
+                label,
+                recording,
+                ..
+            } = &e
+            {
+                let file = file_holding(&|x: &SubjectExport| {
+                    stored_name(&x.subject) == stored_name(subject)
+                        && x.sessions.iter().any(|s| {
+                            stored_name(&s.label) == stored_name(label)
+                                && s.measurements.iter().any(|m| *m.source == **recording)
+                        })
+                });
+                let e = anyhow::Error::from(e);
+                return match file {
+                    Some(file) => e.context(format!("in {}", file.display())),
+                    None => e,
+                };
+            }
             // The file that holds the name (one of several, or one whose look-alike is in
             // another of them).
             let holding = match &e {
-                gonio::store::StoreError::SimilarSubject { given, .. } => Some(
-                    args.files.iter().zip(&sources).find(|(_, exports)| {
-                        exports
-                            .iter()
-                            .any(|x| gonio::store::stored_name(&x.subject) == *given)
-                    }),
+                StoreError::SimilarSubject { given, .. } => Some(
+                    file_holding(&|x: &SubjectExport| stored_name(&x.subject) == *given)
+                        .map(|file| (file, ())),
                 ),
                 _ => None,
             };
@@ -572,7 +609,19 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
                 Some(None) => e.context(format!("nothing imported: {fix}")),
                 None => e,
             }
-        })?;
+        });
+    let imported = match imported {
+        Ok(imported) => imported,
+        Err(e) => {
+            // Nothing was imported: a database this command made is not left behind, empty.
+            if made_new {
+                let path = store.path().to_path_buf();
+                drop(store);
+                remove_database(&path);
+            }
+            return Err(e);
+        }
+    };
     let exports: Vec<&SubjectExport> = sources.iter().flatten().collect();
     let already = imported.replaced;
     let sessions: usize = exports.iter().map(|e| e.sessions.len()).sum();

@@ -164,6 +164,7 @@ impl Store {
                                 }) => WriteError::Refused(StoreError::ImportRecordingElsewhere {
                                     subject: export.subject.clone(),
                                     label: label.clone(),
+                                    recording: m.source.as_str().into(),
                                     other: format!("`{other}` ({date})"),
                                 }),
                                 e => e,

@@ -116,10 +116,13 @@ pub enum StoreError {
     },
     /// An import's session holding a recording that is in another session of the subject here
     /// (or in the import): one recording is one visit.
-    #[error("subject `{subject}`: session `{label}` of the import holds a recording already in session {other}: one recording is one visit; nothing imported (discard the result from the wrong session, in the clinic app, then import again)")]
+    #[error("subject `{subject}`: session `{label}` of the import holds a recording ({recording}) already in session {other}: one recording is one visit; nothing imported (discard the result from the wrong session, in the clinic app, then import again)")]
     ImportRecordingElsewhere {
         subject: String,
         label: String,
+        /// The recording, as its measurement names it (boxed: every `Result` of the store
+        /// carries this enum's size).
+        recording: Box<str>,
         /// The other session, as said: its label and date, "`after` (2026-02-05)".
         other: String,
     },
@@ -1414,7 +1417,7 @@ mod tests {
         let refused = store.import(&[export]).unwrap_err();
         assert!(
             refused.to_string().contains(
-                "session `march` of the import holds a recording already in session `after` (2026-02-05): one recording is one visit; nothing imported"
+                "session `march` of the import holds a recording (ab.mp4) already in session `after` (2026-02-05): one recording is one visit; nothing imported"
             ),
             "{refused}"
         );
