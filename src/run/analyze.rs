@@ -859,6 +859,23 @@ fn is_results_json(path: &Path) -> bool {
 /// How a result JSON gonio writes begins.
 const RESULTS_JSON_START: &str = "{\n  \"results\": [";
 
+/// Longest output stem, bytes: a file name holds at most 255, and the longest output adds
+/// `.right.evidence.png.partial` (27) and a number (`-9999`) to it. An input of a longer name
+/// (a 250-byte one) had every output refused by the file system.
+const MAX_STEM_BYTES: usize = 200;
+
+/// `name` cut to at most [`MAX_STEM_BYTES`], between two characters.
+fn fitting_stem(mut name: String) -> String {
+    if name.len() > MAX_STEM_BYTES {
+        let mut end = MAX_STEM_BYTES;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
+}
+
 fn stems_of(paths: &[PathBuf], existing: &HashSet<String>) -> Vec<String> {
     let in_use = |stem: &str| {
         [format!("{stem}.csv"), format!("{stem}.json")]
@@ -877,9 +894,10 @@ fn stems_of(paths: &[PathBuf], existing: &HashSet<String>) -> Vec<String> {
     paths
         .iter()
         .map(|path| {
-            let base = path
-                .file_stem()
-                .map_or_else(|| "input".to_string(), |x| x.to_string_lossy().into_owned());
+            let base = path.file_stem().map_or_else(
+                || "input".to_string(),
+                |x| fitting_stem(x.to_string_lossy().into_owned()),
+            );
             let start = next.get(&base).copied().unwrap_or(1);
             let stem = (start..)
                 .map(|n| {
@@ -1284,6 +1302,20 @@ mod tests {
         });
         let json = format!("{RESULTS_JSON_START}], \"analysis\": {analysis}}}");
         std::fs::write(dir.join(format!("{stem}.json")), json).unwrap();
+    }
+
+    /// Inputs of names too long for an output's name (`.right.evidence.png.partial` added)
+    /// get a shorter stem, cut between characters, and two of one beginning stay apart.
+    #[test]
+    fn outputs_of_long_names_fit_a_file_name() {
+        let long = |end: &str| PathBuf::from(format!("{}{end}.mp4", "ü".repeat(125)));
+        let stems = stems_of(&[long("a"), long("b")], &HashSet::new());
+        assert_eq!(stems[0], "ü".repeat(100));
+        assert_eq!(stems[1], format!("{}-2", "ü".repeat(100)));
+        let longest = format!("{}.right.evidence.png.partial", stems[1]);
+        assert!(longest.len() <= 255, "{}", longest.len());
+        let short = stems_of(&[PathBuf::from("trial.mp4")], &HashSet::new());
+        assert_eq!(short, ["trial"]);
     }
 
     /// An input abandoned while it is analysed (the clinic app's "Cancel") stops there: it
