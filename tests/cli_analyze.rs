@@ -265,6 +265,26 @@ fn a_folder_of_keypoint_csvs_is_one_input_each() {
         "{}",
         stderr(&output)
     );
+    // A FIFO (it would wait for ever) and a link to a device (never ending) are said too.
+    let fifo = nested.join("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", nested.join("zero.csv")).unwrap();
+    let output = gonio(&["analyze", path_str(&nested), "--protocol", "slr"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: 2 file(s) left out (pipe.csv, zero.csv): not regular files",
+            nested.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::remove_file(nested.join("zero.csv")).unwrap();
     let gone = nested.join("gone.csv");
     std::os::unix::fs::symlink(dir.path().join("moved-away.csv"), &gone).unwrap();
     let output = gonio(&["analyze", path_str(&nested), "--protocol", "slr", "--json"]);

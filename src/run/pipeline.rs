@@ -227,6 +227,21 @@ fn folder_sources(input: &Path, fps: Option<f64>, out: &mut Sources) {
             why: "subfolders are not read (name a subfolder to analyse what it holds)",
         });
     }
+    // A FIFO would wait for ever for a writer and a device (a link to `/dev/zero`) never end:
+    // not read, but said (they were passed over in silence).
+    let special: Vec<PathBuf> = entries
+        .iter()
+        .filter(|p| p.exists() && !p.is_dir() && !p.is_file() && !is_hidden(p))
+        .cloned()
+        .collect();
+    if !special.is_empty() {
+        out.left_out.push(LeftOut {
+            folder: input.to_path_buf(),
+            files: special,
+            what: "file(s)",
+            why: "not regular files (a FIFO, a socket or a device) are not read",
+        });
+    }
     // Hidden files are no inputs (a Mac's `._trial2.mp4` beside each video copied to a USB
     // stick failed as a video, and the batch with it).
     let files: Vec<PathBuf> = entries
