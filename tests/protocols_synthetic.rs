@@ -2560,3 +2560,89 @@ fn swing_peaks_are_read_where_the_leg_turns() {
         }
     }
 }
+
+/// A hold whose frames did not count in stretches (a knee near its limit, read bent in every
+/// other half-second) leaves no hold between them though under half of its frames failed: the
+/// refusal said "only the resting level was held", blaming the person for not holding.
+#[test]
+fn a_hold_broken_by_frames_that_did_not_count_says_so() {
+    let mut rng = XorShift::new(3);
+    let times = timestamps(30.0, 10.0, false, &mut rng);
+    let curve = stretch_curve(0.0, 70.0);
+    let slr =
+        |knee: &dyn Fn(f64) -> f32, other: &dyn Fn(f64) -> f32, short: &dyn Fn(f64) -> bool| {
+            let mut poses: Vec<Pose> = times
+                .iter()
+                .map(|&t| {
+                    let mut pose = render(
+                        &Placement::new(Posture::Supine, true),
+                        &with_legs(
+                            Leg {
+                                hip_flexion: curve(t),
+                                knee_flexion: knee(t),
+                            },
+                            Leg {
+                                hip_flexion: other(t),
+                                knee_flexion: 0.0,
+                            },
+                            Side::Left,
+                            0.0,
+                        ),
+                    );
+                    if short(t) {
+                        // The raised leg drawn at half its length (rising towards the camera).
+                        let h = pose.get(BodyPart::LeftHip);
+                        for part in [BodyPart::LeftKnee, BodyPart::LeftAnkle] {
+                            let k = &mut pose.keypoints[part.index()];
+                            k.x = h.x + (k.x - h.x) * 0.5;
+                            k.y = h.y + (k.y - h.y) * 0.5;
+                        }
+                    }
+                    pose
+                })
+                .collect();
+            let results = measure("slr", &times, &mut poses, SideChoice::Named(Side::Left));
+            let r = results[0].clone();
+            assert_eq!(r.value_deg, None, "{r:?}");
+            let refusal = r.refusal.unwrap_or_else(|| panic!("no refusal"));
+            assert_eq!(
+                refusal.kind,
+                protocols::RefusalKind::NoValidFrames,
+                "{refusal:?}"
+            );
+            refusal.reason
+        };
+    let during = |from: f64, to: f64, deg: f32| {
+        move |t: f64| if (from..to).contains(&t) { deg } else { 0.0 }
+    };
+    for period in [0.4, 0.6, 1.0, 1.5] {
+        let reason = slr(
+            &|t| {
+                if (2.0..8.0).contains(&t) && (t / period).fract() < 0.5 {
+                    25.0
+                } else {
+                    10.0
+                }
+            },
+            &|_| 0.0,
+            &|_| false,
+        );
+        assert!(
+            reason.starts_with("hip_flexion was held at about 70 deg from ")
+                && reason.contains("% of those frames did not count, leaving no 1.0 s hold between them: raised knee bent over 20 deg"),
+            "{period}: {reason}"
+        );
+    }
+    // Conditions in turn, none in half of the frames: the three most failed are named with
+    // their frames (the other hip's posture fails with the resting thigh's).
+    let reason = slr(&during(2.0, 4.2, 30.0), &during(4.2, 5.7, 30.0), &|t| {
+        (5.7..8.0).contains(&t)
+    });
+    assert!(
+        reason.contains("but those frames did not count: ")
+            && reason.contains("leg or trunk foreshortened: camera not side-on (")
+            && reason.contains("resting thigh lifted over 15 deg from the table (")
+            && reason.matches(" frames)").count() == 3,
+        "{reason}"
+    );
+}

@@ -413,12 +413,17 @@ fn a_hold_split_by_unseen_time_is_refused_for_that() {
             .collect()
     };
     // The knee seen bent 30 deg for those 0.4 s (a straight-leg raise's condition broken, not
-    // unseen): not held, and nothing said of unseen time.
+    // unseen): those frames did not count, which is said (it said "only the resting level was
+    // held"), and nothing of unseen time.
     let r = &raise(&frames(7.0), &|t| {
         let up = 60.0 * ramp(t, 2.0, 2.5) * (1.0 - ramp(t, 4.0, 4.5));
         leg(up, if (3.05..3.45).contains(&t) { 30.0 } else { 0.0 })
     })[0];
-    assert_refused(r, RefusalKind::NotHeld, "");
+    assert_refused(
+        r,
+        RefusalKind::NoValidFrames,
+        "of those frames did not count, leaving no 1.0 s hold between them: raised knee bent",
+    );
     let reason = r
         .refusal
         .as_ref()

@@ -1239,7 +1239,11 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
         .collect();
     let uncounted = |i: &&usize| !validity.frame_ok.get(**i).copied().unwrap_or(false);
     let uncounted = frames.iter().filter(uncounted).count();
-    if 2 * uncounted < frames.len() {
+    // Under half is enough: frames that did not count scattered through the hold (a knee near
+    // its limit, read bent in every other frame), or a few in its middle, leave no hold between
+    // them (there is none, or this would not be a refusal), and "only the resting level was
+    // held" blamed the person for not holding.
+    if uncounted == 0 {
         return None;
     }
     let count = |fails: &dyn Fn(usize) -> bool| frames.iter().filter(|&&i| fails(i)).count();
@@ -1272,16 +1276,39 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
     }
     // The first of the most failed, as the protocol lists them, where it explains at least half
     // of the frames that did not count (else unseen keypoints may be why, and one frame's bent
-    // knee would be blamed).
-    let most = why
-        .iter()
-        .map(|w| w.0)
-        .max()
-        .filter(|&most| most > 0 && 2 * most >= uncounted)?;
-    let (_, why) = why.into_iter().find(|w| w.0 == most)?;
+    // knee would be blamed). Where none does, but the conditions seen failing together do, the
+    // three most failed are named with their frames.
+    let most = why.iter().map(|w| w.0).max().filter(|&most| most > 0)?;
+    let why = if 2 * most >= uncounted {
+        why.into_iter().find(|w| w.0 == most)?.1
+    } else {
+        let seen_failing = frames
+            .iter()
+            .filter(|&&i| validity.ruled_out_seen.get(i).copied().unwrap_or(false))
+            .count();
+        if 2 * seen_failing < uncounted {
+            return None;
+        }
+        // (A stable sort: equal counts stay in the protocol's order.)
+        why.sort_by_key(|w| std::cmp::Reverse(w.0));
+        why.iter()
+            .filter(|w| w.0 > 0)
+            .take(3)
+            .map(|(count, why)| format!("{why} ({count} frames)"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let those = if 2 * uncounted >= frames.len() {
+        "those frames did not count".to_string()
+    } else {
+        format!(
+            "{:.0}% of those frames did not count, leaving no {:.1} s hold between them",
+            100.0 * uncounted as f32 / frames.len() as f32,
+            criteria.min_hold_s
+        )
+    };
     Some(format!(
-        "{} was held at about {:.0} deg from {:.1} to {:.1} s, but those frames did not count: \
-         {why}",
+        "{} was held at about {:.0} deg from {:.1} to {:.1} s, but {those}: {why}",
         measure.name,
         shown(held.level_deg * flip, 0),
         held.start_s,
