@@ -842,11 +842,16 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
     assert_eq!(stopping["stopping"], true);
 
     // An upload refused half-way leaves nothing on disk.
-    let before: Vec<_> = upload_folders();
+    // (This app's own uploads: other tests upload in parallel into the same temporary folder.)
+    let before = c.app.uploads_on_disk();
     let request = c.upload(id, &[("protocol", "nope")], "P-3 smith.mp4", b"not a video");
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(upload_folders(), before, "an upload folder left behind");
+    assert_eq!(
+        c.app.uploads_on_disk(),
+        before,
+        "an upload folder left behind"
+    );
     // An empty file says so (it said "Invalid data found when processing input").
     let request = c.upload(id, &[("protocol", "slr")], "trial.mp4", b"");
     let response = router(Arc::clone(&c.app)).oneshot(request).await.unwrap();
@@ -859,7 +864,11 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
         "{}",
         String::from_utf8_lossy(&body)
     );
-    assert_eq!(upload_folders(), before, "an upload folder left behind");
+    assert_eq!(
+        c.app.uploads_on_disk(),
+        before,
+        "an upload folder left behind"
+    );
     // A side mistyped was measured as `auto`; a second file was dropped without a word.
     let request = c.upload(
         id,
@@ -906,7 +915,11 @@ async fn one_live_session_at_a_time_and_no_leftovers_from_bad_uploads() {
         "{}",
         String::from_utf8_lossy(&body)
     );
-    assert_eq!(upload_folders(), before, "an upload folder left behind");
+    assert_eq!(
+        c.app.uploads_on_disk(),
+        before,
+        "an upload folder left behind"
+    );
 
     // A picture path from an imported export is served only when it is a picture.
     let dir = tempfile::tempdir().unwrap();
@@ -950,7 +963,6 @@ async fn a_stalled_or_oversized_upload_is_answered_and_deleted() {
         .send("POST", "/api/patients", Some(json!({"alias": "P-31"})))
         .await;
     let id = made["id"].as_i64().unwrap();
-    let before = upload_folders();
     let boundary = "gonio-test-boundary";
     let request = |parts: Vec<Vec<u8>>, then_silent: bool| {
         let chunks = futures_util::stream::iter(
@@ -991,7 +1003,8 @@ async fn a_stalled_or_oversized_upload_is_answered_and_deleted() {
         "{}",
         String::from_utf8_lossy(&body)
     );
-    assert_eq!(upload_folders(), before, "the partial recording deleted");
+    // (This app's own uploads: other tests upload in parallel into the same temporary folder.)
+    assert_eq!(c.app.uploads_on_disk(), 0, "the partial recording deleted");
 
     let huge = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\n\r\n{}",
@@ -1008,17 +1021,6 @@ async fn a_stalled_or_oversized_upload_is_answered_and_deleted() {
         "{}",
         String::from_utf8_lossy(&body)
     );
-}
-
-fn upload_folders() -> Vec<std::path::PathBuf> {
-    let mut folders: Vec<_> = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("gonio-upload-"))
-        .map(|e| e.path())
-        .collect();
-    folders.sort();
-    folders
 }
 
 /// A Start whose page never connects ends by itself: the camera ran until Stop, and nobody

@@ -155,6 +155,9 @@ impl IntoResponse for WebError {
     }
 }
 
+/// Longest wait, when the server stops, for the upload being analysed to stop.
+const SHUT_DOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The app's shared state.
 pub struct App {
     config: ServeConfig,
@@ -191,55 +194,74 @@ impl App {
     /// the names of those uploads, to be uploaded again. Blocks until the live session has ended
     /// and the upload being analysed has stopped (between two frames).
     pub fn shut_down(&self) -> Vec<String> {
-        // New measuring and uploads are refused from now on.
-        self.stopping.store(true, Ordering::SeqCst);
-        self.end_live();
-        let jobs = || {
-            self.jobs
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        // New measuring and uploads are refused from now on; every upload not analysed yet is
+        // cancelled: one queued never starts, the one being analysed stops between two frames.
+        // (Under the jobs' lock: an upload is registered before this, and cancelled, or
+        // refused.)
+        let unfinished: Vec<u64> = {
+            let jobs = self.jobs();
+            self.stopping.store(true, Ordering::SeqCst);
+            jobs.iter()
+                .filter(|(_, job)| job.is_unfinished())
+                .map(|(id, job)| {
+                    job.cancel.request();
+                    *id
+                })
+                .collect()
         };
-        let unfinished: Vec<u64> = jobs()
-            .iter()
-            .filter(|(_, job)| job.is_unfinished())
-            .map(|(id, job)| {
-                job.cancel.request();
-                *id
-            })
-            .collect();
+        self.end_live();
         // Their threads end before the folders are deleted and the names are taken: the
         // analysis went on writing into its deleted folder (made again, readable by all), and
         // one saving its results as the server stopped was named to be uploaded again. Each
-        // queued job takes its turn only to find itself cancelled.
+        // queued job takes its turn only to find itself cancelled. A decoder that never hands
+        // over its next frame is not waited for past a limit: the folders are deleted anyway.
+        let began = std::time::Instant::now();
         loop {
             drop(
                 self.analysing
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()),
             );
-            let jobs = jobs();
+            let jobs = self.jobs();
             if !unfinished
                 .iter()
                 .any(|id| jobs.get(id).is_some_and(upload::Job::is_unfinished))
+                || began.elapsed() > SHUT_DOWN_WAIT
             {
                 break;
             }
             drop(jobs);
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let jobs = jobs();
-        let mut names: Vec<String> = unfinished
-            .iter()
-            .filter_map(|id| jobs.get(id))
-            .filter(|job| job.state != "done")
-            .map(|job| job.file.clone())
-            .collect();
+        let mut names: Vec<String> = {
+            let jobs = self.jobs();
+            let mut unfinished = unfinished;
+            unfinished.sort_unstable();
+            unfinished
+                .iter()
+                .filter_map(|id| jobs.get(id))
+                .filter(|job| job.state == "cancelled" || job.is_unfinished())
+                .map(|job| job.file.clone())
+                .collect()
+        };
         // What is left are uploads still arriving (no job yet).
         let arriving = self.upload_folders.delete_all();
         if arriving > 0 {
             names.push(format!("{arriving} still arriving"));
         }
         names
+    }
+
+    /// The upload jobs (a panic elsewhere does not make them unusable).
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<u64, upload::Job>> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many uploads have their files on disk now (arriving, waiting or being analysed).
+    pub fn uploads_on_disk(&self) -> usize {
+        self.upload_folders.count()
     }
 
     /// Refuses new work once the server is stopping.

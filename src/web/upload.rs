@@ -224,8 +224,6 @@ pub async fn start(
         })
         .await?;
     }
-    // The server may have begun stopping while the file arrived: its folder is deleted then.
-    app.refuse_while_stopping()?;
     let id = app.next_job.fetch_add(1, Ordering::SeqCst);
     let cancel = StopRequest::new();
     let expected_frames = {
@@ -239,7 +237,8 @@ pub async fn start(
                 (real_s * (info.fps / scale).clamp(1.0, MAX_FPS)).round() as usize
             })
     };
-    set_job(
+    // Refused if the server began stopping while the file arrived (its folder is deleted then).
+    register_job(
         &app,
         id,
         Job {
@@ -252,9 +251,12 @@ pub async fn start(
             error: None,
             cancel: cancel.clone(),
         },
-    );
+    )?;
     let job_app = Arc::clone(&app);
     std::thread::spawn(move || {
+        // Whatever ends this thread, a panic included, ends its job: stopping the server waits
+        // for it.
+        let _ended = JobEnded { app: &job_app, id };
         // One recording analysed at a time: twenty dropped at once queue, and live measuring
         // keeps its share of the cores.
         let _turn = job_app
@@ -334,17 +336,36 @@ pub async fn status(
         .ok_or_else(|| WebError::NotFound(format!("no job {id}")))
 }
 
-fn set_job(app: &App, id: u64, job: Job) {
-    if let Ok(mut jobs) = app.jobs.lock() {
-        jobs.insert(id, job);
-    }
+/// Adds job `id`, unless the server is stopping (checked under the same lock as
+/// [`App::shut_down`] takes its list of jobs to cancel: none slips between the two).
+fn register_job(app: &App, id: u64, job: Job) -> Result<(), WebError> {
+    let mut jobs = app.jobs();
+    app.refuse_while_stopping()?;
+    jobs.insert(id, job);
+    Ok(())
 }
 
 fn update_job(app: &App, id: u64, change: impl FnOnce(&mut Job)) {
-    if let Ok(mut jobs) = app.jobs.lock() {
-        if let Some(job) = jobs.get_mut(&id) {
-            change(job);
-        }
+    if let Some(job) = app.jobs().get_mut(&id) {
+        change(job);
+    }
+}
+
+/// Marks its job failed when dropped while it is still queued or running: its thread ended
+/// without finishing it (a panic).
+struct JobEnded<'a> {
+    app: &'a App,
+    id: u64,
+}
+
+impl Drop for JobEnded<'_> {
+    fn drop(&mut self) {
+        update_job(self.app, self.id, |job| {
+            if job.is_unfinished() {
+                job.state = "failed";
+                job.error = Some("the analysis stopped unexpectedly; upload it again".into());
+            }
+        });
     }
 }
 
@@ -361,7 +382,6 @@ impl UploadFolders {
     }
 
     /// How many there are.
-    #[cfg(test)]
     pub fn count(&self) -> usize {
         self.folders().len()
     }
@@ -505,6 +525,10 @@ fn analyse(
             )
         })
         .collect();
+    // Cancelled after the last frame (or the server stopping): nothing is saved, as asked.
+    if cancel.requested() {
+        return Err("cancelled".into());
+    }
     let (ids, also_for) = Store::open_again(&app.config.db)
         .and_then(|mut store| {
             let ids = store.save_trial(to.patient, to.session, to.recorded_at, &stored)?;
@@ -704,6 +728,39 @@ mod tests {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 
+    /// A job whose thread ends without finishing it (a panic in the analysis) is failed, not
+    /// left "running": stopping the server waits for every running job.
+    #[tokio::test]
+    async fn a_job_whose_thread_ends_unfinished_is_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let harness = Harness::new(dir.path()).await;
+        let app = Arc::clone(&harness.app);
+        let job = |state| Job {
+            state,
+            patient: harness.patient,
+            file: "crash.mp4".into(),
+            frames: 0,
+            expected_frames: None,
+            results: Vec::new(),
+            error: None,
+            cancel: StopRequest::new(),
+        };
+        register_job(&app, 7, job("running")).unwrap();
+        register_job(&app, 8, job("done")).unwrap();
+        let thread = std::thread::spawn({
+            let app = Arc::clone(&app);
+            move || {
+                let _ended = JobEnded { app: &app, id: 7 };
+                let _also = JobEnded { app: &app, id: 8 };
+                panic!("an analysis that crashed");
+            }
+        });
+        assert!(thread.join().is_err());
+        assert_eq!(harness.state(7), "failed");
+        assert_eq!(harness.state(8), "done");
+        assert_eq!(app.shut_down(), Vec::<String>::new());
+    }
+
     /// Stopping the server (Ctrl-C, SIGTERM) cancels the uploads not analysed yet and waits for
     /// the one being analysed before deleting folders and naming what to upload again: the
     /// analysis went on writing into its deleted folder (made again), and an upload that
@@ -720,7 +777,7 @@ mod tests {
         assert_eq!(status, StatusCode::OK, "{waiting}");
         let waiting = waiting["job"].as_u64().unwrap();
         let saving = app.next_job.fetch_add(1, Ordering::SeqCst);
-        set_job(
+        register_job(
             app,
             saving,
             Job {
@@ -733,7 +790,8 @@ mod tests {
                 error: None,
                 cancel: StopRequest::new(),
             },
-        );
+        )
+        .unwrap();
         let stopping = std::thread::spawn({
             let app = Arc::clone(app);
             move || app.shut_down()
