@@ -75,6 +75,50 @@ pub fn trends_of<'a>(history: &'a SubjectExport, comparisons: &[Comparison]) -> 
 }
 
 /// Draws a trend chart as PNG bytes.
+/// Widest session label on a trend chart's axis, characters (longer ones end in `…`).
+const X_LABEL_CHARS: usize = 14;
+
+/// Width of one character of the axis labels (15-pixel sans-serif), pixels, with room to spare.
+const X_LABEL_CHAR_PX: u32 = 9;
+
+/// The sessions' labels as the x axis shows them, over `plot_px` pixels: every k-th label
+/// (counted back from the last session, which is always shown), so that none overlaps the next
+/// (with 40 sessions they ran into one another), the others empty.
+fn x_labels(sessions: &[&str], plot_px: u32) -> Vec<String> {
+    let shortened: Vec<String> = sessions
+        .iter()
+        .map(|label| {
+            if label.chars().count() > X_LABEL_CHARS {
+                let kept: String = label.chars().take(X_LABEL_CHARS - 1).collect();
+                format!("{kept}…")
+            } else {
+                (*label).to_string()
+            }
+        })
+        .collect();
+    let widest = shortened
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0) as u32;
+    let label_px = (widest + 2) * X_LABEL_CHAR_PX;
+    let n = shortened.len() as u32;
+    // Labels sit one slot apart (plot width / sessions): every k-th is as wide as a label.
+    let every = (label_px * n).div_ceil(plot_px.max(1)).max(1) as usize;
+    let last = shortened.len().saturating_sub(1);
+    shortened
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            if (last - i).is_multiple_of(every) {
+                label
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
 pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, DrawError> {
     register_font();
     let failed = |e: &dyn std::fmt::Display| DrawError::new("trend chart", e);
@@ -100,10 +144,16 @@ pub fn trend_png(trend: &Trend, width: u32, height: u32) -> Result<Vec<u8>, Draw
             (lo, hi) = (0.0, 90.0);
         }
         let n = trend.points.len().max(1);
-        let labels: Vec<String> = trend.points.iter().map(|p| p.0.to_string()).collect();
+        let labels = x_labels(
+            &trend.points.iter().map(|p| p.0).collect::<Vec<_>>(),
+            // (The plot's width: the chart's less the y axis's labels and the margins.)
+            width.saturating_sub(150),
+        );
         let mut chart = ChartBuilder::on(&root)
             .caption(&trend.title, ("sans-serif", 22))
             .margin(14)
+            // Room for half the last session's label, centred on the axis's last point.
+            .margin_right(14 + X_LABEL_CHARS as u32 * X_LABEL_CHAR_PX / 2)
             .x_label_area_size(40)
             .y_label_area_size(56)
             .build_cartesian_2d(
@@ -367,4 +417,34 @@ pub fn subject_report(
     }
     html.push_str("</table></body></html>\n");
     Ok(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With 40 sessions the labels ran into one another: those shown are at least a label's
+    /// width apart, the last session always among them.
+    #[test]
+    fn a_trend_charts_labels_do_not_overlap() {
+        let names: Vec<String> = (1..=40).map(|k| format!("session-{k:02}")).collect();
+        let sessions: Vec<&str> = names.iter().map(String::as_str).collect();
+        for plot_px in [540, 800] {
+            let shown = x_labels(&sessions, plot_px);
+            let at: Vec<usize> = (0..40).filter(|&i| !shown[i].is_empty()).collect();
+            assert_eq!(at.last(), Some(&39), "{shown:?}");
+            let slot_px = plot_px as f32 / 40.0;
+            for pair in at.windows(2) {
+                let apart_px = (pair[1] - pair[0]) as f32 * slot_px;
+                assert!(
+                    apart_px >= 10.0 * X_LABEL_CHAR_PX as f32,
+                    "{plot_px}: {shown:?}"
+                );
+            }
+            assert!(at.len() >= 4, "{shown:?}");
+        }
+        // Few sessions: every label, long ones shortened.
+        let shown = x_labels(&["before", "after treatment with the therapist"], 800);
+        assert_eq!(shown, ["before", "after treatme…"]);
+    }
 }
