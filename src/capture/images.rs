@@ -235,18 +235,6 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     // Frames are numbered without leading zeros by many tools: frame_2 comes before frame_10.
     alphanumeric_sort::sort_path_slice(&mut files);
-    // Names ending in decimal numbers (times: t0.3 after t0.25) go in the numbers' order, which
-    // the natural order of their digits is not.
-    let numbers: Option<Vec<NumberInName>> = files.iter().map(|f| number_in_name(f)).collect();
-    if let Some(numbers) = numbers.filter(|n| n.iter().any(|n| n.whole.is_none())) {
-        let mut order: Vec<usize> = (0..files.len()).collect();
-        order.sort_by(|&a, &b| {
-            (numbers[a].before.as_str(), numbers[a].value)
-                .partial_cmp(&(numbers[b].before.as_str(), numbers[b].value))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        files = order.into_iter().map(|i| files[i].clone()).collect();
-    }
     Ok(files)
 }
 
@@ -254,14 +242,13 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// second. Frames whose names end in whole numbers rising by a common step (`frame_0041.png`,
 /// or every second frame exported: 2, 4, 6) are timed by their numbers, so frames missing from
 /// the numbering (dropped, deleted) are time without frames: `frame_0040` to `frame_0052` is 12
-/// frames' time, not one. Otherwise (names without numbers, decimal numbers, numbers not rising
-/// or not multiples of one step) frames are timed by their position, `i / fps`.
+/// frames' time, not one. The step is the smallest rise between two names, and must be the
+/// rise between most of them: one stray frame (31 among 2, 4, ... 60) would halve it and
+/// double every interval. Otherwise (names without numbers, decimal numbers, numbers not
+/// rising, rises no multiple of the step) frames are timed by their position, `i / fps`.
 pub fn frame_times_s(files: &[PathBuf], fps: f64) -> Vec<f64> {
     let by_position = || (0..files.len()).map(|i| i as f64 / fps).collect();
-    let numbers: Option<Vec<u64>> = files
-        .iter()
-        .map(|f| number_in_name(f).and_then(|n| n.whole))
-        .collect();
+    let numbers: Option<Vec<u64>> = files.iter().map(|f| number_in_name(f)).collect();
     let Some(numbers) = numbers else {
         return by_position();
     };
@@ -272,7 +259,9 @@ pub fn frame_times_s(files: &[PathBuf], fps: f64) -> Vec<f64> {
     let Some(step) = steps.as_ref().and_then(|s| s.iter().copied().min()) else {
         return by_position();
     };
-    if steps.iter().flatten().any(|d| d % step != 0) {
+    let steps = steps.unwrap_or_default();
+    let at_step = steps.iter().filter(|&&d| d == step).count();
+    if 2 * at_step <= steps.len() || steps.iter().any(|d| d % step != 0) {
         return by_position();
     }
     numbers
@@ -281,38 +270,17 @@ pub fn frame_times_s(files: &[PathBuf], fps: f64) -> Vec<f64> {
         .collect()
 }
 
-/// The number a file's name ends with, before its extension.
-struct NumberInName {
-    /// The name's text before the number.
-    before: String,
-    value: f64,
-    /// The number when it is whole (no decimal point).
-    whole: Option<u64>,
-}
-
-/// `frame_0042.png`: 42; `t1.25.png`: 1.25 (a point between two runs of digits); `None` for a
-/// name that does not end in digits.
-fn number_in_name(path: &Path) -> Option<NumberInName> {
+/// The whole number a file's name ends with before its extension (`frame_0042.png`: 42);
+/// `None` for a name that does not end in digits, or ends in a decimal number (`t1.25.png`:
+/// a time, or a shot and its frame, `shot010.1001.png`, whose order and step are not guessed).
+fn number_in_name(path: &Path) -> Option<u64> {
     let stem = path.file_stem()?.to_str()?;
-    let digits_start = |s: &str| s.len() - s.bytes().rev().take_while(u8::is_ascii_digit).count();
-    let last = digits_start(stem);
-    if last == stem.len() {
+    let start = stem.len() - stem.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let before = &stem[..start];
+    if before.ends_with('.') && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let start = match stem[..last].strip_suffix('.') {
-        Some(before) if digits_start(before) < before.len() => digits_start(before),
-        _ => last,
-    };
-    let number = &stem[start..];
-    Some(NumberInName {
-        before: stem[..start].to_string(),
-        value: number.parse().ok()?,
-        whole: if start == last {
-            number.parse().ok()
-        } else {
-            None
-        },
-    })
+    stem[start..].parse().ok()
 }
 
 #[cfg(test)]
@@ -332,56 +300,26 @@ mod tests {
             [0.0, 0.1, 0.5, 0.6]
         );
         // Every second frame exported: the folder's own rate is --fps.
-        assert_eq!(times(&["f2.png", "f4.png", "f8.png"]), [0.0, 0.1, 0.3]);
+        assert_eq!(
+            times(&["f2.png", "f4.png", "f6.png", "f10.png"]),
+            [0.0, 0.1, 0.2, 0.4]
+        );
         // Nothing to time by: position.
         for names in [
             &["a.png", "b.png", "c.png"][..],
             &["f1.png", "f1.jpg", "f2.png"],
             &["f3.png", "f6.png", "f10.png"],
             &["t0.1.png", "t0.2.png", "t0.5.png"],
+            &["shot010.1001.png", "shot010.1002.png", "shot010.1005.png"],
+            // One stray frame among every second one: the step is not the stray's.
+            &["f2.png", "f4.png", "f5.png", "f6.png", "f8.png"],
         ] {
             assert_eq!(
                 times(names),
-                [0.0, 0.1, 0.2, 0.3][..names.len()],
+                [0.0, 0.1, 0.2, 0.3, 0.4][..names.len()],
                 "{names:?}"
             );
         }
-    }
-
-    #[test]
-    fn frames_named_by_decimal_numbers_are_in_their_numbers_order() {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        for name in [
-            "t0.3.png",
-            "t0.25.png",
-            "t1.png",
-            "t0.1.png",
-            "t10.png",
-            "t2.png",
-        ] {
-            std::fs::write(dir.path().join(name), b"").expect("file written");
-        }
-        let names: Vec<String> = list_images(dir.path())
-            .expect("listed")
-            .iter()
-            .map(|p| {
-                p.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "t0.1.png",
-                "t0.25.png",
-                "t0.3.png",
-                "t1.png",
-                "t2.png",
-                "t10.png"
-            ]
-        );
     }
 
     #[test]
