@@ -278,7 +278,7 @@ fn middle_frame(time_s: &[f64], first: usize, last: usize) -> usize {
 }
 
 /// The median interval between consecutive timestamps, seconds; 0 with fewer than two.
-fn median_interval(time_s: &[f64]) -> f64 {
+pub(super) fn median_interval(time_s: &[f64]) -> f64 {
     let mut intervals: Vec<f64> = time_s.windows(2).map(|w| w[1] - w[0]).collect();
     if intervals.is_empty() {
         return 0.0;

@@ -1246,6 +1246,11 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
     if uncounted == 0 {
         return None;
     }
+    // ... but only where the frames that counted make no hold of their own there (else the
+    // refusal is for another reason: a hold below the test's rise, say).
+    if 2 * uncounted < frames.len() && longest_counted_s(reading, &frames) >= criteria.min_hold_s {
+        return None;
+    }
     let count = |fails: &dyn Fn(usize) -> bool| frames.iter().filter(|&&i| fails(i)).count();
     let mut why: Vec<(usize, String)> = protocol
         .criteria
@@ -1314,6 +1319,26 @@ fn uncounted_hold(reading: &Reading, above: f32) -> Option<String> {
         held.start_s,
         held.end_s
     ))
+}
+
+/// The longest time, seconds, over which `frames` (indices, in time order) counted one after
+/// another, without missing time between two of them (as a hold is found: see
+/// [`hold::sustained_maximum`]).
+fn longest_counted_s(reading: &Reading, frames: &[usize]) -> f64 {
+    let (time_s, validity, criteria) = (&reading.series.time_s, reading.validity, reading.criteria);
+    let gap_s = criteria.max_gap_s.max(3.0 * hold::median_interval(time_s));
+    let (mut longest, mut run_from, mut last_s) = (0.0_f64, None, f64::NEG_INFINITY);
+    for &i in frames {
+        let t = time_s[i];
+        if !validity.frame_ok.get(i).copied().unwrap_or(false) || t - last_s > gap_s {
+            run_from = None;
+        }
+        if validity.frame_ok.get(i).copied().unwrap_or(false) {
+            longest = longest.max(t - *run_from.get_or_insert(t));
+        }
+        last_s = t;
+    }
+    longest
 }
 
 /// The refusal for a stretch held whose frames did not count ([`uncounted_hold`]), unless unseen
