@@ -613,8 +613,9 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let imported = match imported {
         Ok(imported) => imported,
         Err(e) => {
-            // Nothing was imported: a database this command made is not left behind, empty.
-            if made_new {
+            // Nothing was imported: a database this command made is not left behind, empty
+            // (unless another run saved into it meanwhile).
+            if made_new && store.subjects().is_ok_and(|s| s.is_empty()) {
                 let path = store.path().to_path_buf();
                 drop(store);
                 remove_database(&path);

@@ -44,6 +44,10 @@ fn frames_csv_header() -> Vec<String> {
 /// Whether `path` is a per-frame CSV that gonio wrote: its first line is exactly
 /// [`write_frames_csv`]'s header (a keypoint CSV from another tool has no angle columns).
 pub fn is_frames_csv(path: &Path) -> bool {
+    // (Opening a FIFO would wait for a writer.)
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(file) = std::fs::File::open(path) else {
         return false;
     };

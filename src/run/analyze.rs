@@ -860,9 +860,10 @@ fn is_results_json(path: &Path) -> bool {
 const RESULTS_JSON_START: &str = "{\n  \"results\": [";
 
 /// Longest output stem, bytes: a file name holds at most 255, and the longest output adds
-/// `.right.evidence.png.partial` (27) and a number (`-9999`) to it. An input of a longer name
-/// (a 250-byte one) had every output refused by the file system.
-const MAX_STEM_BYTES: usize = 200;
+/// `.right.knee_extension_deficit.evidence.png.partial` (50) and numbers (`-2`, then `-9999` if
+/// that name is taken since) to it. An input of a longer name (a 250-byte one) had every
+/// output refused by the file system.
+const MAX_STEM_BYTES: usize = 160;
 
 /// `name` cut to at most [`MAX_STEM_BYTES`], between two characters.
 fn fitting_stem(mut name: String) -> String {
@@ -930,12 +931,15 @@ fn claim_stem(
     stem: &str,
     input: Option<&str>,
     sharded: bool,
-) -> Result<String, RunError> {
-    let claim = |stem: &str| -> Result<(), String> {
+) -> Result<Claimed, RunError> {
+    // Ok(true) where this call created the claim's CSV.
+    let claim = |stem: &str| -> Result<bool, String> {
         let json = dir.join(format!("{stem}.json"));
         if json.exists() {
+            // (A batch's names were free when it started: results there since are another
+            // run's, even of the same input: another protocol's, say.)
             return match resume::written_for(&json) {
-                Some(owner) if input == Some(owner.as_str()) => Ok(()),
+                Some(owner) if sharded && input == Some(owner.as_str()) => Ok(false),
                 Some(owner) => Err(format!("it holds the results of {owner}")),
                 None => Err("it is not a result of gonio's".to_string()),
             };
@@ -946,11 +950,11 @@ fn claim_stem(
             .create_new(true)
             .open(&csv)
         {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(true),
             // A shard stopped while writing this input left its keypoints without a result.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if sharded && is_frames_csv(&csv) {
-                    Ok(())
+                    Ok(false)
                 } else {
                     Err(format!(
                         "{} was written since this batch started (another run writes into this folder)",
@@ -959,11 +963,16 @@ fn claim_stem(
                 }
             }
             // Not writable: said when the outputs are written.
-            Err(_) => Ok(()),
+            Err(_) => Ok(false),
         }
     };
     let holds = match claim(stem) {
-        Ok(()) => return Ok(stem.to_string()),
+        Ok(created) => {
+            return Ok(Claimed {
+                stem: stem.to_string(),
+                created,
+            })
+        }
         Err(holds) => holds,
     };
     if sharded {
@@ -974,7 +983,7 @@ fn claim_stem(
     }
     (2..10_000)
         .map(|n| format!("{stem}-{n}"))
-        .find(|candidate| {
+        .find_map(|candidate| {
             let pictures_free = Side::BOTH.iter().all(|side| {
                 !dir.join(format!("{candidate}.{}.evidence.png", side.name()))
                     .exists()
@@ -982,12 +991,27 @@ fn claim_stem(
                         .join(format!("{candidate}.{}.plot.png", side.name()))
                         .exists()
             });
-            pictures_free && claim(candidate).is_ok()
+            if !pictures_free {
+                return None;
+            }
+            let created = claim(&candidate).ok()?;
+            Some(Claimed {
+                stem: candidate,
+                created,
+            })
         })
         .ok_or(RunError::OutputTaken {
             path: dir.join(format!("{stem}.json")),
             holds,
         })
+}
+
+/// The name an input's outputs are written under ([`claim_stem`]).
+#[derive(Debug)]
+struct Claimed {
+    stem: String,
+    /// Whether the claim made its CSV (empty until the outputs replace it).
+    created: bool,
 }
 
 /// The name an input's outputs were given when the batch started (see [`claim_stem`]).
@@ -1085,10 +1109,10 @@ fn analyze_one(
             given.sharded,
         )
     });
-    let (stem, not_claimed) = match claimed {
-        Some(Ok(claimed)) => (claimed, None),
-        Some(Err(e)) => (given.stem.to_string(), Some(e)),
-        None => (given.stem.to_string(), None),
+    let (stem, created, not_claimed) = match claimed {
+        Some(Ok(claimed)) => (claimed.stem, claimed.created, None),
+        Some(Err(e)) => (given.stem.to_string(), false, Some(e)),
+        None => (given.stem.to_string(), false, None),
     };
     let stem = stem.as_str();
     let not_written = not_claimed.or_else(|| {
@@ -1107,8 +1131,9 @@ fn analyze_one(
             .err()
         })
     });
-    // The claim's empty CSV, where the outputs could not replace it.
-    if let (Some(dir), Some(_)) = (config.out.as_ref(), &not_written) {
+    // The claim's empty CSV, where the outputs could not replace it (only this run's own: a
+    // name refused is another run's claim).
+    if let (Some(dir), Some(_), true) = (config.out.as_ref(), &not_written, created) {
         let csv = dir.join(format!("{stem}.csv"));
         if std::fs::metadata(&csv).is_ok_and(|m| m.len() == 0) {
             let _ = std::fs::remove_file(csv);
@@ -1310,9 +1335,12 @@ mod tests {
     fn outputs_of_long_names_fit_a_file_name() {
         let long = |end: &str| PathBuf::from(format!("{}{end}.mp4", "ü".repeat(125)));
         let stems = stems_of(&[long("a"), long("b")], &HashSet::new());
-        assert_eq!(stems[0], "ü".repeat(100));
-        assert_eq!(stems[1], format!("{}-2", "ü".repeat(100)));
-        let longest = format!("{}.right.evidence.png.partial", stems[1]);
+        assert_eq!(stems[0], "ü".repeat(80));
+        assert_eq!(stems[1], format!("{}-2", "ü".repeat(80)));
+        let longest = format!(
+            "{}-9999.right.knee_extension_deficit.evidence.png.partial",
+            stems[1]
+        );
         assert!(longest.len() <= 255, "{}", longest.len());
         let short = stems_of(&[PathBuf::from("trial.mp4")], &HashSet::new());
         assert_eq!(short, ["trial"]);
@@ -1384,10 +1412,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dir = dir.path();
         // Free: claimed by creating the CSV; the next claim of it is another run's.
-        assert_eq!(claim_stem(dir, "a", Some("/in/a.csv"), false).unwrap(), "a");
+        let stem = |claimed: Result<Claimed, RunError>| claimed.unwrap().stem;
+        assert_eq!(stem(claim_stem(dir, "a", Some("/in/a.csv"), false)), "a");
         assert!(dir.join("a.csv").is_file());
         assert_eq!(
-            claim_stem(dir, "a", Some("/in/b/a.csv"), false).unwrap(),
+            stem(claim_stem(dir, "a", Some("/in/b/a.csv"), false)),
             "a-2"
         );
         assert!(matches!(
@@ -1397,7 +1426,7 @@ mod tests {
         // Another input's results: the next free name, or a shard's refusal naming the owner.
         results_of(dir, "x", "/in/x.csv");
         assert_eq!(
-            claim_stem(dir, "x", Some("/in/new/x.csv"), false).unwrap(),
+            stem(claim_stem(dir, "x", Some("/in/new/x.csv"), false)),
             "x-2"
         );
         match claim_stem(dir, "x", Some("/in/new/x.csv"), true) {
@@ -1406,12 +1435,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Its own earlier results are written over, in a batch and in a shard.
-        for sharded in [false, true] {
-            assert_eq!(
-                claim_stem(dir, "x", Some("/in/x.csv"), sharded).unwrap(),
-                "x"
-            );
-        }
+        // Its own earlier results are written over by a shard run again; a batch's names were
+        // free when it started, so results there since are another run's, even of the same
+        // input (another protocol's).
+        assert_eq!(stem(claim_stem(dir, "x", Some("/in/x.csv"), true)), "x");
+        assert_eq!(stem(claim_stem(dir, "x", Some("/in/x.csv"), false)), "x-3");
     }
 }

@@ -218,15 +218,32 @@ pub struct EarlierResults {
 
 /// The input a result JSON gonio wrote was made from (its absolute path), if it can be read as
 /// one.
+/// Only the fields that name the input are read: a result JSON of an older or newer gonio,
+/// whose other fields differ, is still known as what it is. A FIFO or device is none.
 pub fn written_for(json: &Path) -> Option<String> {
     #[derive(Deserialize)]
+    struct Source {
+        source: String,
+    }
+    #[derive(Deserialize)]
+    struct Input {
+        absolute: String,
+    }
+    #[derive(Deserialize)]
+    struct Made {
+        input: Option<Input>,
+    }
+    #[derive(Deserialize)]
     struct Written {
-        results: Vec<Measurement>,
-        analysis: Option<Analysis>,
+        results: Vec<Source>,
+        analysis: Option<Made>,
+    }
+    if !std::fs::symlink_metadata(json).is_ok_and(|m| m.is_file()) {
+        return None;
     }
     let written: Written = serde_json::from_slice(&std::fs::read(json).ok()?).ok()?;
     match written.analysis {
-        Some(analysis) => analysis.input.map(|stamp| stamp.absolute),
+        Some(analysis) => analysis.input.map(|input| input.absolute),
         None => written
             .results
             .first()
