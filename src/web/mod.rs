@@ -215,13 +215,10 @@ impl App {
         // one saving its results as the server stopped was named to be uploaded again. Each
         // queued job takes its turn only to find itself cancelled. A decoder that never hands
         // over its next frame is not waited for past a limit: the folders are deleted anyway.
+        // (Their states are watched, not the turn taken: a turn held by a stuck analysis would
+        // hold the stop past the limit.)
         let began = std::time::Instant::now();
         loop {
-            drop(
-                self.analysing
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            );
             let jobs = self.jobs();
             if !unfinished
                 .iter()
