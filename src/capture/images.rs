@@ -247,27 +247,29 @@ fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// double every interval. Otherwise (names without numbers, decimal numbers, numbers not
 /// rising, rises no multiple of the step) frames are timed by their position, `i / fps`.
 pub fn frame_times_s(files: &[PathBuf], fps: f64) -> Vec<f64> {
-    let by_position = || (0..files.len()).map(|i| i as f64 / fps).collect();
-    let numbers: Option<Vec<u64>> = files.iter().map(|f| number_in_name(f)).collect();
-    let Some(numbers) = numbers else {
-        return by_position();
-    };
-    let steps: Option<Vec<u64>> = numbers
+    match frames_by_number(files) {
+        Some(frames) => frames.into_iter().map(|k| k as f64 / fps).collect(),
+        None => (0..files.len()).map(|i| i as f64 / fps).collect(),
+    }
+}
+
+/// Each file's frame from the first by the numbers in the names (see [`frame_times_s`]), or
+/// `None` where they cannot time the frames.
+fn frames_by_number(files: &[PathBuf]) -> Option<Vec<u64>> {
+    let numbers: Vec<u64> = files
+        .iter()
+        .map(|f| number_in_name(f))
+        .collect::<Option<_>>()?;
+    let rises: Vec<u64> = numbers
         .windows(2)
         .map(|w| w[1].checked_sub(w[0]).filter(|&d| d > 0))
-        .collect();
-    let Some(step) = steps.as_ref().and_then(|s| s.iter().copied().min()) else {
-        return by_position();
-    };
-    let steps = steps.unwrap_or_default();
-    let at_step = steps.iter().filter(|&&d| d == step).count();
-    if 2 * at_step <= steps.len() || steps.iter().any(|d| d % step != 0) {
-        return by_position();
+        .collect::<Option<_>>()?;
+    let step = rises.iter().copied().min()?;
+    let at_step = rises.iter().filter(|&&d| d == step).count();
+    if 2 * at_step <= rises.len() || rises.iter().any(|d| d % step != 0) {
+        return None;
     }
-    numbers
-        .iter()
-        .map(|&n| ((n - numbers[0]) / step) as f64 / fps)
-        .collect()
+    Some(numbers.iter().map(|&n| (n - numbers[0]) / step).collect())
 }
 
 /// The whole number a file's name ends with before its extension (`frame_0042.png`: 42);

@@ -1329,11 +1329,14 @@ fn longest_counted_s(reading: &Reading, frames: &[usize]) -> f64 {
     let gap_s = criteria.max_gap_s.max(3.0 * hold::median_interval(time_s));
     let (mut longest, mut run_from, mut last_s) = (0.0_f64, None, f64::NEG_INFINITY);
     for &i in frames {
-        let t = time_s[i];
-        if !validity.frame_ok.get(i).copied().unwrap_or(false) || t - last_s > gap_s {
+        let (t, counted) = (
+            time_s[i],
+            validity.frame_ok.get(i).copied().unwrap_or(false),
+        );
+        if !counted || t - last_s > gap_s {
             run_from = None;
         }
-        if validity.frame_ok.get(i).copied().unwrap_or(false) {
+        if counted {
             longest = longest.max(t - *run_from.get_or_insert(t));
         }
         last_s = t;

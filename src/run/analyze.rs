@@ -877,16 +877,21 @@ fn fitting_stem(mut name: String) -> String {
     name
 }
 
+/// The names of the pictures of both sides written under `stem` (see [`write_outputs`]).
+fn picture_names(stem: &str) -> impl Iterator<Item = String> + '_ {
+    Side::BOTH.iter().flat_map(move |side| {
+        [
+            format!("{stem}.{}.evidence.png", side.name()),
+            format!("{stem}.{}.plot.png", side.name()),
+        ]
+    })
+}
+
 fn stems_of(paths: &[PathBuf], existing: &HashSet<String>) -> Vec<String> {
     let in_use = |stem: &str| {
         [format!("{stem}.csv"), format!("{stem}.json")]
             .into_iter()
-            .chain(Side::BOTH.iter().flat_map(|side| {
-                [
-                    format!("{stem}.{}.evidence.png", side.name()),
-                    format!("{stem}.{}.plot.png", side.name()),
-                ]
-            }))
+            .chain(picture_names(stem))
             .any(|name| existing.contains(&name))
     };
     let mut taken: HashSet<String> = HashSet::new();
@@ -919,9 +924,10 @@ fn stems_of(paths: &[PathBuf], existing: &HashSet<String>) -> Vec<String> {
 }
 
 /// The name one input's outputs are written under in `dir`: `stem` (given when the batch
-/// started), claimed as they are written. An input's own earlier outputs (its result JSON made
-/// from the same file) are written over; another's, or files that appeared since the batch
-/// started, never: another run writing into the same folder since took the name. A batch then
+/// started), claimed as they are written. A shard writes over its input's own earlier outputs
+/// (its result JSON made from the same file); nothing else is written over: another input's,
+/// or files that appeared since the batch started (another run writing into the same folder
+/// since took the name, even for the same input). A batch then
 /// takes the next free name (`stem-2`, ...); a shard, whose names must agree with the other
 /// shards', refuses to write ([`RunError::OutputTaken`]). `input` is the input's absolute path.
 /// The claim is the CSV created new (no other run can create it too), which the outputs then
@@ -984,14 +990,7 @@ fn claim_stem(
     (2..10_000)
         .map(|n| format!("{stem}-{n}"))
         .find_map(|candidate| {
-            let pictures_free = Side::BOTH.iter().all(|side| {
-                !dir.join(format!("{candidate}.{}.evidence.png", side.name()))
-                    .exists()
-                    && !dir
-                        .join(format!("{candidate}.{}.plot.png", side.name()))
-                        .exists()
-            });
-            if !pictures_free {
+            if picture_names(&candidate).any(|name| dir.join(name).exists()) {
                 return None;
             }
             let created = claim(&candidate).ok()?;
@@ -1329,7 +1328,8 @@ mod tests {
         std::fs::write(dir.join(format!("{stem}.json")), json).unwrap();
     }
 
-    /// Inputs of names too long for an output's name (`.right.evidence.png.partial` added)
+    /// Inputs of names too long for an output's name (`.right.<measure>.evidence.png.partial`
+    /// added)
     /// get a shorter stem, cut between characters, and two of one beginning stay apart.
     #[test]
     fn outputs_of_long_names_fit_a_file_name() {
@@ -1406,7 +1406,7 @@ mod tests {
 
     /// Names are claimed as the outputs are written: another run's files that appeared since
     /// the batch started are never written over (the batch takes the next name, a shard
-    /// refuses), an input's own earlier outputs are.
+    /// refuses); a shard run again writes over its input's own earlier outputs.
     #[test]
     fn an_output_name_taken_since_the_batch_started_is_not_written_over() {
         let dir = tempfile::tempdir().unwrap();

@@ -464,7 +464,8 @@ fn frame_stream(
 
 /// Estimates the subject's pose in every frame of `source`, found by `finder`. Decoding runs on
 /// its own thread, at most 4 frames ahead. `on_frame` is called after each
-/// frame with the number done; breaking stops the analysis there ([`PipelineError::Stopped`]). Videos faster than `max_fps` are thinned to it (see
+/// frame with the number done; breaking stops the analysis there ([`PipelineError::Stopped`]).
+/// Videos faster than `max_fps` are thinned to it (see
 /// [`VideoFrames::open_at_most`]). A keypoint CSV is read as it is.
 pub fn track_source(
     source: &Source,
