@@ -4,6 +4,8 @@
 //! Everything works from timestamps (seconds), not frame counts: frame rates vary and frames
 //! drop.
 
+use std::ops::RangeInclusive;
+
 use super::facing;
 use super::filter::{
     butterworth_zero_phase, fill_gaps, frame_scatter, reject_outliers, scatter_of,
@@ -222,9 +224,10 @@ pub struct AngleSeries {
     /// straight down (see `SegmentLengths::thigh_ratios`); NaN unknown.
     thigh_in_plane: [Vec<f32>; 2],
     /// Per side (left, right), per frame: whether that side's thigh or shank, or the trunk, was
-    /// read longer than [`OVERLONG_RATIO`] times its own length (a keypoint misplaced, often on
-    /// another person or limb). The angles drawn from that segment's keypoints are left out,
-    /// like a dropped keypoint: bridged when the gap is short, not counted when long.
+    /// read longer than [`OVERLONG_RATIO`] times its own length, or the thigh or shank jumped
+    /// away and back (see [`jump_islands`]): a keypoint misplaced, often on another person or
+    /// limb. The angles drawn from that segment's keypoints are left out, like a dropped
+    /// keypoint: bridged when the gap is short, not counted when long.
     misread: [Vec<bool>; 2],
     /// Per frame: the keypoints left out of its angles as misread (bit `i` for
     /// [`BodyPart`] index `i`), so that pictures show what was measured.
@@ -339,8 +342,9 @@ impl AngleSeries {
         &self.thigh_in_plane[side_index(side)]
     }
 
-    /// Per frame: whether `side`'s thigh or shank, or the trunk, was read impossibly long (see
-    /// the field's documentation); the angles from that segment were left out.
+    /// Per frame: whether `side`'s thigh or shank, or the trunk, was read impossibly long, or
+    /// the thigh or shank jumped away and back (see the field's documentation); the angles from
+    /// that segment were left out.
     pub fn misread(&self, side: Side) -> &[bool] {
         &self.misread[side_index(side)]
     }
@@ -419,6 +423,8 @@ impl AngleSeries {
             .collect();
         let lengths =
             Side::BOTH.map(|side| SegmentLengths::of(&in_proportion, side, options.min_confidence));
+        let jumped = Side::BOTH
+            .map(|side| jumped_parts(time_s, &in_proportion, side, options.min_confidence));
         // The angles are drawn from the poses without the keypoints of segments read longer than
         // their own length; the poses themselves keep what the model said.
         let mut misread = [vec![false; n], vec![false; n]];
@@ -428,8 +434,9 @@ impl AngleSeries {
             .enumerate()
             .map(|(i, pose)| {
                 for (side, lengths) in Side::BOTH.into_iter().zip(&lengths) {
-                    let parts =
-                        lengths.overlong_parts(i, side) | out_of_proportion[i][side_index(side)];
+                    let parts = lengths.overlong_parts(i, side)
+                        | out_of_proportion[i][side_index(side)]
+                        | jumped[side_index(side)][i];
                     misread[side_index(side)][i] = parts != 0;
                     dropped[i] |= parts;
                 }
@@ -1041,6 +1048,167 @@ fn out_of_proportion(pose: &Pose, side: Side, min_confidence: f32) -> u32 {
         .fold(0, |parts, (a, b)| parts | 1 << a.index() | 1 << b.index())
 }
 
+/// A thigh or shank turned at least this far in the picture from one frame to the next,
+/// degrees, and at least [`JUMP_DEG_PER_S`] fast, jumped: keypoint jitter seldom turns a
+/// segment so far (4 px on a 60-px thigh scatters its direction about 5 deg a frame), and a
+/// jump alone is not enough (see [`jump_islands`]).
+pub const JUMP_DEG: f32 = 20.0;
+
+/// The least speed of a jump (see [`JUMP_DEG`]), degrees per second: no stretch turns a leg
+/// segment so fast (a vigorous leg swing turns the thigh at about 300-500 deg/s). At 30
+/// frames/s a jump is 20 deg or more in a frame; at 15 frames/s, 40; at 5 frames/s, 120.
+pub const JUMP_DEG_PER_S: f32 = 600.0;
+
+/// The keypoints of `side`'s thigh and shank (both ends, as either may be the misplaced one;
+/// bit `i` for [`BodyPart`] index `i`) to leave out in each frame because the segment jumped
+/// there and back (see [`jump_islands`]), judged from keypoints with `min_confidence` or more.
+fn jumped_parts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) -> Vec<u32> {
+    let parts = side.parts();
+    let mut dropped = vec![0u32; poses.len()];
+    for (from, to) in [(parts.hip, parts.knee), (parts.knee, parts.ankle)] {
+        let direction_deg: Vec<f32> = poses
+            .iter()
+            .map(|pose| {
+                let (a, b) = (pose.get(from), pose.get(to));
+                let seen = a.confidence >= min_confidence && b.confidence >= min_confidence;
+                if seen && (a.x, a.y) != (b.x, b.y) {
+                    (b.y - a.y).atan2(b.x - a.x).to_degrees()
+                } else {
+                    f32::NAN
+                }
+            })
+            .collect();
+        for island in jump_islands(time_s, &direction_deg) {
+            for i in island {
+                if direction_deg[i].is_finite() {
+                    dropped[i] |= 1 << from.index() | 1 << to.index();
+                }
+            }
+        }
+    }
+    dropped
+}
+
+/// The stretches of frames (first to last, indices) where a segment's direction in the picture
+/// (`direction_deg`, degrees, NaN unknown) jumped away and jumped back: a keypoint read on
+/// another limb or person (a therapist's leg beside the patient's) and then found again. A
+/// jump is a turn between two frames with the direction known of at least [`JUMP_DEG`] at
+/// [`JUMP_DEG_PER_S`] or more; the stretch is at least two frames, each turned from the frames
+/// before and after it by half a jump or more, the way of the first jump, and keeps within half
+/// the smaller jump (still: a leg swung fast reaches its peak and turns back within the swing,
+/// no jump rests there). Such a stretch held at another level was read as the stretch's hold
+/// (a straight-leg raise held at 70 deg read 95, good). At the recording's start or end, one
+/// jump is enough where the stretch beyond it is still and lasts from [`JUMP_END_MIN_S`] to
+/// [`JUMP_END_SHARE`] of the recording (a misread until the end, after the leg was let down,
+/// read 85 for 0). A movement made while frames were lost is no jump: the frames around the
+/// loss are further apart in time.
+fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usize>> {
+    let n = direction_deg.len().min(time_s.len());
+    let known: Vec<usize> = (0..n).filter(|&i| direction_deg[i].is_finite()).collect();
+    let (Some(&first), Some(&last)) = (known.first(), known.last()) else {
+        return Vec::new();
+    };
+    // The turn from frame `a` to frame `b`, degrees within ±180.
+    let turn = |a: usize, b: usize| {
+        let d = (direction_deg[b] - direction_deg[a]).rem_euclid(360.0);
+        if d > 180.0 {
+            d - 360.0
+        } else {
+            d
+        }
+    };
+    // The jump from known[k] to known[k + 1], signed, where it is one.
+    let jump = |k: usize| -> Option<f32> {
+        let (a, b) = (known[k], known[k + 1]);
+        let dt = (time_s[b] - time_s[a]) as f32;
+        let d = turn(a, b);
+        (dt > 0.0 && d.abs() >= JUMP_DEG && d.abs() >= JUMP_DEG_PER_S * dt).then_some(d)
+    };
+    // Whether `frames` (two or more) all lie turned `way` from `reference` by half of `jump` or
+    // more, and within half of it of one another.
+    let apart = |frames: &[usize], reference: usize, way: f32, jump: f32| {
+        let offsets = frames.iter().map(|&i| turn(reference, i) * way);
+        let (low, high) = offsets
+            .clone()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), d| {
+                (lo.min(d), hi.max(d))
+            });
+        frames.len() >= 2 && low >= jump / 2.0 && high - low <= jump / 2.0
+    };
+    let mut islands = Vec::new();
+    let mut k = 0;
+    while k + 1 < known.len() {
+        let Some(out) = jump(k) else {
+            k += 1;
+            continue;
+        };
+        let (before, way) = (known[k], out.signum());
+        // The frames after the jump while they stay turned from the frame before it.
+        let mut end = k + 1;
+        let mut back = None;
+        while end + 1 < known.len() && turn(before, known[end]) * way >= JUMP_DEG / 2.0 {
+            if let Some(b) = jump(end).filter(|b| b.signum() != way) {
+                back = Some(b);
+                break;
+            }
+            end += 1;
+        }
+        let island = &known[k + 1..=end];
+        let found = back.is_some_and(|b| {
+            let smaller = out.abs().min(b.abs());
+            apart(island, before, way, smaller) && apart(island, known[end + 1], way, smaller)
+        });
+        if found {
+            islands.push(island[0]..=known[end]);
+            k = end + 1;
+        } else {
+            k += 1;
+        }
+    }
+    // At the ends: the stretch after the last jump, and before the first, where no island
+    // above holds the frame on the other side of the jump (an island's jump back is no start
+    // of another).
+    let short = |a: usize, b: usize| {
+        let span_s = time_s[b] - time_s[a];
+        span_s >= JUMP_END_MIN_S && span_s < JUMP_END_SHARE * (time_s[last] - time_s[first])
+    };
+    let in_island = |i: usize| islands.iter().any(|r| r.contains(&i));
+    let jumps: Vec<(usize, f32)> = (0..known.len().saturating_sub(1))
+        .filter_map(|k| jump(k).map(|d| (k, d)))
+        .collect();
+    let mut ends = Vec::new();
+    if let Some(&(k, d)) = jumps.last() {
+        let after = &known[k + 1..];
+        if !in_island(known[k])
+            && apart(after, known[k], d.signum(), d.abs())
+            && short(after[0], last)
+        {
+            ends.push(after[0]..=last);
+        }
+    }
+    if let Some(&(k, d)) = jumps.first() {
+        let before = &known[..=k];
+        if !in_island(known[k + 1])
+            && apart(before, known[k + 1], -d.signum(), d.abs())
+            && short(first, known[k])
+        {
+            ends.push(first..=known[k]);
+        }
+    }
+    islands.extend(ends);
+    islands
+}
+
+/// The longest stretch at the start or end of a recording, as a share of it, that one jump (see
+/// [`jump_islands`]) marks as misread: a longer one may be the body, and what came before the
+/// jump the misread.
+pub const JUMP_END_SHARE: f64 = 0.25;
+
+/// The shortest stretch at the start or end of a recording that one jump marks as misread,
+/// seconds: a leg swung fast was still for two frames at its peak as a recording ended, and
+/// no shorter stretch can be held as a result.
+pub const JUMP_END_MIN_S: f64 = 0.5;
+
 /// `pose` with confidence 0 for the keypoints in `parts` (bit `i` for [`BodyPart`] index `i`).
 fn without_parts(pose: &Pose, parts: u32) -> Pose {
     let mut pose = *pose;
@@ -1219,5 +1387,92 @@ impl SegmentLengths {
                 l / own
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_fps(fps: f64, seconds: f64) -> Vec<f64> {
+        (0..(fps * seconds) as usize)
+            .map(|i| i as f64 / fps)
+            .collect()
+    }
+
+    /// A thigh held at 70 deg read at 95 for 1.5 s, reached and left in a frame: those frames;
+    /// running to the end of the recording: those too; the same read over the whole last half:
+    /// not (which side of the jump is the leg is not known).
+    #[test]
+    fn a_segment_that_jumps_away_and_back_is_found() {
+        let time_s = at_fps(30.0, 10.0);
+        let held = |from: f64, to: f64| -> Vec<f32> {
+            time_s
+                .iter()
+                .map(|&t| if (from..to).contains(&t) { 95.0 } else { 70.0 })
+                .collect()
+        };
+        let islands = jump_islands(&time_s, &held(4.0, 5.5));
+        assert_eq!(islands, vec![120..=164]);
+        assert_eq!(jump_islands(&time_s, &held(8.5, 99.0)), vec![255..=299]);
+        assert_eq!(jump_islands(&time_s, &held(0.0, 1.0)), vec![0..=29]);
+        assert!(jump_islands(&time_s, &held(5.0, 99.0)).is_empty());
+        // Across ±180 deg.
+        let wrapped: Vec<f32> = held(4.0, 5.5)
+            .iter()
+            .map(|d| if *d > 80.0 { -165.0 } else { 170.0 })
+            .collect();
+        assert_eq!(jump_islands(&time_s, &wrapped), vec![120..=164]);
+    }
+
+    /// What a body does is no jump: a leg swung fast (up to 90 deg either way, up to 800 deg/s,
+    /// at 10 to 60 frames/s), a raise made while the keypoints were lost for a quarter of a
+    /// second, keypoints jittering by 5 deg a frame. (Swung ±90 deg twice a second, 1100 deg/s,
+    /// filmed at 10 frames/s, the leg is seen at five places a swing, over 100 deg apart, and
+    /// looks like jumps.)
+    #[test]
+    fn a_body_moving_does_not_jump() {
+        for fps in [10.0, 15.0, 25.0, 30.0, 60.0] {
+            let time_s = at_fps(fps, 10.0);
+            for amplitude in [30.0f64, 60.0, 90.0] {
+                for hz in [0.5, 1.0, 2.0] {
+                    if 2.0 * std::f64::consts::PI * hz * amplitude > 800.0 {
+                        continue;
+                    }
+                    let swing: Vec<f32> = time_s
+                        .iter()
+                        .map(|&t| {
+                            (90.0 + amplitude * (2.0 * std::f64::consts::PI * hz * t).sin()) as f32
+                        })
+                        .collect();
+                    let found = jump_islands(&time_s, &swing);
+                    assert!(
+                        found.is_empty(),
+                        "{fps} fps, ±{amplitude} at {hz} Hz: {found:?}"
+                    );
+                }
+            }
+        }
+        let time_s = at_fps(30.0, 10.0);
+        let raised: Vec<f32> = time_s
+            .iter()
+            .map(|&t| match t {
+                t if (3.0..3.25).contains(&t) => f32::NAN,
+                t if !(3.0..7.0).contains(&t) => 0.0,
+                _ => 40.0,
+            })
+            .collect();
+        assert!(jump_islands(&time_s, &raised).is_empty());
+        let mut state = 7u64;
+        let jitter: Vec<f32> = time_s
+            .iter()
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                70.0 + 10.0 * ((state % 1000) as f32 / 1000.0 - 0.5)
+            })
+            .collect();
+        assert!(jump_islands(&time_s, &jitter).is_empty());
     }
 }

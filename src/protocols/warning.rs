@@ -29,8 +29,9 @@ pub enum WarningKind {
     /// The side's leg or the trunk pointed towards or away from the camera in a share of
     /// frames (not counted).
     Foreshortened,
-    /// The side's thigh or shank, or the trunk, was read longer than its own length in a share
-    /// of frames (a keypoint misplaced): those angles were left out.
+    /// The side's thigh or shank, or the trunk, was read longer than its own length, or the
+    /// thigh or shank jumped away and back, in a share of frames (a keypoint misplaced): those
+    /// angles were left out.
     Misread,
     /// The side's heel was lifted in a share of frames (not counted): its ankle stood more than
     /// [`super::HEEL_LIFT_SHANKS`] above the floor where the foot stood (the lunge test keeps
@@ -343,7 +344,7 @@ impl fmt::Display for Warning {
             ),
             WarningKind::Misread => write!(
                 f,
-                "{side} leg or trunk read longer than its own length (a keypoint misplaced, on another limb or person) in {pct}% of frames: those angles left out"
+                "{side} leg or trunk misread (read longer than its own length, or jumped away and back: a keypoint on another limb or person) in {pct}% of frames: those angles left out"
             ),
             WarningKind::Oblique => write!(
                 f,
