@@ -1372,3 +1372,47 @@ fn a_heel_lifted_in_a_lunge_does_not_count() {
         assert!(heel_said(&r), "seed {seed}: {:?}", r.warnings);
     }
 }
+
+/// A prone knee bend, then the patient turned onto the back (half a second out of the
+/// picture) for a knee-to-chest in the same recording: a hip bent lying on the back is no Ely's
+/// sign. It was reported as one ("hip lifted off the table over 10 deg (Ely's sign: the rectus
+/// femoris is short)" in 36 % of the frames) and the knee bend graded fair, a finding that
+/// never happened.
+#[test]
+fn a_hip_bent_out_of_the_tests_position_is_no_elys_sign() {
+    let times: Vec<f64> = frames(20.5)
+        .into_iter()
+        .filter(|t| !(10.0..10.5).contains(t))
+        .collect();
+    let (bend, hug) = (stretch_curve(0.0, 130.0), stretch_curve(0.0, 110.0));
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            if t < 10.0 {
+                let body = legs(leg(0.0, bend(t)), leg(0.0, 0.0), Side::Left, 0.0);
+                render(&Placement::new(Posture::Prone, true), &body)
+            } else {
+                let drawn = hug(t - 10.5);
+                let body = legs(leg(drawn, drawn), leg(-3.0, 0.0), Side::Left, 0.0);
+                render(&Placement::new(Posture::Supine, true), &body)
+            }
+        })
+        .collect();
+    let results = measure(
+        "prone-knee-bend",
+        &times,
+        &mut poses,
+        SideChoice::Named(Side::Left),
+    );
+    let r = &results[0];
+    assert!(
+        r.value_deg.is_some_and(|v| (v - 130.0).abs() < 1.0),
+        "{r:?}"
+    );
+    assert!(
+        r.warnings.iter().all(|w| w.kind != WarningKind::FormBroken),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(r.quality, Quality::Good, "{r:?}");
+}

@@ -214,7 +214,9 @@ pub const FORESHORTENED_RATIO: f32 = 0.75;
 /// Per frame: whether every criterion passes. Also the per-criterion failure and unknown counts.
 struct Validity {
     frame_ok: Vec<bool>,
-    failures: Vec<(usize, usize, f32)>, // (failed, unknown, worst value) per criterion
+    /// Per criterion: (frames failed, frames unknown, worst value). A form or flag criterion
+    /// counts its failures only in frames in the test's position (every posture criterion passed).
+    failures: Vec<(usize, usize, f32)>,
     /// Frames that passed every criterion but whose leg or trunk was foreshortened.
     foreshortened: usize,
     /// Frames that passed every criterion and were not foreshortened, but whose heel was lifted
@@ -241,46 +243,68 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
     let mut out_of_position = vec![false; n];
     let mut unsure = vec![false; n];
     let mut ruled_out_seen = vec![false; n];
+    // Per criterion: its value and whether it passes, per frame.
+    let checked: Vec<(Vec<f32>, Vec<bool>, Option<(Vec<bool>, Vec<bool>)>)> = protocol
+        .criteria
+        .iter()
+        .map(|criterion| {
+            let values: Vec<f32> = (0..n)
+                .map(|i| criterion.subject.value(side, |c| series.channel(c)[i]))
+                .collect();
+            let unseen = criterion
+                .test
+                .passes_unseen()
+                .then(|| unseen_gaps(&series.time_s, &values, criterion.test));
+            let passes = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    if v.is_nan() {
+                        unseen.as_ref().is_some_and(|(passes, _)| passes[i])
+                    } else {
+                        criterion.test.passes(v)
+                    }
+                })
+                .collect();
+            (values, passes, unseen)
+        })
+        .collect();
+    for (criterion, (values, passes, _)) in protocol.criteria.iter().zip(&checked) {
+        if criterion.role == Role::Posture {
+            for (i, &v) in values.iter().enumerate() {
+                posture_ok[i] &= passes[i];
+                // The trunk's position (lying, sitting, standing), not the legs', which the
+                // test itself moves (a knee drawn up from lying flat, a step into a lunge).
+                let trunk = criterion.subject == Subject::Trunk;
+                out_of_position[i] |= trunk && !v.is_nan() && !passes[i];
+            }
+        }
+    }
     let mut failures = Vec::with_capacity(protocol.criteria.len());
-    for criterion in protocol.criteria {
+    for (criterion, (values, passes, unseen)) in protocol.criteria.iter().zip(&checked) {
         let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
-        let values: Vec<f32> = (0..n)
-            .map(|i| criterion.subject.value(side, |c| series.channel(c)[i]))
-            .collect();
-        let unseen = criterion
-            .test
-            .passes_unseen()
-            .then(|| unseen_gaps(&series.time_s, &values, criterion.test));
         for (i, &v) in values.iter().enumerate() {
-            let passes = if v.is_nan() {
-                unseen.as_ref().is_some_and(|(passes, _)| passes[i])
-            } else {
-                criterion.test.passes(v)
-            };
             if unseen
                 .as_ref()
                 .is_some_and(|(passes, long)| passes[i] && long[i])
             {
                 unsure[i] = true;
             }
+            // A form or a flag is broken only in the test's position: a hip bent lying on the
+            // back after a prone knee bend is no Ely's sign (it was reported as one, and the
+            // result graded fair).
+            let counted = criterion.role == Role::Posture || posture_ok[i];
             if v.is_nan() {
                 unknown += 1;
-            } else if !passes {
+            } else if !passes[i] && counted {
                 failed += 1;
                 if worst.is_nan() || v.abs() > worst.abs() {
                     worst = v;
                 }
             }
             if criterion.role != Role::Flag {
-                frame_ok[i] &= passes;
-                ruled_out_seen[i] |= !v.is_nan() && !passes;
-            }
-            if criterion.role == Role::Posture {
-                posture_ok[i] &= passes;
-                // The trunk's position (lying, sitting, standing), not the legs', which the
-                // test itself moves (a knee drawn up from lying flat, a step into a lunge).
-                let trunk = criterion.subject == Subject::Trunk;
-                out_of_position[i] |= trunk && !v.is_nan() && !passes;
+                frame_ok[i] &= passes[i];
+                ruled_out_seen[i] |= !v.is_nan() && !passes[i];
             }
         }
         failures.push((failed, unknown, worst));
