@@ -1416,3 +1416,58 @@ fn a_hip_bent_out_of_the_tests_position_is_no_elys_sign() {
     );
     assert_eq!(r.quality, Quality::Good, "{r:?}");
 }
+
+/// A raise held for 4 s while the leg's knee and ankle were not found (confidence 0.2, a
+/// blanket over the leg, the leg out of the picture): no number, but the refusal says that the
+/// leg was unknown then, beside a raised level; it said "only the resting level was held: the
+/// stretch itself was not", blaming the patient for what the recording lost. The same for a
+/// prone knee bend whose ankle was lost, and a knee hug whose knee was.
+#[test]
+fn a_hold_lost_to_the_camera_is_not_blamed_on_the_patient() {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 1.0);
+    let lost = |t: f64| (2.6..7.4).contains(&t);
+    let cases: [(&str, Posture, &dyn Fn(f32) -> Body, &[BodyPart]); 3] = [
+        (
+            "slr",
+            Posture::Supine,
+            &|c| legs(leg(70.0 * c, 0.0), leg(-3.0, 0.0), Side::Left, 0.0),
+            &[BodyPart::LeftKnee, BodyPart::LeftAnkle],
+        ),
+        (
+            "prone-knee-bend",
+            Posture::Prone,
+            &|c| legs(leg(0.0, 120.0 * c), leg(0.0, 0.0), Side::Left, 0.0),
+            &[BodyPart::LeftAnkle],
+        ),
+        (
+            "knee-to-chest",
+            Posture::Supine,
+            &|c| legs(leg(110.0 * c, 110.0 * c), leg(-3.0, 0.0), Side::Left, 0.0),
+            &[BodyPart::LeftKnee],
+        ),
+    ];
+    for (protocol, posture, body, parts) in cases {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let mut pose = render(&Placement::new(posture, true), &body(curve(t)));
+                if lost(t) {
+                    for part in parts {
+                        pose.keypoints[part.index()].confidence = 0.2;
+                    }
+                }
+                pose
+            })
+            .collect();
+        let results = measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left));
+        let r = &results[0];
+        assert_eq!(r.value_deg, None, "{protocol}: {r:?}");
+        let reason = r.refusal.as_ref().map(|f| f.reason.as_str()).unwrap_or("");
+        assert!(
+            reason.contains(" was unknown from 2.")
+                && reason.contains("the stretch may have been held then, unseen"),
+            "{protocol}: {reason}"
+        );
+    }
+}

@@ -1228,6 +1228,58 @@ fn split_by_unseen(reading: &Reading, above: f32) -> Option<SplitHold> {
     })
 }
 
+/// Where no hold was found: the longest stretch with nothing seen (neither counted nor ruled out
+/// by what was seen) of more than [`SPLIT_UNSEEN_S`], beside which the measure stood above
+/// `above` (flipped degrees: the rest and the movement's rise): the stretch may have been held
+/// there unseen. "Only the resting level was held" blamed a patient who held a raise for 4 s
+/// while the knee and ankle were not found. None where there is none.
+fn lost_while_raised(reading: &Reading, above: f32) -> Option<String> {
+    let time_s = &reading.series.time_s;
+    let values = &reading.all_values;
+    let seen: Vec<bool> = reading
+        .values
+        .iter()
+        .zip(&reading.validity.ruled_out_seen)
+        .map(|(v, &ruled_out)| !v.is_nan() || ruled_out)
+        .collect();
+    let n = seen.len().min(time_s.len()).min(values.len());
+    // (from, to, the level beside it), seconds and flipped degrees.
+    let mut longest: Option<(f64, f64, f32)> = None;
+    let mut i = 0;
+    while i < n {
+        if seen[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < n && !seen[i] {
+            i += 1;
+        }
+        let (before, after) = (first.checked_sub(1), (i < n).then_some(i));
+        let from_s = before.map_or(time_s[first], |k| time_s[k]);
+        let to_s = after.map_or(time_s[n - 1], |k| time_s[k]);
+        let beside = [before, after]
+            .into_iter()
+            .flatten()
+            .map(|k| values[k])
+            .filter(|v| v.is_finite())
+            .fold(f32::NEG_INFINITY, f32::max);
+        let longer = longest.is_none_or(|(a, b, _)| to_s - from_s > b - a);
+        if to_s - from_s > SPLIT_UNSEEN_S && beside > above && longer {
+            longest = Some((from_s, to_s, beside));
+        }
+    }
+    longest.map(|(from_s, to_s, level)| {
+        format!(
+            "not held where seen, but {} was unknown from {from_s:.1} to {to_s:.1} s (keypoints \
+             not found, or out of the picture) and at about {:.0} deg beside that time: the \
+             stretch may have been held then, unseen; record again with the whole body in view",
+            reading.measure.name,
+            shown(level * reading.flip, 0)
+        )
+    })
+}
+
 /// The refusal's reason where the stretch was held but its frames did not count: the highest
 /// level held (a hold's time within the band) over the frames in the test's position by the
 /// trunk, whatever the other conditions, when it stood above `above` (flipped degrees: the rest
@@ -2400,6 +2452,7 @@ fn not_moved_from_rest(
         }
         let reason = split
             .map(|split| split_reason(reading, &split))
+            .or_else(|| lost_while_raised(reading, above))
             .unwrap_or_else(|| {
                 format!(
                 "only the resting level ({:.1} deg) was held ({:.1} s): the stretch itself was not",
@@ -2722,6 +2775,7 @@ fn not_held(
         }
         let reason = split
             .map(|split| split_reason(reading, &split))
+            .or_else(|| lost_while_raised(reading, above))
             .unwrap_or_else(|| {
                 format!(
                     "never held for {:.1} s within ±{:.0} deg: no sustained {extreme}",
