@@ -415,6 +415,55 @@ fn a_batch_saves_each_input_before_the_next() {
     assert_eq!(measurements.len(), 2, "{saved}");
 }
 
+/// Keypoints piped into a FIFO are analysed with `--out` and `--db` too: the input's content
+/// hash for the result file and the recording read the FIFO to its end, and the analysis after
+/// then waited for ever for a writer that had gone.
+#[test]
+fn keypoints_piped_through_a_fifo_are_measured_with_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = std::fs::read(slr_csv(dir.path(), "slr.csv", 3)).unwrap();
+    let fifo = dir.path().join("piped.csv");
+    make_fifo(&fifo);
+    // Opening the FIFO to write waits for gonio to open it to read.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, csv))
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gonio"))
+        .arg("analyze")
+        .arg(&fifo)
+        .args(["--protocol", "slr", "--subject", "x", "--json", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--db")
+        .arg(dir.path().join("db.sqlite"))
+        .stdout(std::fs::File::create(dir.path().join("report.json")).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // A deadline, not a pace: a gonio waiting on the FIFO again never exits.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("gonio waited for ever on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    // (Joined only after a success: a gonio that failed before opening the FIFO leaves the
+    // writer waiting.)
+    assert_eq!(status.code(), Some(0));
+    writer.join().unwrap().unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let value = report["results"][0]["value_deg"].as_f64();
+    assert!(value.is_some_and(|v| (v - 70.0).abs() < 2.0), "{report}");
+    assert!(dir.path().join("out/piped.json").is_file());
+}
+
 /// Makes a FIFO at `path`: a reader blocks on it until a writer opens it.
 fn make_fifo(path: &Path) {
     let made = std::process::Command::new("mkfifo")

@@ -1427,7 +1427,9 @@ fn a_hold_lost_to_the_camera_is_not_blamed_on_the_patient() {
     let times = frames(10.0);
     let curve = stretch_curve(0.0, 1.0);
     let lost = |t: f64| (2.6..7.4).contains(&t);
-    let cases: [(&str, Posture, &dyn Fn(f32) -> Body, &[BodyPart]); 3] = [
+    // (protocol, posture, the body at a stretch from 0 to 1, the keypoints lost)
+    type Case<'a> = (&'a str, Posture, &'a dyn Fn(f32) -> Body, &'a [BodyPart]);
+    let cases: [Case; 3] = [
         (
             "slr",
             Posture::Supine,

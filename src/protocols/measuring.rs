@@ -244,7 +244,7 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
     let mut unsure = vec![false; n];
     let mut ruled_out_seen = vec![false; n];
     // Per criterion: its value and whether it passes, per frame.
-    let checked: Vec<(Vec<f32>, Vec<bool>, Option<(Vec<bool>, Vec<bool>)>)> = protocol
+    let checked: Vec<Checked> = protocol
         .criteria
         .iter()
         .map(|criterion| {
@@ -266,10 +266,14 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
                     }
                 })
                 .collect();
-            (values, passes, unseen)
+            Checked {
+                values,
+                passes,
+                unseen,
+            }
         })
         .collect();
-    for (criterion, (values, passes, _)) in protocol.criteria.iter().zip(&checked) {
+    for (criterion, Checked { values, passes, .. }) in protocol.criteria.iter().zip(&checked) {
         if criterion.role == Role::Posture {
             for (i, &v) in values.iter().enumerate() {
                 posture_ok[i] &= passes[i];
@@ -281,7 +285,15 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
         }
     }
     let mut failures = Vec::with_capacity(protocol.criteria.len());
-    for (criterion, (values, passes, unseen)) in protocol.criteria.iter().zip(&checked) {
+    for (
+        criterion,
+        Checked {
+            values,
+            passes,
+            unseen,
+        },
+    ) in protocol.criteria.iter().zip(&checked)
+    {
         let (mut failed, mut unknown, mut worst) = (0, 0, f32::NAN);
         for (i, &v) in values.iter().enumerate() {
             if unseen
@@ -349,6 +361,16 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
         out_of_position,
         ruled_out_seen,
     }
+}
+
+/// One criterion in every frame (see [`valid_mask`]).
+struct Checked {
+    /// Its subject's value, degrees; NaN unknown.
+    values: Vec<f32>,
+    /// Whether it passes (an unknown value as [`unseen_gaps`] says).
+    passes: Vec<bool>,
+    /// For a condition that passes unseen: [`unseen_gaps`]'s two answers.
+    unseen: Option<(Vec<bool>, Vec<bool>)>,
 }
 
 /// The longest a condition that passes unseen ([`Test::IfSeen`]) goes unseen before the result

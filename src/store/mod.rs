@@ -400,9 +400,13 @@ impl StoredMeasurement {
     }
 }
 
-/// sha256 of a file, lower-case hex; None when it cannot be read.
+/// sha256 of a file, lower-case hex; None when it cannot be read, or is no regular file (a
+/// FIFO read to hash it would be read empty by the analysis after, and wait for ever).
 pub fn file_sha256(path: &Path) -> Option<String> {
     use sha2::{Digest, Sha256};
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut file = std::fs::File::open(path).ok()?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher).ok()?;
