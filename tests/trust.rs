@@ -1473,3 +1473,39 @@ fn a_hold_lost_to_the_camera_is_not_blamed_on_the_patient() {
         );
     }
 }
+
+/// A true Ely's sign: the pelvis rises as the knee bends, so both hips read bent (the trunk
+/// line runs to the midpoint of the hips) and the other hip fails the lying-flat position too.
+/// The sign must still be said by name (judging a form only in frames where every position
+/// condition passed hid it).
+#[test]
+fn a_true_elys_sign_is_said_when_the_pelvis_rises() {
+    let times = frames(10.0);
+    let curve = stretch_curve(0.0, 1.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let c = curve(t);
+            let body = legs(
+                leg(20.0 * c, 130.0 * c),
+                leg(30.0 * c, 0.0),
+                Side::Left,
+                0.0,
+            );
+            render(&Placement::new(Posture::Prone, true), &body)
+        })
+        .collect();
+    let results = measure(
+        "prone-knee-bend",
+        &times,
+        &mut poses,
+        SideChoice::Named(Side::Left),
+    );
+    let r = &results[0];
+    let said: Vec<String> = r.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        said.iter().any(|w| w.contains("Ely's sign")),
+        "{said:?} {r:?}"
+    );
+    assert_ne!(r.quality, Quality::Good, "{r:?}");
+}

@@ -423,8 +423,16 @@ impl AngleSeries {
             .collect();
         let lengths =
             Side::BOTH.map(|side| SegmentLengths::of(&in_proportion, side, options.min_confidence));
-        let jumped = Side::BOTH
-            .map(|side| jumped_parts(time_s, &in_proportion, side, options.min_confidence));
+        let jumped = Side::BOTH.map(|side| {
+            let lengths = &lengths[side_index(side)];
+            jumped_parts(
+                time_s,
+                &in_proportion,
+                side,
+                lengths,
+                options.min_confidence,
+            )
+        });
         // The angles are drawn from the poses without the keypoints of segments read longer than
         // their own length; the poses themselves keep what the model said.
         let mut misread = [vec![false; n], vec![false; n]];
@@ -1055,23 +1063,49 @@ fn out_of_proportion(pose: &Pose, side: Side, min_confidence: f32) -> u32 {
 pub const JUMP_DEG: f32 = 20.0;
 
 /// The least speed of a jump (see [`JUMP_DEG`]), degrees per second: no stretch turns a leg
-/// segment so fast (a vigorous leg swing turns the thigh at about 300-500 deg/s). At 30
-/// frames/s a jump is 20 deg or more in a frame; at 15 frames/s, 40; at 5 frames/s, 120.
+/// segment so fast (a vigorous leg swing turns the thigh at about 300-500 deg/s, a shank let
+/// fall to the table about 450). At 30 frames/s a jump is 20 deg or more in a frame; at 15
+/// frames/s, 40; at 5 frames/s, 120.
 pub const JUMP_DEG_PER_S: f32 = 600.0;
+
+/// The longest stretch one or two jumps (see [`jump_islands`]) mark as misread, as a share of
+/// the recording: a longer one may be the body, and what lies beyond the jumps the misread.
+pub const JUMP_MAX_SHARE: f64 = 0.25;
+
+/// The shortest stretch at the start or end of a recording that one jump marks as misread,
+/// seconds: a leg swung fast was still for two frames at its peak as a recording ended, and
+/// no shorter stretch can be held as a result.
+pub const JUMP_END_MIN_S: f64 = 0.5;
 
 /// The keypoints of `side`'s thigh and shank (both ends, as either may be the misplaced one;
 /// bit `i` for [`BodyPart`] index `i`) to leave out in each frame because the segment jumped
-/// there and back (see [`jump_islands`]), judged from keypoints with `min_confidence` or more.
-fn jumped_parts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) -> Vec<u32> {
+/// there and back (see [`jump_islands`]), judged from keypoints with `min_confidence` or more
+/// and from frames where the segment is drawn from half to [`OVERLONG_RATIO`] times its own
+/// length (`lengths`; a segment pointing at the camera turns with every pixel of jitter).
+fn jumped_parts(
+    time_s: &[f64],
+    poses: &[Pose],
+    side: Side,
+    lengths: &SegmentLengths,
+    min_confidence: f32,
+) -> Vec<u32> {
     let parts = side.parts();
     let mut dropped = vec![0u32; poses.len()];
-    for (from, to) in [(parts.hip, parts.knee), (parts.knee, parts.ankle)] {
+    for (k, (from, to)) in [(parts.hip, parts.knee), (parts.knee, parts.ankle)]
+        .into_iter()
+        .enumerate()
+    {
+        let own_px = lengths.own_px[k];
         let direction_deg: Vec<f32> = poses
             .iter()
-            .map(|pose| {
+            .enumerate()
+            .map(|(i, pose)| {
                 let (a, b) = (pose.get(from), pose.get(to));
                 let seen = a.confidence >= min_confidence && b.confidence >= min_confidence;
-                if seen && (a.x, a.y) != (b.x, b.y) {
+                let drawn_px = lengths.per_frame_px.get(i).map_or(f32::NAN, |l| l[k]);
+                // (NaN compares false: an unknown own length judges no frame's length.)
+                let in_plane = !(drawn_px < 0.5 * own_px || drawn_px > OVERLONG_RATIO * own_px);
+                if seen && in_plane && (a.x, a.y) != (b.x, b.y) {
                     (b.y - a.y).atan2(b.x - a.x).to_degrees()
                 } else {
                     f32::NAN
@@ -1093,21 +1127,23 @@ fn jumped_parts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32)
 /// (`direction_deg`, degrees, NaN unknown) jumped away and jumped back: a keypoint read on
 /// another limb or person (a therapist's leg beside the patient's) and then found again. A
 /// jump is a turn between two frames with the direction known of at least [`JUMP_DEG`] at
-/// [`JUMP_DEG_PER_S`] or more; the stretch is at least two frames, each turned from the frames
-/// before and after it by half a jump or more, the way of the first jump, and keeps within half
-/// the smaller jump (still: a leg swung fast reaches its peak and turns back within the swing,
-/// no jump rests there). Such a stretch held at another level was read as the stretch's hold
-/// (a straight-leg raise held at 70 deg read 95, good). At the recording's start or end, one
-/// jump is enough where the stretch beyond it is still and lasts from [`JUMP_END_MIN_S`] to
-/// [`JUMP_END_SHARE`] of the recording (a misread until the end, after the leg was let down,
-/// read 85 for 0). A movement made while frames were lost is no jump: the frames around the
-/// loss are further apart in time.
+/// [`JUMP_DEG_PER_S`] or more, from a frame that follows on from the one before it (after it,
+/// for the jump back) within half a jump. The stretch between is at least two frames and at most
+/// [`JUMP_MAX_SHARE`] of the recording, each frame turned from the levels on both sides by
+/// half a jump or more the same way, all within half the smaller jump of one another (still: a
+/// leg swung fast reaches its peak and turns back within the swing). Such a stretch held at
+/// another level was read as the stretch's hold (a straight-leg raise held at 70 deg read 95,
+/// good). At the recording's start or end, one jump is enough where the stretch beyond it
+/// (from [`JUMP_END_MIN_S`] to [`JUMP_MAX_SHARE`] of the recording) is as still (a misread
+/// until the end, after the leg was let down, read 85 for 0). A movement made while frames
+/// were lost is no jump: the frames around the loss are further apart in time.
 fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usize>> {
     let n = direction_deg.len().min(time_s.len());
     let known: Vec<usize> = (0..n).filter(|&i| direction_deg[i].is_finite()).collect();
     let (Some(&first), Some(&last)) = (known.first(), known.last()) else {
         return Vec::new();
     };
+    let longest_s = JUMP_MAX_SHARE * (time_s[last] - time_s[first]);
     // The turn from frame `a` to frame `b`, degrees within ±180.
     let turn = |a: usize, b: usize| {
         let d = (direction_deg[b] - direction_deg[a]).rem_euclid(360.0);
@@ -1124,6 +1160,14 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
         let d = turn(a, b);
         (dt > 0.0 && d.abs() >= JUMP_DEG && d.abs() >= JUMP_DEG_PER_S * dt).then_some(d)
     };
+    // Whether known[k] follows on from the known frame next to it on the side `towards` (-1
+    // before, 1 after), within half a jump: a one-frame flicker is no level to jump from (two
+    // flickers around a hold made the hold a stretch jumped to and back).
+    let still = |k: usize, towards: isize| {
+        k.checked_add_signed(towards)
+            .filter(|&j| j < known.len())
+            .is_some_and(|j| turn(known[k], known[j]).abs() < JUMP_DEG / 2.0)
+    };
     // Whether `frames` (two or more) all lie turned `way` from `reference` by half of `jump` or
     // more, and within half of it of one another.
     let apart = |frames: &[usize], reference: usize, way: f32, jump: f32| {
@@ -1138,7 +1182,7 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
     let mut islands = Vec::new();
     let mut k = 0;
     while k + 1 < known.len() {
-        let Some(out) = jump(k) else {
+        let Some(out) = jump(k).filter(|_| still(k, -1)) else {
             k += 1;
             continue;
         };
@@ -1156,7 +1200,10 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
         let island = &known[k + 1..=end];
         let found = back.is_some_and(|b| {
             let smaller = out.abs().min(b.abs());
-            apart(island, before, way, smaller) && apart(island, known[end + 1], way, smaller)
+            still(end + 1, 1)
+                && time_s[known[end]] - time_s[island[0]] <= longest_s
+                && apart(island, before, way, smaller)
+                && apart(island, known[end + 1], way, smaller)
         });
         if found {
             islands.push(island[0]..=known[end]);
@@ -1168,9 +1215,9 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
     // At the ends: the stretch after the last jump, and before the first, where no island
     // above holds the frame on the other side of the jump (an island's jump back is no start
     // of another).
-    let short = |a: usize, b: usize| {
+    let ends_within = |a: usize, b: usize| {
         let span_s = time_s[b] - time_s[a];
-        span_s >= JUMP_END_MIN_S && span_s < JUMP_END_SHARE * (time_s[last] - time_s[first])
+        span_s >= JUMP_END_MIN_S && span_s <= longest_s
     };
     let in_island = |i: usize| islands.iter().any(|r| r.contains(&i));
     let jumps: Vec<(usize, f32)> = (0..known.len().saturating_sub(1))
@@ -1180,8 +1227,9 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
     if let Some(&(k, d)) = jumps.last() {
         let after = &known[k + 1..];
         if !in_island(known[k])
+            && still(k, -1)
             && apart(after, known[k], d.signum(), d.abs())
-            && short(after[0], last)
+            && ends_within(after[0], last)
         {
             ends.push(after[0]..=last);
         }
@@ -1189,8 +1237,9 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
     if let Some(&(k, d)) = jumps.first() {
         let before = &known[..=k];
         if !in_island(known[k + 1])
+            && still(k + 1, 1)
             && apart(before, known[k + 1], -d.signum(), d.abs())
-            && short(first, known[k])
+            && ends_within(first, known[k])
         {
             ends.push(first..=known[k]);
         }
@@ -1198,16 +1247,6 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
     islands.extend(ends);
     islands
 }
-
-/// The longest stretch at the start or end of a recording, as a share of it, that one jump (see
-/// [`jump_islands`]) marks as misread: a longer one may be the body, and what came before the
-/// jump the misread.
-pub const JUMP_END_SHARE: f64 = 0.25;
-
-/// The shortest stretch at the start or end of a recording that one jump marks as misread,
-/// seconds: a leg swung fast was still for two frames at its peak as a recording ended, and
-/// no shorter stretch can be held as a result.
-pub const JUMP_END_MIN_S: f64 = 0.5;
 
 /// `pose` with confidence 0 for the keypoints in `parts` (bit `i` for [`BodyPart`] index `i`).
 fn without_parts(pose: &Pose, parts: u32) -> Pose {
@@ -1463,6 +1502,7 @@ mod tests {
             })
             .collect();
         assert!(jump_islands(&time_s, &raised).is_empty());
+        // Jitter of up to ±12 deg a frame (a thigh of 20 px): steps of up to 24 deg.
         let mut state = 7u64;
         let jitter: Vec<f32> = time_s
             .iter()
@@ -1470,9 +1510,47 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                70.0 + 10.0 * ((state % 1000) as f32 / 1000.0 - 0.5)
+                70.0 + 24.0 * ((state % 1000) as f32 / 1000.0 - 0.5)
             })
             .collect();
+        assert!(
+            jitter.windows(2).any(|w| (w[1] - w[0]).abs() >= JUMP_DEG),
+            "steps as large as a jump"
+        );
         assert!(jump_islands(&time_s, &jitter).is_empty());
+        // A shank let fall to the table at 500 deg/s, filmed at 15 frames/s with phone-like
+        // timestamps (up to 30 % of a frame off the moment captured: 33 deg between frames
+        // stamped 0.027 s apart read 1250 deg/s), then at rest to the end: the rest is the
+        // leg's.
+        let captured_s: Vec<f64> = (0..150).map(|i| i as f64 / 15.0).collect();
+        let stamped_s: Vec<f64> = (0..150)
+            .map(|i| (i as f64 + [0.0, 0.3, -0.3, 0.15][i % 4]) / 15.0)
+            .collect();
+        let fall: Vec<f32> = captured_s
+            .iter()
+            .map(|&t| (120.0 - 500.0 * (t - 8.0).max(0.0) as f32).max(0.0))
+            .collect();
+        assert!(jump_islands(&stamped_s, &fall).is_empty());
+    }
+
+    /// A knee flickering onto the other leg for one frame before and after a hold gives no
+    /// level to jump from: the hold between is the leg's (the flickers were taken for the level
+    /// the hold jumped from and back to, and the hold left out).
+    #[test]
+    fn a_hold_between_two_flickers_is_kept() {
+        // (20 s: the hold is under a quarter of the recording.)
+        let time_s = at_fps(30.0, 20.0);
+        let direction: Vec<f32> = time_s
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| match (i, t) {
+                (87 | 213, _) => 0.0,
+                (_, t) if (3.0..7.0).contains(&t) => 70.0,
+                (_, t) if (2.0..3.0).contains(&t) => 70.0 * (t - 2.0) as f32,
+                (_, t) if (7.0..8.0).contains(&t) => 70.0 * (8.0 - t) as f32,
+                _ => 0.0,
+            })
+            .collect();
+        assert!(jump_islands(&time_s, &direction).is_empty());
     }
 }

@@ -215,7 +215,7 @@ pub const FORESHORTENED_RATIO: f32 = 0.75;
 struct Validity {
     frame_ok: Vec<bool>,
     /// Per criterion: (frames failed, frames unknown, worst value). A form or flag criterion
-    /// counts its failures only in frames in the test's position (every posture criterion passed).
+    /// counts its failures only in frames not seen out of position by the trunk.
     failures: Vec<(usize, usize, f32)>,
     /// Frames that passed every criterion but whose leg or trunk was foreshortened.
     foreshortened: usize,
@@ -302,10 +302,11 @@ fn valid_mask(protocol: &Protocol, series: &AngleSeries, side: Side) -> Validity
             {
                 unsure[i] = true;
             }
-            // A form or a flag is broken only in the test's position: a hip bent lying on the
-            // back after a prone knee bend is no Ely's sign (it was reported as one, and the
-            // result graded fair).
-            let counted = criterion.role == Role::Posture || posture_ok[i];
+            // A form or a flag is broken only with the trunk in the test's position: a hip bent
+            // lying on the back after a prone knee bend is no Ely's sign (it was reported as
+            // one, and the result graded fair). (Not every posture criterion: the pelvis rising
+            // in a true Ely's sign bends the other hip past its limit too.)
+            let counted = criterion.role == Role::Posture || !out_of_position[i];
             if v.is_nan() {
                 unknown += 1;
             } else if !passes[i] && counted {
@@ -1250,45 +1251,56 @@ fn split_by_unseen(reading: &Reading, above: f32) -> Option<SplitHold> {
     })
 }
 
-/// Where no hold was found: the longest stretch with nothing seen (neither counted nor ruled out
-/// by what was seen) of more than [`SPLIT_UNSEEN_S`], beside which the measure stood above
-/// `above` (flipped degrees: the rest and the movement's rise): the stretch may have been held
-/// there unseen. "Only the resting level was held" blamed a patient who held a raise for 4 s
-/// while the knee and ankle were not found. None where there is none.
+/// Where no hold was found: the longest stretch with the measure unknown (not ruled out by what
+/// was seen) of more than [`SPLIT_UNSEEN_S`], beside which the measure stood above `above`
+/// (flipped degrees: the rest and the movement's rise; the median of the frames within
+/// [`BESIDE_S`] on either side, the higher): the stretch may have been held there unseen.
+/// "Only the resting level was held" blamed a patient who held a raise for 4 s while the knee
+/// and ankle were not found. None where there is none.
 fn lost_while_raised(reading: &Reading, above: f32) -> Option<String> {
     let time_s = &reading.series.time_s;
     let values = &reading.all_values;
-    let seen: Vec<bool> = reading
-        .values
-        .iter()
-        .zip(&reading.validity.ruled_out_seen)
-        .map(|(v, &ruled_out)| !v.is_nan() || ruled_out)
+    let ruled_out = &reading.validity.ruled_out_seen;
+    let n = values.len().min(time_s.len()).min(ruled_out.len());
+    let unseen: Vec<bool> = (0..n)
+        .map(|i| values[i].is_nan() && !ruled_out[i])
         .collect();
-    let n = seen.len().min(time_s.len()).min(values.len());
+    // The median of the known values within BESIDE_S of `edge` on its side away from the gap.
+    let beside = |edge: usize, towards: isize| {
+        let mut near: Vec<f32> = (0..)
+            .map_while(|step: isize| edge.checked_add_signed(step * towards))
+            .take_while(|&j| j < n && (time_s[j] - time_s[edge]).abs() <= BESIDE_S)
+            .map(|j| values[j])
+            .filter(|v| v.is_finite())
+            .collect();
+        near.sort_unstable_by(f32::total_cmp);
+        near.get(near.len() / 2).copied()
+    };
     // (from, to, the level beside it), seconds and flipped degrees.
     let mut longest: Option<(f64, f64, f32)> = None;
     let mut i = 0;
     while i < n {
-        if seen[i] {
+        if !unseen[i] {
             i += 1;
             continue;
         }
         let first = i;
-        while i < n && !seen[i] {
+        while i < n && unseen[i] {
             i += 1;
         }
         let (before, after) = (first.checked_sub(1), (i < n).then_some(i));
         let from_s = before.map_or(time_s[first], |k| time_s[k]);
         let to_s = after.map_or(time_s[n - 1], |k| time_s[k]);
-        let beside = [before, after]
-            .into_iter()
-            .flatten()
-            .map(|k| values[k])
-            .filter(|v| v.is_finite())
-            .fold(f32::NEG_INFINITY, f32::max);
+        let level = [
+            before.and_then(|k| beside(k, -1)),
+            after.and_then(|k| beside(k, 1)),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(f32::NEG_INFINITY, f32::max);
         let longer = longest.is_none_or(|(a, b, _)| to_s - from_s > b - a);
-        if to_s - from_s > SPLIT_UNSEEN_S && beside > above && longer {
-            longest = Some((from_s, to_s, beside));
+        if to_s - from_s > SPLIT_UNSEEN_S && level > above && longer {
+            longest = Some((from_s, to_s, level));
         }
     }
     longest.map(|(from_s, to_s, level)| {
@@ -1301,6 +1313,11 @@ fn lost_while_raised(reading: &Reading, above: f32) -> Option<String> {
         )
     })
 }
+
+/// How far beside a stretch with the measure unknown its level is read, seconds (see
+/// [`lost_while_raised`]): the frame next to it alone may be a keypoint misplaced as the
+/// tracking was lost.
+const BESIDE_S: f64 = 0.5;
 
 /// The refusal's reason where the stretch was held but its frames did not count: the highest
 /// level held (a hold's time within the band) over the frames in the test's position by the
