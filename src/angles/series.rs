@@ -1466,7 +1466,7 @@ mod tests {
 
     /// What a body does is no jump: a leg swung fast (up to 90 deg either way, up to 800 deg/s,
     /// at 10 to 60 frames/s), a raise made while the keypoints were lost for a quarter of a
-    /// second, keypoints jittering by 5 deg a frame. (Swung ±90 deg twice a second, 1100 deg/s,
+    /// second, keypoints jittering by up to ±12 deg a frame, a shank let fall to the table. (Swung ±90 deg twice a second, 1100 deg/s,
     /// filmed at 10 frames/s, the leg is seen at five places a swing, over 100 deg apart, and
     /// looks like jumps.)
     #[test]

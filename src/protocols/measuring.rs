@@ -388,16 +388,12 @@ fn unseen_gaps(time_s: &[f64], values: &[f32], test: Test) -> (Vec<bool>, Vec<bo
     let n = values.len().min(time_s.len());
     let mut passes = vec![false; values.len()];
     let mut long = vec![false; values.len()];
-    let mut i = 0;
-    while i < n {
-        if !values[i].is_nan() {
-            i += 1;
-            continue;
-        }
-        let first = i;
-        while i < n && values[i].is_nan() {
-            i += 1;
-        }
+    let unknown: Vec<bool> = values[..n].iter().map(|v| v.is_nan()).collect();
+    for std::ops::Range {
+        start: first,
+        end: i,
+    } in runs(&unknown)
+    {
         // The gap is first..i; its neighbours first - 1 and i, where there are.
         let before = first.checked_sub(1).map(|k| test.passes(values[k]));
         let after = (i < n).then(|| test.passes(values[i]));
@@ -408,6 +404,17 @@ fn unseen_gaps(time_s: &[f64], values: &[f32], test: Test) -> (Vec<bool>, Vec<bo
         long[first..i].iter_mut().for_each(|l| *l = is_long);
     }
     (passes, long)
+}
+
+/// The runs of consecutive frames where `mask` is true, as index ranges, in order.
+fn runs(mask: &[bool]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let first = i + mask.get(i..)?.iter().position(|&m| m)?;
+        let end = first + mask[first..].iter().take_while(|&&m| m).count();
+        i = end;
+        Some(first..end)
+    })
 }
 
 /// The frames that count (`values` not NaN) and were not on the way into or out of the test's
@@ -1278,16 +1285,11 @@ fn lost_while_raised(reading: &Reading, above: f32) -> Option<String> {
     };
     // (from, to, the level beside it), seconds and flipped degrees.
     let mut longest: Option<(f64, f64, f32)> = None;
-    let mut i = 0;
-    while i < n {
-        if !unseen[i] {
-            i += 1;
-            continue;
-        }
-        let first = i;
-        while i < n && unseen[i] {
-            i += 1;
-        }
+    for std::ops::Range {
+        start: first,
+        end: i,
+    } in runs(&unseen)
+    {
         let (before, after) = (first.checked_sub(1), (i < n).then_some(i));
         let from_s = before.map_or(time_s[first], |k| time_s[k]);
         let to_s = after.map_or(time_s[n - 1], |k| time_s[k]);
@@ -2889,6 +2891,15 @@ mod tests {
             })
             .collect();
         (time_s, values)
+    }
+
+    #[test]
+    fn runs_are_the_stretches_of_true() {
+        let runs = |mask: &[bool]| runs(mask).collect::<Vec<_>>();
+        assert_eq!(runs(&[]), vec![]);
+        assert_eq!(runs(&[false, false]), vec![]);
+        assert_eq!(runs(&[true, true, false, true]), vec![0..2, 3..4]);
+        assert_eq!(runs(&[false, true, true, true]), vec![1..4]);
     }
 
     #[test]
