@@ -68,6 +68,46 @@ fn meter_follows_a_straight_leg_raise_and_measures_the_trial() {
     assert_eq!(last.best_side, Some(main.side));
 }
 
+/// Two trials from a camera are two recordings, even with the very same frames: a video standing
+/// in for the camera, looping, once gave a later trial the frames and times of an earlier one,
+/// and the later was saved over the earlier (the before/after assessment lost a trial).
+#[test]
+fn two_camera_trials_of_the_same_frames_are_both_saved() {
+    let track = noisy_slr(72.0, 4.0, false, false, 5);
+    let mut meter = LiveMeter::new(config("slr"), None);
+    let trials: Vec<_> = (0..2)
+        .map(|_| {
+            meter.start_trial();
+            for (&t, pose) in track.time_s.iter().zip(&track.poses) {
+                meter.push(t, &Found::alone(*pose));
+            }
+            meter.stop_trial().expect("the trial had frames")
+        })
+        .collect();
+    assert_eq!(trials[0].track.time_s, trials[1].track.time_s);
+    assert_ne!(trials[0].camera_sha256(), trials[1].camera_sha256());
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = gonio::store::Store::open(&dir.path().join("clinic.sqlite")).unwrap();
+    let patient = store.add_patient("P-1", None, None).unwrap();
+    for trial in &trials {
+        let results: Vec<_> = trial
+            .results
+            .iter()
+            .map(|r| {
+                let sha = Some(trial.camera_sha256());
+                (
+                    gonio::store::StoredMeasurement::from_measurement(r, sha),
+                    None,
+                )
+            })
+            .collect();
+        store.save_trial(patient, "before", None, &results).unwrap();
+    }
+    let saved = store.patient(patient).unwrap().measurements;
+    assert_eq!(saved, 2 * trials[0].results.len(), "both trials are kept");
+}
+
 /// The lunge test keeps the heel down: while it is lifted, the live view says so and its hold
 /// timer does not run, as the result does not count those frames (the live result and the
 /// guidance once disagreed: the timer ran on frames the result left out).

@@ -483,7 +483,7 @@ impl<'a> TrialOutput<'a> {
                 gonio_output: false,
             },
             None => Recording {
-                sha256: Some(trial.keypoints_sha256()),
+                sha256: Some(trial.camera_sha256()),
                 span_s: None,
                 gonio_output: false,
             },

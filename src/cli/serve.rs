@@ -179,13 +179,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                     eprintln!("gonio: stopped at once");
                     super::exit_now(130);
                 });
-                let unfinished = tokio::task::spawn_blocking(move || app.shut_down())
+                let stopped = tokio::task::spawn_blocking(move || app.shut_down())
                     .await
                     .unwrap_or_default();
-                if !unfinished.is_empty() {
+                for trial in &stopped.trials_not_saved {
+                    eprintln!("gonio: {trial}");
+                }
+                if !stopped.uploads_not_analysed.is_empty() {
                     eprintln!(
                         "gonio: not analysed, upload again: {} (their files are deleted)",
-                        unfinished.join(", ")
+                        stopped.uploads_not_analysed.join(", ")
                     );
                 }
                 eprintln!("gonio: stopped");

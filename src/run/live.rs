@@ -313,13 +313,21 @@ pub struct Trial {
     /// The trial's angles, as measured.
     pub series: AngleSeries,
     pub results: Vec<Measurement>,
+    /// Drawn at random when the trial started: one capture's own mark (see
+    /// [`Trial::camera_sha256`]).
+    capture_id: [u8; 16],
 }
 
 impl Trial {
-    /// sha256 of the trial's times and keypoints: what identifies a trial from a camera, which
-    /// has no file, so that an edited export of it is known on import as the same trial.
-    pub fn keypoints_sha256(&self) -> String {
-        let mut bytes = Vec::with_capacity(self.track.poses.len() * (8 + 12 * KEYPOINT_COUNT));
+    /// What identifies a trial from a camera, which has no file: sha256 of a number drawn when
+    /// it started, its times and its keypoints; an edited export of it carries it, and is known
+    /// on import as the same trial. Two trials are two recordings even with the same frames: a
+    /// video standing in for the camera, looping, gave a later trial the very frames and times
+    /// of an earlier one, and the later was saved over the earlier (or refused as the earlier
+    /// session's recording).
+    pub fn camera_sha256(&self) -> String {
+        let mut bytes = Vec::with_capacity(16 + self.track.poses.len() * (8 + 12 * KEYPOINT_COUNT));
+        bytes.extend(self.capture_id);
         for (t, pose) in self.track.time_s.iter().zip(&self.track.poses) {
             bytes.extend(t.to_le_bytes());
             for k in &pose.keypoints {
@@ -411,6 +419,22 @@ impl SideStats {
     }
 }
 
+/// A number no other trial has: 16 random bytes, or where the system gives none (it always does
+/// on the systems gonio runs on), the clock's nanoseconds and a count of the trials started.
+fn new_capture_id() -> [u8; 16] {
+    let mut id = [0; 16];
+    if getrandom::fill(&mut id).is_err() {
+        static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let count = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        id[..8].copy_from_slice(&nanos.to_le_bytes());
+        id[8..].copy_from_slice(&count.to_le_bytes());
+    }
+    id
+}
+
 /// Seconds between recomputations of the trial's sustained result.
 const BEST_EVERY_S: f64 = 0.25;
 
@@ -427,6 +451,8 @@ pub struct LiveMeter {
     hold_level: (f64, f64), // (sum, count) of the values in the current hold
     last_valid_s: f64,
     trial: Option<PoseTrack>,
+    /// The running trial's [`Trial::capture_id`].
+    capture_id: [u8; 16],
     trial_start_s: f64,
     trials: usize,
     best: (f64, Option<(Side, f32)>), // (when computed, side and value)
@@ -454,6 +480,7 @@ impl LiveMeter {
             hold_level: (0.0, 0.0),
             last_valid_s: f64::NEG_INFINITY,
             trial: None,
+            capture_id: [0; 16],
             trial_start_s: 0.0,
             trials: 0,
             best: (f64::NEG_INFINITY, None),
@@ -475,6 +502,7 @@ impl LiveMeter {
     /// Starts recording a trial (ends the one running, if any, without measuring it).
     pub fn start_trial(&mut self) {
         self.trial = Some(PoseTrack::default());
+        self.capture_id = new_capture_id();
         self.trial_start_s = f64::NAN;
         self.side_stats = Default::default();
         self.best = (f64::NEG_INFINITY, None);
@@ -512,6 +540,7 @@ impl LiveMeter {
             track,
             series,
             results,
+            capture_id: self.capture_id,
         })
     }
 

@@ -174,8 +174,9 @@ pub struct StoredMeasurement {
     pub warnings: Vec<Warning>,
     pub model: Option<String>,
     pub source: String,
-    /// sha256 of the source file, when it was a file; of a camera trial's times and keypoints
-    /// (see [`crate::live::Trial::keypoints_sha256`]) for a live trial saved by this version.
+    /// sha256 of the source file, when it was a file; of a camera trial's own mark, times and
+    /// keypoints (see [`crate::live::Trial::camera_sha256`]) for a live trial saved by this
+    /// version.
     pub source_sha256: Option<String>,
     /// The part of the source the trial was measured from, seconds from the source's start
     /// (`[start, end]`): a live trial cut from a video file. None: the whole recording.

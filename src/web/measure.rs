@@ -79,6 +79,8 @@ pub struct LiveHandle {
     /// Set when the session has ended (its trial in progress saved): waited on by the next
     /// Start and by [`App::end_live`], the handle staying in its place meanwhile.
     ended: Arc<Ended>,
+    /// Why trials of the session were not saved ([`Measuring::not_saved`]).
+    not_saved: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// A one-time signal that a session has ended.
@@ -115,8 +117,9 @@ impl App {
 
     /// Stops the live session, if any, and waits for its thread to end (a trial in progress is
     /// measured and saved, the pose model released). A process that exits while the thread is
-    /// still running the model crashes inside ONNX Runtime's exit handlers.
-    pub fn end_live(&self) {
+    /// still running the model crashes inside ONNX Runtime's exit handlers. Returns why the
+    /// trial in progress was not saved, if it was not.
+    pub fn end_live(&self) -> Vec<String> {
         let handle = self
             .live
             .lock()
@@ -128,7 +131,14 @@ impl App {
             if let Some(thread) = handle.thread.take() {
                 let _ = thread.join();
             }
+            return std::mem::take(
+                &mut *handle
+                    .not_saved
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            );
         }
+        Vec::new()
     }
 }
 
@@ -245,6 +255,7 @@ pub async fn start(
         Arc::new(AtomicUsize::new(0)),
         Arc::new(AtomicBool::new(false)),
     );
+    let not_saved = Arc::default();
     let measuring = Measuring {
         app: Arc::clone(&app),
         patient,
@@ -253,6 +264,8 @@ pub async fn start(
         side,
         viewers: Arc::clone(&viewers),
         ending: Arc::clone(&ending),
+        not_saved: Arc::clone(&not_saved),
+        patient_alias: patient_alias.clone(),
     };
     {
         let (events, running, last_event, ended) = (
@@ -288,6 +301,7 @@ pub async fn start(
         patient,
         patient_alias,
         ended,
+        not_saved,
     });
     Ok(Json(
         json!({ "started": true, "session": session_label, "protocol": protocol.id }),
@@ -506,6 +520,11 @@ struct Measuring {
     /// The session's [`LiveHandle::viewers`] and [`LiveHandle::ending`].
     viewers: Arc<AtomicUsize>,
     ending: Arc<AtomicBool>,
+    /// Why the trial in progress as the session ended was not saved: said by the server as it
+    /// stops, its page perhaps gone before the page is told.
+    not_saved: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The patient's name, for the server's own words (whom to measure again).
+    patient_alias: String,
 }
 
 impl Measuring {
@@ -786,8 +805,8 @@ impl LiveSink for PageSink<'_> {
                 // Every measure drawn at its own frame (the back of a leg swing, the Thomas
                 // test's knee): the main measure's picture would show another angle.
                 let picture = self.evidence(trial, r);
-                // A camera trial has no file: its keypoints identify it.
-                let sha = Some(trial.keypoints_sha256());
+                // A camera trial has no file: its own mark and keypoints identify it.
+                let sha = Some(trial.camera_sha256());
                 (StoredMeasurement::from_measurement(r, sha), picture)
             })
             .collect();
@@ -819,11 +838,25 @@ impl LiveSink for PageSink<'_> {
                     value
                 }).collect::<Vec<_>>(),
             })),
-            Err(e) => self.event(json!({
-                "type": "trial_error",
-                "number": trial.number,
-                "error": format!("trial {} not saved: {}", trial.number, super::in_app_words(&e)),
-            })),
+            Err(e) => {
+                let error =
+                    format!("trial {} not saved: {}", trial.number, super::in_app_words(&e));
+                if self.measuring.app.is_stopping() {
+                    self.measuring
+                        .not_saved
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push(format!(
+                            "{error} (patient {}, session {})",
+                            self.measuring.patient_alias, self.measuring.session
+                        ));
+                }
+                self.event(json!({
+                    "type": "trial_error",
+                    "number": trial.number,
+                    "error": error,
+                }))
+            }
         }
         Ok(())
     }

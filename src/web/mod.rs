@@ -173,6 +173,15 @@ pub struct App {
     stopping: AtomicBool,
 }
 
+/// What stopping the app left undone ([`App::shut_down`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct Stopped {
+    /// The names of the uploads cancelled before their analysis ended (their files deleted).
+    pub uploads_not_analysed: Vec<String>,
+    /// Why the live trial in progress was not saved ("trial 2 not saved: ..."), if it was not.
+    pub trials_not_saved: Vec<String>,
+}
+
 impl App {
     /// An app over `config`, admitting requests as `access` says.
     pub fn new(config: ServeConfig, access: Access) -> Arc<App> {
@@ -191,9 +200,11 @@ impl App {
     /// Stops the app's work for the server to end (Ctrl-C): the live session ends and its
     /// trial in progress is measured and saved; the uploads not analysed yet are cancelled and
     /// their files deleted (patients' recordings must not stay in the temporary folder). Returns
-    /// the names of those uploads, to be uploaded again. Blocks until the live session has ended
-    /// and the upload being analysed has stopped (between two frames).
-    pub fn shut_down(&self) -> Vec<String> {
+    /// what was lost: the names of those uploads, to be uploaded again, and why the trial in
+    /// progress was not saved, if it was not (its page may be gone before it is told). Blocks
+    /// until the live session has ended and the upload being analysed has stopped (between two
+    /// frames).
+    pub fn shut_down(&self) -> Stopped {
         // New measuring and uploads are refused from now on; every upload not analysed yet is
         // cancelled: one queued never starts, the one being analysed stops between two frames.
         // (Under the jobs' lock: an upload is registered before this, and cancelled, or
@@ -209,7 +220,7 @@ impl App {
                 })
                 .collect()
         };
-        self.end_live();
+        let trials_not_saved = self.end_live();
         // Their threads end before the folders are deleted and the names are taken: the
         // analysis went on writing into its deleted folder (made again, readable by all), and
         // one saving its results as the server stopped was named to be uploaded again. Each
@@ -246,7 +257,10 @@ impl App {
         if arriving > 0 {
             names.push(format!("{arriving} still arriving"));
         }
-        names
+        Stopped {
+            uploads_not_analysed: names,
+            trials_not_saved,
+        }
     }
 
     /// The upload jobs (a panic elsewhere does not make them unusable).
@@ -259,6 +273,11 @@ impl App {
     /// How many uploads have their files on disk now (arriving, waiting or being analysed).
     pub fn uploads_on_disk(&self) -> usize {
         self.upload_folders.count()
+    }
+
+    /// Whether the server is stopping ([`App::shut_down`]).
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     /// Refuses new work once the server is stopping.

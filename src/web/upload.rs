@@ -758,7 +758,7 @@ mod tests {
         assert!(thread.join().is_err());
         assert_eq!(harness.state(7), "failed");
         assert_eq!(harness.state(8), "done");
-        assert_eq!(app.shut_down(), Vec::<String>::new());
+        assert_eq!(app.shut_down(), super::super::Stopped::default());
     }
 
     /// Stopping the server (Ctrl-C, SIGTERM) cancels the uploads not analysed yet and waits for
@@ -809,7 +809,7 @@ mod tests {
         // ... and the upload being analysed finishes saving before it stops.
         update_job(app, saving, |job| job.state = "done");
         drop(turn);
-        let names = stopping.join().unwrap();
+        let names = stopping.join().unwrap().uploads_not_analysed;
         assert_eq!(names, ["waiting.mp4"]);
         assert_eq!(harness.state(waiting), "cancelled");
         assert_eq!(app.upload_folders.count(), 0, "every file deleted");
