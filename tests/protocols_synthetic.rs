@@ -365,7 +365,7 @@ fn higher_frame_rates_and_other_scales_work_too() {
 /// A still hold read with heavy keypoint noise (2-4 px on thighs of 60-100 px, 10 % dropped
 /// frames, swaps) is measured or refused, not called rocking because a few misread frames split
 /// it: the hip extension and the straight-leg raise, 30 seeds each. Before misreads were set
-/// aside, 42 of the 540 were refused as repetitions (20 now); the 22 are now 19 results within
+/// aside, 42 of the 540 were refused as repetitions (21 now); 22 of them are now 19 results within
 /// 3 deg of the truth and 3 "never held". At 3 px or less every result is within 3 deg (at
 /// 4 px on a 60-px thigh, 6 hip extensions are not, before and after).
 /// `scenario` on the left leg over 10 s at an uneven 30 frames/s (seeded), a thigh of
@@ -420,8 +420,10 @@ fn a_noisy_still_hold_is_not_taken_for_rocking() {
             }
         }
     }
+    // (21 since jumps of 10 deg in a frame are misreads: a hold at 4 px on a 60-px thigh read
+    // 16.9 is now called rocking, and two that read 19.7 read 18.3.)
     assert!(
-        repetitions <= 20,
+        repetitions <= 21,
         "{repetitions} of 540 still holds called rocking"
     );
     // The calls withdrawn became results within 3 deg or refusals: the 6 results further off
@@ -574,7 +576,18 @@ fn a_leg_that_jumps_to_another_limb_is_not_the_result() {
                 .then_some(scenario.target + 30.0 * further)
         });
         let after = results_with(&|t| (t >= 10.5).then_some(scenario.target + 25.0 * further));
-        for (case, results) in [("in the hold", &mid), ("after the release", &after)] {
+        // 15 deg beyond the hold: a therapist's knee beside the patient's (with jumps of 20 deg
+        // or more alone taken for misreads, a kneeling lunge at 15 read 30, good).
+        let near = results_with(&|t| {
+            (4.0..5.5)
+                .contains(&t)
+                .then_some(scenario.target + 15.0 * further)
+        });
+        for (case, results) in [
+            ("in the hold", &mid),
+            ("after the release", &after),
+            ("15 deg beyond, in the hold", &near),
+        ] {
             for (c, r) in clean.iter().zip(results.iter()) {
                 assert_eq!(c.measure, r.measure);
                 let (Some(truth), Some(value)) = (c.value_deg, r.value_deg) else {
@@ -2716,8 +2729,13 @@ fn a_hold_broken_by_frames_that_did_not_count_says_so() {
     for period in [0.4, 0.6, 1.0, 1.5] {
         let reason = slr(
             &|t| {
-                if (2.0..8.0).contains(&t) && (t / period).fract() < 0.5 {
-                    25.0
+                // Bent for the first half of each period, over 0.1 s each way (bent from one
+                // frame to the next, it jumped: left out as misread).
+                let into = (t / period).fract() * period;
+                let bent =
+                    ramp(into, 0.0, 0.1) * (1.0 - ramp(into, period / 2.0, period / 2.0 + 0.1));
+                if (2.0..8.0).contains(&t) {
+                    10.0 + 15.0 * bent
                 } else {
                     10.0
                 }

@@ -1480,26 +1480,21 @@ fn a_hold_lost_to_the_camera_is_not_blamed_on_the_patient() {
 /// condition passed hid it).
 #[test]
 fn a_true_elys_sign_is_said_when_the_pelvis_rises() {
-    let times = frames(10.0);
     let curve = stretch_curve(0.0, 1.0);
-    let mut poses: Vec<Pose> = times
-        .iter()
-        .map(|&t| {
+    let results = over_time(
+        "prone-knee-bend",
+        Posture::Prone,
+        10.0,
+        SideChoice::Named(Side::Left),
+        &|t| {
             let c = curve(t);
-            let body = legs(
+            legs(
                 leg(20.0 * c, 130.0 * c),
                 leg(30.0 * c, 0.0),
                 Side::Left,
                 0.0,
-            );
-            render(&Placement::new(Posture::Prone, true), &body)
-        })
-        .collect();
-    let results = measure(
-        "prone-knee-bend",
-        &times,
-        &mut poses,
-        SideChoice::Named(Side::Left),
+            )
+        },
     );
     let r = &results[0];
     let said: Vec<String> = r.warnings.iter().map(|w| w.to_string()).collect();
@@ -1508,4 +1503,244 @@ fn a_true_elys_sign_is_said_when_the_pelvis_rises() {
         "{said:?} {r:?}"
     );
     assert_ne!(r.quality, Quality::Good, "{r:?}");
+}
+
+/// A straight leg raised 70 deg lying face up, the face turned away (only an ear seen, on the
+/// table's side of the head): which way the body lay is a guess, and guessed face down the raise
+/// was a prone hip extension of 70 deg, graded fair. No hip extends that far lying face down: the
+/// frames beyond are not the test's, and the refusal says why. A raise of 30 deg is a hip
+/// extension a body can make: it is measured, the guess said and the grade never good.
+#[test]
+fn a_leg_raised_face_up_is_no_prone_hip_extension_beyond_any_hip() {
+    let times = frames(10.0);
+    for raise in [70.0, 30.0] {
+        let curve = stretch_curve(0.0, raise);
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let body = legs(leg(curve(t), 0.0), leg(0.0, 0.0), Side::Left, 0.0);
+                let mut pose = render(&Placement::new(Posture::Supine, true), &body);
+                for part in [
+                    BodyPart::Nose,
+                    BodyPart::LeftEye,
+                    BodyPart::RightEye,
+                    BodyPart::RightEar,
+                ] {
+                    pose.keypoints[part.index()].confidence = 0.05;
+                }
+                pose.keypoints[BodyPart::LeftEar.index()].y += 9.0;
+                pose
+            })
+            .collect();
+        let results = measure(
+            "prone-hip-extension",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        );
+        let r = &results[0];
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.kind == WarningKind::FacingGuessed),
+            "{raise}: guessed face down, and said: {r:?}"
+        );
+        if raise > 45.0 {
+            let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+            assert!(
+                refusal
+                    .reason
+                    .contains("beyond what a hip extends lying face down")
+                    && refusal.reason.contains("held at about 70 deg"),
+                "{refusal:?}"
+            );
+        } else {
+            let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+            assert!((value - raise).abs() < 1.0, "{value}");
+            assert_eq!(r.quality, Quality::Fair, "{r:?}");
+        }
+    }
+}
+
+/// A camera on its side (or a video whose quarter turn was not recorded) stands a patient lying
+/// upright in the picture and lays a runner across it: the refusal said only "not lying on the
+/// back" or blamed the trunk's lean. It now says how the body lay in the picture and what to do.
+/// A body lying as its test asks is never told so.
+#[test]
+fn a_camera_on_its_side_is_said_where_nothing_counted() {
+    let times = frames(10.0);
+    // A quarter turn either way.
+    let on_its_side = |pose: Pose, way: f32| {
+        let mut k = pose.keypoints;
+        for p in k.iter_mut() {
+            (p.x, p.y) = if way > 0.0 {
+                (1000.0 - p.y, p.x)
+            } else {
+                (p.y, 1000.0 - p.x)
+            };
+        }
+        Pose::from_keypoints(k)
+    };
+    // Each test, its body at its measured angle, its stretch's target and what is said.
+    type Case = (&'static str, Posture, fn(f32) -> Body, f32, &'static str);
+    let cases: [Case; 2] = [
+        (
+            "slr",
+            Posture::Supine,
+            |c| legs(leg(c, 0.0), leg(0.0, 0.0), Side::Left, 0.0),
+            70.0,
+            "the body stood upright or head down in the picture",
+        ),
+        (
+            "hip-extension",
+            Posture::Kneeling,
+            |c| legs(leg(-c, 90.0), leg(80.0, 90.0), Side::Left, 0.0),
+            18.0,
+            "the body lay across the picture",
+        ),
+    ];
+    for (protocol, posture, body, target, words) in cases {
+        let curve = stretch_curve(0.0, target);
+        let render_at = |t: f64| render(&Placement::new(posture, true), &body(curve(t)));
+        // Level: measured, nothing said of the camera.
+        let mut poses: Vec<Pose> = times.iter().map(|&t| render_at(t)).collect();
+        let r = &measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left))[0];
+        assert!(r.value_deg.is_some(), "{protocol}: {r:?}");
+        assert!(
+            r.warnings
+                .iter()
+                .all(|w| !w.to_string().contains("film with the camera level")),
+            "{r:?}"
+        );
+        for way in [1.0, -1.0] {
+            let mut poses: Vec<Pose> = times
+                .iter()
+                .map(|&t| on_its_side(render_at(t), way))
+                .collect();
+            let r = &measure(protocol, &times, &mut poses, SideChoice::Named(Side::Left))[0];
+            let refusal = r
+                .refusal
+                .as_ref()
+                .unwrap_or_else(|| panic!("{protocol}: {r:?}"));
+            assert!(
+                refusal.reason.contains(words)
+                    && refusal.reason.contains("film with the camera level"),
+                "{protocol}, turned {way}: {refusal:?}"
+            );
+        }
+    }
+    // A kneeling stretch done as a low lunge, the hands on the floor and the trunk 65 deg
+    // forward throughout: the trunk's lean is said, not the camera.
+    let r = run("hip-extension", Posture::Kneeling, &|c| {
+        legs(leg(-18.0 * c, 90.0), leg(80.0, 90.0), Side::Left, 65.0)
+    });
+    let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+    assert!(
+        refusal.reason.contains("trunk leaned forward")
+            && !refusal.reason.contains("film with the camera level"),
+        "{refusal:?}"
+    );
+    // Lying as the test asks, no frame counting for another reason (the knee bent 40 deg):
+    // nothing said of the camera.
+    let r = run("slr", Posture::Supine, &|c| {
+        legs(leg(70.0 * c, 40.0), leg(0.0, 0.0), Side::Left, 0.0)
+    });
+    assert_refused(&r, RefusalKind::NoValidFrames, "knee bent over 20 deg");
+    let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+    assert!(
+        !refusal.reason.contains("film with the camera level"),
+        "{refusal:?}"
+    );
+    // Nor a toe touch folded across the picture with the knees bent 40 deg (it said the camera
+    // may have been on its side).
+    let results = over_time(
+        "toe-touch",
+        Posture::Standing,
+        10.0,
+        SideChoice::Named(Side::Left),
+        &|t| {
+            let fold = 90.0 * ramp(t, 1.0, 3.0);
+            let leg = leg(fold, 40.0);
+            Body {
+                left: leg,
+                right: leg,
+                trunk_lean: fold,
+            }
+        },
+    );
+    let r = &results[0];
+    assert_refused(r, RefusalKind::NoValidFrames, "knee bent over 20 deg");
+    let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+    assert!(
+        !refusal.reason.contains("film with the camera level"),
+        "{refusal:?}"
+    );
+}
+
+/// The Thomas test's lower leg hangs from the knee. Lying with the knee propped up and the foot
+/// on the table, the thigh 15 deg above the horizontal and the knee bent 30, was read as short
+/// hip flexors and a short rectus femoris, both good. A lower leg over 70 deg from vertical is
+/// not the test's position (and the refusal names a very short rectus femoris too); tight legs
+/// that hang (the thigh 12 deg up with the knee at 55, 47 deg from vertical; 20 up at 45, 65)
+/// are measured. (A foot on the table with the thigh 22 deg up lies 68 deg from vertical, as
+/// the second hangs: the geometry cannot tell them apart.)
+#[test]
+fn a_thomas_test_whose_lower_leg_does_not_hang_is_refused() {
+    for (thigh, knee, hangs) in [(15.0, 30.0, false), (12.0, 55.0, true), (20.0, 45.0, true)] {
+        let results = over_time(
+            "thomas",
+            Posture::Supine,
+            10.0,
+            SideChoice::Named(Side::Left),
+            &|t| {
+                let placed = ramp(t, 1.0, 2.5);
+                legs(
+                    leg(thigh * placed, knee * placed),
+                    leg(120.0, 110.0),
+                    Side::Left,
+                    0.0,
+                )
+            },
+        );
+        for r in &results {
+            if hangs {
+                let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+                let truth = if r.measure == "knee_flexion" {
+                    knee
+                } else {
+                    thigh
+                };
+                assert!((value - truth).abs() < 1.0, "{}: {value}", r.measure);
+                assert_eq!(r.quality, Quality::Good, "{r:?}");
+            } else {
+                assert_refused(
+                    r,
+                    RefusalKind::NotThePosture,
+                    "lower leg not hanging (over 70 deg from vertical): the foot resting on something, or a very short rectus femoris",
+                );
+            }
+        }
+    }
+}
+
+/// A direction crossing ±180 deg is a small turn: a lunge's back thigh level behind the body
+/// (split-like), steady within 2 deg, read -179 and 179 by turns, and smoothed as numbers it
+/// moved hundreds of degrees ("the right leg's angle changed 405.6 deg within 1.0 s"): a clean
+/// lunge of 35 deg was refused as one leg moving.
+#[test]
+fn a_back_thigh_level_behind_the_body_is_still() {
+    let results = over_time(
+        "lunge-ankle",
+        Posture::Kneeling,
+        10.0,
+        SideChoice::Named(Side::Left),
+        &|t| {
+            let shank = 8.0 + 27.0 * ramp(t, 1.0, 3.0);
+            let back = -90.0 + 2.0 * (7.0 * t as f32).sin();
+            legs(leg(40.0, 40.0 + shank), leg(back, 0.0), Side::Left, 0.0)
+        },
+    );
+    let r = &results[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+    assert!((value - 35.0).abs() < 1.0, "{value}: {r:?}");
 }

@@ -76,6 +76,16 @@ pub fn signed_angle_deg(u: Point, v: Point) -> Option<f32> {
     Some(atan2_deg(cross(u, v), dot(u, v)))
 }
 
+/// `deg` as the same direction within -180 (exclusive) to 180 degrees; NaN stays NaN.
+pub fn wrap_deg(deg: f32) -> f32 {
+    let wrapped = (deg + 180.0).rem_euclid(360.0) - 180.0;
+    if wrapped == -180.0 {
+        180.0
+    } else {
+        wrapped
+    }
+}
+
 /// Distance between two points, pixels.
 #[inline]
 pub fn distance(a: Point, b: Point) -> f32 {

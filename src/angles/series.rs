@@ -11,7 +11,7 @@ use super::filter::{
     butterworth_zero_phase, fill_gaps, frame_scatter, reject_outliers, scatter_of,
     second_differences, OneEuroFilter,
 };
-use super::geometry::{distance, midpoint, Point};
+use super::geometry::{distance, midpoint, wrap_deg, Point};
 use super::joints::{
     frame_lateral_spread, joint_angles, Angle, JointAngles, Leg, Side, DEFAULT_MIN_CONFIDENCE,
     FRONTAL_SPREAD,
@@ -112,6 +112,15 @@ impl Channel {
         Channel::Leg(LegAngle::ShankToVertical, Side::Right),
         Channel::TrunkToVertical,
     ];
+
+    /// Whether the channel is a segment's direction in the picture (against its horizontal or
+    /// vertical), which may cross ±180 deg, rather than a joint's angle.
+    fn is_direction(self) -> bool {
+        !matches!(
+            self,
+            Channel::Leg(LegAngle::KneeFlexion | LegAngle::HipFlexion, _)
+        )
+    }
 
     pub(crate) fn index(self) -> usize {
         match self {
@@ -325,7 +334,7 @@ impl AngleSeries {
         self.unsmoothed(channel)
             .iter()
             .zip(self.channel(channel))
-            .map(|(measured, smoothed)| measured - smoothed)
+            .map(|(measured, smoothed)| wrap_deg(measured - smoothed))
             .collect()
     }
 
@@ -523,15 +532,24 @@ impl AngleSeries {
     fn clean(&mut self, options: &SeriesOptions) {
         let mut scratch = Vec::new();
         let sample_rate = sample_rate_hz(&self.time_s);
-        for ((values, measured), unsmoothed) in self
+        for (((values, measured), unsmoothed), channel) in self
             .channels
             .iter_mut()
             .zip(self.measured.iter_mut())
             .zip(self.unsmoothed.iter_mut())
+            .zip(Channel::ALL)
         {
+            // A direction crossing ±180 deg (a back thigh level behind the body in a split-like
+            // lunge: -178, 179, -179) is filtered as the turn it is, then given back within ±180
+            // (smoothed as numbers, it read -90, 28, 196 and -203 for a thigh still to 2 deg).
+            // Not the joint angles: a hip flexed 120 deg read -120 after a turn of the body is
+            // no turn through 180.
+            if channel.is_direction() {
+                unwrap_deg(values);
+            }
             reject_outliers(values, options.outlier_deg, &mut scratch);
             *measured = values.iter().map(|v| !v.is_nan()).collect();
-            unsmoothed.clone_from(values);
+            *unsmoothed = values.iter().map(|&v| wrap_deg(v)).collect();
             fill_and_smooth(
                 &self.time_s,
                 values,
@@ -540,6 +558,7 @@ impl AngleSeries {
                 sample_rate.as_ref(),
                 &mut scratch,
             );
+            values.iter_mut().for_each(|v| *v = wrap_deg(*v));
         }
     }
 
@@ -552,6 +571,9 @@ impl AngleSeries {
             return self.channel(channel).to_vec();
         };
         let mut values = self.unsmoothed(channel).to_vec();
+        if channel.is_direction() {
+            unwrap_deg(&mut values);
+        }
         fill_and_smooth(
             &self.time_s,
             &mut values,
@@ -562,7 +584,31 @@ impl AngleSeries {
             sample_rate_hz(&self.time_s).as_ref(),
             &mut Vec::new(),
         );
+        values.iter_mut().for_each(|v| *v = wrap_deg(*v));
         values
+    }
+}
+
+/// `values` (degrees, NaN unknown) made continuous, in place: each known value turned by whole
+/// turns to lie within 180 deg of the median of the (up to) five known values before it, so that
+/// a direction crossing ±180 is filtered as the small turn it is, and a frame or two misread
+/// far off stays a spike for the outlier rejection (turned against the frame before alone, 0, 0,
+/// 120, -120, 0 became 0, 0, 120, 240, 360: a ramp, kept, and smoothed through every angle).
+fn unwrap_deg(values: &mut [f32]) {
+    let mut recent: Vec<f32> = Vec::with_capacity(5);
+    let mut sorted = [0.0f32; 5];
+    for v in values.iter_mut().filter(|v| v.is_finite()) {
+        if !recent.is_empty() {
+            let sorted = &mut sorted[..recent.len()];
+            sorted.copy_from_slice(&recent);
+            sorted.sort_unstable_by(f32::total_cmp);
+            let reference = sorted[sorted.len() / 2];
+            *v = reference + wrap_deg(*v - reference);
+        }
+        if recent.len() == 5 {
+            recent.remove(0);
+        }
+        recent.push(*v);
     }
 }
 
@@ -1057,16 +1103,25 @@ fn out_of_proportion(pose: &Pose, side: Side, min_confidence: f32) -> u32 {
 }
 
 /// A thigh or shank turned at least this far in the picture from one frame to the next,
-/// degrees, and at least [`JUMP_DEG_PER_S`] fast, jumped: keypoint jitter seldom turns a
-/// segment so far (4 px on a 60-px thigh scatters its direction about 5 deg a frame), and a
-/// jump alone is not enough (see [`jump_islands`]).
-pub const JUMP_DEG: f32 = 20.0;
+/// degrees, and at least [`JUMP_DEG_PER_S`] fast, jumped; further where its direction scatters
+/// more from frame to frame (see [`JUMP_JITTERS`]). Keypoint jitter seldom turns a segment so
+/// far (1-3 px on a 100-px thigh scatter its direction 1-2 deg a frame), and a jump alone is
+/// not enough (see [`jump_islands`]). 20 let a therapist's knee read as the patient's for 1.5 s,
+/// 15 deg behind her own, be a kneeling lunge's hip extension of 30 for 15, graded good.
+pub const JUMP_DEG: f32 = 10.0;
+
+/// A jump is at least this many times the segment's typical turn from one frame to the next from
+/// jitter alone over the recording (see [`jump_islands`]): keypoints jittering ±12 deg a frame
+/// (a thigh of 20 px) turn it by about 7 deg a frame typically and up to 24, and must jump
+/// about 21.
+pub const JUMP_JITTERS: f32 = 3.0;
 
 /// The least speed of a jump (see [`JUMP_DEG`]), degrees per second: no stretch turns a leg
-/// segment so fast (a vigorous leg swing turns the thigh at about 300-500 deg/s, a shank let
-/// fall to the table about 450). At 30 frames/s a jump is 20 deg or more in a frame; at 15
-/// frames/s, 40; at 5 frames/s, 120.
-pub const JUMP_DEG_PER_S: f32 = 600.0;
+/// segment so fast in a frame and stops there (a vigorous leg swing turns the thigh at about
+/// 300-500 deg/s, a shank let fall to the table about 450, each speeding up and slowing down
+/// over several frames). At 30 frames/s a jump is 10 deg or more in a frame; at 15 frames/s,
+/// 20; at 5 frames/s, 60.
+pub const JUMP_DEG_PER_S: f32 = 300.0;
 
 /// The longest stretch one or two jumps (see [`jump_islands`]) mark as misread, as a share of
 /// the recording: a longer one may be the body, and what lies beyond the jumps the misread.
@@ -1126,15 +1181,16 @@ fn jumped_parts(
 /// The stretches of frames (first to last, indices) where a segment's direction in the picture
 /// (`direction_deg`, degrees, NaN unknown) jumped away and jumped back: a keypoint read on
 /// another limb or person (a therapist's leg beside the patient's) and then found again. A
-/// jump is a turn between two frames with the direction known of at least [`JUMP_DEG`] at
+/// jump is a turn between two frames with the direction known of at least [`JUMP_DEG`] (or
+/// [`JUMP_JITTERS`] times the typical turn a frame, if more: the least jump) at
 /// [`JUMP_DEG_PER_S`] or more, from a frame that follows on from the one before it (after it,
-/// for the jump back) within half a jump. The stretch between is at least two frames and at most
-/// [`JUMP_MAX_SHARE`] of the recording, each frame turned from the levels on both sides by
-/// half a jump or more the same way, all within half the smaller jump of one another (still: a
-/// leg swung fast reaches its peak and turns back within the swing). Such a stretch held at
-/// another level was read as the stretch's hold (a straight-leg raise held at 70 deg read 95,
-/// good). At the recording's start or end, one jump is enough where the stretch beyond it
-/// (from [`JUMP_END_MIN_S`] to [`JUMP_MAX_SHARE`] of the recording) is as still (a misread
+/// for the jump back) within half the least jump. The stretch between is at least two frames
+/// and at most [`JUMP_MAX_SHARE`] of the recording, each frame turned from the levels on both
+/// sides by half a jump or more the same way, all within half the smaller jump of one another
+/// (still: a leg swung fast reaches its peak and turns back within the swing). Such a stretch
+/// held at another level was read as the stretch's hold (a straight-leg raise held at 70 deg
+/// read 95, good). At the recording's start or end, one jump is enough where the stretch beyond
+/// it (from [`JUMP_END_MIN_S`] to [`JUMP_MAX_SHARE`] of the recording) is as still (a misread
 /// until the end, after the leg was let down, read 85 for 0). A movement made while frames
 /// were lost is no jump: the frames around the loss are further apart in time.
 fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usize>> {
@@ -1145,28 +1201,33 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
     };
     let longest_s = JUMP_MAX_SHARE * (time_s[last] - time_s[first]);
     // The turn from frame `a` to frame `b`, degrees within ±180.
-    let turn = |a: usize, b: usize| {
-        let d = (direction_deg[b] - direction_deg[a]).rem_euclid(360.0);
-        if d > 180.0 {
-            d - 360.0
-        } else {
-            d
-        }
-    };
-    // The jump from known[k] to known[k + 1], signed, where it is one.
-    let jump = |k: usize| -> Option<f32> {
-        let (a, b) = (known[k], known[k + 1]);
-        let dt = (time_s[b] - time_s[a]) as f32;
-        let d = turn(a, b);
-        (dt > 0.0 && d.abs() >= JUMP_DEG && d.abs() >= JUMP_DEG_PER_S * dt).then_some(d)
-    };
+    let turn = |a: usize, b: usize| wrap_deg(direction_deg[b] - direction_deg[a]);
+    // The typical turn a frame from jitter alone: from the turns' changes over three frames
+    // (a movement turns a leg on alike from frame to frame: a leg swung at 400 deg/s turns 13
+    // deg a frame at 30 frames/s, and a jump of 40 would have been needed), scaled to a turn
+    // over two frames (for jitter alone, the change is about 1.7 times the turn).
+    let typical = crate::stats::median_of_seen(known.windows(3).map(|w| {
+        let change = turn(w[1], w[2]) - turn(w[0], w[1]);
+        change.abs() / 3f32.sqrt()
+    }));
+    let least = typical.map_or(JUMP_DEG, |t| (JUMP_JITTERS * t).max(JUMP_DEG));
+    // The jump from known[k] to known[k + 1], signed, where it is one (index k).
+    let jumps: Vec<Option<f32>> = known
+        .windows(2)
+        .map(|w| {
+            let dt = (time_s[w[1]] - time_s[w[0]]) as f32;
+            let d = turn(w[0], w[1]);
+            (dt > 0.0 && d.abs() >= least && d.abs() >= JUMP_DEG_PER_S * dt).then_some(d)
+        })
+        .collect();
+    let jump = |k: usize| jumps[k];
     // Whether known[k] follows on from the known frame next to it on the side `towards` (-1
     // before, 1 after), within half a jump: a one-frame flicker is no level to jump from (two
     // flickers around a hold made the hold a stretch jumped to and back).
     let still = |k: usize, towards: isize| {
         k.checked_add_signed(towards)
             .filter(|&j| j < known.len())
-            .is_some_and(|j| turn(known[k], known[j]).abs() < JUMP_DEG / 2.0)
+            .is_some_and(|j| turn(known[k], known[j]).abs() < least / 2.0)
     };
     // Whether `frames` (two or more) all lie turned `way` from `reference` by half of `jump` or
     // more, and within half of it of one another.
@@ -1190,7 +1251,7 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
         // The frames after the jump while they stay turned from the frame before it.
         let mut end = k + 1;
         let mut back = None;
-        while end + 1 < known.len() && turn(before, known[end]) * way >= JUMP_DEG / 2.0 {
+        while end + 1 < known.len() && turn(before, known[end]) * way >= least / 2.0 {
             if let Some(b) = jump(end).filter(|b| b.signum() != way) {
                 back = Some(b);
                 break;
@@ -1220,11 +1281,13 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
         span_s >= JUMP_END_MIN_S && span_s <= longest_s
     };
     let in_island = |i: usize| islands.iter().any(|r| r.contains(&i));
-    let jumps: Vec<(usize, f32)> = (0..known.len().saturating_sub(1))
-        .filter_map(|k| jump(k).map(|d| (k, d)))
+    let made: Vec<(usize, f32)> = jumps
+        .iter()
+        .enumerate()
+        .filter_map(|(k, d)| d.map(|d| (k, d)))
         .collect();
     let mut ends = Vec::new();
-    if let Some(&(k, d)) = jumps.last() {
+    if let Some(&(k, d)) = made.last() {
         let after = &known[k + 1..];
         if !in_island(known[k])
             && still(k, -1)
@@ -1234,7 +1297,7 @@ fn jump_islands(time_s: &[f64], direction_deg: &[f32]) -> Vec<RangeInclusive<usi
             ends.push(after[0]..=last);
         }
     }
-    if let Some(&(k, d)) = jumps.first() {
+    if let Some(&(k, d)) = made.first() {
         let before = &known[..=k];
         if !in_island(known[k + 1])
             && still(k + 1, 1)
@@ -1462,6 +1525,44 @@ mod tests {
             .map(|d| if *d > 80.0 { -165.0 } else { 170.0 })
             .collect();
         assert_eq!(jump_islands(&time_s, &wrapped), vec![120..=164]);
+        // A jump of 12 deg, with the keypoints jittering ±1 deg a frame: a therapist's knee
+        // beside the patient's. (That jitter raises the least jump is held by
+        // `a_body_moving_does_not_jump`.)
+        let jittered = |size: f32, jitter: f32| -> Vec<f32> {
+            let mut state = 11u64;
+            time_s
+                .iter()
+                .map(|&t| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let noise = 2.0 * jitter * ((state % 1000) as f32 / 1000.0 - 0.5);
+                    70.0 + noise + if (4.0..5.5).contains(&t) { size } else { 0.0 }
+                })
+                .collect()
+        };
+        assert_eq!(jump_islands(&time_s, &jittered(12.0, 1.0)), vec![120..=164]);
+    }
+
+    #[test]
+    fn directions_across_180_deg_are_filtered_as_turns() {
+        assert_eq!(wrap_deg(190.0), -170.0);
+        assert_eq!(wrap_deg(-180.0), 180.0);
+        assert_eq!(wrap_deg(-540.0), 180.0);
+        assert!(wrap_deg(f32::NAN).is_nan());
+        let mut values = vec![178.0, -179.0, f32::NAN, 177.0, -176.0, -178.0];
+        unwrap_deg(&mut values);
+        let expected = [178.0, 181.0, f32::NAN, 177.0, 184.0, 182.0];
+        for (v, e) in values.iter().zip(expected) {
+            assert!(
+                (v.is_nan() && e.is_nan()) || (v - e).abs() < 1e-4,
+                "{values:?}"
+            );
+        }
+        // Two frames misread far off stay a spike: the outlier rejection takes them out.
+        let mut values = vec![0.0, 0.0, 0.0, 120.0, -120.0, 0.0, 0.0, 0.0];
+        unwrap_deg(&mut values);
+        assert_eq!(values, [0.0, 0.0, 0.0, 120.0, -120.0, 0.0, 0.0, 0.0]);
     }
 
     /// What a body does is no jump: a leg swung fast (up to 90 deg either way, up to 800 deg/s,
@@ -1514,8 +1615,10 @@ mod tests {
             })
             .collect();
         assert!(
-            jitter.windows(2).any(|w| (w[1] - w[0]).abs() >= JUMP_DEG),
-            "steps as large as a jump"
+            jitter
+                .windows(2)
+                .any(|w| (w[1] - w[0]).abs() >= 2.0 * JUMP_DEG),
+            "steps twice as large as a jump on a steady leg"
         );
         assert!(jump_islands(&time_s, &jitter).is_empty());
         // A shank let fall to the table at 500 deg/s, filmed at 15 frames/s with phone-like

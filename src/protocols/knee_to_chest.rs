@@ -29,7 +29,7 @@ pub const PROTOCOL: Protocol = Protocol {
             subject: Subject::SameLeg(LegAngle::KneeFlexion),
             test: Test::AtLeast(45.0),
             role: Role::Posture,
-            failure: "knee straight: a straight-leg raise, not knee to chest",
+            failure: "knee bent under 45 deg: a straight-leg raise, not knee to chest",
             hint: "bend the knee and draw it to the chest",
             unknown: "knee angle unknown",
         },

@@ -12,6 +12,7 @@ use super::{
     FRONTAL_SPREAD, HEEL_LIFT_SHANKS, MAX_STANDING_LEG_SHARE, MAX_SWING_TRAVEL, MIN_RESULT_SWINGS,
     MIN_SWINGS, OBLIQUE_SPREAD, SWING_FACING_UNCLEAR,
 };
+use crate::angles::geometry::wrap_deg;
 use crate::angles::{AngleSeries, Channel, Side};
 use crate::pose::{PeopleSeen, Pose, PERSON_MIN_CONFIDENCE};
 use crate::stats;
@@ -741,11 +742,13 @@ fn other_leg_moved(
         .filter(|(_, v)| !v.is_nan())
         .collect();
     let mut most: Option<f32> = None;
-    for (first, &(start, _)) in during.iter().enumerate() {
+    for (first, &(start, at_start)) in during.iter().enumerate() {
+        // As turns from the window's first frame: a thigh level behind the body reads -179
+        // and 179, 2 deg apart.
         let window = during[first..]
             .iter()
             .take_while(|(t, _)| *t <= start + criteria.min_hold_s)
-            .map(|&(_, v)| v);
+            .map(|&(_, v)| wrap_deg(v - at_start));
         let (lowest, highest) = window.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
@@ -1662,6 +1665,13 @@ fn measure_one(
         } else {
             ""
         };
+        // A camera on its side may be why no frame counted.
+        let turned = match kind {
+            RefusalKind::NotThePosture | RefusalKind::NoValidFrames => {
+                turned_picture(series, protocol).unwrap_or("")
+            }
+            _ => "",
+        };
         // A hold hidden by jittering keypoints, or jitter read as rocking, may be why.
         let jitter = match (kind, unsteady_counted) {
             (RefusalKind::NotHeld | RefusalKind::Repetitions, Some(deg)) => format!(
@@ -1672,7 +1682,7 @@ fn measure_one(
         };
         Refusal {
             kind,
-            reason: format!("{reason}{guessed}{jitter}"),
+            reason: format!("{reason}{turned}{guessed}{jitter}"),
         }
     });
     let Crests {
@@ -2245,6 +2255,57 @@ fn swing_plane(
     let (_, across, r) = judged.max_by(|a, b| a.0.total_cmp(&b.0))?;
     (across > SWING_ACROSS_DEG).then_some((across, 100.0 * r))
 }
+
+/// Where the trunk lay in the picture as no body in the test's posture lies, what to say of the
+/// camera: one on its side (or a video whose quarter turn was not recorded) puts a patient lying
+/// upright in the picture and a runner standing across it, and the refusal said only "not lying
+/// on the back". By the median over the recording of the trunk's angle from the picture's
+/// vertical, whichever way the body faced; only for a test that asks the trunk to lie, or to
+/// stand within 45 deg of upright (a toe touch folds it across the picture).
+fn turned_picture(series: &AngleSeries, protocol: &Protocol) -> Option<&'static str> {
+    let trunk_asked = protocol.criteria.iter().any(|c| {
+        c.subject == Subject::Trunk
+            && (protocol.posture == Posture::Lying || c.test.highest().is_some_and(|d| d <= 45.0))
+    });
+    if !trunk_asked {
+        return None;
+    }
+    // 0 upright, 90 across the picture, 180 upside down.
+    let from_upright = series
+        .channel(Channel::TrunkToVertical)
+        .iter()
+        .map(|&deg| wrap_deg(deg).abs());
+    let deg = stats::median_of_seen(from_upright)?;
+    match protocol.posture {
+        // A quarter turn one way stands a lying body up, the other way on its head.
+        Posture::Lying if !(TURNED_UPRIGHT_DEG..=180.0 - TURNED_UPRIGHT_DEG).contains(&deg) => {
+            Some(
+                " (the body stood upright or head down in the picture: if the patient lay, the \
+                 camera was on its side, or the video's turn was not recorded; film with the \
+                 camera level)",
+            )
+        }
+        Posture::Standing | Posture::Kneeling if (90.0 - deg).abs() < TURNED_ACROSS_DEG => Some(
+            " (the body lay across the picture: if the person stood or knelt, the camera was on \
+             its side, or the video's turn was not recorded; film with the camera level)",
+        ),
+        Posture::Standing | Posture::Kneeling if deg > 180.0 - TURNED_UPRIGHT_DEG => Some(
+            " (the body was upside down in the picture: the camera was turned over, or the \
+             video's turn was not recorded; film with the camera level)",
+        ),
+        _ => None,
+    }
+}
+
+/// A trunk within this many degrees of the picture's vertical (median over the recording) stands
+/// upright in the picture; within it of the vertical head down, upside down. Lying tests ask the
+/// trunk within 30 deg of horizontal, standing ones within 15 to 45 of vertical.
+const TURNED_UPRIGHT_DEG: f32 = 35.0;
+
+/// A trunk within this many degrees of the picture's horizontal (median over the recording) lies
+/// across the picture. Narrow: a kneeling stretch done as a low lunge with the hands on the
+/// floor leans the trunk 60-70 deg forward, and the camera is not to blame.
+const TURNED_ACROSS_DEG: f32 = 15.0;
 
 /// Why no frame counts. With no frame in the test's position, the posture condition that ruled
 /// out most frames (on a tie, the one listed first: protocols list the defining condition

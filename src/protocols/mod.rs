@@ -147,6 +147,15 @@ impl Test {
         }
     }
 
+    /// The highest angle that passes, degrees; None for no bound.
+    fn highest(self) -> Option<f32> {
+        match self {
+            Test::AtMost(limit) | Test::AbsAtMost(limit) | Test::Within(_, limit) => Some(limit),
+            Test::AtLeast(_) => None,
+            Test::IfSeen(test) => test.highest(),
+        }
+    }
+
     /// Whether a frame whose angle is not seen passes.
     fn passes_unseen(self) -> bool {
         matches!(self, Test::IfSeen(_))

@@ -1,8 +1,8 @@
 //! Prone hip extension: the straight leg lifted from lying face down.
 
 use super::{
-    Best, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, SideRule, KNEE_STRAIGHT,
-    LYING_FACE_DOWN, RESTING_LEG_IN_LINE_FACE_DOWN,
+    Best, Criterion, LegAngle, Measure, Movement, Posture, Protocol, ResultKind, Role, SideRule,
+    Subject, Test, KNEE_STRAIGHT, LYING_FACE_DOWN, RESTING_LEG_IN_LINE_FACE_DOWN,
 };
 
 pub const PROTOCOL: Protocol = Protocol {
@@ -23,6 +23,18 @@ pub const PROTOCOL: Protocol = Protocol {
     criteria: &[
         LYING_FACE_DOWN,
         RESTING_LEG_IN_LINE_FACE_DOWN,
+        // No hip extends this far with the pelvis on the table (10-20 deg is the norm, 30 the
+        // AAOS's full range): a straight leg raised 70 deg lying face up, the face not seen to
+        // tell which way the body lay, was a hip extension of 70 deg, graded fair. Chosen, not
+        // measured: 45 leaves room for the pelvis tilting with the leg and for the reading.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::AtLeast(-45.0),
+            role: Role::Posture,
+            failure: "the leg lifted over 45 deg, beyond what a hip extends lying face down: lying face up (a leg raised), or the leg misread",
+            hint: "lift the leg only as far as the hip goes, the pelvis down",
+            unknown: "the lifted hip unknown",
+        },
         KNEE_STRAIGHT,
     ],
     movement: Some(Movement {

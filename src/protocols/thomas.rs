@@ -49,6 +49,22 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "let the lower leg hang over the table's edge",
             unknown: "hanging knee unknown",
         },
+        // A lower leg hangs from the knee: its foot resting on the table (the knee propped up)
+        // held the thigh 15 deg above the horizontal and the knee at 30, read as short hip
+        // flexors and a short rectus femoris, both good. The lower leg lies 90 deg from
+        // vertical, less the knee's bend, plus the thigh's rise; a foot on the table (shank as
+        // long as thigh) puts it at 90 less the thigh's rise, which a very short rectus femoris
+        // hanging can match too (the thigh 20 deg up with the knee at 40): over 70 deg, where
+        // the two part least badly, it is not the test's position, and the refusal names
+        // both. From the geometry, not measured.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::ShankToVertical),
+            test: Test::AbsAtMost(70.0),
+            role: Role::Posture,
+            failure: "lower leg not hanging (over 70 deg from vertical): the foot resting on something, or a very short rectus femoris",
+            hint: "let the lower leg hang freely, the foot off the floor and the table",
+            unknown: "hanging lower leg unknown",
+        },
         Criterion {
             subject: Subject::OtherLeg(LegAngle::HipFlexion),
             test: Test::AtLeast(90.0),
