@@ -4,14 +4,34 @@
 //! Series are `f32` slices in degrees with `NaN` for a missing sample, processed in place, with
 //! timestamps in seconds beside them.
 
-/// Rejects single-frame spikes: a sample further than `threshold_deg` from the median of itself
-/// and its two neighbours on each side becomes missing. Needs no allocation beyond `scratch`,
-/// which it resizes to the series' length.
-pub fn reject_outliers(values: &mut [f32], threshold_deg: f32, scratch: &mut Vec<f32>) {
-    let n = values.len();
+/// Rejects single-frame spikes: a sample further from the median of itself and its two
+/// neighbours on each side (`time_s`, seconds, one per sample) than `threshold_deg`, and than a
+/// turn at `deg_per_s` over the longer of the intervals to the samples beside it, becomes
+/// missing. (At a movement's turn the median is about the sample beside it, which lies that
+/// far away at most: far apart in time, a movement's own peak is no spike.) Needs no
+/// allocation beyond `scratch`, which it resizes to the series' length.
+pub fn reject_outliers(
+    time_s: &[f64],
+    values: &mut [f32],
+    threshold_deg: f32,
+    deg_per_s: f32,
+    scratch: &mut Vec<f32>,
+) {
+    let n = values.len().min(time_s.len());
     if n < 5 {
         return;
     }
+    // The longer interval from sample `i` to a sample beside it, seconds (0 where unknown).
+    let interval = |i: usize| {
+        let before = i.checked_sub(1).map_or(0.0, |j| time_s[i] - time_s[j]);
+        let after = time_s.get(i + 1).map_or(0.0, |t| t - time_s[i]);
+        let longer = before.max(after);
+        if longer.is_finite() {
+            longer as f32
+        } else {
+            0.0
+        }
+    };
     scratch.clear();
     scratch.extend_from_slice(values);
     for i in 0..n {
@@ -35,7 +55,7 @@ pub fn reject_outliers(values: &mut [f32], threshold_deg: f32, scratch: &mut Vec
         let window = &mut window[..count];
         window.sort_unstable_by(f32::total_cmp);
         let median = window[count / 2];
-        if (x - median).abs() > threshold_deg {
+        if (x - median).abs() > threshold_deg.max(deg_per_s * interval(i)) {
             values[i] = f32::NAN;
         }
     }
@@ -100,10 +120,14 @@ fn biquad_pass(c: &[f64; 5], x: &mut [f32]) {
     }
 }
 
+/// A cutoff at or above this share of the sample rate filters nothing (see
+/// [`butterworth_zero_phase`]): just under the highest frequency the samples can show.
+pub const NYQUIST_SHARE: f64 = 0.45;
+
 /// Zero-phase low-pass: a second-order Butterworth run forwards then backwards (4th-order
 /// response, no lag), on each run of present samples separately. The series is treated as
 /// evenly sampled at `sample_rate_hz`; runs shorter than 2 samples and cutoffs at or above
-/// 0.45 × the sample rate are left as they are. Edges are padded by odd reflection to tame the
+/// [`NYQUIST_SHARE`] × the sample rate are left as they are. Edges are padded by odd reflection to tame the
 /// start-up transient.
 pub fn butterworth_zero_phase(
     values: &mut [f32],
@@ -112,7 +136,7 @@ pub fn butterworth_zero_phase(
     scratch: &mut Vec<f32>,
 ) {
     let usable = sample_rate_hz.is_finite() && sample_rate_hz > 0.0 && cutoff_hz > 0.0;
-    if !usable || cutoff_hz >= 0.45 * sample_rate_hz {
+    if !usable || cutoff_hz >= NYQUIST_SHARE * sample_rate_hz {
         return;
     }
     let coefficients = butterworth2(sample_rate_hz, cutoff_hz);
@@ -291,10 +315,20 @@ mod tests {
     fn outliers_are_removed_and_smooth_data_kept() {
         let mut v: Vec<f32> = (0..20).map(|i| i as f32 * 0.5).collect();
         v[7] = 80.0;
+        let t: Vec<f64> = (0..20).map(|i| f64::from(i) / 30.0).collect();
         let mut scratch = Vec::new();
-        reject_outliers(&mut v, 10.0, &mut scratch);
+        reject_outliers(&t, &mut v, 10.0, 0.0, &mut scratch);
         assert!(v[7].is_nan());
         assert_eq!(v.iter().filter(|x| x.is_nan()).count(), 1);
+        // The same spike is kept where a limb turning at 300 deg/s could reach it from the
+        // samples beside it (0.3 s apart), and still left out at 30 samples/s.
+        let mut kept: Vec<f32> = (0..20).map(|i| i as f32 * 0.5).collect();
+        kept[7] = 80.0;
+        let slow: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.3).collect();
+        reject_outliers(&slow, &mut kept, 10.0, 300.0, &mut scratch);
+        assert_eq!(kept[7], 80.0);
+        reject_outliers(&t, &mut kept, 10.0, 300.0, &mut scratch);
+        assert!(kept[7].is_nan());
     }
 
     #[test]

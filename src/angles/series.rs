@@ -9,7 +9,7 @@ use std::ops::RangeInclusive;
 use super::facing;
 use super::filter::{
     butterworth_zero_phase, fill_gaps, frame_scatter, reject_outliers, scatter_of,
-    second_differences, OneEuroFilter,
+    second_differences, OneEuroFilter, NYQUIST_SHARE,
 };
 use super::geometry::{distance, midpoint, wrap_deg, Point};
 use super::joints::{
@@ -547,7 +547,16 @@ impl AngleSeries {
             if channel.is_direction() {
                 unwrap_deg(values);
             }
-            reject_outliers(values, options.outlier_deg, &mut scratch);
+            // A movement's own turn between frames is no spike: at 8 frames/s, each peak of a
+            // leg swung every 0.8 s lay 18 deg above its neighbours' median, was left out as an
+            // outlier and filled in from the frames beside it (swings to 60 deg read 45).
+            reject_outliers(
+                &self.time_s,
+                values,
+                options.outlier_deg,
+                OUTLIER_DEG_PER_S,
+                &mut scratch,
+            );
             *measured = values.iter().map(|v| !v.is_nan()).collect();
             *unsmoothed = values.iter().map(|&v| wrap_deg(v)).collect();
             fill_and_smooth(
@@ -653,6 +662,14 @@ enum SampleRate {
     Uneven(f64),
 }
 
+/// A sample is an outlier only where it lies further from its neighbours' median than a limb
+/// turning this fast (degrees per second) moves in the longer of its frame intervals, if that
+/// is more than [`SeriesOptions::outlier_deg`]: at a swing's peak the frame beside it, which
+/// the median of five frames then is, lies at most the swing's speed times a frame's time away
+/// (a leg swung at 300-500 deg/s turns about 40 deg a frame at 8 frames/s at its fastest, and
+/// 18 at its peak where it slows). 15 deg a frame up to 20 frames/s, 30 at 10 frames/s.
+pub const OUTLIER_DEG_PER_S: f32 = 300.0;
+
 /// The median frame rate, and whether frames are evenly spaced (every interval within 10 % of
 /// the median).
 fn sample_rate_hz(time_s: &[f64]) -> Option<SampleRate> {
@@ -674,18 +691,30 @@ fn sample_rate_hz(time_s: &[f64]) -> Option<SampleRate> {
     })
 }
 
-/// Butterworth smoothing of an unevenly sampled series: resample onto an even grid at the median
-/// rate, filter there, and read the result back at the original timestamps. Each stretch of
-/// time between gaps (intervals over three median intervals) gets its own grid, so that memory
-/// and time follow the number of frames, never the span of the timestamps (one absurd
-/// timestamp must not ask for a grid of billions of samples).
+/// Grid samples per median frame interval where an uneven series is smoothed: read back at the
+/// frames' own times from a grid as coarse as the frames, each peak was cut twice by straight
+/// lines (a leg swung to 60 deg every 0.8 s, filmed at 12 frames/s with frames up to 20 % early
+/// or late, read 57.8; at 8 frames/s, where the filter does nothing, 53.1).
+const UNEVEN_GRID_PER_FRAME: f64 = 4.0;
+
+/// Butterworth smoothing of an unevenly sampled series: resample onto an even grid at
+/// [`UNEVEN_GRID_PER_FRAME`] times the median rate, filter there, and read the result back at
+/// the original timestamps; nothing where the filter would pass everything the frames can show
+/// (a cutoff near or above half the median rate). Each stretch of time between gaps (intervals
+/// over three median intervals) gets its own grid, so that memory and time follow the number of
+/// frames, never the span of the timestamps (one absurd timestamp must not ask for a grid of
+/// billions of samples).
 fn smooth_uneven(
     time_s: &[f64],
     values: &mut [f32],
-    rate_hz: f64,
+    frame_rate_hz: f64,
     cutoff_hz: f64,
     scratch: &mut Vec<f32>,
 ) {
+    if !(cutoff_hz > 0.0 && cutoff_hz < NYQUIST_SHARE * frame_rate_hz) {
+        return;
+    }
+    let rate_hz = UNEVEN_GRID_PER_FRAME * frame_rate_hz;
     let step = 1.0 / rate_hz;
     if !(step.is_finite() && step > 0.0) {
         return;
@@ -695,7 +724,7 @@ fn smooth_uneven(
         let end = (start + 1..time_s.len())
             .find(|&k| {
                 let gap = time_s[k] - time_s[k - 1];
-                gap.is_nan() || gap > 3.0 * step
+                gap.is_nan() || gap > 3.0 * UNEVEN_GRID_PER_FRAME * step
             })
             .unwrap_or(time_s.len());
         smooth_stretch(
@@ -710,7 +739,8 @@ fn smooth_uneven(
     }
 }
 
-/// [`smooth_uneven`] on one stretch without gaps: at most about three grid samples per frame.
+/// [`smooth_uneven`] on one stretch without gaps: at most about three times
+/// [`UNEVEN_GRID_PER_FRAME`] grid samples per frame.
 fn smooth_stretch(
     time_s: &[f64],
     values: &mut [f32],

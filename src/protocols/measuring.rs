@@ -1795,6 +1795,16 @@ fn measure_one(
             warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
             lower(Quality::Fair);
         }
+        if let Some((frames, fps)) = frames_per_swing(&series.time_s, &repetitions)
+            .filter(|&(frames, _)| frames < MIN_FRAMES_PER_SWING)
+        {
+            warnings.push(
+                Warning::new(WarningKind::FramesFarApart)
+                    .value(frames)
+                    .detail(format!("{fps:.0}")),
+            );
+            lower(Quality::Fair);
+        }
     }
     // For swings, the peak and the picture are of the swings the result is over: the highest,
     // and the one nearest the mean.
@@ -2651,14 +2661,43 @@ fn not_swings(
     // measured: a crest at the edge of frames that do not count, or across a gap filled by a
     // straight line, would be too low (the true peak unseen).
     let measured = series.measured(measure.angle.channel(side));
+    let time = &series.time_s;
     let seen =
         |i: usize| values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true);
-    // One frame missing beside the peak moves it by well under a degree; more may hide it.
-    let seen_around = |c: &Repetition| {
-        let before = |k: usize| c.frame >= k && seen(c.frame - k);
-        seen(c.frame) && (before(1) || before(2)) && (seen(c.frame + 1) || seen(c.frame + 2))
+    // The frame next to the peak on each side seen, or one after it within PEAK_GAP_S: one
+    // frame missing beside the peak at 30 frames/s moves it by well under a degree, but at 10
+    // frames/s the missing frame may have been the peak, 12 deg above the one beside it.
+    let seen_from = |c: &Repetition, step: isize| {
+        (1..=2).any(|k: isize| {
+            c.frame.checked_add_signed(step * k).is_some_and(|i| {
+                seen(i) && (k == 1 || (time[i] - time[c.frame]).abs() <= PEAK_GAP_S)
+            })
+        })
     };
-    found.repetitions = unflipped(crests(&series.time_s, values, prominence_deg), flip);
+    let seen_around = |c: &Repetition| seen(c.frame) && seen_from(c, -1) && seen_from(c, 1);
+    // Each peak read between the frames where both frames beside it were seen: at 8 frames/s a
+    // swing's turn falls up to half a frame from the nearest frame (swings to 60 deg every
+    // 0.8 s read as low as 55 from the frames alone).
+    let between_frames = |c: Repetition| -> Repetition {
+        let (Some(before), after) = (c.frame.checked_sub(1), c.frame + 1) else {
+            return c;
+        };
+        if !(seen(before) && seen(after)) {
+            return c;
+        }
+        let point = |i: usize| (time[i] - time[c.frame], values[i]);
+        match vertex_between(point(before), values[c.frame], point(after)) {
+            Some(peak_deg) => Repetition { peak_deg, ..c },
+            None => c,
+        }
+    };
+    found.repetitions = unflipped(
+        crests(time, values, prominence_deg)
+            .into_iter()
+            .map(between_frames)
+            .collect(),
+        flip,
+    );
     found.swing_peaks = found
         .repetitions
         .iter()
@@ -2688,7 +2727,6 @@ fn not_swings(
     // standing in place (the hips sway, they do not cross the picture). The span of every
     // measure's swings on this side (so that the front and the back of the swings are judged
     // alike) and a second either side (one swing alone has a span too).
-    let time = &series.time_s;
     let swings_of: Vec<(&Measure, Vec<Repetition>)> = protocol
         .measures
         .iter()
@@ -2823,6 +2861,56 @@ fn not_swings(
     None
 }
 
+/// Fewer frames than this a swing (from one peak to the next) grade a swing test's result fair:
+/// a swing's turn may fall between frames. Read between the frames, a smooth swing's peak is
+/// within 3 % of its amplitude of the truth at 6 frames a swing and 12 % at 4 (sampled at 5
+/// frames/s, swings to 60 deg every 0.8 s read 55); a swing turning sharply loses more.
+const MIN_FRAMES_PER_SWING: f32 = 6.0;
+
+/// How many frames a swing took (the median time from one swing's peak to the next over the
+/// median interval between frames) and the frame rate (frames per second); None under two
+/// swings.
+fn frames_per_swing(time_s: &[f64], swings: &[Repetition]) -> Option<(f32, f32)> {
+    let swing_s = stats::median_of_seen(
+        swings
+            .windows(2)
+            .map(|w| (w[1].time_s - w[0].time_s) as f32),
+    )?;
+    let frame_s = stats::median_of_seen(time_s.windows(2).map(|w| (w[1] - w[0]) as f32))
+        .filter(|&s| s > 0.0)?;
+    Some((swing_s / frame_s, 1.0 / frame_s))
+}
+
+/// The frame after a swing's peak (or before it) may be missing where the next one seen is no
+/// further than this from it, seconds: two frames at 30 frames/s (see [`not_swings`]).
+const PEAK_GAP_S: f64 = 0.07;
+
+/// The highest value of the parabola through a crest's frame (at time 0, `peak_deg`) and the
+/// frames on either side of it (seconds from it, degrees): where a swing turned between frames.
+/// None where the three do not bend down (a flat top), or the turn falls outside them.
+fn vertex_between(before: (f64, f32), peak_deg: f32, after: (f64, f32)) -> Option<f32> {
+    let (x0, x2) = (before.0, after.0);
+    let (d0, d2) = (
+        f64::from(before.1 - peak_deg),
+        f64::from(after.1 - peak_deg),
+    );
+    // y = a x^2 + b x through (x0, d0), (0, 0) and (x2, d2).
+    let det = x0 * x2 * (x0 - x2);
+    if !(x0 < 0.0 && x2 > 0.0) || det == 0.0 {
+        return None;
+    }
+    let a = (d0 * x2 - d2 * x0) / det;
+    let b = (x0 * x0 * d2 - x2 * x2 * d0) / det;
+    // Bending down (NaN, from a value unknown, is no bend).
+    if a.is_nan() || a >= 0.0 {
+        return None;
+    }
+    let x = -b / (2.0 * a);
+    (x0..=x2)
+        .contains(&x)
+        .then(|| peak_deg + (-b * b / (4.0 * a)) as f32)
+}
+
 /// Whether a hold or position test's level was held (the sustained maximum, or minimum where
 /// lower is better; the last level held): not a repeated movement (its crests left in
 /// `found.repetitions`), and `hold` found at all.
@@ -2952,6 +3040,24 @@ mod tests {
             })
             .collect();
         (time_s, values)
+    }
+
+    /// A turn between frames is read where the parabola through the three frames peaks, and
+    /// nowhere else.
+    #[test]
+    fn a_peak_between_frames_is_the_parabolas() {
+        // 60 - 100 (t - 0.05)^2: sampled at -0.1, 0 and 0.1 s, peaking at 0.05 s.
+        let at = |t: f64| (60.0 - 100.0 * (t - 0.05) * (t - 0.05)) as f32;
+        let peak = vertex_between((-0.1, at(-0.1)), at(0.0), (0.1, at(0.1)));
+        assert!(peak.is_some_and(|p| (p - 60.0).abs() < 1e-3), "{peak:?}");
+        // Unevenly spaced frames.
+        let peak = vertex_between((-0.13, at(-0.13)), at(0.0), (0.08, at(0.08)));
+        assert!(peak.is_some_and(|p| (p - 60.0).abs() < 1e-3), "{peak:?}");
+        // A flat top or a trough has no peak between the frames.
+        assert_eq!(vertex_between((-0.1, 50.0), 50.0, (0.1, 50.0)), None);
+        assert_eq!(vertex_between((-0.1, 55.0), 50.0, (0.1, 55.0)), None);
+        // Frames not on either side.
+        assert_eq!(vertex_between((0.1, 40.0), 50.0, (0.2, 45.0)), None);
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub enum WarningKind {
     /// Swings whose peak was not seen clearly (frames missing or not counted there) are left out
     /// of the mean; `value` is how many, `detail` the number of swings.
     PeaksUnseen,
+    /// The frames came too far apart for the swings: a swing's turn may fall between frames,
+    /// its peak read low. `value` is the frames a swing (the median time from one swing's peak
+    /// to the next over the median frame interval), `detail` the frame rate, frames per second.
+    FramesFarApart,
     /// The video's clock went back (clips joined, a camcorder's .mts files concatenated); the
     /// frames after were timed to follow on. `value` is how many times.
     ClockRestarted,
@@ -128,7 +132,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 32] = [
+    pub const ALL: [WarningKind; 33] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -153,6 +157,7 @@ impl WarningKind {
         WarningKind::FewSwings,
         WarningKind::SwingsLeftOut,
         WarningKind::PeaksUnseen,
+        WarningKind::FramesFarApart,
         WarningKind::ClockRestarted,
         WarningKind::DecodeErrors,
         WarningKind::OtherLevelHeld,
@@ -190,6 +195,7 @@ impl WarningKind {
             WarningKind::FewSwings => "few_swings",
             WarningKind::SwingsLeftOut => "swings_left_out",
             WarningKind::PeaksUnseen => "peaks_unseen",
+            WarningKind::FramesFarApart => "frames_far_apart",
             WarningKind::ClockRestarted => "clock_restarted",
             WarningKind::DecodeErrors => "decode_errors",
             WarningKind::OtherLevelHeld => "other_level_held",
@@ -484,6 +490,10 @@ impl fmt::Display for Warning {
             WarningKind::PeaksUnseen => write!(
                 f,
                 "the peak of {value:.0} of {detail} swings not seen clearly (frames missing or not counted there): left out of the mean"
+            ),
+            WarningKind::FramesFarApart => write!(
+                f,
+                "about {value:.1} frames a swing ({detail} frames/s): a swing's turn may fall between frames and its peak read low; film at a higher frame rate (a webcam slows down in dim light)"
             ),
             WarningKind::ClockRestarted => write!(
                 f,
