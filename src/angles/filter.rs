@@ -4,9 +4,15 @@
 //! Series are `f32` slices in degrees with `NaN` for a missing sample, processed in place, with
 //! timestamps in seconds beside them.
 
+/// The longest interval between samples [`reject_outliers`] lets a movement turn a limb over,
+/// seconds: 5 frames/s. Beside a longer gap (frames lost for a while) the samples beside are
+/// no guide to what a limb could reach, and a spike of 60 deg at 300 deg/s is still one.
+const MOVING_SPIKE_MAX_S: f64 = 0.2;
+
 /// Rejects single-frame spikes: a sample further from the median of itself and its two
 /// neighbours on each side (`time_s`, seconds, one per sample) than `threshold_deg`, and than a
-/// turn at `deg_per_s` over the longer of the intervals to the samples beside it, becomes
+/// turn at `deg_per_s` over the longer of the intervals to the samples beside it (at most
+/// 0.2 s), becomes
 /// missing. (At a movement's turn the median is about the sample beside it, which lies that
 /// far away at most: far apart in time, a movement's own peak is no spike.) Needs no
 /// allocation beyond `scratch`, which it resizes to the series' length.
@@ -21,13 +27,14 @@ pub fn reject_outliers(
     if n < 5 {
         return;
     }
-    // The longer interval from sample `i` to a sample beside it, seconds (0 where unknown).
+    // The longer interval from sample `i` to a sample beside it, seconds (0 where unknown), at
+    // most MOVING_SPIKE_MAX_S.
     let interval = |i: usize| {
         let before = i.checked_sub(1).map_or(0.0, |j| time_s[i] - time_s[j]);
         let after = time_s.get(i + 1).map_or(0.0, |t| t - time_s[i]);
         let longer = before.max(after);
         if longer.is_finite() {
-            longer as f32
+            longer.min(MOVING_SPIKE_MAX_S) as f32
         } else {
             0.0
         }
@@ -320,15 +327,23 @@ mod tests {
         reject_outliers(&t, &mut v, 10.0, 0.0, &mut scratch);
         assert!(v[7].is_nan());
         assert_eq!(v.iter().filter(|x| x.is_nan()).count(), 1);
-        // The same spike is kept where a limb turning at 300 deg/s could reach it from the
-        // samples beside it (0.3 s apart), and still left out at 30 samples/s.
+        // A spike of 47 deg is kept where a limb turning at 300 deg/s could reach it from the
+        // samples beside it (0.2 s apart, or more), and still left out at 30 samples/s.
         let mut kept: Vec<f32> = (0..20).map(|i| i as f32 * 0.5).collect();
-        kept[7] = 80.0;
+        kept[7] = 50.0;
         let slow: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.3).collect();
         reject_outliers(&slow, &mut kept, 10.0, 300.0, &mut scratch);
-        assert_eq!(kept[7], 80.0);
+        assert_eq!(kept[7], 50.0);
         reject_outliers(&t, &mut kept, 10.0, 300.0, &mut scratch);
         assert!(kept[7].is_nan());
+        // Beside frames lost for a second, a spike is judged as if 0.2 s apart.
+        let mut after_gap: Vec<f32> = (0..20).map(|i| i as f32 * 0.5).collect();
+        after_gap[7] = 80.0;
+        let gap: Vec<f64> = (0..20)
+            .map(|i| f64::from(i) / 30.0 + if i >= 7 { 1.0 } else { 0.0 })
+            .collect();
+        reject_outliers(&gap, &mut after_gap, 10.0, 300.0, &mut scratch);
+        assert!(after_gap[7].is_nan());
     }
 
     #[test]

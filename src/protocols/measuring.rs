@@ -2664,14 +2664,19 @@ fn not_swings(
     let time = &series.time_s;
     let seen =
         |i: usize| values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true);
-    // The frame next to the peak on each side seen, or one after it within PEAK_GAP_S: one
-    // frame missing beside the peak at 30 frames/s moves it by well under a degree, but at 10
-    // frames/s the missing frame may have been the peak, 12 deg above the one beside it.
+    // A frame seen on each side of the peak, within PEAK_GAP_S or one and a half frame
+    // intervals of it: one frame missing beside the peak at 30 frames/s moves it by well under
+    // a degree, but at 10 frames/s the missing frame may have been the peak, 12 deg above the
+    // one beside it (and after frames lost for a while, anything).
+    let frame_s =
+        stats::median_of_seen(time.windows(2).map(|w| (w[1] - w[0]) as f32)).map_or(0.0, f64::from);
+    let near = PEAK_GAP_S.max(1.5 * frame_s);
+    let seen_near = |c: &Repetition, i: usize| seen(i) && (time[i] - time[c.frame]).abs() <= near;
     let seen_from = |c: &Repetition, step: isize| {
         (1..=2).any(|k: isize| {
-            c.frame.checked_add_signed(step * k).is_some_and(|i| {
-                seen(i) && (k == 1 || (time[i] - time[c.frame]).abs() <= PEAK_GAP_S)
-            })
+            c.frame
+                .checked_add_signed(step * k)
+                .is_some_and(|i| seen_near(c, i))
         })
     };
     let seen_around = |c: &Repetition| seen(c.frame) && seen_from(c, -1) && seen_from(c, 1);
@@ -2682,7 +2687,7 @@ fn not_swings(
         let (Some(before), after) = (c.frame.checked_sub(1), c.frame + 1) else {
             return c;
         };
-        if !(seen(before) && seen(after)) {
+        if !(seen_near(&c, before) && seen_near(&c, after)) {
             return c;
         }
         let point = |i: usize| (time[i] - time[c.frame], values[i]);
@@ -2881,9 +2886,10 @@ fn frames_per_swing(time_s: &[f64], swings: &[Repetition]) -> Option<(f32, f32)>
     Some((swing_s / frame_s, 1.0 / frame_s))
 }
 
-/// The frame after a swing's peak (or before it) may be missing where the next one seen is no
-/// further than this from it, seconds: two frames at 30 frames/s (see [`not_swings`]).
-const PEAK_GAP_S: f64 = 0.07;
+/// A swing's peak is seen clearly with a frame seen on each side of it no further than this
+/// from it, seconds, or one and a half median frame intervals if more: two frames at 30
+/// frames/s, with their times 20 % early or late (see [`not_swings`]).
+const PEAK_GAP_S: f64 = 0.085;
 
 /// The highest value of the parabola through a crest's frame (at time 0, `peak_deg`) and the
 /// frames on either side of it (seconds from it, degrees): where a swing turned between frames.
