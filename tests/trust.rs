@@ -1744,3 +1744,40 @@ fn a_back_thigh_level_behind_the_body_is_still() {
     let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
     assert!((value - 35.0).abs() < 1.0, "{value}: {r:?}");
 }
+
+/// A runner looking back over the shoulder for the whole kneeling stretch has the face read the
+/// wrong way: the front leg, its hip flexed 89 deg, became a back leg extended 89 deg, and the
+/// back leg a front one (its knee bent on the floor passes as the front knee). It was the result,
+/// graded good. No hip extends so far; a deep lunge's 40 deg is still measured.
+#[test]
+fn a_front_leg_read_as_the_back_one_is_no_kneeling_hip_extension() {
+    let times = frames(10.0);
+    for extension in [89.0f32, 40.0] {
+        let curve = stretch_curve(-5.0, extension);
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let body = legs(leg(-curve(t), 90.0), leg(15.0, 90.0), Side::Left, 0.0);
+                render(&Placement::new(Posture::Kneeling, true), &body)
+            })
+            .collect();
+        let results = measure(
+            "hip-extension",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        );
+        let r = &results[0];
+        if extension > 50.0 {
+            let refusal = r.refusal.as_ref().unwrap_or_else(|| panic!("{r:?}"));
+            assert!(
+                refusal.reason.contains("held at about 89 deg")
+                    && refusal.reason.contains("beyond what a hip extends"),
+                "{refusal:?}"
+            );
+        } else {
+            let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+            assert!((value - extension).abs() < 1.0, "{value}");
+        }
+    }
+}

@@ -47,6 +47,19 @@ pub const PROTOCOL: Protocol = Protocol {
             hint: "kneel on the back knee, the thigh under or behind the hip",
             unknown: "measured hip unknown",
         },
+        // No hip extends this far behind the trunk (10-20 deg is the norm, 30 the AAOS's full
+        // range): a runner looking back over the shoulder for the whole stretch, the face read
+        // the wrong way, had the front leg's hip, flexed 89 deg, read as a hip extension of 89,
+        // graded good. Chosen, not measured: 50 leaves room for a flexible athlete's deep lunge
+        // and the reading; the front hip of a lunge flexes 60-100.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::AtLeast(-50.0),
+            role: Role::Posture,
+            failure: "measured hip extended over 50 deg, beyond what a hip extends: the front leg read as the back one (the face turned back?), or the leg misread",
+            hint: "face the way the front foot points, the head level",
+            unknown: "measured hip unknown",
+        },
         // Leaning back arches the lower back, and the trunk line's tilt is read as hip
         // extension: kneeling still, the trunk 12 deg back, read 11.8 deg, graded good.
         Criterion {
