@@ -2193,6 +2193,93 @@ fn swings_handed_over(
     None
 }
 
+/// The other leg further out than the swinging one by more than this about a swing's peak,
+/// degrees (each leg's furthest, the measure's angle), is the legs' labels exchanged there (see
+/// [`exchanged_at_crossings`]): in a true swing the standing leg stays 10-60 deg short of every
+/// peak, jitter and sway moving it a few degrees.
+const EXCHANGED_BY_DEG: f32 = 5.0;
+
+/// Each leg's furthest out within this share of the swings' spacing either side of a swing's
+/// peak is compared (see [`exchanged_at_crossings`]): a label waiting at the standing level for
+/// up to half a swing has its peak anywhere there, and the other leg's in the middle.
+const EXCHANGED_WINDOW: f32 = 0.3;
+
+/// Where the legs' labels were exchanged at the swings' crossings ([`exchanged_at_crossings`]).
+struct Exchanged<'a> {
+    /// The measure whose peaks showed it.
+    measure: &'a Measure,
+    /// At how many of its peaks, of how many with both legs known.
+    at: usize,
+    of: usize,
+    /// How much further out the other leg went there, degrees (the median).
+    by_deg: f32,
+}
+
+/// Whether the pose model named the legs by where they were (the one in front always "right",
+/// say) rather than which they were: then at the peaks of one of the measures (the back of the
+/// swings, where the swinging leg has passed the standing one) the leg called the swinging one
+/// waits at the standing level while the other goes further out, at most of that measure's
+/// peaks ([`EXCHANGED_BY_DEG`] within [`EXCHANGED_WINDOW`]; a measure with
+/// [`MIN_RESULT_SWINGS`] peaks or more). Left
+/// unseen, the back of the swings was read on the standing leg: swings from 15 deg of
+/// extension to 50 of flexion read 3.9 and 49.8, good. `swings_of` holds `side`'s crests per
+/// measure.
+fn exchanged_at_crossings<'a>(
+    series: &AngleSeries,
+    side: Side,
+    swings_of: &[(&'a Measure, Vec<Repetition>)],
+) -> Option<Exchanged<'a>> {
+    swings_of
+        .iter()
+        .filter(|(_, swings)| swings.len() >= MIN_RESULT_SWINGS)
+        .find_map(|(measure, swings)| {
+            // Both legs as a swing's peaks are read (see `Reading::new`).
+            let swing_values = |s: Side| -> Vec<f32> {
+                series
+                    .smoothed_at_least(measure.angle.channel(s), SWING_CUTOFF_HZ)
+                    .into_iter()
+                    .map(|v| v * measure.sign())
+                    .collect()
+            };
+            let (this, other) = (swing_values(side), swing_values(side.other()));
+            // Around each peak, within a share of the swings' spacing: a label waiting at the
+            // standing level has its peak anywhere there, the other leg's in the middle.
+            let spacing_s = stats::median_of_seen(
+                swings
+                    .windows(2)
+                    .map(|w| (w[1].time_s - w[0].time_s) as f32),
+            )?;
+            let window_s = f64::from(EXCHANGED_WINDOW * spacing_s);
+            let time = &series.time_s;
+            let furthest = |values: &[f32], around: std::ops::Range<usize>| {
+                values
+                    .get(around)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .fold(f32::NEG_INFINITY, f32::max)
+            };
+            // How much further out the other leg went than this one about each peak.
+            let further: Vec<f32> = swings
+                .iter()
+                .filter_map(|c| {
+                    let around = time.partition_point(|&t| t < c.time_s - window_s)
+                        ..time.partition_point(|&t| t <= c.time_s + window_s);
+                    let (a, b) = (furthest(&this, around.clone()), furthest(&other, around));
+                    (a.is_finite() && b.is_finite()).then_some(b - a)
+                })
+                .collect();
+            let at = further.iter().filter(|&&d| d > EXCHANGED_BY_DEG).count();
+            (2 * at > further.len() && further.len() >= MIN_RESULT_SWINGS).then(|| Exchanged {
+                measure,
+                at,
+                of: further.len(),
+                by_deg: stats::median_of_seen(further.iter().copied()).unwrap_or(f32::NAN),
+            })
+        })
+}
+
 /// A swinging knee bent more than this (degrees, the median at the front of the swings) makes
 /// knee drives, not leg swings: a relaxed swing comes up with the knee nearly straight (the
 /// synthetic swings bend it 5 deg; a leg swung from the hip keeps it well under 45), a knee
@@ -2822,6 +2909,28 @@ fn not_swings(
                  (one rhythm carried on from {last_s:.1} to {first_s:.1} s, the two feet never \
                  still together), so the pose model exchanged the legs as they passed each other; \
                  check the picture (a real change of leg plants the foot first)"
+            ),
+        ));
+    }
+    if let Some(exchanged) = exchanged_at_crossings(series, side, &swings_of) {
+        let Exchanged {
+            measure,
+            at,
+            of,
+            by_deg,
+        } = exchanged;
+        let (peaks, way) = if measure.negate {
+            ("back", "back")
+        } else {
+            ("front", "forward")
+        };
+        return Some((
+            RefusalKind::NoValidFrames,
+            format!(
+                "which leg swung is not known: at {at} of the {of} {peaks} peaks of the swings the \
+                 other leg went about {by_deg:.0} deg further {way} than this one, so the pose \
+                 model named the legs by where they were, not which they were, and exchanged \
+                 them as they passed each other; check the picture"
             ),
         ));
     }
