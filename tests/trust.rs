@@ -1298,7 +1298,12 @@ fn a_brief_rest_or_none_before_the_hold_is_still_a_rest() {
 #[test]
 fn a_heel_lifted_in_a_lunge_does_not_count() {
     let times = frames(10.0);
-    let lunge = |shank: &dyn Fn(f64) -> f32, lift: &dyn Fn(f64) -> f32, stray: bool, seed: u64| {
+    // `unseen`: the ankle not found from 4.7 to 5.4 s.
+    let lunge = |shank: &dyn Fn(f64) -> f32,
+                 lift: &dyn Fn(f64) -> f32,
+                 stray: bool,
+                 unseen: bool,
+                 seed: u64| {
         let body = |t: f64| legs(leg(40.0, 40.0 + shank(t)), leg(-5.0, 10.0), Side::Left, 0.0);
         let poses: Vec<Pose> = times
             .iter()
@@ -1331,6 +1336,13 @@ fn a_heel_lifted_in_a_lunge_does_not_count() {
             swaps: 0.02,
         };
         corrupt(&mut poses, &noise, &mut XorShift::new(seed));
+        if unseen {
+            for (pose, t) in poses.iter_mut().zip(&times) {
+                if (4.7..5.4).contains(t) {
+                    pose.keypoints[BodyPart::LeftAnkle.index()].confidence = 0.0;
+                }
+            }
+        }
         measure(
             "lunge-ankle",
             &times,
@@ -1343,14 +1355,20 @@ fn a_heel_lifted_in_a_lunge_does_not_count() {
     let into = |t: f64| ramp(t, 1.0, 2.5) - ramp(t, 8.0, 9.0);
     for seed in 1..=5 {
         // The heel down: measured, good, nothing said.
-        let r = lunge(&|t| 8.0 + 22.0 * into(t), &|_| 0.0, false, seed);
+        let r = lunge(&|t| 8.0 + 22.0 * into(t), &|_| 0.0, false, false, seed);
         let value = r.value_deg.unwrap_or_else(|| panic!("seed {seed}: {r:?}"));
         assert!((value - 30.0).abs() < 1.5, "seed {seed}: {value}");
         assert_eq!(r.quality, Quality::Good, "seed {seed}: {:?}", r.warnings);
         assert!(!heel_said(&r), "seed {seed}: {:?}", r.warnings);
         // The heel lifted all through the hold: refused for that, one stray ankle or none.
         for stray in [false, true] {
-            let r = lunge(&|t| 8.0 + 30.0 * into(t), &|t| 0.15 * into(t), stray, seed);
+            let r = lunge(
+                &|t| 8.0 + 30.0 * into(t),
+                &|t| 0.15 * into(t),
+                stray,
+                false,
+                seed,
+            );
             assert_refused(
                 &r,
                 RefusalKind::NoValidFrames,
@@ -1358,18 +1376,22 @@ fn a_heel_lifted_in_a_lunge_does_not_count() {
             );
         }
         // Held at 30 with the heel down, then on to 40 with it lifted: the hold with the heel
-        // down, the lift said.
+        // down, the lift said; also with the ankle not found for 0.7 s as the heel came up
+        // (the foot's stay ended there, and the heel held up became its floor: 40, good).
         let further = |t: f64| ramp(t, 4.5, 5.5) - ramp(t, 8.0, 9.0);
-        let r = lunge(
-            &|t| 8.0 + 22.0 * into(t) + 10.0 * further(t),
-            &|t| 0.15 * further(t),
-            false,
-            seed,
-        );
-        let value = r.value_deg.unwrap_or_else(|| panic!("seed {seed}: {r:?}"));
-        assert!((value - 30.0).abs() < 1.5, "seed {seed}: {value}");
-        assert_eq!(r.quality, Quality::Fair, "seed {seed}: {:?}", r.warnings);
-        assert!(heel_said(&r), "seed {seed}: {:?}", r.warnings);
+        for unseen in [false, true] {
+            let r = lunge(
+                &|t| 8.0 + 22.0 * into(t) + 10.0 * further(t),
+                &|t| 0.15 * further(t),
+                false,
+                unseen,
+                seed,
+            );
+            let value = r.value_deg.unwrap_or_else(|| panic!("seed {seed}: {r:?}"));
+            assert!((value - 30.0).abs() < 1.5, "seed {seed} {unseen}: {value}");
+            assert_eq!(r.quality, Quality::Fair, "seed {seed}: {:?}", r.warnings);
+            assert!(heel_said(&r), "seed {seed} {unseen}: {:?}", r.warnings);
+        }
     }
 }
 

@@ -920,7 +920,7 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 /// up), and lets the knee go further forward than the ankle bends: the lunge test keeps the heel
 /// down. Each frame's ankle height and place across the picture are the median of five frames
 /// around it. A foot's stay is a run of frames with its ankle within [`FOOT_PLACE_SHANKS`]
-/// across the picture of where the stay began (unseen for at most [`FLOOR_GAP_S`]); a frame's
+/// across the picture of where the stay began (however long unseen between them); a frame's
 /// floor is the lowest level the ankle kept for [`FLOOR_HELD_S`] earlier in the stay, seen at
 /// the same scale (see [`judge_stay`]): the heel set down, however briefly, before a lift. A
 /// frame with no such level before it has no floor (a foot never seen down there, or in the
@@ -981,18 +981,20 @@ fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) 
             continue;
         }
         let anchor = across[start];
-        // The stay: frames near where it began, unseen for a short while at most.
+        // The stay: frames near where it began, however long the ankle went unseen between
+        // them (the floor where the foot stands is that floor still: unseen for 0.6 s as the
+        // heel came up, the stay ended, and the heel held up became the next stay's floor, a
+        // lunge held at 35 with the heel down and driven on to 45 with it lifted reading 45,
+        // good).
         let mut end = start;
-        for i in start + 1..n {
-            if across[i].is_nan() {
-                if time_s[i] - time_s[end] > FLOOR_GAP_S {
-                    break;
-                }
-            } else if (across[i] - anchor).abs() <= FOOT_PLACE_SHANKS * shank {
-                end = i;
-            } else {
+        for (i, x) in across.iter().enumerate().take(n).skip(start + 1) {
+            if x.is_nan() {
+                continue;
+            }
+            if (x - anchor).abs() > FOOT_PLACE_SHANKS * shank {
                 break;
             }
+            end = i;
         }
         judge_stay(
             &time_s[start..=end],
@@ -1086,9 +1088,6 @@ const FOOT_PLACE_SHANKS: f32 = 0.5;
 /// nearer from a camera at hip height puts the floor a tenth of a shank lower. A shank's length
 /// over five frames scatters a few percent with keypoint jitter.
 const SCALE_TOLERANCE: f32 = 0.04;
-
-/// How long (seconds) an ankle may go unseen within one stay of its foot (see [`ankle_lifts`]).
-const FLOOR_GAP_S: f64 = 0.5;
 
 /// How long (seconds) an ankle must keep a level for it to be its floor (see [`ankle_lifts`]):
 /// the heel set down before a lift, not a frame's dip.
