@@ -1803,3 +1803,48 @@ fn a_front_leg_read_as_the_back_one_is_no_kneeling_hip_extension() {
         }
     }
 }
+
+/// The toe touch's trunk jumps too: a fold held at 100 deg with the shoulders read 12 deg
+/// further down for 1.2 s (half-way down the hanging upper arms, or on a therapist's hand) read
+/// 112, good. The trunk's direction jumped there and back, as a leg's does on another limb: the
+/// shoulders are left out there, and the hold at 100 is the result.
+#[test]
+fn a_trunk_that_jumps_is_not_the_toe_touchs_result() {
+    let times = frames(10.0);
+    let mut poses: Vec<Pose> = times
+        .iter()
+        .map(|&t| {
+            let fold = 100.0 * (ramp(t, 1.0, 3.0) - ramp(t, 8.5, 9.5));
+            let body = Body {
+                left: leg(fold, 0.0),
+                right: leg(fold, 0.0),
+                trunk_lean: fold,
+            };
+            let mut pose = render(&Placement::new(Posture::Standing, true), &body);
+            if (4.5..5.7).contains(&t) {
+                // Each shoulder turned 12 deg further down about its hip.
+                for (hip, shoulder) in [
+                    (BodyPart::LeftHip, BodyPart::LeftShoulder),
+                    (BodyPart::RightHip, BodyPart::RightShoulder),
+                ] {
+                    let h = pose.keypoints[hip.index()];
+                    let s = &mut pose.keypoints[shoulder.index()];
+                    let (dx, dy) = (s.x - h.x, s.y - h.y);
+                    let turn = 12f32.to_radians(); // towards the feet, facing right
+                    let (sin, cos) = turn.sin_cos();
+                    s.x = h.x + dx * cos - dy * sin;
+                    s.y = h.y + dx * sin + dy * cos;
+                }
+            }
+            pose
+        })
+        .collect();
+    let r = &measure("toe-touch", &times, &mut poses, SideChoice::Auto)[0];
+    let value = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
+    assert!((value - 100.0).abs() < 1.0, "{value}: {r:?}");
+    assert!(
+        r.warnings.iter().any(|w| w.kind == WarningKind::Misread),
+        "{:?}",
+        r.warnings
+    );
+}

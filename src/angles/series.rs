@@ -233,9 +233,9 @@ pub struct AngleSeries {
     /// straight down (see `SegmentLengths::thigh_ratios`); NaN unknown.
     thigh_in_plane: [Vec<f32>; 2],
     /// Per side (left, right), per frame: whether that side's thigh or shank, or the trunk, was
-    /// read longer than [`OVERLONG_RATIO`] times its own length, or the thigh or shank jumped
-    /// away and back (see [`jump_islands`]): a keypoint misplaced, often on another person or
-    /// limb. The angles drawn from that segment's keypoints are left out, like a dropped
+    /// read longer than [`OVERLONG_RATIO`] times its own length, or the thigh, shank or trunk
+    /// jumped away and back (see [`jump_islands`]): a keypoint misplaced, often on another
+    /// person or limb. The angles drawn from that segment's keypoints are left out, like a dropped
     /// keypoint: bridged when the gap is short, not counted when long.
     misread: [Vec<bool>; 2],
     /// Per frame: the keypoints left out of its angles as misread (bit `i` for
@@ -352,8 +352,8 @@ impl AngleSeries {
     }
 
     /// Per frame: whether `side`'s thigh or shank, or the trunk, was read impossibly long, or
-    /// the thigh or shank jumped away and back (see the field's documentation); the angles from
-    /// that segment were left out.
+    /// the thigh, shank or trunk jumped away and back (see the field's documentation); the
+    /// angles from that segment were left out.
     pub fn misread(&self, side: Side) -> &[bool] {
         &self.misread[side_index(side)]
     }
@@ -1162,8 +1162,10 @@ pub const JUMP_MAX_SHARE: f64 = 0.25;
 pub const JUMP_END_MIN_S: f64 = 0.5;
 
 /// The keypoints of `side`'s thigh and shank (both ends, as either may be the misplaced one;
-/// bit `i` for [`BodyPart`] index `i`) to leave out in each frame because the segment jumped
-/// there and back (see [`jump_islands`]), judged from keypoints with `min_confidence` or more
+/// bit `i` for [`BodyPart`] index `i`), and of its trunk from hip to shoulder (the shoulder), to
+/// leave out in each frame because the segment jumped there and back (see [`jump_islands`]): a
+/// toe touch held at 100 deg with the shoulders read half-way down the hanging upper arms for
+/// 1.2 s read 114, good, judged from keypoints with `min_confidence` or more
 /// and from frames where the segment is drawn from half to [`OVERLONG_RATIO`] times its own
 /// length (`lengths`; a segment pointing at the camera turns with every pixel of jitter).
 fn jumped_parts(
@@ -1175,9 +1177,13 @@ fn jumped_parts(
 ) -> Vec<u32> {
     let parts = side.parts();
     let mut dropped = vec![0u32; poses.len()];
-    for (k, (from, to)) in [(parts.hip, parts.knee), (parts.knee, parts.ankle)]
-        .into_iter()
-        .enumerate()
+    for (k, (from, to)) in [
+        (parts.hip, parts.knee),
+        (parts.knee, parts.ankle),
+        (parts.hip, parts.shoulder),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let own_px = lengths.own_px[k];
         let direction_deg: Vec<f32> = poses
@@ -1196,10 +1202,17 @@ fn jumped_parts(
                 }
             })
             .collect();
+        // The trunk's misplaced end is its shoulder (on the upper arm, a therapist's hand): a
+        // hip misplaced moves the thigh too, judged there.
+        let ends = if to == parts.shoulder {
+            1 << to.index()
+        } else {
+            1 << from.index() | 1 << to.index()
+        };
         for island in jump_islands(time_s, &direction_deg) {
             for i in island {
                 if direction_deg[i].is_finite() {
-                    dropped[i] |= 1 << from.index() | 1 << to.index();
+                    dropped[i] |= ends;
                 }
             }
         }
