@@ -5,14 +5,16 @@
 //! timestamps in seconds beside them.
 
 /// The longest interval between samples [`reject_outliers`] lets a movement turn a limb over,
-/// seconds: 5 frames/s. Beside a longer gap (frames lost for a while) the samples beside are
-/// no guide to what a limb could reach, and a spike of 60 deg at 300 deg/s is still one.
-const MOVING_SPIKE_MAX_S: f64 = 0.2;
+/// seconds: 10 frames/s. Beside a longer gap (frames lost for a while) the samples beside are
+/// no guide to what a limb could reach, and a spike of more than 30 deg at 300 deg/s is still
+/// one (a swing's peak lies 18 deg above its neighbours at 8 frames/s, 20 at 5 frames/s with a
+/// swing every 1.2 s; a single misread frame, too short for the jump rule, is left out).
+const MOVING_SPIKE_MAX_S: f64 = 0.1;
 
 /// Rejects single-frame spikes: a sample further from the median of itself and its two
 /// neighbours on each side (`time_s`, seconds, one per sample) than `threshold_deg`, and than a
 /// turn at `deg_per_s` over the longer of the intervals to the samples beside it (at most
-/// 0.2 s), becomes
+/// 0.1 s), becomes
 /// missing. (At a movement's turn the median is about the sample beside it, which lies that
 /// far away at most: far apart in time, a movement's own peak is no spike.) Needs no
 /// allocation beyond `scratch`, which it resizes to the series' length.
@@ -327,18 +329,18 @@ mod tests {
         reject_outliers(&t, &mut v, 10.0, 0.0, &mut scratch);
         assert!(v[7].is_nan());
         assert_eq!(v.iter().filter(|x| x.is_nan()).count(), 1);
-        // A spike of 47 deg is kept where a limb turning at 300 deg/s could reach it from the
-        // samples beside it (0.2 s apart, or more), and still left out at 30 samples/s.
+        // A spike of about 26 deg is kept where a limb turning at 300 deg/s could reach it from
+        // the samples beside it (0.1 s apart, or more), and still left out at 30 samples/s.
         let mut kept: Vec<f32> = (0..20).map(|i| i as f32 * 0.5).collect();
-        kept[7] = 50.0;
+        kept[7] = 30.0;
         let slow: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.3).collect();
         reject_outliers(&slow, &mut kept, 10.0, 300.0, &mut scratch);
-        assert_eq!(kept[7], 50.0);
+        assert_eq!(kept[7], 30.0);
         reject_outliers(&t, &mut kept, 10.0, 300.0, &mut scratch);
         assert!(kept[7].is_nan());
-        // Beside frames lost for a second, a spike is judged as if 0.2 s apart.
+        // Beside frames lost for a second, a spike is judged as if 0.1 s apart.
         let mut after_gap: Vec<f32> = (0..20).map(|i| i as f32 * 0.5).collect();
-        after_gap[7] = 80.0;
+        after_gap[7] = 40.0;
         let gap: Vec<f64> = (0..20)
             .map(|i| f64::from(i) / 30.0 + if i >= 7 { 1.0 } else { 0.0 })
             .collect();

@@ -667,7 +667,8 @@ enum SampleRate {
 /// is more than [`SeriesOptions::outlier_deg`]: at a swing's peak the frame beside it, which
 /// the median of five frames then is, lies at most the swing's speed times a frame's time away
 /// (a leg swung at 300-500 deg/s turns about 40 deg a frame at 8 frames/s at its fastest, and
-/// 18 at its peak where it slows). 15 deg a frame up to 20 frames/s, 30 at 10 frames/s.
+/// 18 at its peak where it slows). 15 deg a frame up to 20 frames/s, 30 at 10 frames/s and
+/// fewer.
 pub const OUTLIER_DEG_PER_S: f32 = 300.0;
 
 /// The median frame rate, and whether frames are evenly spaced (every interval within 10 % of
@@ -920,7 +921,7 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 /// up), and lets the knee go further forward than the ankle bends: the lunge test keeps the heel
 /// down. Each frame's ankle height and place across the picture are the median of five frames
 /// around it. A foot's stay is a run of frames with its ankle within [`FOOT_PLACE_SHANKS`]
-/// across the picture of where the stay began (however long unseen between them); a frame's
+/// across the picture of where the stay began (unseen for at most [`FLOOR_GAP_S`] between them); a frame's
 /// floor is the lowest level the ankle kept for [`FLOOR_HELD_S`] earlier in the stay, seen at
 /// the same scale (see [`judge_stay`]): the heel set down, however briefly, before a lift. A
 /// frame with no such level before it has no floor (a foot never seen down there, or in the
@@ -981,13 +982,16 @@ fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) 
             continue;
         }
         let anchor = across[start];
-        // The stay: frames near where it began, however long the ankle went unseen between
-        // them (the floor where the foot stands is that floor still: unseen for 0.6 s as the
-        // heel came up, the stay ended, and the heel held up became the next stay's floor, a
-        // lunge held at 35 with the heel down and driven on to 45 with it lifted reading 45,
-        // good).
+        // The stay: frames near where it began, unseen for FLOOR_GAP_S at most between them
+        // (the floor where the foot stands is that floor still: with half a second, unseen for
+        // 0.6 s as the heel came up, the stay ended, and the heel held up became the next
+        // stay's floor, a lunge held at 35 with the heel down and driven on to 45 with it
+        // lifted reading 45, good).
         let mut end = start;
         for (i, x) in across.iter().enumerate().take(n).skip(start + 1) {
+            if time_s[i] - time_s[end] > FLOOR_GAP_S {
+                break;
+            }
             if x.is_nan() {
                 continue;
             }
@@ -1089,6 +1093,11 @@ const FOOT_PLACE_SHANKS: f32 = 0.5;
 /// over five frames scatters a few percent with keypoint jitter.
 const SCALE_TOLERANCE: f32 = 0.04;
 
+/// How long (seconds) an ankle may go unseen within one stay of its foot (see [`ankle_lifts`]):
+/// a heel lifted while the ankle was not found is judged against the floor before; longer, the
+/// camera or the person may have moved.
+const FLOOR_GAP_S: f64 = 2.0;
+
 /// How long (seconds) an ankle must keep a level for it to be its floor (see [`ankle_lifts`]):
 /// the heel set down before a lift, not a frame's dip.
 const FLOOR_HELD_S: f64 = 0.5;
@@ -1164,8 +1173,8 @@ pub const JUMP_END_MIN_S: f64 = 0.5;
 /// The keypoints of `side`'s thigh and shank (both ends, as either may be the misplaced one;
 /// bit `i` for [`BodyPart`] index `i`), and of its trunk from hip to shoulder (the shoulder), to
 /// leave out in each frame because the segment jumped there and back (see [`jump_islands`]): a
-/// toe touch held at 100 deg with the shoulders read half-way down the hanging upper arms for
-/// 1.2 s read 114, good, judged from keypoints with `min_confidence` or more
+/// toe touch held at 100 deg with the shoulders read 12 deg further down for 1.2 s (half-way
+/// down the hanging upper arms) read 112, good, judged from keypoints with `min_confidence` or more
 /// and from frames where the segment is drawn from half to [`OVERLONG_RATIO`] times its own
 /// length (`lengths`; a segment pointing at the camera turns with every pixel of jitter).
 fn jumped_parts(

@@ -50,14 +50,24 @@ pub const PROTOCOL: Protocol = Protocol {
         // No hip extends this far behind the trunk (10-20 deg is the norm, 30 the AAOS's full
         // range): a runner looking back over the shoulder for the whole stretch, the face read
         // the wrong way, had the front leg's hip, flexed 89 deg, read as a hip extension of 89,
-        // graded good. Chosen, not measured: 50 leaves room for a flexible athlete's deep lunge
-        // and the reading; the front hip of a lunge flexes 60-100.
+        // graded good. The front hip of a half-kneeling stretch flexes 70-100. Chosen, not
+        // measured.
+        Criterion {
+            subject: Subject::SameLeg(LegAngle::HipFlexion),
+            test: Test::AtLeast(-70.0),
+            role: Role::Posture,
+            failure: "measured hip extended over 70 deg, beyond what a hip extends: the front leg read as the back one (the face turned back?), or the leg misread",
+            hint: "face the way the front foot points, the head level",
+            unknown: "measured hip unknown",
+        },
+        // Over 50 a very flexible athlete's deep lunge, with the lower back arched (the trunk
+        // line takes it in), or a shallow lunge's front leg read as the back one: said, fair.
         Criterion {
             subject: Subject::SameLeg(LegAngle::HipFlexion),
             test: Test::AtLeast(-50.0),
-            role: Role::Posture,
-            failure: "measured hip extended over 50 deg, beyond what a hip extends: the front leg read as the back one (the face turned back?), or the leg misread",
-            hint: "face the way the front foot points, the head level",
+            role: Role::Flag,
+            failure: "measured hip extended over 50 deg, more than most hips extend: check the picture (the lower back arched, or the front leg read as the back one)",
+            hint: "keep the lower back still, the head level",
             unknown: "measured hip unknown",
         },
         // Leaning back arches the lower back, and the trunk line's tilt is read as hip

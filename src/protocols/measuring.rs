@@ -2218,9 +2218,9 @@ struct Exchanged<'a> {
 /// Whether the pose model named the legs by where they were (the one in front always "right",
 /// say) rather than which they were: then at the peaks of one of the measures (the back of the
 /// swings, where the swinging leg has passed the standing one) the leg called the swinging one
-/// waits at the standing level while the other goes further out, at most of that measure's
-/// peaks ([`EXCHANGED_BY_DEG`] within [`EXCHANGED_WINDOW`]; a measure with
-/// [`MIN_RESULT_SWINGS`] peaks or more). Left
+/// waits at the standing level while the other leaves it to go further out, at most of that
+/// measure's peaks ([`EXCHANGED_BY_DEG`] past this leg and past the other's median, within
+/// [`EXCHANGED_WINDOW`]; a measure with [`MIN_RESULT_SWINGS`] peaks or more). Left
 /// unseen, the back of the swings was read on the standing leg: swings from 15 deg of
 /// extension to 50 of flexion read 3.9 and 49.8, good. `swings_of` holds `side`'s crests per
 /// measure.
@@ -2260,14 +2260,25 @@ fn exchanged_at_crossings<'a>(
                     .filter(|v| !v.is_nan())
                     .fold(f32::NEG_INFINITY, f32::max)
             };
-            // How much further out the other leg went than this one about each peak.
+            // Where the other leg stands: its median over the recording (a label waiting at the
+            // standing level does so half the time or more).
+            let standing = stats::median_of_seen(other.iter().copied())?;
+            // How much further out the other leg went than this one about each peak, where it
+            // left its standing level to get there: a swing that never passes the standing leg
+            // (from 10 deg of flexion to 60) has its back peaks behind the standing leg's level,
+            // which stays where it stands (0: not further out).
             let further: Vec<f32> = swings
                 .iter()
                 .filter_map(|c| {
                     let around = time.partition_point(|&t| t < c.time_s - window_s)
                         ..time.partition_point(|&t| t <= c.time_s + window_s);
                     let (a, b) = (furthest(&this, around.clone()), furthest(&other, around));
-                    (a.is_finite() && b.is_finite()).then_some(b - a)
+                    let left_standing = b - standing > EXCHANGED_BY_DEG;
+                    (a.is_finite() && b.is_finite()).then_some(if left_standing {
+                        b - a
+                    } else {
+                        0.0
+                    })
                 })
                 .collect();
             let at = further.iter().filter(|&&d| d > EXCHANGED_BY_DEG).count();
@@ -2752,11 +2763,17 @@ fn not_swings(
     let seen =
         |i: usize| values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true);
     // A frame seen on each side of the peak, within PEAK_GAP_S or one and a half frame
-    // intervals of it: one frame missing beside the peak at 30 frames/s moves it by well under
+    // intervals (the 90th percentile) of it: one frame missing beside the peak at 30 frames/s moves it by well under
     // a degree, but at 10 frames/s the missing frame may have been the peak, 12 deg above the
     // one beside it (and after frames lost for a while, anything).
-    let frame_s =
-        stats::median_of_seen(time.windows(2).map(|w| (w[1] - w[0]) as f32)).map_or(0.0, f64::from);
+    // (The intervals' 90th percentile: a webcam alternating 100 and 200 ms has no frame
+    // missing, and its peaks are seen.)
+    let mut intervals: Vec<f32> = time.windows(2).map(|w| (w[1] - w[0]) as f32).collect();
+    intervals.retain(|d| d.is_finite());
+    intervals.sort_by(f32::total_cmp);
+    let frame_s = intervals
+        .get(intervals.len() * 9 / 10)
+        .map_or(0.0, |&d| f64::from(d));
     let near = PEAK_GAP_S.max(1.5 * frame_s);
     let seen_near = |c: &Repetition, i: usize| seen(i) && (time[i] - time[c.frame]).abs() <= near;
     let seen_from = |c: &Repetition, step: isize| {
@@ -2996,15 +3013,21 @@ fn frames_per_swing(time_s: &[f64], swings: &[Repetition]) -> Option<(f32, f32)>
 }
 
 /// A swing's peak is seen clearly with a frame seen on each side of it no further than this
-/// from it, seconds, or one and a half median frame intervals if more: two frames at 30
-/// frames/s, with their times 20 % early or late (see [`not_swings`]).
+/// from it, seconds, or one and a half frame intervals (their 90th percentile) if more: two
+/// frames at 30 frames/s, with their times 20 % early or late (see [`not_swings`]).
 const PEAK_GAP_S: f64 = 0.085;
 
 /// The highest value of the parabola through a crest's frame (at time 0, `peak_deg`) and the
 /// frames on either side of it (seconds from it, degrees): where a swing turned between frames.
-/// None where the three do not bend down (a flat top), or the turn falls outside them.
+/// None where the three do not bend down (a flat top), the turn falls outside them, or one
+/// frame beside is under half as far as the other (a frame 2 ms after the peak, its jitter
+/// tilting the parabola, lifted it 5-11 deg). At most a quarter of the larger drop to a frame
+/// beside, as for a true parabola sampled evenly.
 fn vertex_between(before: (f64, f32), peak_deg: f32, after: (f64, f32)) -> Option<f32> {
     let (x0, x2) = (before.0, after.0);
+    if x2 < -0.5 * x0 || -x0 < 0.5 * x2 {
+        return None;
+    }
     let (d0, d2) = (
         f64::from(before.1 - peak_deg),
         f64::from(after.1 - peak_deg),
@@ -3021,9 +3044,8 @@ fn vertex_between(before: (f64, f32), peak_deg: f32, after: (f64, f32)) -> Optio
         return None;
     }
     let x = -b / (2.0 * a);
-    (x0..=x2)
-        .contains(&x)
-        .then(|| peak_deg + (-b * b / (4.0 * a)) as f32)
+    let rise = ((-b * b / (4.0 * a)) as f32).min(0.25 * (-d0).max(-d2) as f32);
+    (x0..=x2).contains(&x).then_some(peak_deg + rise)
 }
 
 /// Whether a hold or position test's level was held (the sustained maximum, or minimum where
@@ -3171,8 +3193,9 @@ mod tests {
         // A flat top or a trough has no peak between the frames.
         assert_eq!(vertex_between((-0.1, 50.0), 50.0, (0.1, 50.0)), None);
         assert_eq!(vertex_between((-0.1, 55.0), 50.0, (0.1, 55.0)), None);
-        // Frames not on either side.
+        // Frames not on either side, or one beside much nearer than the other.
         assert_eq!(vertex_between((0.1, 40.0), 50.0, (0.2, 45.0)), None);
+        assert_eq!(vertex_between((-0.1, 45.0), 50.0, (0.002, 49.5)), None);
     }
 
     #[test]
