@@ -136,8 +136,8 @@ pub const NYQUIST_SHARE: f64 = 0.45;
 /// Zero-phase low-pass: a second-order Butterworth run forwards then backwards (4th-order
 /// response, no lag), on each run of present samples separately. The series is treated as
 /// evenly sampled at `sample_rate_hz`; runs shorter than 2 samples and cutoffs at or above
-/// [`NYQUIST_SHARE`] × the sample rate are left as they are. Edges are padded by odd reflection to tame the
-/// start-up transient.
+/// [`NYQUIST_SHARE`] × the sample rate are left as they are. Edges are padded by odd
+/// reflection to tame the start-up transient.
 pub fn butterworth_zero_phase(
     values: &mut [f32],
     sample_rate_hz: f64,

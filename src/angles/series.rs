@@ -921,11 +921,11 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 /// up), and lets the knee go further forward than the ankle bends: the lunge test keeps the heel
 /// down. Each frame's ankle height and place across the picture are the median of five frames
 /// around it. A foot's stay is a run of frames with its ankle within [`FOOT_PLACE_SHANKS`]
-/// across the picture of where the stay began (unseen for at most [`FLOOR_GAP_S`] between them); a frame's
-/// floor is the lowest level the ankle kept for [`FLOOR_HELD_S`] earlier in the stay, seen at
-/// the same scale (see [`judge_stay`]): the heel set down, however briefly, before a lift. A
-/// frame with no such level before it has no floor (a foot never seen down there, or in the
-/// air). Only the stay's own frames count, so the floor of a foot planted elsewhere is not this
+/// across the picture of where the stay began (unseen for at most [`FLOOR_GAP_S`] between
+/// them); a frame's floor is the lowest level the ankle kept for [`FLOOR_HELD_S`] earlier in
+/// the stay, seen at the same scale (see [`judge_stay`]): the heel set down, however briefly,
+/// before a lift. A frame with no such level before it has no floor (a foot never seen down
+/// there, or in the air). Only the stay's own frames count, so the floor of a foot planted elsewhere is not this
 /// one's. The rise is counted past three times the jitter of the smoothed height (the ankle's
 /// frame-to-frame scatter; 2 px on a shank of 100 px reads no lift under about 3 %), so that
 /// jitter is not a heel lifted.
@@ -1174,8 +1174,8 @@ pub const JUMP_END_MIN_S: f64 = 0.5;
 /// bit `i` for [`BodyPart`] index `i`), and of its trunk from hip to shoulder (the shoulder), to
 /// leave out in each frame because the segment jumped there and back (see [`jump_islands`]): a
 /// toe touch held at 100 deg with the shoulders read 12 deg further down for 1.2 s (half-way
-/// down the hanging upper arms) read 112, good, judged from keypoints with `min_confidence` or more
-/// and from frames where the segment is drawn from half to [`OVERLONG_RATIO`] times its own
+/// down the hanging upper arms) read 112, good. Judged from keypoints with `min_confidence` or
+/// more and from frames where the segment is drawn from half to [`OVERLONG_RATIO`] times its own
 /// length (`lengths`; a segment pointing at the camera turns with every pixel of jitter).
 fn jumped_parts(
     time_s: &[f64],

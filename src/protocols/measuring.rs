@@ -2763,11 +2763,10 @@ fn not_swings(
     let seen =
         |i: usize| values.get(i).is_some_and(|v| !v.is_nan()) && measured.get(i) == Some(&true);
     // A frame seen on each side of the peak, within PEAK_GAP_S or one and a half frame
-    // intervals (the 90th percentile) of it: one frame missing beside the peak at 30 frames/s moves it by well under
+    // intervals of it: one frame missing beside the peak at 30 frames/s moves it by well under
     // a degree, but at 10 frames/s the missing frame may have been the peak, 12 deg above the
-    // one beside it (and after frames lost for a while, anything).
-    // (The intervals' 90th percentile: a webcam alternating 100 and 200 ms has no frame
-    // missing, and its peaks are seen.)
+    // one beside it (and after frames lost for a while, anything). The intervals' 90th
+    // percentile: a webcam alternating 100 and 200 ms has no frame missing.
     let mut intervals: Vec<f32> = time.windows(2).map(|w| (w[1] - w[0]) as f32).collect();
     intervals.retain(|d| d.is_finite());
     intervals.sort_by(f32::total_cmp);
