@@ -3006,8 +3006,7 @@ fn frames_per_swing(time_s: &[f64], swings: &[Repetition]) -> Option<(f32, f32)>
             .windows(2)
             .map(|w| (w[1].time_s - w[0].time_s) as f32),
     )?;
-    let frame_s = stats::median_of_seen(time_s.windows(2).map(|w| (w[1] - w[0]) as f32))
-        .filter(|&s| s > 0.0)?;
+    let frame_s = Some(hold::median_interval(time_s) as f32).filter(|&s| s > 0.0)?;
     Some((swing_s / frame_s, 1.0 / frame_s))
 }
 
