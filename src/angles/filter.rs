@@ -232,6 +232,11 @@ impl OneEuroFilter {
         x_hat as f32
     }
 
+    /// The last estimate, in the units filtered; `None` before any sample.
+    pub fn estimate(&self) -> Option<f32> {
+        self.state.map(|(_, value, _)| value as f32)
+    }
+
     /// Forgets the past (a new trial).
     pub fn reset(&mut self) {
         self.state = None;

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use super::facing::facing_shown;
 use super::filter::OneEuroFilter;
+use super::geometry::wrap_deg;
 use super::joints::{joint_angles, JointAngles};
 use super::series::{Channel, CHANNEL_COUNT};
 use crate::pose::Pose;
@@ -122,7 +123,18 @@ impl LiveAngles {
                 self.filters[i].reset();
             }
             self.last_seen_s[i] = time_s;
-            filtered[i] = self.filters[i].filter(time_s, angle.deg);
+            let filter = &mut self.filters[i];
+            filtered[i] = if channel.is_direction() {
+                // A direction crossing ±180 deg is filtered as the small turn it is, not
+                // through every angle between (a back thigh level behind the body read
+                // -178 and 179 in turn showed about 0): the filter runs on unwrapped values.
+                let unwrapped = filter
+                    .estimate()
+                    .map_or(angle.deg, |last| last + wrap_deg(angle.deg - last));
+                wrap_deg(filter.filter(time_s, unwrapped))
+            } else {
+                filter.filter(time_s, angle.deg)
+            };
         }
         LiveFrameAngles {
             raw,
@@ -201,6 +213,24 @@ mod tests {
         assert_eq!(live.push(1.2, &facing_left).raw.anterior_sign, Some(1.0));
         let tied = live.push(1.3, &ear_only);
         assert_eq!(tied.raw.anterior_sign, Some(1.0));
+    }
+
+    #[test]
+    fn a_direction_crossing_180_is_filtered_as_the_small_turn_it_is() {
+        let mut live = LiveAngles::new(0.3, 0.3);
+        let shank = Channel::Leg(crate::angles::LegAngle::ShankToVertical, Side::Left);
+        // The shank pointing straight up, a degree or two either side of it in turn.
+        let mut raw = Vec::new();
+        for i in 0..60 {
+            let knee = if i % 2 == 0 { 178.0 } else { 182.5 };
+            let frame = live.push(i as f64 / 30.0, &pose_with_knee(knee));
+            raw.push(frame.raw.left.shank_to_vertical.map(|a| a.deg));
+            let shown = frame.angle(shank);
+            assert!(shown.abs() > 177.0, "frame {i}: {shown} (raw {raw:?})");
+        }
+        // The frames did cross ±180.
+        assert!(raw.iter().flatten().any(|&deg| deg > 0.0));
+        assert!(raw.iter().flatten().any(|&deg| deg < 0.0));
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl Channel {
 
     /// Whether the channel is a segment's direction in the picture (against its horizontal or
     /// vertical), which may cross ±180 deg, rather than a joint's angle.
-    fn is_direction(self) -> bool {
+    pub(crate) fn is_direction(self) -> bool {
         !matches!(
             self,
             Channel::Leg(LegAngle::KneeFlexion | LegAngle::HipFlexion, _)
