@@ -97,6 +97,11 @@ pub enum WarningKind {
     /// its peak read low. `value` is the frames a swing (the median time from one swing's peak
     /// to the next over the median frame interval), `detail` the frame rate, frames per second.
     FramesFarApart,
+    /// The swings went out of the picture's plane (a leg swung across the body, or the camera
+    /// not side-on to the swing), so their peaks read low. `value` is how far the thigh pointed
+    /// out of the plane at the peaks, degrees (an underestimate: see the swing tests), `detail`
+    /// the share of its length shown there, percent.
+    SwungOutOfPlane,
     /// The video's clock went back (clips joined, a camcorder's .mts files concatenated); the
     /// frames after were timed to follow on. `value` is how many times.
     ClockRestarted,
@@ -132,7 +137,7 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, in the order above.
-    pub const ALL: [WarningKind; 33] = [
+    pub const ALL: [WarningKind; 34] = [
         WarningKind::NoResult,
         WarningKind::AngleUnknown,
         WarningKind::OutOfPosition,
@@ -158,6 +163,7 @@ impl WarningKind {
         WarningKind::SwingsLeftOut,
         WarningKind::PeaksUnseen,
         WarningKind::FramesFarApart,
+        WarningKind::SwungOutOfPlane,
         WarningKind::ClockRestarted,
         WarningKind::DecodeErrors,
         WarningKind::OtherLevelHeld,
@@ -196,6 +202,7 @@ impl WarningKind {
             WarningKind::SwingsLeftOut => "swings_left_out",
             WarningKind::PeaksUnseen => "peaks_unseen",
             WarningKind::FramesFarApart => "frames_far_apart",
+            WarningKind::SwungOutOfPlane => "swung_out_of_plane",
             WarningKind::ClockRestarted => "clock_restarted",
             WarningKind::DecodeErrors => "decode_errors",
             WarningKind::OtherLevelHeld => "other_level_held",
@@ -494,6 +501,10 @@ impl fmt::Display for Warning {
             WarningKind::FramesFarApart => write!(
                 f,
                 "about {value:.1} frames a swing ({detail} frames/s): a swing's turn may fall between frames and its peak read low; film at a higher frame rate (a webcam slows down in dim light)"
+            ),
+            WarningKind::SwungOutOfPlane => write!(
+                f,
+                "the leg swung about {value:.0} deg or more out of the picture's plane (the thigh shown {detail}% of its length at the peaks): the peaks read low; swing straight forward and back, side-on to the camera"
             ),
             WarningKind::ClockRestarted => write!(
                 f,
