@@ -1605,6 +1605,86 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
     }
 }
 
+/// A runner looking back over the shoulder (at a screen, at a coach) for the whole recording
+/// has the face read turned the wrong way, and with it front and back: swings to 50 in front and
+/// 15 behind read 15 and 50, good. A swing goes further forward than a hip extends behind, so
+/// a back further than the front and past 35 deg is refused, with no peak shown; the same
+/// swings looking ahead, and a stiff runner's 25 in front and 30 behind, are measured.
+#[test]
+fn swings_read_facing_the_wrong_way_are_refused() {
+    let mut rng = XorShift::new(37);
+    let times = timestamps(30.0, 14.0, false, &mut rng);
+    let phase = |t: f64| (std::f64::consts::TAU * (t - 1.0) / 1.2).sin() as f32 * ramp(t, 1.0, 1.4);
+    let swings = |front: f32, back: f32, looking_back: bool, rng: &mut XorShift| {
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let mut body = Body::default();
+                body.left.hip_flexion = (front - back) / 2.0 + (front + back) / 2.0 * phase(t);
+                body.left.knee_flexion = 5.0;
+                let mut pose = render(&Placement::new(Posture::Standing, true), &body);
+                if looking_back {
+                    // The head turned to face the other way: its points mirrored about the
+                    // head's middle.
+                    let middle = pose.keypoints[BodyPart::LeftShoulder.index()].x;
+                    for part in [
+                        BodyPart::Nose,
+                        BodyPart::LeftEye,
+                        BodyPart::RightEye,
+                        BodyPart::LeftEar,
+                        BodyPart::RightEar,
+                    ] {
+                        let k = &mut pose.keypoints[part.index()];
+                        k.x = 2.0 * middle - k.x;
+                    }
+                }
+                pose
+            })
+            .collect();
+        let noise = Noise {
+            sigma_px: 2.0,
+            ..Noise::default()
+        };
+        corrupt(&mut poses, &noise, rng);
+        measure(
+            "leg-swing",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        )
+    };
+    let results = swings(50.0, 15.0, true, &mut rng);
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        let refusal = r
+            .refusal
+            .as_ref()
+            .unwrap_or_else(|| panic!("looking back: {r:?}"));
+        assert!(
+            refusal
+                .reason
+                .starts_with("front and back of the swings in doubt"),
+            "looking back: {refusal:?}"
+        );
+        assert_eq!(r.peak_deg, None, "looking back: {r:?}");
+    }
+    for (front, back) in [(50.0, 15.0), (25.0, 30.0)] {
+        for r in swings(front, back, false, &mut rng) {
+            let label = format!(
+                "looking ahead, {front} in front and {back} behind, {}",
+                r.measure
+            );
+            let truth = if r.measure == "hip_flexion" {
+                front
+            } else {
+                back
+            };
+            let value = r.value_deg.unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!((value - truth).abs() < 2.0, "{label}: {value}");
+        }
+    }
+}
+
 /// Standing still before and after the swings is not a refusal (a swing test has no hold), even
 /// for a stiff runner whose leg goes only 8 deg behind.
 #[test]

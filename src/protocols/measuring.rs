@@ -2343,6 +2343,29 @@ const SWING_OBLIQUE_DEG: f32 = 30.0;
 /// few percent short looks turned far out of the plane.
 const SWING_PLANE_FROM_DEG: f32 = 25.0;
 
+/// A swing's back peak past this (degrees of hip extension, the median over the swings) and
+/// past its front is taken for the two exchanged: a hip extends 10-20 deg (30 at most in the
+/// norms), and swung, with the trunk leaning into it, little further, while a leg swings
+/// forward far further. With the face read turned the wrong way for the whole recording (a
+/// runner looking back over the shoulder at a screen), swings to 50 in front and 15 behind read
+/// 15 and 50, good. Chosen from the norms, not measured: a runner with very tight hamstrings and
+/// loose hip flexors could swing 30 forward and 36 back, and is refused.
+const SWING_BACK_MAX_DEG: f32 = 35.0;
+
+/// The medians of the back peaks and the front peaks of the swings, degrees, where the back
+/// ones exceed the front ones and [`SWING_BACK_MAX_DEG`] (each measure with
+/// [`MIN_RESULT_SWINGS`] peaks or more): front and back likely exchanged.
+fn back_beyond_front(swings_of: &[(&Measure, Vec<Repetition>)]) -> Option<(f32, f32)> {
+    let median_peak = |back: bool| {
+        swings_of
+            .iter()
+            .filter(|(m, swings)| m.negate == back && swings.len() >= MIN_RESULT_SWINGS)
+            .find_map(|(_, swings)| stats::median_of_seen(swings.iter().map(|c| c.peak_deg)))
+    };
+    let (back, front) = (median_peak(true)?, median_peak(false)?);
+    (back > front && back > SWING_BACK_MAX_DEG).then_some((back, front))
+}
+
 /// Where the swings went out of the picture's plane: how far the thigh pointed out of it at
 /// the peaks, degrees, with the thigh's length shown there, percent of its own; `None` when no
 /// measure has [`MIN_RESULT_SWINGS`] peaks lifted at least [`SWING_PLANE_FROM_DEG`]. (A thigh
@@ -2973,6 +2996,19 @@ fn not_swings(
                  other leg went about {by_deg:.0} deg further {way} than this one, so the pose \
                  model named the legs by where they were, not which they were, and exchanged \
                  them as they passed each other; check the picture"
+            ),
+        ));
+    }
+    // Forward not told from back: no peak is shown either (see `measure_one`).
+    if let Some((back, front)) = back_beyond_front(&swings_of) {
+        return Some((
+            RefusalKind::NotThePosture,
+            format!(
+                "front and back of the swings in doubt: they went further back (about {back:.0} \
+                 deg) than forward ({front:.0}), and further back than a hip extends, so which \
+                 way the body faced was likely read reversed (the face turned to look back over \
+                 the shoulder); look ahead with the face side-on to the camera, and check the \
+                 picture"
             ),
         ));
     }
