@@ -2766,7 +2766,9 @@ fn jittering_keypoints_never_give_a_good_wrong_number() {
 /// A swing's peaks are read where the leg turns: smoothed at 2.5 Hz like a hold, a leg swung
 /// from 20 deg of extension to 60 of flexion every 0.8 s read 2.2 deg low, and one that turned
 /// sharply (a triangle) 5.9 deg low every 1.2 s and 8.6 every 0.8 s, each graded good. Read at
-/// 5 Hz: within 0.2 deg, 2.7 and 4.1 (the triangle's sharp turn is between frames too).
+/// 5 Hz: within 0.2 deg, 2.7 and 4.1 (the triangle's sharp turn is between frames too); but
+/// fast swings, every 0.5 and 0.6 s, turning sharply, read 7.2 and 6.3 low, good. Read at 6
+/// times the swings' rate where that is over 5 Hz: 3.1 and 3.7 (2.4 every 0.8 s).
 #[test]
 fn swing_peaks_are_read_where_the_leg_turns() {
     let (flexion, extension) = (60.0f32, 20.0f32);
@@ -2774,9 +2776,12 @@ fn swing_peaks_are_read_where_the_leg_turns() {
     let cases = [
         ("smooth", 0.8, false, 0.5),
         ("smooth", 0.8, true, 1.5),
+        ("smooth", 0.5, true, 2.0),
         ("smooth", 1.2, false, 0.5),
         ("sharp", 1.2, false, 3.0),
-        ("sharp", 0.8, false, 4.5),
+        ("sharp", 0.8, false, 3.0),
+        ("sharp", 0.6, false, 4.5),
+        ("sharp", 0.5, false, 4.0),
     ];
     for (shape, period_s, noisy, tolerance) in cases {
         let mut rng = XorShift::new(7);

@@ -85,8 +85,39 @@ pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, pos
 }
 
 /// The low-pass cutoff a swing test's angle is read with, hertz, at the least (a hold's is
-/// 2.5): see [`AngleSeries::smoothed_at_least`].
+/// 2.5; higher for fast swings, see [`SWING_HARMONICS`]): see
+/// [`AngleSeries::smoothed_at_least`].
 pub const SWING_CUTOFF_HZ: f64 = 5.0;
+
+/// A swing test's angle is smoothed with a cutoff of at least this many times the swings' rate
+/// (one over the median time from one crest to the next), hertz per hertz: a swing's peak is
+/// a sharp turn, and a leg swung fast has more of it above [`SWING_CUTOFF_HZ`]. Swings to 60 and
+/// 20 deg turning sharply (a triangle) read 7.2 deg low every 0.5 s and 6.3 every 0.6 s at 30
+/// frames/s (4.0 and 3.3 half-way between a triangle and a sine), all good; now 3.1 and 3.7
+/// (1.5 and 1.9), jitter of 4 px on a 100-px thigh moving a sine swing's peaks by 1 deg at most.
+/// Measured on synthetic swings at 30 and 60 frames/s: 4 times gained half as much, 5 a little
+/// less than 6.
+const SWING_HARMONICS: f64 = 6.0;
+
+/// `channel` smoothed for reading swings: at [`SWING_CUTOFF_HZ`], or at [`SWING_HARMONICS`]
+/// times the swings' rate where that is higher (the rate from the crests at least
+/// `prominence_deg` high, three or more, of the angle smoothed at [`SWING_CUTOFF_HZ`]).
+fn swing_smoothed(series: &AngleSeries, channel: Channel, prominence_deg: f32) -> Vec<f32> {
+    let smoothed = series.smoothed_at_least(channel, SWING_CUTOFF_HZ);
+    let crest_times: Vec<f64> = crests(&series.time_s, &smoothed, prominence_deg)
+        .iter()
+        .map(|c| c.time_s)
+        .collect();
+    if crest_times.len() < 3 {
+        return smoothed;
+    }
+    let cutoff_hz = SWING_HARMONICS / hold::median_interval(&crest_times);
+    if cutoff_hz > SWING_CUTOFF_HZ {
+        series.smoothed_at_least(channel, cutoff_hz)
+    } else {
+        smoothed
+    }
+}
 
 /// A turn of the trunk from the rest to the hold this large or larger, degrees, is said as the
 /// trunk's part of a result against the trunk line ([`Movement::thigh_moves`]) and grades it
@@ -1032,11 +1063,12 @@ impl<'a> Reading<'a> {
         let flip = flip_of(measure);
         let all_values: Vec<f32> = match protocol.result {
             // A swing's peaks are read less smoothed than a hold.
-            ResultKind::Swings { .. } => series
-                .smoothed_at_least(measure.angle.channel(side), SWING_CUTOFF_HZ)
-                .into_iter()
-                .map(|v| v * measure.sign() * flip)
-                .collect(),
+            ResultKind::Swings { prominence_deg } => {
+                { swing_smoothed(series, measure.angle.channel(side), prominence_deg) }
+                    .into_iter()
+                    .map(|v| v * measure.sign() * flip)
+                    .collect()
+            }
             _ => measure.values(series, side).map(|v| v * flip).collect(),
         };
         let values = kept(&all_values, |i| {
