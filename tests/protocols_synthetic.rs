@@ -1163,9 +1163,7 @@ fn leg_swings_give_each_swings_peaks_in_every_orientation() {
                 let mut poses: Vec<Pose> = times
                     .iter()
                     .map(|&t| {
-                        let phase = std::f64::consts::TAU * t / period_s;
-                        let hip = (flexion - extension) / 2.0
-                            + (flexion + extension) / 2.0 * phase.sin() as f32;
+                        let hip = swung(flexion, extension, swing_wave(t, 0.0, period_s));
                         let mut body = Body::default();
                         body.leg_mut(side).hip_flexion = hip;
                         body.leg_mut(side).knee_flexion = 5.0;
@@ -1258,8 +1256,7 @@ fn knee_drives_are_not_leg_swings() {
         let mut poses: Vec<Pose> = times
             .iter()
             .map(|&t| {
-                let phase = std::f64::consts::TAU * t / 1.2;
-                let hip = 20.0 + 40.0 * phase.sin() as f32;
+                let hip = swung(60.0, 20.0, swing_wave(t, 0.0, 1.2));
                 let mut body = Body::default();
                 body.left.hip_flexion = hip;
                 // Straight at the back of the swing, bent `front_knee` at the front.
@@ -1306,10 +1303,7 @@ fn swings_passed_to_the_other_leg_in_mid_swing_are_refused() {
     let mut rng = XorShift::new(31);
     let times = timestamps(30.0, 14.0, false, &mut rng);
     // The right leg swings from 1 s, 30 deg either way of 20 (50 deg forward, 10 back).
-    let swing = |t: f64| {
-        let phase = std::f64::consts::TAU * (t - 1.0) / 1.2;
-        (20.0 + 30.0 * phase.sin() as f32) * ramp(t, 1.0, 1.6)
-    };
+    let swing = |t: f64| swung(50.0, 10.0, swing_wave(t, 1.0, 1.2)) * ramp(t, 1.0, 1.6);
     // Where the swinging thigh passes the standing one (hip flexion 0) nearest 7 s.
     let crossing_s = times
         .iter()
@@ -1424,7 +1418,7 @@ fn a_side_to_side_swing_is_not_a_forward_and_back_one() {
     };
     let mut rng = XorShift::new(29);
     let times = timestamps(30.0, 12.0, false, &mut rng);
-    let phase = |t: f64| (std::f64::consts::TAU * (t - 1.0) / 1.5).sin() as f32 * ramp(t, 1.0, 1.5);
+    let phase = |t: f64| swing_wave(t, 1.0, 1.5) * ramp(t, 1.0, 1.5);
     for sigma_px in [0.0, 3.0] {
         for turn in [0.0f32, 20.0, 25.0, 30.0] {
             let label = format!("turned {turn} deg, noise {sigma_px} px");
@@ -1550,13 +1544,13 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
     };
     let mut rng = XorShift::new(31);
     let times = timestamps(30.0, 12.0, false, &mut rng);
-    let phase = |t: f64| (std::f64::consts::TAU * (t - 1.0) / 1.5).sin() as f32 * ramp(t, 1.0, 1.5);
+    let phase = |t: f64| swing_wave(t, 1.0, 1.5) * ramp(t, 1.0, 1.5);
     for sigma_px in [0.0, 3.0] {
         for turn in [0.0f32, 15.0, 40.0, 45.0] {
             let label = format!("turned {turn} deg, noise {sigma_px} px");
             let mut poses: Vec<Pose> = times
                 .iter()
-                .map(|&t| swing_pose(20.0 + 40.0 * phase(t), turn))
+                .map(|&t| swing_pose(swung(60.0, 20.0, phase(t)), turn))
                 .collect();
             corrupt(
                 &mut poses,
@@ -1614,13 +1608,13 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
 fn swings_read_facing_the_wrong_way_are_refused() {
     let mut rng = XorShift::new(37);
     let times = timestamps(30.0, 14.0, false, &mut rng);
-    let phase = |t: f64| (std::f64::consts::TAU * (t - 1.0) / 1.2).sin() as f32 * ramp(t, 1.0, 1.4);
+    let phase = |t: f64| swing_wave(t, 1.0, 1.2) * ramp(t, 1.0, 1.4);
     let swings = |front: f32, back: f32, looking_back: bool, rng: &mut XorShift| {
         let mut poses: Vec<Pose> = times
             .iter()
             .map(|&t| {
                 let mut body = Body::default();
-                body.left.hip_flexion = (front - back) / 2.0 + (front + back) / 2.0 * phase(t);
+                body.left.hip_flexion = swung(front, back, phase(t));
                 body.left.knee_flexion = 5.0;
                 let mut pose = render(&Placement::new(Posture::Standing, true), &body);
                 if looking_back {
@@ -1775,10 +1769,7 @@ fn walking_is_not_a_leg_swing() {
 fn swings_seen_from_the_front_or_only_twice_are_refused() {
     let mut rng = XorShift::new(23);
     let times = timestamps(30.0, 10.0, false, &mut rng);
-    let swing = |t: f64| {
-        let phase = std::f64::consts::TAU * t / 1.2;
-        20.0 + 30.0 * phase.sin() as f32
-    };
+    let swing = |t: f64| swung(50.0, 10.0, swing_wave(t, 0.0, 1.2));
     for (label, lateral_px, turned_every, swinging_s, says) in [
         (
             "from the front",
@@ -2798,8 +2789,7 @@ fn swing_peaks_are_read_where_the_leg_turns() {
                     _ => 4.0 * x - 4.0,
                 };
                 let mut body = Body::default();
-                body.left.hip_flexion =
-                    (flexion - extension) / 2.0 + (flexion + extension) / 2.0 * wave;
+                body.left.hip_flexion = swung(flexion, extension, wave);
                 body.left.knee_flexion = 5.0;
                 body.right.knee_flexion = 3.0;
                 render(&Placement::new(Posture::Standing, true), &body)
@@ -2946,10 +2936,8 @@ fn legs_named_by_where_they_are_are_refused() {
                 let mut poses: Vec<Pose> = times
                     .iter()
                     .map(|&t| {
-                        let phase = std::f64::consts::TAU * (t - 1.0) / 1.2;
-                        let hip = ((flexion - extension) / 2.0
-                            + (flexion + extension) / 2.0 * phase.sin() as f32)
-                            * ramp(t, 1.0, 1.6);
+                        let hip =
+                            swung(flexion, extension, swing_wave(t, 1.0, 1.2)) * ramp(t, 1.0, 1.6);
                         let mut body = Body::default();
                         body.right.hip_flexion = hip;
                         body.right.knee_flexion = 5.0;
@@ -2996,9 +2984,7 @@ fn legs_named_by_where_they_are_are_refused() {
         let mut poses: Vec<Pose> = times
             .iter()
             .map(|&t| {
-                let phase = std::f64::consts::TAU * (t - 1.0) / 1.2;
-                let hip = ((60.0 - back) / 2.0 + (60.0 + back) / 2.0 * phase.sin() as f32)
-                    * ramp(t, 1.0, 1.6);
+                let hip = swung(60.0, back, swing_wave(t, 1.0, 1.2)) * ramp(t, 1.0, 1.6);
                 let mut body = Body::default();
                 body.right.hip_flexion = hip;
                 body.right.knee_flexion = 5.0;
@@ -3061,8 +3047,7 @@ fn swings_filmed_at_low_frame_rates_are_read_at_their_peaks() {
             .map(|&t| {
                 let wave = (std::f64::consts::TAU * (t / period_s + 0.13)).sin() as f32;
                 let mut body = Body::default();
-                body.left.hip_flexion =
-                    (flexion - extension) / 2.0 + (flexion + extension) / 2.0 * wave;
+                body.left.hip_flexion = swung(flexion, extension, wave);
                 body.left.knee_flexion = 5.0;
                 body.right.knee_flexion = 3.0;
                 render(&Placement::new(Posture::Standing, true), &body)

@@ -173,6 +173,18 @@ pub fn render(placement: &Placement, body: &Body) -> Pose {
     Pose::from_keypoints(k)
 }
 
+/// A swinging leg's hip flexion, degrees: from `back` deg behind (hip extension, positive) to
+/// `front` in front, at `wave` (-1 back, 1 front, 0 half-way).
+pub fn swung(front: f32, back: f32, wave: f32) -> f32 {
+    (front - back) / 2.0 + (front + back) / 2.0 * wave
+}
+
+/// A sine swing's wave at `t` seconds (-1 back, 1 front): one swing every `period_s`, rising
+/// through half-way at `start_s`.
+pub fn swing_wave(t: f64, start_s: f64, period_s: f64) -> f32 {
+    (std::f64::consts::TAU * (t - start_s) / period_s).sin() as f32
+}
+
 /// A stretch: rest, move in over 2 s, hold 4 s at `target` with a slight sway, release, rest.
 /// Returns the angle at `t` seconds; 10 s in all.
 pub fn stretch_curve(rest: f32, target: f32) -> impl Fn(f64) -> f32 {
