@@ -1064,7 +1064,7 @@ impl<'a> Reading<'a> {
         let all_values: Vec<f32> = match protocol.result {
             // A swing's peaks are read less smoothed than a hold.
             ResultKind::Swings { prominence_deg } => {
-                { swing_smoothed(series, measure.angle.channel(side), prominence_deg) }
+                swing_smoothed(series, measure.angle.channel(side), prominence_deg)
                     .into_iter()
                     .map(|v| v * measure.sign() * flip)
                     .collect()
@@ -2361,13 +2361,13 @@ const SWING_SHORT_READ: f32 = 0.05;
 
 /// Swings whose thigh pointed more than this out of the picture's plane at their peaks (as
 /// [`swing_plane`] reads it, degrees; under [`SWING_ACROSS_DEG`]) are measured, said and graded
-/// fair: their peaks read low. Swings to 60 and 20 deg, straight, in a plane turned 35 to 45 deg
-/// from the picture's (a leg swung across the body, or the camera not side-on to the swing),
-/// read 54 to 50 and 17 to 14, all good, the plane read 28 to 40 deg out (26 to 39 with 3 px of
-/// jitter); turned 30 deg (56 and 17) it read 21 and 19. Chosen on those synthetic swings: a
-/// side-on swing whose thigh the model reads short at the front (12 % short, a hip keypoint
-/// placed otherwise as the hip flexes) reads 22 to 24 deg out at 60 and 80 deg of flexion, but
-/// 33 to 35 for a low swing to 35.
+/// fair: their peaks read low. Swings to 60 and 20 deg, straight, in a plane turned 40 and 45
+/// deg from the picture's (a leg swung across the body, or the camera not side-on to the
+/// swing), read 52 and 50, 16 and 14, good, the plane read 34 and 40 deg out (31 and 39 with 3
+/// px of jitter); turned 35 deg (54 and 17) it reads 28 (26), good, and turned 30 (56 and 17)
+/// 21 (19). Chosen on those synthetic swings: a side-on swing whose thigh the model reads short
+/// at the front (12 % short, a hip keypoint placed otherwise as the hip flexes) reads 22 to 24
+/// deg out at 60 and 80 deg of flexion, but 33 to 35 for a low swing to 35 (graded fair).
 const SWING_OBLIQUE_DEG: f32 = 30.0;
 
 /// Only peaks where the thigh was lifted at least this far from hanging straight down
@@ -2433,16 +2433,22 @@ fn swing_plane(
         }
         // A thigh read up to SWING_SHORT_READ short at the peaks (the hip keypoint placed
         // otherwise as the hip flexes) is not taken as turned.
-        let r = (stats::median(&rs) + SWING_SHORT_READ).min(1.0);
+        let shown = stats::median(&rs);
+        let r = (shown + SWING_SHORT_READ).min(1.0);
         let from_down = stats::median(&fs).to_radians();
         let down = r * from_down.cos();
         let lifted = (1.0 - down * down).max(0.0).sqrt();
         let across = r * from_down.sin().abs();
-        (lifted >= SWING_PLANE_FROM_DEG.to_radians().sin())
-            .then(|| (lifted, (across / lifted).min(1.0).acos().to_degrees(), r))
+        (lifted >= SWING_PLANE_FROM_DEG.to_radians().sin()).then(|| {
+            (
+                lifted,
+                (across / lifted).min(1.0).acos().to_degrees(),
+                shown,
+            )
+        })
     });
-    let (_, across, r) = judged.max_by(|a, b| a.0.total_cmp(&b.0))?;
-    Some((across, 100.0 * r))
+    let (_, across, shown) = judged.max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some((across, 100.0 * shown))
 }
 
 /// Where the trunk lay in the picture as no body in the test's posture lies, what to say of the
@@ -3045,7 +3051,7 @@ fn not_swings(
         ));
     }
     found.out_of_plane = swing_plane(series, side, &swings_of);
-    if let Some((across, shortened)) = found
+    if let Some((across, shown)) = found
         .out_of_plane
         .filter(|&(across, _)| across > SWING_ACROSS_DEG)
     {
@@ -3053,7 +3059,7 @@ fn not_swings(
             RefusalKind::NotThePosture,
             format!(
                 "not a forward-and-back swing seen side-on: at the peaks the thigh pointed about \
-                 {across:.0} deg out of the picture (shown {shortened:.0}% of its length), so the \
+                 {across:.0} deg out of the picture (shown {shown:.0}% of its length), so the \
                  leg swung towards and away from the camera (a side-to-side swing, or the camera \
                  not side-on); swing forward and back, side-on to the camera"
             ),
