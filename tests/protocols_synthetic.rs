@@ -1602,8 +1602,9 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
 /// A runner looking back over the shoulder (at a screen, at a coach) for the whole recording
 /// has the face read turned the wrong way, and with it front and back: swings to 50 in front and
 /// 15 behind read 15 and 50, good. A swing goes further forward than a hip extends behind, so
-/// a back further than the front and past 35 deg is refused, with no peak shown; the same
-/// swings looking ahead, and a stiff runner's 25 in front and 30 behind, are measured.
+/// a back further than the front and past 25 deg is refused, with no peak shown (swings of 35
+/// and 15, 30 and 10 too); the same swings looking ahead, and a stiff runner's 20 in front and
+/// 24 behind, are measured.
 #[test]
 fn swings_read_facing_the_wrong_way_are_refused() {
     let mut rng = XorShift::new(37);
@@ -1647,22 +1648,25 @@ fn swings_read_facing_the_wrong_way_are_refused() {
             SideChoice::Named(Side::Left),
         )
     };
-    let results = swings(50.0, 15.0, true, &mut rng);
-    assert_eq!(results.len(), 2);
-    for r in &results {
-        let refusal = r
-            .refusal
-            .as_ref()
-            .unwrap_or_else(|| panic!("looking back: {r:?}"));
-        assert!(
-            refusal
-                .reason
-                .starts_with("front and back of the swings in doubt"),
-            "looking back: {refusal:?}"
-        );
-        assert_eq!(r.peak_deg, None, "looking back: {r:?}");
+    for (front, back) in [(50.0, 15.0), (35.0, 15.0), (30.0, 10.0)] {
+        let results = swings(front, back, true, &mut rng);
+        assert_eq!(results.len(), 2);
+        for r in &results {
+            let label = format!("looking back, {front} in front and {back} behind");
+            let refusal = r
+                .refusal
+                .as_ref()
+                .unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!(
+                refusal
+                    .reason
+                    .starts_with("front and back of the swings in doubt"),
+                "{label}: {refusal:?}"
+            );
+            assert_eq!(r.peak_deg, None, "{label}: {r:?}");
+        }
     }
-    for (front, back) in [(50.0, 15.0), (25.0, 30.0)] {
+    for (front, back) in [(50.0, 15.0), (20.0, 24.0)] {
         for r in swings(front, back, false, &mut rng) {
             let label = format!(
                 "looking ahead, {front} in front and {back} behind, {}",
@@ -2758,25 +2762,28 @@ fn jittering_keypoints_never_give_a_good_wrong_number() {
 /// from 20 deg of extension to 60 of flexion every 0.8 s read 2.2 deg low, and one that turned
 /// sharply (a triangle) 5.9 deg low every 1.2 s and 8.6 every 0.8 s, each graded good. Read at
 /// 5 Hz: within 0.2 deg, 2.7 and 4.1 (the triangle's sharp turn is between frames too); but
-/// fast swings, every 0.5 and 0.6 s, turning sharply, read 7.2 and 6.3 low, good. Read at 6
-/// times the swings' rate where that is over 5 Hz: 3.1 and 3.7 (2.4 every 0.8 s).
+/// fast swings, every 0.5 and 0.6 s, turning sharply, read 7.2 and 6.3 low at 30 frames/s and
+/// 60, good. Read at 6 times the swings' rate, up to a quarter of the frame rate: 4.9 and 4.5
+/// at 30 frames/s (2.4 every 0.8 s), 3.2 and 2.7 at 60.
 #[test]
 fn swing_peaks_are_read_where_the_leg_turns() {
     let (flexion, extension) = (60.0f32, 20.0f32);
-    // (waveform, period in seconds, noisy, largest error allowed in degrees)
+    // (waveform, period in seconds, frames a second, noisy, largest error allowed in degrees)
     let cases = [
-        ("smooth", 0.8, false, 0.5),
-        ("smooth", 0.8, true, 1.5),
-        ("smooth", 0.5, true, 2.0),
-        ("smooth", 1.2, false, 0.5),
-        ("sharp", 1.2, false, 3.0),
-        ("sharp", 0.8, false, 3.0),
-        ("sharp", 0.6, false, 4.5),
-        ("sharp", 0.5, false, 4.0),
+        ("smooth", 0.8, 30.0, false, 0.5),
+        ("smooth", 0.8, 30.0, true, 1.5),
+        ("smooth", 0.5, 30.0, true, 2.0),
+        ("smooth", 1.2, 30.0, false, 0.5),
+        ("sharp", 1.2, 30.0, false, 3.0),
+        ("sharp", 0.8, 30.0, false, 3.0),
+        ("sharp", 0.6, 30.0, false, 5.0),
+        ("sharp", 0.5, 30.0, false, 5.5),
+        ("sharp", 0.6, 60.0, false, 3.5),
+        ("sharp", 0.5, 60.0, false, 4.0),
     ];
-    for (shape, period_s, noisy, tolerance) in cases {
+    for (shape, period_s, fps, noisy, tolerance) in cases {
         let mut rng = XorShift::new(7);
-        let times = timestamps(30.0, 10.0, noisy, &mut rng);
+        let times = timestamps(fps, 10.0, noisy, &mut rng);
         let mut poses: Vec<Pose> = times
             .iter()
             .map(|&t| {
@@ -2817,7 +2824,105 @@ fn swing_peaks_are_read_where_the_leg_turns() {
             let mean = r.value_deg.unwrap_or_else(|| panic!("{r:?}"));
             assert!(
                 (mean - expected).abs() <= tolerance,
-                "{shape} every {period_s} s, noisy={noisy}: {measure} {mean:.2} for {expected}"
+                "{shape} every {period_s} s at {fps} frames/s, noisy={noisy}: {measure} {mean:.2} \
+                 for {expected}"
+            );
+        }
+    }
+}
+
+/// Fast swings are smoothed all the same: read at 6 times their rate with no bound, swings every
+/// 0.4 s at 30 frames/s were not smoothed at all, and keypoint jitter (5 px on a 112-px thigh)
+/// drew crests of 15 deg among them and in the standing still before and after, taken for
+/// swings: 24 swings for 15, flexion 39 for 60, good. Bounded at a quarter of the frame rate.
+#[test]
+fn fast_swings_with_jittering_keypoints_are_smoothed_all_the_same() {
+    for seed in 1..=8 {
+        let mut rng = XorShift::new(seed);
+        let times = timestamps(30.0, 12.0, false, &mut rng);
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                // Standing still for 3 s before and after 15 swings.
+                let mut body = Body::default();
+                body.left.hip_flexion = swung(60.0, 20.0, swing_wave(t, 3.0, 0.4))
+                    * ramp(t, 3.0, 3.2)
+                    * (1.0 - ramp(t, 8.8, 9.0));
+                body.left.knee_flexion = 5.0;
+                render(&Placement::new(Posture::Standing, true), &body)
+            })
+            .collect();
+        let noise = Noise {
+            sigma_px: 4.5,
+            ..Noise::default()
+        };
+        corrupt(&mut poses, &noise, &mut rng);
+        for r in measure(
+            "leg-swing",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        ) {
+            let label = format!("seed {seed}, {}", r.measure);
+            let truth = if r.measure == "hip_flexion" {
+                60.0
+            } else {
+                20.0
+            };
+            let value = r.value_deg.unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!(
+                (value - truth).abs() < 3.5,
+                "{label}: {value:.1} for {truth}"
+            );
+            let swings = r.swings.unwrap_or(0);
+            assert!(
+                (14..=17).contains(&swings),
+                "{label}: {swings} swings for 15"
+            );
+        }
+    }
+    // Twenty swings every 0.4 s, then eight every 1.5 s, at 60 frames/s: the swings' rate is the
+    // slower set's, and the fast ones, smoothed as the slow ones are, read up to 1.7 deg low
+    // (read at the fast ones' rate, the slow ones came out up to 2.3 high, jitter on their
+    // peaks).
+    for seed in 1..=4 {
+        let mut rng = XorShift::new(seed);
+        let times = timestamps(60.0, 22.0, false, &mut rng);
+        let mut poses: Vec<Pose> = times
+            .iter()
+            .map(|&t| {
+                let wave = if t < 9.0 {
+                    swing_wave(t, 1.0, 0.4) * ramp(t, 1.0, 1.2)
+                } else {
+                    swing_wave(t, 9.0, 1.5) * (1.0 - ramp(t, 20.8, 21.0))
+                };
+                let mut body = Body::default();
+                body.left.hip_flexion = swung(60.0, 20.0, wave);
+                body.left.knee_flexion = 5.0;
+                render(&Placement::new(Posture::Standing, true), &body)
+            })
+            .collect();
+        let noise = Noise {
+            sigma_px: 4.5,
+            ..Noise::default()
+        };
+        corrupt(&mut poses, &noise, &mut rng);
+        for r in measure(
+            "leg-swing",
+            &times,
+            &mut poses,
+            SideChoice::Named(Side::Left),
+        ) {
+            let label = format!("fast then slow, seed {seed}, {}", r.measure);
+            let truth = if r.measure == "hip_flexion" {
+                60.0
+            } else {
+                20.0
+            };
+            let value = r.value_deg.unwrap_or_else(|| panic!("{label}: {r:?}"));
+            assert!(
+                (value - truth).abs() < 2.5,
+                "{label}: {value:.1} for {truth}"
             );
         }
     }

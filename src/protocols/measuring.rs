@@ -90,28 +90,40 @@ pub fn note_people(results: &mut [Measurement], people: Option<&PeopleSeen>, pos
 pub const SWING_CUTOFF_HZ: f64 = 5.0;
 
 /// A swing test's angle is smoothed with a cutoff of at least this many times the swings' rate
-/// (one over the median time from one crest to the next), hertz per hertz: a swing's peak is
-/// a sharp turn, and a leg swung fast has more of it above [`SWING_CUTOFF_HZ`]. Swings to 60 and
-/// 20 deg turning sharply (a triangle) read 7.2 deg low every 0.5 s and 6.3 every 0.6 s at 30
-/// frames/s (4.0 and 3.3 half-way between a triangle and a sine), all good; now 3.1 and 3.7
-/// (1.5 and 1.9), jitter of 4 px on a 100-px thigh moving a sine swing's peaks by 1 deg at most.
-/// Measured on synthetic swings at 30 and 60 frames/s: 4 times gained half as much, 5 a little
-/// less than 6.
+/// (see [`swing_smoothed`]), hertz per hertz: a swing's peak is a sharp turn, and a leg swung
+/// fast has more of it above [`SWING_CUTOFF_HZ`]. Swings to 60 and 20 deg turning sharply (a
+/// triangle) every 0.5 and 0.6 s read 7.2 and 6.3 deg low at 30 frames/s, 7.2 and 5.9 at 60
+/// (half-way between a triangle and a sine, about 4 and 3), all good; now 4.9 and 4.5 at 30
+/// frames/s (bounded by [`SWING_MAX_RATE_SHARE`]), 3.2 and 2.7 at 60 (1.6 and 1.4); with 4 px
+/// of jitter on a 100-px thigh a sine swing's peaks every 0.5-0.8 s read within 2.1 deg, as at
+/// 5 Hz. Measured on synthetic swings: 4 times gained half as much as 6, 5 a little less.
 const SWING_HARMONICS: f64 = 6.0;
 
-/// `channel` smoothed for reading swings: at [`SWING_CUTOFF_HZ`], or at [`SWING_HARMONICS`]
-/// times the swings' rate where that is higher (the rate from the crests at least
-/// `prominence_deg` high, three or more, of the angle smoothed at [`SWING_CUTOFF_HZ`]).
+/// The most a swing test's cutoff is raised to, as a share of the frame rate: at the frame
+/// rate's Nyquist guard the filter does nothing, and keypoint jitter (5 px on a 112-px thigh)
+/// drew crests of 15 deg, taken for swings: swings to 60 every 0.4 s read 39, good.
+const SWING_MAX_RATE_SHARE: f64 = 0.25;
+
+/// `channel` smoothed for reading swings: at [`SWING_CUTOFF_HZ`], or higher for fast swings,
+/// at [`SWING_HARMONICS`] times their rate, up to [`SWING_MAX_RATE_SHARE`] of the frame rate.
+/// The swings' rate is taken from the crests at least `prominence_deg` high of the angle
+/// smoothed at [`SWING_CUTOFF_HZ`] (three or more), by the 75th percentile of the times between
+/// them: the slower swings where fast and slow ones follow one another (after twenty swings
+/// every 0.4 s, eight every 1.5 s read unsmoothed 2-6 deg high).
 fn swing_smoothed(series: &AngleSeries, channel: Channel, prominence_deg: f32) -> Vec<f32> {
     let smoothed = series.smoothed_at_least(channel, SWING_CUTOFF_HZ);
-    let crest_times: Vec<f64> = crests(&series.time_s, &smoothed, prominence_deg)
-        .iter()
-        .map(|c| c.time_s)
+    let found = crests(&series.time_s, &smoothed, prominence_deg);
+    let mut between_s: Vec<f64> = found
+        .windows(2)
+        .map(|pair| pair[1].time_s - pair[0].time_s)
         .collect();
-    if crest_times.len() < 3 {
+    between_s.sort_by(f64::total_cmp);
+    let frame_s = hold::median_interval(&series.time_s);
+    if between_s.len() < 2 || frame_s <= 0.0 {
         return smoothed;
     }
-    let cutoff_hz = SWING_HARMONICS / hold::median_interval(&crest_times);
+    let swing_s = between_s[between_s.len() * 3 / 4];
+    let cutoff_hz = (SWING_HARMONICS / swing_s).min(SWING_MAX_RATE_SHARE / frame_s);
     if cutoff_hz > SWING_CUTOFF_HZ {
         series.smoothed_at_least(channel, cutoff_hz)
     } else {
@@ -2380,13 +2392,18 @@ const SWING_PLANE_FROM_DEG: f32 = 25.0;
 /// norms), and swung, with the trunk leaning into it, little further, while a leg swings
 /// forward far further. With the face read turned the wrong way for the whole recording (a
 /// runner looking back over the shoulder at a screen), swings to 50 in front and 15 behind read
-/// 15 and 50, good. Chosen from the norms, not measured: a runner with very tight hamstrings and
-/// loose hip flexors could swing 30 forward and 36 back, and is refused.
-const SWING_BACK_MAX_DEG: f32 = 35.0;
+/// 15 and 50, good, and 30 and 10 read 10 and 30. Chosen from the norms, not measured: a
+/// stiff runner whose swings go 20 forward and 26 back is refused.
+const SWING_BACK_MAX_DEG: f32 = 25.0;
+
+/// A swing's back peak must also be past its front by more than this, degrees, to be taken for
+/// the two exchanged (see [`SWING_BACK_MAX_DEG`]): swings that go about as far back as forward
+/// (30 and 30) read nearly the same either way round.
+const SWING_BACK_BEYOND_DEG: f32 = 5.0;
 
 /// The medians of the back peaks and the front peaks of the swings, degrees, where the back
-/// ones exceed the front ones and [`SWING_BACK_MAX_DEG`] (each measure with
-/// [`MIN_RESULT_SWINGS`] peaks or more): front and back likely exchanged.
+/// ones exceed [`SWING_BACK_MAX_DEG`] and the front ones by [`SWING_BACK_BEYOND_DEG`] (each
+/// measure with [`MIN_RESULT_SWINGS`] peaks or more): front and back likely exchanged.
 fn back_beyond_front(swings_of: &[(&Measure, Vec<Repetition>)]) -> Option<(f32, f32)> {
     let median_peak = |back: bool| {
         swings_of
@@ -2395,7 +2412,7 @@ fn back_beyond_front(swings_of: &[(&Measure, Vec<Repetition>)]) -> Option<(f32, 
             .find_map(|(_, swings)| stats::median_of_seen(swings.iter().map(|c| c.peak_deg)))
     };
     let (back, front) = (median_peak(true)?, median_peak(false)?);
-    (back > front && back > SWING_BACK_MAX_DEG).then_some((back, front))
+    (back > front + SWING_BACK_BEYOND_DEG && back > SWING_BACK_MAX_DEG).then_some((back, front))
 }
 
 /// Where the swings went out of the picture's plane: how far the thigh pointed out of it at
