@@ -1518,13 +1518,21 @@ fn a_side_to_side_swing_is_not_a_forward_and_back_one() {
             SideChoice::Named(Side::Left),
         ) {
             assert!(r.value_deg.is_some(), "{case}: {r:?}");
+            // Nor is it said to go out of the picture (a swing this low was, graded fair).
+            assert!(
+                !r.warnings
+                    .iter()
+                    .any(|w| w.kind == WarningKind::SwungOutOfPlane),
+                "{case}: {:?}",
+                r.warnings
+            );
         }
     }
 }
 
 /// A swing in a plane turned from the picture's (the leg swung across the body, or the camera
 /// not side-on to the swing while the body is) reads low: swings to 60 and 20 deg turned 40 deg
-/// read 52 and 16, graded good. Turned 40 or 45 deg they are measured, said (the thigh shown
+/// read 52 and 16, and were graded good. Turned 40 or 45 deg they are measured, said (the thigh shown
 /// short at the peaks) and graded fair, or with jitter refused; side-on or turned 15 deg (under
 /// a degree and a half off) they are good with nothing said.
 #[test]
@@ -1571,10 +1579,12 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
                 let drawn = (swung.to_radians().tan() * turn.to_radians().cos())
                     .atan()
                     .to_degrees();
-                // With jitter, so far out of the picture the thigh at some peaks is read short
+                // With jitter, 45 deg out of the picture the thigh at some peaks is read short
                 // enough not to count: refused as peaks not seen clearly is no wrong number.
-                if r.value_deg.is_none() && turn >= 40.0 && sigma_px > 0.0 {
-                    continue;
+                if let (None, Some(refusal)) = (r.value_deg, &r.refusal) {
+                    if turn == 45.0 && sigma_px > 0.0 && refusal.reason.contains("seen clearly") {
+                        continue;
+                    }
                 }
                 let value = r
                     .value_deg
@@ -1603,14 +1613,15 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
 /// has the face read turned the wrong way, and with it front and back: swings to 50 in front and
 /// 15 behind read 15 and 50, good. A swing goes further forward than a hip extends behind, so
 /// a back further than the front and past 25 deg is refused, with no peak shown (swings of 35
-/// and 15, 30 and 10 too); the same swings looking ahead, and a stiff runner's 20 in front and
-/// 24 behind, are measured.
+/// and 15, 30 and 10 too, also every 0.5 s, where a hold's smoothing had cut the back peaks under
+/// 25); the same swings looking ahead, and a stiff runner's 20 in front and 24 behind, are
+/// measured.
 #[test]
 fn swings_read_facing_the_wrong_way_are_refused() {
     let mut rng = XorShift::new(37);
     let times = timestamps(30.0, 14.0, false, &mut rng);
-    let phase = |t: f64| swing_wave(t, 1.0, 1.2) * ramp(t, 1.0, 1.4);
-    let swings = |front: f32, back: f32, looking_back: bool, rng: &mut XorShift| {
+    let swings = |front: f32, back: f32, period_s: f64, looking_back: bool, rng: &mut XorShift| {
+        let phase = |t: f64| swing_wave(t, 1.0, period_s) * ramp(t, 1.0, 1.4);
         let mut poses: Vec<Pose> = times
             .iter()
             .map(|&t| {
@@ -1648,11 +1659,17 @@ fn swings_read_facing_the_wrong_way_are_refused() {
             SideChoice::Named(Side::Left),
         )
     };
-    for (front, back) in [(50.0, 15.0), (35.0, 15.0), (30.0, 10.0)] {
-        let results = swings(front, back, true, &mut rng);
+    for (front, back, period_s) in [
+        (50.0, 15.0, 1.2),
+        (35.0, 15.0, 1.2),
+        (30.0, 10.0, 1.2),
+        (30.0, 10.0, 0.5),
+    ] {
+        let results = swings(front, back, period_s, true, &mut rng);
         assert_eq!(results.len(), 2);
         for r in &results {
-            let label = format!("looking back, {front} in front and {back} behind");
+            let label =
+                format!("looking back, {front} in front and {back} behind every {period_s} s");
             let refusal = r
                 .refusal
                 .as_ref()
@@ -1667,7 +1684,7 @@ fn swings_read_facing_the_wrong_way_are_refused() {
         }
     }
     for (front, back) in [(50.0, 15.0), (20.0, 24.0)] {
-        for r in swings(front, back, false, &mut rng) {
+        for r in swings(front, back, 1.2, false, &mut rng) {
             let label = format!(
                 "looking ahead, {front} in front and {back} behind, {}",
                 r.measure
@@ -2882,9 +2899,9 @@ fn fast_swings_with_jittering_keypoints_are_smoothed_all_the_same() {
         }
     }
     // Twenty swings every 0.4 s, then eight every 1.5 s, at 60 frames/s: the swings' rate is the
-    // slower set's, and the fast ones, smoothed as the slow ones are, read up to 1.7 deg low
-    // (read at the fast ones' rate, the slow ones came out up to 2.3 high, jitter on their
-    // peaks).
+    // slower set's, and the fast ones, smoothed as the slow ones are, read up to 1.7 deg low; the
+    // slow ones within 1.3 (read at the fast ones' rate, they came out 3-4 deg high, jitter on
+    // their peaks).
     for seed in 1..=4 {
         let mut rng = XorShift::new(seed);
         let times = timestamps(60.0, 22.0, false, &mut rng);
@@ -2923,6 +2940,17 @@ fn fast_swings_with_jittering_keypoints_are_smoothed_all_the_same() {
             assert!(
                 (value - truth).abs() < 2.5,
                 "{label}: {value:.1} for {truth}"
+            );
+            let slow: Vec<f32> = r
+                .repetitions
+                .iter()
+                .filter(|c| c.time_s > 9.5)
+                .map(|c| c.peak_deg.abs())
+                .collect();
+            let slow_mean = slow.iter().sum::<f32>() / slow.len() as f32;
+            assert!(
+                slow.len() >= 6 && (slow_mean - truth).abs() < 1.5,
+                "{label}: the slow swings' peaks {slow:?}"
             );
         }
     }

@@ -104,31 +104,34 @@ const SWING_HARMONICS: f64 = 6.0;
 /// drew crests of 15 deg, taken for swings: swings to 60 every 0.4 s read 39, good.
 const SWING_MAX_RATE_SHARE: f64 = 0.25;
 
-/// `channel` smoothed for reading swings: at [`SWING_CUTOFF_HZ`], or higher for fast swings,
-/// at [`SWING_HARMONICS`] times their rate, up to [`SWING_MAX_RATE_SHARE`] of the frame rate.
-/// The swings' rate is taken from the crests at least `prominence_deg` high of the angle
-/// smoothed at [`SWING_CUTOFF_HZ`] (three or more), by the 75th percentile of the times between
-/// them: the slower swings where fast and slow ones follow one another (after twenty swings
-/// every 0.4 s, eight every 1.5 s read unsmoothed 2-6 deg high).
-fn swing_smoothed(series: &AngleSeries, channel: Channel, prominence_deg: f32) -> Vec<f32> {
+/// The low-pass cutoff a swing test's `channel` is read with, hertz: [`SWING_CUTOFF_HZ`], or
+/// higher for fast swings, [`SWING_HARMONICS`] times their rate, up to [`SWING_MAX_RATE_SHARE`]
+/// of the frame rate. The swings' rate is taken from the crests at least `prominence_deg` high
+/// of the angle smoothed at [`SWING_CUTOFF_HZ`] (three or more), by the 75th percentile of the
+/// times between them: the slower swings where fast and slow ones follow one another (after
+/// twenty swings every 0.4 s, eight every 1.5 s read at the fast ones' rate came out 1-4 deg
+/// high, jitter on their peaks).
+fn swing_cutoff_hz(series: &AngleSeries, channel: Channel, prominence_deg: f32) -> f64 {
     let smoothed = series.smoothed_at_least(channel, SWING_CUTOFF_HZ);
-    let found = crests(&series.time_s, &smoothed, prominence_deg);
-    let mut between_s: Vec<f64> = found
+    let mut between_s: Vec<f64> = crests(&series.time_s, &smoothed, prominence_deg)
         .windows(2)
         .map(|pair| pair[1].time_s - pair[0].time_s)
         .collect();
     between_s.sort_by(f64::total_cmp);
     let frame_s = hold::median_interval(&series.time_s);
-    if between_s.len() < 2 || frame_s <= 0.0 {
-        return smoothed;
+    // (A NaN interval, from timestamps that are not numbers, is no frame rate either.)
+    if between_s.len() < 2 || frame_s.is_nan() || frame_s <= 0.0 {
+        return SWING_CUTOFF_HZ;
     }
     let swing_s = between_s[between_s.len() * 3 / 4];
-    let cutoff_hz = (SWING_HARMONICS / swing_s).min(SWING_MAX_RATE_SHARE / frame_s);
-    if cutoff_hz > SWING_CUTOFF_HZ {
-        series.smoothed_at_least(channel, cutoff_hz)
-    } else {
-        smoothed
-    }
+    (SWING_HARMONICS / swing_s)
+        .min(SWING_MAX_RATE_SHARE / frame_s)
+        .max(SWING_CUTOFF_HZ)
+}
+
+/// `channel` smoothed for reading swings, at [`swing_cutoff_hz`].
+fn swing_smoothed(series: &AngleSeries, channel: Channel, prominence_deg: f32) -> Vec<f32> {
+    series.smoothed_at_least(channel, swing_cutoff_hz(series, channel, prominence_deg))
 }
 
 /// A turn of the trunk from the rest to the hold this large or larger, degrees, is said as the
@@ -1617,9 +1620,8 @@ struct Crests {
     swing_peaks: Vec<Repetition>,
     /// For swings: peaks left out as far from the others, degrees.
     left_out: Vec<f32>,
-    /// For swings: how far the thigh pointed out of the picture at the peaks, degrees, and its
-    /// length shown there, percent (see [`swing_plane`]).
-    out_of_plane: Option<(f32, f32)>,
+    /// For swings: where they went against the picture's plane (see [`swing_plane`]).
+    out_of_plane: Option<SwingPlane>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1843,13 +1845,13 @@ fn measure_one(
             warnings.push(Warning::new(WarningKind::FewSwings).value(swing_peaks.len() as f32));
             lower(Quality::Fair);
         }
-        if let Some((across, shown)) =
-            out_of_plane.filter(|&(across, _)| across > SWING_OBLIQUE_DEG)
+        if let Some(plane) = out_of_plane
+            .filter(|p| p.across_deg > SWING_OBLIQUE_DEG && p.lift_deg >= SWING_OBLIQUE_FROM_DEG)
         {
             warnings.push(
                 Warning::new(WarningKind::SwungOutOfPlane)
-                    .value(across)
-                    .detail(format!("{shown:.0}")),
+                    .value(plane.across_deg)
+                    .detail(format!("{:.0}", plane.shown_pct)),
             );
             lower(Quality::Fair);
         }
@@ -2286,15 +2288,17 @@ fn exchanged_at_crossings<'a>(
     series: &AngleSeries,
     side: Side,
     swings_of: &[(&'a Measure, Vec<Repetition>)],
+    prominence_deg: f32,
 ) -> Option<Exchanged<'a>> {
     swings_of
         .iter()
         .filter(|(_, swings)| swings.len() >= MIN_RESULT_SWINGS)
         .find_map(|(measure, swings)| {
-            // Both legs as a swing's peaks are read (see `Reading::new`).
+            // Both legs as the swinging leg's peaks are read (see `Reading::new`).
+            let cutoff_hz = swing_cutoff_hz(series, measure.angle.channel(side), prominence_deg);
             let swing_values = |s: Side| -> Vec<f32> {
                 series
-                    .smoothed_at_least(measure.angle.channel(s), SWING_CUTOFF_HZ)
+                    .smoothed_at_least(measure.angle.channel(s), cutoff_hz)
                     .into_iter()
                     .map(|v| v * measure.sign())
                     .collect()
@@ -2379,8 +2383,17 @@ const SWING_SHORT_READ: f32 = 0.05;
 /// px of jitter); turned 35 deg (54 and 17) it reads 28 (26), good, and turned 30 (56 and 17)
 /// 21 (19). Chosen on those synthetic swings: a side-on swing whose thigh the model reads short
 /// at the front (12 % short, a hip keypoint placed otherwise as the hip flexes) reads 22 to 24
-/// deg out at 60 and 80 deg of flexion, but 33 to 35 for a low swing to 35 (graded fair).
+/// deg out at 60 and 80 deg of flexion, but 33 to 35 for a low swing to 35 (see
+/// [`SWING_OBLIQUE_FROM_DEG`]).
 const SWING_OBLIQUE_DEG: f32 = 30.0;
+
+/// Swings are said to go out of the picture's plane ([`SWING_OBLIQUE_DEG`]) only where they
+/// lift the thigh at least this far from hanging straight down, degrees: near
+/// [`SWING_PLANE_FROM_DEG`] the way out of the plane is read from small differences in length,
+/// and low swings (30 and 10, 35 and 10) filmed side-on with the thigh read 12 % short at the
+/// front were graded fair, their peaks read right. Low swings turned out of the plane are not
+/// said (35 and 10 turned 45 deg read 27 and 7, good).
+const SWING_OBLIQUE_FROM_DEG: f32 = 40.0;
 
 /// Only peaks where the thigh was lifted at least this far from hanging straight down
 /// (degrees, however the camera saw it) tell which way it went: near hanging, a thigh read a
@@ -2401,25 +2414,57 @@ const SWING_BACK_MAX_DEG: f32 = 25.0;
 /// (30 and 30) read nearly the same either way round.
 const SWING_BACK_BEYOND_DEG: f32 = 5.0;
 
-/// The medians of the back peaks and the front peaks of the swings, degrees, where the back
-/// ones exceed [`SWING_BACK_MAX_DEG`] and the front ones by [`SWING_BACK_BEYOND_DEG`] (each
-/// measure with [`MIN_RESULT_SWINGS`] peaks or more): front and back likely exchanged.
-fn back_beyond_front(swings_of: &[(&Measure, Vec<Repetition>)]) -> Option<(f32, f32)> {
+/// The medians of the back peaks and the front peaks of `side`'s swings, degrees, where the
+/// back ones exceed [`SWING_BACK_MAX_DEG`] and the front ones by [`SWING_BACK_BEYOND_DEG`] (each
+/// measure with [`MIN_RESULT_SWINGS`] peaks or more over the frames that count): front and back
+/// likely exchanged. The peaks as the result reads them (see [`swing_smoothed`]): smoothed as a
+/// hold is, fast swings to 30 and 10 read reversed had their back peaks cut under 25.
+fn back_beyond_front(
+    protocol: &Protocol,
+    series: &AngleSeries,
+    side: Side,
+    validity: &Validity,
+    prominence_deg: f32,
+) -> Option<(f32, f32)> {
     let median_peak = |back: bool| {
-        swings_of
+        protocol
+            .measures
             .iter()
-            .filter(|(m, swings)| m.negate == back && swings.len() >= MIN_RESULT_SWINGS)
-            .find_map(|(_, swings)| stats::median_of_seen(swings.iter().map(|c| c.peak_deg)))
+            .filter(|m| m.negate == back)
+            .find_map(|m| {
+                let flip = m.sign() * flip_of(m);
+                let counted: Vec<f32> =
+                    swing_smoothed(series, m.angle.channel(side), prominence_deg)
+                        .into_iter()
+                        .zip(&validity.frame_ok)
+                        .map(|(v, &ok)| if ok { v * flip } else { f32::NAN })
+                        .collect();
+                let swings = crests(&series.time_s, &counted, prominence_deg);
+                (swings.len() >= MIN_RESULT_SWINGS)
+                    .then(|| stats::median_of_seen(swings.iter().map(|c| c.peak_deg)))
+                    .flatten()
+            })
     };
     let (back, front) = (median_peak(true)?, median_peak(false)?);
     (back > front + SWING_BACK_BEYOND_DEG && back > SWING_BACK_MAX_DEG).then_some((back, front))
 }
 
-/// Where the swings went out of the picture's plane: how far the thigh pointed out of it at
-/// the peaks, degrees, with the thigh's length shown there, percent of its own; `None` when no
-/// measure has [`MIN_RESULT_SWINGS`] peaks lifted at least [`SWING_PLANE_FROM_DEG`]. (A thigh
-/// read up to [`SWING_SHORT_READ`] short is taken as in the plane, so the angle is an
-/// underestimate: a swing 40 deg out of the picture reads about 34.)
+/// Where swings went against the picture's plane, read at their peaks (see [`swing_plane`]).
+#[derive(Debug, Clone, Copy)]
+struct SwingPlane {
+    /// How far the thigh pointed out of the picture's plane, degrees (an underestimate: a
+    /// thigh read up to [`SWING_SHORT_READ`] short is taken as in the plane, so a swing 40 deg
+    /// out of the picture reads about 34).
+    across_deg: f32,
+    /// The thigh's length shown, percent of its own.
+    shown_pct: f32,
+    /// How far the thigh was lifted from hanging straight down, degrees.
+    lift_deg: f32,
+}
+
+/// Where the swings went against the picture's plane, read on the measure whose peaks lift
+/// the thigh furthest; `None` when no measure has [`MIN_RESULT_SWINGS`] peaks lifted at least
+/// [`SWING_PLANE_FROM_DEG`].
 ///
 /// A thigh of length 1 at `a` deg from hanging straight down, in a plane `p` deg out of the
 /// picture's, is drawn `cos a` down and `sin a cos p` across: from the length drawn (`r`, its
@@ -2432,7 +2477,7 @@ fn swing_plane(
     series: &AngleSeries,
     side: Side,
     swings_of: &[(&Measure, Vec<Repetition>)],
-) -> Option<(f32, f32)> {
+) -> Option<SwingPlane> {
     let ratio = series.thigh_in_plane_ratio(side);
     let elevation = series.channel(LegAngle::ThighToHorizontal.channel(side));
     let judged = swings_of.iter().filter_map(|(_, swings)| {
@@ -2464,8 +2509,12 @@ fn swing_plane(
             )
         })
     });
-    let (_, across, shown) = judged.max_by(|a, b| a.0.total_cmp(&b.0))?;
-    Some((across, 100.0 * shown))
+    let (lifted, across_deg, shown) = judged.max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(SwingPlane {
+        across_deg,
+        shown_pct: 100.0 * shown,
+        lift_deg: lifted.min(1.0).asin().to_degrees(),
+    })
 }
 
 /// Where the trunk lay in the picture as no body in the test's posture lies, what to say of the
@@ -3032,7 +3081,7 @@ fn not_swings(
             ),
         ));
     }
-    if let Some(exchanged) = exchanged_at_crossings(series, side, &swings_of) {
+    if let Some(exchanged) = exchanged_at_crossings(series, side, &swings_of, prominence_deg) {
         let Exchanged {
             measure,
             at,
@@ -3055,7 +3104,8 @@ fn not_swings(
         ));
     }
     // Forward not told from back: no peak is shown either (see `measure_one`).
-    if let Some((back, front)) = back_beyond_front(&swings_of) {
+    if let Some((back, front)) = back_beyond_front(protocol, series, side, validity, prominence_deg)
+    {
         return Some((
             RefusalKind::NotThePosture,
             format!(
@@ -3068,9 +3118,13 @@ fn not_swings(
         ));
     }
     found.out_of_plane = swing_plane(series, side, &swings_of);
-    if let Some((across, shown)) = found
+    if let Some(SwingPlane {
+        across_deg: across,
+        shown_pct: shown,
+        ..
+    }) = found
         .out_of_plane
-        .filter(|&(across, _)| across > SWING_ACROSS_DEG)
+        .filter(|p| p.across_deg > SWING_ACROSS_DEG)
     {
         return Some((
             RefusalKind::NotThePosture,
