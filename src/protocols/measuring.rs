@@ -109,7 +109,7 @@ const SWING_MAX_RATE_SHARE: f64 = 0.25;
 /// of the frame rate. The swings' rate is taken from the crests at least `prominence_deg` high
 /// of the angle smoothed at [`SWING_CUTOFF_HZ`] (three or more), by the 75th percentile of the
 /// times between them: the slower swings where fast and slow ones follow one another (after
-/// twenty swings every 0.4 s, eight every 1.5 s read at the fast ones' rate came out 1-4 deg
+/// twenty swings every 0.4 s, eight every 1.5 s read at the fast ones' rate came out 3-4 deg
 /// high, jitter on their peaks).
 fn swing_cutoff_hz(series: &AngleSeries, channel: Channel, prominence_deg: f32) -> f64 {
     let smoothed = series.smoothed_at_least(channel, SWING_CUTOFF_HZ);
