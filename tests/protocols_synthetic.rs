@@ -1374,6 +1374,15 @@ fn swings_passed_to_the_other_leg_in_mid_swing_are_refused() {
     }
 }
 
+/// How a leg swung `swung` deg from hanging straight down is drawn in the picture, degrees,
+/// when its plane is turned `turn` deg from the picture's: shorter, tan(drawn) = tan(swung)
+/// cos(turn).
+fn drawn_turned(swung: f32, turn: f32) -> f32 {
+    (swung.to_radians().tan() * turn.to_radians().cos())
+        .atan()
+        .to_degrees()
+}
+
 /// A side-to-side swing is not a forward-and-back one, however the camera is turned. Filmed
 /// side-on it barely moves in the picture; with the body turned 20-33 deg from side-on (under
 /// the oblique warning) it drew a forward-and-back swing of 13-21 deg, graded good. The thigh
@@ -1464,10 +1473,7 @@ fn a_side_to_side_swing_is_not_a_forward_and_back_one() {
             );
             for (measure, swung) in [("hip_flexion", 60.0f32), ("hip_extension", 20.0)] {
                 let r = results.iter().find(|r| r.measure == measure).unwrap();
-                // Turned, the swing is drawn shorter: tan(drawn) = tan(swung) cos(turn).
-                let drawn = (swung.to_radians().tan() * turn.to_radians().cos())
-                    .atan()
-                    .to_degrees();
+                let drawn = drawn_turned(swung, turn);
                 let value = r
                     .value_deg
                     .unwrap_or_else(|| panic!("forward and back, {label}: {r:?}"));
@@ -1576,9 +1582,7 @@ fn a_swing_turned_out_of_the_picture_is_said_and_graded_fair() {
             );
             for (name, swung) in [("hip_flexion", 60.0f32), ("hip_extension", 20.0)] {
                 let r = results.iter().find(|r| r.measure == name).unwrap();
-                let drawn = (swung.to_radians().tan() * turn.to_radians().cos())
-                    .atan()
-                    .to_degrees();
+                let drawn = drawn_turned(swung, turn);
                 // With jitter, 45 deg out of the picture the thigh at some peaks is read short
                 // enough not to count: refused as peaks not seen clearly is no wrong number.
                 if let (None, Some(refusal)) = (r.value_deg, &r.refusal) {

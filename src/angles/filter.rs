@@ -14,10 +14,9 @@ const MOVING_SPIKE_MAX_S: f64 = 0.1;
 /// Rejects single-frame spikes: a sample further from the median of itself and its two
 /// neighbours on each side (`time_s`, seconds, one per sample) than `threshold_deg`, and than a
 /// turn at `deg_per_s` over the longer of the intervals to the samples beside it (at most
-/// 0.1 s), becomes
-/// missing. (At a movement's turn the median is about the sample beside it, which lies that
-/// far away at most: far apart in time, a movement's own peak is no spike.) Needs no
-/// allocation beyond `scratch`, which it resizes to the series' length.
+/// 0.1 s), becomes missing. (At a movement's turn the median is about the sample beside it,
+/// which lies that far away at most: far apart in time, a movement's own peak is no spike.)
+/// Needs no allocation beyond `scratch`, which it resizes to the series' length.
 pub fn reject_outliers(
     time_s: &[f64],
     values: &mut [f32],

@@ -925,10 +925,10 @@ fn hips_across(poses: &[Pose], min_confidence: f32) -> Vec<f32> {
 /// them); a frame's floor is the lowest level the ankle kept for [`FLOOR_HELD_S`] earlier in
 /// the stay, seen at the same scale (see [`judge_stay`]): the heel set down, however briefly,
 /// before a lift. A frame with no such level before it has no floor (a foot never seen down
-/// there, or in the air). Only the stay's own frames count, so the floor of a foot planted elsewhere is not this
-/// one's. The rise is counted past three times the jitter of the smoothed height (the ankle's
-/// frame-to-frame scatter; 2 px on a shank of 100 px reads no lift under about 3 %), so that
-/// jitter is not a heel lifted.
+/// there, or in the air). Only the stay's own frames count, so the floor of a foot planted
+/// elsewhere is not this one's. The rise is counted past three times the jitter of the smoothed
+/// height (the ankle's frame-to-frame scatter; 2 px on a shank of 100 px reads no lift under
+/// about 3 %), so that jitter is not a heel lifted.
 fn ankle_lifts(time_s: &[f64], poses: &[Pose], side: Side, min_confidence: f32) -> Vec<f32> {
     let n = time_s.len().min(poses.len());
     let parts = side.parts();
